@@ -1,0 +1,85 @@
+// What a metadata checkpoint holds (Spark's `Checkpoint`), its codec and its file names.
+//
+// The DStream graph is stored as a snapshot: for every stream its kind, parents, function
+// reference, durations and checkpoint data. A recovered context rebuilds the streams from it
+// (see dstream_graph.h); this is our stand-in for Java-serializing the DStream objects.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/functions.h"
+#include "engine/runtime/file_system.h"
+#include "engine/runtime/status.h"
+#include "engine/runtime/time.h"
+#include "engine/value.h"
+
+namespace ckpt {
+
+struct StreamSnapshot {
+  int32_t id = 0;
+  std::string kind;              // "sequence", "map", "update_state_by_key", "collect", ...
+  std::vector<int32_t> parents;  // ids of the streams this one depends on
+  FunctionRef function;          // empty for streams without one
+  std::vector<Records> input;    // the data of sequence/constant sources (Spark's TestInputStream
+                                 // serializes its input with the graph too)
+  std::string output_name;       // for output streams
+  Duration slide;
+  std::optional<Duration> checkpoint_interval;
+  std::optional<Duration> remember;
+  std::optional<Time> zero_time;
+  std::map<Time, std::string> checkpoint_files;  // DStreamCheckpointData.data: time -> RDD file
+};
+
+struct GraphSnapshot {
+  Duration batch_duration;
+  std::optional<Time> zero_time;
+  std::optional<Time> start_time;
+  std::optional<Duration> remember;
+  std::vector<StreamSnapshot> streams;  // in id order
+  std::vector<int32_t> input_ids;
+  std::vector<int32_t> output_ids;
+};
+
+struct Checkpoint {
+  std::string master;
+  std::string framework;  // the application name
+  std::vector<std::string> jars;
+  GraphSnapshot graph;
+  std::string checkpoint_dir;
+  Duration checkpoint_duration;
+  std::vector<Time> pending_times;
+  std::vector<std::pair<std::string, std::string>> conf_pairs;
+  Time checkpoint_time;
+
+  // Spark's Checkpoint.validate: the fields a usable checkpoint cannot lack.
+  Status validate() const;
+};
+
+std::string EncodeCheckpoint(const Checkpoint& checkpoint);
+// Corruption when the frame or the archive is bad, or validate() fails.
+Result<Checkpoint> DecodeCheckpoint(std::string_view bytes);
+
+std::string EncodeRecords(const Records& records);
+Result<Records> DecodeRecords(std::string_view bytes);
+
+// Checkpoint file names (Spark's Checkpoint object).
+inline constexpr const char* kCheckpointTempName = "temp";
+std::string CheckpointFileName(Time time);  // "checkpoint-1500"
+std::string CheckpointBackupName(Time time);  // "checkpoint-1500.bk"
+
+struct CheckpointFile {
+  std::string path;
+  Time time;
+  bool is_backup = false;  // any non-empty suffix, in practice ".bk"
+};
+
+// Spark's getCheckpointFiles: regular files of `dir` whose name matches checkpoint-<ms>[suffix],
+// oldest first, a suffixed file before the plain one of the same time. A missing directory gives
+// an empty list; other listing errors are returned.
+Result<std::vector<CheckpointFile>> ListCheckpointFiles(FileSystem& fs, const std::string& dir);
+
+}  // namespace ckpt

@@ -1,0 +1,46 @@
+// Injectable recovery defects: each one switches a real Spark fix off at run time.
+//
+// The harness is only worth trusting if it finds these. Every entry names the bug whose fix it
+// reverts and the bundled scenario that exposes it; `ckptsim defects` prints the catalogue.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/status.h"
+
+namespace ckpt {
+
+enum class Defect : uint8_t {
+  kSkipPendingTimes,           // restart ignores the checkpoint's pending times
+  kSkipDownTimes,              // restart reschedules only the pending times
+  kCleanupReferencedRddFiles,  // cleanup(t) also deletes files the checkpoint of t references
+};
+
+struct DefectInfo {
+  Defect defect;
+  const char* name;
+  const char* reverts;      // the bug (and fix) this defect undoes
+  const char* description;  // what goes wrong
+  const char* exposed_by;   // a bundled scenario whose exploration finds it
+};
+
+const std::vector<DefectInfo>& AllDefects();
+const DefectInfo& DefectInfoOf(Defect defect);
+// InvalidArgument listing the known names when `name` is not one.
+Result<Defect> ParseDefect(const std::string& name);
+
+class DefectSet {
+ public:
+  void add(Defect defect) { bits_ |= Bit(defect); }
+  bool has(Defect defect) const { return (bits_ & Bit(defect)) != 0; }
+  bool empty() const { return bits_ == 0; }
+  std::vector<std::string> names() const;
+
+ private:
+  static uint64_t Bit(Defect defect) { return uint64_t{1} << static_cast<unsigned>(defect); }
+  uint64_t bits_ = 0;
+};
+
+}  // namespace ckpt

@@ -1,0 +1,227 @@
+#include "engine/dstream.h"
+
+#include "engine/dstream_graph.h"
+
+namespace ckpt {
+
+// ---- DStreamCheckpointData ----
+
+void DStreamCheckpointData::update(Time time, const std::map<Time, RddPtr>& generated_rdds) {
+  std::map<Time, std::string> current;
+  for (const auto& [rdd_time, rdd] : generated_rdds) {
+    if (rdd->is_checkpointed()) current.emplace(rdd_time, rdd->checkpoint_path());
+  }
+  if (current.empty()) return;
+  data_ = current;
+  time_to_checkpoint_file_.insert(current.begin(), current.end());
+  time_to_oldest_checkpoint_file_time_[time] = current.begin()->first;
+}
+
+void DStreamCheckpointData::cleanup(Time time, StreamingRuntime& runtime) {
+  auto oldest = time_to_oldest_checkpoint_file_time_.find(time);
+  if (oldest == time_to_oldest_checkpoint_file_time_.end()) return;
+  Time oldest_time = oldest->second;
+  time_to_oldest_checkpoint_file_time_.erase(oldest);
+  // The fix reverted by cleanup-referenced-rdd-files: only files *strictly* older than the oldest
+  // file the durable checkpoint references may go.
+  bool delete_referenced = runtime.env.defects.has(Defect::kCleanupReferencedRddFiles);
+  for (auto it = time_to_checkpoint_file_.begin(); it != time_to_checkpoint_file_.end();) {
+    bool old_enough = delete_referenced ? it->first <= oldest_time : it->first < oldest_time;
+    if (!old_enough) break;
+    Status deleted = runtime.env.fs->remove(it->second, /*recursive=*/true);
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      runtime.log(LogLevel::kWarning, "Error deleting old checkpoint file " + it->second + ": " +
+                                          deleted.to_string());
+    }
+    it = time_to_checkpoint_file_.erase(it);
+  }
+}
+
+// ---- DStream ----
+
+DStream::DStream(DStreamGraph* graph, std::string kind, std::vector<DStream*> parents,
+                 Duration slide)
+    : graph_(graph),
+      id_(graph->next_stream_id()),
+      kind_(std::move(kind)),
+      parents_(std::move(parents)),
+      slide_(slide) {}
+
+StreamingRuntime& DStream::runtime() const { return graph_->runtime(); }
+
+Status DStream::check_can_add_stream() const {
+  switch (runtime().state) {
+    case ContextState::kInitialized: return Status::Ok();
+    case ContextState::kActive:
+      return Status::IllegalState(
+          "Adding new inputs, transformations, and output operations after starting a context "
+          "is not supported");
+    case ContextState::kStopped:
+      return Status::IllegalState(
+          "Adding new inputs, transformations, and output operations after stopping a context "
+          "is not supported");
+  }
+  return Status::Ok();
+}
+
+Status DStream::checkpoint(Duration interval) {
+  if (runtime().state != ContextState::kInitialized) {
+    return Status::Unsupported(
+        "Cannot change checkpoint interval of a DStream after streaming context has started");
+  }
+  checkpoint_interval_ = interval;
+  return Status::Ok();
+}
+
+Status DStream::initialize(Time zero_time) {
+  if (zero_time_ && *zero_time_ != zero_time) {
+    return Status::IllegalState("ZeroTime is already initialized to " + zero_time_->to_string() +
+                                ", cannot initialize it again to " + zero_time.to_string());
+  }
+  zero_time_ = zero_time;
+  // Default interval of streams that must checkpoint: the smallest multiple of the slide >= 10 s.
+  if (must_checkpoint() && !checkpoint_interval_) {
+    int64_t multiple = (Seconds(10).ms + slide_.ms - 1) / slide_.ms;
+    checkpoint_interval_ = slide_ * multiple;
+  }
+  Duration min_remember = slide_;
+  if (checkpoint_interval_ && min_remember <= *checkpoint_interval_) {
+    min_remember = *checkpoint_interval_ * 2;
+  }
+  if (!remember_ || *remember_ < min_remember) remember_ = min_remember;
+  for (DStream* parent : parents_) CKPT_RETURN_IF_ERROR(parent->initialize(zero_time));
+  return Status::Ok();
+}
+
+void DStream::remember(Duration duration) {
+  if (!remember_ || duration > *remember_) remember_ = duration;
+  for (DStream* parent : parents_) parent->remember(parent_remember_duration());
+}
+
+Status DStream::validate_at_start() const {
+  std::string name = kind_ + " stream " + std::to_string(id_);
+  if (!remember_) return Status::InvalidArgument("Remember duration is set to null");
+  if (checkpoint_interval_) {
+    if (runtime().rdd_store.directory.empty()) {
+      return Status::InvalidArgument(
+          "The checkpoint directory has not been set. Please set it by "
+          "StreamingContext.checkpoint().");
+    }
+    if (*checkpoint_interval_ < slide_) {
+      return Status::InvalidArgument(
+          "The checkpoint interval for " + name + " has been set to " +
+          checkpoint_interval_->to_string() + " which is lower than its slide time (" +
+          slide_.to_string() + "). Please set it to at least " + slide_.to_string() + ".");
+    }
+    if (!checkpoint_interval_->is_multiple_of(slide_)) {
+      return Status::InvalidArgument(
+          "The checkpoint interval for " + name + " has been set to  " +
+          checkpoint_interval_->to_string() + " which not a multiple of its slide time (" +
+          slide_.to_string() + "). Please set it to a multiple of " + slide_.to_string() + ".");
+    }
+    if (*remember_ <= *checkpoint_interval_) {
+      return Status::InvalidArgument(
+          "The remember duration for " + name + " has been set to  " + remember_->to_string() +
+          " which is not more than the checkpoint interval (" +
+          checkpoint_interval_->to_string() + "). Please set it to a value higher than " +
+          checkpoint_interval_->to_string() + ".");
+    }
+  }
+  for (const DStream* parent : parents_) CKPT_RETURN_IF_ERROR(parent->validate_at_start());
+  return Status::Ok();
+}
+
+Result<bool> DStream::is_time_valid(Time time) const {
+  if (!zero_time_) {
+    return Status::IllegalState(kind_ + " stream " + std::to_string(id_) +
+                                " has not been initialized");
+  }
+  return time > *zero_time_ && (time - *zero_time_).is_multiple_of(slide_);
+}
+
+RddPtr DStream::make_rdd(Time time, std::vector<RddPtr> dependencies, Rdd::ComputeFn compute) {
+  return std::make_shared<Rdd>(runtime().new_rdd_id(), time, std::move(dependencies),
+                               std::move(compute));
+}
+
+Result<RddPtr> DStream::get_or_compute(Time time) {
+  if (auto it = generated_.find(time); it != generated_.end()) return it->second;
+  Result<bool> valid = is_time_valid(time);
+  if (!valid.ok()) return valid.status();
+  if (!valid.value()) return RddPtr();
+  Result<RddPtr> rdd = compute(time);
+  if (!rdd.ok() || !rdd.value()) return rdd;
+  if (checkpoint_interval_ && (time - *zero_time_).is_multiple_of(*checkpoint_interval_)) {
+    rdd.value()->mark_for_checkpoint();
+  }
+  generated_[time] = rdd.value();
+  return rdd;
+}
+
+void DStream::clear_metadata(Time time) {
+  Time threshold = time - *remember_;
+  generated_.erase(generated_.begin(), generated_.upper_bound(threshold));
+  for (DStream* parent : parents_) parent->clear_metadata(time);
+}
+
+void DStream::update_checkpoint_data(Time time) {
+  checkpoint_data_.update(time, generated_);
+  for (DStream* parent : parents_) parent->update_checkpoint_data(time);
+}
+
+void DStream::clear_checkpoint_data(Time time) {
+  checkpoint_data_.cleanup(time, runtime());
+  for (DStream* parent : parents_) parent->clear_checkpoint_data(time);
+}
+
+void DStream::restore_checkpoint_data() {
+  if (restored_from_checkpoint_data_) return;
+  for (const auto& [time, file] : checkpoint_data_.files()) {
+    generated_[time] = Rdd::FromCheckpoint(runtime().new_rdd_id(), time, file, runtime().env.fs);
+  }
+  for (DStream* parent : parents_) parent->restore_checkpoint_data();
+  restored_from_checkpoint_data_ = true;
+}
+
+StreamSnapshot DStream::snapshot() const {
+  StreamSnapshot snapshot;
+  snapshot.id = id_;
+  snapshot.kind = kind_;
+  for (const DStream* parent : parents_) snapshot.parents.push_back(parent->id());
+  snapshot.slide = slide_;
+  snapshot.checkpoint_interval = checkpoint_interval_;
+  snapshot.remember = remember_;
+  snapshot.zero_time = zero_time_;
+  snapshot.checkpoint_files = checkpoint_data_.files();
+  fill_snapshot(snapshot);
+  return snapshot;
+}
+
+void DStream::restore_snapshot(const StreamSnapshot& snapshot) {
+  CKPT_ASSERT(snapshot.kind == kind_, "snapshot of another kind of stream");
+  checkpoint_interval_ = snapshot.checkpoint_interval;
+  remember_ = snapshot.remember;
+  zero_time_ = snapshot.zero_time;
+  checkpoint_data_.set_files(snapshot.checkpoint_files);
+}
+
+// ---- OutputDStream ----
+
+OutputDStream::OutputDStream(DStreamGraph* graph, DStream* parent, std::string output_name)
+    : DStream(graph, "collect", {parent}, parent->slide_duration()),
+      output_name_(std::move(output_name)) {}
+
+Status OutputDStream::run_job(Time time, Rdd& rdd) {
+  Result<const Records*> records = rdd.materialize();
+  if (!records.ok()) return records.status();
+  // collect() is a runJob, and runJob ends with doCheckpoint: the files come before the output.
+  CKPT_RETURN_IF_ERROR(rdd.do_checkpoint(runtime().rdd_store));
+  runtime().env.sink->emit(output_name_, time, *records.value());
+  return Status::Ok();
+}
+
+void OutputDStream::fill_snapshot(StreamSnapshot& snapshot) const {
+  snapshot.output_name = output_name_;
+}
+
+}  // namespace ckpt

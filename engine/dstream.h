@@ -1,0 +1,144 @@
+// DStreams: Spark's discretized streams, the nodes of the streaming graph.
+//
+// A DStream turns a batch time into an RDD (getOrCompute), remembers the RDDs it generated for
+// its remember duration, marks RDDs for checkpointing on its checkpoint interval, and keeps
+// DStreamCheckpointData: which RDD checkpoint files the next metadata checkpoint references.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/checkpoint.h"
+#include "engine/rdd.h"
+#include "engine/streaming_runtime.h"
+
+namespace ckpt {
+
+class DStreamGraph;
+
+// Spark's default DStreamCheckpointData: batch time -> RDD checkpoint file.
+class DStreamCheckpointData {
+ public:
+  // update(t): records the files of the generated RDDs already checkpointed. An empty set leaves
+  // the previous data (and records no oldest time for t).
+  void update(Time time, const std::map<Time, RddPtr>& generated_rdds);
+  // cleanup(t): deletes files strictly older than the oldest file checkpoint t references.
+  // Runs only once checkpoint t is durable (from ClearCheckpointData).
+  void cleanup(Time time, StreamingRuntime& runtime);
+  // restore(): the RDDs to put back into generatedRDDs.
+  std::map<Time, std::string> files() const { return data_; }
+  void set_files(std::map<Time, std::string> files) { data_ = std::move(files); }
+
+ private:
+  std::map<Time, std::string> data_;  // serialized with the graph
+  std::map<Time, std::string> time_to_checkpoint_file_;   // transient
+  std::map<Time, Time> time_to_oldest_checkpoint_file_time_;  // transient
+};
+
+class DStream {
+ public:
+  DStream(DStreamGraph* graph, std::string kind, std::vector<DStream*> parents, Duration slide);
+  virtual ~DStream() = default;
+  DStream(const DStream&) = delete;
+  DStream& operator=(const DStream&) = delete;
+
+  int32_t id() const { return id_; }
+  const std::string& kind() const { return kind_; }
+  Duration slide_duration() const { return slide_; }
+  const std::vector<DStream*>& parents() const { return parents_; }
+  std::optional<Duration> checkpoint_interval() const { return checkpoint_interval_; }
+  std::optional<Duration> remember_duration() const { return remember_; }
+  std::optional<Time> zero_time() const { return zero_time_; }
+  const std::map<Time, RddPtr>& generated_rdds() const { return generated_; }
+  // Streams whose state depends on earlier batches must checkpoint their RDDs (mustCheckpoint).
+  virtual bool must_checkpoint() const { return false; }
+  virtual bool is_output() const { return false; }
+  virtual bool is_input() const { return false; }
+
+  // Builders (Spark's DStream operations). Each adds a stream to the graph and returns it, or an
+  // IllegalState error once the context has started or stopped.
+  Result<DStream*> map(FunctionRef function);
+  Result<DStream*> flat_map(FunctionRef function);
+  Result<DStream*> filter(FunctionRef function);
+  Result<DStream*> reduce_by_key(FunctionRef function);
+  Result<DStream*> update_state_by_key(FunctionRef function);
+  // The `collect` output: every batch's records go to the sink under `output_name`.
+  Status collect(std::string output_name);
+  // Spark's DStream.checkpoint(interval); UnsupportedOperation after the context started.
+  Status checkpoint(Duration interval);
+
+  // Life cycle, as in Spark.
+  Status initialize(Time zero_time);
+  void remember(Duration duration);
+  Status validate_at_start() const;
+  Result<RddPtr> get_or_compute(Time time);  // nullptr when there is no RDD for `time`
+  void clear_metadata(Time time);
+  void update_checkpoint_data(Time time);
+  void clear_checkpoint_data(Time time);
+  void restore_checkpoint_data();
+  // Binds function references to callables (at start, and after recovery).
+  virtual Status bind_functions(const FunctionRegistry& /*registry*/) { return Status::Ok(); }
+
+  StreamSnapshot snapshot() const;
+  // Restores what snapshot() saved of the common state. REQUIRES: the kinds match.
+  void restore_snapshot(const StreamSnapshot& snapshot);
+
+ protected:
+  virtual Result<RddPtr> compute(Time time) = 0;
+  // Adds kind-specific fields to a snapshot.
+  virtual void fill_snapshot(StreamSnapshot& /*snapshot*/) const {}
+  // The remember duration asked of parents (window streams add their window).
+  virtual Duration parent_remember_duration() const { return *remember_; }
+  Result<bool> is_time_valid(Time time) const;
+  RddPtr make_rdd(Time time, std::vector<RddPtr> dependencies, Rdd::ComputeFn compute);
+  StreamingRuntime& runtime() const;
+  DStreamGraph* graph() const { return graph_; }
+
+ private:
+  Status check_can_add_stream() const;
+  template <typename Stream, typename... Args>
+  Result<DStream*> add_child(Args&&... args);
+
+  DStreamGraph* graph_;
+  int32_t id_;
+  std::string kind_;
+  std::vector<DStream*> parents_;
+  Duration slide_;
+  std::optional<Time> zero_time_;
+  std::optional<Duration> checkpoint_interval_;
+  std::optional<Duration> remember_;
+  std::map<Time, RddPtr> generated_;
+  DStreamCheckpointData checkpoint_data_;
+  bool restored_from_checkpoint_data_ = false;  // transient (SPARK-11749)
+};
+
+// An output stream (Spark's ForEachDStream): generates one job per batch.
+class OutputDStream : public DStream {
+ public:
+  OutputDStream(DStreamGraph* graph, DStream* parent, std::string output_name);
+  bool is_output() const override { return true; }
+  const std::string& output_name() const { return output_name_; }
+  // The RDD the job of `time` works on, or nullptr when there is no job for `time`.
+  Result<RddPtr> job_rdd(Time time) { return parents()[0]->get_or_compute(time); }
+  // Runs the output action on the job's RDD: checkpoints the RDD (inside collect's runJob) and
+  // then hands the records to the sink.
+  Status run_job(Time time, Rdd& rdd);
+
+ protected:
+  Result<RddPtr> compute(Time time) override { return parents()[0]->get_or_compute(time); }
+  void fill_snapshot(StreamSnapshot& snapshot) const override;
+
+ private:
+  std::string output_name_;
+};
+
+// Rebuilds a stream from its snapshot. `streams_by_id` holds the already rebuilt streams (the
+// snapshot lists parents before children). InvalidArgument for an unknown kind.
+Result<std::unique_ptr<DStream>> MakeStreamFromSnapshot(
+    DStreamGraph* graph, const StreamSnapshot& snapshot,
+    const std::map<int32_t, DStream*>& streams_by_id);
+
+}  // namespace ckpt

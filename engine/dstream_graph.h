@@ -1,0 +1,99 @@
+// DStreamGraph: the streams of one context, its inputs and outputs, and the graph-wide steps the
+// JobGenerator drives (generate jobs, clear metadata, update / clear / restore checkpoint data).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "engine/checkpoint.h"
+#include "engine/dstream.h"
+
+namespace ckpt {
+
+// One output operation's work for one batch.
+struct Job {
+  Time time;
+  OutputDStream* output = nullptr;
+  RddPtr rdd;
+};
+
+class DStreamGraph {
+ public:
+  DStreamGraph(StreamingRuntime* runtime, Duration batch_duration);
+
+  StreamingRuntime& runtime() const { return *runtime_; }
+  Duration batch_duration() const { return batch_duration_; }
+  std::optional<Time> zero_time() const { return zero_time_; }
+  const std::vector<OutputDStream*>& outputs() const { return outputs_; }
+  const std::vector<std::unique_ptr<DStream>>& streams() const { return streams_; }
+
+  // Takes ownership of `stream` (built with next_stream_id()) and registers inputs and outputs.
+  DStream* add_stream(std::unique_ptr<DStream> stream);
+  int32_t next_stream_id() const { return static_cast<int32_t>(streams_.size()); }
+
+  // Spark's DStreamGraph.validate (start, S1): at least one output.
+  Status validate() const;
+  // First start: zero time, initialize every stream, propagate remember, validateAtStart.
+  Status start(Time zero_time);
+  // Restart of a recovered graph: only the start time moves (Spark does not re-initialize).
+  void restart(Time start_time) { start_time_ = start_time; }
+  Status bind_functions(const FunctionRegistry& registry);
+
+  Result<std::vector<Job>> generate_jobs(Time time);
+  void clear_metadata(Time time);
+  void update_checkpoint_data(Time time);
+  void clear_checkpoint_data(Time time);
+  // Restores every stream reachable from an output exactly once (SPARK-11749).
+  void restore_checkpoint_data();
+
+  GraphSnapshot snapshot() const;
+  // Rebuilds a graph (without binding functions). InvalidArgument on a malformed snapshot.
+  static Result<std::unique_ptr<DStreamGraph>> FromSnapshot(StreamingRuntime* runtime,
+                                                             const GraphSnapshot& snapshot);
+
+ private:
+  StreamingRuntime* runtime_;
+  Duration batch_duration_;
+  std::optional<Time> zero_time_;
+  std::optional<Time> start_time_;
+  std::vector<std::unique_ptr<DStream>> streams_;
+  std::vector<DStream*> inputs_;
+  std::vector<OutputDStream*> outputs_;
+};
+
+// Input streams (Spark's InputDStream family).
+class InputDStream : public DStream {
+ public:
+  InputDStream(DStreamGraph* graph, std::string kind, std::vector<Records> input);
+  bool is_input() const override { return true; }
+
+ protected:
+  void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.input = input_; }
+  const std::vector<Records>& input() const { return input_; }
+
+ private:
+  std::vector<Records> input_;
+};
+
+// Spark's TestInputStream: batch i (at zeroTime + i x slide) emits input[i-1], then nothing.
+class SequenceInputDStream : public InputDStream {
+ public:
+  SequenceInputDStream(DStreamGraph* graph, std::vector<Records> input)
+      : InputDStream(graph, "sequence", std::move(input)) {}
+
+ protected:
+  Result<RddPtr> compute(Time time) override;
+};
+
+// Spark's ConstantInputDStream: the same records every batch.
+class ConstantInputDStream : public InputDStream {
+ public:
+  ConstantInputDStream(DStreamGraph* graph, Records records)
+      : InputDStream(graph, "constant", {std::move(records)}) {}
+
+ protected:
+  Result<RddPtr> compute(Time time) override;
+};
+
+}  // namespace ckpt

@@ -1,0 +1,75 @@
+// Everything an engine process gets from the world around it.
+//
+// The engine reaches time, storage, the output sink and its observers only through these
+// pointers. The simulator fills them with virtual-time, fault-injecting implementations bound to
+// one process incarnation; production fills them with the wall clock and the POSIX filesystem.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/defects.h"
+#include "engine/functions.h"
+#include "engine/runtime/file_system.h"
+#include "engine/runtime/scheduler.h"
+#include "engine/value.h"
+
+namespace ckpt {
+
+// Receives each output operation's records. Lives outside the engine process, so what it received
+// survives a crash (a database or a file system seen from the streaming job).
+class OutputSink {
+ public:
+  virtual ~OutputSink() = default;
+  virtual void emit(const std::string& output_name, Time batch_time, const Records& records) = 0;
+};
+
+// How long the (simulated) executors take to run one job.
+class ExecutionModel {
+ public:
+  virtual ~ExecutionModel() = default;
+  virtual Duration job_duration(Time batch_time, size_t record_count) const = 0;
+};
+
+enum class LogLevel { kInfo, kWarning, kError };
+
+// Engine events that traces, reports and the oracle need. Every method has a no-op default.
+class EngineObserver {
+ public:
+  virtual ~EngineObserver() = default;
+  virtual void log(LogLevel /*level*/, const std::string& /*message*/) {}
+  // A context started: first time (recovered = false) or from a checkpoint.
+  virtual void on_context_started(Time /*zero_time*/, bool /*recovered*/) {}
+  // The reader picked `file`, whose content has this time and these pending times.
+  virtual void on_checkpoint_recovered(const std::string& /*file*/, Time /*checkpoint_time*/,
+                                       const std::vector<Time>& /*pending_times*/) {}
+  // JobGenerator.restart decided what to run again.
+  virtual void on_restart(Time /*restart_time*/, const std::vector<Time>& /*rescheduled*/) {}
+  // The writer renamed a checkpoint into place.
+  virtual void on_checkpoint_written(const std::string& /*file*/, Time /*content_time*/) {}
+  // Spark's reportError: a job failed, job generation failed, or similar.
+  virtual void on_error(const Status& /*error*/) {}
+};
+
+struct EngineEnv {
+  Scheduler* scheduler = nullptr;
+  FileSystem* fs = nullptr;
+  OutputSink* sink = nullptr;
+  EngineObserver* observer = nullptr;
+  const ExecutionModel* execution = nullptr;
+  const FunctionRegistry* functions = &FunctionRegistry::Builtins();
+  DefectSet defects;
+  // Identifies this process; seeds the name of the RDD checkpoint directory (Spark uses a UUID).
+  uint64_t process_uid = 0;
+  // The new process's own configuration: on recovery, `spark.master` and the other keys of the
+  // reload list come from here, everything else from the checkpoint (Checkpoint.createSparkConf).
+  std::map<std::string, std::string> process_conf;
+  // Deliberate difference from Spark, standing in for a graceful stop: the timer fires no batch
+  // after zeroTime + stop_after_batches x batch (0 = never stop), and restart reschedules no time
+  // beyond it, so that a simulated run ends when its work is done.
+  int64_t stop_after_batches = 0;
+};
+
+}  // namespace ckpt

@@ -1,0 +1,179 @@
+#include "engine/functions.h"
+
+#include <sstream>
+
+namespace ckpt {
+namespace {
+
+Status TypeError(const char* function, const Value& value, const char* expected) {
+  return Status::InvalidArgument(std::string(function) + " expects " + expected + ", got " +
+                                 value.to_string());
+}
+
+// Numeric addition with Spark's promotion: int + int stays int, anything with a double is double.
+Result<Value> Add(const Value& a, const Value& b) {
+  if (a.is_int() && b.is_int()) return Value::Int(a.as_int() + b.as_int());
+  auto as_number = [](const Value& v) -> std::optional<double> {
+    if (v.is_int()) return static_cast<double>(v.as_int());
+    if (v.is_double()) return v.as_double();
+    return std::nullopt;
+  };
+  auto x = as_number(a), y = as_number(b);
+  if (!x || !y) return TypeError("sum", x ? b : a, "numbers");
+  return Value::Double(*x + *y);
+}
+
+FunctionRegistry::Entry MapEntry(int arity, std::string description,
+                                 std::function<MapFn(const std::vector<Value>&)> make) {
+  FunctionRegistry::Entry entry{FunctionKind::kMap, arity, std::move(description), {}, {}, {}, {}, {}};
+  entry.make_map = std::move(make);
+  return entry;
+}
+
+FunctionRegistry BuildBuiltins() {
+  FunctionRegistry registry;
+  registry.add("identity", MapEntry(0, "x -> x", [](const std::vector<Value>&) -> MapFn {
+                 return [](const Value& v) -> Result<Value> { return v; };
+               }));
+  registry.add("pair_with_one", MapEntry(0, "x -> (x, 1)", [](const std::vector<Value>&) -> MapFn {
+                 return [](const Value& v) -> Result<Value> { return Value::Pair(v, Value::Int(1)); };
+               }));
+  registry.add("add", MapEntry(1, "x -> x + n (numbers)", [](const std::vector<Value>& args) -> MapFn {
+                 Value n = args[0];
+                 return [n](const Value& v) -> Result<Value> { return Add(v, n); };
+               }));
+  registry.add("to_int", MapEntry(0, "decimal string -> integer",
+                                  [](const std::vector<Value>&) -> MapFn {
+                                    return [](const Value& v) -> Result<Value> {
+                                      if (v.is_int()) return v;
+                                      if (!v.is_string()) return TypeError("to_int", v, "a string");
+                                      try {
+                                        size_t used = 0;
+                                        int64_t n = std::stoll(v.as_string(), &used);
+                                        if (used == v.as_string().size()) return Value::Int(n);
+                                      } catch (const std::exception&) {
+                                      }
+                                      return TypeError("to_int", v, "a decimal string");
+                                    };
+                                  }));
+
+  FunctionRegistry::Entry split{FunctionKind::kFlatMap, 0, "string -> its space-separated words",
+                                {}, {}, {}, {}, {}};
+  split.make_flat_map = [](const std::vector<Value>&) -> FlatMapFn {
+    return [](const Value& v) -> Result<Records> {
+      if (!v.is_string()) return TypeError("split_words", v, "a string");
+      Records words;
+      std::istringstream stream(v.as_string());
+      for (std::string word; stream >> word;) words.push_back(Value::String(word));
+      return words;
+    };
+  };
+  registry.add("split_words", std::move(split));
+
+  FunctionRegistry::Entry non_empty{FunctionKind::kFilter, 0, "keeps non-empty strings",
+                                    {}, {}, {}, {}, {}};
+  non_empty.make_filter = [](const std::vector<Value>&) -> FilterFn {
+    return [](const Value& v) -> Result<bool> { return !v.is_string() || !v.as_string().empty(); };
+  };
+  registry.add("non_empty", std::move(non_empty));
+
+  FunctionRegistry::Entry even{FunctionKind::kFilter, 0, "keeps even integers", {}, {}, {}, {}, {}};
+  even.make_filter = [](const std::vector<Value>&) -> FilterFn {
+    return [](const Value& v) -> Result<bool> {
+      if (!v.is_int()) return TypeError("is_even", v, "an integer");
+      return v.as_int() % 2 == 0;
+    };
+  };
+  registry.add("is_even", std::move(even));
+
+  FunctionRegistry::Entry sum{FunctionKind::kReduce, 0, "(a, b) -> a + b", {}, {}, {}, {}, {}};
+  sum.make_reduce = [](const std::vector<Value>&) -> ReduceFn { return Add; };
+  registry.add("sum", std::move(sum));
+
+  FunctionRegistry::Entry running{FunctionKind::kUpdateState, 0,
+                                  "(values, state) -> Some(sum(values) + state.getOrElse(0))",
+                                  {}, {}, {}, {}, {}};
+  running.make_update_state = [](const std::vector<Value>&) -> UpdateStateFn {
+    return [](const Records& values, const std::optional<Value>& state)
+               -> Result<std::optional<Value>> {
+      Value total = state.value_or(Value::Int(0));
+      for (const Value& v : values) {
+        Result<Value> next = Add(total, v);
+        if (!next.ok()) return next.status();
+        total = std::move(next).value();
+      }
+      return std::optional<Value>(total);
+    };
+  };
+  registry.add("running_sum", std::move(running));
+  return registry;
+}
+
+}  // namespace
+
+std::string FunctionRef::to_string() const {
+  if (args.empty()) return name;
+  std::string text = name + "(";
+  for (size_t i = 0; i < args.size(); ++i) text += (i ? ", " : "") + args[i].to_string();
+  return text + ")";
+}
+
+const char* FunctionKindName(FunctionKind kind) {
+  switch (kind) {
+    case FunctionKind::kMap: return "map";
+    case FunctionKind::kFlatMap: return "flat_map";
+    case FunctionKind::kFilter: return "filter";
+    case FunctionKind::kReduce: return "reduce";
+    case FunctionKind::kUpdateState: return "update_state";
+  }
+  return "?";
+}
+
+const FunctionRegistry& FunctionRegistry::Builtins() {
+  static const FunctionRegistry registry = BuildBuiltins();
+  return registry;
+}
+
+void FunctionRegistry::add(const std::string& name, Entry entry) {
+  CKPT_ASSERT(!entries_.count(name), "function registered twice: " + name);
+  entries_.emplace(name, std::move(entry));
+}
+
+Result<const FunctionRegistry::Entry*> FunctionRegistry::find(const FunctionRef& ref,
+                                                              FunctionKind kind) const {
+  auto it = entries_.find(ref.name);
+  if (it == entries_.end() || it->second.kind != kind) {
+    std::string known;
+    for (const auto& [name, entry] : entries_) {
+      if (entry.kind == kind) known += (known.empty() ? "" : ", ") + name;
+    }
+    std::string what = it == entries_.end() ? "unknown" : "not a";
+    return Status::InvalidArgument(what + " " + FunctionKindName(kind) + " function '" +
+                                   ref.name + "' (registered: " + known + ")");
+  }
+  if (static_cast<int>(ref.args.size()) != it->second.arity) {
+    return Status::InvalidArgument("function '" + ref.name + "' takes " +
+                                   std::to_string(it->second.arity) + " argument(s), got " +
+                                   std::to_string(ref.args.size()));
+  }
+  return &it->second;
+}
+
+Status FunctionRegistry::check(const FunctionRef& ref, FunctionKind kind) const {
+  return find(ref, kind).status();
+}
+
+#define CKPT_DEFINE_BIND(method, Type, kind, maker)                  \
+  Result<Type> FunctionRegistry::method(const FunctionRef& ref) const { \
+    Result<const Entry*> entry = find(ref, kind);                   \
+    if (!entry.ok()) return entry.status();                         \
+    return entry.value()->maker(ref.args);                          \
+  }
+CKPT_DEFINE_BIND(bind_map, MapFn, FunctionKind::kMap, make_map)
+CKPT_DEFINE_BIND(bind_flat_map, FlatMapFn, FunctionKind::kFlatMap, make_flat_map)
+CKPT_DEFINE_BIND(bind_filter, FilterFn, FunctionKind::kFilter, make_filter)
+CKPT_DEFINE_BIND(bind_reduce, ReduceFn, FunctionKind::kReduce, make_reduce)
+CKPT_DEFINE_BIND(bind_update_state, UpdateStateFn, FunctionKind::kUpdateState, make_update_state)
+#undef CKPT_DEFINE_BIND
+
+}  // namespace ckpt

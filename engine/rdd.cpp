@@ -1,0 +1,67 @@
+#include "engine/rdd.h"
+
+#include "engine/checkpoint.h"
+
+namespace ckpt {
+namespace {
+constexpr const char* kPartName = "part-00000";
+}  // namespace
+
+Result<std::string> RddCheckpointStore::write(int64_t rdd_id, const Records& records) const {
+  std::string rdd_dir = JoinPath(directory, "rdd-" + std::to_string(rdd_id));
+  CKPT_RETURN_IF_ERROR(fs->mkdirs(rdd_dir));
+  std::string attempt = JoinPath(rdd_dir, std::string(".") + kPartName + "-attempt-0");
+  CKPT_RETURN_IF_ERROR(WriteWholeFile(*fs, attempt, EncodeRecords(records), /*sync=*/false));
+  CKPT_RETURN_IF_ERROR(fs->rename(attempt, JoinPath(rdd_dir, kPartName)));
+  return rdd_dir;
+}
+
+Result<Records> ReadRddCheckpoint(FileSystem& fs, const std::string& checkpoint_path) {
+  Result<std::string> bytes = fs.read_file(JoinPath(checkpoint_path, kPartName));
+  if (!bytes.ok()) return bytes.status().with_context("reading RDD checkpoint " + checkpoint_path);
+  Result<Records> records = DecodeRecords(bytes.value());
+  if (!records.ok()) return records.status().with_context("RDD checkpoint " + checkpoint_path);
+  return records;
+}
+
+Rdd::Rdd(int64_t id, Time time, std::vector<RddPtr> dependencies, ComputeFn compute)
+    : id_(id), time_(time), dependencies_(std::move(dependencies)), compute_(std::move(compute)) {}
+
+RddPtr Rdd::FromCheckpoint(int64_t id, Time time, std::string checkpoint_path, FileSystem* fs) {
+  std::string path = checkpoint_path;
+  auto rdd = std::make_shared<Rdd>(id, time, std::vector<RddPtr>{},
+                                   [fs, path]() { return ReadRddCheckpoint(*fs, path); });
+  rdd->checkpoint_path_ = std::move(checkpoint_path);
+  rdd->do_checkpoint_called_ = true;
+  return rdd;
+}
+
+Result<const Records*> Rdd::materialize() {
+  if (!cached_) {
+    Result<Records> records = compute_();
+    if (!records.ok()) return records.status();
+    cached_ = std::move(records).value();
+  }
+  return &*cached_;
+}
+
+Status Rdd::do_checkpoint(const RddCheckpointStore& store) {
+  if (do_checkpoint_called_) return Status::Ok();
+  do_checkpoint_called_ = true;
+  // With checkpointAllMarkedAncestors, a marked RDD still walks into its ancestors first.
+  for (const RddPtr& dependency : dependencies_) CKPT_RETURN_IF_ERROR(dependency->do_checkpoint(store));
+  if (!marked_for_checkpoint_ || store.directory.empty()) return Status::Ok();
+  Result<const Records*> records = materialize();
+  if (!records.ok()) return records.status();
+  Result<std::string> path = store.write(id_, *records.value());
+  if (!path.ok()) return path.status();
+  checkpoint_path_ = std::move(path).value();
+  // Lineage truncation: the data now comes from the files (and the in-memory cache).
+  dependencies_.clear();
+  FileSystem* fs = store.fs;
+  std::string checkpoint_path = checkpoint_path_;
+  compute_ = [fs, checkpoint_path]() { return ReadRddCheckpoint(*fs, checkpoint_path); };
+  return Status::Ok();
+}
+
+}  // namespace ckpt

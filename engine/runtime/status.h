@@ -1,0 +1,97 @@
+// Status and Result<T>: how every fallible operation of the engine reports an operating error.
+//
+// Bugs are assertions (assert.h); everything that can go wrong in normal operation (an I/O error,
+// a corrupted file, a bad argument from a user) is a Status. No exception crosses an engine or
+// simulator interface.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "engine/runtime/assert.h"
+
+namespace ckpt {
+
+enum class StatusCode {
+  kOk,
+  kNotFound,
+  kAlreadyExists,
+  kIoError,          // retryable I/O failure (Hadoop's IOException)
+  kNoSpace,          // ENOSPC: an IOException too, retried like one
+  kCorruption,       // bytes that fail framing, checksum or decoding
+  kInvalidArgument,  // a caller or user error (Spark's IllegalArgumentException)
+  kIllegalState,     // an operation not allowed in the current state
+  kUnsupported,      // Spark's UnsupportedOperationException / NotSerializableException
+  kProcessDead,      // the simulated process has crashed; the call had no effect
+};
+
+const char* StatusCodeName(StatusCode code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  static Status Ok() { return Status(); }
+  static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+  static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
+  static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
+  static Status NoSpace(std::string m) { return {StatusCode::kNoSpace, std::move(m)}; }
+  static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
+  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status IllegalState(std::string m) { return {StatusCode::kIllegalState, std::move(m)}; }
+  static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
+  static Status ProcessDead() { return {StatusCode::kProcessDead, "process crashed"}; }
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  // Hadoop's IOException family: what the checkpoint writer retries.
+  bool is_io_error() const { return code_ == StatusCode::kIoError || code_ == StatusCode::kNoSpace; }
+  std::string to_string() const;
+
+  // Prefixes the message with context, keeping the code: "reading checkpoint-1500: <message>".
+  Status with_context(const std::string& context) const;
+
+ private:
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+};
+
+// A value or the Status that explains its absence.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
+    CKPT_ASSERT(!status_.ok(), "a Result built from a Status must carry an error");
+  }
+
+  bool ok() const { return status_.ok(); }
+  const Status& status() const { return status_; }
+  T& value() & {
+    CKPT_ASSERT(ok(), "value() of a failed Result: " + status_.to_string());
+    return *value_;
+  }
+  const T& value() const& {
+    CKPT_ASSERT(ok(), "value() of a failed Result: " + status_.to_string());
+    return *value_;
+  }
+  T&& value() && {
+    CKPT_ASSERT(ok(), "value() of a failed Result: " + status_.to_string());
+    return std::move(*value_);
+  }
+
+ private:
+  std::optional<T> value_;
+  Status status_;
+};
+
+}  // namespace ckpt
+
+// Returns the Status of `expression` from the enclosing function when it is an error.
+#define CKPT_RETURN_IF_ERROR(expression)              \
+  do {                                                \
+    ::ckpt::Status status_macro_ = (expression);      \
+    if (!status_macro_.ok()) return status_macro_;    \
+  } while (false)

@@ -1,0 +1,213 @@
+#include "engine/streaming_context.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace ckpt {
+namespace {
+
+const char* const kRemovedOnRecovery[] = {
+    "spark.driver.host", "spark.driver.bindAddress", "spark.driver.port", "spark.ui.port",
+    "spark.blockManager.port", "spark.kubernetes.driver.pod.name",
+    "spark.kubernetes.executor.podNamePrefix"};
+
+const char* const kReloadedOnRecovery[] = {
+    "spark.yarn.app.id", "spark.yarn.app.attemptId", "spark.driver.host",
+    "spark.driver.bindAddress", "spark.driver.port", "spark.master", "spark.ui.port",
+    "spark.blockManager.port", "spark.kubernetes.driver.pod.name",
+    "spark.kubernetes.executor.podNamePrefix", "spark.yarn.jars", "spark.yarn.keytab",
+    "spark.yarn.principal", "spark.kerberos.keytab", "spark.kerberos.principal",
+    "spark.ui.filters"};
+
+std::string GetOr(const StreamingContext::Conf& conf, const std::string& key,
+                  const std::string& fallback) {
+  auto it = conf.find(key);
+  return it == conf.end() ? fallback : it->second;
+}
+
+// A UUID-shaped name derived from the process id and a counter (Spark uses a random UUID).
+std::string RddDirectoryName(uint64_t process_uid, int counter) {
+  uint64_t a = process_uid * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(counter);
+  uint64_t b = (a ^ (a >> 31)) * 0xBF58476D1CE4E5B9ULL;
+  char text[40];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>(a >> 16) & 0xffff, static_cast<unsigned>(a) & 0xffff,
+                static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return text;
+}
+
+}  // namespace
+
+StreamingContext::Conf RecoveredConf(const Checkpoint& checkpoint,
+                                     const StreamingContext::Conf& process_conf) {
+  StreamingContext::Conf conf(checkpoint.conf_pairs.begin(), checkpoint.conf_pairs.end());
+  for (const char* key : kRemovedOnRecovery) conf.erase(key);
+  for (const char* key : kReloadedOnRecovery) {
+    if (auto it = process_conf.find(key); it != process_conf.end()) conf[key] = it->second;
+  }
+  return conf;
+}
+
+StreamingContext::StreamingContext(const EngineEnv& env) {
+  runtime_.env = env;
+  CKPT_ASSERT(env.scheduler && env.fs && env.sink && env.execution && env.functions,
+              "EngineEnv is missing a service");
+}
+
+StreamingContext::~StreamingContext() = default;
+
+std::unique_ptr<StreamingContext> StreamingContext::Create(const EngineEnv& env,
+                                                           Duration batch_duration) {
+  CKPT_ASSERT(batch_duration.ms > 0, "Batch duration for StreamingContext cannot be null");
+  std::unique_ptr<StreamingContext> context(new StreamingContext(env));
+  context->conf_ = env.process_conf;
+  context->graph_ = std::make_unique<DStreamGraph>(&context->runtime_, batch_duration);
+  return context;
+}
+
+Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const EngineEnv& env,
+                                                                          Checkpoint checkpoint) {
+  std::unique_ptr<StreamingContext> context(new StreamingContext(env));
+  context->conf_ = RecoveredConf(checkpoint, env.process_conf);
+  Result<std::unique_ptr<DStreamGraph>> graph =
+      DStreamGraph::FromSnapshot(&context->runtime_, checkpoint.graph);
+  if (!graph.ok()) return graph.status().with_context("restoring the checkpointed graph");
+  context->graph_ = std::move(graph).value();
+  CKPT_RETURN_IF_ERROR(context->graph_->bind_functions(*env.functions));
+  CKPT_RETURN_IF_ERROR(context->checkpoint(checkpoint.checkpoint_dir));
+  context->graph_->restore_checkpoint_data();
+  // ReliableCheckpointRDD requires each restored RDD's directory to exist; Spark fails in the
+  // constructor, so getOrCreate propagates it whatever createOnError says.
+  for (const auto& stream : context->graph_->streams()) {
+    for (const auto& [time, rdd] : stream->generated_rdds()) {
+      Result<bool> exists = env.fs->exists(rdd->checkpoint_path());
+      if (!exists.ok()) return exists.status();
+      if (!exists.value()) {
+        return Status::InvalidArgument("Checkpoint directory does not exist: " +
+                                       rdd->checkpoint_path());
+      }
+    }
+  }
+  context->recovered_ = std::move(checkpoint);
+  return context;
+}
+
+Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpointDirectory(
+    const EngineEnv& env, const std::string& dir) {
+  Result<CheckpointReadOutcome> read = ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/false);
+  if (!read.ok()) return read.status();
+  if (!read.value().checkpoint) {
+    return Status::InvalidArgument(
+        "requirement failed: Spark Streaming cannot be initialized with both SparkContext and "
+        "checkpoint as null");
+  }
+  const Checkpoint& checkpoint = *read.value().checkpoint;
+  if (env.observer) {
+    env.observer->on_checkpoint_recovered(read.value().file, checkpoint.checkpoint_time,
+                                          checkpoint.pending_times);
+  }
+  return FromCheckpoint(env, std::move(*read.value().checkpoint));
+}
+
+Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
+    const EngineEnv& env, const std::string& dir, const CreatingFunction& create,
+    bool create_on_error) {
+  Result<CheckpointReadOutcome> read = ReadCheckpoint(*env.fs, dir, create_on_error);
+  if (!read.ok()) return read.status();
+  for (const std::string& failure : read.value().failures) {
+    if (env.observer) env.observer->log(LogLevel::kWarning, "Error reading checkpoint " + failure);
+  }
+  if (!read.value().checkpoint) return create(env);
+  const Checkpoint& checkpoint = *read.value().checkpoint;
+  if (env.observer) {
+    env.observer->on_checkpoint_recovered(read.value().file, checkpoint.checkpoint_time,
+                                          checkpoint.pending_times);
+  }
+  return FromCheckpoint(env, std::move(*read.value().checkpoint));
+}
+
+Result<DStream*> StreamingContext::sequence_stream(std::vector<Records> input) {
+  if (runtime_.state != ContextState::kInitialized) {
+    return Status::IllegalState("Adding new inputs, transformations, and output operations after "
+                                "starting a context is not supported");
+  }
+  return graph_->add_stream(std::make_unique<SequenceInputDStream>(graph_.get(), std::move(input)));
+}
+
+Result<DStream*> StreamingContext::constant_stream(Records records) {
+  if (runtime_.state != ContextState::kInitialized) {
+    return Status::IllegalState("Adding new inputs, transformations, and output operations after "
+                                "starting a context is not supported");
+  }
+  return graph_->add_stream(
+      std::make_unique<ConstantInputDStream>(graph_.get(), std::move(records)));
+}
+
+Status StreamingContext::make_rdd_checkpoint_dir() {
+  std::string name = RddDirectoryName(runtime_.env.process_uid, runtime_.rdd_directories_created++);
+  std::string directory = JoinPath(runtime_.checkpoint_dir, name);
+  CKPT_RETURN_IF_ERROR(runtime_.env.fs->mkdirs(directory));
+  runtime_.rdd_store = RddCheckpointStore{runtime_.env.fs, directory};
+  return Status::Ok();
+}
+
+Status StreamingContext::checkpoint(const std::string& dir) {
+  if (dir.empty()) {
+    runtime_.checkpoint_dir.clear();
+    runtime_.rdd_store = RddCheckpointStore{runtime_.env.fs, ""};
+    return Status::Ok();
+  }
+  CKPT_RETURN_IF_ERROR(runtime_.env.fs->mkdirs(dir));
+  runtime_.checkpoint_dir = dir;
+  return make_rdd_checkpoint_dir();
+}
+
+Checkpoint StreamingContext::make_checkpoint(Time time) const {
+  Checkpoint checkpoint;
+  checkpoint.master = GetOr(conf_, "spark.master", "local[2]");
+  checkpoint.framework = GetOr(conf_, "spark.app.name", "ckptsim");
+  checkpoint.graph = graph_->snapshot();
+  checkpoint.checkpoint_dir = runtime_.checkpoint_dir;
+  checkpoint.checkpoint_duration = graph_->batch_duration();
+  if (job_scheduler_) checkpoint.pending_times = job_scheduler_->pending_times();
+  checkpoint.conf_pairs.assign(conf_.begin(), conf_.end());
+  checkpoint.checkpoint_time = time;
+  return checkpoint;
+}
+
+Status StreamingContext::start() {
+  if (runtime_.state == ContextState::kStopped) {
+    return Status::IllegalState("StreamingContext has already been stopped");
+  }
+  if (runtime_.state == ContextState::kActive) return Status::Ok();
+  CKPT_RETURN_IF_ERROR(graph_->validate());
+  CKPT_RETURN_IF_ERROR(graph_->bind_functions(*runtime_.env.functions));
+  std::string jobs_text = GetOr(conf_, "spark.streaming.concurrentJobs", "1");
+  int concurrent_jobs = 0;
+  auto [end, error] = std::from_chars(jobs_text.data(), jobs_text.data() + jobs_text.size(),
+                                      concurrent_jobs);
+  if (error != std::errc() || end != jobs_text.data() + jobs_text.size() || concurrent_jobs < 1) {
+    return Status::InvalidArgument("spark.streaming.concurrentJobs must be a positive integer, got '" +
+                                   jobs_text + "'");
+  }
+  job_scheduler_ = std::make_unique<JobScheduler>(
+      &runtime_, concurrent_jobs, [this](Time time) { job_generator_->on_batch_completion(time); });
+  job_generator_ = std::make_unique<JobGenerator>(
+      &runtime_, graph_.get(), job_scheduler_.get(), !runtime_.checkpoint_dir.empty(),
+      recovered_ ? &*recovered_ : nullptr, [this](Time time) { return make_checkpoint(time); });
+  runtime_.state = ContextState::kActive;
+  Status started = job_generator_->start();
+  if (!started.ok()) {
+    stop();
+    return started;
+  }
+  return Status::Ok();
+}
+
+void StreamingContext::stop() {
+  if (job_scheduler_) job_scheduler_->stop();
+  if (job_generator_) job_generator_->stop();
+  runtime_.state = ContextState::kStopped;
+}
+
+}  // namespace ckpt

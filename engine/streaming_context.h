@@ -1,0 +1,82 @@
+// StreamingContext: builds a streaming graph, checkpoints it, starts it, and recovers it.
+//
+//   auto context = StreamingContext::GetOrCreate(env, dir, create, /*create_on_error=*/false);
+//
+// GetOrCreate reads the newest readable checkpoint in `dir` and rebuilds the context from it
+// without calling `create`; with no checkpoint it calls `create`. As in Spark, errors after the
+// read (a missing RDD checkpoint file, an unknown function) always propagate.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/checkpoint.h"
+#include "engine/dstream_graph.h"
+#include "engine/job_generator.h"
+#include "engine/job_scheduler.h"
+#include "engine/streaming_runtime.h"
+
+namespace ckpt {
+
+class StreamingContext {
+ public:
+  using Conf = std::map<std::string, std::string>;
+  using CreatingFunction = std::function<Result<std::unique_ptr<StreamingContext>>(const EngineEnv&)>;
+
+  // Spark's `new StreamingContext(conf, batchDuration)`. `conf` starts from env.process_conf.
+  static std::unique_ptr<StreamingContext> Create(const EngineEnv& env, Duration batch_duration);
+
+  // Spark's `new StreamingContext(checkpointPath)`: InvalidArgument when there is no checkpoint.
+  static Result<std::unique_ptr<StreamingContext>> FromCheckpointDirectory(const EngineEnv& env,
+                                                                          const std::string& dir);
+
+  static Result<std::unique_ptr<StreamingContext>> GetOrCreate(const EngineEnv& env,
+                                                               const std::string& dir,
+                                                               const CreatingFunction& create,
+                                                               bool create_on_error);
+
+  ~StreamingContext();
+
+  // Inputs.
+  Result<DStream*> sequence_stream(std::vector<Records> input);
+  Result<DStream*> constant_stream(Records records);
+
+  // Enables metadata and RDD checkpointing under `dir` (creating it); a fresh RDD checkpoint
+  // subdirectory is made on every call, recovery included, as Spark's setCheckpointDir does.
+  Status checkpoint(const std::string& dir);
+
+  // Validates and starts; on failure the context ends up stopped (Spark S4).
+  Status start();
+  void stop();
+
+  ContextState state() const { return runtime_.state; }
+  bool is_checkpoint_present() const { return recovered_.has_value(); }
+  const Conf& conf() const { return conf_; }
+  DStreamGraph& graph() { return *graph_; }
+  const std::string& checkpoint_dir() const { return runtime_.checkpoint_dir; }
+  // The checkpoint the writer would write now for `time` (exposed for tests).
+  Checkpoint make_checkpoint(Time time) const;
+
+ private:
+  explicit StreamingContext(const EngineEnv& env);
+  static Result<std::unique_ptr<StreamingContext>> FromCheckpoint(const EngineEnv& env,
+                                                                 Checkpoint checkpoint);
+  Status make_rdd_checkpoint_dir();
+
+  StreamingRuntime runtime_;
+  Conf conf_;
+  std::unique_ptr<DStreamGraph> graph_;
+  std::optional<Checkpoint> recovered_;
+  std::unique_ptr<JobScheduler> job_scheduler_;
+  std::unique_ptr<JobGenerator> job_generator_;
+};
+
+// Spark's Checkpoint.createSparkConf: the checkpointed pairs, less the per-process keys, plus the
+// reload-list keys (the master among them) that the new process sets.
+StreamingContext::Conf RecoveredConf(const Checkpoint& checkpoint,
+                                     const StreamingContext::Conf& process_conf);
+
+}  // namespace ckpt

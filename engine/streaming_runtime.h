@@ -1,0 +1,32 @@
+// Per-process state shared by the context, the graph, the streams and the schedulers
+// (the parts of Spark's SparkContext and StreamingContext that they all reach for).
+#pragma once
+
+#include <string>
+
+#include "engine/env.h"
+#include "engine/rdd.h"
+
+namespace ckpt {
+
+enum class ContextState { kInitialized, kActive, kStopped };
+
+struct StreamingRuntime {
+  EngineEnv env;
+  ContextState state = ContextState::kInitialized;
+  std::string checkpoint_dir;  // metadata checkpoint directory; empty = checkpointing off
+  RddCheckpointStore rdd_store;  // RDD checkpoint directory (<checkpoint dir>/<uuid>)
+  int64_t next_rdd_id = 0;
+  int rdd_directories_created = 0;
+
+  int64_t new_rdd_id() { return next_rdd_id++; }
+  void log(LogLevel level, const std::string& message) const {
+    if (env.observer) env.observer->log(level, message);
+  }
+  // Spark's JobScheduler.reportError.
+  void report_error(const Status& error) const {
+    if (env.observer) env.observer->on_error(error);
+  }
+};
+
+}  // namespace ckpt

@@ -1,0 +1,26 @@
+// Report writers: the versioned JSON result (DESIGN.md section 5) and a self-contained HTML page.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/runtime/status.h"
+#include "sim/explorer.h"
+
+namespace reports {
+
+inline constexpr int kSchemaVersion = 1;
+
+// The `--json` object: schema_version, strategy, seed, trials, failures, crash_points,
+// elapsed_s, scenarios[], failing[] (docs/json-schema.md).
+nlohmann::json ResultToJson(const sim::ExploreResult& result);
+
+// One HTML page with no external assets: a verdict table per scenario and every failing trial
+// with its kind, batch, detail and replay command.
+std::string RenderHtml(const sim::ExploreResult& result, const std::string& title);
+
+// Writes <dir>/results.json and <dir>/index.html (creating dir).
+ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& result,
+                         const std::string& title);
+
+}  // namespace reports

@@ -1,0 +1,266 @@
+// ckptsim: the command line. Exit codes: 0 all checks hold, 1 a check failed, 2 bad input/usage.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "engine/defects.h"
+#include "reports/report.h"
+#include "sim/explorer.h"
+#include "sim/scenario.h"
+
+namespace {
+
+constexpr int kExitPass = 0;
+constexpr int kExitFail = 1;
+constexpr int kExitBadInput = 2;
+
+struct CommonFlags {
+  std::vector<std::string> defects;
+  std::string fs = "hdfs";
+  std::vector<std::string> conf;
+  bool json = false;
+  std::string report_dir;
+};
+
+void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
+  command->add_option("--defect", flags.defects, "switch on a known recovery bug (repeatable; see `ckptsim defects`)");
+  command->add_option("--fs", flags.fs, "filesystem persistence model")->default_str("hdfs");
+  command->add_option("--conf", flags.conf, "engine configuration key=value (repeatable)");
+  command->add_flag("--json", flags.json, "print one JSON object on stdout");
+  command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
+}
+
+int BadInput(const std::string& message) {
+  std::cerr << "ckptsim: " << message << "\n";
+  return kExitBadInput;
+}
+
+// Turns the common flags into run options, and remembers them for replay commands.
+ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
+  for (const std::string& name : flags.defects) {
+    ckpt::Result<ckpt::Defect> defect = ckpt::ParseDefect(name);
+    if (!defect.ok()) return defect.status();
+    options.run.defects.add(defect.value());
+    options.replay_flags.push_back("--defect " + name);
+  }
+  ckpt::Result<sim::PersistenceModel> model = sim::ParsePersistenceModel(flags.fs);
+  if (!model.ok()) return model.status();
+  options.run.fs_model = model.value();
+  if (flags.fs != "hdfs") options.replay_flags.push_back("--fs " + flags.fs);
+  for (const std::string& pair : flags.conf) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return ckpt::Status::InvalidArgument("--conf expects key=value, got '" + pair + "'");
+    }
+    options.run.conf[pair.substr(0, eq)] = pair.substr(eq + 1);
+    options.replay_flags.push_back("--conf " + pair);
+  }
+  return ckpt::Status::Ok();
+}
+
+void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& options) {
+  std::printf("ckptsim %s \u00b7 seed %llu \u00b7 fs %s \u00b7 defects: %s\n",
+              sim::StrategyName(result.strategy), static_cast<unsigned long long>(result.seed),
+              sim::PersistenceModelName(options.run.fs_model),
+              options.run.defects.empty() ? "none"
+                                          : [&] {
+                                              std::string names;
+                                              for (const auto& n : options.run.defects.names())
+                                                names += (names.empty() ? "" : ",") + n;
+                                              return names;
+                                            }()
+                                                .c_str());
+  std::printf("%-32s %12s %8s %9s  %s\n", "scenario", "crash points", "trials", "failures",
+              "verdict");
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    std::printf("%-32s %12llu %8llu %9llu  %s\n", s.name.c_str(),
+                static_cast<unsigned long long>(s.crash_points),
+                static_cast<unsigned long long>(s.trials),
+                static_cast<unsigned long long>(s.failures), s.failures ? "FAIL" : "PASS");
+  }
+  size_t shown = 0;
+  for (const sim::FailingTrial& f : result.failing) {
+    if (shown++ == 5) {
+      std::printf("... and %zu more failing trials (--json lists them all)\n",
+                  result.failing.size() - 5);
+      break;
+    }
+    std::string batch = f.failure.batch_time ? "batch " + std::to_string(f.failure.batch_time->ms) : "-";
+    std::printf("\nFAIL %s [%s] %s: %s\n  replay: %s\n", f.scenario.c_str(),
+                sim::FailureKindName(f.failure.kind), batch.c_str(), f.failure.detail.c_str(),
+                f.replay.c_str());
+  }
+  std::printf("\n%llu trials, %llu failed, %.2f s\n",
+              static_cast<unsigned long long>(result.trials),
+              static_cast<unsigned long long>(result.failures), result.elapsed_s);
+}
+
+int Report(const sim::ExploreResult& result, const sim::ExploreOptions& options,
+           const CommonFlags& flags) {
+  if (flags.json) {
+    std::cout << reports::ResultToJson(result).dump(2) << "\n";
+  } else {
+    PrintHuman(result, options);
+  }
+  if (!flags.report_dir.empty()) {
+    ckpt::Status written = reports::WriteReport(flags.report_dir, result, "ckptsim report");
+    if (!written.ok()) return BadInput(written.to_string());
+    if (!flags.json) std::printf("report: %s/index.html\n", flags.report_dir.c_str());
+  }
+  return result.failures == 0 ? kExitPass : kExitFail;
+}
+
+int RunDefects(bool json) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const ckpt::DefectInfo& d : ckpt::AllDefects()) {
+    list.push_back({{"name", d.name}, {"reverts", d.reverts}, {"description", d.description},
+                    {"exposed_by", d.exposed_by}});
+  }
+  if (json) {
+    std::cout << nlohmann::json{{"schema_version", reports::kSchemaVersion}, {"defects", list}}.dump(2)
+              << "\n";
+    return kExitPass;
+  }
+  for (const ckpt::DefectInfo& d : ckpt::AllDefects()) {
+    std::printf("%s\n  reverts:    %s\n  effect:     %s\n  exposed by: %s\n\n", d.name, d.reverts,
+                d.description, d.exposed_by);
+  }
+  return kExitPass;
+}
+
+int RunCrashPoints(const sim::Scenario& scenario, const sim::ExploreOptions& options, bool json) {
+  sim::RunOptions run_options = options.run;
+  run_options.record_steps = true;
+  sim::TrialRun run = sim::RunTrial(scenario, sim::TrialSpec{}, run_options);
+  if (json) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const sim::StepRecord& s : run.steps) {
+      steps.push_back({{"step", s.step}, {"time_ms", s.time.ms}, {"label", s.label}});
+    }
+    std::cout << nlohmann::json{{"schema_version", reports::kSchemaVersion},
+                                {"scenario", scenario.name},
+                                {"crash_points", run.steps.size()},
+                                {"steps", steps}}
+                     .dump(2)
+              << "\n";
+    return kExitPass;
+  }
+  std::printf("%6s %10s  %s\n", "step", "time ms", "label");
+  for (const sim::StepRecord& s : run.steps) {
+    std::printf("%6llu %10lld  %s\n", static_cast<unsigned long long>(s.step),
+                static_cast<long long>(s.time.ms), s.label.c_str());
+  }
+  std::printf("%zu crash points\n", run.steps.size());
+  return kExitPass;
+}
+
+int RunReplay(const sim::Scenario& scenario, const std::string& token,
+              const sim::ExploreOptions& options, bool json) {
+  ckpt::Result<sim::TrialSpec> spec = sim::TrialSpec::ParseToken(token);
+  if (!spec.ok()) return BadInput(spec.status().message());
+  sim::RunOptions run_options = options.run;
+  sim::TrialRun reference_run = sim::RunTrial(scenario, sim::TrialSpec{}, run_options);
+  sim::ReferenceOutcome reference = sim::BuildReference(scenario, reference_run);
+  run_options.record_trace = true;
+  sim::TrialRun run = sim::RunTrial(scenario, spec.value(), run_options);
+  std::vector<sim::Failure> failures =
+      reference.failures.empty() ? sim::CheckTrial(scenario, reference.reference, run)
+                                 : reference.failures;
+  if (json) {
+    nlohmann::json out = {{"schema_version", reports::kSchemaVersion},
+                          {"scenario", scenario.name},
+                          {"token", token},
+                          {"digest", run.digest},
+                          {"trace", run.trace},
+                          {"failures", nlohmann::json::array()}};
+    for (const sim::Failure& f : failures) {
+      out["failures"].push_back({{"kind", sim::FailureKindName(f.kind)},
+                                 {"batch_time_ms", f.batch_time ? nlohmann::json(f.batch_time->ms)
+                                                                : nlohmann::json(nullptr)},
+                                 {"detail", f.detail}});
+    }
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (const std::string& line : run.trace) std::printf("%s\n", line.c_str());
+    std::printf("\ntrace digest %016llx\n", static_cast<unsigned long long>(run.digest));
+    if (failures.empty()) std::printf("PASS: every check holds\n");
+    for (const sim::Failure& f : failures) {
+      std::printf("FAIL [%s]%s: %s\n", sim::FailureKindName(f.kind),
+                  f.batch_time ? (" batch " + std::to_string(f.batch_time->ms)).c_str() : "",
+                  f.detail.c_str());
+    }
+  }
+  return failures.empty() ? kExitPass : kExitFail;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ckptsim: deterministic crash-recovery testing of a Spark Streaming driver model"};
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  ckptsim explore scenarios/ --strategy exhaustive\n"
+      "  ckptsim explore scenarios/basic/running_count.yaml --defect skip-pending-times --json\n"
+      "  ckptsim replay scenarios/basic/running_count.yaml --token c123+0");
+
+  CommonFlags flags;
+  std::string path, strategy = "exhaustive", token;
+  uint64_t trials = 1000, seed = 1;
+
+  CLI::App* run = app.add_subcommand("run", "run scenarios with their own crashes and expectations");
+  run->add_option("scenario", path, "scenario file or directory")->required();
+  AddCommonFlags(run, flags);
+
+  CLI::App* explore = app.add_subcommand("explore", "explore crash points of scenarios");
+  explore->add_option("scenario", path, "scenario file or directory")->required();
+  explore->add_option("--strategy", strategy, "exhaustive or random")
+      ->check(CLI::IsMember({"exhaustive", "random"}));
+  explore->add_option("--trials", trials, "random: trials per scenario")->check(CLI::PositiveNumber);
+  explore->add_option("--seed", seed, "random: the seed every trial is forked from");
+  AddCommonFlags(explore, flags);
+  explore->footer("Example: ckptsim explore scenarios/basic --strategy random --trials 500 --seed 7");
+
+  CLI::App* replay = app.add_subcommand("replay", "replay one trial from its token and print its trace");
+  replay->add_option("scenario", path, "scenario file")->required();
+  replay->add_option("--token", token, "the replay token of a failing trial")->required();
+  AddCommonFlags(replay, flags);
+
+  CLI::App* points = app.add_subcommand("crash-points", "list the labelled steps of the uninterrupted run");
+  points->add_option("scenario", path, "scenario file")->required();
+  AddCommonFlags(points, flags);
+
+  CLI::App* defects = app.add_subcommand("defects", "list the injectable defects");
+  defects->add_flag("--json", flags.json, "print JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitPass : kExitBadInput;
+  }
+
+  if (defects->parsed()) return RunDefects(flags.json);
+
+  sim::ExploreOptions options;
+  options.binary = argv[0];
+  options.seed = seed;
+  options.trials = trials;
+  ckpt::Status status = ToOptions(flags, options);
+  if (!status.ok()) return BadInput(status.message());
+
+  ckpt::Result<std::vector<sim::Scenario>> scenarios = sim::LoadScenarios(path);
+  if (!scenarios.ok()) return BadInput(scenarios.status().message());
+
+  if (points->parsed() || replay->parsed()) {
+    if (scenarios.value().size() != 1) return BadInput(path + ": give one scenario file");
+    const sim::Scenario& scenario = scenarios.value().front();
+    if (points->parsed()) return RunCrashPoints(scenario, options, flags.json);
+    return RunReplay(scenario, token, options, flags.json);
+  }
+  options.strategy = run->parsed()              ? sim::Strategy::kRun
+                     : strategy == "exhaustive" ? sim::Strategy::kExhaustive
+                                                : sim::Strategy::kRandom;
+  sim::ExploreResult result = sim::Explore(scenarios.value(), options);
+  return Report(result, options, flags);
+}

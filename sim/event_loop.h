@@ -1,0 +1,72 @@
+// The discrete-event loop: virtual time, one thread, deterministic order.
+//
+// Tasks run in (time, sequence) order: ties go to the task scheduled first, like FoundationDB's
+// FIFO counter. Every task belongs to an owner (a process incarnation, or the harness); killing an
+// owner drops all of its tasks at once, which is what a process crash does to its threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "engine/runtime/scheduler.h"
+
+namespace sim {
+
+using ckpt::Task;
+using ckpt::TaskId;
+using ckpt::TaskLabel;
+using ckpt::Time;
+
+using OwnerId = uint32_t;
+inline constexpr OwnerId kHarnessOwner = 0;
+
+class EventLoop {
+ public:
+  struct Entry {
+    Time time;
+    uint64_t sequence;
+    OwnerId owner;
+    TaskLabel label;
+    Task task;
+  };
+
+  Time now() const { return now_; }
+  TaskId schedule_at(OwnerId owner, Time when, TaskLabel label, Task task);
+  void cancel(TaskId id) { cancelled_.insert(id); }
+  // Drops every task of `owner`, now and later.
+  void kill_owner(OwnerId owner) { dead_owners_.insert(owner); }
+
+  // Removes and returns the next live task, advancing the clock to its time; none when idle.
+  std::optional<Entry> pop();
+  size_t size() const { return heap_.size(); }
+
+ private:
+  static bool Later(const Entry& a, const Entry& b) {
+    return a.time != b.time ? a.time > b.time : a.sequence > b.sequence;
+  }
+
+  Time now_{0};
+  uint64_t next_sequence_ = 1;
+  std::vector<Entry> heap_;  // a binary heap ordered by Later
+  std::set<TaskId> cancelled_;
+  std::set<OwnerId> dead_owners_;
+};
+
+// The engine's Scheduler seam for one owner.
+class OwnerScheduler : public ckpt::Scheduler {
+ public:
+  OwnerScheduler(EventLoop* loop, OwnerId owner) : loop_(loop), owner_(owner) {}
+  Time now() const override { return loop_->now(); }
+  TaskId schedule_at(Time when, TaskLabel label, Task task) override {
+    return loop_->schedule_at(owner_, when, label, std::move(task));
+  }
+  void cancel(TaskId id) override { loop_->cancel(id); }
+
+ private:
+  EventLoop* loop_;
+  OwnerId owner_;
+};
+
+}  // namespace sim

@@ -1,0 +1,70 @@
+// The explorer: which trials to run against a scenario, and what they found.
+//
+//   exhaustive - one trial per step of the uninterrupted run: crash there, restart after the
+//                scenario's downtime (trials == crash points).
+//   random     - seeded trials: 1 to 3 crashes at random steps with random downtimes; trial k
+//                of a scenario draws from a generator forked from (seed, scenario, k).
+//   run        - the scenario's own `crashes:` list, once.
+// Every failing trial carries a replay token and the exact command that replays it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/oracle.h"
+#include "sim/scenario.h"
+#include "sim/trial.h"
+
+namespace sim {
+
+enum class Strategy { kExhaustive, kRandom, kRun };
+const char* StrategyName(Strategy strategy);
+
+struct ExploreOptions {
+  Strategy strategy = Strategy::kExhaustive;
+  uint64_t trials = 1000;  // random: trials per scenario
+  uint64_t seed = 1;
+  RunOptions run;
+  std::string binary = "build/ckptsim";  // for replay commands
+  std::vector<std::string> replay_flags;  // --defect/--fs/--conf flags, as given
+};
+
+struct FailingTrial {
+  std::string scenario;
+  std::string scenario_path;
+  std::string token;
+  Failure failure;
+  std::string replay;  // the command line that replays it
+};
+
+struct ScenarioSummary {
+  std::string name;
+  std::string path;
+  uint64_t trials = 0;
+  uint64_t failures = 0;
+  uint64_t crash_points = 0;  // steps of the uninterrupted run
+  uint64_t digest = 0;        // over every trial's trace digest, in trial order
+};
+
+struct ExploreResult {
+  Strategy strategy = Strategy::kExhaustive;
+  uint64_t seed = 0;
+  uint64_t trials = 0;
+  uint64_t failures = 0;
+  uint64_t crash_points = 0;
+  double elapsed_s = 0;
+  std::vector<ScenarioSummary> scenarios;
+  std::vector<FailingTrial> failing;
+};
+
+// The trials a strategy runs on a scenario whose uninterrupted run has `crash_points` steps.
+std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_points,
+                                  const ExploreOptions& options);
+
+ExploreResult Explore(const std::vector<Scenario>& scenarios, const ExploreOptions& options);
+
+std::string ReplayCommand(const ExploreOptions& options, const std::string& scenario_path,
+                          const std::string& token);
+
+}  // namespace sim

@@ -1,0 +1,220 @@
+#include "sim/oracle.h"
+
+#include <algorithm>
+#include <set>
+
+namespace sim {
+namespace {
+
+using ckpt::Time;
+
+std::string Describe(const ckpt::Records& records) { return ckpt::RecordsToString(records); }
+
+// Which application run each incarnation belongs to: a new one starts at every fresh start.
+std::vector<int> ApplicationOf(const TrialRun& run) {
+  std::vector<int> application(run.incarnations.size(), 0);
+  int current = -1;
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    if (!run.incarnations[i].recovered) ++current;
+    application[i] = std::max(current, 0);
+  }
+  return application;
+}
+
+// The batch index of `time` in an application with `zero_time`, or 0 when off the grid.
+int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch) {
+  ckpt::Duration since = time - zero_time;
+  if (since.ms <= 0 || !since.is_multiple_of(batch)) return 0;
+  return since.ms / batch.ms;
+}
+
+void CheckEmissions(const Scenario& scenario, const Reference& reference, const TrialRun& run,
+                    std::vector<Failure>& failures) {
+  std::vector<int> application = ApplicationOf(run);
+  // (application, output, time) -> incarnations that emitted it.
+  std::map<std::tuple<int, std::string, int64_t>, std::vector<int>> emitted_by;
+  for (const Emission& e : run.emissions) {
+    const IncarnationRecord& incarnation = run.incarnations[e.incarnation];
+    Time zero = incarnation.zero_time.value_or(Time{0});
+    int64_t index = BatchIndex(e.batch_time, zero, scenario.batch_duration);
+    auto expected = reference.outputs.find(e.output);
+    if (index < 1 || index > scenario.batches || expected == reference.outputs.end()) {
+      failures.push_back({FailureKind::kDivergentOutput, e.batch_time,
+                          "output " + e.output + " emitted for a batch time the reference run " +
+                              "never had"});
+      continue;
+    }
+    const ckpt::Records& want = expected->second[index - 1];
+    if (e.records != want) {
+      failures.push_back({FailureKind::kDivergentOutput, e.batch_time,
+                          "output " + e.output + " of batch " + std::to_string(e.batch_time.ms) +
+                              ": expected " + Describe(want) + ", got " + Describe(e.records) +
+                              " (incarnation " + std::to_string(e.incarnation) + ")"});
+    }
+    auto& emitters = emitted_by[{application[e.incarnation], e.output, e.batch_time.ms}];
+    if (!emitters.empty()) {
+      std::string why;
+      if (std::find(emitters.begin(), emitters.end(), e.incarnation) != emitters.end()) {
+        why = "emitted twice by incarnation " + std::to_string(e.incarnation);
+      } else if (!incarnation.recovered) {
+        why = "emitted again by a fresh start";
+      } else {
+        std::vector<Time> reruns = LegitimateReruns(
+            incarnation.checkpoint_time, incarnation.pending_times, zero, scenario.batch_duration,
+            incarnation.started_at);
+        if (!std::binary_search(reruns.begin(), reruns.end(), e.batch_time)) {
+          why = "emitted again by incarnation " + std::to_string(e.incarnation) +
+                ", which recovered from checkpoint time " +
+                std::to_string(incarnation.checkpoint_time.ms) + " and had no reason to re-run it";
+        }
+      }
+      if (!why.empty()) {
+        failures.push_back({FailureKind::kUnexpectedDuplicate, e.batch_time,
+                            "output " + e.output + " of batch " +
+                                std::to_string(e.batch_time.ms) + " " + why});
+      }
+    }
+    emitters.push_back(e.incarnation);
+  }
+}
+
+void CheckCompleteness(const Scenario& scenario, const Reference& reference, const TrialRun& run,
+                       std::vector<Failure>& failures) {
+  std::vector<int> application = ApplicationOf(run);
+  int last_application = application.empty() ? 0 : application.back();
+  std::optional<Time> zero;
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    if (application[i] == last_application && run.incarnations[i].zero_time) {
+      zero = run.incarnations[i].zero_time;
+      break;
+    }
+  }
+  if (!zero) {
+    failures.push_back({FailureKind::kNoProgress, std::nullopt,
+                        "the last application run never started its streams"});
+    return;
+  }
+  std::set<std::pair<std::string, int64_t>> seen;
+  for (const Emission& e : run.emissions) {
+    if (application[e.incarnation] == last_application) seen.insert({e.output, e.batch_time.ms});
+  }
+  for (const auto& [output, batches] : reference.outputs) {
+    for (int64_t index = 1; index <= static_cast<int64_t>(batches.size()); ++index) {
+      Time time = *zero + scenario.batch_duration * index;
+      if (seen.count({output, time.ms})) continue;
+      failures.push_back({FailureKind::kLostBatch, time,
+                          "output " + output + " of batch " + std::to_string(time.ms) +
+                              " never appeared (expected " + Describe(batches[index - 1]) + ")"});
+      return;  // the first lost batch says it; the rest follow from it
+    }
+  }
+}
+
+// Most severe first: a crash of the engine explains everything after it, and so on.
+int Severity(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::kEngineAssert: return 0;
+    case FailureKind::kRecoveryError: return 1;
+    case FailureKind::kNoProgress: return 2;
+    case FailureKind::kLostBatch: return 3;
+    case FailureKind::kDivergentOutput: return 4;
+    case FailureKind::kUnexpectedDuplicate: return 5;
+    case FailureKind::kExpectationMismatch: return 6;
+  }
+  return 7;
+}
+
+}  // namespace
+
+const char* FailureKindName(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::kLostBatch: return "lost_batch";
+    case FailureKind::kDivergentOutput: return "divergent_output";
+    case FailureKind::kUnexpectedDuplicate: return "unexpected_duplicate";
+    case FailureKind::kNoProgress: return "no_progress";
+    case FailureKind::kRecoveryError: return "recovery_error";
+    case FailureKind::kEngineAssert: return "engine_assert";
+    case FailureKind::kExpectationMismatch: return "expectation_mismatch";
+  }
+  return "?";
+}
+
+std::vector<Time> LegitimateReruns(Time checkpoint_time, const std::vector<Time>& pending_times,
+                                   Time zero_time, ckpt::Duration batch, Time now) {
+  Time restart_time = zero_time + batch * ((now - zero_time).ms / batch.ms + 1);
+  std::vector<Time> times = checkpoint_time.until(restart_time, batch);
+  times.insert(times.end(), pending_times.begin(), pending_times.end());
+  std::erase_if(times, [&](Time t) { return t >= restart_time; });
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  return times;
+}
+
+ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run) {
+  ReferenceOutcome outcome;
+  Reference& reference = outcome.reference;
+  reference.steps = run.total_steps;
+  reference.digest = run.digest;
+  for (const PipelineStep& step : scenario.pipeline) {
+    if (step.operation == "collect") {
+      reference.outputs[step.output_name].assign(scenario.batches, ckpt::Records{});
+    }
+  }
+  for (const Emission& e : run.emissions) {
+    int64_t index = BatchIndex(e.batch_time, Time{0}, scenario.batch_duration);
+    if (index >= 1 && index <= scenario.batches) reference.outputs[e.output][index - 1] = e.records;
+  }
+  // An uncrashed run is held to the same contract, against itself.
+  outcome.failures = CheckTrial(scenario, reference, run);
+  for (const auto& [output, expected_batches] : scenario.expect) {
+    for (size_t i = 0; i < expected_batches.size(); ++i) {
+      ckpt::Records want = expected_batches[i];
+      std::sort(want.begin(), want.end());
+      const ckpt::Records& got = reference.outputs[output][i];
+      if (want != got) {
+        Time time = Time{0} + scenario.batch_duration * static_cast<int64_t>(i + 1);
+        outcome.failures.push_back({FailureKind::kExpectationMismatch, time,
+                                    "output " + output + " of batch " + std::to_string(time.ms) +
+                                        ": the scenario expects " + Describe(want) +
+                                        ", the uninterrupted run gave " + Describe(got)});
+        break;
+      }
+    }
+  }
+  return outcome;
+}
+
+std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& reference,
+                                const TrialRun& run) {
+  std::vector<Failure> failures;
+  if (!run.engine_assert.empty()) {
+    failures.push_back({FailureKind::kEngineAssert, std::nullopt, run.engine_assert});
+    return failures;
+  }
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    std::string who = "incarnation " + std::to_string(i);
+    if (!incarnation.start_error.empty()) {
+      failures.push_back({FailureKind::kRecoveryError, std::nullopt,
+                          who + " could not start: " + incarnation.start_error});
+    }
+    for (const std::string& error : incarnation.errors) {
+      failures.push_back({FailureKind::kRecoveryError, std::nullopt, who + ": " + error});
+    }
+  }
+  if (!run.quiesced) {
+    failures.push_back({FailureKind::kNoProgress, std::nullopt,
+                        "the run did not finish within its step budget"});
+  }
+  CheckEmissions(scenario, reference, run, failures);
+  if (failures.empty() || failures.front().kind != FailureKind::kRecoveryError) {
+    CheckCompleteness(scenario, reference, run, failures);
+  }
+  std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
+    if (Severity(a.kind) != Severity(b.kind)) return Severity(a.kind) < Severity(b.kind);
+    return a.batch_time.value_or(Time{-1}) < b.batch_time.value_or(Time{-1});
+  });
+  return failures;
+}
+
+}  // namespace sim

@@ -1,0 +1,64 @@
+// The oracle: what an uninterrupted run produced, and whether a crashed run kept to it.
+//
+// Outputs are compared per batch as multisets (Spark's own recovery tests compare sets of each
+// batch's output). Batches are identified by their index from the application's zero time, so
+// that an application that legitimately started afresh (no checkpoint was durable yet) is
+// compared with the same reference.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/scenario.h"
+#include "sim/trial.h"
+
+namespace sim {
+
+enum class FailureKind {
+  kLostBatch,            // a batch's output never appeared
+  kDivergentOutput,      // a batch's output differs from the reference
+  kUnexpectedDuplicate,  // a batch emitted again although recovery had no reason to re-run it
+  kNoProgress,           // the run did not finish its batches (budget exhausted or stuck)
+  kRecoveryError,        // getOrCreate/start failed, or the engine reported an error
+  kEngineAssert,         // an engine invariant failed
+  kExpectationMismatch,  // the reference run differs from the scenario's `expect` block
+};
+
+const char* FailureKindName(FailureKind kind);
+
+struct Failure {
+  FailureKind kind;
+  std::optional<ckpt::Time> batch_time;
+  std::string detail;
+};
+
+// The uninterrupted run's output: output name -> records of batch 1..N (sorted).
+struct Reference {
+  std::map<std::string, std::vector<ckpt::Records>> outputs;
+  uint64_t steps = 0;
+  uint64_t digest = 0;
+};
+
+// Builds the reference from an uncrashed run. Fails (kind and detail) when that run itself is not
+// clean: it errored, did not finish, or does not match the scenario's `expect` block.
+struct ReferenceOutcome {
+  Reference reference;
+  std::vector<Failure> failures;
+};
+ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run);
+
+// Every way `run` breaks the contract, most severe first (empty: the trial passed).
+std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& reference,
+                                const TrialRun& run);
+
+// The batch times recovery may legitimately run again after restarting from a checkpoint with
+// content time `checkpoint_time` and `pending_times`, when the process came up at `now`:
+// pending ∪ [checkpoint_time, restart_time), all < restart_time (independent of the engine).
+std::vector<ckpt::Time> LegitimateReruns(ckpt::Time checkpoint_time,
+                                         const std::vector<ckpt::Time>& pending_times,
+                                         ckpt::Time zero_time, ckpt::Duration batch,
+                                         ckpt::Time now);
+
+}  // namespace sim

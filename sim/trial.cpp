@@ -1,0 +1,339 @@
+#include "sim/trial.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "engine/streaming_context.h"
+#include "sim/event_loop.h"
+
+namespace sim {
+namespace {
+
+using ckpt::Duration;
+using ckpt::Result;
+using ckpt::Status;
+using ckpt::StreamingContext;
+using ckpt::Time;
+
+std::string TimesToString(const std::vector<Time>& times) {
+  std::string text = "[";
+  for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + std::to_string(times[i].ms);
+  return text + "]";
+}
+
+struct EngineAssertion {
+  std::string message;
+};
+
+void ThrowEngineAssertion(const char* file, int line, const std::string& message) {
+  throw EngineAssertion{std::string(file) + ":" + std::to_string(line) + ": " + message};
+}
+
+class ScenarioExecution : public ckpt::ExecutionModel {
+ public:
+  explicit ScenarioExecution(const Scenario& scenario) : scenario_(scenario) {}
+  // Slow batches are keyed by batch index = batch time / batch duration.
+  Duration job_duration(Time batch_time, size_t record_count) const override {
+    const ProcessingModel& model = scenario_.processing;
+    Duration duration = model.job_base + Duration{model.per_record_us *
+                                                  static_cast<int64_t>(record_count) / 1000};
+    auto slow = model.slow_batches.find(batch_time.ms / scenario_.batch_duration.ms);
+    if (slow != model.slow_batches.end()) duration = duration + slow->second;
+    return duration;
+  }
+
+ private:
+  const Scenario& scenario_;
+};
+
+// Builds the application of a scenario into a new context (the user's creating function).
+Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scenario,
+                                                           const ckpt::EngineEnv& env) {
+  std::unique_ptr<StreamingContext> context = StreamingContext::Create(env, scenario.batch_duration);
+  if (!scenario.checkpoint_dir.empty()) {
+    CKPT_RETURN_IF_ERROR(context->checkpoint(scenario.checkpoint_dir));
+  }
+  Result<ckpt::DStream*> stream = scenario.source_kind == "constant"
+                                      ? context->constant_stream(scenario.input[0])
+                                      : context->sequence_stream(scenario.input);
+  for (const PipelineStep& step : scenario.pipeline) {
+    if (!stream.ok()) return stream.status();
+    ckpt::DStream* current = stream.value();
+    if (step.operation == "collect") {
+      CKPT_RETURN_IF_ERROR(current->collect(step.output_name));
+      continue;
+    }
+    if (step.operation == "map") stream = current->map(step.function);
+    if (step.operation == "flat_map") stream = current->flat_map(step.function);
+    if (step.operation == "filter") stream = current->filter(step.function);
+    if (step.operation == "reduce_by_key") stream = current->reduce_by_key(step.function);
+    if (step.operation == "update_state_by_key") stream = current->update_state_by_key(step.function);
+    if (stream.ok() && step.checkpoint_interval) {
+      CKPT_RETURN_IF_ERROR(stream.value()->checkpoint(*step.checkpoint_interval));
+    }
+  }
+  if (!stream.ok()) return stream.status();
+  return context;
+}
+
+class Simulation : public StepGate {
+ public:
+  Simulation(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options)
+      : scenario_(scenario), spec_(spec), options_(options), fs_(options.fs_model),
+        execution_(scenario) {
+    process_conf_ = scenario.conf;
+    process_conf_["spark.master"] = "sim[1]";
+    process_conf_["spark.app.name"] = scenario.name;
+    for (const auto& [key, value] : options.conf) process_conf_[key] = value;
+  }
+
+  TrialRun run();
+
+  bool before_mutation(const char* operation, const std::string& path) override {
+    if (!alive_) return false;
+    return take_step([&] { return current_label_.to_string() + " \u203a " + operation + " " + path; },
+                     operation, path);
+  }
+  bool alive() const override { return alive_; }
+
+ private:
+  // One engine process: its services and its context. Destroyed only between tasks.
+  struct Process : public ckpt::OutputSink, public ckpt::EngineObserver {
+    Process(Simulation* sim, int index)
+        : sim(sim), index(index), scheduler(&sim->loop_, static_cast<OwnerId>(index + 1)),
+          fs(&sim->fs_, sim) {}
+    void emit(const std::string& output, Time batch_time, const ckpt::Records& records) override {
+      if (sim->alive_) sim->record_emission(index, output, batch_time, records);
+    }
+    void log(ckpt::LogLevel level, const std::string& message) override {
+      if (level != ckpt::LogLevel::kInfo) sim->trace_line("log: " + message);
+    }
+    void on_context_started(Time zero_time, bool recovered) override {
+      record().zero_time = zero_time;
+      record().recovered = recovered;
+    }
+    void on_checkpoint_recovered(const std::string& file, Time time,
+                                 const std::vector<Time>& pending) override {
+      record().checkpoint_file = file;
+      record().checkpoint_time = time;
+      record().pending_times = pending;
+      sim->trace_line("recovered from " + file + " (content time " + time.to_string() + ")");
+    }
+    void on_restart(Time restart_time, const std::vector<Time>& rescheduled) override {
+      record().restart_time = restart_time;
+      record().rescheduled = rescheduled;
+      sim->trace_line("restart at " + restart_time.to_string() + ": pending " +
+                      TimesToString(record().pending_times) + ", rescheduled " +
+                      TimesToString(rescheduled));
+    }
+    void on_checkpoint_written(const std::string& file, Time time) override {
+      sim->trace_line("wrote " + file + " (content time " + time.to_string() + ")");
+    }
+    void on_error(const Status& error) override {
+      record().errors.push_back(error.to_string());
+      sim->trace_line("error: " + error.to_string());
+    }
+    IncarnationRecord& record() { return sim->result_.incarnations[index]; }
+
+    Simulation* sim;
+    int index;
+    OwnerScheduler scheduler;
+    GatedFileSystem fs;
+    std::unique_ptr<StreamingContext> context;
+  };
+
+  template <typename LabelFn>
+  bool take_step(LabelFn&& label, const char* what, const std::string& detail);
+  void start_incarnation(Time at);
+  void run_driver_start();
+  void crash_now();
+  void record_emission(int incarnation, const std::string& output, Time time,
+                       const ckpt::Records& records);
+  void trace_line(const std::string& text);
+  void mix(const void* data, size_t size) { result_.digest = ckpt::Fnv1a(data, size, result_.digest); }
+
+  const Scenario& scenario_;
+  const TrialSpec& spec_;
+  const RunOptions& options_;
+  EventLoop loop_;
+  SimFs fs_;
+  ScenarioExecution execution_;
+  std::map<std::string, std::string> process_conf_;
+  std::unique_ptr<Process> process_;
+  std::vector<std::unique_ptr<Process>> dead_processes_;
+  bool alive_ = false;
+  uint64_t step_in_incarnation_ = 0;
+  TaskLabel current_label_;
+  TrialRun result_;
+};
+
+template <typename LabelFn>
+bool Simulation::take_step(LabelFn&& label, const char* what, const std::string& detail) {
+  int incarnation = process_->index;
+  uint64_t step = step_in_incarnation_++;
+  ++result_.total_steps;
+  mix(&step, sizeof step);
+  mix(what, std::char_traits<char>::length(what));
+  mix(detail.data(), detail.size());
+  if (options_.record_steps) {
+    result_.steps.push_back(StepRecord{incarnation, step, loop_.now(), label()});
+  }
+  if (static_cast<size_t>(incarnation) < spec_.crashes.size() &&
+      spec_.crashes[incarnation].step == step) {
+    trace_line("CRASH before step " + std::to_string(step) + ": " + label());
+    crash_now();
+    return false;
+  }
+  return true;
+}
+
+void Simulation::trace_line(const std::string& text) {
+  if (options_.record_trace) {
+    result_.trace.push_back("[" + std::to_string(loop_.now().ms) + " ms] " +
+                            (process_ ? "#" + std::to_string(process_->index) + " " : "") + text);
+  }
+}
+
+void Simulation::record_emission(int incarnation, const std::string& output, Time time,
+                                 const ckpt::Records& records) {
+  Emission emission{incarnation, output, time, records};
+  std::sort(emission.records.begin(), emission.records.end());
+  uint64_t hash = ckpt::kFnvOffset;
+  for (const ckpt::Value& v : emission.records) hash = v.digest(hash);
+  mix(&hash, sizeof hash);
+  mix(&time.ms, sizeof time.ms);
+  trace_line("output " + output + " @" + std::to_string(time.ms) + " = " +
+             ckpt::RecordsToString(emission.records));
+  result_.emissions.push_back(std::move(emission));
+}
+
+void Simulation::start_incarnation(Time at) {
+  int index = static_cast<int>(result_.incarnations.size());
+  result_.incarnations.push_back(IncarnationRecord{});
+  result_.incarnations.back().started_at = at;
+  process_ = std::make_unique<Process>(this, index);
+  alive_ = true;
+  step_in_incarnation_ = 0;
+  process_->scheduler.schedule_at(at, TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"},
+                                  [this] { run_driver_start(); });
+}
+
+void Simulation::run_driver_start() {
+  ckpt::EngineEnv env;
+  env.scheduler = &process_->scheduler;
+  env.fs = &process_->fs;
+  env.sink = process_.get();
+  env.observer = process_.get();
+  env.execution = &execution_;
+  env.defects = options_.defects;
+  env.process_uid = static_cast<uint64_t>(process_->index) + 1;
+  env.process_conf = process_conf_;
+  env.stop_after_batches = scenario_.batches;
+  const Scenario& scenario = scenario_;
+  auto create = [&scenario](const ckpt::EngineEnv& e) { return BuildApplication(scenario, e); };
+  Result<std::unique_ptr<StreamingContext>> context =
+      scenario_.checkpoint_dir.empty()
+          ? create(env)
+          : StreamingContext::GetOrCreate(env, scenario_.checkpoint_dir, create,
+                                          scenario_.create_on_error);
+  Status started = context.ok() ? context.value()->start() : context.status();
+  if (!alive_) return;  // crashed during start-up; the crash already scheduled the restart
+  if (!started.ok()) {
+    process_->record().start_error = started.to_string();
+    trace_line("start failed: " + started.to_string());
+    return;
+  }
+  process_->context = std::move(context).value();
+}
+
+void Simulation::crash_now() {
+  alive_ = false;
+  IncarnationRecord& record = process_->record();
+  record.crashed_at = loop_.now();
+  record.steps = step_in_incarnation_;
+  loop_.kill_owner(static_cast<OwnerId>(process_->index + 1));
+  fs_.crash();
+  Duration downtime = spec_.crashes[process_->index].downtime;
+  mix(&downtime.ms, sizeof downtime.ms);
+  // The process may be inside one of its own tasks: destroy it only after that task returns.
+  dead_processes_.push_back(std::move(process_));
+  Time restart_at = loop_.now() + downtime;
+  loop_.schedule_at(kHarnessOwner, restart_at, TaskLabel{ckpt::Actor::kDriver, "restart"},
+                    [this, restart_at] { start_incarnation(restart_at); });
+}
+
+TrialRun Simulation::run() {
+  result_.digest = ckpt::kFnvOffset;
+  ckpt::AssertHandler previous = ckpt::SetAssertHandlerForThread(&ThrowEngineAssertion);
+  try {
+    start_incarnation(Time{0});
+    bool over_budget = false;
+    while (std::optional<EventLoop::Entry> entry = loop_.pop()) {
+      if (result_.total_steps >= options_.max_steps) {
+        over_budget = true;
+        trace_line("step budget of " + std::to_string(options_.max_steps) + " exhausted");
+        break;
+      }
+      if (entry->owner != kHarnessOwner) {
+        current_label_ = entry->label;
+        mix(&entry->time.ms, sizeof entry->time.ms);
+        if (!take_step([&] { return current_label_.to_string(); }, entry->label.event, "")) {
+          dead_processes_.clear();
+          continue;
+        }
+      }
+      entry->task();
+      dead_processes_.clear();
+    }
+    result_.quiesced = !over_budget;
+  } catch (const EngineAssertion& assertion) {
+    result_.engine_assert = assertion.message;
+    trace_line("engine assertion: " + assertion.message);
+  }
+  ckpt::SetAssertHandlerForThread(previous);
+  if (process_ && alive_) process_->record().steps = step_in_incarnation_;
+  result_.end_time = loop_.now();
+  return std::move(result_);
+}
+
+}  // namespace
+
+std::string TrialSpec::token() const {
+  if (crashes.empty()) return "ref";
+  std::string token;
+  for (const CrashSpec& crash : crashes) {
+    if (!token.empty()) token += ",";
+    token += "c" + std::to_string(crash.step) + "+" + std::to_string(crash.downtime.ms);
+  }
+  return token;
+}
+
+Result<TrialSpec> TrialSpec::ParseToken(const std::string& token) {
+  TrialSpec spec;
+  if (token == "ref") return spec;
+  size_t pos = 0;
+  while (pos <= token.size()) {
+    size_t end = token.find(',', pos);
+    if (end == std::string::npos) end = token.size();
+    std::string part = token.substr(pos, end - pos);
+    unsigned long long step = 0;
+    long long downtime = 0;
+    int consumed = 0;
+    if (std::sscanf(part.c_str(), "c%llu+%lld%n", &step, &downtime, &consumed) != 2 ||
+        consumed != static_cast<int>(part.size()) || downtime < 0) {
+      return Status::InvalidArgument("bad replay token '" + token +
+                                     "' (expected ref or c<step>+<downtime_ms>[,...])");
+    }
+    spec.crashes.push_back(CrashSpec{step, Duration{downtime}});
+    pos = end + 1;
+  }
+  return spec;
+}
+
+TrialRun RunTrial(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options) {
+  Simulation simulation(scenario, spec, options);
+  return simulation.run();
+}
+
+}  // namespace sim

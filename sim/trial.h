@@ -1,0 +1,84 @@
+// Running one trial: a scenario's application on a simulated machine, crashed and restarted as
+// a TrialSpec says, recorded for the oracle.
+//
+// Steps: every task of an engine process and every mutating filesystem call it makes is a step,
+// numbered from 0 within each incarnation (a process lifetime). "Crash at step k" kills the
+// incarnation just before its step k would run; the restart comes `downtime` later and calls
+// getOrCreate on what the filesystem kept.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/defects.h"
+#include "engine/runtime/status.h"
+#include "engine/value.h"
+#include "sim/scenario.h"
+#include "sim/sim_fs.h"
+
+namespace sim {
+
+struct TrialSpec {
+  std::vector<CrashSpec> crashes;  // crashes[i] hits incarnation i
+
+  // The replay token: "ref" for no crash, else "c<step>+<downtime_ms>" joined by ','.
+  std::string token() const;
+  static ckpt::Result<TrialSpec> ParseToken(const std::string& token);
+  auto operator<=>(const TrialSpec&) const = default;
+};
+
+struct RunOptions {
+  ckpt::DefectSet defects;
+  PersistenceModel fs_model = PersistenceModel::kHdfs;
+  std::map<std::string, std::string> conf;  // on top of the scenario's conf
+  bool record_trace = false;                // keep a human-readable trace
+  bool record_steps = false;                // keep every step's label (crash-points)
+  uint64_t max_steps = 5'000'000;           // budget: a trial never runs forever
+};
+
+struct Emission {
+  int incarnation = 0;
+  std::string output;
+  ckpt::Time batch_time;
+  ckpt::Records records;  // sorted
+};
+
+struct IncarnationRecord {
+  ckpt::Time started_at;
+  bool recovered = false;  // rebuilt from a checkpoint (false: started fresh)
+  std::optional<ckpt::Time> zero_time;
+  std::string checkpoint_file;  // what recovery read
+  ckpt::Time checkpoint_time;
+  std::vector<ckpt::Time> pending_times;
+  std::optional<ckpt::Time> restart_time;
+  std::vector<ckpt::Time> rescheduled;
+  std::string start_error;          // getOrCreate or start failed
+  std::vector<std::string> errors;  // reportError calls
+  uint64_t steps = 0;
+  std::optional<ckpt::Time> crashed_at;
+};
+
+struct StepRecord {
+  int incarnation = 0;
+  uint64_t step = 0;
+  ckpt::Time time;
+  std::string label;
+};
+
+struct TrialRun {
+  std::vector<Emission> emissions;
+  std::vector<IncarnationRecord> incarnations;
+  std::vector<StepRecord> steps;   // with RunOptions::record_steps
+  std::vector<std::string> trace;  // with RunOptions::record_trace
+  bool quiesced = false;           // the event queue drained
+  std::string engine_assert;       // non-empty when the engine asserted
+  uint64_t digest = 0;             // over every step, emission and crash
+  uint64_t total_steps = 0;
+  ckpt::Time end_time;
+};
+
+TrialRun RunTrial(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options);
+
+}  // namespace sim
