@@ -11,17 +11,31 @@ TaskId EventLoop::schedule_at(OwnerId owner, Time when, TaskLabel label, Task ta
   return sequence;
 }
 
-std::optional<EventLoop::Entry> EventLoop::pop() {
+void EventLoop::discard_dead_top() {
   while (!heap_.empty()) {
+    const Entry& top = heap_.front();
+    bool dead = dead_owners_.count(top.owner) > 0 ||
+                (!cancelled_.empty() && cancelled_.erase(top.sequence) > 0);
+    if (!dead) return;
     std::pop_heap(heap_.begin(), heap_.end(), Later);
-    Entry entry = std::move(heap_.back());
     heap_.pop_back();
-    if (dead_owners_.count(entry.owner)) continue;
-    if (!cancelled_.empty() && cancelled_.erase(entry.sequence)) continue;
-    now_ = entry.time;
-    return entry;
   }
-  return std::nullopt;
+}
+
+std::optional<Time> EventLoop::next_time() {
+  discard_dead_top();
+  if (heap_.empty()) return std::nullopt;
+  return heap_.front().time;
+}
+
+std::optional<EventLoop::Entry> EventLoop::pop() {
+  discard_dead_top();
+  if (heap_.empty()) return std::nullopt;
+  std::pop_heap(heap_.begin(), heap_.end(), Later);
+  Entry entry = std::move(heap_.back());
+  heap_.pop_back();
+  now_ = entry.time;
+  return entry;
 }
 
 }  // namespace sim

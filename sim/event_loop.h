@@ -40,9 +40,13 @@ class EventLoop {
 
   // Removes and returns the next live task, advancing the clock to its time; none when idle.
   std::optional<Entry> pop();
+  // The time of the next live task, without running it; none when idle.
+  std::optional<Time> next_time();
   size_t size() const { return heap_.size(); }
 
  private:
+  // Drops dead and cancelled tasks from the top of the heap.
+  void discard_dead_top();
   static bool Later(const Entry& a, const Entry& b) {
     return a.time != b.time ? a.time > b.time : a.sequence > b.sequence;
   }

@@ -1,0 +1,310 @@
+// StreamingContext, JobGenerator and DStreams against Spark's own worked examples and test
+// vectors (spark-notes.md sections 2.4, 2.6, 2.7, 3 and 5.3): the restart reschedule set, TV1 and
+// TV6 recovery, default checkpoint intervals, remember durations, RDD file cleanup, getOrCreate
+// and validation errors.
+#include <gtest/gtest.h>
+
+#include "engine/streaming_context.h"
+#include "sim/testing/engine_fixture.h"
+
+namespace ckpt {
+namespace {
+
+using sim::testing::EngineFixture;
+using sim::testing::Pair;
+using sim::testing::Words;
+
+std::vector<Records> Repeat(Records batch, int count) { return std::vector<Records>(count, batch); }
+
+// TV1's pipeline: map(x => (x, 1)).reduceByKey(_ + _), batch 500 ms.
+Result<std::unique_ptr<StreamingContext>> MapReduceApp(const EngineEnv& env,
+                                                       std::vector<Records> input) {
+  auto context = StreamingContext::Create(env, Milliseconds(500));
+  CKPT_RETURN_IF_ERROR(context->checkpoint("/ck"));
+  DStream* stream = context->sequence_stream(std::move(input)).value();
+  stream = stream->map({"pair_with_one", {}}).value();
+  stream = stream->reduce_by_key({"sum", {}}).value();
+  CKPT_RETURN_IF_ERROR(stream->collect("out"));
+  return context;
+}
+
+// TV6's pipeline: map((_, 1)).updateStateByKey(sum).checkpoint(interval).map(identity).
+Result<std::unique_ptr<StreamingContext>> StateApp(const EngineEnv& env, Duration batch,
+                                                   std::optional<Duration> interval,
+                                                   std::vector<Records> input) {
+  auto context = StreamingContext::Create(env, batch);
+  CKPT_RETURN_IF_ERROR(context->checkpoint("/ck"));
+  DStream* stream = context->sequence_stream(std::move(input)).value();
+  stream = stream->map({"pair_with_one", {}}).value();
+  stream = stream->update_state_by_key({"running_sum", {}}).value();
+  if (interval) CKPT_RETURN_IF_ERROR(stream->checkpoint(*interval));
+  stream = stream->map({"identity", {}}).value();
+  CKPT_RETURN_IF_ERROR(stream->collect("out"));
+  return context;
+}
+
+StreamingContext::CreatingFunction MustNotCreate() {
+  return [](const EngineEnv&) -> Result<std::unique_ptr<StreamingContext>> {
+    ADD_FAILURE() << "the creating function must not be called on recovery";
+    return Status::IllegalState("creating function called");
+  };
+}
+
+// Writes a checkpoint of a started TV1 graph with the given content time and pending times, then
+// recovers it in a new process whose clock reads `clock_ms`; returns what restart rescheduled.
+std::vector<int64_t> Reschedule(int64_t checkpoint_ms, std::vector<Time> pending,
+                                int64_t clock_ms) {
+  EngineFixture first;
+  auto context = MapReduceApp(first.env(), Repeat(Words({"a"}), 10)).value();
+  EXPECT_TRUE(context->graph().start(Time{0}).ok());
+  Checkpoint checkpoint = context->make_checkpoint(Time{checkpoint_ms});
+  checkpoint.pending_times = std::move(pending);
+  EXPECT_TRUE(WriteWholeFile(first.fs(), JoinPath("/ck", CheckpointFileName(Time{checkpoint_ms})),
+                             EncodeCheckpoint(checkpoint), false)
+                  .ok());
+  EngineFixture second(&first.sim_fs());
+  second.advance_to(Time{clock_ms});
+  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
+  EXPECT_TRUE(recovered.ok()) << recovered.status().to_string();
+  EXPECT_TRUE(recovered.value()->start().ok());
+  return second.rescheduled;
+}
+
+TEST(Restart, CheckpointTimeBatchIsAlwaysRunAgain) {
+  EXPECT_EQ(Reschedule(1500, {}, 1500), (std::vector<int64_t>{1500}));
+}
+
+TEST(Restart, DownTimeBatchesAreRescheduled) {
+  EXPECT_EQ(Reschedule(1500, {}, 2000), (std::vector<int64_t>{1500, 2000}));
+  EXPECT_EQ(Reschedule(1500, {}, 3000), (std::vector<int64_t>{1500, 2000, 2500, 3000}));
+}
+
+TEST(Restart, PendingTimesOlderThanTheCheckpointAreRescheduled) {
+  EXPECT_EQ(Reschedule(2000, {Time{1000}, Time{1500}, Time{2000}}, 2000),
+            (std::vector<int64_t>{1000, 1500, 2000}));
+}
+
+TEST(Restart, DefectsDropPendingOrDownTimes) {
+  // Exercised end to end by the explorer tests; here the rule itself.
+  EngineFixture first;
+  first.defects.add(Defect::kSkipPendingTimes);
+  auto context = MapReduceApp(first.env(), Repeat(Words({"a"}), 10)).value();
+  ASSERT_TRUE(context->graph().start(Time{0}).ok());
+  Checkpoint checkpoint = context->make_checkpoint(Time{2000});
+  checkpoint.pending_times = {Time{1000}, Time{2000}};
+  ASSERT_TRUE(WriteWholeFile(first.fs(), "/ck/checkpoint-2000", EncodeCheckpoint(checkpoint), false).ok());
+  EngineFixture second(&first.sim_fs());
+  second.defects.add(Defect::kSkipPendingTimes);
+  second.advance_to(Time{2000});
+  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
+  ASSERT_TRUE(recovered.value()->start().ok());
+  EXPECT_EQ(second.rescheduled, (std::vector<int64_t>{2000}));
+}
+
+// TV1: recovery with map and reduceByKey operations; stop after 3 batches, run to 3000.
+TEST(SparkVectors, RecoveryWithMapAndReduceByKey) {
+  std::vector<Records> input = {Words({"a", "a", "b"}), Words({"", ""}), {},
+                                Words({"a", "a", "b"}), Words({"", ""}), {}};
+  EngineFixture first;
+  auto context = MapReduceApp(first.env(), input).value();
+  ASSERT_TRUE(context->start().ok());
+  first.run_until(Time{1500});
+  EXPECT_EQ(first.outputs["out"][1000].at(0), (Records{Pair("", 2)}));
+
+  EngineFixture second(&first.sim_fs());
+  second.advance_to(Time{1500});
+  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
+  ASSERT_TRUE(recovered.ok()) << recovered.status().to_string();
+  ASSERT_TRUE(recovered.value()->start().ok());
+  second.run_until(Time{3000});
+  auto& out = second.outputs["out"];
+  EXPECT_EQ(out[1500].at(0), Records{});
+  EXPECT_EQ(out[2000].at(0), (Records{Pair("a", 2), Pair("b", 1)}));
+  EXPECT_EQ(out[2500].at(0), (Records{Pair("", 2)}));
+  EXPECT_EQ(out[3000].at(0), Records{});
+  EXPECT_EQ(out.size(), 4u);  // batch 1500 re-executed, nothing earlier
+}
+
+// TV6: recovery with updateStateByKey; stop after 7 batches (3500), restore state RDDs
+// {2000, 3000}, and batch 3500 recomputes 6 + 1 = 7.
+TEST(SparkVectors, RecoveryWithUpdateStateByKey) {
+  EngineFixture first;
+  auto context = StateApp(first.env(), Milliseconds(500), Milliseconds(1000),
+                          Repeat(Words({"a"}), 10)).value();
+  ASSERT_TRUE(context->start().ok());
+  first.run_until(Time{3500});
+  EXPECT_EQ(first.outputs["out"][3500].at(0), (Records{Pair("a", 7)}));
+
+  EngineFixture second(&first.sim_fs());
+  second.advance_to(Time{3500});
+  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
+  ASSERT_TRUE(recovered.ok()) << recovered.status().to_string();
+  const DStream& state = *recovered.value()->graph().streams()[2];
+  std::vector<int64_t> restored;
+  for (const auto& [time, rdd] : state.generated_rdds()) restored.push_back(time.ms);
+  EXPECT_EQ(restored, (std::vector<int64_t>{2000, 3000}));
+  ASSERT_TRUE(recovered.value()->start().ok());
+  second.run_until(Time{5000});
+  auto& out = second.outputs["out"];
+  for (int64_t t = 3500, count = 7; t <= 5000; t += 500, ++count) {
+    EXPECT_EQ(out[t].at(0), (Records{Pair("a", count)})) << "batch " << t;
+  }
+}
+
+TEST(Intervals, DefaultIsSmallestMultipleOfTheSlideOfAtLeastTenSeconds) {
+  for (auto [slide_ms, expected_ms] : std::vector<std::pair<int64_t, int64_t>>{
+           {500, 10000}, {1000, 10000}, {3000, 12000}, {20000, 20000}}) {
+    EngineFixture fixture;
+    auto context = StateApp(fixture.env(), Milliseconds(slide_ms), std::nullopt, {}).value();
+    ASSERT_TRUE(context->graph().start(Time{0}).ok());
+    const DStream& state = *context->graph().streams()[2];
+    EXPECT_EQ(state.checkpoint_interval(), Milliseconds(expected_ms)) << "slide " << slide_ms;
+    EXPECT_EQ(state.remember_duration(), Milliseconds(2 * expected_ms));
+    // The parent is asked to remember as long (DStream.remember propagates down).
+    EXPECT_EQ(context->graph().streams()[1]->remember_duration(), Milliseconds(2 * expected_ms));
+  }
+}
+
+// spark-notes 2.7: checkpoint(1 s), batch 500 ms, R = 2 s. rdd(1000) survives ClearCheckpointData
+// of 2500 and is deleted at 3000; rdd(2000) at 4000.
+TEST(RddCleanup, FollowsSparksTimeline) {
+  EngineFixture fixture;
+  auto context = StateApp(fixture.env(), Milliseconds(500), Milliseconds(1000),
+                          Repeat(Words({"a"}), 12)).value();
+  ASSERT_TRUE(context->start().ok());
+  std::map<int64_t, std::string> files;
+  auto exists = [&](int64_t time) { return fixture.fs().exists(files.at(time)).value(); };
+  fixture.run_until(Time{2500});
+  Checkpoint at_2500 = context->make_checkpoint(Time{2500});
+  for (const auto& [time, path] : at_2500.graph.streams[2].checkpoint_files) files[time.ms] = path;
+  ASSERT_TRUE(files.count(1000) && files.count(2000));
+  EXPECT_TRUE(exists(1000));
+  fixture.run_until(Time{3000});
+  EXPECT_FALSE(exists(1000));
+  EXPECT_TRUE(exists(2000));
+  fixture.run_until(Time{4000});
+  EXPECT_FALSE(exists(2000));
+}
+
+TEST(GetOrCreate, EmptyDirectoryCallsTheCreatingFunction) {
+  EngineFixture fixture;
+  bool created = false;
+  auto context = StreamingContext::GetOrCreate(
+      fixture.env(), "/ck",
+      [&](const EngineEnv& env) {
+        created = true;
+        return MapReduceApp(env, {});
+      },
+      false);
+  ASSERT_TRUE(context.ok());
+  EXPECT_TRUE(created);
+  EXPECT_FALSE(context.value()->is_checkpoint_present());
+}
+
+TEST(GetOrCreate, CorruptedCheckpointFailsUnlessCreateOnError) {
+  EngineFixture fixture;
+  ASSERT_TRUE(fixture.fs().mkdirs("/ck").ok());
+  ASSERT_TRUE(WriteWholeFile(fixture.fs(), "/ck/checkpoint-1000", "blablabla", false).ok());
+  auto create = [](const EngineEnv& env) { return MapReduceApp(env, {}); };
+  auto strict = StreamingContext::GetOrCreate(fixture.env(), "/ck", create, false);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_NE(strict.status().message().find("Failed to read checkpoint from directory /ck"),
+            std::string::npos);
+  auto lenient = StreamingContext::GetOrCreate(fixture.env(), "/ck", create, true);
+  ASSERT_TRUE(lenient.ok());
+  EXPECT_FALSE(lenient.value()->is_checkpoint_present());
+}
+
+TEST(GetOrCreate, RecoversConfButTakesTheMasterFromTheNewProcess) {
+  EngineFixture first;
+  first.process_conf = {{"spark.master", "old-master"}, {"someKey", "someValue"},
+                        {"spark.driver.port", "7077"}};
+  auto context = MapReduceApp(first.env(), Repeat(Words({"a"}), 4)).value();
+  ASSERT_TRUE(context->start().ok());
+  first.run_until(Time{1000});
+  EngineFixture second(&first.sim_fs());
+  second.process_conf = {{"spark.master", "new-master"}};
+  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
+  ASSERT_TRUE(recovered.ok());
+  EXPECT_EQ(recovered.value()->conf().at("someKey"), "someValue");
+  EXPECT_EQ(recovered.value()->conf().at("spark.master"), "new-master");
+  EXPECT_EQ(recovered.value()->conf().count("spark.driver.port"), 0u);
+}
+
+TEST(GetOrCreate, MissingRddFileFailsEvenWithCreateOnError) {
+  EngineFixture first;
+  auto context = StateApp(first.env(), Milliseconds(500), Milliseconds(1000),
+                          Repeat(Words({"a"}), 4)).value();
+  ASSERT_TRUE(context->start().ok());
+  first.run_until(Time{1000});
+  std::string rdd = context->make_checkpoint(Time{1000}).graph.streams[2].checkpoint_files.begin()->second;
+  ASSERT_TRUE(first.fs().remove(rdd, true).ok());
+  EngineFixture second(&first.sim_fs());
+  auto recovered = StreamingContext::GetOrCreate(
+      second.env(2), "/ck", [](const EngineEnv& env) { return MapReduceApp(env, {}); }, true);
+  ASSERT_FALSE(recovered.ok());
+  EXPECT_NE(recovered.status().message().find("Checkpoint directory does not exist"),
+            std::string::npos);
+}
+
+TEST(GetOrCreate, RecoveringConstructorWithoutCheckpointIsAnIllegalArgument) {
+  EngineFixture fixture;
+  auto recovered = StreamingContext::FromCheckpointDirectory(fixture.env(), "/nosuchdirectory");
+  ASSERT_FALSE(recovered.ok());
+  EXPECT_EQ(recovered.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(recovered.status().message().find("cannot be initialized with both SparkContext"),
+            std::string::npos);
+}
+
+TEST(Validation, NoOutputOperations) {
+  EngineFixture fixture;
+  auto context = StreamingContext::Create(fixture.env(), Milliseconds(500));
+  ASSERT_TRUE(context->sequence_stream({}).ok());
+  Status started = context->start();
+  EXPECT_NE(started.message().find("No output operations registered"), std::string::npos);
+  EXPECT_EQ(context->state(), ContextState::kInitialized);
+}
+
+TEST(Validation, StatefulOperatorWithoutCheckpointDirectory) {
+  EngineFixture fixture;
+  auto context = StreamingContext::Create(fixture.env(), Milliseconds(500));
+  DStream* stream = context->sequence_stream({}).value()->map({"pair_with_one", {}}).value();
+  ASSERT_TRUE(stream->update_state_by_key({"running_sum", {}}).value()->collect("out").ok());
+  Status started = context->start();
+  EXPECT_NE(started.message().find("The checkpoint directory has not been set"), std::string::npos);
+  EXPECT_EQ(context->state(), ContextState::kStopped);
+}
+
+TEST(Validation, CheckpointIntervalBelowOrNotAMultipleOfTheSlide) {
+  for (auto [interval_ms, message] : std::vector<std::pair<int64_t, std::string>>{
+           {300, "which is lower than its slide time"}, {750, "which not a multiple of its slide time"}}) {
+    EngineFixture fixture;
+    auto context =
+        StateApp(fixture.env(), Milliseconds(500), Milliseconds(interval_ms), {}).value();
+    Status started = context->start();
+    EXPECT_NE(started.message().find(message), std::string::npos) << started.to_string();
+  }
+}
+
+TEST(Validation, StreamsCannotBeAddedAfterStart) {
+  EngineFixture fixture;
+  auto context = MapReduceApp(fixture.env(), {}).value();
+  ASSERT_TRUE(context->start().ok());
+  Result<DStream*> late = context->sequence_stream({});
+  EXPECT_NE(late.status().message().find("after starting a context is not supported"),
+            std::string::npos);
+  Result<DStream*> late_map = context->graph().streams()[0]->map({"identity", {}});
+  EXPECT_EQ(late_map.status().code(), StatusCode::kIllegalState);
+}
+
+TEST(Validation, UnknownFunctionListsTheRegisteredOnes) {
+  EngineFixture fixture;
+  auto context = StreamingContext::Create(fixture.env(), Milliseconds(500));
+  ASSERT_TRUE(context->sequence_stream({}).value()->map({"no_such_fn", {}}).value()->collect("o").ok());
+  Status started = context->start();
+  EXPECT_NE(started.message().find("unknown map function 'no_such_fn'"), std::string::npos);
+  EXPECT_NE(started.message().find("pair_with_one"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ckpt
