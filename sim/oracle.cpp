@@ -10,12 +10,14 @@ using ckpt::Time;
 
 std::string Describe(const ckpt::Records& records) { return ckpt::RecordsToString(records); }
 
-// Which application run each incarnation belongs to: a new one starts at every fresh start.
+// Which application run each incarnation belongs to: a new one begins at every incarnation whose
+// context started fresh. One that died before its context started belongs to the previous one.
 std::vector<int> ApplicationOf(const TrialRun& run) {
   std::vector<int> application(run.incarnations.size(), 0);
   int current = -1;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
-    if (!run.incarnations[i].recovered) ++current;
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    if (incarnation.zero_time && !incarnation.recovered) ++current;
     application[i] = std::max(current, 0);
   }
   return application;

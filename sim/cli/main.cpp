@@ -233,6 +233,16 @@ int main(int argc, char** argv) {
   CLI::App* defects = app.add_subcommand("defects", "list the injectable defects");
   defects->add_flag("--json", flags.json, "print JSON");
 
+  auto is_command = [&](const std::string& name) {
+    for (const CLI::App* command : app.get_subcommands({})) {
+      if (command->get_name() == name) return true;
+    }
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    return BadInput(std::string("unknown command '") + argv[1] +
+                    "' (known: run, explore, replay, crash-points, defects; see --help)");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

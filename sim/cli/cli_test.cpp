@@ -1,0 +1,134 @@
+// The command line as users and CI see it: exit codes (0 pass, 1 a check failed, 2 bad input),
+// the JSON contract of DESIGN.md section 5, replay commands that reproduce, and error messages.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Outcome RunCommand(const std::string& command) {
+  Outcome outcome;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return outcome;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) outcome.output.append(buffer.data(), n);
+  int status = pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+const std::string kBinary = CKPTSIM_BINARY;
+const std::string kRunningCount = CKPTSIM_SOURCE_DIR "/scenarios/basic/running_count.yaml";
+
+nlohmann::json Json(const Outcome& outcome) {
+  return nlohmann::json::parse(outcome.output, nullptr, /*allow_exceptions=*/false);
+}
+
+TEST(Cli, ExhaustiveRunningCountMeetsTheContract) {
+  Outcome outcome = RunCommand(kBinary + " explore " + kRunningCount + " --strategy exhaustive --json");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  nlohmann::json json = Json(outcome);
+  ASSERT_FALSE(json.is_discarded()) << outcome.output;
+  for (const char* key : {"schema_version", "strategy", "seed", "trials", "failures",
+                          "crash_points", "elapsed_s", "scenarios", "failing"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_GE(json["crash_points"].get<int>(), 200);
+  EXPECT_EQ(json["trials"], json["crash_points"]);
+  EXPECT_EQ(json["failures"], 0);
+  EXPECT_EQ(json["scenarios"][0]["name"], "running_count");
+}
+
+class CliDefectTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(CliDefectTest, FailuresCarryAReplayCommandThatReproducesTheKind) {
+  Outcome outcome = RunCommand(kBinary + " explore " + kRunningCount + " --strategy exhaustive --json --defect " +
+                        GetParam());
+  ASSERT_EQ(outcome.exit_code, 1) << outcome.output;
+  nlohmann::json json = Json(outcome);
+  ASSERT_GT(json["failures"].get<int>(), 0);
+  const nlohmann::json& first = json["failing"][0];
+  for (const char* key : {"scenario", "token", "kind", "batch_time_ms", "detail", "replay"}) {
+    EXPECT_TRUE(first.contains(key)) << key;
+  }
+  Outcome replay = RunCommand(first["replay"].get<std::string>() + " --json");
+  ASSERT_EQ(replay.exit_code, 1) << replay.output;
+  nlohmann::json replayed = Json(replay);
+  ASSERT_FALSE(replayed["failures"].empty());
+  EXPECT_EQ(replayed["failures"][0]["kind"], first["kind"]);
+  EXPECT_EQ(replayed["failures"][0]["detail"], first["detail"]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Catalogue, CliDefectTest,
+                         ::testing::Values("skip-pending-times", "skip-down-times",
+                                           "cleanup-referenced-rdd-files"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::erase(name, '-');
+                           return name;
+                         });
+
+TEST(Cli, SameSeedSameFailingList) {
+  std::string command = kBinary + " explore " + CKPTSIM_SOURCE_DIR +
+                        "/scenarios/basic --strategy random --trials 500 --seed 7 --json "
+                        "--defect skip-pending-times";
+  nlohmann::json a = Json(RunCommand(command)), b = Json(RunCommand(command));
+  ASSERT_FALSE(a.is_discarded());
+  EXPECT_GT(a["failures"].get<int>(), 0);
+  EXPECT_EQ(a["failing"], b["failing"]);
+  EXPECT_EQ(a["scenarios"], b["scenarios"]);  // includes the per-scenario trace digests
+}
+
+TEST(Cli, DefectsCatalogue) {
+  Outcome outcome = RunCommand(kBinary + " defects --json");
+  ASSERT_EQ(outcome.exit_code, 0);
+  nlohmann::json json = Json(outcome);
+  ASSERT_EQ(json["defects"].size(), 3u);
+  for (const auto& defect : json["defects"]) {
+    EXPECT_FALSE(defect["reverts"].get<std::string>().empty());
+    EXPECT_FALSE(defect["exposed_by"].get<std::string>().empty());
+  }
+}
+
+TEST(Cli, CrashPointsAreLabelled) {
+  Outcome outcome = RunCommand(kBinary + " crash-points " + kRunningCount + " --json");
+  ASSERT_EQ(outcome.exit_code, 0);
+  nlohmann::json json = Json(outcome);
+  EXPECT_EQ(json["steps"].size(), json["crash_points"].get<size_t>());
+  EXPECT_EQ(json["steps"][0]["label"], "driver \u00b7 start (getOrCreate)");
+}
+
+struct BadInput {
+  const char* arguments;
+  const char* message;
+};
+
+class CliBadInputTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(CliBadInputTest, ExitsWithTwoAndSaysWhy) {
+  Outcome outcome = RunCommand(kBinary + " " + GetParam().arguments);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find(GetParam().message), std::string::npos) << outcome.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, CliBadInputTest,
+    ::testing::Values(
+        BadInput{"explore /no/such.yaml", "/no/such.yaml: no such scenario file"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --defect nope", "unknown defect 'nope'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --fs ext9", "unknown filesystem model 'ext9'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --conf novalue", "--conf expects key=value"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --strategy sideways", "--strategy"},
+        BadInput{"replay " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --token zz", "bad replay token"},
+        BadInput{"frobnicate", "unknown command 'frobnicate'"},
+        BadInput{"", "A subcommand is required"}));
+
+}  // namespace

@@ -1,0 +1,201 @@
+// Trials, the oracle and the explorer: the oracle flags each kind of broken output, the clean
+// engine survives every crash point of the bundled scenarios, each injected defect is found, a
+// replay token reproduces its failure, and reruns give identical trace digests.
+#include <gtest/gtest.h>
+
+#include "sim/explorer.h"
+#include "sim/oracle.h"
+#include "sim/trial.h"
+
+namespace sim {
+namespace {
+
+using ckpt::Time;
+
+Scenario Load(const std::string& name) {
+  ckpt::Result<Scenario> s = LoadScenario(CKPTSIM_SOURCE_DIR "/scenarios/basic/" + name + ".yaml");
+  EXPECT_TRUE(s.ok()) << s.status().to_string();
+  return s.value();
+}
+
+class OracleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    scenario_ = Load("wordcount");
+    clean_ = RunTrial(scenario_, TrialSpec{}, RunOptions{});
+    ReferenceOutcome outcome = BuildReference(scenario_, clean_);
+    ASSERT_TRUE(outcome.failures.empty()) << outcome.failures.front().detail;
+    reference_ = outcome.reference;
+  }
+  FailureKind FirstKind(const TrialRun& run) {
+    std::vector<Failure> failures = CheckTrial(scenario_, reference_, run);
+    EXPECT_FALSE(failures.empty());
+    return failures.empty() ? FailureKind::kEngineAssert : failures.front().kind;
+  }
+  Scenario scenario_;
+  TrialRun clean_;
+  Reference reference_;
+};
+
+TEST_F(OracleTest, CleanRunPasses) {
+  EXPECT_TRUE(CheckTrial(scenario_, reference_, clean_).empty());
+  EXPECT_EQ(clean_.emissions.size(), static_cast<size_t>(scenario_.batches));
+}
+
+TEST_F(OracleTest, MissingBatchIsLost) {
+  TrialRun run = clean_;
+  run.emissions.erase(run.emissions.begin() + 3);
+  EXPECT_EQ(FirstKind(run), FailureKind::kLostBatch);
+  EXPECT_EQ(CheckTrial(scenario_, reference_, run).front().batch_time, Time{2000});
+}
+
+TEST_F(OracleTest, ChangedRecordsDiverge) {
+  TrialRun run = clean_;
+  run.emissions[0].records.push_back(ckpt::Value::String("extra"));
+  EXPECT_EQ(FirstKind(run), FailureKind::kDivergentOutput);
+}
+
+TEST_F(OracleTest, SameIncarnationEmittingTwiceIsAnUnexpectedDuplicate) {
+  TrialRun run = clean_;
+  run.emissions.push_back(run.emissions[5]);
+  EXPECT_EQ(FirstKind(run), FailureKind::kUnexpectedDuplicate);
+}
+
+TEST_F(OracleTest, UnfinishedRunMakesNoProgressAndEngineErrorsAreRecoveryErrors) {
+  TrialRun run = clean_;
+  run.quiesced = false;
+  EXPECT_EQ(FirstKind(run), FailureKind::kNoProgress);
+  run.incarnations[0].errors.push_back("job failed");
+  EXPECT_EQ(FirstKind(run), FailureKind::kRecoveryError);
+  run.engine_assert = "x.cpp:1: broken";
+  EXPECT_EQ(FirstKind(run), FailureKind::kEngineAssert);
+}
+
+TEST_F(OracleTest, ReferenceIsCheckedAgainstTheScenarioExpectations) {
+  Scenario expecting = scenario_;
+  expecting.expect["counts"].assign(scenario_.batches, ckpt::Records{});
+  ReferenceOutcome outcome = BuildReference(expecting, clean_);
+  ASSERT_FALSE(outcome.failures.empty());
+  EXPECT_EQ(outcome.failures.front().kind, FailureKind::kExpectationMismatch);
+}
+
+TEST(LegitimateReruns, FollowsSparksRescheduleRule) {
+  auto times = [](std::vector<Time> v) {
+    std::vector<int64_t> ms;
+    for (Time t : v) ms.push_back(t.ms);
+    return ms;
+  };
+  ckpt::Duration batch{500};
+  EXPECT_EQ(times(LegitimateReruns(Time{1500}, {}, Time{0}, batch, Time{1500})),
+            (std::vector<int64_t>{1500}));
+  EXPECT_EQ(times(LegitimateReruns(Time{1500}, {}, Time{0}, batch, Time{2000})),
+            (std::vector<int64_t>{1500, 2000}));
+  EXPECT_EQ(times(LegitimateReruns(Time{2000}, {Time{1000}, Time{1500}, Time{2000}}, Time{0}, batch,
+                                   Time{2000})),
+            (std::vector<int64_t>{1000, 1500, 2000}));
+}
+
+TEST(Trial, TokensRoundTrip) {
+  TrialSpec spec{{CrashSpec{12, ckpt::Duration{0}}, CrashSpec{7, ckpt::Duration{1500}}}};
+  EXPECT_EQ(spec.token(), "c12+0,c7+1500");
+  EXPECT_EQ(TrialSpec::ParseToken(spec.token()).value(), spec);
+  EXPECT_TRUE(TrialSpec::ParseToken("ref").value().crashes.empty());
+  EXPECT_FALSE(TrialSpec::ParseToken("c12").ok());
+  EXPECT_FALSE(TrialSpec::ParseToken("c1+2,").ok());
+  EXPECT_FALSE(TrialSpec::ParseToken("x").ok());
+}
+
+TEST(Trial, RerunsGiveIdenticalDigestsAndDifferentTrialsDiffer) {
+  Scenario scenario = Load("running_count");
+  for (const char* token : {"ref", "c142+0", "c300+700,c25+0", "c55+200,c80+0,c3+1000"}) {
+    TrialSpec spec = TrialSpec::ParseToken(token).value();
+    TrialRun first = RunTrial(scenario, spec, RunOptions{});
+    TrialRun second = RunTrial(scenario, spec, RunOptions{});
+    EXPECT_EQ(first.digest, second.digest) << token;
+    EXPECT_EQ(first.total_steps, second.total_steps) << token;
+  }
+  EXPECT_NE(RunTrial(scenario, TrialSpec::ParseToken("c142+0").value(), RunOptions{}).digest,
+            RunTrial(scenario, TrialSpec::ParseToken("c143+0").value(), RunOptions{}).digest);
+}
+
+TEST(Trial, CrashDuringRecoveryIsHandled) {
+  Scenario scenario = Load("running_count");
+  // Crash at step 150 of the first run, then at step 2 of the recovery (while it sets up its
+  // checkpoint directories), then let the third incarnation finish.
+  TrialRun run = RunTrial(scenario, TrialSpec::ParseToken("c150+0,c2+0").value(), RunOptions{});
+  ASSERT_EQ(run.incarnations.size(), 3u);
+  EXPECT_TRUE(run.incarnations[2].recovered);
+  TrialRun reference = RunTrial(scenario, TrialSpec{}, RunOptions{});
+  EXPECT_TRUE(CheckTrial(scenario, BuildReference(scenario, reference).reference, run).empty());
+}
+
+ExploreResult ExploreOne(const std::string& name, const ExploreOptions& options) {
+  return Explore({Load(name)}, options);
+}
+
+TEST(Explorer, ExhaustiveOnTheCleanEngineFindsNothing) {
+  ExploreOptions defaults;
+  for (const char* name : {"running_count", "wordcount"}) {
+    ExploreResult result = ExploreOne(name, defaults);
+    EXPECT_GE(result.crash_points, 200u) << name;
+    EXPECT_EQ(result.trials, result.crash_points) << name;
+    EXPECT_EQ(result.failures, 0u) << name << ": " <<
+        (result.failing.empty() ? "" : result.failing.front().failure.detail);
+  }
+}
+
+struct DefectCase {
+  const char* defect;
+  const char* scenario;
+  FailureKind expected_kind;
+};
+
+class DefectTest : public ::testing::TestWithParam<DefectCase> {};
+
+TEST_P(DefectTest, ExhaustiveFindsItAndTheTokenReplaysTheSameKind) {
+  ExploreOptions options;
+  options.run.defects.add(ckpt::ParseDefect(GetParam().defect).value());
+  Scenario scenario = Load(GetParam().scenario);
+  ExploreResult result = Explore({scenario}, options);
+  ASSERT_GT(result.failures, 0u);
+  const FailingTrial& first = result.failing.front();
+  EXPECT_EQ(first.failure.kind, GetParam().expected_kind) << first.failure.detail;
+  TrialRun reference = RunTrial(scenario, TrialSpec{}, options.run);
+  TrialRun replayed = RunTrial(scenario, TrialSpec::ParseToken(first.token).value(), options.run);
+  std::vector<Failure> failures =
+      CheckTrial(scenario, BuildReference(scenario, reference).reference, replayed);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, first.failure.kind);
+  EXPECT_EQ(failures.front().detail, first.failure.detail);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, DefectTest,
+    ::testing::Values(DefectCase{"skip-pending-times", "running_count", FailureKind::kLostBatch},
+                      DefectCase{"skip-down-times", "wordcount", FailureKind::kLostBatch},
+                      DefectCase{"cleanup-referenced-rdd-files", "running_count",
+                                 FailureKind::kRecoveryError}),
+    [](const auto& info) {
+      std::string name = info.param.defect;
+      std::erase(name, '-');
+      return name;
+    });
+
+TEST(Explorer, RandomExplorationIsDeterministicPerSeed) {
+  ExploreOptions options;
+  options.strategy = Strategy::kRandom;
+  options.trials = 200;
+  options.seed = 7;
+  options.run.defects.add(ckpt::Defect::kSkipPendingTimes);
+  ExploreResult a = ExploreOne("running_count", options);
+  ExploreResult b = ExploreOne("running_count", options);
+  ASSERT_EQ(a.failing.size(), b.failing.size());
+  EXPECT_GT(a.failures, 0u);
+  for (size_t i = 0; i < a.failing.size(); ++i) EXPECT_EQ(a.failing[i].token, b.failing[i].token);
+  EXPECT_EQ(a.scenarios[0].digest, b.scenarios[0].digest);
+  options.seed = 8;
+  EXPECT_NE(ExploreOne("running_count", options).scenarios[0].digest, a.scenarios[0].digest);
+}
+
+}  // namespace
+}  // namespace sim

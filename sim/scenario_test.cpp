@@ -1,0 +1,113 @@
+// Scenario loading: the bundled catalogue loads, and every kind of bad input is named with its
+// file, line, column and field.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sim/scenario.h"
+
+namespace sim {
+namespace {
+
+class ScenarioFileTest : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& text) {
+    std::string path = (std::filesystem::temp_directory_path() /
+                        ("ckptsim_scenario_" + std::to_string(counter_++) + ".yaml")).string();
+    std::ofstream(path) << text;
+    paths_.push_back(path);
+    return path;
+  }
+  void TearDown() override {
+    for (const std::string& p : paths_) std::filesystem::remove(p);
+  }
+  std::string ErrorOf(const std::string& text) {
+    std::string path = Write(text);
+    ckpt::Result<Scenario> loaded = LoadScenario(path);
+    EXPECT_FALSE(loaded.ok());
+    std::string message = loaded.ok() ? "" : loaded.status().message();
+    EXPECT_EQ(message.rfind(path, 0), 0u) << "the message names the file: " << message;
+    return message.substr(path.size());
+  }
+  static inline int counter_ = 0;
+  std::vector<std::string> paths_;
+};
+
+constexpr const char* kValid = R"(name: tiny
+batches: 2
+source: {kind: sequence, input: [[a, b], [[x, 2]]]}
+pipeline:
+  - map: pair_with_one
+  - collect: out
+)";
+
+TEST_F(ScenarioFileTest, LoadsValuesPairsAndDefaults) {
+  ckpt::Result<Scenario> loaded = LoadScenario(Write(kValid));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  const Scenario& s = loaded.value();
+  EXPECT_EQ(s.batch_duration.ms, 500);
+  EXPECT_EQ(s.checkpoint_dir, "/checkpoint");
+  ASSERT_EQ(s.input.size(), 2u);
+  EXPECT_EQ(s.input[1][0], ckpt::Value::Pair(ckpt::Value::String("x"), ckpt::Value::Int(2)));
+}
+
+TEST_F(ScenarioFileTest, MalformedYamlGivesLineAndColumn) {
+  // yaml-cpp notices the unclosed flow sequence on line 2.
+  EXPECT_THAT(ErrorOf("name: [unclosed\nbatches: 2\n"), ::testing::MatchesRegex(":2:[0-9]+: \\(yaml\\): .*"));
+}
+
+TEST_F(ScenarioFileTest, UnknownOperatorIsNamedWithItsField) {
+  std::string message = ErrorOf(
+      "name: x\nbatches: 1\nsource: {input: [[a]]}\npipeline:\n  - mapp: identity\n  - collect: o\n");
+  EXPECT_EQ(message.rfind(":5:5: pipeline[0].mapp: unknown operator", 0), 0u) << message;
+}
+
+TEST_F(ScenarioFileTest, UnknownFunctionListsTheRegisteredOnes) {
+  std::string message = ErrorOf(
+      "name: x\nbatches: 1\nsource: {input: [[a]]}\npipeline:\n  - map: nope\n  - collect: o\n");
+  EXPECT_NE(message.find("pipeline[0].map: unknown map function 'nope'"), std::string::npos);
+  EXPECT_NE(message.find("pair_with_one"), std::string::npos);
+}
+
+TEST_F(ScenarioFileTest, BadDurationIsRejected) {
+  std::string message = ErrorOf(std::string(kValid) + "batch_duration_ms: -5\n");
+  EXPECT_NE(message.find(":7:20: batch_duration_ms: expected a positive duration"), std::string::npos)
+      << message;
+  EXPECT_NE(ErrorOf(std::string(kValid) + "downtime_ms: soon\n").find("expected an integer, got 'soon'"),
+            std::string::npos);
+}
+
+TEST_F(ScenarioFileTest, ContradictorySettingsAreRejected) {
+  std::string message = ErrorOf(std::string(kValid) + "expect: {out: [[a]]}\n");
+  EXPECT_NE(message.find("expect.out: 1 batches listed, scenario has 2"), std::string::npos);
+  EXPECT_NE(ErrorOf(std::string(kValid) + "expect: {other: [[a], [b]]}\n").find("no such output"),
+            std::string::npos);
+}
+
+TEST_F(ScenarioFileTest, UnknownTopLevelFieldAndMissingFields) {
+  EXPECT_NE(ErrorOf(std::string(kValid) + "batchez: 3\n").find("batchez: unknown field"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\nbatches: 1\npipeline: [{collect: o}]\n").find("source: missing"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\nbatches: 1\nsource: {input: [[a]]}\npipeline: [{map: identity}]\n")
+                .find("no output operation"),
+            std::string::npos);
+}
+
+TEST(ScenarioCatalogue, EveryBundledScenarioLoads) {
+  ckpt::Result<std::vector<Scenario>> all = LoadScenarios(CKPTSIM_SOURCE_DIR "/scenarios");
+  ASSERT_TRUE(all.ok()) << all.status().to_string();
+  EXPECT_GE(all.value().size(), 2u);
+  for (const Scenario& s : all.value()) EXPECT_GE(s.batches, 20) << s.name;
+}
+
+TEST(ScenarioCatalogue, MissingFileIsAClearError) {
+  ckpt::Result<Scenario> loaded = LoadScenario("/no/such/file.yaml");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().message(), "/no/such/file.yaml: no such scenario file");
+}
+
+}  // namespace
+}  // namespace sim
