@@ -1,6 +1,6 @@
-#include <algorithm>
-
 #include "engine/checkpoint.h"
+
+#include <algorithm>
 
 namespace ckpt {
 namespace {

@@ -68,7 +68,7 @@ Result<Records> DecodeRecords(std::string_view bytes);
 
 // Checkpoint file names (Spark's Checkpoint object).
 inline constexpr const char* kCheckpointTempName = "temp";
-std::string CheckpointFileName(Time time);  // "checkpoint-1500"
+std::string CheckpointFileName(Time time);    // "checkpoint-1500"
 std::string CheckpointBackupName(Time time);  // "checkpoint-1500.bk"
 
 struct CheckpointFile {

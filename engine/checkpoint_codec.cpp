@@ -15,23 +15,23 @@ namespace boost::serialization {
 
 template <class Archive>
 void serialize(Archive& archive, ckpt::Time& time, const unsigned) {
-  archive & time.ms;
+  archive& time.ms;
 }
 
 template <class Archive>
 void serialize(Archive& archive, ckpt::Duration& duration, const unsigned) {
-  archive & duration.ms;
+  archive& duration.ms;
 }
 
 // std::optional support written out (Boost 1.74 predates its own).
 template <class Archive, class T>
 void serialize(Archive& archive, std::optional<T>& value, const unsigned) {
   bool present = value.has_value();
-  archive & present;
+  archive& present;
   if constexpr (Archive::is_loading::value) {
     if (present) {
       T loaded{};
-      archive & loaded;
+      archive& loaded;
       value = std::move(loaded);
     } else {
       value.reset();
@@ -43,25 +43,25 @@ void serialize(Archive& archive, std::optional<T>& value, const unsigned) {
 
 template <class Archive>
 void serialize(Archive& archive, ckpt::FunctionRef& ref, const unsigned) {
-  archive & ref.name & ref.args;
+  archive& ref.name& ref.args;
 }
 
 template <class Archive>
 void serialize(Archive& archive, ckpt::StreamSnapshot& s, const unsigned) {
-  archive & s.id & s.kind & s.parents & s.function & s.input & s.output_name & s.slide;
-  archive & s.checkpoint_interval & s.remember & s.zero_time & s.checkpoint_files;
+  archive& s.id& s.kind& s.parents& s.function& s.input& s.output_name& s.slide;
+  archive& s.checkpoint_interval& s.remember& s.zero_time& s.checkpoint_files;
 }
 
 template <class Archive>
 void serialize(Archive& archive, ckpt::GraphSnapshot& g, const unsigned) {
-  archive & g.batch_duration & g.zero_time & g.start_time & g.remember & g.streams;
-  archive & g.input_ids & g.output_ids;
+  archive& g.batch_duration& g.zero_time& g.start_time& g.remember& g.streams;
+  archive& g.input_ids& g.output_ids;
 }
 
 template <class Archive>
 void serialize(Archive& archive, ckpt::Checkpoint& c, const unsigned) {
-  archive & c.master & c.framework & c.jars & c.graph & c.checkpoint_dir & c.checkpoint_duration;
-  archive & c.pending_times & c.conf_pairs & c.checkpoint_time;
+  archive& c.master& c.framework& c.jars& c.graph& c.checkpoint_dir& c.checkpoint_duration;
+  archive& c.pending_times& c.conf_pairs& c.checkpoint_time;
 }
 
 }  // namespace boost::serialization

@@ -1,8 +1,9 @@
 // The checkpoint format and the reader: framing rejects every damaged byte string before Boost
 // sees it; the reader lists files as Spark does and falls back from the newest to older ones.
+#include "engine/checkpoint.h"
+
 #include <gtest/gtest.h>
 
-#include "engine/checkpoint.h"
 #include "engine/checkpoint_writer.h"
 #include "engine/frame.h"
 #include "sim/sim_fs.h"

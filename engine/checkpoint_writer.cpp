@@ -15,16 +15,18 @@ void CheckpointWriter::write(const Checkpoint& checkpoint, bool clear_checkpoint
   Handle handle{checkpoint.checkpoint_time, EncodeCheckpoint(checkpoint),
                 clear_checkpoint_data_later};
   if (stopped_) {
-    runtime_->log(LogLevel::kError, "Could not submit checkpoint task to the thread pool "
-                                    "executor: the writer is stopped");
+    runtime_->log(LogLevel::kError,
+                  "Could not submit checkpoint task to the thread pool "
+                  "executor: the writer is stopped");
     return;
   }
   // The worker takes a write directly when idle, so capacity is the running one plus the queue.
   size_t waiting = queue_.size() + (worker_busy_ ? 0 : 1);
   if (waiting > kCheckpointWriterQueueCapacity) {
-    runtime_->log(LogLevel::kError, "Could not submit checkpoint task to the thread pool "
-                                    "executor: queue full, checkpoint for time " +
-                                        handle.checkpoint_time.to_string() + " dropped");
+    runtime_->log(LogLevel::kError,
+                  "Could not submit checkpoint task to the thread pool "
+                  "executor: queue full, checkpoint for time " +
+                      handle.checkpoint_time.to_string() + " dropped");
     return;
   }
   queue_.push_back(std::move(handle));
@@ -156,8 +158,8 @@ Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& 
     outcome.failures.push_back(it->path + ": " + checkpoint.status().to_string());
   }
   if (ignore_read_error) return outcome;
-  return Status::Corruption("Failed to read checkpoint from directory " + dir + " (last error: " +
-                            outcome.failures.back() + ")");
+  return Status::Corruption("Failed to read checkpoint from directory " + dir +
+                            " (last error: " + outcome.failures.back() + ")");
 }
 
 }  // namespace ckpt

@@ -1,9 +1,10 @@
 // CheckpointWriter, step by step as Spark's CheckpointWriteHandler: temp file, .bk of the
 // previous file of the same name, the file named after the newest time seen, retention of ten
 // files, and three attempts on I/O errors only.
+#include "engine/checkpoint_writer.h"
+
 #include <gtest/gtest.h>
 
-#include "engine/checkpoint_writer.h"
 #include "sim/testing/engine_fixture.h"
 
 namespace ckpt {

@@ -30,8 +30,8 @@ void DStreamCheckpointData::cleanup(Time time, StreamingRuntime& runtime) {
     if (!old_enough) break;
     Status deleted = runtime.env.fs->remove(it->second, /*recursive=*/true);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
-      runtime.log(LogLevel::kWarning, "Error deleting old checkpoint file " + it->second + ": " +
-                                          deleted.to_string());
+      runtime.log(LogLevel::kWarning,
+                  "Error deleting old checkpoint file " + it->second + ": " + deleted.to_string());
     }
     it = time_to_checkpoint_file_.erase(it);
   }
@@ -51,7 +51,8 @@ StreamingRuntime& DStream::runtime() const { return graph_->runtime(); }
 
 Status DStream::check_can_add_stream() const {
   switch (runtime().state) {
-    case ContextState::kInitialized: return Status::Ok();
+    case ContextState::kInitialized:
+      return Status::Ok();
     case ContextState::kActive:
       return Status::IllegalState(
           "Adding new inputs, transformations, and output operations after starting a context "
@@ -108,10 +109,10 @@ Status DStream::validate_at_start() const {
           "StreamingContext.checkpoint().");
     }
     if (*checkpoint_interval_ < slide_) {
-      return Status::InvalidArgument(
-          "The checkpoint interval for " + name + " has been set to " +
-          checkpoint_interval_->to_string() + " which is lower than its slide time (" +
-          slide_.to_string() + "). Please set it to at least " + slide_.to_string() + ".");
+      return Status::InvalidArgument("The checkpoint interval for " + name + " has been set to " +
+                                     checkpoint_interval_->to_string() +
+                                     " which is lower than its slide time (" + slide_.to_string() +
+                                     "). Please set it to at least " + slide_.to_string() + ".");
     }
     if (!checkpoint_interval_->is_multiple_of(slide_)) {
       return Status::InvalidArgument(
@@ -122,9 +123,8 @@ Status DStream::validate_at_start() const {
     if (*remember_ <= *checkpoint_interval_) {
       return Status::InvalidArgument(
           "The remember duration for " + name + " has been set to  " + remember_->to_string() +
-          " which is not more than the checkpoint interval (" +
-          checkpoint_interval_->to_string() + "). Please set it to a value higher than " +
-          checkpoint_interval_->to_string() + ".");
+          " which is not more than the checkpoint interval (" + checkpoint_interval_->to_string() +
+          "). Please set it to a value higher than " + checkpoint_interval_->to_string() + ".");
     }
   }
   for (const DStream* parent : parents_) CKPT_RETURN_IF_ERROR(parent->validate_at_start());

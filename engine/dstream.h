@@ -33,8 +33,8 @@ class DStreamCheckpointData {
   void set_files(std::map<Time, std::string> files) { data_ = std::move(files); }
 
  private:
-  std::map<Time, std::string> data_;  // serialized with the graph
-  std::map<Time, std::string> time_to_checkpoint_file_;   // transient
+  std::map<Time, std::string> data_;                          // serialized with the graph
+  std::map<Time, std::string> time_to_checkpoint_file_;       // transient
   std::map<Time, Time> time_to_oldest_checkpoint_file_time_;  // transient
 };
 

@@ -50,7 +50,7 @@ class DStreamGraph {
   GraphSnapshot snapshot() const;
   // Rebuilds a graph (without binding functions). InvalidArgument on a malformed snapshot.
   static Result<std::unique_ptr<DStreamGraph>> FromSnapshot(StreamingRuntime* runtime,
-                                                             const GraphSnapshot& snapshot);
+                                                            const GraphSnapshot& snapshot);
 
  private:
   StreamingRuntime* runtime_;

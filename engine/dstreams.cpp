@@ -318,8 +318,9 @@ Result<std::unique_ptr<DStreamGraph>> DStreamGraph::FromSnapshot(StreamingRuntim
   return graph;
 }
 
-Result<std::unique_ptr<DStream>> MakeStreamFromSnapshot(
-    DStreamGraph* graph, const StreamSnapshot& s, const std::map<int32_t, DStream*>& by_id) {
+Result<std::unique_ptr<DStream>> MakeStreamFromSnapshot(DStreamGraph* graph,
+                                                        const StreamSnapshot& s,
+                                                        const std::map<int32_t, DStream*>& by_id) {
   std::vector<DStream*> parents;
   for (int32_t parent_id : s.parents) {
     auto it = by_id.find(parent_id);

@@ -25,7 +25,8 @@ Result<Value> Add(const Value& a, const Value& b) {
 
 FunctionRegistry::Entry MapEntry(int arity, std::string description,
                                  std::function<MapFn(const std::vector<Value>&)> make) {
-  FunctionRegistry::Entry entry{FunctionKind::kMap, arity, std::move(description), {}, {}, {}, {}, {}};
+  FunctionRegistry::Entry entry{
+      FunctionKind::kMap, arity, std::move(description), {}, {}, {}, {}, {}};
   entry.make_map = std::move(make);
   return entry;
 }
@@ -36,29 +37,31 @@ FunctionRegistry BuildBuiltins() {
                  return [](const Value& v) -> Result<Value> { return v; };
                }));
   registry.add("pair_with_one", MapEntry(0, "x -> (x, 1)", [](const std::vector<Value>&) -> MapFn {
-                 return [](const Value& v) -> Result<Value> { return Value::Pair(v, Value::Int(1)); };
+                 return
+                     [](const Value& v) -> Result<Value> { return Value::Pair(v, Value::Int(1)); };
                }));
-  registry.add("add", MapEntry(1, "x -> x + n (numbers)", [](const std::vector<Value>& args) -> MapFn {
+  registry.add("add",
+               MapEntry(1, "x -> x + n (numbers)", [](const std::vector<Value>& args) -> MapFn {
                  Value n = args[0];
                  return [n](const Value& v) -> Result<Value> { return Add(v, n); };
                }));
-  registry.add("to_int", MapEntry(0, "decimal string -> integer",
-                                  [](const std::vector<Value>&) -> MapFn {
-                                    return [](const Value& v) -> Result<Value> {
-                                      if (v.is_int()) return v;
-                                      if (!v.is_string()) return TypeError("to_int", v, "a string");
-                                      try {
-                                        size_t used = 0;
-                                        int64_t n = std::stoll(v.as_string(), &used);
-                                        if (used == v.as_string().size()) return Value::Int(n);
-                                      } catch (const std::exception&) {
-                                      }
-                                      return TypeError("to_int", v, "a decimal string");
-                                    };
-                                  }));
+  registry.add("to_int",
+               MapEntry(0, "decimal string -> integer", [](const std::vector<Value>&) -> MapFn {
+                 return [](const Value& v) -> Result<Value> {
+                   if (v.is_int()) return v;
+                   if (!v.is_string()) return TypeError("to_int", v, "a string");
+                   try {
+                     size_t used = 0;
+                     int64_t n = std::stoll(v.as_string(), &used);
+                     if (used == v.as_string().size()) return Value::Int(n);
+                   } catch (const std::exception&) {
+                   }
+                   return TypeError("to_int", v, "a decimal string");
+                 };
+               }));
 
-  FunctionRegistry::Entry split{FunctionKind::kFlatMap, 0, "string -> its space-separated words",
-                                {}, {}, {}, {}, {}};
+  FunctionRegistry::Entry split{
+      FunctionKind::kFlatMap, 0, "string -> its space-separated words", {}, {}, {}, {}, {}};
   split.make_flat_map = [](const std::vector<Value>&) -> FlatMapFn {
     return [](const Value& v) -> Result<Records> {
       if (!v.is_string()) return TypeError("split_words", v, "a string");
@@ -70,8 +73,8 @@ FunctionRegistry BuildBuiltins() {
   };
   registry.add("split_words", std::move(split));
 
-  FunctionRegistry::Entry non_empty{FunctionKind::kFilter, 0, "keeps non-empty strings",
-                                    {}, {}, {}, {}, {}};
+  FunctionRegistry::Entry non_empty{
+      FunctionKind::kFilter, 0, "keeps non-empty strings", {}, {}, {}, {}, {}};
   non_empty.make_filter = [](const std::vector<Value>&) -> FilterFn {
     return [](const Value& v) -> Result<bool> { return !v.is_string() || !v.as_string().empty(); };
   };
@@ -90,12 +93,17 @@ FunctionRegistry BuildBuiltins() {
   sum.make_reduce = [](const std::vector<Value>&) -> ReduceFn { return Add; };
   registry.add("sum", std::move(sum));
 
-  FunctionRegistry::Entry running{FunctionKind::kUpdateState, 0,
+  FunctionRegistry::Entry running{FunctionKind::kUpdateState,
+                                  0,
                                   "(values, state) -> Some(sum(values) + state.getOrElse(0))",
-                                  {}, {}, {}, {}, {}};
+                                  {},
+                                  {},
+                                  {},
+                                  {},
+                                  {}};
   running.make_update_state = [](const std::vector<Value>&) -> UpdateStateFn {
-    return [](const Records& values, const std::optional<Value>& state)
-               -> Result<std::optional<Value>> {
+    return [](const Records& values,
+              const std::optional<Value>& state) -> Result<std::optional<Value>> {
       Value total = state.value_or(Value::Int(0));
       for (const Value& v : values) {
         Result<Value> next = Add(total, v);
@@ -120,11 +128,16 @@ std::string FunctionRef::to_string() const {
 
 const char* FunctionKindName(FunctionKind kind) {
   switch (kind) {
-    case FunctionKind::kMap: return "map";
-    case FunctionKind::kFlatMap: return "flat_map";
-    case FunctionKind::kFilter: return "filter";
-    case FunctionKind::kReduce: return "reduce";
-    case FunctionKind::kUpdateState: return "update_state";
+    case FunctionKind::kMap:
+      return "map";
+    case FunctionKind::kFlatMap:
+      return "flat_map";
+    case FunctionKind::kFilter:
+      return "filter";
+    case FunctionKind::kReduce:
+      return "reduce";
+    case FunctionKind::kUpdateState:
+      return "update_state";
   }
   return "?";
 }
@@ -148,8 +161,8 @@ Result<const FunctionRegistry::Entry*> FunctionRegistry::find(const FunctionRef&
       if (entry.kind == kind) known += (known.empty() ? "" : ", ") + name;
     }
     std::string what = it == entries_.end() ? "unknown" : "not a";
-    return Status::InvalidArgument(what + " " + FunctionKindName(kind) + " function '" +
-                                   ref.name + "' (registered: " + known + ")");
+    return Status::InvalidArgument(what + " " + FunctionKindName(kind) + " function '" + ref.name +
+                                   "' (registered: " + known + ")");
   }
   if (static_cast<int>(ref.args.size()) != it->second.arity) {
     return Status::InvalidArgument("function '" + ref.name + "' takes " +
@@ -163,11 +176,11 @@ Status FunctionRegistry::check(const FunctionRef& ref, FunctionKind kind) const 
   return find(ref, kind).status();
 }
 
-#define CKPT_DEFINE_BIND(method, Type, kind, maker)                  \
+#define CKPT_DEFINE_BIND(method, Type, kind, maker)                     \
   Result<Type> FunctionRegistry::method(const FunctionRef& ref) const { \
-    Result<const Entry*> entry = find(ref, kind);                   \
-    if (!entry.ok()) return entry.status();                         \
-    return entry.value()->maker(ref.args);                          \
+    Result<const Entry*> entry = find(ref, kind);                       \
+    if (!entry.ok()) return entry.status();                             \
+    return entry.value()->maker(ref.args);                              \
   }
 CKPT_DEFINE_BIND(bind_map, MapFn, FunctionKind::kMap, make_map)
 CKPT_DEFINE_BIND(bind_flat_map, FlatMapFn, FunctionKind::kFlatMap, make_flat_map)

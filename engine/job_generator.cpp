@@ -76,7 +76,8 @@ std::optional<Time> JobGenerator::last_batch_time() const {
 Status JobGenerator::start_first_time() {
   Time start = timer_.start_time();
   CKPT_RETURN_IF_ERROR(graph_->start(start - graph_->batch_duration()));
-  if (runtime_->env.observer) runtime_->env.observer->on_context_started(*graph_->zero_time(), false);
+  if (runtime_->env.observer)
+    runtime_->env.observer->on_context_started(*graph_->zero_time(), false);
   timer_.start(start, last_batch_time());
   runtime_->log(LogLevel::kInfo, "Started JobGenerator at " + start.to_string());
   return Status::Ok();
@@ -140,8 +141,8 @@ void JobGenerator::generate_jobs(Time time) {
   if (jobs.ok()) {
     job_scheduler_->submit_job_set(time, std::move(jobs).value());
   } else {
-    runtime_->report_error(jobs.status().with_context("Error generating jobs for time " +
-                                                      time.to_string()));
+    runtime_->report_error(
+        jobs.status().with_context("Error generating jobs for time " + time.to_string()));
   }
   post("DoCheckpoint(clearLater=false)", time, [this, time] { do_checkpoint(time, false); });
 }
@@ -155,7 +156,8 @@ void JobGenerator::do_checkpoint(Time time, bool clear_checkpoint_data_later) {
 
 void JobGenerator::clear_metadata(Time time) {
   graph_->clear_metadata(time);
-  if (writer_) post("DoCheckpoint(clearLater=true)", time, [this, time] { do_checkpoint(time, true); });
+  if (writer_)
+    post("DoCheckpoint(clearLater=true)", time, [this, time] { do_checkpoint(time, true); });
 }
 
 void JobGenerator::clear_checkpoint_data(Time time) { graph_->clear_checkpoint_data(time); }

@@ -46,7 +46,8 @@ class JobGenerator {
   // `checkpointing`: metadata checkpoints go to runtime->checkpoint_dir.
   // `recovered`: the checkpoint this context was rebuilt from, if any.
   JobGenerator(StreamingRuntime* runtime, DStreamGraph* graph, JobScheduler* job_scheduler,
-               bool checkpointing, const Checkpoint* recovered, std::function<Checkpoint(Time)> make_checkpoint);
+               bool checkpointing, const Checkpoint* recovered,
+               std::function<Checkpoint(Time)> make_checkpoint);
 
   // First start or restart from the recovered checkpoint.
   Status start();

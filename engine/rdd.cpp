@@ -49,7 +49,8 @@ Status Rdd::do_checkpoint(const RddCheckpointStore& store) {
   if (do_checkpoint_called_) return Status::Ok();
   do_checkpoint_called_ = true;
   // With checkpointAllMarkedAncestors, a marked RDD still walks into its ancestors first.
-  for (const RddPtr& dependency : dependencies_) CKPT_RETURN_IF_ERROR(dependency->do_checkpoint(store));
+  for (const RddPtr& dependency : dependencies_)
+    CKPT_RETURN_IF_ERROR(dependency->do_checkpoint(store));
   if (!marked_for_checkpoint_ || store.directory.empty()) return Status::Ok();
   Result<const Records*> records = materialize();
   if (!records.ok()) return records.status();

@@ -6,18 +6,30 @@
 namespace ckpt {
 namespace {
 
-const char* const kRemovedOnRecovery[] = {
-    "spark.driver.host", "spark.driver.bindAddress", "spark.driver.port", "spark.ui.port",
-    "spark.blockManager.port", "spark.kubernetes.driver.pod.name",
-    "spark.kubernetes.executor.podNamePrefix"};
+const char* const kRemovedOnRecovery[] = {"spark.driver.host",
+                                          "spark.driver.bindAddress",
+                                          "spark.driver.port",
+                                          "spark.ui.port",
+                                          "spark.blockManager.port",
+                                          "spark.kubernetes.driver.pod.name",
+                                          "spark.kubernetes.executor.podNamePrefix"};
 
-const char* const kReloadedOnRecovery[] = {
-    "spark.yarn.app.id", "spark.yarn.app.attemptId", "spark.driver.host",
-    "spark.driver.bindAddress", "spark.driver.port", "spark.master", "spark.ui.port",
-    "spark.blockManager.port", "spark.kubernetes.driver.pod.name",
-    "spark.kubernetes.executor.podNamePrefix", "spark.yarn.jars", "spark.yarn.keytab",
-    "spark.yarn.principal", "spark.kerberos.keytab", "spark.kerberos.principal",
-    "spark.ui.filters"};
+const char* const kReloadedOnRecovery[] = {"spark.yarn.app.id",
+                                           "spark.yarn.app.attemptId",
+                                           "spark.driver.host",
+                                           "spark.driver.bindAddress",
+                                           "spark.driver.port",
+                                           "spark.master",
+                                           "spark.ui.port",
+                                           "spark.blockManager.port",
+                                           "spark.kubernetes.driver.pod.name",
+                                           "spark.kubernetes.executor.podNamePrefix",
+                                           "spark.yarn.jars",
+                                           "spark.yarn.keytab",
+                                           "spark.yarn.principal",
+                                           "spark.kerberos.keytab",
+                                           "spark.kerberos.principal",
+                                           "spark.ui.filters"};
 
 std::string GetOr(const StreamingContext::Conf& conf, const std::string& key,
                   const std::string& fallback) {
@@ -32,7 +44,8 @@ std::string RddDirectoryName(uint64_t process_uid, int counter) {
   char text[40];
   std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
                 static_cast<unsigned>(a >> 16) & 0xffff, static_cast<unsigned>(a) & 0xffff,
-                static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xffffffffffffULL));
+                static_cast<unsigned>(b >> 48),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return text;
 }
 
@@ -66,7 +79,7 @@ std::unique_ptr<StreamingContext> StreamingContext::Create(const EngineEnv& env,
 }
 
 Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const EngineEnv& env,
-                                                                          Checkpoint checkpoint) {
+                                                                           Checkpoint checkpoint) {
   std::unique_ptr<StreamingContext> context(new StreamingContext(env));
   context->conf_ = RecoveredConf(checkpoint, env.process_conf);
   Result<std::unique_ptr<DStreamGraph>> graph =
@@ -128,16 +141,18 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
 
 Result<DStream*> StreamingContext::sequence_stream(std::vector<Records> input) {
   if (runtime_.state != ContextState::kInitialized) {
-    return Status::IllegalState("Adding new inputs, transformations, and output operations after "
-                                "starting a context is not supported");
+    return Status::IllegalState(
+        "Adding new inputs, transformations, and output operations after "
+        "starting a context is not supported");
   }
   return graph_->add_stream(std::make_unique<SequenceInputDStream>(graph_.get(), std::move(input)));
 }
 
 Result<DStream*> StreamingContext::constant_stream(Records records) {
   if (runtime_.state != ContextState::kInitialized) {
-    return Status::IllegalState("Adding new inputs, transformations, and output operations after "
-                                "starting a context is not supported");
+    return Status::IllegalState(
+        "Adding new inputs, transformations, and output operations after "
+        "starting a context is not supported");
   }
   return graph_->add_stream(
       std::make_unique<ConstantInputDStream>(graph_.get(), std::move(records)));
@@ -184,11 +199,11 @@ Status StreamingContext::start() {
   CKPT_RETURN_IF_ERROR(graph_->bind_functions(*runtime_.env.functions));
   std::string jobs_text = GetOr(conf_, "spark.streaming.concurrentJobs", "1");
   int concurrent_jobs = 0;
-  auto [end, error] = std::from_chars(jobs_text.data(), jobs_text.data() + jobs_text.size(),
-                                      concurrent_jobs);
+  auto [end, error] =
+      std::from_chars(jobs_text.data(), jobs_text.data() + jobs_text.size(), concurrent_jobs);
   if (error != std::errc() || end != jobs_text.data() + jobs_text.size() || concurrent_jobs < 1) {
-    return Status::InvalidArgument("spark.streaming.concurrentJobs must be a positive integer, got '" +
-                                   jobs_text + "'");
+    return Status::InvalidArgument(
+        "spark.streaming.concurrentJobs must be a positive integer, got '" + jobs_text + "'");
   }
   job_scheduler_ = std::make_unique<JobScheduler>(
       &runtime_, concurrent_jobs, [this](Time time) { job_generator_->on_batch_completion(time); });

@@ -24,14 +24,15 @@ namespace ckpt {
 class StreamingContext {
  public:
   using Conf = std::map<std::string, std::string>;
-  using CreatingFunction = std::function<Result<std::unique_ptr<StreamingContext>>(const EngineEnv&)>;
+  using CreatingFunction =
+      std::function<Result<std::unique_ptr<StreamingContext>>(const EngineEnv&)>;
 
   // Spark's `new StreamingContext(conf, batchDuration)`. `conf` starts from env.process_conf.
   static std::unique_ptr<StreamingContext> Create(const EngineEnv& env, Duration batch_duration);
 
   // Spark's `new StreamingContext(checkpointPath)`: InvalidArgument when there is no checkpoint.
   static Result<std::unique_ptr<StreamingContext>> FromCheckpointDirectory(const EngineEnv& env,
-                                                                          const std::string& dir);
+                                                                           const std::string& dir);
 
   static Result<std::unique_ptr<StreamingContext>> GetOrCreate(const EngineEnv& env,
                                                                const std::string& dir,
@@ -63,7 +64,7 @@ class StreamingContext {
  private:
   explicit StreamingContext(const EngineEnv& env);
   static Result<std::unique_ptr<StreamingContext>> FromCheckpoint(const EngineEnv& env,
-                                                                 Checkpoint checkpoint);
+                                                                  Checkpoint checkpoint);
   Status make_rdd_checkpoint_dir();
 
   StreamingRuntime runtime_;

@@ -2,9 +2,10 @@
 // vectors (spark-notes.md sections 2.4, 2.6, 2.7, 3 and 5.3): the restart reschedule set, TV1 and
 // TV6 recovery, default checkpoint intervals, remember durations, RDD file cleanup, getOrCreate
 // and validation errors.
+#include "engine/streaming_context.h"
+
 #include <gtest/gtest.h>
 
-#include "engine/streaming_context.h"
 #include "sim/testing/engine_fixture.h"
 
 namespace ckpt {
@@ -92,7 +93,8 @@ TEST(Restart, DefectsDropPendingOrDownTimes) {
   ASSERT_TRUE(context->graph().start(Time{0}).ok());
   Checkpoint checkpoint = context->make_checkpoint(Time{2000});
   checkpoint.pending_times = {Time{1000}, Time{2000}};
-  ASSERT_TRUE(WriteWholeFile(first.fs(), "/ck/checkpoint-2000", EncodeCheckpoint(checkpoint), false).ok());
+  ASSERT_TRUE(
+      WriteWholeFile(first.fs(), "/ck/checkpoint-2000", EncodeCheckpoint(checkpoint), false).ok());
   EngineFixture second(&first.sim_fs());
   second.defects.add(Defect::kSkipPendingTimes);
   second.advance_to(Time{2000});
@@ -129,8 +131,9 @@ TEST(SparkVectors, RecoveryWithMapAndReduceByKey) {
 // {2000, 3000}, and batch 3500 recomputes 6 + 1 = 7.
 TEST(SparkVectors, RecoveryWithUpdateStateByKey) {
   EngineFixture first;
-  auto context = StateApp(first.env(), Milliseconds(500), Milliseconds(1000),
-                          Repeat(Words({"a"}), 10)).value();
+  auto context =
+      StateApp(first.env(), Milliseconds(500), Milliseconds(1000), Repeat(Words({"a"}), 10))
+          .value();
   ASSERT_TRUE(context->start().ok());
   first.run_until(Time{3500});
   EXPECT_EQ(first.outputs["out"][3500].at(0), (Records{Pair("a", 7)}));
@@ -169,8 +172,9 @@ TEST(Intervals, DefaultIsSmallestMultipleOfTheSlideOfAtLeastTenSeconds) {
 // of 2500 and is deleted at 3000; rdd(2000) at 4000.
 TEST(RddCleanup, FollowsSparksTimeline) {
   EngineFixture fixture;
-  auto context = StateApp(fixture.env(), Milliseconds(500), Milliseconds(1000),
-                          Repeat(Words({"a"}), 12)).value();
+  auto context =
+      StateApp(fixture.env(), Milliseconds(500), Milliseconds(1000), Repeat(Words({"a"}), 12))
+          .value();
   ASSERT_TRUE(context->start().ok());
   std::map<int64_t, std::string> files;
   auto exists = [&](int64_t time) { return fixture.fs().exists(files.at(time)).value(); };
@@ -217,8 +221,8 @@ TEST(GetOrCreate, CorruptedCheckpointFailsUnlessCreateOnError) {
 
 TEST(GetOrCreate, RecoversConfButTakesTheMasterFromTheNewProcess) {
   EngineFixture first;
-  first.process_conf = {{"spark.master", "old-master"}, {"someKey", "someValue"},
-                        {"spark.driver.port", "7077"}};
+  first.process_conf = {
+      {"spark.master", "old-master"}, {"someKey", "someValue"}, {"spark.driver.port", "7077"}};
   auto context = MapReduceApp(first.env(), Repeat(Words({"a"}), 4)).value();
   ASSERT_TRUE(context->start().ok());
   first.run_until(Time{1000});
@@ -233,11 +237,12 @@ TEST(GetOrCreate, RecoversConfButTakesTheMasterFromTheNewProcess) {
 
 TEST(GetOrCreate, MissingRddFileFailsEvenWithCreateOnError) {
   EngineFixture first;
-  auto context = StateApp(first.env(), Milliseconds(500), Milliseconds(1000),
-                          Repeat(Words({"a"}), 4)).value();
+  auto context =
+      StateApp(first.env(), Milliseconds(500), Milliseconds(1000), Repeat(Words({"a"}), 4)).value();
   ASSERT_TRUE(context->start().ok());
   first.run_until(Time{1000});
-  std::string rdd = context->make_checkpoint(Time{1000}).graph.streams[2].checkpoint_files.begin()->second;
+  std::string rdd =
+      context->make_checkpoint(Time{1000}).graph.streams[2].checkpoint_files.begin()->second;
   ASSERT_TRUE(first.fs().remove(rdd, true).ok());
   EngineFixture second(&first.sim_fs());
   auto recovered = StreamingContext::GetOrCreate(
@@ -277,7 +282,8 @@ TEST(Validation, StatefulOperatorWithoutCheckpointDirectory) {
 
 TEST(Validation, CheckpointIntervalBelowOrNotAMultipleOfTheSlide) {
   for (auto [interval_ms, message] : std::vector<std::pair<int64_t, std::string>>{
-           {300, "which is lower than its slide time"}, {750, "which not a multiple of its slide time"}}) {
+           {300, "which is lower than its slide time"},
+           {750, "which not a multiple of its slide time"}}) {
     EngineFixture fixture;
     auto context =
         StateApp(fixture.env(), Milliseconds(500), Milliseconds(interval_ms), {}).value();
@@ -300,7 +306,8 @@ TEST(Validation, StreamsCannotBeAddedAfterStart) {
 TEST(Validation, UnknownFunctionListsTheRegisteredOnes) {
   EngineFixture fixture;
   auto context = StreamingContext::Create(fixture.env(), Milliseconds(500));
-  ASSERT_TRUE(context->sequence_stream({}).value()->map({"no_such_fn", {}}).value()->collect("o").ok());
+  ASSERT_TRUE(
+      context->sequence_stream({}).value()->map({"no_such_fn", {}}).value()->collect("o").ok());
   Status started = context->start();
   EXPECT_NE(started.message().find("unknown map function 'no_such_fn'"), std::string::npos);
   EXPECT_NE(started.message().find("pair_with_one"), std::string::npos);

@@ -14,7 +14,7 @@ enum class ContextState { kInitialized, kActive, kStopped };
 struct StreamingRuntime {
   EngineEnv env;
   ContextState state = ContextState::kInitialized;
-  std::string checkpoint_dir;  // metadata checkpoint directory; empty = checkpointing off
+  std::string checkpoint_dir;    // metadata checkpoint directory; empty = checkpointing off
   RddCheckpointStore rdd_store;  // RDD checkpoint directory (<checkpoint dir>/<uuid>)
   int64_t next_rdd_id = 0;
   int rdd_directories_created = 0;

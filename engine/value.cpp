@@ -61,14 +61,17 @@ const Value& Value::second() const {
 
 std::string Value::to_string() const {
   switch (kind_) {
-    case Kind::kInt: return std::to_string(int_);
+    case Kind::kInt:
+      return std::to_string(int_);
     case Kind::kDouble: {
       std::string text = std::to_string(double_);
       while (text.size() > 1 && text.back() == '0' && text[text.size() - 2] != '.') text.pop_back();
       return text;
     }
-    case Kind::kString: return string_;
-    case Kind::kPair: return "(" + pair_->first.to_string() + "," + pair_->second.to_string() + ")";
+    case Kind::kString:
+      return string_;
+    case Kind::kPair:
+      return "(" + pair_->first.to_string() + "," + pair_->second.to_string() + ")";
   }
   return "?";
 }
@@ -87,10 +90,14 @@ uint64_t Value::digest(uint64_t seed) const {
   auto kind_byte = static_cast<uint8_t>(kind_);
   uint64_t hash = Fnv1a(&kind_byte, 1, seed);
   switch (kind_) {
-    case Kind::kInt: return Fnv1a(&int_, sizeof int_, hash);
-    case Kind::kDouble: return Fnv1a(&double_, sizeof double_, hash);
-    case Kind::kString: return Fnv1a(string_.data(), string_.size() + 1, hash);
-    case Kind::kPair: return pair_->second.digest(pair_->first.digest(hash));
+    case Kind::kInt:
+      return Fnv1a(&int_, sizeof int_, hash);
+    case Kind::kDouble:
+      return Fnv1a(&double_, sizeof double_, hash);
+    case Kind::kString:
+      return Fnv1a(string_.data(), string_.size() + 1, hash);
+    case Kind::kPair:
+      return pair_->second.digest(pair_->first.digest(hash));
   }
   return hash;
 }
@@ -98,11 +105,13 @@ uint64_t Value::digest(uint64_t seed) const {
 std::strong_ordering Value::operator<=>(const Value& other) const {
   if (kind_ != other.kind_) return kind_ <=> other.kind_;
   switch (kind_) {
-    case Kind::kInt: return int_ <=> other.int_;
+    case Kind::kInt:
+      return int_ <=> other.int_;
     case Kind::kDouble:
       // A total order on doubles (NaNs included) so that sorting never misbehaves.
       return std::strong_order(double_, other.double_);
-    case Kind::kString: return string_ <=> other.string_;
+    case Kind::kString:
+      return string_ <=> other.string_;
     case Kind::kPair: {
       if (auto order = pair_->first <=> other.pair_->first; order != 0) return order;
       return pair_->second <=> other.pair_->second;

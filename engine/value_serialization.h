@@ -14,10 +14,18 @@ void Value::save(Archive& archive, unsigned /*version*/) const {
   auto kind = static_cast<uint8_t>(kind_);
   archive << kind;
   switch (kind_) {
-    case Kind::kInt: archive << int_; break;
-    case Kind::kDouble: archive << double_; break;
-    case Kind::kString: archive << string_; break;
-    case Kind::kPair: archive << pair_->first << pair_->second; break;
+    case Kind::kInt:
+      archive << int_;
+      break;
+    case Kind::kDouble:
+      archive << double_;
+      break;
+    case Kind::kString:
+      archive << string_;
+      break;
+    case Kind::kPair:
+      archive << pair_->first << pair_->second;
+      break;
   }
 }
 
@@ -28,9 +36,18 @@ void Value::load(Archive& archive, unsigned /*version*/) {
   uint8_t kind = 0;
   archive >> kind;
   switch (static_cast<Kind>(kind)) {
-    case Kind::kInt: archive >> int_; kind_ = Kind::kInt; break;
-    case Kind::kDouble: archive >> double_; kind_ = Kind::kDouble; break;
-    case Kind::kString: archive >> string_; kind_ = Kind::kString; break;
+    case Kind::kInt:
+      archive >> int_;
+      kind_ = Kind::kInt;
+      break;
+    case Kind::kDouble:
+      archive >> double_;
+      kind_ = Kind::kDouble;
+      break;
+    case Kind::kString:
+      archive >> string_;
+      kind_ = Kind::kString;
+      break;
     case Kind::kPair: {
       Value first, second;
       archive >> first >> second;

@@ -30,8 +30,10 @@ rc::Gen<Scenario> GenScenario() {
       s.input.push_back(batch);
     }
     PipelineStep pair{"map", {"pair_with_one", {}}, std::nullopt, ""};
-    PipelineStep state{"update_state_by_key", {"running_sum", {}},
-                       s.batch_duration * *rc::gen::inRange<int64_t>(1, 4), ""};
+    PipelineStep state{"update_state_by_key",
+                       {"running_sum", {}},
+                       s.batch_duration * *rc::gen::inRange<int64_t>(1, 4),
+                       ""};
     PipelineStep collect{"collect", {}, std::nullopt, "counts"};
     s.pipeline = {pair, state, collect};
     s.processing.job_base = Duration{*rc::gen::inRange<int64_t>(0, s.batch_duration.ms)};
@@ -53,7 +55,8 @@ RC_GTEST_PROP(Recovery, OneCrashAnywhereRecoversTheReferenceOutput, ()) {
   TrialRun run = RunTrial(scenario, spec, options);
   std::vector<Failure> failures = CheckTrial(scenario, reference.reference, run);
   RC_LOG() << "token " << spec.token() << "\n";
-  if (!failures.empty()) RC_LOG() << FailureKindName(failures.front().kind) << ": " << failures.front().detail;
+  if (!failures.empty())
+    RC_LOG() << FailureKindName(failures.front().kind) << ": " << failures.front().detail;
   RC_ASSERT(failures.empty());
 }
 

@@ -18,8 +18,11 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   for (const sim::ScenarioSummary& s : result.scenarios) {
     char digest[17];
     std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(s.digest));
-    json["scenarios"].push_back({{"name", s.name}, {"path", s.path}, {"trials", s.trials},
-                                 {"failures", s.failures}, {"crash_points", s.crash_points},
+    json["scenarios"].push_back({{"name", s.name},
+                                 {"path", s.path},
+                                 {"trials", s.trials},
+                                 {"failures", s.failures},
+                                 {"crash_points", s.crash_points},
                                  {"digest", digest}});
   }
   json["failing"] = nlohmann::json::array();
@@ -42,11 +45,20 @@ std::string Escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -61,10 +73,12 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
       "text-align:left}th{background:#f4f4f4}.pass{color:#1a7f37;font-weight:bold}"
       ".fail{color:#cf222e;font-weight:bold}code{background:#f6f8fa;padding:2px 4px}</style>"
-      "</head><body>\n<h1>" + Escape(title) + "</h1>\n<p>Strategy <b>" +
-      sim::StrategyName(result.strategy) + "</b>, seed " + std::to_string(result.seed) + ", " +
-      std::to_string(result.trials) + " trials over " + std::to_string(result.crash_points) +
-      " crash points, " + std::to_string(result.failures) + " failing.</p>\n"
+      "</head><body>\n<h1>" +
+      Escape(title) + "</h1>\n<p>Strategy <b>" + sim::StrategyName(result.strategy) +
+      "</b>, seed " + std::to_string(result.seed) + ", " + std::to_string(result.trials) +
+      " trials over " + std::to_string(result.crash_points) + " crash points, " +
+      std::to_string(result.failures) +
+      " failing.</p>\n"
       "<table><tr><th>scenario</th><th>crash points</th><th>trials</th><th>failures</th>"
       "<th>verdict</th></tr>\n";
   for (const sim::ScenarioSummary& s : result.scenarios) {
@@ -75,11 +89,12 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
   }
   html += "</table>\n";
   if (!result.failing.empty()) {
-    html += "<h2>Failing trials</h2>\n<table><tr><th>scenario</th><th>kind</th><th>batch</th>"
-            "<th>detail</th><th>replay</th></tr>\n";
+    html +=
+        "<h2>Failing trials</h2>\n<table><tr><th>scenario</th><th>kind</th><th>batch</th>"
+        "<th>detail</th><th>replay</th></tr>\n";
     for (const sim::FailingTrial& f : result.failing) {
-      html += "<tr><td>" + Escape(f.scenario) + "</td><td>" +
-              sim::FailureKindName(f.failure.kind) + "</td><td>" +
+      html += "<tr><td>" + Escape(f.scenario) + "</td><td>" + sim::FailureKindName(f.failure.kind) +
+              "</td><td>" +
               (f.failure.batch_time ? std::to_string(f.failure.batch_time->ms) : "-") +
               "</td><td>" + Escape(f.failure.detail) + "</td><td><code>" + Escape(f.replay) +
               "</code></td></tr>\n";
@@ -93,7 +108,8 @@ ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& resul
                          const std::string& title) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return ckpt::Status::IoError("cannot create report directory " + dir + ": " + ec.message());
+  if (ec)
+    return ckpt::Status::IoError("cannot create report directory " + dir + ": " + ec.message());
   std::ofstream json(dir + "/results.json");
   json << ResultToJson(result).dump(2) << "\n";
   std::ofstream html(dir + "/index.html");

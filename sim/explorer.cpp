@@ -8,9 +8,12 @@ namespace sim {
 
 const char* StrategyName(Strategy strategy) {
   switch (strategy) {
-    case Strategy::kExhaustive: return "exhaustive";
-    case Strategy::kRandom: return "random";
-    case Strategy::kRun: return "run";
+    case Strategy::kExhaustive:
+      return "exhaustive";
+    case Strategy::kRandom:
+      return "random";
+    case Strategy::kRun:
+      return "run";
   }
   return "?";
 }

@@ -26,7 +26,7 @@ struct ExploreOptions {
   uint64_t trials = 1000;  // random: trials per scenario
   uint64_t seed = 1;
   RunOptions run;
-  std::string binary = "build/ckptsim";  // for replay commands
+  std::string binary = "build/ckptsim";   // for replay commands
   std::vector<std::string> replay_flags;  // --defect/--fs/--conf flags, as given
 };
 

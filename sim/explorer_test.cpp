@@ -1,9 +1,10 @@
 // Trials, the oracle and the explorer: the oracle flags each kind of broken output, the clean
 // engine survives every crash point of the bundled scenarios, each injected defect is found, a
 // replay token reproduces its failure, and reruns give identical trace digests.
+#include "sim/explorer.h"
+
 #include <gtest/gtest.h>
 
-#include "sim/explorer.h"
 #include "sim/oracle.h"
 #include "sim/trial.h"
 
@@ -139,8 +140,8 @@ TEST(Explorer, ExhaustiveOnTheCleanEngineFindsNothing) {
     ExploreResult result = ExploreOne(name, defaults);
     EXPECT_GE(result.crash_points, 200u) << name;
     EXPECT_EQ(result.trials, result.crash_points) << name;
-    EXPECT_EQ(result.failures, 0u) << name << ": " <<
-        (result.failing.empty() ? "" : result.failing.front().failure.detail);
+    EXPECT_EQ(result.failures, 0u)
+        << name << ": " << (result.failing.empty() ? "" : result.failing.front().failure.detail);
   }
 }
 

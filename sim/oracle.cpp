@@ -41,9 +41,9 @@ void CheckEmissions(const Scenario& scenario, const Reference& reference, const 
     int64_t index = BatchIndex(e.batch_time, zero, scenario.batch_duration);
     auto expected = reference.outputs.find(e.output);
     if (index < 1 || index > scenario.batches || expected == reference.outputs.end()) {
-      failures.push_back({FailureKind::kDivergentOutput, e.batch_time,
-                          "output " + e.output + " emitted for a batch time the reference run " +
-                              "never had"});
+      failures.push_back(
+          {FailureKind::kDivergentOutput, e.batch_time,
+           "output " + e.output + " emitted for a batch time the reference run " + "never had"});
       continue;
     }
     const ckpt::Records& want = expected->second[index - 1];
@@ -61,9 +61,9 @@ void CheckEmissions(const Scenario& scenario, const Reference& reference, const 
       } else if (!incarnation.recovered) {
         why = "emitted again by a fresh start";
       } else {
-        std::vector<Time> reruns = LegitimateReruns(
-            incarnation.checkpoint_time, incarnation.pending_times, zero, scenario.batch_duration,
-            incarnation.started_at);
+        std::vector<Time> reruns =
+            LegitimateReruns(incarnation.checkpoint_time, incarnation.pending_times, zero,
+                             scenario.batch_duration, incarnation.started_at);
         if (!std::binary_search(reruns.begin(), reruns.end(), e.batch_time)) {
           why = "emitted again by incarnation " + std::to_string(e.incarnation) +
                 ", which recovered from checkpoint time " +
@@ -71,9 +71,9 @@ void CheckEmissions(const Scenario& scenario, const Reference& reference, const 
         }
       }
       if (!why.empty()) {
-        failures.push_back({FailureKind::kUnexpectedDuplicate, e.batch_time,
-                            "output " + e.output + " of batch " +
-                                std::to_string(e.batch_time.ms) + " " + why});
+        failures.push_back(
+            {FailureKind::kUnexpectedDuplicate, e.batch_time,
+             "output " + e.output + " of batch " + std::to_string(e.batch_time.ms) + " " + why});
       }
     }
     emitters.push_back(e.incarnation);
@@ -115,13 +115,20 @@ void CheckCompleteness(const Scenario& scenario, const Reference& reference, con
 // Most severe first: a crash of the engine explains everything after it, and so on.
 int Severity(FailureKind kind) {
   switch (kind) {
-    case FailureKind::kEngineAssert: return 0;
-    case FailureKind::kRecoveryError: return 1;
-    case FailureKind::kNoProgress: return 2;
-    case FailureKind::kLostBatch: return 3;
-    case FailureKind::kDivergentOutput: return 4;
-    case FailureKind::kUnexpectedDuplicate: return 5;
-    case FailureKind::kExpectationMismatch: return 6;
+    case FailureKind::kEngineAssert:
+      return 0;
+    case FailureKind::kRecoveryError:
+      return 1;
+    case FailureKind::kNoProgress:
+      return 2;
+    case FailureKind::kLostBatch:
+      return 3;
+    case FailureKind::kDivergentOutput:
+      return 4;
+    case FailureKind::kUnexpectedDuplicate:
+      return 5;
+    case FailureKind::kExpectationMismatch:
+      return 6;
   }
   return 7;
 }
@@ -130,13 +137,20 @@ int Severity(FailureKind kind) {
 
 const char* FailureKindName(FailureKind kind) {
   switch (kind) {
-    case FailureKind::kLostBatch: return "lost_batch";
-    case FailureKind::kDivergentOutput: return "divergent_output";
-    case FailureKind::kUnexpectedDuplicate: return "unexpected_duplicate";
-    case FailureKind::kNoProgress: return "no_progress";
-    case FailureKind::kRecoveryError: return "recovery_error";
-    case FailureKind::kEngineAssert: return "engine_assert";
-    case FailureKind::kExpectationMismatch: return "expectation_mismatch";
+    case FailureKind::kLostBatch:
+      return "lost_batch";
+    case FailureKind::kDivergentOutput:
+      return "divergent_output";
+    case FailureKind::kUnexpectedDuplicate:
+      return "unexpected_duplicate";
+    case FailureKind::kNoProgress:
+      return "no_progress";
+    case FailureKind::kRecoveryError:
+      return "recovery_error";
+    case FailureKind::kEngineAssert:
+      return "engine_assert";
+    case FailureKind::kExpectationMismatch:
+      return "expectation_mismatch";
   }
   return "?";
 }
@@ -205,8 +219,8 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& refer
     }
   }
   if (!run.quiesced) {
-    failures.push_back({FailureKind::kNoProgress, std::nullopt,
-                        "the run did not finish within its step budget"});
+    failures.push_back(
+        {FailureKind::kNoProgress, std::nullopt, "the run did not finish within its step budget"});
   }
   CheckEmissions(scenario, reference, run, failures);
   if (failures.empty() || failures.front().kind != FailureKind::kRecoveryError) {

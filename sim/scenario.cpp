@@ -43,8 +43,9 @@ class Loader {
     Result<int64_t> ms = integer(node, field);
     if (!ms.ok()) return ms.status();
     if (ms.value() < 0 || (!allow_zero && ms.value() == 0)) {
-      return error(node, field, "expected a " + std::string(allow_zero ? "non-negative" : "positive") +
-                                    " duration in milliseconds, got " + std::to_string(ms.value()));
+      return error(node, field,
+                   "expected a " + std::string(allow_zero ? "non-negative" : "positive") +
+                       " duration in milliseconds, got " + std::to_string(ms.value()));
     }
     return Duration{ms.value()};
   }
@@ -99,7 +100,8 @@ class Loader {
     return out;
   }
 
-  Result<std::vector<ckpt::Records>> batches(const YAML::Node& node, const std::string& field) const {
+  Result<std::vector<ckpt::Records>> batches(const YAML::Node& node,
+                                             const std::string& field) const {
     if (!node.IsSequence()) return error(node, field, "expected a list of batches");
     std::vector<ckpt::Records> out;
     for (const YAML::Node& batch : node) {
@@ -146,8 +148,8 @@ class Loader {
   Result<PipelineStep> step(const YAML::Node& node, size_t index) const {
     std::string field = "pipeline[" + std::to_string(index) + "]";
     if (!node.IsMap()) return error(node, field, "expected a map such as {map: pair_with_one}");
-    static const std::set<std::string> operations = {"map", "flat_map", "filter", "reduce_by_key",
-                                                     "update_state_by_key", "collect"};
+    static const std::set<std::string> operations = {
+        "map", "flat_map", "filter", "reduce_by_key", "update_state_by_key", "collect"};
     PipelineStep step;
     for (const auto& entry : node) {
       std::string key = entry.first.Scalar();
@@ -178,8 +180,8 @@ class Loader {
   }
 
   Status processing(const YAML::Node& node, ProcessingModel& model) const {
-    CKPT_RETURN_IF_ERROR(check_keys(node, "processing", {"job_base_ms", "per_record_us",
-                                                         "slow_batches"}));
+    CKPT_RETURN_IF_ERROR(
+        check_keys(node, "processing", {"job_base_ms", "per_record_us", "slow_batches"}));
     if (node["job_base_ms"]) {
       Result<Duration> d = duration(node["job_base_ms"], "processing.job_base_ms", true);
       if (!d.ok()) return d.status();
@@ -191,7 +193,8 @@ class Loader {
       model.per_record_us = n.value();
     }
     if (const YAML::Node slow = node["slow_batches"]) {
-      if (!slow.IsMap()) return error(slow, "processing.slow_batches", "expected {batch: extra_ms}");
+      if (!slow.IsMap())
+        return error(slow, "processing.slow_batches", "expected {batch: extra_ms}");
       for (const auto& entry : slow) {
         Result<int64_t> batch = integer(entry.first, "processing.slow_batches");
         Result<Duration> extra = duration(entry.second, "processing.slow_batches", true);
@@ -225,10 +228,10 @@ class Loader {
 
   Result<Scenario> scenario(const YAML::Node& root) const {
     if (!root.IsMap()) return error(root, "(document)", "expected a map of scenario fields");
-    CKPT_RETURN_IF_ERROR(check_keys(root, "", {"name", "description", "batch_duration_ms",
-                                               "batches", "source", "pipeline", "checkpoint_dir",
-                                               "create_on_error", "processing", "downtime_ms",
-                                               "conf", "expect", "crashes"}));
+    CKPT_RETURN_IF_ERROR(check_keys(root, "",
+                                    {"name", "description", "batch_duration_ms", "batches",
+                                     "source", "pipeline", "checkpoint_dir", "create_on_error",
+                                     "processing", "downtime_ms", "conf", "expect", "crashes"}));
     Scenario s;
     s.path = path_;
     for (const char* required : {"name", "batches", "source", "pipeline"}) {
@@ -245,7 +248,8 @@ class Loader {
     }
     Result<int64_t> n = integer(root["batches"], "batches");
     if (!n.ok()) return n.status();
-    if (n.value() < 1 || n.value() > 100000) return error(root["batches"], "batches", "must be in 1..100000");
+    if (n.value() < 1 || n.value() > 100000)
+      return error(root["batches"], "batches", "must be in 1..100000");
     s.batches = n.value();
     CKPT_RETURN_IF_ERROR(source(root["source"], s));
     const YAML::Node pipeline = root["pipeline"];
@@ -283,7 +287,8 @@ class Loader {
     if (const YAML::Node expect = root["expect"]) {
       if (!expect.IsMap()) return error(expect, "expect", "expected {output: [[records], ...]}");
       for (const auto& entry : expect) {
-        Result<std::vector<ckpt::Records>> b = batches(entry.second, "expect." + entry.first.Scalar());
+        Result<std::vector<ckpt::Records>> b =
+            batches(entry.second, "expect." + entry.first.Scalar());
         if (!b.ok()) return b.status();
         s.expect[entry.first.Scalar()] = b.value();
       }
@@ -301,7 +306,8 @@ class Loader {
     CKPT_RETURN_IF_ERROR(check_keys(node, "source", {"kind", "input", "records"}));
     if (node["kind"]) s.source_kind = node["kind"].Scalar();
     if (s.source_kind == "sequence") {
-      if (!node["input"]) return error(node, "source.input", "missing (one list of records per batch)");
+      if (!node["input"])
+        return error(node, "source.input", "missing (one list of records per batch)");
       Result<std::vector<ckpt::Records>> input = batches(node["input"], "source.input");
       if (!input.ok()) return input.status();
       s.input = input.value();
@@ -339,8 +345,8 @@ Result<Scenario> LoadScenario(const std::string& path) {
   try {
     Result<Scenario> scenario = loader.scenario(root);
     if (!scenario.ok()) return scenario;
-    CKPT_RETURN_IF_ERROR(ValidateScenario(scenario.value(), ckpt::FunctionRegistry::Builtins())
-                             .with_context(path));
+    CKPT_RETURN_IF_ERROR(
+        ValidateScenario(scenario.value(), ckpt::FunctionRegistry::Builtins()).with_context(path));
     return scenario;
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +

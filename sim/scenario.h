@@ -52,7 +52,7 @@ struct Scenario {
   Duration downtime{0};  // the downtime of exhaustive crash trials
   std::map<std::string, std::string> conf;
   std::map<std::string, std::vector<ckpt::Records>> expect;  // output -> records per batch
-  std::vector<CrashSpec> crashes;  // what `ckptsim run` does to it
+  std::vector<CrashSpec> crashes;                            // what `ckptsim run` does to it
 };
 
 // Loads one scenario. Errors read "file:line:column: field: what is wrong".

@@ -1,12 +1,12 @@
 // Scenario loading: the bundled catalogue loads, and every kind of bad input is named with its
 // file, line, column and field.
+#include "sim/scenario.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "sim/scenario.h"
 
 namespace sim {
 namespace {
@@ -15,7 +15,8 @@ class ScenarioFileTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
     std::string path = (std::filesystem::temp_directory_path() /
-                        ("ckptsim_scenario_" + std::to_string(counter_++) + ".yaml")).string();
+                        ("ckptsim_scenario_" + std::to_string(counter_++) + ".yaml"))
+                           .string();
     std::ofstream(path) << text;
     paths_.push_back(path);
     return path;
@@ -55,12 +56,14 @@ TEST_F(ScenarioFileTest, LoadsValuesPairsAndDefaults) {
 
 TEST_F(ScenarioFileTest, MalformedYamlGivesLineAndColumn) {
   // yaml-cpp notices the unclosed flow sequence on line 2.
-  EXPECT_THAT(ErrorOf("name: [unclosed\nbatches: 2\n"), ::testing::MatchesRegex(":2:[0-9]+: \\(yaml\\): .*"));
+  EXPECT_THAT(ErrorOf("name: [unclosed\nbatches: 2\n"),
+              ::testing::MatchesRegex(":2:[0-9]+: \\(yaml\\): .*"));
 }
 
 TEST_F(ScenarioFileTest, UnknownOperatorIsNamedWithItsField) {
   std::string message = ErrorOf(
-      "name: x\nbatches: 1\nsource: {input: [[a]]}\npipeline:\n  - mapp: identity\n  - collect: o\n");
+      "name: x\nbatches: 1\nsource: {input: [[a]]}\npipeline:\n  - mapp: identity\n  - collect: "
+      "o\n");
   EXPECT_EQ(message.rfind(":5:5: pipeline[0].mapp: unknown operator", 0), 0u) << message;
 }
 
@@ -73,10 +76,12 @@ TEST_F(ScenarioFileTest, UnknownFunctionListsTheRegisteredOnes) {
 
 TEST_F(ScenarioFileTest, BadDurationIsRejected) {
   std::string message = ErrorOf(std::string(kValid) + "batch_duration_ms: -5\n");
-  EXPECT_NE(message.find(":7:20: batch_duration_ms: expected a positive duration"), std::string::npos)
+  EXPECT_NE(message.find(":7:20: batch_duration_ms: expected a positive duration"),
+            std::string::npos)
       << message;
-  EXPECT_NE(ErrorOf(std::string(kValid) + "downtime_ms: soon\n").find("expected an integer, got 'soon'"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(std::string(kValid) + "downtime_ms: soon\n").find("expected an integer, got 'soon'"),
+      std::string::npos);
 }
 
 TEST_F(ScenarioFileTest, ContradictorySettingsAreRejected) {

@@ -9,7 +9,8 @@ using ckpt::Status;
 
 const char* PersistenceModelName(PersistenceModel model) {
   switch (model) {
-    case PersistenceModel::kHdfs: return "hdfs";
+    case PersistenceModel::kHdfs:
+      return "hdfs";
   }
   return "?";
 }
@@ -53,7 +54,8 @@ bool SimFs::is_directory(const std::string& path) const {
 }
 
 Status SimFs::check_parent(const std::string& path) const {
-  if (path.empty() || path[0] != '/') return Status::InvalidArgument("not an absolute path: " + path);
+  if (path.empty() || path[0] != '/')
+    return Status::InvalidArgument("not an absolute path: " + path);
   if (!is_directory(ckpt::ParentPath(path))) {
     return Status::NotFound("parent directory of " + path + " does not exist");
   }
@@ -77,8 +79,10 @@ Result<std::string> SimFs::read_file(const std::string& path) {
 
 Status SimFs::rename(const std::string& from, const std::string& to) {
   auto source = entries_.find(from);
-  if (source == entries_.end()) return Status::NotFound("rename source " + from + " does not exist");
-  if (entries_.count(to) || to == "/") return Status::AlreadyExists("rename target " + to + " exists");
+  if (source == entries_.end())
+    return Status::NotFound("rename source " + from + " does not exist");
+  if (entries_.count(to) || to == "/")
+    return Status::AlreadyExists("rename target " + to + " exists");
   CKPT_RETURN_IF_ERROR(check_parent(to));
   std::string prefix = from + "/";
   std::vector<std::pair<std::string, std::shared_ptr<Inode>>> moved;
@@ -96,8 +100,8 @@ Status SimFs::remove(const std::string& path, bool recursive) {
   if (it == entries_.end()) return Status::NotFound(path + " does not exist");
   std::string prefix = path + "/";
   auto first_child = entries_.lower_bound(prefix);
-  bool has_children = first_child != entries_.end() &&
-                      first_child->first.compare(0, prefix.size(), prefix) == 0;
+  bool has_children =
+      first_child != entries_.end() && first_child->first.compare(0, prefix.size(), prefix) == 0;
   if (has_children && !recursive) return Status::IoError("directory " + path + " is not empty");
   while (first_child != entries_.end() &&
          first_child->first.compare(0, prefix.size(), prefix) == 0) {
@@ -125,7 +129,8 @@ Result<std::vector<ckpt::FileStatus>> SimFs::list(const std::string& dir) {
 }
 
 Status SimFs::mkdirs(const std::string& path) {
-  if (path.empty() || path[0] != '/') return Status::InvalidArgument("not an absolute path: " + path);
+  if (path.empty() || path[0] != '/')
+    return Status::InvalidArgument("not an absolute path: " + path);
   if (path == "/") return Status::Ok();
   auto it = entries_.find(path);
   if (it != entries_.end()) {

@@ -145,9 +145,10 @@ TEST(GatedFileSystem, EveryMutationIsAStepAndADeadProcessChangesNothing) {
   GatedFileSystem fs(&base, &gate);
   ASSERT_TRUE(fs.mkdirs("/d").ok());
   EXPECT_TRUE(fs.exists("/d").value());  // reads are not steps
-  ASSERT_TRUE(ckpt::WriteWholeFile(fs, "/d/f", "data", false).code() == ckpt::StatusCode::kProcessDead);
-  EXPECT_EQ(gate.steps, (std::vector<std::string>{"mkdirs /d", "create /d/f", "append /d/f",
-                                                  "close /d/f"}));
+  ASSERT_TRUE(ckpt::WriteWholeFile(fs, "/d/f", "data", false).code() ==
+              ckpt::StatusCode::kProcessDead);
+  EXPECT_EQ(gate.steps,
+            (std::vector<std::string>{"mkdirs /d", "create /d/f", "append /d/f", "close /d/f"}));
   EXPECT_EQ(fs.read_file("/d/f").status().code(), ckpt::StatusCode::kProcessDead);
   base.crash();
   EXPECT_EQ(base.read_file("/d/f").value(), "");  // never closed

@@ -36,8 +36,8 @@ class ScenarioExecution : public ckpt::ExecutionModel {
   // Slow batches are keyed by batch index = batch time / batch duration.
   Duration job_duration(Time batch_time, size_t record_count) const override {
     const ProcessingModel& model = scenario_.processing;
-    Duration duration = model.job_base + Duration{model.per_record_us *
-                                                  static_cast<int64_t>(record_count) / 1000};
+    Duration duration =
+        model.job_base + Duration{model.per_record_us * static_cast<int64_t>(record_count) / 1000};
     auto slow = model.slow_batches.find(batch_time.ms / scenario_.batch_duration.ms);
     if (slow != model.slow_batches.end()) duration = duration + slow->second;
     return duration;
@@ -50,7 +50,8 @@ class ScenarioExecution : public ckpt::ExecutionModel {
 // Builds the application of a scenario into a new context (the user's creating function).
 Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scenario,
                                                            const ckpt::EngineEnv& env) {
-  std::unique_ptr<StreamingContext> context = StreamingContext::Create(env, scenario.batch_duration);
+  std::unique_ptr<StreamingContext> context =
+      StreamingContext::Create(env, scenario.batch_duration);
   if (!scenario.checkpoint_dir.empty()) {
     CKPT_RETURN_IF_ERROR(context->checkpoint(scenario.checkpoint_dir));
   }
@@ -68,7 +69,8 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
     if (step.operation == "flat_map") stream = current->flat_map(step.function);
     if (step.operation == "filter") stream = current->filter(step.function);
     if (step.operation == "reduce_by_key") stream = current->reduce_by_key(step.function);
-    if (step.operation == "update_state_by_key") stream = current->update_state_by_key(step.function);
+    if (step.operation == "update_state_by_key")
+      stream = current->update_state_by_key(step.function);
     if (stream.ok() && step.checkpoint_interval) {
       CKPT_RETURN_IF_ERROR(stream.value()->checkpoint(*step.checkpoint_interval));
     }
@@ -80,7 +82,10 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
 class Simulation : public StepGate {
  public:
   Simulation(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options)
-      : scenario_(scenario), spec_(spec), options_(options), fs_(options.fs_model),
+      : scenario_(scenario),
+        spec_(spec),
+        options_(options),
+        fs_(options.fs_model),
         execution_(scenario) {
     process_conf_ = scenario.conf;
     process_conf_["spark.master"] = "sim[1]";
@@ -92,8 +97,9 @@ class Simulation : public StepGate {
 
   bool before_mutation(const char* operation, const std::string& path) override {
     if (!alive_) return false;
-    return take_step([&] { return current_label_.to_string() + " \u203a " + operation + " " + path; },
-                     operation, path);
+    return take_step(
+        [&] { return current_label_.to_string() + " \u203a " + operation + " " + path; }, operation,
+        path);
   }
   bool alive() const override { return alive_; }
 
@@ -101,7 +107,9 @@ class Simulation : public StepGate {
   // One engine process: its services and its context. Destroyed only between tasks.
   struct Process : public ckpt::OutputSink, public ckpt::EngineObserver {
     Process(Simulation* sim, int index)
-        : sim(sim), index(index), scheduler(&sim->loop_, static_cast<OwnerId>(index + 1)),
+        : sim(sim),
+          index(index),
+          scheduler(&sim->loop_, static_cast<OwnerId>(index + 1)),
           fs(&sim->fs_, sim) {}
     void emit(const std::string& output, Time batch_time, const ckpt::Records& records) override {
       if (sim->alive_) sim->record_emission(index, output, batch_time, records);
@@ -151,7 +159,9 @@ class Simulation : public StepGate {
   void record_emission(int incarnation, const std::string& output, Time time,
                        const ckpt::Records& records);
   void trace_line(const std::string& text);
-  void mix(const void* data, size_t size) { result_.digest = ckpt::Fnv1a(data, size, result_.digest); }
+  void mix(const void* data, size_t size) {
+    result_.digest = ckpt::Fnv1a(data, size, result_.digest);
+  }
 
   const Scenario& scenario_;
   const TrialSpec& spec_;

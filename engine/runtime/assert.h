@@ -20,8 +20,8 @@ AssertHandler SetAssertHandlerForThread(AssertHandler handler);
 
 }  // namespace ckpt
 
-#define CKPT_ASSERT(condition, message)                                                 \
-  do {                                                                                  \
-    if (!(condition)) ::ckpt::AssertFailed(__FILE__, __LINE__, std::string(message) +   \
-                                                                   " [" #condition "]"); \
+#define CKPT_ASSERT(condition, message)                                                     \
+  do {                                                                                      \
+    if (!(condition))                                                                       \
+      ::ckpt::AssertFailed(__FILE__, __LINE__, std::string(message) + " [" #condition "]"); \
   } while (false)

@@ -4,12 +4,18 @@ namespace ckpt {
 
 const char* ActorName(Actor actor) {
   switch (actor) {
-    case Actor::kTimer: return "timer";
-    case Actor::kJobGenerator: return "generator";
-    case Actor::kJobScheduler: return "scheduler";
-    case Actor::kJobExecutor: return "executor";
-    case Actor::kCheckpointWriter: return "writer";
-    case Actor::kDriver: return "driver";
+    case Actor::kTimer:
+      return "timer";
+    case Actor::kJobGenerator:
+      return "generator";
+    case Actor::kJobScheduler:
+      return "scheduler";
+    case Actor::kJobExecutor:
+      return "executor";
+    case Actor::kCheckpointWriter:
+      return "writer";
+    case Actor::kDriver:
+      return "driver";
   }
   return "?";
 }

@@ -4,16 +4,26 @@ namespace ckpt {
 
 const char* StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kNotFound: return "NotFound";
-    case StatusCode::kAlreadyExists: return "AlreadyExists";
-    case StatusCode::kIoError: return "IOError";
-    case StatusCode::kNoSpace: return "NoSpace";
-    case StatusCode::kCorruption: return "Corruption";
-    case StatusCode::kInvalidArgument: return "InvalidArgument";
-    case StatusCode::kIllegalState: return "IllegalState";
-    case StatusCode::kUnsupported: return "Unsupported";
-    case StatusCode::kProcessDead: return "ProcessDead";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kNotFound:
+      return "NotFound";
+    case StatusCode::kAlreadyExists:
+      return "AlreadyExists";
+    case StatusCode::kIoError:
+      return "IOError";
+    case StatusCode::kNoSpace:
+      return "NoSpace";
+    case StatusCode::kCorruption:
+      return "Corruption";
+    case StatusCode::kInvalidArgument:
+      return "InvalidArgument";
+    case StatusCode::kIllegalState:
+      return "IllegalState";
+    case StatusCode::kUnsupported:
+      return "Unsupported";
+    case StatusCode::kProcessDead:
+      return "ProcessDead";
   }
   return "Unknown";
 }

@@ -37,7 +37,9 @@ class [[nodiscard]] Status {
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status NoSpace(std::string m) { return {StatusCode::kNoSpace, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status IllegalState(std::string m) { return {StatusCode::kIllegalState, std::move(m)}; }
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status ProcessDead() { return {StatusCode::kProcessDead, "process crashed"}; }
@@ -46,7 +48,9 @@ class [[nodiscard]] Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   // Hadoop's IOException family: what the checkpoint writer retries.
-  bool is_io_error() const { return code_ == StatusCode::kIoError || code_ == StatusCode::kNoSpace; }
+  bool is_io_error() const {
+    return code_ == StatusCode::kIoError || code_ == StatusCode::kNoSpace;
+  }
   std::string to_string() const;
 
   // Prefixes the message with context, keeping the code: "reading checkpoint-1500: <message>".
@@ -62,7 +66,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     CKPT_ASSERT(!status_.ok(), "a Result built from a Status must carry an error");
   }
@@ -90,8 +94,8 @@ class [[nodiscard]] Result {
 }  // namespace ckpt
 
 // Returns the Status of `expression` from the enclosing function when it is an error.
-#define CKPT_RETURN_IF_ERROR(expression)              \
-  do {                                                \
-    ::ckpt::Status status_macro_ = (expression);      \
-    if (!status_macro_.ok()) return status_macro_;    \
+#define CKPT_RETURN_IF_ERROR(expression)           \
+  do {                                             \
+    ::ckpt::Status status_macro_ = (expression);   \
+    if (!status_macro_.ok()) return status_macro_; \
   } while (false)

@@ -19,7 +19,9 @@ struct Duration {
   constexpr Duration operator-(Duration other) const { return {ms - other.ms}; }
   constexpr Duration operator*(int64_t factor) const { return {ms * factor}; }
   // True when this duration is a whole multiple of `other` (Spark's Duration.isMultipleOf).
-  constexpr bool is_multiple_of(Duration other) const { return other.ms != 0 && ms % other.ms == 0; }
+  constexpr bool is_multiple_of(Duration other) const {
+    return other.ms != 0 && ms % other.ms == 0;
+  }
   std::string to_string() const { return std::to_string(ms) + " ms"; }
 };
 

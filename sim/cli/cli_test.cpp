@@ -19,7 +19,8 @@ Outcome RunCommand(const std::string& command) {
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (!pipe) return outcome;
   std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) outcome.output.append(buffer.data(), n);
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe))
+    outcome.output.append(buffer.data(), n);
   int status = pclose(pipe);
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return outcome;
@@ -33,7 +34,8 @@ nlohmann::json Json(const Outcome& outcome) {
 }
 
 TEST(Cli, ExhaustiveRunningCountMeetsTheContract) {
-  Outcome outcome = RunCommand(kBinary + " explore " + kRunningCount + " --strategy exhaustive --json");
+  Outcome outcome =
+      RunCommand(kBinary + " explore " + kRunningCount + " --strategy exhaustive --json");
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
   nlohmann::json json = Json(outcome);
   ASSERT_FALSE(json.is_discarded()) << outcome.output;
@@ -50,8 +52,8 @@ TEST(Cli, ExhaustiveRunningCountMeetsTheContract) {
 class CliDefectTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(CliDefectTest, FailuresCarryAReplayCommandThatReproducesTheKind) {
-  Outcome outcome = RunCommand(kBinary + " explore " + kRunningCount + " --strategy exhaustive --json --defect " +
-                        GetParam());
+  Outcome outcome = RunCommand(kBinary + " explore " + kRunningCount +
+                               " --strategy exhaustive --json --defect " + GetParam());
   ASSERT_EQ(outcome.exit_code, 1) << outcome.output;
   nlohmann::json json = Json(outcome);
   ASSERT_GT(json["failures"].get<int>(), 0);
@@ -124,10 +126,13 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadInput{"explore /no/such.yaml", "/no/such.yaml: no such scenario file"},
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --defect nope", "unknown defect 'nope'"},
-        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --fs ext9", "unknown filesystem model 'ext9'"},
-        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --conf novalue", "--conf expects key=value"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --fs ext9",
+                 "unknown filesystem model 'ext9'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --conf novalue",
+                 "--conf expects key=value"},
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --strategy sideways", "--strategy"},
-        BadInput{"replay " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --token zz", "bad replay token"},
+        BadInput{"replay " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --token zz",
+                 "bad replay token"},
         BadInput{"frobnicate", "unknown command 'frobnicate'"},
         BadInput{"", "A subcommand is required"}));
 

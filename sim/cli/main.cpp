@@ -23,7 +23,8 @@ struct CommonFlags {
 };
 
 void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
-  command->add_option("--defect", flags.defects, "switch on a known recovery bug (repeatable; see `ckptsim defects`)");
+  command->add_option("--defect", flags.defects,
+                      "switch on a known recovery bug (repeatable; see `ckptsim defects`)");
   command->add_option("--fs", flags.fs, "filesystem persistence model")->default_str("hdfs");
   command->add_option("--conf", flags.conf, "engine configuration key=value (repeatable)");
   command->add_flag("--json", flags.json, "print one JSON object on stdout");
@@ -85,7 +86,8 @@ void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& opt
                   result.failing.size() - 5);
       break;
     }
-    std::string batch = f.failure.batch_time ? "batch " + std::to_string(f.failure.batch_time->ms) : "-";
+    std::string batch =
+        f.failure.batch_time ? "batch " + std::to_string(f.failure.batch_time->ms) : "-";
     std::printf("\nFAIL %s [%s] %s: %s\n  replay: %s\n", f.scenario.c_str(),
                 sim::FailureKindName(f.failure.kind), batch.c_str(), f.failure.detail.c_str(),
                 f.replay.c_str());
@@ -113,12 +115,15 @@ int Report(const sim::ExploreResult& result, const sim::ExploreOptions& options,
 int RunDefects(bool json) {
   nlohmann::json list = nlohmann::json::array();
   for (const ckpt::DefectInfo& d : ckpt::AllDefects()) {
-    list.push_back({{"name", d.name}, {"reverts", d.reverts}, {"description", d.description},
+    list.push_back({{"name", d.name},
+                    {"reverts", d.reverts},
+                    {"description", d.description},
                     {"exposed_by", d.exposed_by}});
   }
   if (json) {
-    std::cout << nlohmann::json{{"schema_version", reports::kSchemaVersion}, {"defects", list}}.dump(2)
-              << "\n";
+    std::cout
+        << nlohmann::json{{"schema_version", reports::kSchemaVersion}, {"defects", list}}.dump(2)
+        << "\n";
     return kExitPass;
   }
   for (const ckpt::DefectInfo& d : ckpt::AllDefects()) {
@@ -163,9 +168,9 @@ int RunReplay(const sim::Scenario& scenario, const std::string& token,
   sim::ReferenceOutcome reference = sim::BuildReference(scenario, reference_run);
   run_options.record_trace = true;
   sim::TrialRun run = sim::RunTrial(scenario, spec.value(), run_options);
-  std::vector<sim::Failure> failures =
-      reference.failures.empty() ? sim::CheckTrial(scenario, reference.reference, run)
-                                 : reference.failures;
+  std::vector<sim::Failure> failures = reference.failures.empty()
+                                           ? sim::CheckTrial(scenario, reference.reference, run)
+                                           : reference.failures;
   if (json) {
     nlohmann::json out = {{"schema_version", reports::kSchemaVersion},
                           {"scenario", scenario.name},
@@ -208,7 +213,8 @@ int main(int argc, char** argv) {
   std::string path, strategy = "exhaustive", token;
   uint64_t trials = 1000, seed = 1;
 
-  CLI::App* run = app.add_subcommand("run", "run scenarios with their own crashes and expectations");
+  CLI::App* run =
+      app.add_subcommand("run", "run scenarios with their own crashes and expectations");
   run->add_option("scenario", path, "scenario file or directory")->required();
   AddCommonFlags(run, flags);
 
@@ -216,17 +222,21 @@ int main(int argc, char** argv) {
   explore->add_option("scenario", path, "scenario file or directory")->required();
   explore->add_option("--strategy", strategy, "exhaustive or random")
       ->check(CLI::IsMember({"exhaustive", "random"}));
-  explore->add_option("--trials", trials, "random: trials per scenario")->check(CLI::PositiveNumber);
+  explore->add_option("--trials", trials, "random: trials per scenario")
+      ->check(CLI::PositiveNumber);
   explore->add_option("--seed", seed, "random: the seed every trial is forked from");
   AddCommonFlags(explore, flags);
-  explore->footer("Example: ckptsim explore scenarios/basic --strategy random --trials 500 --seed 7");
+  explore->footer(
+      "Example: ckptsim explore scenarios/basic --strategy random --trials 500 --seed 7");
 
-  CLI::App* replay = app.add_subcommand("replay", "replay one trial from its token and print its trace");
+  CLI::App* replay =
+      app.add_subcommand("replay", "replay one trial from its token and print its trace");
   replay->add_option("scenario", path, "scenario file")->required();
   replay->add_option("--token", token, "the replay token of a failing trial")->required();
   AddCommonFlags(replay, flags);
 
-  CLI::App* points = app.add_subcommand("crash-points", "list the labelled steps of the uninterrupted run");
+  CLI::App* points =
+      app.add_subcommand("crash-points", "list the labelled steps of the uninterrupted run");
   points->add_option("scenario", path, "scenario file")->required();
   AddCommonFlags(points, flags);
 

@@ -1,0 +1,58 @@
+// The report writers: the HTML page is self-contained and escapes what it shows; WriteReport
+// leaves both files in place.
+#include "reports/report.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace reports {
+namespace {
+
+sim::ExploreResult SampleResult() {
+  sim::ExploreResult result;
+  result.trials = 3;
+  result.failures = 1;
+  result.crash_points = 3;
+  result.scenarios.push_back({"demo<1>", "s.yaml", 3, 1, 3, 0xabc});
+  result.failing.push_back(
+      {"demo<1>", "s.yaml", "c1+0",
+       sim::Failure{sim::FailureKind::kLostBatch, ckpt::Time{1500}, "batch \"1500\" & more"},
+       "build/ckptsim replay s.yaml --token c1+0"});
+  return result;
+}
+
+TEST(Report, HtmlIsSelfContainedAndEscaped) {
+  std::string html = RenderHtml(SampleResult(), "t");
+  EXPECT_NE(html.find("demo&lt;1&gt;"), std::string::npos);
+  EXPECT_NE(html.find("batch &quot;1500&quot; &amp; more"), std::string::npos);
+  EXPECT_NE(html.find("lost_batch"), std::string::npos);
+  EXPECT_NE(html.find("class=\"fail\">FAIL"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_EQ(html.find("href=\"http"), std::string::npos);
+}
+
+TEST(Report, JsonCarriesTheContractFields) {
+  nlohmann::json json = ResultToJson(SampleResult());
+  EXPECT_EQ(json["schema_version"], kSchemaVersion);
+  EXPECT_EQ(json["failing"][0]["batch_time_ms"], 1500);
+  EXPECT_EQ(json["failing"][0]["kind"], "lost_batch");
+  EXPECT_EQ(json["scenarios"][0]["digest"], "0000000000000abc");
+}
+
+TEST(Report, WritesBothFiles) {
+  std::string dir = (std::filesystem::temp_directory_path() / "ckptsim_report_test").string();
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(WriteReport(dir, SampleResult(), "t").ok());
+  std::ifstream json_file(dir + "/results.json");
+  std::stringstream text;
+  text << json_file.rdbuf();
+  EXPECT_EQ(nlohmann::json::parse(text.str())["failures"], 1);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/index.html"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace reports
