@@ -144,6 +144,18 @@ RddPtr DStream::make_rdd(Time time, std::vector<RddPtr> dependencies, Rdd::Compu
                                std::move(compute));
 }
 
+Result<RddPtr> DStream::derive_from_parent(
+    Time time, std::function<Result<Records>(const Records&)> transform) {
+  Result<RddPtr> parent = parents_[0]->get_or_compute(time);
+  if (!parent.ok() || !parent.value()) return parent;
+  RddPtr input = parent.value();
+  return make_rdd(time, {input}, [input, transform = std::move(transform)]() -> Result<Records> {
+    Result<const Records*> records = input->materialize();
+    if (!records.ok()) return records.status();
+    return transform(*records.value());
+  });
+}
+
 Result<RddPtr> DStream::get_or_compute(Time time) {
   if (auto it = generated_.find(time); it != generated_.end()) return it->second;
   Result<bool> valid = is_time_valid(time);

@@ -94,6 +94,10 @@ class DStream {
   virtual Duration parent_remember_duration() const { return *remember_; }
   Result<bool> is_time_valid(Time time) const;
   RddPtr make_rdd(Time time, std::vector<RddPtr> dependencies, Rdd::ComputeFn compute);
+  // The RDD at `time` whose records are `transform` of the first parent's records for `time`;
+  // none when the parent has none.
+  Result<RddPtr> derive_from_parent(Time time,
+                                    std::function<Result<Records>(const Records&)> transform);
   StreamingRuntime& runtime() const;
   DStreamGraph* graph() const { return graph_; }
 

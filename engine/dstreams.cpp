@@ -48,15 +48,9 @@ class PerRecordDStream : public DStream {
 
  protected:
   Result<RddPtr> compute(Time time) override {
-    Result<RddPtr> parent = parents()[0]->get_or_compute(time);
-    if (!parent.ok() || !parent.value()) return parent;
-    RddPtr input = parent.value();
-    auto transform = transform_;
-    return make_rdd(time, {input}, [input, transform]() -> Result<Records> {
-      Result<const Records*> records = input->materialize();
-      if (!records.ok()) return records.status();
+    return derive_from_parent(time, [transform = transform_](const Records& in) -> Result<Records> {
       Records out;
-      for (const Value& v : *records.value()) CKPT_RETURN_IF_ERROR(transform(v, out));
+      for (const Value& v : in) CKPT_RETURN_IF_ERROR(transform(v, out));
       return out;
     });
   }
@@ -88,15 +82,9 @@ class ReduceByKeyDStream : public DStream {
 
  protected:
   Result<RddPtr> compute(Time time) override {
-    Result<RddPtr> parent = parents()[0]->get_or_compute(time);
-    if (!parent.ok() || !parent.value()) return parent;
-    RddPtr input = parent.value();
-    ReduceFn reduce = reduce_;
-    return make_rdd(time, {input}, [input, reduce]() -> Result<Records> {
-      Result<const Records*> records = input->materialize();
-      if (!records.ok()) return records.status();
+    return derive_from_parent(time, [reduce = reduce_](const Records& in) -> Result<Records> {
       std::map<Value, Value> combined;
-      for (const Value& v : *records.value()) {
+      for (const Value& v : in) {
         if (!v.is_pair()) return NotAPair("reduceByKey", v);
         auto [it, inserted] = combined.emplace(v.first(), v.second());
         if (inserted) continue;
