@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -87,6 +89,21 @@ TEST(Cli, SameSeedSameFailingList) {
   EXPECT_GT(a["failures"].get<int>(), 0);
   EXPECT_EQ(a["failing"], b["failing"]);
   EXPECT_EQ(a["scenarios"], b["scenarios"]);  // includes the per-scenario trace digests
+}
+
+TEST(Cli, RunAppliesTheScenariosOwnCrashes) {
+  std::string path = (std::filesystem::temp_directory_path() / "ckptsim_cli_run.yaml").string();
+  std::ifstream source(CKPTSIM_SOURCE_DIR "/scenarios/basic/running_count.yaml");
+  std::ofstream(path) << source.rdbuf() << "crashes: [{step: 142}, {step: 30, downtime_ms: 700}]\n";
+  Outcome clean = RunCommand(kBinary + " run " + path + " --json");
+  EXPECT_EQ(clean.exit_code, 0) << clean.output;
+  nlohmann::json json = Json(clean);
+  EXPECT_EQ(json["strategy"], "run");
+  EXPECT_EQ(json["trials"], 1);
+  Outcome broken = RunCommand(kBinary + " run " + path + " --json --defect skip-pending-times");
+  EXPECT_EQ(broken.exit_code, 1) << broken.output;
+  EXPECT_EQ(Json(broken)["failing"][0]["token"], "c142+0,c30+700");
+  std::filesystem::remove(path);
 }
 
 TEST(Cli, DefectsCatalogue) {
