@@ -24,13 +24,6 @@ const std::vector<DefectInfo>& AllDefects() {
   return defects;
 }
 
-const DefectInfo& DefectInfoOf(Defect defect) {
-  for (const DefectInfo& info : AllDefects()) {
-    if (info.defect == defect) return info;
-  }
-  CKPT_ASSERT(false, "defect missing from the catalogue");
-}
-
 Result<Defect> ParseDefect(const std::string& name) {
   std::string known;
   for (const DefectInfo& info : AllDefects()) {

@@ -27,7 +27,6 @@ struct DefectInfo {
 };
 
 const std::vector<DefectInfo>& AllDefects();
-const DefectInfo& DefectInfoOf(Defect defect);
 // InvalidArgument listing the known names when `name` is not one.
 Result<Defect> ParseDefect(const std::string& name);
 

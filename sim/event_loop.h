@@ -42,7 +42,6 @@ class EventLoop {
   std::optional<Entry> pop();
   // The time of the next live task, without running it; none when idle.
   std::optional<Time> next_time();
-  size_t size() const { return heap_.size(); }
 
  private:
   // Drops dead and cancelled tasks from the top of the heap.

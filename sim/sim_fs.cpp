@@ -1,7 +1,5 @@
 #include "sim/sim_fs.h"
 
-#include "engine/value.h"
-
 namespace sim {
 
 using ckpt::Result;
@@ -151,24 +149,6 @@ Status SimFs::sync_dir(const std::string& dir) {
 
 void SimFs::crash() {
   for (auto& [path, inode] : entries_) inode->data = inode->durable;
-}
-
-std::vector<std::string> SimFs::describe() const {
-  std::vector<std::string> lines;
-  for (const auto& [path, inode] : entries_) {
-    lines.push_back(inode->is_directory ? path + "/"
-                                        : path + " (" + std::to_string(inode->data.size()) + " B)");
-  }
-  return lines;
-}
-
-uint64_t SimFs::digest() const {
-  uint64_t hash = ckpt::kFnvOffset;
-  for (const auto& [path, inode] : entries_) {
-    hash = ckpt::Fnv1a(path.data(), path.size() + 1, hash);
-    hash = ckpt::Fnv1a(inode->data.data(), inode->data.size(), hash);
-  }
-  return hash;
 }
 
 // ---- GatedFileSystem ----

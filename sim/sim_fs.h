@@ -43,9 +43,6 @@ class SimFs : public ckpt::FileSystem {
   void crash();
 
   PersistenceModel model() const { return model_; }
-  // Every path with its kind and size, for tests, traces and digests.
-  std::vector<std::string> describe() const;
-  uint64_t digest() const;
 
  private:
   struct Inode {
