@@ -49,22 +49,6 @@ DStream::DStream(DStreamGraph* graph, std::string kind, std::vector<DStream*> pa
 
 StreamingRuntime& DStream::runtime() const { return graph_->runtime(); }
 
-Status DStream::check_can_add_stream() const {
-  switch (runtime().state) {
-    case ContextState::kInitialized:
-      return Status::Ok();
-    case ContextState::kActive:
-      return Status::IllegalState(
-          "Adding new inputs, transformations, and output operations after starting a context "
-          "is not supported");
-    case ContextState::kStopped:
-      return Status::IllegalState(
-          "Adding new inputs, transformations, and output operations after stopping a context "
-          "is not supported");
-  }
-  return Status::Ok();
-}
-
 Status DStream::checkpoint(Duration interval) {
   if (runtime().state != ContextState::kInitialized) {
     return Status::Unsupported(

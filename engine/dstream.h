@@ -102,7 +102,6 @@ class DStream {
   DStreamGraph* graph() const { return graph_; }
 
  private:
-  Status check_can_add_stream() const;
   template <typename Stream, typename... Args>
   Result<DStream*> add_child(Args&&... args);
 

@@ -172,7 +172,7 @@ class StateDStream : public DStream {
 
 template <typename Stream, typename... Args>
 Result<DStream*> DStream::add_child(Args&&... args) {
-  CKPT_RETURN_IF_ERROR(check_can_add_stream());
+  CKPT_RETURN_IF_ERROR(runtime().check_can_add_stream());
   return graph_->add_stream(std::make_unique<Stream>(graph_, std::forward<Args>(args)...));
 }
 

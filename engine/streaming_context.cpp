@@ -140,20 +140,12 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
 }
 
 Result<DStream*> StreamingContext::sequence_stream(std::vector<Records> input) {
-  if (runtime_.state != ContextState::kInitialized) {
-    return Status::IllegalState(
-        "Adding new inputs, transformations, and output operations after "
-        "starting a context is not supported");
-  }
+  CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
   return graph_->add_stream(std::make_unique<SequenceInputDStream>(graph_.get(), std::move(input)));
 }
 
 Result<DStream*> StreamingContext::constant_stream(Records records) {
-  if (runtime_.state != ContextState::kInitialized) {
-    return Status::IllegalState(
-        "Adding new inputs, transformations, and output operations after "
-        "starting a context is not supported");
-  }
+  CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
   return graph_->add_stream(
       std::make_unique<ConstantInputDStream>(graph_.get(), std::move(records)));
 }

@@ -301,6 +301,10 @@ TEST(Validation, StreamsCannotBeAddedAfterStart) {
             std::string::npos);
   Result<DStream*> late_map = context->graph().streams()[0]->map({"identity", {}});
   EXPECT_EQ(late_map.status().code(), StatusCode::kIllegalState);
+  context->stop();
+  EXPECT_NE(context->sequence_stream({}).status().message().find(
+                "after stopping a context is not supported"),
+            std::string::npos);
 }
 
 TEST(Validation, UnknownFunctionListsTheRegisteredOnes) {

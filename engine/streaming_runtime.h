@@ -20,6 +20,13 @@ struct StreamingRuntime {
   int rdd_directories_created = 0;
 
   int64_t new_rdd_id() { return next_rdd_id++; }
+  // Spark's V5: streams and outputs can only be added before the context starts.
+  Status check_can_add_stream() const {
+    if (state == ContextState::kInitialized) return Status::Ok();
+    return Status::IllegalState(
+        std::string("Adding new inputs, transformations, and output operations after ") +
+        (state == ContextState::kActive ? "starting" : "stopping") + " a context is not supported");
+  }
   void log(LogLevel level, const std::string& message) const {
     if (env.observer) env.observer->log(level, message);
   }
