@@ -51,10 +51,19 @@ StreamingContext::CreatingFunction MustNotCreate() {
   };
 }
 
+// Recovers the checkpoint in /ck in a new process (`process`, sharing the first one's
+// filesystem) whose clock reads `clock_ms`; the creating function must not be called.
+std::unique_ptr<StreamingContext> Recover(EngineFixture& process, int64_t clock_ms) {
+  process.advance_to(Time{clock_ms});
+  auto recovered = StreamingContext::GetOrCreate(process.env(2), "/ck", MustNotCreate(), false);
+  EXPECT_TRUE(recovered.ok()) << recovered.status().to_string();
+  return recovered.ok() ? std::move(recovered).value() : nullptr;
+}
+
 // Writes a checkpoint of a started TV1 graph with the given content time and pending times, then
 // recovers it in a new process whose clock reads `clock_ms`; returns what restart rescheduled.
-std::vector<int64_t> Reschedule(int64_t checkpoint_ms, std::vector<Time> pending,
-                                int64_t clock_ms) {
+std::vector<int64_t> Reschedule(int64_t checkpoint_ms, std::vector<Time> pending, int64_t clock_ms,
+                                DefectSet defects = {}) {
   EngineFixture first;
   auto context = MapReduceApp(first.env(), Repeat(Words({"a"}), 10)).value();
   EXPECT_TRUE(context->graph().start(Time{0}).ok());
@@ -64,10 +73,9 @@ std::vector<int64_t> Reschedule(int64_t checkpoint_ms, std::vector<Time> pending
                              EncodeCheckpoint(checkpoint), false)
                   .ok());
   EngineFixture second(&first.sim_fs());
-  second.advance_to(Time{clock_ms});
-  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
-  EXPECT_TRUE(recovered.ok()) << recovered.status().to_string();
-  EXPECT_TRUE(recovered.value()->start().ok());
+  second.defects = defects;
+  std::unique_ptr<StreamingContext> recovered = Recover(second, clock_ms);
+  EXPECT_TRUE(recovered && recovered->start().ok());
   return second.rescheduled;
 }
 
@@ -87,20 +95,12 @@ TEST(Restart, PendingTimesOlderThanTheCheckpointAreRescheduled) {
 
 TEST(Restart, DefectsDropPendingOrDownTimes) {
   // Exercised end to end by the explorer tests; here the rule itself.
-  EngineFixture first;
-  first.defects.add(Defect::kSkipPendingTimes);
-  auto context = MapReduceApp(first.env(), Repeat(Words({"a"}), 10)).value();
-  ASSERT_TRUE(context->graph().start(Time{0}).ok());
-  Checkpoint checkpoint = context->make_checkpoint(Time{2000});
-  checkpoint.pending_times = {Time{1000}, Time{2000}};
-  ASSERT_TRUE(
-      WriteWholeFile(first.fs(), "/ck/checkpoint-2000", EncodeCheckpoint(checkpoint), false).ok());
-  EngineFixture second(&first.sim_fs());
-  second.defects.add(Defect::kSkipPendingTimes);
-  second.advance_to(Time{2000});
-  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
-  ASSERT_TRUE(recovered.value()->start().ok());
-  EXPECT_EQ(second.rescheduled, (std::vector<int64_t>{2000}));
+  DefectSet skip_pending, skip_down;
+  skip_pending.add(Defect::kSkipPendingTimes);
+  skip_down.add(Defect::kSkipDownTimes);
+  EXPECT_EQ(Reschedule(2000, {Time{1000}, Time{2000}}, 2000, skip_pending),
+            (std::vector<int64_t>{2000}));
+  EXPECT_EQ(Reschedule(2000, {Time{1000}}, 2500, skip_down), (std::vector<int64_t>{1000}));
 }
 
 // TV1: recovery with map and reduceByKey operations; stop after 3 batches, run to 3000.
@@ -114,10 +114,9 @@ TEST(SparkVectors, RecoveryWithMapAndReduceByKey) {
   EXPECT_EQ(first.outputs["out"][1000].at(0), (Records{Pair("", 2)}));
 
   EngineFixture second(&first.sim_fs());
-  second.advance_to(Time{1500});
-  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
-  ASSERT_TRUE(recovered.ok()) << recovered.status().to_string();
-  ASSERT_TRUE(recovered.value()->start().ok());
+  std::unique_ptr<StreamingContext> recovered = Recover(second, 1500);
+  ASSERT_TRUE(recovered);
+  ASSERT_TRUE(recovered->start().ok());
   second.run_until(Time{3000});
   auto& out = second.outputs["out"];
   EXPECT_EQ(out[1500].at(0), Records{});
@@ -139,14 +138,13 @@ TEST(SparkVectors, RecoveryWithUpdateStateByKey) {
   EXPECT_EQ(first.outputs["out"][3500].at(0), (Records{Pair("a", 7)}));
 
   EngineFixture second(&first.sim_fs());
-  second.advance_to(Time{3500});
-  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
-  ASSERT_TRUE(recovered.ok()) << recovered.status().to_string();
-  const DStream& state = *recovered.value()->graph().streams()[2];
+  std::unique_ptr<StreamingContext> recovered = Recover(second, 3500);
+  ASSERT_TRUE(recovered);
+  const DStream& state = *recovered->graph().streams()[2];
   std::vector<int64_t> restored;
   for (const auto& [time, rdd] : state.generated_rdds()) restored.push_back(time.ms);
   EXPECT_EQ(restored, (std::vector<int64_t>{2000, 3000}));
-  ASSERT_TRUE(recovered.value()->start().ok());
+  ASSERT_TRUE(recovered->start().ok());
   second.run_until(Time{5000});
   auto& out = second.outputs["out"];
   for (int64_t t = 3500, count = 7; t <= 5000; t += 500, ++count) {
@@ -228,11 +226,11 @@ TEST(GetOrCreate, RecoversConfButTakesTheMasterFromTheNewProcess) {
   first.run_until(Time{1000});
   EngineFixture second(&first.sim_fs());
   second.process_conf = {{"spark.master", "new-master"}};
-  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
-  ASSERT_TRUE(recovered.ok());
-  EXPECT_EQ(recovered.value()->conf().at("someKey"), "someValue");
-  EXPECT_EQ(recovered.value()->conf().at("spark.master"), "new-master");
-  EXPECT_EQ(recovered.value()->conf().count("spark.driver.port"), 0u);
+  std::unique_ptr<StreamingContext> recovered = Recover(second, 1000);
+  ASSERT_TRUE(recovered);
+  EXPECT_EQ(recovered->conf().at("someKey"), "someValue");
+  EXPECT_EQ(recovered->conf().at("spark.master"), "new-master");
+  EXPECT_EQ(recovered->conf().count("spark.driver.port"), 0u);
 }
 
 TEST(GetOrCreate, MissingRddFileFailsEvenWithCreateOnError) {
