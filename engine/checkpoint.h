@@ -32,6 +32,11 @@ struct StreamSnapshot {
   std::optional<Duration> remember;
   std::optional<Time> zero_time;
   std::map<Time, std::string> checkpoint_files;  // DStreamCheckpointData.data: time -> RDD file
+  std::map<std::string, FunctionRef> functions;  // further functions ("inverse", "filter")
+  std::map<std::string, Value> params;           // operator parameters ("window_ms", "prefix")
+  // Checkpoint data of the sources that override DStreamCheckpointData: batch time -> the
+  // selected files (file stream) or offset ranges (partitioned log).
+  std::map<Time, Records> input_data;
 };
 
 struct GraphSnapshot {

@@ -50,6 +50,7 @@ template <class Archive>
 void serialize(Archive& archive, ckpt::StreamSnapshot& s, const unsigned) {
   archive& s.id& s.kind& s.parents& s.function& s.input& s.output_name& s.slide;
   archive& s.checkpoint_interval& s.remember& s.zero_time& s.checkpoint_files;
+  archive& s.functions& s.params& s.input_data;
 }
 
 template <class Archive>
@@ -110,6 +111,14 @@ Result<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
   if (!checkpoint.ok()) return checkpoint;
   Status valid = checkpoint.value().validate();
   if (!valid.ok()) return Status::Corruption(valid.message());
+  // Spark's QueueInputDStream.readObject throws, so a checkpoint holding one cannot be read.
+  for (const StreamSnapshot& stream : checkpoint.value().graph.streams) {
+    if (stream.kind == "queue") {
+      return Status::Unsupported(
+          "java.io.NotSerializableException: queueStream doesn't support checkpointing. Please "
+          "don't use queueStream when checkpointing is enabled.");
+    }
+  }
   return checkpoint;
 }
 

@@ -67,8 +67,12 @@ bool CheckpointWriter::run_handler(const Handle& handle) {
   if (!latest_checkpoint_time_ || *latest_checkpoint_time_ < handle.checkpoint_time) {
     latest_checkpoint_time_ = handle.checkpoint_time;
   }
-  std::string checkpoint_file = JoinPath(dir_, CheckpointFileName(*latest_checkpoint_time_));
-  std::string backup_file = JoinPath(dir_, CheckpointBackupName(*latest_checkpoint_time_));
+  // name-by-content-time reverts that fix: each file is named after its own content time.
+  Time name_time = runtime_->env.defects.has(Defect::kNameByContentTime)
+                       ? handle.checkpoint_time
+                       : *latest_checkpoint_time_;
+  std::string checkpoint_file = JoinPath(dir_, CheckpointFileName(name_time));
+  std::string backup_file = JoinPath(dir_, CheckpointBackupName(name_time));
   for (int attempt = 1; attempt <= kCheckpointWriteAttempts && !stopped_; ++attempt) {
     Status status = attempt_write(handle, checkpoint_file, backup_file);
     if (status.ok()) {

@@ -20,6 +20,33 @@ const std::vector<DefectInfo>& AllDefects() {
        "ClearCheckpointData also deletes the oldest RDD file the newest checkpoint still "
        "references, so recovery fails with a missing RDD checkpoint file",
        "scenarios/basic/running_count.yaml"},
+      {Defect::kNameByContentTime, "name-by-content-time",
+       "SPARK-11740: CheckpointWriter naming files after latestCheckpointTime",
+       "each file is named after its own checkpoint time: with slow batches the completion "
+       "checkpoint of an older batch lands under an older name than the generation checkpoint "
+       "of a newer one, recovery reads the newer-named file, and the RDD files it references "
+       "may already be gone",
+       "scenarios/spark/checkpointsuite_two_checkpoints_race.yaml"},
+      {Defect::kDropFailedJobSet, "drop-failed-jobset",
+       "SPARK-18905: JobScheduler keeping a job set until all its jobs succeed",
+       "a batch whose job failed is dropped from the pending times, so recovery never runs it "
+       "again and its output is lost",
+       "scenarios/spark/failed_job_recovery.yaml"},
+      {Defect::kRestorePerOutput, "restore-per-output",
+       "SPARK-11749: DStream.restoreCheckpointData restoring each stream once",
+       "restoreCheckpointData runs once per output path through a shared stream, rebuilding "
+       "its RDDs several times",
+       "scenarios/spark/checkpointsuite_restore_invoking_times.yaml"},
+      {Defect::kFailExistingOutput, "fail-existing-output",
+       "SPARK-4835: streaming jobs disabling Hadoop's output-spec validation",
+       "saveAsTextFiles fails when the batch's output directory exists, so the batch that "
+       "recovery runs again fails",
+       "scenarios/spark/checkpointsuite_save_as_text_files.yaml"},
+      {Defect::kNearestMarkedOnly, "nearest-marked-only",
+       "SPARK-6847: streaming jobs checkpointing all marked ancestors",
+       "RDD checkpointing stops at the nearest marked RDD, so a marked state RDD upstream of "
+       "another is never written and its lineage grows until jobs fail (StackOverflowError)",
+       "scenarios/spark/checkpointsuite_spark_6847.yaml"},
   };
   return defects;
 }

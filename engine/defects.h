@@ -16,6 +16,11 @@ enum class Defect : uint8_t {
   kSkipPendingTimes,           // restart ignores the checkpoint's pending times
   kSkipDownTimes,              // restart reschedules only the pending times
   kCleanupReferencedRddFiles,  // cleanup(t) also deletes files the checkpoint of t references
+  kNameByContentTime,          // SPARK-11740 reverted: files named after their own time
+  kDropFailedJobSet,           // SPARK-18905 reverted: a failed job's batch stops being pending
+  kRestorePerOutput,           // SPARK-11749 reverted: restore() runs once per output path
+  kFailExistingOutput,         // SPARK-4835 reverted: saveAs*Files fails on an existing output
+  kNearestMarkedOnly,          // SPARK-6847 reverted: only the nearest marked RDD is written
 };
 
 struct DefectInfo {

@@ -50,6 +50,7 @@ DStream::DStream(DStreamGraph* graph, std::string kind, std::vector<DStream*> pa
 StreamingRuntime& DStream::runtime() const { return graph_->runtime(); }
 
 Status DStream::checkpoint(Duration interval) {
+  if (DStream* target = checkpoint_target(); target != this) return target->checkpoint(interval);
   if (runtime().state != ContextState::kInitialized) {
     return Status::Unsupported(
         "Cannot change checkpoint interval of a DStream after streaming context has started");
@@ -66,8 +67,7 @@ Status DStream::initialize(Time zero_time) {
   zero_time_ = zero_time;
   // Default interval of streams that must checkpoint: the smallest multiple of the slide >= 10 s.
   if (must_checkpoint() && !checkpoint_interval_) {
-    int64_t multiple = (Seconds(10).ms + slide_.ms - 1) / slide_.ms;
-    checkpoint_interval_ = slide_ * multiple;
+    checkpoint_interval_ = default_checkpoint_interval();
   }
   Duration min_remember = slide_;
   if (checkpoint_interval_ && min_remember <= *checkpoint_interval_) {
@@ -76,6 +76,10 @@ Status DStream::initialize(Time zero_time) {
   if (!remember_ || *remember_ < min_remember) remember_ = min_remember;
   for (DStream* parent : parents_) CKPT_RETURN_IF_ERROR(parent->initialize(zero_time));
   return Status::Ok();
+}
+
+Duration DStream::default_checkpoint_interval() const {
+  return slide_ * ((Seconds(10).ms + slide_.ms - 1) / slide_.ms);
 }
 
 void DStream::remember(Duration duration) {
@@ -140,6 +144,28 @@ Result<RddPtr> DStream::derive_from_parent(
   });
 }
 
+bool DStream::is_checkpoint_time(Time time) const {
+  return checkpoint_interval_ && zero_time_ && (time - *zero_time_).is_multiple_of(*checkpoint_interval_);
+}
+
+Result<std::vector<RddPtr>> DStream::slice(Time from, Time to) {
+  if (!zero_time_) {
+    return Status::IllegalState(kind_ + " stream " + std::to_string(id_) +
+                                " has not been initialized");
+  }
+  std::vector<RddPtr> rdds;
+  for (Time time : from.until(to + slide_, slide_)) {
+    Result<RddPtr> rdd = get_or_compute(time);
+    if (!rdd.ok()) return rdd.status();
+    if (rdd.value()) rdds.push_back(rdd.value());
+  }
+  return rdds;
+}
+
+DStream* DStream::add_to_graph(std::unique_ptr<DStream> stream) {
+  return graph_->add_stream(std::move(stream));
+}
+
 Result<RddPtr> DStream::get_or_compute(Time time) {
   if (auto it = generated_.find(time); it != generated_.end()) return it->second;
   Result<bool> valid = is_time_valid(time);
@@ -147,9 +173,7 @@ Result<RddPtr> DStream::get_or_compute(Time time) {
   if (!valid.value()) return RddPtr();
   Result<RddPtr> rdd = compute(time);
   if (!rdd.ok() || !rdd.value()) return rdd;
-  if (checkpoint_interval_ && (time - *zero_time_).is_multiple_of(*checkpoint_interval_)) {
-    rdd.value()->mark_for_checkpoint();
-  }
+  if (is_checkpoint_time(time)) rdd.value()->mark_for_checkpoint();
   generated_[time] = rdd.value();
   return rdd;
 }
@@ -157,24 +181,34 @@ Result<RddPtr> DStream::get_or_compute(Time time) {
 void DStream::clear_metadata(Time time) {
   Time threshold = time - *remember_;
   generated_.erase(generated_.begin(), generated_.upper_bound(threshold));
+  on_clear_metadata(time);
   for (DStream* parent : parents_) parent->clear_metadata(time);
 }
 
 void DStream::update_checkpoint_data(Time time) {
-  checkpoint_data_.update(time, generated_);
+  checkpoint_data_update(time);
   for (DStream* parent : parents_) parent->update_checkpoint_data(time);
 }
 
 void DStream::clear_checkpoint_data(Time time) {
-  checkpoint_data_.cleanup(time, runtime());
+  checkpoint_data_cleanup(time);
   for (DStream* parent : parents_) parent->clear_checkpoint_data(time);
 }
 
-void DStream::restore_checkpoint_data() {
-  if (restored_from_checkpoint_data_) return;
+void DStream::checkpoint_data_restore() {
   for (const auto& [time, file] : checkpoint_data_.files()) {
     generated_[time] = Rdd::FromCheckpoint(runtime().new_rdd_id(), time, file, runtime().env.fs);
   }
+}
+
+void DStream::restore_checkpoint_data() {
+  // restore-per-output reverts SPARK-11749: every output path restores the shared streams again.
+  if (restored_from_checkpoint_data_ &&
+      !runtime().env.defects.has(Defect::kRestorePerOutput)) {
+    return;
+  }
+  checkpoint_data_restore();
+  runtime().count_restore(id_);
   for (DStream* parent : parents_) parent->restore_checkpoint_data();
   restored_from_checkpoint_data_ = true;
 }
@@ -203,17 +237,21 @@ void DStream::restore_snapshot(const StreamSnapshot& snapshot) {
 
 // ---- OutputDStream ----
 
-OutputDStream::OutputDStream(DStreamGraph* graph, DStream* parent, std::string output_name)
-    : DStream(graph, "collect", {parent}, parent->slide_duration()),
+OutputDStream::OutputDStream(DStreamGraph* graph, std::string kind, DStream* parent,
+                             std::string output_name)
+    : DStream(graph, std::move(kind), {parent}, parent->slide_duration()),
       output_name_(std::move(output_name)) {}
 
-Status OutputDStream::run_job(Time time, Rdd& rdd) {
+Result<const Records*> OutputDStream::run_spark_job(Rdd& rdd) {
   Result<const Records*> records = rdd.materialize();
   if (!records.ok()) return records.status();
-  // collect() is a runJob, and runJob ends with doCheckpoint: the files come before the output.
-  CKPT_RETURN_IF_ERROR(rdd.do_checkpoint(runtime().rdd_store));
-  runtime().env.sink->emit(output_name_, time, *records.value());
-  return Status::Ok();
+  bool all_marked_ancestors = !runtime().env.defects.has(Defect::kNearestMarkedOnly);
+  CKPT_RETURN_IF_ERROR(rdd.do_checkpoint(runtime().rdd_store, all_marked_ancestors));
+  return records;
+}
+
+Status OutputDStream::emit(Time time, const Records& records) {
+  return runtime().env.sink->emit(output_name_, time, records);
 }
 
 void OutputDStream::fill_snapshot(StreamSnapshot& snapshot) const {

@@ -57,16 +57,43 @@ class DStream {
   virtual bool must_checkpoint() const { return false; }
   virtual bool is_output() const { return false; }
   virtual bool is_input() const { return false; }
+  // The stream that checkpoint(interval) configures (mapWithState forwards to its state stream).
+  virtual DStream* checkpoint_target() { return this; }
 
   // Builders (Spark's DStream operations). Each adds a stream to the graph and returns it, or an
-  // IllegalState error once the context has started or stopped.
+  // IllegalState error once the context has started or stopped. Window operations also fail
+  // when the window or slide is not a multiple of this stream's slide (Spark's V8).
   Result<DStream*> map(FunctionRef function);
+  Result<DStream*> map_values(FunctionRef function);
   Result<DStream*> flat_map(FunctionRef function);
   Result<DStream*> filter(FunctionRef function);
+  Result<DStream*> transform(FunctionRef function);
+  Result<DStream*> union_with(DStream* other);
+  Result<DStream*> reduce(FunctionRef function);
   Result<DStream*> reduce_by_key(FunctionRef function);
+  Result<DStream*> count_by_value();
+  Result<DStream*> window(Duration window, Duration slide);
+  Result<DStream*> reduce_by_window(FunctionRef function, Duration window, Duration slide);
+  // With an inverse function the window keeps its previous value and must checkpoint.
+  Result<DStream*> reduce_by_key_and_window(FunctionRef function, Duration window, Duration slide,
+                                            FunctionRef inverse = {}, FunctionRef filter = {});
   Result<DStream*> update_state_by_key(FunctionRef function);
-  // The `collect` output: every batch's records go to the sink under `output_name`.
+  // mapWithState: returns the stream of mapped records; `timeout` drops keys idle that long
+  // (evaluated only on batches whose state RDD is checkpointed, as in Spark).
+  Result<DStream*> map_with_state(FunctionRef function, std::optional<Duration> timeout = {});
+  // On a map_with_state stream: every batch's (key, state) pairs. InvalidArgument otherwise.
+  Result<DStream*> state_snapshots();
+
+  // Output operations. Each batch's result goes to the sink under the output's name.
+  // collect: every record.
   Status collect(std::string output_name);
+  // print(num): the first `num` records (also logged, as Spark prints them on the driver).
+  Status print(int64_t num, std::string output_name);
+  // saveAsTextFiles: one line per record in <prefix>-<ms>[.<suffix>]/part-00000, overwritten
+  // when a batch runs again; the sink sees what was written, under the name `prefix`.
+  Status save_as_text_files(std::string prefix, std::string suffix);
+  // foreachRDD with a registered transform function; the sink receives its result.
+  Status foreach_rdd(FunctionRef function, std::string output_name);
   // Spark's DStream.checkpoint(interval); UnsupportedOperation after the context started.
   Status checkpoint(Duration interval);
 
@@ -75,6 +102,8 @@ class DStream {
   void remember(Duration duration);
   Status validate_at_start() const;
   Result<RddPtr> get_or_compute(Time time);  // nullptr when there is no RDD for `time`
+  // Spark's DStream.slice: the RDDs of every valid time in [from, to] on this stream's grid.
+  Result<std::vector<RddPtr>> slice(Time from, Time to);
   void clear_metadata(Time time);
   void update_checkpoint_data(Time time);
   void clear_checkpoint_data(Time time);
@@ -90,6 +119,19 @@ class DStream {
   virtual Result<RddPtr> compute(Time time) = 0;
   // Adds kind-specific fields to a snapshot.
   virtual void fill_snapshot(StreamSnapshot& /*snapshot*/) const {}
+  // DStreamCheckpointData's update, cleanup and restore for this stream alone. Sources that
+  // checkpoint a description of their input (file lists, offset ranges) override all three.
+  virtual void checkpoint_data_update(Time time) { checkpoint_data_.update(time, generated_); }
+  virtual void checkpoint_data_cleanup(Time time) { checkpoint_data_.cleanup(time, runtime()); }
+  virtual void checkpoint_data_restore();
+  // Extra metadata to forget at clearMetadata(t) (file lists of the file stream).
+  virtual void on_clear_metadata(Time /*time*/) {}
+  // Whether the RDD of `time` gets marked for checkpointing.
+  bool is_checkpoint_time(Time time) const;
+  void put_generated(Time time, RddPtr rdd) { generated_[time] = std::move(rdd); }
+  // The interval a stream that must checkpoint gets when none was set: the smallest multiple of
+  // the slide that is at least 10 s (mapWithState overrides it with 10 x slide, SPARK-11814).
+  virtual Duration default_checkpoint_interval() const;
   // The remember duration asked of parents (window streams add their window).
   virtual Duration parent_remember_duration() const { return *remember_; }
   Result<bool> is_time_valid(Time time) const;
@@ -101,10 +143,14 @@ class DStream {
   StreamingRuntime& runtime() const;
   DStreamGraph* graph() const { return graph_; }
 
- private:
+  // Adds a new stream built from `args` to the graph (after Spark's V5 check).
   template <typename Stream, typename... Args>
-  Result<DStream*> add_child(Args&&... args);
+  Result<DStream*> add_child(Args&&... args) {
+    CKPT_RETURN_IF_ERROR(runtime().check_can_add_stream());
+    return add_to_graph(std::make_unique<Stream>(graph_, std::forward<Args>(args)...));
+  }
 
+ private:
   DStreamGraph* graph_;
   int32_t id_;
   std::string kind_;
@@ -114,6 +160,8 @@ class DStream {
   std::optional<Duration> checkpoint_interval_;
   std::optional<Duration> remember_;
   std::map<Time, RddPtr> generated_;
+  DStream* add_to_graph(std::unique_ptr<DStream> stream);
+
   DStreamCheckpointData checkpoint_data_;
   bool restored_from_checkpoint_data_ = false;  // transient (SPARK-11749)
 };
@@ -121,18 +169,21 @@ class DStream {
 // An output stream (Spark's ForEachDStream): generates one job per batch.
 class OutputDStream : public DStream {
  public:
-  OutputDStream(DStreamGraph* graph, DStream* parent, std::string output_name);
+  OutputDStream(DStreamGraph* graph, std::string kind, DStream* parent, std::string output_name);
   bool is_output() const override { return true; }
   const std::string& output_name() const { return output_name_; }
   // The RDD the job of `time` works on, or nullptr when there is no job for `time`.
   Result<RddPtr> job_rdd(Time time) { return parents()[0]->get_or_compute(time); }
-  // Runs the output action on the job's RDD: checkpoints the RDD (inside collect's runJob) and
-  // then hands the records to the sink.
-  Status run_job(Time time, Rdd& rdd);
+  // Runs the output action on the job's RDD. The action's Spark job ends with RDD checkpointing
+  // (runJob then doCheckpoint); what the driver then does with the result comes after it.
+  virtual Status run_job(Time time, Rdd& rdd) = 0;
 
  protected:
   Result<RddPtr> compute(Time time) override { return parents()[0]->get_or_compute(time); }
   void fill_snapshot(StreamSnapshot& snapshot) const override;
+  // Materializes `rdd`, writes the marked RDDs of its lineage, and returns its records.
+  Result<const Records*> run_spark_job(Rdd& rdd);
+  Status emit(Time time, const Records& records);
 
  private:
   std::string output_name_;

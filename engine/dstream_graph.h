@@ -62,38 +62,4 @@ class DStreamGraph {
   std::vector<OutputDStream*> outputs_;
 };
 
-// Input streams (Spark's InputDStream family).
-class InputDStream : public DStream {
- public:
-  InputDStream(DStreamGraph* graph, std::string kind, std::vector<Records> input);
-  bool is_input() const override { return true; }
-
- protected:
-  void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.input = input_; }
-  const std::vector<Records>& input() const { return input_; }
-
- private:
-  std::vector<Records> input_;
-};
-
-// Spark's TestInputStream: batch i (at zeroTime + i x slide) emits input[i-1], then nothing.
-class SequenceInputDStream : public InputDStream {
- public:
-  SequenceInputDStream(DStreamGraph* graph, std::vector<Records> input)
-      : InputDStream(graph, "sequence", std::move(input)) {}
-
- protected:
-  Result<RddPtr> compute(Time time) override;
-};
-
-// Spark's ConstantInputDStream: the same records every batch.
-class ConstantInputDStream : public InputDStream {
- public:
-  ConstantInputDStream(DStreamGraph* graph, Records records)
-      : InputDStream(graph, "constant", {std::move(records)}) {}
-
- protected:
-  Result<RddPtr> compute(Time time) override;
-};
-
 }  // namespace ckpt

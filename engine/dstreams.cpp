@@ -1,13 +1,15 @@
-// The concrete DStreams, the graph, and rebuilding both from a checkpoint snapshot.
+// The stateless DStreams (map, flatMap, filter, mapValues, transform, union, reduce,
+// reduceByKey), the graph, and rebuilding both from a checkpoint snapshot.
 #include <map>
 
 #include "engine/dstream.h"
 #include "engine/dstream_graph.h"
+#include "engine/dstream_kinds.h"
 
 namespace ckpt {
 namespace {
 
-// map / flatMap / filter: one parent, records transformed one at a time.
+// map / mapValues / flatMap / filter: one parent, records transformed one at a time.
 class PerRecordDStream : public DStream {
  public:
   PerRecordDStream(DStreamGraph* graph, std::string kind, DStream* parent, FunctionRef function)
@@ -15,34 +17,9 @@ class PerRecordDStream : public DStream {
         function_(std::move(function)) {}
 
   Status bind_functions(const FunctionRegistry& registry) override {
-    if (kind() == "map") {
-      Result<MapFn> fn = registry.bind_map(function_);
-      if (!fn.ok()) return fn.status();
-      transform_ = [f = fn.value()](const Value& v, Records& out) -> Status {
-        Result<Value> mapped = f(v);
-        if (!mapped.ok()) return mapped.status();
-        out.push_back(std::move(mapped).value());
-        return Status::Ok();
-      };
-    } else if (kind() == "flat_map") {
-      Result<FlatMapFn> fn = registry.bind_flat_map(function_);
-      if (!fn.ok()) return fn.status();
-      transform_ = [f = fn.value()](const Value& v, Records& out) -> Status {
-        Result<Records> produced = f(v);
-        if (!produced.ok()) return produced.status();
-        for (Value& item : produced.value()) out.push_back(std::move(item));
-        return Status::Ok();
-      };
-    } else {
-      Result<FilterFn> fn = registry.bind_filter(function_);
-      if (!fn.ok()) return fn.status();
-      transform_ = [f = fn.value()](const Value& v, Records& out) -> Status {
-        Result<bool> keep = f(v);
-        if (!keep.ok()) return keep.status();
-        if (keep.value()) out.push_back(v);
-        return Status::Ok();
-      };
-    }
+    Result<std::function<Status(const Value&, Records&)>> transform = Bind(registry);
+    if (!transform.ok()) return transform.status();
+    transform_ = std::move(transform).value();
     return Status::Ok();
   }
 
@@ -57,20 +34,74 @@ class PerRecordDStream : public DStream {
   void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.function = function_; }
 
  private:
+  Result<std::function<Status(const Value&, Records&)>> Bind(const FunctionRegistry& registry) {
+    using PerRecord = std::function<Status(const Value&, Records&)>;
+    if (kind() == "map" || kind() == "map_values") {
+      Result<MapFn> fn = registry.bind_map(function_);
+      if (!fn.ok()) return fn.status();
+      bool values_only = kind() == "map_values";
+      return PerRecord([f = fn.value(), values_only](const Value& v, Records& out) -> Status {
+        if (values_only && !v.is_pair()) return NotAPair("mapValues", v);
+        Result<Value> mapped = f(values_only ? v.second() : v);
+        if (!mapped.ok()) return mapped.status();
+        out.push_back(values_only ? Value::Pair(v.first(), mapped.value())
+                                  : std::move(mapped).value());
+        return Status::Ok();
+      });
+    }
+    if (kind() == "flat_map") {
+      Result<FlatMapFn> fn = registry.bind_flat_map(function_);
+      if (!fn.ok()) return fn.status();
+      return PerRecord([f = fn.value()](const Value& v, Records& out) -> Status {
+        Result<Records> produced = f(v);
+        if (!produced.ok()) return produced.status();
+        for (Value& item : produced.value()) out.push_back(std::move(item));
+        return Status::Ok();
+      });
+    }
+    Result<FilterFn> fn = registry.bind_filter(function_);
+    if (!fn.ok()) return fn.status();
+    return PerRecord([f = fn.value()](const Value& v, Records& out) -> Status {
+      Result<bool> keep = f(v);
+      if (!keep.ok()) return keep.status();
+      if (keep.value()) out.push_back(v);
+      return Status::Ok();
+    });
+  }
+
   FunctionRef function_;
   std::function<Status(const Value&, Records&)> transform_;
 };
 
-Status NotAPair(const char* operation, const Value& v) {
-  return Status::InvalidArgument(std::string(operation) + " needs (key, value) pairs, got " +
-                                 v.to_string());
-}
-
-// reduceByKey (Spark's ShuffledDStream with a combiner): one record per key.
-class ReduceByKeyDStream : public DStream {
+// transform (Spark's TransformedDStream) with a registered records -> records function.
+class TransformedDStream : public DStream {
  public:
-  ReduceByKeyDStream(DStreamGraph* graph, DStream* parent, FunctionRef function)
-      : DStream(graph, "reduce_by_key", {parent}, parent->slide_duration()),
+  TransformedDStream(DStreamGraph* graph, DStream* parent, FunctionRef function)
+      : DStream(graph, "transform", {parent}, parent->slide_duration()),
+        function_(std::move(function)) {}
+
+  Status bind_functions(const FunctionRegistry& registry) override {
+    Result<TransformFn> fn = registry.bind_transform(function_);
+    if (!fn.ok()) return fn.status();
+    transform_ = fn.value();
+    return Status::Ok();
+  }
+
+ protected:
+  Result<RddPtr> compute(Time time) override { return derive_from_parent(time, transform_); }
+  void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.function = function_; }
+
+ private:
+  FunctionRef function_;
+  TransformFn transform_;
+};
+
+// reduce (all records to one, Spark's map((null, _)).reduceByKey(f).map(_._2)) and
+// reduceByKey (Spark's ShuffledDStream with a combiner: one record per key).
+class ReducingDStream : public DStream {
+ public:
+  ReducingDStream(DStreamGraph* graph, std::string kind, DStream* parent, FunctionRef function)
+      : DStream(graph, std::move(kind), {parent}, parent->slide_duration()),
         function_(std::move(function)) {}
 
   Status bind_functions(const FunctionRegistry& registry) override {
@@ -82,19 +113,20 @@ class ReduceByKeyDStream : public DStream {
 
  protected:
   Result<RddPtr> compute(Time time) override {
+    if (kind() == "reduce_by_key") {
+      return derive_from_parent(time, [reduce = reduce_](const Records& in) {
+        return ReduceByKey(in, reduce);
+      });
+    }
     return derive_from_parent(time, [reduce = reduce_](const Records& in) -> Result<Records> {
-      std::map<Value, Value> combined;
-      for (const Value& v : in) {
-        if (!v.is_pair()) return NotAPair("reduceByKey", v);
-        auto [it, inserted] = combined.emplace(v.first(), v.second());
-        if (inserted) continue;
-        Result<Value> reduced = reduce(it->second, v.second());
-        if (!reduced.ok()) return reduced.status();
-        it->second = std::move(reduced).value();
+      if (in.empty()) return Records{};
+      Value total = in[0];
+      for (size_t i = 1; i < in.size(); ++i) {
+        Result<Value> next = reduce(total, in[i]);
+        if (!next.ok()) return next.status();
+        total = std::move(next).value();
       }
-      Records out;
-      for (auto& [key, value] : combined) out.push_back(Value::Pair(key, value));
-      return out;
+      return Records{total};
     });
   }
   void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.function = function_; }
@@ -104,80 +136,98 @@ class ReduceByKeyDStream : public DStream {
   ReduceFn reduce_;
 };
 
-// updateStateByKey (Spark's StateDStream). Must checkpoint: its state at t depends on every
-// earlier batch, so without checkpoint files recovery would have to replay from the beginning.
-class StateDStream : public DStream {
+// union (Spark's UnionDStream): every parent must have an RDD for the time.
+class UnionDStream : public DStream {
  public:
-  StateDStream(DStreamGraph* graph, DStream* parent, FunctionRef function)
-      : DStream(graph, "update_state_by_key", {parent}, parent->slide_duration()),
-        function_(std::move(function)) {}
-
-  bool must_checkpoint() const override { return true; }
-
-  Status bind_functions(const FunctionRegistry& registry) override {
-    Result<UpdateStateFn> fn = registry.bind_update_state(function_);
-    if (!fn.ok()) return fn.status();
-    update_ = fn.value();
-    return Status::Ok();
-  }
+  UnionDStream(DStreamGraph* graph, std::vector<DStream*> parents)
+      : DStream(graph, "union", parents, parents[0]->slide_duration()) {}
 
  protected:
-  // As StateDStream.compute: previous state cogrouped with this batch's values; no previous
-  // state means groupByKey of the batch; neither means no RDD.
   Result<RddPtr> compute(Time time) override {
-    Result<RddPtr> previous = get_or_compute(time - slide_duration());
-    if (!previous.ok()) return previous;
-    Result<RddPtr> parent = parents()[0]->get_or_compute(time);
-    if (!parent.ok()) return parent;
-    RddPtr state = previous.value(), batch = parent.value();
-    if (!state && !batch) return RddPtr();
-    std::vector<RddPtr> dependencies;
-    if (state) dependencies.push_back(state);
-    if (batch) dependencies.push_back(batch);
-    UpdateStateFn update = update_;
-    return make_rdd(time, dependencies, [state, batch, update]() -> Result<Records> {
-      std::map<Value, std::pair<Records, std::optional<Value>>> cogrouped;
-      if (batch) {
-        Result<const Records*> values = batch->materialize();
-        if (!values.ok()) return values.status();
-        for (const Value& v : *values.value()) {
-          if (!v.is_pair()) return NotAPair("updateStateByKey", v);
-          cogrouped[v.first()].first.push_back(v.second());
-        }
+    std::vector<RddPtr> rdds;
+    for (DStream* parent : parents()) {
+      Result<RddPtr> rdd = parent->get_or_compute(time);
+      if (!rdd.ok()) return rdd;
+      if (!rdd.value()) {
+        return Status::IllegalState("Could not generate RDD from a parent for unifying at time " +
+                                    time.to_string());
       }
-      if (state) {
-        Result<const Records*> states = state->materialize();
-        if (!states.ok()) return states.status();
-        for (const Value& s : *states.value()) cogrouped[s.first()].second = s.second();
-      }
+      rdds.push_back(rdd.value());
+    }
+    return make_rdd(time, rdds, [rdds]() -> Result<Records> {
       Records out;
-      for (auto& [key, group] : cogrouped) {
-        Result<std::optional<Value>> next = update(group.first, group.second);
-        if (!next.ok()) return next.status();
-        if (next.value()) out.push_back(Value::Pair(key, *next.value()));
+      for (const RddPtr& rdd : rdds) {
+        Result<const Records*> records = rdd->materialize();
+        if (!records.ok()) return records.status();
+        out.insert(out.end(), records.value()->begin(), records.value()->end());
       }
       return out;
     });
   }
-  void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.function = function_; }
-
- private:
-  FunctionRef function_;
-  UpdateStateFn update_;
 };
 
 }  // namespace
 
-// ---- builders ----
-
-template <typename Stream, typename... Args>
-Result<DStream*> DStream::add_child(Args&&... args) {
-  CKPT_RETURN_IF_ERROR(runtime().check_can_add_stream());
-  return graph_->add_stream(std::make_unique<Stream>(graph_, std::forward<Args>(args)...));
+Status NotAPair(const char* operation, const Value& v) {
+  return Status::InvalidArgument(std::string(operation) + " needs (key, value) pairs, got " +
+                                 v.to_string());
 }
+
+Result<Records> ReduceByKey(const Records& records, const ReduceFn& reduce) {
+  std::map<Value, Value> combined;
+  for (const Value& v : records) {
+    if (!v.is_pair()) return NotAPair("reduceByKey", v);
+    auto [it, inserted] = combined.emplace(v.first(), v.second());
+    if (inserted) continue;
+    Result<Value> reduced = reduce(it->second, v.second());
+    if (!reduced.ok()) return reduced.status();
+    it->second = std::move(reduced).value();
+  }
+  Records out;
+  for (auto& [key, value] : combined) out.push_back(Value::Pair(key, value));
+  return out;
+}
+
+Status ExpectParents(const StreamSnapshot& s, const std::vector<DStream*>& parents,
+                     size_t count) {
+  if (parents.size() == count) return Status::Ok();
+  return Status::InvalidArgument(s.kind + " stream " + std::to_string(s.id) + " needs " +
+                                 std::to_string(count) + " parent(s)");
+}
+
+Result<Value> SnapshotParam(const StreamSnapshot& s, const std::string& name) {
+  auto it = s.params.find(name);
+  if (it == s.params.end()) {
+    return Status::InvalidArgument(s.kind + " stream " + std::to_string(s.id) +
+                                   " lacks its parameter '" + name + "'");
+  }
+  return it->second;
+}
+
+Result<std::unique_ptr<DStream>> MakeBasicStream(DStreamGraph* graph, const StreamSnapshot& s,
+                                                 const std::vector<DStream*>& parents) {
+  using Made = std::unique_ptr<DStream>;
+  if (s.kind == "union") {
+    if (parents.size() < 2) return ExpectParents(s, parents, 2);
+    return Made(new UnionDStream(graph, parents));
+  }
+  bool per_record =
+      s.kind == "map" || s.kind == "map_values" || s.kind == "flat_map" || s.kind == "filter";
+  bool reducing = s.kind == "reduce" || s.kind == "reduce_by_key";
+  if (!per_record && !reducing && s.kind != "transform") return Made();
+  CKPT_RETURN_IF_ERROR(ExpectParents(s, parents, 1));
+  if (per_record) return Made(new PerRecordDStream(graph, s.kind, parents[0], s.function));
+  if (reducing) return Made(new ReducingDStream(graph, s.kind, parents[0], s.function));
+  return Made(new TransformedDStream(graph, parents[0], s.function));
+}
+
+// ---- builders ----
 
 Result<DStream*> DStream::map(FunctionRef f) {
   return add_child<PerRecordDStream>("map", this, std::move(f));
+}
+Result<DStream*> DStream::map_values(FunctionRef f) {
+  return add_child<PerRecordDStream>("map_values", this, std::move(f));
 }
 Result<DStream*> DStream::flat_map(FunctionRef f) {
   return add_child<PerRecordDStream>("flat_map", this, std::move(f));
@@ -185,31 +235,26 @@ Result<DStream*> DStream::flat_map(FunctionRef f) {
 Result<DStream*> DStream::filter(FunctionRef f) {
   return add_child<PerRecordDStream>("filter", this, std::move(f));
 }
+Result<DStream*> DStream::transform(FunctionRef f) {
+  return add_child<TransformedDStream>(this, std::move(f));
+}
+Result<DStream*> DStream::reduce(FunctionRef f) {
+  return add_child<ReducingDStream>("reduce", this, std::move(f));
+}
 Result<DStream*> DStream::reduce_by_key(FunctionRef f) {
-  return add_child<ReduceByKeyDStream>(this, std::move(f));
+  return add_child<ReducingDStream>("reduce_by_key", this, std::move(f));
 }
-Result<DStream*> DStream::update_state_by_key(FunctionRef f) {
-  return add_child<StateDStream>(this, std::move(f));
+Result<DStream*> DStream::union_with(DStream* other) {
+  if (other->slide_duration() != slide_duration()) {
+    return Status::InvalidArgument("Some of the DStreams have different slide durations");
+  }
+  return add_child<UnionDStream>(std::vector<DStream*>{this, other});
 }
-Status DStream::collect(std::string output_name) {
-  return add_child<OutputDStream>(this, std::move(output_name)).status();
-}
-
-// ---- inputs ----
-
-InputDStream::InputDStream(DStreamGraph* graph, std::string kind, std::vector<Records> input)
-    : DStream(graph, std::move(kind), {}, graph->batch_duration()), input_(std::move(input)) {}
-
-Result<RddPtr> SequenceInputDStream::compute(Time time) {
-  int64_t index = (time - *zero_time()).ms / slide_duration().ms - 1;
-  Records records;
-  if (index >= 0 && index < static_cast<int64_t>(input().size())) records = input()[index];
-  return make_rdd(time, {}, [records]() -> Result<Records> { return records; });
-}
-
-Result<RddPtr> ConstantInputDStream::compute(Time time) {
-  Records records = input()[0];
-  return make_rdd(time, {}, [records]() -> Result<Records> { return records; });
+// Spark's countByValue: map((_, 1L)).reduceByKey(_ + _).
+Result<DStream*> DStream::count_by_value() {
+  Result<DStream*> pairs = map(FunctionRef{"pair_with_one", {}});
+  if (!pairs.ok()) return pairs;
+  return pairs.value()->reduce_by_key(FunctionRef{"sum", {}});
 }
 
 // ---- the graph ----
@@ -318,32 +363,10 @@ Result<std::unique_ptr<DStream>> MakeStreamFromSnapshot(DStreamGraph* graph,
     }
     parents.push_back(it->second);
   }
-  auto needs_parents = [&](size_t count) -> Status {
-    if (parents.size() == count) return Status::Ok();
-    return Status::InvalidArgument(s.kind + " stream " + std::to_string(s.id) + " needs " +
-                                   std::to_string(count) + " parent(s)");
-  };
-  if (s.kind == "sequence") {
-    CKPT_RETURN_IF_ERROR(needs_parents(0));
-    return std::unique_ptr<DStream>(new SequenceInputDStream(graph, s.input));
-  }
-  if (s.kind == "constant") {
-    CKPT_RETURN_IF_ERROR(needs_parents(0));
-    if (s.input.size() != 1) return Status::InvalidArgument("constant stream without its records");
-    return std::unique_ptr<DStream>(new ConstantInputDStream(graph, s.input[0]));
-  }
-  CKPT_RETURN_IF_ERROR(needs_parents(1));
-  if (s.kind == "map" || s.kind == "flat_map" || s.kind == "filter") {
-    return std::unique_ptr<DStream>(new PerRecordDStream(graph, s.kind, parents[0], s.function));
-  }
-  if (s.kind == "reduce_by_key") {
-    return std::unique_ptr<DStream>(new ReduceByKeyDStream(graph, parents[0], s.function));
-  }
-  if (s.kind == "update_state_by_key") {
-    return std::unique_ptr<DStream>(new StateDStream(graph, parents[0], s.function));
-  }
-  if (s.kind == "collect") {
-    return std::unique_ptr<DStream>(new OutputDStream(graph, parents[0], s.output_name));
+  for (StreamFactory factory : {MakeBasicStream, MakeWindowStream, MakeStateStream,
+                                MakeInputStream, MakeOutputStream}) {
+    Result<std::unique_ptr<DStream>> stream = factory(graph, s, parents);
+    if (!stream.ok() || stream.value()) return stream;
   }
   return Status::InvalidArgument("checkpoint names an unknown kind of stream '" + s.kind + "'");
 }

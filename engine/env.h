@@ -14,6 +14,7 @@
 #include "engine/functions.h"
 #include "engine/runtime/file_system.h"
 #include "engine/runtime/scheduler.h"
+#include "engine/runtime/status.h"
 #include "engine/value.h"
 
 namespace ckpt {
@@ -23,7 +24,8 @@ namespace ckpt {
 class OutputSink {
  public:
   virtual ~OutputSink() = default;
-  virtual void emit(const std::string& output_name, Time batch_time, const Records& records) = 0;
+  // An error means the external system refused the write: the job fails (and stays pending).
+  virtual Status emit(const std::string& output_name, Time batch_time, const Records& records) = 0;
 };
 
 // How long the (simulated) executors take to run one job.
@@ -47,6 +49,8 @@ class EngineObserver {
                                        const std::vector<Time>& /*pending_times*/) {}
   // JobGenerator.restart decided what to run again.
   virtual void on_restart(Time /*restart_time*/, const std::vector<Time>& /*rescheduled*/) {}
+  // DStreamCheckpointData.restore ran for this stream (Spark runs it once per stream).
+  virtual void on_stream_restored(int32_t /*stream_id*/) {}
   // The writer renamed a checkpoint into place.
   virtual void on_checkpoint_written(const std::string& /*file*/, Time /*content_time*/) {}
   // Spark's reportError: a job failed, job generation failed, or similar.

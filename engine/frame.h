@@ -16,7 +16,7 @@ namespace ckpt {
 inline constexpr size_t kFrameHeaderBytes = 8 + 4 + 8 + 8;
 inline constexpr std::string_view kCheckpointMagic = "CKPTMETA";
 inline constexpr std::string_view kRddMagic = "CKPTRDD1";
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;  // 2: stream params, functions, input data
 
 // REQUIRES: magic.size() == 8.
 std::string Frame(std::string_view magic, std::string_view payload);

@@ -1,5 +1,6 @@
 #include "engine/functions.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace ckpt {
@@ -26,9 +27,75 @@ Result<Value> Add(const Value& a, const Value& b) {
 FunctionRegistry::Entry MapEntry(int arity, std::string description,
                                  std::function<MapFn(const std::vector<Value>&)> make) {
   FunctionRegistry::Entry entry{
-      FunctionKind::kMap, arity, std::move(description), {}, {}, {}, {}, {}};
+      FunctionKind::kMap, arity, std::move(description), {}, {}, {}, {}, {}, {}, {}};
   entry.make_map = std::move(make);
   return entry;
+}
+
+FunctionRegistry::Entry TransformEntry(std::string description, TransformFn transform) {
+  FunctionRegistry::Entry entry{
+      FunctionKind::kTransform, 0, std::move(description), {}, {}, {}, {}, {}, {}, {}};
+  entry.make_transform = [transform](const std::vector<Value>&) { return transform; };
+  return entry;
+}
+
+void AddTransforms(FunctionRegistry& registry) {
+  registry.add("count_records",
+               TransformEntry("records -> [their count] (Spark's rdd.count())",
+                              [](const Records& in) -> Result<Records> {
+                                return Records{Value::Int(static_cast<int64_t>(in.size()))};
+                              }));
+  registry.add("distinct", TransformEntry("records -> the distinct records, sorted",
+                                          [](const Records& in) -> Result<Records> {
+                                            Records out = in;
+                                            std::sort(out.begin(), out.end());
+                                            out.erase(std::unique(out.begin(), out.end()),
+                                                      out.end());
+                                            return out;
+                                          }));
+  registry.add("swap_pairs", TransformEntry("(k, v) -> (v, k) for every record",
+                                            [](const Records& in) -> Result<Records> {
+                                              Records out;
+                                              for (const Value& v : in) {
+                                                if (!v.is_pair())
+                                                  return TypeError("swap_pairs", v, "pairs");
+                                                out.push_back(Value::Pair(v.second(), v.first()));
+                                              }
+                                              return out;
+                                            }));
+}
+
+// MapWithStateSuite's runningCount: state = state + value (0 when absent), returns (key, state).
+// A timing-out key reports its last count and goes away.
+void AddMapWithStateFunctions(FunctionRegistry& registry) {
+  FunctionRegistry::Entry count{FunctionKind::kMapWithState,
+                                0,
+                                "(key, value, state) -> state += value; returns (key, state)",
+                                {},
+                                {},
+                                {},
+                                {},
+                                {},
+                                {},
+                                {}};
+  count.make_map_with_state = [](const std::vector<Value>&) -> MapWithStateFn {
+    return [](const Value& key, const std::optional<Value>& value,
+              const std::optional<Value>& state, bool timing_out) -> Result<StateMapping> {
+      StateMapping mapping;
+      Value current = state.value_or(Value::Int(0));
+      if (timing_out) {
+        mapping.mapped = Value::Pair(key, current);
+        return mapping;
+      }
+      Result<Value> next = Add(current, value.value_or(Value::Int(0)));
+      if (!next.ok()) return next.status();
+      mapping.action = StateMapping::Action::kUpdate;
+      mapping.new_state = next.value();
+      mapping.mapped = Value::Pair(key, next.value());
+      return mapping;
+    };
+  };
+  registry.add("running_count", std::move(count));
 }
 
 FunctionRegistry BuildBuiltins() {
@@ -44,6 +111,10 @@ FunctionRegistry BuildBuiltins() {
                MapEntry(1, "x -> x + n (numbers)", [](const std::vector<Value>& args) -> MapFn {
                  Value n = args[0];
                  return [n](const Value& v) -> Result<Value> { return Add(v, n); };
+               }));
+  registry.add("pair_with_self",
+               MapEntry(0, "x -> (x, x)", [](const std::vector<Value>&) -> MapFn {
+                 return [](const Value& v) -> Result<Value> { return Value::Pair(v, v); };
                }));
   registry.add("to_int",
                MapEntry(0, "decimal string -> integer", [](const std::vector<Value>&) -> MapFn {
@@ -61,7 +132,7 @@ FunctionRegistry BuildBuiltins() {
                }));
 
   FunctionRegistry::Entry split{
-      FunctionKind::kFlatMap, 0, "string -> its space-separated words", {}, {}, {}, {}, {}};
+      FunctionKind::kFlatMap, 0, "string -> its space-separated words", {}, {}, {}, {}, {}, {}, {}};
   split.make_flat_map = [](const std::vector<Value>&) -> FlatMapFn {
     return [](const Value& v) -> Result<Records> {
       if (!v.is_string()) return TypeError("split_words", v, "a string");
@@ -74,13 +145,13 @@ FunctionRegistry BuildBuiltins() {
   registry.add("split_words", std::move(split));
 
   FunctionRegistry::Entry non_empty{
-      FunctionKind::kFilter, 0, "keeps non-empty strings", {}, {}, {}, {}, {}};
+      FunctionKind::kFilter, 0, "keeps non-empty strings", {}, {}, {}, {}, {}, {}, {}};
   non_empty.make_filter = [](const std::vector<Value>&) -> FilterFn {
     return [](const Value& v) -> Result<bool> { return !v.is_string() || !v.as_string().empty(); };
   };
   registry.add("non_empty", std::move(non_empty));
 
-  FunctionRegistry::Entry even{FunctionKind::kFilter, 0, "keeps even integers", {}, {}, {}, {}, {}};
+  FunctionRegistry::Entry even{FunctionKind::kFilter, 0, "keeps even integers", {}, {}, {}, {}, {}, {}, {}};
   even.make_filter = [](const std::vector<Value>&) -> FilterFn {
     return [](const Value& v) -> Result<bool> {
       if (!v.is_int()) return TypeError("is_even", v, "an integer");
@@ -89,13 +160,38 @@ FunctionRegistry BuildBuiltins() {
   };
   registry.add("is_even", std::move(even));
 
-  FunctionRegistry::Entry sum{FunctionKind::kReduce, 0, "(a, b) -> a + b", {}, {}, {}, {}, {}};
+  FunctionRegistry::Entry sum{FunctionKind::kReduce, 0, "(a, b) -> a + b", {}, {}, {}, {}, {}, {}, {}};
   sum.make_reduce = [](const std::vector<Value>&) -> ReduceFn { return Add; };
   registry.add("sum", std::move(sum));
+
+  FunctionRegistry::Entry subtract{
+      FunctionKind::kReduce, 0, "(a, b) -> a - b (the inverse of sum)", {}, {}, {}, {}, {}, {}, {}};
+  subtract.make_reduce = [](const std::vector<Value>&) -> ReduceFn {
+    return [](const Value& a, const Value& b) -> Result<Value> {
+      if (b.is_int()) return Add(a, Value::Int(-b.as_int()));
+      if (b.is_double()) return Add(a, Value::Double(-b.as_double()));
+      return TypeError("subtract", b, "a number");
+    };
+  };
+  registry.add("subtract", std::move(subtract));
+
+  FunctionRegistry::Entry nonzero{FunctionKind::kFilter, 0, "keeps (k, v) pairs whose v is not 0",
+                                  {},                    {}, {}, {}, {}, {}, {}};
+  nonzero.make_filter = [](const std::vector<Value>&) -> FilterFn {
+    return [](const Value& v) -> Result<bool> {
+      if (!v.is_pair()) return TypeError("nonzero_value", v, "a (key, value) pair");
+      const Value& value = v.second();
+      return !(value.is_int() && value.as_int() == 0) &&
+             !(value.is_double() && value.as_double() == 0);
+    };
+  };
+  registry.add("nonzero_value", std::move(nonzero));
 
   FunctionRegistry::Entry running{FunctionKind::kUpdateState,
                                   0,
                                   "(values, state) -> Some(sum(values) + state.getOrElse(0))",
+                                  {},
+                                  {},
                                   {},
                                   {},
                                   {},
@@ -114,6 +210,8 @@ FunctionRegistry BuildBuiltins() {
     };
   };
   registry.add("running_sum", std::move(running));
+  AddTransforms(registry);
+  AddMapWithStateFunctions(registry);
   return registry;
 }
 
@@ -138,6 +236,10 @@ const char* FunctionKindName(FunctionKind kind) {
       return "reduce";
     case FunctionKind::kUpdateState:
       return "update_state";
+    case FunctionKind::kTransform:
+      return "transform";
+    case FunctionKind::kMapWithState:
+      return "map_with_state";
   }
   return "?";
 }
@@ -187,6 +289,9 @@ CKPT_DEFINE_BIND(bind_flat_map, FlatMapFn, FunctionKind::kFlatMap, make_flat_map
 CKPT_DEFINE_BIND(bind_filter, FilterFn, FunctionKind::kFilter, make_filter)
 CKPT_DEFINE_BIND(bind_reduce, ReduceFn, FunctionKind::kReduce, make_reduce)
 CKPT_DEFINE_BIND(bind_update_state, UpdateStateFn, FunctionKind::kUpdateState, make_update_state)
+CKPT_DEFINE_BIND(bind_transform, TransformFn, FunctionKind::kTransform, make_transform)
+CKPT_DEFINE_BIND(bind_map_with_state, MapWithStateFn, FunctionKind::kMapWithState,
+                 make_map_with_state)
 #undef CKPT_DEFINE_BIND
 
 }  // namespace ckpt

@@ -27,7 +27,7 @@ struct FunctionRef {
   auto operator<=>(const FunctionRef&) const = default;
 };
 
-enum class FunctionKind { kMap, kFlatMap, kFilter, kReduce, kUpdateState };
+enum class FunctionKind { kMap, kFlatMap, kFilter, kReduce, kUpdateState, kTransform, kMapWithState };
 const char* FunctionKindName(FunctionKind kind);
 
 using MapFn = std::function<Result<Value>(const Value&)>;
@@ -37,6 +37,21 @@ using ReduceFn = std::function<Result<Value>(const Value&, const Value&)>;
 // updateStateByKey: (new values of a key, previous state) -> new state, or none to drop the key.
 using UpdateStateFn =
     std::function<Result<std::optional<Value>>(const Records&, const std::optional<Value>&)>;
+// transform / foreachRDD: a whole batch's records -> records.
+using TransformFn = std::function<Result<Records>(const Records&)>;
+
+// mapWithState: what the mapping function did with a key's state, and what it returned.
+struct StateMapping {
+  enum class Action { kKeep, kUpdate, kRemove };
+  Action action = Action::kKeep;
+  Value new_state;              // with kUpdate
+  std::optional<Value> mapped;  // the mapped record, if any
+};
+// (key, this batch's value or none, the current state or none, timing out?) -> mapping. A timing
+// out state cannot be updated or removed (Spark's State throws); the key goes away regardless.
+using MapWithStateFn = std::function<Result<StateMapping>(
+    const Value& key, const std::optional<Value>& value, const std::optional<Value>& state,
+    bool timing_out)>;
 
 class FunctionRegistry {
  public:
@@ -52,6 +67,8 @@ class FunctionRegistry {
     std::function<FilterFn(const std::vector<Value>&)> make_filter;
     std::function<ReduceFn(const std::vector<Value>&)> make_reduce;
     std::function<UpdateStateFn(const std::vector<Value>&)> make_update_state;
+    std::function<TransformFn(const std::vector<Value>&)> make_transform;
+    std::function<MapWithStateFn(const std::vector<Value>&)> make_map_with_state;
   };
 
   void add(const std::string& name, Entry entry);
@@ -63,6 +80,8 @@ class FunctionRegistry {
   Result<FilterFn> bind_filter(const FunctionRef& ref) const;
   Result<ReduceFn> bind_reduce(const FunctionRef& ref) const;
   Result<UpdateStateFn> bind_update_state(const FunctionRef& ref) const;
+  Result<TransformFn> bind_transform(const FunctionRef& ref) const;
+  Result<MapWithStateFn> bind_map_with_state(const FunctionRef& ref) const;
 
   // Checks that `ref` names a function of `kind` with the right arity.
   Status check(const FunctionRef& ref, FunctionKind kind) const;

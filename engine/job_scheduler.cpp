@@ -38,7 +38,13 @@ void JobScheduler::start_jobs_while_slots_free() {
 // execution model's answer; its output becomes visible when it ends.
 void JobScheduler::start_job(Job job) {
   ++running_jobs_;
-  Result<const Records*> records = job.rdd->materialize();
+  int64_t limit = runtime_->max_lineage_depth;
+  Result<const Records*> records =
+      job.rdd->lineage_depth(limit + 1) > limit
+          ? Result<const Records*>(Status::IllegalState(
+                "java.lang.StackOverflowError: the lineage of RDD " + std::to_string(job.rdd->id()) +
+                " is deeper than " + std::to_string(limit) + " (ckptsim.lineage.max_depth)"))
+          : job.rdd->materialize();
   Duration duration{0};
   if (records.ok()) {
     duration = runtime_->env.execution->job_duration(job.time, records.value()->size());
@@ -68,7 +74,8 @@ void JobScheduler::handle_job_completion(Time time, const Status& result) {
   CKPT_ASSERT(it != job_sets_.end(), "completion of a job whose batch is not pending");
   if (!result.ok()) {
     runtime_->report_error(result.with_context("job of batch " + time.to_string() + " failed"));
-    return;
+    // drop-failed-jobset reverts SPARK-18905: a failed job counts as done.
+    if (!runtime_->env.defects.has(Defect::kDropFailedJobSet)) return;
   }
   if (++it->second.succeeded < it->second.job_count) return;
   job_sets_.erase(it);

@@ -1,5 +1,8 @@
 #include "engine/rdd.h"
 
+#include <algorithm>
+#include <map>
+
 #include "engine/checkpoint.h"
 
 namespace ckpt {
@@ -45,12 +48,36 @@ Result<const Records*> Rdd::materialize() {
   return &*cached_;
 }
 
-Status Rdd::do_checkpoint(const RddCheckpointStore& store) {
+int64_t Rdd::lineage_depth(int64_t cap) const {
+  // Iterative longest-path search over the DAG, with memoized depths, so that a lineage much
+  // deeper than our own stack is measured safely.
+  std::map<const Rdd*, int64_t> depth;
+  std::vector<std::pair<const Rdd*, size_t>> stack{{this, 0}};
+  while (!stack.empty()) {
+    auto& [rdd, next_child] = stack.back();
+    if (next_child < rdd->dependencies_.size() && static_cast<int64_t>(stack.size()) < cap) {
+      const Rdd* child = rdd->dependencies_[next_child++].get();
+      if (!depth.count(child)) stack.push_back({child, 0});
+      continue;
+    }
+    int64_t deepest = 0;
+    for (const RddPtr& dependency : rdd->dependencies_) {
+      auto found = depth.find(dependency.get());
+      deepest = std::max(deepest, found == depth.end() ? cap : found->second);
+    }
+    depth[rdd] = std::min(cap, deepest + 1);
+    stack.pop_back();
+  }
+  return depth[this];
+}
+
+Status Rdd::do_checkpoint(const RddCheckpointStore& store, bool all_marked_ancestors) {
   if (do_checkpoint_called_) return Status::Ok();
   do_checkpoint_called_ = true;
-  // With checkpointAllMarkedAncestors, a marked RDD still walks into its ancestors first.
-  for (const RddPtr& dependency : dependencies_)
-    CKPT_RETURN_IF_ERROR(dependency->do_checkpoint(store));
+  if (!marked_for_checkpoint_ || all_marked_ancestors) {
+    for (const RddPtr& dependency : dependencies_)
+      CKPT_RETURN_IF_ERROR(dependency->do_checkpoint(store, all_marked_ancestors));
+  }
   if (!marked_for_checkpoint_ || store.directory.empty()) return Status::Ok();
   Result<const Records*> records = materialize();
   if (!records.ok()) return records.status();

@@ -50,9 +50,14 @@ class Rdd {
   bool is_checkpointed() const { return !checkpoint_path_.empty(); }
   const std::string& checkpoint_path() const { return checkpoint_path_; }
 
-  // Spark's RDD.doCheckpoint at the end of a job, with checkpointAllMarkedAncestors (SPARK-6847):
-  // writes this RDD if marked, and every marked ancestor. Runs once per RDD.
-  Status do_checkpoint(const RddCheckpointStore& store);
+  // Spark's RDD.doCheckpoint at the end of a job. Writes this RDD if marked; with
+  // `all_marked_ancestors` (streaming jobs set it, SPARK-6847) a marked RDD first walks into its
+  // ancestors too, without it the walk stops at the nearest marked RDD. Runs once per RDD.
+  Status do_checkpoint(const RddCheckpointStore& store, bool all_marked_ancestors);
+
+  // The length of the longest dependency chain from this RDD, counting at most `cap` levels.
+  // Checkpointing truncates the lineage, so it stays bounded unless a marked RDD is never written.
+  int64_t lineage_depth(int64_t cap) const;
 
  private:
   int64_t id_;

@@ -37,6 +37,20 @@ std::string GetOr(const StreamingContext::Conf& conf, const std::string& key,
   return it == conf.end() ? fallback : it->second;
 }
 
+// A positive integer setting of `conf`, or `fallback` when unset.
+Result<int64_t> PositiveConf(const StreamingContext::Conf& conf, const std::string& key,
+                             int64_t fallback) {
+  auto it = conf.find(key);
+  if (it == conf.end()) return fallback;
+  const std::string& text = it->second;
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > 1'000'000) {
+    return Status::InvalidArgument(key + " must be a positive integer, got '" + text + "'");
+  }
+  return value;
+}
+
 // A UUID-shaped name derived from the process id and a counter (Spark uses a random UUID).
 std::string RddDirectoryName(uint64_t process_uid, int counter) {
   uint64_t a = process_uid * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(counter);
@@ -93,6 +107,7 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const
   // constructor, so getOrCreate propagates it whatever createOnError says.
   for (const auto& stream : context->graph_->streams()) {
     for (const auto& [time, rdd] : stream->generated_rdds()) {
+      if (!rdd->is_checkpointed()) continue;  // rebuilt from input descriptions, not files
       Result<bool> exists = env.fs->exists(rdd->checkpoint_path());
       if (!exists.ok()) return exists.status();
       if (!exists.value()) {
@@ -150,6 +165,17 @@ Result<DStream*> StreamingContext::constant_stream(Records records) {
       std::make_unique<ConstantInputDStream>(graph_.get(), std::move(records)));
 }
 
+Result<DStream*> StreamingContext::queue_stream(std::vector<Records> queue) {
+  CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
+  return graph_->add_stream(std::make_unique<QueueInputDStream>(graph_.get(), std::move(queue)));
+}
+
+Result<DStream*> StreamingContext::text_file_stream(const std::string& directory) {
+  CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
+  return graph_->add_stream(std::make_unique<FileInputDStream>(
+      graph_.get(), directory, runtime_.env.scheduler->now(), FileInputDStream::kDefaultMinRemember));
+}
+
 Status StreamingContext::make_rdd_checkpoint_dir() {
   std::string name = RddDirectoryName(runtime_.env.process_uid, runtime_.rdd_directories_created++);
   std::string directory = JoinPath(runtime_.checkpoint_dir, name);
@@ -189,16 +215,13 @@ Status StreamingContext::start() {
   if (runtime_.state == ContextState::kActive) return Status::Ok();
   CKPT_RETURN_IF_ERROR(graph_->validate());
   CKPT_RETURN_IF_ERROR(graph_->bind_functions(*runtime_.env.functions));
-  std::string jobs_text = GetOr(conf_, "spark.streaming.concurrentJobs", "1");
-  int concurrent_jobs = 0;
-  auto [end, error] =
-      std::from_chars(jobs_text.data(), jobs_text.data() + jobs_text.size(), concurrent_jobs);
-  if (error != std::errc() || end != jobs_text.data() + jobs_text.size() || concurrent_jobs < 1) {
-    return Status::InvalidArgument(
-        "spark.streaming.concurrentJobs must be a positive integer, got '" + jobs_text + "'");
-  }
+  Result<int64_t> concurrent_jobs = PositiveConf(conf_, "spark.streaming.concurrentJobs", 1);
+  if (!concurrent_jobs.ok()) return concurrent_jobs.status();
+  Result<int64_t> max_lineage_depth = PositiveConf(conf_, "ckptsim.lineage.max_depth", 1000);
+  if (!max_lineage_depth.ok()) return max_lineage_depth.status();
+  runtime_.max_lineage_depth = max_lineage_depth.value();
   job_scheduler_ = std::make_unique<JobScheduler>(
-      &runtime_, concurrent_jobs, [this](Time time) { job_generator_->on_batch_completion(time); });
+      &runtime_, static_cast<int>(concurrent_jobs.value()), [this](Time time) { job_generator_->on_batch_completion(time); });
   job_generator_ = std::make_unique<JobGenerator>(
       &runtime_, graph_.get(), job_scheduler_.get(), !runtime_.checkpoint_dir.empty(),
       recovered_ ? &*recovered_ : nullptr, [this](Time time) { return make_checkpoint(time); });

@@ -15,6 +15,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/dstream_graph.h"
+#include "engine/input_dstreams.h"
 #include "engine/job_generator.h"
 #include "engine/job_scheduler.h"
 #include "engine/streaming_runtime.h"
@@ -44,6 +45,9 @@ class StreamingContext {
   // Inputs.
   Result<DStream*> sequence_stream(std::vector<Records> input);
   Result<DStream*> constant_stream(Records records);
+  Result<DStream*> queue_stream(std::vector<Records> queue);
+  // textFileStream(directory) with newFilesOnly = true: files modified before now are ignored.
+  Result<DStream*> text_file_stream(const std::string& directory);
 
   // Enables metadata and RDD checkpointing under `dir` (creating it); a fresh RDD checkpoint
   // subdirectory is made on every call, recovery included, as Spark's setCheckpointDir does.

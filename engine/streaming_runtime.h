@@ -18,6 +18,9 @@ struct StreamingRuntime {
   RddCheckpointStore rdd_store;  // RDD checkpoint directory (<checkpoint dir>/<uuid>)
   int64_t next_rdd_id = 0;
   int rdd_directories_created = 0;
+  // Our stand-in for the JVM stack: a job whose RDD lineage is deeper fails as Spark's fails with
+  // a StackOverflowError when it serializes the task (conf ckptsim.lineage.max_depth).
+  int64_t max_lineage_depth = 1000;
 
   int64_t new_rdd_id() { return next_rdd_id++; }
   // Spark's V5: streams and outputs can only be added before the context starts.
@@ -29,6 +32,9 @@ struct StreamingRuntime {
   }
   void log(LogLevel level, const std::string& message) const {
     if (env.observer) env.observer->log(level, message);
+  }
+  void count_restore(int32_t stream_id) const {
+    if (env.observer) env.observer->on_stream_restored(stream_id);
   }
   // Spark's JobScheduler.reportError.
   void report_error(const Status& error) const {

@@ -29,12 +29,14 @@ rc::Gen<Scenario> GenScenario() {
       for (const std::string& w : words) batch.push_back(ckpt::Value::String(w));
       s.input.push_back(batch);
     }
-    PipelineStep pair{"map", {"pair_with_one", {}}, std::nullopt, ""};
-    PipelineStep state{"update_state_by_key",
-                       {"running_sum", {}},
-                       s.batch_duration * *rc::gen::inRange<int64_t>(1, 4),
-                       ""};
-    PipelineStep collect{"collect", {}, std::nullopt, "counts"};
+    PipelineStep pair, state, collect;
+    pair.operation = "map";
+    pair.function = {"pair_with_one", {}};
+    state.operation = "update_state_by_key";
+    state.function = {"running_sum", {}};
+    state.checkpoint_interval = s.batch_duration * *rc::gen::inRange<int64_t>(1, 4);
+    collect.operation = "collect";
+    collect.output_name = "counts";
     s.pipeline = {pair, state, collect};
     s.processing.job_base = Duration{*rc::gen::inRange<int64_t>(0, s.batch_duration.ms)};
     s.processing.slow_batches[*rc::gen::inRange<int64_t>(1, s.batches + 1)] =
@@ -51,7 +53,7 @@ RC_GTEST_PROP(Recovery, OneCrashAnywhereRecoversTheReferenceOutput, ()) {
   RC_ASSERT(reference.failures.empty());
   uint64_t step = *rc::gen::inRange<uint64_t>(0, reference_run.total_steps);
   int64_t downtime_ms = *rc::gen::inRange<int64_t>(0, 4 * scenario.batch_duration.ms);
-  TrialSpec spec{{CrashSpec{step, Duration{downtime_ms}}}};
+  TrialSpec spec{{CrashSpec{step, Duration{downtime_ms}, {}}}};
   TrialRun run = RunTrial(scenario, spec, options);
   std::vector<Failure> failures = CheckTrial(scenario, reference.reference, run);
   RC_LOG() << "token " << spec.token() << "\n";
@@ -67,7 +69,7 @@ RC_GTEST_PROP(Determinism, RerunningATrialGivesTheSameTraceDigest, ()) {
   int crashes = *rc::gen::inRange(1, 4);
   for (int i = 0; i < crashes; ++i) {
     spec.crashes.push_back(CrashSpec{*rc::gen::inRange<uint64_t>(0, reference_run.total_steps),
-                                     Duration{*rc::gen::inRange<int64_t>(0, 3000)}});
+                                     Duration{*rc::gen::inRange<int64_t>(0, 3000)}, {}});
   }
   TrialRun first = RunTrial(scenario, spec, RunOptions{});
   TrialRun second = RunTrial(scenario, spec, RunOptions{});
@@ -85,7 +87,7 @@ TEST(Recovery, ThePropertyCatchesABrokenEngine) {
     TrialRun reference_run = RunTrial(scenario, TrialSpec{}, options);
     ReferenceOutcome reference = BuildReference(scenario, reference_run);
     uint64_t step = *rc::gen::inRange<uint64_t>(0, reference_run.total_steps);
-    TrialRun run = RunTrial(scenario, TrialSpec{{CrashSpec{step, Duration{0}}}}, options);
+    TrialRun run = RunTrial(scenario, TrialSpec{{CrashSpec{step, Duration{0}, {}}}}, options);
     RC_ASSERT(CheckTrial(scenario, reference.reference, run).empty());
   });
   EXPECT_FALSE(result);

@@ -34,7 +34,7 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
       break;
     case Strategy::kExhaustive:
       for (uint64_t step = 0; step < crash_points; ++step) {
-        trials.push_back(TrialSpec{{CrashSpec{step, scenario.downtime}}});
+        trials.push_back(TrialSpec{{CrashSpec{step, scenario.downtime, std::nullopt}}});
       }
       break;
     case Strategy::kRandom: {
@@ -45,8 +45,9 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
         TrialSpec spec;
         int64_t crash_count = random.between(1, 3);
         for (int64_t c = 0; c < crash_count; ++c) {
-          spec.crashes.push_back(
-              CrashSpec{random.below(crash_points), Duration{random.between(0, max_downtime_ms)}});
+          spec.crashes.push_back(CrashSpec{random.below(crash_points),
+                                           Duration{random.between(0, max_downtime_ms)},
+                                           std::nullopt});
         }
         trials.push_back(std::move(spec));
       }
@@ -54,6 +55,33 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
     }
   }
   return trials;
+}
+
+References::References(const Scenario& scenario, const RunOptions& options)
+    : scenario_(scenario), options_(options) {
+  options_.record_trace = false;
+  options_.record_steps = false;
+  base_ = BuildReference(scenario, RunTrial(scenario, TrialSpec{}, options_));
+}
+
+const Reference& References::at(ckpt::Time start) {
+  if (start.ms == 0 || !StartTimeMatters(scenario_)) return base_.reference;
+  auto it = started_later_.find(start.ms);
+  if (it == started_later_.end()) {
+    RunOptions later = options_;
+    later.first_start = start;
+    it = started_later_
+             .emplace(start.ms,
+                      BuildReference(scenario_, RunTrial(scenario_, TrialSpec{}, later)).reference)
+             .first;
+  }
+  return it->second;
+}
+
+std::vector<Failure> References::check(const TrialRun& run, bool require_expected_error) {
+  return CheckTrial(
+      scenario_, [this](ckpt::Time start) -> const Reference& { return at(start); }, run,
+      require_expected_error);
 }
 
 namespace {
@@ -67,8 +95,8 @@ FailingTrial MakeFailing(const Scenario& scenario, const std::string& token, Fai
 void ExploreScenario(const Scenario& scenario, const ExploreOptions& options,
                      ExploreResult& result) {
   ScenarioSummary summary{scenario.name, scenario.path, 0, 0, 0, ckpt::kFnvOffset};
-  TrialRun reference_run = RunTrial(scenario, TrialSpec{}, options.run);
-  ReferenceOutcome reference = BuildReference(scenario, reference_run);
+  References references(scenario, options.run);
+  const ReferenceOutcome& reference = references.base();
   summary.crash_points = reference.reference.steps;
   if (!reference.failures.empty()) {
     // Without a clean reference nothing else can be judged: report it as the scenario's failure.
@@ -80,7 +108,9 @@ void ExploreScenario(const Scenario& scenario, const ExploreOptions& options,
       TrialRun run = RunTrial(scenario, spec, options.run);
       summary.digest = ckpt::Fnv1a(&run.digest, sizeof run.digest, summary.digest);
       ++summary.trials;
-      std::vector<Failure> failures = CheckTrial(scenario, reference.reference, run);
+      // `run` replays the scenario's own crashes, which must produce its expected error.
+      bool require_expected_error = options.strategy == Strategy::kRun && !spec.crashes.empty();
+      std::vector<Failure> failures = references.check(run, require_expected_error);
       if (failures.empty()) continue;
       ++summary.failures;
       result.failing.push_back(MakeFailing(scenario, spec.token(), failures.front(), options));

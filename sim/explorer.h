@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,23 @@ struct ExploreResult {
   double elapsed_s = 0;
   std::vector<ScenarioSummary> scenarios;
   std::vector<FailingTrial> failing;
+};
+
+// The uninterrupted runs a scenario's trials are judged against: the one started at time 0 and,
+// when StartTimeMatters, one per other time at which a trial's application started afresh.
+class References {
+ public:
+  References(const Scenario& scenario, const RunOptions& options);
+  const ReferenceOutcome& base() const { return base_; }
+  const Reference& at(ckpt::Time start);
+  // Checks `run` against the right references (see CheckTrial).
+  std::vector<Failure> check(const TrialRun& run, bool require_expected_error = false);
+
+ private:
+  const Scenario& scenario_;
+  RunOptions options_;
+  ReferenceOutcome base_;
+  std::map<int64_t, Reference> started_later_;  // start time (ms) -> reference
 };
 
 // The trials a strategy runs on a scenario whose uninterrupted run has `crash_points` steps.

@@ -13,8 +13,10 @@ namespace {
 
 using ckpt::Time;
 
+// `name` is a file of scenarios/basic, or "folder/name" below scenarios/.
 Scenario Load(const std::string& name) {
-  ckpt::Result<Scenario> s = LoadScenario(CKPTSIM_SOURCE_DIR "/scenarios/basic/" + name + ".yaml");
+  std::string relative = name.find('/') == std::string::npos ? "basic/" + name : name;
+  ckpt::Result<Scenario> s = LoadScenario(CKPTSIM_SOURCE_DIR "/scenarios/" + relative + ".yaml");
   EXPECT_TRUE(s.ok()) << s.status().to_string();
   return s.value();
 }
@@ -97,7 +99,7 @@ TEST(LegitimateReruns, FollowsSparksRescheduleRule) {
 }
 
 TEST(Trial, TokensRoundTrip) {
-  TrialSpec spec{{CrashSpec{12, ckpt::Duration{0}}, CrashSpec{7, ckpt::Duration{1500}}}};
+  TrialSpec spec{{CrashSpec{12, ckpt::Duration{0}, {}}, CrashSpec{7, ckpt::Duration{1500}, {}}}};
   EXPECT_EQ(spec.token(), "c12+0,c7+1500");
   EXPECT_EQ(TrialSpec::ParseToken(spec.token()).value(), spec);
   EXPECT_TRUE(TrialSpec::ParseToken("ref").value().crashes.empty());
@@ -175,6 +177,16 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(DefectCase{"skip-pending-times", "running_count", FailureKind::kLostBatch},
                       DefectCase{"skip-down-times", "wordcount", FailureKind::kLostBatch},
                       DefectCase{"cleanup-referenced-rdd-files", "running_count",
+                                 FailureKind::kRecoveryError},
+                      DefectCase{"name-by-content-time", "spark/checkpointsuite_two_checkpoints_race",
+                                 FailureKind::kRecoveryError},
+                      DefectCase{"drop-failed-jobset", "spark/failed_job_recovery",
+                                 FailureKind::kLostBatch},
+                      DefectCase{"restore-per-output", "spark/checkpointsuite_restore_invoking_times",
+                                 FailureKind::kProtocolViolation},
+                      DefectCase{"fail-existing-output", "spark/checkpointsuite_save_as_text_files",
+                                 FailureKind::kRecoveryError},
+                      DefectCase{"nearest-marked-only", "spark/checkpointsuite_spark_6847",
                                  FailureKind::kRecoveryError}),
     [](const auto& info) {
       std::string name = info.param.defect;

@@ -23,6 +23,21 @@ std::vector<int> ApplicationOf(const TrialRun& run) {
   return application;
 }
 
+// When each application (see ApplicationOf) started its context afresh.
+std::vector<Time> ApplicationStarts(const TrialRun& run, const std::vector<int>& application) {
+  std::vector<Time> starts;
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    if (static_cast<size_t>(application[i]) >= starts.size()) {
+      starts.resize(application[i] + 1, incarnation.started_at);
+    }
+    if (incarnation.zero_time && !incarnation.recovered) {
+      starts[application[i]] = incarnation.started_at;
+    }
+  }
+  return starts;
+}
+
 // The batch index of `time` in an application with `zero_time`, or 0 when off the grid.
 int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch) {
   ckpt::Duration since = time - zero_time;
@@ -30,15 +45,17 @@ int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch) {
   return since.ms / batch.ms;
 }
 
-void CheckEmissions(const Scenario& scenario, const Reference& reference, const TrialRun& run,
-                    std::vector<Failure>& failures) {
+void CheckEmissions(const Scenario& scenario, const ReferenceFor& reference_for,
+                    const TrialRun& run, std::vector<Failure>& failures) {
   std::vector<int> application = ApplicationOf(run);
+  std::vector<Time> starts = ApplicationStarts(run, application);
   // (application, output, time) -> incarnations that emitted it.
   std::map<std::tuple<int, std::string, int64_t>, std::vector<int>> emitted_by;
   for (const Emission& e : run.emissions) {
     const IncarnationRecord& incarnation = run.incarnations[e.incarnation];
     Time zero = incarnation.zero_time.value_or(Time{0});
     int64_t index = BatchIndex(e.batch_time, zero, scenario.batch_duration);
+    const Reference& reference = reference_for(starts[application[e.incarnation]]);
     auto expected = reference.outputs.find(e.output);
     if (index < 1 || index > scenario.batches || expected == reference.outputs.end()) {
       failures.push_back(
@@ -80,10 +97,11 @@ void CheckEmissions(const Scenario& scenario, const Reference& reference, const 
   }
 }
 
-void CheckCompleteness(const Scenario& scenario, const Reference& reference, const TrialRun& run,
-                       std::vector<Failure>& failures) {
+void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_for,
+                       const TrialRun& run, std::vector<Failure>& failures) {
   std::vector<int> application = ApplicationOf(run);
   int last_application = application.empty() ? 0 : application.back();
+  const Reference& reference = reference_for(ApplicationStarts(run, application).back());
   std::optional<Time> zero;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     if (application[i] == last_application && run.incarnations[i].zero_time) {
@@ -100,10 +118,28 @@ void CheckCompleteness(const Scenario& scenario, const Reference& reference, con
   for (const Emission& e : run.emissions) {
     if (application[e.incarnation] == last_application) seen.insert({e.output, e.batch_time.ms});
   }
+  // A batch whose output write failed (injected) stays pending until the next recovery runs it
+  // again (SPARK-18905); only a failure in the last incarnation may leave it missing.
+  std::map<std::pair<std::string, int64_t>, int> failed_in;
+  for (const FailedOutput& f : run.failed_outputs) {
+    if (application[f.incarnation] == last_application) {
+      failed_in[{f.output, f.batch_time.ms}] = f.incarnation;
+    }
+  }
+  int last_incarnation = static_cast<int>(run.incarnations.size()) - 1;
   for (const auto& [output, batches] : reference.outputs) {
     for (int64_t index = 1; index <= static_cast<int64_t>(batches.size()); ++index) {
       Time time = *zero + scenario.batch_duration * index;
       if (seen.count({output, time.ms})) continue;
+      auto failed = failed_in.find({output, time.ms});
+      if (failed != failed_in.end()) {
+        if (failed->second == last_incarnation) continue;
+        failures.push_back({FailureKind::kLostBatch, time,
+                            "output " + output + " of batch " + std::to_string(time.ms) +
+                                " failed in incarnation " + std::to_string(failed->second) +
+                                " and no later recovery ran it again"});
+        return;
+      }
       failures.push_back({FailureKind::kLostBatch, time,
                           "output " + output + " of batch " + std::to_string(time.ms) +
                               " never appeared (expected " + Describe(batches[index - 1]) + ")"});
@@ -119,18 +155,20 @@ int Severity(FailureKind kind) {
       return 0;
     case FailureKind::kRecoveryError:
       return 1;
-    case FailureKind::kNoProgress:
+    case FailureKind::kProtocolViolation:
       return 2;
-    case FailureKind::kLostBatch:
+    case FailureKind::kNoProgress:
       return 3;
-    case FailureKind::kDivergentOutput:
+    case FailureKind::kLostBatch:
       return 4;
-    case FailureKind::kUnexpectedDuplicate:
+    case FailureKind::kDivergentOutput:
       return 5;
-    case FailureKind::kExpectationMismatch:
+    case FailureKind::kUnexpectedDuplicate:
       return 6;
+    case FailureKind::kExpectationMismatch:
+      return 7;
   }
-  return 7;
+  return 8;
 }
 
 }  // namespace
@@ -151,6 +189,8 @@ const char* FailureKindName(FailureKind kind) {
       return "engine_assert";
     case FailureKind::kExpectationMismatch:
       return "expectation_mismatch";
+    case FailureKind::kProtocolViolation:
+      return "protocol_violation";
   }
   return "?";
 }
@@ -171,15 +211,18 @@ ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run) {
   Reference& reference = outcome.reference;
   reference.steps = run.total_steps;
   reference.digest = run.digest;
-  for (const PipelineStep& step : scenario.pipeline) {
-    if (step.operation == "collect") {
-      reference.outputs[step.output_name].assign(scenario.batches, ckpt::Records{});
-    }
+  for (const std::string& output : scenario.output_names()) {
+    reference.outputs[output].assign(scenario.batches, ckpt::Records{});
   }
-  for (const Emission& e : run.emissions) {
-    int64_t index = BatchIndex(e.batch_time, Time{0}, scenario.batch_duration);
-    if (index >= 1 && index <= scenario.batches) reference.outputs[e.output][index - 1] = e.records;
-  }
+  // A write that failed (injected) shows what the batch's output is; a later success overrides.
+  Time zero = run.incarnations.empty() ? Time{0}
+                                       : run.incarnations[0].zero_time.value_or(Time{0});
+  auto record = [&](const std::string& output, Time time, const ckpt::Records& records) {
+    int64_t index = BatchIndex(time, zero, scenario.batch_duration);
+    if (index >= 1 && index <= scenario.batches) reference.outputs[output][index - 1] = records;
+  };
+  for (const FailedOutput& f : run.failed_outputs) record(f.output, f.batch_time, f.records);
+  for (const Emission& e : run.emissions) record(e.output, e.batch_time, e.records);
   // An uncrashed run is held to the same contract, against itself.
   outcome.failures = CheckTrial(scenario, reference, run);
   for (const auto& [output, expected_batches] : scenario.expect) {
@@ -188,7 +231,7 @@ ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run) {
       std::sort(want.begin(), want.end());
       const ckpt::Records& got = reference.outputs[output][i];
       if (want != got) {
-        Time time = Time{0} + scenario.batch_duration * static_cast<int64_t>(i + 1);
+        Time time = zero + scenario.batch_duration * static_cast<int64_t>(i + 1);
         outcome.failures.push_back({FailureKind::kExpectationMismatch, time,
                                     "output " + output + " of batch " + std::to_string(time.ms) +
                                         ": the scenario expects " + Describe(want) +
@@ -200,17 +243,37 @@ ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run) {
   return outcome;
 }
 
+bool StartTimeMatters(const Scenario& scenario) { return scenario.source_kind == "file"; }
+
 std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& reference,
-                                const TrialRun& run) {
+                                const TrialRun& run, bool require_expected_error) {
+  return CheckTrial(
+      scenario, [&reference](Time) -> const Reference& { return reference; }, run,
+      require_expected_error);
+}
+
+std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& reference_for,
+                                const TrialRun& run, bool require_expected_error) {
   std::vector<Failure> failures;
   if (!run.engine_assert.empty()) {
     failures.push_back({FailureKind::kEngineAssert, std::nullopt, run.engine_assert});
     return failures;
   }
+  bool expected_error_seen = false;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
     std::string who = "incarnation " + std::to_string(i);
-    if (!incarnation.start_error.empty()) {
+    for (const auto& [stream_id, restores] : incarnation.restores) {
+      if (restores <= 1) continue;
+      failures.push_back({FailureKind::kProtocolViolation, std::nullopt,
+                          who + " restored the checkpoint data of stream " +
+                              std::to_string(stream_id) + " " + std::to_string(restores) +
+                              " times (Spark restores each stream once, SPARK-11749)"});
+    }
+    if (!scenario.expect_error.empty() &&
+        incarnation.start_error.find(scenario.expect_error) != std::string::npos) {
+      expected_error_seen = true;  // the contracted outcome: recovery stops with this error
+    } else if (!incarnation.start_error.empty()) {
       failures.push_back({FailureKind::kRecoveryError, std::nullopt,
                           who + " could not start: " + incarnation.start_error});
     }
@@ -222,10 +285,17 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& refer
     failures.push_back(
         {FailureKind::kNoProgress, std::nullopt, "the run did not finish within its step budget"});
   }
-  CheckEmissions(scenario, reference, run, failures);
-  if (failures.empty() || failures.front().kind != FailureKind::kRecoveryError) {
-    CheckCompleteness(scenario, reference, run, failures);
+  if (require_expected_error && !scenario.expect_error.empty() && !expected_error_seen) {
+    failures.push_back({FailureKind::kExpectationMismatch, std::nullopt,
+                        "recovery was expected to fail with \"" + scenario.expect_error +
+                            "\" and did not"});
   }
+  CheckEmissions(scenario, reference_for, run, failures);
+  bool stopped = expected_error_seen ||
+                 std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
+                   return f.kind == FailureKind::kRecoveryError;
+                 });
+  if (!stopped) CheckCompleteness(scenario, reference_for, run, failures);
   std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
     if (Severity(a.kind) != Severity(b.kind)) return Severity(a.kind) < Severity(b.kind);
     return a.batch_time.value_or(Time{-1}) < b.batch_time.value_or(Time{-1});

@@ -6,6 +6,7 @@
 // compared with the same reference.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@ enum class FailureKind {
   kRecoveryError,        // getOrCreate/start failed, or the engine reported an error
   kEngineAssert,         // an engine invariant failed
   kExpectationMismatch,  // the reference run differs from the scenario's `expect` block
+  kProtocolViolation,    // the engine broke a step of Spark's protocol that outputs do not show
 };
 
 const char* FailureKindName(FailureKind kind);
@@ -49,9 +51,20 @@ struct ReferenceOutcome {
 };
 ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run);
 
-// Every way `run` breaks the contract, most severe first (empty: the trial passed).
+// Every way `run` breaks the contract, most severe first (empty: the trial passed). With
+// `require_expected_error`, a scenario's `expect_error` must also have happened.
 std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& reference,
-                                const TrialRun& run);
+                                const TrialRun& run, bool require_expected_error = false);
+
+// The reference of an application that first started at `start`. A source that depends on time
+// (the file stream ignores files older than its creation) makes an application that started
+// afresh after a crash differ from the one started at 0, so it is judged against an uncrashed
+// run started at the same time.
+using ReferenceFor = std::function<const Reference&(ckpt::Time start)>;
+std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& reference_for,
+                                const TrialRun& run, bool require_expected_error);
+// True when the scenario's source makes the output depend on when the application started.
+bool StartTimeMatters(const Scenario& scenario);
 
 // The batch times recovery may legitimately run again after restarting from a checkpoint with
 // content time `checkpoint_time` and `pending_times`, when the process came up at `now`:

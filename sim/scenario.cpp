@@ -148,40 +148,102 @@ class Loader {
   Result<PipelineStep> step(const YAML::Node& node, size_t index) const {
     std::string field = "pipeline[" + std::to_string(index) + "]";
     if (!node.IsMap()) return error(node, field, "expected a map such as {map: pair_with_one}");
-    static const std::set<std::string> operations = {
-        "map", "flat_map", "filter", "reduce_by_key", "update_state_by_key", "collect"};
     PipelineStep step;
     for (const auto& entry : node) {
       std::string key = entry.first.Scalar();
-      if (operations.count(key)) {
+      std::string where = field + "." + key;
+      const YAML::Node& value = entry.second;
+      if (Operations().count(key)) {
         if (!step.operation.empty()) return error(entry.first, field, "two operations in one step");
         step.operation = key;
-        if (key == "collect") {
-          Result<std::string> name = string(entry.second, field + ".collect");
-          if (!name.ok()) return name.status();
-          step.output_name = name.value();
-        } else {
-          Result<ckpt::FunctionRef> f = function(entry.second, field + "." + key);
-          if (!f.ok()) return f.status();
-          step.function = f.value();
-        }
-      } else if (key == "checkpoint_interval_ms") {
-        Result<Duration> d = duration(entry.second, field + "." + key, false);
+        CKPT_RETURN_IF_ERROR(operation_argument(value, where, step));
+      } else if (key == "checkpoint_interval_ms" || key == "window_ms" || key == "slide_ms" ||
+                 key == "timeout_ms") {
+        Result<Duration> d = duration(value, where, false);
         if (!d.ok()) return d.status();
-        step.checkpoint_interval = d.value();
+        if (key == "checkpoint_interval_ms") step.checkpoint_interval = d.value();
+        if (key == "window_ms") step.window = d.value();
+        if (key == "slide_ms") step.slide = d.value();
+        if (key == "timeout_ms") step.timeout = d.value();
+      } else if (key == "inverse" || key == "filter_function") {
+        Result<ckpt::FunctionRef> f = function(value, where);
+        if (!f.ok()) return f.status();
+        (key == "inverse" ? step.inverse : step.filter_function) = f.value();
+      } else if (key == "name" || key == "from" || key == "output" || key == "suffix") {
+        Result<std::string> text = string(value, where);
+        if (!text.ok()) return text.status();
+        if (key == "name") step.name = text.value();
+        if (key == "from") step.from = text.value();
+        if (key == "output") step.output_name = text.value();
+        if (key == "suffix") step.suffix = text.value();
+      } else if (key == "num") {
+        Result<int64_t> n = integer(value, where);
+        if (!n.ok()) return n.status();
+        if (n.value() < 1) return error(value, where, "must be at least 1");
+        step.num = n.value();
       } else {
-        return error(entry.first, field + "." + key,
-                     "unknown operator (known: collect, filter, flat_map, map, reduce_by_key, "
-                     "update_state_by_key; option: checkpoint_interval_ms)");
+        std::string known;
+        for (const std::string& op : Operations()) known += (known.empty() ? "" : ", ") + op;
+        return error(entry.first, where,
+                     "unknown operator or option (operators: " + known +
+                         "; options: checkpoint_interval_ms, filter_function, from, inverse, "
+                         "name, num, output, slide_ms, suffix, timeout_ms, window_ms)");
       }
     }
     if (step.operation.empty()) return error(node, field, "no operation");
+    if ((step.operation == "window" || step.operation == "reduce_by_window" ||
+         step.operation == "reduce_by_key_and_window") &&
+        !step.window) {
+      return error(node, field + ".window_ms", "missing (the window of " + step.operation + ")");
+    }
     return step;
+  }
+
+  static const std::set<std::string>& Operations() {
+    static const std::set<std::string> operations = {
+        "map",        "map_values",     "flat_map",        "filter",
+        "transform",  "union",          "reduce",          "reduce_by_key",
+        "count_by_value", "window",     "reduce_by_window", "reduce_by_key_and_window",
+        "update_state_by_key", "map_with_state", "state_snapshots", "collect",
+        "print",      "save_as_text_files", "foreach_rdd"};
+    return operations;
+  }
+
+  // What the operation's own key holds: a function, a stream name, an output name or nothing.
+  Status operation_argument(const YAML::Node& value, const std::string& where,
+                            PipelineStep& step) const {
+    const std::string& op = step.operation;
+    if (op == "count_by_value" || op == "state_snapshots" || op == "window") {
+      if (op == "window" && value.IsScalar() && !value.Scalar().empty()) {
+        Result<Duration> d = duration(value, where, false);
+        if (!d.ok()) return d.status();
+        step.window = d.value();
+      }
+      return Status::Ok();
+    }
+    Result<std::string> text = string(value, where);
+    if (!text.ok()) return text.status();
+    if (op == "union") {
+      step.other = text.value();
+    } else if (op == "collect" || op == "print") {
+      step.output_name = text.value();
+    } else if (op == "save_as_text_files") {
+      if (text.value().empty() || text.value()[0] != '/') {
+        return error(value, where, "the prefix must be an absolute path");
+      }
+      step.output_name = text.value();
+    } else {
+      Result<ckpt::FunctionRef> f = function(value, where);
+      if (!f.ok()) return f.status();
+      step.function = f.value();
+    }
+    return Status::Ok();
   }
 
   Status processing(const YAML::Node& node, ProcessingModel& model) const {
     CKPT_RETURN_IF_ERROR(
-        check_keys(node, "processing", {"job_base_ms", "per_record_us", "slow_batches"}));
+        check_keys(node, "processing",
+                   {"job_base_ms", "per_record_us", "slow_batches", "failing_batches"}));
     if (node["job_base_ms"]) {
       Result<Duration> d = duration(node["job_base_ms"], "processing.job_base_ms", true);
       if (!d.ok()) return d.status();
@@ -203,19 +265,41 @@ class Loader {
         model.slow_batches[batch.value()] = extra.value();
       }
     }
+    if (const YAML::Node failing = node["failing_batches"]) {
+      std::string where = "processing.failing_batches";
+      if (!failing.IsMap()) return error(failing, where, "expected {batch: failed_attempts}");
+      for (const auto& entry : failing) {
+        Result<int64_t> batch = integer(entry.first, where);
+        Result<int64_t> attempts = integer(entry.second, where);
+        if (!batch.ok()) return batch.status();
+        if (!attempts.ok()) return attempts.status();
+        if (attempts.value() < 1 || attempts.value() > 100) {
+          return error(entry.second, where, "failed attempts must be in 1..100");
+        }
+        model.failing_batches[batch.value()] = static_cast<int>(attempts.value());
+      }
+    }
     return Status::Ok();
   }
 
   Result<std::vector<CrashSpec>> crashes(const YAML::Node& node) const {
-    if (!node.IsSequence()) return error(node, "crashes", "expected a list of {step, downtime_ms}");
+    if (!node.IsSequence()) {
+      return error(node, "crashes", "expected a list of {step or at_ms, downtime_ms}");
+    }
     std::vector<CrashSpec> out;
     for (const YAML::Node& item : node) {
-      CKPT_RETURN_IF_ERROR(check_keys(item, "crashes", {"step", "downtime_ms"}));
-      if (!item["step"]) return error(item, "crashes.step", "missing");
-      Result<int64_t> step = integer(item["step"], "crashes.step");
-      if (!step.ok()) return step.status();
-      if (step.value() < 0) return error(item["step"], "crashes.step", "must be >= 0");
-      CrashSpec spec{static_cast<uint64_t>(step.value()), Duration{0}};
+      CKPT_RETURN_IF_ERROR(check_keys(item, "crashes", {"step", "at_ms", "downtime_ms"}));
+      if (!item["step"] == !item["at_ms"]) {
+        return error(item, "crashes", "give exactly one of step and at_ms");
+      }
+      const char* key = item["step"] ? "step" : "at_ms";
+      std::string where = std::string("crashes.") + key;
+      Result<int64_t> point = integer(item[key], where);
+      if (!point.ok()) return point.status();
+      if (point.value() < 0) return error(item[key], where, "must be >= 0");
+      CrashSpec spec;
+      if (item["step"]) spec.step = static_cast<uint64_t>(point.value());
+      if (item["at_ms"]) spec.at = Time{point.value()};
       if (item["downtime_ms"]) {
         Result<Duration> d = duration(item["downtime_ms"], "crashes.downtime_ms", true);
         if (!d.ok()) return d.status();
@@ -231,7 +315,8 @@ class Loader {
     CKPT_RETURN_IF_ERROR(check_keys(root, "",
                                     {"name", "description", "batch_duration_ms", "batches",
                                      "source", "pipeline", "checkpoint_dir", "create_on_error",
-                                     "processing", "downtime_ms", "conf", "expect", "crashes"}));
+                                     "processing", "downtime_ms", "conf", "expect", "expect_error",
+                                     "initial_files", "crashes"}));
     Scenario s;
     s.path = path_;
     for (const char* required : {"name", "batches", "source", "pipeline"}) {
@@ -293,6 +378,12 @@ class Loader {
         s.expect[entry.first.Scalar()] = b.value();
       }
     }
+    if (root["expect_error"]) {
+      Result<std::string> text = string(root["expect_error"], "expect_error");
+      if (!text.ok()) return text.status();
+      s.expect_error = text.value();
+    }
+    if (root["initial_files"]) CKPT_RETURN_IF_ERROR(initial_files(root["initial_files"], s));
     if (root["crashes"]) {
       Result<std::vector<CrashSpec>> c = crashes(root["crashes"]);
       if (!c.ok()) return c.status();
@@ -303,9 +394,9 @@ class Loader {
 
   Status source(const YAML::Node& node, Scenario& s) const {
     if (!node.IsMap()) return error(node, "source", "expected {kind: sequence, input: [...]}");
-    CKPT_RETURN_IF_ERROR(check_keys(node, "source", {"kind", "input", "records"}));
+    CKPT_RETURN_IF_ERROR(check_keys(node, "source", {"kind", "input", "records", "directory", "files"}));
     if (node["kind"]) s.source_kind = node["kind"].Scalar();
-    if (s.source_kind == "sequence") {
+    if (s.source_kind == "sequence" || s.source_kind == "queue") {
       if (!node["input"])
         return error(node, "source.input", "missing (one list of records per batch)");
       Result<std::vector<ckpt::Records>> input = batches(node["input"], "source.input");
@@ -316,9 +407,63 @@ class Loader {
       Result<ckpt::Records> r = records(node["records"], "source.records");
       if (!r.ok()) return r.status();
       s.input = {r.value()};
+    } else if (s.source_kind == "file") {
+      return file_source(node, s);
     } else {
       return error(node["kind"], "source.kind",
-                   "unknown source '" + s.source_kind + "' (known: constant, sequence)");
+                   "unknown source '" + s.source_kind +
+                       "' (known: constant, file, queue, sequence)");
+    }
+    return Status::Ok();
+  }
+
+  Status file_source(const YAML::Node& node, Scenario& s) const {
+    if (!node["directory"]) return error(node, "source.directory", "missing");
+    Result<std::string> directory = string(node["directory"], "source.directory");
+    if (!directory.ok()) return directory.status();
+    if (directory.value().empty() || directory.value()[0] != '/') {
+      return error(node["directory"], "source.directory", "must be an absolute path");
+    }
+    s.source_directory = directory.value();
+    const YAML::Node files = node["files"];
+    if (!files || !files.IsSequence()) {
+      return error(files ? files : node, "source.files", "expected a list of {at_ms, name, lines}");
+    }
+    for (const YAML::Node& file : files) {
+      CKPT_RETURN_IF_ERROR(check_keys(file, "source.files", {"at_ms", "name", "lines"}));
+      for (const char* required : {"at_ms", "name", "lines"}) {
+        if (!file[required]) return error(file, std::string("source.files.") + required, "missing");
+      }
+      Result<Duration> at = duration(file["at_ms"], "source.files.at_ms", true);
+      Result<std::string> name = string(file["name"], "source.files.name");
+      Result<ckpt::Records> lines = records(file["lines"], "source.files.lines");
+      if (!at.ok()) return at.status();
+      if (!name.ok()) return name.status();
+      if (!lines.ok()) return lines.status();
+      if (name.value().empty() || name.value().find('/') != std::string::npos) {
+        return error(file["name"], "source.files.name", "must be a plain file name");
+      }
+      ProducedFile produced{Time{0} + at.value(), name.value(), {}};
+      for (const Value& line : lines.value()) {
+        produced.lines.push_back(line.is_string() ? line.as_string() : line.to_string());
+      }
+      s.produced_files.push_back(std::move(produced));
+    }
+    return Status::Ok();
+  }
+
+  Status initial_files(const YAML::Node& node, Scenario& s) const {
+    if (!node.IsSequence()) return error(node, "initial_files", "expected a list of {path, content}");
+    for (const YAML::Node& file : node) {
+      CKPT_RETURN_IF_ERROR(check_keys(file, "initial_files", {"path", "content"}));
+      if (!file["path"]) return error(file, "initial_files.path", "missing");
+      Result<std::string> path = string(file["path"], "initial_files.path");
+      if (!path.ok()) return path.status();
+      if (path.value().empty() || path.value()[0] != '/') {
+        return error(file["path"], "initial_files.path", "must be an absolute path");
+      }
+      std::string content = file["content"] ? file["content"].Scalar() : "";
+      s.initial_files.push_back({path.value(), content});
     }
     return Status::Ok();
   }
@@ -378,29 +523,104 @@ Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
   return scenarios;
 }
 
+bool PipelineStep::is_output() const {
+  return operation == "collect" || operation == "print" || operation == "save_as_text_files" ||
+         operation == "foreach_rdd";
+}
+
+std::vector<std::string> Scenario::output_names() const {
+  std::vector<std::string> names;
+  for (const PipelineStep& step : pipeline) {
+    if (step.is_output()) names.push_back(step.output_name);
+  }
+  return names;
+}
+
+namespace {
+
+std::optional<ckpt::FunctionKind> MainFunctionKind(const std::string& operation) {
+  using ckpt::FunctionKind;
+  static const std::map<std::string, FunctionKind> kinds = {
+      {"map", FunctionKind::kMap},
+      {"map_values", FunctionKind::kMap},
+      {"flat_map", FunctionKind::kFlatMap},
+      {"filter", FunctionKind::kFilter},
+      {"transform", FunctionKind::kTransform},
+      {"foreach_rdd", FunctionKind::kTransform},
+      {"reduce", FunctionKind::kReduce},
+      {"reduce_by_key", FunctionKind::kReduce},
+      {"reduce_by_window", FunctionKind::kReduce},
+      {"reduce_by_key_and_window", FunctionKind::kReduce},
+      {"update_state_by_key", FunctionKind::kUpdateState},
+      {"map_with_state", FunctionKind::kMapWithState}};
+  auto it = kinds.find(operation);
+  if (it == kinds.end()) return std::nullopt;
+  return it->second;
+}
+
+Status ValidateStep(const PipelineStep& step, const std::string& field,
+                    const ckpt::FunctionRegistry& registry) {
+  using ckpt::FunctionKind;
+  if (std::optional<FunctionKind> kind = MainFunctionKind(step.operation)) {
+    CKPT_RETURN_IF_ERROR(registry.check(step.function, *kind).with_context(field));
+  }
+  if (!step.inverse.empty()) {
+    CKPT_RETURN_IF_ERROR(
+        registry.check(step.inverse, FunctionKind::kReduce).with_context(field + ".inverse"));
+  }
+  if (!step.filter_function.empty()) {
+    if (step.inverse.empty()) {
+      return Status::InvalidArgument(field + ".filter_function: needs an inverse function");
+    }
+    CKPT_RETURN_IF_ERROR(registry.check(step.filter_function, FunctionKind::kFilter)
+                             .with_context(field + ".filter_function"));
+  }
+  if (step.operation == "foreach_rdd" && step.output_name.empty()) {
+    return Status::InvalidArgument(field + ".output: missing (the sink name of foreach_rdd)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registry) {
-  bool has_output = false;
+  // stream name -> the operation that made it ("source" is the input).
+  std::map<std::string, std::string> streams = {{"source", "source"}};
+  std::string previous = "source";
+  std::set<std::string> outputs;
   for (size_t i = 0; i < s.pipeline.size(); ++i) {
     const PipelineStep& step = s.pipeline[i];
     std::string field = "pipeline[" + std::to_string(i) + "]." + step.operation;
-    using ckpt::FunctionKind;
-    std::optional<FunctionKind> kind;
-    if (step.operation == "map") kind = FunctionKind::kMap;
-    if (step.operation == "flat_map") kind = FunctionKind::kFlatMap;
-    if (step.operation == "filter") kind = FunctionKind::kFilter;
-    if (step.operation == "reduce_by_key") kind = FunctionKind::kReduce;
-    if (step.operation == "update_state_by_key") kind = FunctionKind::kUpdateState;
-    if (kind) CKPT_RETURN_IF_ERROR(registry.check(step.function, *kind).with_context(field));
-    has_output |= step.operation == "collect";
+    CKPT_RETURN_IF_ERROR(ValidateStep(step, field, registry));
+    std::string input = step.from.empty() ? previous : step.from;
+    if (!streams.count(input)) {
+      return Status::InvalidArgument(field + ": no stream named '" + input + "' before this step");
+    }
+    if (step.operation == "union" && !streams.count(step.other)) {
+      return Status::InvalidArgument(field + ": no stream named '" + step.other +
+                                     "' before this step");
+    }
+    if (step.operation == "state_snapshots" && streams[input] != "map_with_state") {
+      return Status::InvalidArgument(field + ": needs a map_with_state stream, got " +
+                                     streams[input]);
+    }
+    if (step.is_output()) {
+      if (!outputs.insert(step.output_name).second) {
+        return Status::InvalidArgument(field + ": a second output named '" + step.output_name + "'");
+      }
+      continue;  // outputs make no stream
+    }
+    previous = step.name.empty() ? "#" + std::to_string(i) : step.name;
+    if (!step.name.empty() && streams.count(step.name)) {
+      return Status::InvalidArgument(field + ".name: '" + step.name + "' is already taken");
+    }
+    streams[previous] = step.operation;
   }
-  if (!has_output) {
+  if (outputs.empty()) {
     return Status::InvalidArgument("pipeline: no output operation (add a step {collect: NAME})");
   }
   for (const auto& [output, expected] : s.expect) {
-    bool known = std::any_of(s.pipeline.begin(), s.pipeline.end(), [&](const PipelineStep& st) {
-      return st.operation == "collect" && st.output_name == output;
-    });
-    if (!known) return Status::InvalidArgument("expect." + output + ": no such output");
+    if (!outputs.count(output)) return Status::InvalidArgument("expect." + output + ": no such output");
     if (static_cast<int64_t>(expected.size()) != s.batches) {
       return Status::InvalidArgument("expect." + output + ": " + std::to_string(expected.size()) +
                                      " batches listed, scenario has " + std::to_string(s.batches));

@@ -17,24 +17,56 @@ namespace sim {
 using ckpt::Duration;
 using ckpt::Time;
 
-// One crash: after `step` steps of the incarnation it hits, then `downtime` before the restart.
+// One crash of the incarnation it hits: just before its step `step`, or, with `at`, before its
+// first step at or after that virtual time. The restart comes `downtime` later.
 struct CrashSpec {
   uint64_t step = 0;
   Duration downtime;
+  std::optional<Time> at;
   auto operator<=>(const CrashSpec&) const = default;
 };
 
+// One step of the pipeline: an operation on a stream (the previous step's, or `from`).
 struct PipelineStep {
-  std::string operation;  // map, flat_map, filter, reduce_by_key, update_state_by_key, collect
+  std::string operation;  // see docs/scenarios.md for the list
   ckpt::FunctionRef function;
   std::optional<Duration> checkpoint_interval;
-  std::string output_name;  // collect
+  std::string output_name;  // output operations: the sink name (save_as_text_files: the prefix)
+  std::string name;         // names the resulting stream
+  std::string from;         // applies the operation to this named stream ("source" = the input)
+  std::string other;        // union: the other stream's name
+  std::optional<Duration> window;
+  std::optional<Duration> slide;
+  std::optional<Duration> timeout;  // map_with_state
+  ckpt::FunctionRef inverse;        // reduce_by_window, reduce_by_key_and_window
+  ckpt::FunctionRef filter_function;
+  int64_t num = 10;    // print
+  std::string suffix;  // save_as_text_files
+
+  bool is_output() const;
 };
 
 struct ProcessingModel {
   Duration job_base{10};
   int64_t per_record_us = 0;
   std::map<int64_t, Duration> slow_batches;  // batch index (1-based) -> extra time
+  // batch index -> how many times its output write fails before it succeeds (the external
+  // system refuses it; the job fails and its batch stays pending).
+  std::map<int64_t, int> failing_batches;
+};
+
+// A file the simulated producer writes into the file stream's directory at a virtual time (the
+// producer is another machine: crashes of the driver do not touch it).
+struct ProducedFile {
+  Time at;
+  std::string name;
+  std::vector<std::string> lines;
+};
+
+// A file present before the application first starts (e.g. a corrupted checkpoint).
+struct InitialFile {
+  std::string path;
+  std::string content;
 };
 
 struct Scenario {
@@ -43,8 +75,11 @@ struct Scenario {
   std::string description;
   Duration batch_duration{500};
   int64_t batches = 0;
-  std::string source_kind = "sequence";  // sequence | constant
-  std::vector<ckpt::Records> input;
+  std::string source_kind = "sequence";  // sequence | constant | queue | file
+  std::vector<ckpt::Records> input;      // sequence and queue: per batch; constant: one list
+  std::string source_directory;          // file
+  std::vector<ProducedFile> produced_files;
+  std::vector<InitialFile> initial_files;
   std::vector<PipelineStep> pipeline;
   std::string checkpoint_dir = "/checkpoint";  // "" disables checkpointing
   bool create_on_error = false;
@@ -52,7 +87,12 @@ struct Scenario {
   Duration downtime{0};  // the downtime of exhaustive crash trials
   std::map<std::string, std::string> conf;
   std::map<std::string, std::vector<ckpt::Records>> expect;  // output -> records per batch
-  std::vector<CrashSpec> crashes;                            // what `ckptsim run` does to it
+  // The contracted outcome of recovery when it cannot work (e.g. a queue stream): a message
+  // that every failed start must contain; `run` also requires the crash list to produce it.
+  std::string expect_error;
+  std::vector<CrashSpec> crashes;  // what `ckptsim run` does to it
+
+  std::vector<std::string> output_names() const;
 };
 
 // Loads one scenario. Errors read "file:line:column: field: what is wrong".

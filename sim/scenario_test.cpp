@@ -104,8 +104,17 @@ TEST_F(ScenarioFileTest, UnknownTopLevelFieldAndMissingFields) {
 TEST(ScenarioCatalogue, EveryBundledScenarioLoads) {
   ckpt::Result<std::vector<Scenario>> all = LoadScenarios(CKPTSIM_SOURCE_DIR "/scenarios");
   ASSERT_TRUE(all.ok()) << all.status().to_string();
-  EXPECT_GE(all.value().size(), 2u);
-  for (const Scenario& s : all.value()) EXPECT_GE(s.batches, 20) << s.name;
+  EXPECT_GE(all.value().size(), 16u);
+  for (const Scenario& s : all.value()) {
+    // The basic catalogue runs long enough for stateful recovery to matter; each ported Spark
+    // test states Spark's expected outcome.
+    if (s.path.find("/basic/") != std::string::npos) {
+      EXPECT_GE(s.batches, 20) << s.name;
+    }
+    if (s.path.find("/spark/") != std::string::npos) {
+      EXPECT_TRUE(!s.expect.empty() || !s.expect_error.empty()) << s.name;
+    }
+  }
 }
 
 TEST(ScenarioCatalogue, MissingFileIsAClearError) {

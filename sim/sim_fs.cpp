@@ -22,7 +22,7 @@ Result<PersistenceModel> ParsePersistenceModel(const std::string& name) {
 
 class SimFs::File : public ckpt::WritableFile {
  public:
-  explicit File(std::shared_ptr<Inode> inode) : inode_(std::move(inode)) {}
+  File(std::shared_ptr<Inode> inode, const SimFs* fs) : inode_(std::move(inode)), fs_(fs) {}
   Status append(std::string_view data) override {
     if (closed_) return Status::IllegalState("append to a closed file");
     inode_->data.append(data);
@@ -37,11 +37,13 @@ class SimFs::File : public ckpt::WritableFile {
     if (closed_) return Status::IllegalState("file closed twice");
     closed_ = true;
     inode_->durable = inode_->data;  // hdfs: durable at close
+    inode_->modification_time = fs_->now();
     return Status::Ok();
   }
 
  private:
   std::shared_ptr<Inode> inode_;
+  const SimFs* fs_;
   bool closed_ = false;
 };
 
@@ -64,8 +66,9 @@ Result<std::unique_ptr<ckpt::WritableFile>> SimFs::create(const std::string& pat
   CKPT_RETURN_IF_ERROR(check_parent(path));
   if (is_directory(path)) return Status::AlreadyExists(path + " is a directory");
   auto inode = std::make_shared<Inode>();
+  inode->modification_time = now();
   entries_[path] = inode;
-  return std::unique_ptr<ckpt::WritableFile>(new File(inode));
+  return std::unique_ptr<ckpt::WritableFile>(new File(inode, this));
 }
 
 Result<std::string> SimFs::read_file(const std::string& path) {
@@ -121,7 +124,8 @@ Result<std::vector<ckpt::FileStatus>> SimFs::list(const std::string& dir) {
        it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
     std::string name = it->first.substr(prefix.size());
     if (name.find('/') != std::string::npos) continue;
-    listing.push_back({name, it->second->is_directory, it->second->data.size()});
+    listing.push_back({name, it->second->is_directory, it->second->data.size(),
+                       it->second->modification_time});
   }
   return listing;
 }

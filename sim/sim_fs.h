@@ -12,6 +12,7 @@
 // which is where the simulator counts crash points and kills the process.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,12 +44,16 @@ class SimFs : public ckpt::FileSystem {
   void crash();
 
   PersistenceModel model() const { return model_; }
+  // The clock that stamps modification times (time 0 without one).
+  void set_clock(std::function<ckpt::Time()> now) { now_ = std::move(now); }
+  ckpt::Time now() const { return now_ ? now_() : ckpt::Time{0}; }
 
  private:
   struct Inode {
     bool is_directory = false;
     std::string data;     // what readers see
     std::string durable;  // what survives a crash
+    ckpt::Time modification_time;
   };
   class File;
 
@@ -56,6 +61,7 @@ class SimFs : public ckpt::FileSystem {
   ckpt::Status check_parent(const std::string& path) const;
 
   PersistenceModel model_;
+  std::function<ckpt::Time()> now_;
   std::map<std::string, std::shared_ptr<Inode>> entries_;  // path -> inode; "/" is implicit
 };
 

@@ -22,6 +22,9 @@ std::string TimesToString(const std::vector<Time>& times) {
   return text + "]";
 }
 
+// Marks the errors of failures the scenario injects, which the oracle expects.
+constexpr const char* kInjectedFailure = "injected failure";
+
 struct EngineAssertion {
   std::string message;
 };
@@ -47,6 +50,54 @@ class ScenarioExecution : public ckpt::ExecutionModel {
   const Scenario& scenario_;
 };
 
+Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& context) {
+  if (scenario.source_kind == "constant") return context.constant_stream(scenario.input[0]);
+  if (scenario.source_kind == "queue") return context.queue_stream(scenario.input);
+  if (scenario.source_kind == "file") return context.text_file_stream(scenario.source_directory);
+  return context.sequence_stream(scenario.input);
+}
+
+// Applies one non-output step to `input`. `streams` resolves union's other stream.
+Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
+                                 const std::map<std::string, ckpt::DStream*>& streams) {
+  const std::string& op = step.operation;
+  Duration slide = step.slide.value_or(input->slide_duration());
+  if (op == "map") return input->map(step.function);
+  if (op == "map_values") return input->map_values(step.function);
+  if (op == "flat_map") return input->flat_map(step.function);
+  if (op == "filter") return input->filter(step.function);
+  if (op == "transform") return input->transform(step.function);
+  if (op == "union") return input->union_with(streams.at(step.other));
+  if (op == "reduce") return input->reduce(step.function);
+  if (op == "reduce_by_key") return input->reduce_by_key(step.function);
+  if (op == "count_by_value") return input->count_by_value();
+  if (op == "window") return input->window(*step.window, slide);
+  if (op == "reduce_by_window") {
+    if (step.inverse.empty()) return input->reduce_by_window(step.function, *step.window, slide);
+    // Spark's reduceByWindow with an inverse: map((1, _)).reduceByKeyAndWindow(...).map(_._2).
+    Result<ckpt::DStream*> keyed = input->map(ckpt::FunctionRef{"pair_with_self", {}});
+    if (!keyed.ok()) return keyed;
+    return keyed.value()->reduce_by_key_and_window(step.function, *step.window, slide,
+                                                   step.inverse, step.filter_function);
+  }
+  if (op == "reduce_by_key_and_window") {
+    return input->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
+                                           step.filter_function);
+  }
+  if (op == "update_state_by_key") return input->update_state_by_key(step.function);
+  if (op == "map_with_state") return input->map_with_state(step.function, step.timeout);
+  if (op == "state_snapshots") return input->state_snapshots();
+  return Status::InvalidArgument("unknown operation " + op);
+}
+
+Status ApplyOutput(const PipelineStep& step, ckpt::DStream* input) {
+  const std::string& op = step.operation;
+  if (op == "collect") return input->collect(step.output_name);
+  if (op == "print") return input->print(step.num, step.output_name);
+  if (op == "save_as_text_files") return input->save_as_text_files(step.output_name, step.suffix);
+  return input->foreach_rdd(step.function, step.output_name);
+}
+
 // Builds the application of a scenario into a new context (the user's creating function).
 Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scenario,
                                                            const ckpt::EngineEnv& env) {
@@ -55,27 +106,24 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
   if (!scenario.checkpoint_dir.empty()) {
     CKPT_RETURN_IF_ERROR(context->checkpoint(scenario.checkpoint_dir));
   }
-  Result<ckpt::DStream*> stream = scenario.source_kind == "constant"
-                                      ? context->constant_stream(scenario.input[0])
-                                      : context->sequence_stream(scenario.input);
+  Result<ckpt::DStream*> source = BuildSource(scenario, *context);
+  if (!source.ok()) return source.status();
+  std::map<std::string, ckpt::DStream*> streams = {{"source", source.value()}};
+  ckpt::DStream* previous = source.value();
   for (const PipelineStep& step : scenario.pipeline) {
-    if (!stream.ok()) return stream.status();
-    ckpt::DStream* current = stream.value();
-    if (step.operation == "collect") {
-      CKPT_RETURN_IF_ERROR(current->collect(step.output_name));
+    ckpt::DStream* input = step.from.empty() ? previous : streams.at(step.from);
+    if (step.is_output()) {
+      CKPT_RETURN_IF_ERROR(ApplyOutput(step, input));
       continue;
     }
-    if (step.operation == "map") stream = current->map(step.function);
-    if (step.operation == "flat_map") stream = current->flat_map(step.function);
-    if (step.operation == "filter") stream = current->filter(step.function);
-    if (step.operation == "reduce_by_key") stream = current->reduce_by_key(step.function);
-    if (step.operation == "update_state_by_key")
-      stream = current->update_state_by_key(step.function);
-    if (stream.ok() && step.checkpoint_interval) {
+    Result<ckpt::DStream*> stream = ApplyStep(step, input, streams);
+    if (!stream.ok()) return stream.status();
+    if (step.checkpoint_interval) {
       CKPT_RETURN_IF_ERROR(stream.value()->checkpoint(*step.checkpoint_interval));
     }
+    previous = stream.value();
+    if (!step.name.empty()) streams[step.name] = previous;
   }
-  if (!stream.ok()) return stream.status();
   return context;
 }
 
@@ -111,8 +159,10 @@ class Simulation : public StepGate {
           index(index),
           scheduler(&sim->loop_, static_cast<OwnerId>(index + 1)),
           fs(&sim->fs_, sim) {}
-    void emit(const std::string& output, Time batch_time, const ckpt::Records& records) override {
-      if (sim->alive_) sim->record_emission(index, output, batch_time, records);
+    Status emit(const std::string& output, Time batch_time,
+                const ckpt::Records& records) override {
+      if (!sim->alive_) return Status::ProcessDead();
+      return sim->record_emission(index, output, batch_time, records);
     }
     void log(ckpt::LogLevel level, const std::string& message) override {
       if (level != ckpt::LogLevel::kInfo) sim->trace_line("log: " + message);
@@ -139,9 +189,12 @@ class Simulation : public StepGate {
       sim->trace_line("wrote " + file + " (content time " + time.to_string() + ")");
     }
     void on_error(const Status& error) override {
-      record().errors.push_back(error.to_string());
       sim->trace_line("error: " + error.to_string());
+      if (error.message().find(kInjectedFailure) == std::string::npos) {
+        record().errors.push_back(error.to_string());
+      }
     }
+    void on_stream_restored(int32_t stream_id) override { ++record().restores[stream_id]; }
     IncarnationRecord& record() { return sim->result_.incarnations[index]; }
 
     Simulation* sim;
@@ -156,8 +209,10 @@ class Simulation : public StepGate {
   void start_incarnation(Time at);
   void run_driver_start();
   void crash_now();
-  void record_emission(int incarnation, const std::string& output, Time time,
-                       const ckpt::Records& records);
+  Status record_emission(int incarnation, const std::string& output, Time time,
+                         const ckpt::Records& records);
+  void schedule_producer();
+  bool crash_due(int incarnation, uint64_t step) const;
   void trace_line(const std::string& text);
   void mix(const void* data, size_t size) {
     result_.digest = ckpt::Fnv1a(data, size, result_.digest);
@@ -170,6 +225,7 @@ class Simulation : public StepGate {
   SimFs fs_;
   ScenarioExecution execution_;
   std::map<std::string, std::string> process_conf_;
+  std::map<std::pair<std::string, int64_t>, int> output_attempts_;  // (output, time) -> writes
   std::unique_ptr<Process> process_;
   std::vector<std::unique_ptr<Process>> dead_processes_;
   bool alive_ = false;
@@ -189,8 +245,7 @@ bool Simulation::take_step(LabelFn&& label, const char* what, const std::string&
   if (options_.record_steps) {
     result_.steps.push_back(StepRecord{incarnation, step, loop_.now(), label()});
   }
-  if (static_cast<size_t>(incarnation) < spec_.crashes.size() &&
-      spec_.crashes[incarnation].step == step) {
+  if (crash_due(incarnation, step)) {
     trace_line("CRASH before step " + std::to_string(step) + ": " + label());
     crash_now();
     return false;
@@ -205,10 +260,27 @@ void Simulation::trace_line(const std::string& text) {
   }
 }
 
-void Simulation::record_emission(int incarnation, const std::string& output, Time time,
-                                 const ckpt::Records& records) {
+bool Simulation::crash_due(int incarnation, uint64_t step) const {
+  if (static_cast<size_t>(incarnation) >= spec_.crashes.size()) return false;
+  const CrashSpec& crash = spec_.crashes[incarnation];
+  return crash.at ? loop_.now() >= *crash.at : crash.step == step;
+}
+
+Status Simulation::record_emission(int incarnation, const std::string& output, Time time,
+                                   const ckpt::Records& records) {
   Emission emission{incarnation, output, time, records};
   std::sort(emission.records.begin(), emission.records.end());
+  auto failing = scenario_.processing.failing_batches.find(time.ms / scenario_.batch_duration.ms);
+  int attempt = output_attempts_[{output, time.ms}]++;
+  if (failing != scenario_.processing.failing_batches.end() && attempt < failing->second) {
+    trace_line("output " + output + " @" + std::to_string(time.ms) + " refused (" +
+               kInjectedFailure + ", attempt " + std::to_string(attempt + 1) + ")");
+    mix(&time.ms, sizeof time.ms);
+    result_.failed_outputs.push_back(
+        FailedOutput{incarnation, output, time, std::move(emission.records)});
+    return Status::IoError(std::string(kInjectedFailure) + ": the sink refused output " + output +
+                           " of batch " + time.to_string());
+  }
   uint64_t hash = ckpt::kFnvOffset;
   for (const ckpt::Value& v : emission.records) hash = v.digest(hash);
   mix(&hash, sizeof hash);
@@ -216,6 +288,32 @@ void Simulation::record_emission(int incarnation, const std::string& output, Tim
   trace_line("output " + output + " @" + std::to_string(time.ms) + " = " +
              ckpt::RecordsToString(emission.records));
   result_.emissions.push_back(std::move(emission));
+  return Status::Ok();
+}
+
+// The file stream's producer and the scenario's initial files live outside the driver: harness
+// tasks write them durably, whatever happens to the engine.
+void Simulation::schedule_producer() {
+  fs_.set_clock([this] { return loop_.now(); });
+  for (const InitialFile& file : scenario_.initial_files) {
+    Status written = fs_.mkdirs(ckpt::ParentPath(file.path));
+    if (written.ok()) written = ckpt::WriteWholeFile(fs_, file.path, file.content, /*sync=*/true);
+    CKPT_ASSERT(written.ok(), "cannot write initial file " + file.path + ": " + written.to_string());
+  }
+  if (scenario_.source_kind != "file") return;
+  Status made = fs_.mkdirs(scenario_.source_directory);
+  CKPT_ASSERT(made.ok(), "cannot make the input directory: " + made.to_string());
+  for (const ProducedFile& file : scenario_.produced_files) {
+    loop_.schedule_at(kHarnessOwner, file.at, TaskLabel{ckpt::Actor::kDriver, "producer writes"},
+                      [this, &file] {
+                        std::string text;
+                        for (const std::string& line : file.lines) text += line + "\n";
+                        std::string path = ckpt::JoinPath(scenario_.source_directory, file.name);
+                        Status written = ckpt::WriteWholeFile(fs_, path, text, /*sync=*/true);
+                        CKPT_ASSERT(written.ok(), "producer cannot write " + path);
+                        trace_line("producer wrote " + path);
+                      });
+  }
 }
 
 void Simulation::start_incarnation(Time at) {
@@ -277,7 +375,8 @@ TrialRun Simulation::run() {
   result_.digest = ckpt::kFnvOffset;
   ckpt::AssertHandler previous = ckpt::SetAssertHandlerForThread(&ThrowEngineAssertion);
   try {
-    start_incarnation(Time{0});
+    schedule_producer();
+    start_incarnation(options_.first_start);
     bool over_budget = false;
     while (std::optional<EventLoop::Entry> entry = loop_.pop()) {
       if (result_.total_steps >= options_.max_steps) {
@@ -314,7 +413,8 @@ std::string TrialSpec::token() const {
   std::string token;
   for (const CrashSpec& crash : crashes) {
     if (!token.empty()) token += ",";
-    token += "c" + std::to_string(crash.step) + "+" + std::to_string(crash.downtime.ms);
+    token += crash.at ? "t" + std::to_string(crash.at->ms) : "c" + std::to_string(crash.step);
+    token += "+" + std::to_string(crash.downtime.ms);
   }
   return token;
 }
@@ -327,15 +427,22 @@ Result<TrialSpec> TrialSpec::ParseToken(const std::string& token) {
     size_t end = token.find(',', pos);
     if (end == std::string::npos) end = token.size();
     std::string part = token.substr(pos, end - pos);
-    unsigned long long step = 0;
+    unsigned long long point = 0;
     long long downtime = 0;
     int consumed = 0;
-    if (std::sscanf(part.c_str(), "c%llu+%lld%n", &step, &downtime, &consumed) != 2 ||
-        consumed != static_cast<int>(part.size()) || downtime < 0) {
-      return Status::InvalidArgument("bad replay token '" + token +
-                                     "' (expected ref or c<step>+<downtime_ms>[,...])");
+    char kind = part.empty() ? '?' : part[0];
+    if ((kind != 'c' && kind != 't') ||
+        std::sscanf(part.c_str() + 1, "%llu+%lld%n", &point, &downtime, &consumed) != 2 ||
+        consumed + 1 != static_cast<int>(part.size()) || downtime < 0) {
+      return Status::InvalidArgument(
+          "bad replay token '" + token +
+          "' (expected ref, or c<step>+<downtime_ms> / t<time_ms>+<downtime_ms> joined by ',')");
     }
-    spec.crashes.push_back(CrashSpec{step, Duration{downtime}});
+    CrashSpec crash;
+    if (kind == 'c') crash.step = point;
+    if (kind == 't') crash.at = Time{static_cast<int64_t>(point)};
+    crash.downtime = Duration{downtime};
+    spec.crashes.push_back(crash);
     pos = end + 1;
   }
   return spec;

@@ -23,7 +23,8 @@ namespace sim {
 struct TrialSpec {
   std::vector<CrashSpec> crashes;  // crashes[i] hits incarnation i
 
-  // The replay token: "ref" for no crash, else "c<step>+<downtime_ms>" joined by ','.
+  // The replay token: "ref" for no crash, else "c<step>+<downtime_ms>" (or "t<time_ms>+..." for
+  // a crash at a virtual time) joined by ','.
   std::string token() const;
   static ckpt::Result<TrialSpec> ParseToken(const std::string& token);
   auto operator<=>(const TrialSpec&) const = default;
@@ -36,6 +37,7 @@ struct RunOptions {
   bool record_trace = false;                // keep a human-readable trace
   bool record_steps = false;                // keep every step's label (crash-points)
   uint64_t max_steps = 5'000'000;           // budget: a trial never runs forever
+  ckpt::Time first_start;                   // when the first process starts
 };
 
 struct Emission {
@@ -55,9 +57,18 @@ struct IncarnationRecord {
   std::optional<ckpt::Time> restart_time;
   std::vector<ckpt::Time> rescheduled;
   std::string start_error;          // getOrCreate or start failed
-  std::vector<std::string> errors;  // reportError calls
+  std::vector<std::string> errors;  // reportError calls, except for injected job failures
+  std::map<int32_t, int> restores;  // stream id -> DStreamCheckpointData.restore calls
   uint64_t steps = 0;
   std::optional<ckpt::Time> crashed_at;
+};
+
+// An output write the scenario made fail (processing.failing_batches): the job failed.
+struct FailedOutput {
+  int incarnation = 0;
+  std::string output;
+  ckpt::Time batch_time;
+  ckpt::Records records;  // what the job tried to write (sorted)
 };
 
 struct StepRecord {
@@ -69,6 +80,7 @@ struct StepRecord {
 
 struct TrialRun {
   std::vector<Emission> emissions;
+  std::vector<FailedOutput> failed_outputs;
   std::vector<IncarnationRecord> incarnations;
   std::vector<StepRecord> steps;   // with RunOptions::record_steps
   std::vector<std::string> trace;  // with RunOptions::record_trace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/runtime/status.h"
+#include "engine/runtime/time.h"
 
 namespace ckpt {
 
@@ -32,6 +33,7 @@ struct FileStatus {
   std::string name;  // the last path component
   bool is_directory = false;
   uint64_t size_bytes = 0;
+  Time modification_time;  // when the file was last closed (HDFS sets it at close)
 };
 
 class FileSystem {

@@ -2,6 +2,8 @@
 // the JSON contract of DESIGN.md section 5, replay commands that reproduce, and error messages.
 #include <gtest/gtest.h>
 
+#include "engine/defects.h"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -110,10 +112,12 @@ TEST(Cli, DefectsCatalogue) {
   Outcome outcome = RunCommand(kBinary + " defects --json");
   ASSERT_EQ(outcome.exit_code, 0);
   nlohmann::json json = Json(outcome);
-  ASSERT_EQ(json["defects"].size(), 3u);
+  ASSERT_EQ(json["defects"].size(), ckpt::AllDefects().size());
   for (const auto& defect : json["defects"]) {
     EXPECT_FALSE(defect["reverts"].get<std::string>().empty());
-    EXPECT_FALSE(defect["exposed_by"].get<std::string>().empty());
+    std::string exposed_by = defect["exposed_by"].get<std::string>();
+    EXPECT_TRUE(std::filesystem::is_regular_file(std::string(CKPTSIM_SOURCE_DIR) + "/" + exposed_by))
+        << exposed_by;
   }
 }
 

@@ -164,13 +164,11 @@ int RunReplay(const sim::Scenario& scenario, const std::string& token,
   ckpt::Result<sim::TrialSpec> spec = sim::TrialSpec::ParseToken(token);
   if (!spec.ok()) return BadInput(spec.status().message());
   sim::RunOptions run_options = options.run;
-  sim::TrialRun reference_run = sim::RunTrial(scenario, sim::TrialSpec{}, run_options);
-  sim::ReferenceOutcome reference = sim::BuildReference(scenario, reference_run);
+  sim::References references(scenario, run_options);
   run_options.record_trace = true;
   sim::TrialRun run = sim::RunTrial(scenario, spec.value(), run_options);
-  std::vector<sim::Failure> failures = reference.failures.empty()
-                                           ? sim::CheckTrial(scenario, reference.reference, run)
-                                           : reference.failures;
+  std::vector<sim::Failure> failures =
+      references.base().failures.empty() ? references.check(run) : references.base().failures;
   if (json) {
     nlohmann::json out = {{"schema_version", reports::kSchemaVersion},
                           {"scenario", scenario.name},

@@ -47,8 +47,10 @@ class EngineFixture : public ckpt::OutputSink,
     run_until(time);
   }
 
-  void emit(const std::string& output, ckpt::Time time, const ckpt::Records& records) override {
+  ckpt::Status emit(const std::string& output, ckpt::Time time,
+                    const ckpt::Records& records) override {
     outputs[output][time.ms].push_back(records);
+    return ckpt::Status::Ok();
   }
   void log(ckpt::LogLevel level, const std::string& message) override {
     if (level != ckpt::LogLevel::kInfo) warnings.push_back(message);

@@ -1,0 +1,275 @@
+// Stateful streams: updateStateByKey (Spark's StateDStream) and mapWithState (Spark's
+// InternalMapWithStateDStream, its mapped records and its state snapshots).
+#include "engine/dstream_graph.h"
+#include "engine/dstream_kinds.h"
+
+namespace ckpt {
+namespace {
+
+// updateStateByKey. Must checkpoint: its state at t depends on every earlier batch, so without
+// checkpoint files recovery would have to replay from the beginning.
+class StateDStream : public DStream {
+ public:
+  StateDStream(DStreamGraph* graph, DStream* parent, FunctionRef function)
+      : DStream(graph, "update_state_by_key", {parent}, parent->slide_duration()),
+        function_(std::move(function)) {}
+
+  bool must_checkpoint() const override { return true; }
+
+  Status bind_functions(const FunctionRegistry& registry) override {
+    Result<UpdateStateFn> fn = registry.bind_update_state(function_);
+    if (!fn.ok()) return fn.status();
+    update_ = fn.value();
+    return Status::Ok();
+  }
+
+ protected:
+  // As StateDStream.compute: previous state cogrouped with this batch's values; no previous
+  // state means groupByKey of the batch; neither means no RDD.
+  Result<RddPtr> compute(Time time) override {
+    Result<RddPtr> previous = get_or_compute(time - slide_duration());
+    if (!previous.ok()) return previous;
+    Result<RddPtr> parent = parents()[0]->get_or_compute(time);
+    if (!parent.ok()) return parent;
+    RddPtr state = previous.value(), batch = parent.value();
+    if (!state && !batch) return RddPtr();
+    std::vector<RddPtr> dependencies;
+    if (state) dependencies.push_back(state);
+    if (batch) dependencies.push_back(batch);
+    UpdateStateFn update = update_;
+    return make_rdd(time, dependencies, [state, batch, update]() -> Result<Records> {
+      std::map<Value, std::pair<Records, std::optional<Value>>> cogrouped;
+      if (batch) {
+        Result<const Records*> values = batch->materialize();
+        if (!values.ok()) return values.status();
+        for (const Value& v : *values.value()) {
+          if (!v.is_pair()) return NotAPair("updateStateByKey", v);
+          cogrouped[v.first()].first.push_back(v.second());
+        }
+      }
+      if (state) {
+        Result<const Records*> states = state->materialize();
+        if (!states.ok()) return states.status();
+        for (const Value& s : *states.value()) cogrouped[s.first()].second = s.second();
+      }
+      Records out;
+      for (auto& [key, group] : cogrouped) {
+        Result<std::optional<Value>> next = update(group.first, group.second);
+        if (!next.ok()) return next.status();
+        if (next.value()) out.push_back(Value::Pair(key, *next.value()));
+      }
+      return out;
+    });
+  }
+  void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.function = function_; }
+
+ private:
+  FunctionRef function_;
+  UpdateStateFn update_;
+};
+
+// A mapWithState RDD's records (Spark's MapWithStateRDDRecord): the state map as
+// ("s", (key, (state, updated_ms))) and the mapped records as ("m", record). Both go into the
+// RDD checkpoint file, as Spark writes the whole record.
+const Value& StateTag() {
+  static const Value tag = Value::String("s");
+  return tag;
+}
+const Value& MappedTag() {
+  static const Value tag = Value::String("m");
+  return tag;
+}
+
+struct StateEntry {
+  Value state;
+  int64_t updated_ms = 0;
+};
+using StateMap = std::map<Value, StateEntry>;
+
+StateMap StatesOf(const Records& records) {
+  StateMap states;
+  for (const Value& v : records) {
+    if (v.first() != StateTag()) continue;
+    const Value& entry = v.second();
+    states[entry.first()] = StateEntry{entry.second().first(), entry.second().second().as_int()};
+  }
+  return states;
+}
+
+// Spark's InternalMapWithStateDStream: one state RDD per batch, built from the previous one.
+class InternalMapWithStateDStream : public DStream {
+ public:
+  InternalMapWithStateDStream(DStreamGraph* graph, DStream* parent, FunctionRef function,
+                              std::optional<Duration> timeout)
+      : DStream(graph, "map_with_state_state", {parent}, parent->slide_duration()),
+        function_(std::move(function)),
+        timeout_(timeout) {}
+
+  bool must_checkpoint() const override { return true; }
+
+  Status bind_functions(const FunctionRegistry& registry) override {
+    Result<MapWithStateFn> fn = registry.bind_map_with_state(function_);
+    if (!fn.ok()) return fn.status();
+    mapping_ = fn.value();
+    return Status::Ok();
+  }
+
+ protected:
+  Duration default_checkpoint_interval() const override { return slide_duration() * 10; }
+  Result<RddPtr> compute(Time time) override;
+  void fill_snapshot(StreamSnapshot& snapshot) const override {
+    snapshot.function = function_;
+    if (timeout_) snapshot.params["timeout_ms"] = Value::Int(timeout_->ms);
+  }
+
+ private:
+  FunctionRef function_;
+  std::optional<Duration> timeout_;
+  MapWithStateFn mapping_;
+};
+
+Status ApplyMapping(const StateMapping& mapping, const Value& key, Time time, bool timing_out,
+                    StateMap& states, Records& mapped) {
+  if (mapping.mapped) mapped.push_back(*mapping.mapped);
+  if (timing_out) {
+    if (mapping.action != StateMapping::Action::kKeep) {
+      return Status::Unsupported("Cannot update the state that is timing out");
+    }
+    states.erase(key);
+  } else if (mapping.action == StateMapping::Action::kUpdate) {
+    states[key] = StateEntry{mapping.new_state, time.ms};
+  } else if (mapping.action == StateMapping::Action::kRemove) {
+    states.erase(key);
+  }
+  return Status::Ok();
+}
+
+Result<RddPtr> InternalMapWithStateDStream::compute(Time time) {
+  Result<RddPtr> previous = get_or_compute(time - slide_duration());
+  if (!previous.ok()) return previous;
+  Result<RddPtr> data = parents()[0]->get_or_compute(time);
+  if (!data.ok()) return data;
+  RddPtr state_rdd = previous.value(), data_rdd = data.value();
+  std::vector<RddPtr> dependencies;
+  if (state_rdd) dependencies.push_back(state_rdd);
+  if (data_rdd) dependencies.push_back(data_rdd);
+  // Spark scans for timed-out keys only when the RDD is marked for checkpointing (doFullScan).
+  std::optional<Time> timeout_threshold;
+  if (timeout_ && is_checkpoint_time(time)) timeout_threshold = time - *timeout_;
+  MapWithStateFn mapping = mapping_;
+  return make_rdd(time, dependencies,
+                  [state_rdd, data_rdd, mapping, time, timeout_threshold]() -> Result<Records> {
+    StateMap states;
+    if (state_rdd) {
+      Result<const Records*> previous = state_rdd->materialize();
+      if (!previous.ok()) return previous.status();
+      states = StatesOf(*previous.value());
+    }
+    Records mapped;
+    if (data_rdd) {
+      Result<const Records*> values = data_rdd->materialize();
+      if (!values.ok()) return values.status();
+      for (const Value& v : *values.value()) {
+        if (!v.is_pair()) return NotAPair("mapWithState", v);
+        auto found = states.find(v.first());
+        std::optional<Value> state;
+        if (found != states.end()) state = found->second.state;
+        Result<StateMapping> result = mapping(v.first(), v.second(), state, false);
+        if (!result.ok()) return result.status();
+        CKPT_RETURN_IF_ERROR(ApplyMapping(result.value(), v.first(), time, false, states, mapped));
+      }
+    }
+    if (timeout_threshold) {
+      std::vector<Value> timed_out;
+      for (const auto& [key, entry] : states) {
+        if (entry.updated_ms < timeout_threshold->ms) timed_out.push_back(key);
+      }
+      for (const Value& key : timed_out) {
+        Result<StateMapping> result = mapping(key, std::nullopt, states[key].state, true);
+        if (!result.ok()) return result.status();
+        CKPT_RETURN_IF_ERROR(ApplyMapping(result.value(), key, time, true, states, mapped));
+      }
+    }
+    Records out;
+    for (const auto& [key, entry] : states) {
+      out.push_back(Value::Pair(
+          StateTag(), Value::Pair(key, Value::Pair(entry.state, Value::Int(entry.updated_ms)))));
+    }
+    for (Value& record : mapped) out.push_back(Value::Pair(MappedTag(), std::move(record)));
+    return out;
+  });
+}
+
+// The two views of the state stream: its mapped records (what mapWithState returns) and its
+// (key, state) snapshots (stateSnapshots()).
+class StateViewDStream : public DStream {
+ public:
+  StateViewDStream(DStreamGraph* graph, std::string kind, DStream* state_stream)
+      : DStream(graph, std::move(kind), {state_stream}, state_stream->slide_duration()) {}
+
+  // checkpoint(d) on mapWithState's result configures the state stream (Spark forwards it).
+  DStream* checkpoint_target() override {
+    return kind() == "map_with_state" ? parents()[0] : this;
+  }
+
+ protected:
+  Result<RddPtr> compute(Time time) override {
+    bool snapshots = kind() == "state_snapshots";
+    return derive_from_parent(time, [snapshots](const Records& in) -> Result<Records> {
+      Records out;
+      for (const Value& v : in) {
+        if (snapshots && v.first() == StateTag()) {
+          out.push_back(Value::Pair(v.second().first(), v.second().second().first()));
+        } else if (!snapshots && v.first() == MappedTag()) {
+          out.push_back(v.second());
+        }
+      }
+      return out;
+    });
+  }
+};
+
+}  // namespace
+
+Result<DStream*> DStream::update_state_by_key(FunctionRef f) {
+  return add_child<StateDStream>(this, std::move(f));
+}
+
+Result<DStream*> DStream::map_with_state(FunctionRef f, std::optional<Duration> timeout) {
+  Result<DStream*> state = add_child<InternalMapWithStateDStream>(this, std::move(f), timeout);
+  if (!state.ok()) return state;
+  return state.value()->add_child<StateViewDStream>("map_with_state", state.value());
+}
+
+Result<DStream*> DStream::state_snapshots() {
+  if (kind() != "map_with_state") {
+    return Status::InvalidArgument("stateSnapshots() needs a mapWithState stream, not " + kind());
+  }
+  return add_child<StateViewDStream>("state_snapshots", parents()[0]);
+}
+
+Result<std::unique_ptr<DStream>> MakeStateStream(DStreamGraph* graph, const StreamSnapshot& s,
+                                                 const std::vector<DStream*>& parents) {
+  using Made = std::unique_ptr<DStream>;
+  if (s.kind != "update_state_by_key" && s.kind != "map_with_state_state" &&
+      s.kind != "map_with_state" && s.kind != "state_snapshots") {
+    return Made();
+  }
+  CKPT_RETURN_IF_ERROR(ExpectParents(s, parents, 1));
+  if (s.kind == "update_state_by_key") return Made(new StateDStream(graph, parents[0], s.function));
+  if (s.kind == "map_with_state_state") {
+    std::optional<Duration> timeout;
+    if (auto it = s.params.find("timeout_ms"); it != s.params.end()) {
+      if (!it->second.is_int()) return Status::InvalidArgument("malformed mapWithState timeout");
+      timeout = Duration{it->second.as_int()};
+    }
+    return Made(new InternalMapWithStateDStream(graph, parents[0], s.function, timeout));
+  }
+  if (parents[0]->kind() != "map_with_state_state") {
+    return Status::InvalidArgument(s.kind + " stream " + std::to_string(s.id) +
+                                   " must follow a mapWithState state stream");
+  }
+  return Made(new StateViewDStream(graph, s.kind, parents[0]));
+}
+
+}  // namespace ckpt
