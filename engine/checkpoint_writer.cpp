@@ -68,9 +68,8 @@ bool CheckpointWriter::run_handler(const Handle& handle) {
     latest_checkpoint_time_ = handle.checkpoint_time;
   }
   // name-by-content-time reverts that fix: each file is named after its own content time.
-  Time name_time = runtime_->env.defects.has(Defect::kNameByContentTime)
-                       ? handle.checkpoint_time
-                       : *latest_checkpoint_time_;
+  Time name_time = runtime_->env.defects.has(Defect::kNameByContentTime) ? handle.checkpoint_time
+                                                                         : *latest_checkpoint_time_;
   std::string checkpoint_file = JoinPath(dir_, CheckpointFileName(name_time));
   std::string backup_file = JoinPath(dir_, CheckpointBackupName(name_time));
   for (int attempt = 1; attempt <= kCheckpointWriteAttempts && !stopped_; ++attempt) {

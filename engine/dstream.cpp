@@ -145,7 +145,8 @@ Result<RddPtr> DStream::derive_from_parent(
 }
 
 bool DStream::is_checkpoint_time(Time time) const {
-  return checkpoint_interval_ && zero_time_ && (time - *zero_time_).is_multiple_of(*checkpoint_interval_);
+  return checkpoint_interval_ && zero_time_ &&
+         (time - *zero_time_).is_multiple_of(*checkpoint_interval_);
 }
 
 Result<std::vector<RddPtr>> DStream::slice(Time from, Time to) {
@@ -203,8 +204,7 @@ void DStream::checkpoint_data_restore() {
 
 void DStream::restore_checkpoint_data() {
   // restore-per-output reverts SPARK-11749: every output path restores the shared streams again.
-  if (restored_from_checkpoint_data_ &&
-      !runtime().env.defects.has(Defect::kRestorePerOutput)) {
+  if (restored_from_checkpoint_data_ && !runtime().env.defects.has(Defect::kRestorePerOutput)) {
     return;
   }
   checkpoint_data_restore();

@@ -114,9 +114,8 @@ class ReducingDStream : public DStream {
  protected:
   Result<RddPtr> compute(Time time) override {
     if (kind() == "reduce_by_key") {
-      return derive_from_parent(time, [reduce = reduce_](const Records& in) {
-        return ReduceByKey(in, reduce);
-      });
+      return derive_from_parent(
+          time, [reduce = reduce_](const Records& in) { return ReduceByKey(in, reduce); });
     }
     return derive_from_parent(time, [reduce = reduce_](const Records& in) -> Result<Records> {
       if (in.empty()) return Records{};
@@ -188,8 +187,7 @@ Result<Records> ReduceByKey(const Records& records, const ReduceFn& reduce) {
   return out;
 }
 
-Status ExpectParents(const StreamSnapshot& s, const std::vector<DStream*>& parents,
-                     size_t count) {
+Status ExpectParents(const StreamSnapshot& s, const std::vector<DStream*>& parents, size_t count) {
   if (parents.size() == count) return Status::Ok();
   return Status::InvalidArgument(s.kind + " stream " + std::to_string(s.id) + " needs " +
                                  std::to_string(count) + " parent(s)");
@@ -363,8 +361,8 @@ Result<std::unique_ptr<DStream>> MakeStreamFromSnapshot(DStreamGraph* graph,
     }
     parents.push_back(it->second);
   }
-  for (StreamFactory factory : {MakeBasicStream, MakeWindowStream, MakeStateStream,
-                                MakeInputStream, MakeOutputStream}) {
+  for (StreamFactory factory :
+       {MakeBasicStream, MakeWindowStream, MakeStateStream, MakeInputStream, MakeOutputStream}) {
     Result<std::unique_ptr<DStream>> stream = factory(graph, s, parents);
     if (!stream.ok() || stream.value()) return stream;
   }

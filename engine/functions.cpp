@@ -112,8 +112,7 @@ FunctionRegistry BuildBuiltins() {
                  Value n = args[0];
                  return [n](const Value& v) -> Result<Value> { return Add(v, n); };
                }));
-  registry.add("pair_with_self",
-               MapEntry(0, "x -> (x, x)", [](const std::vector<Value>&) -> MapFn {
+  registry.add("pair_with_self", MapEntry(0, "x -> (x, x)", [](const std::vector<Value>&) -> MapFn {
                  return [](const Value& v) -> Result<Value> { return Value::Pair(v, v); };
                }));
   registry.add("to_int",
@@ -151,7 +150,8 @@ FunctionRegistry BuildBuiltins() {
   };
   registry.add("non_empty", std::move(non_empty));
 
-  FunctionRegistry::Entry even{FunctionKind::kFilter, 0, "keeps even integers", {}, {}, {}, {}, {}, {}, {}};
+  FunctionRegistry::Entry even{
+      FunctionKind::kFilter, 0, "keeps even integers", {}, {}, {}, {}, {}, {}, {}};
   even.make_filter = [](const std::vector<Value>&) -> FilterFn {
     return [](const Value& v) -> Result<bool> {
       if (!v.is_int()) return TypeError("is_even", v, "an integer");
@@ -160,7 +160,8 @@ FunctionRegistry BuildBuiltins() {
   };
   registry.add("is_even", std::move(even));
 
-  FunctionRegistry::Entry sum{FunctionKind::kReduce, 0, "(a, b) -> a + b", {}, {}, {}, {}, {}, {}, {}};
+  FunctionRegistry::Entry sum{
+      FunctionKind::kReduce, 0, "(a, b) -> a + b", {}, {}, {}, {}, {}, {}, {}};
   sum.make_reduce = [](const std::vector<Value>&) -> ReduceFn { return Add; };
   registry.add("sum", std::move(sum));
 
@@ -175,8 +176,8 @@ FunctionRegistry BuildBuiltins() {
   };
   registry.add("subtract", std::move(subtract));
 
-  FunctionRegistry::Entry nonzero{FunctionKind::kFilter, 0, "keeps (k, v) pairs whose v is not 0",
-                                  {},                    {}, {}, {}, {}, {}, {}};
+  FunctionRegistry::Entry nonzero{
+      FunctionKind::kFilter, 0, "keeps (k, v) pairs whose v is not 0", {}, {}, {}, {}, {}, {}, {}};
   nonzero.make_filter = [](const std::vector<Value>&) -> FilterFn {
     return [](const Value& v) -> Result<bool> {
       if (!v.is_pair()) return TypeError("nonzero_value", v, "a (key, value) pair");

@@ -27,7 +27,15 @@ struct FunctionRef {
   auto operator<=>(const FunctionRef&) const = default;
 };
 
-enum class FunctionKind { kMap, kFlatMap, kFilter, kReduce, kUpdateState, kTransform, kMapWithState };
+enum class FunctionKind {
+  kMap,
+  kFlatMap,
+  kFilter,
+  kReduce,
+  kUpdateState,
+  kTransform,
+  kMapWithState
+};
 const char* FunctionKindName(FunctionKind kind);
 
 using MapFn = std::function<Result<Value>(const Value&)>;
@@ -49,9 +57,9 @@ struct StateMapping {
 };
 // (key, this batch's value or none, the current state or none, timing out?) -> mapping. A timing
 // out state cannot be updated or removed (Spark's State throws); the key goes away regardless.
-using MapWithStateFn = std::function<Result<StateMapping>(
-    const Value& key, const std::optional<Value>& value, const std::optional<Value>& state,
-    bool timing_out)>;
+using MapWithStateFn =
+    std::function<Result<StateMapping>(const Value& key, const std::optional<Value>& value,
+                                       const std::optional<Value>& state, bool timing_out)>;
 
 class FunctionRegistry {
  public:

@@ -134,7 +134,8 @@ Result<std::unique_ptr<DStream>> MakeInputStream(DStreamGraph* graph, const Stre
     if (!param->ok()) return param->status();
   }
   if (!directory.value().is_string() || !threshold.value().is_int() || !window.value().is_int()) {
-    return Status::InvalidArgument("file stream " + std::to_string(s.id) + " has malformed parameters");
+    return Status::InvalidArgument("file stream " + std::to_string(s.id) +
+                                   " has malformed parameters");
   }
   auto stream = std::make_unique<FileInputDStream>(graph, directory.value().as_string(),
                                                    Time{threshold.value().as_int()},

@@ -41,9 +41,10 @@ void JobScheduler::start_job(Job job) {
   int64_t limit = runtime_->max_lineage_depth;
   Result<const Records*> records =
       job.rdd->lineage_depth(limit + 1) > limit
-          ? Result<const Records*>(Status::IllegalState(
-                "java.lang.StackOverflowError: the lineage of RDD " + std::to_string(job.rdd->id()) +
-                " is deeper than " + std::to_string(limit) + " (ckptsim.lineage.max_depth)"))
+          ? Result<const Records*>(
+                Status::IllegalState("java.lang.StackOverflowError: the lineage of RDD " +
+                                     std::to_string(job.rdd->id()) + " is deeper than " +
+                                     std::to_string(limit) + " (ckptsim.lineage.max_depth)"))
           : job.rdd->materialize();
   Duration duration{0};
   if (records.ok()) {

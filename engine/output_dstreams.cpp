@@ -30,8 +30,8 @@ class PrintDStream : public OutputDStream {
     if (!records.ok()) return records.status();
     const Records& all = *records.value();
     Records first(all.begin(), all.begin() + std::min<int64_t>(num_, all.size()));
-    std::string text = "-------------------------------------------\nTime: " +
-                       time.to_string() + "\n-------------------------------------------\n";
+    std::string text = "-------------------------------------------\nTime: " + time.to_string() +
+                       "\n-------------------------------------------\n";
     for (const Value& v : first) text += v.to_string() + "\n";
     if (static_cast<int64_t>(all.size()) > num_) text += "...\n";
     runtime().log(LogLevel::kInfo, text);
@@ -92,8 +92,10 @@ class SaveAsTextFilesDStream : public OutputDStream {
       Result<bool> exists = fs.exists(directory);
       if (!exists.ok()) return exists.status();
       if (exists.value()) {
-        return Status::AlreadyExists("org.apache.hadoop.mapred.FileAlreadyExistsException: "
-                                     "Output directory " + directory + " already exists");
+        return Status::AlreadyExists(
+            "org.apache.hadoop.mapred.FileAlreadyExistsException: "
+            "Output directory " +
+            directory + " already exists");
       }
     }
     std::string temporary = JoinPath(directory, "_temporary");

@@ -157,47 +157,50 @@ Result<RddPtr> InternalMapWithStateDStream::compute(Time time) {
   std::optional<Time> timeout_threshold;
   if (timeout_ && is_checkpoint_time(time)) timeout_threshold = time - *timeout_;
   MapWithStateFn mapping = mapping_;
-  return make_rdd(time, dependencies,
-                  [state_rdd, data_rdd, mapping, time, timeout_threshold]() -> Result<Records> {
-    StateMap states;
-    if (state_rdd) {
-      Result<const Records*> previous = state_rdd->materialize();
-      if (!previous.ok()) return previous.status();
-      states = StatesOf(*previous.value());
-    }
-    Records mapped;
-    if (data_rdd) {
-      Result<const Records*> values = data_rdd->materialize();
-      if (!values.ok()) return values.status();
-      for (const Value& v : *values.value()) {
-        if (!v.is_pair()) return NotAPair("mapWithState", v);
-        auto found = states.find(v.first());
-        std::optional<Value> state;
-        if (found != states.end()) state = found->second.state;
-        Result<StateMapping> result = mapping(v.first(), v.second(), state, false);
-        if (!result.ok()) return result.status();
-        CKPT_RETURN_IF_ERROR(ApplyMapping(result.value(), v.first(), time, false, states, mapped));
-      }
-    }
-    if (timeout_threshold) {
-      std::vector<Value> timed_out;
-      for (const auto& [key, entry] : states) {
-        if (entry.updated_ms < timeout_threshold->ms) timed_out.push_back(key);
-      }
-      for (const Value& key : timed_out) {
-        Result<StateMapping> result = mapping(key, std::nullopt, states[key].state, true);
-        if (!result.ok()) return result.status();
-        CKPT_RETURN_IF_ERROR(ApplyMapping(result.value(), key, time, true, states, mapped));
-      }
-    }
-    Records out;
-    for (const auto& [key, entry] : states) {
-      out.push_back(Value::Pair(
-          StateTag(), Value::Pair(key, Value::Pair(entry.state, Value::Int(entry.updated_ms)))));
-    }
-    for (Value& record : mapped) out.push_back(Value::Pair(MappedTag(), std::move(record)));
-    return out;
-  });
+  return make_rdd(
+      time, dependencies,
+      [state_rdd, data_rdd, mapping, time, timeout_threshold]() -> Result<Records> {
+        StateMap states;
+        if (state_rdd) {
+          Result<const Records*> previous = state_rdd->materialize();
+          if (!previous.ok()) return previous.status();
+          states = StatesOf(*previous.value());
+        }
+        Records mapped;
+        if (data_rdd) {
+          Result<const Records*> values = data_rdd->materialize();
+          if (!values.ok()) return values.status();
+          for (const Value& v : *values.value()) {
+            if (!v.is_pair()) return NotAPair("mapWithState", v);
+            auto found = states.find(v.first());
+            std::optional<Value> state;
+            if (found != states.end()) state = found->second.state;
+            Result<StateMapping> result = mapping(v.first(), v.second(), state, false);
+            if (!result.ok()) return result.status();
+            CKPT_RETURN_IF_ERROR(
+                ApplyMapping(result.value(), v.first(), time, false, states, mapped));
+          }
+        }
+        if (timeout_threshold) {
+          std::vector<Value> timed_out;
+          for (const auto& [key, entry] : states) {
+            if (entry.updated_ms < timeout_threshold->ms) timed_out.push_back(key);
+          }
+          for (const Value& key : timed_out) {
+            Result<StateMapping> result = mapping(key, std::nullopt, states[key].state, true);
+            if (!result.ok()) return result.status();
+            CKPT_RETURN_IF_ERROR(ApplyMapping(result.value(), key, time, true, states, mapped));
+          }
+        }
+        Records out;
+        for (const auto& [key, entry] : states) {
+          out.push_back(Value::Pair(
+              StateTag(),
+              Value::Pair(key, Value::Pair(entry.state, Value::Int(entry.updated_ms)))));
+        }
+        for (Value& record : mapped) out.push_back(Value::Pair(MappedTag(), std::move(record)));
+        return out;
+      });
 }
 
 // The two views of the state stream: its mapped records (what mapWithState returns) and its
@@ -208,9 +211,7 @@ class StateViewDStream : public DStream {
       : DStream(graph, std::move(kind), {state_stream}, state_stream->slide_duration()) {}
 
   // checkpoint(d) on mapWithState's result configures the state stream (Spark forwards it).
-  DStream* checkpoint_target() override {
-    return kind() == "map_with_state" ? parents()[0] : this;
-  }
+  DStream* checkpoint_target() override { return kind() == "map_with_state" ? parents()[0] : this; }
 
  protected:
   Result<RddPtr> compute(Time time) override {

@@ -172,8 +172,9 @@ Result<DStream*> StreamingContext::queue_stream(std::vector<Records> queue) {
 
 Result<DStream*> StreamingContext::text_file_stream(const std::string& directory) {
   CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
-  return graph_->add_stream(std::make_unique<FileInputDStream>(
-      graph_.get(), directory, runtime_.env.scheduler->now(), FileInputDStream::kDefaultMinRemember));
+  return graph_->add_stream(
+      std::make_unique<FileInputDStream>(graph_.get(), directory, runtime_.env.scheduler->now(),
+                                         FileInputDStream::kDefaultMinRemember));
 }
 
 Status StreamingContext::make_rdd_checkpoint_dir() {
@@ -221,7 +222,8 @@ Status StreamingContext::start() {
   if (!max_lineage_depth.ok()) return max_lineage_depth.status();
   runtime_.max_lineage_depth = max_lineage_depth.value();
   job_scheduler_ = std::make_unique<JobScheduler>(
-      &runtime_, static_cast<int>(concurrent_jobs.value()), [this](Time time) { job_generator_->on_batch_completion(time); });
+      &runtime_, static_cast<int>(concurrent_jobs.value()),
+      [this](Time time) { job_generator_->on_batch_completion(time); });
   job_generator_ = std::make_unique<JobGenerator>(
       &runtime_, graph_.get(), job_scheduler_.get(), !runtime_.checkpoint_dir.empty(),
       recovered_ ? &*recovered_ : nullptr, [this](Time time) { return make_checkpoint(time); });

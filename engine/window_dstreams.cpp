@@ -126,7 +126,8 @@ Result<RddPtr> ReducedWindowedDStream::compute(Time time) {
   Time current_begin = time - window_ + parent_slide;
   Time previous_begin = current_begin - slide_duration();
   Time previous_end = time - slide_duration();
-  Result<std::vector<RddPtr>> old_rdds = reduced->slice(previous_begin, current_begin - parent_slide);
+  Result<std::vector<RddPtr>> old_rdds =
+      reduced->slice(previous_begin, current_begin - parent_slide);
   if (!old_rdds.ok()) return old_rdds.status();
   Result<std::vector<RddPtr>> new_rdds = reduced->slice(previous_end + parent_slide, time);
   if (!new_rdds.ok()) return new_rdds.status();
@@ -142,73 +143,72 @@ Result<RddPtr> ReducedWindowedDStream::compute(Time time) {
   }
   ReduceFn reduce = reduce_, inverse = inverse_;
   FilterFn filter = filter_;
-  return make_rdd(time, dependencies, [all, old_count, reduce, inverse, filter]() -> Result<Records> {
-    // Cogroup: key -> one optional value per RDD (each is already reduced by key).
-    std::map<Value, std::vector<std::optional<Value>>> cogrouped;
-    for (size_t i = 0; i < all.size(); ++i) {
-      if (!all[i]) continue;
-      Result<const Records*> records = all[i]->materialize();
-      if (!records.ok()) return records.status();
-      for (const Value& v : *records.value()) {
-        if (!v.is_pair()) return NotAPair("reduceByKeyAndWindow", v);
-        auto& slots = cogrouped[v.first()];
-        slots.resize(all.size());
-        slots[i] = v.second();
-      }
-    }
-    Records out;
-    for (auto& [key, slots] : cogrouped) {
-      std::vector<std::optional<Value>> old_values(slots.begin() + 1,
-                                                   slots.begin() + 1 + old_count);
-      std::vector<std::optional<Value>> new_values(slots.begin() + 1 + old_count, slots.end());
-      Result<std::optional<Value>> old_total = ReduceAll(old_values, reduce);
-      Result<std::optional<Value>> new_total = ReduceAll(new_values, reduce);
-      if (!old_total.ok()) return old_total.status();
-      if (!new_total.ok()) return new_total.status();
-      std::optional<Value> value = slots[0];
-      if (!value) {
-        if (!new_total.value()) {
-          return Status::IllegalState(
-              "Neither previous window has value for key, nor new values found. Are you sure "
-              "your key class hashes consistently?");
+  return make_rdd(
+      time, dependencies, [all, old_count, reduce, inverse, filter]() -> Result<Records> {
+        // Cogroup: key -> one optional value per RDD (each is already reduced by key).
+        std::map<Value, std::vector<std::optional<Value>>> cogrouped;
+        for (size_t i = 0; i < all.size(); ++i) {
+          if (!all[i]) continue;
+          Result<const Records*> records = all[i]->materialize();
+          if (!records.ok()) return records.status();
+          for (const Value& v : *records.value()) {
+            if (!v.is_pair()) return NotAPair("reduceByKeyAndWindow", v);
+            auto& slots = cogrouped[v.first()];
+            slots.resize(all.size());
+            slots[i] = v.second();
+          }
         }
-        value = new_total.value();
-      } else {
-        if (old_total.value()) {
-          Result<Value> next = inverse(*value, *old_total.value());
-          if (!next.ok()) return next.status();
-          value = next.value();
+        Records out;
+        for (auto& [key, slots] : cogrouped) {
+          std::vector<std::optional<Value>> old_values(slots.begin() + 1,
+                                                       slots.begin() + 1 + old_count);
+          std::vector<std::optional<Value>> new_values(slots.begin() + 1 + old_count, slots.end());
+          Result<std::optional<Value>> old_total = ReduceAll(old_values, reduce);
+          Result<std::optional<Value>> new_total = ReduceAll(new_values, reduce);
+          if (!old_total.ok()) return old_total.status();
+          if (!new_total.ok()) return new_total.status();
+          std::optional<Value> value = slots[0];
+          if (!value) {
+            if (!new_total.value()) {
+              return Status::IllegalState(
+                  "Neither previous window has value for key, nor new values found. Are you sure "
+                  "your key class hashes consistently?");
+            }
+            value = new_total.value();
+          } else {
+            if (old_total.value()) {
+              Result<Value> next = inverse(*value, *old_total.value());
+              if (!next.ok()) return next.status();
+              value = next.value();
+            }
+            if (new_total.value()) {
+              Result<Value> next = reduce(*value, *new_total.value());
+              if (!next.ok()) return next.status();
+              value = next.value();
+            }
+          }
+          Value pair = Value::Pair(key, *value);
+          if (filter) {
+            Result<bool> keep = filter(pair);
+            if (!keep.ok()) return keep.status();
+            if (!keep.value()) continue;
+          }
+          out.push_back(pair);
         }
-        if (new_total.value()) {
-          Result<Value> next = reduce(*value, *new_total.value());
-          if (!next.ok()) return next.status();
-          value = next.value();
-        }
-      }
-      Value pair = Value::Pair(key, *value);
-      if (filter) {
-        Result<bool> keep = filter(pair);
-        if (!keep.ok()) return keep.status();
-        if (!keep.value()) continue;
-      }
-      out.push_back(pair);
-    }
-    return out;
-  });
+        return out;
+      });
 }
 
 }  // namespace
 
 Result<DStream*> DStream::window(Duration window, Duration slide) {
-  CKPT_RETURN_IF_ERROR(
-      CheckWindow("windowed DStream", "be a", window, slide, slide_duration()));
+  CKPT_RETURN_IF_ERROR(CheckWindow("windowed DStream", "be a", window, slide, slide_duration()));
   return add_child<WindowedDStream>(this, window, slide);
 }
 
 // Spark's reduceByWindow without an inverse: reduce(f).window(w, s).reduce(f).
 Result<DStream*> DStream::reduce_by_window(FunctionRef f, Duration window, Duration slide) {
-  CKPT_RETURN_IF_ERROR(
-      CheckWindow("windowed DStream", "be a", window, slide, slide_duration()));
+  CKPT_RETURN_IF_ERROR(CheckWindow("windowed DStream", "be a", window, slide, slide_duration()));
   Result<DStream*> reduced = reduce(f);
   if (!reduced.ok()) return reduced;
   Result<DStream*> windowed = reduced.value()->window(window, slide);
@@ -220,8 +220,7 @@ Result<DStream*> DStream::reduce_by_key_and_window(FunctionRef f, Duration windo
                                                    FunctionRef inverse, FunctionRef filter) {
   if (inverse.empty()) {
     // reduceByKey(f).window(w, s).reduceByKey(f); Spark has no filter without an inverse.
-    CKPT_RETURN_IF_ERROR(
-        CheckWindow("windowed DStream", "be a", window, slide, slide_duration()));
+    CKPT_RETURN_IF_ERROR(CheckWindow("windowed DStream", "be a", window, slide, slide_duration()));
     Result<DStream*> reduced = reduce_by_key(f);
     if (!reduced.ok()) return reduced;
     Result<DStream*> windowed = reduced.value()->window(window, slide);
@@ -248,7 +247,8 @@ Result<std::unique_ptr<DStream>> MakeWindowStream(DStreamGraph* graph, const Str
                                    " has a malformed window");
   }
   Duration window_duration{window.value().as_int()};
-  if (s.kind == "window") return Made(new WindowedDStream(graph, parents[0], window_duration, s.slide));
+  if (s.kind == "window")
+    return Made(new WindowedDStream(graph, parents[0], window_duration, s.slide));
   auto inverse = s.functions.find("inverse");
   if (inverse == s.functions.end()) {
     return Status::InvalidArgument("reduced_window stream " + std::to_string(s.id) +

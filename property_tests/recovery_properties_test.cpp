@@ -69,7 +69,8 @@ RC_GTEST_PROP(Determinism, RerunningATrialGivesTheSameTraceDigest, ()) {
   int crashes = *rc::gen::inRange(1, 4);
   for (int i = 0; i < crashes; ++i) {
     spec.crashes.push_back(CrashSpec{*rc::gen::inRange<uint64_t>(0, reference_run.total_steps),
-                                     Duration{*rc::gen::inRange<int64_t>(0, 3000)}, {}});
+                                     Duration{*rc::gen::inRange<int64_t>(0, 3000)},
+                                     {}});
   }
   TrialRun first = RunTrial(scenario, spec, RunOptions{});
   TrialRun second = RunTrial(scenario, spec, RunOptions{});

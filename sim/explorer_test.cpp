@@ -174,20 +174,19 @@ TEST_P(DefectTest, ExhaustiveFindsItAndTheTokenReplaysTheSameKind) {
 
 INSTANTIATE_TEST_SUITE_P(
     Catalogue, DefectTest,
-    ::testing::Values(DefectCase{"skip-pending-times", "running_count", FailureKind::kLostBatch},
-                      DefectCase{"skip-down-times", "wordcount", FailureKind::kLostBatch},
-                      DefectCase{"cleanup-referenced-rdd-files", "running_count",
-                                 FailureKind::kRecoveryError},
-                      DefectCase{"name-by-content-time", "spark/checkpointsuite_two_checkpoints_race",
-                                 FailureKind::kRecoveryError},
-                      DefectCase{"drop-failed-jobset", "spark/failed_job_recovery",
-                                 FailureKind::kLostBatch},
-                      DefectCase{"restore-per-output", "spark/checkpointsuite_restore_invoking_times",
-                                 FailureKind::kProtocolViolation},
-                      DefectCase{"fail-existing-output", "spark/checkpointsuite_save_as_text_files",
-                                 FailureKind::kRecoveryError},
-                      DefectCase{"nearest-marked-only", "spark/checkpointsuite_spark_6847",
-                                 FailureKind::kRecoveryError}),
+    ::testing::Values(
+        DefectCase{"skip-pending-times", "running_count", FailureKind::kLostBatch},
+        DefectCase{"skip-down-times", "wordcount", FailureKind::kLostBatch},
+        DefectCase{"cleanup-referenced-rdd-files", "running_count", FailureKind::kRecoveryError},
+        DefectCase{"name-by-content-time", "spark/checkpointsuite_two_checkpoints_race",
+                   FailureKind::kRecoveryError},
+        DefectCase{"drop-failed-jobset", "spark/failed_job_recovery", FailureKind::kLostBatch},
+        DefectCase{"restore-per-output", "spark/checkpointsuite_restore_invoking_times",
+                   FailureKind::kProtocolViolation},
+        DefectCase{"fail-existing-output", "spark/checkpointsuite_save_as_text_files",
+                   FailureKind::kRecoveryError},
+        DefectCase{"nearest-marked-only", "spark/checkpointsuite_spark_6847",
+                   FailureKind::kRecoveryError}),
     [](const auto& info) {
       std::string name = info.param.defect;
       std::erase(name, '-');

@@ -215,8 +215,7 @@ ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run) {
     reference.outputs[output].assign(scenario.batches, ckpt::Records{});
   }
   // A write that failed (injected) shows what the batch's output is; a later success overrides.
-  Time zero = run.incarnations.empty() ? Time{0}
-                                       : run.incarnations[0].zero_time.value_or(Time{0});
+  Time zero = run.incarnations.empty() ? Time{0} : run.incarnations[0].zero_time.value_or(Time{0});
   auto record = [&](const std::string& output, Time time, const ckpt::Records& records) {
     int64_t index = BatchIndex(time, zero, scenario.batch_duration);
     if (index >= 1 && index <= scenario.batches) reference.outputs[output][index - 1] = records;
@@ -286,15 +285,15 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
         {FailureKind::kNoProgress, std::nullopt, "the run did not finish within its step budget"});
   }
   if (require_expected_error && !scenario.expect_error.empty() && !expected_error_seen) {
-    failures.push_back({FailureKind::kExpectationMismatch, std::nullopt,
-                        "recovery was expected to fail with \"" + scenario.expect_error +
-                            "\" and did not"});
+    failures.push_back(
+        {FailureKind::kExpectationMismatch, std::nullopt,
+         "recovery was expected to fail with \"" + scenario.expect_error + "\" and did not"});
   }
   CheckEmissions(scenario, reference_for, run, failures);
-  bool stopped = expected_error_seen ||
-                 std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
-                   return f.kind == FailureKind::kRecoveryError;
-                 });
+  bool stopped =
+      expected_error_seen || std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
+        return f.kind == FailureKind::kRecoveryError;
+      });
   if (!stopped) CheckCompleteness(scenario, reference_for, run, failures);
   std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
     if (Severity(a.kind) != Severity(b.kind)) return Severity(a.kind) < Severity(b.kind);

@@ -200,12 +200,25 @@ class Loader {
   }
 
   static const std::set<std::string>& Operations() {
-    static const std::set<std::string> operations = {
-        "map",        "map_values",     "flat_map",        "filter",
-        "transform",  "union",          "reduce",          "reduce_by_key",
-        "count_by_value", "window",     "reduce_by_window", "reduce_by_key_and_window",
-        "update_state_by_key", "map_with_state", "state_snapshots", "collect",
-        "print",      "save_as_text_files", "foreach_rdd"};
+    static const std::set<std::string> operations = {"map",
+                                                     "map_values",
+                                                     "flat_map",
+                                                     "filter",
+                                                     "transform",
+                                                     "union",
+                                                     "reduce",
+                                                     "reduce_by_key",
+                                                     "count_by_value",
+                                                     "window",
+                                                     "reduce_by_window",
+                                                     "reduce_by_key_and_window",
+                                                     "update_state_by_key",
+                                                     "map_with_state",
+                                                     "state_snapshots",
+                                                     "collect",
+                                                     "print",
+                                                     "save_as_text_files",
+                                                     "foreach_rdd"};
     return operations;
   }
 
@@ -241,9 +254,8 @@ class Loader {
   }
 
   Status processing(const YAML::Node& node, ProcessingModel& model) const {
-    CKPT_RETURN_IF_ERROR(
-        check_keys(node, "processing",
-                   {"job_base_ms", "per_record_us", "slow_batches", "failing_batches"}));
+    CKPT_RETURN_IF_ERROR(check_keys(
+        node, "processing", {"job_base_ms", "per_record_us", "slow_batches", "failing_batches"}));
     if (node["job_base_ms"]) {
       Result<Duration> d = duration(node["job_base_ms"], "processing.job_base_ms", true);
       if (!d.ok()) return d.status();
@@ -312,11 +324,11 @@ class Loader {
 
   Result<Scenario> scenario(const YAML::Node& root) const {
     if (!root.IsMap()) return error(root, "(document)", "expected a map of scenario fields");
-    CKPT_RETURN_IF_ERROR(check_keys(root, "",
-                                    {"name", "description", "batch_duration_ms", "batches",
-                                     "source", "pipeline", "checkpoint_dir", "create_on_error",
-                                     "processing", "downtime_ms", "conf", "expect", "expect_error",
-                                     "initial_files", "crashes"}));
+    CKPT_RETURN_IF_ERROR(
+        check_keys(root, "",
+                   {"name", "description", "batch_duration_ms", "batches", "source", "pipeline",
+                    "checkpoint_dir", "create_on_error", "processing", "downtime_ms", "conf",
+                    "expect", "expect_error", "initial_files", "crashes"}));
     Scenario s;
     s.path = path_;
     for (const char* required : {"name", "batches", "source", "pipeline"}) {
@@ -394,7 +406,8 @@ class Loader {
 
   Status source(const YAML::Node& node, Scenario& s) const {
     if (!node.IsMap()) return error(node, "source", "expected {kind: sequence, input: [...]}");
-    CKPT_RETURN_IF_ERROR(check_keys(node, "source", {"kind", "input", "records", "directory", "files"}));
+    CKPT_RETURN_IF_ERROR(
+        check_keys(node, "source", {"kind", "input", "records", "directory", "files"}));
     if (node["kind"]) s.source_kind = node["kind"].Scalar();
     if (s.source_kind == "sequence" || s.source_kind == "queue") {
       if (!node["input"])
@@ -410,9 +423,9 @@ class Loader {
     } else if (s.source_kind == "file") {
       return file_source(node, s);
     } else {
-      return error(node["kind"], "source.kind",
-                   "unknown source '" + s.source_kind +
-                       "' (known: constant, file, queue, sequence)");
+      return error(
+          node["kind"], "source.kind",
+          "unknown source '" + s.source_kind + "' (known: constant, file, queue, sequence)");
     }
     return Status::Ok();
   }
@@ -453,7 +466,8 @@ class Loader {
   }
 
   Status initial_files(const YAML::Node& node, Scenario& s) const {
-    if (!node.IsSequence()) return error(node, "initial_files", "expected a list of {path, content}");
+    if (!node.IsSequence())
+      return error(node, "initial_files", "expected a list of {path, content}");
     for (const YAML::Node& file : node) {
       CKPT_RETURN_IF_ERROR(check_keys(file, "initial_files", {"path", "content"}));
       if (!file["path"]) return error(file, "initial_files.path", "missing");
@@ -606,7 +620,8 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
     }
     if (step.is_output()) {
       if (!outputs.insert(step.output_name).second) {
-        return Status::InvalidArgument(field + ": a second output named '" + step.output_name + "'");
+        return Status::InvalidArgument(field + ": a second output named '" + step.output_name +
+                                       "'");
       }
       continue;  // outputs make no stream
     }
@@ -620,7 +635,8 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
     return Status::InvalidArgument("pipeline: no output operation (add a step {collect: NAME})");
   }
   for (const auto& [output, expected] : s.expect) {
-    if (!outputs.count(output)) return Status::InvalidArgument("expect." + output + ": no such output");
+    if (!outputs.count(output))
+      return Status::InvalidArgument("expect." + output + ": no such output");
     if (static_cast<int64_t>(expected.size()) != s.batches) {
       return Status::InvalidArgument("expect." + output + ": " + std::to_string(expected.size()) +
                                      " batches listed, scenario has " + std::to_string(s.batches));

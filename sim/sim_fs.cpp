@@ -124,8 +124,8 @@ Result<std::vector<ckpt::FileStatus>> SimFs::list(const std::string& dir) {
        it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
     std::string name = it->first.substr(prefix.size());
     if (name.find('/') != std::string::npos) continue;
-    listing.push_back({name, it->second->is_directory, it->second->data.size(),
-                       it->second->modification_time});
+    listing.push_back(
+        {name, it->second->is_directory, it->second->data.size(), it->second->modification_time});
   }
   return listing;
 }

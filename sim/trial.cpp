@@ -77,8 +77,8 @@ Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
     // Spark's reduceByWindow with an inverse: map((1, _)).reduceByKeyAndWindow(...).map(_._2).
     Result<ckpt::DStream*> keyed = input->map(ckpt::FunctionRef{"pair_with_self", {}});
     if (!keyed.ok()) return keyed;
-    return keyed.value()->reduce_by_key_and_window(step.function, *step.window, slide,
-                                                   step.inverse, step.filter_function);
+    return keyed.value()->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
+                                                   step.filter_function);
   }
   if (op == "reduce_by_key_and_window") {
     return input->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
@@ -159,8 +159,7 @@ class Simulation : public StepGate {
           index(index),
           scheduler(&sim->loop_, static_cast<OwnerId>(index + 1)),
           fs(&sim->fs_, sim) {}
-    Status emit(const std::string& output, Time batch_time,
-                const ckpt::Records& records) override {
+    Status emit(const std::string& output, Time batch_time, const ckpt::Records& records) override {
       if (!sim->alive_) return Status::ProcessDead();
       return sim->record_emission(index, output, batch_time, records);
     }
@@ -298,7 +297,8 @@ void Simulation::schedule_producer() {
   for (const InitialFile& file : scenario_.initial_files) {
     Status written = fs_.mkdirs(ckpt::ParentPath(file.path));
     if (written.ok()) written = ckpt::WriteWholeFile(fs_, file.path, file.content, /*sync=*/true);
-    CKPT_ASSERT(written.ok(), "cannot write initial file " + file.path + ": " + written.to_string());
+    CKPT_ASSERT(written.ok(),
+                "cannot write initial file " + file.path + ": " + written.to_string());
   }
   if (scenario_.source_kind != "file") return;
   Status made = fs_.mkdirs(scenario_.source_directory);

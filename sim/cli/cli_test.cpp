@@ -2,14 +2,14 @@
 // the JSON contract of DESIGN.md section 5, replay commands that reproduce, and error messages.
 #include <gtest/gtest.h>
 
-#include "engine/defects.h"
-
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "engine/defects.h"
 
 namespace {
 
@@ -116,7 +116,8 @@ TEST(Cli, DefectsCatalogue) {
   for (const auto& defect : json["defects"]) {
     EXPECT_FALSE(defect["reverts"].get<std::string>().empty());
     std::string exposed_by = defect["exposed_by"].get<std::string>();
-    EXPECT_TRUE(std::filesystem::is_regular_file(std::string(CKPTSIM_SOURCE_DIR) + "/" + exposed_by))
+    EXPECT_TRUE(
+        std::filesystem::is_regular_file(std::string(CKPTSIM_SOURCE_DIR) + "/" + exposed_by))
         << exposed_by;
   }
 }
