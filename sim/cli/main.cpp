@@ -1,5 +1,6 @@
 // ckptsim: the command line. Exit codes: 0 all checks hold, 1 a check failed, 2 bad input/usage.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -71,10 +72,14 @@ void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& opt
                                               return names;
                                             }()
                                                 .c_str());
-  std::printf("%-32s %12s %8s %9s  %s\n", "scenario", "crash points", "trials", "failures",
+  int width = 8;  // the name column fits the longest scenario name
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    width = std::max(width, static_cast<int>(s.name.size()));
+  }
+  std::printf("%-*s %12s %8s %9s  %s\n", width, "scenario", "crash points", "trials", "failures",
               "verdict");
   for (const sim::ScenarioSummary& s : result.scenarios) {
-    std::printf("%-32s %12llu %8llu %9llu  %s\n", s.name.c_str(),
+    std::printf("%-*s %12llu %8llu %9llu  %s\n", width, s.name.c_str(),
                 static_cast<unsigned long long>(s.crash_points),
                 static_cast<unsigned long long>(s.trials),
                 static_cast<unsigned long long>(s.failures), s.failures ? "FAIL" : "PASS");
