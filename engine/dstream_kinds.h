@@ -35,6 +35,17 @@ Result<Value> SnapshotParam(const StreamSnapshot& snapshot, const std::string& n
 // "(k, v) pairs needed" error of keyed operators.
 Status NotAPair(const char* operation, const Value& value);
 
+// Stores a bound function in `into`, or returns the binding error.
+template <typename Fn>
+Status BindTo(Result<Fn> bound, Fn& into) {
+  if (!bound.ok()) return bound.status();
+  into = std::move(bound).value();
+  return Status::Ok();
+}
+
+// The records of every RDD in order (Spark's UnionRDD on one partition).
+Result<Records> UnionOf(const std::vector<RddPtr>& rdds);
+
 // Keyed reduce of `records` with `reduce`, keys in order (Spark's reduceByKey on one partition).
 Result<Records> ReduceByKey(const Records& records, const ReduceFn& reduce);
 

@@ -17,10 +17,7 @@ class PerRecordDStream : public DStream {
         function_(std::move(function)) {}
 
   Status bind_functions(const FunctionRegistry& registry) override {
-    Result<std::function<Status(const Value&, Records&)>> transform = Bind(registry);
-    if (!transform.ok()) return transform.status();
-    transform_ = std::move(transform).value();
-    return Status::Ok();
+    return BindTo(Bind(registry), transform_);
   }
 
  protected:
@@ -81,10 +78,7 @@ class TransformedDStream : public DStream {
         function_(std::move(function)) {}
 
   Status bind_functions(const FunctionRegistry& registry) override {
-    Result<TransformFn> fn = registry.bind_transform(function_);
-    if (!fn.ok()) return fn.status();
-    transform_ = fn.value();
-    return Status::Ok();
+    return BindTo(registry.bind_transform(function_), transform_);
   }
 
  protected:
@@ -102,18 +96,16 @@ class ReducingDStream : public DStream {
  public:
   ReducingDStream(DStreamGraph* graph, std::string kind, DStream* parent, FunctionRef function)
       : DStream(graph, std::move(kind), {parent}, parent->slide_duration()),
-        function_(std::move(function)) {}
+        function_(std::move(function)),
+        by_key_(this->kind() == "reduce_by_key") {}
 
   Status bind_functions(const FunctionRegistry& registry) override {
-    Result<ReduceFn> fn = registry.bind_reduce(function_);
-    if (!fn.ok()) return fn.status();
-    reduce_ = fn.value();
-    return Status::Ok();
+    return BindTo(registry.bind_reduce(function_), reduce_);
   }
 
  protected:
   Result<RddPtr> compute(Time time) override {
-    if (kind() == "reduce_by_key") {
+    if (by_key_) {
       return derive_from_parent(
           time, [reduce = reduce_](const Records& in) { return ReduceByKey(in, reduce); });
     }
@@ -132,6 +124,7 @@ class ReducingDStream : public DStream {
 
  private:
   FunctionRef function_;
+  bool by_key_;
   ReduceFn reduce_;
 };
 
@@ -153,19 +146,21 @@ class UnionDStream : public DStream {
       }
       rdds.push_back(rdd.value());
     }
-    return make_rdd(time, rdds, [rdds]() -> Result<Records> {
-      Records out;
-      for (const RddPtr& rdd : rdds) {
-        Result<const Records*> records = rdd->materialize();
-        if (!records.ok()) return records.status();
-        out.insert(out.end(), records.value()->begin(), records.value()->end());
-      }
-      return out;
-    });
+    return make_rdd(time, rdds, [rdds]() { return UnionOf(rdds); });
   }
 };
 
 }  // namespace
+
+Result<Records> UnionOf(const std::vector<RddPtr>& rdds) {
+  Records out;
+  for (const RddPtr& rdd : rdds) {
+    Result<const Records*> records = rdd->materialize();
+    if (!records.ok()) return records.status();
+    out.insert(out.end(), records.value()->begin(), records.value()->end());
+  }
+  return out;
+}
 
 Status NotAPair(const char* operation, const Value& v) {
   return Status::InvalidArgument(std::string(operation) + " needs (key, value) pairs, got " +

@@ -26,12 +26,11 @@ Result<RddPtr> QueueInputDStream::compute(Time time) {
   return make_rdd(time, {}, [records]() -> Result<Records> { return records; });
 }
 
-void QueueInputDStream::fill_snapshot(StreamSnapshot& snapshot) const {
+void QueueInputDStream::fill_snapshot(StreamSnapshot& /*snapshot*/) const {
   // Spark's QueueInputDStream.writeObject only warns; the queue itself is not written.
   runtime().log(LogLevel::kWarning,
                 "queueStream doesn't support checkpointing. Please don't use queueStream when "
                 "checkpointing is enabled.");
-  (void)snapshot;
 }
 
 // ---- FileInputDStream ----

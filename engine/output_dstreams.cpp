@@ -126,10 +126,7 @@ class ForeachRddDStream : public OutputDStream {
         function_(std::move(function)) {}
 
   Status bind_functions(const FunctionRegistry& registry) override {
-    Result<TransformFn> fn = registry.bind_transform(function_);
-    if (!fn.ok()) return fn.status();
-    action_ = fn.value();
-    return Status::Ok();
+    return BindTo(registry.bind_transform(function_), action_);
   }
 
   Status run_job(Time time, Rdd& rdd) override {

@@ -17,10 +17,7 @@ class StateDStream : public DStream {
   bool must_checkpoint() const override { return true; }
 
   Status bind_functions(const FunctionRegistry& registry) override {
-    Result<UpdateStateFn> fn = registry.bind_update_state(function_);
-    if (!fn.ok()) return fn.status();
-    update_ = fn.value();
-    return Status::Ok();
+    return BindTo(registry.bind_update_state(function_), update_);
   }
 
  protected:
@@ -108,10 +105,7 @@ class InternalMapWithStateDStream : public DStream {
   bool must_checkpoint() const override { return true; }
 
   Status bind_functions(const FunctionRegistry& registry) override {
-    Result<MapWithStateFn> fn = registry.bind_map_with_state(function_);
-    if (!fn.ok()) return fn.status();
-    mapping_ = fn.value();
-    return Status::Ok();
+    return BindTo(registry.bind_map_with_state(function_), mapping_);
   }
 
  protected:

@@ -21,16 +21,6 @@ Status CheckWindow(const std::string& what, const char* verb, Duration window, D
   return check("slide", slide);
 }
 
-Result<Records> UnionOf(const std::vector<RddPtr>& rdds) {
-  Records out;
-  for (const RddPtr& rdd : rdds) {
-    Result<const Records*> records = rdd->materialize();
-    if (!records.ok()) return records.status();
-    out.insert(out.end(), records.value()->begin(), records.value()->end());
-  }
-  return out;
-}
-
 class WindowedDStream : public DStream {
  public:
   WindowedDStream(DStreamGraph* graph, DStream* parent, Duration window, Duration slide)
@@ -72,18 +62,10 @@ class ReducedWindowedDStream : public DStream {
   bool must_checkpoint() const override { return true; }
 
   Status bind_functions(const FunctionRegistry& registry) override {
-    Result<ReduceFn> reduce = registry.bind_reduce(reduce_ref_);
-    Result<ReduceFn> inverse = registry.bind_reduce(inverse_ref_);
-    if (!reduce.ok()) return reduce.status();
-    if (!inverse.ok()) return inverse.status();
-    reduce_ = reduce.value();
-    inverse_ = inverse.value();
-    if (!filter_ref_.empty()) {
-      Result<FilterFn> filter = registry.bind_filter(filter_ref_);
-      if (!filter.ok()) return filter.status();
-      filter_ = filter.value();
-    }
-    return Status::Ok();
+    CKPT_RETURN_IF_ERROR(BindTo(registry.bind_reduce(reduce_ref_), reduce_));
+    CKPT_RETURN_IF_ERROR(BindTo(registry.bind_reduce(inverse_ref_), inverse_));
+    if (filter_ref_.empty()) return Status::Ok();
+    return BindTo(registry.bind_filter(filter_ref_), filter_);
   }
 
  protected:

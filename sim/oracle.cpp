@@ -148,28 +148,7 @@ void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_f
   }
 }
 
-// Most severe first: a crash of the engine explains everything after it, and so on.
-int Severity(FailureKind kind) {
-  switch (kind) {
-    case FailureKind::kEngineAssert:
-      return 0;
-    case FailureKind::kRecoveryError:
-      return 1;
-    case FailureKind::kProtocolViolation:
-      return 2;
-    case FailureKind::kNoProgress:
-      return 3;
-    case FailureKind::kLostBatch:
-      return 4;
-    case FailureKind::kDivergentOutput:
-      return 5;
-    case FailureKind::kUnexpectedDuplicate:
-      return 6;
-    case FailureKind::kExpectationMismatch:
-      return 7;
-  }
-  return 8;
-}
+int Severity(FailureKind kind) { return static_cast<int>(kind); }
 
 }  // namespace
 
