@@ -6,10 +6,7 @@ namespace ckpt {
 
 CheckpointWriter::CheckpointWriter(StreamingRuntime* runtime, std::string checkpoint_dir,
                                    CompletionCallback on_completion)
-    : runtime_(runtime), dir_(std::move(checkpoint_dir)), on_completion_(std::move(on_completion)) {
-  auto sync = runtime_->env.process_conf.find("ckptsim.checkpoint.sync");
-  sync_ = sync != runtime_->env.process_conf.end() && sync->second == "true";
-}
+    : runtime_(runtime), dir_(std::move(checkpoint_dir)), on_completion_(std::move(on_completion)) {}
 
 void CheckpointWriter::write(const Checkpoint& checkpoint, bool clear_checkpoint_data_later) {
   Handle handle{checkpoint.checkpoint_time, EncodeCheckpoint(checkpoint),
@@ -72,8 +69,18 @@ bool CheckpointWriter::run_handler(const Handle& handle) {
                                                                          : *latest_checkpoint_time_;
   std::string checkpoint_file = JoinPath(dir_, CheckpointFileName(name_time));
   std::string backup_file = JoinPath(dir_, CheckpointBackupName(name_time));
-  for (int attempt = 1; attempt <= kCheckpointWriteAttempts && !stopped_; ++attempt) {
-    Status status = attempt_write(handle, checkpoint_file, backup_file);
+  // no-retry-after-io-error reverts SPARK-22429: the handler made its FileSystem once, before
+  // the loop, and an IOException set it to null, so the retry died of a NullPointerException.
+  bool file_system_lost = false;
+  Status first_error;
+  int attempt = 1;
+  for (; attempt <= kCheckpointWriteAttempts && !stopped_; ++attempt) {
+    Status status = file_system_lost
+                        ? Status::IllegalState(
+                              "java.lang.NullPointerException: the checkpoint writer's FileSystem "
+                              "is null after an IOException")
+                        : attempt_write(handle, checkpoint_file, backup_file);
+    if (first_error.ok()) first_error = status;
     if (status.ok()) {
       runtime_->log(LogLevel::kInfo, "Checkpoint for time " + handle.checkpoint_time.to_string() +
                                          " saved to file '" + checkpoint_file + "'");
@@ -82,11 +89,14 @@ bool CheckpointWriter::run_handler(const Handle& handle) {
       }
       return true;
     }
+    if (status.code() == StatusCode::kProcessDead) return false;
     if (!status.is_io_error()) {
       // Spark: anything but an IOException escapes run(); the checkpoint is silently lost.
       runtime_->log(LogLevel::kError, "Checkpoint writer failed: " + status.to_string());
+      report_given_up(handle, attempt, first_error);
       return false;
     }
+    file_system_lost = runtime_->env.defects.has(Defect::kNoRetryAfterIoError);
     runtime_->log(LogLevel::kWarning, "Error in attempt " + std::to_string(attempt) +
                                           " of writing checkpoint to '" + checkpoint_file +
                                           "': " + status.to_string());
@@ -94,7 +104,15 @@ bool CheckpointWriter::run_handler(const Handle& handle) {
   runtime_->log(LogLevel::kWarning, "Could not write checkpoint for time " +
                                         handle.checkpoint_time.to_string() + " to file '" +
                                         checkpoint_file + "'");
+  if (!stopped_) report_given_up(handle, attempt - 1, first_error);
   return false;
+}
+
+void CheckpointWriter::report_given_up(const Handle& handle, int attempts,
+                                       const Status& first_error) {
+  if (runtime_->env.observer) {
+    runtime_->env.observer->on_checkpoint_given_up(handle.checkpoint_time, attempts, first_error);
+  }
 }
 
 Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& checkpoint_file,
@@ -103,7 +121,7 @@ Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& 
   std::string temp_file = JoinPath(dir_, kCheckpointTempName);
   Status deleted = fs.remove(temp_file, /*recursive=*/true);
   if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
-  CKPT_RETURN_IF_ERROR(WriteWholeFile(fs, temp_file, handle.bytes, sync_));
+  CKPT_RETURN_IF_ERROR(WriteWholeFile(fs, temp_file, handle.bytes, runtime_->checkpoint_sync));
 
   Result<bool> exists = fs.exists(checkpoint_file);
   if (!exists.ok()) return exists.status();
@@ -124,7 +142,7 @@ Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& 
     runtime_->log(LogLevel::kWarning, "Could not rename " + temp_file + " to " + checkpoint_file +
                                           ": " + renamed.to_string());
   }
-  if (sync_) CKPT_RETURN_IF_ERROR(fs.sync_dir(dir_));
+  if (runtime_->checkpoint_sync) CKPT_RETURN_IF_ERROR(fs.sync_dir(dir_));
   return delete_old_checkpoint_files();
 }
 

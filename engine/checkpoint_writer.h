@@ -50,6 +50,7 @@ class CheckpointWriter {
   Status attempt_write(const Handle& handle, const std::string& checkpoint_file,
                        const std::string& backup_file);
   Status delete_old_checkpoint_files();
+  void report_given_up(const Handle& handle, int attempts, const Status& first_error);
 
   StreamingRuntime* runtime_;
   std::string dir_;
@@ -57,7 +58,6 @@ class CheckpointWriter {
   std::deque<Handle> queue_;
   bool worker_busy_ = false;
   bool stopped_ = false;
-  bool sync_ = false;  // ckptsim.checkpoint.sync
   std::optional<Time> latest_checkpoint_time_;
 };
 

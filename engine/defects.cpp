@@ -47,6 +47,11 @@ const std::vector<DefectInfo>& AllDefects() {
        "RDD checkpointing stops at the nearest marked RDD, so a marked state RDD upstream of "
        "another is never written and its lineage grows until jobs fail (StackOverflowError)",
        "scenarios/spark/checkpointsuite_spark_6847.yaml"},
+      {Defect::kNoRetryAfterIoError, "no-retry-after-io-error",
+       "SPARK-22429: CheckpointWriteHandler recreating its FileSystem inside the retry loop",
+       "after an I/O error the writer's FileSystem is null, so the retry fails with a "
+       "NullPointerException and a checkpoint that one transient error hit is lost",
+       "scenarios/faults/eio_on_rename.yaml"},
   };
   return defects;
 }

@@ -21,6 +21,7 @@ enum class Defect : uint8_t {
   kRestorePerOutput,           // SPARK-11749 reverted: restore() runs once per output path
   kFailExistingOutput,         // SPARK-4835 reverted: saveAs*Files fails on an existing output
   kNearestMarkedOnly,          // SPARK-6847 reverted: only the nearest marked RDD is written
+  kNoRetryAfterIoError,        // SPARK-22429 reverted: no retry after an I/O error
 };
 
 struct DefectInfo {

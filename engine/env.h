@@ -53,6 +53,12 @@ class EngineObserver {
   virtual void on_stream_restored(int32_t /*stream_id*/) {}
   // The writer renamed a checkpoint into place.
   virtual void on_checkpoint_written(const std::string& /*file*/, Time /*content_time*/) {}
+  // getOrCreate skipped a checkpoint file it could not read ("<file>: <error>").
+  virtual void on_checkpoint_unreadable(const std::string& /*failure*/) {}
+  // The writer gave up on the checkpoint of `content_time` after `attempts` attempts (not called
+  // when the writer was stopped); `first_error` is the first attempt's failure.
+  virtual void on_checkpoint_given_up(Time /*content_time*/, int /*attempts*/,
+                                      const Status& /*first_error*/) {}
   // Spark's reportError: a job failed, job generation failed, or similar.
   virtual void on_error(const Status& /*error*/) {}
 };

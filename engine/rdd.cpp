@@ -14,8 +14,12 @@ Result<std::string> RddCheckpointStore::write(int64_t rdd_id, const Records& rec
   std::string rdd_dir = JoinPath(directory, "rdd-" + std::to_string(rdd_id));
   CKPT_RETURN_IF_ERROR(fs->mkdirs(rdd_dir));
   std::string attempt = JoinPath(rdd_dir, std::string(".") + kPartName + "-attempt-0");
-  CKPT_RETURN_IF_ERROR(WriteWholeFile(*fs, attempt, EncodeRecords(records), /*sync=*/false));
+  CKPT_RETURN_IF_ERROR(WriteWholeFile(*fs, attempt, EncodeRecords(records), sync));
   CKPT_RETURN_IF_ERROR(fs->rename(attempt, JoinPath(rdd_dir, kPartName)));
+  if (sync) {
+    CKPT_RETURN_IF_ERROR(fs->sync_dir(rdd_dir));
+    CKPT_RETURN_IF_ERROR(fs->sync_dir(directory));
+  }
   return rdd_dir;
 }
 

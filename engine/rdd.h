@@ -22,6 +22,7 @@ using RddPtr = std::shared_ptr<Rdd>;
 struct RddCheckpointStore {
   FileSystem* fs = nullptr;
   std::string directory;  // <checkpoint dir>/<uuid>; empty when RDD checkpointing is off
+  bool sync = false;      // ckptsim.checkpoint.sync
 
   // Writes `records` as <directory>/rdd-<id>/part-00000 (through a temporary part file and a
   // rename, as Spark does) and returns the RDD's checkpoint path <directory>/rdd-<id>.

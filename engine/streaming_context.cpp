@@ -143,7 +143,9 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
   Result<CheckpointReadOutcome> read = ReadCheckpoint(*env.fs, dir, create_on_error);
   if (!read.ok()) return read.status();
   for (const std::string& failure : read.value().failures) {
-    if (env.observer) env.observer->log(LogLevel::kWarning, "Error reading checkpoint " + failure);
+    if (!env.observer) break;
+    env.observer->log(LogLevel::kWarning, "Error reading checkpoint " + failure);
+    env.observer->on_checkpoint_unreadable(failure);
   }
   if (!read.value().checkpoint) return create(env);
   const Checkpoint& checkpoint = *read.value().checkpoint;
@@ -180,18 +182,31 @@ Result<DStream*> StreamingContext::text_file_stream(const std::string& directory
 Status StreamingContext::make_rdd_checkpoint_dir() {
   std::string name = RddDirectoryName(runtime_.env.process_uid, runtime_.rdd_directories_created++);
   std::string directory = JoinPath(runtime_.checkpoint_dir, name);
-  CKPT_RETURN_IF_ERROR(runtime_.env.fs->mkdirs(directory));
-  runtime_.rdd_store = RddCheckpointStore{runtime_.env.fs, directory};
+  CKPT_RETURN_IF_ERROR(make_directory(directory));
+  runtime_.rdd_store = RddCheckpointStore{runtime_.env.fs, directory, runtime_.checkpoint_sync};
   return Status::Ok();
+}
+
+Status StreamingContext::make_directory(const std::string& dir) {
+  FileSystem& fs = *runtime_.env.fs;
+  CKPT_RETURN_IF_ERROR(fs.mkdirs(dir));
+  // With sync on, the new directory's entry must be durable before anything refers to it.
+  return runtime_.checkpoint_sync ? fs.sync_dir(ParentPath(dir)) : Status::Ok();
 }
 
 Status StreamingContext::checkpoint(const std::string& dir) {
   if (dir.empty()) {
     runtime_.checkpoint_dir.clear();
-    runtime_.rdd_store = RddCheckpointStore{runtime_.env.fs, ""};
+    runtime_.rdd_store = RddCheckpointStore{runtime_.env.fs, "", false};
     return Status::Ok();
   }
-  CKPT_RETURN_IF_ERROR(runtime_.env.fs->mkdirs(dir));
+  std::string sync = GetOr(conf_, "ckptsim.checkpoint.sync", "false");
+  if (sync != "true" && sync != "false") {
+    return Status::InvalidArgument("ckptsim.checkpoint.sync must be true or false, got '" + sync +
+                                   "'");
+  }
+  runtime_.checkpoint_sync = sync == "true";
+  CKPT_RETURN_IF_ERROR(make_directory(dir));
   runtime_.checkpoint_dir = dir;
   return make_rdd_checkpoint_dir();
 }

@@ -70,6 +70,8 @@ class StreamingContext {
   static Result<std::unique_ptr<StreamingContext>> FromCheckpoint(const EngineEnv& env,
                                                                   Checkpoint checkpoint);
   Status make_rdd_checkpoint_dir();
+  // mkdirs, then (with ckptsim.checkpoint.sync) a sync of the parent directory.
+  Status make_directory(const std::string& dir);
 
   StreamingRuntime runtime_;
   Conf conf_;

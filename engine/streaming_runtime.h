@@ -21,6 +21,9 @@ struct StreamingRuntime {
   // Our stand-in for the JVM stack: a job whose RDD lineage is deeper fails as Spark's fails with
   // a StackOverflowError when it serializes the task (conf ckptsim.lineage.max_depth).
   int64_t max_lineage_depth = 1000;
+  // ckptsim.checkpoint.sync (off, as in Spark): sync checkpoint files and the directories they
+  // are renamed into, which the protocol needs on storage without HDFS's durability.
+  bool checkpoint_sync = false;
 
   int64_t new_rdd_id() { return next_rdd_id++; }
   // Spark's V5: streams and outputs can only be added before the context starts.

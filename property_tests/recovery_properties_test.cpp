@@ -53,7 +53,7 @@ RC_GTEST_PROP(Recovery, OneCrashAnywhereRecoversTheReferenceOutput, ()) {
   RC_ASSERT(reference.failures.empty());
   uint64_t step = *rc::gen::inRange<uint64_t>(0, reference_run.total_steps);
   int64_t downtime_ms = *rc::gen::inRange<int64_t>(0, 4 * scenario.batch_duration.ms);
-  TrialSpec spec{{CrashSpec{step, Duration{downtime_ms}, {}}}};
+  TrialSpec spec{{CrashSpec{step, Duration{downtime_ms}, {}, 0}}};
   TrialRun run = RunTrial(scenario, spec, options);
   std::vector<Failure> failures = CheckTrial(scenario, reference.reference, run);
   RC_LOG() << "token " << spec.token() << "\n";
@@ -70,7 +70,8 @@ RC_GTEST_PROP(Determinism, RerunningATrialGivesTheSameTraceDigest, ()) {
   for (int i = 0; i < crashes; ++i) {
     spec.crashes.push_back(CrashSpec{*rc::gen::inRange<uint64_t>(0, reference_run.total_steps),
                                      Duration{*rc::gen::inRange<int64_t>(0, 3000)},
-                                     {}});
+                                     {},
+                                     0});
   }
   TrialRun first = RunTrial(scenario, spec, RunOptions{});
   TrialRun second = RunTrial(scenario, spec, RunOptions{});
@@ -88,7 +89,7 @@ TEST(Recovery, ThePropertyCatchesABrokenEngine) {
     TrialRun reference_run = RunTrial(scenario, TrialSpec{}, options);
     ReferenceOutcome reference = BuildReference(scenario, reference_run);
     uint64_t step = *rc::gen::inRange<uint64_t>(0, reference_run.total_steps);
-    TrialRun run = RunTrial(scenario, TrialSpec{{CrashSpec{step, Duration{0}, {}}}}, options);
+    TrialRun run = RunTrial(scenario, TrialSpec{{CrashSpec{step, Duration{0}, {}, 0}}}, options);
     RC_ASSERT(CheckTrial(scenario, reference.reference, run).empty());
   });
   EXPECT_FALSE(result);

@@ -5,6 +5,25 @@
 
 namespace reports {
 
+namespace {
+
+nlohmann::json FailingToJson(const std::vector<sim::FailingTrial>& failing) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const sim::FailingTrial& f : failing) {
+    nlohmann::json entry = {{"scenario", f.scenario},
+                            {"token", f.token},
+                            {"kind", sim::FailureKindName(f.failure.kind)},
+                            {"batch_time_ms", nullptr},
+                            {"detail", f.failure.detail},
+                            {"replay", f.replay}};
+    if (f.failure.batch_time) entry["batch_time_ms"] = f.failure.batch_time->ms;
+    list.push_back(entry);
+  }
+  return list;
+}
+
+}  // namespace
+
 nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   nlohmann::json json;
   json["schema_version"] = kSchemaVersion;
@@ -12,7 +31,10 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   json["seed"] = result.seed;
   json["trials"] = result.trials;
   json["failures"] = result.failures;
+  json["expected_failures"] = result.expected_failures;
   json["crash_points"] = result.crash_points;
+  json["crash_states"] = result.crash_states;
+  json["crash_states_explored"] = result.crash_states_explored;
   json["elapsed_s"] = result.elapsed_s;
   json["scenarios"] = nlohmann::json::array();
   for (const sim::ScenarioSummary& s : result.scenarios) {
@@ -23,19 +45,13 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
                                  {"trials", s.trials},
                                  {"failures", s.failures},
                                  {"crash_points", s.crash_points},
+                                 {"crash_states", s.crash_states},
+                                 {"crash_states_explored", s.crash_states_explored},
+                                 {"expected_failures", s.expected_failures},
                                  {"digest", digest}});
   }
-  json["failing"] = nlohmann::json::array();
-  for (const sim::FailingTrial& f : result.failing) {
-    nlohmann::json entry = {{"scenario", f.scenario},
-                            {"token", f.token},
-                            {"kind", sim::FailureKindName(f.failure.kind)},
-                            {"batch_time_ms", nullptr},
-                            {"detail", f.failure.detail},
-                            {"replay", f.replay}};
-    if (f.failure.batch_time) entry["batch_time_ms"] = f.failure.batch_time->ms;
-    json["failing"].push_back(entry);
-  }
+  json["failing"] = FailingToJson(result.failing);
+  json["expected_failing"] = FailingToJson(result.expected_failing);
   return json;
 }
 

@@ -6,7 +6,7 @@ namespace sim {
 
 TaskId EventLoop::schedule_at(OwnerId owner, Time when, TaskLabel label, Task task) {
   uint64_t sequence = next_sequence_++;
-  heap_.push_back(Entry{std::max(when, now_), sequence, owner, label, std::move(task)});
+  heap_.push_back(Entry{std::max(when, now_) + debt_, sequence, owner, label, std::move(task)});
   std::push_heap(heap_.begin(), heap_.end(), Later);
   return sequence;
 }
@@ -29,13 +29,30 @@ std::optional<Time> EventLoop::next_time() {
 }
 
 std::optional<EventLoop::Entry> EventLoop::pop() {
-  discard_dead_top();
-  if (heap_.empty()) return std::nullopt;
-  std::pop_heap(heap_.begin(), heap_.end(), Later);
-  Entry entry = std::move(heap_.back());
-  heap_.pop_back();
-  now_ = entry.time;
-  return entry;
+  while (true) {
+    discard_dead_top();
+    if (heap_.empty()) return std::nullopt;
+    std::pop_heap(heap_.begin(), heap_.end(), Later);
+    Entry entry = std::move(heap_.back());
+    heap_.pop_back();
+    auto busy = busy_until_.find({entry.owner, entry.label.actor});
+    if (busy != busy_until_.end() && busy->second > entry.time) {
+      // The actor is still blocked in I/O: the task waits until it is free.
+      entry.time = busy->second;
+      entry.sequence = next_sequence_++;
+      heap_.push_back(std::move(entry));
+      std::push_heap(heap_.begin(), heap_.end(), Later);
+      continue;
+    }
+    now_ = entry.time;
+    debt_ = ckpt::Duration{0};
+    return entry;
+  }
+}
+
+void EventLoop::finish_task(const Entry& entry) {
+  if (debt_.ms > 0) busy_until_[{entry.owner, entry.label.actor}] = now_ + debt_;
+  debt_ = ckpt::Duration{0};
 }
 
 }  // namespace sim

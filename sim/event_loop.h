@@ -3,9 +3,14 @@
 // Tasks run in (time, sequence) order: ties go to the task scheduled first, like FoundationDB's
 // FIFO counter. Every task belongs to an owner (a process incarnation, or the harness); killing an
 // owner drops all of its tasks at once, which is what a process crash does to its threads.
+//
+// Latency: a task may charge() virtual time for slow I/O. Its effects still happen when it runs,
+// but what it schedules afterwards happens that much later, and its actor (one of a process's
+// "threads") runs nothing else until the time is up: a thread blocked in I/O.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -35,8 +40,16 @@ class EventLoop {
   Time now() const { return now_; }
   TaskId schedule_at(OwnerId owner, Time when, TaskLabel label, Task task);
   void cancel(TaskId id) { cancelled_.insert(id); }
-  // Drops every task of `owner`, now and later.
-  void kill_owner(OwnerId owner) { dead_owners_.insert(owner); }
+  // Drops every task of `owner`, now and later (and forgets the running task's latency).
+  void kill_owner(OwnerId owner) {
+    dead_owners_.insert(owner);
+    debt_ = ckpt::Duration{0};
+  }
+
+  // The running task spends `latency` more in I/O.
+  void charge(ckpt::Duration latency) { debt_ = debt_ + latency; }
+  // Ends the running task `entry`: its actor stays busy for the latency it charged.
+  void finish_task(const Entry& entry);
 
   // Removes and returns the next live task, advancing the clock to its time; none when idle.
   std::optional<Entry> pop();
@@ -51,6 +64,8 @@ class EventLoop {
   }
 
   Time now_{0};
+  ckpt::Duration debt_{0};  // latency charged by the running task
+  std::map<std::pair<OwnerId, ckpt::Actor>, Time> busy_until_;
   uint64_t next_sequence_ = 1;
   std::vector<Entry> heap_;  // a binary heap ordered by Later
   std::set<TaskId> cancelled_;

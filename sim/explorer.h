@@ -1,9 +1,11 @@
 // The explorer: which trials to run against a scenario, and what they found.
 //
-//   exhaustive - one trial per step of the uninterrupted run: crash there, restart after the
-//                scenario's downtime (trials == crash points).
-//   random     - seeded trials: 1 to 3 crashes at random steps with random downtimes; trial k
-//                of a scenario draws from a generator forked from (seed, scenario, k).
+//   exhaustive - for every step of the uninterrupted run (with the scenario's faults): crash
+//                there and restart after the scenario's downtime, once per durable state the
+//                filesystem model allows at that crash, up to max_crash_states per step.
+//   random     - seeded trials: 1 to 3 crashes at random steps with random downtimes and
+//                durable states, a random subset of the scenario's fault rules and a trial seed;
+//                trial k of a scenario draws from a generator forked from (seed, scenario, k).
 //   run        - the scenario's own `crashes:` list, once.
 // Every failing trial carries a replay token and the exact command that replays it.
 #pragma once
@@ -26,6 +28,7 @@ struct ExploreOptions {
   Strategy strategy = Strategy::kExhaustive;
   uint64_t trials = 1000;  // random: trials per scenario
   uint64_t seed = 1;
+  uint64_t max_crash_states = 8;  // exhaustive: durable states explored per crash step
   RunOptions run;
   std::string binary = "build/ckptsim";   // for replay commands
   std::vector<std::string> replay_flags;  // --defect/--fs/--conf flags, as given
@@ -46,6 +49,11 @@ struct ScenarioSummary {
   uint64_t failures = 0;
   uint64_t crash_points = 0;  // steps of the uninterrupted run
   uint64_t digest = 0;        // over every trial's trace digest, in trial order
+  // exhaustive: durable crash states the model allowed over all crash steps (saturating), and
+  // how many of them were explored (the rest lie beyond max_crash_states).
+  uint64_t crash_states = 0;
+  uint64_t crash_states_explored = 0;
+  uint64_t expected_failures = 0;  // failures of the kinds the scenario expects
 };
 
 struct ExploreResult {
@@ -54,10 +62,17 @@ struct ExploreResult {
   uint64_t trials = 0;
   uint64_t failures = 0;
   uint64_t crash_points = 0;
+  uint64_t crash_states = 0;
+  uint64_t crash_states_explored = 0;
   double elapsed_s = 0;
+  uint64_t expected_failures = 0;
   std::vector<ScenarioSummary> scenarios;
   std::vector<FailingTrial> failing;
+  // Failures a scenario's expect_failures contracts for (the first few per scenario).
+  std::vector<FailingTrial> expected_failing;
 };
+
+inline constexpr size_t kExpectedFailingShown = 5;
 
 // The uninterrupted runs a scenario's trials are judged against: the one started at time 0 and,
 // when StartTimeMatters, one per other time at which a trial's application started afresh.
@@ -76,7 +91,8 @@ class References {
   std::map<int64_t, Reference> started_later_;  // start time (ms) -> reference
 };
 
-// The trials a strategy runs on a scenario whose uninterrupted run has `crash_points` steps.
+// The trials a strategy runs on a scenario whose uninterrupted run has `crash_points` steps
+// (exhaustive: each with the first durable state; ExploreScenario adds the others).
 std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_points,
                                   const ExploreOptions& options);
 

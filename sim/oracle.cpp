@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "engine/checkpoint_writer.h"
+
 namespace sim {
 namespace {
 
@@ -97,17 +99,19 @@ void CheckEmissions(const Scenario& scenario, const ReferenceFor& reference_for,
   }
 }
 
+// Checks that application `checked` (see ApplicationOf) emitted every batch of its reference.
+// `abandoned` explains why an application that is not the last had to finish anyway.
 void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_for,
-                       const TrialRun& run, std::vector<Failure>& failures) {
+                       const TrialRun& run, int checked, const std::string& abandoned,
+                       std::vector<Failure>& failures) {
   std::vector<int> application = ApplicationOf(run);
-  int last_application = application.empty() ? 0 : application.back();
-  const Reference& reference = reference_for(ApplicationStarts(run, application).back());
+  const Reference& reference = reference_for(ApplicationStarts(run, application)[checked]);
   std::optional<Time> zero;
+  int last_incarnation = -1;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
-    if (application[i] == last_application && run.incarnations[i].zero_time) {
-      zero = run.incarnations[i].zero_time;
-      break;
-    }
+    if (application[i] != checked) continue;
+    if (!zero) zero = run.incarnations[i].zero_time;
+    last_incarnation = static_cast<int>(i);
   }
   if (!zero) {
     failures.push_back({FailureKind::kNoProgress, std::nullopt,
@@ -116,17 +120,16 @@ void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_f
   }
   std::set<std::pair<std::string, int64_t>> seen;
   for (const Emission& e : run.emissions) {
-    if (application[e.incarnation] == last_application) seen.insert({e.output, e.batch_time.ms});
+    if (application[e.incarnation] == checked) seen.insert({e.output, e.batch_time.ms});
   }
   // A batch whose output write failed (injected) stays pending until the next recovery runs it
   // again (SPARK-18905); only a failure in the last incarnation may leave it missing.
   std::map<std::pair<std::string, int64_t>, int> failed_in;
   for (const FailedOutput& f : run.failed_outputs) {
-    if (application[f.incarnation] == last_application) {
+    if (application[f.incarnation] == checked) {
       failed_in[{f.output, f.batch_time.ms}] = f.incarnation;
     }
   }
-  int last_incarnation = static_cast<int>(run.incarnations.size()) - 1;
   for (const auto& [output, batches] : reference.outputs) {
     for (int64_t index = 1; index <= static_cast<int64_t>(batches.size()); ++index) {
       Time time = *zero + scenario.batch_duration * index;
@@ -142,15 +145,94 @@ void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_f
       }
       failures.push_back({FailureKind::kLostBatch, time,
                           "output " + output + " of batch " + std::to_string(time.ms) +
-                              " never appeared (expected " + Describe(batches[index - 1]) + ")"});
+                              " never appeared (expected " + Describe(batches[index - 1]) + ")" +
+                              abandoned});
       return;  // the first lost batch says it; the rest follow from it
     }
+  }
+}
+
+// Applications that a fresh start abandoned although they had written a checkpoint: the
+// checkpointed progress is gone, so each must still have emitted all of its batches. The one
+// contracted exception: createOnError on, and every checkpoint file unreadable.
+void CheckAbandonedApplications(const Scenario& scenario, const ReferenceFor& reference_for,
+                                const TrialRun& run, std::vector<Failure>& failures) {
+  std::vector<int> application = ApplicationOf(run);
+  std::string written;  // the newest checkpoint the current application wrote
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    bool fresh_start = i > 0 && incarnation.zero_time && !incarnation.recovered;
+    if (fresh_start && !written.empty()) {
+      bool excused = scenario.create_on_error && !incarnation.unreadable_checkpoints.empty();
+      if (!excused) {
+        CheckCompleteness(scenario, reference_for, run, application[i - 1],
+                          "; incarnation " + std::to_string(i) +
+                              " started afresh although " + written +
+                              " had been written: the crash lost the checkpoint",
+                          failures);
+      }
+      written.clear();
+    }
+    if (!incarnation.checkpoints_written.empty()) written = incarnation.checkpoints_written.back();
+  }
+}
+
+// Spark retries a checkpoint write up to 3 times when it fails with an I/O error (SPARK-22429).
+void CheckGivenUpWrites(const TrialRun& run, std::vector<Failure>& failures) {
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    for (const GivenUpWrite& write : run.incarnations[i].given_up_writes) {
+      if (!write.first_error.is_io_error() || write.attempts >= ckpt::kCheckpointWriteAttempts) {
+        continue;
+      }
+      failures.push_back({FailureKind::kProtocolViolation, write.content_time,
+                          "incarnation " + std::to_string(i) + " gave up the checkpoint of " +
+                              write.content_time.to_string() + " after " +
+                              std::to_string(write.attempts) +
+                              " attempt(s) although the first failure was an I/O error (" +
+                              write.first_error.message() +
+                              "); Spark retries up to 3 times (SPARK-22429)"});
+    }
+  }
+}
+
+// When a crash dropped unsynced data, says so on the first failure: on posix and lying-disk
+// that is where the protocol's missing sync shows.
+void AddDurabilityNote(const TrialRun& run, std::vector<Failure>& failures) {
+  if (failures.empty()) return;
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    const std::vector<std::string>& lost = run.incarnations[i].lost_at_crash;
+    if (lost.empty()) continue;
+    // A checkpoint file's loss tells the story best.
+    auto example = std::find_if(lost.begin(), lost.end(), [](const std::string& line) {
+      return line.find("/checkpoint-") != std::string::npos;
+    });
+    std::string note = " [the crash of incarnation " + std::to_string(i) + " on " +
+                       PersistenceModelName(run.fs_model) + " storage left " +
+                       std::to_string(lost.size()) + " unsynced change(s) lost or mangled, e.g. " +
+                       (example == lost.end() ? lost.front() : *example);
+    if (run.fs_model == PersistenceModel::kLyingDisk) {
+      note += "; this disk ignores sync";
+    } else if (run.fs_model == PersistenceModel::kPosix && !run.checkpoint_sync) {
+      note += "; the checkpoint files were never synced: set ckptsim.checkpoint.sync=true";
+    }
+    failures.front().detail += note + "]";
+    return;
   }
 }
 
 int Severity(FailureKind kind) { return static_cast<int>(kind); }
 
 }  // namespace
+
+ckpt::Result<FailureKind> ParseFailureKind(const std::string& name) {
+  std::string known;
+  for (int k = 0; k <= static_cast<int>(FailureKind::kExpectationMismatch); ++k) {
+    FailureKind kind = static_cast<FailureKind>(k);
+    if (name == FailureKindName(kind)) return kind;
+    known += (known.empty() ? "" : ", ") + std::string(FailureKindName(kind));
+  }
+  return ckpt::Status::InvalidArgument("unknown failure kind '" + name + "' (known: " + known + ")");
+}
 
 const char* FailureKindName(FailureKind kind) {
   switch (kind) {
@@ -273,11 +355,18 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
       expected_error_seen || std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
         return f.kind == FailureKind::kRecoveryError;
       });
-  if (!stopped) CheckCompleteness(scenario, reference_for, run, failures);
+  if (!stopped) {
+    std::vector<int> application = ApplicationOf(run);
+    CheckCompleteness(scenario, reference_for, run, application.empty() ? 0 : application.back(),
+                      "", failures);
+    CheckAbandonedApplications(scenario, reference_for, run, failures);
+  }
+  CheckGivenUpWrites(run, failures);
   std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
     if (Severity(a.kind) != Severity(b.kind)) return Severity(a.kind) < Severity(b.kind);
     return a.batch_time.value_or(Time{-1}) < b.batch_time.value_or(Time{-1});
   });
+  AddDurabilityNote(run, failures);
   return failures;
 }
 

@@ -300,7 +300,8 @@ class Loader {
     }
     std::vector<CrashSpec> out;
     for (const YAML::Node& item : node) {
-      CKPT_RETURN_IF_ERROR(check_keys(item, "crashes", {"step", "at_ms", "downtime_ms"}));
+      CKPT_RETURN_IF_ERROR(
+          check_keys(item, "crashes", {"step", "at_ms", "downtime_ms", "crash_state"}));
       if (!item["step"] == !item["at_ms"]) {
         return error(item, "crashes", "give exactly one of step and at_ms");
       }
@@ -317,9 +318,123 @@ class Loader {
         if (!d.ok()) return d.status();
         spec.downtime = d.value();
       }
+      if (item["crash_state"]) {
+        Result<int64_t> state = integer(item["crash_state"], "crashes.crash_state");
+        if (!state.ok()) return state.status();
+        if (state.value() < 0) return error(item["crash_state"], "crashes.crash_state", "must be >= 0");
+        spec.state = static_cast<uint64_t>(state.value());
+      }
       out.push_back(spec);
     }
     return out;
+  }
+
+  Result<FaultRule> fault(const YAML::Node& item) const {
+    const std::string where = "faults";
+    CKPT_RETURN_IF_ERROR(check_keys(item, where, {"kind", "operation", "path", "nth", "times",
+                                                  "probability", "latency_ms", "bytes"}));
+    FaultRule rule;
+    rule.origin = path_ + ":" + std::to_string(item.Mark().line + 1);
+    if (!item["kind"]) return error(item, "faults.kind", "missing (eio, enospc, latency, bitflip or torn_write)");
+    Result<std::string> kind_name = string(item["kind"], "faults.kind");
+    if (!kind_name.ok()) return kind_name.status();
+    Result<FaultKind> kind = ParseFaultKind(kind_name.value());
+    if (!kind.ok()) return error(item["kind"], "faults.kind", kind.status().message());
+    rule.kind = kind.value();
+    if (item["operation"]) {
+      Result<std::string> op = string(item["operation"], "faults.operation");
+      if (!op.ok()) return op.status();
+      const std::vector<std::string>& known = FaultOperations();
+      if (std::find(known.begin(), known.end(), op.value()) == known.end()) {
+        std::string list;
+        for (const std::string& name : known) list += (list.empty() ? "" : ", ") + name;
+        return error(item["operation"], "faults.operation",
+                     "unknown operation '" + op.value() + "' (known: " + list + ")");
+      }
+      rule.operation = op.value();
+    }
+    if (item["path"]) {
+      Result<std::string> pattern = string(item["path"], "faults.path");
+      if (!pattern.ok()) return pattern.status();
+      rule.path = pattern.value();
+    }
+    if (item["nth"]) {
+      Result<int64_t> nth = integer(item["nth"], "faults.nth");
+      if (!nth.ok()) return nth.status();
+      if (nth.value() < 1) return error(item["nth"], "faults.nth", "must be >= 1");
+      rule.nth = nth.value();
+    }
+    if (item["times"]) {
+      Result<int64_t> times = integer(item["times"], "faults.times");
+      if (!times.ok()) return times.status();
+      if (times.value() < 1 || times.value() > 1000000) {
+        return error(item["times"], "faults.times", "must be in 1..1000000");
+      }
+      rule.times = times.value();
+    }
+    if (item["probability"]) {
+      double p = -1;
+      const std::string& text = item["probability"].Scalar();
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+      if (ec != std::errc() || end != text.data() + text.size() || p < 0 || p > 1) {
+        return error(item["probability"], "faults.probability",
+                     "expected a probability in [0, 1], got '" + text + "'");
+      }
+      rule.probability_ppm = static_cast<uint32_t>(p * 1'000'000 + 0.5);
+    }
+    if (item["latency_ms"]) {
+      Result<Duration> d = duration(item["latency_ms"], "faults.latency_ms", false);
+      if (!d.ok()) return d.status();
+      rule.latency = d.value();
+    }
+    if (item["bytes"]) {
+      Result<int64_t> bytes = integer(item["bytes"], "faults.bytes");
+      if (!bytes.ok()) return bytes.status();
+      if (bytes.value() < 0) return error(item["bytes"], "faults.bytes", "must be >= 0");
+      rule.bytes = static_cast<uint64_t>(bytes.value());
+    }
+    return check_fault(item, rule);
+  }
+
+  // Which fields each kind needs, and which it cannot use.
+  Result<FaultRule> check_fault(const YAML::Node& item, const FaultRule& rule) const {
+    bool counted = rule.kind == FaultKind::kEio || rule.kind == FaultKind::kBitflip;
+    if (counted && !item["nth"] == !item["probability"]) {
+      return error(item, "faults", std::string(FaultKindName(rule.kind)) +
+                                       " needs exactly one of nth and probability");
+    }
+    if (!counted) {
+      for (const char* key : {"nth", "times", "probability"}) {
+        if (item[key]) return error(item[key], std::string("faults.") + key, "only eio and bitflip count occurrences");
+      }
+    }
+    if (item["times"] && !item["nth"]) return error(item["times"], "faults.times", "needs nth");
+    if ((rule.kind == FaultKind::kLatency) != bool(item["latency_ms"])) {
+      return error(item, "faults.latency_ms", "latency needs latency_ms; other kinds cannot have it");
+    }
+    if ((rule.kind == FaultKind::kEnospc) != bool(item["bytes"])) {
+      return error(item, "faults.bytes", "enospc needs bytes; other kinds cannot have it");
+    }
+    bool takes_operation = rule.kind == FaultKind::kEio || rule.kind == FaultKind::kLatency ||
+                           (rule.kind == FaultKind::kBitflip && rule.operation == "read");
+    if (item["operation"] && !takes_operation) {
+      return error(item["operation"], "faults.operation",
+                   std::string(FaultKindName(rule.kind)) + " does not take an operation" +
+                       (rule.kind == FaultKind::kBitflip ? " other than read" : ""));
+    }
+    return rule;
+  }
+
+  Status faults(const YAML::Node& node, Scenario& s) const {
+    if (!node.IsSequence()) return error(node, "faults", "expected a list of fault rules");
+    if (node.size() > 64) return error(node, "faults", "at most 64 rules");
+    for (const YAML::Node& item : node) {
+      if (!item.IsMap()) return error(item, "faults", "expected a map {kind: ..., ...}");
+      Result<FaultRule> rule = fault(item);
+      if (!rule.ok()) return rule.status();
+      s.faults.push_back(rule.value());
+    }
+    return Status::Ok();
   }
 
   Result<Scenario> scenario(const YAML::Node& root) const {
@@ -328,7 +443,8 @@ class Loader {
         check_keys(root, "",
                    {"name", "description", "batch_duration_ms", "batches", "source", "pipeline",
                     "checkpoint_dir", "create_on_error", "processing", "downtime_ms", "conf",
-                    "expect", "expect_error", "initial_files", "crashes"}));
+                    "expect", "expect_error", "initial_files", "crashes", "filesystem",
+                    "faults", "expect_failures"}));
     Scenario s;
     s.path = path_;
     for (const char* required : {"name", "batches", "source", "pipeline"}) {
@@ -395,7 +511,27 @@ class Loader {
       if (!text.ok()) return text.status();
       s.expect_error = text.value();
     }
+    if (const YAML::Node kinds = root["expect_failures"]) {
+      if (!kinds.IsSequence() || kinds.size() == 0) {
+        return error(kinds, "expect_failures", "expected a non-empty list of failure kinds");
+      }
+      for (const YAML::Node& item : kinds) {
+        Result<std::string> name = string(item, "expect_failures");
+        if (!name.ok()) return name.status();
+        Result<FailureKind> kind = ParseFailureKind(name.value());
+        if (!kind.ok()) return error(item, "expect_failures", kind.status().message());
+        s.expect_failures.push_back(kind.value());
+      }
+    }
     if (root["initial_files"]) CKPT_RETURN_IF_ERROR(initial_files(root["initial_files"], s));
+    if (root["filesystem"]) {
+      Result<std::string> text = string(root["filesystem"], "filesystem");
+      if (!text.ok()) return text.status();
+      Result<PersistenceModel> model = ParsePersistenceModel(text.value());
+      if (!model.ok()) return error(root["filesystem"], "filesystem", model.status().message());
+      s.filesystem = model.value();
+    }
+    if (root["faults"]) CKPT_RETURN_IF_ERROR(faults(root["faults"], s));
     if (root["crashes"]) {
       Result<std::vector<CrashSpec>> c = crashes(root["crashes"]);
       if (!c.ok()) return c.status();

@@ -11,6 +11,9 @@
 #include "engine/runtime/status.h"
 #include "engine/runtime/time.h"
 #include "engine/value.h"
+#include "sim/failure_kind.h"
+#include "sim/faults.h"
+#include "sim/sim_fs.h"
 
 namespace sim {
 
@@ -18,11 +21,13 @@ using ckpt::Duration;
 using ckpt::Time;
 
 // One crash of the incarnation it hits: just before its step `step`, or, with `at`, before its
-// first step at or after that virtual time. The restart comes `downtime` later.
+// first step at or after that virtual time. The restart comes `downtime` later. `state` picks
+// which of the durable states the filesystem model allows the crash leaves (SimFs::crash).
 struct CrashSpec {
   uint64_t step = 0;
   Duration downtime;
   std::optional<Time> at;
+  uint64_t state = 0;
   auto operator<=>(const CrashSpec&) const = default;
 };
 
@@ -90,7 +95,13 @@ struct Scenario {
   // The contracted outcome of recovery when it cannot work (e.g. a queue stream): a message
   // that every failed start must contain; `run` also requires the crash list to produce it.
   std::string expect_error;
+  // A configuration known not to survive crashes (e.g. posix storage without sync): exploration
+  // must find failures, and only of these kinds; they are reported as expected, not as failures.
+  std::vector<FailureKind> expect_failures;
   std::vector<CrashSpec> crashes;  // what `ckptsim run` does to it
+  // The storage it runs on (`--fs` overrides it) and the faults on top (docs/scenarios.md).
+  PersistenceModel filesystem = PersistenceModel::kHdfs;
+  std::vector<FaultRule> faults;
 
   std::vector<std::string> output_names() const;
 };

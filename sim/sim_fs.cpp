@@ -1,5 +1,9 @@
 #include "sim/sim_fs.h"
 
+#include <algorithm>
+
+#include "sim/random.h"
+
 namespace sim {
 
 using ckpt::Result;
@@ -9,48 +13,104 @@ const char* PersistenceModelName(PersistenceModel model) {
   switch (model) {
     case PersistenceModel::kHdfs:
       return "hdfs";
+    case PersistenceModel::kPosix:
+      return "posix";
+    case PersistenceModel::kObjectStore:
+      return "object-store";
+    case PersistenceModel::kLyingDisk:
+      return "lying-disk";
   }
   return "?";
 }
 
 Result<PersistenceModel> ParsePersistenceModel(const std::string& name) {
-  if (name == "hdfs") return PersistenceModel::kHdfs;
-  return Status::InvalidArgument("unknown filesystem model '" + name + "' (known: hdfs)");
+  for (PersistenceModel model : {PersistenceModel::kHdfs, PersistenceModel::kPosix,
+                                 PersistenceModel::kObjectStore, PersistenceModel::kLyingDisk}) {
+    if (name == PersistenceModelName(model)) return model;
+  }
+  return Status::InvalidArgument("unknown filesystem model '" + name +
+                                 "' (known: hdfs, posix, object-store, lying-disk)");
 }
+
+namespace {
+
+bool IsAtOrBelow(const std::string& path, const std::string& root) {
+  return path == root ||
+         (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+          path[root.size()] == '/');
+}
+
+enum class Fate { kDropped, kKept, kTorn, kPrefix };
+constexpr uint64_t kFateCount = 4;
+const char* FateName(Fate fate) {
+  switch (fate) {
+    case Fate::kDropped:
+      return "dropped";
+    case Fate::kKept:
+      return "kept";
+    case Fate::kTorn:
+      return "torn";
+    case Fate::kPrefix:
+      return "cut to a prefix";
+  }
+  return "?";
+}
+
+// `data` from byte `from` on becomes garbage, starting at a sector or page boundary past `from`
+// that `random` picks (the length stays).
+std::string Tear(const std::string& data, size_t from, Random& random) {
+  size_t unit = random.chance(1, 2) ? 512 : 4096;
+  size_t first_boundary = (from + unit - 1) / unit * unit;
+  size_t boundaries = first_boundary >= data.size() ? 0 : (data.size() - first_boundary) / unit + 1;
+  size_t cut = boundaries == 0 ? from : first_boundary + unit * random.below(boundaries);
+  std::string torn = data.substr(0, cut);
+  while (torn.size() < data.size()) torn.push_back(static_cast<char>(random.next_u64()));
+  return torn;
+}
+
+uint64_t SaturatingAdd(uint64_t a, uint64_t b, uint64_t cap) { return std::min(cap, a + b); }
+
+}  // namespace
 
 // ---- SimFs ----
 
 class SimFs::File : public ckpt::WritableFile {
  public:
-  File(std::shared_ptr<Inode> inode, const SimFs* fs) : inode_(std::move(inode)), fs_(fs) {}
+  File(std::shared_ptr<Inode> inode, SimFs* fs) : inode_(std::move(inode)), fs_(fs) {}
   Status append(std::string_view data) override {
     if (closed_) return Status::IllegalState("append to a closed file");
     inode_->data.append(data);
+    inode_->write_sequence = ++fs_->write_sequence_;
     return Status::Ok();
   }
   Status sync() override {
     if (closed_) return Status::IllegalState("sync of a closed file");
-    inode_->durable = inode_->data;
+    if (fs_->model_ != PersistenceModel::kLyingDisk) inode_->durable = inode_->data;
     return Status::Ok();
   }
   Status close() override {
     if (closed_) return Status::IllegalState("file closed twice");
     closed_ = true;
-    inode_->durable = inode_->data;  // hdfs: durable at close
+    inode_->closed = true;
     inode_->modification_time = fs_->now();
+    if (!fs_->journaled()) inode_->durable = inode_->data;  // hdfs, object-store: durable at close
     return Status::Ok();
   }
 
  private:
   std::shared_ptr<Inode> inode_;
-  const SimFs* fs_;
+  SimFs* fs_;
   bool closed_ = false;
 };
 
+bool SimFs::journaled() const {
+  return model_ == PersistenceModel::kPosix || model_ == PersistenceModel::kLyingDisk;
+}
+
 bool SimFs::is_directory(const std::string& path) const {
   if (path == "/") return true;
-  auto it = entries_.find(path);
-  return it != entries_.end() && it->second->is_directory;
+  auto it = visible_.find(path);
+  return it != visible_.end() && it->second->is_directory;
 }
 
 Status SimFs::check_parent(const std::string& path) const {
@@ -62,66 +122,102 @@ Status SimFs::check_parent(const std::string& path) const {
   return Status::Ok();
 }
 
+void SimFs::Apply(Namespace& names, const MetadataOp& op) {
+  switch (op.kind) {
+    case MetadataOp::Kind::kLink:
+      names[op.path] = op.inode;
+      return;
+    case MetadataOp::Kind::kRemove:
+      for (auto it = names.lower_bound(op.path); it != names.end() && IsAtOrBelow(it->first, op.path);)
+        it = names.erase(it);
+      return;
+    case MetadataOp::Kind::kRename: {
+      std::vector<std::pair<std::string, std::shared_ptr<Inode>>> moved;
+      for (auto it = names.lower_bound(op.path);
+           it != names.end() && IsAtOrBelow(it->first, op.path);) {
+        moved.emplace_back(op.to + it->first.substr(op.path.size()), it->second);
+        it = names.erase(it);
+      }
+      for (auto& [path, inode] : moved) names[path] = std::move(inode);
+      return;
+    }
+  }
+}
+
+void SimFs::issue(MetadataOp op) {
+  Apply(visible_, op);
+  if (journaled()) {
+    pending_.push_back(std::move(op));
+  } else {
+    Apply(durable_, op);
+  }
+}
+
 Result<std::unique_ptr<ckpt::WritableFile>> SimFs::create(const std::string& path) {
   CKPT_RETURN_IF_ERROR(check_parent(path));
   if (is_directory(path)) return Status::AlreadyExists(path + " is a directory");
   auto inode = std::make_shared<Inode>();
   inode->modification_time = now();
-  entries_[path] = inode;
+  inode->write_sequence = ++write_sequence_;
+  issue(MetadataOp{MetadataOp::Kind::kLink, path, "", inode});
   return std::unique_ptr<ckpt::WritableFile>(new File(inode, this));
 }
 
 Result<std::string> SimFs::read_file(const std::string& path) {
-  auto it = entries_.find(path);
-  if (it == entries_.end()) return Status::NotFound(path + " does not exist");
+  auto it = visible_.find(path);
+  if (it == visible_.end()) return Status::NotFound(path + " does not exist");
   if (it->second->is_directory) return Status::InvalidArgument(path + " is a directory");
   return it->second->data;
 }
 
+Status SimFs::check_rename(const std::string& from, const std::string& to) const {
+  if (!visible_.count(from)) return Status::NotFound("rename source " + from + " does not exist");
+  if (visible_.count(to) || to == "/") return Status::AlreadyExists("rename target " + to + " exists");
+  if (IsAtOrBelow(to, from)) return Status::InvalidArgument("cannot rename " + from + " below itself");
+  return check_parent(to);
+}
+
 Status SimFs::rename(const std::string& from, const std::string& to) {
-  auto source = entries_.find(from);
-  if (source == entries_.end())
-    return Status::NotFound("rename source " + from + " does not exist");
-  if (entries_.count(to) || to == "/")
-    return Status::AlreadyExists("rename target " + to + " exists");
-  CKPT_RETURN_IF_ERROR(check_parent(to));
-  std::string prefix = from + "/";
-  std::vector<std::pair<std::string, std::shared_ptr<Inode>>> moved;
-  for (auto it = entries_.lower_bound(from); it != entries_.end();) {
-    if (it->first != from && it->first.compare(0, prefix.size(), prefix) != 0) break;
-    moved.emplace_back(to + it->first.substr(from.size()), it->second);
-    it = entries_.erase(it);
+  CKPT_RETURN_IF_ERROR(check_rename(from, to));
+  issue(MetadataOp{MetadataOp::Kind::kRename, from, to, nullptr});
+  return Status::Ok();
+}
+
+Status SimFs::copy(const std::string& from, const std::string& to) {
+  CKPT_RETURN_IF_ERROR(check_rename(from, to));
+  std::vector<MetadataOp> links;
+  for (auto it = visible_.lower_bound(from); it != visible_.end() && IsAtOrBelow(it->first, from);
+       ++it) {
+    auto copied = std::make_shared<Inode>(*it->second);
+    copied->durable = copied->data;  // a server-side copy is durable when it returns
+    copied->closed = true;
+    links.push_back(MetadataOp{MetadataOp::Kind::kLink, to + it->first.substr(from.size()), "",
+                               std::move(copied)});
   }
-  for (auto& [path, inode] : moved) entries_[path] = std::move(inode);
+  for (MetadataOp& op : links) issue(std::move(op));
   return Status::Ok();
 }
 
 Status SimFs::remove(const std::string& path, bool recursive) {
-  auto it = entries_.find(path);
-  if (it == entries_.end()) return Status::NotFound(path + " does not exist");
-  std::string prefix = path + "/";
-  auto first_child = entries_.lower_bound(prefix);
-  bool has_children =
-      first_child != entries_.end() && first_child->first.compare(0, prefix.size(), prefix) == 0;
+  auto it = visible_.find(path);
+  if (it == visible_.end()) return Status::NotFound(path + " does not exist");
+  auto first_child = visible_.upper_bound(path);
+  bool has_children = first_child != visible_.end() && IsAtOrBelow(first_child->first, path);
   if (has_children && !recursive) return Status::IoError("directory " + path + " is not empty");
-  while (first_child != entries_.end() &&
-         first_child->first.compare(0, prefix.size(), prefix) == 0) {
-    first_child = entries_.erase(first_child);
-  }
-  entries_.erase(path);
+  issue(MetadataOp{MetadataOp::Kind::kRemove, path, "", nullptr});
   return Status::Ok();
 }
 
 Result<bool> SimFs::exists(const std::string& path) {
-  return path == "/" || entries_.count(path) > 0;
+  return path == "/" || visible_.count(path) > 0;
 }
 
 Result<std::vector<ckpt::FileStatus>> SimFs::list(const std::string& dir) {
   if (!is_directory(dir)) return Status::NotFound("directory " + dir + " does not exist");
   std::string prefix = dir == "/" ? "/" : dir + "/";
   std::vector<ckpt::FileStatus> listing;
-  for (auto it = entries_.lower_bound(prefix);
-       it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+  for (auto it = visible_.lower_bound(prefix);
+       it != visible_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
     std::string name = it->first.substr(prefix.size());
     if (name.find('/') != std::string::npos) continue;
     listing.push_back(
@@ -134,91 +230,271 @@ Status SimFs::mkdirs(const std::string& path) {
   if (path.empty() || path[0] != '/')
     return Status::InvalidArgument("not an absolute path: " + path);
   if (path == "/") return Status::Ok();
-  auto it = entries_.find(path);
-  if (it != entries_.end()) {
+  auto it = visible_.find(path);
+  if (it != visible_.end()) {
     if (it->second->is_directory) return Status::Ok();
     return Status::AlreadyExists(path + " exists as a file");
   }
   CKPT_RETURN_IF_ERROR(mkdirs(ckpt::ParentPath(path)));
   auto inode = std::make_shared<Inode>();
   inode->is_directory = true;
-  entries_[path] = inode;
+  inode->closed = true;
+  issue(MetadataOp{MetadataOp::Kind::kLink, path, "", inode});
   return Status::Ok();
 }
 
 Status SimFs::sync_dir(const std::string& dir) {
   if (!is_directory(dir)) return Status::NotFound("directory " + dir + " does not exist");
-  return Status::Ok();  // hdfs: directory operations are durable when they return
+  if (model_ != PersistenceModel::kPosix) return Status::Ok();
+  // The journal commits in order: everything up to the last operation touching `dir`.
+  auto touches = [&dir](const MetadataOp& op) {
+    return ckpt::ParentPath(op.path) == dir ||
+           (op.kind == MetadataOp::Kind::kRename && ckpt::ParentPath(op.to) == dir);
+  };
+  auto last = std::find_if(pending_.rbegin(), pending_.rend(), touches);
+  if (last == pending_.rend()) return Status::Ok();
+  auto end = last.base();
+  for (auto it = pending_.begin(); it != end; ++it) Apply(durable_, *it);
+  pending_.erase(pending_.begin(), end);
+  return Status::Ok();
 }
 
-void SimFs::crash() {
-  for (auto& [path, inode] : entries_) inode->data = inode->durable;
+// ---- crash states ----
+
+// One durable state: how many pending directory operations survive, and the fate of the newest
+// files' unsynced data (every other file's unsynced data is dropped).
+struct SimFs::CrashChoice {
+  size_t kept_operations = 0;
+  std::vector<std::pair<std::shared_ptr<Inode>, Fate>> fates;
+};
+
+std::vector<std::shared_ptr<SimFs::Inode>> SimFs::VariedFiles(const Namespace& names) {
+  std::vector<std::shared_ptr<Inode>> files;
+  for (const auto& [path, inode] : names) {
+    if (!inode->is_directory && inode->data.size() > inode->durable.size()) files.push_back(inode);
+  }
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a->write_sequence > b->write_sequence; });
+  if (files.size() > kVariedFilesPerCrash) files.resize(kVariedFilesPerCrash);
+  return files;
+}
+
+namespace {
+uint64_t Power(uint64_t base, size_t exponent) {
+  uint64_t result = 1;
+  for (size_t i = 0; i < exponent; ++i) result *= base;
+  return result;
+}
+}  // namespace
+
+// States are numbered by kept operations, all of them first and none last; within each, by the
+// fates of the newest files (the newest file's fate varies fastest).
+SimFs::CrashChoice SimFs::choose(uint64_t state) const {
+  CrashChoice choice;
+  std::vector<Namespace> prefixes;  // prefixes[k]: the durable namespace with k operations kept
+  prefixes.push_back(durable_);
+  for (const MetadataOp& op : pending_) {
+    prefixes.push_back(prefixes.back());
+    Apply(prefixes.back(), op);
+  }
+  std::vector<uint64_t> block_sizes;
+  uint64_t total = 0;
+  for (size_t k = prefixes.size(); k-- > 0;) {
+    block_sizes.push_back(Power(kFateCount, VariedFiles(prefixes[k]).size()));
+    total = SaturatingAdd(total, block_sizes.back(), kMaxCrashStates);
+  }
+  state %= total;
+  for (size_t i = 0; i < block_sizes.size(); ++i) {
+    if (state >= block_sizes[i]) {
+      state -= block_sizes[i];
+      continue;
+    }
+    choice.kept_operations = prefixes.size() - 1 - i;
+    for (const std::shared_ptr<Inode>& file : VariedFiles(prefixes[choice.kept_operations])) {
+      choice.fates.emplace_back(file, static_cast<Fate>(state % kFateCount));
+      state /= kFateCount;
+    }
+    break;
+  }
+  return choice;
+}
+
+uint64_t SimFs::crash_states() const {
+  if (!journaled()) return 1;
+  Namespace names = durable_;
+  uint64_t total = Power(kFateCount, VariedFiles(names).size());
+  for (const MetadataOp& op : pending_) {
+    Apply(names, op);
+    total = SaturatingAdd(total, Power(kFateCount, VariedFiles(names).size()), kMaxCrashStates);
+  }
+  return total;
+}
+
+std::vector<std::string> SimFs::crash(uint64_t state, uint64_t seed) {
+  std::vector<std::string> losses;
+  if (!journaled()) {
+    for (auto it = durable_.begin(); it != durable_.end();) {
+      Inode& inode = *it->second;
+      if (inode.data.size() != inode.durable.size()) {
+        losses.push_back(it->first + ": " + std::to_string(inode.data.size() - inode.durable.size()) +
+                         " unclosed bytes lost");
+      }
+      inode.data = inode.durable;
+      // object-store: an object that was never closed (uploaded) does not exist.
+      bool never_uploaded = model_ == PersistenceModel::kObjectStore && !inode.closed;
+      it = never_uploaded ? durable_.erase(it) : std::next(it);
+    }
+    visible_ = durable_;
+    return losses;
+  }
+  CrashChoice choice = choose(state);
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const MetadataOp& op = pending_[i];
+    if (i < choice.kept_operations) {
+      Apply(durable_, op);
+      continue;
+    }
+    const char* kinds[] = {"create", "delete", "rename"};
+    losses.push_back(std::string("unsynced ") + kinds[static_cast<int>(op.kind)] + " of " +
+                     op.path + (op.to.empty() ? "" : " -> " + op.to) + " lost");
+  }
+  pending_.clear();
+  Random random(seed);
+  std::map<Inode*, Fate> fates;
+  for (const auto& [inode, fate] : choice.fates) fates[inode.get()] = fate;
+  for (auto& [path, inode] : durable_) {
+    if (inode->is_directory || inode->data.size() == inode->durable.size()) continue;
+    auto chosen = fates.find(inode.get());
+    Fate fate = chosen == fates.end() ? Fate::kDropped : chosen->second;
+    size_t synced = inode->durable.size();
+    size_t tail = inode->data.size() - synced;
+    Random file_random = random.fork(path);
+    if (fate == Fate::kKept) inode->durable = inode->data;
+    if (fate == Fate::kTorn) inode->durable = Tear(inode->data, synced, file_random);
+    if (fate == Fate::kPrefix) {
+      inode->durable = inode->data.substr(0, synced + (tail > 1 ? 1 + file_random.below(tail - 1) : 0));
+    }
+    losses.push_back(path + ": " + std::to_string(tail) + " unsynced bytes " + FateName(fate));
+  }
+  for (auto& [path, inode] : durable_) inode->data = inode->durable;
+  visible_ = durable_;
+  return losses;
+}
+
+// ---- faults ----
+
+uint64_t SimFs::used_bytes() const {
+  uint64_t used = 0;
+  for (const auto& [path, inode] : visible_) used += inode->data.size();
+  return used;
+}
+
+bool SimFs::flip_bit(const std::string& path, uint64_t bit) {
+  auto it = visible_.find(path);
+  if (it == visible_.end() || it->second->is_directory || it->second->data.empty()) return false;
+  Inode& inode = *it->second;
+  bit %= inode.data.size() * 8;
+  inode.data[bit / 8] = static_cast<char>(inode.data[bit / 8] ^ (1 << (bit % 8)));
+  if (bit / 8 < inode.durable.size()) inode.durable[bit / 8] = inode.data[bit / 8];
+  return true;
+}
+
+std::string SimFs::tear_newest(const std::function<bool(const std::string&)>& matches,
+                               uint64_t seed) {
+  const std::pair<const std::string, std::shared_ptr<Inode>>* newest = nullptr;
+  for (const auto& entry : visible_) {
+    if (entry.second->is_directory || entry.second->data.empty() || !matches(entry.first)) continue;
+    if (!newest || entry.second->write_sequence > newest->second->write_sequence) newest = &entry;
+  }
+  if (!newest) return "";
+  Random random(seed);
+  Inode& inode = *newest->second;
+  inode.data = Tear(inode.data, 0, random);
+  inode.durable = inode.data;
+  return newest->first + ": torn (" + std::to_string(inode.data.size()) + " bytes)";
 }
 
 // ---- GatedFileSystem ----
 
+Status GatedFileSystem::enter(const char* operation, const std::string& path, uint64_t bytes) {
+  if (!gate_->before_mutation(operation, path)) return Status::ProcessDead();
+  return gate_->fault(operation, path, bytes);
+}
+
+Status GatedFileSystem::peek(const char* operation, const std::string& path) {
+  if (!gate_->alive()) return Status::ProcessDead();
+  return gate_->fault(operation, path, 0);
+}
+
 class GatedFileSystem::File : public ckpt::WritableFile {
  public:
-  File(std::unique_ptr<ckpt::WritableFile> base, StepGate* gate, std::string path)
-      : base_(std::move(base)), gate_(gate), path_(std::move(path)) {}
+  File(std::unique_ptr<ckpt::WritableFile> base, GatedFileSystem* fs, std::string path)
+      : base_(std::move(base)), fs_(fs), path_(std::move(path)) {}
   Status append(std::string_view data) override {
-    if (!gate_->before_mutation("append", path_)) return Status::ProcessDead();
+    CKPT_RETURN_IF_ERROR(fs_->enter("write", path_, data.size()));
     return base_->append(data);
   }
   Status sync() override {
-    if (!gate_->before_mutation("sync", path_)) return Status::ProcessDead();
+    CKPT_RETURN_IF_ERROR(fs_->enter("sync", path_));
     return base_->sync();
   }
   Status close() override {
-    if (!gate_->before_mutation("close", path_)) return Status::ProcessDead();
+    CKPT_RETURN_IF_ERROR(fs_->enter("close", path_));
     return base_->close();
   }
 
  private:
   std::unique_ptr<ckpt::WritableFile> base_;
-  StepGate* gate_;
+  GatedFileSystem* fs_;
   std::string path_;
 };
 
 Result<std::unique_ptr<ckpt::WritableFile>> GatedFileSystem::create(const std::string& path) {
-  if (!gate_->before_mutation("create", path)) return Status::ProcessDead();
+  CKPT_RETURN_IF_ERROR(enter("create", path));
   Result<std::unique_ptr<ckpt::WritableFile>> file = base_->create(path);
   if (!file.ok()) return file;
-  return std::unique_ptr<ckpt::WritableFile>(new File(std::move(file).value(), gate_, path));
+  return std::unique_ptr<ckpt::WritableFile>(new File(std::move(file).value(), this, path));
 }
 
 Result<std::string> GatedFileSystem::read_file(const std::string& path) {
-  if (!gate_->alive()) return Status::ProcessDead();
+  CKPT_RETURN_IF_ERROR(peek("read", path));
   return base_->read_file(path);
 }
 
 Status GatedFileSystem::rename(const std::string& from, const std::string& to) {
-  if (!gate_->before_mutation("rename", from + " -> " + to)) return Status::ProcessDead();
-  return base_->rename(from, to);
+  if (base_->model() != PersistenceModel::kObjectStore) {
+    CKPT_RETURN_IF_ERROR(enter("rename", from + " -> " + to));
+    return base_->rename(from, to);
+  }
+  // An object store has no rename: copy, then delete; a crash can fall in between.
+  CKPT_RETURN_IF_ERROR(enter("rename", from + " -> " + to));
+  CKPT_RETURN_IF_ERROR(base_->copy(from, to));
+  if (!gate_->before_mutation("rename.delete", from)) return Status::ProcessDead();
+  return base_->remove(from, /*recursive=*/true);
 }
 
 Status GatedFileSystem::remove(const std::string& path, bool recursive) {
-  if (!gate_->before_mutation("delete", path)) return Status::ProcessDead();
+  CKPT_RETURN_IF_ERROR(enter("delete", path));
   return base_->remove(path, recursive);
 }
 
 Result<bool> GatedFileSystem::exists(const std::string& path) {
-  if (!gate_->alive()) return Status::ProcessDead();
+  CKPT_RETURN_IF_ERROR(peek("exists", path));
   return base_->exists(path);
 }
 
 Result<std::vector<ckpt::FileStatus>> GatedFileSystem::list(const std::string& dir) {
-  if (!gate_->alive()) return Status::ProcessDead();
+  CKPT_RETURN_IF_ERROR(peek("list", dir));
   return base_->list(dir);
 }
 
 Status GatedFileSystem::mkdirs(const std::string& path) {
-  if (!gate_->before_mutation("mkdirs", path)) return Status::ProcessDead();
+  CKPT_RETURN_IF_ERROR(enter("mkdirs", path));
   return base_->mkdirs(path);
 }
 
 Status GatedFileSystem::sync_dir(const std::string& dir) {
-  if (!gate_->before_mutation("sync_dir", dir)) return Status::ProcessDead();
+  CKPT_RETURN_IF_ERROR(enter("sync_dir", dir));
   return base_->sync_dir(dir);
 }
 

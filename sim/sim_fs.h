@@ -1,15 +1,25 @@
 // SimFs: an in-memory filesystem that knows what would survive a crash.
 //
-// Every file keeps the bytes the process sees and the bytes that are durable. A persistence model
-// decides when bytes and directory entries become durable; crash() throws away everything that
-// is not. Models (each a documented contract, docs/persistence-models.md):
-//   hdfs  - file data durable at close (an unclosed file survives with the bytes of its last
-//           close, i.e. empty after create); create, mkdirs, rename and delete are atomic and
-//           durable when they return. This is the storage Spark's protocol was written for.
-// Later models (posix, object-store, lying-disk) plug in here.
+// SimFs keeps two namespaces: the one the processes see, and the durable one (what a crash
+// keeps). Every file keeps the bytes readers see and the bytes that are durable. A persistence
+// model decides when bytes and directory entries become durable; crash() rebuilds the visible
+// state from what is durable, plus whatever the model lets survive by chance. The models, each a
+// contract (docs/persistence-models.md):
+//   hdfs         - file data durable at close (an unclosed file survives empty); create, mkdirs,
+//                  rename and delete atomic and durable when they return.
+//   posix        - file data durable only after sync(file); directory operations durable only
+//                  after sync_dir of a directory they touch, which also makes every directory
+//                  operation issued before them durable (an ordered metadata journal, as ext4 and
+//                  XFS have). At a crash the surviving directory operations are a prefix of the
+//                  unsynced ones, and each file's unsynced tail is dropped, kept, torn or cut to a
+//                  prefix: crash_states() counts the choices and crash(state) takes one.
+//   object-store - no atomic rename: GatedFileSystem does it as copy then delete, with a crash
+//                  point between; an object exists durably only once closed; listing is
+//                  consistent.
+//   lying-disk   - posix, except that sync and sync_dir make nothing durable.
 //
-// GatedFileSystem is the view one process gets: it asks a StepGate before every mutating call,
-// which is where the simulator counts crash points and kills the process.
+// GatedFileSystem is the view one process gets: it asks a StepGate before every call, which is
+// where the simulator counts crash points, kills the process and injects faults.
 #pragma once
 
 #include <functional>
@@ -22,12 +32,17 @@
 
 namespace sim {
 
-enum class PersistenceModel { kHdfs };
+enum class PersistenceModel { kHdfs, kPosix, kObjectStore, kLyingDisk };
 const char* PersistenceModelName(PersistenceModel model);
 ckpt::Result<PersistenceModel> ParsePersistenceModel(const std::string& name);
 
 class SimFs : public ckpt::FileSystem {
  public:
+  // posix and lying-disk: how many of the newest files with unsynced data get every fate at a
+  // crash; older ones lose their unsynced data (the bound of the crash-state space).
+  static constexpr size_t kVariedFilesPerCrash = 3;
+  static constexpr uint64_t kMaxCrashStates = uint64_t{1} << 40;
+
   explicit SimFs(PersistenceModel model) : model_(model) {}
 
   ckpt::Result<std::unique_ptr<ckpt::WritableFile>> create(const std::string& path) override;
@@ -39,9 +54,29 @@ class SimFs : public ckpt::FileSystem {
   ckpt::Status mkdirs(const std::string& path) override;
   ckpt::Status sync_dir(const std::string& dir) override;
 
-  // A crash of the machine's processes: every byte and entry the model does not guarantee is
-  // lost, and open files are orphaned (their handles keep working on nothing durable).
-  void crash();
+  // The first half of object-store's rename: copies `from` (a file, or a directory and
+  // everything below it) to `to`, durably. Same errors as rename.
+  ckpt::Status copy(const std::string& from, const std::string& to);
+
+  // How many distinct durable states a crash now may leave (1 for hdfs and object-store; capped
+  // at kMaxCrashStates).
+  uint64_t crash_states() const;
+  // A crash of the machine: the visible state becomes durable state number
+  // `state % crash_states()` (0: every unsynced directory operation kept, the newest files'
+  // unsynced data dropped). `seed` draws prefix lengths and garbage. Open files are orphaned.
+  // Returns one line per unsynced thing that was lost or mangled.
+  std::vector<std::string> crash(uint64_t state = 0, uint64_t seed = 0);
+
+  // Faults on top of the model (sim/faults.h decides when):
+  // the bytes held by every file, as ENOSPC accounting sees them.
+  uint64_t used_bytes() const;
+  // Flips bit `bit % (8 * size)` of `path`'s content, durably (latent corruption). False when
+  // `path` is not a non-empty file.
+  bool flip_bit(const std::string& path, uint64_t bit);
+  // Tears the most recently written file whose path `matches`: from a sector (512 B) or page
+  // (4 KiB) boundary on, its content becomes garbage, durably. Returns what it did ("" if no
+  // file matched).
+  std::string tear_newest(const std::function<bool(const std::string&)>& matches, uint64_t seed);
 
   PersistenceModel model() const { return model_; }
   // The clock that stamps modification times (time 0 without one).
@@ -51,32 +86,58 @@ class SimFs : public ckpt::FileSystem {
  private:
   struct Inode {
     bool is_directory = false;
+    bool closed = false;  // object-store: an object exists durably once closed
     std::string data;     // what readers see
-    std::string durable;  // what survives a crash
+    std::string durable;  // what survives a crash (a prefix of data)
     ckpt::Time modification_time;
+    uint64_t write_sequence = 0;  // orders files by their latest write
+  };
+  using Namespace = std::map<std::string, std::shared_ptr<Inode>>;  // path -> inode; "/" implicit
+  // A directory operation, replayable on a namespace.
+  struct MetadataOp {
+    enum class Kind { kLink, kRemove, kRename } kind;
+    std::string path;
+    std::string to;  // kRename
+    std::shared_ptr<Inode> inode;
   };
   class File;
+  struct CrashChoice;
 
   bool is_directory(const std::string& path) const;
   ckpt::Status check_parent(const std::string& path) const;
+  ckpt::Status check_rename(const std::string& from, const std::string& to) const;
+  bool journaled() const;
+  // Applies `op` to the visible namespace and, unless the model journals it, durably.
+  void issue(MetadataOp op);
+  static void Apply(Namespace& names, const MetadataOp& op);
+  // The files of `names` with unsynced data, newest first, at most kVariedFilesPerCrash.
+  static std::vector<std::shared_ptr<Inode>> VariedFiles(const Namespace& names);
+  CrashChoice choose(uint64_t state) const;
 
   PersistenceModel model_;
   std::function<ckpt::Time()> now_;
-  std::map<std::string, std::shared_ptr<Inode>> entries_;  // path -> inode; "/" is implicit
+  Namespace visible_;
+  Namespace durable_;
+  std::vector<MetadataOp> pending_;  // posix, lying-disk: unsynced directory operations, in order
+  uint64_t write_sequence_ = 0;
 };
 
-// Decides, before each mutating filesystem call of a process, whether the call may happen.
+// Decides, before each filesystem call of a process, whether the call may happen and what fault
+// it meets.
 class StepGate {
  public:
   virtual ~StepGate() = default;
   // False when the process is dead (or dies at this very step): the call must not happen.
   virtual bool before_mutation(const char* operation, const std::string& path) = 0;
   virtual bool alive() const = 0;
+  // The injected error `operation` on `path` meets (Ok for none); may add latency. `bytes` is
+  // what an append adds.
+  virtual ckpt::Status fault(const char* operation, const std::string& path, uint64_t bytes) = 0;
 };
 
 class GatedFileSystem : public ckpt::FileSystem {
  public:
-  GatedFileSystem(ckpt::FileSystem* base, StepGate* gate) : base_(base), gate_(gate) {}
+  GatedFileSystem(SimFs* base, StepGate* gate) : base_(base), gate_(gate) {}
 
   ckpt::Result<std::unique_ptr<ckpt::WritableFile>> create(const std::string& path) override;
   ckpt::Result<std::string> read_file(const std::string& path) override;
@@ -89,7 +150,12 @@ class GatedFileSystem : public ckpt::FileSystem {
 
  private:
   class File;
-  ckpt::FileSystem* base_;
+  // A mutating call: the crash point, then the fault.
+  ckpt::Status enter(const char* operation, const std::string& path, uint64_t bytes = 0);
+  // A reading call: no crash point, but faults.
+  ckpt::Status peek(const char* operation, const std::string& path);
+
+  SimFs* base_;
   StepGate* gate_;
 };
 

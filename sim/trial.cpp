@@ -1,6 +1,7 @@
 #include "sim/trial.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <memory>
 
@@ -21,9 +22,6 @@ std::string TimesToString(const std::vector<Time>& times) {
   for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + std::to_string(times[i].ms);
   return text + "]";
 }
-
-// Marks the errors of failures the scenario injects, which the oracle expects.
-constexpr const char* kInjectedFailure = "injected failure";
 
 struct EngineAssertion {
   std::string message;
@@ -133,12 +131,17 @@ class Simulation : public StepGate {
       : scenario_(scenario),
         spec_(spec),
         options_(options),
-        fs_(options.fs_model),
+        fs_(ModelFor(scenario, options)),
+        injector_(options.inject_faults ? scenario.faults : NoFaults(), spec.fault_mask,
+                  spec.seed),
         execution_(scenario) {
     process_conf_ = scenario.conf;
     process_conf_["spark.master"] = "sim[1]";
     process_conf_["spark.app.name"] = scenario.name;
     for (const auto& [key, value] : options.conf) process_conf_[key] = value;
+    result_.fs_model = fs_.model();
+    auto sync = process_conf_.find("ckptsim.checkpoint.sync");
+    result_.checkpoint_sync = sync != process_conf_.end() && sync->second == "true";
   }
 
   TrialRun run();
@@ -150,6 +153,7 @@ class Simulation : public StepGate {
         path);
   }
   bool alive() const override { return alive_; }
+  Status fault(const char* operation, const std::string& path, uint64_t bytes) override;
 
  private:
   // One engine process: its services and its context. Destroyed only between tasks.
@@ -186,6 +190,16 @@ class Simulation : public StepGate {
     }
     void on_checkpoint_written(const std::string& file, Time time) override {
       sim->trace_line("wrote " + file + " (content time " + time.to_string() + ")");
+      record().checkpoints_written.push_back(file);
+    }
+    void on_checkpoint_unreadable(const std::string& failure) override {
+      record().unreadable_checkpoints.push_back(failure);
+    }
+    void on_checkpoint_given_up(Time time, int attempts, const Status& first_error) override {
+      sim->trace_line("gave up the checkpoint of " + time.to_string() + " after " +
+                      std::to_string(attempts) + " attempt(s); first error: " +
+                      first_error.to_string());
+      record().given_up_writes.push_back(GivenUpWrite{time, attempts, first_error});
     }
     void on_error(const Status& error) override {
       sim->trace_line("error: " + error.to_string());
@@ -217,11 +231,17 @@ class Simulation : public StepGate {
     result_.digest = ckpt::Fnv1a(data, size, result_.digest);
   }
 
+  static const std::vector<FaultRule>& NoFaults() {
+    static const std::vector<FaultRule> none;
+    return none;
+  }
+
   const Scenario& scenario_;
   const TrialSpec& spec_;
   const RunOptions& options_;
   EventLoop loop_;
   SimFs fs_;
+  FaultInjector injector_;
   ScenarioExecution execution_;
   std::map<std::string, std::string> process_conf_;
   std::map<std::pair<std::string, int64_t>, int> output_attempts_;  // (output, time) -> writes
@@ -250,6 +270,23 @@ bool Simulation::take_step(LabelFn&& label, const char* what, const std::string&
     return false;
   }
   return true;
+}
+
+Status Simulation::fault(const char* operation, const std::string& path, uint64_t bytes) {
+  uint64_t used = injector_.has_enospc() ? fs_.used_bytes() : 0;
+  FaultInjector::Decision decision = injector_.decide(operation, path, used, bytes);
+  if (decision.latency.ms > 0) loop_.charge(decision.latency);
+  if (decision.flip_bit && fs_.flip_bit(path, *decision.flip_bit)) {
+    trace_line("bit flip in " + path);
+    process_->record().injected.push_back("bit flip in " + path);
+    mix(path.data(), path.size());
+  }
+  if (!decision.error.ok()) {
+    trace_line(decision.error.to_string());
+    process_->record().injected.push_back(decision.error.message());
+    mix(path.data(), path.size());
+  }
+  return decision.error;
 }
 
 void Simulation::trace_line(const std::string& text) {
@@ -297,11 +334,13 @@ void Simulation::schedule_producer() {
   for (const InitialFile& file : scenario_.initial_files) {
     Status written = fs_.mkdirs(ckpt::ParentPath(file.path));
     if (written.ok()) written = ckpt::WriteWholeFile(fs_, file.path, file.content, /*sync=*/true);
+    if (written.ok()) written = fs_.sync_dir(ckpt::ParentPath(file.path));
     CKPT_ASSERT(written.ok(),
                 "cannot write initial file " + file.path + ": " + written.to_string());
   }
   if (scenario_.source_kind != "file") return;
   Status made = fs_.mkdirs(scenario_.source_directory);
+  if (made.ok()) made = fs_.sync_dir(ckpt::ParentPath(scenario_.source_directory));
   CKPT_ASSERT(made.ok(), "cannot make the input directory: " + made.to_string());
   for (const ProducedFile& file : scenario_.produced_files) {
     loop_.schedule_at(kHarnessOwner, file.at, TaskLabel{ckpt::Actor::kDriver, "producer writes"},
@@ -310,6 +349,7 @@ void Simulation::schedule_producer() {
                         for (const std::string& line : file.lines) text += line + "\n";
                         std::string path = ckpt::JoinPath(scenario_.source_directory, file.name);
                         Status written = ckpt::WriteWholeFile(fs_, path, text, /*sync=*/true);
+                        if (written.ok()) written = fs_.sync_dir(scenario_.source_directory);
                         CKPT_ASSERT(written.ok(), "producer cannot write " + path);
                         trace_line("producer wrote " + path);
                       });
@@ -361,8 +401,19 @@ void Simulation::crash_now() {
   record.crashed_at = loop_.now();
   record.steps = step_in_incarnation_;
   loop_.kill_owner(static_cast<OwnerId>(process_->index + 1));
-  fs_.crash();
-  Duration downtime = spec_.crashes[process_->index].downtime;
+  const CrashSpec& crash = spec_.crashes[process_->index];
+  Random crash_random = Random(spec_.seed).fork("crash").fork(process_->index);
+  record.crash_states = fs_.crash_states();
+  record.lost_at_crash = fs_.crash(crash.state, crash_random.next_u64());
+  for (const FaultRule* rule : injector_.torn_write_rules()) {
+    std::string torn = fs_.tear_newest(
+        [rule](const std::string& path) { return GlobMatches(rule->path, path); },
+        crash_random.next_u64());
+    if (!torn.empty()) record.lost_at_crash.push_back(torn + " (" + rule->describe() + ")");
+  }
+  for (const std::string& loss : record.lost_at_crash) trace_line("crash: " + loss);
+  mix(&crash.state, sizeof crash.state);
+  Duration downtime = crash.downtime;
   mix(&downtime.ms, sizeof downtime.ms);
   // The process may be inside one of its own tasks: destroy it only after that task returns.
   dead_processes_.push_back(std::move(process_));
@@ -393,6 +444,7 @@ TrialRun Simulation::run() {
         }
       }
       entry->task();
+      loop_.finish_task(*entry);
       dead_processes_.clear();
     }
     result_.quiesced = !over_budget;
@@ -409,43 +461,82 @@ TrialRun Simulation::run() {
 }  // namespace
 
 std::string TrialSpec::token() const {
-  if (crashes.empty()) return "ref";
-  std::string token;
+  std::string token = crashes.empty() ? "ref" : "";
   for (const CrashSpec& crash : crashes) {
     if (!token.empty()) token += ",";
     token += crash.at ? "t" + std::to_string(crash.at->ms) : "c" + std::to_string(crash.step);
     token += "+" + std::to_string(crash.downtime.ms);
+    if (crash.state != 0) token += "s" + std::to_string(crash.state);
   }
+  if (fault_mask != ~uint64_t{0}) {
+    char hex[24];
+    std::snprintf(hex, sizeof hex, "/f%llx", static_cast<unsigned long long>(fault_mask));
+    token += hex;
+  }
+  if (seed != 0) token += "/r" + std::to_string(seed);
   return token;
 }
 
-Result<TrialSpec> TrialSpec::ParseToken(const std::string& token) {
-  TrialSpec spec;
-  if (token == "ref") return spec;
-  size_t pos = 0;
-  while (pos <= token.size()) {
-    size_t end = token.find(',', pos);
-    if (end == std::string::npos) end = token.size();
-    std::string part = token.substr(pos, end - pos);
-    unsigned long long point = 0;
-    long long downtime = 0;
-    int consumed = 0;
-    char kind = part.empty() ? '?' : part[0];
-    if ((kind != 'c' && kind != 't') ||
-        std::sscanf(part.c_str() + 1, "%llu+%lld%n", &point, &downtime, &consumed) != 2 ||
-        consumed + 1 != static_cast<int>(part.size()) || downtime < 0) {
-      return Status::InvalidArgument(
-          "bad replay token '" + token +
-          "' (expected ref, or c<step>+<downtime_ms> / t<time_ms>+<downtime_ms> joined by ',')");
-    }
-    CrashSpec crash;
-    if (kind == 'c') crash.step = point;
-    if (kind == 't') crash.at = Time{static_cast<int64_t>(point)};
-    crash.downtime = Duration{downtime};
-    spec.crashes.push_back(crash);
-    pos = end + 1;
+namespace {
+
+// Reads digits (base 10 or 16) at `pos`; false when there are none or they overflow.
+bool ReadNumber(const std::string& text, size_t& pos, int base, uint64_t& value) {
+  const char* begin = text.data() + pos;
+  auto [end, error] = std::from_chars(begin, text.data() + text.size(), value, base);
+  if (error != std::errc() || end == begin) return false;
+  pos += static_cast<size_t>(end - begin);
+  return true;
+}
+
+bool ParseCrash(const std::string& text, size_t& pos, CrashSpec& crash) {
+  char kind = text[pos++];
+  uint64_t point = 0, downtime = 0;
+  if ((kind != 'c' && kind != 't') || !ReadNumber(text, pos, 10, point) || pos >= text.size() ||
+      text[pos++] != '+' || !ReadNumber(text, pos, 10, downtime) ||
+      downtime > uint64_t{INT64_MAX} || point > uint64_t{INT64_MAX}) {
+    return false;
   }
+  if (kind == 'c') crash.step = point;
+  if (kind == 't') crash.at = Time{static_cast<int64_t>(point)};
+  crash.downtime = Duration{static_cast<int64_t>(downtime)};
+  if (pos < text.size() && text[pos] == 's') return ReadNumber(text, ++pos, 10, crash.state);
+  return true;
+}
+
+}  // namespace
+
+Result<TrialSpec> TrialSpec::ParseToken(const std::string& token) {
+  auto bad = [&token] {
+    return Status::InvalidArgument(
+        "bad replay token '" + token +
+        "' (expected ref, or c<step>+<downtime_ms>[s<state>] / t<time_ms>+<downtime_ms>[s<state>] "
+        "joined by ',', then optionally /f<fault mask in hex> and /r<seed>)");
+  };
+  TrialSpec spec;
+  size_t pos = 0;
+  if (token.compare(0, 3, "ref") == 0) {
+    pos = 3;
+  } else {
+    do {
+      CrashSpec crash;
+      if (pos >= token.size() || !ParseCrash(token, pos, crash)) return bad();
+      spec.crashes.push_back(crash);
+    } while (pos < token.size() && token[pos] == ',' && ++pos);
+  }
+  if (token.compare(pos, 2, "/f") == 0) {
+    pos += 2;
+    if (!ReadNumber(token, pos, 16, spec.fault_mask)) return bad();
+  }
+  if (token.compare(pos, 2, "/r") == 0) {
+    pos += 2;
+    if (!ReadNumber(token, pos, 10, spec.seed)) return bad();
+  }
+  if (pos != token.size()) return bad();
   return spec;
+}
+
+PersistenceModel ModelFor(const Scenario& scenario, const RunOptions& options) {
+  return options.fs_model.value_or(scenario.filesystem);
 }
 
 TrialRun RunTrial(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options) {

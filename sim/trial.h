@@ -22,9 +22,13 @@ namespace sim {
 
 struct TrialSpec {
   std::vector<CrashSpec> crashes;  // crashes[i] hits incarnation i
+  uint64_t fault_mask = ~uint64_t{0};  // which of the scenario's fault rules take part
+  uint64_t seed = 0;                   // decides probabilistic faults, torn bytes and garbage
 
   // The replay token: "ref" for no crash, else "c<step>+<downtime_ms>" (or "t<time_ms>+..." for
-  // a crash at a virtual time) joined by ','.
+  // a crash at a virtual time), with "s<state>" when the crash leaves a durable state other than
+  // the first, joined by ','; then "/f<mask in hex>" when not every fault rule takes part and
+  // "/r<seed>" when the seed is not 0.
   std::string token() const;
   static ckpt::Result<TrialSpec> ParseToken(const std::string& token);
   auto operator<=>(const TrialSpec&) const = default;
@@ -32,7 +36,8 @@ struct TrialSpec {
 
 struct RunOptions {
   ckpt::DefectSet defects;
-  PersistenceModel fs_model = PersistenceModel::kHdfs;
+  std::optional<PersistenceModel> fs_model;  // overrides the scenario's filesystem
+  bool inject_faults = true;                 // false: ignore the scenario's faults (references)
   std::map<std::string, std::string> conf;  // on top of the scenario's conf
   bool record_trace = false;                // keep a human-readable trace
   bool record_steps = false;                // keep every step's label (crash-points)
@@ -47,6 +52,13 @@ struct Emission {
   ckpt::Records records;  // sorted
 };
 
+// A checkpoint the writer gave up on (EngineObserver::on_checkpoint_given_up).
+struct GivenUpWrite {
+  ckpt::Time content_time;
+  int attempts = 0;
+  ckpt::Status first_error;
+};
+
 struct IncarnationRecord {
   ckpt::Time started_at;
   bool recovered = false;  // rebuilt from a checkpoint (false: started fresh)
@@ -59,8 +71,14 @@ struct IncarnationRecord {
   std::string start_error;          // getOrCreate or start failed
   std::vector<std::string> errors;  // reportError calls, except for injected job failures
   std::map<int32_t, int> restores;  // stream id -> DStreamCheckpointData.restore calls
+  std::vector<std::string> checkpoints_written;  // files the writer reported written
+  std::vector<GivenUpWrite> given_up_writes;     // checkpoints the writer gave up on
+  std::vector<std::string> unreadable_checkpoints;  // files getOrCreate skipped
+  std::vector<std::string> injected;             // faults injected while it ran
   uint64_t steps = 0;
   std::optional<ckpt::Time> crashed_at;
+  uint64_t crash_states = 1;                // durable states its crash could leave
+  std::vector<std::string> lost_at_crash;  // what its crash dropped or mangled
 };
 
 // An output write the scenario made fail (processing.failing_batches): the job failed.
@@ -78,6 +96,9 @@ struct StepRecord {
   std::string label;
 };
 
+// The filesystem model a run of `scenario` uses under `options`.
+PersistenceModel ModelFor(const Scenario& scenario, const RunOptions& options);
+
 struct TrialRun {
   std::vector<Emission> emissions;
   std::vector<FailedOutput> failed_outputs;
@@ -89,6 +110,8 @@ struct TrialRun {
   uint64_t digest = 0;             // over every step, emission and crash
   uint64_t total_steps = 0;
   ckpt::Time end_time;
+  PersistenceModel fs_model = PersistenceModel::kHdfs;
+  bool checkpoint_sync = false;  // ckptsim.checkpoint.sync was on
 };
 
 TrialRun RunTrial(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options);

@@ -17,7 +17,7 @@ constexpr int kExitBadInput = 2;
 
 struct CommonFlags {
   std::vector<std::string> defects;
-  std::string fs = "hdfs";
+  std::string fs;  // empty: each scenario's own filesystem (hdfs unless it says otherwise)
   std::vector<std::string> conf;
   bool json = false;
   std::string report_dir;
@@ -26,7 +26,9 @@ struct CommonFlags {
 void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--defect", flags.defects,
                       "switch on a known recovery bug (repeatable; see `ckptsim defects`)");
-  command->add_option("--fs", flags.fs, "filesystem persistence model")->default_str("hdfs");
+  command->add_option("--fs", flags.fs,
+                      "filesystem persistence model for every scenario: hdfs, posix, object-store "
+                      "or lying-disk (default: the scenario's `filesystem`, else hdfs)");
   command->add_option("--conf", flags.conf, "engine configuration key=value (repeatable)");
   command->add_flag("--json", flags.json, "print one JSON object on stdout");
   command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
@@ -45,10 +47,12 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
     options.run.defects.add(defect.value());
     options.replay_flags.push_back("--defect " + name);
   }
-  ckpt::Result<sim::PersistenceModel> model = sim::ParsePersistenceModel(flags.fs);
-  if (!model.ok()) return model.status();
-  options.run.fs_model = model.value();
-  if (flags.fs != "hdfs") options.replay_flags.push_back("--fs " + flags.fs);
+  if (!flags.fs.empty()) {
+    ckpt::Result<sim::PersistenceModel> model = sim::ParsePersistenceModel(flags.fs);
+    if (!model.ok()) return model.status();
+    options.run.fs_model = model.value();
+    options.replay_flags.push_back("--fs " + flags.fs);
+  }
   for (const std::string& pair : flags.conf) {
     size_t eq = pair.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -63,7 +67,8 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
 void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& options) {
   std::printf("ckptsim %s \u00b7 seed %llu \u00b7 fs %s \u00b7 defects: %s\n",
               sim::StrategyName(result.strategy), static_cast<unsigned long long>(result.seed),
-              sim::PersistenceModelName(options.run.fs_model),
+              options.run.fs_model ? sim::PersistenceModelName(*options.run.fs_model)
+                                   : "per scenario",
               options.run.defects.empty() ? "none"
                                           : [&] {
                                               std::string names;
@@ -82,7 +87,10 @@ void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& opt
     std::printf("%-*s %12llu %8llu %9llu  %s\n", width, s.name.c_str(),
                 static_cast<unsigned long long>(s.crash_points),
                 static_cast<unsigned long long>(s.trials),
-                static_cast<unsigned long long>(s.failures), s.failures ? "FAIL" : "PASS");
+                static_cast<unsigned long long>(s.failures),
+                s.failures               ? "FAIL"
+                : s.expected_failures > 0 ? "PASS (unsafe configuration shown)"
+                                         : "PASS");
   }
   size_t shown = 0;
   for (const sim::FailingTrial& f : result.failing) {
@@ -97,9 +105,21 @@ void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& opt
                 sim::FailureKindName(f.failure.kind), batch.c_str(), f.failure.detail.c_str(),
                 f.replay.c_str());
   }
+  if (!result.expected_failing.empty()) {
+    const sim::FailingTrial& f = result.expected_failing.front();
+    std::printf("\nexpected failure (%s documents an unsafe configuration) [%s]: %s\n  replay: %s\n",
+                f.scenario.c_str(), sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(),
+                f.replay.c_str());
+  }
   std::printf("\n%llu trials, %llu failed, %.2f s\n",
               static_cast<unsigned long long>(result.trials),
               static_cast<unsigned long long>(result.failures), result.elapsed_s);
+  if (result.crash_states > result.crash_points) {
+    std::printf("durable crash states: %llu of %llu explored (--max-crash-states %llu per step)\n",
+                static_cast<unsigned long long>(result.crash_states_explored),
+                static_cast<unsigned long long>(result.crash_states),
+                static_cast<unsigned long long>(options.max_crash_states));
+  }
 }
 
 int Report(const sim::ExploreResult& result, const sim::ExploreOptions& options,
@@ -214,7 +234,7 @@ int main(int argc, char** argv) {
 
   CommonFlags flags;
   std::string path, strategy = "exhaustive", token;
-  uint64_t trials = 1000, seed = 1;
+  uint64_t trials = 1000, seed = 1, max_crash_states = 8;
 
   CLI::App* run =
       app.add_subcommand("run", "run scenarios with their own crashes and expectations");
@@ -228,6 +248,10 @@ int main(int argc, char** argv) {
   explore->add_option("--trials", trials, "random: trials per scenario")
       ->check(CLI::PositiveNumber);
   explore->add_option("--seed", seed, "random: the seed every trial is forked from");
+  explore->add_option("--max-crash-states", max_crash_states,
+                      "exhaustive: durable filesystem states explored per crash step (posix, "
+                      "lying-disk)")
+      ->check(CLI::PositiveNumber);
   AddCommonFlags(explore, flags);
   explore->footer(
       "Example: ckptsim explore scenarios/basic --strategy random --trials 500 --seed 7");
@@ -269,6 +293,7 @@ int main(int argc, char** argv) {
   options.binary = argv[0];
   options.seed = seed;
   options.trials = trials;
+  options.max_crash_states = max_crash_states;
   ckpt::Status status = ToOptions(flags, options);
   if (!status.ok()) return BadInput(status.message());
 

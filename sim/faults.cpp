@@ -1,0 +1,149 @@
+#include "sim/faults.h"
+
+#include <algorithm>
+
+namespace sim {
+
+using ckpt::Status;
+
+const char* FaultKindName(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kEio:
+      return "eio";
+    case FaultKind::kEnospc:
+      return "enospc";
+    case FaultKind::kLatency:
+      return "latency";
+    case FaultKind::kBitflip:
+      return "bitflip";
+    case FaultKind::kTornWrite:
+      return "torn_write";
+  }
+  return "?";
+}
+
+ckpt::Result<FaultKind> ParseFaultKind(const std::string& name) {
+  for (FaultKind kind : {FaultKind::kEio, FaultKind::kEnospc, FaultKind::kLatency,
+                         FaultKind::kBitflip, FaultKind::kTornWrite}) {
+    if (name == FaultKindName(kind)) return kind;
+  }
+  return Status::InvalidArgument("unknown fault kind '" + name +
+                                 "' (known: eio, enospc, latency, bitflip, torn_write)");
+}
+
+const std::vector<std::string>& FaultOperations() {
+  static const std::vector<std::string> operations = {
+      "create", "write", "close", "sync", "rename", "delete", "mkdirs", "sync_dir",
+      "list",   "read",  "exists"};
+  return operations;
+}
+
+std::string FaultRule::describe() const {
+  std::string text = std::string(FaultKindName(kind));
+  if (!operation.empty()) text += " on " + operation;
+  text += " of " + path;
+  if (!origin.empty()) text += " (" + origin + ")";
+  return text;
+}
+
+// Iterative glob matching with one backtrack point: linear in practice, no recursion.
+bool GlobMatches(const std::string& pattern, const std::string& path) {
+  size_t p = 0, s = 0, star = std::string::npos, star_s = 0;
+  while (s < path.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == path[s])) {
+      ++p;
+      ++s;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      star_s = s;
+    } else if (star != std::string::npos) {
+      p = star + 1;
+      s = ++star_s;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+FaultInjector::FaultInjector(const std::vector<FaultRule>& rules, uint64_t active, uint64_t seed)
+    : random_(Random(seed).fork("faults")) {
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (i < 64 && !(active >> i & 1)) continue;
+    rules_.push_back(Active{&rules[i], 0, random_.fork(i)});
+  }
+}
+
+namespace {
+
+bool Applies(const FaultRule& rule, const std::string& operation, const std::string& path) {
+  if (!rule.operation.empty() && rule.operation != operation) return false;
+  // A rename's path reads "from -> to": a pattern may match either side.
+  size_t arrow = path.find(" -> ");
+  if (arrow == std::string::npos) return GlobMatches(rule.path, path);
+  return GlobMatches(rule.path, path.substr(0, arrow)) ||
+         GlobMatches(rule.path, path.substr(arrow + 4));
+}
+
+Status Injected(const FaultRule& rule, const std::string& operation, const std::string& path,
+                const std::string& what) {
+  std::string message = std::string(kInjectedFailure) + " (" + rule.describe() + "): " + what +
+                        " on " + operation + " " + path;
+  if (rule.kind == FaultKind::kEnospc) return Status::NoSpace(message);
+  return Status::IoError(message);
+}
+
+}  // namespace
+
+FaultInjector::Decision FaultInjector::decide(const std::string& operation,
+                                              const std::string& path, uint64_t used_bytes,
+                                              uint64_t bytes) {
+  Decision decision;
+  for (Active& active : rules_) {
+    const FaultRule& rule = *active.rule;
+    switch (rule.kind) {
+      case FaultKind::kEnospc:
+        if (operation == "write" && used_bytes + bytes > rule.bytes && decision.error.ok()) {
+          decision.error = Injected(rule, operation, path, "No space left on device");
+        }
+        continue;
+      case FaultKind::kTornWrite:
+        continue;
+      case FaultKind::kLatency:
+        if (Applies(rule, operation, path)) decision.latency = decision.latency + rule.latency;
+        continue;
+      case FaultKind::kEio:
+      case FaultKind::kBitflip: {
+        if (rule.kind == FaultKind::kBitflip && operation != "read") continue;
+        if (!Applies(rule, operation, path)) continue;
+        int64_t occurrence = ++active.occurrences;
+        bool hit = rule.nth > 0 ? occurrence >= rule.nth && occurrence < rule.nth + rule.times
+                                : active.random.below(1'000'000) < rule.probability_ppm;
+        if (!hit) continue;
+        if (rule.kind == FaultKind::kBitflip) {
+          decision.flip_bit = active.random.next_u64();
+        } else if (decision.error.ok()) {
+          decision.error = Injected(rule, operation, path, "Input/output error");
+        }
+        continue;
+      }
+    }
+  }
+  return decision;
+}
+
+std::vector<const FaultRule*> FaultInjector::torn_write_rules() const {
+  std::vector<const FaultRule*> torn;
+  for (const Active& active : rules_) {
+    if (active.rule->kind == FaultKind::kTornWrite) torn.push_back(active.rule);
+  }
+  return torn;
+}
+
+bool FaultInjector::has_enospc() const {
+  return std::any_of(rules_.begin(), rules_.end(),
+                     [](const Active& a) { return a.rule->kind == FaultKind::kEnospc; });
+}
+
+}  // namespace sim
