@@ -179,8 +179,12 @@ Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& 
     outcome.failures.push_back(it->path + ": " + checkpoint.status().to_string());
   }
   if (ignore_read_error) return outcome;
-  return Status::Corruption("Failed to read checkpoint from directory " + dir +
-                            " (last error: " + outcome.failures.back() + ")");
+  return CheckpointReadError(dir, outcome);
+}
+
+Status CheckpointReadError(const std::string& dir, const CheckpointReadOutcome& outcome) {
+  return Status::Corruption("Failed to read checkpoint from directory " + dir + " (last error: " +
+                            outcome.failures.back() + ")");
 }
 
 }  // namespace ckpt

@@ -72,5 +72,8 @@ struct CheckpointReadOutcome {
 // an error "Failed to read checkpoint from directory <dir>" unless `ignore_read_error`.
 Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& dir,
                                              bool ignore_read_error);
+// The error of a read that found checkpoint files and could use none of them.
+// REQUIRES: !outcome.failures.empty().
+Status CheckpointReadError(const std::string& dir, const CheckpointReadOutcome& outcome);
 
 }  // namespace ckpt

@@ -53,6 +53,8 @@ class EngineObserver {
   virtual void on_stream_restored(int32_t /*stream_id*/) {}
   // The writer renamed a checkpoint into place.
   virtual void on_checkpoint_written(const std::string& /*file*/, Time /*content_time*/) {}
+  // A job of `batch_time` failed (its batch stays pending); reportError follows.
+  virtual void on_job_failed(Time /*batch_time*/, const Status& /*error*/) {}
   // getOrCreate skipped a checkpoint file it could not read ("<file>: <error>").
   virtual void on_checkpoint_unreadable(const std::string& /*failure*/) {}
   // The writer gave up on the checkpoint of `content_time` after `attempts` attempts (not called

@@ -140,14 +140,19 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpointDirect
 Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
     const EngineEnv& env, const std::string& dir, const CreatingFunction& create,
     bool create_on_error) {
-  Result<CheckpointReadOutcome> read = ReadCheckpoint(*env.fs, dir, create_on_error);
+  Result<CheckpointReadOutcome> read = ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true);
   if (!read.ok()) return read.status();
   for (const std::string& failure : read.value().failures) {
     if (!env.observer) break;
     env.observer->log(LogLevel::kWarning, "Error reading checkpoint " + failure);
     env.observer->on_checkpoint_unreadable(failure);
   }
-  if (!read.value().checkpoint) return create(env);
+  if (!read.value().checkpoint) {
+    if (!read.value().failures.empty() && !create_on_error) {
+      return CheckpointReadError(dir, read.value());
+    }
+    return create(env);
+  }
   const Checkpoint& checkpoint = *read.value().checkpoint;
   if (env.observer) {
     env.observer->on_checkpoint_recovered(read.value().file, checkpoint.checkpoint_time,

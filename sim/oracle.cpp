@@ -130,6 +130,13 @@ void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_f
       failed_in[{f.output, f.batch_time.ms}] = f.incarnation;
     }
   }
+  // A job an injected I/O error failed is owed the same way, for every output.
+  for (const FailedJob& f : run.failed_jobs) {
+    if (application[f.incarnation] != checked) continue;
+    for (const auto& [output, batches] : reference.outputs) {
+      failed_in[{output, f.batch_time.ms}] = f.incarnation;
+    }
+  }
   for (const auto& [output, batches] : reference.outputs) {
     for (int64_t index = 1; index <= static_cast<int64_t>(batches.size()); ++index) {
       Time time = *zero + scenario.batch_duration * index;
@@ -221,6 +228,20 @@ void AddDurabilityNote(const TrialRun& run, std::vector<Failure>& failures) {
 }
 
 int Severity(FailureKind kind) { return static_cast<int>(kind); }
+
+// The contract of corruption faults with createOnError off: when an injected fault mangled every
+// checkpoint file getOrCreate tried, it stops with "Failed to read checkpoint".
+bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation, const TrialRun& run) {
+  if (incarnation.start_error.find("Failed to read checkpoint from directory") == std::string::npos ||
+      incarnation.unreadable_checkpoints.empty()) {
+    return false;
+  }
+  for (const std::string& failure : incarnation.unreadable_checkpoints) {
+    std::string file = failure.substr(0, failure.find(": "));
+    if (!run.corrupted_by_faults.count(file)) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -320,6 +341,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
     return failures;
   }
   bool expected_error_seen = false;
+  bool contracted_stop = false;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
     std::string who = "incarnation " + std::to_string(i);
@@ -333,6 +355,8 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
     if (!scenario.expect_error.empty() &&
         incarnation.start_error.find(scenario.expect_error) != std::string::npos) {
       expected_error_seen = true;  // the contracted outcome: recovery stops with this error
+    } else if (EveryCheckpointCorruptedByFaults(incarnation, run)) {
+      contracted_stop = true;
     } else if (!incarnation.start_error.empty()) {
       failures.push_back({FailureKind::kRecoveryError, std::nullopt,
                           who + " could not start: " + incarnation.start_error});
@@ -352,7 +376,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
   }
   CheckEmissions(scenario, reference_for, run, failures);
   bool stopped =
-      expected_error_seen || std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
+      expected_error_seen || contracted_stop || std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
         return f.kind == FailureKind::kRecoveryError;
       });
   if (!stopped) {

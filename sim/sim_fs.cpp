@@ -399,19 +399,19 @@ bool SimFs::flip_bit(const std::string& path, uint64_t bit) {
   return true;
 }
 
-std::string SimFs::tear_newest(const std::function<bool(const std::string&)>& matches,
-                               uint64_t seed) {
+std::optional<std::string> SimFs::tear_newest(
+    const std::function<bool(const std::string&)>& matches, uint64_t seed) {
   const std::pair<const std::string, std::shared_ptr<Inode>>* newest = nullptr;
   for (const auto& entry : visible_) {
     if (entry.second->is_directory || entry.second->data.empty() || !matches(entry.first)) continue;
     if (!newest || entry.second->write_sequence > newest->second->write_sequence) newest = &entry;
   }
-  if (!newest) return "";
+  if (!newest) return std::nullopt;
   Random random(seed);
   Inode& inode = *newest->second;
   inode.data = Tear(inode.data, 0, random);
   inode.durable = inode.data;
-  return newest->first + ": torn (" + std::to_string(inode.data.size()) + " bytes)";
+  return newest->first;
 }
 
 // ---- GatedFileSystem ----

@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,9 +75,10 @@ class SimFs : public ckpt::FileSystem {
   // `path` is not a non-empty file.
   bool flip_bit(const std::string& path, uint64_t bit);
   // Tears the most recently written file whose path `matches`: from a sector (512 B) or page
-  // (4 KiB) boundary on, its content becomes garbage, durably. Returns what it did ("" if no
-  // file matched).
-  std::string tear_newest(const std::function<bool(const std::string&)>& matches, uint64_t seed);
+  // (4 KiB) boundary on, its content becomes garbage, durably. Returns its path (none if no file
+  // matched).
+  std::optional<std::string> tear_newest(const std::function<bool(const std::string&)>& matches,
+                                         uint64_t seed);
 
   PersistenceModel model() const { return model_; }
   // The clock that stamps modification times (time 0 without one).

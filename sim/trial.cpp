@@ -192,6 +192,11 @@ class Simulation : public StepGate {
       sim->trace_line("wrote " + file + " (content time " + time.to_string() + ")");
       record().checkpoints_written.push_back(file);
     }
+    void on_job_failed(Time batch_time, const Status& error) override {
+      if (error.message().find(kInjectedFailure) != std::string::npos) {
+        sim->result_.failed_jobs.push_back(FailedJob{index, batch_time});
+      }
+    }
     void on_checkpoint_unreadable(const std::string& failure) override {
       record().unreadable_checkpoints.push_back(failure);
     }
@@ -278,6 +283,7 @@ Status Simulation::fault(const char* operation, const std::string& path, uint64_
   if (decision.latency.ms > 0) loop_.charge(decision.latency);
   if (decision.flip_bit && fs_.flip_bit(path, *decision.flip_bit)) {
     trace_line("bit flip in " + path);
+    result_.corrupted_by_faults.insert(path);
     process_->record().injected.push_back("bit flip in " + path);
     mix(path.data(), path.size());
   }
@@ -406,10 +412,12 @@ void Simulation::crash_now() {
   record.crash_states = fs_.crash_states();
   record.lost_at_crash = fs_.crash(crash.state, crash_random.next_u64());
   for (const FaultRule* rule : injector_.torn_write_rules()) {
-    std::string torn = fs_.tear_newest(
+    std::optional<std::string> torn = fs_.tear_newest(
         [rule](const std::string& path) { return GlobMatches(rule->path, path); },
         crash_random.next_u64());
-    if (!torn.empty()) record.lost_at_crash.push_back(torn + " (" + rule->describe() + ")");
+    if (!torn) continue;
+    result_.corrupted_by_faults.insert(*torn);
+    record.lost_at_crash.push_back(*torn + ": torn (" + rule->describe() + ")");
   }
   for (const std::string& loss : record.lost_at_crash) trace_line("crash: " + loss);
   mix(&crash.state, sizeof crash.state);

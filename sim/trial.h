@@ -9,6 +9,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,12 @@ struct IncarnationRecord {
   std::vector<std::string> lost_at_crash;  // what its crash dropped or mangled
 };
 
+// A job that an injected filesystem fault failed: its batch stays pending.
+struct FailedJob {
+  int incarnation = 0;
+  ckpt::Time batch_time;
+};
+
 // An output write the scenario made fail (processing.failing_batches): the job failed.
 struct FailedOutput {
   int incarnation = 0;
@@ -102,6 +109,8 @@ PersistenceModel ModelFor(const Scenario& scenario, const RunOptions& options);
 struct TrialRun {
   std::vector<Emission> emissions;
   std::vector<FailedOutput> failed_outputs;
+  std::vector<FailedJob> failed_jobs;
+  std::set<std::string> corrupted_by_faults;  // files a torn_write or bitflip fault mangled
   std::vector<IncarnationRecord> incarnations;
   std::vector<StepRecord> steps;   // with RunOptions::record_steps
   std::vector<std::string> trace;  // with RunOptions::record_trace
