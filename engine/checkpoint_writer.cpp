@@ -6,7 +6,9 @@ namespace ckpt {
 
 CheckpointWriter::CheckpointWriter(StreamingRuntime* runtime, std::string checkpoint_dir,
                                    CompletionCallback on_completion)
-    : runtime_(runtime), dir_(std::move(checkpoint_dir)), on_completion_(std::move(on_completion)) {}
+    : runtime_(runtime),
+      dir_(std::move(checkpoint_dir)),
+      on_completion_(std::move(on_completion)) {}
 
 void CheckpointWriter::write(const Checkpoint& checkpoint, bool clear_checkpoint_data_later) {
   Handle handle{checkpoint.checkpoint_time, EncodeCheckpoint(checkpoint),
@@ -183,8 +185,8 @@ Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& 
 }
 
 Status CheckpointReadError(const std::string& dir, const CheckpointReadOutcome& outcome) {
-  return Status::Corruption("Failed to read checkpoint from directory " + dir + " (last error: " +
-                            outcome.failures.back() + ")");
+  return Status::Corruption("Failed to read checkpoint from directory " + dir +
+                            " (last error: " + outcome.failures.back() + ")");
 }
 
 }  // namespace ckpt

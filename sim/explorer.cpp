@@ -43,8 +43,8 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
       int64_t max_downtime_ms = scenario.batch_duration.ms * 4;
       bool journaled = ModelFor(scenario, options.run) == PersistenceModel::kPosix ||
                        ModelFor(scenario, options.run) == PersistenceModel::kLyingDisk;
-      uint64_t all_rules = scenario.faults.size() >= 64 ? ~uint64_t{0}
-                                                        : (uint64_t{1} << scenario.faults.size()) - 1;
+      uint64_t all_rules =
+          scenario.faults.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << scenario.faults.size()) - 1;
       for (uint64_t k = 0; k < options.trials; ++k) {
         Random random = scenario_random.fork(k);
         TrialSpec spec;
@@ -125,7 +125,8 @@ class ScenarioExplorer {
       // Without a clean reference nothing else can be judged: report it as the scenario's failure.
       summary_.trials = 1;
       summary_.failures = 1;
-      result_.failing.push_back(MakeFailing(scenario_, "ref", reference.failures.front(), options_));
+      result_.failing.push_back(
+          MakeFailing(scenario_, "ref", reference.failures.front(), options_));
     } else {
       for (const TrialSpec& spec : PlanTrials(scenario_, summary_.crash_points, options_)) {
         const TrialRun run = run_trial(spec);
@@ -170,12 +171,12 @@ class ScenarioExplorer {
       kinds += (kinds.empty() ? "" : ", ") + std::string(FailureKindName(kind));
     }
     ++summary_.failures;
-    result_.failing.push_back(MakeFailing(
-        scenario_, "ref",
-        Failure{FailureKind::kExpectationMismatch, std::nullopt,
-                "the scenario expects failures (" + kinds + ") and none of its " +
-                    std::to_string(summary_.trials) + " trials failed"},
-        options_));
+    result_.failing.push_back(
+        MakeFailing(scenario_, "ref",
+                    Failure{FailureKind::kExpectationMismatch, std::nullopt,
+                            "the scenario expects failures (" + kinds + ") and none of its " +
+                                std::to_string(summary_.trials) + " trials failed"},
+                    options_));
   }
 
   // The first trial at a crash step learns how many durable states the crash could leave; the

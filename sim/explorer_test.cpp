@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+
 #include "sim/oracle.h"
 #include "sim/trial.h"
 
@@ -99,7 +103,8 @@ TEST(LegitimateReruns, FollowsSparksRescheduleRule) {
 }
 
 TEST(Trial, TokensRoundTrip) {
-  TrialSpec spec{{CrashSpec{12, ckpt::Duration{0}, {}, 0}, CrashSpec{7, ckpt::Duration{1500}, {}, 0}}};
+  TrialSpec spec{
+      {CrashSpec{12, ckpt::Duration{0}, {}, 0}, CrashSpec{7, ckpt::Duration{1500}, {}, 0}}};
   EXPECT_EQ(spec.token(), "c12+0,c7+1500");
   EXPECT_EQ(TrialSpec::ParseToken(spec.token()).value(), spec);
   EXPECT_TRUE(TrialSpec::ParseToken("ref").value().crashes.empty());
@@ -163,10 +168,9 @@ TEST_P(DefectTest, ExhaustiveFindsItAndTheTokenReplaysTheSameKind) {
   ASSERT_GT(result.failures, 0u);
   const FailingTrial& first = result.failing.front();
   EXPECT_EQ(first.failure.kind, GetParam().expected_kind) << first.failure.detail;
-  TrialRun reference = RunTrial(scenario, TrialSpec{}, options.run);
+  References references(scenario, options.run);
   TrialRun replayed = RunTrial(scenario, TrialSpec::ParseToken(first.token).value(), options.run);
-  std::vector<Failure> failures =
-      CheckTrial(scenario, BuildReference(scenario, reference).reference, replayed);
+  std::vector<Failure> failures = references.check(replayed);
   ASSERT_FALSE(failures.empty());
   EXPECT_EQ(failures.front().kind, first.failure.kind);
   EXPECT_EQ(failures.front().detail, first.failure.detail);
@@ -186,7 +190,9 @@ INSTANTIATE_TEST_SUITE_P(
         DefectCase{"fail-existing-output", "spark/checkpointsuite_save_as_text_files",
                    FailureKind::kRecoveryError},
         DefectCase{"nearest-marked-only", "spark/checkpointsuite_spark_6847",
-                   FailureKind::kRecoveryError}),
+                   FailureKind::kRecoveryError},
+        DefectCase{"no-retry-after-io-error", "faults/eio_on_rename",
+                   FailureKind::kProtocolViolation}),
     [](const auto& info) {
       std::string name = info.param.defect;
       std::erase(name, '-');
@@ -207,6 +213,56 @@ TEST(Explorer, RandomExplorationIsDeterministicPerSeed) {
   EXPECT_EQ(a.scenarios[0].digest, b.scenarios[0].digest);
   options.seed = 8;
   EXPECT_NE(ExploreOne("running_count", options).scenarios[0].digest, a.scenarios[0].digest);
+}
+
+}  // namespace
+}  // namespace sim
+
+namespace sim {
+namespace {
+
+// The documented consequences of the bundled fault scenarios, read from the trace.
+std::vector<std::string> TraceOf(const std::string& name) {
+  RunOptions options;
+  options.record_trace = true;
+  return RunTrial(Load(name), TrialSpec{}, options).trace;
+}
+
+bool AnyLine(const std::vector<std::string>& trace,
+             const std::function<bool(const std::string&)>& p) {
+  return std::any_of(trace.begin(), trace.end(), p);
+}
+
+TEST(FaultScenarios, ASlowStoreNamesAFileAfterANewerTimeThanItsContent) {
+  std::vector<std::string> trace = TraceOf("faults/slow_checkpoint_store");
+  EXPECT_TRUE(AnyLine(trace, [](const std::string& line) {
+    long long named = 0, content = 0;
+    size_t at = line.find("wrote /checkpoint/checkpoint-");
+    return at != std::string::npos &&
+           std::sscanf(line.c_str() + at, "wrote /checkpoint/checkpoint-%lld (content time %lld",
+                       &named, &content) == 2 &&
+           named > content;
+  }));
+}
+
+TEST(FaultScenarios, ThreeWriteErrorsSkipOneCheckpointAfterThreeAttempts) {
+  std::vector<std::string> trace = TraceOf("faults/eio_on_write");
+  EXPECT_TRUE(AnyLine(trace, [](const std::string& line) {
+    return line.find("gave up the checkpoint of") != std::string::npos &&
+           line.find("after 3 attempt(s)") != std::string::npos;
+  }));
+  EXPECT_TRUE(AnyLine(trace, [](const std::string& line) {
+    return line.find("Could not write checkpoint for time") != std::string::npos;
+  }));
+}
+
+TEST(FaultScenarios, TwoRenameErrorsAreRetriedAndTheCheckpointIsWritten) {
+  std::vector<std::string> trace = TraceOf("faults/eio_on_rename");
+  EXPECT_TRUE(AnyLine(trace, [](const std::string& line) {
+    return line.find("Error in attempt 2 of writing checkpoint") != std::string::npos;
+  }));
+  EXPECT_FALSE(AnyLine(
+      trace, [](const std::string& line) { return line.find("gave up") != std::string::npos; }));
 }
 
 }  // namespace

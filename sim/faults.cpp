@@ -32,9 +32,9 @@ ckpt::Result<FaultKind> ParseFaultKind(const std::string& name) {
 }
 
 const std::vector<std::string>& FaultOperations() {
-  static const std::vector<std::string> operations = {
-      "create", "write", "close", "sync", "rename", "delete", "mkdirs", "sync_dir",
-      "list",   "read",  "exists"};
+  static const std::vector<std::string> operations = {"create", "write",  "close",  "sync",
+                                                      "rename", "delete", "mkdirs", "sync_dir",
+                                                      "list",   "read",   "exists"};
   return operations;
 }
 
@@ -96,9 +96,8 @@ Status Injected(const FaultRule& rule, const std::string& operation, const std::
 
 }  // namespace
 
-FaultInjector::Decision FaultInjector::decide(const std::string& operation,
-                                              const std::string& path, uint64_t used_bytes,
-                                              uint64_t bytes) {
+FaultInjector::Decision FaultInjector::decide(const std::string& operation, const std::string& path,
+                                              uint64_t used_bytes, uint64_t bytes) {
   Decision decision;
   for (Active& active : rules_) {
     const FaultRule& rule = *active.rule;

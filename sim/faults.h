@@ -38,14 +38,14 @@ const std::vector<std::string>& FaultOperations();
 
 struct FaultRule {
   FaultKind kind = FaultKind::kEio;
-  std::string operation;     // eio, latency: one of FaultOperations(), "" for any; bitflip: read
-  std::string path = "*";    // a glob ('*' and '?' match any character, '/' included)
-  int64_t nth = 0;           // the first matching occurrence that fails (1-based); 0: probability
-  int64_t times = 1;         // eio: how many consecutive matching occurrences fail from nth
+  std::string operation;   // eio, latency: one of FaultOperations(), "" for any; bitflip: read
+  std::string path = "*";  // a glob ('*' and '?' match any character, '/' included)
+  int64_t nth = 0;         // the first matching occurrence that fails (1-based); 0: probability
+  int64_t times = 1;       // eio: how many consecutive matching occurrences fail from nth
   uint32_t probability_ppm = 0;  // per matching occurrence, in parts per million
-  ckpt::Duration latency;    // latency
-  uint64_t bytes = 0;        // enospc: the space the files may use
-  std::string origin;        // "file:line" of the rule, for messages
+  ckpt::Duration latency;        // latency
+  uint64_t bytes = 0;            // enospc: the space the files may use
+  std::string origin;            // "file:line" of the rule, for messages
 
   std::string describe() const;
   auto operator<=>(const FaultRule&) const = default;
@@ -63,8 +63,8 @@ class FaultInjector {
   FaultInjector(const std::vector<FaultRule>& rules, uint64_t active, uint64_t seed);
 
   struct Decision {
-    ckpt::Status error;              // Ok, or the injected error
-    ckpt::Duration latency;          // virtual time the operation takes
+    ckpt::Status error;                // Ok, or the injected error
+    ckpt::Duration latency;            // virtual time the operation takes
     std::optional<uint64_t> flip_bit;  // read: flip this bit (modulo the file's bits) first
   };
   // `used_bytes`: what the files hold now (enospc); `bytes`: what a write adds.

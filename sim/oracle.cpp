@@ -173,9 +173,8 @@ void CheckAbandonedApplications(const Scenario& scenario, const ReferenceFor& re
       bool excused = scenario.create_on_error && !incarnation.unreadable_checkpoints.empty();
       if (!excused) {
         CheckCompleteness(scenario, reference_for, run, application[i - 1],
-                          "; incarnation " + std::to_string(i) +
-                              " started afresh although " + written +
-                              " had been written: the crash lost the checkpoint",
+                          "; incarnation " + std::to_string(i) + " started afresh although " +
+                              written + " had been written: the crash lost the checkpoint",
                           failures);
       }
       written.clear();
@@ -191,13 +190,12 @@ void CheckGivenUpWrites(const TrialRun& run, std::vector<Failure>& failures) {
       if (!write.first_error.is_io_error() || write.attempts >= ckpt::kCheckpointWriteAttempts) {
         continue;
       }
-      failures.push_back({FailureKind::kProtocolViolation, write.content_time,
-                          "incarnation " + std::to_string(i) + " gave up the checkpoint of " +
-                              write.content_time.to_string() + " after " +
-                              std::to_string(write.attempts) +
-                              " attempt(s) although the first failure was an I/O error (" +
-                              write.first_error.message() +
-                              "); Spark retries up to 3 times (SPARK-22429)"});
+      failures.push_back(
+          {FailureKind::kProtocolViolation, write.content_time,
+           "incarnation " + std::to_string(i) + " gave up the checkpoint of " +
+               write.content_time.to_string() + " after " + std::to_string(write.attempts) +
+               " attempt(s) although the first failure was an I/O error (" +
+               write.first_error.message() + "); Spark retries up to 3 times (SPARK-22429)"});
     }
   }
 }
@@ -232,7 +230,8 @@ int Severity(FailureKind kind) { return static_cast<int>(kind); }
 // The contract of corruption faults with createOnError off: when an injected fault mangled every
 // checkpoint file getOrCreate tried, it stops with "Failed to read checkpoint".
 bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation, const TrialRun& run) {
-  if (incarnation.start_error.find("Failed to read checkpoint from directory") == std::string::npos ||
+  if (incarnation.start_error.find("Failed to read checkpoint from directory") ==
+          std::string::npos ||
       incarnation.unreadable_checkpoints.empty()) {
     return false;
   }
@@ -252,7 +251,8 @@ ckpt::Result<FailureKind> ParseFailureKind(const std::string& name) {
     if (name == FailureKindName(kind)) return kind;
     known += (known.empty() ? "" : ", ") + std::string(FailureKindName(kind));
   }
-  return ckpt::Status::InvalidArgument("unknown failure kind '" + name + "' (known: " + known + ")");
+  return ckpt::Status::InvalidArgument("unknown failure kind '" + name + "' (known: " + known +
+                                       ")");
 }
 
 const char* FailureKindName(FailureKind kind) {
@@ -375,10 +375,10 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
          "recovery was expected to fail with \"" + scenario.expect_error + "\" and did not"});
   }
   CheckEmissions(scenario, reference_for, run, failures);
-  bool stopped =
-      expected_error_seen || contracted_stop || std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
-        return f.kind == FailureKind::kRecoveryError;
-      });
+  bool stopped = expected_error_seen || contracted_stop ||
+                 std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
+                   return f.kind == FailureKind::kRecoveryError;
+                 });
   if (!stopped) {
     std::vector<int> application = ApplicationOf(run);
     CheckCompleteness(scenario, reference_for, run, application.empty() ? 0 : application.back(),

@@ -17,8 +17,6 @@
 
 namespace sim {
 
-
-
 struct Failure {
   FailureKind kind;
   std::optional<ckpt::Time> batch_time;

@@ -321,7 +321,8 @@ class Loader {
       if (item["crash_state"]) {
         Result<int64_t> state = integer(item["crash_state"], "crashes.crash_state");
         if (!state.ok()) return state.status();
-        if (state.value() < 0) return error(item["crash_state"], "crashes.crash_state", "must be >= 0");
+        if (state.value() < 0)
+          return error(item["crash_state"], "crashes.crash_state", "must be >= 0");
         spec.state = static_cast<uint64_t>(state.value());
       }
       out.push_back(spec);
@@ -331,11 +332,13 @@ class Loader {
 
   Result<FaultRule> fault(const YAML::Node& item) const {
     const std::string where = "faults";
-    CKPT_RETURN_IF_ERROR(check_keys(item, where, {"kind", "operation", "path", "nth", "times",
-                                                  "probability", "latency_ms", "bytes"}));
+    CKPT_RETURN_IF_ERROR(check_keys(
+        item, where,
+        {"kind", "operation", "path", "nth", "times", "probability", "latency_ms", "bytes"}));
     FaultRule rule;
     rule.origin = path_ + ":" + std::to_string(item.Mark().line + 1);
-    if (!item["kind"]) return error(item, "faults.kind", "missing (eio, enospc, latency, bitflip or torn_write)");
+    if (!item["kind"])
+      return error(item, "faults.kind", "missing (eio, enospc, latency, bitflip or torn_write)");
     Result<std::string> kind_name = string(item["kind"], "faults.kind");
     if (!kind_name.ok()) return kind_name.status();
     Result<FaultKind> kind = ParseFaultKind(kind_name.value());
@@ -400,17 +403,21 @@ class Loader {
   Result<FaultRule> check_fault(const YAML::Node& item, const FaultRule& rule) const {
     bool counted = rule.kind == FaultKind::kEio || rule.kind == FaultKind::kBitflip;
     if (counted && !item["nth"] == !item["probability"]) {
-      return error(item, "faults", std::string(FaultKindName(rule.kind)) +
-                                       " needs exactly one of nth and probability");
+      return error(
+          item, "faults",
+          std::string(FaultKindName(rule.kind)) + " needs exactly one of nth and probability");
     }
     if (!counted) {
       for (const char* key : {"nth", "times", "probability"}) {
-        if (item[key]) return error(item[key], std::string("faults.") + key, "only eio and bitflip count occurrences");
+        if (item[key])
+          return error(item[key], std::string("faults.") + key,
+                       "only eio and bitflip count occurrences");
       }
     }
     if (item["times"] && !item["nth"]) return error(item["times"], "faults.times", "needs nth");
     if ((rule.kind == FaultKind::kLatency) != bool(item["latency_ms"])) {
-      return error(item, "faults.latency_ms", "latency needs latency_ms; other kinds cannot have it");
+      return error(item, "faults.latency_ms",
+                   "latency needs latency_ms; other kinds cannot have it");
     }
     if ((rule.kind == FaultKind::kEnospc) != bool(item["bytes"])) {
       return error(item, "faults.bytes", "enospc needs bytes; other kinds cannot have it");
@@ -439,12 +446,11 @@ class Loader {
 
   Result<Scenario> scenario(const YAML::Node& root) const {
     if (!root.IsMap()) return error(root, "(document)", "expected a map of scenario fields");
-    CKPT_RETURN_IF_ERROR(
-        check_keys(root, "",
-                   {"name", "description", "batch_duration_ms", "batches", "source", "pipeline",
-                    "checkpoint_dir", "create_on_error", "processing", "downtime_ms", "conf",
-                    "expect", "expect_error", "initial_files", "crashes", "filesystem",
-                    "faults", "expect_failures"}));
+    CKPT_RETURN_IF_ERROR(check_keys(
+        root, "",
+        {"name", "description", "batch_duration_ms", "batches", "source", "pipeline",
+         "checkpoint_dir", "create_on_error", "processing", "downtime_ms", "conf", "expect",
+         "expect_error", "initial_files", "crashes", "filesystem", "faults", "expect_failures"}));
     Scenario s;
     s.path = path_;
     for (const char* required : {"name", "batches", "source", "pipeline"}) {

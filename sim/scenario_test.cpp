@@ -101,6 +101,57 @@ TEST_F(ScenarioFileTest, UnknownTopLevelFieldAndMissingFields) {
             std::string::npos);
 }
 
+TEST_F(ScenarioFileTest, FaultsFilesystemAndExpectedFailuresLoad) {
+  ckpt::Result<Scenario> loaded = LoadScenario(Write(std::string(kValid) + R"(filesystem: posix
+faults:
+  - {kind: eio, operation: rename, path: "/checkpoint/temp", nth: 3, times: 2}
+  - {kind: bitflip, path: "/checkpoint/*", probability: 0.25}
+  - {kind: latency, operation: write, latency_ms: 400}
+  - {kind: enospc, bytes: 6000}
+  - {kind: torn_write}
+expect_failures: [lost_batch]
+crashes:
+  - {step: 4, downtime_ms: 0, crash_state: 3}
+)"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  const Scenario& s = loaded.value();
+  EXPECT_EQ(s.filesystem, PersistenceModel::kPosix);
+  ASSERT_EQ(s.faults.size(), 5u);
+  EXPECT_EQ(s.faults[0].nth, 3);
+  EXPECT_EQ(s.faults[0].times, 2);
+  EXPECT_EQ(s.faults[1].probability_ppm, 250'000u);
+  EXPECT_EQ(s.faults[2].latency.ms, 400);
+  EXPECT_EQ(s.faults[3].bytes, 6000u);
+  EXPECT_EQ(s.faults[4].path, "*");
+  EXPECT_NE(s.faults[0].origin.find(":9"), std::string::npos) << s.faults[0].origin;
+  EXPECT_EQ(s.expect_failures, std::vector<FailureKind>{FailureKind::kLostBatch});
+  EXPECT_EQ(s.crashes[0].state, 3u);
+}
+
+TEST_F(ScenarioFileTest, BadFaultRulesAreNamedWithTheirField) {
+  auto error_of = [&](const std::string& rule) {
+    return ErrorOf(std::string(kValid) + "faults:\n  - " + rule + "\n");
+  };
+  EXPECT_NE(error_of("{kind: eoi, nth: 1}").find("faults.kind: unknown fault kind 'eoi'"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: eio}").find("eio needs exactly one of nth and probability"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: eio, nth: 1, operation: fsync}").find("unknown operation 'fsync'"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: eio, probability: 2}").find("expected a probability in [0, 1]"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: latency, operation: read}").find("latency needs latency_ms"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: torn_write, nth: 2}").find("only eio and bitflip count"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(std::string(kValid) + "filesystem: ext4\n")
+                .find(":7:13: filesystem: unknown filesystem model 'ext4'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(std::string(kValid) + "expect_failures: [oops]\n")
+                .find("unknown failure kind 'oops'"),
+            std::string::npos);
+}
+
 TEST(ScenarioCatalogue, EveryBundledScenarioLoads) {
   ckpt::Result<std::vector<Scenario>> all = LoadScenarios(CKPTSIM_SOURCE_DIR "/scenarios");
   ASSERT_TRUE(all.ok()) << all.status().to_string();

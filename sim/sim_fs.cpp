@@ -35,9 +35,8 @@ Result<PersistenceModel> ParsePersistenceModel(const std::string& name) {
 namespace {
 
 bool IsAtOrBelow(const std::string& path, const std::string& root) {
-  return path == root ||
-         (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
-          path[root.size()] == '/');
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                          path[root.size()] == '/');
 }
 
 enum class Fate { kDropped, kKept, kTorn, kPrefix };
@@ -128,7 +127,8 @@ void SimFs::Apply(Namespace& names, const MetadataOp& op) {
       names[op.path] = op.inode;
       return;
     case MetadataOp::Kind::kRemove:
-      for (auto it = names.lower_bound(op.path); it != names.end() && IsAtOrBelow(it->first, op.path);)
+      for (auto it = names.lower_bound(op.path);
+           it != names.end() && IsAtOrBelow(it->first, op.path);)
         it = names.erase(it);
       return;
     case MetadataOp::Kind::kRename: {
@@ -172,8 +172,10 @@ Result<std::string> SimFs::read_file(const std::string& path) {
 
 Status SimFs::check_rename(const std::string& from, const std::string& to) const {
   if (!visible_.count(from)) return Status::NotFound("rename source " + from + " does not exist");
-  if (visible_.count(to) || to == "/") return Status::AlreadyExists("rename target " + to + " exists");
-  if (IsAtOrBelow(to, from)) return Status::InvalidArgument("cannot rename " + from + " below itself");
+  if (visible_.count(to) || to == "/")
+    return Status::AlreadyExists("rename target " + to + " exists");
+  if (IsAtOrBelow(to, from))
+    return Status::InvalidArgument("cannot rename " + from + " below itself");
   return check_parent(to);
 }
 
@@ -336,7 +338,8 @@ std::vector<std::string> SimFs::crash(uint64_t state, uint64_t seed) {
     for (auto it = durable_.begin(); it != durable_.end();) {
       Inode& inode = *it->second;
       if (inode.data.size() != inode.durable.size()) {
-        losses.push_back(it->first + ": " + std::to_string(inode.data.size() - inode.durable.size()) +
+        losses.push_back(it->first + ": " +
+                         std::to_string(inode.data.size() - inode.durable.size()) +
                          " unclosed bytes lost");
       }
       inode.data = inode.durable;
@@ -372,7 +375,8 @@ std::vector<std::string> SimFs::crash(uint64_t state, uint64_t seed) {
     if (fate == Fate::kKept) inode->durable = inode->data;
     if (fate == Fate::kTorn) inode->durable = Tear(inode->data, synced, file_random);
     if (fate == Fate::kPrefix) {
-      inode->durable = inode->data.substr(0, synced + (tail > 1 ? 1 + file_random.below(tail - 1) : 0));
+      inode->durable =
+          inode->data.substr(0, synced + (tail > 1 ? 1 + file_random.below(tail - 1) : 0));
     }
     losses.push_back(path + ": " + std::to_string(tail) + " unsynced bytes " + FateName(fate));
   }

@@ -132,8 +132,7 @@ class Simulation : public StepGate {
         spec_(spec),
         options_(options),
         fs_(ModelFor(scenario, options)),
-        injector_(options.inject_faults ? scenario.faults : NoFaults(), spec.fault_mask,
-                  spec.seed),
+        injector_(options.inject_faults ? scenario.faults : NoFaults(), spec.fault_mask, spec.seed),
         execution_(scenario) {
     process_conf_ = scenario.conf;
     process_conf_["spark.master"] = "sim[1]";
@@ -202,8 +201,8 @@ class Simulation : public StepGate {
     }
     void on_checkpoint_given_up(Time time, int attempts, const Status& first_error) override {
       sim->trace_line("gave up the checkpoint of " + time.to_string() + " after " +
-                      std::to_string(attempts) + " attempt(s); first error: " +
-                      first_error.to_string());
+                      std::to_string(attempts) +
+                      " attempt(s); first error: " + first_error.to_string());
       record().given_up_writes.push_back(GivenUpWrite{time, attempts, first_error});
     }
     void on_error(const Status& error) override {
@@ -412,9 +411,9 @@ void Simulation::crash_now() {
   record.crash_states = fs_.crash_states();
   record.lost_at_crash = fs_.crash(crash.state, crash_random.next_u64());
   for (const FaultRule* rule : injector_.torn_write_rules()) {
-    std::optional<std::string> torn = fs_.tear_newest(
-        [rule](const std::string& path) { return GlobMatches(rule->path, path); },
-        crash_random.next_u64());
+    std::optional<std::string> torn =
+        fs_.tear_newest([rule](const std::string& path) { return GlobMatches(rule->path, path); },
+                        crash_random.next_u64());
     if (!torn) continue;
     result_.corrupted_by_faults.insert(*torn);
     record.lost_at_crash.push_back(*torn + ": torn (" + rule->describe() + ")");

@@ -22,7 +22,7 @@
 namespace sim {
 
 struct TrialSpec {
-  std::vector<CrashSpec> crashes;  // crashes[i] hits incarnation i
+  std::vector<CrashSpec> crashes;      // crashes[i] hits incarnation i
   uint64_t fault_mask = ~uint64_t{0};  // which of the scenario's fault rules take part
   uint64_t seed = 0;                   // decides probabilistic faults, torn bytes and garbage
 
@@ -39,11 +39,11 @@ struct RunOptions {
   ckpt::DefectSet defects;
   std::optional<PersistenceModel> fs_model;  // overrides the scenario's filesystem
   bool inject_faults = true;                 // false: ignore the scenario's faults (references)
-  std::map<std::string, std::string> conf;  // on top of the scenario's conf
-  bool record_trace = false;                // keep a human-readable trace
-  bool record_steps = false;                // keep every step's label (crash-points)
-  uint64_t max_steps = 5'000'000;           // budget: a trial never runs forever
-  ckpt::Time first_start;                   // when the first process starts
+  std::map<std::string, std::string> conf;   // on top of the scenario's conf
+  bool record_trace = false;                 // keep a human-readable trace
+  bool record_steps = false;                 // keep every step's label (crash-points)
+  uint64_t max_steps = 5'000'000;            // budget: a trial never runs forever
+  ckpt::Time first_start;                    // when the first process starts
 };
 
 struct Emission {
@@ -72,13 +72,13 @@ struct IncarnationRecord {
   std::string start_error;          // getOrCreate or start failed
   std::vector<std::string> errors;  // reportError calls, except for injected job failures
   std::map<int32_t, int> restores;  // stream id -> DStreamCheckpointData.restore calls
-  std::vector<std::string> checkpoints_written;  // files the writer reported written
-  std::vector<GivenUpWrite> given_up_writes;     // checkpoints the writer gave up on
+  std::vector<std::string> checkpoints_written;     // files the writer reported written
+  std::vector<GivenUpWrite> given_up_writes;        // checkpoints the writer gave up on
   std::vector<std::string> unreadable_checkpoints;  // files getOrCreate skipped
-  std::vector<std::string> injected;             // faults injected while it ran
+  std::vector<std::string> injected;                // faults injected while it ran
   uint64_t steps = 0;
   std::optional<ckpt::Time> crashed_at;
-  uint64_t crash_states = 1;                // durable states its crash could leave
+  uint64_t crash_states = 1;               // durable states its crash could leave
   std::vector<std::string> lost_at_crash;  // what its crash dropped or mangled
 };
 

@@ -53,6 +53,30 @@ TEST(Cli, ExhaustiveRunningCountMeetsTheContract) {
   EXPECT_EQ(json["scenarios"][0]["name"], "running_count");
 }
 
+// Issue 4's headline: Spark's protocol is unsafe on a POSIX disk without fsync, and safe with
+// ckptsim.checkpoint.sync; the failures name the missing sync.
+TEST(Cli, PosixNeedsTheCheckpointSync) {
+  Outcome unsafe = RunCommand(kBinary + " explore " + kRunningCount +
+                              " --fs posix --strategy exhaustive --max-crash-states 2 --json");
+  EXPECT_EQ(unsafe.exit_code, 1);
+  nlohmann::json json = Json(unsafe);
+  ASSERT_FALSE(json.is_discarded()) << unsafe.output;
+  EXPECT_GT(json["failures"].get<int>(), 0);
+  EXPECT_GT(json["crash_states"].get<uint64_t>(), json["crash_states_explored"].get<uint64_t>());
+  EXPECT_NE(json["failing"][0]["detail"].get<std::string>().find("ckptsim.checkpoint.sync=true"),
+            std::string::npos);
+  EXPECT_NE(json["failing"][0]["replay"].get<std::string>().find("--fs posix"), std::string::npos);
+
+  Outcome safe = RunCommand(kBinary + " explore " + kRunningCount +
+                            " --fs posix --conf ckptsim.checkpoint.sync=true --strategy exhaustive "
+                            "--json");
+  EXPECT_EQ(safe.exit_code, 0) << safe.output.substr(0, 2000);
+  json = Json(safe);
+  ASSERT_FALSE(json.is_discarded());
+  EXPECT_EQ(json["failures"], 0);
+  EXPECT_GT(json["trials"].get<int>(), json["crash_points"].get<int>());  // several states per step
+}
+
 class CliDefectTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(CliDefectTest, FailuresCarryAReplayCommandThatReproducesTheKind) {

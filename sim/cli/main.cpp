@@ -88,9 +88,9 @@ void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& opt
                 static_cast<unsigned long long>(s.crash_points),
                 static_cast<unsigned long long>(s.trials),
                 static_cast<unsigned long long>(s.failures),
-                s.failures               ? "FAIL"
+                s.failures                ? "FAIL"
                 : s.expected_failures > 0 ? "PASS (unsafe configuration shown)"
-                                         : "PASS");
+                                          : "PASS");
   }
   size_t shown = 0;
   for (const sim::FailingTrial& f : result.failing) {
@@ -107,9 +107,10 @@ void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& opt
   }
   if (!result.expected_failing.empty()) {
     const sim::FailingTrial& f = result.expected_failing.front();
-    std::printf("\nexpected failure (%s documents an unsafe configuration) [%s]: %s\n  replay: %s\n",
-                f.scenario.c_str(), sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(),
-                f.replay.c_str());
+    std::printf(
+        "\nexpected failure (%s documents an unsafe configuration) [%s]: %s\n  replay: %s\n",
+        f.scenario.c_str(), sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(),
+        f.replay.c_str());
   }
   std::printf("\n%llu trials, %llu failed, %.2f s\n",
               static_cast<unsigned long long>(result.trials),
@@ -248,9 +249,10 @@ int main(int argc, char** argv) {
   explore->add_option("--trials", trials, "random: trials per scenario")
       ->check(CLI::PositiveNumber);
   explore->add_option("--seed", seed, "random: the seed every trial is forked from");
-  explore->add_option("--max-crash-states", max_crash_states,
-                      "exhaustive: durable filesystem states explored per crash step (posix, "
-                      "lying-disk)")
+  explore
+      ->add_option("--max-crash-states", max_crash_states,
+                   "exhaustive: durable filesystem states explored per crash step (posix, "
+                   "lying-disk)")
       ->check(CLI::PositiveNumber);
   AddCommonFlags(explore, flags);
   explore->footer(
