@@ -324,6 +324,16 @@ ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run) {
   return outcome;
 }
 
+std::string RecoveryContract(const Scenario& scenario, const TrialRun& run) {
+  if (!scenario.expect_failures.empty()) return "unsafe configuration: failures expected";
+  if (!scenario.expect_error.empty()) return "stop with a clear error";
+  bool faulted = !run.corrupted_by_faults.empty() || !run.failed_jobs.empty();
+  for (const IncarnationRecord& incarnation : run.incarnations) {
+    faulted = faulted || !incarnation.injected.empty() || !incarnation.lost_at_crash.empty();
+  }
+  return faulted ? "recover with re-executed batches only" : "recover exactly";
+}
+
 bool StartTimeMatters(const Scenario& scenario) { return scenario.source_kind == "file"; }
 
 std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& reference,
@@ -390,6 +400,12 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
     if (Severity(a.kind) != Severity(b.kind)) return Severity(a.kind) < Severity(b.kind);
     return a.batch_time.value_or(Time{-1}) < b.batch_time.value_or(Time{-1});
   });
+  if (!failures.empty()) {
+    std::string contract = RecoveryContract(scenario, run);
+    failures.front().detail =
+        (scenario.expect_failures.empty() ? "breaks \"" + contract + "\": " : contract + ": ") +
+        failures.front().detail;
+  }
   AddDurabilityNote(run, failures);
   return failures;
 }

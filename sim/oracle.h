@@ -50,6 +50,21 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& refer
 using ReferenceFor = std::function<const Reference&(ckpt::Time start)>;
 std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& reference_for,
                                 const TrialRun& run, bool require_expected_error);
+// The recovery contract `run` is held to, named in its first failure:
+//   "recover exactly"                        - no fault touched the run: every output as the
+//                                              reference, re-runs only of batches recovery may run
+//                                              again (LegitimateReruns);
+//   "recover with re-executed batches only"  - faults or a crash's lost unsynced data may make
+//                                              recovery fall back to an older checkpoint: the same
+//                                              checks, with more batches legitimately re-run, and
+//                                              jobs an injected error failed owed only by a later
+//                                              recovery; when every checkpoint file was corrupted
+//                                              by a fault (createOnError off), stopping with
+//                                              "Failed to read checkpoint" is the outcome;
+//   "stop with a clear error"                - the scenario's expect_error;
+//   "unsafe configuration: failures expected" - the scenario's expect_failures.
+std::string RecoveryContract(const Scenario& scenario, const TrialRun& run);
+
 // True when the scenario's source makes the output depend on when the application started.
 bool StartTimeMatters(const Scenario& scenario);
 
