@@ -67,11 +67,11 @@ bool GlobMatches(const std::string& pattern, const std::string& path) {
   return p == pattern.size();
 }
 
-FaultInjector::FaultInjector(const std::vector<FaultRule>& rules, uint64_t active, uint64_t seed)
-    : random_(Random(seed).fork("faults")) {
+FaultInjector::FaultInjector(const std::vector<FaultRule>& rules, uint64_t active, uint64_t seed) {
+  Random random = Random(seed).fork("faults");
   for (size_t i = 0; i < rules.size(); ++i) {
     if (i < 64 && !(active >> i & 1)) continue;
-    rules_.push_back(Active{&rules[i], 0, random_.fork(i)});
+    rules_.push_back(Active{&rules[i], 0, random.fork(i)});  // each rule its own stream
   }
 }
 

@@ -73,7 +73,6 @@ class FaultInjector {
   // The torn_write rules' paths: at a crash, the newest matching file is torn.
   std::vector<const FaultRule*> torn_write_rules() const;
   bool has_enospc() const;
-  uint64_t seed_for(const std::string& what) { return random_.fork(what).next_u64(); }
 
  private:
   struct Active {
@@ -82,7 +81,6 @@ class FaultInjector {
     Random random;
   };
   std::vector<Active> rules_;
-  Random random_;
 };
 
 }  // namespace sim
