@@ -146,11 +146,7 @@ void SimFs::Apply(Namespace& names, const MetadataOp& op) {
 
 void SimFs::issue(MetadataOp op) {
   Apply(visible_, op);
-  if (journaled()) {
-    pending_.push_back(std::move(op));
-  } else {
-    Apply(durable_, op);
-  }
+  if (journaled()) pending_.push_back(std::move(op));
 }
 
 Result<std::unique_ptr<ckpt::WritableFile>> SimFs::create(const std::string& path) {
@@ -263,108 +259,75 @@ Status SimFs::sync_dir(const std::string& dir) {
 
 // ---- crash states ----
 
-// One durable state: how many pending directory operations survive, and the fate of the newest
-// files' unsynced data (every other file's unsynced data is dropped).
-struct SimFs::CrashChoice {
-  size_t kept_operations = 0;
-  std::vector<std::pair<std::shared_ptr<Inode>, Fate>> fates;
-};
-
 std::vector<std::shared_ptr<SimFs::Inode>> SimFs::VariedFiles(const Namespace& names) {
   std::vector<std::shared_ptr<Inode>> files;
   for (const auto& [path, inode] : names) {
     if (!inode->is_directory && inode->data.size() > inode->durable.size()) files.push_back(inode);
   }
-  std::sort(files.begin(), files.end(),
-            [](const auto& a, const auto& b) { return a->write_sequence > b->write_sequence; });
+  // Stable: equal sequences (copies) keep path order, on every standard library.
+  std::stable_sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+    return a->write_sequence > b->write_sequence;
+  });
   if (files.size() > kVariedFilesPerCrash) files.resize(kVariedFilesPerCrash);
   return files;
 }
 
 namespace {
+
 uint64_t Power(uint64_t base, size_t exponent) {
   uint64_t result = 1;
   for (size_t i = 0; i < exponent; ++i) result *= base;
   return result;
 }
-}  // namespace
 
-// States are numbered by kept operations, all of them first and none last; within each, by the
-// fates of the newest files (the newest file's fate varies fastest).
-SimFs::CrashChoice SimFs::choose(uint64_t state) const {
-  CrashChoice choice;
-  std::vector<Namespace> prefixes;  // prefixes[k]: the durable namespace with k operations kept
-  prefixes.push_back(durable_);
-  for (const MetadataOp& op : pending_) {
-    prefixes.push_back(prefixes.back());
-    Apply(prefixes.back(), op);
-  }
-  std::vector<uint64_t> block_sizes;
+uint64_t Total(const std::vector<uint64_t>& states_per_prefix) {
   uint64_t total = 0;
-  for (size_t k = prefixes.size(); k-- > 0;) {
-    block_sizes.push_back(Power(kFateCount, VariedFiles(prefixes[k]).size()));
-    total = SaturatingAdd(total, block_sizes.back(), kMaxCrashStates);
-  }
-  state %= total;
-  for (size_t i = 0; i < block_sizes.size(); ++i) {
-    if (state >= block_sizes[i]) {
-      state -= block_sizes[i];
-      continue;
-    }
-    choice.kept_operations = prefixes.size() - 1 - i;
-    for (const std::shared_ptr<Inode>& file : VariedFiles(prefixes[choice.kept_operations])) {
-      choice.fates.emplace_back(file, static_cast<Fate>(state % kFateCount));
-      state /= kFateCount;
-    }
-    break;
-  }
-  return choice;
-}
-
-uint64_t SimFs::crash_states() const {
-  if (!journaled()) return 1;
-  Namespace names = durable_;
-  uint64_t total = Power(kFateCount, VariedFiles(names).size());
-  for (const MetadataOp& op : pending_) {
-    Apply(names, op);
-    total = SaturatingAdd(total, Power(kFateCount, VariedFiles(names).size()), kMaxCrashStates);
+  for (uint64_t states : states_per_prefix) {
+    total = SaturatingAdd(total, states, SimFs::kMaxCrashStates);
   }
   return total;
 }
 
-std::vector<std::string> SimFs::crash(uint64_t state, uint64_t seed) {
-  std::vector<std::string> losses;
-  if (!journaled()) {
-    for (auto it = durable_.begin(); it != durable_.end();) {
-      Inode& inode = *it->second;
-      if (inode.data.size() != inode.durable.size()) {
-        losses.push_back(it->first + ": " +
-                         std::to_string(inode.data.size() - inode.durable.size()) +
-                         " unclosed bytes lost");
-      }
-      inode.data = inode.durable;
-      // object-store: an object that was never closed (uploaded) does not exist.
-      bool never_uploaded = model_ == PersistenceModel::kObjectStore && !inode.closed;
-      it = never_uploaded ? durable_.erase(it) : std::next(it);
-    }
-    visible_ = durable_;
-    return losses;
+}  // namespace
+
+std::vector<uint64_t> SimFs::states_per_prefix() const {
+  Namespace names = durable_;
+  std::vector<uint64_t> states = {Power(kFateCount, VariedFiles(names).size())};
+  for (const MetadataOp& op : pending_) {
+    Apply(names, op);
+    states.push_back(Power(kFateCount, VariedFiles(names).size()));
   }
-  CrashChoice choice = choose(state);
+  return states;
+}
+
+uint64_t SimFs::crash_states() const { return journaled() ? Total(states_per_prefix()) : 1; }
+
+SimFs::CrashOutcome SimFs::crash(uint64_t state, uint64_t seed) {
+  if (!journaled()) return crash_unjournaled();
+  // States are numbered by kept operations, all of them first and none last; within each, by the
+  // fates of the newest files (the newest file's fate varies fastest).
+  std::vector<uint64_t> states = states_per_prefix();
+  CrashOutcome outcome{Total(states), {}};
+  state %= outcome.states;
+  size_t kept = pending_.size();
+  while (state >= states[kept]) state -= states[kept--];
   for (size_t i = 0; i < pending_.size(); ++i) {
     const MetadataOp& op = pending_[i];
-    if (i < choice.kept_operations) {
+    if (i < kept) {
       Apply(durable_, op);
       continue;
     }
     const char* kinds[] = {"create", "delete", "rename"};
-    losses.push_back(std::string("unsynced ") + kinds[static_cast<int>(op.kind)] + " of " +
-                     op.path + (op.to.empty() ? "" : " -> " + op.to) + " lost");
+    outcome.losses.push_back(std::string("unsynced ") + kinds[static_cast<int>(op.kind)] + " of " +
+                             op.path + (op.to.empty() ? "" : " -> " + op.to) + " lost");
   }
   pending_.clear();
+  std::map<const Inode*, Fate> fates;  // looked up only, never iterated
+  for (const std::shared_ptr<Inode>& file : VariedFiles(durable_)) {
+    fates[file.get()] = static_cast<Fate>(state % kFateCount);
+    state /= kFateCount;
+  }
   Random random(seed);
-  std::map<Inode*, Fate> fates;
-  for (const auto& [inode, fate] : choice.fates) fates[inode.get()] = fate;
   for (auto& [path, inode] : durable_) {
     if (inode->is_directory || inode->data.size() == inode->durable.size()) continue;
     auto chosen = fates.find(inode.get());
@@ -378,11 +341,30 @@ std::vector<std::string> SimFs::crash(uint64_t state, uint64_t seed) {
       inode->durable =
           inode->data.substr(0, synced + (tail > 1 ? 1 + file_random.below(tail - 1) : 0));
     }
-    losses.push_back(path + ": " + std::to_string(tail) + " unsynced bytes " + FateName(fate));
+    outcome.losses.push_back(path + ": " + std::to_string(tail) + " unsynced bytes " +
+                             FateName(fate));
   }
   for (auto& [path, inode] : durable_) inode->data = inode->durable;
   visible_ = durable_;
-  return losses;
+  return outcome;
+}
+
+// hdfs and object-store: the visible namespace is the durable one; only unclosed data is lost.
+SimFs::CrashOutcome SimFs::crash_unjournaled() {
+  CrashOutcome outcome;
+  for (auto it = visible_.begin(); it != visible_.end();) {
+    Inode& inode = *it->second;
+    if (inode.data.size() != inode.durable.size()) {
+      outcome.losses.push_back(it->first + ": " +
+                               std::to_string(inode.data.size() - inode.durable.size()) +
+                               " unclosed bytes lost");
+    }
+    inode.data = inode.durable;
+    // object-store: an object that was never closed (uploaded) does not exist.
+    bool never_uploaded = model_ == PersistenceModel::kObjectStore && !inode.closed;
+    it = never_uploaded ? visible_.erase(it) : std::next(it);
+  }
+  return outcome;
 }
 
 // ---- faults ----

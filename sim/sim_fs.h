@@ -62,11 +62,14 @@ class SimFs : public ckpt::FileSystem {
   // How many distinct durable states a crash now may leave (1 for hdfs and object-store; capped
   // at kMaxCrashStates).
   uint64_t crash_states() const;
+  struct CrashOutcome {
+    uint64_t states = 1;               // crash_states() just before the crash
+    std::vector<std::string> losses;  // one line per unsynced thing lost or mangled
+  };
   // A crash of the machine: the visible state becomes durable state number
   // `state % crash_states()` (0: every unsynced directory operation kept, the newest files'
   // unsynced data dropped). `seed` draws prefix lengths and garbage. Open files are orphaned.
-  // Returns one line per unsynced thing that was lost or mangled.
-  std::vector<std::string> crash(uint64_t state = 0, uint64_t seed = 0);
+  CrashOutcome crash(uint64_t state = 0, uint64_t seed = 0);
 
   // Faults on top of the model (sim/faults.h decides when):
   // the bytes held by every file, as ENOSPC accounting sees them.
@@ -103,7 +106,6 @@ class SimFs : public ckpt::FileSystem {
     std::shared_ptr<Inode> inode;
   };
   class File;
-  struct CrashChoice;
 
   bool is_directory(const std::string& path) const;
   ckpt::Status check_parent(const std::string& path) const;
@@ -114,13 +116,18 @@ class SimFs : public ckpt::FileSystem {
   static void Apply(Namespace& names, const MetadataOp& op);
   // The files of `names` with unsynced data, newest first, at most kVariedFilesPerCrash.
   static std::vector<std::shared_ptr<Inode>> VariedFiles(const Namespace& names);
-  CrashChoice choose(uint64_t state) const;
+  // Durable states with k pending operations kept, for k = 0 .. pending_.size().
+  std::vector<uint64_t> states_per_prefix() const;
+  CrashOutcome crash_unjournaled();
 
   PersistenceModel model_;
   std::function<ckpt::Time()> now_;
   Namespace visible_;
+  // posix, lying-disk: the namespace as of the last committed operation, and the unsynced
+  // operations after it, in order. (hdfs and object-store: every operation is durable at once,
+  // so the visible namespace is the durable one.)
   Namespace durable_;
-  std::vector<MetadataOp> pending_;  // posix, lying-disk: unsynced directory operations, in order
+  std::vector<MetadataOp> pending_;
   uint64_t write_sequence_ = 0;
 };
 

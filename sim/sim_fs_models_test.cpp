@@ -87,7 +87,7 @@ TEST(PosixModel, CrashStatesAreDistinctAndCoverEveryPrefix) {
   for (uint64_t state = 0; state < base.crash_states(); ++state) {
     SimFs fs(PersistenceModel::kPosix);
     build(fs);
-    fs.crash(state, /*seed=*/7);
+    EXPECT_EQ(fs.crash(state, /*seed=*/7).states, base.crash_states());
     outcomes.insert(ReadOr(fs, "/d/a") + "|" + ReadOr(fs, "/d/b"));
   }
   EXPECT_EQ(outcomes.size(), base.crash_states());
@@ -129,7 +129,7 @@ TEST(HdfsModel, ClosedFilesAndNamespaceOperationsSurviveUnclosedFilesAreEmpty) {
   ASSERT_TRUE(open.ok());
   ASSERT_TRUE(open.value()->append("lost").ok());
   EXPECT_EQ(fs.crash_states(), 1u);
-  std::vector<std::string> lost = fs.crash();
+  std::vector<std::string> lost = fs.crash().losses;
   EXPECT_EQ(ReadOr(fs, "/d/closed"), "kept");
   EXPECT_EQ(ReadOr(fs, "/d/open"), "");
   ASSERT_EQ(lost.size(), 1u);

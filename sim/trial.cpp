@@ -408,8 +408,9 @@ void Simulation::crash_now() {
   loop_.kill_owner(static_cast<OwnerId>(process_->index + 1));
   const CrashSpec& crash = spec_.crashes[process_->index];
   Random crash_random = Random(spec_.seed).fork("crash").fork(process_->index);
-  record.crash_states = fs_.crash_states();
-  record.lost_at_crash = fs_.crash(crash.state, crash_random.next_u64());
+  SimFs::CrashOutcome outcome = fs_.crash(crash.state, crash_random.next_u64());
+  record.crash_states = outcome.states;
+  record.lost_at_crash = std::move(outcome.losses);
   for (const FaultRule* rule : injector_.torn_write_rules()) {
     std::optional<std::string> torn =
         fs_.tear_newest([rule](const std::string& path) { return GlobMatches(rule->path, path); },
