@@ -73,6 +73,7 @@ class FaultInjector {
   // The torn_write rules' paths: at a crash, the newest matching file is torn.
   std::vector<const FaultRule*> torn_write_rules() const;
   bool has_enospc() const;
+  bool empty() const { return rules_.empty(); }
 
  private:
   struct Active {

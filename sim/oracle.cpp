@@ -47,10 +47,19 @@ int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch) {
   return since.ms / batch.ms;
 }
 
+// Which application each incarnation belongs to, and when each application started.
+struct Applications {
+  explicit Applications(const TrialRun& run)
+      : of(ApplicationOf(run)), starts(ApplicationStarts(run, of)) {}
+  std::vector<int> of;
+  std::vector<Time> starts;
+};
+
 void CheckEmissions(const Scenario& scenario, const ReferenceFor& reference_for,
-                    const TrialRun& run, std::vector<Failure>& failures) {
-  std::vector<int> application = ApplicationOf(run);
-  std::vector<Time> starts = ApplicationStarts(run, application);
+                    const TrialRun& run, const Applications& applications,
+                    std::vector<Failure>& failures) {
+  const std::vector<int>& application = applications.of;
+  const std::vector<Time>& starts = applications.starts;
   // (application, output, time) -> incarnations that emitted it.
   std::map<std::tuple<int, std::string, int64_t>, std::vector<int>> emitted_by;
   for (const Emission& e : run.emissions) {
@@ -102,10 +111,10 @@ void CheckEmissions(const Scenario& scenario, const ReferenceFor& reference_for,
 // Checks that application `checked` (see ApplicationOf) emitted every batch of its reference.
 // `abandoned` explains why an application that is not the last had to finish anyway.
 void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_for,
-                       const TrialRun& run, int checked, const std::string& abandoned,
-                       std::vector<Failure>& failures) {
-  std::vector<int> application = ApplicationOf(run);
-  const Reference& reference = reference_for(ApplicationStarts(run, application)[checked]);
+                       const TrialRun& run, const Applications& applications, int checked,
+                       const std::string& abandoned, std::vector<Failure>& failures) {
+  const std::vector<int>& application = applications.of;
+  const Reference& reference = reference_for(applications.starts[checked]);
   std::optional<Time> zero;
   int last_incarnation = -1;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
@@ -163,8 +172,9 @@ void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_f
 // checkpointed progress is gone, so each must still have emitted all of its batches. The one
 // contracted exception: createOnError on, and every checkpoint file unreadable.
 void CheckAbandonedApplications(const Scenario& scenario, const ReferenceFor& reference_for,
-                                const TrialRun& run, std::vector<Failure>& failures) {
-  std::vector<int> application = ApplicationOf(run);
+                                const TrialRun& run, const Applications& applications,
+                                std::vector<Failure>& failures) {
+  const std::vector<int>& application = applications.of;
   std::string written;  // the newest checkpoint the current application wrote
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
@@ -172,7 +182,7 @@ void CheckAbandonedApplications(const Scenario& scenario, const ReferenceFor& re
     if (fresh_start && !written.empty()) {
       bool excused = scenario.create_on_error && !incarnation.unreadable_checkpoints.empty();
       if (!excused) {
-        CheckCompleteness(scenario, reference_for, run, application[i - 1],
+        CheckCompleteness(scenario, reference_for, run, applications, application[i - 1],
                           "; incarnation " + std::to_string(i) + " started afresh although " +
                               written + " had been written: the crash lost the checkpoint",
                           failures);
@@ -384,16 +394,16 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
         {FailureKind::kExpectationMismatch, std::nullopt,
          "recovery was expected to fail with \"" + scenario.expect_error + "\" and did not"});
   }
-  CheckEmissions(scenario, reference_for, run, failures);
+  Applications applications(run);
+  CheckEmissions(scenario, reference_for, run, applications, failures);
   bool stopped = expected_error_seen || contracted_stop ||
                  std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
                    return f.kind == FailureKind::kRecoveryError;
                  });
   if (!stopped) {
-    std::vector<int> application = ApplicationOf(run);
-    CheckCompleteness(scenario, reference_for, run, application.empty() ? 0 : application.back(),
-                      "", failures);
-    CheckAbandonedApplications(scenario, reference_for, run, failures);
+    int last = applications.of.empty() ? 0 : applications.of.back();
+    CheckCompleteness(scenario, reference_for, run, applications, last, "", failures);
+    CheckAbandonedApplications(scenario, reference_for, run, applications, failures);
   }
   CheckGivenUpWrites(run, failures);
   std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {

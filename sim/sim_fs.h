@@ -63,7 +63,7 @@ class SimFs : public ckpt::FileSystem {
   // at kMaxCrashStates).
   uint64_t crash_states() const;
   struct CrashOutcome {
-    uint64_t states = 1;               // crash_states() just before the crash
+    uint64_t states = 1;              // crash_states() just before the crash
     std::vector<std::string> losses;  // one line per unsynced thing lost or mangled
   };
   // A crash of the machine: the visible state becomes durable state number

@@ -277,6 +277,7 @@ bool Simulation::take_step(LabelFn&& label, const char* what, const std::string&
 }
 
 Status Simulation::fault(const char* operation, const std::string& path, uint64_t bytes) {
+  if (injector_.empty()) return Status::Ok();
   uint64_t used = injector_.has_enospc() ? fs_.used_bytes() : 0;
   FaultInjector::Decision decision = injector_.decide(operation, path, used, bytes);
   if (decision.latency.ms > 0) loop_.charge(decision.latency);
