@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/named_enum.h"
+
 namespace sim {
 
 using ckpt::Status;
@@ -23,12 +25,10 @@ const char* FaultKindName(FaultKind kind) {
 }
 
 ckpt::Result<FaultKind> ParseFaultKind(const std::string& name) {
-  for (FaultKind kind : {FaultKind::kEio, FaultKind::kEnospc, FaultKind::kLatency,
-                         FaultKind::kBitflip, FaultKind::kTornWrite}) {
-    if (name == FaultKindName(kind)) return kind;
-  }
-  return Status::InvalidArgument("unknown fault kind '" + name +
-                                 "' (known: eio, enospc, latency, bitflip, torn_write)");
+  return ParseNamed(name,
+                    {FaultKind::kEio, FaultKind::kEnospc, FaultKind::kLatency, FaultKind::kBitflip,
+                     FaultKind::kTornWrite},
+                    FaultKindName, "fault kind");
 }
 
 const std::vector<std::string>& FaultOperations() {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "engine/checkpoint_writer.h"
+#include "sim/named_enum.h"
 
 namespace sim {
 namespace {
@@ -255,14 +256,12 @@ bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation, cons
 }  // namespace
 
 ckpt::Result<FailureKind> ParseFailureKind(const std::string& name) {
-  std::string known;
-  for (int k = 0; k <= static_cast<int>(FailureKind::kExpectationMismatch); ++k) {
-    FailureKind kind = static_cast<FailureKind>(k);
-    if (name == FailureKindName(kind)) return kind;
-    known += (known.empty() ? "" : ", ") + std::string(FailureKindName(kind));
-  }
-  return ckpt::Status::InvalidArgument("unknown failure kind '" + name + "' (known: " + known +
-                                       ")");
+  return ParseNamed(
+      name,
+      {FailureKind::kEngineAssert, FailureKind::kRecoveryError, FailureKind::kProtocolViolation,
+       FailureKind::kNoProgress, FailureKind::kLostBatch, FailureKind::kDivergentOutput,
+       FailureKind::kUnexpectedDuplicate, FailureKind::kExpectationMismatch},
+      FailureKindName, "failure kind");
 }
 
 const char* FailureKindName(FailureKind kind) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/named_enum.h"
 #include "sim/random.h"
 
 namespace sim {
@@ -24,12 +25,10 @@ const char* PersistenceModelName(PersistenceModel model) {
 }
 
 Result<PersistenceModel> ParsePersistenceModel(const std::string& name) {
-  for (PersistenceModel model : {PersistenceModel::kHdfs, PersistenceModel::kPosix,
-                                 PersistenceModel::kObjectStore, PersistenceModel::kLyingDisk}) {
-    if (name == PersistenceModelName(model)) return model;
-  }
-  return Status::InvalidArgument("unknown filesystem model '" + name +
-                                 "' (known: hdfs, posix, object-store, lying-disk)");
+  return ParseNamed(name,
+                    {PersistenceModel::kHdfs, PersistenceModel::kPosix,
+                     PersistenceModel::kObjectStore, PersistenceModel::kLyingDisk},
+                    PersistenceModelName, "filesystem model");
 }
 
 namespace {
