@@ -52,6 +52,20 @@ const std::vector<DefectInfo>& AllDefects() {
        "after an I/O error the writer's FileSystem is null, so the retry fails with a "
        "NullPointerException and a checkpoint that one transient error hit is lost",
        "scenarios/faults/eio_on_rename.yaml"},
+      {Defect::kOffsetsNotCheckpointed, "offsets-not-checkpointed",
+       "DirectKafkaInputDStream serializing currentOffsets with the graph (a plain, non-transient "
+       "field), so that down-time batches continue where the checkpointed batches stopped",
+       "the recovered log stream knows no position and resumes at the log end offsets "
+       "(auto.offset.reset=latest): the records between the checkpointed position and the "
+       "restart are never read",
+       "scenarios/spark/directkafkastreamsuite_offset_recovery.yaml"},
+      {Defect::kConfCopiedWholesale, "conf-copied-wholesale",
+       "SPARK-6331 (and SPARK-6304, SPARK-10311, SPARK-30199): Checkpoint.createSparkConf "
+       "removing the driver's address and ports and reloading the master and the other keys of "
+       "the reload list from the new process",
+       "the recovered context keeps the checkpoint's conf as it was: a stale master URL, the old "
+       "driver host and port, the old application id",
+       "scenarios/spark/checkpointsuite_recovery_of_conf.yaml"},
   };
   return defects;
 }

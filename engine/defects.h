@@ -22,6 +22,8 @@ enum class Defect : uint8_t {
   kFailExistingOutput,         // SPARK-4835 reverted: saveAs*Files fails on an existing output
   kNearestMarkedOnly,          // SPARK-6847 reverted: only the nearest marked RDD is written
   kNoRetryAfterIoError,        // SPARK-22429 reverted: no retry after an I/O error
+  kOffsetsNotCheckpointed,     // a log stream's currentOffsets not kept in the checkpoint
+  kConfCopiedWholesale,        // SPARK-6331 reverted: the recovered conf copied as it was
 };
 
 struct DefectInfo {

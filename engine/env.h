@@ -13,6 +13,7 @@
 #include "engine/defects.h"
 #include "engine/functions.h"
 #include "engine/runtime/file_system.h"
+#include "engine/runtime/partitioned_log.h"
 #include "engine/runtime/scheduler.h"
 #include "engine/runtime/status.h"
 #include "engine/value.h"
@@ -61,6 +62,10 @@ class EngineObserver {
   // when the writer was stopped); `first_error` is the first attempt's failure.
   virtual void on_checkpoint_given_up(Time /*content_time*/, int /*attempts*/,
                                       const Status& /*first_error*/) {}
+  // A partitioned-log stream assigned `ranges` to `batch_time`: computed now, or restored from
+  // the checkpoint (`restored`).
+  virtual void on_offset_ranges(int32_t /*stream_id*/, Time /*batch_time*/,
+                                const std::vector<OffsetRange>& /*ranges*/, bool /*restored*/) {}
   // Spark's reportError: a job failed, job generation failed, or similar.
   virtual void on_error(const Status& /*error*/) {}
 };
@@ -71,6 +76,7 @@ struct EngineEnv {
   OutputSink* sink = nullptr;
   EngineObserver* observer = nullptr;
   const ExecutionModel* execution = nullptr;
+  PartitionedLog* log = nullptr;  // only applications with a log stream need one
   const FunctionRegistry* functions = &FunctionRegistry::Builtins();
   DefectSet defects;
   // Identifies this process; seeds the name of the RDD checkpoint directory (Spark uses a UUID).

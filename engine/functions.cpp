@@ -112,6 +112,10 @@ FunctionRegistry BuildBuiltins() {
                  Value n = args[0];
                  return [n](const Value& v) -> Result<Value> { return Add(v, n); };
                }));
+  registry.add("keyed", MapEntry(1, "x -> (k, x)", [](const std::vector<Value>& args) -> MapFn {
+                 Value key = args[0];
+                 return [key](const Value& v) -> Result<Value> { return Value::Pair(key, v); };
+               }));
   registry.add("pair_with_self", MapEntry(0, "x -> (x, x)", [](const std::vector<Value>&) -> MapFn {
                  return [](const Value& v) -> Result<Value> { return Value::Pair(v, v); };
                }));

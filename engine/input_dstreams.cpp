@@ -114,14 +114,159 @@ void FileInputDStream::fill_snapshot(StreamSnapshot& snapshot) const {
   snapshot.input_data = checkpointed_files_;
 }
 
+// ---- LogInputDStream ----
+
+namespace {
+
+Value RangeToValue(const OffsetRange& range) {
+  return Value::Pair(Value::Int(range.partition),
+                     Value::Pair(Value::Int(range.from), Value::Int(range.until)));
+}
+
+Result<OffsetRange> RangeFromValue(const Value& value) {
+  bool shaped = value.is_pair() && value.first().is_int() && value.second().is_pair() &&
+                value.second().first().is_int() && value.second().second().is_int();
+  if (!shaped) return Status::InvalidArgument("malformed offset range " + value.to_string());
+  OffsetRange range{static_cast<int32_t>(value.first().as_int()), value.second().first().as_int(),
+                    value.second().second().as_int()};
+  if (range.partition < 0 || range.from < 0 || range.until < range.from) {
+    return Status::InvalidArgument("invalid offset range " + value.to_string());
+  }
+  return range;
+}
+
+std::string OffsetParam(size_t partition) { return "offset_" + std::to_string(partition); }
+
+}  // namespace
+
+LogInputDStream::LogInputDStream(DStreamGraph* graph, std::string topic,
+                                 std::vector<int64_t> current_offsets)
+    : InputDStream(graph, "log", {}),
+      topic_(std::move(topic)),
+      current_offsets_(std::move(current_offsets)) {}
+
+RddPtr LogInputDStream::ranges_to_rdd(Time time, const std::vector<OffsetRange>& ranges) {
+  PartitionedLog* log = runtime().env.log;
+  std::string topic = topic_;
+  return make_rdd(time, {}, [log, topic, ranges]() -> Result<Records> {
+    Records records;
+    for (const OffsetRange& range : ranges) {
+      Result<Records> read = log->read(topic, range);
+      if (!read.ok()) return read.status().with_context("reading " + topic);
+      records.insert(records.end(), read.value().begin(), read.value().end());
+    }
+    return records;
+  });
+}
+
+void LogInputDStream::report(Time time, const std::vector<OffsetRange>& ranges,
+                             bool restored) const {
+  if (runtime().env.observer)
+    runtime().env.observer->on_offset_ranges(id(), time, ranges, restored);
+}
+
+Result<RddPtr> LogInputDStream::compute(Time time) {
+  PartitionedLog* log = runtime().env.log;
+  if (!log) return Status::IllegalState("this process has no partitioned log");
+  int64_t rate = runtime().max_rate_per_partition;
+  // Spark's maxMessagesPerPartition: the rate times the batch in seconds, at least 1.
+  int64_t max_records = std::max<int64_t>(rate * slide_duration().ms / 1000, 1);
+  std::vector<OffsetRange> ranges;
+  for (size_t p = 0; p < current_offsets_.size(); ++p) {
+    int32_t partition = static_cast<int32_t>(p);
+    int64_t latest = log->end_offset(topic_, partition);
+    if (resume_at_latest_) current_offsets_[p] = latest;
+    int64_t until = rate > 0 ? std::min(latest, current_offsets_[p] + max_records) : latest;
+    ranges.push_back({partition, current_offsets_[p], std::max(until, current_offsets_[p])});
+    current_offsets_[p] = ranges.back().until;
+  }
+  resume_at_latest_ = false;
+  ranges_by_time_[time] = ranges;
+  report(time, ranges, /*restored=*/false);
+  return ranges_to_rdd(time, ranges);
+}
+
+void LogInputDStream::on_clear_metadata(Time /*time*/) {
+  std::erase_if(ranges_by_time_,
+                [this](const auto& entry) { return !generated_rdds().count(entry.first); });
+}
+
+void LogInputDStream::checkpoint_data_update(Time /*time*/) {
+  // DirectKafkaInputDStreamCheckpointData.update: the ranges of every generated RDD.
+  checkpointed_ranges_.clear();
+  for (const auto& [time, rdd] : generated_rdds()) {
+    auto ranges = ranges_by_time_.find(time);
+    if (ranges != ranges_by_time_.end()) checkpointed_ranges_[time] = ranges->second;
+  }
+}
+
+void LogInputDStream::checkpoint_data_restore() {
+  for (const auto& [time, ranges] : checkpointed_ranges_) {
+    ranges_by_time_[time] = ranges;
+    put_generated(time, ranges_to_rdd(time, ranges));
+    report(time, ranges, /*restored=*/true);
+  }
+}
+
+void LogInputDStream::fill_snapshot(StreamSnapshot& snapshot) const {
+  snapshot.params["topic"] = Value::String(topic_);
+  snapshot.params["partitions"] = Value::Int(static_cast<int64_t>(current_offsets_.size()));
+  for (size_t p = 0; p < current_offsets_.size(); ++p) {
+    snapshot.params[OffsetParam(p)] = Value::Int(current_offsets_[p]);
+  }
+  for (const auto& [time, ranges] : checkpointed_ranges_) {
+    Records& encoded = snapshot.input_data[time];
+    for (const OffsetRange& range : ranges) encoded.push_back(RangeToValue(range));
+  }
+}
+
+Result<std::unique_ptr<DStream>> LogInputDStream::FromSnapshot(DStreamGraph* graph,
+                                                               const StreamSnapshot& s) {
+  Result<Value> topic = SnapshotParam(s, "topic");
+  Result<Value> partitions = SnapshotParam(s, "partitions");
+  if (!topic.ok()) return topic.status();
+  if (!partitions.ok()) return partitions.status();
+  std::string malformed = "log stream " + std::to_string(s.id) + " has malformed parameters";
+  if (!topic.value().is_string() || !partitions.value().is_int() ||
+      partitions.value().as_int() < 0 || partitions.value().as_int() > 1'000'000) {
+    return Status::InvalidArgument(malformed);
+  }
+  std::vector<int64_t> offsets;
+  for (int64_t p = 0; p < partitions.value().as_int(); ++p) {
+    Result<Value> offset = SnapshotParam(s, OffsetParam(p));
+    if (!offset.ok()) return offset.status();
+    if (!offset.value().is_int() || offset.value().as_int() < 0) {
+      return Status::InvalidArgument(malformed);
+    }
+    offsets.push_back(offset.value().as_int());
+  }
+  auto stream =
+      std::make_unique<LogInputDStream>(graph, topic.value().as_string(), std::move(offsets));
+  for (const auto& [time, encoded] : s.input_data) {
+    std::vector<OffsetRange>& ranges = stream->checkpointed_ranges_[time];
+    for (const Value& value : encoded) {
+      Result<OffsetRange> range = RangeFromValue(value);
+      if (!range.ok()) return range.status();
+      ranges.push_back(range.value());
+    }
+  }
+  // offsets-not-checkpointed: as if currentOffsets were transient, the recovered stream knows
+  // no position and starts at the log end (auto.offset.reset=latest).
+  stream->resume_at_latest_ = graph->runtime().env.defects.has(Defect::kOffsetsNotCheckpointed);
+  return std::unique_ptr<DStream>(std::move(stream));
+}
+
 // ---- rebuilding ----
 
 Result<std::unique_ptr<DStream>> MakeInputStream(DStreamGraph* graph, const StreamSnapshot& s,
                                                  const std::vector<DStream*>& parents) {
   using Made = std::unique_ptr<DStream>;
-  if (s.kind != "sequence" && s.kind != "constant" && s.kind != "file") return Made();
+  if (s.kind != "sequence" && s.kind != "constant" && s.kind != "file" && s.kind != "log") {
+    return Made();
+  }
   CKPT_RETURN_IF_ERROR(ExpectParents(s, parents, 0));
   if (s.kind == "sequence") return Made(new SequenceInputDStream(graph, s.input));
+  if (s.kind == "log") return LogInputDStream::FromSnapshot(graph, s);
   if (s.kind == "constant") {
     if (s.input.size() != 1) return Status::InvalidArgument("constant stream without its records");
     return Made(new ConstantInputDStream(graph, s.input[0]));

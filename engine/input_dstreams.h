@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/dstream.h"
+#include "engine/runtime/partitioned_log.h"
 
 namespace ckpt {
 
@@ -92,6 +93,42 @@ class FileInputDStream : public InputDStream {
   std::map<Time, Records> batch_time_to_selected_files_;
   std::set<std::string> recently_selected_files_;  // transient
   std::map<Time, Records> checkpointed_files_;     // FileInputDStreamCheckpointData.data
+};
+
+// Spark's DirectKafkaInputDStream (kafka-0-10) over one topic of the partitioned log. Batch t
+// reads, per partition, from where the previous batch stopped (currentOffsets) to the log end
+// offset at compute time, at most max(1, maxRatePerPartition x batch seconds) records when a rate
+// is set. currentOffsets is a plain field, serialized with the graph; the checkpoint data keeps
+// batch time -> offset ranges of every generated RDD. So after recovery a restored batch reads
+// the same records again and a down-time batch continues where the checkpointed graph stopped:
+// no gap and no overlap. Down-time batches read "latest at compute time", so their contents
+// differ from an uninterrupted run's (the oracle judges them on the ranges they read).
+class LogInputDStream : public InputDStream {
+ public:
+  LogInputDStream(DStreamGraph* graph, std::string topic, std::vector<int64_t> current_offsets);
+  // Rebuilds a stream from its checkpointed snapshot (InvalidArgument when malformed).
+  static Result<std::unique_ptr<DStream>> FromSnapshot(DStreamGraph* graph,
+                                                       const StreamSnapshot& snapshot);
+
+ protected:
+  Result<RddPtr> compute(Time time) override;
+  void fill_snapshot(StreamSnapshot& snapshot) const override;
+  void checkpoint_data_update(Time time) override;
+  void checkpoint_data_cleanup(Time /*time*/) override {}
+  void checkpoint_data_restore() override;
+  void on_clear_metadata(Time time) override;
+
+ private:
+  RddPtr ranges_to_rdd(Time time, const std::vector<OffsetRange>& ranges);
+  void report(Time time, const std::vector<OffsetRange>& ranges, bool restored) const;
+
+  std::string topic_;
+  std::vector<int64_t> current_offsets_;  // per partition; serialized with the graph
+  // Set on a recovered stream under the offsets-not-checkpointed defect: currentOffsets was not
+  // restored, so the next batch starts at the log end offsets.
+  bool resume_at_latest_ = false;
+  std::map<Time, std::vector<OffsetRange>> ranges_by_time_;       // of the generated RDDs
+  std::map<Time, std::vector<OffsetRange>> checkpointed_ranges_;  // batchForTime
 };
 
 }  // namespace ckpt

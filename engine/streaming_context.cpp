@@ -38,15 +38,19 @@ std::string GetOr(const StreamingContext::Conf& conf, const std::string& key,
 }
 
 // A positive integer setting of `conf`, or `fallback` when unset.
-Result<int64_t> PositiveConf(const StreamingContext::Conf& conf, const std::string& key,
-                             int64_t fallback) {
+// An integer setting of `conf` in [minimum, 1'000'000], or `fallback` when unset.
+Result<int64_t> IntegerConf(const StreamingContext::Conf& conf, const std::string& key,
+                            int64_t fallback, int64_t minimum = 1) {
   auto it = conf.find(key);
   if (it == conf.end()) return fallback;
   const std::string& text = it->second;
   int64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > 1'000'000) {
-    return Status::InvalidArgument(key + " must be a positive integer, got '" + text + "'");
+  if (error != std::errc() || end != text.data() + text.size() || value < minimum ||
+      value > 1'000'000) {
+    return Status::InvalidArgument(key + " must be a " +
+                                   (minimum > 0 ? "positive" : "non-negative") + " integer, got '" +
+                                   text + "'");
   }
   return value;
 }
@@ -95,7 +99,11 @@ std::unique_ptr<StreamingContext> StreamingContext::Create(const EngineEnv& env,
 Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const EngineEnv& env,
                                                                            Checkpoint checkpoint) {
   std::unique_ptr<StreamingContext> context(new StreamingContext(env));
-  context->conf_ = RecoveredConf(checkpoint, env.process_conf);
+  // conf-copied-wholesale reverts SPARK-6331 and its successors: the checkpoint's conf as it is.
+  context->conf_ =
+      env.defects.has(Defect::kConfCopiedWholesale)
+          ? StreamingContext::Conf(checkpoint.conf_pairs.begin(), checkpoint.conf_pairs.end())
+          : RecoveredConf(checkpoint, env.process_conf);
   Result<std::unique_ptr<DStreamGraph>> graph =
       DStreamGraph::FromSnapshot(&context->runtime_, checkpoint.graph);
   if (!graph.ok()) return graph.status().with_context("restoring the checkpointed graph");
@@ -184,6 +192,16 @@ Result<DStream*> StreamingContext::text_file_stream(const std::string& directory
                                          FileInputDStream::kDefaultMinRemember));
 }
 
+Result<DStream*> StreamingContext::log_stream(const std::string& topic) {
+  CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
+  if (!runtime_.env.log) return Status::IllegalState("this process has no partitioned log");
+  Result<int32_t> partitions = runtime_.env.log->partition_count(topic);
+  if (!partitions.ok()) return partitions.status();
+  // auto.offset.reset=earliest: a new application reads every partition from offset 0.
+  return graph_->add_stream(std::make_unique<LogInputDStream>(
+      graph_.get(), topic, std::vector<int64_t>(partitions.value(), 0)));
+}
+
 Status StreamingContext::make_rdd_checkpoint_dir() {
   std::string name = RddDirectoryName(runtime_.env.process_uid, runtime_.rdd_directories_created++);
   std::string directory = JoinPath(runtime_.checkpoint_dir, name);
@@ -236,10 +254,14 @@ Status StreamingContext::start() {
   if (runtime_.state == ContextState::kActive) return Status::Ok();
   CKPT_RETURN_IF_ERROR(graph_->validate());
   CKPT_RETURN_IF_ERROR(graph_->bind_functions(*runtime_.env.functions));
-  Result<int64_t> concurrent_jobs = PositiveConf(conf_, "spark.streaming.concurrentJobs", 1);
+  Result<int64_t> concurrent_jobs = IntegerConf(conf_, "spark.streaming.concurrentJobs", 1);
   if (!concurrent_jobs.ok()) return concurrent_jobs.status();
-  Result<int64_t> max_lineage_depth = PositiveConf(conf_, "ckptsim.lineage.max_depth", 1000);
+  Result<int64_t> max_lineage_depth = IntegerConf(conf_, "ckptsim.lineage.max_depth", 1000);
   if (!max_lineage_depth.ok()) return max_lineage_depth.status();
+  Result<int64_t> max_rate =
+      IntegerConf(conf_, "spark.streaming.kafka.maxRatePerPartition", 0, /*minimum=*/0);
+  if (!max_rate.ok()) return max_rate.status();
+  runtime_.max_rate_per_partition = max_rate.value();
   runtime_.max_lineage_depth = max_lineage_depth.value();
   job_scheduler_ = std::make_unique<JobScheduler>(
       &runtime_, static_cast<int>(concurrent_jobs.value()),

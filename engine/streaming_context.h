@@ -48,6 +48,9 @@ class StreamingContext {
   Result<DStream*> queue_stream(std::vector<Records> queue);
   // textFileStream(directory) with newFilesOnly = true: files modified before now are ignored.
   Result<DStream*> text_file_stream(const std::string& directory);
+  // A Kafka-direct-like stream over `topic` of the environment's partitioned log, read from the
+  // earliest offsets. IllegalState without a log, NotFound for an unknown topic.
+  Result<DStream*> log_stream(const std::string& topic);
 
   // Enables metadata and RDD checkpointing under `dir` (creating it); a fresh RDD checkpoint
   // subdirectory is made on every call, recovery included, as Spark's setCheckpointDir does.

@@ -24,6 +24,9 @@ struct StreamingRuntime {
   // ckptsim.checkpoint.sync (off, as in Spark): sync checkpoint files and the directories they
   // are renamed into, which the protocol needs on storage without HDFS's durability.
   bool checkpoint_sync = false;
+  // spark.streaming.kafka.maxRatePerPartition (records per second; 0 = no limit). It comes from
+  // the checkpoint's conf after recovery, as Spark's PerPartitionConfig does.
+  int64_t max_rate_per_partition = 0;
 
   int64_t new_rdd_id() { return next_rdd_id++; }
   // Spark's V5: streams and outputs can only be added before the context starts.

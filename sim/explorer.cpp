@@ -73,26 +73,41 @@ References::References(const Scenario& scenario, const RunOptions& options)
   options_.record_trace = false;
   options_.record_steps = false;
   options_.inject_faults = false;  // a reference is the same scenario without faults
-  base_ = BuildReference(scenario, RunTrial(scenario, TrialSpec{}, options_));
+  TrialRun run = RunTrial(scenario, TrialSpec{}, options_);
+  base_ = BuildReference(scenario, run);
+  base_key_.start = options_.first_start;
+  if (scenario.source_kind == "log") base_key_.batch_input = LogBatchInput(scenario, run);
 }
 
-const Reference& References::at(ckpt::Time start) {
-  if (start.ms == 0 || !StartTimeMatters(scenario_)) return base_.reference;
-  auto it = started_later_.find(start.ms);
-  if (it == started_later_.end()) {
-    RunOptions later = options_;
-    later.first_start = start;
-    it = started_later_
-             .emplace(start.ms,
-                      BuildReference(scenario_, RunTrial(scenario_, TrialSpec{}, later)).reference)
-             .first;
+const Reference& References::at(const ReferenceKey& key) {
+  if (key == base_key_ ||
+      (!key.batch_input && (key.start == base_key_.start || !StartTimeMatters(scenario_)))) {
+    return base_.reference;
   }
-  return it->second;
+  auto it = others_.find(key);
+  if (it != others_.end()) return it->second;
+  if (others_.size() >= kMaxCachedReferences) others_.clear();
+  RunOptions later = options_;
+  later.first_start = key.start;
+  Scenario replayed;
+  const Scenario* scenario = &scenario_;
+  if (key.batch_input) {
+    // The same application, uncrashed, with a source that hands each batch the records the
+    // judged incarnation's batches read.
+    replayed = scenario_;
+    replayed.source_kind = "sequence";
+    replayed.input = *key.batch_input;
+    replayed.expect.clear();
+    scenario = &replayed;
+  }
+  Reference reference =
+      BuildReference(*scenario, RunTrial(*scenario, TrialSpec{}, later)).reference;
+  return others_.emplace(key, std::move(reference)).first->second;
 }
 
 std::vector<Failure> References::check(const TrialRun& run, bool require_expected_error) {
   return CheckTrial(
-      scenario_, [this](ckpt::Time start) -> const Reference& { return at(start); }, run,
+      scenario_, [this](const ReferenceKey& key) -> const Reference& { return at(key); }, run,
       require_expected_error);
 }
 

@@ -74,13 +74,14 @@ struct ExploreResult {
 
 inline constexpr size_t kExpectedFailingShown = 5;
 
-// The uninterrupted runs a scenario's trials are judged against: the one started at time 0 and,
-// when StartTimeMatters, one per other time at which a trial's application started afresh.
+// The uninterrupted runs a scenario's trials are judged against (see ReferenceKey): the one
+// started at time 0; when StartTimeMatters, one per other time at which a trial's application
+// started afresh; for a log source, one per distinct set of records its batches read.
 class References {
  public:
   References(const Scenario& scenario, const RunOptions& options);
   const ReferenceOutcome& base() const { return base_; }
-  const Reference& at(ckpt::Time start);
+  const Reference& at(const ReferenceKey& key);
   // Checks `run` against the right references (see CheckTrial).
   std::vector<Failure> check(const TrialRun& run, bool require_expected_error = false);
 
@@ -88,7 +89,10 @@ class References {
   const Scenario& scenario_;
   RunOptions options_;
   ReferenceOutcome base_;
-  std::map<int64_t, Reference> started_later_;  // start time (ms) -> reference
+  // The references of other keys, built on demand (a bounded cache: rebuilt when evicted).
+  std::map<ReferenceKey, Reference> others_;
+  static constexpr size_t kMaxCachedReferences = 1024;
+  ReferenceKey base_key_;
 };
 
 // The trials a strategy runs on a scenario whose uninterrupted run has `crash_points` steps

@@ -15,6 +15,7 @@ enum class FailureKind {
   kProtocolViolation,    // the engine broke a step of Spark's protocol that outputs do not show
   kNoProgress,           // the run did not finish its batches (budget exhausted or stuck)
   kLostBatch,            // a batch's output never appeared
+  kLostRecords,          // input records no batch read (a gap in a log's offset ranges)
   kDivergentOutput,      // a batch's output differs from the reference
   kUnexpectedDuplicate,  // a batch emitted again although recovery had no reason to re-run it
   kExpectationMismatch,  // the reference run differs from the scenario's `expect` block

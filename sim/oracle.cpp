@@ -48,26 +48,69 @@ int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch) {
   return since.ms / batch.ms;
 }
 
-// Which application each incarnation belongs to, and when each application started.
+// The batch input each incarnation of a log-source run saw: per application, every batch's
+// latest assignment up to and including that incarnation.
+std::vector<std::vector<ckpt::Records>> IncarnationBatchInputs(
+    const Scenario& scenario, const TrialRun& run, const std::vector<int>& application) {
+  std::vector<std::vector<ckpt::Records>> inputs(run.incarnations.size());
+  std::map<int, std::vector<ckpt::Records>> current;  // application -> batch input so far
+  std::map<int, Time> zero;                           // application -> zero time
+  size_t next = 0;
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    int app = application[i];
+    std::vector<ckpt::Records>& input = current[app];
+    input.resize(scenario.batches);
+    if (run.incarnations[i].zero_time && !zero.count(app))
+      zero[app] = *run.incarnations[i].zero_time;
+    for (;
+         next < run.log_batches.size() && run.log_batches[next].incarnation == static_cast<int>(i);
+         ++next) {
+      const LogBatch& batch = run.log_batches[next];
+      int64_t index = BatchIndex(batch.batch_time, zero.count(app) ? zero[app] : Time{0},
+                                 scenario.batch_duration);
+      if (index >= 1 && index <= scenario.batches) input[index - 1] = batch.records;
+    }
+    inputs[i] = input;
+  }
+  return inputs;
+}
+
+// Which application each incarnation belongs to, when each application started, and the
+// reference each incarnation's outputs are compared with.
 struct Applications {
-  explicit Applications(const TrialRun& run)
-      : of(ApplicationOf(run)), starts(ApplicationStarts(run, of)) {}
+  Applications(const Scenario& scenario, const TrialRun& run)
+      : of(ApplicationOf(run)), starts(ApplicationStarts(run, of)) {
+    bool log = scenario.source_kind == "log";
+    std::vector<std::vector<ckpt::Records>> inputs;
+    if (log) inputs = IncarnationBatchInputs(scenario, run, of);
+    for (size_t i = 0; i < run.incarnations.size(); ++i) {
+      keys.push_back(
+          ReferenceKey{starts[of[i]], log ? std::optional(std::move(inputs[i])) : std::nullopt});
+    }
+  }
+  // The key of application `app`: that of its last incarnation.
+  const ReferenceKey& key_of_application(int app) const {
+    for (size_t i = of.size(); i-- > 0;) {
+      if (of[i] == app) return keys[i];
+    }
+    return keys.front();
+  }
   std::vector<int> of;
   std::vector<Time> starts;
+  std::vector<ReferenceKey> keys;  // per incarnation
 };
 
 void CheckEmissions(const Scenario& scenario, const ReferenceFor& reference_for,
                     const TrialRun& run, const Applications& applications,
                     std::vector<Failure>& failures) {
   const std::vector<int>& application = applications.of;
-  const std::vector<Time>& starts = applications.starts;
   // (application, output, time) -> incarnations that emitted it.
   std::map<std::tuple<int, std::string, int64_t>, std::vector<int>> emitted_by;
   for (const Emission& e : run.emissions) {
     const IncarnationRecord& incarnation = run.incarnations[e.incarnation];
     Time zero = incarnation.zero_time.value_or(Time{0});
     int64_t index = BatchIndex(e.batch_time, zero, scenario.batch_duration);
-    const Reference& reference = reference_for(starts[application[e.incarnation]]);
+    const Reference& reference = reference_for(applications.keys[e.incarnation]);
     auto expected = reference.outputs.find(e.output);
     if (index < 1 || index > scenario.batches || expected == reference.outputs.end()) {
       failures.push_back(
@@ -115,7 +158,7 @@ void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_f
                        const TrialRun& run, const Applications& applications, int checked,
                        const std::string& abandoned, std::vector<Failure>& failures) {
   const std::vector<int>& application = applications.of;
-  const Reference& reference = reference_for(applications.starts[checked]);
+  const Reference& reference = reference_for(applications.key_of_application(checked));
   std::optional<Time> zero;
   int last_incarnation = -1;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
@@ -194,6 +237,77 @@ void CheckAbandonedApplications(const Scenario& scenario, const ReferenceFor& re
   }
 }
 
+// Exactly once over the union of batches: within each application, the offset ranges of the
+// batches (each batch's last assignment) cover every partition from 0 with no gap and no overlap.
+void CheckLogOffsets(const TrialRun& run, const Applications& applications,
+                     std::vector<Failure>& failures) {
+  // application -> batch time -> (ranges, incarnation) of its last assignment
+  std::map<int, std::map<Time, std::pair<std::vector<ckpt::OffsetRange>, int>>> assigned;
+  for (const LogBatch& batch : run.log_batches) {
+    assigned[applications.of[batch.incarnation]][batch.batch_time] = {batch.ranges,
+                                                                      batch.incarnation};
+  }
+  for (const auto& [app, batches] : assigned) {
+    std::map<int32_t, std::pair<int64_t, Time>> next;  // partition -> (next offset, read by)
+    for (const auto& [time, assignment] : batches) {
+      for (const ckpt::OffsetRange& range : assignment.first) {
+        auto [expected, previous] = next.count(range.partition)
+                                        ? next[range.partition]
+                                        : std::pair<int64_t, Time>{0, Time{-1}};
+        std::string where = "partition " + std::to_string(range.partition) + ": batch " +
+                            std::to_string(time.ms) + " (incarnation " +
+                            std::to_string(assignment.second) + ") read offsets [" +
+                            std::to_string(range.from) + ", " + std::to_string(range.until) + ")";
+        std::string before =
+            previous.ms < 0 ? "no earlier batch" : "batch " + std::to_string(previous.ms);
+        if (range.from > expected) {
+          failures.push_back({FailureKind::kLostRecords, time,
+                              where + ", but " + before + " stopped at " +
+                                  std::to_string(expected) + ": offsets [" +
+                                  std::to_string(expected) + ", " + std::to_string(range.from) +
+                                  ") were read by no batch"});
+          return;
+        }
+        if (range.from < expected && range.count() > 0) {
+          failures.push_back(
+              {FailureKind::kUnexpectedDuplicate, time,
+               where + ", but " + before + " had already read up to " + std::to_string(expected)});
+          return;
+        }
+        next[range.partition] = {std::max(expected, range.until), time};
+      }
+    }
+  }
+}
+
+// Spark's Checkpoint.createSparkConf: a recovered context keeps the checkpoint's conf except the
+// reload list, which comes from the new process. Checked on the contexts recovered from the
+// application the first process created with the scenario's `conf` (a fresh start after a crash
+// creates its application from `restart_conf`).
+void CheckRecoveredConf(const Scenario& scenario, const TrialRun& run,
+                        const Applications& applications, std::vector<Failure>& failures) {
+  if (scenario.expect_conf.empty() || run.incarnations.empty() || !run.incarnations[0].zero_time) {
+    return;  // the first process died before it created the application
+  }
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    if (applications.of[i] != 0 || !incarnation.recovered || !incarnation.start_error.empty()) {
+      continue;
+    }
+    for (const auto& [key, want] : scenario.expect_conf) {
+      auto got = incarnation.conf.find(key);
+      std::optional<std::string> have;
+      if (got != incarnation.conf.end()) have = got->second;
+      if (have == want) continue;
+      auto show = [](const std::optional<std::string>& v) { return v ? "'" + *v + "'" : "absent"; };
+      failures.push_back({FailureKind::kProtocolViolation, std::nullopt,
+                          "incarnation " + std::to_string(i) + " recovered with " + key + " " +
+                              show(have) + ", expected " + show(want)});
+      return;
+    }
+  }
+}
+
 // Spark retries a checkpoint write up to 3 times when it fails with an I/O error (SPARK-22429).
 void CheckGivenUpWrites(const TrialRun& run, std::vector<Failure>& failures) {
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
@@ -259,8 +373,9 @@ ckpt::Result<FailureKind> ParseFailureKind(const std::string& name) {
   return ParseNamed(
       name,
       {FailureKind::kEngineAssert, FailureKind::kRecoveryError, FailureKind::kProtocolViolation,
-       FailureKind::kNoProgress, FailureKind::kLostBatch, FailureKind::kDivergentOutput,
-       FailureKind::kUnexpectedDuplicate, FailureKind::kExpectationMismatch},
+       FailureKind::kNoProgress, FailureKind::kLostBatch, FailureKind::kLostRecords,
+       FailureKind::kDivergentOutput, FailureKind::kUnexpectedDuplicate,
+       FailureKind::kExpectationMismatch},
       FailureKindName, "failure kind");
 }
 
@@ -268,6 +383,8 @@ const char* FailureKindName(FailureKind kind) {
   switch (kind) {
     case FailureKind::kLostBatch:
       return "lost_batch";
+    case FailureKind::kLostRecords:
+      return "lost_records";
     case FailureKind::kDivergentOutput:
       return "divergent_output";
     case FailureKind::kUnexpectedDuplicate:
@@ -345,10 +462,17 @@ std::string RecoveryContract(const Scenario& scenario, const TrialRun& run) {
 
 bool StartTimeMatters(const Scenario& scenario) { return scenario.source_kind == "file"; }
 
+std::vector<ckpt::Records> LogBatchInput(const Scenario& scenario, const TrialRun& run) {
+  std::vector<int> application(run.incarnations.size(), 0);
+  std::vector<std::vector<ckpt::Records>> inputs =
+      IncarnationBatchInputs(scenario, run, application);
+  return inputs.empty() ? std::vector<ckpt::Records>(scenario.batches) : inputs.back();
+}
+
 std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& reference,
                                 const TrialRun& run, bool require_expected_error) {
   return CheckTrial(
-      scenario, [&reference](Time) -> const Reference& { return reference; }, run,
+      scenario, [&reference](const ReferenceKey&) -> const Reference& { return reference; }, run,
       require_expected_error);
 }
 
@@ -393,7 +517,9 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
         {FailureKind::kExpectationMismatch, std::nullopt,
          "recovery was expected to fail with \"" + scenario.expect_error + "\" and did not"});
   }
-  Applications applications(run);
+  Applications applications(scenario, run);
+  CheckLogOffsets(run, applications, failures);
+  CheckRecoveredConf(scenario, run, applications, failures);
   CheckEmissions(scenario, reference_for, run, applications, failures);
   bool stopped = expected_error_seen || contracted_stop ||
                  std::any_of(failures.begin(), failures.end(), [](const Failure& f) {

@@ -43,11 +43,25 @@ ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run);
 std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& reference,
                                 const TrialRun& run, bool require_expected_error = false);
 
-// The reference of an application that first started at `start`. A source that depends on time
-// (the file stream ignores files older than its creation) makes an application that started
-// afresh after a crash differ from the one started at 0, so it is judged against an uncrashed
-// run started at the same time.
-using ReferenceFor = std::function<const Reference&(ckpt::Time start)>;
+// Which uncrashed run a crashed run's outputs are compared with.
+//   start:       when the application first started. A source that depends on time (the file
+//                stream ignores files older than its creation) makes an application that started
+//                afresh after a crash differ from the one started at 0, so it is judged against
+//                an uncrashed run started at the same time.
+//   batch_input: log sources only: the records each batch (index - 1) read, as the emitting
+//                incarnation saw them. A down-time batch reads the log as it is at compute time,
+//                so recovered batches legitimately differ from an uninterrupted run's; they are
+//                judged against an uncrashed run whose batches read exactly the same records
+//                ("exactly once over the union of batches", with CheckLogOffsets below).
+struct ReferenceKey {
+  ckpt::Time start;
+  std::optional<std::vector<ckpt::Records>> batch_input;
+  auto operator<=>(const ReferenceKey&) const = default;
+};
+using ReferenceFor = std::function<const Reference&(const ReferenceKey& key)>;
+
+// The records each batch of an uninterrupted log-source run read (its ReferenceKey input).
+std::vector<ckpt::Records> LogBatchInput(const Scenario& scenario, const TrialRun& run);
 std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& reference_for,
                                 const TrialRun& run, bool require_expected_error);
 // The recovery contract `run` is held to, named in its first failure:
@@ -63,6 +77,11 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
 //                                              "Failed to read checkpoint" is the outcome;
 //   "stop with a clear error"                - the scenario's expect_error;
 //   "unsafe configuration: failures expected" - the scenario's expect_failures.
+//   For a log source, in every contract: within an application, the offset ranges of the batches
+//   (each batch's last assignment) cover every partition from offset 0 without a gap
+//   (lost_records) or an overlap (unexpected_duplicate).
+//   With `expect_conf`, every context recovered from the application the first process created
+//   holds those values (protocol_violation).
 std::string RecoveryContract(const Scenario& scenario, const TrialRun& run);
 
 // True when the scenario's source makes the output depend on when the application started.

@@ -448,9 +448,10 @@ class Loader {
     if (!root.IsMap()) return error(root, "(document)", "expected a map of scenario fields");
     CKPT_RETURN_IF_ERROR(check_keys(
         root, "",
-        {"name", "description", "batch_duration_ms", "batches", "source", "pipeline",
-         "checkpoint_dir", "create_on_error", "processing", "downtime_ms", "conf", "expect",
-         "expect_error", "initial_files", "crashes", "filesystem", "faults", "expect_failures"}));
+        {"name",       "description",    "batch_duration_ms", "batches",       "source",
+         "pipeline",   "checkpoint_dir", "create_on_error",   "processing",    "downtime_ms",
+         "conf",       "expect",         "expect_error",      "initial_files", "crashes",
+         "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf"}));
     Scenario s;
     s.path = path_;
     for (const char* required : {"name", "batches", "source", "pipeline"}) {
@@ -499,9 +500,18 @@ class Loader {
       if (!d.ok()) return d.status();
       s.downtime = d.value();
     }
-    if (const YAML::Node conf = root["conf"]) {
-      if (!conf.IsMap()) return error(conf, "conf", "expected a map of key: value");
-      for (const auto& entry : conf) s.conf[entry.first.Scalar()] = entry.second.Scalar();
+    if (root["conf"]) CKPT_RETURN_IF_ERROR(conf_map(root["conf"], "conf", s.conf));
+    if (root["restart_conf"]) {
+      s.restart_conf.emplace();
+      CKPT_RETURN_IF_ERROR(conf_map(root["restart_conf"], "restart_conf", *s.restart_conf));
+    }
+    if (const YAML::Node expected = root["expect_conf"]) {
+      if (!expected.IsMap()) return error(expected, "expect_conf", "expected a map of key: value");
+      for (const auto& entry : expected) {
+        std::optional<std::string> value;  // ~ (null): the key must be absent
+        if (!entry.second.IsNull()) value = entry.second.Scalar();
+        s.expect_conf[entry.first.Scalar()] = value;
+      }
     }
     if (const YAML::Node expect = root["expect"]) {
       if (!expect.IsMap()) return error(expect, "expect", "expected {output: [[records], ...]}");
@@ -548,8 +558,9 @@ class Loader {
 
   Status source(const YAML::Node& node, Scenario& s) const {
     if (!node.IsMap()) return error(node, "source", "expected {kind: sequence, input: [...]}");
-    CKPT_RETURN_IF_ERROR(
-        check_keys(node, "source", {"kind", "input", "records", "directory", "files"}));
+    CKPT_RETURN_IF_ERROR(check_keys(node, "source",
+                                    {"kind", "input", "records", "directory", "files", "topic",
+                                     "partitions", "appends", "generate"}));
     if (node["kind"]) s.source_kind = node["kind"].Scalar();
     if (s.source_kind == "sequence" || s.source_kind == "queue") {
       if (!node["input"])
@@ -564,10 +575,12 @@ class Loader {
       s.input = {r.value()};
     } else if (s.source_kind == "file") {
       return file_source(node, s);
+    } else if (s.source_kind == "log") {
+      return log_source(node, s);
     } else {
       return error(
           node["kind"], "source.kind",
-          "unknown source '" + s.source_kind + "' (known: constant, file, queue, sequence)");
+          "unknown source '" + s.source_kind + "' (known: constant, file, log, queue, sequence)");
     }
     return Status::Ok();
   }
@@ -603,6 +616,95 @@ class Loader {
         produced.lines.push_back(line.is_string() ? line.as_string() : line.to_string());
       }
       s.produced_files.push_back(std::move(produced));
+    }
+    return Status::Ok();
+  }
+
+  Status conf_map(const YAML::Node& node, const std::string& field,
+                  std::map<std::string, std::string>& conf) const {
+    if (!node.IsMap()) return error(node, field, "expected a map of key: value");
+    for (const auto& entry : node) {
+      if (!entry.second.IsScalar()) {
+        return error(entry.second, field + "." + entry.first.Scalar(), "expected a scalar value");
+      }
+      conf[entry.first.Scalar()] = entry.second.Scalar();
+    }
+    return Status::Ok();
+  }
+
+  Status log_source(const YAML::Node& node, Scenario& s) const {
+    if (node["topic"]) {
+      Result<std::string> topic = string(node["topic"], "source.topic");
+      if (!topic.ok()) return topic.status();
+      s.log_topic = topic.value();
+    }
+    if (!node["partitions"]) return error(node, "source.partitions", "missing");
+    Result<int64_t> partitions = integer(node["partitions"], "source.partitions");
+    if (!partitions.ok()) return partitions.status();
+    if (partitions.value() < 1 || partitions.value() > 1000) {
+      return error(node["partitions"], "source.partitions", "must be in 1..1000");
+    }
+    s.log_partitions = static_cast<int32_t>(partitions.value());
+    if (node["generate"]) return generated_appends(node["generate"], s);
+    const YAML::Node appends = node["appends"];
+    if (!appends || !appends.IsSequence()) {
+      return error(appends ? appends : node, "source.appends",
+                   "expected a list of {at_ms, partition, records} (or generate: {...})");
+    }
+    for (const YAML::Node& item : appends) {
+      CKPT_RETURN_IF_ERROR(check_keys(item, "source.appends", {"at_ms", "partition", "records"}));
+      for (const char* required : {"at_ms", "partition", "records"}) {
+        if (!item[required])
+          return error(item, std::string("source.appends.") + required, "missing");
+      }
+      Result<Duration> at = duration(item["at_ms"], "source.appends.at_ms", true);
+      Result<int64_t> partition = integer(item["partition"], "source.appends.partition");
+      Result<ckpt::Records> appended = records(item["records"], "source.appends.records");
+      if (!at.ok()) return at.status();
+      if (!partition.ok()) return partition.status();
+      if (!appended.ok()) return appended.status();
+      if (partition.value() < 0 || partition.value() >= s.log_partitions) {
+        return error(item["partition"], "source.appends.partition",
+                     "must be in 0.." + std::to_string(s.log_partitions - 1));
+      }
+      if (!s.log_appends.empty() && Time{0} + at.value() < s.log_appends.back().at) {
+        return error(item["at_ms"], "source.appends.at_ms", "must not go back in time");
+      }
+      s.log_appends.push_back(LogAppend{Time{0} + at.value(),
+                                        static_cast<int32_t>(partition.value()), appended.value()});
+    }
+    return Status::Ok();
+  }
+
+  // generate: {every_ms, until_ms, records}: at every multiple of every_ms up to until_ms, each
+  // partition gets `records` more records, the integers 1, 2, 3, ... in append order.
+  Status generated_appends(const YAML::Node& node, Scenario& s) const {
+    CKPT_RETURN_IF_ERROR(check_keys(node, "source.generate", {"every_ms", "until_ms", "records"}));
+    for (const char* required : {"every_ms", "until_ms", "records"}) {
+      if (!node[required])
+        return error(node, std::string("source.generate.") + required, "missing");
+    }
+    Result<Duration> every = duration(node["every_ms"], "source.generate.every_ms", false);
+    Result<Duration> until = duration(node["until_ms"], "source.generate.until_ms", true);
+    Result<int64_t> count = integer(node["records"], "source.generate.records");
+    if (!every.ok()) return every.status();
+    if (!until.ok()) return until.status();
+    if (!count.ok()) return count.status();
+    if (count.value() < 1 || count.value() > 1000) {
+      return error(node["records"], "source.generate.records", "must be in 1..1000");
+    }
+    int64_t appends = until.value().ms / every.value().ms * s.log_partitions * count.value();
+    if (appends > 1'000'000) {
+      return error(node, "source.generate", "more than 1,000,000 records");
+    }
+    int64_t next = 1;
+    for (Time at = Time{0} + every.value(); at <= Time{0} + until.value();
+         at = at + every.value()) {
+      for (int32_t partition = 0; partition < s.log_partitions; ++partition) {
+        LogAppend append{at, partition, {}};
+        for (int64_t i = 0; i < count.value(); ++i) append.records.push_back(Value::Int(next++));
+        s.log_appends.push_back(std::move(append));
+      }
     }
     return Status::Ok();
   }

@@ -68,6 +68,14 @@ struct ProducedFile {
   std::vector<std::string> lines;
 };
 
+// Records a producer on another machine appends to a partition of the partitioned log at a
+// virtual time (the log source's input; driver crashes do not touch it).
+struct LogAppend {
+  Time at;
+  int32_t partition = 0;
+  ckpt::Records records;
+};
+
 // A file present before the application first starts (e.g. a corrupted checkpoint).
 struct InitialFile {
   std::string path;
@@ -80,10 +88,13 @@ struct Scenario {
   std::string description;
   Duration batch_duration{500};
   int64_t batches = 0;
-  std::string source_kind = "sequence";  // sequence | constant | queue | file
+  std::string source_kind = "sequence";  // sequence | constant | queue | file | log
   std::vector<ckpt::Records> input;      // sequence and queue: per batch; constant: one list
   std::string source_directory;          // file
   std::vector<ProducedFile> produced_files;
+  std::string log_topic = "events";  // log
+  int32_t log_partitions = 0;
+  std::vector<LogAppend> log_appends;  // in time order
   std::vector<InitialFile> initial_files;
   std::vector<PipelineStep> pipeline;
   std::string checkpoint_dir = "/checkpoint";  // "" disables checkpointing
@@ -91,6 +102,11 @@ struct Scenario {
   ProcessingModel processing;
   Duration downtime{0};  // the downtime of exhaustive crash trials
   std::map<std::string, std::string> conf;
+  // The own conf of a process started after a crash, replacing `conf` (a new SparkConf: a
+  // recovered context takes from it only Spark's reload list, e.g. spark.master).
+  std::optional<std::map<std::string, std::string>> restart_conf;
+  // What every recovered context's conf must hold: key -> value, or nullopt for "absent".
+  std::map<std::string, std::optional<std::string>> expect_conf;
   std::map<std::string, std::vector<ckpt::Records>> expect;  // output -> records per batch
   // The contracted outcome of recovery when it cannot work (e.g. a queue stream): a message
   // that every failed start must contain; `run` also requires the crash list to produce it.

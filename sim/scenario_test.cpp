@@ -152,6 +152,49 @@ TEST_F(ScenarioFileTest, BadFaultRulesAreNamedWithTheirField) {
             std::string::npos);
 }
 
+TEST_F(ScenarioFileTest, LogSourceAndConfExpectationsLoad) {
+  ckpt::Result<Scenario> loaded = LoadScenario(Write(R"(name: log
+batches: 2
+source:
+  kind: log
+  topic: t
+  partitions: 2
+  generate: {every_ms: 100, until_ms: 300, records: 2}
+pipeline:
+  - collect: out
+restart_conf: {spark.master: "local[4]"}
+expect_conf: {k: v, gone: ~}
+)"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  const Scenario& s = loaded.value();
+  EXPECT_EQ(s.log_topic, "t");
+  ASSERT_EQ(s.log_appends.size(), 6u);  // 3 ticks x 2 partitions
+  EXPECT_EQ(s.log_appends[1].partition, 1);
+  EXPECT_EQ(ckpt::RecordsToString(s.log_appends[1].records), "[3, 4]");
+  EXPECT_EQ(s.restart_conf->at("spark.master"), "local[4]");
+  EXPECT_EQ(s.expect_conf.at("k"), std::optional<std::string>("v"));
+  EXPECT_EQ(s.expect_conf.at("gone"), std::nullopt);
+}
+
+TEST_F(ScenarioFileTest, BadLogSourcesAreNamedWithTheirField) {
+  auto error_of = [&](const std::string& source) {
+    return ErrorOf("name: log\nbatches: 2\nsource: " + source + "\npipeline: [{collect: out}]\n");
+  };
+  EXPECT_NE(error_of("{kind: log, appends: []}").find("source.partitions: missing"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: log, partitions: 0, appends: []}").find("must be in 1..1000"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: log, partitions: 1, appends: [{at_ms: 5, partition: 1, records: []}]}")
+                .find("source.appends.partition: must be in 0..0"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: log, partitions: 1, appends: [{at_ms: 5, partition: 0, records: []}, "
+                     "{at_ms: 4, partition: 0, records: []}]}")
+                .find("source.appends.at_ms: must not go back in time"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: log, partitions: 1}").find("source.appends: expected a list"),
+            std::string::npos);
+}
+
 TEST(ScenarioCatalogue, EveryBundledScenarioLoads) {
   ckpt::Result<std::vector<Scenario>> all = LoadScenarios(CKPTSIM_SOURCE_DIR "/scenarios");
   ASSERT_TRUE(all.ok()) << all.status().to_string();

@@ -7,6 +7,7 @@
 
 #include "engine/streaming_context.h"
 #include "sim/event_loop.h"
+#include "sim/sim_log.h"
 
 namespace sim {
 namespace {
@@ -52,6 +53,7 @@ Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& c
   if (scenario.source_kind == "constant") return context.constant_stream(scenario.input[0]);
   if (scenario.source_kind == "queue") return context.queue_stream(scenario.input);
   if (scenario.source_kind == "file") return context.text_file_stream(scenario.source_directory);
+  if (scenario.source_kind == "log") return context.log_stream(scenario.log_topic);
   return context.sequence_stream(scenario.input);
 }
 
@@ -133,17 +135,26 @@ class Simulation : public StepGate {
         options_(options),
         fs_(ModelFor(scenario, options)),
         injector_(options.inject_faults ? scenario.faults : NoFaults(), spec.fault_mask, spec.seed),
+        log_(scenario.log_topic, scenario.log_partitions, scenario.log_appends,
+             [this] { return loop_.now(); }),
         execution_(scenario) {
-    process_conf_ = scenario.conf;
-    process_conf_["spark.master"] = "sim[1]";
-    process_conf_["spark.app.name"] = scenario.name;
-    for (const auto& [key, value] : options.conf) process_conf_[key] = value;
+    first_process_conf_ = ProcessConf(scenario.conf);
+    restarted_process_conf_ = ProcessConf(scenario.restart_conf.value_or(scenario.conf));
     result_.fs_model = fs_.model();
-    auto sync = process_conf_.find("ckptsim.checkpoint.sync");
-    result_.checkpoint_sync = sync != process_conf_.end() && sync->second == "true";
+    auto sync = first_process_conf_.find("ckptsim.checkpoint.sync");
+    result_.checkpoint_sync = sync != first_process_conf_.end() && sync->second == "true";
   }
 
   TrialRun run();
+
+  // A process's own conf: the simulated cluster's master and app name, `base`, then the options.
+  std::map<std::string, std::string> ProcessConf(const std::map<std::string, std::string>& base) {
+    std::map<std::string, std::string> conf = {{"spark.master", "sim[1]"},
+                                               {"spark.app.name", scenario_.name}};
+    for (const auto& [key, value] : base) conf[key] = value;
+    for (const auto& [key, value] : options_.conf) conf[key] = value;
+    return conf;
+  }
 
   bool before_mutation(const char* operation, const std::string& path) override {
     if (!alive_) return false;
@@ -212,6 +223,10 @@ class Simulation : public StepGate {
       }
     }
     void on_stream_restored(int32_t stream_id) override { ++record().restores[stream_id]; }
+    void on_offset_ranges(int32_t /*stream_id*/, Time batch_time,
+                          const std::vector<ckpt::OffsetRange>& ranges, bool restored) override {
+      sim->record_log_batch(index, batch_time, ranges, restored);
+    }
     IncarnationRecord& record() { return sim->result_.incarnations[index]; }
 
     Simulation* sim;
@@ -228,6 +243,8 @@ class Simulation : public StepGate {
   void crash_now();
   Status record_emission(int incarnation, const std::string& output, Time time,
                          const ckpt::Records& records);
+  void record_log_batch(int incarnation, Time time, const std::vector<ckpt::OffsetRange>& ranges,
+                        bool restored);
   void schedule_producer();
   bool crash_due(int incarnation, uint64_t step) const;
   void trace_line(const std::string& text);
@@ -246,8 +263,10 @@ class Simulation : public StepGate {
   EventLoop loop_;
   SimFs fs_;
   FaultInjector injector_;
+  SimLog log_;
   ScenarioExecution execution_;
-  std::map<std::string, std::string> process_conf_;
+  std::map<std::string, std::string> first_process_conf_;
+  std::map<std::string, std::string> restarted_process_conf_;
   std::map<std::pair<std::string, int64_t>, int> output_attempts_;  // (output, time) -> writes
   std::unique_ptr<Process> process_;
   std::vector<std::unique_ptr<Process>> dead_processes_;
@@ -333,6 +352,26 @@ Status Simulation::record_emission(int incarnation, const std::string& output, T
   return Status::Ok();
 }
 
+void Simulation::record_log_batch(int incarnation, Time time,
+                                  const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
+  LogBatch batch{incarnation, time, ranges, {}, restored};
+  std::string text;
+  for (const ckpt::OffsetRange& range : ranges) {
+    Result<ckpt::Records> records = log_.read(scenario_.log_topic, range);
+    CKPT_ASSERT(records.ok(), "the log stream assigned a range the log does not have: " +
+                                  records.status().to_string());
+    batch.records.insert(batch.records.end(), records.value().begin(), records.value().end());
+    text += " p" + std::to_string(range.partition) + "[" + std::to_string(range.from) + "," +
+            std::to_string(range.until) + ")";
+    int64_t fields[3] = {range.partition, range.from, range.until};  // no padding bytes
+    mix(fields, sizeof fields);
+  }
+  std::sort(batch.records.begin(), batch.records.end());
+  trace_line(std::string(restored ? "restored" : "computed") + " offset ranges of " +
+             time.to_string() + ":" + text);
+  result_.log_batches.push_back(std::move(batch));
+}
+
 // The file stream's producer and the scenario's initial files live outside the driver: harness
 // tasks write them durably, whatever happens to the engine.
 void Simulation::schedule_producer() {
@@ -382,7 +421,8 @@ void Simulation::run_driver_start() {
   env.execution = &execution_;
   env.defects = options_.defects;
   env.process_uid = static_cast<uint64_t>(process_->index) + 1;
-  env.process_conf = process_conf_;
+  env.log = &log_;
+  env.process_conf = process_->index == 0 ? first_process_conf_ : restarted_process_conf_;
   env.stop_after_batches = scenario_.batches;
   const Scenario& scenario = scenario_;
   auto create = [&scenario](const ckpt::EngineEnv& e) { return BuildApplication(scenario, e); };
@@ -398,6 +438,7 @@ void Simulation::run_driver_start() {
     trace_line("start failed: " + started.to_string());
     return;
   }
+  process_->record().conf = context.value()->conf();
   process_->context = std::move(context).value();
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/defects.h"
+#include "engine/runtime/partitioned_log.h"
 #include "engine/runtime/status.h"
 #include "engine/value.h"
 #include "sim/scenario.h"
@@ -78,8 +79,9 @@ struct IncarnationRecord {
   std::vector<std::string> injected;                // faults injected while it ran
   uint64_t steps = 0;
   std::optional<ckpt::Time> crashed_at;
-  uint64_t crash_states = 1;               // durable states its crash could leave
-  std::vector<std::string> lost_at_crash;  // what its crash dropped or mangled
+  uint64_t crash_states = 1;                // durable states its crash could leave
+  std::vector<std::string> lost_at_crash;   // what its crash dropped or mangled
+  std::map<std::string, std::string> conf;  // the started context's conf
 };
 
 // A job that an injected filesystem fault failed: its batch stays pending.
@@ -96,6 +98,15 @@ struct FailedOutput {
   ckpt::Records records;  // what the job tried to write (sorted)
 };
 
+// The offset ranges a log stream assigned to a batch in one incarnation, and their records.
+struct LogBatch {
+  int incarnation = 0;
+  ckpt::Time batch_time;
+  std::vector<ckpt::OffsetRange> ranges;
+  ckpt::Records records;  // sorted
+  bool restored = false;  // restored from the checkpoint rather than computed
+};
+
 struct StepRecord {
   int incarnation = 0;
   uint64_t step = 0;
@@ -110,6 +121,7 @@ struct TrialRun {
   std::vector<Emission> emissions;
   std::vector<FailedOutput> failed_outputs;
   std::vector<FailedJob> failed_jobs;
+  std::vector<LogBatch> log_batches;          // log sources: every assignment of ranges to a batch
   std::set<std::string> corrupted_by_faults;  // files a torn_write or bitflip fault mangled
   std::vector<IncarnationRecord> incarnations;
   std::vector<StepRecord> steps;   // with RunOptions::record_steps
