@@ -120,10 +120,21 @@ void CheckpointWriter::report_given_up(const Handle& handle, int attempts,
 Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& checkpoint_file,
                                        const std::string& backup_file) {
   FileSystem& fs = *runtime_->env.fs;
+  const DefectSet& defects = runtime_->env.defects;
+  if (defects.has(Defect::kCheckpointInPlace)) {
+    // checkpoint-in-place: no temp file and no rename; the file is overwritten where it lies.
+    CKPT_RETURN_IF_ERROR(
+        WriteWholeFile(fs, checkpoint_file, handle.bytes, runtime_->checkpoint_sync));
+    if (runtime_->checkpoint_sync) CKPT_RETURN_IF_ERROR(fs.sync_dir(dir_));
+    return delete_old_checkpoint_files();
+  }
   std::string temp_file = JoinPath(dir_, kCheckpointTempName);
   Status deleted = fs.remove(temp_file, /*recursive=*/true);
   if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
-  CKPT_RETURN_IF_ERROR(WriteWholeFile(fs, temp_file, handle.bytes, runtime_->checkpoint_sync));
+  // rename-before-sync: the temp file is synced only after it was renamed into place (and the
+  // directory synced), so the durable name may point at data that never reached the disk.
+  bool sync_before_rename = runtime_->checkpoint_sync && !defects.has(Defect::kRenameBeforeSync);
+  CKPT_RETURN_IF_ERROR(WriteWholeFile(fs, temp_file, handle.bytes, sync_before_rename));
 
   Result<bool> exists = fs.exists(checkpoint_file);
   if (!exists.ok()) return exists.status();
@@ -145,6 +156,9 @@ Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& 
                                           ": " + renamed.to_string());
   }
   if (runtime_->checkpoint_sync) CKPT_RETURN_IF_ERROR(fs.sync_dir(dir_));
+  if (runtime_->checkpoint_sync && !sync_before_rename) {
+    CKPT_RETURN_IF_ERROR(fs.sync_file(checkpoint_file));
+  }
   return delete_old_checkpoint_files();
 }
 
@@ -163,7 +177,7 @@ Status CheckpointWriter::delete_old_checkpoint_files() {
 }
 
 Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& dir,
-                                             bool ignore_read_error) {
+                                             bool ignore_read_error, DefectSet defects) {
   Result<std::vector<CheckpointFile>> listed = ListCheckpointFiles(fs, dir);
   if (!listed.ok()) return listed.status().with_context("listing checkpoint directory " + dir);
   CheckpointReadOutcome outcome;
@@ -179,6 +193,8 @@ Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& 
       return outcome;
     }
     outcome.failures.push_back(it->path + ": " + checkpoint.status().to_string());
+    // reader-no-fallback: the newest file is the only one tried.
+    if (defects.has(Defect::kReaderNoFallback)) break;
   }
   if (ignore_read_error) return outcome;
   return CheckpointReadError(dir, outcome);

@@ -71,7 +71,7 @@ struct CheckpointReadOutcome {
 // counted from the newest end), the first that reads and validates wins. When every file fails:
 // an error "Failed to read checkpoint from directory <dir>" unless `ignore_read_error`.
 Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& dir,
-                                             bool ignore_read_error);
+                                             bool ignore_read_error, DefectSet defects = {});
 // The error of a read that found checkpoint files and could use none of them.
 // REQUIRES: !outcome.failures.empty().
 Status CheckpointReadError(const std::string& dir, const CheckpointReadOutcome& outcome);

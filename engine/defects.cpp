@@ -66,6 +66,24 @@ const std::vector<DefectInfo>& AllDefects() {
        "the recovered context keeps the checkpoint's conf as it was: a stale master URL, the old "
        "driver host and port, the old application id",
        "scenarios/spark/checkpointsuite_recovery_of_conf.yaml"},
+      {Defect::kCheckpointInPlace, "checkpoint-in-place",
+       "CheckpointWriter writing to a temp file and renaming it into place (the atomic-rename "
+       "protocol that DESIGN.md's writer steps describe)",
+       "checkpoint-<T> is created and written where it lies: a crash during the write leaves a "
+       "partial file under a checkpoint name, and when no older file exists recovery fails with "
+       "\"Failed to read checkpoint\" instead of starting afresh",
+       "scenarios/basic/running_count.yaml"},
+      {Defect::kReaderNoFallback, "reader-no-fallback",
+       "CheckpointReader.read trying older checkpoint files when the newest fails to read",
+       "only the newest checkpoint file is tried: one torn or corrupted file stops recovery "
+       "although an older, intact checkpoint is there",
+       "scenarios/faults/torn_newest_checkpoint.yaml"},
+      {Defect::kRenameBeforeSync, "rename-before-sync",
+       "ckptsim.checkpoint.sync's order: sync the temp file, rename it, sync the directory",
+       "the temp file is renamed into place and the directory synced before its data is synced: "
+       "on posix storage a crash can leave a durable checkpoint name over data that never "
+       "reached the disk",
+       "scenarios/faults/posix_with_sync.yaml"},
   };
   return defects;
 }

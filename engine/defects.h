@@ -24,6 +24,9 @@ enum class Defect : uint8_t {
   kNoRetryAfterIoError,        // SPARK-22429 reverted: no retry after an I/O error
   kOffsetsNotCheckpointed,     // a log stream's currentOffsets not kept in the checkpoint
   kConfCopiedWholesale,        // SPARK-6331 reverted: the recovered conf copied as it was
+  kCheckpointInPlace,          // the writer writes checkpoint-<T> in place (no temp, no rename)
+  kReaderNoFallback,           // the reader tries only the newest checkpoint file
+  kRenameBeforeSync,           // with sync on: the temp file is synced after its rename
 };
 
 struct DefectInfo {

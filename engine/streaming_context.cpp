@@ -130,7 +130,8 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const
 
 Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpointDirectory(
     const EngineEnv& env, const std::string& dir) {
-  Result<CheckpointReadOutcome> read = ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/false);
+  Result<CheckpointReadOutcome> read =
+      ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/false, env.defects);
   if (!read.ok()) return read.status();
   if (!read.value().checkpoint) {
     return Status::InvalidArgument(
@@ -148,7 +149,8 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpointDirect
 Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
     const EngineEnv& env, const std::string& dir, const CreatingFunction& create,
     bool create_on_error) {
-  Result<CheckpointReadOutcome> read = ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true);
+  Result<CheckpointReadOutcome> read =
+      ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true, env.defects);
   if (!read.ok()) return read.status();
   for (const std::string& failure : read.value().failures) {
     if (!env.observer) break;

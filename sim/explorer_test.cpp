@@ -197,7 +197,11 @@ INSTANTIATE_TEST_SUITE_P(
         DefectCase{"offsets-not-checkpointed", "spark/directkafkastreamsuite_offset_recovery",
                    FailureKind::kLostRecords},
         DefectCase{"conf-copied-wholesale", "spark/checkpointsuite_recovery_of_conf",
-                   FailureKind::kProtocolViolation}),
+                   FailureKind::kProtocolViolation},
+        DefectCase{"checkpoint-in-place", "running_count", FailureKind::kRecoveryError},
+        DefectCase{"reader-no-fallback", "faults/torn_newest_checkpoint",
+                   FailureKind::kRecoveryError},
+        DefectCase{"rename-before-sync", "faults/posix_with_sync", FailureKind::kRecoveryError}),
     [](const auto& info) {
       std::string name = info.param.defect;
       std::erase(name, '-');

@@ -353,18 +353,17 @@ void AddDurabilityNote(const TrialRun& run, std::vector<Failure>& failures) {
 int Severity(FailureKind kind) { return static_cast<int>(kind); }
 
 // The contract of corruption faults with createOnError off: when an injected fault mangled every
-// checkpoint file getOrCreate tried, it stops with "Failed to read checkpoint".
+// checkpoint file in the directory, getOrCreate stops with "Failed to read checkpoint". (A reader
+// that gave up while an intact file was there breaks the contract.)
 bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation, const TrialRun& run) {
   if (incarnation.start_error.find("Failed to read checkpoint from directory") ==
           std::string::npos ||
-      incarnation.unreadable_checkpoints.empty()) {
+      incarnation.checkpoint_files.empty()) {
     return false;
   }
-  for (const std::string& failure : incarnation.unreadable_checkpoints) {
-    std::string file = failure.substr(0, failure.find(": "));
-    if (!run.corrupted_by_faults.count(file)) return false;
-  }
-  return true;
+  return std::all_of(
+      incarnation.checkpoint_files.begin(), incarnation.checkpoint_files.end(),
+      [&run](const std::string& file) { return run.corrupted_by_faults.count(file); });
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -15,7 +16,8 @@ class ScenarioFileTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
     std::string path = (std::filesystem::temp_directory_path() /
-                        ("ckptsim_scenario_" + std::to_string(counter_++) + ".yaml"))
+                        ("ckptsim_scenario_" + std::to_string(::getpid()) + "_" +
+                         std::to_string(counter_++) + ".yaml"))
                            .string();
     std::ofstream(path) << text;
     paths_.push_back(path);

@@ -240,6 +240,15 @@ Status SimFs::mkdirs(const std::string& path) {
   return Status::Ok();
 }
 
+Status SimFs::sync_file(const std::string& path) {
+  auto it = visible_.find(path);
+  if (it == visible_.end() || it->second->is_directory) {
+    return Status::NotFound("file " + path + " does not exist");
+  }
+  if (model_ != PersistenceModel::kLyingDisk) it->second->durable = it->second->data;
+  return Status::Ok();
+}
+
 Status SimFs::sync_dir(const std::string& dir) {
   if (!is_directory(dir)) return Status::NotFound("directory " + dir + " does not exist");
   if (model_ != PersistenceModel::kPosix) return Status::Ok();
@@ -481,6 +490,11 @@ Status GatedFileSystem::mkdirs(const std::string& path) {
 Status GatedFileSystem::sync_dir(const std::string& dir) {
   CKPT_RETURN_IF_ERROR(enter("sync_dir", dir));
   return base_->sync_dir(dir);
+}
+
+Status GatedFileSystem::sync_file(const std::string& path) {
+  CKPT_RETURN_IF_ERROR(enter("sync", path));
+  return base_->sync_file(path);
 }
 
 }  // namespace sim

@@ -54,6 +54,7 @@ class SimFs : public ckpt::FileSystem {
   ckpt::Result<std::vector<ckpt::FileStatus>> list(const std::string& dir) override;
   ckpt::Status mkdirs(const std::string& path) override;
   ckpt::Status sync_dir(const std::string& dir) override;
+  ckpt::Status sync_file(const std::string& path) override;
 
   // The first half of object-store's rename: copies `from` (a file, or a directory and
   // everything below it) to `to`, durably. Same errors as rename.
@@ -156,6 +157,7 @@ class GatedFileSystem : public ckpt::FileSystem {
   ckpt::Result<std::vector<ckpt::FileStatus>> list(const std::string& dir) override;
   ckpt::Status mkdirs(const std::string& path) override;
   ckpt::Status sync_dir(const std::string& dir) override;
+  ckpt::Status sync_file(const std::string& path) override;
 
  private:
   class File;

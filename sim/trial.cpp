@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "engine/checkpoint_writer.h"
 #include "engine/streaming_context.h"
 #include "sim/event_loop.h"
 #include "sim/sim_log.h"
@@ -424,6 +425,15 @@ void Simulation::run_driver_start() {
   env.log = &log_;
   env.process_conf = process_->index == 0 ? first_process_conf_ : restarted_process_conf_;
   env.stop_after_batches = scenario_.batches;
+  if (!scenario_.checkpoint_dir.empty()) {
+    Result<std::vector<ckpt::CheckpointFile>> present =
+        ckpt::ListCheckpointFiles(fs_, scenario_.checkpoint_dir);
+    if (present.ok()) {
+      for (const ckpt::CheckpointFile& file : present.value()) {
+        process_->record().checkpoint_files.push_back(file.path);
+      }
+    }
+  }
   const Scenario& scenario = scenario_;
   auto create = [&scenario](const ckpt::EngineEnv& e) { return BuildApplication(scenario, e); };
   Result<std::unique_ptr<StreamingContext>> context =

@@ -64,6 +64,10 @@ class FileSystem {
 
   // Makes the directory entries of `dir` (creates, renames and deletes in it) durable.
   virtual Status sync_dir(const std::string& dir) = 0;
+
+  // Makes the data of the closed regular file `path` durable (POSIX: open it and fsync).
+  // NotFound when absent.
+  virtual Status sync_file(const std::string& path) = 0;
 };
 
 // Path helpers shared by every implementation.
