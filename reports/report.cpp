@@ -10,16 +10,78 @@ namespace {
 nlohmann::json FailingToJson(const std::vector<sim::FailingTrial>& failing) {
   nlohmann::json list = nlohmann::json::array();
   for (const sim::FailingTrial& f : failing) {
-    nlohmann::json entry = {{"scenario", f.scenario},
-                            {"token", f.token},
-                            {"kind", sim::FailureKindName(f.failure.kind)},
-                            {"batch_time_ms", nullptr},
-                            {"detail", f.failure.detail},
-                            {"replay", f.replay}};
+    nlohmann::json entry = {
+        {"scenario", f.scenario},   {"scenario_path", f.scenario_path},
+        {"token", f.token},         {"kind", sim::FailureKindName(f.failure.kind)},
+        {"batch_time_ms", nullptr}, {"detail", f.failure.detail},
+        {"replay", f.replay},       {"order", f.order}};
     if (f.failure.batch_time) entry["batch_time_ms"] = f.failure.batch_time->ms;
     list.push_back(entry);
   }
   return list;
+}
+
+std::string Hex(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+ckpt::Result<std::vector<sim::FailingTrial>> FailingFromJson(const nlohmann::json& list) {
+  std::vector<sim::FailingTrial> failing;
+  for (const nlohmann::json& entry : list) {
+    sim::FailingTrial f;
+    f.scenario = entry.at("scenario").get<std::string>();
+    f.scenario_path = entry.value("scenario_path", "");
+    f.token = entry.at("token").get<std::string>();
+    ckpt::Result<sim::FailureKind> kind =
+        sim::ParseFailureKind(entry.at("kind").get<std::string>());
+    if (!kind.ok()) return kind.status();
+    f.failure.kind = kind.value();
+    if (!entry.at("batch_time_ms").is_null()) {
+      f.failure.batch_time = ckpt::Time{entry.at("batch_time_ms").get<int64_t>()};
+    }
+    f.failure.detail = entry.at("detail").get<std::string>();
+    f.replay = entry.at("replay").get<std::string>();
+    f.order = entry.at("order").get<std::vector<uint64_t>>();
+    failing.push_back(std::move(f));
+  }
+  return failing;
+}
+
+ckpt::Result<sim::Strategy> ParseStrategy(const std::string& name) {
+  for (sim::Strategy strategy :
+       {sim::Strategy::kExhaustive, sim::Strategy::kRandom, sim::Strategy::kRun}) {
+    if (name == sim::StrategyName(strategy)) return strategy;
+  }
+  return ckpt::Status::InvalidArgument("unknown strategy '" + name + "'");
+}
+
+ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) {
+  sim::ScenarioSummary s;
+  s.name = entry.at("name").get<std::string>();
+  s.path = entry.at("path").get<std::string>();
+  s.trials = entry.at("trials").get<uint64_t>();
+  s.failures = entry.at("failures").get<uint64_t>();
+  s.crash_points = entry.at("crash_points").get<uint64_t>();
+  s.crash_states = entry.at("crash_states").get<uint64_t>();
+  s.crash_states_explored = entry.at("crash_states_explored").get<uint64_t>();
+  s.expected_failures = entry.at("expected_failures").get<uint64_t>();
+  for (const nlohmann::json& kind : entry.at("expect_failures")) {
+    ckpt::Result<sim::FailureKind> parsed = sim::ParseFailureKind(kind.get<std::string>());
+    if (!parsed.ok()) return parsed.status();
+    s.expect_failures.push_back(parsed.value());
+  }
+  for (const nlohmann::json& level : entry.at("levels")) {
+    s.levels.push_back({level.at("depth").get<int>(), level.at("planned").get<uint64_t>(),
+                        level.at("explored").get<uint64_t>(),
+                        level.at("parents_complete").get<bool>()});
+  }
+  s.determinism_checked = entry.at("determinism_checked").get<uint64_t>();
+  s.determinism_mismatches = entry.at("determinism_mismatches").get<uint64_t>();
+  s.ref_replay = entry.at("ref_replay").get<std::string>();
+  s.digest = std::stoull(entry.at("digest").get<std::string>(), nullptr, 16);
+  return s;
 }
 
 }  // namespace
@@ -29,17 +91,26 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   json["schema_version"] = kSchemaVersion;
   json["strategy"] = sim::StrategyName(result.strategy);
   json["seed"] = result.seed;
+  json["shard"] = {{"index", result.shard_index}, {"count", result.shard_count}};
   json["trials"] = result.trials;
   json["failures"] = result.failures;
   json["expected_failures"] = result.expected_failures;
+  json["determinism_mismatches"] = result.determinism_mismatches;
   json["crash_points"] = result.crash_points;
   json["crash_states"] = result.crash_states;
   json["crash_states_explored"] = result.crash_states_explored;
   json["elapsed_s"] = result.elapsed_s;
   json["scenarios"] = nlohmann::json::array();
   for (const sim::ScenarioSummary& s : result.scenarios) {
-    char digest[17];
-    std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(s.digest));
+    nlohmann::json levels = nlohmann::json::array();
+    for (const sim::LevelSummary& level : s.levels) {
+      levels.push_back({{"depth", level.depth},
+                        {"planned", level.planned},
+                        {"explored", level.explored},
+                        {"parents_complete", level.parents_complete}});
+    }
+    nlohmann::json expect = nlohmann::json::array();
+    for (sim::FailureKind kind : s.expect_failures) expect.push_back(sim::FailureKindName(kind));
     json["scenarios"].push_back({{"name", s.name},
                                  {"path", s.path},
                                  {"trials", s.trials},
@@ -48,11 +119,55 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
                                  {"crash_states", s.crash_states},
                                  {"crash_states_explored", s.crash_states_explored},
                                  {"expected_failures", s.expected_failures},
-                                 {"digest", digest}});
+                                 {"expect_failures", expect},
+                                 {"levels", levels},
+                                 {"determinism_checked", s.determinism_checked},
+                                 {"determinism_mismatches", s.determinism_mismatches},
+                                 {"ref_replay", s.ref_replay},
+                                 {"digest", Hex(s.digest)}});
   }
   json["failing"] = FailingToJson(result.failing);
   json["expected_failing"] = FailingToJson(result.expected_failing);
   return json;
+}
+
+ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
+  try {
+    if (json.at("schema_version").get<int>() != kSchemaVersion) {
+      return ckpt::Status::InvalidArgument("schema_version " + json.at("schema_version").dump() +
+                                           " (this ckptsim reads " +
+                                           std::to_string(kSchemaVersion) + ")");
+    }
+    sim::ExploreResult result;
+    ckpt::Result<sim::Strategy> strategy = ParseStrategy(json.at("strategy").get<std::string>());
+    if (!strategy.ok()) return strategy.status();
+    result.strategy = strategy.value();
+    result.seed = json.at("seed").get<uint64_t>();
+    result.shard_index = json.at("shard").at("index").get<uint64_t>();
+    result.shard_count = json.at("shard").at("count").get<uint64_t>();
+    result.trials = json.at("trials").get<uint64_t>();
+    result.failures = json.at("failures").get<uint64_t>();
+    result.expected_failures = json.at("expected_failures").get<uint64_t>();
+    result.determinism_mismatches = json.at("determinism_mismatches").get<uint64_t>();
+    result.crash_points = json.at("crash_points").get<uint64_t>();
+    result.crash_states = json.at("crash_states").get<uint64_t>();
+    result.crash_states_explored = json.at("crash_states_explored").get<uint64_t>();
+    result.elapsed_s = json.at("elapsed_s").get<double>();
+    for (const nlohmann::json& entry : json.at("scenarios")) {
+      ckpt::Result<sim::ScenarioSummary> summary = SummaryFromJson(entry);
+      if (!summary.ok()) return summary.status();
+      result.scenarios.push_back(std::move(summary).value());
+    }
+    ckpt::Result<std::vector<sim::FailingTrial>> failing = FailingFromJson(json.at("failing"));
+    if (!failing.ok()) return failing.status();
+    result.failing = std::move(failing).value();
+    failing = FailingFromJson(json.at("expected_failing"));
+    if (!failing.ok()) return failing.status();
+    result.expected_failing = std::move(failing).value();
+    return result;
+  } catch (const std::exception& e) {
+    return ckpt::Status::InvalidArgument(std::string("not a ckptsim result: ") + e.what());
+  }
 }
 
 namespace {

@@ -14,6 +14,9 @@ inline constexpr int kSchemaVersion = 1;
 // The `--json` object: schema_version, strategy, seed, trials, failures, crash_points,
 // elapsed_s, scenarios[], failing[] (docs/json-schema.md).
 nlohmann::json ResultToJson(const sim::ExploreResult& result);
+// Reads back what ResultToJson wrote (for `ckptsim merge`). InvalidArgument when `json` is not
+// a result of this schema version.
+ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json);
 
 // One HTML page with no external assets: a verdict table per scenario and every failing trial
 // with its kind, batch, detail and replay command.

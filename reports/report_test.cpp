@@ -16,11 +16,23 @@ sim::ExploreResult SampleResult() {
   result.trials = 3;
   result.failures = 1;
   result.crash_points = 3;
-  result.scenarios.push_back({"demo<1>", "s.yaml", 3, 1, 3, 0xabc});
-  result.failing.push_back(
-      {"demo<1>", "s.yaml", "c1+0",
-       sim::Failure{sim::FailureKind::kLostBatch, ckpt::Time{1500}, "batch \"1500\" & more"},
-       "build/ckptsim replay s.yaml --token c1+0"});
+  sim::ScenarioSummary summary;
+  summary.name = "demo<1>";
+  summary.path = "s.yaml";
+  summary.trials = 3;
+  summary.failures = 1;
+  summary.crash_points = 3;
+  summary.digest = 0xabc;
+  result.scenarios.push_back(summary);
+  sim::FailingTrial failing;
+  failing.scenario = "demo<1>";
+  failing.scenario_path = "s.yaml";
+  failing.token = "c1+0";
+  failing.failure =
+      sim::Failure{sim::FailureKind::kLostBatch, ckpt::Time{1500}, "batch \"1500\" & more"};
+  failing.replay = "build/ckptsim replay s.yaml --token c1+0";
+  failing.order = {1, 0, 1, 0};
+  result.failing.push_back(failing);
   return result;
 }
 

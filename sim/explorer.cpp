@@ -1,7 +1,10 @@
 #include "sim/explorer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <thread>
 
 #include "sim/random.h"
 
@@ -114,12 +117,94 @@ std::vector<Failure> References::check(const TrialRun& run, bool require_expecte
 namespace {
 
 FailingTrial MakeFailing(const Scenario& scenario, const std::string& token, Failure failure,
-                         const ExploreOptions& options) {
-  return FailingTrial{scenario.name, scenario.path, token, std::move(failure),
-                      ReplayCommand(options, scenario.path, token)};
+                         const ExploreOptions& options, std::vector<uint64_t> order) {
+  return FailingTrial{scenario.name,
+                      scenario.path,
+                      token,
+                      std::move(failure),
+                      ReplayCommand(options, scenario.path, token),
+                      std::move(order)};
 }
 
 uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a + b < a ? ~uint64_t{0} : a + b; }
+
+// A trial's share of the scenario digest: summed, so the order trials finish in cannot matter.
+uint64_t TrialHash(uint64_t digest) {
+  return ckpt::Fnv1a(&digest, sizeof digest, ckpt::kFnvOffset);
+}
+
+bool InDeterminismSample(const TrialSpec& spec) {
+  std::string token = spec.token();
+  return ckpt::Fnv1a(token.data(), token.size(), ckpt::kFnvOffset) % kDeterminismSample == 0;
+}
+
+// What one thread runs at a time: a trial or, at exhaustive depth 1, every explored durable
+// state of one crash step (their number is known only once the first has run).
+struct Unit {
+  TrialSpec spec;
+  std::vector<uint64_t> order;
+  bool explore_states = false;
+};
+
+struct UnitTrial {
+  TrialSpec spec;
+  std::vector<uint64_t> order;
+  TrialRun run;
+  bool determinism_checked = false;
+  bool determinism_mismatch = false;
+};
+
+struct UnitRun {
+  std::vector<UnitTrial> trials;
+  uint64_t crash_states = 0;  // explore_states: the durable states the crash could leave
+};
+
+UnitRun RunUnit(const Scenario& scenario, const Unit& unit, const ExploreOptions& options) {
+  UnitRun out;
+  auto run_one = [&](const TrialSpec& spec, std::vector<uint64_t> order) {
+    UnitTrial trial{spec, std::move(order), RunTrial(scenario, spec, options.run)};
+    if (options.check_determinism && InDeterminismSample(spec)) {
+      trial.determinism_checked = true;
+      trial.determinism_mismatch = RunTrial(scenario, spec, options.run).digest != trial.run.digest;
+    }
+    out.trials.push_back(std::move(trial));
+  };
+  run_one(unit.spec, unit.order);
+  if (!unit.explore_states) return out;
+  const TrialRun& first = out.trials.front().run;
+  if (first.incarnations.empty() || !first.incarnations[0].crashed_at) return out;
+  out.crash_states = first.incarnations[0].crash_states;
+  for (uint64_t state = 1; state < std::min(out.crash_states, options.max_crash_states); ++state) {
+    TrialSpec spec = unit.spec;
+    spec.crashes[0].state = state;
+    std::vector<uint64_t> order = unit.order;
+    order[3] = state;
+    run_one(spec, std::move(order));
+  }
+  return out;
+}
+
+// Runs `units` on options.jobs threads, one simulation per thread at a time; results come back
+// in unit order, so nothing downstream depends on the number of threads.
+std::vector<UnitRun> RunUnits(const Scenario& scenario, const std::vector<Unit>& units,
+                              const ExploreOptions& options) {
+  std::vector<UnitRun> runs(units.size());
+  size_t jobs = std::min<size_t>(std::max(options.jobs, 1), units.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < units.size(); i = next++) {
+      runs[i] = RunUnit(scenario, units[i], options);
+    }
+  };
+  if (jobs <= 1) {
+    work();
+    return runs;
+  }
+  std::vector<std::thread> threads;
+  for (size_t j = 0; j < jobs; ++j) threads.emplace_back(work);
+  for (std::thread& thread : threads) thread.join();
+  return runs;
+}
 
 class ScenarioExplorer {
  public:
@@ -127,8 +212,12 @@ class ScenarioExplorer {
       : scenario_(scenario),
         options_(options),
         result_(result),
-        references_(scenario, options.run),
-        summary_{scenario.name, scenario.path, 0, 0, 0, ckpt::kFnvOffset, 0, 0, 0} {}
+        references_(scenario, options.run) {
+    summary_.name = scenario.name;
+    summary_.path = scenario.path;
+    summary_.expect_failures = scenario.expect_failures;
+    summary_.ref_replay = ReplayCommand(options, scenario.path, "ref");
+  }
 
   void explore() {
     const ReferenceOutcome& reference = references_.base();
@@ -141,17 +230,17 @@ class ScenarioExplorer {
       summary_.trials = 1;
       summary_.failures = 1;
       result_.failing.push_back(
-          MakeFailing(scenario_, "ref", reference.failures.front(), options_));
+          MakeFailing(scenario_, "ref", reference.failures.front(), options_, {0}));
+    } else if (options_.strategy == Strategy::kExhaustive) {
+      explore_levels();
     } else {
-      for (const TrialSpec& spec : PlanTrials(scenario_, summary_.crash_points, options_)) {
-        const TrialRun run = run_trial(spec);
-        if (options_.strategy == Strategy::kExhaustive) explore_other_states(spec, run);
-      }
-      check_expected_failures_found();
+      run_units(planned_units());
     }
+    if (options_.shard_count == 1) check_expected_failures_found();
     result_.trials += summary_.trials;
     result_.failures += summary_.failures;
     result_.expected_failures += summary_.expected_failures;
+    result_.determinism_mismatches += summary_.determinism_mismatches;
     result_.crash_points += summary_.crash_points;
     result_.crash_states = SaturatingAdd(result_.crash_states, summary_.crash_states);
     result_.crash_states_explored += summary_.crash_states_explored;
@@ -159,54 +248,125 @@ class ScenarioExplorer {
   }
 
  private:
-  TrialRun run_trial(const TrialSpec& spec) {
-    TrialRun run = RunTrial(scenario_, spec, options_.run);
-    summary_.digest = ckpt::Fnv1a(&run.digest, sizeof run.digest, summary_.digest);
+  bool mine(uint64_t index) const { return index % options_.shard_count == options_.shard_index; }
+  bool budget_left() const {
+    return options_.max_trials == 0 || summary_.trials < options_.max_trials;
+  }
+
+  // random: this shard's trial numbers; run: the scenario's own crashes (shard 0).
+  std::vector<Unit> planned_units() const {
+    std::vector<Unit> units;
+    std::vector<TrialSpec> specs = PlanTrials(scenario_, summary_.crash_points, options_);
+    for (uint64_t k = 0; k < specs.size(); ++k) {
+      if (!mine(k)) continue;
+      std::vector<uint64_t> order = options_.strategy == Strategy::kRun
+                                        ? std::vector<uint64_t>{0}
+                                        : std::vector<uint64_t>{1, k};
+      units.push_back(Unit{std::move(specs[k]), std::move(order), false});
+    }
+    return units;
+  }
+
+  // Exhaustive, level by level: depth 1 crashes at every step (this shard's), depth d + 1 again
+  // at every step of the last recovery of each depth-d trial in its first durable state.
+  void explore_levels() {
+    std::vector<Unit> level;
+    std::vector<TrialSpec> specs = PlanTrials(scenario_, summary_.crash_points, options_);
+    for (uint64_t step = 0; step < specs.size(); ++step) {
+      if (mine(step)) level.push_back(Unit{std::move(specs[step]), {1, 0, step, 0}, true});
+    }
+    bool parents_complete = true;
+    for (int depth = 1; depth <= options_.depth; ++depth) {
+      LevelSummary& summary = summary_.levels.emplace_back();
+      summary.depth = depth;
+      summary.planned = level.size();
+      summary.parents_complete = parents_complete;
+      std::vector<Unit> children;
+      auto expand = [&](const UnitTrial& trial) {
+        if (depth == options_.depth || trial.spec.crashes.back().state != 0) return;
+        const std::vector<IncarnationRecord>& incarnations = trial.run.incarnations;
+        if (incarnations.size() <= static_cast<size_t>(depth)) return;
+        for (uint64_t step = 0; step < incarnations[depth].steps; ++step) {
+          Unit child{trial.spec, trial.order, false};
+          child.spec.crashes.push_back(CrashSpec{step, scenario_.downtime, std::nullopt, 0});
+          child.order[0] = static_cast<uint64_t>(depth) + 1;
+          child.order.insert(child.order.end(), {step, 0});
+          children.push_back(std::move(child));
+        }
+      };
+      summary.explored = run_units(level, expand);
+      parents_complete = parents_complete && summary.explored == summary.planned;
+      level = std::move(children);
+    }
+  }
+
+  // Runs units in order while the budget lasts, batch by batch on the worker threads; returns
+  // how many ran. `on_trial` sees each trial after it was checked.
+  uint64_t run_units(const std::vector<Unit>& units,
+                     const std::function<void(const UnitTrial&)>& on_trial = {}) {
+    size_t batch_size = std::max<size_t>(1, static_cast<size_t>(options_.jobs) * 8);
+    size_t done = 0;
+    while (done < units.size() && budget_left()) {
+      size_t size = std::min(batch_size, units.size() - done);
+      if (options_.max_trials != 0) {
+        size = std::min<size_t>(size, options_.max_trials - summary_.trials);  // >= 1 trial each
+      }
+      std::vector<Unit> batch(units.begin() + done, units.begin() + done + size);
+      std::vector<UnitRun> runs = RunUnits(scenario_, batch, options_);
+      for (size_t i = 0; i < runs.size(); ++i) {
+        if (!budget_left()) return done;
+        if (batch[i].explore_states && runs[i].crash_states > 0) count_crash_states(runs[i]);
+        for (const UnitTrial& trial : runs[i].trials) {
+          check(trial);
+          if (on_trial) on_trial(trial);
+        }
+        ++done;
+      }
+    }
+    return done;
+  }
+
+  void count_crash_states(const UnitRun& run) {
+    summary_.crash_states = SaturatingAdd(summary_.crash_states, run.crash_states);
+    summary_.crash_states_explored += run.trials.size();
+  }
+
+  void check(const UnitTrial& trial) {
+    summary_.digest += TrialHash(trial.run.digest);
     ++summary_.trials;
+    if (trial.determinism_checked) ++summary_.determinism_checked;
+    std::string token = trial.spec.token();
+    if (trial.determinism_mismatch) {
+      ++summary_.determinism_mismatches;
+      ++summary_.failures;
+      result_.failing.push_back(MakeFailing(
+          scenario_, token,
+          Failure{FailureKind::kNondeterminism, std::nullopt,
+                  "a rerun of this trial gave another trace digest: the simulation is not "
+                  "deterministic"},
+          options_, trial.order));
+    }
     // `run` replays the scenario's own crashes, which must produce its expected error.
-    bool require_expected_error = options_.strategy == Strategy::kRun && !spec.crashes.empty();
-    std::vector<Failure> failures = references_.check(run, require_expected_error);
-    if (failures.empty()) return run;
+    bool require_expected_error =
+        options_.strategy == Strategy::kRun && !trial.spec.crashes.empty();
+    std::vector<Failure> failures = references_.check(trial.run, require_expected_error);
+    if (failures.empty()) return;
     const std::vector<FailureKind>& expected = scenario_.expect_failures;
     if (std::find(expected.begin(), expected.end(), failures.front().kind) == expected.end()) {
       ++summary_.failures;
-      result_.failing.push_back(MakeFailing(scenario_, spec.token(), failures.front(), options_));
+      result_.failing.push_back(
+          MakeFailing(scenario_, token, failures.front(), options_, trial.order));
     } else if (summary_.expected_failures++ < kExpectedFailingShown) {
       result_.expected_failing.push_back(
-          MakeFailing(scenario_, spec.token(), failures.front(), options_));
+          MakeFailing(scenario_, token, failures.front(), options_, trial.order));
     }
-    return run;
   }
 
   // A scenario that documents an unsafe configuration must still show it.
   void check_expected_failures_found() {
     if (scenario_.expect_failures.empty() || summary_.expected_failures > 0) return;
-    std::string kinds;
-    for (FailureKind kind : scenario_.expect_failures) {
-      kinds += (kinds.empty() ? "" : ", ") + std::string(FailureKindName(kind));
-    }
     ++summary_.failures;
-    result_.failing.push_back(
-        MakeFailing(scenario_, "ref",
-                    Failure{FailureKind::kExpectationMismatch, std::nullopt,
-                            "the scenario expects failures (" + kinds + ") and none of its " +
-                                std::to_string(summary_.trials) + " trials failed"},
-                    options_));
-  }
-
-  // The first trial at a crash step learns how many durable states the crash could leave; the
-  // others are explored up to the bound.
-  void explore_other_states(const TrialSpec& first, const TrialRun& run) {
-    if (run.incarnations.empty() || !run.incarnations[0].crashed_at) return;
-    uint64_t states = run.incarnations[0].crash_states;
-    uint64_t explored = std::min(states, options_.max_crash_states);
-    summary_.crash_states = SaturatingAdd(summary_.crash_states, states);
-    summary_.crash_states_explored += std::max<uint64_t>(explored, 1);
-    for (uint64_t state = 1; state < explored; ++state) {
-      TrialSpec spec = first;
-      spec.crashes[0].state = state;
-      run_trial(spec);
-    }
+    result_.failing.push_back(ExpectedFailuresMissing(summary_));
   }
 
   const Scenario& scenario_;
@@ -218,16 +378,131 @@ class ScenarioExplorer {
 
 }  // namespace
 
+FailingTrial ExpectedFailuresMissing(const ScenarioSummary& summary) {
+  std::string kinds;
+  for (FailureKind kind : summary.expect_failures) {
+    kinds += (kinds.empty() ? "" : ", ") + std::string(FailureKindName(kind));
+  }
+  return FailingTrial{summary.name,
+                      summary.path,
+                      "ref",
+                      Failure{FailureKind::kExpectationMismatch, std::nullopt,
+                              "the scenario expects failures (" + kinds + ") and none of its " +
+                                  std::to_string(summary.trials) + " trials failed"},
+                      summary.ref_replay,
+                      {0}};
+}
+
 ExploreResult Explore(const std::vector<Scenario>& scenarios, const ExploreOptions& options) {
   // Wall time is measured only for the report; it never influences a simulation.
   auto started = std::chrono::steady_clock::now();
   ExploreResult result;
   result.strategy = options.strategy;
   result.seed = options.seed;
+  result.shard_index = options.shard_index;
+  result.shard_count = options.shard_count;
   for (const Scenario& scenario : scenarios) ScenarioExplorer(scenario, options, result).explore();
   result.elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
+}
+
+}  // namespace sim
+
+namespace sim {
+
+ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts) {
+  if (parts.empty()) return ckpt::Status::InvalidArgument("nothing to merge");
+  const ExploreResult& first = parts.front();
+  std::vector<bool> seen(first.shard_count, false);
+  for (const ExploreResult& part : parts) {
+    bool same_run = part.strategy == first.strategy && part.seed == first.seed &&
+                    part.shard_count == first.shard_count &&
+                    part.scenarios.size() == first.scenarios.size();
+    for (size_t i = 0; same_run && i < part.scenarios.size(); ++i) {
+      same_run = part.scenarios[i].name == first.scenarios[i].name;
+    }
+    if (!same_run) {
+      return ckpt::Status::InvalidArgument(
+          "the results are not shards of one exploration (strategy, seed, shard count and "
+          "scenarios must match)");
+    }
+    if (part.shard_index >= part.shard_count || seen[part.shard_index]) {
+      return ckpt::Status::InvalidArgument("shard " + std::to_string(part.shard_index) + "/" +
+                                           std::to_string(part.shard_count) +
+                                           " is given twice or is out of range");
+    }
+    seen[part.shard_index] = true;
+  }
+  for (size_t i = 0; i < seen.size(); ++i) {
+    if (!seen[i]) {
+      return ckpt::Status::InvalidArgument("shard " + std::to_string(i) + "/" +
+                                           std::to_string(seen.size()) + " is missing");
+    }
+  }
+  ExploreResult merged;
+  merged.strategy = first.strategy;
+  merged.seed = first.seed;
+  std::map<std::string, size_t> index;  // scenario name -> position
+  for (const ScenarioSummary& s : first.scenarios) {
+    index[s.name] = merged.scenarios.size();
+    ScenarioSummary& summary = merged.scenarios.emplace_back();
+    summary.name = s.name;
+    summary.path = s.path;
+    summary.crash_points = s.crash_points;
+    summary.expect_failures = s.expect_failures;
+    summary.ref_replay = s.ref_replay;
+  }
+  for (const ExploreResult& part : parts) {
+    merged.elapsed_s = std::max(merged.elapsed_s, part.elapsed_s);
+    for (size_t i = 0; i < part.scenarios.size(); ++i) {
+      const ScenarioSummary& from = part.scenarios[i];
+      ScenarioSummary& to = merged.scenarios[i];
+      to.trials += from.trials;
+      to.failures += from.failures;
+      to.digest += from.digest;
+      to.crash_states = SaturatingAdd(to.crash_states, from.crash_states);
+      to.crash_states_explored += from.crash_states_explored;
+      to.expected_failures += from.expected_failures;
+      to.determinism_checked += from.determinism_checked;
+      to.determinism_mismatches += from.determinism_mismatches;
+      for (size_t d = 0; d < from.levels.size(); ++d) {
+        if (to.levels.size() <= d) to.levels.push_back(LevelSummary{from.levels[d].depth, 0, 0});
+        to.levels[d].planned += from.levels[d].planned;
+        to.levels[d].explored += from.levels[d].explored;
+        to.levels[d].parents_complete =
+            to.levels[d].parents_complete && from.levels[d].parents_complete;
+      }
+    }
+    merged.failing.insert(merged.failing.end(), part.failing.begin(), part.failing.end());
+    merged.expected_failing.insert(merged.expected_failing.end(), part.expected_failing.begin(),
+                                   part.expected_failing.end());
+  }
+  // Each scenario's trials in the order the whole exploration runs them.
+  auto by_place = [&index](const FailingTrial& a, const FailingTrial& b) {
+    return std::pair(index[a.scenario], a.order) < std::pair(index[b.scenario], b.order);
+  };
+  std::stable_sort(merged.expected_failing.begin(), merged.expected_failing.end(), by_place);
+  std::map<std::string, size_t> shown;
+  std::erase_if(merged.expected_failing, [&shown](const FailingTrial& f) {
+    return shown[f.scenario]++ >= kExpectedFailingShown;
+  });
+  for (ScenarioSummary& s : merged.scenarios) {
+    // Only the whole exploration can tell that an unsafe configuration never showed.
+    if (!s.expect_failures.empty() && s.expected_failures == 0) {
+      ++s.failures;
+      merged.failing.push_back(ExpectedFailuresMissing(s));
+    }
+    merged.trials += s.trials;
+    merged.failures += s.failures;
+    merged.expected_failures += s.expected_failures;
+    merged.determinism_mismatches += s.determinism_mismatches;
+    merged.crash_points += s.crash_points;
+    merged.crash_states = SaturatingAdd(merged.crash_states, s.crash_states);
+    merged.crash_states_explored += s.crash_states_explored;
+  }
+  std::stable_sort(merged.failing.begin(), merged.failing.end(), by_place);
+  return merged;
 }
 
 }  // namespace sim

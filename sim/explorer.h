@@ -2,7 +2,10 @@
 //
 //   exhaustive - for every step of the uninterrupted run (with the scenario's faults): crash
 //                there and restart after the scenario's downtime, once per durable state the
-//                filesystem model allows at that crash, up to max_crash_states per step.
+//                filesystem model allows at that crash, up to max_crash_states per step. With
+//                depth 2 (3), each depth-1 (2) trial in its first durable state is crashed again
+//                at every step of its last recovery: crashes during recovery. Levels run in
+//                order (all of depth 1 first), so a budget (max_trials) cuts the deepest level.
 //   random     - seeded trials: 1 to 3 crashes at random steps with random downtimes and
 //                durable states, a random subset of the scenario's fault rules and a trial seed;
 //                trial k of a scenario draws from a generator forked from (seed, scenario, k).
@@ -29,10 +32,23 @@ struct ExploreOptions {
   uint64_t trials = 1000;  // random: trials per scenario
   uint64_t seed = 1;
   uint64_t max_crash_states = 8;  // exhaustive: durable states explored per crash step
+  int depth = 1;                  // exhaustive: crashes per trial, the later ones during recovery
+  // Per scenario (and per shard): no trial starts once this many ran (0: no budget). A depth-1
+  // step's durable states run together, so the count may overshoot by their number.
+  uint64_t max_trials = 0;
+  int jobs = 1;  // threads, each running whole simulations; results do not depend on it
+  // A deterministic slice: depth-1 crash steps (with their deeper trials) or random trial numbers
+  // k with k % shard_count == shard_index. Shards merged (MergeResults) equal the whole run.
+  uint64_t shard_index = 0;
+  uint64_t shard_count = 1;
+  // Reruns every trial whose token hashes to 0 mod kDeterminismSample and compares digests.
+  bool check_determinism = false;
   RunOptions run;
   std::string binary = "build/ckptsim";   // for replay commands
   std::vector<std::string> replay_flags;  // --defect/--fs/--conf flags, as given
 };
+
+inline constexpr uint64_t kDeterminismSample = 16;
 
 struct FailingTrial {
   std::string scenario;
@@ -40,6 +56,17 @@ struct FailingTrial {
   std::string token;
   Failure failure;
   std::string replay;  // the command line that replays it
+  // The trial's place in the scenario's trial space, for ordering merged results: exhaustive
+  // [depth, 0, step, state, step, state, ...], random [1, k], run [0].
+  std::vector<uint64_t> order;
+};
+
+// One level of exhaustive exploration: trials with `depth` crashes.
+struct LevelSummary {
+  int depth = 1;
+  uint64_t planned = 0;          // trials the level has (children of the explored parents)
+  uint64_t explored = 0;         // trials run (less than planned when the budget stopped it)
+  bool parents_complete = true;  // false: the level above was cut, `planned` is a lower bound
 };
 
 struct ScenarioSummary {
@@ -48,12 +75,19 @@ struct ScenarioSummary {
   uint64_t trials = 0;
   uint64_t failures = 0;
   uint64_t crash_points = 0;  // steps of the uninterrupted run
-  uint64_t digest = 0;        // over every trial's trace digest, in trial order
+  // Over every trial's trace digest, order-independent (a sum of hashes), so that shards and
+  // threads add up to the same value.
+  uint64_t digest = 0;
   // exhaustive: durable crash states the model allowed over all crash steps (saturating), and
   // how many of them were explored (the rest lie beyond max_crash_states).
   uint64_t crash_states = 0;
   uint64_t crash_states_explored = 0;
-  uint64_t expected_failures = 0;  // failures of the kinds the scenario expects
+  uint64_t expected_failures = 0;            // failures of the kinds the scenario expects
+  std::vector<FailureKind> expect_failures;  // the scenario's (merge checks them)
+  std::vector<LevelSummary> levels;          // exhaustive
+  uint64_t determinism_checked = 0;
+  uint64_t determinism_mismatches = 0;
+  std::string ref_replay;  // the command that replays the uninterrupted run
 };
 
 struct ExploreResult {
@@ -66,6 +100,9 @@ struct ExploreResult {
   uint64_t crash_states_explored = 0;
   double elapsed_s = 0;
   uint64_t expected_failures = 0;
+  uint64_t determinism_mismatches = 0;
+  uint64_t shard_index = 0;
+  uint64_t shard_count = 1;
   std::vector<ScenarioSummary> scenarios;
   std::vector<FailingTrial> failing;
   // Failures a scenario's expect_failures contracts for (the first few per scenario).
@@ -101,6 +138,15 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
                                   const ExploreOptions& options);
 
 ExploreResult Explore(const std::vector<Scenario>& scenarios, const ExploreOptions& options);
+
+// The failure reported when a scenario documents an unsafe configuration (expect_failures) and
+// none of its trials showed it.
+FailingTrial ExpectedFailuresMissing(const ScenarioSummary& summary);
+
+// Combines the results of shards of one exploration (same scenarios, strategy and seed) into
+// the result the whole exploration gives; elapsed_s is the largest. InvalidArgument when the
+// parts do not belong together.
+ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts);
 
 std::string ReplayCommand(const ExploreOptions& options, const std::string& scenario_path,
                           const std::string& token);

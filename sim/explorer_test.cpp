@@ -364,3 +364,117 @@ TEST(LogScenarios, TheRecoveredRunCountsEveryRecordOnce) {
 
 }  // namespace
 }  // namespace sim
+
+namespace sim {
+namespace {
+
+// Threads and shards change how trials are scheduled, never what the exploration reports.
+void ExpectSameResult(const ExploreResult& a, const ExploreResult& b) {
+  ASSERT_EQ(a.scenarios.size(), b.scenarios.size());
+  EXPECT_EQ(a.trials, b.trials);
+  EXPECT_EQ(a.failures, b.failures);
+  for (size_t i = 0; i < a.scenarios.size(); ++i) {
+    EXPECT_EQ(a.scenarios[i].digest, b.scenarios[i].digest);
+    EXPECT_EQ(a.scenarios[i].crash_states_explored, b.scenarios[i].crash_states_explored);
+    ASSERT_EQ(a.scenarios[i].levels.size(), b.scenarios[i].levels.size());
+    for (size_t d = 0; d < a.scenarios[i].levels.size(); ++d) {
+      EXPECT_EQ(a.scenarios[i].levels[d].planned, b.scenarios[i].levels[d].planned);
+      EXPECT_EQ(a.scenarios[i].levels[d].explored, b.scenarios[i].levels[d].explored);
+    }
+  }
+  ASSERT_EQ(a.failing.size(), b.failing.size());
+  for (size_t i = 0; i < a.failing.size(); ++i) {
+    EXPECT_EQ(a.failing[i].token, b.failing[i].token);
+    EXPECT_EQ(a.failing[i].failure.detail, b.failing[i].failure.detail);
+  }
+}
+
+void ExpectJobsAndShardsAgree(const std::vector<Scenario>& scenarios, ExploreOptions options) {
+  ExploreResult whole = Explore(scenarios, options);
+  EXPECT_GT(whole.failures, 0u);
+  options.jobs = 2;
+  ExpectSameResult(whole, Explore(scenarios, options));
+  std::vector<ExploreResult> shards;
+  options.shard_count = 3;
+  for (uint64_t i = 0; i < 3; ++i) {
+    options.shard_index = i;
+    shards.push_back(Explore(scenarios, options));
+  }
+  ckpt::Result<ExploreResult> merged = MergeResults(shards);
+  ASSERT_TRUE(merged.ok()) << merged.status().to_string();
+  ExpectSameResult(whole, merged.value());
+}
+
+TEST(ParallelExploration, DepthTwoWithThreadsAndShardsEqualsOneThread) {
+  ExploreOptions options;
+  options.depth = 2;
+  options.run.defects.add(ckpt::Defect::kSkipDownTimes);
+  ExpectJobsAndShardsAgree({Load("spark/checkpointsuite_map_reducebykey")}, options);
+}
+
+TEST(ParallelExploration, RandomWithThreadsAndShardsEqualsOneThread) {
+  ExploreOptions options;
+  options.strategy = Strategy::kRandom;
+  options.trials = 150;
+  options.run.defects.add(ckpt::Defect::kSkipPendingTimes);
+  ExpectJobsAndShardsAgree({Load("running_count"), Load("faults/posix_without_sync")}, options);
+}
+
+TEST(ParallelExploration, MergeRejectsPartsOfOtherRuns) {
+  ExploreOptions options;
+  options.shard_count = 2;
+  std::vector<Scenario> scenarios = {Load("wordcount")};
+  ExploreResult part = Explore(scenarios, options);
+  EXPECT_EQ(MergeResults({part}).status().message(), "shard 1/2 is missing");
+  EXPECT_EQ(MergeResults({part, part}).status().message(),
+            "shard 0/2 is given twice or is out of range");
+  options.shard_index = 1;
+  options.seed = 2;
+  EXPECT_NE(MergeResults({part, Explore(scenarios, options)}).status().message().find("not shards"),
+            std::string::npos);
+}
+
+TEST(DepthAndBudget, DepthTwoCrashesAgainDuringRecoveryAndTheBudgetSaysWhatIsLeft) {
+  ExploreOptions options;
+  options.depth = 2;
+  options.max_trials = 300;
+  ExploreResult result = ExploreOne("spark/checkpointsuite_map_reducebykey", options);
+  const ScenarioSummary& s = result.scenarios[0];
+  ASSERT_EQ(s.levels.size(), 2u);
+  EXPECT_EQ(s.levels[0].explored, s.levels[0].planned);
+  EXPECT_GT(s.levels[1].planned, s.levels[1].explored);
+  EXPECT_EQ(s.trials, 300u);
+  EXPECT_EQ(s.levels[0].explored + s.levels[1].explored, 300u);
+  EXPECT_EQ(result.failures, 0u);
+}
+
+TEST(DepthAndBudget, DepthTwoFailuresCarryTheSecondCrashInTheirToken) {
+  ExploreOptions options;
+  options.run.defects.add(ckpt::Defect::kCleanupReferencedRddFiles);
+  options.jobs = 2;
+  Scenario scenario = Load("spark/checkpointsuite_updatestatebykey");
+  uint64_t depth_one = Explore({scenario}, options).failures;
+  options.depth = 2;
+  ExploreResult deeper = Explore({scenario}, options);
+  EXPECT_GT(deeper.failures, depth_one);
+  ASSERT_FALSE(deeper.failing.empty());
+  const FailingTrial& last = deeper.failing.back();
+  EXPECT_EQ(last.order[0], 2u);
+  EXPECT_EQ(TrialSpec::ParseToken(last.token).value().crashes.size(), 2u);
+  // The token replays the same failure.
+  References references(scenario, options.run);
+  TrialRun replayed = RunTrial(scenario, TrialSpec::ParseToken(last.token).value(), options.run);
+  ASSERT_FALSE(references.check(replayed).empty());
+  EXPECT_EQ(references.check(replayed).front().detail, last.failure.detail);
+}
+
+TEST(Determinism, TheSelfCheckRerunsASampleAndFindsNoMismatch) {
+  ExploreOptions options;
+  options.check_determinism = true;
+  ExploreResult result = ExploreOne("running_count", options);
+  EXPECT_GT(result.scenarios[0].determinism_checked, result.trials / (2 * kDeterminismSample));
+  EXPECT_EQ(result.determinism_mismatches, 0u);
+}
+
+}  // namespace
+}  // namespace sim

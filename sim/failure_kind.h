@@ -10,6 +10,7 @@ namespace sim {
 // In order of severity, most severe first: a crash of the engine explains everything after it,
 // and so on (failures are reported in this order).
 enum class FailureKind {
+  kNondeterminism,       // a rerun of a trial gave another trace digest (a harness bug)
   kEngineAssert,         // an engine invariant failed
   kRecoveryError,        // getOrCreate/start failed, or the engine reported an error
   kProtocolViolation,    // the engine broke a step of Spark's protocol that outputs do not show

@@ -371,15 +371,17 @@ bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation, cons
 ckpt::Result<FailureKind> ParseFailureKind(const std::string& name) {
   return ParseNamed(
       name,
-      {FailureKind::kEngineAssert, FailureKind::kRecoveryError, FailureKind::kProtocolViolation,
-       FailureKind::kNoProgress, FailureKind::kLostBatch, FailureKind::kLostRecords,
-       FailureKind::kDivergentOutput, FailureKind::kUnexpectedDuplicate,
+      {FailureKind::kNondeterminism, FailureKind::kEngineAssert, FailureKind::kRecoveryError,
+       FailureKind::kProtocolViolation, FailureKind::kNoProgress, FailureKind::kLostBatch,
+       FailureKind::kLostRecords, FailureKind::kDivergentOutput, FailureKind::kUnexpectedDuplicate,
        FailureKind::kExpectationMismatch},
       FailureKindName, "failure kind");
 }
 
 const char* FailureKindName(FailureKind kind) {
   switch (kind) {
+    case FailureKind::kNondeterminism:
+      return "nondeterminism";
     case FailureKind::kLostBatch:
       return "lost_batch";
     case FailureKind::kLostRecords:

@@ -1,6 +1,7 @@
 // The command line as users and CI see it: exit codes (0 pass, 1 a check failed, 2 bad input),
 // the JSON contract of DESIGN.md section 5, replay commands that reproduce, and error messages.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -146,6 +147,34 @@ TEST(Cli, DefectsCatalogue) {
   }
 }
 
+// A sweep fanned out as shards and merged is the sweep run at once (README: cluster runs).
+TEST(Cli, ShardsMergeIntoTheWholeExploration) {
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("ckptsim_shards_" + std::to_string(::getpid())))
+          .string();
+  std::filesystem::create_directories(dir);
+  std::string scenarios = CKPTSIM_SOURCE_DIR "/scenarios/basic";
+  std::string merge = kBinary + " merge --json";
+  for (int i = 0; i < 3; ++i) {
+    std::string file = dir + "/shard" + std::to_string(i) + ".json";
+    RunCommand(kBinary + " explore " + scenarios + " --defect skip-pending-times --shard " +
+               std::to_string(i) + "/3 --json > " + file);
+    merge += " " + file;
+  }
+  Outcome merged = RunCommand(merge);
+  Outcome whole = RunCommand(kBinary + " explore " + scenarios +
+                             " --defect skip-pending-times --jobs 2 --json");
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(merged.exit_code, 1);
+  EXPECT_EQ(whole.exit_code, 1);
+  nlohmann::json a = Json(merged), b = Json(whole);
+  ASSERT_FALSE(a.is_discarded()) << merged.output;
+  a.erase("elapsed_s");
+  b.erase("elapsed_s");
+  EXPECT_GT(a["failures"].get<int>(), 0);
+  EXPECT_EQ(a, b);
+}
+
 TEST(Cli, CrashPointsAreLabelled) {
   Outcome outcome = RunCommand(kBinary + " crash-points " + kRunningCount + " --json");
   ASSERT_EQ(outcome.exit_code, 0);
@@ -180,6 +209,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"replay " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --token zz",
                  "bad replay token"},
         BadInput{"frobnicate", "unknown command 'frobnicate'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --shard 3/3",
+                 "--shard expects I/N with 0 <= I < N, got '3/3'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --depth 4", "--depth"},
+        BadInput{"merge /no/such.json", "/no/such.json: cannot read"},
+        BadInput{"merge " CKPTSIM_SOURCE_DIR "/README.md", "README.md: not JSON"},
         BadInput{"", "A subcommand is required"}));
 
 }  // namespace

@@ -2,7 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <map>
 
 #include "engine/defects.h"
 #include "reports/report.h"
@@ -64,19 +66,53 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
   return ckpt::Status::Ok();
 }
 
-void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& options) {
-  std::printf("ckptsim %s \u00b7 seed %llu \u00b7 fs %s \u00b7 defects: %s\n",
-              sim::StrategyName(result.strategy), static_cast<unsigned long long>(result.seed),
-              options.run.fs_model ? sim::PersistenceModelName(*options.run.fs_model)
-                                   : "per scenario",
-              options.run.defects.empty() ? "none"
-                                          : [&] {
-                                              std::string names;
-                                              for (const auto& n : options.run.defects.names())
-                                                names += (names.empty() ? "" : ",") + n;
-                                              return names;
-                                            }()
-                                                .c_str());
+std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& options) {
+  std::string defects;
+  for (const std::string& name : options.run.defects.names()) {
+    defects += (defects.empty() ? "" : ",") + name;
+  }
+  std::string header =
+      std::string("ckptsim ") + sim::StrategyName(result.strategy) + " \u00b7 seed " +
+      std::to_string(result.seed) + " \u00b7 fs " +
+      (options.run.fs_model ? sim::PersistenceModelName(*options.run.fs_model) : "per scenario") +
+      " \u00b7 defects: " + (defects.empty() ? "none" : defects);
+  if (result.strategy == sim::Strategy::kExhaustive && options.depth > 1) {
+    header += " \u00b7 depth " + std::to_string(options.depth);
+  }
+  if (result.shard_count > 1) {
+    header += " \u00b7 shard " + std::to_string(result.shard_index) + "/" +
+              std::to_string(result.shard_count);
+  }
+  return header;
+}
+
+// The explored/total line of each exhaustive level, saying what a budget left out.
+void PrintLevels(const sim::ExploreResult& result) {
+  std::map<int, sim::LevelSummary> levels;
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    for (const sim::LevelSummary& level : s.levels) {
+      sim::LevelSummary& total = levels.try_emplace(level.depth, level.depth, 0, 0).first->second;
+      total.planned += level.planned;
+      total.explored += level.explored;
+      total.parents_complete = total.parents_complete && level.parents_complete;
+    }
+  }
+  if (levels.size() < 2 &&
+      (levels.empty() || levels.begin()->second.explored == levels.begin()->second.planned)) {
+    return;  // one complete level: the table says it all
+  }
+  for (const auto& [depth, level] : levels) {
+    std::printf("depth %d: %llu of %s%llu trials explored%s\n", depth,
+                static_cast<unsigned long long>(level.explored),
+                level.parents_complete ? "" : "at least ",
+                static_cast<unsigned long long>(level.planned),
+                level.explored < level.planned ? " (stopped by --max-trials)" : "");
+  }
+}
+
+void PrintHuman(const sim::ExploreResult& result, const std::string& header,
+                uint64_t max_crash_states) {
+  std::printf("%s\n", header.c_str());
   int width = 8;  // the name column fits the longest scenario name
   for (const sim::ScenarioSummary& s : result.scenarios) {
     width = std::max(width, static_cast<int>(s.name.size()));
@@ -119,16 +155,24 @@ void PrintHuman(const sim::ExploreResult& result, const sim::ExploreOptions& opt
     std::printf("durable crash states: %llu of %llu explored (--max-crash-states %llu per step)\n",
                 static_cast<unsigned long long>(result.crash_states_explored),
                 static_cast<unsigned long long>(result.crash_states),
-                static_cast<unsigned long long>(options.max_crash_states));
+                static_cast<unsigned long long>(max_crash_states));
+  }
+  PrintLevels(result);
+  uint64_t checked = 0;
+  for (const sim::ScenarioSummary& s : result.scenarios) checked += s.determinism_checked;
+  if (checked > 0) {
+    std::printf("determinism: %llu trials rerun, %llu with another trace digest\n",
+                static_cast<unsigned long long>(checked),
+                static_cast<unsigned long long>(result.determinism_mismatches));
   }
 }
 
-int Report(const sim::ExploreResult& result, const sim::ExploreOptions& options,
+int Report(const sim::ExploreResult& result, const std::string& header, uint64_t max_crash_states,
            const CommonFlags& flags) {
   if (flags.json) {
     std::cout << reports::ResultToJson(result).dump(2) << "\n";
   } else {
-    PrintHuman(result, options);
+    PrintHuman(result, header, max_crash_states);
   }
   if (!flags.report_dir.empty()) {
     ckpt::Status written = reports::WriteReport(flags.report_dir, result, "ckptsim report");
@@ -136,6 +180,26 @@ int Report(const sim::ExploreResult& result, const sim::ExploreOptions& options,
     if (!flags.json) std::printf("report: %s/index.html\n", flags.report_dir.c_str());
   }
   return result.failures == 0 ? kExitPass : kExitFail;
+}
+
+// Reads shard results written by `explore --json` (or --report's results.json) and merges them.
+int RunMerge(const std::vector<std::string>& files, const CommonFlags& flags) {
+  std::vector<sim::ExploreResult> parts;
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    if (!in) return BadInput(file + ": cannot read");
+    nlohmann::json json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) return BadInput(file + ": not JSON");
+    ckpt::Result<sim::ExploreResult> part = reports::ResultFromJson(json);
+    if (!part.ok()) return BadInput(file + ": " + part.status().message());
+    parts.push_back(std::move(part).value());
+  }
+  ckpt::Result<sim::ExploreResult> merged = sim::MergeResults(parts);
+  if (!merged.ok()) return BadInput(merged.status().message());
+  std::string header = std::string("ckptsim merge \u00b7 ") + std::to_string(parts.size()) +
+                       " shard(s) \u00b7 " + sim::StrategyName(merged.value().strategy) +
+                       " \u00b7 seed " + std::to_string(merged.value().seed);
+  return Report(merged.value(), header, 8, flags);
 }
 
 int RunDefects(bool json) {
@@ -235,7 +299,11 @@ int main(int argc, char** argv) {
 
   CommonFlags flags;
   std::string path, strategy = "exhaustive", token;
-  uint64_t trials = 1000, seed = 1, max_crash_states = 8;
+  uint64_t trials = 1000, seed = 1, max_crash_states = 8, max_trials = 0;
+  int depth = 1, jobs = 1;
+  std::string shard;
+  bool check_determinism = false;
+  std::vector<std::string> merge_files;
 
   CLI::App* run =
       app.add_subcommand("run", "run scenarios with their own crashes and expectations");
@@ -254,9 +322,28 @@ int main(int argc, char** argv) {
                    "exhaustive: durable filesystem states explored per crash step (posix, "
                    "lying-disk)")
       ->check(CLI::PositiveNumber);
+  explore
+      ->add_option("--depth", depth,
+                   "exhaustive: crashes per trial; 2 and 3 crash again at every step of each "
+                   "recovery")
+      ->check(CLI::Range(1, 3));
+  explore->add_option("--max-trials", max_trials,
+                      "per scenario (and shard): start no trial after this many (0: no budget); "
+                      "the report says what was not explored");
+  explore->add_option("--jobs", jobs, "threads running trials (results do not depend on it)")
+      ->check(CLI::Range(1, 256));
+  explore->add_option("--shard", shard,
+                      "I/N: run only slice I of N (depth-1 steps or random trials with index "
+                      "mod N = I); combine the slices with `ckptsim merge`");
+  explore->add_flag("--check-determinism", check_determinism,
+                    "rerun every 16th trial (by token hash) and compare trace digests");
   AddCommonFlags(explore, flags);
   explore->footer(
-      "Example: ckptsim explore scenarios/basic --strategy random --trials 500 --seed 7");
+      "Examples:\n"
+      "  ckptsim explore scenarios/basic --strategy random --trials 500 --seed 7\n"
+      "  ckptsim explore scenarios/basic/running_count.yaml --depth 2 --jobs 2\n"
+      "  ckptsim explore scenarios/ --shard 0/4 --json > shard0.json   (one per index)\n"
+      "  ckptsim merge shard*.json");
 
   CLI::App* replay =
       app.add_subcommand("replay", "replay one trial from its token and print its trace");
@@ -269,6 +356,13 @@ int main(int argc, char** argv) {
   points->add_option("scenario", path, "scenario file")->required();
   AddCommonFlags(points, flags);
 
+  CLI::App* merge =
+      app.add_subcommand("merge", "combine the JSON results of `explore --shard I/N` runs");
+  merge->add_option("results", merge_files, "the shards' JSON results")->required();
+  merge->add_flag("--json", flags.json, "print the merged JSON object on stdout");
+  merge->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
+  merge->footer("Example: ckptsim merge shard0.json shard1.json shard2.json shard3.json --json");
+
   CLI::App* defects = app.add_subcommand("defects", "list the injectable defects");
   defects->add_flag("--json", flags.json, "print JSON");
 
@@ -280,7 +374,7 @@ int main(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
     return BadInput(std::string("unknown command '") + argv[1] +
-                    "' (known: run, explore, replay, crash-points, defects; see --help)");
+                    "' (known: run, explore, replay, crash-points, defects, merge; see --help)");
   }
   try {
     app.parse(argc, argv);
@@ -290,12 +384,27 @@ int main(int argc, char** argv) {
   }
 
   if (defects->parsed()) return RunDefects(flags.json);
+  if (merge->parsed()) return RunMerge(merge_files, flags);
 
   sim::ExploreOptions options;
   options.binary = argv[0];
   options.seed = seed;
   options.trials = trials;
   options.max_crash_states = max_crash_states;
+  options.depth = depth;
+  options.max_trials = max_trials;
+  options.jobs = jobs;
+  options.check_determinism = check_determinism;
+  if (!shard.empty()) {
+    unsigned long long index = 0, count = 0;
+    char extra = 0;
+    if (std::sscanf(shard.c_str(), "%llu/%llu%c", &index, &count, &extra) != 2 || count == 0 ||
+        index >= count) {
+      return BadInput("--shard expects I/N with 0 <= I < N, got '" + shard + "'");
+    }
+    options.shard_index = index;
+    options.shard_count = count;
+  }
   ckpt::Status status = ToOptions(flags, options);
   if (!status.ok()) return BadInput(status.message());
 
@@ -312,5 +421,5 @@ int main(int argc, char** argv) {
                      : strategy == "exhaustive" ? sim::Strategy::kExhaustive
                                                 : sim::Strategy::kRandom;
   sim::ExploreResult result = sim::Explore(scenarios.value(), options);
-  return Report(result, options, flags);
+  return Report(result, Header(result, options), options.max_crash_states, flags);
 }
