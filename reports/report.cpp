@@ -67,6 +67,7 @@ ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) 
   s.crash_states = entry.at("crash_states").get<uint64_t>();
   s.crash_states_explored = entry.at("crash_states_explored").get<uint64_t>();
   s.expected_failures = entry.at("expected_failures").get<uint64_t>();
+  s.known_weaknesses = entry.at("known_weaknesses").get<uint64_t>();
   for (const nlohmann::json& kind : entry.at("expect_failures")) {
     ckpt::Result<sim::FailureKind> parsed = sim::ParseFailureKind(kind.get<std::string>());
     if (!parsed.ok()) return parsed.status();
@@ -95,6 +96,7 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   json["trials"] = result.trials;
   json["failures"] = result.failures;
   json["expected_failures"] = result.expected_failures;
+  json["known_weaknesses"] = result.known_weaknesses;
   json["determinism_mismatches"] = result.determinism_mismatches;
   json["crash_points"] = result.crash_points;
   json["crash_states"] = result.crash_states;
@@ -119,6 +121,7 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
                                  {"crash_states", s.crash_states},
                                  {"crash_states_explored", s.crash_states_explored},
                                  {"expected_failures", s.expected_failures},
+                                 {"known_weaknesses", s.known_weaknesses},
                                  {"expect_failures", expect},
                                  {"levels", levels},
                                  {"determinism_checked", s.determinism_checked},
@@ -128,6 +131,7 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   }
   json["failing"] = FailingToJson(result.failing);
   json["expected_failing"] = FailingToJson(result.expected_failing);
+  json["known_weakness_failing"] = FailingToJson(result.known_weakness_failing);
   return json;
 }
 
@@ -148,6 +152,7 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
     result.trials = json.at("trials").get<uint64_t>();
     result.failures = json.at("failures").get<uint64_t>();
     result.expected_failures = json.at("expected_failures").get<uint64_t>();
+    result.known_weaknesses = json.at("known_weaknesses").get<uint64_t>();
     result.determinism_mismatches = json.at("determinism_mismatches").get<uint64_t>();
     result.crash_points = json.at("crash_points").get<uint64_t>();
     result.crash_states = json.at("crash_states").get<uint64_t>();
@@ -164,6 +169,9 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
     failing = FailingFromJson(json.at("expected_failing"));
     if (!failing.ok()) return failing.status();
     result.expected_failing = std::move(failing).value();
+    failing = FailingFromJson(json.at("known_weakness_failing"));
+    if (!failing.ok()) return failing.status();
+    result.known_weakness_failing = std::move(failing).value();
     return result;
   } catch (const std::exception& e) {
     return ckpt::Status::InvalidArgument(std::string("not a ckptsim result: ") + e.what());

@@ -240,6 +240,7 @@ class ScenarioExplorer {
     result_.trials += summary_.trials;
     result_.failures += summary_.failures;
     result_.expected_failures += summary_.expected_failures;
+    result_.known_weaknesses += summary_.known_weaknesses;
     result_.determinism_mismatches += summary_.determinism_mismatches;
     result_.crash_points += summary_.crash_points;
     result_.crash_states = SaturatingAdd(result_.crash_states, summary_.crash_states);
@@ -352,13 +353,21 @@ class ScenarioExplorer {
     std::vector<Failure> failures = references_.check(trial.run, require_expected_error);
     if (failures.empty()) return;
     const std::vector<FailureKind>& expected = scenario_.expect_failures;
-    if (std::find(expected.begin(), expected.end(), failures.front().kind) == expected.end()) {
+    Failure& failure = failures.front();
+    if (std::find(expected.begin(), expected.end(), failure.kind) != expected.end()) {
+      if (summary_.expected_failures++ < kExpectedFailingShown) {
+        result_.expected_failing.push_back(
+            MakeFailing(scenario_, token, failure, options_, trial.order));
+      }
+    } else if (std::optional<std::string> weakness = KnownWeakness(trial.run, failure)) {
+      failure.detail = "known weakness (" + *weakness + ", docs/findings.md): " + failure.detail;
+      if (summary_.known_weaknesses++ < kExpectedFailingShown) {
+        result_.known_weakness_failing.push_back(
+            MakeFailing(scenario_, token, failure, options_, trial.order));
+      }
+    } else {
       ++summary_.failures;
-      result_.failing.push_back(
-          MakeFailing(scenario_, token, failures.front(), options_, trial.order));
-    } else if (summary_.expected_failures++ < kExpectedFailingShown) {
-      result_.expected_failing.push_back(
-          MakeFailing(scenario_, token, failures.front(), options_, trial.order));
+      result_.failing.push_back(MakeFailing(scenario_, token, failure, options_, trial.order));
     }
   }
 
@@ -464,6 +473,7 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
       to.crash_states = SaturatingAdd(to.crash_states, from.crash_states);
       to.crash_states_explored += from.crash_states_explored;
       to.expected_failures += from.expected_failures;
+      to.known_weaknesses += from.known_weaknesses;
       to.determinism_checked += from.determinism_checked;
       to.determinism_mismatches += from.determinism_mismatches;
       for (size_t d = 0; d < from.levels.size(); ++d) {
@@ -477,16 +487,23 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
     merged.failing.insert(merged.failing.end(), part.failing.begin(), part.failing.end());
     merged.expected_failing.insert(merged.expected_failing.end(), part.expected_failing.begin(),
                                    part.expected_failing.end());
+    merged.known_weakness_failing.insert(merged.known_weakness_failing.end(),
+                                         part.known_weakness_failing.begin(),
+                                         part.known_weakness_failing.end());
   }
   // Each scenario's trials in the order the whole exploration runs them.
   auto by_place = [&index](const FailingTrial& a, const FailingTrial& b) {
     return std::pair(index[a.scenario], a.order) < std::pair(index[b.scenario], b.order);
   };
-  std::stable_sort(merged.expected_failing.begin(), merged.expected_failing.end(), by_place);
-  std::map<std::string, size_t> shown;
-  std::erase_if(merged.expected_failing, [&shown](const FailingTrial& f) {
-    return shown[f.scenario]++ >= kExpectedFailingShown;
-  });
+  // The lists that keep the first few per scenario keep those the whole exploration would.
+  for (std::vector<FailingTrial>* list :
+       {&merged.expected_failing, &merged.known_weakness_failing}) {
+    std::stable_sort(list->begin(), list->end(), by_place);
+    std::map<std::string, size_t> shown;
+    std::erase_if(*list, [&shown](const FailingTrial& f) {
+      return shown[f.scenario]++ >= kExpectedFailingShown;
+    });
+  }
   for (ScenarioSummary& s : merged.scenarios) {
     // Only the whole exploration can tell that an unsafe configuration never showed.
     if (!s.expect_failures.empty() && s.expected_failures == 0) {
@@ -496,6 +513,7 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
     merged.trials += s.trials;
     merged.failures += s.failures;
     merged.expected_failures += s.expected_failures;
+    merged.known_weaknesses += s.known_weaknesses;
     merged.determinism_mismatches += s.determinism_mismatches;
     merged.crash_points += s.crash_points;
     merged.crash_states = SaturatingAdd(merged.crash_states, s.crash_states);

@@ -83,6 +83,7 @@ struct ScenarioSummary {
   uint64_t crash_states = 0;
   uint64_t crash_states_explored = 0;
   uint64_t expected_failures = 0;            // failures of the kinds the scenario expects
+  uint64_t known_weaknesses = 0;             // failures that are a known weakness (KnownWeakness)
   std::vector<FailureKind> expect_failures;  // the scenario's (merge checks them)
   std::vector<LevelSummary> levels;          // exhaustive
   uint64_t determinism_checked = 0;
@@ -100,6 +101,7 @@ struct ExploreResult {
   uint64_t crash_states_explored = 0;
   double elapsed_s = 0;
   uint64_t expected_failures = 0;
+  uint64_t known_weaknesses = 0;
   uint64_t determinism_mismatches = 0;
   uint64_t shard_index = 0;
   uint64_t shard_count = 1;
@@ -107,6 +109,8 @@ struct ExploreResult {
   std::vector<FailingTrial> failing;
   // Failures a scenario's expect_failures contracts for (the first few per scenario).
   std::vector<FailingTrial> expected_failing;
+  // Instances of a known weakness of the modelled protocol (the first few per scenario).
+  std::vector<FailingTrial> known_weakness_failing;
 };
 
 inline constexpr size_t kExpectedFailingShown = 5;

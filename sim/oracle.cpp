@@ -1,6 +1,7 @@
 #include "sim/oracle.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "engine/checkpoint_writer.h"
@@ -352,6 +353,12 @@ void AddDurabilityNote(const TrialRun& run, std::vector<Failure>& failures) {
 
 int Severity(FailureKind kind) { return static_cast<int>(kind); }
 
+// "/c/checkpoint-1500.bk" -> "/c/checkpoint-1500": the writer renames a plain file to its backup.
+std::string WithoutBackupSuffix(const std::string& path) {
+  constexpr std::string_view kSuffix = ".bk";
+  return path.ends_with(kSuffix) ? path.substr(0, path.size() - kSuffix.size()) : path;
+}
+
 // The contract of corruption faults with createOnError off: when an injected fault mangled every
 // checkpoint file in the directory, getOrCreate stops with "Failed to read checkpoint". (A reader
 // that gave up while an intact file was there breaks the contract.)
@@ -361,9 +368,12 @@ bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation, cons
       incarnation.checkpoint_files.empty()) {
     return false;
   }
-  return std::all_of(
-      incarnation.checkpoint_files.begin(), incarnation.checkpoint_files.end(),
-      [&run](const std::string& file) { return run.corrupted_by_faults.count(file); });
+  // A `.bk` file is a renamed plain file: it carries the plain file's corruption.
+  return std::all_of(incarnation.checkpoint_files.begin(), incarnation.checkpoint_files.end(),
+                     [&run](const std::string& file) {
+                       return run.corrupted_by_faults.count(file) ||
+                              run.corrupted_by_faults.count(WithoutBackupSuffix(file));
+                     });
 }
 
 }  // namespace
@@ -462,6 +472,36 @@ std::string RecoveryContract(const Scenario& scenario, const TrialRun& run) {
 }
 
 bool StartTimeMatters(const Scenario& scenario) { return scenario.source_kind == "file"; }
+
+std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure) {
+  if (failure.kind != FailureKind::kRecoveryError) return std::nullopt;
+  auto name_time = [](const std::string& path) -> std::optional<int64_t> {
+    long long ms = 0;
+    if (std::sscanf(ckpt::BaseName(path).c_str(), "checkpoint-%lld", &ms) != 1) return std::nullopt;
+    return ms;
+  };
+  for (size_t i = 2; i < run.incarnations.size(); ++i) {
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    std::optional<int64_t> read = name_time(incarnation.checkpoint_file);
+    if (!read ||
+        incarnation.start_error.find("Checkpoint directory does not exist") == std::string::npos) {
+      continue;
+    }
+    // An earlier recovered process wrote checkpoints under names older than the file this one
+    // read (a new writer names files after the times it has seen), so the reader's order by
+    // name passed them over for a stale file whose RDD files that process's cleanup deleted.
+    std::string stale = WithoutBackupSuffix(incarnation.checkpoint_file);
+    for (size_t j = 1; j < i; ++j) {
+      const std::vector<std::string>& written = run.incarnations[j].checkpoints_written;
+      if (std::find(written.begin(), written.end(), stale) != written.end()) continue;
+      for (const std::string& file : written) {
+        std::optional<int64_t> time = name_time(file);
+        if (time && *time < *read) return "SPARK-19280 family";
+      }
+    }
+  }
+  return std::nullopt;
+}
 
 std::vector<ckpt::Records> LogBatchInput(const Scenario& scenario, const TrialRun& run) {
   std::vector<int> application(run.incarnations.size(), 0);

@@ -141,6 +141,14 @@ void PrintHuman(const sim::ExploreResult& result, const std::string& header,
                 sim::FailureKindName(f.failure.kind), batch.c_str(), f.failure.detail.c_str(),
                 f.replay.c_str());
   }
+  if (!result.known_weakness_failing.empty()) {
+    const sim::FailingTrial& f = result.known_weakness_failing.front();
+    std::printf(
+        "\n%llu known-weakness trial(s), not counted as failures; e.g. %s [%s]: %s\n  "
+        "replay: %s\n",
+        static_cast<unsigned long long>(result.known_weaknesses), f.scenario.c_str(),
+        sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(), f.replay.c_str());
+  }
   if (!result.expected_failing.empty()) {
     const sim::FailingTrial& f = result.expected_failing.front();
     std::printf(
