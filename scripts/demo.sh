@@ -6,7 +6,7 @@ ckptsim=${1:-build/ckptsim}
 report_dir=${2:-build/report}
 
 echo "== 1. Every crash point of every bundled scenario, correct engine =="
-"$ckptsim" explore scenarios --strategy exhaustive --report "$report_dir/clean"
+"$ckptsim" explore scenarios --strategy exhaustive --jobs "$(nproc 2>/dev/null || echo 2)" --report "$report_dir/clean"
 clean=$?
 
 echo
