@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::string_view kPrefix = "checkpoint-";
 
-// Spark's anchored REGEX `checkpoint-(\d+)([\w.]*)`.
+}  // namespace
+
 std::optional<CheckpointFile> ParseCheckpointName(const std::string& dir, const std::string& name) {
   if (name.rfind(kPrefix, 0) != 0) return std::nullopt;
   size_t pos = kPrefix.size();
@@ -26,8 +27,6 @@ std::optional<CheckpointFile> ParseCheckpointName(const std::string& dir, const 
   file.is_backup = digits_end < name.size();
   return file;
 }
-
-}  // namespace
 
 Status Checkpoint::validate() const {
   if (master.empty()) return Status::Corruption("Checkpoint.master is null");

@@ -82,6 +82,10 @@ struct CheckpointFile {
   bool is_backup = false;  // any non-empty suffix, in practice ".bk"
 };
 
+// The checkpoint file `name` in `dir` if the name matches Spark's anchored REGEX
+// `checkpoint-(\d+)([\w.]*)`, else nullopt.
+std::optional<CheckpointFile> ParseCheckpointName(const std::string& dir, const std::string& name);
+
 // Spark's getCheckpointFiles: regular files of `dir` whose name matches checkpoint-<ms>[suffix],
 // oldest first, a suffixed file before the plain one of the same time. A missing directory gives
 // an empty list; other listing errors are returned.

@@ -1,9 +1,9 @@
 #include "sim/oracle.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 
+#include "engine/checkpoint.h"
 #include "engine/checkpoint_writer.h"
 #include "sim/named_enum.h"
 
@@ -353,27 +353,14 @@ void AddDurabilityNote(const TrialRun& run, std::vector<Failure>& failures) {
 
 int Severity(FailureKind kind) { return static_cast<int>(kind); }
 
-// "/c/checkpoint-1500.bk" -> "/c/checkpoint-1500": the writer renames a plain file to its backup.
-std::string WithoutBackupSuffix(const std::string& path) {
-  constexpr std::string_view kSuffix = ".bk";
-  return path.ends_with(kSuffix) ? path.substr(0, path.size() - kSuffix.size()) : path;
-}
 
 // The contract of corruption faults with createOnError off: when an injected fault mangled every
 // checkpoint file in the directory, getOrCreate stops with "Failed to read checkpoint". (A reader
 // that gave up while an intact file was there breaks the contract.)
-bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation, const TrialRun& run) {
-  if (incarnation.start_error.find("Failed to read checkpoint from directory") ==
-          std::string::npos ||
-      incarnation.checkpoint_files.empty()) {
-    return false;
-  }
-  // A `.bk` file is a renamed plain file: it carries the plain file's corruption.
-  return std::all_of(incarnation.checkpoint_files.begin(), incarnation.checkpoint_files.end(),
-                     [&run](const std::string& file) {
-                       return run.corrupted_by_faults.count(file) ||
-                              run.corrupted_by_faults.count(WithoutBackupSuffix(file));
-                     });
+bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation) {
+  return incarnation.start_error.find("Failed to read checkpoint from directory") !=
+             std::string::npos &&
+         incarnation.intact_checkpoint_files.empty();
 }
 
 }  // namespace
@@ -475,29 +462,29 @@ bool StartTimeMatters(const Scenario& scenario) { return scenario.source_kind ==
 
 std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure) {
   if (failure.kind != FailureKind::kRecoveryError) return std::nullopt;
-  auto name_time = [](const std::string& path) -> std::optional<int64_t> {
-    long long ms = 0;
-    if (std::sscanf(ckpt::BaseName(path).c_str(), "checkpoint-%lld", &ms) != 1) return std::nullopt;
-    return ms;
+  auto parse = [](const std::string& path) {
+    return ckpt::ParseCheckpointName(ckpt::ParentPath(path), ckpt::BaseName(path));
   };
   for (size_t i = 2; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
-    std::optional<int64_t> read = name_time(incarnation.checkpoint_file);
+    std::optional<ckpt::CheckpointFile> read = parse(incarnation.checkpoint_file);
     if (!read ||
         incarnation.start_error.find("Checkpoint directory does not exist") == std::string::npos) {
       continue;
     }
     // An earlier recovered process wrote checkpoints under names older than the file this one
-    // read (a new writer names files after the times it has seen), so the reader's order by
-    // name passed them over for a stale file whose RDD files that process's cleanup deleted.
-    std::string stale = WithoutBackupSuffix(incarnation.checkpoint_file);
+    // read (a new writer names files after the times it has seen), and not that file itself, so
+    // the reader's order by name passed them over for a stale file whose RDD files that
+    // process's cleanup deleted.
     for (size_t j = 1; j < i; ++j) {
-      const std::vector<std::string>& written = run.incarnations[j].checkpoints_written;
-      if (std::find(written.begin(), written.end(), stale) != written.end()) continue;
-      for (const std::string& file : written) {
-        std::optional<int64_t> time = name_time(file);
-        if (time && *time < *read) return "SPARK-19280 family";
+      bool wrote_older = false, wrote_read = false;
+      for (const std::string& path : run.incarnations[j].checkpoints_written) {
+        std::optional<ckpt::CheckpointFile> written = parse(path);
+        if (!written) continue;
+        wrote_older = wrote_older || written->time < read->time;
+        wrote_read = wrote_read || written->time == read->time;
       }
+      if (wrote_older && !wrote_read) return "SPARK-19280 family";
     }
   }
   return std::nullopt;
@@ -539,7 +526,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
     if (!scenario.expect_error.empty() &&
         incarnation.start_error.find(scenario.expect_error) != std::string::npos) {
       expected_error_seen = true;  // the contracted outcome: recovery stops with this error
-    } else if (EveryCheckpointCorruptedByFaults(incarnation, run)) {
+    } else if (EveryCheckpointCorruptedByFaults(incarnation)) {
       contracted_stop = true;
     } else if (!incarnation.start_error.empty()) {
       failures.push_back({FailureKind::kRecoveryError, std::nullopt,

@@ -390,7 +390,13 @@ bool SimFs::flip_bit(const std::string& path, uint64_t bit) {
   bit %= inode.data.size() * 8;
   inode.data[bit / 8] = static_cast<char>(inode.data[bit / 8] ^ (1 << (bit % 8)));
   if (bit / 8 < inode.durable.size()) inode.durable[bit / 8] = inode.data[bit / 8];
+  inode.corrupted_by_fault = true;
   return true;
+}
+
+bool SimFs::corrupted_by_fault(const std::string& path) const {
+  auto it = visible_.find(path);
+  return it != visible_.end() && it->second->corrupted_by_fault;
 }
 
 std::optional<std::string> SimFs::tear_newest(
@@ -405,6 +411,7 @@ std::optional<std::string> SimFs::tear_newest(
   Inode& inode = *newest->second;
   inode.data = Tear(inode.data, 0, random);
   inode.durable = inode.data;
+  inode.corrupted_by_fault = true;
   return newest->first;
 }
 

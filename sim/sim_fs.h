@@ -78,6 +78,8 @@ class SimFs : public ckpt::FileSystem {
   // Flips bit `bit % (8 * size)` of `path`'s content, durably (latent corruption). False when
   // `path` is not a non-empty file.
   bool flip_bit(const std::string& path, uint64_t bit);
+  // Whether a fault (flip_bit, tear_newest) mangled the file now at `path`, under any name it had.
+  bool corrupted_by_fault(const std::string& path) const;
   // Tears the most recently written file whose path `matches`: from a sector (512 B) or page
   // (4 KiB) boundary on, its content becomes garbage, durably. Returns its path (none if no file
   // matched).
@@ -97,6 +99,7 @@ class SimFs : public ckpt::FileSystem {
     std::string durable;  // what survives a crash (a prefix of data)
     ckpt::Time modification_time;
     uint64_t write_sequence = 0;  // orders files by their latest write
+    bool corrupted_by_fault = false;  // flip_bit or tear_newest mangled it (renames keep it)
   };
   using Namespace = std::map<std::string, std::shared_ptr<Inode>>;  // path -> inode; "/" implicit
   // A directory operation, replayable on a namespace.

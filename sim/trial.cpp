@@ -241,6 +241,7 @@ class Simulation : public StepGate {
   bool take_step(LabelFn&& label, const char* what, const std::string& detail);
   void start_incarnation(Time at);
   void run_driver_start();
+  void record_intact_checkpoint_files();
   void crash_now();
   Status record_emission(int incarnation, const std::string& output, Time time,
                          const ckpt::Records& records);
@@ -425,15 +426,6 @@ void Simulation::run_driver_start() {
   env.log = &log_;
   env.process_conf = process_->index == 0 ? first_process_conf_ : restarted_process_conf_;
   env.stop_after_batches = scenario_.batches;
-  if (!scenario_.checkpoint_dir.empty()) {
-    Result<std::vector<ckpt::CheckpointFile>> present =
-        ckpt::ListCheckpointFiles(fs_, scenario_.checkpoint_dir);
-    if (present.ok()) {
-      for (const ckpt::CheckpointFile& file : present.value()) {
-        process_->record().checkpoint_files.push_back(file.path);
-      }
-    }
-  }
   const Scenario& scenario = scenario_;
   auto create = [&scenario](const ckpt::EngineEnv& e) { return BuildApplication(scenario, e); };
   Result<std::unique_ptr<StreamingContext>> context =
@@ -444,12 +436,27 @@ void Simulation::run_driver_start() {
   Status started = context.ok() ? context.value()->start() : context.status();
   if (!alive_) return;  // crashed during start-up; the crash already scheduled the restart
   if (!started.ok()) {
+    record_intact_checkpoint_files();
     process_->record().start_error = started.to_string();
     trace_line("start failed: " + started.to_string());
     return;
   }
-  process_->record().conf = context.value()->conf();
+  // Only expect_conf looks at it: no copy on every start otherwise.
+  if (!scenario_.expect_conf.empty()) process_->record().conf = context.value()->conf();
   process_->context = std::move(context).value();
+}
+
+// A failed start changed no checkpoint file: what the directory holds now, it held at the start.
+void Simulation::record_intact_checkpoint_files() {
+  if (scenario_.checkpoint_dir.empty()) return;
+  Result<std::vector<ckpt::CheckpointFile>> present =
+      ckpt::ListCheckpointFiles(fs_, scenario_.checkpoint_dir);
+  if (!present.ok()) return;
+  for (const ckpt::CheckpointFile& file : present.value()) {
+    if (!fs_.corrupted_by_fault(file.path)) {
+      process_->record().intact_checkpoint_files.push_back(file.path);
+    }
+  }
 }
 
 void Simulation::crash_now() {

@@ -76,7 +76,8 @@ struct IncarnationRecord {
   std::vector<std::string> checkpoints_written;     // files the writer reported written
   std::vector<GivenUpWrite> given_up_writes;        // checkpoints the writer gave up on
   std::vector<std::string> unreadable_checkpoints;  // files getOrCreate skipped
-  std::vector<std::string> checkpoint_files;        // checkpoint files there at its start
+  // A failed start: the checkpoint files in the directory that no fault had corrupted.
+  std::vector<std::string> intact_checkpoint_files;
   std::vector<std::string> injected;                // faults injected while it ran
   uint64_t steps = 0;
   std::optional<ckpt::Time> crashed_at;
