@@ -100,19 +100,16 @@ TEST(LogStream, BadRateAndMissingLogOrTopicAreErrors) {
   EXPECT_EQ(other->log_stream("nope").status().message(), "the log has no topic 'nope'");
 }
 
-// Spark's "offset recovery": the driver dies at 1200 after the checkpoints of 1000; the new
-// process comes up at 2600. Batch 1000 is restored with its ranges, the down-time batches
-// continue from the checkpointed currentOffsets, and the total counts every record once.
-TEST(LogStream, RecoveryRestoresRangesAndContinuesWithoutGapOrOverlap) {
-  LogFixture first(Appends(3000));
+// Runs TotalApp in `first` until the driver dies at 1200 (after the checkpoints of 1000), then
+// recovers it in `second` (sharing the filesystem) with the clock at 2600; the creating function
+// must not be called.
+std::unique_ptr<StreamingContext> CrashAt1200AndRecoverAt2600(LogFixture& first,
+                                                              LogFixture& second) {
   first.job_duration_value = Milliseconds(50);
   auto context = TotalApp(first.log_env()).value();
-  ASSERT_TRUE(context->start().ok());
+  EXPECT_TRUE(context->start().ok());
   first.run_until(Time{1200});
   first.loop().kill_owner(1);
-
-  LogFixture second(Appends(3000), &first.sim_fs());
-  second.stop_after_batches = 8;
   second.advance_to(Time{2600});
   auto recovered = StreamingContext::GetOrCreate(
       second.log_env(2), "/ck",
@@ -120,9 +117,21 @@ TEST(LogStream, RecoveryRestoresRangesAndContinuesWithoutGapOrOverlap) {
         return Status::IllegalState("the creating function must not be called");
       },
       false);
-  ASSERT_TRUE(recovered.ok()) << recovered.status().to_string();
+  EXPECT_TRUE(recovered.ok()) << recovered.status().to_string();
+  if (!recovered.ok()) return nullptr;
+  EXPECT_TRUE(recovered.value()->start().ok());
+  return std::move(recovered).value();
+}
+
+// Spark's "offset recovery": batch 1000 is restored with its ranges, the down-time batches
+// continue from the checkpointed currentOffsets, and the total counts every record once.
+TEST(LogStream, RecoveryRestoresRangesAndContinuesWithoutGapOrOverlap) {
+  LogFixture first(Appends(3000));
+  LogFixture second(Appends(3000), &first.sim_fs());
+  second.stop_after_batches = 8;
+  auto recovered = CrashAt1200AndRecoverAt2600(first, second);
+  ASSERT_TRUE(recovered);
   EXPECT_EQ(Show(second.restored_ranges[1000]), Show(first.computed_ranges[1000]));
-  ASSERT_TRUE(recovered.value()->start().ok());
   second.run_until(Time{4000});
   // Down-time batches read the log as it is at 2600: 1500 takes everything up to it.
   EXPECT_EQ(Show(second.computed_ranges[1500]), "p0[30,78)p1[30,78)");
@@ -135,23 +144,10 @@ TEST(LogStream, RecoveryRestoresRangesAndContinuesWithoutGapOrOverlap) {
 
 TEST(LogStream, OffsetsNotCheckpointedLosesTheRecordsBeforeTheRestart) {
   LogFixture first(Appends(3000));
-  first.job_duration_value = Milliseconds(50);
-  auto context = TotalApp(first.log_env()).value();
-  ASSERT_TRUE(context->start().ok());
-  first.run_until(Time{1200});
-  first.loop().kill_owner(1);
-
   LogFixture second(Appends(3000), &first.sim_fs());
   second.defects.add(Defect::kOffsetsNotCheckpointed);
-  second.advance_to(Time{2600});
-  auto recovered = StreamingContext::GetOrCreate(
-      second.log_env(2), "/ck",
-      [](const EngineEnv&) -> Result<std::unique_ptr<StreamingContext>> {
-        return Status::IllegalState("unused");
-      },
-      false);
-  ASSERT_TRUE(recovered.ok());
-  ASSERT_TRUE(recovered.value()->start().ok());
+  auto recovered = CrashAt1200AndRecoverAt2600(first, second);
+  ASSERT_TRUE(recovered);
   second.run_until(Time{2600});
   EXPECT_EQ(Show(second.computed_ranges[1500]), "p0[78,78)p1[78,78)");
 }

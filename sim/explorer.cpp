@@ -89,7 +89,6 @@ const Reference& References::at(const ReferenceKey& key) {
   }
   auto it = others_.find(key);
   if (it != others_.end()) return it->second;
-  if (others_.size() >= kMaxCachedReferences) others_.clear();
   RunOptions later = options_;
   later.first_start = key.start;
   Scenario replayed;
@@ -109,6 +108,8 @@ const Reference& References::at(const ReferenceKey& key) {
 }
 
 std::vector<Failure> References::check(const TrialRun& run, bool require_expected_error) {
+  // Evicted between checks only: CheckTrial holds on to the references it was given.
+  if (others_.size() >= kMaxCachedReferences) others_.clear();
   return CheckTrial(
       scenario_, [this](const ReferenceKey& key) -> const Reference& { return at(key); }, run,
       require_expected_error);
@@ -127,6 +128,18 @@ FailingTrial MakeFailing(const Scenario& scenario, const std::string& token, Fai
 }
 
 uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a + b < a ? ~uint64_t{0} : a + b; }
+
+// Adds a scenario's counts to the result's totals.
+void AddToTotals(const ScenarioSummary& s, ExploreResult& result) {
+  result.trials += s.trials;
+  result.failures += s.failures;
+  result.expected_failures += s.expected_failures;
+  result.known_weaknesses += s.known_weaknesses;
+  result.determinism_mismatches += s.determinism_mismatches;
+  result.crash_points += s.crash_points;
+  result.crash_states = SaturatingAdd(result.crash_states, s.crash_states);
+  result.crash_states_explored += s.crash_states_explored;
+}
 
 // A trial's share of the scenario digest: summed, so the order trials finish in cannot matter.
 uint64_t TrialHash(uint64_t digest) {
@@ -237,14 +250,7 @@ class ScenarioExplorer {
       run_units(planned_units());
     }
     if (options_.shard_count == 1) check_expected_failures_found();
-    result_.trials += summary_.trials;
-    result_.failures += summary_.failures;
-    result_.expected_failures += summary_.expected_failures;
-    result_.known_weaknesses += summary_.known_weaknesses;
-    result_.determinism_mismatches += summary_.determinism_mismatches;
-    result_.crash_points += summary_.crash_points;
-    result_.crash_states = SaturatingAdd(result_.crash_states, summary_.crash_states);
-    result_.crash_states_explored += summary_.crash_states_explored;
+    AddToTotals(summary_, result_);
     result_.scenarios.push_back(summary_);
   }
 
@@ -510,14 +516,7 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
       ++s.failures;
       merged.failing.push_back(ExpectedFailuresMissing(s));
     }
-    merged.trials += s.trials;
-    merged.failures += s.failures;
-    merged.expected_failures += s.expected_failures;
-    merged.known_weaknesses += s.known_weaknesses;
-    merged.determinism_mismatches += s.determinism_mismatches;
-    merged.crash_points += s.crash_points;
-    merged.crash_states = SaturatingAdd(merged.crash_states, s.crash_states);
-    merged.crash_states_explored += s.crash_states_explored;
+    AddToTotals(s, merged);
   }
   std::stable_sort(merged.failing.begin(), merged.failing.end(), by_place);
   return merged;

@@ -105,13 +105,17 @@ void CheckEmissions(const Scenario& scenario, const ReferenceFor& reference_for,
                     const TrialRun& run, const Applications& applications,
                     std::vector<Failure>& failures) {
   const std::vector<int>& application = applications.of;
+  // Each incarnation's reference, looked up once (a log source's key holds every batch's input).
+  std::vector<const Reference*> references(run.incarnations.size(), nullptr);
   // (application, output, time) -> incarnations that emitted it.
   std::map<std::tuple<int, std::string, int64_t>, std::vector<int>> emitted_by;
   for (const Emission& e : run.emissions) {
     const IncarnationRecord& incarnation = run.incarnations[e.incarnation];
     Time zero = incarnation.zero_time.value_or(Time{0});
     int64_t index = BatchIndex(e.batch_time, zero, scenario.batch_duration);
-    const Reference& reference = reference_for(applications.keys[e.incarnation]);
+    const Reference*& cached = references[e.incarnation];
+    if (!cached) cached = &reference_for(applications.keys[e.incarnation]);
+    const Reference& reference = *cached;
     auto expected = reference.outputs.find(e.output);
     if (index < 1 || index > scenario.batches || expected == reference.outputs.end()) {
       failures.push_back(
@@ -352,7 +356,6 @@ void AddDurabilityNote(const TrialRun& run, std::vector<Failure>& failures) {
 }
 
 int Severity(FailureKind kind) { return static_cast<int>(kind); }
-
 
 // The contract of corruption faults with createOnError off: when an injected fault mangled every
 // checkpoint file in the directory, getOrCreate stops with "Failed to read checkpoint". (A reader

@@ -58,6 +58,7 @@ struct ReferenceKey {
   std::optional<std::vector<ckpt::Records>> batch_input;
   auto operator<=>(const ReferenceKey&) const = default;
 };
+// The returned reference must stay valid for the whole CheckTrial call.
 using ReferenceFor = std::function<const Reference&(const ReferenceKey& key)>;
 
 // The records each batch of an uninterrupted log-source run read (its ReferenceKey input).

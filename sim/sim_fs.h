@@ -98,7 +98,7 @@ class SimFs : public ckpt::FileSystem {
     std::string data;     // what readers see
     std::string durable;  // what survives a crash (a prefix of data)
     ckpt::Time modification_time;
-    uint64_t write_sequence = 0;  // orders files by their latest write
+    uint64_t write_sequence = 0;      // orders files by their latest write
     bool corrupted_by_fault = false;  // flip_bit or tear_newest mangled it (renames keep it)
   };
   using Namespace = std::map<std::string, std::shared_ptr<Inode>>;  // path -> inode; "/" implicit

@@ -78,7 +78,7 @@ struct IncarnationRecord {
   std::vector<std::string> unreadable_checkpoints;  // files getOrCreate skipped
   // A failed start: the checkpoint files in the directory that no fault had corrupted.
   std::vector<std::string> intact_checkpoint_files;
-  std::vector<std::string> injected;                // faults injected while it ran
+  std::vector<std::string> injected;  // faults injected while it ran
   uint64_t steps = 0;
   std::optional<ckpt::Time> crashed_at;
   uint64_t crash_states = 1;                // durable states its crash could leave
