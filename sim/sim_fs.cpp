@@ -387,7 +387,12 @@ bool SimFs::flip_bit(const std::string& path, uint64_t bit) {
   auto it = visible_.find(path);
   if (it == visible_.end() || it->second->is_directory || it->second->data.empty()) return false;
   Inode& inode = *it->second;
-  bit %= inode.data.size() * 8;
+  uint64_t bits = inode.data.size() * 8;
+  bit %= bits;
+  for (uint64_t tried = 0; tried < bits && inode.flipped_bits.count(bit) > 0; ++tried) {
+    bit = (bit + 1) % bits;
+  }
+  inode.flipped_bits.insert(bit);
   inode.data[bit / 8] = static_cast<char>(inode.data[bit / 8] ^ (1 << (bit % 8)));
   if (bit / 8 < inode.durable.size()) inode.durable[bit / 8] = inode.data[bit / 8];
   inode.corrupted_by_fault = true;

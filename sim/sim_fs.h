@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,8 +76,9 @@ class SimFs : public ckpt::FileSystem {
   // Faults on top of the model (sim/faults.h decides when):
   // the bytes held by every file, as ENOSPC accounting sees them.
   uint64_t used_bytes() const;
-  // Flips bit `bit % (8 * size)` of `path`'s content, durably (latent corruption). False when
-  // `path` is not a non-empty file.
+  // Flips bit `bit % (8 * size)` of `path`'s content, durably (latent corruption); if a fault
+  // already flipped that bit, the next one it has not (corruption accumulates: a second flip
+  // never repairs the first). False when `path` is not a non-empty file.
   bool flip_bit(const std::string& path, uint64_t bit);
   // Whether a fault (flip_bit, tear_newest) mangled the file now at `path`, under any name it had.
   bool corrupted_by_fault(const std::string& path) const;
@@ -100,6 +102,7 @@ class SimFs : public ckpt::FileSystem {
     ckpt::Time modification_time;
     uint64_t write_sequence = 0;      // orders files by their latest write
     bool corrupted_by_fault = false;  // flip_bit or tear_newest mangled it (renames keep it)
+    std::set<uint64_t> flipped_bits;  // by flip_bit
   };
   using Namespace = std::map<std::string, std::shared_ptr<Inode>>;  // path -> inode; "/" implicit
   // A directory operation, replayable on a namespace.

@@ -171,6 +171,20 @@ TEST(ObjectStoreModel, AnObjectNeverClosedDoesNotExistAfterACrash) {
   EXPECT_FALSE(store.exists("/d/upload").value());
 }
 
+TEST(Faults, ABitFlippedTwiceStaysCorrupted) {
+  // Latent corruption accumulates: a second flip drawn at the same bit must not repair the file
+  // (it once did, and a checkpoint of an abandoned application read clean again).
+  SimFs fs(PersistenceModel::kHdfs);
+  ASSERT_TRUE(fs.mkdirs("/d").ok());
+  Write(fs, "/d/f", "ab", /*sync=*/true);
+  ASSERT_TRUE(fs.flip_bit("/d/f", 3));
+  ASSERT_TRUE(fs.flip_bit("/d/f", 3 + 16));  // the same bit modulo the file's 16 bits
+  std::string data = ReadOr(fs, "/d/f");
+  EXPECT_NE(data, "ab");
+  EXPECT_EQ(data[0], static_cast<char>('a' ^ 0b11000));  // bits 3 and 4 flipped
+  EXPECT_TRUE(fs.corrupted_by_fault("/d/f"));
+}
+
 TEST(Faults, GlobsMatchAcrossSlashes) {
   EXPECT_TRUE(GlobMatches("/checkpoint/checkpoint-*", "/checkpoint/checkpoint-1500.bk"));
   EXPECT_TRUE(GlobMatches("*", "/any/path"));
