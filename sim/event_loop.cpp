@@ -2,11 +2,23 @@
 
 #include <algorithm>
 
+#include "sim/random.h"
+
 namespace sim {
+
+uint64_t EventLoop::rank(OwnerId owner, Time time, ckpt::Actor actor) const {
+  if (interleaving_ == 0 || owner == kHarnessOwner) return 0;
+  uint64_t state = interleaving_ ^ (static_cast<uint64_t>(time.ms) * 0x9E3779B97F4A7C15ULL);
+  SplitMix64(state);
+  state ^= static_cast<uint64_t>(actor) + 1;
+  return SplitMix64(state) | 1;  // never 0: harness tasks go first
+}
 
 TaskId EventLoop::schedule_at(OwnerId owner, Time when, TaskLabel label, Task task) {
   uint64_t sequence = next_sequence_++;
-  heap_.push_back(Entry{std::max(when, now_) + debt_, sequence, owner, label, std::move(task)});
+  Time time = std::max(when, now_) + debt_;
+  heap_.push_back(
+      Entry{time, rank(owner, time, label.actor), sequence, owner, label, std::move(task)});
   std::push_heap(heap_.begin(), heap_.end(), Later);
   return sequence;
 }
@@ -39,6 +51,7 @@ std::optional<EventLoop::Entry> EventLoop::pop() {
     if (busy != busy_until_.end() && busy->second > entry.time) {
       // The actor is still blocked in I/O: the task waits until it is free.
       entry.time = busy->second;
+      entry.rank = rank(entry.owner, entry.time, entry.label.actor);
       entry.sequence = next_sequence_++;
       heap_.push_back(std::move(entry));
       std::push_heap(heap_.begin(), heap_.end(), Later);

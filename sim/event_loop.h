@@ -1,8 +1,13 @@
 // The discrete-event loop: virtual time, one thread, deterministic order.
 //
 // Tasks run in (time, sequence) order: ties go to the task scheduled first, like FoundationDB's
-// FIFO counter. Every task belongs to an owner (a process incarnation, or the harness); killing an
-// owner drops all of its tasks at once, which is what a process crash does to its threads.
+// FIFO counter. With an interleaving seed, tasks of different actors ready at the same virtual
+// time run in an order drawn from the seed (per time and actor), while each actor keeps FIFO
+// order: a thread's own events never overtake each other, but the job generator, the job
+// executors and the checkpoint writer race as their threads do in Spark. Harness tasks (restarts,
+// producers) keep FIFO order ahead of them. Every task belongs to an owner (a process incarnation,
+// or the harness); killing an owner drops all of its tasks at once, which is what a process crash
+// does to its threads.
 //
 // Latency: a task may charge() virtual time for slow I/O. Its effects still happen when it runs,
 // but what it schedules afterwards happens that much later, and its actor (one of a process's
@@ -31,6 +36,7 @@ class EventLoop {
  public:
   struct Entry {
     Time time;
+    uint64_t rank;  // ties at one time: 0 without an interleaving seed
     uint64_t sequence;
     OwnerId owner;
     TaskLabel label;
@@ -38,6 +44,8 @@ class EventLoop {
   };
 
   Time now() const { return now_; }
+  // 0 (the default) keeps FIFO order among tasks ready at the same time.
+  void set_interleaving(uint64_t seed) { interleaving_ = seed; }
   TaskId schedule_at(OwnerId owner, Time when, TaskLabel label, Task task);
   void cancel(TaskId id) { cancelled_.insert(id); }
   // Drops every task of `owner`, now and later (and forgets the running task's latency).
@@ -60,13 +68,16 @@ class EventLoop {
   // Drops dead and cancelled tasks from the top of the heap.
   void discard_dead_top();
   static bool Later(const Entry& a, const Entry& b) {
-    return a.time != b.time ? a.time > b.time : a.sequence > b.sequence;
+    if (a.time != b.time) return a.time > b.time;
+    return a.rank != b.rank ? a.rank > b.rank : a.sequence > b.sequence;
   }
+  uint64_t rank(OwnerId owner, Time time, ckpt::Actor actor) const;
 
   Time now_{0};
   ckpt::Duration debt_{0};  // latency charged by the running task
   std::map<std::pair<OwnerId, ckpt::Actor>, Time> busy_until_;
   uint64_t next_sequence_ = 1;
+  uint64_t interleaving_ = 0;
   std::vector<Entry> heap_;  // a binary heap ordered by Later
   std::set<TaskId> cancelled_;
   std::set<OwnerId> dead_owners_;

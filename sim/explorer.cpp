@@ -4,9 +4,11 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <thread>
 
 #include "sim/random.h"
+#include "sim/swarm.h"
 
 namespace sim {
 
@@ -33,9 +35,13 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
                                   const ExploreOptions& options) {
   std::vector<TrialSpec> trials;
   switch (options.strategy) {
-    case Strategy::kRun:
-      trials.push_back(TrialSpec{scenario.crashes});
+    case Strategy::kRun: {
+      TrialSpec spec{scenario.crashes};
+      spec.seed = scenario.trial_seed;
+      spec.interleaving = scenario.interleaving;
+      trials.push_back(std::move(spec));
       break;
+    }
     case Strategy::kExhaustive:
       for (uint64_t step = 0; step < crash_points; ++step) {
         trials.push_back(TrialSpec{{CrashSpec{step, scenario.downtime, std::nullopt, 0}}});
@@ -51,9 +57,12 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
       for (uint64_t k = 0; k < options.trials; ++k) {
         Random random = scenario_random.fork(k);
         TrialSpec spec;
-        int64_t crash_count = random.between(1, 3);
+        int64_t crash_count = random.between(1, kMaxRandomCrashes);
         for (int64_t c = 0; c < crash_count; ++c) {
-          uint64_t step = random.below(crash_points);
+          // A recovery runs fewer steps than the uncrashed run: later crashes draw from a
+          // shorter span, so that most of them land (many during recovery itself).
+          uint64_t span = std::max<uint64_t>(8, crash_points / static_cast<uint64_t>(c + 1));
+          uint64_t step = random.below(span);
           Duration downtime{random.between(0, max_downtime_ms)};
           uint64_t state = journaled ? random.below(uint64_t{1} << 32) : 0;
           spec.crashes.push_back(CrashSpec{step, downtime, std::nullopt, state});
@@ -62,6 +71,10 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
           spec.fault_mask = random.next_u64() & all_rules;
           if (spec.fault_mask == all_rules) spec.fault_mask = ~uint64_t{0};
           spec.seed = random.between(1, 1'000'000'000);
+        }
+        spec.interleaving = random.between(1, 1'000'000'000);
+        if (!scenario.swarm.empty()) {
+          spec.variant = static_cast<uint64_t>(random.between(1, kSwarmVariants));
         }
         trials.push_back(std::move(spec));
       }
@@ -172,8 +185,12 @@ struct UnitRun {
   uint64_t crash_states = 0;  // explore_states: the durable states the crash could leave
 };
 
-UnitRun RunUnit(const Scenario& scenario, const Unit& unit, const ExploreOptions& options) {
+// The scenario a trial runs: its variant (only looked up while trials run on worker threads).
+using ScenarioOf = std::function<const Scenario&(uint64_t variant)>;
+
+UnitRun RunUnit(const ScenarioOf& scenario_of, const Unit& unit, const ExploreOptions& options) {
   UnitRun out;
+  const Scenario& scenario = scenario_of(unit.spec.variant);
   auto run_one = [&](const TrialSpec& spec, std::vector<uint64_t> order) {
     UnitTrial trial{spec, std::move(order), RunTrial(scenario, spec, options.run)};
     if (options.check_determinism && InDeterminismSample(spec)) {
@@ -199,14 +216,14 @@ UnitRun RunUnit(const Scenario& scenario, const Unit& unit, const ExploreOptions
 
 // Runs `units` on options.jobs threads, one simulation per thread at a time; results come back
 // in unit order, so nothing downstream depends on the number of threads.
-std::vector<UnitRun> RunUnits(const Scenario& scenario, const std::vector<Unit>& units,
+std::vector<UnitRun> RunUnits(const ScenarioOf& scenario_of, const std::vector<Unit>& units,
                               const ExploreOptions& options) {
   std::vector<UnitRun> runs(units.size());
   size_t jobs = std::min<size_t>(std::max(options.jobs, 1), units.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < units.size(); i = next++) {
-      runs[i] = RunUnit(scenario, units[i], options);
+      runs[i] = RunUnit(scenario_of, units[i], options);
     }
   };
   if (jobs <= 1) {
@@ -222,10 +239,7 @@ std::vector<UnitRun> RunUnits(const Scenario& scenario, const std::vector<Unit>&
 class ScenarioExplorer {
  public:
   ScenarioExplorer(const Scenario& scenario, const ExploreOptions& options, ExploreResult& result)
-      : scenario_(scenario),
-        options_(options),
-        result_(result),
-        references_(scenario, options.run) {
+      : scenario_(scenario), options_(options), result_(result) {
     summary_.name = scenario.name;
     summary_.path = scenario.path;
     summary_.expect_failures = scenario.expect_failures;
@@ -233,7 +247,7 @@ class ScenarioExplorer {
   }
 
   void explore() {
-    const ReferenceOutcome& reference = references_.base();
+    const ReferenceOutcome& reference = variant(0).references.base();
     // The trials crash the run with the scenario's faults, whose steps may differ.
     summary_.crash_points = scenario_.faults.empty()
                                 ? reference.reference.steps
@@ -319,7 +333,10 @@ class ScenarioExplorer {
         size = std::min<size_t>(size, options_.max_trials - summary_.trials);  // >= 1 trial each
       }
       std::vector<Unit> batch(units.begin() + done, units.begin() + done + size);
-      std::vector<UnitRun> runs = RunUnits(scenario_, batch, options_);
+      for (const Unit& unit : batch) variant(unit.spec.variant);  // built before threads read
+      std::vector<UnitRun> runs =
+          RunUnits([this](uint64_t v) -> const Scenario& { return variants_.at(v)->scenario; },
+                   batch, options_);
       for (size_t i = 0; i < runs.size(); ++i) {
         if (!budget_left()) return done;
         if (batch[i].explore_states && runs[i].crash_states > 0) count_crash_states(runs[i]);
@@ -356,7 +373,8 @@ class ScenarioExplorer {
     // `run` replays the scenario's own crashes, which must produce its expected error.
     bool require_expected_error =
         options_.strategy == Strategy::kRun && !trial.spec.crashes.empty();
-    std::vector<Failure> failures = references_.check(trial.run, require_expected_error);
+    std::vector<Failure> failures =
+        variant(trial.spec.variant).references.check(trial.run, require_expected_error);
     if (failures.empty()) return;
     const std::vector<FailureKind>& expected = scenario_.expect_failures;
     Failure& failure = failures.front();
@@ -384,10 +402,25 @@ class ScenarioExplorer {
     result_.failing.push_back(ExpectedFailuresMissing(summary_));
   }
 
+  // A swarm variant of the scenario and the uncrashed runs its trials are judged against.
+  struct Variant {
+    Variant(Scenario varied, const RunOptions& options)
+        : scenario(std::move(varied)), references(scenario, options) {}
+    Scenario scenario;
+    References references;
+  };
+
+  // Variant `v` (0: the scenario itself), built on first use; at most kSwarmVariants + 1.
+  Variant& variant(uint64_t v) {
+    std::unique_ptr<Variant>& slot = variants_[v];
+    if (!slot) slot = std::make_unique<Variant>(ScenarioVariant(scenario_, v), options_.run);
+    return *slot;
+  }
+
   const Scenario& scenario_;
   const ExploreOptions& options_;
   ExploreResult& result_;
-  References references_;
+  std::map<uint64_t, std::unique_ptr<Variant>> variants_;
   ScenarioSummary summary_;
 };
 

@@ -6,9 +6,12 @@
 //                depth 2 (3), each depth-1 (2) trial in its first durable state is crashed again
 //                at every step of its last recovery: crashes during recovery. Levels run in
 //                order (all of depth 1 first), so a budget (max_trials) cuts the deepest level.
-//   random     - seeded trials: 1 to 3 crashes at random steps with random downtimes and
-//                durable states, a random subset of the scenario's fault rules and a trial seed;
-//                trial k of a scenario draws from a generator forked from (seed, scenario, k).
+//   random     - swarm testing: seeded trials, each with 1 to kMaxRandomCrashes crashes at random
+//                steps with random downtimes and durable states, a random subset of the
+//                scenario's fault rules, a trial seed, an interleaving of the actors ready at the
+//                same virtual time, and (when the scenario declares `swarm:` ranges) a variant of
+//                the scenario (sim/swarm.h), judged against its own uncrashed run. Trial k of a
+//                scenario draws from a generator forked from (seed, scenario, k).
 //   run        - the scenario's own `crashes:` list, once.
 // Every failing trial carries a replay token and the exact command that replays it.
 #pragma once
@@ -49,6 +52,7 @@ struct ExploreOptions {
 };
 
 inline constexpr uint64_t kDeterminismSample = 16;
+inline constexpr int64_t kMaxRandomCrashes = 10;
 
 struct FailingTrial {
   std::string scenario;

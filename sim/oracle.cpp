@@ -117,7 +117,8 @@ void CheckEmissions(const Scenario& scenario, const ReferenceFor& reference_for,
     if (!cached) cached = &reference_for(applications.keys[e.incarnation]);
     const Reference& reference = *cached;
     auto expected = reference.outputs.find(e.output);
-    if (index < 1 || index > scenario.batches || expected == reference.outputs.end()) {
+    if (index < 1 || index > scenario.batches || expected == reference.outputs.end() ||
+        reference.silent.count({e.output, index}) > 0) {
       failures.push_back(
           {FailureKind::kDivergentOutput, e.batch_time,
            "output " + e.output + " emitted for a batch time the reference run " + "never had"});
@@ -198,7 +199,7 @@ void CheckCompleteness(const Scenario& scenario, const ReferenceFor& reference_f
   for (const auto& [output, batches] : reference.outputs) {
     for (int64_t index = 1; index <= static_cast<int64_t>(batches.size()); ++index) {
       Time time = *zero + scenario.batch_duration * index;
-      if (seen.count({output, time.ms})) continue;
+      if (seen.count({output, time.ms}) || reference.silent.count({output, index})) continue;
       auto failed = failed_in.find({output, time.ms});
       if (failed != failed_in.end()) {
         if (failed->second == last_incarnation) continue;
@@ -427,8 +428,15 @@ ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run) {
   Time zero = run.incarnations.empty() ? Time{0} : run.incarnations[0].zero_time.value_or(Time{0});
   auto record = [&](const std::string& output, Time time, const ckpt::Records& records) {
     int64_t index = BatchIndex(time, zero, scenario.batch_duration);
-    if (index >= 1 && index <= scenario.batches) reference.outputs[output][index - 1] = records;
+    if (index < 1 || index > scenario.batches) return;
+    reference.outputs[output][index - 1] = records;
+    reference.silent.erase({output, index});
   };
+  for (const std::string& output : scenario.output_names()) {
+    for (int64_t index = 1; index <= scenario.batches; ++index) {
+      reference.silent.insert({output, index});
+    }
+  }
   for (const FailedOutput& f : run.failed_outputs) record(f.output, f.batch_time, f.records);
   for (const Emission& e : run.emissions) record(e.output, e.batch_time, e.records);
   // An uncrashed run is held to the same contract, against itself.

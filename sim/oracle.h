@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct Failure {
 // The uninterrupted run's output: output name -> records of batch 1..N (sorted).
 struct Reference {
   std::map<std::string, std::vector<ckpt::Records>> outputs;
+  // (output, batch index) the uncrashed run never emitted: times that are not a multiple of the
+  // output stream's slide duration generate no job (Spark's isTimeValid).
+  std::set<std::pair<std::string, int64_t>> silent;
   uint64_t steps = 0;
   uint64_t digest = 0;
 };

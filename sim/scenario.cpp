@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <set>
 
+#include "sim/swarm.h"
+
 namespace sim {
 namespace {
 
@@ -451,7 +453,8 @@ class Loader {
         {"name",       "description",    "batch_duration_ms", "batches",       "source",
          "pipeline",   "checkpoint_dir", "create_on_error",   "processing",    "downtime_ms",
          "conf",       "expect",         "expect_error",      "initial_files", "crashes",
-         "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf"}));
+         "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
+         "swarm",      "trial_seed",     "interleaving"}));
     Scenario s;
     s.path = path_;
     for (const char* required : {"name", "batches", "source", "pipeline"}) {
@@ -553,7 +556,49 @@ class Loader {
       if (!c.ok()) return c.status();
       s.crashes = c.value();
     }
+    for (auto [key, field] :
+         {std::pair{"trial_seed", &s.trial_seed}, std::pair{"interleaving", &s.interleaving}}) {
+      if (!root[key]) continue;
+      Result<int64_t> n = integer(root[key], key);
+      if (!n.ok()) return n.status();
+      if (n.value() < 0) return error(root[key], key, "must be >= 0");
+      *field = static_cast<uint64_t>(n.value());
+    }
+    if (root["swarm"]) CKPT_RETURN_IF_ERROR(swarm(root["swarm"], s));
     return s;
+  }
+
+  // swarm: {batches: [low, high], ...}; each range must leave at least one valid variant.
+  Status swarm(const YAML::Node& node, Scenario& s) const {
+    if (!node.IsMap()) return error(node, "swarm", "expected a map of field: [low, high]");
+    CKPT_RETURN_IF_ERROR(check_keys(
+        node, "swarm",
+        {"batches", "records_per_batch", "batch_duration_ms", "checkpoint_interval_ms"}));
+    const std::pair<const char*, std::optional<IntRange>*> ranges[] = {
+        {"batches", &s.swarm.batches},
+        {"records_per_batch", &s.swarm.records_per_batch},
+        {"batch_duration_ms", &s.swarm.batch_duration_ms},
+        {"checkpoint_interval_ms", &s.swarm.checkpoint_interval_ms}};
+    for (auto [key, range] : ranges) {
+      const YAML::Node item = node[key];
+      if (!item) continue;
+      std::string field = std::string("swarm.") + key;
+      if (!item.IsSequence() || item.size() != 2) return error(item, field, "expected [low, high]");
+      Result<int64_t> low = integer(item[0], field);
+      Result<int64_t> high = integer(item[1], field);
+      if (!low.ok()) return low.status();
+      if (!high.ok()) return high.status();
+      if (low.value() < 0 || low.value() > high.value()) {
+        return error(item, field, "expected 0 <= low <= high");
+      }
+      *range = IntRange{low.value(), high.value()};
+    }
+    for (auto [key, range] : ranges) {  // once all are known: they constrain each other
+      if (!*range) continue;
+      Status valid = ValidateSwarmRange(s, key);
+      if (!valid.ok()) return error(node[key], std::string("swarm.") + key, valid.message());
+    }
+    return Status::Ok();
   }
 
   Status source(const YAML::Node& node, Scenario& s) const {

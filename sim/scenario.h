@@ -82,6 +82,25 @@ struct InitialFile {
   std::string content;
 };
 
+// An inclusive range a swarm variant draws from.
+struct IntRange {
+  int64_t low = 0;
+  int64_t high = 0;
+  auto operator<=>(const IntRange&) const = default;
+};
+
+// The ranges within which random exploration varies the scenario (sim/swarm.h). Each unset
+// range keeps the scenario's own value.
+struct SwarmRanges {
+  std::optional<IntRange> batches;
+  std::optional<IntRange> records_per_batch;  // sequence and queue sources
+  std::optional<IntRange> batch_duration_ms;
+  std::optional<IntRange> checkpoint_interval_ms;
+  bool empty() const {
+    return !batches && !records_per_batch && !batch_duration_ms && !checkpoint_interval_ms;
+  }
+};
+
 struct Scenario {
   std::string path;  // the file it came from ("" when built in code)
   std::string name;
@@ -115,6 +134,9 @@ struct Scenario {
   // must find failures, and only of these kinds; they are reported as expected, not as failures.
   std::vector<FailureKind> expect_failures;
   std::vector<CrashSpec> crashes;  // what `ckptsim run` does to it
+  uint64_t trial_seed = 0;         // `run`: TrialSpec::seed (probabilistic faults, garbage)
+  uint64_t interleaving = 0;       // `run`: TrialSpec::interleaving
+  SwarmRanges swarm;               // what random exploration may vary
   // The storage it runs on (`--fs` overrides it) and the faults on top (docs/scenarios.md).
   PersistenceModel filesystem = PersistenceModel::kHdfs;
   std::vector<FaultRule> faults;

@@ -56,6 +56,40 @@ TEST_F(ScenarioFileTest, LoadsValuesPairsAndDefaults) {
   EXPECT_EQ(s.input[1][0], ckpt::Value::Pair(ckpt::Value::String("x"), ckpt::Value::Int(2)));
 }
 
+TEST_F(ScenarioFileTest, SwarmRangesAreParsedAndChecked) {
+  ckpt::Result<Scenario> loaded = LoadScenario(
+      Write(std::string(kValid) + "swarm: {batches: [2, 9], records_per_batch: [0, 3]}\n"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  EXPECT_EQ(loaded.value().swarm.batches, (IntRange{2, 9}));
+  EXPECT_EQ(loaded.value().swarm.records_per_batch, (IntRange{0, 3}));
+  EXPECT_THAT(ErrorOf(std::string(kValid) + "swarm: {batches: [9, 2]}\n"),
+              ::testing::HasSubstr(":7:18: swarm.batches: expected 0 <= low <= high"));
+  EXPECT_THAT(ErrorOf(std::string(kValid) + "swarm: {batches: 3}\n"),
+              ::testing::HasSubstr("swarm.batches: expected [low, high]"));
+  EXPECT_THAT(ErrorOf(R"(name: windowed
+batches: 2
+source: {kind: sequence, input: [[a]]}
+pipeline:
+  - window:
+    window_ms: 1000
+  - collect: out
+swarm: {batch_duration_ms: [300, 400]}
+)"),
+              ::testing::HasSubstr(":8:28: swarm.batch_duration_ms: no multiple of 10 ms"));
+  EXPECT_THAT(ErrorOf(R"(name: logged
+batches: 2
+source: {kind: log, partitions: 1, appends: []}
+pipeline:
+  - collect: out
+swarm: {records_per_batch: [1, 2]}
+)"),
+              ::testing::HasSubstr("swarm.records_per_batch: needs a sequence or queue source"));
+  EXPECT_THAT(ErrorOf(std::string(kValid) + "swarm: {checkpoint_interval_ms: [500, 900]}\n"),
+              ::testing::HasSubstr("no pipeline step sets checkpoint_interval_ms"));
+  EXPECT_THAT(ErrorOf(std::string(kValid) + "swarm: {sizes: [1, 2]}\n"),
+              ::testing::HasSubstr("swarm.sizes: unknown field"));
+}
+
 TEST_F(ScenarioFileTest, MalformedYamlGivesLineAndColumn) {
   // yaml-cpp notices the unclosed flow sequence on line 2.
   EXPECT_THAT(ErrorOf("name: [unclosed\nbatches: 2\n"),

@@ -3,6 +3,7 @@
 // what survives is the model's decision alone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "sim/event_loop.h"
@@ -266,19 +267,66 @@ TEST(EventLoop, ChargedLatencyDelaysWhatTheTaskSchedulesAndBlocksItsActor) {
                      {"slow write", 0}, {"tick", 100}, {"completion", 300}, {"next write", 300}}));
 }
 
+// Runs every task of `loop`, returning their names in the order they ran.
+std::vector<std::string> RunAll(EventLoop& loop, std::vector<std::string>& ran) {
+  while (auto entry = loop.pop()) {
+    entry->task();
+    loop.finish_task(*entry);
+  }
+  return ran;
+}
+
+std::vector<std::string> SameTimeOrder(uint64_t interleaving) {
+  EventLoop loop;
+  loop.set_interleaving(interleaving);
+  std::vector<std::string> ran;
+  const std::pair<ckpt::Actor, const char*> tasks[] = {
+      {ckpt::Actor::kJobGenerator, "generator 1"},
+      {ckpt::Actor::kCheckpointWriter, "writer 1"},
+      {ckpt::Actor::kJobExecutor, "executor 1"},
+      {ckpt::Actor::kJobGenerator, "generator 2"},
+      {ckpt::Actor::kCheckpointWriter, "writer 2"}};
+  for (auto [actor, name] : tasks) {
+    loop.schedule_at(1, Time{500}, TaskLabel{actor, name, Time{-1}},
+                     [&ran, name = std::string(name)] { ran.push_back(name); });
+  }
+  loop.schedule_at(kHarnessOwner, Time{500}, TaskLabel{ckpt::Actor::kDriver, "restart", Time{-1}},
+                   [&ran] { ran.push_back("harness"); });
+  return RunAll(loop, ran);
+}
+
+TEST(EventLoop, InterleavingPermutesActorsButKeepsEachActorsOrder) {
+  EXPECT_EQ(SameTimeOrder(0), (std::vector<std::string>{"generator 1", "writer 1", "executor 1",
+                                                        "generator 2", "writer 2", "harness"}));
+  std::set<std::vector<std::string>> orders;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    std::vector<std::string> order = SameTimeOrder(seed);
+    EXPECT_EQ(order, SameTimeOrder(seed)) << "seed " << seed;  // a pure function of the seed
+    EXPECT_EQ(order.front(), "harness");  // the harness's restarts and producers go first
+    auto at = [&order](const char* name) { return std::find(order.begin(), order.end(), name); };
+    EXPECT_LT(at("generator 1"), at("generator 2"));  // one thread's events stay in order
+    EXPECT_LT(at("writer 1"), at("writer 2"));
+    orders.insert(order);
+  }
+  EXPECT_EQ(orders.size(), 6u);  // every order of the three actors shows up
+}
+
 TEST(TrialSpec, TokensCarryCrashStatesFaultMasksAndSeeds) {
   TrialSpec spec;
   spec.crashes = {CrashSpec{12, ckpt::Duration{0}, std::nullopt, 3},
                   CrashSpec{0, ckpt::Duration{700}, Time{1500}, 0}};
   spec.fault_mask = 0x5;
   spec.seed = 99;
-  EXPECT_EQ(spec.token(), "c12+0s3,t1500+700/f5/r99");
+  spec.variant = 17;
+  spec.interleaving = 8;
+  EXPECT_EQ(spec.token(), "c12+0s3,t1500+700/f5/r99/v17/i8");
   EXPECT_EQ(TrialSpec::ParseToken(spec.token()).value(), spec);
   TrialSpec faults_only;
   faults_only.seed = 4;
   EXPECT_EQ(faults_only.token(), "ref/r4");
   EXPECT_EQ(TrialSpec::ParseToken("ref/r4").value(), faults_only);
-  for (const char* bad : {"c12", "c12+0s", "c1+2/f", "x1+2", "c1+2/r5/f1", "ref,c1+2", ""}) {
+  for (const char* bad :
+       {"c12", "c12+0s", "c1+2/f", "x1+2", "c1+2/r5/f1", "ref,c1+2", "", "ref/i3/v2", "ref/v"}) {
     EXPECT_FALSE(TrialSpec::ParseToken(bad).ok()) << bad;
   }
 }

@@ -139,6 +139,7 @@ class Simulation : public StepGate {
         log_(scenario.log_topic, scenario.log_partitions, scenario.log_appends,
              [this] { return loop_.now(); }),
         execution_(scenario) {
+    loop_.set_interleaving(spec.interleaving);
     first_process_conf_ = ProcessConf(scenario.conf);
     restarted_process_conf_ = ProcessConf(scenario.restart_conf.value_or(scenario.conf));
     result_.fs_model = fs_.model();
@@ -541,6 +542,8 @@ std::string TrialSpec::token() const {
     token += hex;
   }
   if (seed != 0) token += "/r" + std::to_string(seed);
+  if (variant != 0) token += "/v" + std::to_string(variant);
+  if (interleaving != 0) token += "/i" + std::to_string(interleaving);
   return token;
 }
 
@@ -577,7 +580,8 @@ Result<TrialSpec> TrialSpec::ParseToken(const std::string& token) {
     return Status::InvalidArgument(
         "bad replay token '" + token +
         "' (expected ref, or c<step>+<downtime_ms>[s<state>] / t<time_ms>+<downtime_ms>[s<state>] "
-        "joined by ',', then optionally /f<fault mask in hex> and /r<seed>)");
+        "joined by ',', then optionally /f<fault mask in hex>, /r<seed>, /v<variant>, "
+        "/i<interleaving>)");
   };
   TrialSpec spec;
   size_t pos = 0;
@@ -594,9 +598,11 @@ Result<TrialSpec> TrialSpec::ParseToken(const std::string& token) {
     pos += 2;
     if (!ReadNumber(token, pos, 16, spec.fault_mask)) return bad();
   }
-  if (token.compare(pos, 2, "/r") == 0) {
+  for (auto [tag, field] : {std::pair{"/r", &spec.seed}, std::pair{"/v", &spec.variant},
+                            std::pair{"/i", &spec.interleaving}}) {
+    if (token.compare(pos, 2, tag) != 0) continue;
     pos += 2;
-    if (!ReadNumber(token, pos, 10, spec.seed)) return bad();
+    if (!ReadNumber(token, pos, 10, *field)) return bad();
   }
   if (pos != token.size()) return bad();
   return spec;

@@ -26,11 +26,14 @@ struct TrialSpec {
   std::vector<CrashSpec> crashes;      // crashes[i] hits incarnation i
   uint64_t fault_mask = ~uint64_t{0};  // which of the scenario's fault rules take part
   uint64_t seed = 0;                   // decides probabilistic faults, torn bytes and garbage
+  // Swarm: which variant of the scenario runs (ScenarioVariant; 0 is the scenario itself).
+  uint64_t variant = 0;
+  uint64_t interleaving = 0;  // EventLoop::set_interleaving (0: FIFO among same-time tasks)
 
   // The replay token: "ref" for no crash, else "c<step>+<downtime_ms>" (or "t<time_ms>+..." for
   // a crash at a virtual time), with "s<state>" when the crash leaves a durable state other than
-  // the first, joined by ','; then "/f<mask in hex>" when not every fault rule takes part and
-  // "/r<seed>" when the seed is not 0.
+  // the first, joined by ','; then "/f<mask in hex>" when not every fault rule takes part,
+  // "/r<seed>", "/v<variant>" and "/i<interleaving>" when they are not 0.
   std::string token() const;
   static ckpt::Result<TrialSpec> ParseToken(const std::string& token);
   auto operator<=>(const TrialSpec&) const = default;

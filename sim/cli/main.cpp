@@ -10,6 +10,7 @@
 #include "reports/report.h"
 #include "sim/explorer.h"
 #include "sim/scenario.h"
+#include "sim/swarm.h"
 
 namespace {
 
@@ -257,10 +258,19 @@ int RunCrashPoints(const sim::Scenario& scenario, const sim::ExploreOptions& opt
   return kExitPass;
 }
 
-int RunReplay(const sim::Scenario& scenario, const std::string& token,
+int RunReplay(const sim::Scenario& declared, const std::string& token,
               const sim::ExploreOptions& options, bool json) {
   ckpt::Result<sim::TrialSpec> spec = sim::TrialSpec::ParseToken(token);
   if (!spec.ok()) return BadInput(spec.status().message());
+  if (spec.value().variant > sim::kSwarmVariants ||
+      (spec.value().variant != 0 && declared.swarm.empty())) {
+    return BadInput("token '" + token + "' names swarm variant " +
+                    std::to_string(spec.value().variant) + ", which " + declared.name +
+                    (declared.swarm.empty() ? " does not have (it declares no swarm ranges)"
+                                            : " does not have (variants are 1.." +
+                                                  std::to_string(sim::kSwarmVariants) + ")"));
+  }
+  const sim::Scenario scenario = sim::ScenarioVariant(declared, spec.value().variant);
   sim::RunOptions run_options = options.run;
   sim::References references(scenario, run_options);
   run_options.record_trace = true;
