@@ -1,6 +1,7 @@
 #include "sim/faults.h"
 
 #include <algorithm>
+#include <map>
 
 #include "sim/named_enum.h"
 
@@ -69,9 +70,14 @@ bool GlobMatches(const std::string& pattern, const std::string& path) {
 
 FaultInjector::FaultInjector(const std::vector<FaultRule>& rules, uint64_t active, uint64_t seed) {
   Random random = Random(seed).fork("faults");
+  // Each rule draws from its own stream, named by the rule (and how many equal rules precede
+  // it), so that dropping one rule (a fault mask, the shrinker) leaves the others' draws alone.
+  std::map<std::string, uint64_t> seen;
   for (size_t i = 0; i < rules.size(); ++i) {
+    std::string name = rules[i].describe();
+    Random stream = random.fork(name).fork(seen[name]++);
     if (i < 64 && !(active >> i & 1)) continue;
-    rules_.push_back(Active{&rules[i], 0, random.fork(i)});  // each rule its own stream
+    rules_.push_back(Active{&rules[i], 0, stream});
   }
 }
 

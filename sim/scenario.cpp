@@ -76,7 +76,8 @@ class Loader {
     }
     if (!node.IsScalar()) return error(node, field, "expected a value (scalar or pair)");
     const std::string& text = node.Scalar();
-    if (node.Tag() != "!") {
+    // Quoted ("12") or tagged (!!str 12) scalars are strings even when they look like numbers.
+    if (node.Tag() != "!" && node.Tag() != "tag:yaml.org,2002:str") {
       int64_t integer = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
       if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) {

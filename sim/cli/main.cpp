@@ -10,6 +10,7 @@
 #include "reports/report.h"
 #include "sim/explorer.h"
 #include "sim/scenario.h"
+#include "sim/shrink.h"
 #include "sim/swarm.h"
 
 namespace {
@@ -304,6 +305,64 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
   return failures.empty() ? kExitPass : kExitFail;
 }
 
+// The first failure of trial `spec` of `declared` (after its swarm variant), if it fails.
+std::optional<sim::Failure> FirstFailure(const sim::Scenario& declared, const sim::TrialSpec& spec,
+                                         const sim::RunOptions& options) {
+  sim::Scenario scenario = sim::ScenarioVariant(declared, spec.variant);
+  sim::References references(scenario, options);
+  std::vector<sim::Failure> failures =
+      references.base().failures.empty() ? references.check(sim::RunTrial(scenario, spec, options))
+                                         : references.base().failures;
+  if (failures.empty()) return std::nullopt;
+  return failures.front();
+}
+
+int RunShrink(const sim::Scenario& declared, const std::string& token, const std::string& out_path,
+              std::string name, uint64_t max_attempts, const sim::ExploreOptions& options) {
+  ckpt::Result<sim::TrialSpec> spec = sim::TrialSpec::ParseToken(token);
+  if (!spec.ok()) return BadInput(spec.status().message());
+  if (spec.value().variant > sim::kSwarmVariants ||
+      (spec.value().variant != 0 && declared.swarm.empty())) {
+    return BadInput("token '" + token + "' names a swarm variant " + declared.name +
+                    " does not have");
+  }
+  std::optional<sim::Failure> failure = FirstFailure(declared, spec.value(), options.run);
+  if (!failure)
+    return BadInput("trial " + token + " of " + declared.name + " passes: nothing to shrink");
+  sim::ShrinkOutcome outcome =
+      sim::Shrink(declared, spec.value(), failure->kind, options.run, max_attempts);
+  if (!outcome.reproduced) {
+    return BadInput("trial " + token + " fails only as a known weakness or a reference failure");
+  }
+  if (name.empty()) name = declared.name + "_shrunk";
+  std::string flags;
+  for (const std::string& flag : options.replay_flags) flags += " " + flag;
+  std::string file = out_path.empty() ? "scenarios/regressions/" + name + ".yaml" : out_path;
+  std::string header = "Shrunk by `ckptsim shrink " + declared.path + " --token " + token + flags +
+                       "`\n(" + std::to_string(outcome.attempts) + " candidate trials). Fails [" +
+                       sim::FailureKindName(outcome.failure.kind) + "]: " + outcome.failure.detail +
+                       "\nreproduce: " + options.binary + " run " + file + flags;
+  ckpt::Result<std::string> yaml = sim::RegressionScenarioYaml(declared, outcome, name, header);
+  if (!yaml.ok()) return BadInput(yaml.status().message());
+  std::printf("shrunk in %llu candidate trials: %lld -> %lld batches, %zu -> %zu crashes\n",
+              static_cast<unsigned long long>(outcome.attempts),
+              static_cast<long long>(sim::ScenarioVariant(declared, spec.value().variant).batches),
+              static_cast<long long>(outcome.scenario.batches), spec.value().crashes.size(),
+              outcome.spec.crashes.size());
+  std::printf("FAIL [%s]: %s\n", sim::FailureKindName(outcome.failure.kind),
+              outcome.failure.detail.c_str());
+  if (out_path.empty()) {
+    std::printf("\n%s", yaml.value().c_str());
+  } else {
+    std::ofstream(out_path) << yaml.value();
+    if (!std::ifstream(out_path)) return BadInput(out_path + ": cannot write");
+    std::printf("wrote %s\n", out_path.c_str());
+  }
+  std::printf("replay: %s\n", sim::ReplayCommand(options, file, outcome.spec.token()).c_str());
+  std::printf("reproduce: %s run %s%s\n", options.binary.c_str(), file.c_str(), flags.c_str());
+  return kExitFail;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -369,6 +428,22 @@ int main(int argc, char** argv) {
   replay->add_option("--token", token, "the replay token of a failing trial")->required();
   AddCommonFlags(replay, flags);
 
+  std::string shrink_out, shrink_name;
+  uint64_t shrink_attempts = sim::kShrinkAttempts;
+  CLI::App* shrink = app.add_subcommand(
+      "shrink", "reduce a failing trial to a minimal one and print it as a scenario file");
+  shrink->add_option("scenario", path, "scenario file")->required();
+  shrink->add_option("--token", token, "the replay token of a failing trial")->required();
+  shrink->add_option("--out", shrink_out, "write the scenario here (default: print it)");
+  shrink->add_option("--name", shrink_name, "the shrunk scenario's name (default: NAME_shrunk)");
+  shrink->add_option("--max-attempts", shrink_attempts, "candidate trials to try at most")
+      ->check(CLI::PositiveNumber);
+  AddCommonFlags(shrink, flags);
+  shrink->footer(
+      "Example:\n"
+      "  ckptsim shrink scenarios/basic/running_count.yaml --token c311+0,c80+106 \\\n"
+      "      --defect skip-pending-times --out scenarios/regressions/pending.yaml");
+
   CLI::App* points =
       app.add_subcommand("crash-points", "list the labelled steps of the uninterrupted run");
   points->add_option("scenario", path, "scenario file")->required();
@@ -392,7 +467,8 @@ int main(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
     return BadInput(std::string("unknown command '") + argv[1] +
-                    "' (known: run, explore, replay, crash-points, defects, merge; see --help)");
+                    "' (known: run, explore, replay, shrink, crash-points, defects, merge; see "
+                    "--help)");
   }
   try {
     app.parse(argc, argv);
@@ -429,10 +505,13 @@ int main(int argc, char** argv) {
   ckpt::Result<std::vector<sim::Scenario>> scenarios = sim::LoadScenarios(path);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
 
-  if (points->parsed() || replay->parsed()) {
+  if (points->parsed() || replay->parsed() || shrink->parsed()) {
     if (scenarios.value().size() != 1) return BadInput(path + ": give one scenario file");
     const sim::Scenario& scenario = scenarios.value().front();
     if (points->parsed()) return RunCrashPoints(scenario, options, flags.json);
+    if (shrink->parsed()) {
+      return RunShrink(scenario, token, shrink_out, shrink_name, shrink_attempts, options);
+    }
     return RunReplay(scenario, token, options, flags.json);
   }
   options.strategy = run->parsed()              ? sim::Strategy::kRun
