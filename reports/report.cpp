@@ -257,4 +257,40 @@ ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& resul
   return ckpt::Status::Ok();
 }
 
+nlohmann::json MutationToJson(const sim::MutationReport& report) {
+  nlohmann::json defects = nlohmann::json::array();
+  for (const sim::DefectHunt& h : report.hunts) {
+    nlohmann::json entry = {{"defect", h.defect},
+                            {"reverts", h.reverts},
+                            {"scenario_path", h.scenario_path},
+                            {"found", h.found},
+                            {"trials_to_first_failure", h.trials_to_first_failure},
+                            {"trials_run", h.trials_run},
+                            {"seconds_to_first_failure", h.seconds_to_first_failure}};
+    if (!h.error.empty()) entry["error"] = h.error;
+    if (h.found) {
+      entry["token"] = h.token;
+      entry["kind"] = sim::FailureKindName(h.kind);
+      entry["shrunk"] = {{"reproduced", h.shrunk},        {"batches", h.shrunk_batches},
+                         {"crashes", h.shrunk_crashes},   {"token", h.shrunk_token},
+                         {"attempts", h.shrink_attempts}, {"seconds", h.shrink_seconds}};
+    }
+    defects.push_back(std::move(entry));
+  }
+  const sim::MutationTargets& t = report.targets;
+  return {{"schema_version", kSchemaVersion},
+          {"defects", defects},
+          {"found", report.found},
+          {"total", report.hunts.size()},
+          {"small_counterexamples", report.small},
+          {"median_seconds_to_first_failure", report.median_seconds_to_first_failure},
+          {"targets",
+           {{"every_defect_found", true},
+            {"max_median_seconds", t.max_median_seconds},
+            {"max_batches", t.max_batches},
+            {"max_crashes", t.max_crashes},
+            {"min_small_fraction", t.min_small_fraction}}},
+          {"targets_met", report.targets_met()}};
+}
+
 }  // namespace reports

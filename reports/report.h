@@ -6,6 +6,7 @@
 
 #include "engine/runtime/status.h"
 #include "sim/explorer.h"
+#include "sim/mutation.h"
 
 namespace reports {
 
@@ -17,6 +18,10 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result);
 // Reads back what ResultToJson wrote (for `ckptsim merge`). InvalidArgument when `json` is not
 // a result of this schema version.
 ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json);
+
+// The mutation campaign (`ckptsim mutation --json`): per defect the trials and wall time to
+// the first failure and the shrunk counterexample; the targets and whether they are met.
+nlohmann::json MutationToJson(const sim::MutationReport& report);
 
 // One HTML page with no external assets: a verdict table per scenario and every failing trial
 // with its kind, batch, detail and replay command.

@@ -256,6 +256,7 @@ class ScenarioExplorer {
       // Without a clean reference nothing else can be judged: report it as the scenario's failure.
       summary_.trials = 1;
       summary_.failures = 1;
+      summary_.first_failure_trial = 1;
       result_.failing.push_back(
           MakeFailing(scenario_, "ref", reference.failures.front(), options_, {0}));
     } else if (options_.strategy == Strategy::kExhaustive) {
@@ -271,6 +272,7 @@ class ScenarioExplorer {
  private:
   bool mine(uint64_t index) const { return index % options_.shard_count == options_.shard_index; }
   bool budget_left() const {
+    if (options_.stop_at_first_failure && summary_.failures > 0) return false;
     return options_.max_trials == 0 || summary_.trials < options_.max_trials;
   }
 
@@ -390,7 +392,7 @@ class ScenarioExplorer {
             MakeFailing(scenario_, token, failure, options_, trial.order));
       }
     } else {
-      ++summary_.failures;
+      if (summary_.failures++ == 0) summary_.first_failure_trial = summary_.trials;
       result_.failing.push_back(MakeFailing(scenario_, token, failure, options_, trial.order));
     }
   }

@@ -46,6 +46,8 @@ struct ExploreOptions {
   uint64_t shard_count = 1;
   // Reruns every trial whose token hashes to 0 mod kDeterminismSample and compares digests.
   bool check_determinism = false;
+  // Starts no more trials of a scenario once one failed (the batch under way still finishes).
+  bool stop_at_first_failure = false;
   RunOptions run;
   std::string binary = "build/ckptsim";   // for replay commands
   std::vector<std::string> replay_flags;  // --defect/--fs/--conf flags, as given
@@ -92,7 +94,8 @@ struct ScenarioSummary {
   std::vector<LevelSummary> levels;          // exhaustive
   uint64_t determinism_checked = 0;
   uint64_t determinism_mismatches = 0;
-  std::string ref_replay;  // the command that replays the uninterrupted run
+  uint64_t first_failure_trial = 0;  // 1-based place of the first failing trial (0: none)
+  std::string ref_replay;            // the command that replays the uninterrupted run
 };
 
 struct ExploreResult {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <regex>
 #include <set>
 
 #include "sim/explorer.h"
@@ -65,8 +66,8 @@ class Shrinker {
       progress = false;
       for (bool (Shrinker::*pass)() :
            {&Shrinker::fewer_crashes, &Shrinker::fewer_batches, &Shrinker::fewer_faults,
-            &Shrinker::plainer_processing, &Shrinker::fewer_records, &Shrinker::earlier_crashes,
-            &Shrinker::simpler_trial}) {
+            &Shrinker::plainer_processing, &Shrinker::fewer_appends, &Shrinker::smaller_conf,
+            &Shrinker::fewer_records, &Shrinker::earlier_crashes, &Shrinker::simpler_trial}) {
         progress = (this->*pass)() || progress;
       }
     }
@@ -108,17 +109,30 @@ class Shrinker {
   bool attempt(const Scenario& scenario, const TrialSpec& spec, References& references) {
     if (!attempts_left()) return false;
     ++outcome_.attempts;
-    if (!references.base().failures.empty()) return false;  // not a valid scenario any more
     TrialRun run = RunTrial(scenario, spec, options_);
-    std::vector<Failure> failures = references.check(run);
+    // A defect that breaks even the uncrashed run fails every trial the way it fails the reference.
+    std::vector<Failure> failures =
+        references.base().failures.empty() ? references.check(run) : references.base().failures;
     if (failures.empty() || failures.front().kind != kind_ ||
         KnownWeakness(run, failures.front())) {
       return false;
     }
+    if (!options_.defects.empty() && !passes_without_defects(scenario, spec)) return false;
     outcome_.scenario = scenario;
     outcome_.spec = spec;
     outcome_.failure = failures.front();
     return true;
+  }
+
+  // A counterexample of a defect must pass on the engine without it: otherwise the candidate
+  // broke the scenario (e.g. a lineage limit below what any run needs), not the engine.
+  bool passes_without_defects(const Scenario& scenario, const TrialSpec& spec) {
+    ++outcome_.attempts;
+    RunOptions clean = options_;
+    clean.defects = ckpt::DefectSet{};
+    References references(scenario, clean);
+    return references.base().failures.empty() &&
+           references.check(RunTrial(scenario, spec, clean)).empty();
   }
   bool attempt_spec(const TrialSpec& spec) { return attempt(outcome_.scenario, spec); }
   bool attempt_scenario(const Scenario& scenario) { return attempt(scenario, outcome_.spec); }
@@ -168,6 +182,44 @@ class Shrinker {
         if ((moved.processing.*member).count(earlier)) continue;
         (moved.processing.*member)[earlier] = value;
         if (attempt_reaimed(moved, outcome_.spec)) return true;
+      }
+    }
+    return false;
+  }
+
+  // Each producer append (log) or file (file stream) dropped, or else made earlier, so that fewer
+  // batches can follow.
+  bool fewer_appends() {
+    return fewer_timed(&Scenario::log_appends) || fewer_timed(&Scenario::produced_files);
+  }
+
+  template <class T>
+  bool fewer_timed(std::vector<T> Scenario::*member) {
+    for (size_t i = (outcome_.scenario.*member).size(); i-- > 0;) {
+      Scenario dropped = outcome_.scenario;
+      (dropped.*member).erase((dropped.*member).begin() + static_cast<std::ptrdiff_t>(i));
+      if (attempt_reaimed(dropped, outcome_.spec)) return true;
+      for (int64_t at : Smaller((outcome_.scenario.*member)[i].at.ms, 0)) {
+        Scenario earlier = outcome_.scenario;
+        (earlier.*member)[i].at = Time{at};
+        std::stable_sort((earlier.*member).begin(), (earlier.*member).end(),
+                         [](const T& a, const T& b) { return a.at < b.at; });
+        if (attempt_reaimed(earlier, outcome_.spec)) return true;
+      }
+    }
+    return false;
+  }
+
+  // Smaller integer settings (a lineage depth, a rate): the same failure sooner.
+  bool smaller_conf() {
+    for (const auto& [key, value] : outcome_.scenario.conf) {
+      int64_t number = 0;
+      auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+      if (error != std::errc() || end != value.data() + value.size() || number <= 1) continue;
+      for (int64_t smaller : Smaller(number, 1)) {
+        Scenario s = outcome_.scenario;
+        s.conf[key] = std::to_string(smaller);
+        if (attempt_reaimed(s, outcome_.spec)) return true;
       }
     }
     return false;
@@ -272,15 +324,52 @@ YAML::Node ValueNode(const ckpt::Value& value) {
   return YAML::Node();
 }
 
+YAML::Node RecordsNode(const ckpt::Records& records) {
+  YAML::Node list(YAML::NodeType::Sequence);
+  for (const ckpt::Value& record : records) list.push_back(ValueNode(record));
+  list.SetStyle(YAML::EmitterStyle::Flow);
+  return list;
+}
+
 YAML::Node InputNode(const std::vector<ckpt::Records>& input) {
   YAML::Node batches(YAML::NodeType::Sequence);
-  for (const ckpt::Records& records : input) {
-    YAML::Node batch(YAML::NodeType::Sequence);
-    for (const ckpt::Value& record : records) batch.push_back(ValueNode(record));
-    batches.push_back(batch);
-  }
+  for (const ckpt::Records& records : input) batches.push_back(RecordsNode(records));
   batches.SetStyle(YAML::EmitterStyle::Flow);
   return batches;
+}
+
+// The shrunk input, written from the scenario (re-emitting the declared nodes would drop the
+// quotes that keep "1" a string).
+void WriteSource(const Scenario& s, YAML::Node source) {
+  if (PerBatchInput(s)) source["input"] = InputNode(s.input);
+  if (s.source_kind == "constant") source["records"] = RecordsNode(s.input.front());
+  if (s.source_kind == "log") {
+    source.remove("generate");
+    YAML::Node appends(YAML::NodeType::Sequence);
+    for (const LogAppend& append : s.log_appends) {
+      YAML::Node item(YAML::NodeType::Map);
+      item["at_ms"] = append.at.ms;
+      item["partition"] = append.partition;
+      item["records"] = RecordsNode(append.records);
+      item.SetStyle(YAML::EmitterStyle::Flow);
+      appends.push_back(item);
+    }
+    source["appends"] = appends;
+  }
+  if (s.source_kind == "file") {
+    YAML::Node files(YAML::NodeType::Sequence);
+    for (const ProducedFile& file : s.produced_files) {
+      YAML::Node item(YAML::NodeType::Map);
+      item["at_ms"] = file.at.ms;
+      item["name"] = file.name;
+      ckpt::Records lines;
+      for (const std::string& line : file.lines) lines.push_back(ckpt::Value::String(line));
+      item["lines"] = RecordsNode(lines);
+      item.SetStyle(YAML::EmitterStyle::Flow);
+      files.push_back(item);
+    }
+    source["files"] = files;
+  }
 }
 
 template <class T>
@@ -332,7 +421,13 @@ ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
       "Shrunk from " + declared.name + ": " + std::string(FailureKindName(outcome.failure.kind));
   root["batch_duration_ms"] = s.batch_duration.ms;
   root["batches"] = s.batches;
-  if (PerBatchInput(s)) root["source"]["input"] = InputNode(s.input);
+  WriteSource(s, root["source"]);
+  // The shrunk trial ran as `declared`'s application: keep its name where the conf carries it
+  // (a recovered context's spark.app.name comes from the checkpoint).
+  for (const char* key : {"conf", "restart_conf"}) {
+    if (std::string(key) == "restart_conf" && !root[key]) continue;
+    if (!root[key] || !root[key]["spark.app.name"]) root[key]["spark.app.name"] = declared.name;
+  }
   for (size_t i = 0; i < s.pipeline.size(); ++i) {
     if (s.pipeline[i].checkpoint_interval) {
       root["pipeline"][i]["checkpoint_interval_ms"] = s.pipeline[i].checkpoint_interval->ms;
@@ -360,6 +455,9 @@ ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
     if (value != 0) root[key] = value;
     if (value == 0) root.remove(key);
   }
+  for (const auto& [key, value] : s.conf) {
+    if (root["conf"] && root["conf"][key]) root["conf"][key] = value;
+  }
   root.remove("expect");
   root.remove("swarm");
   YAML::Emitter out;
@@ -372,7 +470,9 @@ ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
     text += "# " + header.substr(start, end - start) + "\n";
     start = end + 1;
   }
-  return text + out.c_str() + "\n";
+  // yaml-cpp writes a tagged string as `!<tag:yaml.org,2002:str> 12`: write "12" instead.
+  static const std::regex kTaggedNumber("!<tag:yaml\\.org,2002:str> (-?[0-9][0-9.eE+-]*)");
+  return text + std::regex_replace(out.c_str(), kTaggedNumber, "\"$1\"") + "\n";
 }
 
 }  // namespace sim

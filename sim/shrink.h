@@ -2,11 +2,13 @@
 // scenario file for scenarios/regressions/.
 //
 // Greedy reduction to a fixpoint, each candidate kept only when it still fails with the same
-// kind (and is not a known weakness): fewer crashes, fewer batches, fewer fault rules, fewer
-// slow or failing batches, fewer records, earlier crash steps, shorter downtimes, the first
-// durable state, FIFO interleaving, trial seed 0. A smaller scenario moves the step at which a
-// crash lands, so when one fails as it is, its last crash is tried at every step of its
-// incarnation. A candidate is judged against its own uncrashed run, like every trial.
+// kind (and is not a known weakness) and, under a defect, passes on the engine without it: fewer
+// crashes, fewer batches, fewer fault rules, fewer or earlier slow and failing batches, fewer or
+// earlier producer appends and files, smaller integer settings, fewer records, earlier crash steps,
+// shorter downtimes, the first durable state, FIFO interleaving, trial seed 0. A smaller scenario
+// moves the step at which a crash lands, so when one fails as it is, its last crash is tried at
+// every step of its incarnation. A candidate is judged against its own uncrashed run, like every
+// trial.
 #pragma once
 
 #include <cstdint>
