@@ -124,15 +124,18 @@ class Shrinker {
     return true;
   }
 
-  // A counterexample of a defect must pass on the engine without it: otherwise the candidate
-  // broke the scenario (e.g. a lineage limit below what any run needs), not the engine.
+  // A counterexample of a defect must pass on the engine without it (up to a known weakness, as
+  // exploration excuses it): otherwise the candidate broke the scenario (e.g. a lineage limit
+  // below what any run needs), not the engine.
   bool passes_without_defects(const Scenario& scenario, const TrialSpec& spec) {
     ++outcome_.attempts;
     RunOptions clean = options_;
     clean.defects = ckpt::DefectSet{};
     References references(scenario, clean);
-    return references.base().failures.empty() &&
-           references.check(RunTrial(scenario, spec, clean)).empty();
+    if (!references.base().failures.empty()) return false;
+    TrialRun run = RunTrial(scenario, spec, clean);
+    std::vector<Failure> failures = references.check(run);
+    return failures.empty() || KnownWeakness(run, failures.front()).has_value();
   }
   bool attempt_spec(const TrialSpec& spec) { return attempt(outcome_.scenario, spec); }
   bool attempt_scenario(const Scenario& scenario) { return attempt(scenario, outcome_.spec); }
