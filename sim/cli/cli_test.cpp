@@ -107,6 +107,42 @@ INSTANTIATE_TEST_SUITE_P(Catalogue, CliDefectTest,
                            return name;
                          });
 
+TEST(Cli, ReplaySpellsOutTheFirstDivergence) {
+  Outcome replay = RunCommand(kBinary + " replay " + kRunningCount +
+                              " --token c142+0 --defect skip-pending-times");
+  ASSERT_EQ(replay.exit_code, 1) << replay.output;
+  for (const char* expected :
+       {"trace around the first divergence", "first divergence: batch 3000 ms",
+        "counts: expected [(a,4), (b,2), (c,2)], never emitted",
+        "#1 started at 3500 ms, recovered from /checkpoint/checkpoint-3500 (content time 3500 "
+        "ms), pending [3000, 3500], rescheduled [3500]",
+        "CRASH before step 142"}) {
+    EXPECT_NE(replay.output.find(expected), std::string::npos) << expected << "\n" << replay.output;
+  }
+  // Lines far from the batch are left out unless asked for.
+  EXPECT_EQ(replay.output.find("[500 ms]"), std::string::npos);
+  Outcome full = RunCommand(kBinary + " replay " + kRunningCount +
+                            " --token c142+0 --defect skip-pending-times --full-trace");
+  EXPECT_NE(full.output.find("[500 ms]"), std::string::npos);
+}
+
+TEST(Cli, ShrinkWritesAScenarioThatRunReproduces) {
+  std::string path =
+      ::testing::TempDir() + "ckptsim_cli_shrunk_" + std::to_string(::getpid()) + ".yaml";
+  Outcome shrink = RunCommand(kBinary + " shrink " + kRunningCount +
+                              " --token c142+0 --defect skip-pending-times --out " + path);
+  ASSERT_EQ(shrink.exit_code, 1) << shrink.output;
+  EXPECT_NE(shrink.output.find("wrote " + path), std::string::npos) << shrink.output;
+  Outcome with_defect = RunCommand(kBinary + " run " + path + " --defect skip-pending-times");
+  EXPECT_EQ(with_defect.exit_code, 1) << with_defect.output;
+  Outcome clean = RunCommand(kBinary + " run " + path);
+  EXPECT_EQ(clean.exit_code, 0) << clean.output;
+  std::remove(path.c_str());
+  Outcome passing = RunCommand(kBinary + " shrink " + kRunningCount + " --token c142+0");
+  EXPECT_EQ(passing.exit_code, 2);
+  EXPECT_NE(passing.output.find("passes: nothing to shrink"), std::string::npos);
+}
+
 TEST(Cli, SameSeedSameFailingList) {
   std::string command = kBinary + " explore " + CKPTSIM_SOURCE_DIR +
                         "/scenarios/basic --strategy random --trials 500 --seed 7 --json "

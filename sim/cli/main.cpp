@@ -9,6 +9,7 @@
 
 #include "engine/defects.h"
 #include "reports/report.h"
+#include "sim/divergence.h"
 #include "sim/explorer.h"
 #include "sim/scenario.h"
 #include "sim/shrink.h"
@@ -261,7 +262,7 @@ int RunCrashPoints(const sim::Scenario& scenario, const sim::ExploreOptions& opt
 }
 
 int RunReplay(const sim::Scenario& declared, const std::string& token,
-              const sim::ExploreOptions& options, bool json) {
+              const sim::ExploreOptions& options, bool json, bool full_trace) {
   ckpt::Result<sim::TrialSpec> spec = sim::TrialSpec::ParseToken(token);
   if (!spec.ok()) return BadInput(spec.status().message());
   if (spec.value().variant > sim::kSwarmVariants ||
@@ -279,6 +280,11 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
   sim::TrialRun run = sim::RunTrial(scenario, spec.value(), run_options);
   std::vector<sim::Failure> failures =
       references.base().failures.empty() ? references.check(run) : references.base().failures;
+  std::optional<sim::Divergence> divergence;
+  if (!failures.empty()) {
+    divergence =
+        sim::ExplainDivergence(scenario, references.base().reference, run, failures.front());
+  }
   if (json) {
     nlohmann::json out = {{"schema_version", reports::kSchemaVersion},
                           {"scenario", scenario.name},
@@ -292,16 +298,41 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
                                                                 : nlohmann::json(nullptr)},
                                  {"detail", f.detail}});
     }
-    std::cout << out.dump(2) << "\n";
-  } else {
-    for (const std::string& line : run.trace) std::printf("%s\n", line.c_str());
-    std::printf("\ntrace digest %016llx\n", static_cast<unsigned long long>(run.digest));
-    if (failures.empty()) std::printf("PASS: every check holds\n");
-    for (const sim::Failure& f : failures) {
-      std::printf("FAIL [%s]%s: %s\n", sim::FailureKindName(f.kind),
-                  f.batch_time ? (" batch " + std::to_string(f.batch_time->ms)).c_str() : "",
-                  f.detail.c_str());
+    if (divergence) {
+      out["divergence"] = {
+          {"batch_time_ms", divergence->batch_time ? nlohmann::json(divergence->batch_time->ms)
+                                                   : nlohmann::json(nullptr)},
+          {"outputs", divergence->outputs},
+          {"incarnations", divergence->incarnations},
+          {"trace", divergence->trace}};
     }
+    std::cout << out.dump(2) << "\n";
+    return failures.empty() ? kExitPass : kExitFail;
+  }
+  const std::vector<std::string>& trace = divergence && !full_trace ? divergence->trace : run.trace;
+  if (divergence && !full_trace) {
+    std::printf(
+        "trace around the first divergence (crashes and recoveries, and every line within "
+        "two batches of it; --full-trace prints all %zu lines):\n",
+        run.trace.size());
+  }
+  for (const std::string& line : trace) std::printf("%s\n", line.c_str());
+  std::printf("\ntrace digest %016llx\n", static_cast<unsigned long long>(run.digest));
+  if (divergence) {
+    std::printf("\nfirst divergence: %s\n",
+                divergence->batch_time
+                    ? ("batch " + std::to_string(divergence->batch_time->ms) + " ms").c_str()
+                    : "not about one batch");
+    for (const std::string& line : divergence->outputs) std::printf("  %s\n", line.c_str());
+    std::printf("incarnations:\n");
+    for (const std::string& line : divergence->incarnations) std::printf("  %s\n", line.c_str());
+    std::printf("\n");
+  }
+  if (failures.empty()) std::printf("PASS: every check holds\n");
+  for (const sim::Failure& f : failures) {
+    std::printf("FAIL [%s]%s: %s\n", sim::FailureKindName(f.kind),
+                f.batch_time ? (" batch " + std::to_string(f.batch_time->ms)).c_str() : "",
+                f.detail.c_str());
   }
   return failures.empty() ? kExitPass : kExitFail;
 }
@@ -500,6 +531,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("replay", "replay one trial from its token and print its trace");
   replay->add_option("scenario", path, "scenario file")->required();
   replay->add_option("--token", token, "the replay token of a failing trial")->required();
+  bool full_trace = false;
+  replay->add_flag("--full-trace", full_trace,
+                   "a failing trial: print the whole trace, not the part around the divergence");
   AddCommonFlags(replay, flags);
 
   std::string shrink_out, shrink_name;
@@ -604,7 +638,7 @@ int main(int argc, char** argv) {
     if (shrink->parsed()) {
       return RunShrink(scenario, token, shrink_out, shrink_name, shrink_attempts, options);
     }
-    return RunReplay(scenario, token, options, flags.json);
+    return RunReplay(scenario, token, options, flags.json, full_trace);
   }
   options.strategy = run->parsed()              ? sim::Strategy::kRun
                      : strategy == "exhaustive" ? sim::Strategy::kExhaustive
