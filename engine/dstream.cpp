@@ -213,6 +213,27 @@ void DStream::restore_checkpoint_data() {
   restored_from_checkpoint_data_ = true;
 }
 
+uint64_t DStreamCheckpointData::times_digest(uint64_t seed) const {
+  for (const auto* files : {&data_, &time_to_checkpoint_file_}) {
+    for (const auto& [time, file] : *files) seed = Fnv1a(&time.ms, sizeof time.ms, seed);
+    seed = Fnv1a("|", 1, seed);
+  }
+  for (const auto& [time, oldest] : time_to_oldest_checkpoint_file_time_) {
+    int64_t pair[] = {time.ms, oldest.ms};
+    seed = Fnv1a(pair, sizeof pair, seed);
+  }
+  return seed;
+}
+
+uint64_t DStream::state_digest(uint64_t seed) const {
+  seed = Fnv1a(kind_.data(), kind_.size(), seed);
+  int64_t numbers[] = {zero_time_ ? zero_time_->ms : -1, remember_ ? remember_->ms : -1,
+                       static_cast<int64_t>(generated_.size())};
+  seed = Fnv1a(numbers, sizeof numbers, seed);
+  for (const auto& [time, rdd] : generated_) seed = rdd ? rdd->content_digest(seed) : seed + 1;
+  return checkpoint_data_.times_digest(seed);
+}
+
 StreamSnapshot DStream::snapshot() const {
   StreamSnapshot snapshot;
   snapshot.id = id_;

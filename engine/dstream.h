@@ -31,6 +31,9 @@ class DStreamCheckpointData {
   // restore(): the RDDs to put back into generatedRDDs.
   std::map<Time, std::string> files() const { return data_; }
   void set_files(std::map<Time, std::string> files) { data_ = std::move(files); }
+  // The times it tracks (not the file names, which differ between processes): what later
+  // cleanups will delete.
+  uint64_t times_digest(uint64_t seed) const;
 
  private:
   std::map<Time, std::string> data_;                          // serialized with the graph
@@ -110,6 +113,12 @@ class DStream {
   void restore_checkpoint_data();
   // Binds function references to callables (at start, and after recovery).
   virtual Status bind_functions(const FunctionRegistry& /*registry*/) { return Status::Ok(); }
+
+  // The stream's state as far as later batches can see it: zero time, remember duration, every
+  // generated RDD's content (Rdd::content_digest) and the times its checkpoint data tracks. Input
+  // streams with a position of their own (queue, file, log) are not covered: the simulator prunes
+  // only sequence and constant sources.
+  uint64_t state_digest(uint64_t seed) const;
 
   StreamSnapshot snapshot() const;
   // Restores what snapshot() saved of the common state. REQUIRES: the kinds match.

@@ -27,6 +27,8 @@ class DStreamGraph {
   std::optional<Time> zero_time() const { return zero_time_; }
   const std::vector<OutputDStream*>& outputs() const { return outputs_; }
   const std::vector<std::unique_ptr<DStream>>& streams() const { return streams_; }
+  // Over every stream's state_digest, in stream order (sim/ compares recovered and uncrashed runs).
+  uint64_t state_digest() const;
 
   // Takes ownership of `stream` (built with next_stream_id()) and registers inputs and outputs.
   DStream* add_stream(std::unique_ptr<DStream> stream);

@@ -252,6 +252,12 @@ Result<DStream*> DStream::count_by_value() {
 
 // ---- the graph ----
 
+uint64_t DStreamGraph::state_digest() const {
+  uint64_t digest = kFnvOffset;
+  for (const std::unique_ptr<DStream>& stream : streams_) digest = stream->state_digest(digest);
+  return digest;
+}
+
 DStreamGraph::DStreamGraph(StreamingRuntime* runtime, Duration batch_duration)
     : runtime_(runtime), batch_duration_(batch_duration) {}
 

@@ -52,6 +52,16 @@ Result<const Records*> Rdd::materialize() {
   return &*cached_;
 }
 
+uint64_t Rdd::content_digest(uint64_t seed) const {
+  const char tag = cached_ ? 'm' : is_checkpointed() ? 'f' : 'l';
+  seed = Fnv1a(&tag, 1, seed);
+  seed = Fnv1a(&time_.ms, sizeof time_.ms, seed);
+  if (cached_) {
+    for (const Value& record : *cached_) seed = record.digest(seed);
+  }
+  return seed;
+}
+
 int64_t Rdd::lineage_depth(int64_t cap) const {
   // Iterative longest-path search over the DAG, with memoized depths, so that a lineage much
   // deeper than our own stack is measured safely.

@@ -60,6 +60,11 @@ class Rdd {
   // Checkpointing truncates the lineage, so it stays bounded unless a marked RDD is never written.
   int64_t lineage_depth(int64_t cap) const;
 
+  // What this RDD holds, for state digests: its records when materialized; otherwise whether
+  // they would be read from a checkpoint file or computed. Ids and file names are left out (they
+  // differ between a recovered process and an uncrashed one holding the same data).
+  uint64_t content_digest(uint64_t seed) const;
+
  private:
   int64_t id_;
   Time time_;

@@ -287,3 +287,16 @@ void StreamingContext::stop() {
 }
 
 }  // namespace ckpt
+
+namespace ckpt {
+
+uint64_t StreamingContext::state_digest() const {
+  uint64_t digest = graph_->state_digest();
+  for (const auto& [key, value] : conf_) {
+    digest = Fnv1a(key.data(), key.size(), digest);
+    digest = Fnv1a(value.data(), value.size(), digest);
+  }
+  return digest;
+}
+
+}  // namespace ckpt

@@ -64,6 +64,10 @@ class StreamingContext {
   bool is_checkpoint_present() const { return recovered_.has_value(); }
   const Conf& conf() const { return conf_; }
   DStreamGraph& graph() { return *graph_; }
+  // The graph's state (DStreamGraph::state_digest) and the conf: what the batches still to come
+  // depend on once nothing is pending. Two contexts with equal digests at the same time go on to
+  // emit the same outputs (sources with a position of their own excepted, see DStream).
+  uint64_t state_digest() const;
   const std::string& checkpoint_dir() const { return runtime_.checkpoint_dir; }
   // The checkpoint the writer would write now for `time` (exposed for tests).
   Checkpoint make_checkpoint(Time time) const;

@@ -80,9 +80,21 @@ ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) 
   }
   s.determinism_checked = entry.at("determinism_checked").get<uint64_t>();
   s.determinism_mismatches = entry.at("determinism_mismatches").get<uint64_t>();
+  s.first_failure_trial = entry.at("first_failure_trial").get<uint64_t>();
+  const nlohmann::json& cost = entry.at("cost");
+  s.trials_pruned = cost.at("trials_pruned").get<uint64_t>();
+  s.steps_run = cost.at("steps_run").get<uint64_t>();
+  s.steps_unpruned = cost.at("steps_unpruned").get<uint64_t>();
   s.ref_replay = entry.at("ref_replay").get<std::string>();
   s.digest = std::stoull(entry.at("digest").get<std::string>(), nullptr, 16);
   return s;
+}
+
+// Simulated steps run, and what they would have been without convergence pruning.
+nlohmann::json Cost(uint64_t trials_pruned, uint64_t steps_run, uint64_t steps_unpruned) {
+  return {{"trials_pruned", trials_pruned},
+          {"steps_run", steps_run},
+          {"steps_unpruned", steps_unpruned}};
 }
 
 }  // namespace
@@ -101,6 +113,7 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   json["crash_points"] = result.crash_points;
   json["crash_states"] = result.crash_states;
   json["crash_states_explored"] = result.crash_states_explored;
+  json["cost"] = Cost(result.trials_pruned, result.steps_run, result.steps_unpruned);
   json["elapsed_s"] = result.elapsed_s;
   json["scenarios"] = nlohmann::json::array();
   for (const sim::ScenarioSummary& s : result.scenarios) {
@@ -126,6 +139,8 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
                                  {"levels", levels},
                                  {"determinism_checked", s.determinism_checked},
                                  {"determinism_mismatches", s.determinism_mismatches},
+                                 {"first_failure_trial", s.first_failure_trial},
+                                 {"cost", Cost(s.trials_pruned, s.steps_run, s.steps_unpruned)},
                                  {"ref_replay", s.ref_replay},
                                  {"digest", Hex(s.digest)}});
   }
@@ -158,6 +173,9 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
     result.crash_states = json.at("crash_states").get<uint64_t>();
     result.crash_states_explored = json.at("crash_states_explored").get<uint64_t>();
     result.elapsed_s = json.at("elapsed_s").get<double>();
+    result.trials_pruned = json.at("cost").at("trials_pruned").get<uint64_t>();
+    result.steps_run = json.at("cost").at("steps_run").get<uint64_t>();
+    result.steps_unpruned = json.at("cost").at("steps_unpruned").get<uint64_t>();
     for (const nlohmann::json& entry : json.at("scenarios")) {
       ckpt::Result<sim::ScenarioSummary> summary = SummaryFromJson(entry);
       if (!summary.ok()) return summary.status();

@@ -63,6 +63,17 @@ std::optional<EventLoop::Entry> EventLoop::pop() {
   }
 }
 
+std::optional<Time> EventLoop::sole_task(OwnerId owner, ckpt::Actor actor) const {
+  const Entry* live = nullptr;
+  for (const Entry& entry : heap_) {
+    if (dead_owners_.count(entry.owner) > 0 || cancelled_.count(entry.sequence) > 0) continue;
+    if (live) return std::nullopt;
+    live = &entry;
+  }
+  if (!live || live->owner != owner || live->label.actor != actor) return std::nullopt;
+  return live->time;
+}
+
 void EventLoop::finish_task(const Entry& entry) {
   if (debt_.ms > 0) busy_until_[{entry.owner, entry.label.actor}] = now_ + debt_;
   debt_ = ckpt::Duration{0};

@@ -61,6 +61,10 @@ class EventLoop {
 
   // Removes and returns the next live task, advancing the clock to its time; none when idle.
   std::optional<Entry> pop();
+  // When the only live task is one of `owner`'s `actor`: its time (convergence pruning asks
+  // whether a process has nothing left but its timer's next tick). O(tasks).
+  std::optional<Time> sole_task(OwnerId owner, ckpt::Actor actor) const;
+
   // The time of the next live task, without running it; none when idle.
   std::optional<Time> next_time();
 

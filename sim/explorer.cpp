@@ -91,6 +91,9 @@ References::References(const Scenario& scenario, const RunOptions& options)
   options_.inject_faults = false;  // a reference is the same scenario without faults
   TrialRun run = RunTrial(scenario, TrialSpec{}, options_);
   base_ = BuildReference(scenario, run);
+  if (options_.record_quiet_points) {
+    prune_target_ = PruneTarget{std::move(run.quiet_points), run.emissions, run.total_steps};
+  }
   base_key_.start = options_.first_start;
   if (scenario.source_kind == "log") base_key_.batch_input = LogBatchInput(scenario, run);
 }
@@ -152,6 +155,9 @@ void AddToTotals(const ScenarioSummary& s, ExploreResult& result) {
   result.crash_points += s.crash_points;
   result.crash_states = SaturatingAdd(result.crash_states, s.crash_states);
   result.crash_states_explored += s.crash_states_explored;
+  result.trials_pruned += s.trials_pruned;
+  result.steps_run += s.steps_run;
+  result.steps_unpruned += s.steps_unpruned;
 }
 
 // A trial's share of the scenario digest: summed, so the order trials finish in cannot matter.
@@ -186,16 +192,23 @@ struct UnitRun {
 };
 
 // The scenario a trial runs: its variant (only looked up while trials run on worker threads).
-using ScenarioOf = std::function<const Scenario&(uint64_t variant)>;
+struct TrialSubject {
+  const Scenario* scenario;
+  const PruneTarget* prune_target;  // with ExploreOptions::prune
+};
+using ScenarioOf = std::function<TrialSubject(uint64_t variant)>;
 
 UnitRun RunUnit(const ScenarioOf& scenario_of, const Unit& unit, const ExploreOptions& options) {
   UnitRun out;
-  const Scenario& scenario = scenario_of(unit.spec.variant);
+  TrialSubject subject = scenario_of(unit.spec.variant);
+  const Scenario& scenario = *subject.scenario;
+  RunOptions run_options = options.run;
+  run_options.prune_against = subject.prune_target;
   auto run_one = [&](const TrialSpec& spec, std::vector<uint64_t> order) {
-    UnitTrial trial{spec, std::move(order), RunTrial(scenario, spec, options.run)};
+    UnitTrial trial{spec, std::move(order), RunTrial(scenario, spec, run_options)};
     if (options.check_determinism && InDeterminismSample(spec)) {
       trial.determinism_checked = true;
-      trial.determinism_mismatch = RunTrial(scenario, spec, options.run).digest != trial.run.digest;
+      trial.determinism_mismatch = RunTrial(scenario, spec, run_options).digest != trial.run.digest;
     }
     out.trials.push_back(std::move(trial));
   };
@@ -336,9 +349,13 @@ class ScenarioExplorer {
       }
       std::vector<Unit> batch(units.begin() + done, units.begin() + done + size);
       for (const Unit& unit : batch) variant(unit.spec.variant);  // built before threads read
-      std::vector<UnitRun> runs =
-          RunUnits([this](uint64_t v) -> const Scenario& { return variants_.at(v)->scenario; },
-                   batch, options_);
+      std::vector<UnitRun> runs = RunUnits(
+          [this](uint64_t v) {
+            const Variant& variant = *variants_.at(v);
+            return TrialSubject{&variant.scenario,
+                                options_.prune ? &variant.references.prune_target() : nullptr};
+          },
+          batch, options_);
       for (size_t i = 0; i < runs.size(); ++i) {
         if (!budget_left()) return done;
         if (batch[i].explore_states && runs[i].crash_states > 0) count_crash_states(runs[i]);
@@ -360,6 +377,9 @@ class ScenarioExplorer {
   void check(const UnitTrial& trial) {
     summary_.digest += TrialHash(trial.run.digest);
     ++summary_.trials;
+    summary_.steps_run += trial.run.total_steps;
+    summary_.steps_unpruned += trial.run.total_steps + trial.run.pruned_steps;
+    if (trial.run.pruned_at) ++summary_.trials_pruned;
     if (trial.determinism_checked) ++summary_.determinism_checked;
     std::string token = trial.spec.token();
     if (trial.determinism_mismatch) {
@@ -407,7 +427,11 @@ class ScenarioExplorer {
   // A swarm variant of the scenario and the uncrashed runs its trials are judged against.
   struct Variant {
     Variant(Scenario varied, const RunOptions& options)
-        : scenario(std::move(varied)), references(scenario, options) {}
+        : scenario(std::move(varied)), references(scenario, WithQuietPoints(options)) {}
+    static RunOptions WithQuietPoints(RunOptions options) {
+      options.record_quiet_points = true;  // cheap; used when ExploreOptions::prune is on
+      return options;
+    }
     Scenario scenario;
     References references;
   };
@@ -517,6 +541,9 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
       to.known_weaknesses += from.known_weaknesses;
       to.determinism_checked += from.determinism_checked;
       to.determinism_mismatches += from.determinism_mismatches;
+      to.trials_pruned += from.trials_pruned;
+      to.steps_run += from.steps_run;
+      to.steps_unpruned += from.steps_unpruned;
       for (size_t d = 0; d < from.levels.size(); ++d) {
         if (to.levels.size() <= d) to.levels.push_back(LevelSummary{from.levels[d].depth, 0, 0});
         to.levels[d].planned += from.levels[d].planned;

@@ -48,6 +48,9 @@ struct ExploreOptions {
   bool check_determinism = false;
   // Starts no more trials of a scenario once one failed (the batch under way still finishes).
   bool stop_at_first_failure = false;
+  // Convergence pruning (RunOptions::prune_against) where PruningApplies: a trial stops once its
+  // last incarnation's state equals the uncrashed run's at the same tick.
+  bool prune = false;
   RunOptions run;
   std::string binary = "build/ckptsim";   // for replay commands
   std::vector<std::string> replay_flags;  // --defect/--fs/--conf flags, as given
@@ -95,7 +98,11 @@ struct ScenarioSummary {
   uint64_t determinism_checked = 0;
   uint64_t determinism_mismatches = 0;
   uint64_t first_failure_trial = 0;  // 1-based place of the first failing trial (0: none)
-  std::string ref_replay;            // the command that replays the uninterrupted run
+  // Cost, in simulated steps: run, and what the trials would have run without pruning.
+  uint64_t trials_pruned = 0;
+  uint64_t steps_run = 0;
+  uint64_t steps_unpruned = 0;
+  std::string ref_replay;  // the command that replays the uninterrupted run
 };
 
 struct ExploreResult {
@@ -110,6 +117,9 @@ struct ExploreResult {
   uint64_t expected_failures = 0;
   uint64_t known_weaknesses = 0;
   uint64_t determinism_mismatches = 0;
+  uint64_t trials_pruned = 0;
+  uint64_t steps_run = 0;
+  uint64_t steps_unpruned = 0;
   uint64_t shard_index = 0;
   uint64_t shard_count = 1;
   std::vector<ScenarioSummary> scenarios;
@@ -132,11 +142,14 @@ class References {
   const Reference& at(const ReferenceKey& key);
   // Checks `run` against the right references (see CheckTrial).
   std::vector<Failure> check(const TrialRun& run, bool require_expected_error = false);
+  // The base run's quiet points (RunOptions::record_quiet_points) for convergence pruning.
+  const PruneTarget& prune_target() const { return prune_target_; }
 
  private:
   const Scenario& scenario_;
   RunOptions options_;
   ReferenceOutcome base_;
+  PruneTarget prune_target_;
   // The references of other keys, built on demand (a bounded cache: rebuilt when evicted).
   std::map<ReferenceKey, Reference> others_;
   static constexpr size_t kMaxCachedReferences = 1024;

@@ -502,3 +502,58 @@ TEST(KnownWeakness, ADefectFoundWithOneCrashIsNeverExcused) {
 
 }  // namespace
 }  // namespace sim
+
+namespace sim {
+namespace {
+
+std::vector<std::pair<std::string, FailureKind>> Failing(const ExploreResult& result) {
+  std::vector<std::pair<std::string, FailureKind>> out;
+  for (const FailingTrial& f : result.failing) out.emplace_back(f.token, f.failure.kind);
+  return out;
+}
+
+TEST(Pruning, StopsConvergedTrialsWithTheSameVerdictsAndExactUnprunedCost) {
+  for (const char* defect : {"", "skip-pending-times", "cleanup-referenced-rdd-files"}) {
+    ExploreOptions options;
+    if (*defect) options.run.defects.add(ckpt::ParseDefect(defect).value());
+    ExploreResult full = ExploreOne("running_count", options);
+    options.prune = true;
+    ExploreResult pruned = ExploreOne("running_count", options);
+    EXPECT_EQ(Failing(pruned), Failing(full)) << defect;
+    EXPECT_GT(pruned.trials_pruned, *defect ? 0 : pruned.trials / 2) << defect;
+    EXPECT_LT(pruned.steps_run, full.steps_run) << defect;
+    // What a pruned trial skips is exactly what the uncrashed run did from the same state.
+    EXPECT_EQ(pruned.steps_unpruned, full.steps_run) << defect;
+    EXPECT_EQ(full.steps_unpruned, full.steps_run);
+    EXPECT_EQ(full.trials_pruned, 0u);
+  }
+}
+
+TEST(Pruning, AppliesOnlyWhereTheFutureDependsOnTheComparedStateAlone) {
+  Scenario running = Load("running_count");
+  TrialSpec fifo = TrialSpec::ParseToken("c40+0").value();
+  EXPECT_TRUE(PruningApplies(running, fifo));
+  EXPECT_FALSE(PruningApplies(running, TrialSpec::ParseToken("c40+0/i5").value()));
+  EXPECT_FALSE(PruningApplies(Load("faults/eio_on_rename"), fifo));
+  EXPECT_FALSE(PruningApplies(Load("spark/checkpointsuite_save_as_text_files"), fifo));
+  EXPECT_FALSE(PruningApplies(Load("partitioned_log"), fifo));
+  EXPECT_FALSE(PruningApplies(Load("spark/failed_job_recovery"), fifo));
+
+  References references(running, [] {
+    RunOptions o;
+    o.record_quiet_points = true;
+    return o;
+  }());
+  ASSERT_FALSE(references.prune_target().quiet_points.empty());
+  RunOptions options;
+  options.record_trace = true;
+  options.prune_against = &references.prune_target();
+  TrialRun run = RunTrial(running, fifo, options);
+  ASSERT_TRUE(run.pruned_at.has_value());
+  EXPECT_GT(run.pruned_steps, 0u);
+  EXPECT_TRUE(references.check(run).empty());
+  EXPECT_NE(run.trace.back().find("converged"), std::string::npos) << run.trace.back();
+}
+
+}  // namespace
+}  // namespace sim

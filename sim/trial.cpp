@@ -140,6 +140,8 @@ class Simulation : public StepGate {
              [this] { return loop_.now(); }),
         execution_(scenario) {
     loop_.set_interleaving(spec.interleaving);
+    quiet_points_matter_ =
+        (options.record_quiet_points || options.prune_against) && PruningApplies(scenario, spec);
     first_process_conf_ = ProcessConf(scenario.conf);
     restarted_process_conf_ = ProcessConf(scenario.restart_conf.value_or(scenario.conf));
     result_.fs_model = fs_.model();
@@ -240,6 +242,7 @@ class Simulation : public StepGate {
 
   template <typename LabelFn>
   bool take_step(LabelFn&& label, const char* what, const std::string& detail);
+  bool converged_at_quiet_point();
   void start_incarnation(Time at);
   void run_driver_start();
   void record_intact_checkpoint_files();
@@ -277,7 +280,46 @@ class Simulation : public StepGate {
   uint64_t step_in_incarnation_ = 0;
   TaskLabel current_label_;
   TrialRun result_;
+  bool quiet_points_matter_ = false;
 };
+
+// At a quiet point of the last incarnation (no crash left to come), records the state digest and,
+// when it equals the uncrashed run's at the same tick, stops: from equal states at the same time
+// the two runs go on alike (PruningApplies), so the rest of the outputs are the uncrashed run's.
+bool Simulation::converged_at_quiet_point() {
+  if (!alive_ || !process_ || !process_->context) return false;
+  if (static_cast<size_t>(process_->index) < spec_.crashes.size()) return false;
+  std::optional<Time> tick =
+      loop_.sole_task(static_cast<OwnerId>(process_->index + 1), ckpt::Actor::kTimer);
+  if (!tick) return false;
+  uint64_t digest = process_->context->state_digest();
+  // The checkpoint files present steer the writer's later renames to .bk and deletions: equal
+  // names keep the two runs' remaining steps equal too (the pruned cost is then exact).
+  ckpt::Result<std::vector<ckpt::FileStatus>> files = fs_.list(scenario_.checkpoint_dir);
+  for (const ckpt::FileStatus& file :
+       files.ok() ? files.value() : std::vector<ckpt::FileStatus>{}) {
+    if (!file.is_directory) digest = ckpt::Fnv1a(file.name.data(), file.name.size(), digest);
+  }
+  if (options_.record_quiet_points) {
+    result_.quiet_points[tick->ms] = QuietPoint{digest, result_.total_steps};
+  }
+  const PruneTarget* target = options_.prune_against;
+  if (!target) return false;
+  auto point = target->quiet_points.find(tick->ms);
+  if (point == target->quiet_points.end() || point->second.state_digest != digest) return false;
+  for (const Emission& e : target->emissions) {
+    if (e.batch_time < *tick) continue;
+    result_.emissions.push_back(e);
+    result_.emissions.back().incarnation = process_->index;
+  }
+  result_.pruned_at = loop_.now();
+  result_.pruned_steps = target->total_steps - point->second.steps_before;
+  mix(&result_.pruned_steps, sizeof result_.pruned_steps);
+  trace_line("converged: the state before the tick at " + tick->to_string() +
+             " equals the uncrashed run's; its remaining " + std::to_string(result_.pruned_steps) +
+             " steps and outputs stand for the rest");
+  return true;
+}
 
 template <typename LabelFn>
 bool Simulation::take_step(LabelFn&& label, const char* what, const std::string& detail) {
@@ -514,6 +556,7 @@ TrialRun Simulation::run() {
       entry->task();
       loop_.finish_task(*entry);
       dead_processes_.clear();
+      if (quiet_points_matter_ && converged_at_quiet_point()) break;
     }
     result_.quiesced = !over_budget;
   } catch (const EngineAssertion& assertion) {
@@ -527,6 +570,15 @@ TrialRun Simulation::run() {
 }
 
 }  // namespace
+
+bool PruningApplies(const Scenario& scenario, const TrialSpec& spec) {
+  bool writes_files =
+      std::any_of(scenario.pipeline.begin(), scenario.pipeline.end(),
+                  [](const PipelineStep& step) { return step.operation == "save_as_text_files"; });
+  return (scenario.source_kind == "sequence" || scenario.source_kind == "constant") &&
+         !writes_files && scenario.processing.failing_batches.empty() && scenario.faults.empty() &&
+         spec.interleaving == 0;
+}
 
 std::string TrialSpec::token() const {
   std::string token = crashes.empty() ? "ref" : "";

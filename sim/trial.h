@@ -39,6 +39,14 @@ struct TrialSpec {
   auto operator<=>(const TrialSpec&) const = default;
 };
 
+// A quiet point of a run: its process has nothing left to do but its timer's next tick.
+struct QuietPoint {
+  uint64_t state_digest = 0;  // StreamingContext::state_digest
+  uint64_t steps_before = 0;  // steps the run had taken
+};
+
+struct PruneTarget;  // below
+
 struct RunOptions {
   ckpt::DefectSet defects;
   std::optional<PersistenceModel> fs_model;  // overrides the scenario's filesystem
@@ -48,6 +56,11 @@ struct RunOptions {
   bool record_steps = false;                 // keep every step's label (crash-points)
   uint64_t max_steps = 5'000'000;            // budget: a trial never runs forever
   ckpt::Time first_start;                    // when the first process starts
+  // Convergence pruning: an uncrashed run records its quiet points; a trial given
+  // `prune_against` stops at the first quiet point of its last incarnation whose state digest
+  // equals the uncrashed run's at the same time, and takes the rest of its outputs from it.
+  bool record_quiet_points = false;
+  const PruneTarget* prune_against = nullptr;
 };
 
 struct Emission {
@@ -95,6 +108,14 @@ struct FailedJob {
   ckpt::Time batch_time;
 };
 
+// What convergence pruning compares a trial with: an uncrashed run's quiet points, keyed by the
+// time of the tick that follows, its emissions and its length.
+struct PruneTarget {
+  std::map<int64_t, QuietPoint> quiet_points;
+  std::vector<Emission> emissions;
+  uint64_t total_steps = 0;
+};
+
 // An output write the scenario made fail (processing.failing_batches): the job failed.
 struct FailedOutput {
   int incarnation = 0;
@@ -137,8 +158,18 @@ struct TrialRun {
   uint64_t total_steps = 0;
   ckpt::Time end_time;
   PersistenceModel fs_model = PersistenceModel::kHdfs;
-  bool checkpoint_sync = false;  // ckptsim.checkpoint.sync was on
+  bool checkpoint_sync = false;                // ckptsim.checkpoint.sync was on
+  std::map<int64_t, QuietPoint> quiet_points;  // with RunOptions::record_quiet_points
+  std::optional<ckpt::Time> pruned_at;         // when pruning stopped it
+  uint64_t pruned_steps = 0;                   // the steps pruning saved (the reference's rest)
 };
+
+// Whether a trial can be pruned at all: the future of a quiet point must depend on nothing but
+// the compared state and virtual time. So: a sequence or constant source (no position of its
+// own, no producer), no save_as_text_files output (later writes see earlier files), no failing
+// output writes (counted across processes), no fault rules (occurrence counts) and FIFO
+// interleaving (the uncrashed run's).
+bool PruningApplies(const Scenario& scenario, const TrialSpec& spec);
 
 TrialRun RunTrial(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options);
 

@@ -177,6 +177,16 @@ void PrintHuman(const sim::ExploreResult& result, const std::string& header,
                 static_cast<unsigned long long>(checked),
                 static_cast<unsigned long long>(result.determinism_mismatches));
   }
+  if (result.trials_pruned > 0) {
+    std::printf(
+        "pruning: %llu of %llu trials converged early; %llu steps run of %llu unpruned (%.1f%%)\n",
+        static_cast<unsigned long long>(result.trials_pruned),
+        static_cast<unsigned long long>(result.trials),
+        static_cast<unsigned long long>(result.steps_run),
+        static_cast<unsigned long long>(result.steps_unpruned),
+        100.0 * static_cast<double>(result.steps_run) /
+            static_cast<double>(std::max<uint64_t>(1, result.steps_unpruned)));
+  }
 }
 
 int Report(const sim::ExploreResult& result, const std::string& header, uint64_t max_crash_states,
@@ -517,6 +527,11 @@ int main(int argc, char** argv) {
   explore->add_option("--shard", shard,
                       "I/N: run only slice I of N (depth-1 steps or random trials with index "
                       "mod N = I); combine the slices with `ckptsim merge`");
+  bool prune = false;
+  explore->add_flag("--prune", prune,
+                    "stop a trial once its last process's state equals the uncrashed run's at the "
+                    "same batch (sequence and constant sources without faults, FIFO "
+                    "interleaving); the report gives the steps run and the unpruned cost");
   explore->add_flag("--check-determinism", check_determinism,
                     "rerun every 16th trial (by token hash) and compare trace digests");
   AddCommonFlags(explore, flags);
@@ -612,6 +627,7 @@ int main(int argc, char** argv) {
   options.max_trials = max_trials;
   options.jobs = jobs;
   options.check_determinism = check_determinism;
+  options.prune = prune;
   if (!shard.empty()) {
     unsigned long long index = 0, count = 0;
     char extra = 0;
