@@ -15,6 +15,14 @@ echo "== 2. The same exploration with defect 'skip-pending-times' switched on (S
   --defect skip-pending-times --report "$report_dir/defect-skip-pending-times"
 defect=$?
 
+echo
+echo "== 3. One of those failures shrunk to a minimal scenario, then its first divergence =="
+"$ckptsim" shrink scenarios/basic/running_count.yaml --token c142+0 --defect skip-pending-times \
+  --name running_count_pending_times --out "$report_dir/shrunk.yaml"
+shrunk=$?
+"$ckptsim" replay scenarios/basic/running_count.yaml --token c142+0 --defect skip-pending-times |
+  sed -n '/^first divergence/,$p'
+
 cat > "$report_dir/index.html" <<HTML
 <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ckptsim demo</title></head>
 <body style="font-family:sans-serif;margin:2em"><h1>ckptsim demo</h1><ul>
@@ -25,9 +33,9 @@ HTML
 echo
 echo "report: $report_dir/index.html"
 # The demo succeeds when the correct engine passes and the broken one is caught.
-if [[ $clean -eq 0 && $defect -eq 1 ]]; then
+if [[ $clean -eq 0 && $defect -eq 1 && $shrunk -eq 1 ]]; then
   echo "demo verdict: correct engine PASS, defect found"
   exit 0
 fi
-echo "demo verdict: unexpected (clean exit $clean, defect exit $defect)"
+echo "demo verdict: unexpected (clean exit $clean, defect exit $defect, shrink exit $shrunk)"
 exit 1
