@@ -80,7 +80,6 @@ ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) 
   }
   s.determinism_checked = entry.at("determinism_checked").get<uint64_t>();
   s.determinism_mismatches = entry.at("determinism_mismatches").get<uint64_t>();
-  s.first_failure_trial = entry.at("first_failure_trial").get<uint64_t>();
   const nlohmann::json& cost = entry.at("cost");
   s.trials_pruned = cost.at("trials_pruned").get<uint64_t>();
   s.steps_run = cost.at("steps_run").get<uint64_t>();
@@ -139,7 +138,6 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
                                  {"levels", levels},
                                  {"determinism_checked", s.determinism_checked},
                                  {"determinism_mismatches", s.determinism_mismatches},
-                                 {"first_failure_trial", s.first_failure_trial},
                                  {"cost", Cost(s.trials_pruned, s.steps_run, s.steps_unpruned)},
                                  {"ref_replay", s.ref_replay},
                                  {"digest", Hex(s.digest)}});

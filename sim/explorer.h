@@ -97,7 +97,9 @@ struct ScenarioSummary {
   std::vector<LevelSummary> levels;          // exhaustive
   uint64_t determinism_checked = 0;
   uint64_t determinism_mismatches = 0;
-  uint64_t first_failure_trial = 0;  // 1-based place of the first failing trial (0: none)
+  // 1-based place of the first failing trial (0: none); for the mutation campaign, not in JSON
+  // (shards cannot tell it).
+  uint64_t first_failure_trial = 0;
   // Cost, in simulated steps: run, and what the trials would have run without pruning.
   uint64_t trials_pruned = 0;
   uint64_t steps_run = 0;
