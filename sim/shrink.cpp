@@ -312,7 +312,7 @@ YAML::Node ValueNode(const ckpt::Value& value) {
       double number = 0;
       auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
       if (text.empty() || (error == std::errc() && end == text.data() + text.size())) {
-        node.SetTag("tag:yaml.org,2002:str");  // emitted as !!str
+        node.SetTag("tag:yaml.org,2002:str");  // written quoted (RegressionScenarioYaml)
       }
       return node;
     }
