@@ -322,7 +322,12 @@ class ScenarioExplorer {
         if (depth == options_.depth || trial.spec.crashes.back().state != 0) return;
         const std::vector<IncarnationRecord>& incarnations = trial.run.incarnations;
         if (incarnations.size() <= static_cast<size_t>(depth)) return;
-        for (uint64_t step = 0; step < incarnations[depth].steps; ++step) {
+        // A pruned trial stopped its last incarnation early; the steps it skipped are crash
+        // points all the same (its checkpoint files may differ from the uncrashed run's).
+        uint64_t steps =
+            incarnations[depth].steps +
+            (incarnations.size() == static_cast<size_t>(depth) + 1 ? trial.run.pruned_steps : 0);
+        for (uint64_t step = 0; step < steps; ++step) {
           Unit child{trial.spec, trial.order, false};
           child.spec.crashes.push_back(CrashSpec{step, scenario_.downtime, std::nullopt, 0});
           child.order[0] = static_cast<uint64_t>(depth) + 1;

@@ -529,6 +529,21 @@ TEST(Pruning, StopsConvergedTrialsWithTheSameVerdictsAndExactUnprunedCost) {
   }
 }
 
+TEST(Pruning, DepthTwoStillCrashesAtTheStepsAPrunedRecoverySkipped) {
+  ExploreOptions options;
+  options.depth = 2;
+  options.max_trials = 3000;
+  options.run.defects.add(ckpt::Defect::kSkipDownTimes);
+  ExploreResult full = ExploreOne("running_count", options);
+  options.prune = true;
+  ExploreResult pruned = ExploreOne("running_count", options);
+  ASSERT_EQ(pruned.scenarios[0].levels.size(), 2u);
+  EXPECT_EQ(pruned.scenarios[0].levels[1].planned, full.scenarios[0].levels[1].planned);
+  EXPECT_EQ(Failing(pruned), Failing(full));
+  EXPECT_EQ(pruned.steps_unpruned, full.steps_run);
+  EXPECT_GT(pruned.trials_pruned, 0u);
+}
+
 TEST(Pruning, AppliesOnlyWhereTheFutureDependsOnTheComparedStateAlone) {
   Scenario running = Load("running_count");
   TrialSpec fifo = TrialSpec::ParseToken("c40+0").value();
