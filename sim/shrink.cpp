@@ -411,6 +411,7 @@ ShrinkOutcome Shrink(const Scenario& declared, const TrialSpec& failing, Failure
 ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
                                                  const ShrinkOutcome& outcome,
                                                  const std::string& name,
+                                                 const std::string& description,
                                                  const std::string& header) {
   YAML::Node root;
   try {
@@ -420,8 +421,7 @@ ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
   }
   const Scenario& s = outcome.scenario;
   root["name"] = name;
-  root["description"] =
-      "Shrunk from " + declared.name + ": " + std::string(FailureKindName(outcome.failure.kind));
+  root["description"] = description;
   root["batch_duration_ms"] = s.batch_duration.ms;
   root["batches"] = s.batches;
   WriteSource(s, root["source"]);

@@ -40,10 +40,12 @@ ShrinkOutcome Shrink(const Scenario& declared, const TrialSpec& failing, Failure
 
 // The shrunk trial as a scenario file: `declared`'s own file with the shrunk values written in,
 // its crashes as the `crashes:` list (`ckptsim run` replays them), `expect` and `swarm` dropped,
-// and `header` as leading comment lines. REQUIRES: declared.path is the file it came from.
+// `name` and `description` set, and `header` as leading comment lines. REQUIRES: declared.path is
+// the file it came from.
 ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
                                                  const ShrinkOutcome& outcome,
                                                  const std::string& name,
+                                                 const std::string& description,
                                                  const std::string& header);
 
 }  // namespace sim

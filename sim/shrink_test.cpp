@@ -48,7 +48,8 @@ TEST(Shrink, ASwarmFailureShrinksToATinyScenarioThatRunReproduces) {
   std::string path = (std::filesystem::temp_directory_path() /
                       ("ckptsim_shrunk_" + std::to_string(::getpid()) + ".yaml"))
                          .string();
-  ckpt::Result<std::string> yaml = RegressionScenarioYaml(declared, outcome, "pending", "a note");
+  ckpt::Result<std::string> yaml =
+      RegressionScenarioYaml(declared, outcome, "pending", "d", "a note");
   ASSERT_TRUE(yaml.ok()) << yaml.status().to_string();
   EXPECT_EQ(yaml.value().rfind("# a note\n", 0), 0u);
   std::ofstream(path) << yaml.value();
@@ -84,7 +85,7 @@ TEST(Shrink, FaultRulesThatDoNotMatterAreDroppedAndNumericStringsStayStrings) {
   numeric.input = {{ckpt::Value::String("12"), ckpt::Value::Int(12)}};
   ShrinkOutcome renamed = outcome;
   renamed.scenario = numeric;
-  ckpt::Result<std::string> yaml = RegressionScenarioYaml(declared, renamed, "n", "");
+  ckpt::Result<std::string> yaml = RegressionScenarioYaml(declared, renamed, "n", "d", "");
   ASSERT_TRUE(yaml.ok());
   std::string path = (std::filesystem::temp_directory_path() /
                       ("ckptsim_numeric_" + std::to_string(::getpid()) + ".yaml"))

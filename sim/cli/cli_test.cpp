@@ -143,6 +143,26 @@ TEST(Cli, ShrinkWritesAScenarioThatRunReproduces) {
   EXPECT_NE(passing.output.find("passes: nothing to shrink"), std::string::npos);
 }
 
+TEST(Cli, ListShowsEveryBundledScenarioWithItsDescription) {
+  Outcome listed = RunCommand(kBinary + " list " CKPTSIM_SOURCE_DIR "/scenarios --json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  nlohmann::json json = Json(listed);
+  size_t files = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(CKPTSIM_SOURCE_DIR "/scenarios")) {
+    files += entry.path().extension() == ".yaml";
+  }
+  ASSERT_EQ(json["scenarios"].size(), files);
+  for (const auto& scenario : json["scenarios"]) {
+    EXPECT_FALSE(scenario["description"].get<std::string>().empty()) << scenario["path"];
+  }
+  Outcome text = RunCommand(kBinary + " list " CKPTSIM_SOURCE_DIR "/scenarios/basic");
+  EXPECT_NE(text.output.find("running_count.yaml  updateStateByKey running counts"),
+            std::string::npos)
+      << text.output;
+  EXPECT_EQ(RunCommand(kBinary + " list /nonexistent").exit_code, 2);
+}
+
 TEST(Cli, SameSeedSameFailingList) {
   std::string command = kBinary + " explore " + CKPTSIM_SOURCE_DIR +
                         "/scenarios/basic --strategy random --trials 500 --seed 7 --json "

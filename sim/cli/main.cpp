@@ -224,6 +224,33 @@ int RunMerge(const std::vector<std::string>& files, const CommonFlags& flags) {
   return Report(merged.value(), header, 8, flags);
 }
 
+// The bundled scenarios with their one-line descriptions.
+int RunList(const std::vector<sim::Scenario>& scenarios, bool json) {
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const sim::Scenario& s : scenarios) {
+      list.push_back({{"name", s.name},
+                      {"path", s.path},
+                      {"description", s.description},
+                      {"source", s.source_kind},
+                      {"batches", s.batches},
+                      {"filesystem", sim::PersistenceModelName(s.filesystem)},
+                      {"swarm", !s.swarm.empty()}});
+    }
+    std::cout
+        << nlohmann::json{{"schema_version", reports::kSchemaVersion}, {"scenarios", list}}.dump(2)
+        << "\n";
+    return kExitPass;
+  }
+  size_t width = 0;
+  for (const sim::Scenario& s : scenarios) width = std::max(width, s.path.size());
+  for (const sim::Scenario& s : scenarios) {
+    std::printf("%-*s  %s\n", static_cast<int>(width), s.path.c_str(), s.description.c_str());
+  }
+  std::printf("%zu scenarios\n", scenarios.size());
+  return kExitPass;
+}
+
 int RunDefects(bool json) {
   nlohmann::json list = nlohmann::json::array();
   for (const ckpt::DefectInfo& d : ckpt::AllDefects()) {
@@ -384,7 +411,9 @@ int RunShrink(const sim::Scenario& declared, const std::string& token, const std
                        "`\n(" + std::to_string(outcome.attempts) + " candidate trials). Fails [" +
                        sim::FailureKindName(outcome.failure.kind) + "]: " + outcome.failure.detail +
                        "\nreproduce: " + options.binary + " run " + file + flags;
-  ckpt::Result<std::string> yaml = sim::RegressionScenarioYaml(declared, outcome, name, header);
+  ckpt::Result<std::string> yaml = sim::RegressionScenarioYaml(
+      declared, outcome, name,
+      "Shrunk from " + declared.name + ": " + sim::FailureKindName(outcome.failure.kind), header);
   if (!yaml.ok()) return BadInput(yaml.status().message());
   std::printf("shrunk in %llu candidate trials: %lld -> %lld batches, %zu -> %zu crashes\n",
               static_cast<unsigned long long>(outcome.attempts),
@@ -424,8 +453,11 @@ ckpt::Status WriteRegressions(const sim::MutationReport& report, const std::stri
                          " it fails [" + sim::FailureKindName(h.kind) +
                          "]: " + h.outcome.failure.detail + "\nreproduce: " + options.binary +
                          " run " + file + " --defect " + h.defect;
-    ckpt::Result<std::string> yaml =
-        sim::RegressionScenarioYaml(declared.value(), h.outcome, name, header);
+    ckpt::Result<std::string> yaml = sim::RegressionScenarioYaml(
+        declared.value(), h.outcome, name,
+        "Regression: defect " + h.defect + " (" + sim::FailureKindName(h.kind) + "), shrunk from " +
+            declared.value().name,
+        header);
     if (!yaml.ok()) return yaml.status();
     std::ofstream out(file);
     out << yaml.value();
@@ -594,6 +626,12 @@ int main(int argc, char** argv) {
       "<= 1 s, and >= 90% of the counterexamples shrunk to <= 3 batches and <= 2 crashes.\n"
       "Example: ckptsim mutation --out build/mutation.json --regressions scenarios/regressions");
 
+  std::string list_path = "scenarios";
+  CLI::App* list = app.add_subcommand("list", "list scenarios with their one-line descriptions");
+  list->add_option("scenario", list_path, "scenario file or directory (default: scenarios)");
+  list->add_flag("--json", flags.json, "print JSON");
+  list->footer("Example: ckptsim list scenarios/faults");
+
   CLI::App* defects = app.add_subcommand("defects", "list the injectable defects");
   defects->add_flag("--json", flags.json, "print JSON");
 
@@ -605,8 +643,8 @@ int main(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
     return BadInput(std::string("unknown command '") + argv[1] +
-                    "' (known: run, explore, replay, shrink, crash-points, defects, mutation, "
-                    "merge; see --help)");
+                    "' (known: run, explore, replay, shrink, crash-points, list, defects, "
+                    "mutation, merge; see --help)");
   }
   try {
     app.parse(argc, argv);
@@ -616,6 +654,11 @@ int main(int argc, char** argv) {
   }
 
   if (defects->parsed()) return RunDefects(flags.json);
+  if (list->parsed()) {
+    ckpt::Result<std::vector<sim::Scenario>> listed = sim::LoadScenarios(list_path);
+    if (!listed.ok()) return BadInput(listed.status().message());
+    return RunList(listed.value(), flags.json);
+  }
   if (merge->parsed()) return RunMerge(merge_files, flags);
 
   sim::ExploreOptions options;
