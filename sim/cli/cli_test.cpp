@@ -157,7 +157,7 @@ TEST(Cli, ListShowsEveryBundledScenarioWithItsDescription) {
     EXPECT_FALSE(scenario["description"].get<std::string>().empty()) << scenario["path"];
   }
   Outcome text = RunCommand(kBinary + " list " CKPTSIM_SOURCE_DIR "/scenarios/basic");
-  EXPECT_NE(text.output.find("running_count.yaml  updateStateByKey running counts"),
+  EXPECT_NE(text.output.find("running_count.yaml    updateStateByKey running counts"),
             std::string::npos)
       << text.output;
   EXPECT_EQ(RunCommand(kBinary + " list /nonexistent").exit_code, 2);
