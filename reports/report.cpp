@@ -1,7 +1,10 @@
 #include "reports/report.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 namespace reports {
 
@@ -220,6 +223,124 @@ std::string Escape(const std::string& text) {
 }
 
 }  // namespace
+
+namespace {
+
+// What each check holds a run to, by the failure kind that breaks it.
+const char* CheckName(sim::FailureKind kind) {
+  switch (kind) {
+    case sim::FailureKind::kNondeterminism:
+      return "replays give the same trace";
+    case sim::FailureKind::kEngineAssert:
+      return "no engine assertion";
+    case sim::FailureKind::kRecoveryError:
+      return "recovery without error";
+    case sim::FailureKind::kProtocolViolation:
+      return "Spark's recovery protocol";
+    case sim::FailureKind::kNoProgress:
+      return "progress after the last restart";
+    case sim::FailureKind::kLostBatch:
+      return "no lost batch";
+    case sim::FailureKind::kLostRecords:
+      return "no lost input records";
+    case sim::FailureKind::kDivergentOutput:
+      return "outputs equal the uncrashed run's";
+    case sim::FailureKind::kUnexpectedDuplicate:
+      return "re-runs only where recovery may re-run";
+    case sim::FailureKind::kExpectationMismatch:
+      return "the scenario's expected outputs";
+  }
+  return "?";
+}
+
+constexpr sim::FailureKind kAllKinds[] = {
+    sim::FailureKind::kNondeterminism,      sim::FailureKind::kEngineAssert,
+    sim::FailureKind::kRecoveryError,       sim::FailureKind::kProtocolViolation,
+    sim::FailureKind::kNoProgress,          sim::FailureKind::kLostBatch,
+    sim::FailureKind::kLostRecords,         sim::FailureKind::kDivergentOutput,
+    sim::FailureKind::kUnexpectedDuplicate, sim::FailureKind::kExpectationMismatch};
+
+// XML 1.0 allows no control characters but tab and newline.
+std::string XmlText(const std::string& text) {
+  std::string clean;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') clean += c;
+  }
+  return Escape(clean);
+}
+
+std::string JunitSuite(const sim::ScenarioSummary& s, const sim::ExploreResult& result) {
+  std::map<sim::FailureKind, std::vector<const sim::FailingTrial*>> by_kind;
+  for (const sim::FailingTrial& f : result.failing) {
+    if (f.scenario == s.name) by_kind[f.failure.kind].push_back(&f);
+  }
+  std::string cases;
+  uint64_t failed_checks = 0;
+  for (sim::FailureKind kind : kAllKinds) {
+    std::string name = std::string(sim::FailureKindName(kind)) + ": " + CheckName(kind);
+    cases += "    <testcase classname=\"ckptsim." + XmlText(s.name) + "\" name=\"" + XmlText(name) +
+             "\" time=\"0\"";
+    auto failing = by_kind.find(kind);
+    if (failing == by_kind.end()) {
+      cases += "/>\n";
+      continue;
+    }
+    ++failed_checks;
+    const sim::FailingTrial& first = *failing->second.front();
+    std::string at = first.failure.batch_time
+                         ? " at batch " + std::to_string(first.failure.batch_time->ms) + " ms"
+                         : "";
+    cases += ">\n      <failure type=\"" + std::string(sim::FailureKindName(kind)) +
+             "\" message=\"" +
+             XmlText(std::string(sim::FailureKindName(kind)) + at + " in " +
+                     std::to_string(failing->second.size()) + " of " + std::to_string(s.trials) +
+                     " trials") +
+             "\">" + XmlText(first.failure.detail + "\nreplay: " + first.replay) +
+             "</failure>\n    </testcase>\n";
+  }
+  uint64_t skipped = 0;
+  if (s.known_weaknesses > 0) {
+    ++skipped;
+    cases += "    <testcase classname=\"ckptsim." + XmlText(s.name) +
+             "\" name=\"known weaknesses (docs/findings.md)\" time=\"0\">\n      <skipped "
+             "message=\"" +
+             std::to_string(s.known_weaknesses) +
+             " trials hit a known weakness of the modelled protocol\"/>\n    </testcase>\n";
+  }
+  std::string out =
+      "  <testsuite name=\"" + XmlText(s.name) + "\" tests=\"" +
+      std::to_string(std::size(kAllKinds) + skipped) + "\" failures=\"" +
+      std::to_string(failed_checks) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) +
+      "\">\n    <properties>\n" + "      <property name=\"path\" value=\"" + XmlText(s.path) +
+      "\"/>\n" + "      <property name=\"trials\" value=\"" + std::to_string(s.trials) +
+      "\"/>\n      <property name=\"crash_points\" value=\"" + std::to_string(s.crash_points) +
+      "\"/>\n      <property name=\"expected_failures\" "
+      "value=\"" +
+      std::to_string(s.expected_failures) + "\"/>\n    </properties>\n";
+  return out + cases + "  </testsuite>\n";
+}
+
+}  // namespace
+
+std::string RenderJunit(const sim::ExploreResult& result) {
+  std::string suites;
+  uint64_t tests = 0, failures = 0, skipped = 0;
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    suites += JunitSuite(s, result);
+    tests += std::size(kAllKinds) + (s.known_weaknesses > 0 ? 1 : 0);
+    skipped += s.known_weaknesses > 0 ? 1 : 0;
+  }
+  std::set<std::pair<std::string, sim::FailureKind>> failed;
+  for (const sim::FailingTrial& f : result.failing) failed.insert({f.scenario, f.failure.kind});
+  failures = failed.size();
+  char time[32];
+  std::snprintf(time, sizeof time, "%.3f", result.elapsed_s);
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ckptsim " +
+         std::string(sim::StrategyName(result.strategy)) + " seed " + std::to_string(result.seed) +
+         "\" tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
+         "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\" time=\"" + time + "\">\n" +
+         suites + "</testsuites>\n";
+}
 
 std::string RenderHtml(const sim::ExploreResult& result, const std::string& title) {
   std::string html =

@@ -27,6 +27,12 @@ nlohmann::json MutationToJson(const sim::MutationReport& report);
 // with its kind, batch, detail and replay command.
 std::string RenderHtml(const sim::ExploreResult& result, const std::string& title);
 
+// JUnit XML (reports/junit.xsd): a testsuite per scenario and in it a testcase per check (one per
+// failure kind, named after the contract it checks). A failing check's <failure> gives the kind,
+// the first failing trial's batch and detail, how many trials failed it, and the replay command.
+// Known-weakness trials show as a skipped testcase; documented unsafe configurations pass.
+std::string RenderJunit(const sim::ExploreResult& result);
+
 // Writes <dir>/results.json and <dir>/index.html (creating dir).
 ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& result,
                          const std::string& title);

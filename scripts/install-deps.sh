@@ -12,6 +12,7 @@ packages=(
   libcli11-dev
   libyaml-cpp-dev
   nlohmann-json3-dev
+  libxml2-utils
 )
 
 missing=()

@@ -27,6 +27,7 @@ struct CommonFlags {
   std::vector<std::string> conf;
   bool json = false;
   std::string report_dir;
+  std::string junit;
 };
 
 void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
@@ -38,6 +39,8 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--conf", flags.conf, "engine configuration key=value (repeatable)");
   command->add_flag("--json", flags.json, "print one JSON object on stdout");
   command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
+  command->add_option("--junit", flags.junit,
+                      "write JUnit XML to FILE: a testsuite per scenario, a testcase per check");
 }
 
 int BadInput(const std::string& message) {
@@ -200,6 +203,11 @@ int Report(const sim::ExploreResult& result, const std::string& header, uint64_t
     ckpt::Status written = reports::WriteReport(flags.report_dir, result, "ckptsim report");
     if (!written.ok()) return BadInput(written.to_string());
     if (!flags.json) std::printf("report: %s/index.html\n", flags.report_dir.c_str());
+  }
+  if (!flags.junit.empty()) {
+    std::ofstream junit(flags.junit);
+    junit << reports::RenderJunit(result);
+    if (!junit) return BadInput("cannot write " + flags.junit);
   }
   return result.failures == 0 ? kExitPass : kExitFail;
 }
@@ -609,6 +617,7 @@ int main(int argc, char** argv) {
   merge->add_option("results", merge_files, "the shards' JSON results")->required();
   merge->add_flag("--json", flags.json, "print the merged JSON object on stdout");
   merge->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
+  merge->add_option("--junit", flags.junit, "write JUnit XML to FILE");
   merge->footer("Example: ckptsim merge shard0.json shard1.json shard2.json shard3.json --json");
 
   std::string mutation_root = ".", mutation_out, mutation_regressions;
