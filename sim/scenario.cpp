@@ -16,17 +16,65 @@ using ckpt::Result;
 using ckpt::Status;
 using ckpt::Value;
 
+std::optional<ckpt::FunctionKind> MainFunctionKind(const std::string& operation) {
+  using ckpt::FunctionKind;
+  static const std::map<std::string, FunctionKind> kinds = {
+      {"map", FunctionKind::kMap},
+      {"map_values", FunctionKind::kMap},
+      {"flat_map", FunctionKind::kFlatMap},
+      {"filter", FunctionKind::kFilter},
+      {"transform", FunctionKind::kTransform},
+      {"foreach_rdd", FunctionKind::kTransform},
+      {"reduce", FunctionKind::kReduce},
+      {"reduce_by_key", FunctionKind::kReduce},
+      {"reduce_by_window", FunctionKind::kReduce},
+      {"reduce_by_key_and_window", FunctionKind::kReduce},
+      {"update_state_by_key", FunctionKind::kUpdateState},
+      {"map_with_state", FunctionKind::kMapWithState}};
+  auto it = kinds.find(operation);
+  if (it == kinds.end()) return std::nullopt;
+  return it->second;
+}
+
+Status ValidateStep(const PipelineStep& step, const std::string& field,
+                    const ckpt::FunctionRegistry& registry) {
+  using ckpt::FunctionKind;
+  if (std::optional<FunctionKind> kind = MainFunctionKind(step.operation)) {
+    CKPT_RETURN_IF_ERROR(registry.check(step.function, *kind).with_context(field));
+  }
+  if (!step.inverse.empty()) {
+    CKPT_RETURN_IF_ERROR(
+        registry.check(step.inverse, FunctionKind::kReduce).with_context(field + ".inverse"));
+  }
+  if (!step.filter_function.empty()) {
+    if (step.inverse.empty()) {
+      return Status::InvalidArgument(field + ".filter_function: needs an inverse function");
+    }
+    CKPT_RETURN_IF_ERROR(registry.check(step.filter_function, FunctionKind::kFilter)
+                             .with_context(field + ".filter_function"));
+  }
+  if (step.operation == "foreach_rdd" && step.output_name.empty()) {
+    return Status::InvalidArgument(field + ".output: missing (the sink name of foreach_rdd)");
+  }
+  return Status::Ok();
+}
+
 class Loader {
  public:
   explicit Loader(std::string path) : path_(std::move(path)) {}
 
   Status error(const YAML::Node& node, const std::string& field, const std::string& what) const {
+    return Status::InvalidArgument(where(node) + ": " + field + ": " + what);
+  }
+  // `status`'s message (which names its field) at `node`'s place in the file.
+  Status located(const YAML::Node& node, const Status& status) const {
+    return Status::InvalidArgument(where(node) + ": " + status.message());
+  }
+  // "file:line:column" (just the file when the node has no place).
+  std::string where(const YAML::Node& node) const {
     const YAML::Mark mark = node.Mark();
-    std::string where = path_;
-    if (mark.line >= 0) {
-      where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-    }
-    return Status::InvalidArgument(where + ": " + field + ": " + what);
+    if (mark.line < 0) return path_;
+    return path_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
   }
 
   Result<int64_t> integer(const YAML::Node& node, const std::string& field) const {
@@ -194,6 +242,9 @@ class Loader {
       }
     }
     if (step.operation.empty()) return error(node, field, "no operation");
+    Status valid =
+        ValidateStep(step, field + "." + step.operation, ckpt::FunctionRegistry::Builtins());
+    if (!valid.ok()) return located(node, valid);
     if ((step.operation == "window" || step.operation == "reduce_by_window" ||
          step.operation == "reduce_by_key_and_window") &&
         !step.window) {
@@ -839,53 +890,6 @@ std::vector<std::string> Scenario::output_names() const {
   }
   return names;
 }
-
-namespace {
-
-std::optional<ckpt::FunctionKind> MainFunctionKind(const std::string& operation) {
-  using ckpt::FunctionKind;
-  static const std::map<std::string, FunctionKind> kinds = {
-      {"map", FunctionKind::kMap},
-      {"map_values", FunctionKind::kMap},
-      {"flat_map", FunctionKind::kFlatMap},
-      {"filter", FunctionKind::kFilter},
-      {"transform", FunctionKind::kTransform},
-      {"foreach_rdd", FunctionKind::kTransform},
-      {"reduce", FunctionKind::kReduce},
-      {"reduce_by_key", FunctionKind::kReduce},
-      {"reduce_by_window", FunctionKind::kReduce},
-      {"reduce_by_key_and_window", FunctionKind::kReduce},
-      {"update_state_by_key", FunctionKind::kUpdateState},
-      {"map_with_state", FunctionKind::kMapWithState}};
-  auto it = kinds.find(operation);
-  if (it == kinds.end()) return std::nullopt;
-  return it->second;
-}
-
-Status ValidateStep(const PipelineStep& step, const std::string& field,
-                    const ckpt::FunctionRegistry& registry) {
-  using ckpt::FunctionKind;
-  if (std::optional<FunctionKind> kind = MainFunctionKind(step.operation)) {
-    CKPT_RETURN_IF_ERROR(registry.check(step.function, *kind).with_context(field));
-  }
-  if (!step.inverse.empty()) {
-    CKPT_RETURN_IF_ERROR(
-        registry.check(step.inverse, FunctionKind::kReduce).with_context(field + ".inverse"));
-  }
-  if (!step.filter_function.empty()) {
-    if (step.inverse.empty()) {
-      return Status::InvalidArgument(field + ".filter_function: needs an inverse function");
-    }
-    CKPT_RETURN_IF_ERROR(registry.check(step.filter_function, FunctionKind::kFilter)
-                             .with_context(field + ".filter_function"));
-  }
-  if (step.operation == "foreach_rdd" && step.output_name.empty()) {
-    return Status::InvalidArgument(field + ".output: missing (the sink name of foreach_rdd)");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registry) {
   // stream name -> the operation that made it ("source" is the input).

@@ -273,3 +273,60 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"", "A subcommand is required"}));
 
 }  // namespace
+
+namespace {
+
+// Each malformed scenario a person may write: `ckptsim run` exits 2 naming file:line:column, the
+// field and what is wrong.
+TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
+  const std::string head = "name: t\nbatches: 2\nsource: {kind: sequence, input: [[a], [b]]}\n";
+  const std::string pipeline = "pipeline:\n  - map: pair_with_one\n  - collect: out\n";
+  struct Case {
+    const char* what;
+    std::string text;
+    const char* message;  // after "<file>:"
+  };
+  const Case cases[] = {
+      {"malformed YAML", head + "pipeline: [- bad\n", "4:12: (yaml): illegal block entry"},
+      {"unknown operator", head + "pipeline:\n  - frobnicate: x\n  - collect: out\n",
+       "5:5: pipeline[0].frobnicate: unknown operator or option (operators: collect,"},
+      {"unknown function", head + "pipeline:\n  - map: nope\n  - collect: out\n",
+       "5:5: pipeline[0].map: unknown map function 'nope' (registered: add, identity, keyed, "
+       "pair_with_one, pair_with_self, to_int)"},
+      {"bad duration", head + "batch_duration_ms: 5s\n" + pipeline,
+       "4:20: batch_duration_ms: expected an integer, got '5s'"},
+      {"negative duration", head + "downtime_ms: -3\n" + pipeline, "4:14: downtime_ms:"},
+      {"contradictory crash", head + pipeline + "crashes:\n  - {step: 3, at_ms: 100}\n",
+       "8:5: crashes: give exactly one of step and at_ms"},
+      {"contradictory swarm", head + pipeline + "swarm: {checkpoint_interval_ms: [500, 900]}\n",
+       "7:33: swarm.checkpoint_interval_ms: no pipeline step sets checkpoint_interval_ms to vary"},
+      {"window without its duration", head + "pipeline:\n  - window:\n  - collect: out\n",
+       "5:5: pipeline[0].window_ms: missing (the window of window)"},
+      {"unknown field", head + pipeline + "downtime: 3\n", "7:1: downtime: unknown field (known:"},
+  };
+  std::string path = ::testing::TempDir() + "ckptsim_bad_" + std::to_string(::getpid()) + ".yaml";
+  for (const Case& c : cases) {
+    std::ofstream(path) << c.text;
+    Outcome outcome = RunCommand(kBinary + " run " + path);
+    EXPECT_EQ(outcome.exit_code, 2) << c.what << "\n" << outcome.output;
+    EXPECT_NE(outcome.output.find(path + ":" + c.message), std::string::npos) << c.what << "\n"
+                                                                              << outcome.output;
+  }
+  std::remove(path.c_str());
+}
+
+// Every subcommand has --help with at least one example, and exits 0.
+TEST(CliHelp, EverySubcommandExplainsItselfWithAnExample) {
+  for (const char* command : {"run", "explore", "replay", "shrink", "crash-points", "list",
+                              "defects", "mutation", "merge"}) {
+    Outcome help = RunCommand(kBinary + " " + command + " --help");
+    EXPECT_EQ(help.exit_code, 0) << command << "\n" << help.output;
+    size_t example = help.output.find("Example");
+    ASSERT_NE(example, std::string::npos) << command << "\n" << help.output;
+    EXPECT_NE(help.output.find(std::string("ckptsim ") + command, example), std::string::npos)
+        << command << "\n"
+        << help.output;
+  }
+}
+
+}  // namespace

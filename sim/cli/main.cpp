@@ -541,6 +541,11 @@ int main(int argc, char** argv) {
       app.add_subcommand("run", "run scenarios with their own crashes and expectations");
   run->add_option("scenario", path, "scenario file or directory")->required();
   AddCommonFlags(run, flags);
+  run->footer(
+      "Examples:\n"
+      "  ckptsim run scenarios/spark                      Spark's recovery tests, their own "
+      "crashes\n"
+      "  ckptsim run scenarios/regressions/skip-pending-times.yaml --defect skip-pending-times");
 
   CLI::App* explore = app.add_subcommand("explore", "explore crash points of scenarios");
   explore->add_option("scenario", path, "scenario file or directory")->required();
@@ -589,6 +594,11 @@ int main(int argc, char** argv) {
   bool full_trace = false;
   replay->add_flag("--full-trace", full_trace,
                    "a failing trial: print the whole trace, not the part around the divergence");
+  replay->footer(
+      "Examples:\n"
+      "  ckptsim replay scenarios/basic/running_count.yaml --token c142+0 --defect "
+      "skip-pending-times\n"
+      "  ckptsim replay scenarios/basic/running_count.yaml --token ref --full-trace");
   AddCommonFlags(replay, flags);
 
   std::string shrink_out, shrink_name;
@@ -611,6 +621,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("crash-points", "list the labelled steps of the uninterrupted run");
   points->add_option("scenario", path, "scenario file")->required();
   AddCommonFlags(points, flags);
+  points->footer("Example: ckptsim crash-points scenarios/basic/running_count.yaml --json");
 
   CLI::App* merge =
       app.add_subcommand("merge", "combine the JSON results of `explore --shard I/N` runs");
@@ -643,6 +654,7 @@ int main(int argc, char** argv) {
 
   CLI::App* defects = app.add_subcommand("defects", "list the injectable defects");
   defects->add_flag("--json", flags.json, "print JSON");
+  defects->footer("Example: ckptsim defects --json");
 
   auto is_command = [&](const std::string& name) {
     for (const CLI::App* command : app.get_subcommands({})) {
