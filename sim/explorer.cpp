@@ -251,8 +251,9 @@ std::vector<UnitRun> RunUnits(const ScenarioOf& scenario_of, const std::vector<U
 
 class ScenarioExplorer {
  public:
-  ScenarioExplorer(const Scenario& scenario, const ExploreOptions& options, ExploreResult& result)
-      : scenario_(scenario), options_(options), result_(result) {
+  ScenarioExplorer(const Scenario& scenario, const ExploreOptions& options, ExploreResult& result,
+                   Progress progress)
+      : scenario_(scenario), options_(options), result_(result), progress_(std::move(progress)) {
     summary_.name = scenario.name;
     summary_.path = scenario.path;
     summary_.expect_failures = scenario.expect_failures;
@@ -347,6 +348,7 @@ class ScenarioExplorer {
                      const std::function<void(const UnitTrial&)>& on_trial = {}) {
     size_t batch_size = std::max<size_t>(1, static_cast<size_t>(options_.jobs) * 8);
     size_t done = 0;
+    const uint64_t trials_before = summary_.trials;
     while (done < units.size() && budget_left()) {
       size_t size = std::min(batch_size, units.size() - done);
       if (options_.max_trials != 0) {
@@ -369,6 +371,14 @@ class ScenarioExplorer {
           if (on_trial) on_trial(trial);
         }
         ++done;
+      }
+      if (options_.on_progress) {
+        progress_.trials_done = summary_.trials;
+        uint64_t planned = trials_before + units.size();
+        if (options_.max_trials != 0) planned = std::min(planned, options_.max_trials);
+        progress_.trials_planned = std::max(planned, summary_.trials);
+        progress_.failures = summary_.failures;
+        options_.on_progress(progress_);
       }
     }
     return done;
@@ -453,6 +463,7 @@ class ScenarioExplorer {
   ExploreResult& result_;
   std::map<uint64_t, std::unique_ptr<Variant>> variants_;
   ScenarioSummary summary_;
+  Progress progress_;
 };
 
 }  // namespace
@@ -480,7 +491,13 @@ ExploreResult Explore(const std::vector<Scenario>& scenarios, const ExploreOptio
   result.seed = options.seed;
   result.shard_index = options.shard_index;
   result.shard_count = options.shard_count;
-  for (const Scenario& scenario : scenarios) ScenarioExplorer(scenario, options, result).explore();
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    Progress progress;
+    progress.scenario_index = i;
+    progress.scenarios = scenarios.size();
+    progress.scenario = scenarios[i].name;
+    ScenarioExplorer(scenarios[i], options, result, std::move(progress)).explore();
+  }
   result.elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

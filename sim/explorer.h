@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -29,6 +30,16 @@ namespace sim {
 
 enum class Strategy { kExhaustive, kRandom, kRun };
 const char* StrategyName(Strategy strategy);
+
+// Where an exploration stands, for a progress display (ExploreOptions::on_progress).
+struct Progress {
+  size_t scenario_index = 0;  // 0-based
+  size_t scenarios = 0;
+  std::string scenario;
+  uint64_t trials_done = 0;     // of this scenario
+  uint64_t trials_planned = 0;  // of this scenario, as far as known (deeper levels add more)
+  uint64_t failures = 0;        // of this scenario
+};
 
 struct ExploreOptions {
   Strategy strategy = Strategy::kExhaustive;
@@ -52,6 +63,8 @@ struct ExploreOptions {
   // last incarnation's state equals the uncrashed run's at the same tick.
   bool prune = false;
   RunOptions run;
+  // Called on the exploring thread after each batch of trials; never influences a simulation.
+  std::function<void(const Progress&)> on_progress;
   std::string binary = "build/ckptsim";   // for replay commands
   std::vector<std::string> replay_flags;  // --defect/--fs/--conf flags, as given
 };

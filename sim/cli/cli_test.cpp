@@ -315,6 +315,21 @@ TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
   std::remove(path.c_str());
 }
 
+// Progress shows on a terminal (a pseudo-terminal from `script`) and never in piped output.
+TEST(CliProgress, OnATerminalOnly) {
+  std::string command = kBinary + " explore " CKPTSIM_SOURCE_DIR
+                                  "/scenarios/basic/running_count.yaml --depth 2 --max-trials 1000";
+  Outcome piped = RunCommand(command);
+  EXPECT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_EQ(piped.output.find("trials/s"), std::string::npos) << piped.output;
+  EXPECT_EQ(piped.output.find('\r'), std::string::npos);
+  Outcome terminal = RunCommand("script -qec '" + command + "' /dev/null");
+  EXPECT_NE(terminal.output.find("[1/1] running_count: "), std::string::npos) << terminal.output;
+  EXPECT_NE(terminal.output.find("of 1000 trials, 0 failed, "), std::string::npos)
+      << terminal.output;
+  EXPECT_NE(terminal.output.find("1000 trials, 0 failed"), std::string::npos);
+}
+
 // Every subcommand has --help with at least one example, and exits 0.
 TEST(CliHelp, EverySubcommandExplainsItselfWithAnExample) {
   for (const char* command : {"run", "explore", "replay", "shrink", "crash-points", "list",

@@ -1,11 +1,16 @@
 // ckptsim: the command line. Exit codes: 0 all checks hold, 1 a check failed, 2 bad input/usage.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "engine/defects.h"
 #include "reports/report.h"
@@ -382,6 +387,38 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
   return failures.empty() ? kExitPass : kExitFail;
 }
 
+// A progress line for a terminal, redrawn at most every 200 ms: the scenario, trials done of
+// those known, failures, the rate and an estimate of the time left in this scenario. Wall time
+// serves the display only.
+std::function<void(const sim::Progress&)> ProgressLine() {
+  using Clock = std::chrono::steady_clock;
+  auto started = std::make_shared<Clock::time_point>(Clock::now());
+  auto drawn = std::make_shared<Clock::time_point>(Clock::time_point{});
+  auto total = std::make_shared<uint64_t>(0);  // trials of earlier scenarios
+  auto scenario = std::make_shared<size_t>(0);
+  auto last_done = std::make_shared<uint64_t>(0);
+  return [=](const sim::Progress& p) {
+    if (p.scenario_index != *scenario) {
+      *total += *last_done;
+      *scenario = p.scenario_index;
+    }
+    *last_done = p.trials_done;
+    Clock::time_point now = Clock::now();
+    if (now - *drawn < std::chrono::milliseconds(200)) return;
+    *drawn = now;
+    double seconds = std::chrono::duration<double>(now - *started).count();
+    double rate = seconds > 0 ? static_cast<double>(*total + p.trials_done) / seconds : 0;
+    double left = rate > 0 ? static_cast<double>(p.trials_planned - p.trials_done) / rate : 0;
+    std::printf(
+        "\r\033[K[%zu/%zu] %s: %llu of %llu trials, %llu failed, %.0f trials/s, ~%.0f s left",
+        p.scenario_index + 1, p.scenarios, p.scenario.c_str(),
+        static_cast<unsigned long long>(p.trials_done),
+        static_cast<unsigned long long>(p.trials_planned),
+        static_cast<unsigned long long>(p.failures), rate, left);
+    std::fflush(stdout);
+  };
+}
+
 // The first failure of trial `spec` of `declared` (after its swarm variant), if it fails.
 std::optional<sim::Failure> FirstFailure(const sim::Scenario& declared, const sim::TrialSpec& spec,
                                          const sim::RunOptions& options) {
@@ -723,6 +760,9 @@ int main(int argc, char** argv) {
   options.strategy = run->parsed()              ? sim::Strategy::kRun
                      : strategy == "exhaustive" ? sim::Strategy::kExhaustive
                                                 : sim::Strategy::kRandom;
+  bool show_progress = !flags.json && ::isatty(STDOUT_FILENO) == 1;
+  if (show_progress) options.on_progress = ProgressLine();
   sim::ExploreResult result = sim::Explore(scenarios.value(), options);
+  if (show_progress) std::printf("\r\033[K");  // the report replaces the progress line
   return Report(result, Header(result, options), options.max_crash_states, flags);
 }
