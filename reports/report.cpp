@@ -8,6 +8,30 @@
 
 namespace reports {
 
+std::string EscapeXml(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        // XML 1.0 allows no control characters but tab and newline.
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
+    }
+  }
+  return out;
+}
+
 namespace {
 
 nlohmann::json FailingToJson(const std::vector<sim::FailingTrial>& failing) {
@@ -199,33 +223,6 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
 
 namespace {
 
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-namespace {
-
 // What each check holds a run to, by the failure kind that breaks it.
 const char* CheckName(sim::FailureKind kind) {
   switch (kind) {
@@ -260,15 +257,6 @@ constexpr sim::FailureKind kAllKinds[] = {
     sim::FailureKind::kLostRecords,         sim::FailureKind::kDivergentOutput,
     sim::FailureKind::kUnexpectedDuplicate, sim::FailureKind::kExpectationMismatch};
 
-// XML 1.0 allows no control characters but tab and newline.
-std::string XmlText(const std::string& text) {
-  std::string clean;
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') clean += c;
-  }
-  return Escape(clean);
-}
-
 std::string JunitSuite(const sim::ScenarioSummary& s, const sim::ExploreResult& result) {
   std::map<sim::FailureKind, std::vector<const sim::FailingTrial*>> by_kind;
   for (const sim::FailingTrial& f : result.failing) {
@@ -278,8 +266,8 @@ std::string JunitSuite(const sim::ScenarioSummary& s, const sim::ExploreResult& 
   uint64_t failed_checks = 0;
   for (sim::FailureKind kind : kAllKinds) {
     std::string name = std::string(sim::FailureKindName(kind)) + ": " + CheckName(kind);
-    cases += "    <testcase classname=\"ckptsim." + XmlText(s.name) + "\" name=\"" + XmlText(name) +
-             "\" time=\"0\"";
+    cases += "    <testcase classname=\"ckptsim." + EscapeXml(s.name) + "\" name=\"" +
+             EscapeXml(name) + "\" time=\"0\"";
     auto failing = by_kind.find(kind);
     if (failing == by_kind.end()) {
       cases += "/>\n";
@@ -292,26 +280,26 @@ std::string JunitSuite(const sim::ScenarioSummary& s, const sim::ExploreResult& 
                          : "";
     cases += ">\n      <failure type=\"" + std::string(sim::FailureKindName(kind)) +
              "\" message=\"" +
-             XmlText(std::string(sim::FailureKindName(kind)) + at + " in " +
-                     std::to_string(failing->second.size()) + " of " + std::to_string(s.trials) +
-                     " trials") +
-             "\">" + XmlText(first.failure.detail + "\nreplay: " + first.replay) +
+             EscapeXml(std::string(sim::FailureKindName(kind)) + at + " in " +
+                       std::to_string(failing->second.size()) + " of " + std::to_string(s.trials) +
+                       " trials") +
+             "\">" + EscapeXml(first.failure.detail + "\nreplay: " + first.replay) +
              "</failure>\n    </testcase>\n";
   }
   uint64_t skipped = 0;
   if (s.known_weaknesses > 0) {
     ++skipped;
-    cases += "    <testcase classname=\"ckptsim." + XmlText(s.name) +
+    cases += "    <testcase classname=\"ckptsim." + EscapeXml(s.name) +
              "\" name=\"known weaknesses (docs/findings.md)\" time=\"0\">\n      <skipped "
              "message=\"" +
              std::to_string(s.known_weaknesses) +
              " trials hit a known weakness of the modelled protocol\"/>\n    </testcase>\n";
   }
   std::string out =
-      "  <testsuite name=\"" + XmlText(s.name) + "\" tests=\"" +
+      "  <testsuite name=\"" + EscapeXml(s.name) + "\" tests=\"" +
       std::to_string(std::size(kAllKinds) + skipped) + "\" failures=\"" +
       std::to_string(failed_checks) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) +
-      "\">\n    <properties>\n" + "      <property name=\"path\" value=\"" + XmlText(s.path) +
+      "\">\n    <properties>\n" + "      <property name=\"path\" value=\"" + EscapeXml(s.path) +
       "\"/>\n" + "      <property name=\"trials\" value=\"" + std::to_string(s.trials) +
       "\"/>\n      <property name=\"crash_points\" value=\"" + std::to_string(s.crash_points) +
       "\"/>\n      <property name=\"expected_failures\" "
@@ -342,15 +330,18 @@ std::string RenderJunit(const sim::ExploreResult& result) {
          suites + "</testsuites>\n";
 }
 
-std::string RenderHtml(const sim::ExploreResult& result, const std::string& title) {
+std::string RenderHtml(const sim::ExploreResult& result, const std::string& title,
+                       const std::vector<sim::Timeline>& timelines) {
   std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + Escape(title) +
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
+      EscapeXml(title) +
       "</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
-      "text-align:left}th{background:#f4f4f4}.pass{color:#1a7f37;font-weight:bold}"
+      "text-align:left}th{background:#f4f4f4}pre{white-space:pre-wrap}.pass{color:#1a7f37;font-"
+      "weight:bold}"
       ".fail{color:#cf222e;font-weight:bold}code{background:#f6f8fa;padding:2px 4px}</style>"
       "</head><body>\n<h1>" +
-      Escape(title) + "</h1>\n<p>Strategy <b>" + sim::StrategyName(result.strategy) +
+      EscapeXml(title) + "</h1>\n<p>Strategy <b>" + sim::StrategyName(result.strategy) +
       "</b>, seed " + std::to_string(result.seed) + ", " + std::to_string(result.trials) +
       " trials over " + std::to_string(result.crash_points) + " crash points, " +
       std::to_string(result.failures) +
@@ -359,20 +350,39 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
       "<th>verdict</th></tr>\n";
   for (const sim::ScenarioSummary& s : result.scenarios) {
     bool ok = s.failures == 0;
-    html += "<tr><td>" + Escape(s.name) + "</td><td>" + std::to_string(s.crash_points) +
+    html += "<tr><td>" + EscapeXml(s.name) + "</td><td>" + std::to_string(s.crash_points) +
             "</td><td>" + std::to_string(s.trials) + "</td><td>" + std::to_string(s.failures) +
             "</td><td class=\"" + (ok ? "pass\">PASS" : "fail\">FAIL") + "</td></tr>\n";
   }
   html += "</table>\n";
+  if (!timelines.empty()) {
+    html += "<h2>Timelines of failing trials</h2>\n<p>" + std::to_string(timelines.size()) +
+            " of " + std::to_string(result.failing.size()) +
+            " failing trials drawn (the first of each scenario and kind). Hover a mark for its "
+            "step.</p>\n";
+  }
+  for (const sim::Timeline& t : timelines) {
+    html +=
+        "<section class=\"trial\"><h3>" + EscapeXml(t.scenario) + " [" +
+        sim::FailureKindName(t.failure.kind) + "] <code>" + EscapeXml(t.token) + "</code></h3>\n" +
+        RenderTimelineSvg(t) + "<pre>" + EscapeXml(t.failure.detail) + "\n\nfirst divergence: " +
+        (t.divergence.batch_time ? "batch " + std::to_string(t.divergence.batch_time->ms) + " ms"
+                                 : std::string("not about one batch")) +
+        "\n";
+    for (const std::string& line : t.divergence.outputs) html += "  " + EscapeXml(line) + "\n";
+    html += "processes:\n";
+    for (const std::string& line : t.divergence.incarnations) html += "  " + EscapeXml(line) + "\n";
+    html += "</pre><p>replay: <code>" + EscapeXml(t.replay) + "</code></p></section>\n";
+  }
   if (!result.failing.empty()) {
     html +=
         "<h2>Failing trials</h2>\n<table><tr><th>scenario</th><th>kind</th><th>batch</th>"
         "<th>detail</th><th>replay</th></tr>\n";
     for (const sim::FailingTrial& f : result.failing) {
-      html += "<tr><td>" + Escape(f.scenario) + "</td><td>" + sim::FailureKindName(f.failure.kind) +
-              "</td><td>" +
+      html += "<tr><td>" + EscapeXml(f.scenario) + "</td><td>" +
+              sim::FailureKindName(f.failure.kind) + "</td><td>" +
               (f.failure.batch_time ? std::to_string(f.failure.batch_time->ms) : "-") +
-              "</td><td>" + Escape(f.failure.detail) + "</td><td><code>" + Escape(f.replay) +
+              "</td><td>" + EscapeXml(f.failure.detail) + "</td><td><code>" + EscapeXml(f.replay) +
               "</code></td></tr>\n";
     }
     html += "</table>\n";
@@ -381,7 +391,7 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
 }
 
 ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& result,
-                         const std::string& title) {
+                         const std::string& title, const std::vector<sim::Timeline>& timelines) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
@@ -389,7 +399,7 @@ ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& resul
   std::ofstream json(dir + "/results.json");
   json << ResultToJson(result).dump(2) << "\n";
   std::ofstream html(dir + "/index.html");
-  html << RenderHtml(result, title);
+  html << RenderHtml(result, title, timelines);
   if (!json || !html) return ckpt::Status::IoError("cannot write the report in " + dir);
   return ckpt::Status::Ok();
 }

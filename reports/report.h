@@ -7,10 +7,15 @@
 #include "engine/runtime/status.h"
 #include "sim/explorer.h"
 #include "sim/mutation.h"
+#include "sim/timeline.h"
 
 namespace reports {
 
 inline constexpr int kSchemaVersion = 1;
+
+// `text` for XML and HTML text and attribute values: <, >, & and " escaped, control characters
+// other than tab and newline dropped (XML 1.0 allows none).
+std::string EscapeXml(const std::string& text);
 
 // The `--json` object: schema_version, strategy, seed, trials, failures, crash_points,
 // elapsed_s, scenarios[], failing[] (docs/json-schema.md).
@@ -23,9 +28,16 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json);
 // the first failure and the shrunk counterexample; the targets and whether they are met.
 nlohmann::json MutationToJson(const sim::MutationReport& report);
 
-// One HTML page with no external assets: a verdict table per scenario and every failing trial
-// with its kind, batch, detail and replay command.
-std::string RenderHtml(const sim::ExploreResult& result, const std::string& title);
+// One HTML page with no external assets: a verdict table per scenario, every failing trial with
+// its kind, batch, detail and replay command, and an SVG timeline (RenderTimelineSvg) with the
+// first divergence spelled out for each trial in `timelines`.
+std::string RenderHtml(const sim::ExploreResult& result, const std::string& title,
+                       const std::vector<sim::Timeline>& timelines = {});
+
+// A failing trial's timeline: a row of batches coloured by outcome, lanes for the timer and job
+// generator, jobs, the checkpoint writer, filesystem operations and the driver, crash and restart
+// marks (with the checkpoint file recovery read) and the first divergence.
+std::string RenderTimelineSvg(const sim::Timeline& timeline);
 
 // JUnit XML (reports/junit.xsd): a testsuite per scenario and in it a testcase per check (one per
 // failure kind, named after the contract it checks). A failing check's <failure> gives the kind,
@@ -35,6 +47,7 @@ std::string RenderJunit(const sim::ExploreResult& result);
 
 // Writes <dir>/results.json and <dir>/index.html (creating dir).
 ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& result,
-                         const std::string& title);
+                         const std::string& title,
+                         const std::vector<sim::Timeline>& timelines = {});
 
 }  // namespace reports

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "engine/defects.h"
 #include "reports/report.h"
@@ -19,6 +20,7 @@
 #include "sim/scenario.h"
 #include "sim/shrink.h"
 #include "sim/swarm.h"
+#include "sim/timeline.h"
 
 namespace {
 
@@ -197,15 +199,42 @@ void PrintHuman(const sim::ExploreResult& result, const std::string& header,
   }
 }
 
+// The timelines the HTML report draws: the first failing trial of each scenario and kind, at most
+// kTimelinesDrawn, each replayed with `run` (the exploration's defects, filesystem and conf).
+constexpr size_t kTimelinesDrawn = 12;
+std::vector<sim::Timeline> Timelines(const sim::ExploreResult& result, const sim::RunOptions& run) {
+  std::vector<sim::Timeline> timelines;
+  std::set<std::pair<std::string, sim::FailureKind>> drawn;
+  std::map<std::string, sim::Scenario> scenarios;  // by path
+  for (const sim::FailingTrial& f : result.failing) {
+    if (timelines.size() >= kTimelinesDrawn || f.token == "ref" ||
+        !drawn.insert({f.scenario, f.failure.kind}).second) {
+      continue;
+    }
+    auto it = scenarios.find(f.scenario_path);
+    if (it == scenarios.end()) {
+      ckpt::Result<sim::Scenario> loaded = sim::LoadScenario(f.scenario_path);
+      if (!loaded.ok()) continue;
+      it = scenarios.emplace(f.scenario_path, std::move(loaded).value()).first;
+    }
+    ckpt::Result<sim::Timeline> timeline = sim::BuildTimeline(it->second, f, run);
+    if (timeline.ok()) timelines.push_back(std::move(timeline).value());
+  }
+  return timelines;
+}
+
 int Report(const sim::ExploreResult& result, const std::string& header, uint64_t max_crash_states,
-           const CommonFlags& flags) {
+           const CommonFlags& flags, const sim::RunOptions* timeline_run = nullptr) {
   if (flags.json) {
     std::cout << reports::ResultToJson(result).dump(2) << "\n";
   } else {
     PrintHuman(result, header, max_crash_states);
   }
   if (!flags.report_dir.empty()) {
-    ckpt::Status written = reports::WriteReport(flags.report_dir, result, "ckptsim report");
+    // A merge has no run options to replay with: its report has no timelines.
+    ckpt::Status written = reports::WriteReport(
+        flags.report_dir, result, "ckptsim report",
+        timeline_run ? Timelines(result, *timeline_run) : std::vector<sim::Timeline>{});
     if (!written.ok()) return BadInput(written.to_string());
     if (!flags.json) std::printf("report: %s/index.html\n", flags.report_dir.c_str());
   }
@@ -764,5 +793,5 @@ int main(int argc, char** argv) {
   if (show_progress) options.on_progress = ProgressLine();
   sim::ExploreResult result = sim::Explore(scenarios.value(), options);
   if (show_progress) std::printf("\r\033[K");  // the report replaces the progress line
-  return Report(result, Header(result, options), options.max_crash_states, flags);
+  return Report(result, Header(result, options), options.max_crash_states, flags, &options.run);
 }
