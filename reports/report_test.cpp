@@ -68,3 +68,47 @@ TEST(Report, WritesBothFiles) {
 
 }  // namespace
 }  // namespace reports
+
+namespace reports {
+namespace {
+
+// The timeline of a real failing trial: its lost batch, the crash, the restart with the file
+// recovery read, and the divergence, in SVG and in the page.
+TEST(Timeline, DrawsTheLostBatchCrashRestartAndDivergence) {
+  ckpt::Result<sim::Scenario> scenario =
+      sim::LoadScenario(CKPTSIM_SOURCE_DIR "/scenarios/basic/running_count.yaml");
+  ASSERT_TRUE(scenario.ok());
+  sim::RunOptions options;
+  options.defects.add(ckpt::Defect::kSkipPendingTimes);
+  sim::FailingTrial failing;
+  failing.scenario = "running_count";
+  failing.token = "c142+0";
+  failing.failure = sim::Failure{sim::FailureKind::kLostBatch, ckpt::Time{3000}, "lost"};
+  ckpt::Result<sim::Timeline> timeline = sim::BuildTimeline(scenario.value(), failing, options);
+  ASSERT_TRUE(timeline.ok()) << timeline.status().to_string();
+  const sim::Timeline& t = timeline.value();
+  ASSERT_EQ(t.processes.size(), 2u);
+  EXPECT_EQ(t.processes[1].recovered_from, "/checkpoint/checkpoint-3500");
+  ASSERT_EQ(t.batches.size(), 24u);
+  EXPECT_EQ(t.batches[5].outcome, sim::BatchOutcome::kLost);  // batch 3000
+  EXPECT_EQ(t.batches[6].outcome, sim::BatchOutcome::kCompleted);
+
+  std::string svg = RenderTimelineSvg(t);
+  EXPECT_NE(svg.find("<rect class=\"batch lost\""), std::string::npos);
+  EXPECT_NE(svg.find("batch 3000 ms: lost (counts never emitted)"), std::string::npos);
+  EXPECT_NE(svg.find("<line class=\"crash\""), std::string::npos);
+  EXPECT_NE(svg.find("\u2715 crash #0 at 3500 ms"), std::string::npos);
+  EXPECT_NE(svg.find("restart #1 \u2190 /checkpoint/checkpoint-3500"), std::string::npos);
+  EXPECT_NE(svg.find("first divergence: batch 3000 ms (lost_batch)"), std::string::npos);
+  for (const char* lane :
+       {"timer &amp; job generator", "jobs", "checkpoint writer", "filesystem"}) {
+    EXPECT_NE(svg.find(std::string(">") + lane + "</text>"), std::string::npos) << lane;
+  }
+  std::string html = RenderHtml(SampleResult(), "t", {t});
+  EXPECT_NE(html.find("<svg class=\"timeline\""), std::string::npos);
+  EXPECT_NE(html.find("pending [3000, 3500], rescheduled [3500]"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);  // self-contained, no scripts
+}
+
+}  // namespace
+}  // namespace reports

@@ -70,7 +70,7 @@ std::string RenderTimelineSvg(const sim::Timeline& t) {
     svg += "<rect x=\"" + Num(kLeft) + "\" y=\"" + Num(y) + "\" width=\"" +
            Num(kWidth - kLeft - kRight) + "\" height=\"" + Num(kLaneRow) + "\" fill=\"" +
            (i % 2 ? "#ffffff" : "#f6f8fa") + "\"/>\n<text x=\"8\" y=\"" + Num(y + 17) + "\">" +
-           sim::LaneName(sim::kLanes[i]) + "</text>\n";
+           EscapeXml(sim::LaneName(sim::kLanes[i])) + "</text>\n";
   }
   for (const sim::TimelineBatch& b : t.batches) {
     double x0 = x(b.time.ms - t.batch_duration.ms), x1 = x(b.time.ms);

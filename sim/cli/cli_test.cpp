@@ -330,6 +330,28 @@ TEST(CliProgress, OnATerminalOnly) {
   EXPECT_NE(terminal.output.find("1000 trials, 0 failed"), std::string::npos);
 }
 
+// The complete example of docs/scenarios.md loads and passes as written.
+TEST(CliDocs, TheScenarioReferenceExampleRuns) {
+  std::ifstream doc(CKPTSIM_SOURCE_DIR "/docs/scenarios.md");
+  std::string line, yaml;
+  bool inside = false;
+  while (std::getline(doc, line)) {
+    if (line == "```yaml")
+      inside = true;
+    else if (inside && line == "```")
+      break;
+    else if (inside)
+      yaml += line + "\n";
+  }
+  ASSERT_FALSE(yaml.empty());
+  std::string path = ::testing::TempDir() + "ckptsim_doc_" + std::to_string(::getpid()) + ".yaml";
+  std::ofstream(path) << yaml;
+  Outcome run = RunCommand(kBinary + " run " + path);
+  std::remove(path.c_str());
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("1 trials, 0 failed"), std::string::npos) << run.output;
+}
+
 // Every subcommand has --help with at least one example, and exits 0.
 TEST(CliHelp, EverySubcommandExplainsItselfWithAnExample) {
   for (const char* command : {"run", "explore", "replay", "shrink", "crash-points", "list",

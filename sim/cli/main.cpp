@@ -89,7 +89,8 @@ std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& 
       std::string("ckptsim ") + sim::StrategyName(result.strategy) + " \u00b7 seed " +
       std::to_string(result.seed) + " \u00b7 fs " +
       (options.run.fs_model ? sim::PersistenceModelName(*options.run.fs_model) : "per scenario") +
-      " \u00b7 defects: " + (defects.empty() ? "none" : defects);
+      " \u00b7 defects: " +
+      (defects.empty() ? "none" : defects + " (a deliberately broken engine)");
   if (result.strategy == sim::Strategy::kExhaustive && options.depth > 1) {
     header += " \u00b7 depth " + std::to_string(options.depth);
   }
@@ -233,7 +234,7 @@ int Report(const sim::ExploreResult& result, const std::string& header, uint64_t
   if (!flags.report_dir.empty()) {
     // A merge has no run options to replay with: its report has no timelines.
     ckpt::Status written = reports::WriteReport(
-        flags.report_dir, result, "ckptsim report",
+        flags.report_dir, result, header,
         timeline_run ? Timelines(result, *timeline_run) : std::vector<sim::Timeline>{});
     if (!written.ok()) return BadInput(written.to_string());
     if (!flags.json) std::printf("report: %s/index.html\n", flags.report_dir.c_str());
