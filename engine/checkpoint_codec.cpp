@@ -1,12 +1,15 @@
 // The only translation unit that touches Boost.Serialization. Its exceptions stop here.
-#include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
+#include <boost/archive/impl/archive_serializer_map.ipp>
+#include <boost/archive/impl/basic_binary_iarchive.ipp>
+#include <boost/archive/impl/basic_binary_iprimitive.ipp>
 #include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
 #include <sstream>
 
+#include "engine/bounded_iarchive.h"
 #include "engine/checkpoint.h"
 #include "engine/frame.h"
 #include "engine/value_serialization.h"
@@ -67,6 +70,12 @@ void serialize(Archive& archive, ckpt::Checkpoint& c, const unsigned) {
 
 }  // namespace boost::serialization
 
+// The bounded archive's instantiations (Boost's recipe for a derived archive).
+template class boost::archive::basic_binary_iarchive<ckpt::BoundedIArchive>;
+template class boost::archive::basic_binary_iprimitive<ckpt::BoundedIArchive, char,
+                                                       std::char_traits<char>>;
+template class boost::archive::detail::archive_serializer_map<ckpt::BoundedIArchive>;
+
 namespace ckpt {
 namespace {
 
@@ -89,7 +98,7 @@ Result<T> DecodeFramed(std::string_view magic, std::string_view bytes) {
   T value{};
   try {
     std::istringstream stream{std::string(payload.value())};
-    boost::archive::binary_iarchive archive(stream, kArchiveFlags);
+    BoundedIArchive archive(stream, kArchiveFlags, payload.value().size());
     archive >> value;
     if (stream.peek() != std::char_traits<char>::eof()) {
       return Status::Corruption("trailing bytes after the archive");

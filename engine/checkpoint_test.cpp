@@ -72,6 +72,43 @@ TEST(CheckpointCodec, RejectsTruncatedPaddedAndFlippedBytes) {
   }
 }
 
+// Overwrites the first 8-byte little-endian `from` in `bytes` with `to`.
+void ReplaceLength(std::string& bytes, uint64_t from, uint64_t to) {
+  std::string pattern(8, '\0'), replacement(8, '\0');
+  for (int i = 0; i < 8; ++i) {
+    pattern[static_cast<size_t>(i)] = static_cast<char>(from >> (8 * i));
+    replacement[static_cast<size_t>(i)] = static_cast<char>(to >> (8 * i));
+  }
+  size_t at = bytes.find(pattern);
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 8, replacement);
+}
+
+// A correctly framed payload whose archive claims a length far beyond the file: reported as
+// corruption before anything that size is allocated (the archive checks every string length and
+// collection count against the bytes left).
+TEST(CheckpointCodec, HostileLengthsAreCorruptionNotAllocations) {
+  Checkpoint sample = SampleCheckpoint(1500);
+  std::string payload(Unframe(kCheckpointMagic, EncodeCheckpoint(sample)).value());
+  for (uint64_t claimed : {uint64_t{1} << 40, uint64_t{payload.size()}}) {
+    std::string hostile = payload;
+    ReplaceLength(hostile, sample.master.size(), claimed);  // the master string's length
+    Result<Checkpoint> decoded = DecodeCheckpoint(Frame(kCheckpointMagic, hostile));
+    ASSERT_FALSE(decoded.ok());
+    EXPECT_EQ(decoded.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(decoded.status().message().find("string of " + std::to_string(claimed) + " beyond"),
+              std::string::npos)
+        << decoded.status().message();
+  }
+  std::string records(Unframe(kRddMagic, EncodeRecords({Value::Int(1), Value::Int(2)})).value());
+  ReplaceLength(records, 2, uint64_t{1} << 50);  // the record count
+  Result<Records> decoded = DecodeRecords(Frame(kRddMagic, records));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("collection of 1125899906842624 beyond"),
+            std::string::npos)
+      << decoded.status().message();
+}
+
 TEST(CheckpointCodec, ValidateRejectsACheckpointWithoutMaster) {
   Checkpoint c = SampleCheckpoint(1500);
   c.master.clear();

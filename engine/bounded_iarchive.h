@@ -1,0 +1,72 @@
+// A Boost binary input archive that never believes a length beyond its input: every collection
+// count and string length must fit in the bytes left, so hostile bytes cannot make a decoder
+// allocate more than a small multiple of the checkpoint's own size (issue: hostile checkpoints).
+// Only engine/checkpoint_codec.cpp includes it; its exceptions stop there.
+#pragma once
+
+#include <boost/archive/archive_exception.hpp>
+#include <boost/archive/binary_iarchive_impl.hpp>
+#include <boost/archive/detail/register_archive.hpp>
+#include <boost/serialization/array_optimization.hpp>
+#include <boost/serialization/collection_size_type.hpp>
+#include <istream>
+#include <string>
+
+namespace ckpt {
+
+class BoundedIArchive
+    : public boost::archive::binary_iarchive_impl<BoundedIArchive, std::istream::char_type,
+                                                  std::istream::traits_type> {
+  using Base = boost::archive::binary_iarchive_impl<BoundedIArchive, std::istream::char_type,
+                                                    std::istream::traits_type>;
+  using Primitive =
+      boost::archive::basic_binary_iprimitive<BoundedIArchive, std::istream::char_type,
+                                              std::istream::traits_type>;
+
+ public:
+  // REQUIRES: `stream` holds exactly `size_bytes` bytes from its current position on.
+  BoundedIArchive(std::istream& stream, unsigned flags, size_t size_bytes)
+      : Base(stream, flags), stream_(stream), start_(stream.tellg()), size_bytes_(size_bytes) {}
+
+  // Friends of the archive machinery call these.
+  template <class T>
+  void load_override(T& t) {
+    Base::load_override(t);
+  }
+  void load_override(boost::serialization::collection_size_type& count) {
+    Base::load_override(count);
+    // Every element takes at least one byte of the archive.
+    check(static_cast<size_t>(count), "collection of");
+  }
+  using Primitive::load;
+  void load(std::string& text) {
+    std::size_t length = 0;
+    Primitive::load(length);
+    check(length, "string of");
+    text.resize(length);
+    if (length > 0) load_binary(text.data(), length);
+  }
+
+ private:
+  void check(size_t claimed, const char* what) {
+    std::streamoff consumed = stream_.tellg() - start_;
+    size_t left = consumed < 0 ? 0 : size_bytes_ - static_cast<size_t>(consumed);
+    if (claimed > left) {
+      throw boost::archive::archive_exception(
+          boost::archive::archive_exception::input_stream_error,
+          (std::string(what) + " " + std::to_string(claimed) + " beyond the " +
+           std::to_string(left) + " bytes left")
+              .c_str());
+    }
+  }
+
+  std::istream& stream_;
+  std::streampos start_;
+  size_t size_bytes_;
+};
+
+}  // namespace ckpt
+
+BOOST_SERIALIZATION_REGISTER_ARCHIVE(ckpt::BoundedIArchive)
+// Like binary_iarchive: vectors of primitives are one block, as binary_oarchive writes them.
+BOOST_SERIALIZATION_USE_ARRAY_OPTIMIZATION(ckpt::BoundedIArchive)
