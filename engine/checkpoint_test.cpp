@@ -100,6 +100,14 @@ TEST(CheckpointCodec, HostileLengthsAreCorruptionNotAllocations) {
               std::string::npos)
         << decoded.status().message();
   }
+  // Pairs nested deeper than any engine value: corruption, not a stack overflow.
+  Value deep = Value::Int(0);
+  for (int i = 0; i < 100; ++i) deep = Value::Pair(deep, Value::Int(i));
+  Result<Records> nested = DecodeRecords(EncodeRecords({deep}));
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.status().message().find("pairs nested too deep"), std::string::npos)
+      << nested.status().message();
+
   std::string records(Unframe(kRddMagic, EncodeRecords({Value::Int(1), Value::Int(2)})).value());
   ReplaceLength(records, 2, uint64_t{1} << 50);  // the record count
   Result<Records> decoded = DecodeRecords(Frame(kRddMagic, records));

@@ -29,10 +29,23 @@ void Value::save(Archive& archive, unsigned /*version*/) const {
   }
 }
 
-// Decoding depth is bounded by the frame's length check; an unknown kind byte is corruption,
-// reported by throwing the archive's own exception type (converted to a Status by the codec).
+// Pairs nest at most this deep in a decoded value: a hostile file of nested pair tags must not
+// recurse the decoder off its stack.
+inline constexpr int kMaxDecodedPairDepth = 64;
+
+// An unknown kind byte or too deep a nesting is corruption, reported by throwing the archive's
+// own exception type (converted to a Status by the codec).
 template <class Archive>
 void Value::load(Archive& archive, unsigned /*version*/) {
+  static thread_local int depth = 0;
+  struct Nest {
+    Nest() { ++depth; }
+    ~Nest() { --depth; }
+  } nest;
+  if (depth > kMaxDecodedPairDepth) {
+    boost::serialization::throw_exception(boost::archive::archive_exception(
+        boost::archive::archive_exception::input_stream_error, "pairs nested too deep"));
+  }
   uint8_t kind = 0;
   archive >> kind;
   switch (static_cast<Kind>(kind)) {
