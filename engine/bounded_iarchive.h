@@ -1,6 +1,6 @@
 // A Boost binary input archive that never believes a length beyond its input: every collection
 // count and string length must fit in the bytes left, so hostile bytes cannot make a decoder
-// allocate more than a small multiple of the checkpoint's own size (issue: hostile checkpoints).
+// allocate more than a small multiple of the checkpoint's own size; and a bool must be 0 or 1.
 // Only engine/checkpoint_codec.cpp includes it; its exceptions stop there.
 #pragma once
 
@@ -39,6 +39,17 @@ class BoundedIArchive
     check(static_cast<size_t>(count), "collection of");
   }
   using Primitive::load;
+  // Boost reads a bool's byte straight into the bool: any byte but 0 and 1 is undefined
+  // behaviour (the checkpoint fuzz target found it). Read the byte, then judge it.
+  void load(bool& value) {
+    unsigned char byte = 0;
+    load_binary(&byte, 1);
+    if (byte > 1) {
+      throw boost::archive::archive_exception(boost::archive::archive_exception::input_stream_error,
+                                              "a bool that is neither 0 nor 1");
+    }
+    value = byte == 1;
+  }
   void load(std::string& text) {
     std::size_t length = 0;
     Primitive::load(length);

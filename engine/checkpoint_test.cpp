@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "engine/checkpoint_writer.h"
 #include "engine/frame.h"
 #include "sim/sim_fs.h"
@@ -114,6 +117,19 @@ TEST(CheckpointCodec, HostileLengthsAreCorruptionNotAllocations) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_NE(decoded.status().message().find("collection of 1125899906842624 beyond"),
             std::string::npos)
+      << decoded.status().message();
+}
+
+// The fuzz target's first finding (kept in its corpus): a bool byte of 244 inside a correctly
+// framed archive was undefined behaviour in Boost's reader; it is corruption now.
+TEST(CheckpointCodec, ABoolThatIsNeitherZeroNorOneIsCorruption) {
+  std::ifstream file(CKPTSIM_SOURCE_DIR "/fuzz/corpus/checkpoint/regression-bool-244",
+                     std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(bytes.empty());
+  Result<Checkpoint> decoded = DecodeCheckpoint(Frame(kCheckpointMagic, bytes));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("a bool that is neither 0 nor 1"), std::string::npos)
       << decoded.status().message();
 }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "sim/swarm.h"
@@ -834,13 +836,23 @@ Result<Scenario> LoadScenario(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) {
     return Status::InvalidArgument(path + ": no such scenario file");
   }
+  std::ifstream file(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (!file && !file.eof()) return Status::InvalidArgument(path + ": cannot read");
+  return LoadScenarioFromText(text, path);
+}
+
+Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string& path) {
   Loader loader(path);
+  auto yaml_error = [&path](const YAML::Exception& e, const std::string& prefix) {
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                   std::to_string(e.mark.column + 1) + ": " + prefix + e.msg);
+  };
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                   std::to_string(e.mark.column + 1) + ": (yaml): " + e.msg);
+    return yaml_error(e, "(yaml): ");
   }
   try {
     Result<Scenario> scenario = loader.scenario(root);
@@ -849,8 +861,7 @@ Result<Scenario> LoadScenario(const std::string& path) {
         ValidateScenario(scenario.value(), ckpt::FunctionRegistry::Builtins()).with_context(path));
     return scenario;
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return yaml_error(e, "");
   }
 }
 

@@ -146,6 +146,8 @@ struct Scenario {
 
 // Loads one scenario. Errors read "file:line:column: field: what is wrong".
 ckpt::Result<Scenario> LoadScenario(const std::string& path);
+// The same from text, with `path` naming it in errors (the scenario fuzz target).
+ckpt::Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string& path);
 // Loads `path` if it is a file, or every *.yaml below it (sorted) if it is a directory.
 ckpt::Result<std::vector<Scenario>> LoadScenarios(const std::string& path);
 

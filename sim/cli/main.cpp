@@ -106,7 +106,8 @@ void PrintLevels(const sim::ExploreResult& result) {
   std::map<int, sim::LevelSummary> levels;
   for (const sim::ScenarioSummary& s : result.scenarios) {
     for (const sim::LevelSummary& level : s.levels) {
-      sim::LevelSummary& total = levels.try_emplace(level.depth, level.depth, 0, 0).first->second;
+      sim::LevelSummary& total =
+          levels.try_emplace(level.depth, sim::LevelSummary{level.depth, 0, 0}).first->second;
       total.planned += level.planned;
       total.explored += level.explored;
       total.parents_complete = total.parents_complete && level.parents_complete;
