@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <regex>
 #include <set>
 
 #include "sim/explorer.h"
@@ -387,6 +386,24 @@ void SetOrRemove(YAML::Node node, const std::string& key, const std::map<int64_t
   node[key] = map;
 }
 
+// yaml-cpp writes a tagged string as `!<tag:yaml.org,2002:str> 12`: write "12" instead.
+std::string QuoteTaggedNumbers(const std::string& yaml) {
+  static constexpr std::string_view kTag = "!<tag:yaml.org,2002:str> ";
+  std::string out;
+  size_t from = 0;
+  for (size_t at = yaml.find(kTag); at != std::string::npos; at = yaml.find(kTag, from)) {
+    out.append(yaml, from, at - from);
+    size_t begin = at + kTag.size(), end = begin;
+    while (end < yaml.size() &&
+           std::string_view("0123456789.eE+-").find(yaml[end]) != std::string_view::npos) {
+      ++end;
+    }
+    out += end > begin ? "\"" + yaml.substr(begin, end - begin) + "\"" : std::string(kTag);
+    from = end;
+  }
+  return out + yaml.substr(from);
+}
+
 YAML::Node CrashesNode(const std::vector<CrashSpec>& crashes) {
   YAML::Node list(YAML::NodeType::Sequence);
   for (const CrashSpec& crash : crashes) {
@@ -473,9 +490,7 @@ ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
     text += "# " + header.substr(start, end - start) + "\n";
     start = end + 1;
   }
-  // yaml-cpp writes a tagged string as `!<tag:yaml.org,2002:str> 12`: write "12" instead.
-  static const std::regex kTaggedNumber("!<tag:yaml\\.org,2002:str> (-?[0-9][0-9.eE+-]*)");
-  return text + std::regex_replace(out.c_str(), kTaggedNumber, "\"$1\"") + "\n";
+  return text + QuoteTaggedNumbers(out.c_str()) + "\n";
 }
 
 }  // namespace sim
