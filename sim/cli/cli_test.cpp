@@ -325,8 +325,9 @@ TEST(CliProgress, OnATerminalOnly) {
   EXPECT_EQ(piped.output.find('\r'), std::string::npos);
   Outcome terminal = RunCommand("script -qec '" + command + "' /dev/null");
   EXPECT_NE(terminal.output.find("[1/1] running_count: "), std::string::npos) << terminal.output;
-  EXPECT_NE(terminal.output.find("of 1000 trials, 0 failed, "), std::string::npos)
-      << terminal.output;
+  // Redrawn at most every 200 ms: how many lines show depends on the machine, their form not.
+  EXPECT_NE(terminal.output.find(" trials, 0 failed, "), std::string::npos) << terminal.output;
+  EXPECT_NE(terminal.output.find(" trials/s, ~"), std::string::npos) << terminal.output;
   EXPECT_NE(terminal.output.find("1000 trials, 0 failed"), std::string::npos);
 }
 
