@@ -19,6 +19,7 @@ grep -q '<svg class="timeline"' "$out/index.html" || { echo "no timeline in the 
 
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
        --disable-background-networking --disable-component-update --disable-sync
+       --disable-dev-shm-usage
        --hide-scrollbars --user-data-dir="$out/profile")
 # The report has no scripts; a copy gets one that measures what the browser laid out.
 sed 's|</body>|<script>\
