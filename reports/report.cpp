@@ -84,17 +84,39 @@ ckpt::Result<sim::Strategy> ParseStrategy(const std::string& name) {
   return ckpt::Status::InvalidArgument("unknown strategy '" + name + "'");
 }
 
+// The counts' JSON keys, at the top of a result and of each scenario; the cost ones go in a
+// "cost" object.
+using CountField = uint64_t sim::TrialCounts::*;
+constexpr std::pair<const char*, CountField> kCountKeys[] = {
+    {"trials", &sim::TrialCounts::trials},
+    {"failures", &sim::TrialCounts::failures},
+    {"expected_failures", &sim::TrialCounts::expected_failures},
+    {"known_weaknesses", &sim::TrialCounts::known_weaknesses},
+    {"determinism_checked", &sim::TrialCounts::determinism_checked},
+    {"determinism_mismatches", &sim::TrialCounts::determinism_mismatches},
+    {"crash_states", &sim::TrialCounts::crash_states},
+    {"crash_states_explored", &sim::TrialCounts::crash_states_explored}};
+constexpr std::pair<const char*, CountField> kCostKeys[] = {
+    {"trials_pruned", &sim::TrialCounts::trials_pruned},
+    {"steps_run", &sim::TrialCounts::steps_run},
+    {"steps_unpruned", &sim::TrialCounts::steps_unpruned}};
+
+void CountsToJson(const sim::TrialCounts& counts, nlohmann::json& json) {
+  for (auto [key, field] : kCountKeys) json[key] = counts.*field;
+  for (auto [key, field] : kCostKeys) json["cost"][key] = counts.*field;
+}
+
+void CountsFromJson(const nlohmann::json& json, sim::TrialCounts& counts) {
+  for (auto [key, field] : kCountKeys) counts.*field = json.at(key).get<uint64_t>();
+  for (auto [key, field] : kCostKeys) counts.*field = json.at("cost").at(key).get<uint64_t>();
+}
+
 ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) {
   sim::ScenarioSummary s;
+  CountsFromJson(entry, s);
   s.name = entry.at("name").get<std::string>();
   s.path = entry.at("path").get<std::string>();
-  s.trials = entry.at("trials").get<uint64_t>();
-  s.failures = entry.at("failures").get<uint64_t>();
   s.crash_points = entry.at("crash_points").get<uint64_t>();
-  s.crash_states = entry.at("crash_states").get<uint64_t>();
-  s.crash_states_explored = entry.at("crash_states_explored").get<uint64_t>();
-  s.expected_failures = entry.at("expected_failures").get<uint64_t>();
-  s.known_weaknesses = entry.at("known_weaknesses").get<uint64_t>();
   for (const nlohmann::json& kind : entry.at("expect_failures")) {
     ckpt::Result<sim::FailureKind> parsed = sim::ParseFailureKind(kind.get<std::string>());
     if (!parsed.ok()) return parsed.status();
@@ -105,22 +127,9 @@ ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) 
                         level.at("explored").get<uint64_t>(),
                         level.at("parents_complete").get<bool>()});
   }
-  s.determinism_checked = entry.at("determinism_checked").get<uint64_t>();
-  s.determinism_mismatches = entry.at("determinism_mismatches").get<uint64_t>();
-  const nlohmann::json& cost = entry.at("cost");
-  s.trials_pruned = cost.at("trials_pruned").get<uint64_t>();
-  s.steps_run = cost.at("steps_run").get<uint64_t>();
-  s.steps_unpruned = cost.at("steps_unpruned").get<uint64_t>();
   s.ref_replay = entry.at("ref_replay").get<std::string>();
   s.digest = std::stoull(entry.at("digest").get<std::string>(), nullptr, 16);
   return s;
-}
-
-// Simulated steps run, and what they would have been without convergence pruning.
-nlohmann::json Cost(uint64_t trials_pruned, uint64_t steps_run, uint64_t steps_unpruned) {
-  return {{"trials_pruned", trials_pruned},
-          {"steps_run", steps_run},
-          {"steps_unpruned", steps_unpruned}};
 }
 
 }  // namespace
@@ -131,15 +140,8 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   json["strategy"] = sim::StrategyName(result.strategy);
   json["seed"] = result.seed;
   json["shard"] = {{"index", result.shard_index}, {"count", result.shard_count}};
-  json["trials"] = result.trials;
-  json["failures"] = result.failures;
-  json["expected_failures"] = result.expected_failures;
-  json["known_weaknesses"] = result.known_weaknesses;
-  json["determinism_mismatches"] = result.determinism_mismatches;
+  CountsToJson(result, json);
   json["crash_points"] = result.crash_points;
-  json["crash_states"] = result.crash_states;
-  json["crash_states_explored"] = result.crash_states_explored;
-  json["cost"] = Cost(result.trials_pruned, result.steps_run, result.steps_unpruned);
   json["elapsed_s"] = result.elapsed_s;
   json["scenarios"] = nlohmann::json::array();
   for (const sim::ScenarioSummary& s : result.scenarios) {
@@ -152,22 +154,15 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
     }
     nlohmann::json expect = nlohmann::json::array();
     for (sim::FailureKind kind : s.expect_failures) expect.push_back(sim::FailureKindName(kind));
-    json["scenarios"].push_back({{"name", s.name},
-                                 {"path", s.path},
-                                 {"trials", s.trials},
-                                 {"failures", s.failures},
-                                 {"crash_points", s.crash_points},
-                                 {"crash_states", s.crash_states},
-                                 {"crash_states_explored", s.crash_states_explored},
-                                 {"expected_failures", s.expected_failures},
-                                 {"known_weaknesses", s.known_weaknesses},
-                                 {"expect_failures", expect},
-                                 {"levels", levels},
-                                 {"determinism_checked", s.determinism_checked},
-                                 {"determinism_mismatches", s.determinism_mismatches},
-                                 {"cost", Cost(s.trials_pruned, s.steps_run, s.steps_unpruned)},
-                                 {"ref_replay", s.ref_replay},
-                                 {"digest", Hex(s.digest)}});
+    nlohmann::json entry = {{"name", s.name},
+                            {"path", s.path},
+                            {"crash_points", s.crash_points},
+                            {"expect_failures", expect},
+                            {"levels", levels},
+                            {"ref_replay", s.ref_replay},
+                            {"digest", Hex(s.digest)}};
+    CountsToJson(s, entry);
+    json["scenarios"].push_back(std::move(entry));
   }
   json["failing"] = FailingToJson(result.failing);
   json["expected_failing"] = FailingToJson(result.expected_failing);
@@ -189,18 +184,9 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
     result.seed = json.at("seed").get<uint64_t>();
     result.shard_index = json.at("shard").at("index").get<uint64_t>();
     result.shard_count = json.at("shard").at("count").get<uint64_t>();
-    result.trials = json.at("trials").get<uint64_t>();
-    result.failures = json.at("failures").get<uint64_t>();
-    result.expected_failures = json.at("expected_failures").get<uint64_t>();
-    result.known_weaknesses = json.at("known_weaknesses").get<uint64_t>();
-    result.determinism_mismatches = json.at("determinism_mismatches").get<uint64_t>();
+    CountsFromJson(json, result);
     result.crash_points = json.at("crash_points").get<uint64_t>();
-    result.crash_states = json.at("crash_states").get<uint64_t>();
-    result.crash_states_explored = json.at("crash_states_explored").get<uint64_t>();
     result.elapsed_s = json.at("elapsed_s").get<double>();
-    result.trials_pruned = json.at("cost").at("trials_pruned").get<uint64_t>();
-    result.steps_run = json.at("cost").at("steps_run").get<uint64_t>();
-    result.steps_unpruned = json.at("cost").at("steps_unpruned").get<uint64_t>();
     for (const nlohmann::json& entry : json.at("scenarios")) {
       ckpt::Result<sim::ScenarioSummary> summary = SummaryFromJson(entry);
       if (!summary.ok()) return summary.status();

@@ -124,6 +124,7 @@ const Reference& References::at(const ReferenceKey& key) {
 }
 
 std::vector<Failure> References::check(const TrialRun& run, bool require_expected_error) {
+  if (!base_.failures.empty()) return base_.failures;
   // Evicted between checks only: CheckTrial holds on to the references it was given.
   if (others_.size() >= kMaxCachedReferences) others_.clear();
   return CheckTrial(
@@ -147,17 +148,8 @@ uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a + b < a ? ~uint64_t{0}
 
 // Adds a scenario's counts to the result's totals.
 void AddToTotals(const ScenarioSummary& s, ExploreResult& result) {
-  result.trials += s.trials;
-  result.failures += s.failures;
-  result.expected_failures += s.expected_failures;
-  result.known_weaknesses += s.known_weaknesses;
-  result.determinism_mismatches += s.determinism_mismatches;
+  result.add(s);
   result.crash_points += s.crash_points;
-  result.crash_states = SaturatingAdd(result.crash_states, s.crash_states);
-  result.crash_states_explored += s.crash_states_explored;
-  result.trials_pruned += s.trials_pruned;
-  result.steps_run += s.steps_run;
-  result.steps_unpruned += s.steps_unpruned;
 }
 
 // A trial's share of the scenario digest: summed, so the order trials finish in cannot matter.
@@ -507,6 +499,20 @@ ExploreResult Explore(const std::vector<Scenario>& scenarios, const ExploreOptio
 
 namespace sim {
 
+void TrialCounts::add(const TrialCounts& other) {
+  trials += other.trials;
+  failures += other.failures;
+  expected_failures += other.expected_failures;
+  known_weaknesses += other.known_weaknesses;
+  determinism_checked += other.determinism_checked;
+  determinism_mismatches += other.determinism_mismatches;
+  crash_states = SaturatingAdd(crash_states, other.crash_states);
+  crash_states_explored += other.crash_states_explored;
+  trials_pruned += other.trials_pruned;
+  steps_run += other.steps_run;
+  steps_unpruned += other.steps_unpruned;
+}
+
 ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts) {
   if (parts.empty()) return ckpt::Status::InvalidArgument("nothing to merge");
   const ExploreResult& first = parts.front();
@@ -554,18 +560,8 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
     for (size_t i = 0; i < part.scenarios.size(); ++i) {
       const ScenarioSummary& from = part.scenarios[i];
       ScenarioSummary& to = merged.scenarios[i];
-      to.trials += from.trials;
-      to.failures += from.failures;
+      to.add(from);
       to.digest += from.digest;
-      to.crash_states = SaturatingAdd(to.crash_states, from.crash_states);
-      to.crash_states_explored += from.crash_states_explored;
-      to.expected_failures += from.expected_failures;
-      to.known_weaknesses += from.known_weaknesses;
-      to.determinism_checked += from.determinism_checked;
-      to.determinism_mismatches += from.determinism_mismatches;
-      to.trials_pruned += from.trials_pruned;
-      to.steps_run += from.steps_run;
-      to.steps_unpruned += from.steps_unpruned;
       for (size_t d = 0; d < from.levels.size(); ++d) {
         if (to.levels.size() <= d) to.levels.push_back(LevelSummary{from.levels[d].depth, 0, 0});
         to.levels[d].planned += from.levels[d].planned;

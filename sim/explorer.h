@@ -91,50 +91,47 @@ struct LevelSummary {
   bool parents_complete = true;  // false: the level above was cut, `planned` is a lower bound
 };
 
-struct ScenarioSummary {
-  std::string name;
-  std::string path;
+// What adds up over trials, and so over threads, shards and scenarios.
+struct TrialCounts {
   uint64_t trials = 0;
   uint64_t failures = 0;
-  uint64_t crash_points = 0;  // steps of the uninterrupted run
-  // Over every trial's trace digest, order-independent (a sum of hashes), so that shards and
-  // threads add up to the same value.
-  uint64_t digest = 0;
+  uint64_t expected_failures = 0;  // failures of the kinds the scenario expects
+  uint64_t known_weaknesses = 0;   // failures that are a known weakness (KnownWeakness)
+  uint64_t determinism_checked = 0;
+  uint64_t determinism_mismatches = 0;
   // exhaustive: durable crash states the model allowed over all crash steps (saturating), and
   // how many of them were explored (the rest lie beyond max_crash_states).
   uint64_t crash_states = 0;
   uint64_t crash_states_explored = 0;
-  uint64_t expected_failures = 0;            // failures of the kinds the scenario expects
-  uint64_t known_weaknesses = 0;             // failures that are a known weakness (KnownWeakness)
-  std::vector<FailureKind> expect_failures;  // the scenario's (merge checks them)
-  std::vector<LevelSummary> levels;          // exhaustive
-  uint64_t determinism_checked = 0;
-  uint64_t determinism_mismatches = 0;
-  // 1-based place of the first failing trial (0: none); for the mutation campaign, not in JSON
-  // (shards cannot tell it).
-  uint64_t first_failure_trial = 0;
   // Cost, in simulated steps: run, and what the trials would have run without pruning.
   uint64_t trials_pruned = 0;
   uint64_t steps_run = 0;
   uint64_t steps_unpruned = 0;
+
+  void add(const TrialCounts& other);
+};
+
+struct ScenarioSummary : TrialCounts {
+  std::string name;
+  std::string path;
+  uint64_t crash_points = 0;  // steps of the uninterrupted run
+  // Over every trial's trace digest, order-independent (a sum of hashes), so that shards and
+  // threads add up to the same value.
+  uint64_t digest = 0;
+  std::vector<FailureKind> expect_failures;  // the scenario's (merge checks them)
+  std::vector<LevelSummary> levels;          // exhaustive
+  // 1-based place of the first failing trial (0: none); for the mutation campaign, not in JSON
+  // (shards cannot tell it).
+  uint64_t first_failure_trial = 0;
   std::string ref_replay;  // the command that replays the uninterrupted run
 };
 
-struct ExploreResult {
+// The counts are the scenarios' summed; crash_points too.
+struct ExploreResult : TrialCounts {
   Strategy strategy = Strategy::kExhaustive;
   uint64_t seed = 0;
-  uint64_t trials = 0;
-  uint64_t failures = 0;
   uint64_t crash_points = 0;
-  uint64_t crash_states = 0;
-  uint64_t crash_states_explored = 0;
   double elapsed_s = 0;
-  uint64_t expected_failures = 0;
-  uint64_t known_weaknesses = 0;
-  uint64_t determinism_mismatches = 0;
-  uint64_t trials_pruned = 0;
-  uint64_t steps_run = 0;
-  uint64_t steps_unpruned = 0;
   uint64_t shard_index = 0;
   uint64_t shard_count = 1;
   std::vector<ScenarioSummary> scenarios;
@@ -155,7 +152,8 @@ class References {
   References(const Scenario& scenario, const RunOptions& options);
   const ReferenceOutcome& base() const { return base_; }
   const Reference& at(const ReferenceKey& key);
-  // Checks `run` against the right references (see CheckTrial).
+  // Checks `run` against the right references (see CheckTrial). When the uncrashed run itself is
+  // not clean, every trial fails the way it does: its failures.
   std::vector<Failure> check(const TrialRun& run, bool require_expected_error = false);
   // The base run's quiet points (RunOptions::record_quiet_points) for convergence pruning.
   const PruneTarget& prune_target() const { return prune_target_; }

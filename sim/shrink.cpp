@@ -109,9 +109,7 @@ class Shrinker {
     if (!attempts_left()) return false;
     ++outcome_.attempts;
     TrialRun run = RunTrial(scenario, spec, options_);
-    // A defect that breaks even the uncrashed run fails every trial the way it fails the reference.
-    std::vector<Failure> failures =
-        references.base().failures.empty() ? references.check(run) : references.base().failures;
+    std::vector<Failure> failures = references.check(run);
     if (failures.empty() || failures.front().kind != kind_ ||
         KnownWeakness(run, failures.front())) {
       return false;

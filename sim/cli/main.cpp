@@ -182,11 +182,9 @@ void PrintHuman(const sim::ExploreResult& result, const std::string& header,
                 static_cast<unsigned long long>(max_crash_states));
   }
   PrintLevels(result);
-  uint64_t checked = 0;
-  for (const sim::ScenarioSummary& s : result.scenarios) checked += s.determinism_checked;
-  if (checked > 0) {
+  if (result.determinism_checked > 0) {
     std::printf("determinism: %llu trials rerun, %llu with another trace digest\n",
-                static_cast<unsigned long long>(checked),
+                static_cast<unsigned long long>(result.determinism_checked),
                 static_cast<unsigned long long>(result.determinism_mismatches));
   }
   if (result.trials_pruned > 0) {
@@ -342,25 +340,32 @@ int RunCrashPoints(const sim::Scenario& scenario, const sim::ExploreOptions& opt
   return kExitPass;
 }
 
+// The trial `token` names, checked against `declared`'s swarm variants.
+ckpt::Result<sim::TrialSpec> TrialOf(const sim::Scenario& declared, const std::string& token) {
+  ckpt::Result<sim::TrialSpec> spec = sim::TrialSpec::ParseToken(token);
+  if (!spec.ok()) return spec;
+  uint64_t variant = spec.value().variant;
+  if (variant > sim::kSwarmVariants || (variant != 0 && declared.swarm.empty())) {
+    return ckpt::Status::InvalidArgument(
+        "token '" + token + "' names swarm variant " + std::to_string(variant) + ", which " +
+        declared.name +
+        (declared.swarm.empty()
+             ? " does not have (it declares no swarm ranges)"
+             : " does not have (variants are 1.." + std::to_string(sim::kSwarmVariants) + ")"));
+  }
+  return spec;
+}
+
 int RunReplay(const sim::Scenario& declared, const std::string& token,
               const sim::ExploreOptions& options, bool json, bool full_trace) {
-  ckpt::Result<sim::TrialSpec> spec = sim::TrialSpec::ParseToken(token);
+  ckpt::Result<sim::TrialSpec> spec = TrialOf(declared, token);
   if (!spec.ok()) return BadInput(spec.status().message());
-  if (spec.value().variant > sim::kSwarmVariants ||
-      (spec.value().variant != 0 && declared.swarm.empty())) {
-    return BadInput("token '" + token + "' names swarm variant " +
-                    std::to_string(spec.value().variant) + ", which " + declared.name +
-                    (declared.swarm.empty() ? " does not have (it declares no swarm ranges)"
-                                            : " does not have (variants are 1.." +
-                                                  std::to_string(sim::kSwarmVariants) + ")"));
-  }
   const sim::Scenario scenario = sim::ScenarioVariant(declared, spec.value().variant);
   sim::RunOptions run_options = options.run;
   sim::References references(scenario, run_options);
   run_options.record_trace = true;
   sim::TrialRun run = sim::RunTrial(scenario, spec.value(), run_options);
-  std::vector<sim::Failure> failures =
-      references.base().failures.empty() ? references.check(run) : references.base().failures;
+  std::vector<sim::Failure> failures = references.check(run);
   std::optional<sim::Divergence> divergence;
   if (!failures.empty()) {
     divergence =
@@ -455,22 +460,15 @@ std::optional<sim::Failure> FirstFailure(const sim::Scenario& declared, const si
                                          const sim::RunOptions& options) {
   sim::Scenario scenario = sim::ScenarioVariant(declared, spec.variant);
   sim::References references(scenario, options);
-  std::vector<sim::Failure> failures =
-      references.base().failures.empty() ? references.check(sim::RunTrial(scenario, spec, options))
-                                         : references.base().failures;
+  std::vector<sim::Failure> failures = references.check(sim::RunTrial(scenario, spec, options));
   if (failures.empty()) return std::nullopt;
   return failures.front();
 }
 
 int RunShrink(const sim::Scenario& declared, const std::string& token, const std::string& out_path,
               std::string name, uint64_t max_attempts, const sim::ExploreOptions& options) {
-  ckpt::Result<sim::TrialSpec> spec = sim::TrialSpec::ParseToken(token);
+  ckpt::Result<sim::TrialSpec> spec = TrialOf(declared, token);
   if (!spec.ok()) return BadInput(spec.status().message());
-  if (spec.value().variant > sim::kSwarmVariants ||
-      (spec.value().variant != 0 && declared.swarm.empty())) {
-    return BadInput("token '" + token + "' names a swarm variant " + declared.name +
-                    " does not have");
-  }
   std::optional<sim::Failure> failure = FirstFailure(declared, spec.value(), options.run);
   if (!failure)
     return BadInput("trial " + token + " of " + declared.name + " passes: nothing to shrink");
