@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/testing/bundled_scenario.h"
+
 namespace reports {
 namespace {
 
@@ -75,16 +77,14 @@ namespace {
 // The timeline of a real failing trial: its lost batch, the crash, the restart with the file
 // recovery read, and the divergence, in SVG and in the page.
 TEST(Timeline, DrawsTheLostBatchCrashRestartAndDivergence) {
-  ckpt::Result<sim::Scenario> scenario =
-      sim::LoadScenario(CKPTSIM_SOURCE_DIR "/scenarios/basic/running_count.yaml");
-  ASSERT_TRUE(scenario.ok());
+  sim::Scenario scenario = sim::testing::LoadBundled("basic/running_count");
   sim::RunOptions options;
   options.defects.add(ckpt::Defect::kSkipPendingTimes);
   sim::FailingTrial failing;
   failing.scenario = "running_count";
   failing.token = "c142+0";
   failing.failure = sim::Failure{sim::FailureKind::kLostBatch, ckpt::Time{3000}, "lost"};
-  ckpt::Result<sim::Timeline> timeline = sim::BuildTimeline(scenario.value(), failing, options);
+  ckpt::Result<sim::Timeline> timeline = sim::BuildTimeline(scenario, failing, options);
   ASSERT_TRUE(timeline.ok()) << timeline.status().to_string();
   const sim::Timeline& t = timeline.value();
   ASSERT_EQ(t.processes.size(), 2u);

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "sim/oracle.h"
+#include "sim/testing/bundled_scenario.h"
 #include "sim/trial.h"
 
 namespace sim {
@@ -20,10 +21,7 @@ using ckpt::Time;
 
 // `name` is a file of scenarios/basic, or "folder/name" below scenarios/.
 Scenario Load(const std::string& name) {
-  std::string relative = name.find('/') == std::string::npos ? "basic/" + name : name;
-  ckpt::Result<Scenario> s = LoadScenario(CKPTSIM_SOURCE_DIR "/scenarios/" + relative + ".yaml");
-  EXPECT_TRUE(s.ok()) << s.status().to_string();
-  return s.value();
+  return testing::LoadBundled(name.find('/') == std::string::npos ? "basic/" + name : name);
 }
 
 class OracleTest : public ::testing::Test {

@@ -9,15 +9,12 @@
 #include <fstream>
 
 #include "sim/explorer.h"
+#include "sim/testing/bundled_scenario.h"
 
 namespace sim {
 namespace {
 
-Scenario Load(const std::string& relative) {
-  ckpt::Result<Scenario> s = LoadScenario(CKPTSIM_SOURCE_DIR "/scenarios/" + relative + ".yaml");
-  EXPECT_TRUE(s.ok()) << s.status().to_string();
-  return s.value();
-}
+using testing::LoadBundled;
 
 // Runs `scenario`'s own crash list (what `ckptsim run` does) and returns its failures.
 std::vector<Failure> RunOwnCrashes(const Scenario& scenario, const RunOptions& options) {
@@ -30,7 +27,7 @@ std::vector<Failure> RunOwnCrashes(const Scenario& scenario, const RunOptions& o
 }
 
 TEST(Shrink, ASwarmFailureShrinksToATinyScenarioThatRunReproduces) {
-  Scenario declared = Load("basic/running_count");
+  Scenario declared = LoadBundled("basic/running_count");
   RunOptions defect;
   defect.defects.add(ckpt::Defect::kSkipPendingTimes);
   TrialSpec failing =
@@ -66,7 +63,7 @@ TEST(Shrink, ASwarmFailureShrinksToATinyScenarioThatRunReproduces) {
 }
 
 TEST(Shrink, FaultRulesThatDoNotMatterAreDroppedAndNumericStringsStayStrings) {
-  Scenario declared = Load("faults/eio_on_rename");
+  Scenario declared = LoadBundled("faults/eio_on_rename");
   RunOptions defect;
   defect.defects.add(ckpt::Defect::kNoRetryAfterIoError);
   ExploreOptions options;
@@ -99,7 +96,7 @@ TEST(Shrink, FaultRulesThatDoNotMatterAreDroppedAndNumericStringsStayStrings) {
 
 TEST(Shrink, APassingTrialIsNotReproduced) {
   ShrinkOutcome outcome =
-      Shrink(Load("basic/running_count"), TrialSpec::ParseToken("c40+0").value(),
+      Shrink(LoadBundled("basic/running_count"), TrialSpec::ParseToken("c40+0").value(),
              FailureKind::kLostBatch, RunOptions{});
   EXPECT_FALSE(outcome.reproduced);
   EXPECT_EQ(outcome.attempts, 1u);

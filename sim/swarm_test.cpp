@@ -9,19 +9,16 @@
 #include <set>
 
 #include "sim/explorer.h"
+#include "sim/testing/bundled_scenario.h"
 #include "sim/trial.h"
 
 namespace sim {
 namespace {
 
-Scenario Load(const std::string& relative) {
-  ckpt::Result<Scenario> s = LoadScenario(CKPTSIM_SOURCE_DIR "/scenarios/" + relative + ".yaml");
-  EXPECT_TRUE(s.ok()) << s.status().to_string();
-  return s.value();
-}
+using testing::LoadBundled;
 
 TEST(Swarm, VariantsStayWithinTheRangesAndAreAPureFunctionOfTheirNumber) {
-  Scenario scenario = Load("basic/running_count");
+  Scenario scenario = LoadBundled("basic/running_count");
   const SwarmRanges& swarm = scenario.swarm;
   ASSERT_TRUE(swarm.batches && swarm.records_per_batch && swarm.batch_duration_ms &&
               swarm.checkpoint_interval_ms);
@@ -53,13 +50,13 @@ TEST(Swarm, VariantsStayWithinTheRangesAndAreAPureFunctionOfTheirNumber) {
 }
 
 TEST(Swarm, BatchDurationsDivideTheWindowAndSlide) {
-  Scenario scenario = Load("spark/checkpointsuite_invertible_window");
+  Scenario scenario = LoadBundled("spark/checkpointsuite_invertible_window");
   std::vector<int64_t> candidates = BatchDurationCandidates(scenario);
   EXPECT_EQ(candidates, (std::vector<int64_t>{250, 500}));
 }
 
 TEST(Swarm, RandomTrialsDrawVariantsInterleavingsAndUpToTenCrashes) {
-  Scenario scenario = Load("basic/running_count");
+  Scenario scenario = LoadBundled("basic/running_count");
   ExploreOptions options;
   options.strategy = Strategy::kRandom;
   options.trials = 400;
@@ -84,7 +81,7 @@ TEST(Swarm, AVariantTrialIsJudgedAgainstItsOwnUncrashedRun) {
   ExploreOptions options;
   options.strategy = Strategy::kRandom;
   options.trials = 150;
-  std::vector<Scenario> scenarios = {Load("basic/running_count")};
+  std::vector<Scenario> scenarios = {LoadBundled("basic/running_count")};
   ExploreResult clean = Explore(scenarios, options);
   EXPECT_EQ(clean.failures, 0u);
   options.run.defects.add(ckpt::Defect::kSkipDownTimes);
@@ -98,7 +95,7 @@ TEST(Swarm, AVariantTrialIsJudgedAgainstItsOwnUncrashedRun) {
 TEST(Swarm, OutputsSilentAtTimesTheSlideSkipsAreNotLost) {
   // The first swarm finding: with a 250 ms batch and a 500 ms slide the windowed output has no
   // job at odd batches, and the oracle once called each of them a lost batch.
-  Scenario declared = Load("spark/checkpointsuite_invertible_window");
+  Scenario declared = LoadBundled("spark/checkpointsuite_invertible_window");
   TrialSpec spec = TrialSpec::ParseToken("c35+1849,c95+1816,c51+1636/v115/i431387186").value();
   Scenario variant = ScenarioVariant(declared, spec.variant);
   ASSERT_EQ(variant.batch_duration.ms, 250);
