@@ -434,11 +434,7 @@ class ScenarioExplorer {
   // A swarm variant of the scenario and the uncrashed runs its trials are judged against.
   struct Variant {
     Variant(Scenario varied, const RunOptions& options)
-        : scenario(std::move(varied)), references(scenario, WithQuietPoints(options)) {}
-    static RunOptions WithQuietPoints(RunOptions options) {
-      options.record_quiet_points = true;  // cheap; used when ExploreOptions::prune is on
-      return options;
-    }
+        : scenario(std::move(varied)), references(scenario, options) {}
     Scenario scenario;
     References references;
   };
@@ -446,7 +442,11 @@ class ScenarioExplorer {
   // Variant `v` (0: the scenario itself), built on first use; at most kSwarmVariants + 1.
   Variant& variant(uint64_t v) {
     std::unique_ptr<Variant>& slot = variants_[v];
-    if (!slot) slot = std::make_unique<Variant>(ScenarioVariant(scenario_, v), options_.run);
+    if (!slot) {
+      RunOptions run = options_.run;
+      run.record_quiet_points = options_.prune;  // what pruned trials compare with
+      slot = std::make_unique<Variant>(ScenarioVariant(scenario_, v), run);
+    }
     return *slot;
   }
 
