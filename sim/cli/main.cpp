@@ -10,7 +10,6 @@
 #include <functional>
 #include <iostream>
 #include <map>
-#include <memory>
 #include <set>
 
 #include "engine/defects.h"
@@ -428,28 +427,25 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
 // serves the display only.
 std::function<void(const sim::Progress&)> ProgressLine() {
   using Clock = std::chrono::steady_clock;
-  auto started = std::make_shared<Clock::time_point>(Clock::now());
-  auto drawn = std::make_shared<Clock::time_point>(Clock::time_point{});
-  auto total = std::make_shared<uint64_t>(0);  // trials of earlier scenarios
-  auto scenario = std::make_shared<size_t>(0);
-  auto last_done = std::make_shared<uint64_t>(0);
-  return [=](const sim::Progress& p) {
-    if (p.scenario_index != *scenario) {
-      *total += *last_done;
-      *scenario = p.scenario_index;
+  uint64_t earlier_trials = 0;  // of the scenarios before this one
+  size_t scenario = 0;
+  uint64_t done = 0;
+  return [=, started = Clock::now(), drawn = Clock::time_point{}](const sim::Progress& p) mutable {
+    if (p.scenario_index != scenario) {
+      earlier_trials += done;
+      scenario = p.scenario_index;
     }
-    *last_done = p.trials_done;
+    done = p.trials_done;
     Clock::time_point now = Clock::now();
-    if (now - *drawn < std::chrono::milliseconds(200)) return;
-    *drawn = now;
-    double seconds = std::chrono::duration<double>(now - *started).count();
-    double rate = seconds > 0 ? static_cast<double>(*total + p.trials_done) / seconds : 0;
-    double left = rate > 0 ? static_cast<double>(p.trials_planned - p.trials_done) / rate : 0;
+    if (now - drawn < std::chrono::milliseconds(200)) return;
+    drawn = now;
+    double seconds = std::chrono::duration<double>(now - started).count();
+    double rate = seconds > 0 ? static_cast<double>(earlier_trials + done) / seconds : 0;
+    double left = rate > 0 ? static_cast<double>(p.trials_planned - done) / rate : 0;
     std::printf(
         "\r\033[K[%zu/%zu] %s: %llu of %llu trials, %llu failed, %.0f trials/s, ~%.0f s left",
         p.scenario_index + 1, p.scenarios, p.scenario.c_str(),
-        static_cast<unsigned long long>(p.trials_done),
-        static_cast<unsigned long long>(p.trials_planned),
+        static_cast<unsigned long long>(done), static_cast<unsigned long long>(p.trials_planned),
         static_cast<unsigned long long>(p.failures), rate, left);
     std::fflush(stdout);
   };
