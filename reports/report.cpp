@@ -404,9 +404,10 @@ nlohmann::json MutationToJson(const sim::MutationReport& report) {
     if (h.found) {
       entry["token"] = h.token;
       entry["kind"] = sim::FailureKindName(h.kind);
-      entry["shrunk"] = {{"reproduced", h.shrunk},        {"batches", h.shrunk_batches},
-                         {"crashes", h.shrunk_crashes},   {"token", h.shrunk_token},
-                         {"attempts", h.shrink_attempts}, {"seconds", h.shrink_seconds}};
+      entry["shrunk"] = {
+          {"reproduced", h.shrunk()},       {"batches", h.shrunk_batches()},
+          {"crashes", h.shrunk_crashes()},  {"token", h.shrunk() ? h.outcome.spec.token() : ""},
+          {"attempts", h.outcome.attempts}, {"seconds", h.shrink_seconds}};
     }
     defects.push_back(std::move(entry));
   }

@@ -43,13 +43,6 @@ DefectHunt Hunt(const ckpt::DefectInfo& info, const std::string& root, const Exp
   hunt.outcome = Shrink(scenario.value(), TrialSpec::ParseToken(first.token).value(),
                         first.failure.kind, options.run, max_shrink_attempts);
   hunt.shrink_seconds = SecondsSince(started);
-  hunt.shrink_attempts = hunt.outcome.attempts;
-  hunt.shrunk = hunt.outcome.reproduced;
-  if (hunt.shrunk) {
-    hunt.shrunk_batches = hunt.outcome.scenario.batches;
-    hunt.shrunk_crashes = hunt.outcome.spec.crashes.size();
-    hunt.shrunk_token = hunt.outcome.spec.token();
-  }
   return hunt;
 }
 
@@ -71,8 +64,8 @@ MutationReport HuntDefects(const std::string& root, const ExploreOptions& option
       ++report.found;
       seconds.push_back(hunt.seconds_to_first_failure);
     }
-    if (hunt.shrunk && hunt.shrunk_batches <= report.targets.max_batches &&
-        hunt.shrunk_crashes <= report.targets.max_crashes) {
+    if (hunt.shrunk() && hunt.shrunk_batches() <= report.targets.max_batches &&
+        hunt.shrunk_crashes() <= report.targets.max_crashes) {
       ++report.small;
     }
     report.hunts.push_back(std::move(hunt));

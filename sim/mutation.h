@@ -22,15 +22,14 @@ struct DefectHunt {
   double seconds_to_first_failure = 0;   // wall time of the exploration that stopped there
   std::string token;                     // the first failing trial
   FailureKind kind = FailureKind::kLostBatch;
-  // The shrunk counterexample (when found and shrunk).
-  bool shrunk = false;
-  int64_t shrunk_batches = 0;
-  uint64_t shrunk_crashes = 0;
-  std::string shrunk_token;
-  uint64_t shrink_attempts = 0;
-  double shrink_seconds = 0;
+  // The shrunk counterexample (outcome.reproduced when found and shrunk) and its wall time.
   ShrinkOutcome outcome;
+  double shrink_seconds = 0;
   std::string error;  // the scenario could not be loaded
+
+  bool shrunk() const { return outcome.reproduced; }
+  int64_t shrunk_batches() const { return shrunk() ? outcome.scenario.batches : 0; }
+  uint64_t shrunk_crashes() const { return outcome.spec.crashes.size(); }
 };
 
 struct MutationTargets {

@@ -511,7 +511,7 @@ ckpt::Status WriteRegressions(const sim::MutationReport& report, const std::stri
   std::filesystem::create_directories(dir, ec);
   if (ec) return ckpt::Status::IoError(dir + ": " + ec.message());
   for (const sim::DefectHunt& h : report.hunts) {
-    if (!h.shrunk) continue;
+    if (!h.shrunk()) continue;
     ckpt::Result<sim::Scenario> declared = sim::LoadScenario(root + "/" + h.scenario_path);
     if (!declared.ok()) return declared.status();
     std::string name = "regression_" + h.defect;
@@ -562,8 +562,8 @@ int RunMutation(const std::string& root, const std::string& out_path,
       std::printf("%-30s %7s %8.3fs %-22s %8lld %8llu %8.2fs\n", h.defect.c_str(),
                   h.found ? std::to_string(h.trials_to_first_failure).c_str() : "NO",
                   h.seconds_to_first_failure, h.found ? sim::FailureKindName(h.kind) : "-",
-                  static_cast<long long>(h.shrunk_batches),
-                  static_cast<unsigned long long>(h.shrunk_crashes), h.shrink_seconds);
+                  static_cast<long long>(h.shrunk_batches()),
+                  static_cast<unsigned long long>(h.shrunk_crashes()), h.shrink_seconds);
     }
     const sim::MutationTargets& t = report.targets;
     std::printf(
