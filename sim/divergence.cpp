@@ -72,12 +72,11 @@ Divergence ExplainDivergence(const Scenario& scenario, const Reference& referenc
   }
   Time batch = *failure.batch_time;
   Time zero = run.incarnations.empty() ? Time{0} : run.incarnations[0].zero_time.value_or(Time{0});
-  int64_t index = (batch - zero).ms / scenario.batch_duration.ms;
+  int64_t index = BatchIndex(batch, zero, scenario.batch_duration);
   for (const auto& [output, batches] : reference.outputs) {
     std::string line = output + ": expected ";
-    bool on_grid = index >= 1 && index <= static_cast<int64_t>(batches.size()) &&
-                   (batch - zero).is_multiple_of(scenario.batch_duration);
-    line += !on_grid || reference.silent.count({output, index})
+    bool known = index >= 1 && index <= static_cast<int64_t>(batches.size());
+    line += !known || reference.silent.count({output, index})
                 ? "nothing (the uncrashed run has no such batch)"
                 : ckpt::RecordsToString(batches[static_cast<size_t>(index - 1)]);
     bool emitted = false;

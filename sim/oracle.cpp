@@ -8,6 +8,13 @@
 #include "sim/named_enum.h"
 
 namespace sim {
+
+int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch) {
+  ckpt::Duration since = time - zero_time;
+  if (since.ms <= 0 || !since.is_multiple_of(batch)) return 0;
+  return since.ms / batch.ms;
+}
+
 namespace {
 
 using ckpt::Time;
@@ -40,13 +47,6 @@ std::vector<Time> ApplicationStarts(const TrialRun& run, const std::vector<int>&
     }
   }
   return starts;
-}
-
-// The batch index of `time` in an application with `zero_time`, or 0 when off the grid.
-int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch) {
-  ckpt::Duration since = time - zero_time;
-  if (since.ms <= 0 || !since.is_multiple_of(batch)) return 0;
-  return since.ms / batch.ms;
 }
 
 // The batch input each incarnation of a log-source run saw: per application, every batch's

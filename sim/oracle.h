@@ -103,6 +103,9 @@ std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& fai
 // True when the scenario's source makes the output depend on when the application started.
 bool StartTimeMatters(const Scenario& scenario);
 
+// The batch index (1-based) of `time` in an application with `zero_time`, or 0 when off the grid.
+int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch);
+
 // The batch times recovery may legitimately run again after restarting from a checkpoint with
 // content time `checkpoint_time` and `pending_times`, when the process came up at `now`:
 // pending ∪ [checkpoint_time, restart_time), all < restart_time (independent of the engine).
