@@ -10,9 +10,21 @@
 #include <boost/serialization/array_optimization.hpp>
 #include <boost/serialization/collection_size_type.hpp>
 #include <istream>
+#include <streambuf>
 #include <string>
+#include <string_view>
 
 namespace ckpt {
+
+// The archive reads the payload in place, and knows how much of it is left.
+class SpanSource : public std::streambuf {
+ public:
+  explicit SpanSource(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // only ever read: no putback area is used
+    setg(begin, begin, begin + bytes.size());
+  }
+  size_t bytes_left() const { return static_cast<size_t>(egptr() - gptr()); }
+};
 
 class BoundedIArchive
     : public boost::archive::binary_iarchive_impl<BoundedIArchive, std::istream::char_type,
@@ -24,9 +36,7 @@ class BoundedIArchive
                                               std::istream::traits_type>;
 
  public:
-  // REQUIRES: `stream` holds exactly `size_bytes` bytes from its current position on.
-  BoundedIArchive(std::istream& stream, unsigned flags, size_t size_bytes)
-      : Base(stream, flags), stream_(stream), start_(stream.tellg()), size_bytes_(size_bytes) {}
+  BoundedIArchive(SpanSource& source, unsigned flags) : Base(source, flags), source_(source) {}
 
   // Friends of the archive machinery call these.
   template <class T>
@@ -60,8 +70,7 @@ class BoundedIArchive
 
  private:
   void check(size_t claimed, const char* what) {
-    std::streamoff consumed = stream_.tellg() - start_;
-    size_t left = consumed < 0 ? 0 : size_bytes_ - static_cast<size_t>(consumed);
+    size_t left = source_.bytes_left();
     if (claimed > left) {
       throw boost::archive::archive_exception(
           boost::archive::archive_exception::input_stream_error,
@@ -71,9 +80,7 @@ class BoundedIArchive
     }
   }
 
-  std::istream& stream_;
-  std::streampos start_;
-  size_t size_bytes_;
+  SpanSource& source_;
 };
 
 }  // namespace ckpt

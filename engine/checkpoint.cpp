@@ -1,6 +1,7 @@
 #include "engine/checkpoint.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace ckpt {
 namespace {
@@ -23,7 +24,7 @@ std::optional<CheckpointFile> ParseCheckpointName(const std::string& dir, const 
   }
   CheckpointFile file;
   file.path = JoinPath(dir, name);
-  file.time = Time{std::stoll(name.substr(pos, digits_end - pos))};
+  std::from_chars(name.data() + pos, name.data() + digits_end, file.time.ms);  // <= 18 digits
   file.is_backup = digits_end < name.size();
   return file;
 }

@@ -7,14 +7,60 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
-#include <sstream>
+#include <streambuf>
 
 #include "engine/bounded_iarchive.h"
 #include "engine/checkpoint.h"
 #include "engine/frame.h"
 #include "engine/value_serialization.h"
 
+// Every type in a checkpoint is written as its bare fields: no class id, version or object
+// tracking. Boost's default (class info and tracking per object) made each element of a record
+// vector a lookup in its type registry, which cost more than the bytes themselves: half of an
+// exhaustive exploration's instructions went to encoding checkpoints (callgrind, issue 7). The
+// format was never versioned (a checkpoint is only read by the build that wrote it, as with
+// Spark across upgrades), so nothing is lost.
+#define CKPT_SERIALIZE_BARE(T)                       \
+  BOOST_CLASS_IMPLEMENTATION(T, object_serializable) \
+  BOOST_CLASS_TRACKING(T, track_never)
+CKPT_SERIALIZE_BARE(ckpt::Value)
+CKPT_SERIALIZE_BARE(ckpt::Time)
+CKPT_SERIALIZE_BARE(ckpt::Duration)
+CKPT_SERIALIZE_BARE(ckpt::FunctionRef)
+CKPT_SERIALIZE_BARE(ckpt::StreamSnapshot)
+CKPT_SERIALIZE_BARE(ckpt::GraphSnapshot)
+CKPT_SERIALIZE_BARE(ckpt::Checkpoint)
+#undef CKPT_SERIALIZE_BARE
+
 namespace boost::serialization {
+
+// The same for the standard containers the snapshot types hold.
+struct BareLevel {
+  typedef mpl::integral_c_tag tag;
+  typedef mpl::int_<object_serializable> type;
+  BOOST_STATIC_CONSTANT(int, value = object_serializable);
+};
+struct NeverTracked {
+  typedef mpl::integral_c_tag tag;
+  typedef mpl::int_<track_never> type;
+  BOOST_STATIC_CONSTANT(int, value = track_never);
+};
+template <class T, class A>
+struct implementation_level_impl<const std::vector<T, A>> : BareLevel {};
+template <class T, class A>
+struct tracking_level<std::vector<T, A>> : NeverTracked {};
+template <class K, class V, class C, class A>
+struct implementation_level_impl<const std::map<K, V, C, A>> : BareLevel {};
+template <class K, class V, class C, class A>
+struct tracking_level<std::map<K, V, C, A>> : NeverTracked {};
+template <class F, class S>
+struct implementation_level_impl<const std::pair<F, S>> : BareLevel {};
+template <class F, class S>
+struct tracking_level<std::pair<F, S>> : NeverTracked {};
+template <class T>
+struct implementation_level_impl<const std::optional<T>> : BareLevel {};
+template <class T>
+struct tracking_level<std::optional<T>> : NeverTracked {};
 
 template <class Archive>
 void serialize(Archive& archive, ckpt::Time& time, const unsigned) {
@@ -79,16 +125,42 @@ template class boost::archive::detail::archive_serializer_map<ckpt::BoundedIArch
 namespace ckpt {
 namespace {
 
-constexpr auto kArchiveFlags = boost::archive::no_header;
+// no_codecvt: a binary archive never converts characters, and the codecvt facet's locale cost
+// as much to build per checkpoint as a small graph's fields to write.
+constexpr auto kArchiveFlags = boost::archive::no_header | boost::archive::no_codecvt;
+
+// The archive writes straight into the string that gets framed, after room for the header.
+constexpr size_t kEncodeReserveBytes = 4096;
+class StringSink : public std::streambuf {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+
+ protected:
+  std::streamsize xsputn(const char* bytes, std::streamsize count) override {
+    out_->append(bytes, static_cast<size_t>(count));
+    return count;
+  }
+  int_type overflow(int_type byte) override {
+    if (traits_type::eq_int_type(byte, traits_type::eof())) return traits_type::not_eof(byte);
+    out_->push_back(traits_type::to_char_type(byte));
+    return byte;
+  }
+
+ private:
+  std::string* out_;
+};
 
 template <typename T>
 std::string EncodeFramed(std::string_view magic, const T& value) {
-  std::ostringstream stream;
+  std::string framed(kFrameHeaderBytes, '\0');
+  framed.reserve(kEncodeReserveBytes);
+  StringSink sink(&framed);
   {
-    boost::archive::binary_oarchive archive(stream, kArchiveFlags);
+    boost::archive::binary_oarchive archive(sink, kArchiveFlags);
     archive << value;
   }
-  return Frame(magic, stream.str());
+  SealFrame(magic, &framed);
+  return framed;
 }
 
 template <typename T>
@@ -97,12 +169,10 @@ Result<T> DecodeFramed(std::string_view magic, std::string_view bytes) {
   if (!payload.ok()) return payload.status();
   T value{};
   try {
-    std::istringstream stream{std::string(payload.value())};
-    BoundedIArchive archive(stream, kArchiveFlags, payload.value().size());
+    SpanSource source(payload.value());
+    BoundedIArchive archive(source, kArchiveFlags);
     archive >> value;
-    if (stream.peek() != std::char_traits<char>::eof()) {
-      return Status::Corruption("trailing bytes after the archive");
-    }
+    if (source.bytes_left() != 0) return Status::Corruption("trailing bytes after the archive");
   } catch (const std::exception& error) {
     return Status::Corruption(std::string("undecodable archive: ") + error.what());
   }

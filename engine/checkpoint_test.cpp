@@ -223,6 +223,18 @@ TEST(Frame, ChecksHeaderFieldsInOrder) {
             std::string::npos);
 }
 
+TEST(Frame, EveryFlippedPayloadBitIsCaughtByTheChecksum) {
+  std::string framed = Frame(kCheckpointMagic, "a payload of 8-byte words and a tail");
+  for (size_t byte = kFrameHeaderBytes; byte < framed.size(); ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string flipped = framed;
+      flipped[byte] = static_cast<char>(flipped[byte] ^ (1 << bit));
+      EXPECT_EQ(Unframe(kCheckpointMagic, flipped).status().message(), "checksum mismatch")
+          << "byte " << byte << " bit " << bit;
+    }
+  }
+}
+
 TEST(TimeTest, UntilIsHalfOpen) {
   std::vector<Time> times = Time{1500}.until(Time{3000}, Milliseconds(500));
   EXPECT_EQ(times, (std::vector<Time>{Time{1500}, Time{2000}, Time{2500}}));

@@ -1,6 +1,7 @@
 // Writes fuzz/corpus/checkpoint/: real checkpoints the engine makes of a few graphs (stateless,
 // stateful, windowed, log source), each whole (framed) and as its bare archive payload, plus an
-// RDD file's records. Regenerate with: build-fuzz/make_checkpoint_corpus fuzz/corpus/checkpoint
+// RDD file's records, and the regression input of the first fuzz finding.
+// Regenerate with: build-fuzz/make_checkpoint_corpus fuzz/corpus/checkpoint
 #include <fstream>
 #include <iostream>
 
@@ -68,6 +69,24 @@ int main(int argc, char** argv) {
     std::string framed = EncodeCheckpoint(checkpoint);
     Write(dir, std::string(name) + ".checkpoint", framed);
     Write(dir, std::string(name) + ".payload", Unframe(kCheckpointMagic, framed).value());
+  }
+  // The fuzzer's first finding (a bool byte of 244 was undefined behaviour): an empty graph's
+  // checkpoint payload with the byte of GraphSnapshot.zero_time's presence flag, which follows
+  // the batch duration, set to 244. A marker batch duration finds the byte.
+  {
+    sim::testing::EngineFixture process;
+    auto context = StreamingContext::Create(process.env(), Milliseconds(500));
+    Checkpoint checkpoint = context->make_checkpoint(Time{1500});
+    const int64_t marker = 0x0123456789abcdef;
+    checkpoint.graph.batch_duration = Duration{marker};
+    std::string payload(Unframe(kCheckpointMagic, EncodeCheckpoint(checkpoint)).value());
+    size_t at = payload.find(std::string_view(reinterpret_cast<const char*>(&marker), 8));
+    if (at == std::string::npos) {
+      std::cerr << "regression-bool-244: marker not found\n";
+      return 1;
+    }
+    payload[at + 8] = static_cast<char>(244);
+    Write(dir, "regression-bool-244", payload);
   }
   Records records = {Value::Pair(Value::String("a"), Value::Int(3)), Value::Double(2.5)};
   Write(dir, "records.payload", Unframe(kRddMagic, EncodeRecords(records)).value());

@@ -213,12 +213,18 @@ Result<std::vector<ckpt::FileStatus>> SimFs::list(const std::string& dir) {
   if (!is_directory(dir)) return Status::NotFound("directory " + dir + " does not exist");
   std::string prefix = dir == "/" ? "/" : dir + "/";
   std::vector<ckpt::FileStatus> listing;
-  for (auto it = visible_.lower_bound(prefix);
-       it != visible_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+  auto it = visible_.lower_bound(prefix);
+  while (it != visible_.end() && it->first.compare(0, prefix.size(), prefix) == 0) {
     std::string name = it->first.substr(prefix.size());
-    if (name.find('/') != std::string::npos) continue;
-    listing.push_back(
-        {name, it->second->is_directory, it->second->data.size(), it->second->modification_time});
+    size_t slash = name.find('/');
+    if (slash == std::string::npos) {
+      const Inode& inode = *it->second;
+      listing.push_back({name, inode.is_directory, inode.data.size(), inode.modification_time});
+      ++it;
+    } else {
+      // Inside a subdirectory: its paths run up to "<prefix><child>0", '0' being '/' + 1.
+      it = visible_.lower_bound(prefix + name.substr(0, slash) + '0');
+    }
   }
   return listing;
 }

@@ -116,6 +116,22 @@ TEST_F(SimFsTest, ListsSortedDirectChildrenOnly) {
   EXPECT_EQ(fs_.list("/nope").status().code(), ckpt::StatusCode::kNotFound);
 }
 
+// The listing jumps over a subdirectory's contents; siblings whose names extend the
+// subdirectory's with a byte below '/' sort before its contents and must still be listed.
+TEST_F(SimFsTest, ListsSiblingsThatSortAmongASubdirectorysPaths) {
+  ASSERT_TRUE(fs_.mkdirs("/d/rdd").ok());
+  ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/rdd/f1", "", false).ok());
+  ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/rdd/f2", "", false).ok());
+  ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/rdd-2", "", false).ok());
+  ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/rdd.bk", "", false).ok());
+  ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/rdd0", "", false).ok());
+  auto listing = fs_.list("/d");
+  ASSERT_TRUE(listing.ok());
+  std::vector<std::string> names;
+  for (const auto& entry : listing.value()) names.push_back(entry.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"rdd", "rdd-2", "rdd.bk", "rdd0"}));
+}
+
 TEST_F(SimFsTest, DeleteNeedsRecursiveForNonEmptyDirectories) {
   ASSERT_TRUE(fs_.mkdirs("/d/e").ok());
   EXPECT_EQ(fs_.remove("/d", false).code(), ckpt::StatusCode::kIoError);
