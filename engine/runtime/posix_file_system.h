@@ -1,0 +1,38 @@
+// The FileSystem seam on a real disk (Linux), under a root directory.
+//
+//   PosixFileSystem fs("/var/lib/app");   // "/ck/checkpoint-1000" is /var/lib/app/ck/...
+//
+// Every engine path is taken relative to `root`, so the same absolute paths the simulator uses
+// name files in a directory of the caller's choice. rename refuses to replace an existing file
+// (renameat2 with RENAME_NOREPLACE), as HDFS's rename returns false; sync_file and sync_dir are
+// fsync of the file and of the directory. Not for use under simulation: it does real I/O.
+#pragma once
+
+#include <string>
+
+#include "engine/runtime/file_system.h"
+
+namespace ckpt {
+
+class PosixFileSystem : public FileSystem {
+ public:
+  // REQUIRES: `root` exists (an empty root means paths are the real absolute paths).
+  explicit PosixFileSystem(std::string root);
+
+  Result<std::unique_ptr<WritableFile>> create(const std::string& path) override;
+  Result<std::string> read_file(const std::string& path) override;
+  Status rename(const std::string& from, const std::string& to) override;
+  Status remove(const std::string& path, bool recursive) override;
+  Result<bool> exists(const std::string& path) override;
+  Result<std::vector<FileStatus>> list(const std::string& dir) override;
+  Status mkdirs(const std::string& path) override;
+  Status sync_dir(const std::string& dir) override;
+  Status sync_file(const std::string& path) override;
+
+ private:
+  std::string real(const std::string& path) const;
+
+  std::string root_;
+};
+
+}  // namespace ckpt
