@@ -112,6 +112,18 @@ FunctionRegistry BuildBuiltins() {
                  Value n = args[0];
                  return [n](const Value& v) -> Result<Value> { return Add(v, n); };
                }));
+  registry.add("modulo", MapEntry(1, "x -> x mod n (integers; n > 0)",
+                                  [](const std::vector<Value>& args) -> MapFn {
+                                    Value n = args[0];
+                                    return [n](const Value& v) -> Result<Value> {
+                                      if (!v.is_int()) return TypeError("modulo", v, "an integer");
+                                      if (!n.is_int() || n.as_int() <= 0) {
+                                        return TypeError("modulo", n, "a positive integer");
+                                      }
+                                      int64_t rest = v.as_int() % n.as_int();
+                                      return Value::Int(rest < 0 ? rest + n.as_int() : rest);
+                                    };
+                                  }));
   registry.add("keyed", MapEntry(1, "x -> (k, x)", [](const std::vector<Value>& args) -> MapFn {
                  Value key = args[0];
                  return [key](const Value& v) -> Result<Value> { return Value::Pair(key, v); };

@@ -253,5 +253,14 @@ TEST(RddCheckpoint, EveryMarkedAncestorIsWritten) {
   }
 }
 
+TEST(Functions, ModuloKeepsKeysInZeroToN) {
+  MapFn modulo = FunctionRegistry::Builtins().bind_map({"modulo", {Value::Int(10)}}).value();
+  EXPECT_EQ(modulo(Value::Int(1234)).value(), Value::Int(4));
+  EXPECT_EQ(modulo(Value::Int(-3)).value(), Value::Int(7));
+  EXPECT_FALSE(modulo(Value::String("x")).ok());
+  MapFn by_zero = FunctionRegistry::Builtins().bind_map({"modulo", {Value::Int(0)}}).value();
+  EXPECT_FALSE(by_zero(Value::Int(1)).ok());
+}
+
 }  // namespace
 }  // namespace ckpt
