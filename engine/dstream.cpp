@@ -128,8 +128,14 @@ Result<bool> DStream::is_time_valid(Time time) const {
 }
 
 RddPtr DStream::make_rdd(Time time, std::vector<RddPtr> dependencies, Rdd::ComputeFn compute) {
-  return std::make_shared<Rdd>(runtime().new_rdd_id(), time, std::move(dependencies),
-                               std::move(compute));
+  StreamingRuntime* runtime = &this->runtime();
+  auto counted = [runtime, compute = std::move(compute)]() -> Result<Records> {
+    Result<Records> records = compute();
+    if (records.ok()) runtime->records_computed += records.value().size();
+    return records;
+  };
+  return std::make_shared<Rdd>(runtime->new_rdd_id(), time, std::move(dependencies),
+                               std::move(counted));
 }
 
 Result<RddPtr> DStream::derive_from_parent(

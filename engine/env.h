@@ -33,7 +33,11 @@ class OutputSink {
 class ExecutionModel {
  public:
   virtual ~ExecutionModel() = default;
-  virtual Duration job_duration(Time batch_time, size_t record_count) const = 0;
+  // `record_count`: records of the job's RDD. `computed_records`: records of every RDD the job
+  // computed, its lineage included (after a restart, the batches since the last RDD checkpoint
+  // of a stateful stream are computed again: the work a crash loses).
+  virtual Duration job_duration(Time batch_time, size_t record_count,
+                                size_t computed_records) const = 0;
 };
 
 enum class LogLevel { kInfo, kWarning, kError };

@@ -39,6 +39,7 @@ void JobScheduler::start_jobs_while_slots_free() {
 void JobScheduler::start_job(Job job) {
   ++running_jobs_;
   int64_t limit = runtime_->max_lineage_depth;
+  uint64_t computed_before = runtime_->records_computed;
   Result<const Records*> records =
       job.rdd->lineage_depth(limit + 1) > limit
           ? Result<const Records*>(
@@ -48,7 +49,8 @@ void JobScheduler::start_job(Job job) {
           : job.rdd->materialize();
   Duration duration{0};
   if (records.ok()) {
-    duration = runtime_->env.execution->job_duration(job.time, records.value()->size());
+    duration = runtime_->env.execution->job_duration(
+        job.time, records.value()->size(), runtime_->records_computed - computed_before);
   }
   Status start_status = records.status();
   Scheduler& scheduler = *runtime_->env.scheduler;

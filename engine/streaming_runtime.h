@@ -28,6 +28,9 @@ struct StreamingRuntime {
   // the checkpoint's conf after recovery, as Spark's PerPartitionConfig does.
   int64_t max_rate_per_partition = 0;
 
+  // Records computed by RDDs of this process so far (the execution model charges them).
+  uint64_t records_computed = 0;
+
   int64_t new_rdd_id() { return next_rdd_id++; }
   // Spark's V5: streams and outputs can only be added before the context starts.
   Status check_can_add_stream() const {

@@ -311,16 +311,22 @@ class Loader {
 
   Status processing(const YAML::Node& node, ProcessingModel& model) const {
     CKPT_RETURN_IF_ERROR(check_keys(
-        node, "processing", {"job_base_ms", "per_record_us", "slow_batches", "failing_batches"}));
+        node, "processing",
+        {"job_base_ms", "per_record_us", "per_computed_record_us", "slow_batches",
+         "failing_batches"}));
     if (node["job_base_ms"]) {
       Result<Duration> d = duration(node["job_base_ms"], "processing.job_base_ms", true);
       if (!d.ok()) return d.status();
       model.job_base = d.value();
     }
-    if (node["per_record_us"]) {
-      Result<int64_t> n = integer(node["per_record_us"], "processing.per_record_us");
+    for (auto [key, field] : {std::pair{"per_record_us", &model.per_record_us},
+                              std::pair{"per_computed_record_us", &model.per_computed_record_us}}) {
+      if (!node[key]) continue;
+      std::string where = std::string("processing.") + key;
+      Result<int64_t> n = integer(node[key], where);
       if (!n.ok()) return n.status();
-      model.per_record_us = n.value();
+      if (n.value() < 0) return error(node[key], where, "must not be negative");
+      *field = n.value();
     }
     if (const YAML::Node slow = node["slow_batches"]) {
       if (!slow.IsMap())

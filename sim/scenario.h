@@ -54,6 +54,9 @@ struct PipelineStep {
 struct ProcessingModel {
   Duration job_base{10};
   int64_t per_record_us = 0;
+  // Per record of every RDD the job computes, its lineage included: what makes recomputing the
+  // state since the last RDD checkpoint after a restart cost time (the checkpoint-interval study).
+  int64_t per_computed_record_us = 0;
   std::map<int64_t, Duration> slow_batches;  // batch index (1-based) -> extra time
   // batch index -> how many times its output write fails before it succeeds (the external
   // system refuses it; the job fails and its batch stays pending).

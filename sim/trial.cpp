@@ -37,10 +37,12 @@ class ScenarioExecution : public ckpt::ExecutionModel {
  public:
   explicit ScenarioExecution(const Scenario& scenario) : scenario_(scenario) {}
   // Slow batches are keyed by batch index = batch time / batch duration.
-  Duration job_duration(Time batch_time, size_t record_count) const override {
+  Duration job_duration(Time batch_time, size_t record_count,
+                        size_t computed_records) const override {
     const ProcessingModel& model = scenario_.processing;
-    Duration duration =
-        model.job_base + Duration{model.per_record_us * static_cast<int64_t>(record_count) / 1000};
+    int64_t record_us = model.per_record_us * static_cast<int64_t>(record_count) +
+                        model.per_computed_record_us * static_cast<int64_t>(computed_records);
+    Duration duration = model.job_base + Duration{record_us / 1000};
     auto slow = model.slow_batches.find(batch_time.ms / scenario_.batch_duration.ms);
     if (slow != model.slow_batches.end()) duration = duration + slow->second;
     return duration;

@@ -61,7 +61,9 @@ class EngineFixture : public ckpt::OutputSink,
     for (ckpt::Time t : rescheduled) this->rescheduled.push_back(t.ms);
   }
   void on_error(const ckpt::Status& error) override { errors.push_back(error.to_string()); }
-  ckpt::Duration job_duration(ckpt::Time, size_t) const override { return job_duration_value; }
+  ckpt::Duration job_duration(ckpt::Time, size_t, size_t) const override {
+    return job_duration_value;
+  }
 
   SimFs& sim_fs() { return sim_fs_; }
   ckpt::FileSystem& fs() { return *fs_; }
