@@ -6,6 +6,7 @@
 
 #include "engine/runtime/status.h"
 #include "sim/explorer.h"
+#include "sim/interval_study.h"
 #include "sim/mutation.h"
 #include "sim/timeline.h"
 
@@ -44,6 +45,13 @@ std::string RenderTimelineSvg(const sim::Timeline& timeline);
 // the first failing trial's batch and detail, how many trials failed it, and the replay command.
 // Known-weakness trials show as a skipped testcase; documented unsafe configurations pass.
 std::string RenderJunit(const sim::ExploreResult& result);
+
+// The checkpoint-interval study: a markdown table of the points and the optima, its JSON, and an
+// SVG plot of efficiency against the interval (log scale) with Young's, Daly's and the empirical
+// optimum marked.
+std::string RenderIntervalTable(const sim::IntervalStudy& study);
+nlohmann::json IntervalStudyToJson(const sim::IntervalStudy& study);
+std::string RenderIntervalSvg(const sim::IntervalStudy& study);
 
 // Writes <dir>/results.json and <dir>/index.html (creating dir).
 ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& result,

@@ -106,7 +106,7 @@ TEST(Swarm, OutputsSilentAtTimesTheSlideSkipsAreNotLost) {
   EXPECT_TRUE(failures.empty()) << failures.front().detail;
   // An emission at a silent time is still caught.
   TrialRun run = RunTrial(variant, TrialSpec{}, RunOptions{});
-  run.emissions.push_back(Emission{0, "output", ckpt::Time{250}, {}});
+  run.emissions.push_back(Emission{0, "output", ckpt::Time{250}, {}, ckpt::Time{250}});
   failures = references.check(run);
   ASSERT_FALSE(failures.empty());
   EXPECT_EQ(failures.front().kind, FailureKind::kDivergentOutput);

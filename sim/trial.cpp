@@ -376,7 +376,7 @@ bool Simulation::crash_due(int incarnation, uint64_t step) const {
 
 Status Simulation::record_emission(int incarnation, const std::string& output, Time time,
                                    const ckpt::Records& records) {
-  Emission emission{incarnation, output, time, records};
+  Emission emission{incarnation, output, time, records, loop_.now()};
   std::sort(emission.records.begin(), emission.records.end());
   auto failing = scenario_.processing.failing_batches.find(time.ms / scenario_.batch_duration.ms);
   int attempt = output_attempts_[{output, time.ms}]++;

@@ -68,6 +68,7 @@ struct Emission {
   std::string output;
   ckpt::Time batch_time;
   ckpt::Records records;  // sorted
+  ckpt::Time emitted_at;  // the virtual time the sink received them
 };
 
 // A checkpoint the writer gave up on (EngineObserver::on_checkpoint_given_up).

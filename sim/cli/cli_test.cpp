@@ -353,10 +353,42 @@ TEST(CliDocs, TheScenarioReferenceExampleRuns) {
   EXPECT_NE(run.output.find("1 trials, 0 failed"), std::string::npos) << run.output;
 }
 
+TEST(Cli, StudyIntervalWritesItsTableJsonAndPlot) {
+  std::string out = ::testing::TempDir() + "ckptsim-study-" + std::to_string(getpid());
+  Outcome study = RunCommand(kBinary + " study-interval " + CKPTSIM_SOURCE_DIR +
+                             "/scenarios/study/checkpoint_interval.yaml --mtbf-s 100 "
+                             "--checkpoint-cost-s 2 --restart-s 2 --intervals 2,4,8 --seeds 1 "
+                             "--out " +
+                             out);
+  ASSERT_EQ(study.exit_code, 0) << study.output;
+  EXPECT_NE(study.output.find("| Young, sqrt(2CM) | 20.0 |"), std::string::npos) << study.output;
+  std::ifstream json_file(out + "/study.json");
+  nlohmann::json json = nlohmann::json::parse(json_file, nullptr, false);
+  ASSERT_FALSE(json.is_discarded());
+  EXPECT_EQ(json["points"].size(), 3u);
+  EXPECT_EQ(json["points"][1]["interval_batches"], 4);
+  std::ifstream svg_file(out + "/plot.svg");
+  std::string svg((std::istreambuf_iterator<char>(svg_file)), std::istreambuf_iterator<char>());
+  size_t circles = 0;
+  for (size_t at = svg.find("class=\"point\""); at != std::string::npos;
+       at = svg.find("class=\"point\"", at + 1)) {
+    ++circles;
+  }
+  EXPECT_EQ(circles, 3u);
+  EXPECT_NE(svg.find("Daly"), std::string::npos);
+  std::filesystem::remove_all(out);
+
+  Outcome stateless = RunCommand(kBinary + " study-interval " + kRunningCount);
+  EXPECT_EQ(stateless.exit_code, 2) << stateless.output;
+  EXPECT_NE(stateless.output.find("cannot study the checkpoint interval: the source must be a log"),
+            std::string::npos)
+      << stateless.output;
+}
+
 // Every subcommand has --help with at least one example, and exits 0.
 TEST(CliHelp, EverySubcommandExplainsItselfWithAnExample) {
   for (const char* command : {"run", "explore", "replay", "shrink", "crash-points", "list",
-                              "defects", "mutation", "merge"}) {
+                              "defects", "mutation", "merge", "study-interval"}) {
     Outcome help = RunCommand(kBinary + " " + command + " --help");
     EXPECT_EQ(help.exit_code, 0) << command << "\n" << help.output;
     size_t example = help.output.find("Example");
