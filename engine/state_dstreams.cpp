@@ -1,10 +1,55 @@
 // Stateful streams: updateStateByKey (Spark's StateDStream) and mapWithState (Spark's
 // InternalMapWithStateDStream, its mapped records and its state snapshots).
+#include <algorithm>
+
 #include "engine/dstream_graph.h"
 #include "engine/dstream_kinds.h"
 
 namespace ckpt {
 namespace {
+
+// The pair records of `records` ordered by key, stably (a key's values keep their order).
+Result<std::vector<const Value*>> ByKey(const Records& records) {
+  std::vector<const Value*> pairs;
+  pairs.reserve(records.size());
+  for (const Value& record : records) {
+    if (!record.is_pair()) return NotAPair("updateStateByKey", record);
+    pairs.push_back(&record);
+  }
+  auto key_less = [](const Value* a, const Value* b) { return a->first() < b->first(); };
+  if (!std::is_sorted(pairs.begin(), pairs.end(), key_less)) {
+    std::stable_sort(pairs.begin(), pairs.end(), key_less);
+  }
+  return pairs;
+}
+
+// StateDStream's cogroup of this batch's (key, value) records with the previous state's
+// (key, state) records, both ordered by key (ByKey), then `update` per key, in key order: a
+// merge. Of several states of one key the last counts, as a map assignment would. A failing
+// update stops it with `error` set.
+Records Cogroup(const std::vector<const Value*>& v, const std::vector<const Value*>& s,
+                const UpdateStateFn& update, Status& error) {
+  Records out;
+  out.reserve(std::max(v.size(), s.size()));
+  Records group;
+  size_t i = 0, j = 0;
+  while (i < v.size() || j < s.size()) {
+    const Value& key = j == s.size() || (i < v.size() && v[i]->first() < s[j]->first())
+                           ? v[i]->first()
+                           : s[j]->first();
+    group.clear();
+    for (; i < v.size() && v[i]->first() == key; ++i) group.push_back(v[i]->second());
+    std::optional<Value> previous;
+    for (; j < s.size() && s[j]->first() == key; ++j) previous = s[j]->second();
+    Result<std::optional<Value>> next = update(group, previous);
+    if (!next.ok()) {
+      error = next.status();
+      return {};
+    }
+    if (next.value()) out.push_back(Value::Pair(key, std::move(*next.value())));
+  }
+  return out;
+}
 
 // updateStateByKey. Must checkpoint: its state at t depends on every earlier batch, so without
 // checkpoint files recovery would have to replay from the beginning.
@@ -35,26 +80,24 @@ class StateDStream : public DStream {
     if (batch) dependencies.push_back(batch);
     UpdateStateFn update = update_;
     return make_rdd(time, dependencies, [state, batch, update]() -> Result<Records> {
-      std::map<Value, std::pair<Records, std::optional<Value>>> cogrouped;
+      std::vector<const Value*> values, states;
       if (batch) {
-        Result<const Records*> values = batch->materialize();
-        if (!values.ok()) return values.status();
-        for (const Value& v : *values.value()) {
-          if (!v.is_pair()) return NotAPair("updateStateByKey", v);
-          cogrouped[v.first()].first.push_back(v.second());
-        }
+        Result<const Records*> records = batch->materialize();
+        if (!records.ok()) return records.status();
+        Result<std::vector<const Value*>> by_key = ByKey(*records.value());
+        if (!by_key.ok()) return by_key.status();
+        values = std::move(by_key).value();
       }
       if (state) {
-        Result<const Records*> states = state->materialize();
-        if (!states.ok()) return states.status();
-        for (const Value& s : *states.value()) cogrouped[s.first()].second = s.second();
+        Result<const Records*> records = state->materialize();
+        if (!records.ok()) return records.status();
+        Result<std::vector<const Value*>> by_key = ByKey(*records.value());
+        if (!by_key.ok()) return by_key.status();
+        states = std::move(by_key).value();
       }
-      Records out;
-      for (auto& [key, group] : cogrouped) {
-        Result<std::optional<Value>> next = update(group.first, group.second);
-        if (!next.ok()) return next.status();
-        if (next.value()) out.push_back(Value::Pair(key, *next.value()));
-      }
+      Status error = Status::Ok();
+      Records out = Cogroup(values, states, update, error);
+      if (!error.ok()) return error;
       return out;
     });
   }
