@@ -1,12 +1,11 @@
 #include "sim/explorer.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <thread>
 
+#include "sim/parallel.h"
 #include "sim/random.h"
 #include "sim/swarm.h"
 
@@ -219,26 +218,11 @@ UnitRun RunUnit(const ScenarioOf& scenario_of, const Unit& unit, const ExploreOp
   return out;
 }
 
-// Runs `units` on options.jobs threads, one simulation per thread at a time; results come back
-// in unit order, so nothing downstream depends on the number of threads.
+// Runs `units` on options.jobs threads (RunInParallel).
 std::vector<UnitRun> RunUnits(const ScenarioOf& scenario_of, const std::vector<Unit>& units,
                               const ExploreOptions& options) {
-  std::vector<UnitRun> runs(units.size());
-  size_t jobs = std::min<size_t>(std::max(options.jobs, 1), units.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < units.size(); i = next++) {
-      runs[i] = RunUnit(scenario_of, units[i], options);
-    }
-  };
-  if (jobs <= 1) {
-    work();
-    return runs;
-  }
-  std::vector<std::thread> threads;
-  for (size_t j = 0; j < jobs; ++j) threads.emplace_back(work);
-  for (std::thread& thread : threads) thread.join();
-  return runs;
+  return RunInParallel<UnitRun>(units.size(), options.jobs,
+                                [&](size_t i) { return RunUnit(scenario_of, units[i], options); });
 }
 
 class ScenarioExplorer {

@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "sim/faults.h"
+#include "sim/parallel.h"
 #include "sim/random.h"
 #include "sim/trial.h"
 
@@ -109,6 +108,7 @@ struct RunFigures {
   int64_t useful_records = 0;  // input of the batches whose output was emitted by the horizon
   int64_t completed_batches = 0;
   double first_emission_s = 0, last_emission_s = 0;
+  double last_lag_s = 0;  // from the last emitted batch's time to its emission
   std::vector<double> recovery_s;  // per crash: to the first batch completed after the restart
 };
 
@@ -133,6 +133,8 @@ RunFigures Measure(const TrialRun& run, const std::vector<CrashSpec>& crashes, D
   if (!in_time.empty()) {
     figures.first_emission_s = static_cast<double>(in_time.front()->emitted_at.ms) / 1000;
     figures.last_emission_s = static_cast<double>(in_time.back()->emitted_at.ms) / 1000;
+    figures.last_lag_s =
+        static_cast<double>((in_time.back()->emitted_at - in_time.back()->batch_time).ms) / 1000;
   }
   for (size_t i = 0; i < crashes.size(); ++i) {
     Time restarted = *crashes[i].at + crashes[i].downtime;
@@ -181,8 +183,9 @@ void FitCostCurve(IntervalStudy& study) {
   study.fit_a = (*fit)[0];
   study.fit_b = (*fit)[1];
   study.fit_c = (*fit)[2];
-  if (study.fit_a > 0 && study.fit_b > 0)
+  if (study.fit_a > 0 && study.fit_b > 0) {
     study.fitted_optimum_s = std::sqrt(study.fit_a / study.fit_b);
+  }
 }
 
 std::vector<int64_t> GridAround(double young_s, double batch_work_s) {
@@ -191,25 +194,6 @@ std::vector<int64_t> GridAround(double young_s, double batch_work_s) {
     grid.insert(std::max<int64_t>(1, std::llround(factor * young_s / batch_work_s)));
   }
   return {grid.begin(), grid.end()};
-}
-
-// Runs `count` independent simulations on `jobs` threads; results in index order.
-template <typename T>
-std::vector<T> RunAll(size_t count, int jobs, const std::function<T(size_t)>& one) {
-  std::vector<T> results(count);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < count; i = next++) results[i] = one(i);
-  };
-  size_t threads = std::min<size_t>(std::max(jobs, 1), count);
-  if (threads <= 1) {
-    work();
-    return results;
-  }
-  std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t) pool.emplace_back(work);
-  for (std::thread& thread : pool) thread.join();
-  return results;
 }
 
 RunOptions StudyRunOptions(Duration horizon, Duration batch) {
@@ -260,8 +244,12 @@ Result<IntervalStudy> StudyInterval(const Scenario& scenario, const IntervalStud
   if (reference.completed_batches < 2 || reference.useful_records == 0) {
     return Status::InvalidArgument(scenario.path + ": the failure-free run completed no batches");
   }
-  study.batch_work_s = (reference.last_emission_s - reference.first_emission_s) /
-                       static_cast<double>(reference.completed_batches - 1);
+  // A job that keeps up completes batches a batch interval apart, each its work after its time;
+  // a saturated one completes them its work apart, ever later after their times.
+  double spacing_s = (reference.last_emission_s - reference.first_emission_s) /
+                     static_cast<double>(reference.completed_batches - 1);
+  study.batch_work_s = std::min(spacing_s, reference.last_lag_s);
+  study.saturated = study.batch_work_s >= 0.999 * static_cast<double>(batch.ms) / 1000;
 
   std::vector<int64_t> intervals = options.interval_batches.empty()
                                        ? GridAround(study.young_s, study.batch_work_s)
@@ -274,7 +262,7 @@ Result<IntervalStudy> StudyInterval(const Scenario& scenario, const IntervalStud
   }
   const size_t per_point = histories.size();
   std::vector<RunFigures> runs =
-      RunAll<RunFigures>(intervals.size() * per_point, options.jobs, [&](size_t i) {
+      RunInParallel<RunFigures>(intervals.size() * per_point, options.jobs, [&](size_t i) {
         const std::vector<CrashSpec>& crashes = histories[i % per_point];
         Scenario point =
             StudyScenario(scenario, horizon, intervals[i / per_point], options.checkpoint_cost);

@@ -72,6 +72,18 @@ TEST(IntervalStudy, TheDefaultGridBracketsYoungAndFitsAMinimum) {
   EXPECT_LT(*s.fitted_optimum_s, s.points.back().interval_s);
 }
 
+TEST(IntervalStudy, SaysWhenTheJobIdlesAndHidesCheckpointCosts) {
+  IntervalStudyOptions options = ShortStudy();
+  options.interval_batches = {4};
+  options.seeds = 1;
+  Scenario scenario = testing::LoadBundled("study/checkpoint_interval");
+  EXPECT_TRUE(StudyInterval(scenario, options).value().saturated);
+  scenario.processing.per_computed_record_us = 50'000;  // 2 s of work per 5 s batch
+  IntervalStudy idle = StudyInterval(scenario, options).value();
+  EXPECT_FALSE(idle.saturated);
+  EXPECT_NEAR(idle.batch_work_s, 2.0, 0.01);
+}
+
 TEST(IntervalStudy, RefusesWhatItCannotStudy) {
   ckpt::Result<IntervalStudy> stateless =
       StudyInterval(testing::LoadBundled("basic/running_count"), ShortStudy());
