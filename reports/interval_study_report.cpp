@@ -1,27 +1,18 @@
 // The checkpoint-interval study's outputs: a markdown table, JSON, and an SVG plot of efficiency
 // against the checkpoint interval with Young's, Daly's and the empirical optimum marked.
 #include <cmath>
-#include <cstdio>
 
 #include "reports/report.h"
 
 namespace reports {
-namespace {
-
-std::string Fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
-}  // namespace
 
 std::string RenderIntervalTable(const sim::IntervalStudy& study) {
-  std::string out =
-      "Checkpoint-interval study of " + study.scenario + ": M = " + Fixed(study.mtbf_s, 0) +
-      " s, C = " + Fixed(study.checkpoint_cost_s, 1) + " s, R = " + Fixed(study.restart_s, 1) +
-      " s, horizon " + Fixed(study.horizon_s, 0) + " s, one batch's work " +
-      Fixed(study.batch_work_s, 3) + " s\n\n";
+  std::string out = "Checkpoint-interval study of " + study.scenario +
+                    ": M = " + FormatFixed(study.mtbf_s, 0) +
+                    " s, C = " + FormatFixed(study.checkpoint_cost_s, 1) +
+                    " s, R = " + FormatFixed(study.restart_s, 1) + " s, horizon " +
+                    FormatFixed(study.horizon_s, 0) + " s, one batch's work " +
+                    FormatFixed(study.batch_work_s, 3) + " s\n\n";
   if (!study.saturated) {
     out +=
         "Warning: the failure-free job keeps up with its input (it idles between batches), so "
@@ -32,24 +23,24 @@ std::string RenderIntervalTable(const sim::IntervalStudy& study) {
       "| interval (batches) | interval (s of work) | efficiency | spread | recovery (s) | "
       "failures |\n|---:|---:|---:|---:|---:|---:|\n";
   for (const sim::IntervalPoint& p : study.points) {
-    out += "| " + std::to_string(p.interval_batches) + " | " + Fixed(p.interval_s, 1) + " | " +
-           Fixed(p.efficiency, 4) + " | " + Fixed(p.efficiency_spread, 4) + " | " +
-           Fixed(p.recovery_s, 1) + " | " + std::to_string(p.failures) + " |\n";
+    out += "| " + std::to_string(p.interval_batches) + " | " + FormatFixed(p.interval_s, 1) +
+           " | " + FormatFixed(p.efficiency, 4) + " | " + FormatFixed(p.efficiency_spread, 4) +
+           " | " + FormatFixed(p.recovery_s, 1) + " | " + std::to_string(p.failures) + " |\n";
   }
   out += "\n| optimum | interval (s of work) |\n|---|---:|\n";
-  out += "| Young, sqrt(2CM) | " + Fixed(study.young_s, 1) + " |\n";
-  out += "| Daly, higher order" + std::string(study.daly_applies ? "" : " (C >= 2M: M)") + " | " +
-         Fixed(study.daly_s, 1) + " |\n";
-  out += "| best grid point | " + Fixed(study.best_grid_s, 1) + " |\n";
+  out += "| Young, sqrt(2CM) | " + FormatFixed(study.young_s, 1) + " |\n";
+  out += "| Daly, higher order" + std::string(study.daly_applies() ? "" : " (C >= 2M: M)") + " | " +
+         FormatFixed(study.daly_s, 1) + " |\n";
+  out += "| best grid point | " + FormatFixed(study.best_grid_s, 1) + " |\n";
   if (study.fitted_optimum_s) {
-    out += "| empirical: minimum of the fitted loss " + Fixed(study.fit_a, 3) + "/tau + " +
-           Fixed(study.fit_b, 6) + " tau + " + Fixed(study.fit_c, 4) + " | " +
-           Fixed(*study.fitted_optimum_s, 1) + " |\n";
+    out += "| empirical: minimum of the fitted loss " + FormatFixed(study.fit_a, 3) + "/tau + " +
+           FormatFixed(study.fit_b, 6) + " tau + " + FormatFixed(study.fit_c, 4) + " | " +
+           FormatFixed(*study.fitted_optimum_s, 1) + " |\n";
   } else {
     out += "| empirical (fitted) | no minimum: the loss did not fall then rise |\n";
   }
   if (std::optional<double> deviation = study.deviation_from_daly()) {
-    out += "\nEmpirical against Daly: " + Fixed(*deviation * 100, 1) +
+    out += "\nEmpirical against Daly: " + FormatFixed(*deviation * 100, 1) +
            "% (target within 10%): " + (std::fabs(*deviation) <= 0.10 ? "PASS" : "OUTSIDE") + "\n";
   }
   return out;
@@ -76,7 +67,7 @@ nlohmann::json IntervalStudyToJson(const sim::IntervalStudy& study) {
                          {"points", points},
                          {"young_s", study.young_s},
                          {"daly_s", study.daly_s},
-                         {"daly_applies", study.daly_applies},
+                         {"daly_applies", study.daly_applies()},
                          {"best_grid_s", study.best_grid_s},
                          {"fit", {{"a", study.fit_a}, {"b", study.fit_b}, {"c", study.fit_c}}}};
   json["fitted_optimum_s"] =
@@ -111,34 +102,35 @@ std::string RenderIntervalSvg(const sim::IntervalStudy& study) {
   auto y = [&](double eff) {
     return kTop + (max_eff - eff) / (max_eff - min_eff) * (kHeight - kTop - kBottom);
   };
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Fixed(kWidth, 0) +
-                    "\" height=\"" + Fixed(kHeight, 0) +
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + FormatFixed(kWidth, 0) +
+                    "\" height=\"" + FormatFixed(kHeight, 0) +
                     "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" "
                     "height=\"100%\" fill=\"white\"/>\n";
-  svg += "<text x=\"" + Fixed(kLeft, 0) + "\" y=\"22\" font-weight=\"bold\">" +
+  svg += "<text x=\"" + FormatFixed(kLeft, 0) + "\" y=\"22\" font-weight=\"bold\">" +
          EscapeXml(study.scenario) +
-         ": efficiency against checkpoint interval (M = " + Fixed(study.mtbf_s, 0) +
-         " s, C = " + Fixed(study.checkpoint_cost_s, 1) + " s)</text>\n";
+         ": efficiency against checkpoint interval (M = " + FormatFixed(study.mtbf_s, 0) +
+         " s, C = " + FormatFixed(study.checkpoint_cost_s, 1) + " s)</text>\n";
   double plot_bottom = kHeight - kBottom;
-  svg += "<line x1=\"" + Fixed(kLeft, 1) + "\" y1=\"" + Fixed(plot_bottom, 1) + "\" x2=\"" +
-         Fixed(kWidth - kRight, 1) + "\" y2=\"" + Fixed(plot_bottom, 1) +
-         "\" stroke=\"black\"/>\n<line x1=\"" + Fixed(kLeft, 1) + "\" y1=\"" + Fixed(kTop, 1) +
-         "\" x2=\"" + Fixed(kLeft, 1) + "\" y2=\"" + Fixed(plot_bottom, 1) +
-         "\" stroke=\"black\"/>\n";
+  svg += "<line x1=\"" + FormatFixed(kLeft, 1) + "\" y1=\"" + FormatFixed(plot_bottom, 1) +
+         "\" x2=\"" + FormatFixed(kWidth - kRight, 1) + "\" y2=\"" + FormatFixed(plot_bottom, 1) +
+         "\" stroke=\"black\"/>\n<line x1=\"" + FormatFixed(kLeft, 1) + "\" y1=\"" +
+         FormatFixed(kTop, 1) + "\" x2=\"" + FormatFixed(kLeft, 1) + "\" y2=\"" +
+         FormatFixed(plot_bottom, 1) + "\" stroke=\"black\"/>\n";
   for (int i = 0; i <= 4; ++i) {
     double eff = min_eff + (max_eff - min_eff) * i / 4;
-    svg += "<text x=\"" + Fixed(kLeft - 6, 1) + "\" y=\"" + Fixed(y(eff) + 4, 1) +
-           "\" text-anchor=\"end\">" + Fixed(eff, 3) + "</text>\n";
+    svg += "<text x=\"" + FormatFixed(kLeft - 6, 1) + "\" y=\"" + FormatFixed(y(eff) + 4, 1) +
+           "\" text-anchor=\"end\">" + FormatFixed(eff, 3) + "</text>\n";
   }
   for (const sim::IntervalPoint& p : study.points) {
-    svg += "<text x=\"" + Fixed(x(p.interval_s), 1) + "\" y=\"" + Fixed(plot_bottom + 16, 1) +
-           "\" text-anchor=\"middle\" font-size=\"10\">" + Fixed(p.interval_s, 0) + "</text>\n";
+    svg += "<text x=\"" + FormatFixed(x(p.interval_s), 1) + "\" y=\"" +
+           FormatFixed(plot_bottom + 16, 1) + "\" text-anchor=\"middle\" font-size=\"10\">" +
+           FormatFixed(p.interval_s, 0) + "</text>\n";
   }
-  svg += "<text x=\"" + Fixed((kLeft + kWidth - kRight) / 2, 1) + "\" y=\"" +
-         Fixed(kHeight - 18, 1) +
+  svg += "<text x=\"" + FormatFixed((kLeft + kWidth - kRight) / 2, 1) + "\" y=\"" +
+         FormatFixed(kHeight - 18, 1) +
          "\" text-anchor=\"middle\">interval between checkpoints, seconds of work "
          "(log scale)</text>\n";
-  svg += "<text transform=\"rotate(-90)\" x=\"" + Fixed(-(kTop + plot_bottom) / 2, 1) +
+  svg += "<text transform=\"rotate(-90)\" x=\"" + FormatFixed(-(kTop + plot_bottom) / 2, 1) +
          "\" y=\"16\" text-anchor=\"middle\">useful throughput / failure-free</text>\n";
   if (study.fitted_optimum_s) {
     std::string path;
@@ -146,25 +138,26 @@ std::string RenderIntervalSvg(const sim::IntervalStudy& study) {
       double tau = std::exp(log_min + (log_max - log_min) * i / 100);
       double eff = 1 - (study.fit_a / tau + study.fit_b * tau + study.fit_c);
       if (eff < min_eff || eff > max_eff) continue;
-      path += (path.empty() ? "M" : " L") + Fixed(x(tau), 1) + " " + Fixed(y(eff), 1);
+      path += (path.empty() ? "M" : " L") + FormatFixed(x(tau), 1) + " " + FormatFixed(y(eff), 1);
     }
     svg += "<path class=\"fit\" d=\"" + path + "\" fill=\"none\" stroke=\"#999\"/>\n";
   }
   std::string line;
   for (const sim::IntervalPoint& p : study.points) {
-    line +=
-        (line.empty() ? "M" : " L") + Fixed(x(p.interval_s), 1) + " " + Fixed(y(p.efficiency), 1);
+    line += (line.empty() ? "M" : " L") + FormatFixed(x(p.interval_s), 1) + " " +
+            FormatFixed(y(p.efficiency), 1);
   }
   svg += "<path d=\"" + line + "\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n";
   for (const sim::IntervalPoint& p : study.points) {
-    svg += "<line x1=\"" + Fixed(x(p.interval_s), 1) + "\" y1=\"" +
-           Fixed(y(p.efficiency - p.efficiency_spread), 1) + "\" x2=\"" +
-           Fixed(x(p.interval_s), 1) + "\" y2=\"" +
-           Fixed(y(p.efficiency + p.efficiency_spread), 1) + "\" stroke=\"#1f77b4\"/>\n";
-    svg += "<circle class=\"point\" cx=\"" + Fixed(x(p.interval_s), 1) + "\" cy=\"" +
-           Fixed(y(p.efficiency), 1) + "\" r=\"3.5\" fill=\"#1f77b4\"><title>" +
-           std::to_string(p.interval_batches) + " batches: efficiency " + Fixed(p.efficiency, 4) +
-           ", recovery " + Fixed(p.recovery_s, 1) + " s</title></circle>\n";
+    svg += "<line x1=\"" + FormatFixed(x(p.interval_s), 1) + "\" y1=\"" +
+           FormatFixed(y(p.efficiency - p.efficiency_spread), 1) + "\" x2=\"" +
+           FormatFixed(x(p.interval_s), 1) + "\" y2=\"" +
+           FormatFixed(y(p.efficiency + p.efficiency_spread), 1) + "\" stroke=\"#1f77b4\"/>\n";
+    svg += "<circle class=\"point\" cx=\"" + FormatFixed(x(p.interval_s), 1) + "\" cy=\"" +
+           FormatFixed(y(p.efficiency), 1) + "\" r=\"3.5\" fill=\"#1f77b4\"><title>" +
+           std::to_string(p.interval_batches) + " batches: efficiency " +
+           FormatFixed(p.efficiency, 4) + ", recovery " + FormatFixed(p.recovery_s, 1) +
+           " s</title></circle>\n";
   }
   struct Marker {
     const char* label;
@@ -176,11 +169,13 @@ std::string RenderIntervalSvg(const sim::IntervalStudy& study) {
   if (study.fitted_optimum_s) markers.push_back({"empirical", *study.fitted_optimum_s, "#000"});
   for (size_t i = 0; i < markers.size(); ++i) {
     const Marker& m = markers[i];
-    svg += "<line class=\"optimum\" x1=\"" + Fixed(x(m.tau), 1) + "\" y1=\"" + Fixed(kTop, 1) +
-           "\" x2=\"" + Fixed(x(m.tau), 1) + "\" y2=\"" + Fixed(plot_bottom, 1) + "\" stroke=\"" +
-           m.colour + "\" stroke-dasharray=\"4 3\"/>\n";
-    svg += "<text x=\"" + Fixed(x(m.tau) + 4, 1) + "\" y=\"" + Fixed(kTop + 12 + 14 * i, 1) +
-           "\" fill=\"" + m.colour + "\">" + m.label + " " + Fixed(m.tau, 1) + " s</text>\n";
+    svg += "<line class=\"optimum\" x1=\"" + FormatFixed(x(m.tau), 1) + "\" y1=\"" +
+           FormatFixed(kTop, 1) + "\" x2=\"" + FormatFixed(x(m.tau), 1) + "\" y2=\"" +
+           FormatFixed(plot_bottom, 1) + "\" stroke=\"" + m.colour +
+           "\" stroke-dasharray=\"4 3\"/>\n";
+    svg += "<text x=\"" + FormatFixed(x(m.tau) + 4, 1) + "\" y=\"" +
+           FormatFixed(kTop + 12 + 14 * i, 1) + "\" fill=\"" + m.colour + "\">" + m.label + " " +
+           FormatFixed(m.tau, 1) + " s</text>\n";
   }
   svg += "</svg>\n";
   return svg;

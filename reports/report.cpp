@@ -8,6 +8,12 @@
 
 namespace reports {
 
+std::string FormatFixed(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
 std::string EscapeXml(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -307,8 +313,7 @@ std::string RenderJunit(const sim::ExploreResult& result) {
   std::set<std::pair<std::string, sim::FailureKind>> failed;
   for (const sim::FailingTrial& f : result.failing) failed.insert({f.scenario, f.failure.kind});
   failures = failed.size();
-  char time[32];
-  std::snprintf(time, sizeof time, "%.3f", result.elapsed_s);
+  std::string time = FormatFixed(result.elapsed_s, 3);
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ckptsim " +
          std::string(sim::StrategyName(result.strategy)) + " seed " + std::to_string(result.seed) +
          "\" tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +

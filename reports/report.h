@@ -18,6 +18,9 @@ inline constexpr int kSchemaVersion = 1;
 // other than tab and newline dropped (XML 1.0 allows none).
 std::string EscapeXml(const std::string& text);
 
+// `value` with `decimals` digits after the point ("%.*f"): SVG coordinates, tables, times.
+std::string FormatFixed(double value, int decimals);
+
 // The `--json` object: schema_version, strategy, seed, trials, failures, crash_points,
 // elapsed_s, scenarios[], failing[] (docs/json-schema.md).
 nlohmann::json ResultToJson(const sim::ExploreResult& result);

@@ -1,7 +1,6 @@
 // The SVG timeline of a failing trial (sim/timeline.h), self-contained: no scripts, fonts or
 // external assets.
 #include <algorithm>
-#include <cstdio>
 
 #include "reports/report.h"
 
@@ -11,11 +10,7 @@ namespace {
 constexpr double kWidth = 1100, kLeft = 170, kRight = 20;
 constexpr double kTop = 34, kBatchRow = 22, kLaneRow = 26;
 
-std::string Num(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f", value);
-  return text;
-}
+std::string Num(double value) { return FormatFixed(value, 1); }
 
 const char* LaneColor(sim::Lane lane) {
   switch (lane) {

@@ -74,16 +74,9 @@ Scenario StudyScenario(const Scenario& base, Duration horizon, int64_t interval_
                        Duration cost) {
   Scenario s = base;
   s.batches = horizon.ms / base.batch_duration.ms;
-  size_t records_per_batch = base.log_appends.front().records.size();
-  s.log_appends.clear();
-  int64_t next_record = 1;
-  for (int64_t at_ms = 0; at_ms < horizon.ms; at_ms += base.batch_duration.ms) {
-    LogAppend append{Time{at_ms}, 0, {}};
-    for (size_t i = 0; i < records_per_batch; ++i) {
-      append.records.push_back(ckpt::Value::Int(next_record++));
-    }
-    s.log_appends.push_back(std::move(append));
-  }
+  // Fed as the scenario's first append feeds each partition, every batch, up to the horizon.
+  s.log_appends = GenerateLogAppends(base.log_partitions, base.batch_duration, horizon,
+                                     static_cast<int64_t>(base.log_appends.front().records.size()));
   for (PipelineStep& step : s.pipeline) {
     if (step.checkpoint_interval) step.checkpoint_interval = base.batch_duration * interval_batches;
   }
@@ -97,7 +90,8 @@ Scenario StudyScenario(const Scenario& base, Duration horizon, int64_t interval_
     slow_store.origin = "study-interval";
     s.faults.push_back(slow_store);
   }
-  // The state's lineage grows by a few RDDs per batch between checkpoints.
+  // The state's lineage grows by a few RDDs per batch between checkpoints; the study measures
+  // what long intervals cost in time, so the stand-in for the JVM stack must not fail them.
   s.conf["ckptsim.lineage.max_depth"] =
       std::to_string(std::max<int64_t>(1000, 4 * interval_batches + 100));
   return s;
@@ -108,7 +102,7 @@ struct RunFigures {
   int64_t useful_records = 0;  // input of the batches whose output was emitted by the horizon
   int64_t completed_batches = 0;
   double first_emission_s = 0, last_emission_s = 0;
-  double last_lag_s = 0;  // from the last emitted batch's time to its emission
+  double last_lag_s = 0;           // from the last emitted batch's time to its emission
   std::vector<double> recovery_s;  // per crash: to the first batch completed after the restart
 };
 
@@ -214,7 +208,7 @@ double YoungOptimum(double checkpoint_cost_s, double mtbf_s) {
 }
 
 double DalyOptimum(double checkpoint_cost_s, double mtbf_s) {
-  if (checkpoint_cost_s >= 2 * mtbf_s) return mtbf_s;
+  if (!DalyApplies(checkpoint_cost_s, mtbf_s)) return mtbf_s;
   double ratio = checkpoint_cost_s / (2 * mtbf_s);
   return YoungOptimum(checkpoint_cost_s, mtbf_s) * (1 + std::sqrt(ratio) / 3 + ratio / 9) -
          checkpoint_cost_s;
@@ -232,7 +226,6 @@ Result<IntervalStudy> StudyInterval(const Scenario& scenario, const IntervalStud
   study.horizon_s = static_cast<double>(horizon.ms) / 1000;
   study.young_s = YoungOptimum(study.checkpoint_cost_s, study.mtbf_s);
   study.daly_s = DalyOptimum(study.checkpoint_cost_s, study.mtbf_s);
-  study.daly_applies = study.checkpoint_cost_s < 2 * study.mtbf_s;
   const RunOptions run_options = StudyRunOptions(horizon, batch);
 
   // The reference: no failures, free checkpoints. Its interval does not matter.

@@ -4,9 +4,9 @@
 //
 // Each point runs the scenario's engine in virtual time, saturated (every batch's job takes at
 // least the batch interval, so that once anything costs time, work stays queued, as in a job
-// catching up), with the state RDD checkpointed every k batches, each checkpoint blocking the executor
-// for the checkpoint store's write latency C, and the driver crashing as a Poisson process of
-// mean time between failures M while it is up, each crash followed by a restart of R. Useful
+// catching up), with the state RDD checkpointed every k batches, each checkpoint blocking the
+// executor for the checkpoint store's write latency C, and the driver crashing as a Poisson process
+// of mean time between failures M while it is up, each crash followed by a restart of R. Useful
 // throughput is the input whose batch completed by the horizon, relative to a run without
 // failures and with free checkpoints. The empirical optimum (of a fitted cost curve, and the best
 // grid point) is compared with Young's sqrt(2CM) and Daly's higher-order optimum.
@@ -23,6 +23,11 @@
 #include "sim/scenario.h"
 
 namespace sim {
+
+// Daly's higher-order estimate holds for C < 2M; beyond, his optimum is M.
+inline bool DalyApplies(double checkpoint_cost_s, double mtbf_s) {
+  return checkpoint_cost_s < 2 * mtbf_s;
+}
 
 struct IntervalStudyOptions {
   Duration mtbf{600'000};           // M: mean time between driver failures
@@ -55,8 +60,8 @@ struct IntervalStudy {
   std::vector<IntervalPoint> points;
   double young_s = 0;
   double daly_s = 0;
-  bool daly_applies = false;  // C < 2M (Daly's optimum is M beyond)
-  double best_grid_s = 0;     // the point with the highest efficiency
+  bool daly_applies() const { return DalyApplies(checkpoint_cost_s, mtbf_s); }
+  double best_grid_s = 0;  // the point with the highest efficiency
   // Least-squares fit of the lost fraction 1 - efficiency = a / tau + b tau + c over the points:
   // its minimum sqrt(a / b), when a and b come out positive.
   std::optional<double> fitted_optimum_s;

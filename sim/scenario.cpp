@@ -310,10 +310,9 @@ class Loader {
   }
 
   Status processing(const YAML::Node& node, ProcessingModel& model) const {
-    CKPT_RETURN_IF_ERROR(check_keys(
-        node, "processing",
-        {"job_base_ms", "per_record_us", "per_computed_record_us", "slow_batches",
-         "failing_batches"}));
+    CKPT_RETURN_IF_ERROR(check_keys(node, "processing",
+                                    {"job_base_ms", "per_record_us", "per_computed_record_us",
+                                     "slow_batches", "failing_batches"}));
     if (node["job_base_ms"]) {
       Result<Duration> d = duration(node["job_base_ms"], "processing.job_base_ms", true);
       if (!d.ok()) return d.status();
@@ -781,8 +780,7 @@ class Loader {
     return Status::Ok();
   }
 
-  // generate: {every_ms, until_ms, records}: at every multiple of every_ms up to until_ms, each
-  // partition gets `records` more records, the integers 1, 2, 3, ... in append order.
+  // generate: {every_ms, until_ms, records} (GenerateLogAppends).
   Status generated_appends(const YAML::Node& node, Scenario& s) const {
     CKPT_RETURN_IF_ERROR(check_keys(node, "source.generate", {"every_ms", "until_ms", "records"}));
     for (const char* required : {"every_ms", "until_ms", "records"}) {
@@ -802,15 +800,8 @@ class Loader {
     if (appends > 1'000'000) {
       return error(node, "source.generate", "more than 1,000,000 records");
     }
-    int64_t next = 1;
-    for (Time at = Time{0} + every.value(); at <= Time{0} + until.value();
-         at = at + every.value()) {
-      for (int32_t partition = 0; partition < s.log_partitions; ++partition) {
-        LogAppend append{at, partition, {}};
-        for (int64_t i = 0; i < count.value(); ++i) append.records.push_back(Value::Int(next++));
-        s.log_appends.push_back(std::move(append));
-      }
-    }
+    s.log_appends =
+        GenerateLogAppends(s.log_partitions, every.value(), until.value(), count.value());
     return Status::Ok();
   }
 
@@ -954,6 +945,20 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
     }
   }
   return Status::Ok();
+}
+
+std::vector<LogAppend> GenerateLogAppends(int32_t partitions, Duration every, Duration until,
+                                          int64_t records) {
+  std::vector<LogAppend> appends;
+  int64_t next = 1;
+  for (Time at = Time{0} + every; at <= Time{0} + until; at = at + every) {
+    for (int32_t partition = 0; partition < partitions; ++partition) {
+      LogAppend append{at, partition, {}};
+      for (int64_t i = 0; i < records; ++i) append.records.push_back(Value::Int(next++));
+      appends.push_back(std::move(append));
+    }
+  }
+  return appends;
 }
 
 }  // namespace sim

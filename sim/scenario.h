@@ -147,6 +147,12 @@ struct Scenario {
   std::vector<std::string> output_names() const;
 };
 
+// A log source's `generate: {every_ms, until_ms, records}`: at every multiple of `every` up to
+// `until`, each of `partitions` partitions gets `records` more records, the integers 1, 2, 3, ...
+// in append order.
+std::vector<LogAppend> GenerateLogAppends(int32_t partitions, Duration every, Duration until,
+                                          int64_t records);
+
 // Loads one scenario. Errors read "file:line:column: field: what is wrong".
 ckpt::Result<Scenario> LoadScenario(const std::string& path);
 // The same from text, with `path` naming it in errors (the scenario fuzz target).
