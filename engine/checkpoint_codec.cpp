@@ -12,6 +12,7 @@
 #include "engine/bounded_iarchive.h"
 #include "engine/checkpoint.h"
 #include "engine/frame.h"
+#include "engine/received_block.h"
 #include "engine/value_serialization.h"
 
 // Every type in a checkpoint is written as its bare fields: no class id, version or object
@@ -30,6 +31,9 @@ CKPT_SERIALIZE_BARE(ckpt::FunctionRef)
 CKPT_SERIALIZE_BARE(ckpt::StreamSnapshot)
 CKPT_SERIALIZE_BARE(ckpt::GraphSnapshot)
 CKPT_SERIALIZE_BARE(ckpt::Checkpoint)
+CKPT_SERIALIZE_BARE(ckpt::WalRecordHandle)
+CKPT_SERIALIZE_BARE(ckpt::ReceivedBlockInfo)
+CKPT_SERIALIZE_BARE(ckpt::ReceivedBlockEvent)
 #undef CKPT_SERIALIZE_BARE
 
 namespace boost::serialization {
@@ -112,6 +116,29 @@ template <class Archive>
 void serialize(Archive& archive, ckpt::Checkpoint& c, const unsigned) {
   archive& c.master& c.framework& c.jars& c.graph& c.checkpoint_dir& c.checkpoint_duration;
   archive& c.pending_times& c.conf_pairs& c.checkpoint_time;
+}
+
+template <class Archive>
+void serialize(Archive& archive, ckpt::WalRecordHandle& h, const unsigned) {
+  archive& h.path& h.offset& h.length;
+}
+
+template <class Archive>
+void serialize(Archive& archive, ckpt::ReceivedBlockInfo& b, const unsigned) {
+  archive& b.stream_id& b.block_id& b.record_count& b.source_from& b.source_until& b.wal_handle;
+}
+
+template <class Archive>
+void serialize(Archive& archive, ckpt::ReceivedBlockEvent& e, const unsigned) {
+  auto kind = static_cast<uint8_t>(e.kind);
+  archive& kind;
+  if constexpr (Archive::is_loading::value) {
+    if (kind > static_cast<uint8_t>(ckpt::ReceivedBlockEvent::Kind::kBatchCleanup)) {
+      throw std::runtime_error("unknown received-block event kind " + std::to_string(kind));
+    }
+    e.kind = static_cast<ckpt::ReceivedBlockEvent::Kind>(kind);
+  }
+  archive& e.block& e.batch_time& e.allocated& e.cleaned_times;
 }
 
 }  // namespace boost::serialization
@@ -205,6 +232,22 @@ std::string EncodeRecords(const Records& records) { return EncodeFramed(kRddMagi
 
 Result<Records> DecodeRecords(std::string_view bytes) {
   return DecodeFramed<Records>(kRddMagic, bytes);
+}
+
+std::string EncodeReceivedBlockEvent(const ReceivedBlockEvent& event) {
+  return EncodeFramed(kBlockEventMagic, event);
+}
+
+Result<ReceivedBlockEvent> DecodeReceivedBlockEvent(std::string_view bytes) {
+  return DecodeFramed<ReceivedBlockEvent>(kBlockEventMagic, bytes);
+}
+
+std::string EncodeBlockData(const Records& records) {
+  return EncodeFramed(kBlockDataMagic, records);
+}
+
+Result<Records> DecodeBlockData(std::string_view bytes) {
+  return DecodeFramed<Records>(kBlockDataMagic, bytes);
 }
 
 }  // namespace ckpt

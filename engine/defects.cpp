@@ -84,6 +84,19 @@ const std::vector<DefectInfo>& AllDefects() {
        "on posix storage a crash can leave a durable checkpoint name over data that never "
        "reached the disk",
        "scenarios/faults/posix_with_sync.yaml"},
+      {Defect::kWalClearQueueOnReplay, "wal-clear-queue-on-replay",
+       "SPARK-23438: ReceivedBlockTracker's WAL replay removing only the allocated blocks from "
+       "the unallocated queues",
+       "replaying a BatchAllocationEvent clears the whole queue: a block whose addition reached "
+       "the log before a concurrent allocation but joined the queue after it is dropped at "
+       "recovery, and its acknowledged records are lost",
+       "scenarios/receiver/reliable_receiver_with_wal.yaml"},
+      {Defect::kDequeueBeforeWalWrite, "dequeue-before-wal-write",
+       "SPARK-23991: allocateBlocksToBatch clearing the queues only after the BatchAllocationEvent "
+       "is written",
+       "the blocks are dequeued before the allocation is written to the driver WAL: when that "
+       "write fails they belong to no batch and their records are lost",
+       "scenarios/receiver/driver_wal_eio_on_allocation.yaml"},
   };
   return defects;
 }

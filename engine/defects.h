@@ -27,6 +27,8 @@ enum class Defect : uint8_t {
   kCheckpointInPlace,          // the writer writes checkpoint-<T> in place (no temp, no rename)
   kReaderNoFallback,           // the reader tries only the newest checkpoint file
   kRenameBeforeSync,           // with sync on: the temp file is synced after its rename
+  kWalClearQueueOnReplay,      // SPARK-23438 reverted: WAL replay of an allocation clears queues
+  kDequeueBeforeWalWrite,      // SPARK-23991 reverted: blocks dequeued before the WAL write
 };
 
 struct DefectInfo {

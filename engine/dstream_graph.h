@@ -25,6 +25,13 @@ class DStreamGraph {
   StreamingRuntime& runtime() const { return *runtime_; }
   Duration batch_duration() const { return batch_duration_; }
   std::optional<Time> zero_time() const { return zero_time_; }
+  // Set by start() (equal to the zero time) and kept in the checkpoint; a recovered graph keeps
+  // it (JobGenerator.restart calls neither graph.start nor graph.restart).
+  std::optional<Time> start_time() const { return start_time_; }
+  const std::vector<DStream*>& inputs() const { return inputs_; }
+  // Spark's getMaxInputStreamRememberDuration: the longest remember duration of the inputs that
+  // have one (an unused input has none, SPARK-11511); 0 when none has.
+  Duration max_input_remember_duration() const;
   const std::vector<OutputDStream*>& outputs() const { return outputs_; }
   const std::vector<std::unique_ptr<DStream>>& streams() const { return streams_; }
   // Over every stream's state_digest, in stream order (sim/ compares recovered and uncrashed runs).
@@ -38,8 +45,6 @@ class DStreamGraph {
   Status validate() const;
   // First start: zero time, initialize every stream, propagate remember, validateAtStart.
   Status start(Time zero_time);
-  // Restart of a recovered graph: only the start time moves (Spark does not re-initialize).
-  void restart(Time start_time) { start_time_ = start_time; }
   Status bind_functions(const FunctionRegistry& registry);
 
   Result<std::vector<Job>> generate_jobs(Time time);

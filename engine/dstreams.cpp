@@ -270,6 +270,14 @@ DStream* DStreamGraph::add_stream(std::unique_ptr<DStream> stream) {
   return raw;
 }
 
+Duration DStreamGraph::max_input_remember_duration() const {
+  Duration longest{0};
+  for (const DStream* input : inputs_) {
+    if (input->remember_duration()) longest = std::max(longest, *input->remember_duration());
+  }
+  return longest;
+}
+
 Status DStreamGraph::validate() const {
   if (outputs_.empty()) {
     return Status::InvalidArgument("No output operations registered, so nothing to execute");

@@ -12,8 +12,10 @@
 
 #include "engine/defects.h"
 #include "engine/functions.h"
+#include "engine/received_block.h"
 #include "engine/runtime/file_system.h"
 #include "engine/runtime/partitioned_log.h"
+#include "engine/runtime/receiver_source.h"
 #include "engine/runtime/scheduler.h"
 #include "engine/runtime/status.h"
 #include "engine/value.h"
@@ -70,6 +72,13 @@ class EngineObserver {
   // the checkpoint (`restored`).
   virtual void on_offset_ranges(int32_t /*stream_id*/, Time /*batch_time*/,
                                 const std::vector<OffsetRange>& /*ranges*/, bool /*restored*/) {}
+  // The ReceivedBlockTracker recorded an allocation of `blocks` to `batch_time` (not on replay).
+  virtual void on_blocks_allocated(Time /*batch_time*/, const AllocatedBlocks& /*blocks*/) {}
+  // A receiver stream computed `batch_time` from `blocks`; `missing` are allocated blocks whose
+  // records are gone (no data write-ahead log, and the process that stored them died).
+  virtual void on_received_blocks(int32_t /*stream_id*/, Time /*batch_time*/,
+                                  const std::vector<ReceivedBlockInfo>& /*blocks*/,
+                                  const std::vector<ReceivedBlockInfo>& /*missing*/) {}
   // Spark's reportError: a job failed, job generation failed, or similar.
   virtual void on_error(const Status& /*error*/) {}
 };
@@ -80,7 +89,8 @@ struct EngineEnv {
   OutputSink* sink = nullptr;
   EngineObserver* observer = nullptr;
   const ExecutionModel* execution = nullptr;
-  PartitionedLog* log = nullptr;  // only applications with a log stream need one
+  PartitionedLog* log = nullptr;              // only applications with a log stream need one
+  ReceiverSource* receiver_source = nullptr;  // only applications with a receiver stream
   const FunctionRegistry* functions = &FunctionRegistry::Builtins();
   DefectSet defects;
   // Identifies this process; seeds the name of the RDD checkpoint directory (Spark uses a UUID).

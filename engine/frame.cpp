@@ -87,4 +87,17 @@ Result<std::string_view> Unframe(std::string_view magic, std::string_view bytes)
   return payload;
 }
 
+Result<std::string_view> UnframeNext(std::string_view magic, std::string_view bytes,
+                                     size_t* frame_bytes) {
+  if (bytes.size() < kFrameHeaderBytes) return Unframe(magic, bytes);
+  auto length = GetLittleEndian<uint64_t>(bytes, 12);
+  if (length > bytes.size() - kFrameHeaderBytes) {
+    return Status::Corruption("frame of " + std::to_string(length) +
+                              " payload bytes cut short at " +
+                              std::to_string(bytes.size() - kFrameHeaderBytes));
+  }
+  *frame_bytes = kFrameHeaderBytes + length;
+  return Unframe(magic, bytes.substr(0, *frame_bytes));
+}
+
 }  // namespace ckpt

@@ -2,6 +2,7 @@
 
 #include "engine/dstream_graph.h"
 #include "engine/dstream_kinds.h"
+#include "engine/receiver.h"
 
 namespace ckpt {
 
@@ -261,11 +262,21 @@ Result<std::unique_ptr<DStream>> LogInputDStream::FromSnapshot(DStreamGraph* gra
 Result<std::unique_ptr<DStream>> MakeInputStream(DStreamGraph* graph, const StreamSnapshot& s,
                                                  const std::vector<DStream*>& parents) {
   using Made = std::unique_ptr<DStream>;
-  if (s.kind != "sequence" && s.kind != "constant" && s.kind != "file" && s.kind != "log") {
+  if (s.kind != "sequence" && s.kind != "constant" && s.kind != "file" && s.kind != "log" &&
+      s.kind != "receiver") {
     return Made();
   }
   CKPT_RETURN_IF_ERROR(ExpectParents(s, parents, 0));
   if (s.kind == "sequence") return Made(new SequenceInputDStream(graph, s.input));
+  if (s.kind == "receiver") {
+    Result<Value> source = SnapshotParam(s, "source");
+    if (!source.ok()) return source.status();
+    if (!source.value().is_string()) {
+      return Status::InvalidArgument("receiver stream " + std::to_string(s.id) +
+                                     " has a malformed source");
+    }
+    return Made(new ReceiverInputDStream(graph, source.value().as_string()));
+  }
   if (s.kind == "log") return LogInputDStream::FromSnapshot(graph, s);
   if (s.kind == "constant") {
     if (s.input.size() != 1) return Status::InvalidArgument("constant stream without its records");

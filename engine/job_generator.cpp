@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/receiver.h"
+
 namespace ckpt {
 
 // ---- RecurringTimer ----
@@ -106,8 +108,10 @@ Status JobGenerator::restart() {
     runtime_->env.observer->on_context_started(*graph_->zero_time(), true);
     runtime_->env.observer->on_restart(restart_time, times);
   }
-  graph_->restart(restart_time);
   for (Time time : times) {
+    // Blocks added but not allocated before the failure go to the first rescheduled batch after
+    // the last recovered allocation (SPARK-5233); earlier ones keep their recovered blocks.
+    if (runtime_->receiver_tracker) runtime_->receiver_tracker->allocate_blocks_to_batch(time);
     // Not wrapped in a Try as in Spark: a failure aborts start().
     Result<std::vector<Job>> jobs = graph_->generate_jobs(time);
     if (!jobs.ok()) return jobs.status().with_context("rescheduling batch " + time.to_string());
@@ -137,6 +141,7 @@ void JobGenerator::on_checkpoint_completion(Time time, bool clear_checkpoint_dat
 }
 
 void JobGenerator::generate_jobs(Time time) {
+  if (runtime_->receiver_tracker) runtime_->receiver_tracker->allocate_blocks_to_batch(time);
   Result<std::vector<Job>> jobs = graph_->generate_jobs(time);
   if (jobs.ok()) {
     job_scheduler_->submit_job_set(time, std::move(jobs).value());
@@ -156,10 +161,22 @@ void JobGenerator::do_checkpoint(Time time, bool clear_checkpoint_data_later) {
 
 void JobGenerator::clear_metadata(Time time) {
   graph_->clear_metadata(time);
-  if (writer_)
+  if (writer_) {
     post("DoCheckpoint(clearLater=true)", time, [this, time] { do_checkpoint(time, true); });
+  } else {
+    cleanup_old_blocks(time);
+  }
 }
 
-void JobGenerator::clear_checkpoint_data(Time time) { graph_->clear_checkpoint_data(time); }
+void JobGenerator::clear_checkpoint_data(Time time) {
+  graph_->clear_checkpoint_data(time);
+  cleanup_old_blocks(time);
+}
+
+void JobGenerator::cleanup_old_blocks(Time time) {
+  if (!runtime_->receiver_tracker) return;
+  runtime_->receiver_tracker->cleanup_old_blocks_and_batches(time -
+                                                             graph_->max_input_remember_duration());
+}
 
 }  // namespace ckpt

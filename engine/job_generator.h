@@ -51,6 +51,8 @@ class JobGenerator {
 
   // First start or restart from the recovered checkpoint.
   Status start();
+  // When the timer fires its last batch (zeroTime + stop_after_batches x batch), if ever.
+  std::optional<Time> last_batch_time() const;
   void stop();
 
   // Posted by the job scheduler and the writer.
@@ -61,13 +63,14 @@ class JobGenerator {
   Status start_first_time();
   Status restart();
   std::vector<Time> times_to_reschedule(Time restart_time) const;
-  std::optional<Time> last_batch_time() const;
 
   void post(const char* event, Time time, std::function<void()> handler);
   void generate_jobs(Time time);
   void do_checkpoint(Time time, bool clear_checkpoint_data_later);
   void clear_metadata(Time time);
   void clear_checkpoint_data(Time time);
+  // Spark's receiverTracker.cleanupOldBlocksAndBatches(time - max input remember duration).
+  void cleanup_old_blocks(Time time);
 
   StreamingRuntime* runtime_;
   DStreamGraph* graph_;

@@ -49,8 +49,8 @@ void JobScheduler::start_job(Job job) {
           : job.rdd->materialize();
   Duration duration{0};
   if (records.ok()) {
-    duration = runtime_->env.execution->job_duration(
-        job.time, records.value()->size(), runtime_->records_computed - computed_before);
+    duration = runtime_->env.execution->job_duration(job.time, records.value()->size(),
+                                                     runtime_->records_computed - computed_before);
   }
   Status start_status = records.status();
   Scheduler& scheduler = *runtime_->env.scheduler;

@@ -204,6 +204,38 @@ Result<DStream*> StreamingContext::log_stream(const std::string& topic) {
       graph_.get(), topic, std::vector<int64_t>(partitions.value(), 0)));
 }
 
+Result<DStream*> StreamingContext::receiver_stream(const std::string& source) {
+  CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
+  if (!runtime_.env.receiver_source) {
+    return Status::IllegalState("this process has no receiver source");
+  }
+  CKPT_RETURN_IF_ERROR(runtime_.env.receiver_source->check_exists(source));
+  return graph_->add_stream(std::make_unique<ReceiverInputDStream>(graph_.get(), source));
+}
+
+Status StreamingContext::make_receiver_tracker() {
+  std::vector<ReceiverInputDStream*> streams;
+  for (DStream* input : graph_->inputs()) {
+    if (auto* receiver = dynamic_cast<ReceiverInputDStream*>(input)) streams.push_back(receiver);
+  }
+  if (streams.empty()) return Status::Ok();
+  Result<ReceiverSettings> settings = ReceiverSettingsFromConf(conf_);
+  if (!settings.ok()) return settings.status();
+  if (settings.value().data_wal && runtime_.checkpoint_dir.empty()) {
+    return Status::InvalidArgument(
+        "Cannot enable receiver write-ahead log without checkpoint directory set. Please use "
+        "streamingContext.checkpoint() to set the checkpoint directory. See documentation for "
+        "more details.");
+  }
+  if (!runtime_.env.receiver_source) {
+    return Status::IllegalState("this process has no receiver source");
+  }
+  receiver_tracker_ = std::make_unique<ReceiverTracker>(&runtime_, std::move(streams),
+                                                        settings.value(), recovered_.has_value());
+  runtime_.receiver_tracker = receiver_tracker_.get();
+  return Status::Ok();
+}
+
 Status StreamingContext::make_rdd_checkpoint_dir() {
   std::string name = RddDirectoryName(runtime_.env.process_uid, runtime_.rdd_directories_created++);
   std::string directory = JoinPath(runtime_.checkpoint_dir, name);
@@ -272,15 +304,22 @@ Status StreamingContext::start() {
       &runtime_, graph_.get(), job_scheduler_.get(), !runtime_.checkpoint_dir.empty(),
       recovered_ ? &*recovered_ : nullptr, [this](Time time) { return make_checkpoint(time); });
   runtime_.state = ContextState::kActive;
-  Status started = job_generator_->start();
+  // Spark's JobScheduler.start: the receiver tracker (recovering its log) before the generator,
+  // whose restart allocates blocks to the rescheduled batches. The receivers start last: they
+  // only schedule their first block, and stop after the generator's last batch.
+  Status started = make_receiver_tracker();
+  if (started.ok()) started = job_generator_->start();
   if (!started.ok()) {
     stop();
     return started;
   }
+  if (receiver_tracker_) receiver_tracker_->start(job_generator_->last_batch_time());
   return Status::Ok();
 }
 
 void StreamingContext::stop() {
+  // Receivers first, then the generator and the executors (Spark's JobScheduler.stop).
+  if (receiver_tracker_) receiver_tracker_->stop();
   if (job_scheduler_) job_scheduler_->stop();
   if (job_generator_) job_generator_->stop();
   runtime_.state = ContextState::kStopped;

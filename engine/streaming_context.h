@@ -18,6 +18,7 @@
 #include "engine/input_dstreams.h"
 #include "engine/job_generator.h"
 #include "engine/job_scheduler.h"
+#include "engine/receiver.h"
 #include "engine/streaming_runtime.h"
 
 namespace ckpt {
@@ -51,6 +52,10 @@ class StreamingContext {
   // A Kafka-direct-like stream over `topic` of the environment's partitioned log, read from the
   // earliest offsets. IllegalState without a log, NotFound for an unknown topic.
   Result<DStream*> log_stream(const std::string& topic);
+  // A receiver stream over `source` of the environment's ReceiverSource (Spark's
+  // receiverStream with a reliable receiver). IllegalState without a receiver source, NotFound
+  // for an unknown source.
+  Result<DStream*> receiver_stream(const std::string& source);
 
   // Enables metadata and RDD checkpointing under `dir` (creating it); a fresh RDD checkpoint
   // subdirectory is made on every call, recovery included, as Spark's setCheckpointDir does.
@@ -79,12 +84,16 @@ class StreamingContext {
   Status make_rdd_checkpoint_dir();
   // mkdirs, then (with ckptsim.checkpoint.sync) a sync of the parent directory.
   Status make_directory(const std::string& dir);
+  // The ReceiverTracker, when the graph has receiver streams (Spark runs one in every context;
+  // ours exists only with receivers, so that other applications write no driver log).
+  Status make_receiver_tracker();
 
   StreamingRuntime runtime_;
   Conf conf_;
   std::unique_ptr<DStreamGraph> graph_;
   std::optional<Checkpoint> recovered_;
   std::unique_ptr<JobScheduler> job_scheduler_;
+  std::unique_ptr<ReceiverTracker> receiver_tracker_;
   std::unique_ptr<JobGenerator> job_generator_;
 };
 

@@ -9,6 +9,8 @@
 
 namespace ckpt {
 
+class ReceiverTracker;
+
 enum class ContextState { kInitialized, kActive, kStopped };
 
 struct StreamingRuntime {
@@ -27,6 +29,9 @@ struct StreamingRuntime {
   // spark.streaming.kafka.maxRatePerPartition (records per second; 0 = no limit). It comes from
   // the checkpoint's conf after recovery, as Spark's PerPartitionConfig does.
   int64_t max_rate_per_partition = 0;
+
+  // The running context's receivers and their block tracker (nullptr without receiver streams).
+  ReceiverTracker* receiver_tracker = nullptr;
 
   // Records computed by RDDs of this process so far (the execution model charges them).
   uint64_t records_computed = 0;

@@ -94,7 +94,7 @@ References::References(const Scenario& scenario, const RunOptions& options)
     prune_target_ = PruneTarget{std::move(run.quiet_points), run.emissions, run.total_steps};
   }
   base_key_.start = options_.first_start;
-  if (scenario.source_kind == "log") base_key_.batch_input = LogBatchInput(scenario, run);
+  if (InputDependsOnTiming(scenario)) base_key_.batch_input = BatchInput(scenario, run);
 }
 
 const Reference& References::at(const ReferenceKey& key) {

@@ -294,10 +294,10 @@ class LogOracleTest : public ::testing::Test {
     EXPECT_FALSE(failures.empty());
     return failures.empty() ? FailureKind::kEngineAssert : failures.front().kind;
   }
-  // The index in crashed_.log_batches of the first batch incarnation 1 computed with records.
+  // The index in crashed_.input_batches of the first batch incarnation 1 computed with records.
   size_t FirstRecoveredBatch() const {
-    for (size_t i = 0; i < crashed_.log_batches.size(); ++i) {
-      const LogBatch& batch = crashed_.log_batches[i];
+    for (size_t i = 0; i < crashed_.input_batches.size(); ++i) {
+      const InputBatch& batch = crashed_.input_batches[i];
       if (batch.incarnation == 1 && !batch.restored && !batch.records.empty()) return i;
     }
     ADD_FAILURE() << "incarnation 1 computed no batch";
@@ -324,13 +324,13 @@ TEST_F(LogOracleTest, DownTimeBatchesReadOtherRecordsAndStillPass) {
 
 TEST_F(LogOracleTest, AGapIsLostRecords) {
   TrialRun run = crashed_;
-  run.log_batches[FirstRecoveredBatch()].ranges[0].from += 1;
+  run.input_batches[FirstRecoveredBatch()].ranges[0].from += 1;
   EXPECT_EQ(FirstKind(run), FailureKind::kLostRecords);
 }
 
 TEST_F(LogOracleTest, AnOverlapIsADuplicate) {
   TrialRun run = crashed_;
-  ckpt::OffsetRange& range = run.log_batches[FirstRecoveredBatch()].ranges[0];
+  ckpt::OffsetRange& range = run.input_batches[FirstRecoveredBatch()].ranges[0];
   ASSERT_GT(range.from, 0);
   range.from -= 1;
   EXPECT_EQ(FirstKind(run), FailureKind::kUnexpectedDuplicate);
@@ -354,9 +354,9 @@ TEST(LogScenarios, TheRecoveredRunCountsEveryRecordOnce) {
   EXPECT_TRUE(run.incarnations[1].recovered);
   // The first down-time batch continues at the checkpointed offset 10.
   auto first_recovered =
-      std::find_if(run.log_batches.begin(), run.log_batches.end(),
-                   [](const LogBatch& b) { return b.incarnation == 1 && !b.restored; });
-  ASSERT_NE(first_recovered, run.log_batches.end());
+      std::find_if(run.input_batches.begin(), run.input_batches.end(),
+                   [](const InputBatch& b) { return b.incarnation == 1 && !b.restored; });
+  ASSERT_NE(first_recovered, run.input_batches.end());
   EXPECT_EQ(first_recovered->ranges[0].from, 10);
 }
 

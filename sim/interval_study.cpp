@@ -108,7 +108,7 @@ struct RunFigures {
 
 RunFigures Measure(const TrialRun& run, const std::vector<CrashSpec>& crashes, Duration horizon) {
   std::map<std::pair<int, int64_t>, int64_t> batch_records;  // (incarnation, batch) -> records
-  for (const LogBatch& batch : run.log_batches) {
+  for (const InputBatch& batch : run.input_batches) {
     int64_t records = 0;
     for (const ckpt::OffsetRange& range : batch.ranges) records += range.until - range.from;
     batch_records[{batch.incarnation, batch.batch_time.ms}] = records;

@@ -1,6 +1,7 @@
 #include "sim/oracle.h"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "engine/checkpoint.h"
@@ -49,8 +50,8 @@ std::vector<Time> ApplicationStarts(const TrialRun& run, const std::vector<int>&
   return starts;
 }
 
-// The batch input each incarnation of a log-source run saw: per application, every batch's
-// latest assignment up to and including that incarnation.
+// The batch input each incarnation of a log- or receiver-source run saw: per application, every
+// batch's latest assignment up to and including that incarnation.
 std::vector<std::vector<ckpt::Records>> IncarnationBatchInputs(
     const Scenario& scenario, const TrialRun& run, const std::vector<int>& application) {
   std::vector<std::vector<ckpt::Records>> inputs(run.incarnations.size());
@@ -63,10 +64,10 @@ std::vector<std::vector<ckpt::Records>> IncarnationBatchInputs(
     input.resize(scenario.batches);
     if (run.incarnations[i].zero_time && !zero.count(app))
       zero[app] = *run.incarnations[i].zero_time;
-    for (;
-         next < run.log_batches.size() && run.log_batches[next].incarnation == static_cast<int>(i);
+    for (; next < run.input_batches.size() &&
+           run.input_batches[next].incarnation == static_cast<int>(i);
          ++next) {
-      const LogBatch& batch = run.log_batches[next];
+      const InputBatch& batch = run.input_batches[next];
       int64_t index = BatchIndex(batch.batch_time, zero.count(app) ? zero[app] : Time{0},
                                  scenario.batch_duration);
       if (index >= 1 && index <= scenario.batches) input[index - 1] = batch.records;
@@ -81,12 +82,12 @@ std::vector<std::vector<ckpt::Records>> IncarnationBatchInputs(
 struct Applications {
   Applications(const Scenario& scenario, const TrialRun& run)
       : of(ApplicationOf(run)), starts(ApplicationStarts(run, of)) {
-    bool log = scenario.source_kind == "log";
+    bool by_input = InputDependsOnTiming(scenario);
     std::vector<std::vector<ckpt::Records>> inputs;
-    if (log) inputs = IncarnationBatchInputs(scenario, run, of);
+    if (by_input) inputs = IncarnationBatchInputs(scenario, run, of);
     for (size_t i = 0; i < run.incarnations.size(); ++i) {
-      keys.push_back(
-          ReferenceKey{starts[of[i]], log ? std::optional(std::move(inputs[i])) : std::nullopt});
+      keys.push_back(ReferenceKey{starts[of[i]],
+                                  by_input ? std::optional(std::move(inputs[i])) : std::nullopt});
     }
   }
   // The key of application `app`: that of its last incarnation.
@@ -249,7 +250,7 @@ void CheckLogOffsets(const TrialRun& run, const Applications& applications,
                      std::vector<Failure>& failures) {
   // application -> batch time -> (ranges, incarnation) of its last assignment
   std::map<int, std::map<Time, std::pair<std::vector<ckpt::OffsetRange>, int>>> assigned;
-  for (const LogBatch& batch : run.log_batches) {
+  for (const InputBatch& batch : run.input_batches) {
     assigned[applications.of[batch.incarnation]][batch.batch_time] = {batch.ranges,
                                                                       batch.incarnation};
   }
@@ -283,6 +284,132 @@ void CheckLogOffsets(const TrialRun& run, const Applications& applications,
         next[range.partition] = {std::max(expected, range.until), time};
       }
     }
+  }
+}
+
+// Half-open ranges of positions [from, until), merged: the positions none of them covers in
+// [0, until), as ranges.
+std::vector<std::pair<int64_t, int64_t>> Uncovered(std::vector<std::pair<int64_t, int64_t>> ranges,
+                                                   int64_t until) {
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<std::pair<int64_t, int64_t>> gaps;
+  int64_t next = 0;
+  for (const auto& [from, to] : ranges) {
+    if (next >= until) break;
+    if (from > next) gaps.emplace_back(next, std::min(from, until));
+    next = std::max(next, to);
+  }
+  if (next < until) gaps.emplace_back(next, until);
+  return gaps;
+}
+
+// True when the union of `ranges` holds every position of `range`.
+bool Covers(const std::vector<std::pair<int64_t, int64_t>>& ranges,
+            std::pair<int64_t, int64_t> range) {
+  std::vector<std::pair<int64_t, int64_t>> within;
+  for (const auto& [from, until] : ranges) {
+    if (until > range.first && from < range.second)
+      within.emplace_back(std::max(from, range.first) - range.first, until - range.first);
+  }
+  return Uncovered(within, range.second - range.first).empty();
+}
+
+std::string DescribeRanges(const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+  std::string text;
+  int64_t count = 0;
+  for (const auto& [from, until] : ranges) {
+    if (ranges.size() <= 3 || text.empty()) {
+      text += (text.empty() ? "" : ", ") +
+              ("[" + std::to_string(from) + ", " + std::to_string(until) + ")");
+    }
+    count += until - from;
+  }
+  if (ranges.size() > 3) text += " and " + std::to_string(ranges.size() - 1) + " more ranges";
+  return std::to_string(count) + " record(s) at source positions " + text;
+}
+
+// At least once over the last application's batches (see RecoveryContract).
+void CheckReceivedRecords(const TrialRun& run, const Applications& applications,
+                          std::vector<Failure>& failures) {
+  if (run.incarnations.empty()) return;
+  int app = applications.of.back();
+  std::map<Time, const InputBatch*> last;  // batch time -> its last computation
+  for (const InputBatch& batch : run.input_batches) {
+    if (applications.of[batch.incarnation] == app) last[batch.batch_time] = &batch;
+  }
+  std::map<std::string, Time> read_by;  // block id -> the batch that read it
+  std::vector<std::pair<int64_t, int64_t>> covered;
+  for (const auto& [time, batch] : last) {
+    for (size_t i = 0; i < batch->block_ids.size(); ++i) {
+      auto [first, inserted] = read_by.emplace(batch->block_ids[i], time);
+      if (!inserted) {
+        failures.push_back({FailureKind::kUnexpectedDuplicate, time,
+                            "block " + batch->block_ids[i] + " was read by batch " +
+                                first->second.to_string() + " and again by batch " +
+                                time.to_string()});
+        return;
+      }
+      covered.emplace_back(batch->ranges[i].from, batch->ranges[i].until);
+    }
+  }
+  const ReceiverAllocation* final_allocation = nullptr;
+  for (const ReceiverAllocation& allocation : run.receiver_allocations) {
+    if (applications.of[allocation.incarnation] == app) final_allocation = &allocation;
+  }
+  if (!final_allocation) return;
+  size_t first_incarnation = 0;
+  while (applications.of[first_incarnation] != app) ++first_incarnation;
+  int64_t earlier = run.incarnations[first_incarnation].source_acknowledged_at_start;
+  // Blocks allocated to a batch whose receiver stream was then never computed: its RDDs were
+  // restored from a checkpoint (see the known weakness below).
+  std::vector<std::pair<int64_t, int64_t>> never_read;
+  for (const ReceiverAllocation& allocation : run.receiver_allocations) {
+    if (applications.of[allocation.incarnation] != app) continue;
+    bool read = std::any_of(run.input_batches.begin(), run.input_batches.end(),
+                            [&](const InputBatch& batch) {
+                              return batch.incarnation == allocation.incarnation &&
+                                     batch.batch_time == allocation.batch_time;
+                            });
+    if (read) continue;
+    for (const ckpt::OffsetRange& range : allocation.ranges) {
+      never_read.emplace_back(range.from, range.until);
+    }
+  }
+  std::vector<std::pair<int64_t, int64_t>> before, restored, during;
+  for (const auto& [from, until] : Uncovered(covered, final_allocation->acknowledged)) {
+    if (from < earlier) before.emplace_back(from, std::min(until, earlier));
+    if (until <= earlier) continue;
+    std::pair<int64_t, int64_t> gap{std::max(from, earlier), until};
+    (Covers(never_read, gap) ? restored : during).push_back(gap);
+  }
+  Time at = final_allocation->batch_time;
+  if (!during.empty()) {
+    failures.push_back({FailureKind::kLostRecords, at,
+                        DescribeRanges(during) +
+                            " were acknowledged to the source and read by no batch (the last "
+                            "allocation, to batch " +
+                            at.to_string() + ", came after " +
+                            std::to_string(final_allocation->acknowledged) +
+                            " records were acknowledged)"});
+  }
+  // Known weaknesses come after any loss of the application's own (same kind and time: the sort
+  // keeps them behind it).
+  if (!restored.empty()) {
+    failures.push_back({FailureKind::kLostRecords, at,
+                        DescribeRanges(restored) +
+                            " were allocated after recovery to a rescheduled batch whose RDDs "
+                            "were restored from a checkpoint, so no job read them (the blocks "
+                            "the failed process had not allocated go to the first rescheduled "
+                            "batch after the last logged allocation, SPARK-5233)",
+                        "dangling blocks allocated to a restored batch"});
+  }
+  if (!before.empty()) {
+    failures.push_back({FailureKind::kLostRecords, at,
+                        DescribeRanges(before) +
+                            " were acknowledged by an application that crashed before any "
+                            "checkpoint was durable; the new application does not replay the "
+                            "block log (Spark recovers it only with a checkpoint)",
+                        "received before the first checkpoint"});
   }
 }
 
@@ -471,8 +598,38 @@ std::string RecoveryContract(const Scenario& scenario, const TrialRun& run) {
 
 bool StartTimeMatters(const Scenario& scenario) { return scenario.source_kind == "file"; }
 
+bool InputDependsOnTiming(const Scenario& scenario) {
+  return scenario.source_kind == "log" || scenario.source_kind == "receiver";
+}
+
+// A job that failed reading a received block cut before the newest fresh application started:
+// a block of an application that died before its first checkpoint, whose driver-log records a
+// later recovery replayed (the log directory is shared by every application of the checkpoint
+// directory, and readAll reads every file in it).
+bool ReadAStaleApplicationsBlock(const TrialRun& run, const Failure& failure) {
+  static const std::string kMarker = "Could not read data from write ahead log record input-";
+  size_t at = failure.detail.find(kMarker);
+  if (at == std::string::npos) return false;
+  size_t dash = failure.detail.find('-', at + kMarker.size());
+  if (dash == std::string::npos) return false;
+  int64_t block_ms = 0;
+  const char* begin = failure.detail.data() + dash + 1;
+  auto [end, error] =
+      std::from_chars(begin, failure.detail.data() + failure.detail.size(), block_ms);
+  if (error != std::errc() || end == begin) return false;
+  for (size_t i = run.incarnations.size(); i-- > 1;) {
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    if (incarnation.zero_time && !incarnation.recovered) {
+      return block_ms < incarnation.started_at.ms;
+    }
+  }
+  return false;
+}
+
 std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure) {
+  if (!failure.known_weakness.empty()) return failure.known_weakness;
   if (failure.kind != FailureKind::kRecoveryError) return std::nullopt;
+  if (ReadAStaleApplicationsBlock(run, failure)) return "stale block log of an earlier application";
   auto parse = [](const std::string& path) {
     return ckpt::ParseCheckpointName(ckpt::ParentPath(path), ckpt::BaseName(path));
   };
@@ -501,7 +658,7 @@ std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& fai
   return std::nullopt;
 }
 
-std::vector<ckpt::Records> LogBatchInput(const Scenario& scenario, const TrialRun& run) {
+std::vector<ckpt::Records> BatchInput(const Scenario& scenario, const TrialRun& run) {
   std::vector<int> application(run.incarnations.size(), 0);
   std::vector<std::vector<ckpt::Records>> inputs =
       IncarnationBatchInputs(scenario, run, application);
@@ -557,7 +714,8 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
          "recovery was expected to fail with \"" + scenario.expect_error + "\" and did not"});
   }
   Applications applications(scenario, run);
-  CheckLogOffsets(run, applications, failures);
+  if (scenario.source_kind == "log") CheckLogOffsets(run, applications, failures);
+  if (scenario.source_kind == "receiver") CheckReceivedRecords(run, applications, failures);
   CheckRecoveredConf(scenario, run, applications, failures);
   CheckEmissions(scenario, reference_for, run, applications, failures);
   bool stopped = expected_error_seen || contracted_stop ||

@@ -22,6 +22,9 @@ struct Failure {
   FailureKind kind;
   std::optional<ckpt::Time> batch_time;
   std::string detail;
+  // Set when the check that found it knows it for a known weakness of the modelled protocol
+  // (see KnownWeakness).
+  std::string known_weakness = {};
 };
 
 // The uninterrupted run's output: output name -> records of batch 1..N (sorted).
@@ -52,7 +55,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& refer
 //                stream ignores files older than its creation) makes an application that started
 //                afresh after a crash differ from the one started at 0, so it is judged against
 //                an uncrashed run started at the same time.
-//   batch_input: log sources only: the records each batch (index - 1) read, as the emitting
+//   batch_input: log and receiver sources: the records each batch (index - 1) read, as the emitting
 //                incarnation saw them. A down-time batch reads the log as it is at compute time,
 //                so recovered batches legitimately differ from an uninterrupted run's; they are
 //                judged against an uncrashed run whose batches read exactly the same records
@@ -66,7 +69,7 @@ struct ReferenceKey {
 using ReferenceFor = std::function<const Reference&(const ReferenceKey& key)>;
 
 // The records each batch of an uninterrupted log-source run read (its ReferenceKey input).
-std::vector<ckpt::Records> LogBatchInput(const Scenario& scenario, const TrialRun& run);
+std::vector<ckpt::Records> BatchInput(const Scenario& scenario, const TrialRun& run);
 std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& reference_for,
                                 const TrialRun& run, bool require_expected_error);
 // The recovery contract `run` is held to, named in its first failure:
@@ -85,12 +88,18 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
 //   For a log source, in every contract: within an application, the offset ranges of the batches
 //   (each batch's last assignment) cover every partition from offset 0 without a gap
 //   (lost_records) or an overlap (unexpected_duplicate).
+//   For a receiver source (at least once): every record the source had seen acknowledged when
+//   the last application last allocated blocks was read by one of that application's batches
+//   (lost_records), and no block was read by two batches (unexpected_duplicate). Records
+//   acknowledged by an earlier application that never wrote a checkpoint are lost too, as
+//   Spark recovers its block log only from a checkpoint: a known weakness.
 //   With `expect_conf`, every context recovered from the application the first process created
 //   holds those values (protocol_violation).
 std::string RecoveryContract(const Scenario& scenario, const TrialRun& run);
 
 // The name of the known weakness of the modelled protocol (docs/findings.md) that `failure` of
-// `run` is an instance of, or nullopt. One so far, the SPARK-19280 family: after at least two
+// `run` is an instance of, or nullopt: the failure's own known_weakness, or the SPARK-19280
+// family: after at least two
 // crashes, recovery fails with "Checkpoint directory does not exist" reading the newest-named
 // checkpoint file although an earlier recovered process wrote newer checkpoints under older
 // names (each new writer names files after the times it has seen) and its cleanup deleted RDD
@@ -102,6 +111,9 @@ std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& fai
 
 // True when the scenario's source makes the output depend on when the application started.
 bool StartTimeMatters(const Scenario& scenario);
+// True when each batch's input depends on timing (log and receiver sources): a crashed run is
+// judged against an uncrashed run fed the same batch inputs (ReferenceKey::batch_input).
+bool InputDependsOnTiming(const Scenario& scenario);
 
 // The batch index (1-based) of `time` in an application with `zero_time`, or 0 when off the grid.
 int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch);

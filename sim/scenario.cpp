@@ -679,12 +679,12 @@ class Loader {
       s.input = {r.value()};
     } else if (s.source_kind == "file") {
       return file_source(node, s);
-    } else if (s.source_kind == "log") {
+    } else if (s.source_kind == "log" || s.source_kind == "receiver") {
       return log_source(node, s);
     } else {
-      return error(
-          node["kind"], "source.kind",
-          "unknown source '" + s.source_kind + "' (known: constant, file, log, queue, sequence)");
+      return error(node["kind"], "source.kind",
+                   "unknown source '" + s.source_kind +
+                       "' (known: constant, file, log, queue, receiver, sequence)");
     }
     return Status::Ok();
   }
@@ -736,33 +736,47 @@ class Loader {
     return Status::Ok();
   }
 
+  // A log (partitioned) or a receiver's source (one sequence of records): records arriving at
+  // virtual times, listed or generated.
   Status log_source(const YAML::Node& node, Scenario& s) const {
+    bool receiver = s.source_kind == "receiver";
     if (node["topic"]) {
       Result<std::string> topic = string(node["topic"], "source.topic");
       if (!topic.ok()) return topic.status();
       s.log_topic = topic.value();
     }
-    if (!node["partitions"]) return error(node, "source.partitions", "missing");
-    Result<int64_t> partitions = integer(node["partitions"], "source.partitions");
-    if (!partitions.ok()) return partitions.status();
-    if (partitions.value() < 1 || partitions.value() > 1000) {
-      return error(node["partitions"], "source.partitions", "must be in 1..1000");
+    if (receiver) {
+      if (node["partitions"]) {
+        return error(node["partitions"], "source.partitions", "a receiver's source has none");
+      }
+      s.log_partitions = 1;
+    } else {
+      if (!node["partitions"]) return error(node, "source.partitions", "missing");
+      Result<int64_t> partitions = integer(node["partitions"], "source.partitions");
+      if (!partitions.ok()) return partitions.status();
+      if (partitions.value() < 1 || partitions.value() > 1000) {
+        return error(node["partitions"], "source.partitions", "must be in 1..1000");
+      }
+      s.log_partitions = static_cast<int32_t>(partitions.value());
     }
-    s.log_partitions = static_cast<int32_t>(partitions.value());
     if (node["generate"]) return generated_appends(node["generate"], s);
     const YAML::Node appends = node["appends"];
+    const char* shape = receiver ? "{at_ms, records}" : "{at_ms, partition, records}";
     if (!appends || !appends.IsSequence()) {
       return error(appends ? appends : node, "source.appends",
-                   "expected a list of {at_ms, partition, records} (or generate: {...})");
+                   std::string("expected a list of ") + shape + " (or generate: {...})");
     }
+    std::vector<std::string> keys = {"at_ms", "records"};
+    if (!receiver) keys.push_back("partition");
     for (const YAML::Node& item : appends) {
-      CKPT_RETURN_IF_ERROR(check_keys(item, "source.appends", {"at_ms", "partition", "records"}));
-      for (const char* required : {"at_ms", "partition", "records"}) {
-        if (!item[required])
-          return error(item, std::string("source.appends.") + required, "missing");
+      CKPT_RETURN_IF_ERROR(
+          check_keys(item, "source.appends", std::set<std::string>(keys.begin(), keys.end())));
+      for (const std::string& required : keys) {
+        if (!item[required]) return error(item, "source.appends." + required, "missing");
       }
       Result<Duration> at = duration(item["at_ms"], "source.appends.at_ms", true);
-      Result<int64_t> partition = integer(item["partition"], "source.appends.partition");
+      Result<int64_t> partition =
+          receiver ? Result<int64_t>(0) : integer(item["partition"], "source.appends.partition");
       Result<ckpt::Records> appended = records(item["records"], "source.appends.records");
       if (!at.ok()) return at.status();
       if (!partition.ok()) return partition.status();

@@ -110,13 +110,13 @@ struct Scenario {
   std::string description;
   Duration batch_duration{500};
   int64_t batches = 0;
-  std::string source_kind = "sequence";  // sequence | constant | queue | file | log
+  std::string source_kind = "sequence";  // sequence | constant | queue | file | log | receiver
   std::vector<ckpt::Records> input;      // sequence and queue: per batch; constant: one list
   std::string source_directory;          // file
   std::vector<ProducedFile> produced_files;
-  std::string log_topic = "events";  // log
-  int32_t log_partitions = 0;
-  std::vector<LogAppend> log_appends;  // in time order
+  std::string log_topic = "events";    // log; receiver: the source's name
+  int32_t log_partitions = 0;          // receiver: 1
+  std::vector<LogAppend> log_appends;  // in time order (receiver: what arrives at its source)
   std::vector<InitialFile> initial_files;
   std::vector<PipelineStep> pipeline;
   std::string checkpoint_dir = "/checkpoint";  // "" disables checkpointing

@@ -343,13 +343,13 @@ YAML::Node InputNode(const std::vector<ckpt::Records>& input) {
 void WriteSource(const Scenario& s, YAML::Node source) {
   if (PerBatchInput(s)) source["input"] = InputNode(s.input);
   if (s.source_kind == "constant") source["records"] = RecordsNode(s.input.front());
-  if (s.source_kind == "log") {
+  if (s.source_kind == "log" || s.source_kind == "receiver") {
     source.remove("generate");
     YAML::Node appends(YAML::NodeType::Sequence);
     for (const LogAppend& append : s.log_appends) {
       YAML::Node item(YAML::NodeType::Map);
       item["at_ms"] = append.at.ms;
-      item["partition"] = append.partition;
+      if (s.source_kind == "log") item["partition"] = append.partition;
       item["records"] = RecordsNode(append.records);
       item.SetStyle(YAML::EmitterStyle::Flow);
       appends.push_back(item);

@@ -9,6 +9,7 @@
 #include "engine/streaming_context.h"
 #include "sim/event_loop.h"
 #include "sim/sim_log.h"
+#include "sim/sim_receiver_source.h"
 
 namespace sim {
 namespace {
@@ -57,6 +58,7 @@ Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& c
   if (scenario.source_kind == "queue") return context.queue_stream(scenario.input);
   if (scenario.source_kind == "file") return context.text_file_stream(scenario.source_directory);
   if (scenario.source_kind == "log") return context.log_stream(scenario.log_topic);
+  if (scenario.source_kind == "receiver") return context.receiver_stream(scenario.log_topic);
   return context.sequence_stream(scenario.input);
 }
 
@@ -140,6 +142,10 @@ class Simulation : public StepGate {
         injector_(options.inject_faults ? scenario.faults : NoFaults(), spec.fault_mask, spec.seed),
         log_(scenario.log_topic, scenario.log_partitions, scenario.log_appends,
              [this] { return loop_.now(); }),
+        receiver_source_(
+            scenario.log_topic,
+            scenario.source_kind == "receiver" ? scenario.log_appends : std::vector<LogAppend>{},
+            [this] { return loop_.now(); }),
         execution_(scenario) {
     loop_.set_interleaving(spec.interleaving);
     quiet_points_matter_ =
@@ -231,7 +237,15 @@ class Simulation : public StepGate {
     void on_stream_restored(int32_t stream_id) override { ++record().restores[stream_id]; }
     void on_offset_ranges(int32_t /*stream_id*/, Time batch_time,
                           const std::vector<ckpt::OffsetRange>& ranges, bool restored) override {
-      sim->record_log_batch(index, batch_time, ranges, restored);
+      sim->record_input_batch(index, batch_time, ranges, restored);
+    }
+    void on_blocks_allocated(Time batch_time, const ckpt::AllocatedBlocks& blocks) override {
+      sim->record_allocation(index, batch_time, blocks);
+    }
+    void on_received_blocks(int32_t /*stream_id*/, Time batch_time,
+                            const std::vector<ckpt::ReceivedBlockInfo>& blocks,
+                            const std::vector<ckpt::ReceivedBlockInfo>& missing) override {
+      sim->record_received_blocks(index, batch_time, blocks, missing);
     }
     IncarnationRecord& record() { return sim->result_.incarnations[index]; }
 
@@ -251,8 +265,12 @@ class Simulation : public StepGate {
   void crash_now();
   Status record_emission(int incarnation, const std::string& output, Time time,
                          const ckpt::Records& records);
-  void record_log_batch(int incarnation, Time time, const std::vector<ckpt::OffsetRange>& ranges,
-                        bool restored);
+  void record_input_batch(int incarnation, Time time, const std::vector<ckpt::OffsetRange>& ranges,
+                          bool restored);
+  void record_allocation(int incarnation, Time batch_time, const ckpt::AllocatedBlocks& blocks);
+  void record_received_blocks(int incarnation, Time time,
+                              const std::vector<ckpt::ReceivedBlockInfo>& blocks,
+                              const std::vector<ckpt::ReceivedBlockInfo>& missing);
   void schedule_producer();
   bool crash_due(int incarnation, uint64_t step) const;
   void trace_line(const std::string& text);
@@ -272,6 +290,7 @@ class Simulation : public StepGate {
   SimFs fs_;
   FaultInjector injector_;
   SimLog log_;
+  SimReceiverSource receiver_source_;
   ScenarioExecution execution_;
   std::map<std::string, std::string> first_process_conf_;
   std::map<std::string, std::string> restarted_process_conf_;
@@ -399,9 +418,9 @@ Status Simulation::record_emission(int incarnation, const std::string& output, T
   return Status::Ok();
 }
 
-void Simulation::record_log_batch(int incarnation, Time time,
-                                  const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
-  LogBatch batch{incarnation, time, ranges, {}, restored};
+void Simulation::record_input_batch(int incarnation, Time time,
+                                    const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
+  InputBatch batch{incarnation, time, ranges, {}, restored, {}, 0};
   std::string text;
   for (const ckpt::OffsetRange& range : ranges) {
     Result<ckpt::Records> records = log_.read(scenario_.log_topic, range);
@@ -416,7 +435,45 @@ void Simulation::record_log_batch(int incarnation, Time time,
   std::sort(batch.records.begin(), batch.records.end());
   trace_line(std::string(restored ? "restored" : "computed") + " offset ranges of " +
              time.to_string() + ":" + text);
-  result_.log_batches.push_back(std::move(batch));
+  result_.input_batches.push_back(std::move(batch));
+}
+
+void Simulation::record_allocation(int incarnation, Time batch_time,
+                                   const ckpt::AllocatedBlocks& blocks) {
+  ReceiverAllocation allocation{
+      incarnation, batch_time, loop_.now(), receiver_source_.acknowledged(), {}};
+  for (const auto& [stream_id, stream_blocks] : blocks) {
+    for (const ckpt::ReceivedBlockInfo& block : stream_blocks) {
+      allocation.ranges.push_back(ckpt::OffsetRange{0, block.source_from, block.source_until});
+    }
+  }
+  mix(&allocation.acknowledged, sizeof allocation.acknowledged);
+  trace_line("allocated blocks to " + batch_time.to_string() + " (source acknowledged up to " +
+             std::to_string(allocation.acknowledged) + ")");
+  result_.receiver_allocations.push_back(allocation);
+}
+
+void Simulation::record_received_blocks(int incarnation, Time time,
+                                        const std::vector<ckpt::ReceivedBlockInfo>& blocks,
+                                        const std::vector<ckpt::ReceivedBlockInfo>& missing) {
+  InputBatch batch{incarnation, time, {}, {}, false, {}, missing.size()};
+  std::string text;
+  for (const ckpt::ReceivedBlockInfo& block : blocks) {
+    batch.ranges.push_back(ckpt::OffsetRange{0, block.source_from, block.source_until});
+    batch.block_ids.push_back(block.block_id);
+    ckpt::Records records = receiver_source_.records(block.source_from, block.source_until);
+    batch.records.insert(batch.records.end(), records.begin(), records.end());
+    text += " " + block.block_id + "[" + std::to_string(block.source_from) + "," +
+            std::to_string(block.source_until) + ")";
+    mix(block.block_id.data(), block.block_id.size());
+  }
+  for (const ckpt::ReceivedBlockInfo& block : missing) {
+    text += " " + block.block_id + " (records gone)";
+    mix(block.block_id.data(), block.block_id.size());
+  }
+  std::sort(batch.records.begin(), batch.records.end());
+  trace_line("received blocks of " + time.to_string() + ":" + (text.empty() ? " none" : text));
+  result_.input_batches.push_back(std::move(batch));
 }
 
 // The file stream's producer and the scenario's initial files live outside the driver: harness
@@ -452,6 +509,7 @@ void Simulation::start_incarnation(Time at) {
   int index = static_cast<int>(result_.incarnations.size());
   result_.incarnations.push_back(IncarnationRecord{});
   result_.incarnations.back().started_at = at;
+  result_.incarnations.back().source_acknowledged_at_start = receiver_source_.acknowledged();
   process_ = std::make_unique<Process>(this, index);
   alive_ = true;
   step_in_incarnation_ = 0;
@@ -469,6 +527,7 @@ void Simulation::run_driver_start() {
   env.defects = options_.defects;
   env.process_uid = static_cast<uint64_t>(process_->index) + 1;
   env.log = &log_;
+  env.receiver_source = &receiver_source_;
   env.process_conf = process_->index == 0 ? first_process_conf_ : restarted_process_conf_;
   env.stop_after_batches = scenario_.batches;
   const Scenario& scenario = scenario_;

@@ -98,9 +98,10 @@ struct IncarnationRecord {
   std::vector<std::string> injected;  // faults injected while it ran
   uint64_t steps = 0;
   std::optional<ckpt::Time> crashed_at;
-  uint64_t crash_states = 1;                // durable states its crash could leave
-  std::vector<std::string> lost_at_crash;   // what its crash dropped or mangled
-  std::map<std::string, std::string> conf;  // the started context's conf
+  uint64_t crash_states = 1;                 // durable states its crash could leave
+  std::vector<std::string> lost_at_crash;    // what its crash dropped or mangled
+  std::map<std::string, std::string> conf;   // the started context's conf
+  int64_t source_acknowledged_at_start = 0;  // receiver source: its acknowledged position
 };
 
 // A job that an injected filesystem fault failed: its batch stays pending.
@@ -125,13 +126,27 @@ struct FailedOutput {
   ckpt::Records records;  // what the job tried to write (sorted)
 };
 
-// The offset ranges a log stream assigned to a batch in one incarnation, and their records.
-struct LogBatch {
+// What a source whose input depends on timing gave a batch in one incarnation: a log stream's
+// offset ranges, or the blocks a receiver stream read (each block's source positions as a range
+// of partition 0), and their records.
+struct InputBatch {
   int incarnation = 0;
   ckpt::Time batch_time;
   std::vector<ckpt::OffsetRange> ranges;
-  ckpt::Records records;  // sorted
-  bool restored = false;  // restored from the checkpoint rather than computed
+  ckpt::Records records;               // sorted
+  bool restored = false;               // restored from the checkpoint rather than computed
+  std::vector<std::string> block_ids;  // receiver: the blocks read, in the order of `ranges`
+  size_t missing_blocks = 0;           // receiver: allocated blocks whose records were gone
+};
+
+// An allocation of received blocks to a batch, and how far the source's acknowledgements went
+// then: every record before `acknowledged` had been handed over for good.
+struct ReceiverAllocation {
+  int incarnation = 0;
+  ckpt::Time batch_time;
+  ckpt::Time at;
+  int64_t acknowledged = 0;
+  std::vector<ckpt::OffsetRange> ranges;  // the allocated blocks' source positions
 };
 
 struct StepRecord {
@@ -148,7 +163,8 @@ struct TrialRun {
   std::vector<Emission> emissions;
   std::vector<FailedOutput> failed_outputs;
   std::vector<FailedJob> failed_jobs;
-  std::vector<LogBatch> log_batches;          // log sources: every assignment of ranges to a batch
+  std::vector<InputBatch> input_batches;  // log and receiver sources: every batch's input
+  std::vector<ReceiverAllocation> receiver_allocations;
   std::set<std::string> corrupted_by_faults;  // files a torn_write or bitflip fault mangled
   std::vector<IncarnationRecord> incarnations;
   std::vector<StepRecord> steps;   // with RunOptions::record_steps

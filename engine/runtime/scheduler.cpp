@@ -16,6 +16,10 @@ const char* ActorName(Actor actor) {
       return "writer";
     case Actor::kDriver:
       return "driver";
+    case Actor::kReceiver:
+      return "receiver";
+    case Actor::kReceiverTracker:
+      return "receiver tracker";
   }
   return "?";
 }

@@ -24,6 +24,8 @@ enum class Actor : uint8_t {
   kJobExecutor,       // the streaming-job-executor pool
   kCheckpointWriter,  // the single CheckpointWriter worker
   kDriver,            // the process itself: start, getOrCreate, restart
+  kReceiver,          // a receiver on an executor: its block generator and supervisor
+  kReceiverTracker,   // the driver's ReceiverTracker endpoint (AddBlock)
 };
 
 const char* ActorName(Actor actor);
