@@ -199,7 +199,11 @@ INSTANTIATE_TEST_SUITE_P(
         DefectCase{"checkpoint-in-place", "running_count", FailureKind::kRecoveryError},
         DefectCase{"reader-no-fallback", "faults/torn_newest_checkpoint",
                    FailureKind::kRecoveryError},
-        DefectCase{"rename-before-sync", "faults/posix_with_sync", FailureKind::kRecoveryError}),
+        DefectCase{"rename-before-sync", "faults/posix_with_sync", FailureKind::kRecoveryError},
+        DefectCase{"wal-clear-queue-on-replay", "receiver/reliable_receiver_with_wal",
+                   FailureKind::kLostRecords},
+        DefectCase{"dequeue-before-wal-write", "receiver/driver_wal_eio_on_allocation",
+                   FailureKind::kLostRecords}),
     [](const auto& info) {
       std::string name = info.param.defect;
       std::erase(name, '-');
