@@ -26,8 +26,9 @@ TEST(ReceiverScenarios, WithTheDataLogNoCrashLosesAnAcknowledgedRecord) {
   ExploreOptions exhaustive;
   ExploreResult result = Explore({Load("reliable_receiver_with_wal")}, exhaustive);
   EXPECT_GE(result.trials, 300u);
-  EXPECT_EQ(result.failures, 0u)
-      << (result.failing.empty() ? "" : result.failing.front().failure.detail);
+  EXPECT_EQ(result.failures, 0u) << (result.failing.empty()
+                                         ? ""
+                                         : result.failing.front().failure.detail);
   // Only crashes before the first checkpoint lose records (Spark replays the block log only
   // from a checkpoint), and they are classified as such.
   EXPECT_GT(result.known_weaknesses, 0u);
@@ -38,8 +39,9 @@ TEST(ReceiverScenarios, WithoutTheDataLogCrashesLoseRecordsAndNothingElseGoesWro
   Scenario scenario = Load("receiver_without_wal");
   ExploreOptions exhaustive;
   ExploreResult result = Explore({scenario}, exhaustive);
-  EXPECT_EQ(result.failures, 0u)
-      << (result.failing.empty() ? "" : result.failing.front().failure.detail);
+  EXPECT_EQ(result.failures, 0u) << (result.failing.empty()
+                                         ? ""
+                                         : result.failing.front().failure.detail);
   EXPECT_GT(result.expected_failures, result.trials / 2);
   for (const FailingTrial& trial : result.expected_failing) {
     EXPECT_EQ(trial.failure.kind, FailureKind::kLostRecords) << trial.failure.detail;
@@ -58,9 +60,10 @@ TEST(ReceiverScenarios, RandomMultiCrashExplorationFindsOnlyClassifiedWeaknesses
   std::vector<Scenario> scenarios = {Load("reliable_receiver_with_wal"),
                                      Load("driver_wal_eio_on_allocation")};
   ExploreResult result = Explore(scenarios, options);
-  EXPECT_EQ(result.failures, 0u)
-      << (result.failing.empty() ? "" : result.failing.front().failure.detail + " replay " +
-                                            result.failing.front().token);
+  EXPECT_EQ(result.failures, 0u) << (result.failing.empty()
+                                         ? ""
+                                         : result.failing.front().failure.detail + " replay " +
+                                               result.failing.front().token);
 }
 
 // The at-least-once check, on a crashed run of the data-log scenario that passes.
