@@ -6,6 +6,7 @@
 
 #include "engine/streaming_runtime.h"
 #include "sim/testing/engine_fixture.h"
+#include "sim/testing/flaky_fs.h"
 
 namespace ckpt {
 namespace {
@@ -147,37 +148,8 @@ TEST_F(ReplayOfAnAllocation, ClearsTheWholeQueueWithTheDefectWalClearQueueOnRepl
   EXPECT_TRUE(Queue(*recovered).empty());  // the unallocated blocks are lost
 }
 
-// Fails appends (`failing`) and deletions (`failing_removes`) with I/O errors while set.
-class FlakyFs : public sim::SimFs {
- public:
-  FlakyFs() : SimFs(sim::PersistenceModel::kHdfs) {}
-  Status remove(const std::string& path, bool recursive) override {
-    if (failing_removes) return Status::IoError("injected delete failure");
-    return SimFs::remove(path, recursive);
-  }
-  Result<std::unique_ptr<WritableFile>> create(const std::string& path) override {
-    Result<std::unique_ptr<WritableFile>> file = SimFs::create(path);
-    if (!file.ok()) return file;
-    return std::unique_ptr<WritableFile>(new File(std::move(file).value(), this));
-  }
-  bool failing = false;
-  bool failing_removes = false;
-
- private:
-  struct File : WritableFile {
-    File(std::unique_ptr<WritableFile> base, FlakyFs* fs) : base(std::move(base)), fs(fs) {}
-    Status append(std::string_view data) override {
-      return fs->failing ? Status::IoError("injected append failure") : base->append(data);
-    }
-    Status sync() override { return base->sync(); }
-    Status close() override { return base->close(); }
-    std::unique_ptr<WritableFile> base;
-    FlakyFs* fs;
-  };
-};
-
 struct FlakyFsHolder {
-  FlakyFs fs_;
+  sim::testing::FlakyFs fs_;
 };
 
 // Built before the fixture that uses it (base classes initialize in order).
@@ -191,11 +163,11 @@ TEST_F(FlakyLogTest, KeepsTheQueueAndTheNextAllocationTakesEveryBlock) {
   auto tracker = Tracker(false);
   std::vector<ReceivedBlockInfo> blocks = Blocks(5);
   Add(*tracker, blocks);
-  fs_.failing = true;
+  fs_.failing_appends = -1;
   EXPECT_FALSE(tracker->allocate_blocks_to_batch(Time{1}));
   EXPECT_TRUE(tracker->blocks_of_batch(Time{1}, kStream).empty());
   EXPECT_EQ(Queue(*tracker), blocks);
-  fs_.failing = false;
+  fs_.failing_appends = 0;
   EXPECT_TRUE(tracker->allocate_blocks_to_batch(Time{2}));
   EXPECT_EQ(tracker->blocks_of_batch(Time{2}, kStream), blocks);
 }
@@ -204,9 +176,9 @@ TEST_F(FlakyLogTest, LosesTheBlocksWithTheDefectDequeueBeforeWalWrite) {
   fixture_.defects.add(Defect::kDequeueBeforeWalWrite);
   auto tracker = Tracker(false);
   Add(*tracker, Blocks(5));
-  fs_.failing = true;
+  fs_.failing_appends = -1;
   EXPECT_FALSE(tracker->allocate_blocks_to_batch(Time{1}));
-  fs_.failing = false;
+  fs_.failing_appends = 0;
   EXPECT_TRUE(tracker->allocate_blocks_to_batch(Time{2}));
   EXPECT_TRUE(tracker->blocks_of_batch(Time{2}, kStream).empty());
   EXPECT_TRUE(Queue(*tracker).empty());

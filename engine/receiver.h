@@ -80,8 +80,6 @@ class ReceiverTracker {
   bool has_data(const ReceivedBlockInfo& block) const;
   Result<Records> read_block(const ReceivedBlockInfo& block) const;
 
-  const ReceivedBlockTracker& block_tracker() const { return blocks_; }
-
  private:
   class Receiver;
   friend class Receiver;

@@ -53,8 +53,6 @@ class FileBasedWriteAheadLog {
   // Closes the current file.
   void close();
 
-  const std::string& directory() const { return directory_; }
-
  private:
   struct LogFile {
     std::string path;

@@ -7,6 +7,7 @@
 
 #include "engine/frame.h"
 #include "sim/sim_fs.h"
+#include "sim/testing/flaky_fs.h"
 
 namespace ckpt {
 namespace {
@@ -111,42 +112,16 @@ TEST_F(WriteAheadLogTest, ANewWriterNeverTruncatesAFileOfTheSameName) {
   EXPECT_EQ(Open()->read_all(), (std::vector<std::string>{"old", "new"}));
 }
 
-// Fails the first `failures` appends with an I/O error.
-class FailingAppendFs : public sim::SimFs {
- public:
-  FailingAppendFs() : SimFs(sim::PersistenceModel::kHdfs) {}
-  Result<std::unique_ptr<WritableFile>> create(const std::string& path) override {
-    Result<std::unique_ptr<WritableFile>> file = SimFs::create(path);
-    if (!file.ok()) return file;
-    return std::unique_ptr<WritableFile>(new Failing(std::move(file).value(), this));
-  }
-  int failures = 0;
-
- private:
-  struct Failing : WritableFile {
-    Failing(std::unique_ptr<WritableFile> base, FailingAppendFs* fs)
-        : base(std::move(base)), fs(fs) {}
-    Status append(std::string_view data) override {
-      if (fs->failures > 0 && fs->failures--) return Status::IoError("injected append failure");
-      return base->append(data);
-    }
-    Status sync() override { return base->sync(); }
-    Status close() override { return base->close(); }
-    std::unique_ptr<WritableFile> base;
-    FailingAppendFs* fs;
-  };
-};
-
 TEST_F(WriteAheadLogTest, RetriesAFailedWriteOnANewFileUpToThreeAttempts) {
-  FailingAppendFs fs;
+  sim::testing::FlakyFs fs;
   auto log = std::make_unique<FileBasedWriteAheadLog>(&fs, "/ck/log", Duration{1000}, false,
                                                       [](const std::string&) {});
-  fs.failures = 2;
+  fs.failing_appends = 2;
   Result<WalRecordHandle> written = log->write("kept", Time{100});
   ASSERT_TRUE(written.ok()) << written.status().to_string();
   EXPECT_EQ(written.value().path, "/ck/log/log-102-1102");  // the third file
   EXPECT_EQ(log->read_all(), std::vector<std::string>{"kept"});
-  fs.failures = 3;
+  fs.failing_appends = 3;
   EXPECT_EQ(log->write("lost", Time{200}).status().code(), StatusCode::kIoError);
   EXPECT_EQ(log->read_all(), std::vector<std::string>{"kept"});
 }

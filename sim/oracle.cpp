@@ -362,15 +362,16 @@ void CheckReceivedRecords(const TrialRun& run, const Applications& applications,
   int64_t earlier = run.incarnations[first_incarnation].source_acknowledged_at_start;
   // Blocks allocated to a batch whose receiver stream was then never computed: its RDDs were
   // restored from a checkpoint (see the known weakness below).
+  std::set<std::pair<int, Time>> computed;  // (incarnation, batch time)
+  for (const InputBatch& batch : run.input_batches) {
+    computed.emplace(batch.incarnation, batch.batch_time);
+  }
   std::vector<std::pair<int64_t, int64_t>> never_read;
   for (const ReceiverAllocation& allocation : run.receiver_allocations) {
-    if (applications.of[allocation.incarnation] != app) continue;
-    bool read = std::any_of(run.input_batches.begin(), run.input_batches.end(),
-                            [&](const InputBatch& batch) {
-                              return batch.incarnation == allocation.incarnation &&
-                                     batch.batch_time == allocation.batch_time;
-                            });
-    if (read) continue;
+    if (applications.of[allocation.incarnation] != app ||
+        computed.count({allocation.incarnation, allocation.batch_time})) {
+      continue;
+    }
     for (const ckpt::OffsetRange& range : allocation.ranges) {
       never_read.emplace_back(range.from, range.until);
     }
@@ -383,34 +384,29 @@ void CheckReceivedRecords(const TrialRun& run, const Applications& applications,
     (Covers(never_read, gap) ? restored : during).push_back(gap);
   }
   Time at = final_allocation->batch_time;
-  if (!during.empty()) {
-    failures.push_back({FailureKind::kLostRecords, at,
-                        DescribeRanges(during) +
-                            " were acknowledged to the source and read by no batch (the last "
-                            "allocation, to batch " +
-                            at.to_string() + ", came after " +
-                            std::to_string(final_allocation->acknowledged) +
-                            " records were acknowledged)"});
-  }
   // Known weaknesses come after any loss of the application's own (same kind and time: the sort
   // keeps them behind it).
-  if (!restored.empty()) {
-    failures.push_back({FailureKind::kLostRecords, at,
-                        DescribeRanges(restored) +
-                            " were allocated after recovery to a rescheduled batch whose RDDs "
-                            "were restored from a checkpoint, so no job read them (the blocks "
-                            "the failed process had not allocated go to the first rescheduled "
-                            "batch after the last logged allocation, SPARK-5233)",
-                        "dangling blocks allocated to a restored batch"});
-  }
-  if (!before.empty()) {
-    failures.push_back({FailureKind::kLostRecords, at,
-                        DescribeRanges(before) +
-                            " were acknowledged by an application that crashed before any "
-                            "checkpoint was durable; the new application does not replay the "
-                            "block log (Spark recovers it only with a checkpoint)",
-                        "received before the first checkpoint"});
-  }
+  auto lost = [&](const std::vector<std::pair<int64_t, int64_t>>& ranges, const std::string& why,
+                  const char* known_weakness) {
+    if (ranges.empty()) return;
+    failures.push_back(
+        {FailureKind::kLostRecords, at, DescribeRanges(ranges) + " " + why, known_weakness});
+  };
+  lost(during,
+       "were acknowledged to the source and read by no batch (the last allocation, to batch " +
+           at.to_string() + ", came after " + std::to_string(final_allocation->acknowledged) +
+           " records were acknowledged)",
+       "");
+  lost(restored,
+       "were allocated after recovery to a rescheduled batch whose RDDs were restored from a "
+       "checkpoint, so no job read them (the blocks the failed process had not allocated go to "
+       "the first rescheduled batch after the last logged allocation, SPARK-5233)",
+       "dangling blocks allocated to a restored batch");
+  lost(before,
+       "were acknowledged by an application that crashed before any checkpoint was durable; the "
+       "new application does not replay the block log (Spark recovers it only with a "
+       "checkpoint)",
+       "received before the first checkpoint");
 }
 
 // Spark's Checkpoint.createSparkConf: a recovered context keeps the checkpoint's conf except the

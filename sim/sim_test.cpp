@@ -74,6 +74,14 @@ TEST(Random, FirstValuesArePinned) {
 class SimFsTest : public ::testing::Test {
  protected:
   std::string Read(const std::string& path) { return fs_.read_file(path).value(); }
+  // The names `dir` lists, in order (empty when it cannot be listed).
+  std::vector<std::string> Names(const std::string& dir) {
+    std::vector<std::string> names;
+    ckpt::Result<std::vector<ckpt::FileStatus>> listing = fs_.list(dir);
+    if (!listing.ok()) return names;
+    for (const ckpt::FileStatus& entry : listing.value()) names.push_back(entry.name);
+    return names;
+  }
   SimFs fs_{PersistenceModel::kHdfs};
 };
 
@@ -106,11 +114,9 @@ TEST_F(SimFsTest, ListsSortedDirectChildrenOnly) {
   ASSERT_TRUE(fs_.mkdirs("/d/b/deep").ok());
   ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/c", "123", false).ok());
   ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/a", "", false).ok());
+  EXPECT_EQ(Names("/d"), (std::vector<std::string>{"a", "b", "c"}));
   auto listing = fs_.list("/d");
   ASSERT_TRUE(listing.ok());
-  std::vector<std::string> names;
-  for (const auto& entry : listing.value()) names.push_back(entry.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_TRUE(listing.value()[1].is_directory);
   EXPECT_EQ(listing.value()[2].size_bytes, 3u);
   EXPECT_EQ(fs_.list("/nope").status().code(), ckpt::StatusCode::kNotFound);
@@ -125,11 +131,7 @@ TEST_F(SimFsTest, ListsSiblingsThatSortAmongASubdirectorysPaths) {
   ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/rdd-2", "", false).ok());
   ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/rdd.bk", "", false).ok());
   ASSERT_TRUE(ckpt::WriteWholeFile(fs_, "/d/rdd0", "", false).ok());
-  auto listing = fs_.list("/d");
-  ASSERT_TRUE(listing.ok());
-  std::vector<std::string> names;
-  for (const auto& entry : listing.value()) names.push_back(entry.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"rdd", "rdd-2", "rdd.bk", "rdd0"}));
+  EXPECT_EQ(Names("/d"), (std::vector<std::string>{"rdd", "rdd-2", "rdd.bk", "rdd0"}));
 }
 
 TEST_F(SimFsTest, DeleteNeedsRecursiveForNonEmptyDirectories) {

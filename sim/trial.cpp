@@ -53,6 +53,13 @@ class ScenarioExecution : public ckpt::ExecutionModel {
   const Scenario& scenario_;
 };
 
+// The scenario's arrivals when its source is of `kind` (the log and the receiver source share
+// them), else none; by reference, as a trial copies them into its source once.
+const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, const char* kind) {
+  static const std::vector<LogAppend> kNone;
+  return scenario.source_kind == kind ? scenario.log_appends : kNone;
+}
+
 Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& context) {
   if (scenario.source_kind == "constant") return context.constant_stream(scenario.input[0]);
   if (scenario.source_kind == "queue") return context.queue_stream(scenario.input);
@@ -140,12 +147,10 @@ class Simulation : public StepGate {
         options_(options),
         fs_(ModelFor(scenario, options)),
         injector_(options.inject_faults ? scenario.faults : NoFaults(), spec.fault_mask, spec.seed),
-        log_(scenario.log_topic, scenario.log_partitions, scenario.log_appends,
+        log_(scenario.log_topic, scenario.log_partitions, ArrivalsOf(scenario, "log"),
              [this] { return loop_.now(); }),
-        receiver_source_(
-            scenario.log_topic,
-            scenario.source_kind == "receiver" ? scenario.log_appends : std::vector<LogAppend>{},
-            [this] { return loop_.now(); }),
+        receiver_source_(scenario.log_topic, ArrivalsOf(scenario, "receiver"),
+                         [this] { return loop_.now(); }),
         execution_(scenario) {
     loop_.set_interleaving(spec.interleaving);
     quiet_points_matter_ =

@@ -1,0 +1,43 @@
+// An hdfs SimFs whose appends and deletions fail with I/O errors on demand, for engine tests of
+// what the write-ahead logs do with a failing store. Header-only; tests only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sim/sim_fs.h"
+
+namespace sim::testing {
+
+class FlakyFs : public SimFs {
+ public:
+  FlakyFs() : SimFs(PersistenceModel::kHdfs) {}
+  ckpt::Result<std::unique_ptr<ckpt::WritableFile>> create(const std::string& path) override {
+    ckpt::Result<std::unique_ptr<ckpt::WritableFile>> file = SimFs::create(path);
+    if (!file.ok()) return file;
+    return std::unique_ptr<ckpt::WritableFile>(new File(std::move(file).value(), this));
+  }
+  ckpt::Status remove(const std::string& path, bool recursive) override {
+    if (failing_removes) return ckpt::Status::IoError("injected delete failure");
+    return SimFs::remove(path, recursive);
+  }
+
+  int failing_appends = 0;  // the next this many appends fail (-1: every append)
+  bool failing_removes = false;
+
+ private:
+  struct File : ckpt::WritableFile {
+    File(std::unique_ptr<ckpt::WritableFile> base, FlakyFs* fs) : base(std::move(base)), fs(fs) {}
+    ckpt::Status append(std::string_view data) override {
+      if (fs->failing_appends == 0) return base->append(data);
+      if (fs->failing_appends > 0) --fs->failing_appends;
+      return ckpt::Status::IoError("injected append failure");
+    }
+    ckpt::Status sync() override { return base->sync(); }
+    ckpt::Status close() override { return base->close(); }
+    std::unique_ptr<ckpt::WritableFile> base;
+    FlakyFs* fs;
+  };
+};
+
+}  // namespace sim::testing
