@@ -24,6 +24,7 @@ class SimLog : public ckpt::PartitionedLog {
   int64_t end_offset(const std::string& topic, int32_t partition) const override;
   ckpt::Result<ckpt::Records> read(const std::string& topic,
                                    const ckpt::OffsetRange& range) const override;
+  const std::string& topic() const { return topic_; }
 
  private:
   struct Entry {

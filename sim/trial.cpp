@@ -8,6 +8,7 @@
 #include "engine/checkpoint_writer.h"
 #include "engine/streaming_context.h"
 #include "sim/event_loop.h"
+#include "sim/run_recorder.h"
 #include "sim/sim_log.h"
 #include "sim/sim_receiver_source.h"
 
@@ -19,12 +20,6 @@ using ckpt::Result;
 using ckpt::Status;
 using ckpt::StreamingContext;
 using ckpt::Time;
-
-std::string TimesToString(const std::vector<Time>& times) {
-  std::string text = "[";
-  for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + std::to_string(times[i].ms);
-  return text + "]";
-}
 
 struct EngineAssertion {
   std::string message;
@@ -151,7 +146,9 @@ class Simulation : public StepGate {
              [this] { return loop_.now(); }),
         receiver_source_(scenario.log_topic, ArrivalsOf(scenario, "receiver"),
                          [this] { return loop_.now(); }),
-        execution_(scenario) {
+        execution_(scenario),
+        recorder_(&result_, &log_, &receiver_source_, options.record_trace,
+                  [this] { return loop_.now(); }) {
     loop_.set_interleaving(spec.interleaving);
     quiet_points_matter_ =
         (options.record_quiet_points || options.prune_against) && PruningApplies(scenario, spec);
@@ -184,78 +181,21 @@ class Simulation : public StepGate {
 
  private:
   // One engine process: its services and its context. Destroyed only between tasks.
-  struct Process : public ckpt::OutputSink, public ckpt::EngineObserver {
+  struct Process : public ckpt::OutputSink {
     Process(Simulation* sim, int index)
         : sim(sim),
-          index(index),
+          observer(&sim->recorder_, index, [sim] { return sim->receiver_source_.acknowledged(); }),
           scheduler(&sim->loop_, static_cast<OwnerId>(index + 1)),
           fs(&sim->fs_, sim) {}
     Status emit(const std::string& output, Time batch_time, const ckpt::Records& records) override {
       if (!sim->alive_) return Status::ProcessDead();
-      return sim->record_emission(index, output, batch_time, records);
+      return sim->record_emission(observer.index(), output, batch_time, records);
     }
-    void log(ckpt::LogLevel level, const std::string& message) override {
-      if (level != ckpt::LogLevel::kInfo) sim->trace_line("log: " + message);
-    }
-    void on_context_started(Time zero_time, bool recovered) override {
-      record().zero_time = zero_time;
-      record().recovered = recovered;
-    }
-    void on_checkpoint_recovered(const std::string& file, Time time,
-                                 const std::vector<Time>& pending) override {
-      record().checkpoint_file = file;
-      record().checkpoint_time = time;
-      record().pending_times = pending;
-      sim->trace_line("recovered from " + file + " (content time " + time.to_string() + ")");
-    }
-    void on_restart(Time restart_time, const std::vector<Time>& rescheduled) override {
-      record().restart_time = restart_time;
-      record().rescheduled = rescheduled;
-      sim->trace_line("restart at " + restart_time.to_string() + ": pending " +
-                      TimesToString(record().pending_times) + ", rescheduled " +
-                      TimesToString(rescheduled));
-    }
-    void on_checkpoint_written(const std::string& file, Time time) override {
-      sim->trace_line("wrote " + file + " (content time " + time.to_string() + ")");
-      record().checkpoints_written.push_back(file);
-    }
-    void on_job_failed(Time batch_time, const Status& error) override {
-      if (error.message().find(kInjectedFailure) != std::string::npos) {
-        sim->result_.failed_jobs.push_back(FailedJob{index, batch_time});
-      }
-    }
-    void on_checkpoint_unreadable(const std::string& failure) override {
-      record().unreadable_checkpoints.push_back(failure);
-    }
-    void on_checkpoint_given_up(Time time, int attempts, const Status& first_error) override {
-      sim->trace_line("gave up the checkpoint of " + time.to_string() + " after " +
-                      std::to_string(attempts) +
-                      " attempt(s); first error: " + first_error.to_string());
-      record().given_up_writes.push_back(GivenUpWrite{time, attempts, first_error});
-    }
-    void on_error(const Status& error) override {
-      sim->trace_line("error: " + error.to_string());
-      if (error.message().find(kInjectedFailure) == std::string::npos) {
-        record().errors.push_back(error.to_string());
-      }
-    }
-    void on_stream_restored(int32_t stream_id) override { ++record().restores[stream_id]; }
-    void on_offset_ranges(int32_t /*stream_id*/, Time batch_time,
-                          const std::vector<ckpt::OffsetRange>& ranges, bool restored) override {
-      sim->record_input_batch(index, batch_time, ranges, restored);
-    }
-    void on_blocks_allocated(Time batch_time, const ckpt::AllocatedBlocks& blocks) override {
-      sim->record_allocation(index, batch_time, blocks);
-    }
-    void on_received_blocks(int32_t /*stream_id*/, Time batch_time,
-                            const std::vector<ckpt::ReceivedBlockInfo>& blocks,
-                            const std::vector<ckpt::ReceivedBlockInfo>& missing) override {
-      sim->record_received_blocks(index, batch_time, blocks, missing);
-    }
-    IncarnationRecord& record() { return sim->result_.incarnations[index]; }
+    int index() const { return observer.index(); }
+    IncarnationRecord& record() { return observer.record(); }
 
     Simulation* sim;
-    int index;
+    IncarnationObserver observer;
     OwnerScheduler scheduler;
     GatedFileSystem fs;
     std::unique_ptr<StreamingContext> context;
@@ -270,18 +210,12 @@ class Simulation : public StepGate {
   void crash_now();
   Status record_emission(int incarnation, const std::string& output, Time time,
                          const ckpt::Records& records);
-  void record_input_batch(int incarnation, Time time, const std::vector<ckpt::OffsetRange>& ranges,
-                          bool restored);
-  void record_allocation(int incarnation, Time batch_time, const ckpt::AllocatedBlocks& blocks);
-  void record_received_blocks(int incarnation, Time time,
-                              const std::vector<ckpt::ReceivedBlockInfo>& blocks,
-                              const std::vector<ckpt::ReceivedBlockInfo>& missing);
   void schedule_producer();
   bool crash_due(int incarnation, uint64_t step) const;
-  void trace_line(const std::string& text);
-  void mix(const void* data, size_t size) {
-    result_.digest = ckpt::Fnv1a(data, size, result_.digest);
+  void trace_line(const std::string& text) {
+    recorder_.trace_line(process_ ? process_->index() : -1, text);
   }
+  void mix(const void* data, size_t size) { recorder_.mix(data, size); }
 
   static const std::vector<FaultRule>& NoFaults() {
     static const std::vector<FaultRule> none;
@@ -306,6 +240,7 @@ class Simulation : public StepGate {
   uint64_t step_in_incarnation_ = 0;
   TaskLabel current_label_;
   TrialRun result_;
+  RunRecorder recorder_;
   bool quiet_points_matter_ = false;
 };
 
@@ -314,9 +249,9 @@ class Simulation : public StepGate {
 // the two runs go on alike (PruningApplies), so the rest of the outputs are the uncrashed run's.
 bool Simulation::converged_at_quiet_point() {
   if (!alive_ || !process_ || !process_->context) return false;
-  if (static_cast<size_t>(process_->index) < spec_.crashes.size()) return false;
+  if (static_cast<size_t>(process_->index()) < spec_.crashes.size()) return false;
   std::optional<Time> tick =
-      loop_.sole_task(static_cast<OwnerId>(process_->index + 1), ckpt::Actor::kTimer);
+      loop_.sole_task(static_cast<OwnerId>(process_->index() + 1), ckpt::Actor::kTimer);
   if (!tick) return false;
   uint64_t digest = process_->context->state_digest();
   // The checkpoint files present steer the writer's later renames to .bk and deletions: equal
@@ -336,7 +271,7 @@ bool Simulation::converged_at_quiet_point() {
   for (const Emission& e : target->emissions) {
     if (e.batch_time < *tick) continue;
     result_.emissions.push_back(e);
-    result_.emissions.back().incarnation = process_->index;
+    result_.emissions.back().incarnation = process_->index();
   }
   result_.pruned_at = loop_.now();
   result_.pruned_steps = target->total_steps - point->second.steps_before;
@@ -349,7 +284,7 @@ bool Simulation::converged_at_quiet_point() {
 
 template <typename LabelFn>
 bool Simulation::take_step(LabelFn&& label, const char* what, const std::string& detail) {
-  int incarnation = process_->index;
+  int incarnation = process_->index();
   uint64_t step = step_in_incarnation_++;
   ++result_.total_steps;
   mix(&step, sizeof step);
@@ -385,13 +320,6 @@ Status Simulation::fault(const char* operation, const std::string& path, uint64_
   return decision.error;
 }
 
-void Simulation::trace_line(const std::string& text) {
-  if (options_.record_trace) {
-    result_.trace.push_back("[" + std::to_string(loop_.now().ms) + " ms] " +
-                            (process_ ? "#" + std::to_string(process_->index) + " " : "") + text);
-  }
-}
-
 bool Simulation::crash_due(int incarnation, uint64_t step) const {
   if (static_cast<size_t>(incarnation) >= spec_.crashes.size()) return false;
   const CrashSpec& crash = spec_.crashes[incarnation];
@@ -400,85 +328,20 @@ bool Simulation::crash_due(int incarnation, uint64_t step) const {
 
 Status Simulation::record_emission(int incarnation, const std::string& output, Time time,
                                    const ckpt::Records& records) {
-  Emission emission{incarnation, output, time, records, loop_.now()};
-  std::sort(emission.records.begin(), emission.records.end());
   auto failing = scenario_.processing.failing_batches.find(time.ms / scenario_.batch_duration.ms);
   int attempt = output_attempts_[{output, time.ms}]++;
   if (failing != scenario_.processing.failing_batches.end() && attempt < failing->second) {
     trace_line("output " + output + " @" + std::to_string(time.ms) + " refused (" +
                kInjectedFailure + ", attempt " + std::to_string(attempt + 1) + ")");
     mix(&time.ms, sizeof time.ms);
-    result_.failed_outputs.push_back(
-        FailedOutput{incarnation, output, time, std::move(emission.records)});
+    ckpt::Records sorted = records;
+    std::sort(sorted.begin(), sorted.end());
+    result_.failed_outputs.push_back(FailedOutput{incarnation, output, time, std::move(sorted)});
     return Status::IoError(std::string(kInjectedFailure) + ": the sink refused output " + output +
                            " of batch " + time.to_string());
   }
-  uint64_t hash = ckpt::kFnvOffset;
-  for (const ckpt::Value& v : emission.records) hash = v.digest(hash);
-  mix(&hash, sizeof hash);
-  mix(&time.ms, sizeof time.ms);
-  trace_line("output " + output + " @" + std::to_string(time.ms) + " = " +
-             ckpt::RecordsToString(emission.records));
-  result_.emissions.push_back(std::move(emission));
+  recorder_.emission(incarnation, output, time, records, loop_.now());
   return Status::Ok();
-}
-
-void Simulation::record_input_batch(int incarnation, Time time,
-                                    const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
-  InputBatch batch{incarnation, time, ranges, {}, restored, {}, 0};
-  std::string text;
-  for (const ckpt::OffsetRange& range : ranges) {
-    Result<ckpt::Records> records = log_.read(scenario_.log_topic, range);
-    CKPT_ASSERT(records.ok(), "the log stream assigned a range the log does not have: " +
-                                  records.status().to_string());
-    batch.records.insert(batch.records.end(), records.value().begin(), records.value().end());
-    text += " p" + std::to_string(range.partition) + "[" + std::to_string(range.from) + "," +
-            std::to_string(range.until) + ")";
-    int64_t fields[3] = {range.partition, range.from, range.until};  // no padding bytes
-    mix(fields, sizeof fields);
-  }
-  std::sort(batch.records.begin(), batch.records.end());
-  trace_line(std::string(restored ? "restored" : "computed") + " offset ranges of " +
-             time.to_string() + ":" + text);
-  result_.input_batches.push_back(std::move(batch));
-}
-
-void Simulation::record_allocation(int incarnation, Time batch_time,
-                                   const ckpt::AllocatedBlocks& blocks) {
-  ReceiverAllocation allocation{
-      incarnation, batch_time, loop_.now(), receiver_source_.acknowledged(), {}};
-  for (const auto& [stream_id, stream_blocks] : blocks) {
-    for (const ckpt::ReceivedBlockInfo& block : stream_blocks) {
-      allocation.ranges.push_back(ckpt::OffsetRange{0, block.source_from, block.source_until});
-    }
-  }
-  mix(&allocation.acknowledged, sizeof allocation.acknowledged);
-  trace_line("allocated blocks to " + batch_time.to_string() + " (source acknowledged up to " +
-             std::to_string(allocation.acknowledged) + ")");
-  result_.receiver_allocations.push_back(allocation);
-}
-
-void Simulation::record_received_blocks(int incarnation, Time time,
-                                        const std::vector<ckpt::ReceivedBlockInfo>& blocks,
-                                        const std::vector<ckpt::ReceivedBlockInfo>& missing) {
-  InputBatch batch{incarnation, time, {}, {}, false, {}, missing.size()};
-  std::string text;
-  for (const ckpt::ReceivedBlockInfo& block : blocks) {
-    batch.ranges.push_back(ckpt::OffsetRange{0, block.source_from, block.source_until});
-    batch.block_ids.push_back(block.block_id);
-    ckpt::Records records = receiver_source_.records(block.source_from, block.source_until);
-    batch.records.insert(batch.records.end(), records.begin(), records.end());
-    text += " " + block.block_id + "[" + std::to_string(block.source_from) + "," +
-            std::to_string(block.source_until) + ")";
-    mix(block.block_id.data(), block.block_id.size());
-  }
-  for (const ckpt::ReceivedBlockInfo& block : missing) {
-    text += " " + block.block_id + " (records gone)";
-    mix(block.block_id.data(), block.block_id.size());
-  }
-  std::sort(batch.records.begin(), batch.records.end());
-  trace_line("received blocks of " + time.to_string() + ":" + (text.empty() ? " none" : text));
-  result_.input_batches.push_back(std::move(batch));
 }
 
 // The file stream's producer and the scenario's initial files live outside the driver: harness
@@ -527,13 +390,13 @@ void Simulation::run_driver_start() {
   env.scheduler = &process_->scheduler;
   env.fs = &process_->fs;
   env.sink = process_.get();
-  env.observer = process_.get();
+  env.observer = &process_->observer;
   env.execution = &execution_;
   env.defects = options_.defects;
-  env.process_uid = static_cast<uint64_t>(process_->index) + 1;
+  env.process_uid = static_cast<uint64_t>(process_->index()) + 1;
   env.log = &log_;
   env.receiver_source = &receiver_source_;
-  env.process_conf = process_->index == 0 ? first_process_conf_ : restarted_process_conf_;
+  env.process_conf = process_->index() == 0 ? first_process_conf_ : restarted_process_conf_;
   env.stop_after_batches = scenario_.batches;
   const Scenario& scenario = scenario_;
   auto create = [&scenario](const ckpt::EngineEnv& e) { return BuildApplication(scenario, e); };
@@ -546,8 +409,7 @@ void Simulation::run_driver_start() {
   if (!alive_) return;  // crashed during start-up; the crash already scheduled the restart
   if (!started.ok()) {
     record_intact_checkpoint_files();
-    process_->record().start_error = started.to_string();
-    trace_line("start failed: " + started.to_string());
+    process_->observer.start_failed(started);
     return;
   }
   // Only expect_conf looks at it: no copy on every start otherwise.
@@ -573,9 +435,9 @@ void Simulation::crash_now() {
   IncarnationRecord& record = process_->record();
   record.crashed_at = loop_.now();
   record.steps = step_in_incarnation_;
-  loop_.kill_owner(static_cast<OwnerId>(process_->index + 1));
-  const CrashSpec& crash = spec_.crashes[process_->index];
-  Random crash_random = Random(spec_.seed).fork("crash").fork(process_->index);
+  loop_.kill_owner(static_cast<OwnerId>(process_->index() + 1));
+  const CrashSpec& crash = spec_.crashes[process_->index()];
+  Random crash_random = Random(spec_.seed).fork("crash").fork(process_->index());
   SimFs::CrashOutcome outcome = fs_.crash(crash.state, crash_random.next_u64());
   record.crash_states = outcome.states;
   record.lost_at_crash = std::move(outcome.losses);
