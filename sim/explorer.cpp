@@ -19,6 +19,8 @@ const char* StrategyName(Strategy strategy) {
       return "random";
     case Strategy::kRun:
       return "run";
+    case Strategy::kCrashReal:
+      return "crash-real";
   }
   return "?";
 }
@@ -79,6 +81,8 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
       }
       break;
     }
+    case Strategy::kCrashReal:
+      CKPT_ASSERT(false, "crash-real trials are real processes, not simulated ones");
   }
   return trials;
 }
@@ -389,23 +393,9 @@ class ScenarioExplorer {
     std::vector<Failure> failures =
         variant(trial.spec.variant).references.check(trial.run, require_expected_error);
     if (failures.empty()) return;
-    const std::vector<FailureKind>& expected = scenario_.expect_failures;
-    Failure& failure = failures.front();
-    if (std::find(expected.begin(), expected.end(), failure.kind) != expected.end()) {
-      if (summary_.expected_failures++ < kExpectedFailingShown) {
-        result_.expected_failing.push_back(
-            MakeFailing(scenario_, token, failure, options_, trial.order));
-      }
-    } else if (std::optional<std::string> weakness = KnownWeakness(trial.run, failure)) {
-      failure.detail = "known weakness (" + *weakness + ", docs/findings.md): " + failure.detail;
-      if (summary_.known_weaknesses++ < kExpectedFailingShown) {
-        result_.known_weakness_failing.push_back(
-            MakeFailing(scenario_, token, failure, options_, trial.order));
-      }
-    } else {
-      if (summary_.failures++ == 0) summary_.first_failure_trial = summary_.trials;
-      result_.failing.push_back(MakeFailing(scenario_, token, failure, options_, trial.order));
-    }
+    FileFailure(scenario_, trial.run,
+                MakeFailing(scenario_, token, failures.front(), options_, trial.order), summary_,
+                result_);
   }
 
   // A scenario that documents an unsafe configuration must still show it.
@@ -443,6 +433,25 @@ class ScenarioExplorer {
 };
 
 }  // namespace
+
+void FileFailure(const Scenario& scenario, const TrialRun& run, FailingTrial failing,
+                 ScenarioSummary& summary, ExploreResult& result) {
+  const std::vector<FailureKind>& expected = scenario.expect_failures;
+  if (std::find(expected.begin(), expected.end(), failing.failure.kind) != expected.end()) {
+    if (summary.expected_failures++ < kExpectedFailingShown) {
+      result.expected_failing.push_back(std::move(failing));
+    }
+  } else if (std::optional<std::string> weakness = KnownWeakness(run, failing.failure)) {
+    failing.failure.detail =
+        "known weakness (" + *weakness + ", docs/findings.md): " + failing.failure.detail;
+    if (summary.known_weaknesses++ < kExpectedFailingShown) {
+      result.known_weakness_failing.push_back(std::move(failing));
+    }
+  } else {
+    if (summary.failures++ == 0) summary.first_failure_trial = summary.trials;
+    result.failing.push_back(std::move(failing));
+  }
+}
 
 FailingTrial ExpectedFailuresMissing(const ScenarioSummary& summary) {
   std::string kinds;

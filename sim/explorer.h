@@ -28,7 +28,9 @@
 
 namespace sim {
 
-enum class Strategy { kExhaustive, kRandom, kRun };
+// kCrashReal: results of real processes killed with SIGKILL (real/crash_real.h); the explorer
+// itself never runs it.
+enum class Strategy { kExhaustive, kRandom, kRun, kCrashReal };
 const char* StrategyName(Strategy strategy);
 
 // Where an exploration stands, for a progress display (ExploreOptions::on_progress).
@@ -175,6 +177,11 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
                                   const ExploreOptions& options);
 
 ExploreResult Explore(const std::vector<Scenario>& scenarios, const ExploreOptions& options);
+
+// Files the first failure of a trial (already counted in summary.trials): as one the scenario
+// expects (expect_failures), as a known weakness (KnownWeakness), or as a failure.
+void FileFailure(const Scenario& scenario, const TrialRun& run, FailingTrial failing,
+                 ScenarioSummary& summary, ExploreResult& result);
 
 // The failure reported when a scenario documents an unsafe configuration (expect_failures) and
 // none of its trials showed it.

@@ -7,6 +7,7 @@
 
 #include "engine/checkpoint_writer.h"
 #include "engine/streaming_context.h"
+#include "sim/application.h"
 #include "sim/event_loop.h"
 #include "sim/run_recorder.h"
 #include "sim/sim_log.h"
@@ -29,109 +30,11 @@ void ThrowEngineAssertion(const char* file, int line, const std::string& message
   throw EngineAssertion{std::string(file) + ":" + std::to_string(line) + ": " + message};
 }
 
-class ScenarioExecution : public ckpt::ExecutionModel {
- public:
-  explicit ScenarioExecution(const Scenario& scenario) : scenario_(scenario) {}
-  // Slow batches are keyed by batch index = batch time / batch duration.
-  Duration job_duration(Time batch_time, size_t record_count,
-                        size_t computed_records) const override {
-    const ProcessingModel& model = scenario_.processing;
-    int64_t record_us = model.per_record_us * static_cast<int64_t>(record_count) +
-                        model.per_computed_record_us * static_cast<int64_t>(computed_records);
-    Duration duration = model.job_base + Duration{record_us / 1000};
-    auto slow = model.slow_batches.find(batch_time.ms / scenario_.batch_duration.ms);
-    if (slow != model.slow_batches.end()) duration = duration + slow->second;
-    return duration;
-  }
-
- private:
-  const Scenario& scenario_;
-};
-
 // The scenario's arrivals when its source is of `kind` (the log and the receiver source share
 // them), else none; by reference, as a trial copies them into its source once.
 const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, const char* kind) {
   static const std::vector<LogAppend> kNone;
   return scenario.source_kind == kind ? scenario.log_appends : kNone;
-}
-
-Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& context) {
-  if (scenario.source_kind == "constant") return context.constant_stream(scenario.input[0]);
-  if (scenario.source_kind == "queue") return context.queue_stream(scenario.input);
-  if (scenario.source_kind == "file") return context.text_file_stream(scenario.source_directory);
-  if (scenario.source_kind == "log") return context.log_stream(scenario.log_topic);
-  if (scenario.source_kind == "receiver") return context.receiver_stream(scenario.log_topic);
-  return context.sequence_stream(scenario.input);
-}
-
-// Applies one non-output step to `input`. `streams` resolves union's other stream.
-Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
-                                 const std::map<std::string, ckpt::DStream*>& streams) {
-  const std::string& op = step.operation;
-  Duration slide = step.slide.value_or(input->slide_duration());
-  if (op == "map") return input->map(step.function);
-  if (op == "map_values") return input->map_values(step.function);
-  if (op == "flat_map") return input->flat_map(step.function);
-  if (op == "filter") return input->filter(step.function);
-  if (op == "transform") return input->transform(step.function);
-  if (op == "union") return input->union_with(streams.at(step.other));
-  if (op == "reduce") return input->reduce(step.function);
-  if (op == "reduce_by_key") return input->reduce_by_key(step.function);
-  if (op == "count_by_value") return input->count_by_value();
-  if (op == "window") return input->window(*step.window, slide);
-  if (op == "reduce_by_window") {
-    if (step.inverse.empty()) return input->reduce_by_window(step.function, *step.window, slide);
-    // Spark's reduceByWindow with an inverse: map((1, _)).reduceByKeyAndWindow(...).map(_._2).
-    Result<ckpt::DStream*> keyed = input->map(ckpt::FunctionRef{"pair_with_self", {}});
-    if (!keyed.ok()) return keyed;
-    return keyed.value()->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
-                                                   step.filter_function);
-  }
-  if (op == "reduce_by_key_and_window") {
-    return input->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
-                                           step.filter_function);
-  }
-  if (op == "update_state_by_key") return input->update_state_by_key(step.function);
-  if (op == "map_with_state") return input->map_with_state(step.function, step.timeout);
-  if (op == "state_snapshots") return input->state_snapshots();
-  return Status::InvalidArgument("unknown operation " + op);
-}
-
-Status ApplyOutput(const PipelineStep& step, ckpt::DStream* input) {
-  const std::string& op = step.operation;
-  if (op == "collect") return input->collect(step.output_name);
-  if (op == "print") return input->print(step.num, step.output_name);
-  if (op == "save_as_text_files") return input->save_as_text_files(step.output_name, step.suffix);
-  return input->foreach_rdd(step.function, step.output_name);
-}
-
-// Builds the application of a scenario into a new context (the user's creating function).
-Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scenario,
-                                                           const ckpt::EngineEnv& env) {
-  std::unique_ptr<StreamingContext> context =
-      StreamingContext::Create(env, scenario.batch_duration);
-  if (!scenario.checkpoint_dir.empty()) {
-    CKPT_RETURN_IF_ERROR(context->checkpoint(scenario.checkpoint_dir));
-  }
-  Result<ckpt::DStream*> source = BuildSource(scenario, *context);
-  if (!source.ok()) return source.status();
-  std::map<std::string, ckpt::DStream*> streams = {{"source", source.value()}};
-  ckpt::DStream* previous = source.value();
-  for (const PipelineStep& step : scenario.pipeline) {
-    ckpt::DStream* input = step.from.empty() ? previous : streams.at(step.from);
-    if (step.is_output()) {
-      CKPT_RETURN_IF_ERROR(ApplyOutput(step, input));
-      continue;
-    }
-    Result<ckpt::DStream*> stream = ApplyStep(step, input, streams);
-    if (!stream.ok()) return stream.status();
-    if (step.checkpoint_interval) {
-      CKPT_RETURN_IF_ERROR(stream.value()->checkpoint(*step.checkpoint_interval));
-    }
-    previous = stream.value();
-    if (!step.name.empty()) streams[step.name] = previous;
-  }
-  return context;
 }
 
 class Simulation : public StepGate {
@@ -152,23 +55,14 @@ class Simulation : public StepGate {
     loop_.set_interleaving(spec.interleaving);
     quiet_points_matter_ =
         (options.record_quiet_points || options.prune_against) && PruningApplies(scenario, spec);
-    first_process_conf_ = ProcessConf(scenario.conf);
-    restarted_process_conf_ = ProcessConf(scenario.restart_conf.value_or(scenario.conf));
+    first_process_conf_ = ProcessConf(scenario, /*first=*/true, options.conf);
+    restarted_process_conf_ = ProcessConf(scenario, /*first=*/false, options.conf);
     result_.fs_model = fs_.model();
     auto sync = first_process_conf_.find("ckptsim.checkpoint.sync");
     result_.checkpoint_sync = sync != first_process_conf_.end() && sync->second == "true";
   }
 
   TrialRun run();
-
-  // A process's own conf: the simulated cluster's master and app name, `base`, then the options.
-  std::map<std::string, std::string> ProcessConf(const std::map<std::string, std::string>& base) {
-    std::map<std::string, std::string> conf = {{"spark.master", "sim[1]"},
-                                               {"spark.app.name", scenario_.name}};
-    for (const auto& [key, value] : base) conf[key] = value;
-    for (const auto& [key, value] : options_.conf) conf[key] = value;
-    return conf;
-  }
 
   bool before_mutation(const char* operation, const std::string& path) override {
     if (!alive_) return false;

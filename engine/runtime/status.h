@@ -43,6 +43,8 @@ class [[nodiscard]] Status {
   static Status IllegalState(std::string m) { return {StatusCode::kIllegalState, std::move(m)}; }
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status ProcessDead() { return {StatusCode::kProcessDead, "process crashed"}; }
+  // A status rebuilt from its parts (one that crossed a process boundary as code and message).
+  static Status WithCode(StatusCode code, std::string m) { return {code, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

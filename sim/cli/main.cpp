@@ -11,8 +11,11 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "engine/defects.h"
+#include "real/crash_real.h"
+#include "real/serve.h"
 #include "reports/report.h"
 #include "sim/divergence.h"
 #include "sim/explorer.h"
@@ -580,6 +583,52 @@ int RunMutation(const std::string& root, const std::string& out_path,
   return report.targets_met() ? kExitPass : kExitFail;
 }
 
+// The path of this executable, for the children crash-real starts.
+std::string SelfPath(const char* argv0) {
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string(argv0) : self.string();
+}
+
+int RunCrashReal(const std::vector<sim::Scenario>& scenarios, const sim::ExploreOptions& options,
+                 real::CrashRealOptions crash_options, const CommonFlags& flags) {
+  if (!flags.fs.empty()) {
+    return BadInput(
+        "crash-real runs on the real disk: --fs does not apply (cross-validate with "
+        "`explore --fs posix`)");
+  }
+  for (const sim::Scenario& scenario : scenarios) {
+    ckpt::Status supported = real::RealRuntimeSupports(scenario);
+    if (!supported.ok()) return BadInput(supported.message());
+  }
+  crash_options.defects = options.run.defects;
+  crash_options.conf = options.run.conf;
+  crash_options.replay_flags = options.replay_flags;
+  crash_options.binary = SelfPath(options.binary.c_str());
+  bool own_work_directory = crash_options.work_directory.empty();
+  if (own_work_directory) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ckptsim-real-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) return BadInput("cannot create " + pattern);
+    crash_options.work_directory = pattern;
+  }
+  std::error_code error;
+  std::filesystem::create_directories(crash_options.work_directory, error);
+  if (error) return BadInput(crash_options.work_directory + ": " + error.message());
+  sim::ExploreResult result = real::CrashReal(scenarios, crash_options);
+  // Failing runs keep their directories (the failures name them); remove an empty work directory.
+  if (own_work_directory) std::filesystem::remove(crash_options.work_directory, error);
+  std::ostringstream header;
+  header << "ckptsim crash-real \u00b7 seed " << crash_options.seed << " \u00b7 "
+         << crash_options.kills << " kills per trial \u00b7 speed " << crash_options.speed
+         << " \u00b7 defects: ";
+  std::string defects;
+  for (const std::string& name : crash_options.defects.names()) {
+    defects += (defects.empty() ? "" : ",") + name;
+  }
+  header << (defects.empty() ? "none" : defects + " (a deliberately broken engine)");
+  return Report(result, header.str(), 8, flags);
+}
+
 struct StudyFlags {
   double mtbf_s = 600, checkpoint_cost_s = 5, restart_s = 10, horizon_s = 0;
   std::vector<int64_t> intervals;
@@ -796,6 +845,61 @@ int main(int argc, char** argv) {
       "  ckptsim study-interval scenarios/study/checkpoint_interval.yaml --mtbf-s 600 \\\n"
       "      --checkpoint-cost-s 5 --jobs 2 --out build/study");
 
+  real::ServeOptions serve_options;
+  int64_t epoch_unix_ms = -1;
+  int64_t kill_at_step = -1, kill_at_writer_step = -1;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "run a scenario's application as a real process: wall clock, real disk");
+  serve->add_option("scenario", path, "scenario file")->required();
+  serve
+      ->add_option("--checkpoint-dir", serve_options.run_directory,
+                   "the run directory: the engine's filesystem root (the scenario's checkpoint "
+                   "directory lies below it) and the run's journal; start again to recover")
+      ->required();
+  serve
+      ->add_option("--speed", serve_options.speed,
+                   "engine milliseconds per wall-clock millisecond (1: real time; a later "
+                   "start keeps the directory's)")
+      ->check(CLI::Range(0.01, 1000.0));
+  serve->add_flag("--quiet", serve_options.quiet, "print nothing but errors and the verdict");
+  // The parent's wiring of a crash-real child, not for people.
+  serve->add_option("--epoch-unix-ms", epoch_unix_ms)->group("");
+  serve->add_option("--journal-fd", serve_options.journal_fd)->group("");
+  serve->add_option("--incarnation", serve_options.incarnation)->group("");
+  serve->add_option("--kill-at-step", kill_at_step)->group("");
+  serve->add_option("--kill-at-writer-step", kill_at_writer_step)->group("");
+  serve->add_option("--defect", flags.defects, "switch on a known recovery bug (repeatable)");
+  serve->add_option("--conf", flags.conf, "engine configuration key=value (repeatable)");
+  serve->footer(
+      "Example:\n"
+      "  ckptsim serve scenarios/basic/running_count.yaml --checkpoint-dir /tmp/run --speed 10\n"
+      "  (kill it with kill -9, run the same command again: it recovers, and at the end judges\n"
+      "  every process's outputs against the uninterrupted run)");
+
+  real::CrashRealOptions crash_options;
+  CLI::App* crash_real = app.add_subcommand(
+      "crash-real", "kill real engine processes with SIGKILL, restart them, check the outputs");
+  crash_real->add_option("scenario", path, "scenario file or directory")->required();
+  crash_real->add_option("--kills", crash_options.kills, "kills per trial")
+      ->check(CLI::Range(0, 10000));
+  crash_real->add_option("--trials", crash_options.trials, "runs per scenario")
+      ->check(CLI::Range(1, 100000));
+  crash_real->add_option("--seed", crash_options.seed, "the seed the kill plans are drawn from");
+  crash_real
+      ->add_option("--speed", crash_options.speed,
+                   "engine milliseconds per wall-clock millisecond (default 10)")
+      ->check(CLI::Range(0.01, 1000.0));
+  crash_real->add_option("--work-dir", crash_options.work_directory,
+                         "where run directories go (default: a new directory under $TMPDIR)");
+  crash_real->add_flag("--keep", crash_options.keep_directories,
+                       "keep every run directory (failing runs' are always kept)");
+  AddCommonFlags(crash_real, flags);
+  crash_real->footer(
+      "Examples:\n"
+      "  ckptsim crash-real scenarios/basic/running_count.yaml --kills 20\n"
+      "  ckptsim crash-real scenarios/basic/running_count.yaml --kills 20 --defect "
+      "skip-pending-times --json");
+
   CLI::App* defects = app.add_subcommand("defects", "list the injectable defects");
   defects->add_flag("--json", flags.json, "print JSON");
   defects->footer("Example: ckptsim defects --json");
@@ -809,7 +913,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
     return BadInput(std::string("unknown command '") + argv[1] +
                     "' (known: run, explore, replay, shrink, crash-points, list, defects, "
-                    "mutation, merge, study-interval; see --help)");
+                    "mutation, merge, study-interval, serve, crash-real; see --help)");
   }
   try {
     app.parse(argc, argv);
@@ -856,6 +960,18 @@ int main(int argc, char** argv) {
   ckpt::Result<std::vector<sim::Scenario>> scenarios = sim::LoadScenarios(path);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
 
+  if (serve->parsed()) {
+    if (scenarios.value().size() != 1) return BadInput(path + ": give one scenario file");
+    serve_options.defects = options.run.defects;
+    serve_options.conf = options.run.conf;
+    if (epoch_unix_ms >= 0) serve_options.epoch_unix_ms = epoch_unix_ms;
+    if (kill_at_step >= 0) serve_options.kill_at_step = static_cast<uint64_t>(kill_at_step);
+    if (kill_at_writer_step >= 0) {
+      serve_options.kill_at_writer_step = static_cast<uint64_t>(kill_at_writer_step);
+    }
+    return real::Serve(scenarios.value().front(), serve_options);
+  }
+  if (crash_real->parsed()) return RunCrashReal(scenarios.value(), options, crash_options, flags);
   if (points->parsed() || replay->parsed() || shrink->parsed()) {
     if (scenarios.value().size() != 1) return BadInput(path + ": give one scenario file");
     const sim::Scenario& scenario = scenarios.value().front();

@@ -1,0 +1,360 @@
+#include "real/crash_real.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "engine/runtime/wall_clock_scheduler.h"
+#include "real/child_process.h"
+#include "real/journal.h"
+#include "real/serve.h"
+#include "sim/random.h"
+
+namespace real {
+namespace {
+
+using ckpt::Time;
+using sim::Failure;
+using sim::FailureKind;
+
+// The journal fd a child writes to (after stdin, stdout and stderr).
+constexpr int kChildJournalFd = 3;
+// How long a supervisor waits for journal lines before looking at the clock again.
+constexpr int kPollMs = 20;
+
+void SleepWallMs(int64_t ms) {
+  if (ms <= 0) return;
+  struct timespec pause = {static_cast<time_t>(ms / 1000),
+                           static_cast<long>(ms % 1000) * 1'000'000};
+  while (::nanosleep(&pause, &pause) != 0) {
+  }
+}
+
+std::string Tail(const std::string& path, size_t bytes) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string all = text.str();
+  return all.size() <= bytes ? all : "..." + all.substr(all.size() - bytes);
+}
+
+// How one process of a trial ended.
+struct ProcessEnd {
+  bool killed = false;     // by our SIGKILL
+  bool timed_out = false;  // the trial's wall-clock budget ran out
+  int wait_status = 0;
+};
+
+class Trial {
+ public:
+  Trial(const sim::Scenario& scenario, const CrashRealOptions& options, std::vector<Kill> plan,
+        std::string directory)
+      : scenario_(scenario),
+        options_(options),
+        plan_(std::move(plan)),
+        directory_(std::move(directory)),
+        line_{ckpt::UnixNowMs(), Time{0}, options.speed} {}
+
+  // Runs processes until one finishes (or fails otherwise); the journal of all of them.
+  void run(int64_t budget_wall_ms);
+
+  const std::string& journal() const { return journal_; }
+  int kills_delivered() const { return kills_delivered_; }
+  // Set when a process ended in a way no kill explains (it aborted, or the budget ran out).
+  const std::optional<Failure>& harness_failure() const { return harness_failure_; }
+
+ private:
+  std::vector<std::string> arguments(int incarnation) const;
+  ProcessEnd supervise(ChildProcess& child, const Kill* kill, int64_t deadline_wall_ms);
+  void take_lines(std::string& pending, bool* kill_requested);
+
+  const sim::Scenario& scenario_;
+  const CrashRealOptions& options_;
+  std::vector<Kill> plan_;
+  std::string directory_;
+  ckpt::WallTimeLine line_;
+  std::string journal_;
+  int kills_delivered_ = 0;
+  std::optional<Failure> harness_failure_;
+};
+
+std::vector<std::string> Trial::arguments(int incarnation) const {
+  std::ostringstream speed;
+  speed << options_.speed;
+  std::vector<std::string> args = {options_.binary,
+                                   "serve",
+                                   scenario_.path,
+                                   "--checkpoint-dir",
+                                   directory_,
+                                   "--speed",
+                                   speed.str(),
+                                   "--epoch-unix-ms",
+                                   std::to_string(line_.epoch_unix_ms),
+                                   "--journal-fd",
+                                   std::to_string(kChildJournalFd),
+                                   "--incarnation",
+                                   std::to_string(incarnation),
+                                   "--quiet"};
+  if (static_cast<size_t>(incarnation) < plan_.size()) {
+    const Kill& kill = plan_[static_cast<size_t>(incarnation)];
+    if (kill.kind == 'c') args.insert(args.end(), {"--kill-at-step", std::to_string(kill.value)});
+    if (kill.kind == 'w') {
+      args.insert(args.end(), {"--kill-at-writer-step", std::to_string(kill.value)});
+    }
+  }
+  for (const std::string& name : options_.defects.names()) {
+    args.insert(args.end(), {"--defect", name});
+  }
+  for (const auto& [key, value] : options_.conf)
+    args.insert(args.end(), {"--conf", key + "=" + value});
+  return args;
+}
+
+// Moves the complete lines of `pending` into the journal; a kill point asks for the kill.
+void Trial::take_lines(std::string& pending, bool* kill_requested) {
+  size_t end;
+  while ((end = pending.find('\n')) != std::string::npos) {
+    std::string line = pending.substr(0, end + 1);
+    pending.erase(0, end + 1);
+    if (IsKillPointLine(line)) *kill_requested = true;
+    journal_ += line;
+  }
+}
+
+ProcessEnd Trial::supervise(ChildProcess& child, const Kill* kill, int64_t deadline_wall_ms) {
+  int64_t started_ms = ckpt::UnixNowMs();
+  std::optional<int64_t> kill_at_ms;
+  if (kill && kill->kind == 't') {
+    kill_at_ms = started_ms + static_cast<int64_t>(std::ceil(kill->value / options_.speed));
+  }
+  ProcessEnd end;
+  std::string pending;
+  bool closed = false, kill_requested = false;
+  while (!closed) {
+    pending += child.read_journal(kPollMs, &closed);
+    take_lines(pending, &kill_requested);
+    int64_t now_ms = ckpt::UnixNowMs();
+    if (kill_at_ms && now_ms >= *kill_at_ms) kill_requested = true;
+    if (!end.killed && !end.timed_out && now_ms >= deadline_wall_ms) {
+      end.timed_out = true;
+      child.kill();
+    }
+    if (kill_requested && !end.killed && !end.timed_out) {
+      end.killed = true;
+      child.kill();
+    }
+  }
+  // A line cut short by the kill never reached the journal as a whole: dropped (pending).
+  end.wait_status = child.wait();
+  bool died_of_our_kill = WIFSIGNALED(end.wait_status) && WTERMSIG(end.wait_status) == SIGKILL;
+  end.killed = end.killed && died_of_our_kill;  // it may have finished just before the kill
+  return end;
+}
+
+void Trial::run(int64_t budget_wall_ms) {
+  int64_t deadline_ms = ckpt::UnixNowMs() + budget_wall_ms;
+  for (int incarnation = 0;; ++incarnation) {
+    std::string harness = directory_ + "/" + kHarnessDirectory + "/";
+    std::string stderr_path = harness + "stderr-" + std::to_string(incarnation);
+    ckpt::Result<std::unique_ptr<ChildProcess>> child =
+        ChildProcess::Spawn(arguments(incarnation), kChildJournalFd,
+                            harness + "stdout-" + std::to_string(incarnation), stderr_path);
+    if (!child.ok()) {
+      harness_failure_ = Failure{FailureKind::kRecoveryError, std::nullopt,
+                                 "cannot start a process: " + child.status().to_string()};
+      return;
+    }
+    const Kill* kill =
+        static_cast<size_t>(incarnation) < plan_.size() ? &plan_[incarnation] : nullptr;
+    ProcessEnd end = supervise(*child.value(), kill, deadline_ms);
+    if (end.killed && !end.timed_out) {
+      journal_ += KilledLine(line_.at(ckpt::UnixNowMs()));
+      ++kills_delivered_;
+      SleepWallMs(static_cast<int64_t>(std::ceil(scenario_.downtime.ms / options_.speed)));
+      continue;
+    }
+    if (end.timed_out) {
+      harness_failure_ =
+          Failure{FailureKind::kNoProgress, std::nullopt,
+                  "the run did not finish within its " + std::to_string(budget_wall_ms / 1000) +
+                      " s wall-clock budget (process " + std::to_string(incarnation) +
+                      " was still running)"};
+    } else if (!WIFEXITED(end.wait_status) || WEXITSTATUS(end.wait_status) != 0) {
+      harness_failure_ = Failure{FailureKind::kEngineAssert, std::nullopt,
+                                 "process " + std::to_string(incarnation) + " " +
+                                     DescribeWaitStatus(end.wait_status) +
+                                     "; its stderr: " + Tail(stderr_path, 400)};
+    }
+    return;
+  }
+}
+
+// The uninterrupted simulated run's length: steps, checkpoint-writer filesystem calls among
+// them, and engine time.
+struct RunLength {
+  uint64_t steps = 0;
+  uint64_t writer_steps = 0;
+  ckpt::Duration run_time;
+};
+
+RunLength MeasureReference(const sim::Scenario& scenario, const sim::RunOptions& options) {
+  sim::RunOptions measured = options;
+  measured.record_steps = true;
+  sim::TrialRun run = sim::RunTrial(scenario, sim::TrialSpec{}, measured);
+  RunLength length;
+  length.steps = run.steps.size();
+  for (const sim::StepRecord& step : run.steps) {
+    bool writer = step.label.find("writer \u00b7") != std::string::npos;
+    if (writer && step.label.find("\u203a") != std::string::npos) ++length.writer_steps;
+  }
+  length.run_time = run.end_time - Time{0};
+  return length;
+}
+
+std::string ReplayOf(const sim::Scenario& scenario, const CrashRealOptions& options) {
+  std::ostringstream command;
+  command << options.binary << " crash-real " << scenario.path << " --kills " << options.kills
+          << " --seed " << options.seed << " --trials " << options.trials << " --speed "
+          << options.speed;
+  for (const std::string& flag : options.replay_flags) command << " " << flag;
+  return command.str();
+}
+
+// A fresh run directory for one trial, under the work directory.
+ckpt::Result<std::string> MakeRunDirectory(const CrashRealOptions& options,
+                                           const sim::Scenario& scenario, uint64_t trial) {
+  std::string pattern =
+      options.work_directory + "/" + scenario.name + "-" + std::to_string(trial) + "-XXXXXX";
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (::mkdtemp(buffer.data()) == nullptr) {
+    return ckpt::Status::IoError("cannot create a run directory like " + pattern);
+  }
+  std::string directory(buffer.data());
+  CKPT_RETURN_IF_ERROR(PrepareRunDirectory(scenario, directory));
+  return directory;
+}
+
+sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRealOptions& options,
+                                   sim::ExploreResult& result) {
+  sim::RunOptions reference_options;
+  reference_options.defects = options.defects;
+  reference_options.conf = options.conf;
+  reference_options.inject_faults = false;
+  sim::References references(scenario, reference_options);
+  RunLength length = MeasureReference(scenario, reference_options);
+  sim::ScenarioSummary summary;
+  summary.name = scenario.name;
+  summary.path = scenario.path;
+  summary.expect_failures = scenario.expect_failures;
+  summary.ref_replay = ReplayOf(scenario, options);
+  // Wall-clock budget: four times the application's own length, plus process starts.
+  int64_t budget_ms = static_cast<int64_t>(4 * length.run_time.ms / options.speed) + 20'000 +
+                      2'000 * static_cast<int64_t>(options.kills);
+  for (uint64_t trial = 0; trial < static_cast<uint64_t>(options.trials); ++trial) {
+    std::vector<Kill> plan =
+        PlanKills(scenario, trial, options, length.steps, length.writer_steps, length.run_time);
+    std::string token = PlanToken(plan);
+    ckpt::Result<std::string> directory = MakeRunDirectory(options, scenario, trial);
+    std::vector<Failure> failures;
+    sim::TrialRun run;
+    int kills = 0;
+    if (!directory.ok()) {
+      failures.push_back(
+          Failure{FailureKind::kRecoveryError, std::nullopt, directory.status().to_string()});
+    } else {
+      Trial runner(scenario, options, plan, directory.value());
+      runner.run(budget_ms);
+      kills = runner.kills_delivered();
+      ckpt::Result<sim::TrialRun> rebuilt = RunFromJournal(scenario, runner.journal(), false);
+      if (rebuilt.ok()) {
+        run = std::move(rebuilt).value();
+        failures = references.check(run);
+      } else {
+        failures.push_back(Failure{FailureKind::kRecoveryError, std::nullopt,
+                                   "the journal is unreadable: " + rebuilt.status().to_string()});
+      }
+      if (runner.harness_failure()) failures.insert(failures.begin(), *runner.harness_failure());
+    }
+    ++summary.trials;
+    summary.crash_points += static_cast<uint64_t>(kills);
+    summary.digest += ckpt::Fnv1a(token.data(), token.size(), ckpt::kFnvOffset);
+    bool keep = options.keep_directories || !failures.empty();
+    if (directory.ok() && !keep) std::filesystem::remove_all(directory.value());
+    if (failures.empty()) continue;
+    Failure first = failures.front();
+    if (directory.ok()) first.detail += " (run directory kept: " + directory.value() + ")";
+    sim::FailingTrial failing;
+    failing.scenario = scenario.name;
+    failing.scenario_path = scenario.path;
+    failing.token = token;
+    failing.failure = std::move(first);
+    failing.replay = ReplayOf(scenario, options);
+    failing.order = {1, trial};
+    sim::FileFailure(scenario, run, std::move(failing), summary, result);
+  }
+  return summary;
+}
+
+}  // namespace
+
+std::vector<Kill> PlanKills(const sim::Scenario& scenario, uint64_t trial,
+                            const CrashRealOptions& options, uint64_t steps, uint64_t writer_steps,
+                            ckpt::Duration run_time) {
+  sim::Random random = sim::Random(options.seed).fork(scenario.name).fork(trial);
+  uint64_t share = static_cast<uint64_t>(options.kills) + 1;
+  uint64_t step_span = std::max<uint64_t>(1, 2 * steps / share);
+  uint64_t writer_span = std::max<uint64_t>(1, 2 * writer_steps / share);
+  uint64_t time_span = std::max<uint64_t>(1, 2 * static_cast<uint64_t>(run_time.ms) / share);
+  std::vector<Kill> plan;
+  for (int k = 0; k < options.kills; ++k) {
+    switch (random.below(5)) {
+      case 0:
+      case 1:
+        plan.push_back(Kill{'c', random.below(step_span)});
+        break;
+      case 2:
+      case 3:
+        plan.push_back(Kill{'w', random.below(writer_span)});
+        break;
+      default:
+        plan.push_back(Kill{'t', random.below(time_span)});
+    }
+  }
+  return plan;
+}
+
+std::string PlanToken(const std::vector<Kill>& plan) {
+  std::string token = "real:";
+  for (size_t i = 0; i < plan.size(); ++i) {
+    token += (i ? "," : "") + std::string(1, plan[i].kind) + std::to_string(plan[i].value);
+  }
+  return plan.empty() ? "real:none" : token;
+}
+
+sim::ExploreResult CrashReal(const std::vector<sim::Scenario>& scenarios,
+                             const CrashRealOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  sim::ExploreResult result;
+  result.strategy = sim::Strategy::kCrashReal;
+  result.seed = options.seed;
+  for (const sim::Scenario& scenario : scenarios) {
+    sim::ScenarioSummary summary = CrashScenario(scenario, options, result);
+    result.add(summary);
+    result.crash_points += summary.crash_points;
+    result.scenarios.push_back(std::move(summary));
+  }
+  result.elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace real

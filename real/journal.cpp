@@ -1,0 +1,499 @@
+#include "real/journal.h"
+
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "sim/run_recorder.h"
+
+namespace real {
+namespace {
+
+using ckpt::Result;
+using ckpt::Status;
+using ckpt::Time;
+using nlohmann::json;
+// Written lines keep their keys in order, the event first ("{\"e\":..."): readable, and what
+// KillPointLine and ProcessesInJournal look for.
+using OrderedJson = nlohmann::ordered_json;
+
+OrderedJson ValueToJson(const ckpt::Value& value) {
+  switch (value.kind()) {
+    case ckpt::Value::Kind::kInt:
+      return OrderedJson{{"i", value.as_int()}};
+    case ckpt::Value::Kind::kDouble:
+      return OrderedJson{{"d", std::bit_cast<uint64_t>(value.as_double())}};
+    case ckpt::Value::Kind::kString:
+      return value.as_string();
+    case ckpt::Value::Kind::kPair:
+      return OrderedJson::array({ValueToJson(value.first()), ValueToJson(value.second())});
+  }
+  return nullptr;
+}
+
+// Pairs nest at most this deep in a journal, as in a checkpoint (a hostile line must not recurse
+// the reader off its stack).
+constexpr int kMaxPairDepth = 64;
+
+std::optional<ckpt::Value> ValueFromJson(const json& j, int depth = 0) {
+  if (j.is_string()) return ckpt::Value::String(j.get<std::string>());
+  if (j.is_object() && j.size() == 1 && j.contains("i") && j["i"].is_number_integer()) {
+    return ckpt::Value::Int(j["i"].get<int64_t>());
+  }
+  if (j.is_object() && j.size() == 1 && j.contains("d") && j["d"].is_number_unsigned()) {
+    return ckpt::Value::Double(std::bit_cast<double>(j["d"].get<uint64_t>()));
+  }
+  if (j.is_array() && j.size() == 2 && depth < kMaxPairDepth) {
+    std::optional<ckpt::Value> first = ValueFromJson(j[0], depth + 1);
+    std::optional<ckpt::Value> second = ValueFromJson(j[1], depth + 1);
+    if (first && second) return ckpt::Value::Pair(*first, *second);
+  }
+  return std::nullopt;
+}
+
+OrderedJson TimesToJson(const std::vector<Time>& times) {
+  OrderedJson list = OrderedJson::array();
+  for (Time t : times) list.push_back(t.ms);
+  return list;
+}
+
+OrderedJson StatusToJson(const Status& status) {
+  return OrderedJson{{"code", static_cast<int>(status.code())}, {"message", status.message()}};
+}
+
+OrderedJson BlockToJson(const ckpt::ReceivedBlockInfo& block) {
+  return OrderedJson{{"stream", block.stream_id},
+                     {"id", block.block_id},
+                     {"count", block.record_count},
+                     {"from", block.source_from},
+                     {"until", block.source_until}};
+}
+
+OrderedJson BlocksToJson(const std::vector<ckpt::ReceivedBlockInfo>& blocks) {
+  OrderedJson list = OrderedJson::array();
+  for (const ckpt::ReceivedBlockInfo& block : blocks) list.push_back(BlockToJson(block));
+  return list;
+}
+
+}  // namespace
+
+void JournalWriter::write_line(const std::string& line) {
+  std::string text = line + "\n";
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    ssize_t written = ::write(fd_, rest.data(), rest.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      std::fprintf(stderr, "ckptsim: cannot write the journal: %s\n", std::strerror(errno));
+      std::_Exit(3);
+    }
+    rest.remove_prefix(static_cast<size_t>(written));
+  }
+}
+
+void JournalWriter::echo(const std::string& text) {
+  if (!echo_) return;
+  std::fprintf(echo_, "[%lld ms] %s\n", static_cast<long long>(now().ms), text.c_str());
+  std::fflush(echo_);
+}
+
+void JournalWriter::process_started(int index, Time at, int64_t source_acknowledged) {
+  write_line(OrderedJson{{"e", "process"},
+                         {"index", index},
+                         {"pid", static_cast<int64_t>(::getpid())},
+                         {"at", at.ms},
+                         {"acknowledged", source_acknowledged}}
+                 .dump());
+  echo("process " + std::to_string(index) + " (pid " + std::to_string(::getpid()) + ") starts");
+}
+
+void JournalWriter::start_failed(const Status& error) {
+  write_line(
+      OrderedJson{{"e", "start_failed"}, {"at", now().ms}, {"status", StatusToJson(error)}}.dump());
+  echo("start failed: " + error.to_string());
+}
+
+void JournalWriter::kill_point(uint64_t step, const std::string& label) {
+  write_line(
+      OrderedJson{{"e", "kill_point"}, {"at", now().ms}, {"step", step}, {"label", label}}.dump());
+}
+
+void JournalWriter::finished(Time at, uint64_t steps) {
+  write_line(OrderedJson{{"e", "finished"}, {"at", at.ms}, {"steps", steps}}.dump());
+  echo("done after " + std::to_string(steps) + " steps: no batch left to run");
+}
+
+void JournalWriter::engine_assert(const std::string& message) {
+  write_line(OrderedJson{{"e", "assert"}, {"at", now().ms}, {"message", message}}.dump());
+}
+
+Status JournalWriter::emit(const std::string& output, Time batch_time,
+                           const ckpt::Records& records) {
+  OrderedJson values = OrderedJson::array();
+  for (const ckpt::Value& value : records) values.push_back(ValueToJson(value));
+  write_line(OrderedJson{{"e", "emit"},
+                         {"at", now().ms},
+                         {"output", output},
+                         {"time", batch_time.ms},
+                         {"records", std::move(values)}}
+                 .dump());
+  echo("output " + output + " of batch " + batch_time.to_string() + ": " +
+       ckpt::RecordsToString(records));
+  return Status::Ok();
+}
+
+void JournalWriter::log(ckpt::LogLevel level, const std::string& message) {
+  if (level == ckpt::LogLevel::kInfo) return;  // the simulator's trace keeps none either
+  write_line(OrderedJson{
+      {"e", "log"},
+      {"at", now().ms},
+      {"warning", level == ckpt::LogLevel::kWarning},
+      {"message",
+       message}}.dump());
+}
+
+void JournalWriter::on_context_started(Time zero_time, bool recovered) {
+  write_line(OrderedJson{
+      {"e", "started"}, {"at", now().ms}, {"zero", zero_time.ms}, {"recovered", recovered}}
+                 .dump());
+}
+
+void JournalWriter::on_checkpoint_recovered(const std::string& file, Time time,
+                                            const std::vector<Time>& pending) {
+  write_line(OrderedJson{{"e", "recovered"},
+                         {"at", now().ms},
+                         {"file", file},
+                         {"time", time.ms},
+                         {"pending", TimesToJson(pending)}}
+                 .dump());
+  echo("recovered from " + file + " (content time " + time.to_string() + ")");
+}
+
+void JournalWriter::on_restart(Time restart_time, const std::vector<Time>& rescheduled) {
+  write_line(OrderedJson{{"e", "restart"},
+                         {"at", now().ms},
+                         {"time", restart_time.ms},
+                         {"rescheduled", TimesToJson(rescheduled)}}
+                 .dump());
+}
+
+void JournalWriter::on_stream_restored(int32_t stream_id) {
+  write_line(OrderedJson{{"e", "restored"}, {"at", now().ms}, {"stream", stream_id}}.dump());
+}
+
+void JournalWriter::on_checkpoint_written(const std::string& file, Time time) {
+  write_line(
+      OrderedJson{{"e", "written"}, {"at", now().ms}, {"file", file}, {"time", time.ms}}.dump());
+  echo("wrote " + file);
+}
+
+void JournalWriter::on_checkpoint_unreadable(const std::string& failure) {
+  write_line(OrderedJson{{"e", "unreadable"}, {"at", now().ms}, {"failure", failure}}.dump());
+}
+
+void JournalWriter::on_checkpoint_given_up(Time time, int attempts, const Status& first_error) {
+  write_line(OrderedJson{{"e", "given_up"},
+                         {"at", now().ms},
+                         {"time", time.ms},
+                         {"attempts", attempts},
+                         {"status", StatusToJson(first_error)}}
+                 .dump());
+}
+
+void JournalWriter::on_offset_ranges(int32_t stream_id, Time batch_time,
+                                     const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
+  OrderedJson list = OrderedJson::array();
+  for (const ckpt::OffsetRange& r : ranges)
+    list.push_back(OrderedJson::array({r.partition, r.from, r.until}));
+  write_line(OrderedJson{
+      {"e", "ranges"},
+      {"at", now().ms},
+      {"stream", stream_id},
+      {"time", batch_time.ms},
+      {"ranges", std::move(list)},
+      {"restored",
+       restored}}.dump());
+}
+
+void JournalWriter::on_blocks_allocated(Time batch_time, const ckpt::AllocatedBlocks& blocks) {
+  OrderedJson list = OrderedJson::array();
+  for (const auto& [stream_id, stream_blocks] : blocks) {
+    for (const ckpt::ReceivedBlockInfo& block : stream_blocks) list.push_back(BlockToJson(block));
+  }
+  write_line(OrderedJson{{"e", "allocated"},
+                         {"at", now().ms},
+                         {"time", batch_time.ms},
+                         {"blocks", std::move(list)},
+                         {"acknowledged", source_ ? source_->acknowledged(source_name_) : 0}}
+                 .dump());
+}
+
+void JournalWriter::on_received_blocks(int32_t stream_id, Time batch_time,
+                                       const std::vector<ckpt::ReceivedBlockInfo>& blocks,
+                                       const std::vector<ckpt::ReceivedBlockInfo>& missing) {
+  write_line(OrderedJson{{"e", "received"},
+                         {"at", now().ms},
+                         {"stream", stream_id},
+                         {"time", batch_time.ms},
+                         {"blocks", BlocksToJson(blocks)},
+                         {"missing", BlocksToJson(missing)}}
+                 .dump());
+}
+
+void JournalWriter::on_error(const Status& error) {
+  write_line(OrderedJson{{"e", "error"}, {"at", now().ms}, {"status", StatusToJson(error)}}.dump());
+  echo("error: " + error.to_string());
+}
+
+bool IsKillPointLine(std::string_view line) { return line.starts_with("{\"e\":\"kill_point\""); }
+
+int ProcessesInJournal(std::string_view journal) {
+  int processes = 0;
+  for (size_t at = 0; (at = journal.find("{\"e\":\"process\"", at)) != std::string_view::npos;
+       ++at) {
+    ++processes;
+  }
+  return processes;
+}
+
+std::string KilledLine(Time at) {
+  return OrderedJson{{"e", "killed"}, {"at", at.ms}}.dump() + "\n";
+}
+
+namespace {
+
+// Thrown by the field readers below on a line of the wrong shape; caught per line.
+struct BadLine {
+  std::string why;
+};
+
+int64_t Int(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end() || !it->is_number_integer())
+    throw BadLine{std::string("no integer ") + field};
+  return it->get<int64_t>();
+}
+
+std::string Text(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end() || !it->is_string()) throw BadLine{std::string("no string ") + field};
+  return it->get<std::string>();
+}
+
+bool Flag(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end() || !it->is_boolean()) throw BadLine{std::string("no boolean ") + field};
+  return it->get<bool>();
+}
+
+const json& List(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end() || !it->is_array()) throw BadLine{std::string("no list ") + field};
+  return *it;
+}
+
+std::vector<Time> Times(const json& line, const char* field) {
+  std::vector<Time> times;
+  for (const json& t : List(line, field)) {
+    if (!t.is_number_integer()) throw BadLine{std::string("a time of ") + field};
+    times.push_back(Time{t.get<int64_t>()});
+  }
+  return times;
+}
+
+Status StatusOf(const json& line) {
+  auto it = line.find("status");
+  if (it == line.end() || !it->is_object()) throw BadLine{"no status"};
+  int64_t code = Int(*it, "code");
+  if (code <= 0 || code > static_cast<int64_t>(ckpt::StatusCode::kProcessDead)) {
+    throw BadLine{"a status code out of range"};
+  }
+  return Status::WithCode(static_cast<ckpt::StatusCode>(code), Text(*it, "message"));
+}
+
+std::vector<ckpt::ReceivedBlockInfo> Blocks(const json& line, const char* field) {
+  std::vector<ckpt::ReceivedBlockInfo> blocks;
+  for (const json& b : List(line, field)) {
+    if (!b.is_object()) throw BadLine{std::string("a block of ") + field};
+    blocks.push_back(ckpt::ReceivedBlockInfo{static_cast<int32_t>(Int(b, "stream")), Text(b, "id"),
+                                             Int(b, "count"), Int(b, "from"), Int(b, "until"),
+                                             std::nullopt});
+  }
+  return blocks;
+}
+
+// Replays journal lines into a TrialRun through the simulator's recorder.
+class JournalReader {
+ public:
+  JournalReader(const sim::Scenario& scenario, bool record_trace)
+      : log_(scenario.log_topic, scenario.log_partitions,
+             scenario.source_kind == "log" ? scenario.log_appends : kNoAppends,
+             [] { return Time{INT64_MAX}; }),
+        source_(scenario.log_topic,
+                scenario.source_kind == "receiver" ? scenario.log_appends : kNoAppends,
+                [] { return Time{INT64_MAX}; }),
+        recorder_(&run_, &log_, &source_, record_trace, [this] { return now_; }) {
+    run_.digest = ckpt::kFnvOffset;
+    // A killed process keeps what write() accepted: unlike a power cut it loses no data, so no
+    // persistence model explains a failure of a real run by lost unsynced data.
+    run_.fs_model = sim::PersistenceModel::kHdfs;
+  }
+
+  void apply(const json& line);
+  sim::TrialRun finish() {
+    if (observer_) close_incarnation();
+    run_.quiesced = finished_;
+    run_.end_time = now_;
+    return std::move(run_);
+  }
+
+ private:
+  static inline const std::vector<sim::LogAppend> kNoAppends;
+
+  sim::IncarnationObserver& current() {
+    if (!observer_) throw BadLine{"an event before the first process line"};
+    return *observer_;
+  }
+  // A process that did not finish died: killed (at the harness's killed line, else at its last
+  // line), or it aborted.
+  void close_incarnation() {
+    sim::IncarnationRecord& record = observer_->record();
+    if (!finished_ && !record.crashed_at) record.crashed_at = now_;
+    run_.total_steps += record.steps;
+  }
+  void apply_process_event(const std::string& event, const json& line);
+
+  Time now_{0};
+  sim::SimLog log_;
+  sim::SimReceiverSource source_;
+  sim::TrialRun run_;
+  sim::RunRecorder recorder_;
+  std::unique_ptr<sim::IncarnationObserver> observer_;
+  bool finished_ = false;
+  int64_t acknowledged_ = 0;  // of the allocation being replayed
+};
+
+void JournalReader::apply(const json& line) {
+  if (!line.is_object()) throw BadLine{"not an object"};
+  std::string event = Text(line, "e");
+  now_ = std::max(now_, Time{Int(line, "at")});
+  if (event == "process") {
+    if (observer_) close_incarnation();
+    int index = static_cast<int>(run_.incarnations.size());
+    if (Int(line, "index") != index) throw BadLine{"process index out of order"};
+    run_.incarnations.push_back(sim::IncarnationRecord{});
+    run_.incarnations.back().started_at = Time{Int(line, "at")};
+    run_.incarnations.back().source_acknowledged_at_start = Int(line, "acknowledged");
+    observer_ = std::make_unique<sim::IncarnationObserver>(&recorder_, index,
+                                                           [this] { return acknowledged_; });
+    finished_ = false;
+    return;
+  }
+  apply_process_event(event, line);
+}
+
+void JournalReader::apply_process_event(const std::string& event, const json& line) {
+  sim::IncarnationObserver& observer = current();
+  if (event == "emit") {
+    ckpt::Records records;
+    for (const json& v : List(line, "records")) {
+      std::optional<ckpt::Value> value = ValueFromJson(v);
+      if (!value) throw BadLine{"a record that is no value"};
+      records.push_back(std::move(*value));
+    }
+    recorder_.emission(observer.index(), Text(line, "output"), Time{Int(line, "time")},
+                       std::move(records), now_);
+  } else if (event == "started") {
+    observer.on_context_started(Time{Int(line, "zero")}, Flag(line, "recovered"));
+  } else if (event == "recovered") {
+    observer.on_checkpoint_recovered(Text(line, "file"), Time{Int(line, "time")},
+                                     Times(line, "pending"));
+  } else if (event == "restart") {
+    observer.on_restart(Time{Int(line, "time")}, Times(line, "rescheduled"));
+  } else if (event == "restored") {
+    observer.on_stream_restored(static_cast<int32_t>(Int(line, "stream")));
+  } else if (event == "written") {
+    observer.on_checkpoint_written(Text(line, "file"), Time{Int(line, "time")});
+  } else if (event == "unreadable") {
+    observer.on_checkpoint_unreadable(Text(line, "failure"));
+  } else if (event == "given_up") {
+    observer.on_checkpoint_given_up(Time{Int(line, "time")},
+                                    static_cast<int>(Int(line, "attempts")), StatusOf(line));
+  } else if (event == "ranges") {
+    std::vector<ckpt::OffsetRange> ranges;
+    for (const json& r : List(line, "ranges")) {
+      if (!r.is_array() || r.size() != 3 || !r[0].is_number_integer() ||
+          !r[1].is_number_integer() || !r[2].is_number_integer()) {
+        throw BadLine{"an offset range"};
+      }
+      ranges.push_back(
+          ckpt::OffsetRange{r[0].get<int32_t>(), r[1].get<int64_t>(), r[2].get<int64_t>()});
+    }
+    observer.on_offset_ranges(static_cast<int32_t>(Int(line, "stream")), Time{Int(line, "time")},
+                              ranges, Flag(line, "restored"));
+  } else if (event == "allocated") {
+    ckpt::AllocatedBlocks blocks;
+    for (ckpt::ReceivedBlockInfo& block : Blocks(line, "blocks")) {
+      blocks[block.stream_id].push_back(std::move(block));
+    }
+    acknowledged_ = Int(line, "acknowledged");
+    observer.on_blocks_allocated(Time{Int(line, "time")}, blocks);
+  } else if (event == "received") {
+    observer.on_received_blocks(static_cast<int32_t>(Int(line, "stream")), Time{Int(line, "time")},
+                                Blocks(line, "blocks"), Blocks(line, "missing"));
+  } else if (event == "error") {
+    observer.on_error(StatusOf(line));
+  } else if (event == "log") {
+    observer.log(Flag(line, "warning") ? ckpt::LogLevel::kWarning : ckpt::LogLevel::kError,
+                 Text(line, "message"));
+  } else if (event == "start_failed") {
+    observer.start_failed(StatusOf(line));
+  } else if (event == "assert") {
+    run_.engine_assert = Text(line, "message");
+    recorder_.trace_line(observer.index(), "engine assertion: " + run_.engine_assert);
+  } else if (event == "kill_point") {
+    observer.record().steps = static_cast<uint64_t>(Int(line, "step"));
+    recorder_.trace_line(observer.index(), "KILL before step " + std::to_string(Int(line, "step")) +
+                                               ": " + Text(line, "label"));
+  } else if (event == "killed") {
+    observer.record().crashed_at = now_;
+    recorder_.trace_line(observer.index(), "killed (SIGKILL)");
+  } else if (event == "finished") {
+    observer.record().steps = static_cast<uint64_t>(Int(line, "steps"));
+    finished_ = true;
+  } else {
+    throw BadLine{"unknown event '" + event + "'"};
+  }
+}
+
+}  // namespace
+
+Result<sim::TrialRun> RunFromJournal(const sim::Scenario& scenario, std::string_view journal,
+                                     bool record_trace) {
+  JournalReader reader(scenario, record_trace);
+  size_t line_number = 0;
+  while (!journal.empty()) {
+    ++line_number;
+    size_t end = journal.find('\n');
+    if (end == std::string_view::npos) break;  // a torn last line: the kill cut it
+    std::string_view text = journal.substr(0, end);
+    journal.remove_prefix(end + 1);
+    json line = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    try {
+      if (line.is_discarded()) throw BadLine{"not JSON"};
+      reader.apply(line);
+    } catch (const BadLine& bad) {
+      return Status::Corruption("journal line " + std::to_string(line_number) + ": " + bad.why);
+    }
+  }
+  return reader.finish();
+}
+
+}  // namespace real

@@ -1,0 +1,318 @@
+#include "real/serve.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "engine/runtime/assert.h"
+#include "engine/runtime/posix_file_system.h"
+#include "engine/runtime/wall_clock_scheduler.h"
+#include "engine/streaming_context.h"
+#include "real/journal.h"
+#include "real/step_file_system.h"
+#include "sim/application.h"
+#include "sim/explorer.h"
+#include "sim/sim_log.h"
+#include "sim/sim_receiver_source.h"
+
+namespace real {
+namespace {
+
+using ckpt::Status;
+using ckpt::Time;
+
+constexpr int kExitPass = 0;
+constexpr int kExitFail = 1;
+constexpr int kExitBadInput = 2;
+
+std::string HarnessPath(const std::string& run_directory, const std::string& name) {
+  return run_directory + "/" + kHarnessDirectory + "/" + name;
+}
+
+// Replaces `path` with `text` atomically (write a temporary file, rename it over): a kill leaves
+// the old content or the new, never a mix.
+Status ReplaceFile(const std::string& path, const std::string& text) {
+  std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    if (!out.flush()) return Status::IoError("cannot write " + temporary);
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return Status::IoError("cannot rename " + temporary + " to " + path);
+  }
+  return Status::Ok();
+}
+
+std::optional<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The run's time line: the directory's own (a later start), or a new one starting now.
+ckpt::Result<ckpt::WallTimeLine> TimeLineOf(const ServeOptions& options) {
+  if (options.epoch_unix_ms)
+    return ckpt::WallTimeLine{*options.epoch_unix_ms, Time{0}, options.speed};
+  std::string path = HarnessPath(options.run_directory, "timeline");
+  if (std::optional<std::string> text = ReadText(path)) {
+    ckpt::WallTimeLine line;
+    std::istringstream in(*text);
+    if (!(in >> line.epoch_unix_ms >> line.speed) || line.speed <= 0) {
+      return Status::Corruption(path + ": expected '<epoch unix ms> <speed>'");
+    }
+    return line;
+  }
+  ckpt::WallTimeLine line{ckpt::UnixNowMs(), Time{0}, options.speed};
+  CKPT_RETURN_IF_ERROR(
+      ReplaceFile(path, std::to_string(line.epoch_unix_ms) + " " + std::to_string(line.speed)));
+  return line;
+}
+
+// A receiver source whose acknowledged position is kept in a file of the run directory: the
+// source is another system, and a killed driver does not take its state along.
+class DurableReceiverSource : public ckpt::ReceiverSource {
+ public:
+  DurableReceiverSource(sim::SimReceiverSource* source, std::string name, std::string path)
+      : source_(source), name_(std::move(name)), path_(std::move(path)) {
+    std::optional<std::string> text = ReadText(path_);
+    if (text && !text->empty()) source_->acknowledge(name_, std::stoll(*text));
+  }
+  Status check_exists(const std::string& source) const override {
+    return source_->check_exists(source);
+  }
+  int64_t available(const std::string& source) const override { return source_->available(source); }
+  int64_t acknowledged(const std::string& source) const override {
+    return source_->acknowledged(source);
+  }
+  ckpt::Records read(const std::string& source, int64_t from, int64_t until) const override {
+    return source_->read(source, from, until);
+  }
+  void acknowledge(const std::string& source, int64_t until) override {
+    source_->acknowledge(source, until);
+    Status kept = ReplaceFile(path_, std::to_string(source_->acknowledged()));
+    CKPT_ASSERT(kept.ok(), "the receiver source lost an acknowledgement: " + kept.to_string());
+  }
+
+ private:
+  sim::SimReceiverSource* source_;
+  std::string name_;
+  std::string path_;
+};
+
+// Counts the process's steps as the simulator does (every task, every mutating filesystem call)
+// and stops at the one crash-real chose, to be killed there.
+class KillGate {
+ public:
+  KillGate(const ServeOptions& options, JournalWriter* journal)
+      : options_(options), journal_(journal) {}
+
+  void before_task(const ckpt::TaskLabel& label) {
+    current_ = label;
+    step([&] { return label.to_string(); }, /*writer=*/false);
+  }
+  void before_mutation(const char* operation, const std::string& path) {
+    step([&] { return current_.to_string() + " \u203a " + operation + " " + path; },
+         current_.actor == ckpt::Actor::kCheckpointWriter);
+  }
+  uint64_t steps() const { return steps_; }
+
+ private:
+  template <typename LabelFn>
+  void step(LabelFn&& label, bool writer) {
+    uint64_t step = steps_++;
+    if (options_.kill_at_step == step) wait_for_kill(step, label());
+    if (writer && options_.kill_at_writer_step == writer_steps_++) wait_for_kill(step, label());
+  }
+
+  // The parent kills us now; end of file on stdin means it is gone, and so must we be.
+  [[noreturn]] void wait_for_kill(uint64_t step, const std::string& label) {
+    journal_->kill_point(step, label);
+    char byte;
+    while (::read(STDIN_FILENO, &byte, 1) != 0) {
+    }
+    std::_Exit(4);
+  }
+
+  const ServeOptions& options_;
+  JournalWriter* journal_;
+  ckpt::TaskLabel current_;
+  uint64_t steps_ = 0;
+  uint64_t writer_steps_ = 0;
+};
+
+// The process's journal, for the assertion handler (a plain function pointer).
+JournalWriter* g_journal = nullptr;
+
+[[noreturn]] void JournalAssertion(const char* file, int line, const std::string& message) {
+  std::string where = std::string(file) + ":" + std::to_string(line) + ": " + message;
+  if (g_journal) g_journal->engine_assert(where);
+  std::fprintf(stderr, "ckptsim serve: engine assertion: %s\n", where.c_str());
+  std::abort();
+}
+
+// Judges every process that served the directory against the uninterrupted simulated run.
+int JudgeJournal(const sim::Scenario& scenario, const std::string& journal_path,
+                 const ServeOptions& options) {
+  std::optional<std::string> text = ReadText(journal_path);
+  ckpt::Result<sim::TrialRun> run = RunFromJournal(scenario, text.value_or(""), false);
+  if (!run.ok()) {
+    std::fprintf(stderr, "ckptsim serve: %s: %s\n", journal_path.c_str(),
+                 run.status().to_string().c_str());
+    return kExitBadInput;
+  }
+  sim::RunOptions reference_options;
+  reference_options.defects = options.defects;
+  reference_options.conf = options.conf;
+  reference_options.inject_faults = false;
+  sim::References references(scenario, reference_options);
+  std::vector<sim::Failure> failures = references.check(run.value());
+  size_t processes = run.value().incarnations.size();
+  if (failures.empty()) {
+    std::printf("PASS: the %zu process(es) that served %s kept to the uninterrupted run\n",
+                processes, options.run_directory.c_str());
+    return kExitPass;
+  }
+  sim::ScenarioSummary summary;
+  sim::ExploreResult filed;
+  summary.trials = 1;
+  sim::FailingTrial failing;
+  failing.failure = failures.front();
+  sim::FileFailure(scenario, run.value(), std::move(failing), summary, filed);
+  for (const sim::Failure& f : failures) {
+    std::printf("%s [%s]%s: %s\n", summary.failures ? "FAIL" : "expected",
+                sim::FailureKindName(f.kind),
+                f.batch_time ? (" batch " + std::to_string(f.batch_time->ms)).c_str() : "",
+                f.detail.c_str());
+  }
+  return summary.failures ? kExitFail : kExitPass;
+}
+
+}  // namespace
+
+Status RealRuntimeSupports(const sim::Scenario& scenario) {
+  if (scenario.source_kind == "file") {
+    return Status::Unsupported(scenario.path +
+                               ": the real runtime has no producer for a file source yet");
+  }
+  if (!scenario.processing.failing_batches.empty()) {
+    return Status::Unsupported(scenario.path +
+                               ": the real runtime cannot refuse output writes (failing_batches)");
+  }
+  return Status::Ok();
+}
+
+Status PrepareRunDirectory(const sim::Scenario& scenario, const std::string& run_directory) {
+  ckpt::PosixFileSystem fs(run_directory);
+  CKPT_RETURN_IF_ERROR(fs.mkdirs(std::string("/") + kHarnessDirectory));
+  for (const sim::InitialFile& file : scenario.initial_files) {
+    CKPT_RETURN_IF_ERROR(fs.mkdirs(ckpt::ParentPath(file.path)));
+    CKPT_RETURN_IF_ERROR(ckpt::WriteWholeFile(fs, file.path, file.content, /*sync=*/true));
+  }
+  return Status::Ok();
+}
+
+int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
+  Status supported = RealRuntimeSupports(scenario);
+  if (!supported.ok()) {
+    std::fprintf(stderr, "ckptsim serve: %s\n", supported.message().c_str());
+    return kExitBadInput;
+  }
+  std::error_code made;
+  std::filesystem::create_directories(options.run_directory, made);
+  if (made) {
+    std::fprintf(stderr, "ckptsim serve: %s: %s\n", options.run_directory.c_str(),
+                 made.message().c_str());
+    return kExitBadInput;
+  }
+  std::string journal_path = HarnessPath(options.run_directory, "journal");
+  bool first_ever = options.incarnation < 0 && !ReadText(journal_path);
+  if (first_ever) {
+    Status prepared = PrepareRunDirectory(scenario, options.run_directory);
+    if (!prepared.ok()) {
+      std::fprintf(stderr, "ckptsim serve: %s\n", prepared.to_string().c_str());
+      return kExitBadInput;
+    }
+  }
+  ckpt::Result<ckpt::WallTimeLine> line = TimeLineOf(options);
+  int journal_fd = options.journal_fd;
+  if (journal_fd < 0) {
+    journal_fd = ::open(journal_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  }
+  if (!line.ok() || journal_fd < 0) {
+    std::fprintf(
+        stderr, "ckptsim serve: %s\n",
+        line.ok() ? ("cannot open " + journal_path).c_str() : line.status().to_string().c_str());
+    return kExitBadInput;
+  }
+  int index = options.incarnation >= 0 ? options.incarnation
+                                       : ProcessesInJournal(ReadText(journal_path).value_or(""));
+
+  ckpt::WallClockScheduler scheduler(line.value());
+  JournalWriter journal(journal_fd);
+  journal.set_clock(&scheduler);
+  if (!options.quiet) journal.set_echo(stdout);
+  g_journal = &journal;
+  ckpt::SetAssertHandlerForThread(&JournalAssertion);
+  KillGate gate(options, &journal);
+  ckpt::PosixFileSystem disk(options.run_directory);
+  StepFileSystem fs(&disk, [&gate](const char* operation, const std::string& path) {
+    gate.before_mutation(operation, path);
+  });
+  auto clock = [&scheduler] { return scheduler.now(); };
+  static const std::vector<sim::LogAppend> kNone;
+  sim::SimLog log(scenario.log_topic, scenario.log_partitions,
+                  scenario.source_kind == "log" ? scenario.log_appends : kNone, clock);
+  sim::SimReceiverSource arrivals(
+      scenario.log_topic, scenario.source_kind == "receiver" ? scenario.log_appends : kNone, clock);
+  DurableReceiverSource source(&arrivals, scenario.log_topic,
+                               HarnessPath(options.run_directory, "acknowledged"));
+  journal.set_receiver_source(&source, scenario.log_topic);
+  sim::ScenarioExecution execution(scenario);
+
+  ckpt::EngineEnv env;
+  env.scheduler = &scheduler;
+  env.fs = &fs;
+  env.sink = &journal;
+  env.observer = &journal;
+  env.execution = &execution;
+  env.log = &log;
+  env.receiver_source = &source;
+  env.defects = options.defects;
+  env.process_uid = static_cast<uint64_t>(index) + 1;
+  env.process_conf = sim::ProcessConf(scenario, index == 0, options.conf);
+  env.stop_after_batches = scenario.batches;
+
+  journal.process_started(index, scheduler.now(), arrivals.acknowledged());
+  std::unique_ptr<ckpt::StreamingContext> context;
+  scheduler.post(ckpt::TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"}, [&] {
+    auto create = [&scenario](const ckpt::EngineEnv& e) {
+      return sim::BuildApplication(scenario, e);
+    };
+    ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> made =
+        scenario.checkpoint_dir.empty()
+            ? create(env)
+            : ckpt::StreamingContext::GetOrCreate(env, scenario.checkpoint_dir, create,
+                                                  scenario.create_on_error);
+    Status started = made.ok() ? made.value()->start() : made.status();
+    if (!started.ok()) {
+      journal.start_failed(started);
+      return;
+    }
+    context = std::move(made).value();
+  });
+  scheduler.run([&gate](const ckpt::TaskLabel& label) { gate.before_task(label); });
+  journal.finished(scheduler.now(), gate.steps());
+  if (options.journal_fd >= 0) return kExitPass;  // crash-real judges the whole run
+  ::close(journal_fd);
+  return JudgeJournal(scenario, journal_path, options);
+}
+
+}  // namespace real
