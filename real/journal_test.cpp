@@ -1,0 +1,164 @@
+// The journal between a real process and its judge: what JournalWriter writes, RunFromJournal
+// reads back into the TrialRun the oracle judges, exactly (every value kind, every event), and
+// what a kill can leave behind (a torn last line) is tolerated while any other damage is
+// reported with its line number.
+#include "real/journal.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "sim/testing/bundled_scenario.h"
+
+namespace real {
+namespace {
+
+using ckpt::Time;
+using ckpt::Value;
+
+// Captures what a JournalWriter writes, through a pipe.
+class Captured {
+ public:
+  Captured() { EXPECT_EQ(::pipe(fds_), 0); }
+  ~Captured() {
+    ::close(fds_[0]);
+    if (fds_[1] >= 0) ::close(fds_[1]);
+  }
+  int fd() const { return fds_[1]; }
+  std::string text() {
+    ::close(fds_[1]);
+    fds_[1] = -1;
+    std::string all;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fds_[0], buffer, sizeof buffer)) > 0;) all.append(buffer, n);
+    return all;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
+sim::Scenario RunningCount() { return sim::testing::LoadBundled("basic/running_count"); }
+
+TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
+  Captured pipe;
+  {
+    JournalWriter writer(pipe.fd());
+    writer.process_started(0, Time{0}, 0);
+    writer.on_context_started(Time{0}, false);
+    ckpt::Records records = {
+        Value::Int(-7),
+        Value::Int(std::numeric_limits<int64_t>::max()),
+        Value::Double(0.1),
+        Value::Double(std::numeric_limits<double>::quiet_NaN()),
+        Value::String("a \"quoted\"\nline \xc3\xa9"),
+        Value::Pair(Value::String("k"), Value::Pair(Value::Int(1), Value::Double(-0.0)))};
+    ASSERT_TRUE(writer.emit("counts", Time{500}, records).ok());
+    writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500});
+    writer.on_error(ckpt::Status::IoError("disk on fire"));
+    writer.kill_point(42, "batch 500 \u00b7 writer \u00b7 write \u203a close /checkpoint/temp");
+  }
+  std::string journal = pipe.text() + KilledLine(Time{777});
+  journal += "{\"e\":\"process\",\"index\":1,\"pid\":2,\"at\":900,\"acknowledged\":0}\n";
+  journal += "{\"e\":\"started\",\"at\":900,\"zero\":0,\"recovered\":true}\n";
+  journal +=
+      "{\"e\":\"recovered\",\"at\":900,\"file\":\"/checkpoint/checkpoint-500\",\"time\":500,"
+      "\"pending\":[500]}\n";
+  journal += "{\"e\":\"finished\",\"at\":1500,\"steps\":12}\n";
+  ckpt::Result<sim::TrialRun> run = RunFromJournal(RunningCount(), journal, true);
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  ASSERT_EQ(run.value().incarnations.size(), 2u);
+  const sim::IncarnationRecord& first = run.value().incarnations[0];
+  EXPECT_EQ(first.crashed_at, Time{777});
+  EXPECT_EQ(first.steps, 42u);
+  EXPECT_EQ(first.checkpoints_written, std::vector<std::string>{"/checkpoint/checkpoint-500"});
+  ASSERT_EQ(first.errors.size(), 1u);
+  EXPECT_EQ(first.errors[0], "IOError: disk on fire");
+  const sim::IncarnationRecord& second = run.value().incarnations[1];
+  EXPECT_TRUE(second.recovered);
+  EXPECT_EQ(second.checkpoint_time, Time{500});
+  EXPECT_EQ(second.pending_times, std::vector<Time>{Time{500}});
+  EXPECT_FALSE(second.crashed_at);
+  EXPECT_TRUE(run.value().quiesced);
+  EXPECT_EQ(run.value().total_steps, 54u);
+
+  ASSERT_EQ(run.value().emissions.size(), 1u);
+  const ckpt::Records& back = run.value().emissions[0].records;  // sorted by the recorder
+  ASSERT_EQ(back.size(), 6u);
+  EXPECT_EQ(back[0], Value::Int(-7));
+  EXPECT_EQ(back[1], Value::Int(std::numeric_limits<int64_t>::max()));
+  int doubles = 0;
+  for (const Value& v : back) {
+    if (v.is_double()) ++doubles;
+    if (v.is_double() && !std::isnan(v.as_double())) {
+      EXPECT_EQ(v.as_double(), 0.1);
+    }
+    if (v.is_string()) {
+      EXPECT_EQ(v.as_string(), "a \"quoted\"\nline \xc3\xa9");
+    }
+    if (v.is_pair()) {
+      EXPECT_EQ(v.second().first(), Value::Int(1));
+      EXPECT_TRUE(std::signbit(v.second().second().as_double()));  // -0.0 kept bit for bit
+    }
+  }
+  EXPECT_EQ(doubles, 2);
+}
+
+TEST(Journal, ATornLastLineIsSkippedAndAProcessThatNeverFinishedCrashed) {
+  std::string journal =
+      "{\"e\":\"process\",\"index\":0,\"pid\":1,\"at\":0,\"acknowledged\":0}\n"
+      "{\"e\":\"emit\",\"at\":600,\"output\":\"counts\",\"time\":500,\"records\":[]}\n"
+      "{\"e\":\"emit\",\"at\":1100,\"output\":\"cou";
+  ckpt::Result<sim::TrialRun> run = RunFromJournal(RunningCount(), journal, false);
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  EXPECT_EQ(run.value().emissions.size(), 1u);
+  EXPECT_EQ(run.value().incarnations[0].crashed_at, Time{600});
+  EXPECT_FALSE(run.value().quiesced);
+}
+
+TEST(Journal, DamageBeforeTheLastLineIsCorruptionNamingTheLine) {
+  const std::string process =
+      "{\"e\":\"process\",\"index\":0,\"pid\":1,\"at\":0,\"acknowledged\":0}\n";
+  for (const std::string& bad : {
+           std::string("not json\n"),
+           std::string(
+               "{\"e\":\"emit\",\"at\":1,\"output\":\"o\",\"time\":5,\"records\":[{\"x\":1}]}\n"),
+           std::string("{\"e\":\"teleport\",\"at\":1}\n"),
+           std::string("{\"e\":\"started\",\"at\":1}\n"),
+           std::string("{\"e\":\"process\",\"index\":5,\"pid\":1,\"at\":0,\"acknowledged\":0}\n"),
+       }) {
+    ckpt::Result<sim::TrialRun> run =
+        RunFromJournal(RunningCount(), process + bad + process, false);
+    ASSERT_FALSE(run.ok()) << bad;
+    EXPECT_EQ(run.status().code(), ckpt::StatusCode::kCorruption);
+    EXPECT_NE(run.status().message().find("journal line 2"), std::string::npos)
+        << run.status().message();
+  }
+  // A record nested deeper than any checkpoint allows is refused, not recursed into.
+  std::string deep = "{\"i\":1}";
+  for (int i = 0; i < 200; ++i) deep = "[" + deep + ",\"x\"]";
+  std::string line =
+      "{\"e\":\"emit\",\"at\":1,\"output\":\"o\",\"time\":5,\"records\":[" + deep + "]}\n";
+  EXPECT_FALSE(RunFromJournal(RunningCount(), process + line + process, false).ok());
+}
+
+TEST(Journal, KillPointAndProcessLinesAreRecognised) {
+  Captured pipe;
+  {
+    JournalWriter writer(pipe.fd());
+    writer.process_started(0, Time{0}, 0);
+    writer.kill_point(3, "label");
+    writer.process_started(1, Time{10}, 0);
+  }
+  std::string journal = pipe.text();
+  EXPECT_EQ(ProcessesInJournal(journal), 2);
+  std::string second_line = journal.substr(journal.find('\n') + 1);
+  EXPECT_TRUE(IsKillPointLine(second_line));
+  EXPECT_FALSE(IsKillPointLine(journal));
+}
+
+}  // namespace
+}  // namespace real
