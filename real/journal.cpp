@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "sim/application.h"
 #include "sim/run_recorder.h"
 
 namespace real {
@@ -333,11 +334,9 @@ std::vector<ckpt::ReceivedBlockInfo> Blocks(const json& line, const char* field)
 class JournalReader {
  public:
   JournalReader(const sim::Scenario& scenario, bool record_trace)
-      : log_(scenario.log_topic, scenario.log_partitions,
-             scenario.source_kind == "log" ? scenario.log_appends : kNoAppends,
+      : log_(scenario.log_topic, scenario.log_partitions, sim::ArrivalsOf(scenario, "log"),
              [] { return Time{INT64_MAX}; }),
-        source_(scenario.log_topic,
-                scenario.source_kind == "receiver" ? scenario.log_appends : kNoAppends,
+        source_(scenario.log_topic, sim::ArrivalsOf(scenario, "receiver"),
                 [] { return Time{INT64_MAX}; }),
         recorder_(&run_, &log_, &source_, record_trace, [this] { return now_; }) {
     run_.digest = ckpt::kFnvOffset;
@@ -355,8 +354,6 @@ class JournalReader {
   }
 
  private:
-  static inline const std::vector<sim::LogAppend> kNoAppends;
-
   sim::IncarnationObserver& current() {
     if (!observer_) throw BadLine{"an event before the first process line"};
     return *observer_;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -80,11 +81,10 @@ ckpt::Result<ckpt::WallTimeLine> TimeLineOf(const ServeOptions& options) {
 // source is another system, and a killed driver does not take its state along.
 class DurableReceiverSource : public ckpt::ReceiverSource {
  public:
+  // REQUIRES: `source` already acknowledged up to the position `path` holds
+  // (ReadAcknowledged).
   DurableReceiverSource(sim::SimReceiverSource* source, std::string name, std::string path)
-      : source_(source), name_(std::move(name)), path_(std::move(path)) {
-    std::optional<std::string> text = ReadText(path_);
-    if (text && !text->empty()) source_->acknowledge(name_, std::stoll(*text));
-  }
+      : source_(source), name_(std::move(name)), path_(std::move(path)) {}
   Status check_exists(const std::string& source) const override {
     return source_->check_exists(source);
   }
@@ -106,6 +106,20 @@ class DurableReceiverSource : public ckpt::ReceiverSource {
   std::string name_;
   std::string path_;
 };
+
+// The acknowledged position a receiver source's file holds (0 when there is none yet); the source
+// has `records` records in all.
+ckpt::Result<int64_t> ReadAcknowledged(const std::string& path, int64_t records) {
+  std::optional<std::string> text = ReadText(path);
+  if (!text) return int64_t{0};
+  int64_t position = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), position);
+  if (error != std::errc() || end != text->data() + text->size() || position < 0 ||
+      position > records) {
+    return Status::Corruption(path + ": expected an acknowledged position");
+  }
+  return position;
+}
 
 // Counts the process's steps as the simulator does (every task, every mutating filesystem call)
 // and stops at the one crash-real chose, to be killed there.
@@ -242,6 +256,16 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
     }
   }
   ckpt::Result<ckpt::WallTimeLine> line = TimeLineOf(options);
+  std::string acknowledged_path = HarnessPath(options.run_directory, "acknowledged");
+  int64_t arrived_records = 0;
+  for (const sim::LogAppend& append : sim::ArrivalsOf(scenario, "receiver")) {
+    arrived_records += static_cast<int64_t>(append.records.size());
+  }
+  ckpt::Result<int64_t> acknowledged = ReadAcknowledged(acknowledged_path, arrived_records);
+  if (!acknowledged.ok()) {
+    std::fprintf(stderr, "ckptsim serve: %s\n", acknowledged.status().to_string().c_str());
+    return kExitBadInput;
+  }
   int journal_fd = options.journal_fd;
   if (journal_fd < 0) {
     journal_fd = ::open(journal_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -267,13 +291,11 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
     gate.before_mutation(operation, path);
   });
   auto clock = [&scheduler] { return scheduler.now(); };
-  static const std::vector<sim::LogAppend> kNone;
-  sim::SimLog log(scenario.log_topic, scenario.log_partitions,
-                  scenario.source_kind == "log" ? scenario.log_appends : kNone, clock);
-  sim::SimReceiverSource arrivals(
-      scenario.log_topic, scenario.source_kind == "receiver" ? scenario.log_appends : kNone, clock);
-  DurableReceiverSource source(&arrivals, scenario.log_topic,
-                               HarnessPath(options.run_directory, "acknowledged"));
+  sim::SimLog log(scenario.log_topic, scenario.log_partitions, sim::ArrivalsOf(scenario, "log"),
+                  clock);
+  sim::SimReceiverSource arrivals(scenario.log_topic, sim::ArrivalsOf(scenario, "receiver"), clock);
+  if (acknowledged.value() > 0) arrivals.acknowledge(scenario.log_topic, acknowledged.value());
+  DurableReceiverSource source(&arrivals, scenario.log_topic, acknowledged_path);
   journal.set_receiver_source(&source, scenario.log_topic);
   sim::ScenarioExecution execution(scenario);
 

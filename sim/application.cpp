@@ -100,12 +100,18 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
   return context;
 }
 
-std::map<std::string, std::string> ProcessConf(const Scenario& scenario, bool first,
-                                               const std::map<std::string, std::string>& overrides) {
+const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, const char* kind) {
+  static const std::vector<LogAppend> kNone;
+  return scenario.source_kind == kind ? scenario.log_appends : kNone;
+}
+
+std::map<std::string, std::string> ProcessConf(
+    const Scenario& scenario, bool first, const std::map<std::string, std::string>& overrides) {
   std::map<std::string, std::string> conf = {{"spark.master", "sim[1]"},
                                              {"spark.app.name", scenario.name}};
-  const std::map<std::string, std::string>& base =
-      first ? scenario.conf : scenario.restart_conf ? *scenario.restart_conf : scenario.conf;
+  const std::map<std::string, std::string>& base = first                   ? scenario.conf
+                                                   : scenario.restart_conf ? *scenario.restart_conf
+                                                                           : scenario.conf;
   for (const auto& [key, value] : base) conf[key] = value;
   for (const auto& [key, value] : overrides) conf[key] = value;
   return conf;

@@ -30,13 +30,6 @@ void ThrowEngineAssertion(const char* file, int line, const std::string& message
   throw EngineAssertion{std::string(file) + ":" + std::to_string(line) + ": " + message};
 }
 
-// The scenario's arrivals when its source is of `kind` (the log and the receiver source share
-// them), else none; by reference, as a trial copies them into its source once.
-const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, const char* kind) {
-  static const std::vector<LogAppend> kNone;
-  return scenario.source_kind == kind ? scenario.log_appends : kNone;
-}
-
 class Simulation : public StepGate {
  public:
   Simulation(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options)
