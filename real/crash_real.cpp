@@ -274,6 +274,8 @@ sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRea
       Trial runner(scenario, options, plan, directory.value());
       runner.run(budget_ms);
       kills = runner.kills_delivered();
+      // Kept with the run directory, as serve keeps its own: what each process reported.
+      std::ofstream(directory.value() + "/" + kHarnessDirectory + "/journal") << runner.journal();
       ckpt::Result<sim::TrialRun> rebuilt = RunFromJournal(scenario, runner.journal(), false);
       if (rebuilt.ok()) {
         run = std::move(rebuilt).value();
