@@ -20,6 +20,7 @@
 #include "real/journal.h"
 #include "sim/explorer.h"
 #include "sim/testing/bundled_scenario.h"
+#include "sim/testing/run_command.h"
 
 namespace real {
 namespace {
@@ -71,22 +72,8 @@ std::vector<int> ProcessesMentioning(const std::string& needle) {
   return pids;
 }
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;
-};
-
-Outcome RunCommand(const std::string& command) {
-  Outcome outcome;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return outcome;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe))
-    outcome.output.append(buffer.data(), n);
-  int status = pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
+using sim::testing::Outcome;
+using sim::testing::RunCommand;
 
 std::unique_ptr<ChildProcess> StartServe(const std::string& run_directory, const std::string& out) {
   ckpt::Result<std::unique_ptr<ChildProcess>> child =

@@ -11,25 +11,12 @@
 #include <string>
 
 #include "engine/defects.h"
+#include "sim/testing/run_command.h"
 
 namespace {
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-Outcome RunCommand(const std::string& command) {
-  Outcome outcome;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return outcome;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe))
-    outcome.output.append(buffer.data(), n);
-  int status = pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
+using sim::testing::Outcome;
+using sim::testing::RunCommand;
 
 const std::string kBinary = CKPTSIM_BINARY;
 const std::string kRunningCount = CKPTSIM_SOURCE_DIR "/scenarios/basic/running_count.yaml";
