@@ -374,7 +374,6 @@ class JournalReader {
   sim::RunRecorder recorder_;
   std::unique_ptr<sim::IncarnationObserver> observer_;
   bool finished_ = false;
-  int64_t acknowledged_ = 0;  // of the allocation being replayed
 };
 
 void JournalReader::apply(const json& line) {
@@ -388,8 +387,8 @@ void JournalReader::apply(const json& line) {
     run_.incarnations.push_back(sim::IncarnationRecord{});
     run_.incarnations.back().started_at = Time{Int(line, "at")};
     run_.incarnations.back().source_acknowledged_at_start = Int(line, "acknowledged");
-    observer_ = std::make_unique<sim::IncarnationObserver>(&recorder_, index,
-                                                           [this] { return acknowledged_; });
+    // Allocation lines carry the position themselves (replayed through the recorder below).
+    observer_ = std::make_unique<sim::IncarnationObserver>(&recorder_, index, [] { return 0; });
     finished_ = false;
     return;
   }
@@ -440,8 +439,8 @@ void JournalReader::apply_process_event(const std::string& event, const json& li
     for (ckpt::ReceivedBlockInfo& block : Blocks(line, "blocks")) {
       blocks[block.stream_id].push_back(std::move(block));
     }
-    acknowledged_ = Int(line, "acknowledged");
-    observer.on_blocks_allocated(Time{Int(line, "time")}, blocks);
+    recorder_.allocation(observer.index(), Time{Int(line, "time")}, blocks,
+                         Int(line, "acknowledged"));
   } else if (event == "received") {
     observer.on_received_blocks(static_cast<int32_t>(Int(line, "stream")), Time{Int(line, "time")},
                                 Blocks(line, "blocks"), Blocks(line, "missing"));

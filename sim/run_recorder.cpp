@@ -39,8 +39,10 @@ void RunRecorder::emission(int incarnation, const std::string& output, Time batc
   for (const ckpt::Value& v : records) hash = v.digest(hash);
   mix(&hash, sizeof hash);
   mix(&batch_time.ms, sizeof batch_time.ms);
-  trace_line(incarnation, "output " + output + " @" + std::to_string(batch_time.ms) + " = " +
-                              ckpt::RecordsToString(records));
+  if (record_trace_) {
+    trace_line(incarnation, "output " + output + " @" + std::to_string(batch_time.ms) + " = " +
+                                ckpt::RecordsToString(records));
+  }
   run_->emissions.push_back(Emission{incarnation, output, batch_time, std::move(records), at});
 }
 
@@ -53,14 +55,18 @@ void RunRecorder::input_batch(int incarnation, Time batch_time,
     CKPT_ASSERT(records.ok(), "the log stream assigned a range the log does not have: " +
                                   records.status().to_string());
     batch.records.insert(batch.records.end(), records.value().begin(), records.value().end());
-    text += " p" + std::to_string(range.partition) + "[" + std::to_string(range.from) + "," +
-            std::to_string(range.until) + ")";
+    if (record_trace_) {
+      text += " p" + std::to_string(range.partition) + "[" + std::to_string(range.from) + "," +
+              std::to_string(range.until) + ")";
+    }
     int64_t fields[3] = {range.partition, range.from, range.until};  // no padding bytes
     mix(fields, sizeof fields);
   }
   std::sort(batch.records.begin(), batch.records.end());
-  trace_line(incarnation, std::string(restored ? "restored" : "computed") + " offset ranges of " +
-                              batch_time.to_string() + ":" + text);
+  if (record_trace_) {
+    trace_line(incarnation, std::string(restored ? "restored" : "computed") + " offset ranges of " +
+                                batch_time.to_string() + ":" + text);
+  }
   run_->input_batches.push_back(std::move(batch));
 }
 
@@ -73,8 +79,11 @@ void RunRecorder::allocation(int incarnation, Time batch_time, const ckpt::Alloc
     }
   }
   mix(&allocation.acknowledged, sizeof allocation.acknowledged);
-  trace_line(incarnation, "allocated blocks to " + batch_time.to_string() +
-                              " (source acknowledged up to " + std::to_string(acknowledged) + ")");
+  if (record_trace_) {
+    trace_line(incarnation, "allocated blocks to " + batch_time.to_string() +
+                                " (source acknowledged up to " + std::to_string(acknowledged) +
+                                ")");
+  }
   run_->receiver_allocations.push_back(allocation);
 }
 
@@ -88,22 +97,26 @@ void RunRecorder::received_blocks(int incarnation, Time batch_time,
     batch.block_ids.push_back(block.block_id);
     ckpt::Records records = source_->records(block.source_from, block.source_until);
     batch.records.insert(batch.records.end(), records.begin(), records.end());
-    text += " " + block.block_id + "[" + std::to_string(block.source_from) + "," +
-            std::to_string(block.source_until) + ")";
+    if (record_trace_) {
+      text += " " + block.block_id + "[" + std::to_string(block.source_from) + "," +
+              std::to_string(block.source_until) + ")";
+    }
     mix(block.block_id.data(), block.block_id.size());
   }
   for (const ckpt::ReceivedBlockInfo& block : missing) {
-    text += " " + block.block_id + " (records gone)";
+    if (record_trace_) text += " " + block.block_id + " (records gone)";
     mix(block.block_id.data(), block.block_id.size());
   }
   std::sort(batch.records.begin(), batch.records.end());
-  trace_line(incarnation, "received blocks of " + batch_time.to_string() + ":" +
-                              (text.empty() ? " none" : text));
+  if (record_trace_) {
+    trace_line(incarnation, "received blocks of " + batch_time.to_string() + ":" +
+                                (text.empty() ? " none" : text));
+  }
   run_->input_batches.push_back(std::move(batch));
 }
 
 void IncarnationObserver::log(ckpt::LogLevel level, const std::string& message) {
-  if (level != ckpt::LogLevel::kInfo) trace_line("log: " + message);
+  if (level != ckpt::LogLevel::kInfo) trace([&] { return "log: " + message; });
 }
 
 void IncarnationObserver::on_context_started(Time zero_time, bool recovered) {
@@ -116,18 +129,20 @@ void IncarnationObserver::on_checkpoint_recovered(const std::string& file, Time 
   record().checkpoint_file = file;
   record().checkpoint_time = time;
   record().pending_times = pending;
-  trace_line("recovered from " + file + " (content time " + time.to_string() + ")");
+  trace([&] { return "recovered from " + file + " (content time " + time.to_string() + ")"; });
 }
 
 void IncarnationObserver::on_restart(Time restart_time, const std::vector<Time>& rescheduled) {
   record().restart_time = restart_time;
   record().rescheduled = rescheduled;
-  trace_line("restart at " + restart_time.to_string() + ": pending " +
-             TimesToString(record().pending_times) + ", rescheduled " + TimesToString(rescheduled));
+  trace([&] {
+    return "restart at " + restart_time.to_string() + ": pending " +
+           TimesToString(record().pending_times) + ", rescheduled " + TimesToString(rescheduled);
+  });
 }
 
 void IncarnationObserver::on_checkpoint_written(const std::string& file, Time time) {
-  trace_line("wrote " + file + " (content time " + time.to_string() + ")");
+  trace([&] { return "wrote " + file + " (content time " + time.to_string() + ")"; });
   record().checkpoints_written.push_back(file);
 }
 
@@ -139,8 +154,10 @@ void IncarnationObserver::on_job_failed(Time batch_time, const ckpt::Status& err
 
 void IncarnationObserver::on_checkpoint_given_up(Time time, int attempts,
                                                  const ckpt::Status& first_error) {
-  trace_line("gave up the checkpoint of " + time.to_string() + " after " +
-             std::to_string(attempts) + " attempt(s); first error: " + first_error.to_string());
+  trace([&] {
+    return "gave up the checkpoint of " + time.to_string() + " after " + std::to_string(attempts) +
+           " attempt(s); first error: " + first_error.to_string();
+  });
   record().given_up_writes.push_back(GivenUpWrite{time, attempts, first_error});
 }
 
@@ -162,7 +179,7 @@ void IncarnationObserver::on_received_blocks(int32_t /*stream_id*/, Time batch_t
 }
 
 void IncarnationObserver::on_error(const ckpt::Status& error) {
-  trace_line("error: " + error.to_string());
+  trace([&] { return "error: " + error.to_string(); });
   if (error.message().find(kInjectedFailure) == std::string::npos) {
     record().errors.push_back(error.to_string());
   }
@@ -170,7 +187,7 @@ void IncarnationObserver::on_error(const ckpt::Status& error) {
 
 void IncarnationObserver::start_failed(const ckpt::Status& error) {
   record().start_error = error.to_string();
-  trace_line("start failed: " + error.to_string());
+  trace([&] { return "start failed: " + error.to_string(); });
 }
 
 }  // namespace sim

@@ -28,6 +28,8 @@ class RunRecorder {
   ckpt::Time now() const { return clock_(); }
   // `incarnation` < 0: a line of the harness, not of one process.
   void trace_line(int incarnation, const std::string& text);
+  // Trace lines cost a formatted string each: a trial that keeps no trace builds none.
+  bool tracing() const { return record_trace_; }
   void mix(const void* data, size_t size) { run_->digest = ckpt::Fnv1a(data, size, run_->digest); }
 
   // An output's records reached the sink (sorted here) at `at`.
@@ -86,7 +88,11 @@ class IncarnationObserver : public ckpt::EngineObserver {
   void start_failed(const ckpt::Status& error);
 
  private:
-  void trace_line(const std::string& text) { recorder_->trace_line(index_, text); }
+  // `text()` is formatted only when the run keeps a trace.
+  template <typename TextFn>
+  void trace(TextFn&& text) {
+    if (recorder_->tracing()) recorder_->trace_line(index_, text());
+  }
 
   RunRecorder* recorder_;
   int index_;

@@ -82,17 +82,19 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
   return ckpt::Status::Ok();
 }
 
-std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& options) {
+// "none", or the defects switched on, for a header line.
+std::string DefectsText(const ckpt::DefectSet& set) {
   std::string defects;
-  for (const std::string& name : options.run.defects.names()) {
-    defects += (defects.empty() ? "" : ",") + name;
-  }
+  for (const std::string& name : set.names()) defects += (defects.empty() ? "" : ",") + name;
+  return defects.empty() ? "none" : defects + " (a deliberately broken engine)";
+}
+
+std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& options) {
   std::string header =
       std::string("ckptsim ") + sim::StrategyName(result.strategy) + " \u00b7 seed " +
       std::to_string(result.seed) + " \u00b7 fs " +
       (options.run.fs_model ? sim::PersistenceModelName(*options.run.fs_model) : "per scenario") +
-      " \u00b7 defects: " +
-      (defects.empty() ? "none" : defects + " (a deliberately broken engine)");
+      " \u00b7 defects: " + DefectsText(options.run.defects);
   if (result.strategy == sim::Strategy::kExhaustive && options.depth > 1) {
     header += " \u00b7 depth " + std::to_string(options.depth);
   }
@@ -620,12 +622,7 @@ int RunCrashReal(const std::vector<sim::Scenario>& scenarios, const sim::Explore
   std::ostringstream header;
   header << "ckptsim crash-real \u00b7 seed " << crash_options.seed << " \u00b7 "
          << crash_options.kills << " kills per trial \u00b7 speed " << crash_options.speed
-         << " \u00b7 defects: ";
-  std::string defects;
-  for (const std::string& name : crash_options.defects.names()) {
-    defects += (defects.empty() ? "" : ",") + name;
-  }
-  header << (defects.empty() ? "none" : defects + " (a deliberately broken engine)");
+         << " \u00b7 defects: " << DefectsText(crash_options.defects);
   return Report(result, header.str(), 8, flags);
 }
 
