@@ -24,6 +24,7 @@ class PerRecordDStream : public DStream {
   Result<RddPtr> compute(Time time) override {
     return derive_from_parent(time, [transform = transform_](const Records& in) -> Result<Records> {
       Records out;
+      out.reserve(in.size());
       for (const Value& v : in) CKPT_RETURN_IF_ERROR(transform(v, out));
       return out;
     });

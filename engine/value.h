@@ -1,13 +1,19 @@
 // Record values: int64, double, string and pairs of values.
 //
 // That is enough for Spark's own streaming tests (words, ("a", 2), counts and sums). Values are
-// immutable; a pair shares its two halves, so copies are cheap. Values are totally ordered (kind
-// first, then content) so that keyed operators and the oracle iterate deterministically.
+// immutable; they are totally ordered (kind first, then content) so that keyed operators and the
+// oracle iterate deterministically.
+//
+// A Value is 16 bytes: its kind and either the number itself or a pointer to a shared, immutable,
+// reference-counted cell holding a string or a pair. Records are the engine's hottest data (every
+// batch maps, sorts, merges, copies and frees thousands of them), so copying or moving a number
+// is two words and copying a string or a pair is one reference count. The count is atomic
+// because one parsed scenario's values are copied by the explorer's worker threads.
 #pragma once
 
+#include <atomic>
 #include <compare>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +24,24 @@ class Value {
   enum class Kind : uint8_t { kInt = 0, kDouble = 1, kString = 2, kPair = 3 };
 
   Value() = default;  // the integer 0
+  Value(const Value& other) : kind_(other.kind_), payload_(other.payload_) { retain(); }
+  Value(Value&& other) noexcept : kind_(other.kind_), payload_(other.payload_) {
+    other.kind_ = Kind::kInt;  // a moved-from value is the integer 0
+    other.payload_.integer = 0;
+  }
+  Value& operator=(const Value& other) {
+    Value copy(other);
+    swap(copy);
+    return *this;
+  }
+  Value& operator=(Value&& other) noexcept {
+    Value moved(std::move(other));
+    swap(moved);
+    return *this;
+  }
+  ~Value() {
+    if (on_heap()) release();
+  }
   static Value Int(int64_t v);
   static Value Double(double v);
   static Value String(std::string v);
@@ -30,8 +54,14 @@ class Value {
   bool is_pair() const { return kind_ == Kind::kPair; }
 
   // Accessors. REQUIRES: the matching kind.
-  int64_t as_int() const;
-  double as_double() const;
+  int64_t as_int() const {
+    if (!is_int()) WrongKind("an integer");
+    return payload_.integer;
+  }
+  double as_double() const {
+    if (!is_double()) WrongKind("a double");
+    return payload_.real;
+  }
   const std::string& as_string() const;
   const Value& first() const;
   const Value& second() const;
@@ -41,8 +71,16 @@ class Value {
   // Adds this value to a 64-bit FNV-1a digest.
   uint64_t digest(uint64_t seed) const;
 
-  std::strong_ordering operator<=>(const Value& other) const;
-  bool operator==(const Value& other) const { return (*this <=> other) == 0; }
+  std::strong_ordering operator<=>(const Value& other) const {
+    if (kind_ == Kind::kInt && other.kind_ == Kind::kInt)
+      return payload_.integer <=> other.payload_.integer;
+    return compare(other);
+  }
+  bool operator==(const Value& other) const {
+    if (kind_ != other.kind_) return false;
+    if (kind_ == Kind::kInt) return payload_.integer == other.payload_.integer;
+    return compare(other) == 0;
+  }
 
   template <class Archive>
   void save(Archive& archive, unsigned version) const;
@@ -50,18 +88,66 @@ class Value {
   void load(Archive& archive, unsigned version);
 
  private:
-  struct PairData;
+  struct Cell;
+  struct StringCell;
+  struct PairCell;
+  union Payload {
+    int64_t integer = 0;
+    double real;
+    Cell* cell;  // strings and pairs
+  };
+
+  bool on_heap() const { return kind_ == Kind::kString || kind_ == Kind::kPair; }
+  void retain() const;
+  void release();
+  void swap(Value& other) noexcept {
+    std::swap(kind_, other.kind_);
+    std::swap(payload_, other.payload_);
+  }
+  std::strong_ordering compare(const Value& other) const;
+  [[noreturn]] void WrongKind(const char* wanted) const;
+
   Kind kind_ = Kind::kInt;
-  int64_t int_ = 0;
-  double double_ = 0;
-  std::string string_;
-  std::shared_ptr<const PairData> pair_;
+  Payload payload_;
 };
 
-struct Value::PairData {
-  Value first;
-  Value second;
+// A string's or a pair's cell. Its count is the number of Values that point to it. Cells come
+// from a per-thread pool of equal slots (value.cpp), not from malloc.
+struct Value::Cell {
+  static void* operator new(size_t bytes);
+  static void operator delete(void* cell);
+  mutable std::atomic<uint32_t> references{1};
 };
+
+struct Value::StringCell : Cell {
+  explicit StringCell(std::string text) : text(std::move(text)) {}
+  const std::string text;
+};
+
+struct Value::PairCell : Cell {
+  PairCell(Value first, Value second) : first(std::move(first)), second(std::move(second)) {}
+  const Value first;
+  const Value second;
+};
+
+inline const std::string& Value::as_string() const {
+  if (!is_string()) WrongKind("a string");
+  return static_cast<const StringCell*>(payload_.cell)->text;
+}
+
+inline const Value& Value::first() const {
+  if (!is_pair()) WrongKind("a pair");
+  return static_cast<const PairCell*>(payload_.cell)->first;
+}
+
+inline const Value& Value::second() const {
+  if (!is_pair()) WrongKind("a pair");
+  return static_cast<const PairCell*>(payload_.cell)->second;
+}
+
+inline void Value::retain() const {
+  if (on_heap()) payload_.cell->references.fetch_add(1, std::memory_order_relaxed);
+}
 
 // One batch's records (Spark's RDD partitions collapsed: every check compares multisets).
 using Records = std::vector<Value>;

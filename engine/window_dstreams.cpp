@@ -149,27 +149,28 @@ Result<RddPtr> ReducedWindowedDStream::compute(Time time) {
           Result<std::optional<Value>> new_total = ReduceAll(new_values, reduce);
           if (!old_total.ok()) return old_total.status();
           if (!new_total.ok()) return new_total.status();
-          std::optional<Value> value = slots[0];
-          if (!value) {
+          Value value;
+          if (!slots[0]) {
             if (!new_total.value()) {
               return Status::IllegalState(
                   "Neither previous window has value for key, nor new values found. Are you sure "
                   "your key class hashes consistently?");
             }
-            value = new_total.value();
+            value = *new_total.value();
           } else {
+            value = *slots[0];
             if (old_total.value()) {
-              Result<Value> next = inverse(*value, *old_total.value());
+              Result<Value> next = inverse(value, *old_total.value());
               if (!next.ok()) return next.status();
               value = next.value();
             }
             if (new_total.value()) {
-              Result<Value> next = reduce(*value, *new_total.value());
+              Result<Value> next = reduce(value, *new_total.value());
               if (!next.ok()) return next.status();
               value = next.value();
             }
           }
-          Value pair = Value::Pair(key, *value);
+          Value pair = Value::Pair(key, value);
           if (filter) {
             Result<bool> keep = filter(pair);
             if (!keep.ok()) return keep.status();
