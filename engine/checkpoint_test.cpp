@@ -25,7 +25,9 @@ Checkpoint SampleCheckpoint(int64_t time_ms) {
   c.checkpoint_time = Time{time_ms};
   StreamSnapshot input;
   input.kind = "sequence";
-  input.input = {{Value::String("a"), Value::Pair(Value::String("b"), Value::Int(2))}, {}};
+  // The second record is longer than a value's stack buffer in the encoder.
+  input.input = {
+      {Value::String("a"), Value::Pair(Value::String(std::string(100, 'b')), Value::Int(2))}, {}};
   input.slide = Milliseconds(500);
   input.zero_time = Time{0};
   StreamSnapshot state;
@@ -143,7 +145,8 @@ TEST(CheckpointCodec, ValidateRejectsACheckpointWithoutMaster) {
 
 TEST(CheckpointCodec, RecordsRoundTripAndCannotBeReadAsACheckpoint) {
   Records records = {Value::Int(-3), Value::Double(2.5), Value::String(""),
-                     Value::Pair(Value::String("a"), Value::Pair(Value::Int(1), Value::Int(2)))};
+                     Value::Pair(Value::String("a"), Value::Pair(Value::Int(1), Value::Int(2))),
+                     Value::String(std::string(1000, 'x'))};
   std::string bytes = EncodeRecords(records);
   Result<Records> decoded = DecodeRecords(bytes);
   ASSERT_TRUE(decoded.ok());

@@ -8,15 +8,21 @@
 namespace ckpt {
 namespace {
 
+// A pair record seen as its key and its value.
+struct KeyedRecord {
+  const Value* key;
+  const Value* value;
+};
+
 // The pair records of `records` ordered by key, stably (a key's values keep their order).
-Result<std::vector<const Value*>> ByKey(const Records& records) {
-  std::vector<const Value*> pairs;
+Result<std::vector<KeyedRecord>> ByKey(const Records& records) {
+  std::vector<KeyedRecord> pairs;
   pairs.reserve(records.size());
   for (const Value& record : records) {
     if (!record.is_pair()) return NotAPair("updateStateByKey", record);
-    pairs.push_back(&record);
+    pairs.push_back(KeyedRecord{&record.first(), &record.second()});
   }
-  auto key_less = [](const Value* a, const Value* b) { return a->first() < b->first(); };
+  auto key_less = [](const KeyedRecord& a, const KeyedRecord& b) { return *a.key < *b.key; };
   if (!std::is_sorted(pairs.begin(), pairs.end(), key_less)) {
     std::stable_sort(pairs.begin(), pairs.end(), key_less);
   }
@@ -27,20 +33,19 @@ Result<std::vector<const Value*>> ByKey(const Records& records) {
 // (key, state) records, both ordered by key (ByKey), then `update` per key, in key order: a
 // merge. Of several states of one key the last counts, as a map assignment would. A failing
 // update stops it with `error` set.
-Records Cogroup(const std::vector<const Value*>& v, const std::vector<const Value*>& s,
+Records Cogroup(const std::vector<KeyedRecord>& v, const std::vector<KeyedRecord>& s,
                 const UpdateStateFn& update, Status& error) {
   Records out;
   out.reserve(std::max(v.size(), s.size()));
   Records group;
   size_t i = 0, j = 0;
   while (i < v.size() || j < s.size()) {
-    const Value& key = j == s.size() || (i < v.size() && v[i]->first() < s[j]->first())
-                           ? v[i]->first()
-                           : s[j]->first();
+    const Value& key =
+        j == s.size() || (i < v.size() && *v[i].key < *s[j].key) ? *v[i].key : *s[j].key;
     group.clear();
-    for (; i < v.size() && v[i]->first() == key; ++i) group.push_back(v[i]->second());
+    for (; i < v.size() && *v[i].key == key; ++i) group.push_back(*v[i].value);
     std::optional<Value> previous;
-    for (; j < s.size() && s[j]->first() == key; ++j) previous = s[j]->second();
+    for (; j < s.size() && *s[j].key == key; ++j) previous = *s[j].value;
     Result<std::optional<Value>> next = update(group, previous);
     if (!next.ok()) {
       error = next.status();
@@ -80,18 +85,18 @@ class StateDStream : public DStream {
     if (batch) dependencies.push_back(batch);
     UpdateStateFn update = update_;
     return make_rdd(time, dependencies, [state, batch, update]() -> Result<Records> {
-      std::vector<const Value*> values, states;
+      std::vector<KeyedRecord> values, states;
       if (batch) {
         Result<const Records*> records = batch->materialize();
         if (!records.ok()) return records.status();
-        Result<std::vector<const Value*>> by_key = ByKey(*records.value());
+        Result<std::vector<KeyedRecord>> by_key = ByKey(*records.value());
         if (!by_key.ok()) return by_key.status();
         values = std::move(by_key).value();
       }
       if (state) {
         Result<const Records*> records = state->materialize();
         if (!records.ok()) return records.status();
-        Result<std::vector<const Value*>> by_key = ByKey(*records.value());
+        Result<std::vector<KeyedRecord>> by_key = ByKey(*records.value());
         if (!by_key.ok()) return by_key.status();
         states = std::move(by_key).value();
       }

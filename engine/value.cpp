@@ -113,19 +113,6 @@ void Value::Cell::operator delete(void* cell) {
 #endif
 }
 
-Value Value::Int(int64_t v) {
-  Value value;
-  value.payload_.integer = v;
-  return value;
-}
-
-Value Value::Double(double v) {
-  Value value;
-  value.kind_ = Kind::kDouble;
-  value.payload_.real = v;
-  return value;
-}
-
 Value Value::String(std::string v) {
   Value value;
   value.kind_ = Kind::kString;

@@ -42,8 +42,17 @@ class Value {
   ~Value() {
     if (on_heap()) release();
   }
-  static Value Int(int64_t v);
-  static Value Double(double v);
+  static Value Int(int64_t v) {
+    Value value;
+    value.payload_.integer = v;
+    return value;
+  }
+  static Value Double(double v) {
+    Value value;
+    value.kind_ = Kind::kDouble;
+    value.payload_.real = v;
+    return value;
+  }
   static Value String(std::string v);
   static Value Pair(Value first, Value second);
 

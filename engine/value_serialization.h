@@ -3,46 +3,67 @@
 
 #include <boost/serialization/split_member.hpp>
 #include <boost/serialization/string.hpp>
+#include <cstring>
+#include <memory>
 
 #include "engine/runtime/assert.h"
 #include "engine/value.h"
 
 namespace ckpt {
 
-// Appends `value` as a binary archive writes it field by field: the kind byte, then an int64 or
-// a double in native byte order, a string's std::size_t length and its bytes, or a pair's two
-// values. load() reads it back field by field.
-inline void AppendArchiveBytes(const Value& value, std::string& out) {
-  auto append = [&out](const auto& field) {
-    out.append(reinterpret_cast<const char*>(&field), sizeof field);
-  };
-  append(static_cast<uint8_t>(value.kind()));
+// A value's bytes as a binary archive writes them field by field: the kind byte, then an int64
+// or a double in native byte order, a string's std::size_t length and its bytes, or a pair's two
+// values. load() reads them back field by field.
+inline size_t ArchiveBytesSize(const Value& value) {
   switch (value.kind()) {
     case Value::Kind::kInt:
-      append(value.as_int());
+    case Value::Kind::kDouble:
+      return 1 + 8;
+    case Value::Kind::kString:
+      return 1 + sizeof(std::size_t) + value.as_string().size();
+    case Value::Kind::kPair:
+      return 1 + ArchiveBytesSize(value.first()) + ArchiveBytesSize(value.second());
+  }
+  return 1;
+}
+
+// Writes ArchiveBytesSize(value) bytes at `out`; returns the end.
+inline char* WriteArchiveBytes(const Value& value, char* out) {
+  auto put = [&out](const auto& field) {
+    std::memcpy(out, &field, sizeof field);
+    out += sizeof field;
+  };
+  put(static_cast<uint8_t>(value.kind()));
+  switch (value.kind()) {
+    case Value::Kind::kInt:
+      put(value.as_int());
       break;
     case Value::Kind::kDouble:
-      append(value.as_double());
+      put(value.as_double());
       break;
     case Value::Kind::kString:
-      append(static_cast<std::size_t>(value.as_string().size()));
-      out += value.as_string();
+      put(static_cast<std::size_t>(value.as_string().size()));
+      std::memcpy(out, value.as_string().data(), value.as_string().size());
+      out += value.as_string().size();
       break;
     case Value::Kind::kPair:
-      AppendArchiveBytes(value.first(), out);
-      AppendArchiveBytes(value.second(), out);
+      out = WriteArchiveBytes(value.first(), out);
+      out = WriteArchiveBytes(value.second(), out);
       break;
   }
+  return out;
 }
 
 // One call into the archive per value rather than one per field: a state RDD's checkpoint file
 // holds a pair per key, and the archive's per-field dispatch was most of its encoding time.
 template <class Archive>
 void Value::save(Archive& archive, unsigned /*version*/) const {
-  thread_local std::string bytes;
-  bytes.clear();
-  AppendArchiveBytes(*this, bytes);
-  archive.save_binary(bytes.data(), bytes.size());
+  size_t size = ArchiveBytesSize(*this);
+  char small[64];
+  std::unique_ptr<char[]> large(size > sizeof small ? new char[size] : nullptr);
+  char* bytes = large ? large.get() : small;
+  WriteArchiveBytes(*this, bytes);
+  archive.save_binary(bytes, size);
 }
 
 // Pairs nest at most this deep in a decoded value: a hostile file of nested pair tags must not

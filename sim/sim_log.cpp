@@ -46,6 +46,7 @@ ckpt::Result<ckpt::Records> SimLog::read(const std::string& topic,
   }
   const std::vector<Entry>& entries = partitions_[range.partition];
   ckpt::Records records;
+  records.reserve(static_cast<size_t>(range.until - range.from));
   for (int64_t offset = range.from; offset < range.until; ++offset) {
     records.push_back(entries[offset].value);
   }

@@ -28,14 +28,19 @@ const char* StatusCodeName(StatusCode code) {
   return "Unknown";
 }
 
+const std::string& Status::message() const {
+  static const std::string* const kNoMessage = new std::string();
+  return error_ ? error_->message : *kNoMessage;
+}
+
 std::string Status::to_string() const {
   if (ok()) return "OK";
-  return std::string(StatusCodeName(code_)) + ": " + message_;
+  return std::string(StatusCodeName(error_->code)) + ": " + error_->message;
 }
 
 Status Status::with_context(const std::string& context) const {
   if (ok()) return *this;
-  return Status(code_, context + ": " + message_);
+  return Status(error_->code, context + ": " + error_->message);
 }
 
 }  // namespace ckpt

@@ -5,6 +5,7 @@
 // simulator interface.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,9 +29,19 @@ enum class StatusCode {
 
 const char* StatusCodeName(StatusCode code);
 
+// As LevelDB's Status: OK is a null pointer, so that the success path (every record a map
+// function returns goes through a Result) costs a word, and only an error allocates.
 class [[nodiscard]] Status {
  public:
   Status() = default;
+  Status(const Status& other) : error_(other.error_ ? new Error(*other.error_) : nullptr) {}
+  Status(Status&& other) noexcept = default;
+  Status& operator=(const Status& other) {
+    if (this != &other) error_.reset(other.error_ ? new Error(*other.error_) : nullptr);
+    return *this;
+  }
+  Status& operator=(Status&& other) noexcept = default;
+
   static Status Ok() { return Status(); }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
@@ -46,12 +57,13 @@ class [[nodiscard]] Status {
   // A status rebuilt from its parts (one that crossed a process boundary as code and message).
   static Status WithCode(StatusCode code, std::string m) { return {code, std::move(m)}; }
 
-  bool ok() const { return code_ == StatusCode::kOk; }
-  StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
+  bool ok() const { return error_ == nullptr; }
+  StatusCode code() const { return error_ ? error_->code : StatusCode::kOk; }
+  // Empty when OK.
+  const std::string& message() const;
   // Hadoop's IOException family: what the checkpoint writer retries.
   bool is_io_error() const {
-    return code_ == StatusCode::kIoError || code_ == StatusCode::kNoSpace;
+    return code() == StatusCode::kIoError || code() == StatusCode::kNoSpace;
   }
   std::string to_string() const;
 
@@ -59,12 +71,15 @@ class [[nodiscard]] Status {
   Status with_context(const std::string& context) const;
 
  private:
-  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
-  StatusCode code_ = StatusCode::kOk;
-  std::string message_;
+  struct Error {
+    StatusCode code;
+    std::string message;
+  };
+  Status(StatusCode code, std::string message)
+      : error_(code == StatusCode::kOk ? nullptr : new Error{code, std::move(message)}) {}
+  std::unique_ptr<Error> error_;
 };
 
-// A value or the Status that explains its absence.
 template <typename T>
 class [[nodiscard]] Result {
  public:
