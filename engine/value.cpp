@@ -36,11 +36,13 @@ namespace {
 #endif
 
 constexpr size_t kSlotBytes = 40;  // checked against the cells below
+
+#if CKPT_CELL_POOL
 constexpr size_t kSlotsPerChunk = (64 * 1024) / kSlotBytes;
 
 union Slot {
   Slot* next;
-  alignas(std::max_align_t) unsigned char bytes[kSlotBytes];
+  alignas(Value) unsigned char bytes[kSlotBytes];  // a cell holds values
 };
 
 struct SharedSlots {
@@ -87,6 +89,7 @@ void Refill() {
   chunk[kSlotsPerChunk - 1].next = nullptr;
   local_free = chunk;
 }
+#endif  // CKPT_CELL_POOL
 
 }  // namespace
 

@@ -1,0 +1,96 @@
+#include "engine/value.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <utility>
+
+namespace ckpt {
+namespace {
+
+TEST(Value, CopiesShareAndCompareEqual) {
+  Value pair = Value::Pair(Value::String("a"), Value::Int(2));
+  Value copy = pair;
+  EXPECT_EQ(copy, pair);
+  EXPECT_EQ(&copy.first(), &pair.first());  // one cell, two owners
+  EXPECT_EQ(copy.to_string(), "(a,2)");
+  Value assigned = Value::Int(7);
+  assigned = pair;
+  EXPECT_EQ(assigned.first().as_string(), "a");
+  const Value& alias = assigned;
+  assigned = alias;  // self-assignment keeps the value
+  EXPECT_EQ(assigned, pair);
+}
+
+TEST(Value, AMovedFromValueIsTheIntegerZero) {
+  Value text = Value::String("words");
+  Value moved = std::move(text);
+  EXPECT_EQ(moved.as_string(), "words");
+  EXPECT_TRUE(text.is_int());  // NOLINT(bugprone-use-after-move): the documented state
+  EXPECT_EQ(text.as_int(), 0);
+  Value target = Value::Pair(Value::Int(1), Value::Int(2));
+  target = std::move(moved);
+  EXPECT_EQ(target.as_string(), "words");
+}
+
+TEST(Value, OrdersByKindThenContent) {
+  Records ordered = {Value::Int(-5),
+                     Value::Int(3),
+                     Value::Double(-std::numeric_limits<double>::infinity()),
+                     Value::Double(2.5),
+                     Value::Double(std::nan("")),
+                     Value::String(""),
+                     Value::String("a"),
+                     Value::String("ab"),
+                     Value::Pair(Value::Int(1), Value::String("z")),
+                     Value::Pair(Value::String("a"), Value::Int(0)),
+                     Value::Pair(Value::String("a"), Value::Int(1))};
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    for (size_t j = 0; j < ordered.size(); ++j) {
+      EXPECT_EQ(ordered[i] <=> ordered[j], i <=> j)
+          << ordered[i].to_string() << " against " << ordered[j].to_string();
+      EXPECT_EQ(ordered[i] == ordered[j], i == j);
+    }
+  }
+  // Equal contents in different cells are equal.
+  EXPECT_EQ(Value::Pair(Value::String("k"), Value::Double(1.5)),
+            Value::Pair(Value::String("k"), Value::Double(1.5)));
+}
+
+TEST(Value, DigestDependsOnKindAndContent) {
+  EXPECT_EQ(Value::String("ab").digest(kFnvOffset), Value::String("ab").digest(kFnvOffset));
+  EXPECT_NE(Value::Int(1).digest(kFnvOffset), Value::Double(1).digest(kFnvOffset));
+  EXPECT_NE(Value::Pair(Value::Int(1), Value::Int(2)).digest(kFnvOffset),
+            Value::Pair(Value::Int(2), Value::Int(1)).digest(kFnvOffset));
+}
+
+// Cells come from per-thread pools: a value made on one thread may die on another, and a thread
+// that ends hands its free cells on. Each round builds values on a worker, destroys half of them
+// there and the rest here, then builds here again.
+TEST(Value, ValuesOutliveTheThreadThatMadeThem) {
+  for (int round = 0; round < 3; ++round) {
+    Records survivors;
+    std::thread worker([&survivors] {
+      Records local;
+      for (int i = 0; i < 20000; ++i) {
+        local.push_back(Value::Pair(Value::String("key-" + std::to_string(i)), Value::Int(i)));
+      }
+      for (size_t i = 0; i < local.size(); i += 2) survivors.push_back(local[i]);
+    });
+    worker.join();
+    ASSERT_EQ(survivors.size(), 10000u);
+    for (size_t i = 0; i < survivors.size(); ++i) {
+      ASSERT_EQ(survivors[i].second().as_int(), static_cast<int64_t>(2 * i));
+      ASSERT_EQ(survivors[i].first().as_string(), "key-" + std::to_string(2 * i));
+    }
+    survivors.clear();
+    Records fresh;
+    for (int i = 0; i < 30000; ++i) fresh.push_back(Value::Pair(Value::Int(i), Value::Int(-i)));
+    for (int i = 0; i < 30000; ++i) ASSERT_EQ(fresh[i].second().as_int(), -i);
+  }
+}
+
+}  // namespace
+}  // namespace ckpt
