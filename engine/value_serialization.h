@@ -54,8 +54,9 @@ inline char* WriteArchiveBytes(const Value& value, char* out) {
   return out;
 }
 
-// One call into the archive per value rather than one per field: a state RDD's checkpoint file
-// holds a pair per key, and the archive's per-field dispatch was most of its encoding time.
+// One call into the archive per value rather than one per field: the archive's per-field dispatch
+// cost more than the bytes. (A batch's records go in one call for all: RecordsInOneWrite in the
+// codec.)
 template <class Archive>
 void Value::save(Archive& archive, unsigned /*version*/) const {
   size_t size = ArchiveBytesSize(*this);

@@ -80,6 +80,7 @@ class [[nodiscard]] Status {
   std::unique_ptr<Error> error_;
 };
 
+// A value or the Status that explains its absence.
 template <typename T>
 class [[nodiscard]] Result {
  public:
