@@ -1,5 +1,6 @@
 #include "engine/value.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstring>
@@ -209,6 +210,10 @@ std::strong_ordering Value::compare(const Value& other) const {
     }
   }
   return std::strong_ordering::equal;
+}
+
+void SortRecords(Records& records) {
+  if (!std::is_sorted(records.begin(), records.end())) std::sort(records.begin(), records.end());
 }
 
 std::string RecordsToString(const Records& records) {

@@ -163,6 +163,11 @@ inline void Value::retain() const {
 // One batch's records (Spark's RDD partitions collapsed: every check compares multisets).
 using Records = std::vector<Value>;
 
+// Puts records in order: the form in which the oracle compares them as multisets. Records often
+// arrive in order already (a log's batch, a state in key order), and checking is cheaper than
+// sorting.
+void SortRecords(Records& records);
+
 // Renders records as "[a, (b,2)]".
 std::string RecordsToString(const Records& records);
 

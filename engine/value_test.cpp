@@ -66,6 +66,14 @@ TEST(Value, DigestDependsOnKindAndContent) {
             Value::Pair(Value::Int(2), Value::Int(1)).digest(kFnvOffset));
 }
 
+TEST(Value, SortRecordsOrdersAMultiset) {
+  Records records = {Value::String("b"), Value::Int(2), Value::String("a"), Value::Int(2)};
+  SortRecords(records);
+  EXPECT_EQ(RecordsToString(records), "[2, 2, a, b]");
+  SortRecords(records);  // already in order: unchanged
+  EXPECT_EQ(RecordsToString(records), "[2, 2, a, b]");
+}
+
 // Cells come from per-thread pools: a value made on one thread may die on another, and a thread
 // that ends hands its free cells on. Each round builds values on a worker, destroys half of them
 // there and the rest here, then builds here again.

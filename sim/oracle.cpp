@@ -567,7 +567,7 @@ ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run) {
   for (const auto& [output, expected_batches] : scenario.expect) {
     for (size_t i = 0; i < expected_batches.size(); ++i) {
       ckpt::Records want = expected_batches[i];
-      std::sort(want.begin(), want.end());
+      ckpt::SortRecords(want);
       const ckpt::Records& got = reference.outputs[output][i];
       if (want != got) {
         Time time = zero + scenario.batch_duration * static_cast<int64_t>(i + 1);

@@ -1,7 +1,5 @@
 #include "sim/run_recorder.h"
 
-#include <algorithm>
-
 #include "engine/runtime/assert.h"
 #include "sim/faults.h"
 
@@ -14,12 +12,6 @@ std::string TimesToString(const std::vector<Time>& times) {
   std::string text = "[";
   for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + std::to_string(times[i].ms);
   return text + "]";
-}
-
-// An input batch's records in order, for the oracle's multiset comparisons. A log's or a
-// source's records usually arrive in order already, and checking is cheaper than sorting.
-void SortRecords(ckpt::Records& records) {
-  if (!std::is_sorted(records.begin(), records.end())) std::sort(records.begin(), records.end());
 }
 
 }  // namespace
@@ -40,7 +32,7 @@ void RunRecorder::trace_line(int incarnation, const std::string& text) {
 
 void RunRecorder::emission(int incarnation, const std::string& output, Time batch_time,
                            ckpt::Records records, Time at) {
-  std::sort(records.begin(), records.end());
+  ckpt::SortRecords(records);
   uint64_t hash = ckpt::kFnvOffset;
   for (const ckpt::Value& v : records) hash = v.digest(hash);
   mix(&hash, sizeof hash);
@@ -68,7 +60,7 @@ void RunRecorder::input_batch(int incarnation, Time batch_time,
     int64_t fields[3] = {range.partition, range.from, range.until};  // no padding bytes
     mix(fields, sizeof fields);
   }
-  SortRecords(batch.records);
+  ckpt::SortRecords(batch.records);
   if (record_trace_) {
     trace_line(incarnation, std::string(restored ? "restored" : "computed") + " offset ranges of " +
                                 batch_time.to_string() + ":" + text);
@@ -113,7 +105,7 @@ void RunRecorder::received_blocks(int incarnation, Time batch_time,
     if (record_trace_) text += " " + block.block_id + " (records gone)";
     mix(block.block_id.data(), block.block_id.size());
   }
-  SortRecords(batch.records);
+  ckpt::SortRecords(batch.records);
   if (record_trace_) {
     trace_line(incarnation, "received blocks of " + batch_time.to_string() + ":" +
                                 (text.empty() ? " none" : text));

@@ -35,6 +35,9 @@ class RunRecorder {
   // An output's records reached the sink (sorted here) at `at`.
   void emission(int incarnation, const std::string& output, ckpt::Time batch_time,
                 ckpt::Records records, ckpt::Time at);
+  // A log stream assigned `ranges` to a batch. The records are read from the log here, by offset,
+  // rather than taken from the engine's RDD: the oracle's view of the input must not depend on
+  // the engine reading its log correctly.
   void input_batch(int incarnation, ckpt::Time batch_time,
                    const std::vector<ckpt::OffsetRange>& ranges, bool restored);
   // `acknowledged`: the receiver source's acknowledged position at the allocation.

@@ -222,7 +222,7 @@ Status Simulation::record_emission(int incarnation, const std::string& output, T
                kInjectedFailure + ", attempt " + std::to_string(attempt + 1) + ")");
     mix(&time.ms, sizeof time.ms);
     ckpt::Records sorted = records;
-    std::sort(sorted.begin(), sorted.end());
+    ckpt::SortRecords(sorted);
     result_.failed_outputs.push_back(FailedOutput{incarnation, output, time, std::move(sorted)});
     return Status::IoError(std::string(kInjectedFailure) + ": the sink refused output " + output +
                            " of batch " + time.to_string());
