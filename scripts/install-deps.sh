@@ -15,6 +15,7 @@ packages=(
   libyaml-cpp-dev
   nlohmann-json3-dev
   libxml2-utils
+  python3
 )
 optional_packages=(chromium)
 

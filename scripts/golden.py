@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Prints what the harness decides on the bundled catalogue, in a stable text form.
+
+The golden file testing/golden/results.txt holds this output from before a refactoring; the
+ctest golden.results_unchanged compares a fresh run with it, so that a change meant to be
+invisible (moving code between layers, a new representation) is shown to change no trial digest,
+failing list, failure kind, token or JSON result. Wall-clock figures (elapsed_s) are dropped and
+the binary's and catalogue's paths are written relative, so the file does not depend on the
+checkout it was made in.
+
+Usage: golden.py CKPTSIM SOURCE_DIR [--write FILE]
+"""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+RUNS = [
+    # (label, arguments after "explore <catalogue>")
+    ("exhaustive", ["--strategy", "exhaustive"]),
+    # About 2,000 trials over the whole catalogue (trials are per scenario).
+    ("random", ["--strategy", "random", "--trials", "40", "--seed", "2026"]),
+]
+
+
+def defects(binary):
+    out = subprocess.run([binary, "defects", "--json"], check=True, capture_output=True, text=True)
+    return [entry["name"] for entry in json.loads(out.stdout)["defects"]]
+
+
+def explore(binary, source_dir, arguments):
+    command = [binary, "explore", "scenarios", "--jobs", "2", "--json"] + arguments
+    done = subprocess.run(command, cwd=source_dir, capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        sys.exit(f"golden: {' '.join(command)} exited {done.returncode}: {done.stderr}")
+    result = json.loads(done.stdout.replace(binary, "build/ckptsim"))
+    result.pop("elapsed_s", None)
+    return summarise(result)
+
+
+def summarise(result):
+    """Every scenario's summary in full; each list of trials as a count and a SHA-256 of its
+    canonical JSON (details, tokens, replay commands and all), which keeps the file small while
+    any change to any entry still shows."""
+    lines = []
+    for key in sorted(result):
+        value = result[key]
+        if key == "scenarios":
+            for scenario in value:
+                lines.append("scenario " + json.dumps(scenario, sort_keys=True))
+        elif isinstance(value, list):
+            canonical = json.dumps(value, sort_keys=True).encode()
+            lines.append(f"{key}: {len(value)} entries, sha256 {hashlib.sha256(canonical).hexdigest()}")
+        else:
+            lines.append(f"{key}: {json.dumps(value, sort_keys=True)}")
+    return "\n".join(lines)
+
+
+def main():
+    if len(sys.argv) not in (3, 5):
+        sys.exit(__doc__)
+    binary, source_dir = os.path.abspath(sys.argv[1]), sys.argv[2]
+    runs = list(RUNS)
+    for name in defects(binary):
+        runs.append((f"defect {name}", ["--strategy", "exhaustive", "--defect", name]))
+    lines = []
+    for label, arguments in runs:
+        lines.append(f"== {label}: explore scenarios {' '.join(arguments)}")
+        lines.append(explore(binary, source_dir, arguments))
+    text = "\n".join(lines) + "\n"
+    if len(sys.argv) == 5:
+        with open(sys.argv[4], "w") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
