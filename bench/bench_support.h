@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace bench {
 

@@ -9,10 +9,10 @@
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
-#include "engine/checkpoint.h"
-#include "engine/checkpoint_writer.h"
+#include "engine/checkpoint/checkpoint.h"
+#include "engine/checkpoint/checkpoint_writer.h"
 #include "engine/runtime/posix_file_system.h"
-#include "sim/testing/engine_fixture.h"
+#include "testing/engine_fixture.h"
 
 namespace {
 

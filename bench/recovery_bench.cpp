@@ -16,11 +16,11 @@
 #include <functional>
 #include <memory>
 
-#include "engine/checkpoint.h"
+#include "engine/checkpoint/checkpoint.h"
 #include "engine/streaming_context.h"
+#include "scenario/scenario_log.h"
 #include "sim/sim_fs.h"
-#include "sim/sim_log.h"
-#include "sim/testing/engine_fixture.h"
+#include "testing/engine_fixture.h"
 
 namespace {
 
@@ -102,7 +102,8 @@ void Snapshot(sim::SimFs& fs, const std::string& dir, CrashedDirectory& out) {
 // Runs the application on `keys` words up to kCrashTime and keeps its files.
 CrashedDirectory Crash(int64_t keys, App app) {
   sim::testing::EngineFixture process;
-  sim::SimLog log("words", 1, DistinctWords(keys), [&process] { return process.loop().now(); });
+  sim::ScenarioLog log("words", 1, DistinctWords(keys),
+                       [&process] { return process.loop().now(); });
   ckpt::EngineEnv env = process.env();
   env.log = &log;
   CrashedDirectory crashed;
@@ -172,7 +173,7 @@ struct Restart {
 
   ReadCountingFs fs;
   sim::testing::EngineFixture process;
-  sim::SimLog log;
+  sim::ScenarioLog log;
   Time at;
   EngineEnv env;
   std::unique_ptr<StreamingContext> context;

@@ -9,10 +9,10 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/bench_support.h"
+#include "explore/explorer.h"
 #include "sim/event_loop.h"
-#include "sim/explorer.h"
-#include "sim/random.h"
 #include "sim/trial.h"
+#include "util/random.h"
 
 namespace {
 

@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "engine/defects.h"
+#include "engine/dstream/partitioned_log.h"
 #include "engine/functions.h"
-#include "engine/received_block.h"
+#include "engine/receiver/received_block.h"
+#include "engine/receiver/receiver_source.h"
 #include "engine/runtime/file_system.h"
-#include "engine/runtime/partitioned_log.h"
-#include "engine/runtime/receiver_source.h"
 #include "engine/runtime/scheduler.h"
 #include "engine/runtime/status.h"
 #include "engine/value.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "engine/checkpoint.h"
+#include "engine/checkpoint/checkpoint.h"
 
 namespace ckpt {
 namespace {

@@ -13,12 +13,12 @@
 #include <optional>
 #include <string>
 
-#include "engine/checkpoint.h"
-#include "engine/dstream_graph.h"
-#include "engine/input_dstreams.h"
-#include "engine/job_generator.h"
-#include "engine/job_scheduler.h"
-#include "engine/receiver.h"
+#include "engine/checkpoint/checkpoint.h"
+#include "engine/dstream/dstream_graph.h"
+#include "engine/dstream/input_dstreams.h"
+#include "engine/receiver/receiver.h"
+#include "engine/scheduler/job_generator.h"
+#include "engine/scheduler/job_scheduler.h"
 #include "engine/streaming_runtime.h"
 
 namespace ckpt {

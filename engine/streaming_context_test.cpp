@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/testing/engine_fixture.h"
+#include "testing/engine_fixture.h"
 
 namespace ckpt {
 namespace {

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/checkpoint.h"
-#include "engine/frame.h"
+#include "engine/checkpoint/checkpoint.h"
+#include "engine/checkpoint/frame.h"
 #include "engine/runtime/assert.h"
 
 namespace {

@@ -5,10 +5,10 @@
 #include <fstream>
 #include <iostream>
 
-#include "engine/checkpoint.h"
-#include "engine/frame.h"
+#include "engine/checkpoint/checkpoint.h"
+#include "engine/checkpoint/frame.h"
 #include "engine/streaming_context.h"
-#include "sim/testing/engine_fixture.h"
+#include "testing/engine_fixture.h"
 
 namespace {
 

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <string_view>
 
-#include "engine/frame.h"
-#include "engine/received_block.h"
-#include "engine/write_ahead_log.h"
+#include "engine/checkpoint/frame.h"
+#include "engine/receiver/received_block.h"
+#include "engine/receiver/write_ahead_log.h"
 #include "sim/sim_fs.h"
 
 namespace {

@@ -9,8 +9,8 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
-#include "sim/explorer.h"
-#include "sim/oracle.h"
+#include "explore/explorer.h"
+#include "oracle/oracle.h"
 #include "sim/trial.h"
 
 namespace sim {

@@ -13,10 +13,12 @@
 #include <sstream>
 
 #include "engine/runtime/wall_clock_scheduler.h"
+#include "explore/references.h"
 #include "real/child_process.h"
 #include "real/journal.h"
 #include "real/serve.h"
-#include "sim/random.h"
+#include "sim/trial.h"
+#include "util/random.h"
 
 namespace real {
 namespace {

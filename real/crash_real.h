@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "engine/defects.h"
-#include "sim/explorer.h"
-#include "sim/scenario.h"
+#include "oracle/results.h"
+#include "scenario/scenario.h"
 
 namespace real {
 

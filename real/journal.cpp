@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "sim/application.h"
-#include "sim/run_recorder.h"
+#include "oracle/run_recorder.h"
+#include "scenario/application.h"
 
 namespace real {
 namespace {
@@ -368,8 +368,8 @@ class JournalReader {
   void apply_process_event(const std::string& event, const json& line);
 
   Time now_{0};
-  sim::SimLog log_;
-  sim::SimReceiverSource source_;
+  sim::ScenarioLog log_;
+  sim::ScenarioReceiverSource source_;
   sim::TrialRun run_;
   sim::RunRecorder recorder_;
   std::unique_ptr<sim::IncarnationObserver> observer_;

@@ -20,8 +20,8 @@
 #include <string_view>
 
 #include "engine/env.h"
-#include "sim/scenario.h"
-#include "sim/trial.h"
+#include "oracle/trial_run.h"
+#include "scenario/scenario.h"
 
 namespace real {
 

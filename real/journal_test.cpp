@@ -11,7 +11,7 @@
 #include <limits>
 #include <string>
 
-#include "sim/testing/bundled_scenario.h"
+#include "testing/bundled_scenario.h"
 
 namespace real {
 namespace {

@@ -16,11 +16,11 @@
 #include <string>
 
 #include "engine/runtime/wall_clock_scheduler.h"
+#include "explore/explorer.h"
 #include "real/child_process.h"
 #include "real/journal.h"
-#include "sim/explorer.h"
-#include "sim/testing/bundled_scenario.h"
-#include "sim/testing/run_command.h"
+#include "testing/bundled_scenario.h"
+#include "testing/run_command.h"
 
 namespace real {
 namespace {

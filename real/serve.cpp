@@ -14,12 +14,13 @@
 #include "engine/runtime/posix_file_system.h"
 #include "engine/runtime/wall_clock_scheduler.h"
 #include "engine/streaming_context.h"
+#include "explore/references.h"
+#include "oracle/results.h"
 #include "real/journal.h"
 #include "real/step_file_system.h"
-#include "sim/application.h"
-#include "sim/explorer.h"
-#include "sim/sim_log.h"
-#include "sim/sim_receiver_source.h"
+#include "scenario/application.h"
+#include "scenario/scenario_log.h"
+#include "scenario/scenario_receiver_source.h"
 
 namespace real {
 namespace {
@@ -83,7 +84,7 @@ class DurableReceiverSource : public ckpt::ReceiverSource {
  public:
   // REQUIRES: `source` already acknowledged up to the position `path` holds
   // (ReadAcknowledged).
-  DurableReceiverSource(sim::SimReceiverSource* source, std::string name, std::string path)
+  DurableReceiverSource(sim::ScenarioReceiverSource* source, std::string name, std::string path)
       : source_(source), name_(std::move(name)), path_(std::move(path)) {}
   Status check_exists(const std::string& source) const override {
     return source_->check_exists(source);
@@ -102,7 +103,7 @@ class DurableReceiverSource : public ckpt::ReceiverSource {
   }
 
  private:
-  sim::SimReceiverSource* source_;
+  sim::ScenarioReceiverSource* source_;
   std::string name_;
   std::string path_;
 };
@@ -291,9 +292,10 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
     gate.before_mutation(operation, path);
   });
   auto clock = [&scheduler] { return scheduler.now(); };
-  sim::SimLog log(scenario.log_topic, scenario.log_partitions, sim::ArrivalsOf(scenario, "log"),
-                  clock);
-  sim::SimReceiverSource arrivals(scenario.log_topic, sim::ArrivalsOf(scenario, "receiver"), clock);
+  sim::ScenarioLog log(scenario.log_topic, scenario.log_partitions,
+                       sim::ArrivalsOf(scenario, "log"), clock);
+  sim::ScenarioReceiverSource arrivals(scenario.log_topic, sim::ArrivalsOf(scenario, "receiver"),
+                                       clock);
   if (acknowledged.value() > 0) arrivals.acknowledge(scenario.log_topic, acknowledged.value());
   DurableReceiverSource source(&arrivals, scenario.log_topic, acknowledged_path);
   journal.set_receiver_source(&source, scenario.log_topic);

@@ -25,7 +25,7 @@
 
 #include "engine/defects.h"
 #include "engine/runtime/status.h"
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace real {
 

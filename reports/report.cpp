@@ -83,9 +83,8 @@ ckpt::Result<std::vector<sim::FailingTrial>> FailingFromJson(const nlohmann::jso
 }
 
 ckpt::Result<sim::Strategy> ParseStrategy(const std::string& name) {
-  for (sim::Strategy strategy :
-       {sim::Strategy::kExhaustive, sim::Strategy::kRandom, sim::Strategy::kRun,
-        sim::Strategy::kCrashReal}) {
+  for (sim::Strategy strategy : {sim::Strategy::kExhaustive, sim::Strategy::kRandom,
+                                 sim::Strategy::kRun, sim::Strategy::kCrashReal}) {
     if (name == sim::StrategyName(strategy)) return strategy;
   }
   return ckpt::Status::InvalidArgument("unknown strategy '" + name + "'");

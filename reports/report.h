@@ -5,10 +5,10 @@
 #include <string>
 
 #include "engine/runtime/status.h"
-#include "sim/explorer.h"
-#include "sim/interval_study.h"
-#include "sim/mutation.h"
-#include "sim/timeline.h"
+#include "explore/explorer.h"
+#include "explore/interval_study.h"
+#include "explore/mutation.h"
+#include "explore/timeline.h"
 
 namespace reports {
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/testing/bundled_scenario.h"
+#include "testing/bundled_scenario.h"
 
 namespace reports {
 namespace {

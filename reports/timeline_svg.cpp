@@ -1,4 +1,4 @@
-// The SVG timeline of a failing trial (sim/timeline.h), self-contained: no scripts, fonts or
+// The SVG timeline of a failing trial (explore/timeline.h), self-contained: no scripts, fonts or
 // external assets.
 #include <algorithm>
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/random.h"
+#include "util/random.h"
 
 namespace sim {
 

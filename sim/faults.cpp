@@ -3,70 +3,9 @@
 #include <algorithm>
 #include <map>
 
-#include "sim/named_enum.h"
-
 namespace sim {
 
 using ckpt::Status;
-
-const char* FaultKindName(FaultKind kind) {
-  switch (kind) {
-    case FaultKind::kEio:
-      return "eio";
-    case FaultKind::kEnospc:
-      return "enospc";
-    case FaultKind::kLatency:
-      return "latency";
-    case FaultKind::kBitflip:
-      return "bitflip";
-    case FaultKind::kTornWrite:
-      return "torn_write";
-  }
-  return "?";
-}
-
-ckpt::Result<FaultKind> ParseFaultKind(const std::string& name) {
-  return ParseNamed(name,
-                    {FaultKind::kEio, FaultKind::kEnospc, FaultKind::kLatency, FaultKind::kBitflip,
-                     FaultKind::kTornWrite},
-                    FaultKindName, "fault kind");
-}
-
-const std::vector<std::string>& FaultOperations() {
-  static const std::vector<std::string> operations = {"create", "write",  "close",  "sync",
-                                                      "rename", "delete", "mkdirs", "sync_dir",
-                                                      "list",   "read",   "exists"};
-  return operations;
-}
-
-std::string FaultRule::describe() const {
-  std::string text = std::string(FaultKindName(kind));
-  if (!operation.empty()) text += " on " + operation;
-  text += " of " + path;
-  if (!origin.empty()) text += " (" + origin + ")";
-  return text;
-}
-
-// Iterative glob matching with one backtrack point: linear in practice, no recursion.
-bool GlobMatches(const std::string& pattern, const std::string& path) {
-  size_t p = 0, s = 0, star = std::string::npos, star_s = 0;
-  while (s < path.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == path[s])) {
-      ++p;
-      ++s;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      star_s = s;
-    } else if (star != std::string::npos) {
-      p = star + 1;
-      s = ++star_s;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 FaultInjector::FaultInjector(const std::vector<FaultRule>& rules, uint64_t active, uint64_t seed) {
   Random random = Random(seed).fork("faults");

@@ -1,19 +1,5 @@
-// Fault rules: what goes wrong on top of a persistence model, declared in a scenario's `faults:`
-// block (docs/scenarios.md) and decided deterministically from the trial's seed.
-//
-//   eio        - an operation of a kind (create, write, close, sync, rename, delete, mkdirs,
-//                sync_dir, list, read, exists) on a matching path fails with an I/O error: the
-//                nth matching occurrence and the `times - 1` after it, or each with a probability.
-//   enospc     - a write fails with "No space left on device" once the files would hold more than
-//                `bytes` bytes.
-//   latency    - matching operations take `latency_ms` of virtual time: the actor that issued them
-//                is busy that long, and what it schedules happens that much later.
-//   bitflip    - a matching read finds one bit flipped in the stored file (latent corruption; the
-//                flip stays).
-//   torn_write - at every crash, the most recently written file matching the path is torn.
-//
-// Every injected error's message starts with kInjectedFailure, so the oracle can tell a documented
-// consequence from an engine error.
+// The fault injector: decides, deterministically from a trial's seed, which operations the fault
+// rules of a scenario (scenario/fault_rule.h) make fail, slow or corrupt.
 #pragma once
 
 #include <cstdint>
@@ -23,36 +9,10 @@
 
 #include "engine/runtime/status.h"
 #include "engine/runtime/time.h"
-#include "sim/random.h"
+#include "scenario/fault_rule.h"
+#include "util/random.h"
 
 namespace sim {
-
-inline constexpr const char* kInjectedFailure = "injected failure";
-
-enum class FaultKind { kEio, kEnospc, kLatency, kBitflip, kTornWrite };
-const char* FaultKindName(FaultKind kind);
-ckpt::Result<FaultKind> ParseFaultKind(const std::string& name);
-
-// The operation names a rule may name (GatedFileSystem's calls).
-const std::vector<std::string>& FaultOperations();
-
-struct FaultRule {
-  FaultKind kind = FaultKind::kEio;
-  std::string operation;   // eio, latency: one of FaultOperations(), "" for any; bitflip: read
-  std::string path = "*";  // a glob ('*' and '?' match any character, '/' included)
-  int64_t nth = 0;         // the first matching occurrence that fails (1-based); 0: probability
-  int64_t times = 1;       // eio: how many consecutive matching occurrences fail from nth
-  uint32_t probability_ppm = 0;  // per matching occurrence, in parts per million
-  ckpt::Duration latency;        // latency
-  uint64_t bytes = 0;            // enospc: the space the files may use
-  std::string origin;            // "file:line" of the rule, for messages
-
-  std::string describe() const;
-  auto operator<=>(const FaultRule&) const = default;
-};
-
-// True when `path` matches the glob `pattern`.
-bool GlobMatches(const std::string& pattern, const std::string& path);
 
 // Decides the faults of one trial. Occurrences are counted over the whole trial (every
 // incarnation), so a rule's nth occurrence is the same in a replay.

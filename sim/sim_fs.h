@@ -31,12 +31,9 @@
 #include <vector>
 
 #include "engine/runtime/file_system.h"
+#include "scenario/persistence_model.h"
 
 namespace sim {
-
-enum class PersistenceModel { kHdfs, kPosix, kObjectStore, kLyingDisk };
-const char* PersistenceModelName(PersistenceModel model);
-ckpt::Result<PersistenceModel> ParsePersistenceModel(const std::string& name);
 
 class SimFs : public ckpt::FileSystem {
  public:

@@ -5,8 +5,8 @@
 #include <set>
 
 #include "sim/event_loop.h"
-#include "sim/random.h"
 #include "sim/sim_fs.h"
+#include "util/random.h"
 
 namespace sim {
 namespace {

@@ -5,13 +5,15 @@
 #include <cstdio>
 #include <memory>
 
-#include "engine/checkpoint_writer.h"
+#include "engine/checkpoint/checkpoint_writer.h"
 #include "engine/streaming_context.h"
-#include "sim/application.h"
+#include "oracle/run_recorder.h"
+#include "scenario/application.h"
+#include "scenario/scenario_log.h"
+#include "scenario/scenario_receiver_source.h"
 #include "sim/event_loop.h"
-#include "sim/run_recorder.h"
-#include "sim/sim_log.h"
-#include "sim/sim_receiver_source.h"
+#include "sim/faults.h"
+#include "util/random.h"
 
 namespace sim {
 namespace {
@@ -115,8 +117,8 @@ class Simulation : public StepGate {
   EventLoop loop_;
   SimFs fs_;
   FaultInjector injector_;
-  SimLog log_;
-  SimReceiverSource receiver_source_;
+  ScenarioLog log_;
+  ScenarioReceiverSource receiver_source_;
   ScenarioExecution execution_;
   std::map<std::string, std::string> first_process_conf_;
   std::map<std::string, std::string> restarted_process_conf_;

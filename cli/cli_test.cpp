@@ -1,0 +1,389 @@
+// The command line as users and CI see it: exit codes (0 pass, 1 a check failed, 2 bad input),
+// the JSON contract of DESIGN.md section 5, replay commands that reproduce, and error messages.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/defects.h"
+#include "testing/run_command.h"
+
+namespace {
+
+using sim::testing::Outcome;
+using sim::testing::RunCommand;
+
+const std::string kBinary = CKPTSIM_BINARY;
+const std::string kRunningCount = CKPTSIM_SOURCE_DIR "/scenarios/basic/running_count.yaml";
+
+nlohmann::json Json(const Outcome& outcome) {
+  return nlohmann::json::parse(outcome.output, nullptr, /*allow_exceptions=*/false);
+}
+
+TEST(Cli, ExhaustiveRunningCountMeetsTheContract) {
+  Outcome outcome =
+      RunCommand(kBinary + " explore " + kRunningCount + " --strategy exhaustive --json");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  nlohmann::json json = Json(outcome);
+  ASSERT_FALSE(json.is_discarded()) << outcome.output;
+  for (const char* key : {"schema_version", "strategy", "seed", "trials", "failures",
+                          "crash_points", "elapsed_s", "scenarios", "failing"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_GE(json["crash_points"].get<int>(), 200);
+  EXPECT_EQ(json["trials"], json["crash_points"]);
+  EXPECT_EQ(json["failures"], 0);
+  EXPECT_EQ(json["scenarios"][0]["name"], "running_count");
+}
+
+// Issue 4's headline: Spark's protocol is unsafe on a POSIX disk without fsync, and safe with
+// ckptsim.checkpoint.sync; the failures name the missing sync.
+TEST(Cli, PosixNeedsTheCheckpointSync) {
+  Outcome unsafe = RunCommand(kBinary + " explore " + kRunningCount +
+                              " --fs posix --strategy exhaustive --max-crash-states 2 --json");
+  EXPECT_EQ(unsafe.exit_code, 1);
+  nlohmann::json json = Json(unsafe);
+  ASSERT_FALSE(json.is_discarded()) << unsafe.output;
+  EXPECT_GT(json["failures"].get<int>(), 0);
+  EXPECT_GT(json["crash_states"].get<uint64_t>(), json["crash_states_explored"].get<uint64_t>());
+  EXPECT_NE(json["failing"][0]["detail"].get<std::string>().find("ckptsim.checkpoint.sync=true"),
+            std::string::npos);
+  EXPECT_NE(json["failing"][0]["replay"].get<std::string>().find("--fs posix"), std::string::npos);
+
+  Outcome safe = RunCommand(kBinary + " explore " + kRunningCount +
+                            " --fs posix --conf ckptsim.checkpoint.sync=true --strategy exhaustive "
+                            "--json");
+  EXPECT_EQ(safe.exit_code, 0) << safe.output.substr(0, 2000);
+  json = Json(safe);
+  ASSERT_FALSE(json.is_discarded());
+  EXPECT_EQ(json["failures"], 0);
+  EXPECT_GT(json["trials"].get<int>(), json["crash_points"].get<int>());  // several states per step
+}
+
+class CliDefectTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(CliDefectTest, FailuresCarryAReplayCommandThatReproducesTheKind) {
+  Outcome outcome = RunCommand(kBinary + " explore " + kRunningCount +
+                               " --strategy exhaustive --json --defect " + GetParam());
+  ASSERT_EQ(outcome.exit_code, 1) << outcome.output;
+  nlohmann::json json = Json(outcome);
+  ASSERT_GT(json["failures"].get<int>(), 0);
+  const nlohmann::json& first = json["failing"][0];
+  for (const char* key : {"scenario", "token", "kind", "batch_time_ms", "detail", "replay"}) {
+    EXPECT_TRUE(first.contains(key)) << key;
+  }
+  Outcome replay = RunCommand(first["replay"].get<std::string>() + " --json");
+  ASSERT_EQ(replay.exit_code, 1) << replay.output;
+  nlohmann::json replayed = Json(replay);
+  ASSERT_FALSE(replayed["failures"].empty());
+  EXPECT_EQ(replayed["failures"][0]["kind"], first["kind"]);
+  EXPECT_EQ(replayed["failures"][0]["detail"], first["detail"]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Catalogue, CliDefectTest,
+                         ::testing::Values("skip-pending-times", "skip-down-times",
+                                           "cleanup-referenced-rdd-files"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::erase(name, '-');
+                           return name;
+                         });
+
+TEST(Cli, ReplaySpellsOutTheFirstDivergence) {
+  Outcome replay = RunCommand(kBinary + " replay " + kRunningCount +
+                              " --token c142+0 --defect skip-pending-times");
+  ASSERT_EQ(replay.exit_code, 1) << replay.output;
+  for (const char* expected :
+       {"trace around the first divergence", "first divergence: batch 3000 ms",
+        "counts: expected [(a,4), (b,2), (c,2)], never emitted",
+        "#1 started at 3500 ms, recovered from /checkpoint/checkpoint-3500 (content time 3500 "
+        "ms), pending [3000, 3500], rescheduled [3500]",
+        "CRASH before step 142"}) {
+    EXPECT_NE(replay.output.find(expected), std::string::npos) << expected << "\n" << replay.output;
+  }
+  // Lines far from the batch are left out unless asked for.
+  EXPECT_EQ(replay.output.find("[500 ms]"), std::string::npos);
+  Outcome full = RunCommand(kBinary + " replay " + kRunningCount +
+                            " --token c142+0 --defect skip-pending-times --full-trace");
+  EXPECT_NE(full.output.find("[500 ms]"), std::string::npos);
+}
+
+TEST(Cli, ShrinkWritesAScenarioThatRunReproduces) {
+  std::string path =
+      ::testing::TempDir() + "ckptsim_cli_shrunk_" + std::to_string(::getpid()) + ".yaml";
+  Outcome shrink = RunCommand(kBinary + " shrink " + kRunningCount +
+                              " --token c142+0 --defect skip-pending-times --out " + path);
+  ASSERT_EQ(shrink.exit_code, 1) << shrink.output;
+  EXPECT_NE(shrink.output.find("wrote " + path), std::string::npos) << shrink.output;
+  Outcome with_defect = RunCommand(kBinary + " run " + path + " --defect skip-pending-times");
+  EXPECT_EQ(with_defect.exit_code, 1) << with_defect.output;
+  Outcome clean = RunCommand(kBinary + " run " + path);
+  EXPECT_EQ(clean.exit_code, 0) << clean.output;
+  std::remove(path.c_str());
+  Outcome passing = RunCommand(kBinary + " shrink " + kRunningCount + " --token c142+0");
+  EXPECT_EQ(passing.exit_code, 2);
+  EXPECT_NE(passing.output.find("passes: nothing to shrink"), std::string::npos);
+}
+
+TEST(Cli, ListShowsEveryBundledScenarioWithItsDescription) {
+  Outcome listed = RunCommand(kBinary + " list " CKPTSIM_SOURCE_DIR "/scenarios --json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  nlohmann::json json = Json(listed);
+  size_t files = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(CKPTSIM_SOURCE_DIR "/scenarios")) {
+    files += entry.path().extension() == ".yaml";
+  }
+  ASSERT_EQ(json["scenarios"].size(), files);
+  for (const auto& scenario : json["scenarios"]) {
+    EXPECT_FALSE(scenario["description"].get<std::string>().empty()) << scenario["path"];
+  }
+  Outcome text = RunCommand(kBinary + " list " CKPTSIM_SOURCE_DIR "/scenarios/basic");
+  EXPECT_NE(text.output.find("running_count.yaml    updateStateByKey running counts"),
+            std::string::npos)
+      << text.output;
+  EXPECT_EQ(RunCommand(kBinary + " list /nonexistent").exit_code, 2);
+}
+
+TEST(Cli, SameSeedSameFailingList) {
+  std::string command = kBinary + " explore " + CKPTSIM_SOURCE_DIR +
+                        "/scenarios/basic --strategy random --trials 500 --seed 7 --json "
+                        "--defect skip-pending-times";
+  nlohmann::json a = Json(RunCommand(command)), b = Json(RunCommand(command));
+  ASSERT_FALSE(a.is_discarded());
+  EXPECT_GT(a["failures"].get<int>(), 0);
+  EXPECT_EQ(a["failing"], b["failing"]);
+  EXPECT_EQ(a["scenarios"], b["scenarios"]);  // includes the per-scenario trace digests
+}
+
+TEST(Cli, RunAppliesTheScenariosOwnCrashes) {
+  std::string path = (std::filesystem::temp_directory_path() / "ckptsim_cli_run.yaml").string();
+  std::ifstream source(CKPTSIM_SOURCE_DIR "/scenarios/basic/running_count.yaml");
+  std::ofstream(path) << source.rdbuf() << "crashes: [{step: 142}, {step: 30, downtime_ms: 700}]\n";
+  Outcome clean = RunCommand(kBinary + " run " + path + " --json");
+  EXPECT_EQ(clean.exit_code, 0) << clean.output;
+  nlohmann::json json = Json(clean);
+  EXPECT_EQ(json["strategy"], "run");
+  EXPECT_EQ(json["trials"], 1);
+  Outcome broken = RunCommand(kBinary + " run " + path + " --json --defect skip-pending-times");
+  EXPECT_EQ(broken.exit_code, 1) << broken.output;
+  EXPECT_EQ(Json(broken)["failing"][0]["token"], "c142+0,c30+700");
+  std::filesystem::remove(path);
+}
+
+TEST(Cli, DefectsCatalogue) {
+  Outcome outcome = RunCommand(kBinary + " defects --json");
+  ASSERT_EQ(outcome.exit_code, 0);
+  nlohmann::json json = Json(outcome);
+  ASSERT_EQ(json["defects"].size(), ckpt::AllDefects().size());
+  for (const auto& defect : json["defects"]) {
+    EXPECT_FALSE(defect["reverts"].get<std::string>().empty());
+    std::string exposed_by = defect["exposed_by"].get<std::string>();
+    EXPECT_TRUE(
+        std::filesystem::is_regular_file(std::string(CKPTSIM_SOURCE_DIR) + "/" + exposed_by))
+        << exposed_by;
+  }
+}
+
+// A sweep fanned out as shards and merged is the sweep run at once (README: cluster runs).
+TEST(Cli, ShardsMergeIntoTheWholeExploration) {
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("ckptsim_shards_" + std::to_string(::getpid())))
+          .string();
+  std::filesystem::create_directories(dir);
+  std::string scenarios = CKPTSIM_SOURCE_DIR "/scenarios/basic";
+  std::string merge = kBinary + " merge --json";
+  for (int i = 0; i < 3; ++i) {
+    std::string file = dir + "/shard" + std::to_string(i) + ".json";
+    RunCommand(kBinary + " explore " + scenarios + " --defect skip-pending-times --shard " +
+               std::to_string(i) + "/3 --json > " + file);
+    merge += " " + file;
+  }
+  Outcome merged = RunCommand(merge);
+  Outcome whole = RunCommand(kBinary + " explore " + scenarios +
+                             " --defect skip-pending-times --jobs 2 --json");
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(merged.exit_code, 1);
+  EXPECT_EQ(whole.exit_code, 1);
+  nlohmann::json a = Json(merged), b = Json(whole);
+  ASSERT_FALSE(a.is_discarded()) << merged.output;
+  a.erase("elapsed_s");
+  b.erase("elapsed_s");
+  EXPECT_GT(a["failures"].get<int>(), 0);
+  EXPECT_EQ(a, b);
+}
+
+TEST(Cli, CrashPointsAreLabelled) {
+  Outcome outcome = RunCommand(kBinary + " crash-points " + kRunningCount + " --json");
+  ASSERT_EQ(outcome.exit_code, 0);
+  nlohmann::json json = Json(outcome);
+  EXPECT_EQ(json["steps"].size(), json["crash_points"].get<size_t>());
+  EXPECT_EQ(json["steps"][0]["label"], "driver \u00b7 start (getOrCreate)");
+}
+
+struct BadInput {
+  const char* arguments;
+  const char* message;
+};
+
+class CliBadInputTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(CliBadInputTest, ExitsWithTwoAndSaysWhy) {
+  Outcome outcome = RunCommand(kBinary + " " + GetParam().arguments);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find(GetParam().message), std::string::npos) << outcome.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, CliBadInputTest,
+    ::testing::Values(
+        BadInput{"explore /no/such.yaml", "/no/such.yaml: no such scenario file"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --defect nope", "unknown defect 'nope'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --fs ext9",
+                 "unknown filesystem model 'ext9'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --conf novalue",
+                 "--conf expects key=value"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --strategy sideways", "--strategy"},
+        BadInput{"replay " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --token zz",
+                 "bad replay token"},
+        BadInput{"frobnicate", "unknown command 'frobnicate'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --shard 3/3",
+                 "--shard expects I/N with 0 <= I < N, got '3/3'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --depth 4", "--depth"},
+        BadInput{"merge /no/such.json", "/no/such.json: cannot read"},
+        BadInput{"merge " CKPTSIM_SOURCE_DIR "/README.md", "README.md: not JSON"},
+        BadInput{"", "A subcommand is required"}));
+
+}  // namespace
+
+namespace {
+
+// Each malformed scenario a person may write: `ckptsim run` exits 2 naming file:line:column, the
+// field and what is wrong.
+TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
+  const std::string head = "name: t\nbatches: 2\nsource: {kind: sequence, input: [[a], [b]]}\n";
+  const std::string pipeline = "pipeline:\n  - map: pair_with_one\n  - collect: out\n";
+  struct Case {
+    const char* what;
+    std::string text;
+    const char* message;  // after "<file>:"
+  };
+  const Case cases[] = {
+      {"malformed YAML", head + "pipeline: [- bad\n", "4:12: (yaml): illegal block entry"},
+      {"unknown operator", head + "pipeline:\n  - frobnicate: x\n  - collect: out\n",
+       "5:5: pipeline[0].frobnicate: unknown operator or option (operators: collect,"},
+      {"unknown function", head + "pipeline:\n  - map: nope\n  - collect: out\n",
+       "5:5: pipeline[0].map: unknown map function 'nope' (registered: add, identity, keyed, "
+       "modulo, pair_with_one, pair_with_self, to_int)"},
+      {"bad duration", head + "batch_duration_ms: 5s\n" + pipeline,
+       "4:20: batch_duration_ms: expected an integer, got '5s'"},
+      {"negative duration", head + "downtime_ms: -3\n" + pipeline, "4:14: downtime_ms:"},
+      {"contradictory crash", head + pipeline + "crashes:\n  - {step: 3, at_ms: 100}\n",
+       "8:5: crashes: give exactly one of step and at_ms"},
+      {"contradictory swarm", head + pipeline + "swarm: {checkpoint_interval_ms: [500, 900]}\n",
+       "7:33: swarm.checkpoint_interval_ms: no pipeline step sets checkpoint_interval_ms to vary"},
+      {"window without its duration", head + "pipeline:\n  - window:\n  - collect: out\n",
+       "5:5: pipeline[0].window_ms: missing (the window of window)"},
+      {"unknown field", head + pipeline + "downtime: 3\n", "7:1: downtime: unknown field (known:"},
+  };
+  std::string path = ::testing::TempDir() + "ckptsim_bad_" + std::to_string(::getpid()) + ".yaml";
+  for (const Case& c : cases) {
+    std::ofstream(path) << c.text;
+    Outcome outcome = RunCommand(kBinary + " run " + path);
+    EXPECT_EQ(outcome.exit_code, 2) << c.what << "\n" << outcome.output;
+    EXPECT_NE(outcome.output.find(path + ":" + c.message), std::string::npos) << c.what << "\n"
+                                                                              << outcome.output;
+  }
+  std::remove(path.c_str());
+}
+
+// Progress shows on a terminal (a pseudo-terminal from `script`) and never in piped output.
+TEST(CliProgress, OnATerminalOnly) {
+  std::string command = kBinary + " explore " CKPTSIM_SOURCE_DIR
+                                  "/scenarios/basic/running_count.yaml --depth 2 --max-trials 1000";
+  Outcome piped = RunCommand(command);
+  EXPECT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_EQ(piped.output.find("trials/s"), std::string::npos) << piped.output;
+  EXPECT_EQ(piped.output.find('\r'), std::string::npos);
+  Outcome terminal = RunCommand("script -qec '" + command + "' /dev/null");
+  EXPECT_NE(terminal.output.find("[1/1] running_count: "), std::string::npos) << terminal.output;
+  // Redrawn at most every 200 ms: how many lines show depends on the machine, their form not.
+  EXPECT_NE(terminal.output.find(" trials, 0 failed, "), std::string::npos) << terminal.output;
+  EXPECT_NE(terminal.output.find(" trials/s, ~"), std::string::npos) << terminal.output;
+  EXPECT_NE(terminal.output.find("1000 trials, 0 failed"), std::string::npos);
+}
+
+// The complete example of docs/scenarios.md loads and passes as written.
+TEST(CliDocs, TheScenarioReferenceExampleRuns) {
+  std::ifstream doc(CKPTSIM_SOURCE_DIR "/docs/scenarios.md");
+  std::string line, yaml;
+  bool inside = false;
+  while (std::getline(doc, line)) {
+    if (line == "```yaml")
+      inside = true;
+    else if (inside && line == "```")
+      break;
+    else if (inside)
+      yaml += line + "\n";
+  }
+  ASSERT_FALSE(yaml.empty());
+  std::string path = ::testing::TempDir() + "ckptsim_doc_" + std::to_string(::getpid()) + ".yaml";
+  std::ofstream(path) << yaml;
+  Outcome run = RunCommand(kBinary + " run " + path);
+  std::remove(path.c_str());
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("1 trials, 0 failed"), std::string::npos) << run.output;
+}
+
+TEST(Cli, StudyIntervalWritesItsTableJsonAndPlot) {
+  std::string out = ::testing::TempDir() + "ckptsim-study-" + std::to_string(getpid());
+  Outcome study = RunCommand(kBinary + " study-interval " + CKPTSIM_SOURCE_DIR +
+                             "/scenarios/study/checkpoint_interval.yaml --mtbf-s 100 "
+                             "--checkpoint-cost-s 2 --restart-s 2 --intervals 2,4,8 --seeds 1 "
+                             "--out " +
+                             out);
+  ASSERT_EQ(study.exit_code, 0) << study.output;
+  EXPECT_NE(study.output.find("| Young, sqrt(2CM) | 20.0 |"), std::string::npos) << study.output;
+  std::ifstream json_file(out + "/study.json");
+  nlohmann::json json = nlohmann::json::parse(json_file, nullptr, false);
+  ASSERT_FALSE(json.is_discarded());
+  EXPECT_EQ(json["points"].size(), 3u);
+  EXPECT_EQ(json["points"][1]["interval_batches"], 4);
+  std::ifstream svg_file(out + "/plot.svg");
+  std::string svg((std::istreambuf_iterator<char>(svg_file)), std::istreambuf_iterator<char>());
+  size_t circles = 0;
+  for (size_t at = svg.find("class=\"point\""); at != std::string::npos;
+       at = svg.find("class=\"point\"", at + 1)) {
+    ++circles;
+  }
+  EXPECT_EQ(circles, 3u);
+  EXPECT_NE(svg.find("Daly"), std::string::npos);
+  std::filesystem::remove_all(out);
+
+  Outcome stateless = RunCommand(kBinary + " study-interval " + kRunningCount);
+  EXPECT_EQ(stateless.exit_code, 2) << stateless.output;
+  EXPECT_NE(stateless.output.find("cannot study the checkpoint interval: the source must be a log"),
+            std::string::npos)
+      << stateless.output;
+}
+
+// Every subcommand has --help with at least one example, and exits 0.
+TEST(CliHelp, EverySubcommandExplainsItselfWithAnExample) {
+  for (const char* command : {"run", "explore", "replay", "shrink", "crash-points", "list",
+                              "defects", "mutation", "merge", "study-interval"}) {
+    Outcome help = RunCommand(kBinary + " " + command + " --help");
+    EXPECT_EQ(help.exit_code, 0) << command << "\n" << help.output;
+    size_t example = help.output.find("Example");
+    ASSERT_NE(example, std::string::npos) << command << "\n" << help.output;
+    EXPECT_NE(help.output.find(std::string("ckptsim ") + command, example), std::string::npos)
+        << command << "\n"
+        << help.output;
+  }
+}
+
+}  // namespace

@@ -1,0 +1,133 @@
+#include "cli/command.h"
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "explore/timeline.h"
+#include "reports/console.h"
+#include "reports/report.h"
+#include "scenario/swarm.h"
+
+namespace cli {
+
+void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
+  command->add_option("--defect", flags.defects,
+                      "switch on a known recovery bug (repeatable; see `ckptsim defects`)");
+  command->add_option("--fs", flags.fs,
+                      "filesystem persistence model for every scenario: hdfs, posix, object-store "
+                      "or lying-disk (default: the scenario's `filesystem`, else hdfs)");
+  command->add_option("--conf", flags.conf, "engine configuration key=value (repeatable)");
+  command->add_flag("--json", flags.json, "print one JSON object on stdout");
+  command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
+  command->add_option("--junit", flags.junit,
+                      "write JUnit XML to FILE: a testsuite per scenario, a testcase per check");
+}
+
+int BadInput(const std::string& message) {
+  std::cerr << "ckptsim: " << message << "\n";
+  return kExitBadInput;
+}
+
+// Turns the common flags into run options, and remembers them for replay commands.
+ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
+  for (const std::string& name : flags.defects) {
+    ckpt::Result<ckpt::Defect> defect = ckpt::ParseDefect(name);
+    if (!defect.ok()) return defect.status();
+    options.run.defects.add(defect.value());
+    options.replay_flags.push_back("--defect " + name);
+  }
+  if (!flags.fs.empty()) {
+    ckpt::Result<sim::PersistenceModel> model = sim::ParsePersistenceModel(flags.fs);
+    if (!model.ok()) return model.status();
+    options.run.fs_model = model.value();
+    options.replay_flags.push_back("--fs " + flags.fs);
+  }
+  for (const std::string& pair : flags.conf) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return ckpt::Status::InvalidArgument("--conf expects key=value, got '" + pair + "'");
+    }
+    options.run.conf[pair.substr(0, eq)] = pair.substr(eq + 1);
+    options.replay_flags.push_back("--conf " + pair);
+  }
+  return ckpt::Status::Ok();
+}
+
+ckpt::Result<std::vector<sim::Scenario>> LoadForCommand(const std::string& path, bool one) {
+  ckpt::Result<std::vector<sim::Scenario>> scenarios = sim::LoadScenarios(path);
+  if (scenarios.ok() && one && scenarios.value().size() != 1) {
+    return ckpt::Status::InvalidArgument(path + ": give one scenario file");
+  }
+  return scenarios;
+}
+
+ckpt::Result<sim::TrialSpec> TrialOf(const sim::Scenario& declared, const std::string& token) {
+  ckpt::Result<sim::TrialSpec> spec = sim::TrialSpec::ParseToken(token);
+  if (!spec.ok()) return spec;
+  uint64_t variant = spec.value().variant;
+  if (variant > sim::kSwarmVariants || (variant != 0 && declared.swarm.empty())) {
+    return ckpt::Status::InvalidArgument(
+        "token '" + token + "' names swarm variant " + std::to_string(variant) + ", which " +
+        declared.name +
+        (declared.swarm.empty()
+             ? " does not have (it declares no swarm ranges)"
+             : " does not have (variants are 1.." + std::to_string(sim::kSwarmVariants) + ")"));
+  }
+  return spec;
+}
+
+namespace {
+
+// The timelines the HTML report draws: the first failing trial of each scenario and kind, at most
+// kTimelinesDrawn, each replayed with `run` (the exploration's defects, filesystem and conf).
+constexpr size_t kTimelinesDrawn = 12;
+std::vector<sim::Timeline> Timelines(const sim::ExploreResult& result, const sim::RunOptions& run) {
+  std::vector<sim::Timeline> timelines;
+  std::set<std::pair<std::string, sim::FailureKind>> drawn;
+  std::map<std::string, sim::Scenario> scenarios;  // by path
+  for (const sim::FailingTrial& f : result.failing) {
+    if (timelines.size() >= kTimelinesDrawn || f.token == "ref" ||
+        !drawn.insert({f.scenario, f.failure.kind}).second) {
+      continue;
+    }
+    auto it = scenarios.find(f.scenario_path);
+    if (it == scenarios.end()) {
+      ckpt::Result<sim::Scenario> loaded = sim::LoadScenario(f.scenario_path);
+      if (!loaded.ok()) continue;
+      it = scenarios.emplace(f.scenario_path, std::move(loaded).value()).first;
+    }
+    ckpt::Result<sim::Timeline> timeline = sim::BuildTimeline(it->second, f, run);
+    if (timeline.ok()) timelines.push_back(std::move(timeline).value());
+  }
+  return timelines;
+}
+
+}  // namespace
+
+int ReportResult(const sim::ExploreResult& result, const std::string& header,
+                 uint64_t max_crash_states, const CommonFlags& flags,
+                 const sim::RunOptions* timeline_run) {
+  if (flags.json) {
+    std::cout << reports::ResultToJson(result).dump(2) << "\n";
+  } else {
+    reports::PrintTable(result, header, max_crash_states);
+  }
+  if (!flags.report_dir.empty()) {
+    // A merge has no run options to replay with: its report has no timelines.
+    ckpt::Status written = reports::WriteReport(
+        flags.report_dir, result, header,
+        timeline_run ? Timelines(result, *timeline_run) : std::vector<sim::Timeline>{});
+    if (!written.ok()) return BadInput(written.to_string());
+    if (!flags.json) std::printf("report: %s/index.html\n", flags.report_dir.c_str());
+  }
+  if (!flags.junit.empty()) {
+    std::ofstream junit(flags.junit);
+    junit << reports::RenderJunit(result);
+    if (!junit) return BadInput("cannot write " + flags.junit);
+  }
+  return result.failures == 0 ? kExitPass : kExitFail;
+}
+
+}  // namespace cli

@@ -1,0 +1,76 @@
+// What every subcommand of the command line shares: exit codes, the common flags, bad-input
+// messages, and how a result is printed and written. Each subcommand lives in a file of its own
+// (cli/*_command.cpp) and registers itself through one Add...Command function; main.cpp only
+// parses and dispatches.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/status.h"
+#include "explore/explorer.h"
+#include "oracle/results.h"
+#include "scenario/scenario.h"
+
+namespace cli {
+
+// Exit codes (DESIGN.md section 5): every check holds, a check failed, bad input or usage.
+constexpr int kExitPass = 0;
+constexpr int kExitFail = 1;
+constexpr int kExitBadInput = 2;
+
+// A registered subcommand: its CLI11 node and what runs it once the line is parsed.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+// The flags most subcommands take.
+struct CommonFlags {
+  std::vector<std::string> defects;
+  std::string fs;  // empty: each scenario's own filesystem (hdfs unless it says otherwise)
+  std::vector<std::string> conf;
+  bool json = false;
+  std::string report_dir;
+  std::string junit;
+};
+
+void AddCommonFlags(CLI::App* command, CommonFlags& flags);
+
+// Prints "ckptsim: <message>" on stderr; returns kExitBadInput.
+int BadInput(const std::string& message);
+
+// Turns the common flags into run options, and remembers them for replay commands.
+ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options);
+
+// Loads `path` (a file or a directory of scenarios); with `one`, exactly one scenario.
+ckpt::Result<std::vector<sim::Scenario>> LoadForCommand(const std::string& path, bool one);
+
+// The trial `token` names, checked against `declared`'s swarm variants.
+ckpt::Result<sim::TrialSpec> TrialOf(const sim::Scenario& declared, const std::string& token);
+
+// Prints the result (table or --json) and writes --report and --junit. `timeline_run`: the run
+// options failing trials are replayed with for the report's timelines (none for a merge).
+// Returns kExitPass, kExitFail when a check failed, or kExitBadInput when a file cannot be written.
+int ReportResult(const sim::ExploreResult& result, const std::string& header,
+                 uint64_t max_crash_states, const CommonFlags& flags,
+                 const sim::RunOptions* timeline_run = nullptr);
+
+// The subcommands, one per file. `binary` is argv[0], for replay commands.
+Command AddRunCommand(CLI::App& app, const char* binary);
+Command AddExploreCommand(CLI::App& app, const char* binary);
+Command AddReplayCommand(CLI::App& app, const char* binary);
+Command AddShrinkCommand(CLI::App& app, const char* binary);
+Command AddCrashPointsCommand(CLI::App& app);
+Command AddMergeCommand(CLI::App& app);
+Command AddMutationCommand(CLI::App& app, const char* binary);
+Command AddListCommand(CLI::App& app);
+Command AddDefectsCommand(CLI::App& app);
+Command AddStudyIntervalCommand(CLI::App& app);
+Command AddServeCommand(CLI::App& app);
+Command AddCrashRealCommand(CLI::App& app, const char* binary);
+
+}  // namespace cli

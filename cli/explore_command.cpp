@@ -1,0 +1,136 @@
+// `ckptsim run` (each scenario's own crashes and expectations) and `ckptsim explore` (its crash
+// points, exhaustively or at random): one execution, two command lines.
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/command.h"
+#include "reports/console.h"
+
+namespace cli {
+namespace {
+
+struct ExploreFlags {
+  CommonFlags common;
+  std::string path;
+  std::string strategy = "exhaustive";
+  uint64_t trials = 1000, seed = 1, max_crash_states = 8, max_trials = 0;
+  int depth = 1, jobs = 1;
+  std::string shard;
+  bool check_determinism = false;
+  bool prune = false;
+};
+
+// "I/N" into the options' shard.
+ckpt::Status ParseShard(const std::string& shard, sim::ExploreOptions& options) {
+  unsigned long long index = 0, count = 0;
+  char extra = 0;
+  if (std::sscanf(shard.c_str(), "%llu/%llu%c", &index, &count, &extra) != 2 || count == 0 ||
+      index >= count) {
+    return ckpt::Status::InvalidArgument("--shard expects I/N with 0 <= I < N, got '" + shard +
+                                         "'");
+  }
+  options.shard_index = index;
+  options.shard_count = count;
+  return ckpt::Status::Ok();
+}
+
+int RunExploration(const ExploreFlags& flags, sim::Strategy strategy, const char* binary) {
+  sim::ExploreOptions options;
+  options.binary = binary;
+  options.seed = flags.seed;
+  options.trials = flags.trials;
+  options.max_crash_states = flags.max_crash_states;
+  options.depth = flags.depth;
+  options.max_trials = flags.max_trials;
+  options.jobs = flags.jobs;
+  options.check_determinism = flags.check_determinism;
+  options.prune = flags.prune;
+  if (!flags.shard.empty()) {
+    ckpt::Status shard = ParseShard(flags.shard, options);
+    if (!shard.ok()) return BadInput(shard.message());
+  }
+  ckpt::Status status = ToOptions(flags.common, options);
+  if (!status.ok()) return BadInput(status.message());
+  ckpt::Result<std::vector<sim::Scenario>> scenarios = LoadForCommand(flags.path, false);
+  if (!scenarios.ok()) return BadInput(scenarios.status().message());
+  options.strategy = strategy;
+  bool show_progress = !flags.common.json && ::isatty(STDOUT_FILENO) == 1;
+  if (show_progress) options.on_progress = reports::ProgressLine();
+  sim::ExploreResult result = sim::Explore(scenarios.value(), options);
+  if (show_progress) std::printf("\r\033[K");  // the report replaces the progress line
+  return ReportResult(result, reports::Header(result, options), options.max_crash_states,
+                      flags.common, &options.run);
+}
+
+void AddExploreOptions(CLI::App* explore, ExploreFlags& flags) {
+  explore->add_option("--strategy", flags.strategy, "exhaustive or random")
+      ->check(CLI::IsMember({"exhaustive", "random"}));
+  explore->add_option("--trials", flags.trials, "random: trials per scenario")
+      ->check(CLI::PositiveNumber);
+  explore->add_option("--seed", flags.seed, "random: the seed every trial is forked from");
+  explore
+      ->add_option("--max-crash-states", flags.max_crash_states,
+                   "exhaustive: durable filesystem states explored per crash step (posix, "
+                   "lying-disk)")
+      ->check(CLI::PositiveNumber);
+  explore
+      ->add_option("--depth", flags.depth,
+                   "exhaustive: crashes per trial; 2 and 3 crash again at every step of each "
+                   "recovery")
+      ->check(CLI::Range(1, 3));
+  explore->add_option("--max-trials", flags.max_trials,
+                      "per scenario (and shard): start no trial after this many (0: no budget); "
+                      "the report says what was not explored");
+  explore->add_option("--jobs", flags.jobs, "threads running trials (results do not depend on it)")
+      ->check(CLI::Range(1, 256));
+  explore->add_option("--shard", flags.shard,
+                      "I/N: run only slice I of N (depth-1 steps or random trials with index "
+                      "mod N = I); combine the slices with `ckptsim merge`");
+  explore->add_flag("--prune", flags.prune,
+                    "stop a trial once its last process's state equals the uncrashed run's at the "
+                    "same batch (sequence and constant sources without faults, FIFO "
+                    "interleaving); the report gives the steps run and the unpruned cost");
+  explore->add_flag("--check-determinism", flags.check_determinism,
+                    "rerun every 16th trial (by token hash) and compare trace digests");
+}
+
+}  // namespace
+
+Command AddRunCommand(CLI::App& app, const char* binary) {
+  auto run_flags = std::make_shared<ExploreFlags>();
+  CLI::App* run =
+      app.add_subcommand("run", "run scenarios with their own crashes and expectations");
+  run->add_option("scenario", run_flags->path, "scenario file or directory")->required();
+  AddCommonFlags(run, run_flags->common);
+  run->footer(
+      "Examples:\n"
+      "  ckptsim run scenarios/spark                      Spark's recovery tests, their own "
+      "crashes\n"
+      "  ckptsim run scenarios/regressions/skip-pending-times.yaml --defect skip-pending-times");
+  return {run,
+          [run_flags, binary] { return RunExploration(*run_flags, sim::Strategy::kRun, binary); }};
+}
+
+Command AddExploreCommand(CLI::App& app, const char* binary) {
+  auto flags = std::make_shared<ExploreFlags>();
+  CLI::App* explore = app.add_subcommand("explore", "explore crash points of scenarios");
+  explore->add_option("scenario", flags->path, "scenario file or directory")->required();
+  AddExploreOptions(explore, *flags);
+  AddCommonFlags(explore, flags->common);
+  explore->footer(
+      "Examples:\n"
+      "  ckptsim explore scenarios/basic --strategy random --trials 500 --seed 7\n"
+      "  ckptsim explore scenarios/basic/running_count.yaml --depth 2 --jobs 2\n"
+      "  ckptsim explore scenarios/ --shard 0/4 --json > shard0.json   (one per index)\n"
+      "  ckptsim merge shard*.json");
+  return {explore, [flags, binary] {
+            return RunExploration(*flags,
+                                  flags->strategy == "exhaustive" ? sim::Strategy::kExhaustive
+                                                                  : sim::Strategy::kRandom,
+                                  binary);
+          }};
+}
+
+}  // namespace cli

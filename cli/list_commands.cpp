@@ -1,0 +1,136 @@
+// `ckptsim list`, `ckptsim defects` and `ckptsim crash-points`: what there is to run.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "engine/defects.h"
+#include "reports/report.h"
+
+namespace cli {
+namespace {
+
+// The bundled scenarios with their one-line descriptions.
+int RunList(const std::vector<sim::Scenario>& scenarios, bool json) {
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const sim::Scenario& s : scenarios) {
+      list.push_back({{"name", s.name},
+                      {"path", s.path},
+                      {"description", s.description},
+                      {"source", s.source_kind},
+                      {"batches", s.batches},
+                      {"filesystem", sim::PersistenceModelName(s.filesystem)},
+                      {"swarm", !s.swarm.empty()}});
+    }
+    std::cout
+        << nlohmann::json{{"schema_version", reports::kSchemaVersion}, {"scenarios", list}}.dump(2)
+        << "\n";
+    return kExitPass;
+  }
+  size_t width = 0;
+  for (const sim::Scenario& s : scenarios) width = std::max(width, s.path.size());
+  for (const sim::Scenario& s : scenarios) {
+    std::printf("%-*s  %s\n", static_cast<int>(width), s.path.c_str(), s.description.c_str());
+  }
+  std::printf("%zu scenarios\n", scenarios.size());
+  return kExitPass;
+}
+
+int RunDefects(bool json) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const ckpt::DefectInfo& d : ckpt::AllDefects()) {
+    list.push_back({{"name", d.name},
+                    {"reverts", d.reverts},
+                    {"description", d.description},
+                    {"exposed_by", d.exposed_by}});
+  }
+  if (json) {
+    std::cout
+        << nlohmann::json{{"schema_version", reports::kSchemaVersion}, {"defects", list}}.dump(2)
+        << "\n";
+    return kExitPass;
+  }
+  for (const ckpt::DefectInfo& d : ckpt::AllDefects()) {
+    std::printf("%s\n  reverts:    %s\n  effect:     %s\n  exposed by: %s\n\n", d.name, d.reverts,
+                d.description, d.exposed_by);
+  }
+  return kExitPass;
+}
+
+int RunCrashPoints(const sim::Scenario& scenario, const sim::ExploreOptions& options, bool json) {
+  sim::RunOptions run_options = options.run;
+  run_options.record_steps = true;
+  sim::TrialRun run = sim::RunTrial(scenario, sim::TrialSpec{}, run_options);
+  if (json) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const sim::StepRecord& s : run.steps) {
+      steps.push_back({{"step", s.step}, {"time_ms", s.time.ms}, {"label", s.label}});
+    }
+    std::cout << nlohmann::json{{"schema_version", reports::kSchemaVersion},
+                                {"scenario", scenario.name},
+                                {"crash_points", run.steps.size()},
+                                {"steps", steps}}
+                     .dump(2)
+              << "\n";
+    return kExitPass;
+  }
+  std::printf("%6s %10s  %s\n", "step", "time ms", "label");
+  for (const sim::StepRecord& s : run.steps) {
+    std::printf("%6llu %10lld  %s\n", static_cast<unsigned long long>(s.step),
+                static_cast<long long>(s.time.ms), s.label.c_str());
+  }
+  std::printf("%zu crash points\n", run.steps.size());
+  return kExitPass;
+}
+
+}  // namespace
+
+Command AddListCommand(CLI::App& app) {
+  struct Flags {
+    std::string path = "scenarios";
+    bool json = false;
+  };
+  auto flags = std::make_shared<Flags>();
+  CLI::App* list = app.add_subcommand("list", "list scenarios with their one-line descriptions");
+  list->add_option("scenario", flags->path, "scenario file or directory (default: scenarios)");
+  list->add_flag("--json", flags->json, "print JSON");
+  list->footer("Example: ckptsim list scenarios/faults");
+  return {list, [flags] {
+            ckpt::Result<std::vector<sim::Scenario>> listed = sim::LoadScenarios(flags->path);
+            if (!listed.ok()) return BadInput(listed.status().message());
+            return RunList(listed.value(), flags->json);
+          }};
+}
+
+Command AddDefectsCommand(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* defects = app.add_subcommand("defects", "list the injectable defects");
+  defects->add_flag("--json", *json, "print JSON");
+  defects->footer("Example: ckptsim defects --json");
+  return {defects, [json] { return RunDefects(*json); }};
+}
+
+Command AddCrashPointsCommand(CLI::App& app) {
+  struct Flags {
+    CommonFlags common;
+    std::string path;
+  };
+  auto flags = std::make_shared<Flags>();
+  CLI::App* points =
+      app.add_subcommand("crash-points", "list the labelled steps of the uninterrupted run");
+  points->add_option("scenario", flags->path, "scenario file")->required();
+  AddCommonFlags(points, flags->common);
+  points->footer("Example: ckptsim crash-points scenarios/basic/running_count.yaml --json");
+  return {points, [flags] {
+            sim::ExploreOptions options;
+            ckpt::Status status = ToOptions(flags->common, options);
+            if (!status.ok()) return BadInput(status.message());
+            ckpt::Result<std::vector<sim::Scenario>> scenarios = LoadForCommand(flags->path, true);
+            if (!scenarios.ok()) return BadInput(scenarios.status().message());
+            return RunCrashPoints(scenarios.value().front(), options, flags->common.json);
+          }};
+}
+
+}  // namespace cli

@@ -1,0 +1,45 @@
+// ckptsim: the command line. Exit codes: 0 all checks hold, 1 a check failed, 2 bad input/usage.
+// Each subcommand is a file of its own (cli/*_command.cpp); this file registers, parses and
+// dispatches.
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ckptsim: deterministic crash-recovery testing of a Spark Streaming driver model"};
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  ckptsim explore scenarios/ --strategy exhaustive\n"
+      "  ckptsim explore scenarios/basic/running_count.yaml --defect skip-pending-times --json\n"
+      "  ckptsim replay scenarios/basic/running_count.yaml --token c123+0");
+  const char* binary = argv[0];
+  const std::vector<cli::Command> commands = {
+      cli::AddRunCommand(app, binary),       cli::AddExploreCommand(app, binary),
+      cli::AddReplayCommand(app, binary),    cli::AddShrinkCommand(app, binary),
+      cli::AddCrashPointsCommand(app),       cli::AddMergeCommand(app),
+      cli::AddMutationCommand(app, binary),  cli::AddListCommand(app),
+      cli::AddStudyIntervalCommand(app),     cli::AddServeCommand(app),
+      cli::AddCrashRealCommand(app, binary), cli::AddDefectsCommand(app)};
+
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const cli::Command& command : commands) known |= command.app->get_name() == argv[1];
+    if (!known) {
+      return cli::BadInput(std::string("unknown command '") + argv[1] +
+                           "' (known: run, explore, replay, shrink, crash-points, list, defects, "
+                           "mutation, merge, study-interval, serve, crash-real; see --help)");
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? cli::kExitPass : cli::kExitBadInput;
+  }
+  for (const cli::Command& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return cli::kExitBadInput;  // require_subcommand(1) makes this unreachable
+}

@@ -1,0 +1,124 @@
+// `ckptsim replay`: one trial from its token, its trace around the first divergence, and the
+// divergence spelled out.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "cli/command.h"
+#include "explore/references.h"
+#include "oracle/divergence.h"
+#include "reports/report.h"
+#include "scenario/swarm.h"
+
+namespace cli {
+namespace {
+
+struct ReplayFlags {
+  CommonFlags common;
+  std::string path;
+  std::string token;
+  bool full_trace = false;
+};
+
+int RunReplay(const sim::Scenario& declared, const std::string& token,
+              const sim::ExploreOptions& options, bool json, bool full_trace) {
+  ckpt::Result<sim::TrialSpec> spec = TrialOf(declared, token);
+  if (!spec.ok()) return BadInput(spec.status().message());
+  const sim::Scenario scenario = sim::ScenarioVariant(declared, spec.value().variant);
+  sim::RunOptions run_options = options.run;
+  sim::References references(scenario, run_options);
+  run_options.record_trace = true;
+  sim::TrialRun run = sim::RunTrial(scenario, spec.value(), run_options);
+  std::vector<sim::Failure> failures = references.check(run);
+  std::optional<sim::Divergence> divergence;
+  if (!failures.empty()) {
+    divergence =
+        sim::ExplainDivergence(scenario, references.base().reference, run, failures.front());
+  }
+  if (json) {
+    nlohmann::json out = {{"schema_version", reports::kSchemaVersion},
+                          {"scenario", scenario.name},
+                          {"token", token},
+                          {"digest", run.digest},
+                          {"trace", run.trace},
+                          {"failures", nlohmann::json::array()}};
+    for (const sim::Failure& f : failures) {
+      out["failures"].push_back({{"kind", sim::FailureKindName(f.kind)},
+                                 {"batch_time_ms", f.batch_time ? nlohmann::json(f.batch_time->ms)
+                                                                : nlohmann::json(nullptr)},
+                                 {"detail", f.detail}});
+    }
+    if (divergence) {
+      out["divergence"] = {
+          {"batch_time_ms", divergence->batch_time ? nlohmann::json(divergence->batch_time->ms)
+                                                   : nlohmann::json(nullptr)},
+          {"outputs", divergence->outputs},
+          {"incarnations", divergence->incarnations},
+          {"trace", divergence->trace}};
+    }
+    std::cout << out.dump(2) << "\n";
+    return failures.empty() ? kExitPass : kExitFail;
+  }
+  const std::vector<std::string>& trace = divergence && !full_trace ? divergence->trace : run.trace;
+  if (divergence && !full_trace) {
+    std::printf(
+        "trace around the first divergence (crashes and recoveries, and every line within "
+        "two batches of it; --full-trace prints all %zu lines):\n",
+        run.trace.size());
+  }
+  for (const std::string& line : trace) std::printf("%s\n", line.c_str());
+  std::printf("\ntrace digest %016llx\n", static_cast<unsigned long long>(run.digest));
+  if (divergence) {
+    std::printf("\nfirst divergence: %s\n",
+                divergence->batch_time
+                    ? ("batch " + std::to_string(divergence->batch_time->ms) + " ms").c_str()
+                    : "not about one batch");
+    for (const std::string& line : divergence->outputs) std::printf("  %s\n", line.c_str());
+    std::printf("incarnations:\n");
+    for (const std::string& line : divergence->incarnations) std::printf("  %s\n", line.c_str());
+    std::printf("\n");
+  }
+  if (failures.empty()) std::printf("PASS: every check holds\n");
+  for (const sim::Failure& f : failures) {
+    std::printf("FAIL [%s]%s: %s\n", sim::FailureKindName(f.kind),
+                f.batch_time ? (" batch " + std::to_string(f.batch_time->ms)).c_str() : "",
+                f.detail.c_str());
+  }
+  return failures.empty() ? kExitPass : kExitFail;
+}
+
+// A progress line for a terminal, redrawn at most every 200 ms: the scenario, trials done of
+// those known, failures, the rate and an estimate of the time left in this scenario. Wall time
+
+int Replay(const ReplayFlags& flags, const char* binary) {
+  sim::ExploreOptions options;
+  options.binary = binary;
+  ckpt::Status status = ToOptions(flags.common, options);
+  if (!status.ok()) return BadInput(status.message());
+  ckpt::Result<std::vector<sim::Scenario>> scenarios = LoadForCommand(flags.path, true);
+  if (!scenarios.ok()) return BadInput(scenarios.status().message());
+  return RunReplay(scenarios.value().front(), flags.token, options, flags.common.json,
+                   flags.full_trace);
+}
+
+}  // namespace
+
+Command AddReplayCommand(CLI::App& app, const char* binary) {
+  auto flags = std::make_shared<ReplayFlags>();
+  CLI::App* replay =
+      app.add_subcommand("replay", "replay one trial from its token and print its trace");
+  replay->add_option("scenario", flags->path, "scenario file")->required();
+  replay->add_option("--token", flags->token, "the replay token of a failing trial")->required();
+  replay->add_flag("--full-trace", flags->full_trace,
+                   "a failing trial: print the whole trace, not the part around the divergence");
+  replay->footer(
+      "Examples:\n"
+      "  ckptsim replay scenarios/basic/running_count.yaml --token c142+0 --defect "
+      "skip-pending-times\n"
+      "  ckptsim replay scenarios/basic/running_count.yaml --token ref --full-trace");
+  AddCommonFlags(replay, flags->common);
+  return {replay, [flags, binary] { return Replay(*flags, binary); }};
+}
+
+}  // namespace cli

@@ -1,0 +1,64 @@
+#include "engine/checkpoint/checkpoint.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace ckpt {
+namespace {
+
+constexpr std::string_view kPrefix = "checkpoint-";
+
+}  // namespace
+
+std::optional<CheckpointFile> ParseCheckpointName(const std::string& dir, const std::string& name) {
+  if (name.rfind(kPrefix, 0) != 0) return std::nullopt;
+  size_t pos = kPrefix.size();
+  size_t digits_end = pos;
+  while (digits_end < name.size() && std::isdigit(static_cast<unsigned char>(name[digits_end]))) {
+    ++digits_end;
+  }
+  if (digits_end == pos || digits_end - pos > 18) return std::nullopt;
+  for (size_t i = digits_end; i < name.size(); ++i) {
+    char c = name[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') return std::nullopt;
+  }
+  CheckpointFile file;
+  file.path = JoinPath(dir, name);
+  std::from_chars(name.data() + pos, name.data() + digits_end, file.time.ms);  // <= 18 digits
+  file.is_backup = digits_end < name.size();
+  return file;
+}
+
+Status Checkpoint::validate() const {
+  if (master.empty()) return Status::Corruption("Checkpoint.master is null");
+  if (framework.empty()) return Status::Corruption("Checkpoint.framework is null");
+  if (graph.streams.empty()) return Status::Corruption("Checkpoint.graph is null");
+  if (checkpoint_time.ms < 0) return Status::Corruption("Checkpoint.checkpointTime is null");
+  return Status::Ok();
+}
+
+std::string CheckpointFileName(Time time) { return std::string(kPrefix) + std::to_string(time.ms); }
+
+std::string CheckpointBackupName(Time time) { return CheckpointFileName(time) + ".bk"; }
+
+Result<std::vector<CheckpointFile>> ListCheckpointFiles(FileSystem& fs, const std::string& dir) {
+  Result<std::vector<FileStatus>> entries = fs.list(dir);
+  if (!entries.ok()) {
+    if (entries.status().code() == StatusCode::kNotFound) return std::vector<CheckpointFile>{};
+    return entries.status();
+  }
+  std::vector<CheckpointFile> files;
+  for (const FileStatus& entry : entries.value()) {
+    if (entry.is_directory) continue;
+    if (auto file = ParseCheckpointName(dir, entry.name)) files.push_back(std::move(*file));
+  }
+  // Oldest first; at equal time the suffixed (.bk) file sorts before the plain one.
+  std::sort(files.begin(), files.end(), [](const CheckpointFile& a, const CheckpointFile& b) {
+    if (a.time != b.time) return a.time < b.time;
+    if (a.is_backup != b.is_backup) return a.is_backup;
+    return a.path < b.path;
+  });
+  return files;
+}
+
+}  // namespace ckpt

@@ -1,0 +1,208 @@
+#include "engine/checkpoint/checkpoint_writer.h"
+
+#include <algorithm>
+
+namespace ckpt {
+
+CheckpointWriter::CheckpointWriter(StreamingRuntime* runtime, std::string checkpoint_dir,
+                                   CompletionCallback on_completion)
+    : runtime_(runtime),
+      dir_(std::move(checkpoint_dir)),
+      on_completion_(std::move(on_completion)) {}
+
+void CheckpointWriter::write(const Checkpoint& checkpoint, bool clear_checkpoint_data_later) {
+  Handle handle{checkpoint.checkpoint_time, EncodeCheckpoint(checkpoint),
+                clear_checkpoint_data_later};
+  if (stopped_) {
+    runtime_->log(LogLevel::kError,
+                  "Could not submit checkpoint task to the thread pool "
+                  "executor: the writer is stopped");
+    return;
+  }
+  // The worker takes a write directly when idle, so capacity is the running one plus the queue.
+  size_t waiting = queue_.size() + (worker_busy_ ? 0 : 1);
+  if (waiting > kCheckpointWriterQueueCapacity) {
+    runtime_->log(LogLevel::kError,
+                  "Could not submit checkpoint task to the thread pool "
+                  "executor: queue full, checkpoint for time " +
+                      handle.checkpoint_time.to_string() + " dropped");
+    return;
+  }
+  queue_.push_back(std::move(handle));
+  runtime_->log(LogLevel::kInfo, "Submitted checkpoint of time " +
+                                     checkpoint.checkpoint_time.to_string() + " to writer queue");
+  if (!worker_busy_) schedule_worker();
+}
+
+void CheckpointWriter::stop() {
+  stopped_ = true;
+  queue_.clear();
+}
+
+void CheckpointWriter::schedule_worker() {
+  worker_busy_ = true;
+  const Handle& next = queue_.front();
+  runtime_->env.scheduler->post(
+      TaskLabel{Actor::kCheckpointWriter, "write checkpoint", next.checkpoint_time},
+      [this] { run_next(); });
+}
+
+void CheckpointWriter::run_next() {
+  if (stopped_ || queue_.empty()) {
+    worker_busy_ = false;
+    return;
+  }
+  Handle handle = std::move(queue_.front());
+  queue_.pop_front();
+  bool written = run_handler(handle);
+  if (written) on_completion_(handle.checkpoint_time, handle.clear_later);
+  worker_busy_ = false;
+  if (!queue_.empty() && !stopped_) schedule_worker();
+}
+
+bool CheckpointWriter::run_handler(const Handle& handle) {
+  // The file is named after the newest checkpoint time this writer has seen (SPARK-11740), so a
+  // late completion checkpoint of an older batch lands under a newer name.
+  if (!latest_checkpoint_time_ || *latest_checkpoint_time_ < handle.checkpoint_time) {
+    latest_checkpoint_time_ = handle.checkpoint_time;
+  }
+  // name-by-content-time reverts that fix: each file is named after its own content time.
+  Time name_time = runtime_->env.defects.has(Defect::kNameByContentTime) ? handle.checkpoint_time
+                                                                         : *latest_checkpoint_time_;
+  std::string checkpoint_file = JoinPath(dir_, CheckpointFileName(name_time));
+  std::string backup_file = JoinPath(dir_, CheckpointBackupName(name_time));
+  // no-retry-after-io-error reverts SPARK-22429: the handler made its FileSystem once, before
+  // the loop, and an IOException set it to null, so the retry died of a NullPointerException.
+  bool file_system_lost = false;
+  Status first_error;
+  int attempt = 1;
+  for (; attempt <= kCheckpointWriteAttempts && !stopped_; ++attempt) {
+    Status status = file_system_lost
+                        ? Status::IllegalState(
+                              "java.lang.NullPointerException: the checkpoint writer's FileSystem "
+                              "is null after an IOException")
+                        : attempt_write(handle, checkpoint_file, backup_file);
+    if (first_error.ok()) first_error = status;
+    if (status.ok()) {
+      runtime_->log(LogLevel::kInfo, "Checkpoint for time " + handle.checkpoint_time.to_string() +
+                                         " saved to file '" + checkpoint_file + "'");
+      if (runtime_->env.observer) {
+        runtime_->env.observer->on_checkpoint_written(checkpoint_file, handle.checkpoint_time);
+      }
+      return true;
+    }
+    if (status.code() == StatusCode::kProcessDead) return false;
+    if (!status.is_io_error()) {
+      // Spark: anything but an IOException escapes run(); the checkpoint is silently lost.
+      runtime_->log(LogLevel::kError, "Checkpoint writer failed: " + status.to_string());
+      report_given_up(handle, attempt, first_error);
+      return false;
+    }
+    file_system_lost = runtime_->env.defects.has(Defect::kNoRetryAfterIoError);
+    runtime_->log(LogLevel::kWarning, "Error in attempt " + std::to_string(attempt) +
+                                          " of writing checkpoint to '" + checkpoint_file +
+                                          "': " + status.to_string());
+  }
+  runtime_->log(LogLevel::kWarning, "Could not write checkpoint for time " +
+                                        handle.checkpoint_time.to_string() + " to file '" +
+                                        checkpoint_file + "'");
+  if (!stopped_) report_given_up(handle, attempt - 1, first_error);
+  return false;
+}
+
+void CheckpointWriter::report_given_up(const Handle& handle, int attempts,
+                                       const Status& first_error) {
+  if (runtime_->env.observer) {
+    runtime_->env.observer->on_checkpoint_given_up(handle.checkpoint_time, attempts, first_error);
+  }
+}
+
+Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& checkpoint_file,
+                                       const std::string& backup_file) {
+  FileSystem& fs = *runtime_->env.fs;
+  const DefectSet& defects = runtime_->env.defects;
+  if (defects.has(Defect::kCheckpointInPlace)) {
+    // checkpoint-in-place: no temp file and no rename; the file is overwritten where it lies.
+    CKPT_RETURN_IF_ERROR(
+        WriteWholeFile(fs, checkpoint_file, handle.bytes, runtime_->checkpoint_sync));
+    if (runtime_->checkpoint_sync) CKPT_RETURN_IF_ERROR(fs.sync_dir(dir_));
+    return delete_old_checkpoint_files();
+  }
+  std::string temp_file = JoinPath(dir_, kCheckpointTempName);
+  Status deleted = fs.remove(temp_file, /*recursive=*/true);
+  if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
+  // rename-before-sync: the temp file is synced only after it was renamed into place (and the
+  // directory synced), so the durable name may point at data that never reached the disk.
+  bool sync_before_rename = runtime_->checkpoint_sync && !defects.has(Defect::kRenameBeforeSync);
+  CKPT_RETURN_IF_ERROR(WriteWholeFile(fs, temp_file, handle.bytes, sync_before_rename));
+
+  Result<bool> exists = fs.exists(checkpoint_file);
+  if (!exists.ok()) return exists.status();
+  if (exists.value()) {
+    Status old_backup = fs.remove(backup_file, /*recursive=*/true);
+    if (!old_backup.ok() && old_backup.code() != StatusCode::kNotFound) return old_backup;
+    Status renamed = fs.rename(checkpoint_file, backup_file);
+    if (renamed.is_io_error() || renamed.code() == StatusCode::kProcessDead) return renamed;
+    if (!renamed.ok()) {
+      runtime_->log(LogLevel::kWarning, "Could not rename " + checkpoint_file + " to " +
+                                            backup_file + ": " + renamed.to_string());
+    }
+  }
+  Status renamed = fs.rename(temp_file, checkpoint_file);
+  if (renamed.is_io_error() || renamed.code() == StatusCode::kProcessDead) return renamed;
+  if (!renamed.ok()) {
+    // Spark logs a warning and still reports success.
+    runtime_->log(LogLevel::kWarning, "Could not rename " + temp_file + " to " + checkpoint_file +
+                                          ": " + renamed.to_string());
+  }
+  if (runtime_->checkpoint_sync) CKPT_RETURN_IF_ERROR(fs.sync_dir(dir_));
+  if (runtime_->checkpoint_sync && !sync_before_rename) {
+    CKPT_RETURN_IF_ERROR(fs.sync_file(checkpoint_file));
+  }
+  return delete_old_checkpoint_files();
+}
+
+Status CheckpointWriter::delete_old_checkpoint_files() {
+  Result<std::vector<CheckpointFile>> files = ListCheckpointFiles(*runtime_->env.fs, dir_);
+  if (!files.ok()) return files.status();
+  if (files.value().size() <= kCheckpointFilesToKeep) return Status::Ok();
+  size_t surplus = files.value().size() - kCheckpointFilesToKeep;
+  for (size_t i = 0; i < surplus; ++i) {
+    const std::string& path = files.value()[i].path;
+    runtime_->log(LogLevel::kInfo, "Deleting " + path);
+    Status deleted = runtime_->env.fs->remove(path, /*recursive=*/true);
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
+  }
+  return Status::Ok();
+}
+
+Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& dir,
+                                             bool ignore_read_error, DefectSet defects) {
+  Result<std::vector<CheckpointFile>> listed = ListCheckpointFiles(fs, dir);
+  if (!listed.ok()) return listed.status().with_context("listing checkpoint directory " + dir);
+  CheckpointReadOutcome outcome;
+  std::vector<CheckpointFile>& files = listed.value();
+  if (files.empty()) return outcome;
+  for (auto it = files.rbegin(); it != files.rend(); ++it) {
+    Result<std::string> bytes = fs.read_file(it->path);
+    Result<Checkpoint> checkpoint =
+        bytes.ok() ? DecodeCheckpoint(bytes.value()) : Result<Checkpoint>(bytes.status());
+    if (checkpoint.ok()) {
+      outcome.checkpoint = std::move(checkpoint).value();
+      outcome.file = it->path;
+      return outcome;
+    }
+    outcome.failures.push_back(it->path + ": " + checkpoint.status().to_string());
+    // reader-no-fallback: the newest file is the only one tried.
+    if (defects.has(Defect::kReaderNoFallback)) break;
+  }
+  if (ignore_read_error) return outcome;
+  return CheckpointReadError(dir, outcome);
+}
+
+Status CheckpointReadError(const std::string& dir, const CheckpointReadOutcome& outcome) {
+  return Status::Corruption("Failed to read checkpoint from directory " + dir +
+                            " (last error: " + outcome.failures.back() + ")");
+}
+
+}  // namespace ckpt

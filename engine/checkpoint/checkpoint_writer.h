@@ -1,0 +1,79 @@
+// CheckpointWriter: Spark's asynchronous metadata checkpoint writer.
+//
+// write() serializes at once (on the job generator's "thread") and queues the bytes for the
+// single writer worker; the file I/O happens later, as a task of the writer actor. The queue holds
+// at most 1000 writes besides the one running; a write beyond that is dropped and logged.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "engine/checkpoint/checkpoint.h"
+#include "engine/streaming_runtime.h"
+
+namespace ckpt {
+
+inline constexpr size_t kCheckpointWriterQueueCapacity = 1000;
+inline constexpr int kCheckpointWriteAttempts = 3;
+inline constexpr size_t kCheckpointFilesToKeep = 10;
+
+class CheckpointWriter {
+ public:
+  // Called after a successful write with the checkpoint's own (content) time.
+  using CompletionCallback = std::function<void(Time checkpoint_time, bool clear_later)>;
+
+  CheckpointWriter(StreamingRuntime* runtime, std::string checkpoint_dir,
+                   CompletionCallback on_completion);
+
+  // Queues `checkpoint` for writing. Never fails: a rejected write is logged and dropped.
+  void write(const Checkpoint& checkpoint, bool clear_checkpoint_data_later);
+
+  // Stops the worker: queued writes are dropped, a running retry loop stops. Idempotent.
+  void stop();
+
+  size_t queued() const { return queue_.size(); }
+
+ private:
+  struct Handle {
+    Time checkpoint_time;
+    std::string bytes;
+    bool clear_later = false;
+  };
+
+  void schedule_worker();
+  void run_next();
+  // One CheckpointWriteHandler.run(). True when the checkpoint was written.
+  bool run_handler(const Handle& handle);
+  // One attempt of the retry loop.
+  Status attempt_write(const Handle& handle, const std::string& checkpoint_file,
+                       const std::string& backup_file);
+  Status delete_old_checkpoint_files();
+  void report_given_up(const Handle& handle, int attempts, const Status& first_error);
+
+  StreamingRuntime* runtime_;
+  std::string dir_;
+  CompletionCallback on_completion_;
+  std::deque<Handle> queue_;
+  bool worker_busy_ = false;
+  bool stopped_ = false;
+  std::optional<Time> latest_checkpoint_time_;
+};
+
+struct CheckpointReadOutcome {
+  std::optional<Checkpoint> checkpoint;  // none: no checkpoint (or all unreadable and ignored)
+  std::string file;                      // the file the checkpoint came from
+  std::vector<std::string> failures;     // "<file>: <error>" for every file tried and rejected
+};
+
+// Spark's CheckpointReader.read: newest file first (.bk before the plain file of the same time,
+// counted from the newest end), the first that reads and validates wins. When every file fails:
+// an error "Failed to read checkpoint from directory <dir>" unless `ignore_read_error`.
+Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& dir,
+                                             bool ignore_read_error, DefectSet defects = {});
+// The error of a read that found checkpoint files and could use none of them.
+// REQUIRES: !outcome.failures.empty().
+Status CheckpointReadError(const std::string& dir, const CheckpointReadOutcome& outcome);
+
+}  // namespace ckpt

@@ -1,0 +1,141 @@
+// CheckpointWriter, step by step as Spark's CheckpointWriteHandler: temp file, .bk of the
+// previous file of the same name, the file named after the newest time seen, retention of ten
+// files, and three attempts on I/O errors only.
+#include "engine/checkpoint/checkpoint_writer.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/engine_fixture.h"
+
+namespace ckpt {
+namespace {
+
+using sim::testing::EngineFixture;
+
+// Fails the next `failures` renames with an I/O error, or with AlreadyExists (Hadoop's "false").
+class FailingRenameFs : public sim::SimFs {
+ public:
+  FailingRenameFs() : SimFs(sim::PersistenceModel::kHdfs) {}
+  Status rename(const std::string& from, const std::string& to) override {
+    ++renames;
+    if (io_failures > 0) {
+      --io_failures;
+      return Status::IoError("injected rename failure");
+    }
+    return SimFs::rename(from, to);
+  }
+  int io_failures = 0;
+  int renames = 0;
+};
+
+class WriterTest : public ::testing::Test {
+ protected:
+  explicit WriterTest(FileSystem* fs = nullptr) : fixture_(fs) {
+    runtime_.env = fixture_.env();
+    EXPECT_TRUE(fixture_.fs().mkdirs("/ck").ok());
+    writer_.emplace(&runtime_, "/ck", [this](Time t, bool clear_later) {
+      completions_.push_back({t.ms, clear_later});
+    });
+  }
+  Checkpoint Make(int64_t time_ms) {
+    Checkpoint c;
+    c.master = "m";
+    c.framework = "f";
+    c.graph.batch_duration = Milliseconds(500);
+    c.graph.streams.resize(1);
+    c.graph.streams[0].kind = "sequence";
+    c.checkpoint_time = Time{time_ms};
+    return c;
+  }
+  std::vector<std::string> Files() {
+    std::vector<std::string> names;
+    Result<std::vector<FileStatus>> listing = fixture_.fs().list("/ck");
+    for (const FileStatus& f : listing.value()) names.push_back(f.name);
+    return names;
+  }
+  Time ContentTime(const std::string& name) {
+    return DecodeCheckpoint(fixture_.fs().read_file("/ck/" + name).value()).value().checkpoint_time;
+  }
+
+  EngineFixture fixture_;
+  StreamingRuntime runtime_;
+  std::optional<CheckpointWriter> writer_;
+  std::vector<std::pair<int64_t, bool>> completions_;
+};
+
+TEST_F(WriterTest, SecondWriteOfATimeMovesTheFirstToBackup) {
+  writer_->write(Make(1500), false);
+  writer_->write(Make(1500), true);
+  fixture_.run_until(Time{0});
+  EXPECT_EQ(Files(), (std::vector<std::string>{"checkpoint-1500", "checkpoint-1500.bk"}));
+  EXPECT_EQ(completions_, (std::vector<std::pair<int64_t, bool>>{{1500, false}, {1500, true}}));
+}
+
+// SPARK-11267's test: handler(2000, bytes1, false) then handler(1000, bytes2, true) leaves two
+// files, checkpoint-2000 holding the 1000 content and checkpoint-2000.bk the 2000 content.
+TEST_F(WriterTest, LateOlderCheckpointIsNamedAfterTheNewestTimeSeen) {
+  writer_->write(Make(2000), false);
+  writer_->write(Make(1000), true);
+  fixture_.run_until(Time{0});
+  EXPECT_EQ(Files(), (std::vector<std::string>{"checkpoint-2000", "checkpoint-2000.bk"}));
+  EXPECT_EQ(ContentTime("checkpoint-2000"), Time{1000});
+  EXPECT_EQ(ContentTime("checkpoint-2000.bk"), Time{2000});
+  // The callback carries the content time, not the name.
+  EXPECT_EQ(completions_.back(), std::make_pair(int64_t{1000}, true));
+}
+
+TEST_F(WriterTest, KeepsTheTenNewestFilesBackupsIncluded) {
+  for (int64_t t = 500; t <= 5000; t += 500) {
+    writer_->write(Make(t), false);
+    writer_->write(Make(t), true);
+  }
+  fixture_.run_until(Time{0});
+  std::vector<std::string> files = Files();
+  EXPECT_EQ(files.size(), 10u);
+  EXPECT_EQ(files.front(), "checkpoint-3000");
+  EXPECT_EQ(files.back(), "checkpoint-5000.bk");
+}
+
+TEST_F(WriterTest, TempFileIsNeverLeftAfterASuccessfulWrite) {
+  writer_->write(Make(500), false);
+  fixture_.run_until(Time{0});
+  EXPECT_EQ(Files(), std::vector<std::string>{"checkpoint-500"});
+}
+
+// The filesystem must exist before WriterTest's constructor uses it: a base listed first.
+struct FailingFsHolder {
+  FailingRenameFs fs_;
+};
+
+class RetryingWriterTest : protected FailingFsHolder, public WriterTest {
+ protected:
+  RetryingWriterTest() : WriterTest(&fs_) {}
+};
+
+TEST_F(RetryingWriterTest, RetriesIoErrorsUpToThreeAttempts) {
+  fs_.io_failures = 2;
+  writer_->write(Make(500), false);
+  fixture_.run_until(Time{0});
+  EXPECT_EQ(Files(), std::vector<std::string>{"checkpoint-500"});
+  EXPECT_EQ(completions_.size(), 1u);
+}
+
+TEST_F(RetryingWriterTest, GivesUpAfterThreeFailedAttemptsWithoutCallback) {
+  fs_.io_failures = 3;
+  writer_->write(Make(500), true);
+  fixture_.run_until(Time{0});
+  EXPECT_EQ(fs_.renames, 3);
+  EXPECT_TRUE(completions_.empty());
+  EXPECT_NE(fixture_.warnings.back().find("Could not write checkpoint for time 500"),
+            std::string::npos);
+}
+
+TEST_F(WriterTest, DropsWritesBeyondTheQueueCapacity) {
+  for (int i = 0; i < 1005; ++i) writer_->write(Make(500), false);
+  EXPECT_LE(writer_->queued(), kCheckpointWriterQueueCapacity + 1);
+  EXPECT_FALSE(fixture_.warnings.empty());
+  EXPECT_NE(fixture_.warnings.back().find("queue full"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ckpt

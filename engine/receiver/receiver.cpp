@@ -1,0 +1,291 @@
+#include "engine/receiver/receiver.h"
+
+#include <charconv>
+
+#include "engine/dstream/dstream_graph.h"
+#include "engine/streaming_runtime.h"
+
+namespace ckpt {
+namespace {
+
+// A write-ahead log under the checkpoint directory, warning through the runtime's observer.
+std::unique_ptr<FileBasedWriteAheadLog> MakeLog(const StreamingRuntime* runtime,
+                                                const std::string& relative_dir,
+                                                Duration rolling_interval) {
+  if (runtime->checkpoint_dir.empty()) return nullptr;
+  return std::make_unique<FileBasedWriteAheadLog>(
+      runtime->env.fs, JoinPath(runtime->checkpoint_dir, relative_dir), rolling_interval,
+      runtime->checkpoint_sync,
+      [runtime](const std::string& message) { runtime->log(LogLevel::kWarning, message); });
+}
+
+// A Spark time setting: "<n>ms", "<n>s", or a bare "<n>" in units of `bare_unit`.
+Result<Duration> DurationConf(const std::map<std::string, std::string>& conf,
+                              const std::string& key, Duration fallback, Duration bare_unit) {
+  auto it = conf.find(key);
+  if (it == conf.end()) return fallback;
+  std::string_view text = it->second;
+  int64_t scale = bare_unit.ms;
+  if (text.ends_with("ms")) {
+    text.remove_suffix(2);
+    scale = 1;
+  } else if (text.ends_with("s")) {
+    text.remove_suffix(1);
+    scale = 1000;
+  }
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value <= 0 ||
+      value > 86'400'000 / scale) {
+    return Status::InvalidArgument(key + " must be a positive duration such as 200ms or 1s, got '" +
+                                   it->second + "'");
+  }
+  return Duration{value * scale};
+}
+
+}  // namespace
+
+Result<ReceiverSettings> ReceiverSettingsFromConf(const std::map<std::string, std::string>& conf) {
+  ReceiverSettings settings;
+  auto wal = conf.find("spark.streaming.receiver.writeAheadLog.enable");
+  if (wal != conf.end()) {
+    if (wal->second != "true" && wal->second != "false") {
+      return Status::InvalidArgument(
+          "spark.streaming.receiver.writeAheadLog.enable must be true or false, got '" +
+          wal->second + "'");
+    }
+    settings.data_wal = wal->second == "true";
+  }
+  constexpr Duration kMillisecond{1}, kSecond{1000};
+  struct {
+    const char* key;
+    Duration* value;
+    Duration bare_unit;  // the rolling intervals are given in seconds
+  } durations[] = {
+      {"spark.streaming.blockInterval", &settings.block_interval, kMillisecond},
+      {"spark.streaming.driver.writeAheadLog.rollingIntervalSecs", &settings.driver_wal_rolling,
+       kSecond},
+      {"spark.streaming.receiver.writeAheadLog.rollingIntervalSecs", &settings.receiver_wal_rolling,
+       kSecond},
+  };
+  for (auto& [key, value, bare_unit] : durations) {
+    Result<Duration> parsed = DurationConf(conf, key, *value, bare_unit);
+    if (!parsed.ok()) return parsed.status();
+    *value = parsed.value();
+  }
+  return settings;
+}
+
+// ---- ReceiverInputDStream ----
+
+ReceiverInputDStream::ReceiverInputDStream(DStreamGraph* graph, std::string source)
+    : InputDStream(graph, "receiver", {}), source_(std::move(source)) {}
+
+void ReceiverInputDStream::fill_snapshot(StreamSnapshot& snapshot) const {
+  snapshot.params["source"] = Value::String(source_);
+}
+
+Result<RddPtr> ReceiverInputDStream::compute(Time time) {
+  ReceiverTracker* tracker = runtime().receiver_tracker;
+  CKPT_ASSERT(tracker, "a receiver stream computed without a receiver tracker");
+  std::vector<ReceivedBlockInfo> readable, missing;
+  // Spark gives a time before the graph's start an empty BlockRDD.
+  if (!graph()->start_time() || time >= *graph()->start_time()) {
+    for (ReceivedBlockInfo& block : tracker->blocks_of_batch(time, id())) {
+      (tracker->has_data(block) ? readable : missing).push_back(std::move(block));
+    }
+  }
+  if (!missing.empty()) {
+    runtime().log(
+        LogLevel::kWarning,
+        "Some blocks could not be recovered as they were not found in memory. To prevent "
+        "such data loss, enable Write Ahead Log (see programming guide for more details.");
+  }
+  if (runtime().env.observer) {
+    runtime().env.observer->on_received_blocks(id(), time, readable, missing);
+  }
+  return make_rdd(time, {}, [tracker, readable]() -> Result<Records> {
+    Records records;
+    for (const ReceivedBlockInfo& block : readable) {
+      Result<Records> data = tracker->read_block(block);
+      if (!data.ok()) {
+        return data.status().with_context("Could not read data from write ahead log record " +
+                                          block.block_id);
+      }
+      records.insert(records.end(), data.value().begin(), data.value().end());
+    }
+    return records;
+  });
+}
+
+// ---- Receiver ----
+
+// One receiver on an executor: its block generator's timer and its supervisor's store path.
+class ReceiverTracker::Receiver {
+ public:
+  Receiver(ReceiverTracker* tracker, const ReceiverInputDStream* stream)
+      : tracker_(tracker), stream_id_(stream->id()), source_(stream->source()) {
+    const StreamingRuntime* runtime = tracker->runtime_;
+    if (tracker->settings_.data_wal) {
+      data_log_ = MakeLog(runtime, "receivedData/" + std::to_string(stream_id_),
+                          tracker->settings_.receiver_wal_rolling);
+    }
+  }
+
+  void start(std::optional<Time> last_block_time) {
+    last_block_time_ = last_block_time;
+    position_ = source().acknowledged(source_);
+    Duration interval = tracker_->settings_.block_interval;
+    Time now = scheduler().now();
+    schedule(Time{(now.ms / interval.ms + 1) * interval.ms});
+  }
+
+  void stop() {
+    if (next_tick_) scheduler().cancel(*next_tick_);
+    next_tick_.reset();
+    if (data_log_) data_log_->close();
+  }
+
+  // The block failed to be stored or reported: the receiver restarts where the source's
+  // acknowledgements stand, so the unacknowledged records come again.
+  void restart_receiving(const std::string& why) {
+    tracker_->runtime_->log(LogLevel::kWarning,
+                            "Restarting receiver " + std::to_string(stream_id_) + ": " + why);
+    position_ = source().acknowledged(source_);
+  }
+
+  FileBasedWriteAheadLog* data_log() const { return data_log_.get(); }
+  const std::string& source_name() const { return source_; }
+  ReceiverSource& source() const { return *tracker_->runtime_->env.receiver_source; }
+
+ private:
+  Scheduler& scheduler() const { return *tracker_->runtime_->env.scheduler; }
+
+  void schedule(Time time) {
+    next_tick_.reset();
+    if (last_block_time_ && time > *last_block_time_) return;
+    next_tick_ = scheduler().schedule_at(time, TaskLabel{Actor::kReceiver, "block"}, [this, time] {
+      cut_block(time);
+      schedule(time + tracker_->settings_.block_interval);
+    });
+  }
+
+  // Spark's BlockGenerator: everything that arrived since the last block is one block, named
+  // after the start of its interval.
+  void cut_block(Time time) {
+    int64_t until = source().available(source_);
+    if (until <= position_) return;
+    ReceivedBlockInfo block;
+    block.stream_id = stream_id_;
+    block.block_id = "input-" + std::to_string(stream_id_) + "-" +
+                     std::to_string((time - tracker_->settings_.block_interval).ms);
+    block.record_count = until - position_;
+    block.source_from = position_;
+    block.source_until = until;
+    Records records = source().read(source_, position_, until);
+    position_ = until;
+    if (data_log_) {
+      Result<WalRecordHandle> handle = data_log_->write(EncodeBlockData(records), time);
+      if (!handle.ok()) {
+        restart_receiving("could not write block " + block.block_id +
+                          " to the write ahead log: " + handle.status().to_string());
+        return;
+      }
+      block.wal_handle = handle.value();
+    }
+    tracker_->report_block(this, std::move(block), std::move(records));
+  }
+
+  ReceiverTracker* tracker_;
+  int32_t stream_id_;
+  std::string source_;
+  std::unique_ptr<FileBasedWriteAheadLog> data_log_;
+  std::optional<Time> last_block_time_;
+  std::optional<TaskId> next_tick_;
+  int64_t position_ = 0;  // the next record to take from the source
+};
+
+// ---- ReceiverTracker ----
+
+namespace {
+
+std::vector<int32_t> StreamIds(const std::vector<ReceiverInputDStream*>& streams) {
+  std::vector<int32_t> ids;
+  for (const ReceiverInputDStream* stream : streams) ids.push_back(stream->id());
+  return ids;
+}
+
+}  // namespace
+
+ReceiverTracker::ReceiverTracker(StreamingRuntime* runtime,
+                                 std::vector<ReceiverInputDStream*> streams,
+                                 const ReceiverSettings& settings, bool recover)
+    : runtime_(runtime),
+      settings_(settings),
+      blocks_(runtime, StreamIds(streams),
+              MakeLog(runtime, "receivedBlockMetadata", settings.driver_wal_rolling), recover) {
+  CKPT_ASSERT(!streams.empty(), "a receiver tracker without receiver streams");
+  CKPT_ASSERT(runtime->env.receiver_source, "receiver streams need a receiver source");
+  for (const ReceiverInputDStream* stream : streams) {
+    receivers_.push_back(std::make_unique<Receiver>(this, stream));
+  }
+}
+
+ReceiverTracker::~ReceiverTracker() = default;
+
+void ReceiverTracker::start(std::optional<Time> last_block_time) {
+  for (const auto& receiver : receivers_) receiver->start(last_block_time);
+}
+
+void ReceiverTracker::stop() {
+  for (const auto& receiver : receivers_) receiver->stop();
+  blocks_.stop();
+}
+
+void ReceiverTracker::report_block(Receiver* receiver, ReceivedBlockInfo block, Records records) {
+  block_store_[block.block_id] = std::move(records);
+  if (!blocks_.write_block_addition(block)) {
+    block_store_.erase(block.block_id);
+    receiver->restart_receiving("Error reporting block " + block.block_id);
+    return;
+  }
+  runtime_->env.scheduler->post(TaskLabel{Actor::kReceiverTracker, "AddBlock"},
+                                [this, receiver, block = std::move(block)] {
+                                  int64_t until = block.source_until;
+                                  blocks_.enqueue(block);
+                                  receiver->source().acknowledge(receiver->source_name(), until);
+                                });
+}
+
+void ReceiverTracker::cleanup_old_blocks_and_batches(Time threshold) {
+  std::vector<std::pair<Time, std::string>> old_blocks;
+  for (const auto& [time, streams] : blocks_.allocations()) {
+    if (time >= threshold) break;
+    for (const auto& [id, blocks] : streams) {
+      for (const ReceivedBlockInfo& block : blocks) old_blocks.emplace_back(time, block.block_id);
+    }
+  }
+  blocks_.cleanup_old_batches(threshold);
+  for (const auto& [time, block_id] : old_blocks) {
+    if (!blocks_.allocations().count(time)) block_store_.erase(block_id);
+  }
+  for (const auto& receiver : receivers_) {
+    if (receiver->data_log()) receiver->data_log()->clean(threshold);
+  }
+}
+
+bool ReceiverTracker::has_data(const ReceivedBlockInfo& block) const {
+  return block_store_.count(block.block_id) > 0 || block.wal_handle.has_value();
+}
+
+Result<Records> ReceiverTracker::read_block(const ReceivedBlockInfo& block) const {
+  auto stored = block_store_.find(block.block_id);
+  if (stored != block_store_.end()) return stored->second;
+  if (!block.wal_handle) return Status::NotFound("block " + block.block_id + " not found");
+  // Spark's WriteAheadLogBackedBlockRDD reads the segment with a random reader.
+  Result<std::string> bytes = ReadWriteAheadLogRecord(*runtime_->env.fs, *block.wal_handle);
+  if (!bytes.ok()) return bytes.status();
+  return DecodeBlockData(bytes.value());
+}
+
+}  // namespace ckpt

@@ -1,0 +1,182 @@
+#include "engine/scheduler/job_generator.h"
+
+#include <algorithm>
+
+#include "engine/receiver/receiver.h"
+
+namespace ckpt {
+
+// ---- RecurringTimer ----
+
+Time RecurringTimer::start_time() const {
+  int64_t now = scheduler_->now().ms;
+  return Time{(now / period_.ms + 1) * period_.ms};
+}
+
+Time RecurringTimer::restart_time(Time zero_time) const {
+  int64_t since_zero = (scheduler_->now() - zero_time).ms;
+  return zero_time + period_ * (since_zero / period_.ms + 1);
+}
+
+void RecurringTimer::start(Time start, std::optional<Time> last) {
+  last_ = last;
+  schedule(start);
+}
+
+void RecurringTimer::stop() {
+  if (next_task_) scheduler_->cancel(*next_task_);
+  next_task_.reset();
+}
+
+void RecurringTimer::schedule(Time time) {
+  if (last_ && time > *last_) {
+    next_task_.reset();
+    return;
+  }
+  next_task_ = scheduler_->schedule_at(time, TaskLabel{Actor::kTimer, "tick", time}, [this, time] {
+    callback_(time);
+    schedule(time + period_);
+  });
+}
+
+// ---- JobGenerator ----
+
+JobGenerator::JobGenerator(StreamingRuntime* runtime, DStreamGraph* graph,
+                           JobScheduler* job_scheduler, bool checkpointing,
+                           const Checkpoint* recovered,
+                           std::function<Checkpoint(Time)> make_checkpoint)
+    : runtime_(runtime),
+      graph_(graph),
+      job_scheduler_(job_scheduler),
+      recovered_(recovered),
+      make_checkpoint_(std::move(make_checkpoint)),
+      timer_(runtime->env.scheduler, graph->batch_duration(), [this](Time time) {
+        post("GenerateJobs", time, [this, time] { generate_jobs(time); });
+      }) {
+  // Spark forces the lazy writer before the event loop starts (SPARK-10125).
+  if (checkpointing) {
+    writer_.emplace(runtime, runtime->checkpoint_dir, [this](Time time, bool clear_later) {
+      on_checkpoint_completion(time, clear_later);
+    });
+  }
+}
+
+Status JobGenerator::start() { return recovered_ ? restart() : start_first_time(); }
+
+void JobGenerator::stop() {
+  // Event loop first, writer second (SPARK-14701).
+  timer_.stop();
+  stopped_ = true;
+  if (writer_) writer_->stop();
+}
+
+std::optional<Time> JobGenerator::last_batch_time() const {
+  if (runtime_->env.stop_after_batches <= 0 || !graph_->zero_time()) return std::nullopt;
+  return *graph_->zero_time() + graph_->batch_duration() * runtime_->env.stop_after_batches;
+}
+
+Status JobGenerator::start_first_time() {
+  Time start = timer_.start_time();
+  CKPT_RETURN_IF_ERROR(graph_->start(start - graph_->batch_duration()));
+  if (runtime_->env.observer)
+    runtime_->env.observer->on_context_started(*graph_->zero_time(), false);
+  timer_.start(start, last_batch_time());
+  runtime_->log(LogLevel::kInfo, "Started JobGenerator at " + start.to_string());
+  return Status::Ok();
+}
+
+std::vector<Time> JobGenerator::times_to_reschedule(Time restart_time) const {
+  const DefectSet& defects = runtime_->env.defects;
+  Time checkpoint_time = recovered_->checkpoint_time;
+  std::vector<Time> times;
+  if (!defects.has(Defect::kSkipPendingTimes)) times = recovered_->pending_times;
+  if (!defects.has(Defect::kSkipDownTimes)) {
+    for (Time t : checkpoint_time.until(restart_time, graph_->batch_duration())) times.push_back(t);
+  }
+  std::optional<Time> last = last_batch_time();
+  // SPARK-12122: nothing at or after the restart time (the timer will generate those).
+  std::erase_if(times, [&](Time t) { return t >= restart_time || (last && t > *last); });
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  return times;
+}
+
+Status JobGenerator::restart() {
+  Time restart_time = timer_.restart_time(*graph_->zero_time());
+  std::vector<Time> times = times_to_reschedule(restart_time);
+  if (runtime_->env.observer) {
+    runtime_->env.observer->on_context_started(*graph_->zero_time(), true);
+    runtime_->env.observer->on_restart(restart_time, times);
+  }
+  for (Time time : times) {
+    // Blocks added but not allocated before the failure go to the first rescheduled batch after
+    // the last recovered allocation (SPARK-5233); earlier ones keep their recovered blocks.
+    if (runtime_->receiver_tracker) runtime_->receiver_tracker->allocate_blocks_to_batch(time);
+    // Not wrapped in a Try as in Spark: a failure aborts start().
+    Result<std::vector<Job>> jobs = graph_->generate_jobs(time);
+    if (!jobs.ok()) return jobs.status().with_context("rescheduling batch " + time.to_string());
+    job_scheduler_->submit_job_set(time, std::move(jobs).value());
+  }
+  timer_.start(restart_time, last_batch_time());
+  runtime_->log(LogLevel::kInfo, "Restarted JobGenerator at " + restart_time.to_string());
+  return Status::Ok();
+}
+
+void JobGenerator::post(const char* event, Time time, std::function<void()> handler) {
+  runtime_->env.scheduler->post(TaskLabel{Actor::kJobGenerator, event, time},
+                                [this, handler = std::move(handler)] {
+                                  if (!stopped_) handler();
+                                });
+}
+
+void JobGenerator::on_batch_completion(Time time) {
+  post("ClearMetadata", time, [this, time] { clear_metadata(time); });
+}
+
+void JobGenerator::on_checkpoint_completion(Time time, bool clear_checkpoint_data_later) {
+  // Only the completion-time checkpoint clears checkpoint data (SPARK-6222).
+  if (clear_checkpoint_data_later) {
+    post("ClearCheckpointData", time, [this, time] { clear_checkpoint_data(time); });
+  }
+}
+
+void JobGenerator::generate_jobs(Time time) {
+  if (runtime_->receiver_tracker) runtime_->receiver_tracker->allocate_blocks_to_batch(time);
+  Result<std::vector<Job>> jobs = graph_->generate_jobs(time);
+  if (jobs.ok()) {
+    job_scheduler_->submit_job_set(time, std::move(jobs).value());
+  } else {
+    runtime_->report_error(
+        jobs.status().with_context("Error generating jobs for time " + time.to_string()));
+  }
+  post("DoCheckpoint(clearLater=false)", time, [this, time] { do_checkpoint(time, false); });
+}
+
+void JobGenerator::do_checkpoint(Time time, bool clear_checkpoint_data_later) {
+  if (!writer_) return;
+  // The metadata checkpoint interval equals the batch duration (no public setter in Spark).
+  graph_->update_checkpoint_data(time);
+  writer_->write(make_checkpoint_(time), clear_checkpoint_data_later);
+}
+
+void JobGenerator::clear_metadata(Time time) {
+  graph_->clear_metadata(time);
+  if (writer_) {
+    post("DoCheckpoint(clearLater=true)", time, [this, time] { do_checkpoint(time, true); });
+  } else {
+    cleanup_old_blocks(time);
+  }
+}
+
+void JobGenerator::clear_checkpoint_data(Time time) {
+  graph_->clear_checkpoint_data(time);
+  cleanup_old_blocks(time);
+}
+
+void JobGenerator::cleanup_old_blocks(Time time) {
+  if (!runtime_->receiver_tracker) return;
+  runtime_->receiver_tracker->cleanup_old_blocks_and_batches(time -
+                                                             graph_->max_input_remember_duration());
+}
+
+}  // namespace ckpt

@@ -1,0 +1,82 @@
+#include "explore/mutation.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "engine/defects.h"
+
+namespace sim {
+namespace {
+
+// Wall time is measured for the report only; it never influences a simulation.
+double SecondsSince(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+DefectHunt Hunt(const ckpt::DefectInfo& info, const std::string& root, const ExploreOptions& base,
+                uint64_t max_shrink_attempts) {
+  DefectHunt hunt;
+  hunt.defect = info.name;
+  hunt.reverts = info.reverts;
+  hunt.scenario_path = info.exposed_by;
+  ckpt::Result<Scenario> scenario = LoadScenario(root + "/" + info.exposed_by);
+  if (!scenario.ok()) {
+    hunt.error = scenario.status().message();
+    return hunt;
+  }
+  ExploreOptions options = base;
+  options.strategy = Strategy::kExhaustive;
+  options.stop_at_first_failure = true;
+  options.run.defects = ckpt::DefectSet{};
+  options.run.defects.add(info.defect);
+  auto started = std::chrono::steady_clock::now();
+  ExploreResult result = Explore({scenario.value()}, options);
+  hunt.seconds_to_first_failure = SecondsSince(started);
+  hunt.trials_run = result.trials;
+  if (result.failing.empty()) return hunt;
+  const FailingTrial& first = result.failing.front();
+  hunt.found = true;
+  hunt.trials_to_first_failure = result.scenarios.front().first_failure_trial;
+  hunt.token = first.token;
+  hunt.kind = first.failure.kind;
+  started = std::chrono::steady_clock::now();
+  hunt.outcome = Shrink(scenario.value(), TrialSpec::ParseToken(first.token).value(),
+                        first.failure.kind, options.run, max_shrink_attempts);
+  hunt.shrink_seconds = SecondsSince(started);
+  return hunt;
+}
+
+}  // namespace
+
+bool MutationReport::targets_met() const {
+  return found == hunts.size() && median_seconds_to_first_failure <= targets.max_median_seconds &&
+         static_cast<double>(small) >=
+             targets.min_small_fraction * static_cast<double>(hunts.size());
+}
+
+MutationReport HuntDefects(const std::string& root, const ExploreOptions& options,
+                           uint64_t max_shrink_attempts) {
+  MutationReport report;
+  std::vector<double> seconds;
+  for (const ckpt::DefectInfo& info : ckpt::AllDefects()) {
+    DefectHunt hunt = Hunt(info, root, options, max_shrink_attempts);
+    if (hunt.found) {
+      ++report.found;
+      seconds.push_back(hunt.seconds_to_first_failure);
+    }
+    if (hunt.shrunk() && hunt.shrunk_batches() <= report.targets.max_batches &&
+        hunt.shrunk_crashes() <= report.targets.max_crashes) {
+      ++report.small;
+    }
+    report.hunts.push_back(std::move(hunt));
+  }
+  if (!seconds.empty()) {
+    std::sort(seconds.begin(), seconds.end());
+    size_t n = seconds.size();
+    report.median_seconds_to_first_failure =
+        n % 2 == 1 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
+  }
+  return report;
+}
+
+}  // namespace sim

@@ -1,0 +1,494 @@
+#include "explore/shrink.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "explore/explorer.h"
+#include "scenario/swarm.h"
+
+namespace sim {
+namespace {
+
+bool PerBatchInput(const Scenario& s) {
+  return s.source_kind == "sequence" || s.source_kind == "queue";
+}
+
+// `s` cut to its first `batches` batches.
+Scenario WithBatches(const Scenario& s, int64_t batches) {
+  Scenario cut = s;
+  cut.batches = batches;
+  if (PerBatchInput(cut) && static_cast<int64_t>(cut.input.size()) > batches) {
+    cut.input.resize(static_cast<size_t>(batches));
+  }
+  std::erase_if(cut.processing.slow_batches, [&](const auto& e) { return e.first > batches; });
+  std::erase_if(cut.processing.failing_batches, [&](const auto& e) { return e.first > batches; });
+  return cut;
+}
+
+// Smaller values to try for `value`, smallest first: 0 (or `floor`), quarters, and value - 1.
+std::vector<int64_t> Smaller(int64_t value, int64_t floor) {
+  std::set<int64_t> candidates;
+  for (int64_t c : {floor, value / 4, value / 2, value * 3 / 4, value - 1}) {
+    if (c >= floor && c < value) candidates.insert(c);
+  }
+  return {candidates.begin(), candidates.end()};
+}
+
+class Shrinker {
+ public:
+  Shrinker(FailureKind kind, const RunOptions& options, uint64_t max_attempts)
+      : kind_(kind), options_(options), max_attempts_(max_attempts) {
+    options_.record_trace = false;
+    options_.record_steps = false;
+  }
+
+  ShrinkOutcome run(const Scenario& declared, const TrialSpec& failing) {
+    // Materialize: the variant's values, only the rules that take part, no expectations that
+    // describe the declared scenario's own output.
+    Scenario s = ScenarioVariant(declared, failing.variant);
+    s.swarm = SwarmRanges{};
+    s.expect.clear();
+    s.crashes.clear();
+    s.faults.clear();
+    for (size_t i = 0; i < declared.faults.size(); ++i) {
+      if (i >= 64 || (failing.fault_mask >> i & 1)) s.faults.push_back(declared.faults[i]);
+    }
+    TrialSpec spec = failing;
+    spec.variant = 0;
+    spec.fault_mask = ~uint64_t{0};
+    outcome_.reproduced = attempt(s, spec);
+    if (!outcome_.reproduced) return std::move(outcome_);
+    for (bool progress = true; progress && attempts_left();) {
+      progress = false;
+      for (bool (Shrinker::*pass)() :
+           {&Shrinker::fewer_crashes, &Shrinker::fewer_batches, &Shrinker::fewer_faults,
+            &Shrinker::plainer_processing, &Shrinker::fewer_appends, &Shrinker::smaller_conf,
+            &Shrinker::fewer_records, &Shrinker::earlier_crashes, &Shrinker::simpler_trial}) {
+        progress = (this->*pass)() || progress;
+      }
+    }
+    return std::move(outcome_);
+  }
+
+ private:
+  bool attempts_left() const { return outcome_.attempts < max_attempts_; }
+
+  // Runs the candidate; keeps it (true) when it fails with the same kind, not as a known weakness.
+  bool attempt(const Scenario& scenario, const TrialSpec& spec) {
+    if (!attempts_left()) return false;
+    References references(scenario, options_);
+    return attempt(scenario, spec, references);
+  }
+
+  // The same, or else with the last crash moved to each step of its incarnation in turn, earliest
+  // first: a smaller scenario moves the step at which the same crash lands.
+  bool attempt_reaimed(const Scenario& scenario, const TrialSpec& spec) {
+    if (!attempts_left()) return false;
+    References references(scenario, options_);
+    if (attempt(scenario, spec, references)) return true;
+    if (spec.crashes.empty() || spec.crashes.back().at) return false;
+    TrialSpec without_last = spec;
+    without_last.crashes.pop_back();
+    ++outcome_.attempts;
+    TrialRun run = RunTrial(scenario, without_last, options_);
+    size_t incarnation = without_last.crashes.size();
+    if (run.incarnations.size() <= incarnation) return false;
+    for (uint64_t step = 0; step < run.incarnations[incarnation].steps; ++step) {
+      TrialSpec moved = spec;
+      moved.crashes.back().step = step;
+      if (attempt(scenario, moved, references)) return true;
+      if (!attempts_left()) return false;
+    }
+    return false;
+  }
+
+  bool attempt(const Scenario& scenario, const TrialSpec& spec, References& references) {
+    if (!attempts_left()) return false;
+    ++outcome_.attempts;
+    TrialRun run = RunTrial(scenario, spec, options_);
+    std::vector<Failure> failures = references.check(run);
+    if (failures.empty() || failures.front().kind != kind_ ||
+        KnownWeakness(run, failures.front())) {
+      return false;
+    }
+    if (!options_.defects.empty() && !passes_without_defects(scenario, spec)) return false;
+    outcome_.scenario = scenario;
+    outcome_.spec = spec;
+    outcome_.failure = failures.front();
+    return true;
+  }
+
+  // A counterexample of a defect must pass on the engine without it (up to a known weakness, as
+  // exploration excuses it): otherwise the candidate broke the scenario (e.g. a lineage limit
+  // below what any run needs), not the engine.
+  bool passes_without_defects(const Scenario& scenario, const TrialSpec& spec) {
+    ++outcome_.attempts;
+    RunOptions clean = options_;
+    clean.defects = ckpt::DefectSet{};
+    References references(scenario, clean);
+    if (!references.base().failures.empty()) return false;
+    TrialRun run = RunTrial(scenario, spec, clean);
+    std::vector<Failure> failures = references.check(run);
+    return failures.empty() || KnownWeakness(run, failures.front()).has_value();
+  }
+  bool attempt_spec(const TrialSpec& spec) { return attempt(outcome_.scenario, spec); }
+  bool attempt_scenario(const Scenario& scenario) { return attempt(scenario, outcome_.spec); }
+
+  bool fewer_crashes() {
+    bool progress = false;
+    for (size_t i = outcome_.spec.crashes.size(); i-- > 0;) {
+      TrialSpec spec = outcome_.spec;
+      spec.crashes.erase(spec.crashes.begin() + static_cast<std::ptrdiff_t>(i));
+      progress = attempt_spec(spec) || progress;
+    }
+    return progress;
+  }
+
+  bool fewer_batches() {
+    for (int64_t batches : Smaller(outcome_.scenario.batches, 1)) {
+      if (attempt_reaimed(WithBatches(outcome_.scenario, batches), outcome_.spec)) return true;
+    }
+    return false;
+  }
+
+  bool fewer_faults() {
+    bool progress = false;
+    for (size_t i = outcome_.scenario.faults.size(); i-- > 0;) {
+      Scenario s = outcome_.scenario;
+      s.faults.erase(s.faults.begin() + static_cast<std::ptrdiff_t>(i));
+      progress = attempt_scenario(s) || progress;
+    }
+    return progress;
+  }
+
+  // Each slow or failing batch dropped, or else moved to an earlier batch (so that fewer batches
+  // can follow).
+  bool plainer_processing() {
+    return plainer_batches(&ProcessingModel::slow_batches) ||
+           plainer_batches(&ProcessingModel::failing_batches);
+  }
+
+  template <class T>
+  bool plainer_batches(std::map<int64_t, T> ProcessingModel::*member) {
+    for (auto [batch, value] : outcome_.scenario.processing.*member) {
+      Scenario dropped = outcome_.scenario;
+      (dropped.processing.*member).erase(batch);
+      if (attempt_reaimed(dropped, outcome_.spec)) return true;
+      for (int64_t earlier : Smaller(batch, 1)) {
+        Scenario moved = dropped;
+        if ((moved.processing.*member).count(earlier)) continue;
+        (moved.processing.*member)[earlier] = value;
+        if (attempt_reaimed(moved, outcome_.spec)) return true;
+      }
+    }
+    return false;
+  }
+
+  // Each producer append (log) or file (file stream) dropped, or else made earlier, so that fewer
+  // batches can follow.
+  bool fewer_appends() {
+    return fewer_timed(&Scenario::log_appends) || fewer_timed(&Scenario::produced_files);
+  }
+
+  template <class T>
+  bool fewer_timed(std::vector<T> Scenario::*member) {
+    for (size_t i = (outcome_.scenario.*member).size(); i-- > 0;) {
+      Scenario dropped = outcome_.scenario;
+      (dropped.*member).erase((dropped.*member).begin() + static_cast<std::ptrdiff_t>(i));
+      if (attempt_reaimed(dropped, outcome_.spec)) return true;
+      for (int64_t at : Smaller((outcome_.scenario.*member)[i].at.ms, 0)) {
+        Scenario earlier = outcome_.scenario;
+        (earlier.*member)[i].at = Time{at};
+        std::stable_sort((earlier.*member).begin(), (earlier.*member).end(),
+                         [](const T& a, const T& b) { return a.at < b.at; });
+        if (attempt_reaimed(earlier, outcome_.spec)) return true;
+      }
+    }
+    return false;
+  }
+
+  // Smaller integer settings (a lineage depth, a rate): the same failure sooner.
+  bool smaller_conf() {
+    for (const auto& [key, value] : outcome_.scenario.conf) {
+      int64_t number = 0;
+      auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+      if (error != std::errc() || end != value.data() + value.size() || number <= 1) continue;
+      for (int64_t smaller : Smaller(number, 1)) {
+        Scenario s = outcome_.scenario;
+        s.conf[key] = std::to_string(smaller);
+        if (attempt_reaimed(s, outcome_.spec)) return true;
+      }
+    }
+    return false;
+  }
+
+  bool fewer_records() {
+    if (!PerBatchInput(outcome_.scenario)) return false;
+    bool progress = false;
+    for (size_t b = 0; b < outcome_.scenario.input.size(); ++b) {
+      if (outcome_.scenario.input[b].empty()) continue;
+      Scenario empty = outcome_.scenario;
+      empty.input[b].clear();
+      if (attempt_scenario(empty)) {
+        progress = true;
+        continue;
+      }
+      for (size_t r = outcome_.scenario.input[b].size(); r-- > 0;) {
+        Scenario fewer = outcome_.scenario;
+        fewer.input[b].erase(fewer.input[b].begin() + static_cast<std::ptrdiff_t>(r));
+        progress = attempt_scenario(fewer) || progress;
+      }
+    }
+    return progress;
+  }
+
+  bool earlier_crashes() {
+    bool progress = false;
+    for (size_t i = 0; i < outcome_.spec.crashes.size(); ++i) {
+      const CrashSpec crash = outcome_.spec.crashes[i];
+      std::vector<int64_t> points =
+          crash.at ? Smaller(crash.at->ms, 0) : Smaller(static_cast<int64_t>(crash.step), 0);
+      for (int64_t point : points) {
+        TrialSpec spec = outcome_.spec;
+        if (crash.at) spec.crashes[i].at = Time{point};
+        if (!crash.at) spec.crashes[i].step = static_cast<uint64_t>(point);
+        if (attempt_spec(spec)) {
+          progress = true;
+          break;
+        }
+      }
+      for (int64_t downtime : Smaller(crash.downtime.ms, 0)) {
+        TrialSpec spec = outcome_.spec;
+        spec.crashes[i].downtime = Duration{downtime};
+        if (attempt_spec(spec)) {
+          progress = true;
+          break;
+        }
+      }
+    }
+    return progress;
+  }
+
+  // The first durable state of every crash, FIFO interleaving, trial seed 0.
+  bool simpler_trial() {
+    bool progress = false;
+    for (size_t i = 0; i < outcome_.spec.crashes.size(); ++i) {
+      if (outcome_.spec.crashes[i].state == 0) continue;
+      TrialSpec spec = outcome_.spec;
+      spec.crashes[i].state = 0;
+      progress = attempt_spec(spec) || progress;
+    }
+    for (uint64_t TrialSpec::*field : {&TrialSpec::interleaving, &TrialSpec::seed}) {
+      if (outcome_.spec.*field == 0) continue;
+      TrialSpec spec = outcome_.spec;
+      spec.*field = 0;
+      progress = attempt_spec(spec) || progress;
+    }
+    return progress;
+  }
+
+  FailureKind kind_;
+  RunOptions options_;
+  uint64_t max_attempts_;
+  ShrinkOutcome outcome_;
+};
+
+// A record as the scenario loader reads it back (a string that looks like a number is tagged).
+YAML::Node ValueNode(const ckpt::Value& value) {
+  switch (value.kind()) {
+    case ckpt::Value::Kind::kInt:
+      return YAML::Node(value.as_int());
+    case ckpt::Value::Kind::kDouble:
+      return YAML::Node(value.as_double());
+    case ckpt::Value::Kind::kString: {
+      YAML::Node node(value.as_string());
+      const std::string& text = value.as_string();
+      double number = 0;
+      auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+      if (text.empty() || (error == std::errc() && end == text.data() + text.size())) {
+        node.SetTag("tag:yaml.org,2002:str");  // written quoted (RegressionScenarioYaml)
+      }
+      return node;
+    }
+    case ckpt::Value::Kind::kPair: {
+      YAML::Node pair(YAML::NodeType::Sequence);
+      pair.push_back(ValueNode(value.first()));
+      pair.push_back(ValueNode(value.second()));
+      pair.SetStyle(YAML::EmitterStyle::Flow);
+      return pair;
+    }
+  }
+  return YAML::Node();
+}
+
+YAML::Node RecordsNode(const ckpt::Records& records) {
+  YAML::Node list(YAML::NodeType::Sequence);
+  for (const ckpt::Value& record : records) list.push_back(ValueNode(record));
+  list.SetStyle(YAML::EmitterStyle::Flow);
+  return list;
+}
+
+YAML::Node InputNode(const std::vector<ckpt::Records>& input) {
+  YAML::Node batches(YAML::NodeType::Sequence);
+  for (const ckpt::Records& records : input) batches.push_back(RecordsNode(records));
+  batches.SetStyle(YAML::EmitterStyle::Flow);
+  return batches;
+}
+
+// The shrunk input, written from the scenario (re-emitting the declared nodes would drop the
+// quotes that keep "1" a string).
+void WriteSource(const Scenario& s, YAML::Node source) {
+  if (PerBatchInput(s)) source["input"] = InputNode(s.input);
+  if (s.source_kind == "constant") source["records"] = RecordsNode(s.input.front());
+  if (s.source_kind == "log" || s.source_kind == "receiver") {
+    source.remove("generate");
+    YAML::Node appends(YAML::NodeType::Sequence);
+    for (const LogAppend& append : s.log_appends) {
+      YAML::Node item(YAML::NodeType::Map);
+      item["at_ms"] = append.at.ms;
+      if (s.source_kind == "log") item["partition"] = append.partition;
+      item["records"] = RecordsNode(append.records);
+      item.SetStyle(YAML::EmitterStyle::Flow);
+      appends.push_back(item);
+    }
+    source["appends"] = appends;
+  }
+  if (s.source_kind == "file") {
+    YAML::Node files(YAML::NodeType::Sequence);
+    for (const ProducedFile& file : s.produced_files) {
+      YAML::Node item(YAML::NodeType::Map);
+      item["at_ms"] = file.at.ms;
+      item["name"] = file.name;
+      ckpt::Records lines;
+      for (const std::string& line : file.lines) lines.push_back(ckpt::Value::String(line));
+      item["lines"] = RecordsNode(lines);
+      item.SetStyle(YAML::EmitterStyle::Flow);
+      files.push_back(item);
+    }
+    source["files"] = files;
+  }
+}
+
+template <class T>
+void SetOrRemove(YAML::Node node, const std::string& key, const std::map<int64_t, T>& entries,
+                 int64_t (*value)(const T&)) {
+  if (entries.empty()) {
+    node.remove(key);
+    return;
+  }
+  YAML::Node map(YAML::NodeType::Map);
+  for (const auto& [batch, entry] : entries) map[batch] = value(entry);
+  node[key] = map;
+}
+
+// yaml-cpp writes a tagged string as `!<tag:yaml.org,2002:str> 12`: write "12" instead.
+std::string QuoteTaggedNumbers(const std::string& yaml) {
+  static constexpr std::string_view kTag = "!<tag:yaml.org,2002:str> ";
+  std::string out;
+  size_t from = 0;
+  for (size_t at = yaml.find(kTag); at != std::string::npos; at = yaml.find(kTag, from)) {
+    out.append(yaml, from, at - from);
+    size_t begin = at + kTag.size(), end = begin;
+    while (end < yaml.size() &&
+           std::string_view("0123456789.eE+-").find(yaml[end]) != std::string_view::npos) {
+      ++end;
+    }
+    out += end > begin ? "\"" + yaml.substr(begin, end - begin) + "\"" : std::string(kTag);
+    from = end;
+  }
+  return out + yaml.substr(from);
+}
+
+YAML::Node CrashesNode(const std::vector<CrashSpec>& crashes) {
+  YAML::Node list(YAML::NodeType::Sequence);
+  for (const CrashSpec& crash : crashes) {
+    YAML::Node item(YAML::NodeType::Map);
+    if (crash.at) item["at_ms"] = crash.at->ms;
+    if (!crash.at) item["step"] = crash.step;
+    item["downtime_ms"] = crash.downtime.ms;
+    if (crash.state != 0) item["crash_state"] = crash.state;
+    item.SetStyle(YAML::EmitterStyle::Flow);
+    list.push_back(item);
+  }
+  return list;
+}
+
+}  // namespace
+
+ShrinkOutcome Shrink(const Scenario& declared, const TrialSpec& failing, FailureKind kind,
+                     const RunOptions& options, uint64_t max_attempts) {
+  return Shrinker(kind, options, max_attempts).run(declared, failing);
+}
+
+ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
+                                                 const ShrinkOutcome& outcome,
+                                                 const std::string& name,
+                                                 const std::string& description,
+                                                 const std::string& header) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(declared.path);
+  } catch (const YAML::Exception& e) {
+    return ckpt::Status::InvalidArgument(declared.path + ": " + e.what());
+  }
+  const Scenario& s = outcome.scenario;
+  root["name"] = name;
+  root["description"] = description;
+  root["batch_duration_ms"] = s.batch_duration.ms;
+  root["batches"] = s.batches;
+  WriteSource(s, root["source"]);
+  // The shrunk trial ran as `declared`'s application: keep its name where the conf carries it
+  // (a recovered context's spark.app.name comes from the checkpoint).
+  for (const char* key : {"conf", "restart_conf"}) {
+    if (std::string(key) == "restart_conf" && !root[key]) continue;
+    if (!root[key] || !root[key]["spark.app.name"]) root[key]["spark.app.name"] = declared.name;
+  }
+  for (size_t i = 0; i < s.pipeline.size(); ++i) {
+    if (s.pipeline[i].checkpoint_interval) {
+      root["pipeline"][i]["checkpoint_interval_ms"] = s.pipeline[i].checkpoint_interval->ms;
+    }
+  }
+  if (root["processing"]) {
+    SetOrRemove<Duration>(root["processing"], "slow_batches", s.processing.slow_batches,
+                          [](const Duration& d) { return d.ms; });
+    SetOrRemove<int>(root["processing"], "failing_batches", s.processing.failing_batches,
+                     [](const int& times) { return static_cast<int64_t>(times); });
+  }
+  // The declared rules that take part, in their order (rules are matched by what they say).
+  YAML::Node faults(YAML::NodeType::Sequence);
+  size_t kept = 0;
+  for (size_t i = 0; i < declared.faults.size() && kept < s.faults.size(); ++i) {
+    if (declared.faults[i].describe() != s.faults[kept].describe()) continue;
+    faults.push_back(root["faults"][i]);
+    ++kept;
+  }
+  if (kept == 0) root.remove("faults");
+  if (kept > 0) root["faults"] = faults;
+  root["crashes"] = CrashesNode(outcome.spec.crashes);
+  for (auto [key, value] : {std::pair{"trial_seed", outcome.spec.seed},
+                            std::pair{"interleaving", outcome.spec.interleaving}}) {
+    if (value != 0) root[key] = value;
+    if (value == 0) root.remove(key);
+  }
+  for (const auto& [key, value] : s.conf) {
+    if (root["conf"] && root["conf"][key]) root["conf"][key] = value;
+  }
+  root.remove("expect");
+  root.remove("swarm");
+  YAML::Emitter out;
+  out << root;
+  std::string text;
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find('\n', start);
+    if (end == std::string::npos) end = header.size();
+    text += "# " + header.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return text + QuoteTaggedNumbers(out.c_str()) + "\n";
+}
+
+}  // namespace sim

@@ -1,0 +1,166 @@
+#include "oracle/results.h"
+
+#include <algorithm>
+#include <map>
+
+namespace sim {
+
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a + b < a ? ~uint64_t{0} : a + b; }
+
+const char* StrategyName(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kExhaustive:
+      return "exhaustive";
+    case Strategy::kRandom:
+      return "random";
+    case Strategy::kRun:
+      return "run";
+    case Strategy::kCrashReal:
+      return "crash-real";
+  }
+  return "?";
+}
+
+void AddToTotals(const ScenarioSummary& s, ExploreResult& result) {
+  result.add(s);
+  result.crash_points += s.crash_points;
+}
+
+void FileFailure(const Scenario& scenario, const TrialRun& run, FailingTrial failing,
+                 ScenarioSummary& summary, ExploreResult& result) {
+  const std::vector<FailureKind>& expected = scenario.expect_failures;
+  if (std::find(expected.begin(), expected.end(), failing.failure.kind) != expected.end()) {
+    if (summary.expected_failures++ < kExpectedFailingShown) {
+      result.expected_failing.push_back(std::move(failing));
+    }
+  } else if (std::optional<std::string> weakness = KnownWeakness(run, failing.failure)) {
+    failing.failure.detail =
+        "known weakness (" + *weakness + ", docs/findings.md): " + failing.failure.detail;
+    if (summary.known_weaknesses++ < kExpectedFailingShown) {
+      result.known_weakness_failing.push_back(std::move(failing));
+    }
+  } else {
+    if (summary.failures++ == 0) summary.first_failure_trial = summary.trials;
+    result.failing.push_back(std::move(failing));
+  }
+}
+
+FailingTrial ExpectedFailuresMissing(const ScenarioSummary& summary) {
+  std::string kinds;
+  for (FailureKind kind : summary.expect_failures) {
+    kinds += (kinds.empty() ? "" : ", ") + std::string(FailureKindName(kind));
+  }
+  return FailingTrial{summary.name,
+                      summary.path,
+                      "ref",
+                      Failure{FailureKind::kExpectationMismatch, std::nullopt,
+                              "the scenario expects failures (" + kinds + ") and none of its " +
+                                  std::to_string(summary.trials) + " trials failed"},
+                      summary.ref_replay,
+                      {0}};
+}
+
+void TrialCounts::add(const TrialCounts& other) {
+  trials += other.trials;
+  failures += other.failures;
+  expected_failures += other.expected_failures;
+  known_weaknesses += other.known_weaknesses;
+  determinism_checked += other.determinism_checked;
+  determinism_mismatches += other.determinism_mismatches;
+  crash_states = SaturatingAdd(crash_states, other.crash_states);
+  crash_states_explored += other.crash_states_explored;
+  trials_pruned += other.trials_pruned;
+  steps_run += other.steps_run;
+  steps_unpruned += other.steps_unpruned;
+}
+
+ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts) {
+  if (parts.empty()) return ckpt::Status::InvalidArgument("nothing to merge");
+  const ExploreResult& first = parts.front();
+  std::vector<bool> seen(first.shard_count, false);
+  for (const ExploreResult& part : parts) {
+    bool same_run = part.strategy == first.strategy && part.seed == first.seed &&
+                    part.shard_count == first.shard_count &&
+                    part.scenarios.size() == first.scenarios.size();
+    for (size_t i = 0; same_run && i < part.scenarios.size(); ++i) {
+      same_run = part.scenarios[i].name == first.scenarios[i].name;
+    }
+    if (!same_run) {
+      return ckpt::Status::InvalidArgument(
+          "the results are not shards of one exploration (strategy, seed, shard count and "
+          "scenarios must match)");
+    }
+    if (part.shard_index >= part.shard_count || seen[part.shard_index]) {
+      return ckpt::Status::InvalidArgument("shard " + std::to_string(part.shard_index) + "/" +
+                                           std::to_string(part.shard_count) +
+                                           " is given twice or is out of range");
+    }
+    seen[part.shard_index] = true;
+  }
+  for (size_t i = 0; i < seen.size(); ++i) {
+    if (!seen[i]) {
+      return ckpt::Status::InvalidArgument("shard " + std::to_string(i) + "/" +
+                                           std::to_string(seen.size()) + " is missing");
+    }
+  }
+  ExploreResult merged;
+  merged.strategy = first.strategy;
+  merged.seed = first.seed;
+  std::map<std::string, size_t> index;  // scenario name -> position
+  for (const ScenarioSummary& s : first.scenarios) {
+    index[s.name] = merged.scenarios.size();
+    ScenarioSummary& summary = merged.scenarios.emplace_back();
+    summary.name = s.name;
+    summary.path = s.path;
+    summary.crash_points = s.crash_points;
+    summary.expect_failures = s.expect_failures;
+    summary.ref_replay = s.ref_replay;
+  }
+  for (const ExploreResult& part : parts) {
+    merged.elapsed_s = std::max(merged.elapsed_s, part.elapsed_s);
+    for (size_t i = 0; i < part.scenarios.size(); ++i) {
+      const ScenarioSummary& from = part.scenarios[i];
+      ScenarioSummary& to = merged.scenarios[i];
+      to.add(from);
+      to.digest += from.digest;
+      for (size_t d = 0; d < from.levels.size(); ++d) {
+        if (to.levels.size() <= d) to.levels.push_back(LevelSummary{from.levels[d].depth, 0, 0});
+        to.levels[d].planned += from.levels[d].planned;
+        to.levels[d].explored += from.levels[d].explored;
+        to.levels[d].parents_complete =
+            to.levels[d].parents_complete && from.levels[d].parents_complete;
+      }
+    }
+    merged.failing.insert(merged.failing.end(), part.failing.begin(), part.failing.end());
+    merged.expected_failing.insert(merged.expected_failing.end(), part.expected_failing.begin(),
+                                   part.expected_failing.end());
+    merged.known_weakness_failing.insert(merged.known_weakness_failing.end(),
+                                         part.known_weakness_failing.begin(),
+                                         part.known_weakness_failing.end());
+  }
+  // Each scenario's trials in the order the whole exploration runs them.
+  auto by_place = [&index](const FailingTrial& a, const FailingTrial& b) {
+    return std::pair(index[a.scenario], a.order) < std::pair(index[b.scenario], b.order);
+  };
+  // The lists that keep the first few per scenario keep those the whole exploration would.
+  for (std::vector<FailingTrial>* list :
+       {&merged.expected_failing, &merged.known_weakness_failing}) {
+    std::stable_sort(list->begin(), list->end(), by_place);
+    std::map<std::string, size_t> shown;
+    std::erase_if(*list, [&shown](const FailingTrial& f) {
+      return shown[f.scenario]++ >= kExpectedFailingShown;
+    });
+  }
+  for (ScenarioSummary& s : merged.scenarios) {
+    // Only the whole exploration can tell that an unsafe configuration never showed.
+    if (!s.expect_failures.empty() && s.expected_failures == 0) {
+      ++s.failures;
+      merged.failing.push_back(ExpectedFailuresMissing(s));
+    }
+    AddToTotals(s, merged);
+  }
+  std::stable_sort(merged.failing.begin(), merged.failing.end(), by_place);
+  return merged;
+}
+
+}  // namespace sim

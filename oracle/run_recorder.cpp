@@ -1,0 +1,192 @@
+#include "oracle/run_recorder.h"
+
+#include "engine/runtime/assert.h"
+#include "scenario/fault_rule.h"
+
+namespace sim {
+namespace {
+
+using ckpt::Time;
+
+std::string TimesToString(const std::vector<Time>& times) {
+  std::string text = "[";
+  for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + std::to_string(times[i].ms);
+  return text + "]";
+}
+
+}  // namespace
+
+RunRecorder::RunRecorder(TrialRun* run, const ScenarioLog* log,
+                         const ScenarioReceiverSource* source, bool record_trace,
+                         std::function<Time()> clock)
+    : run_(run),
+      log_(log),
+      source_(source),
+      record_trace_(record_trace),
+      clock_(std::move(clock)) {}
+
+void RunRecorder::trace_line(int incarnation, const std::string& text) {
+  if (!record_trace_) return;
+  run_->trace.push_back("[" + std::to_string(clock_().ms) + " ms] " +
+                        (incarnation >= 0 ? "#" + std::to_string(incarnation) + " " : "") + text);
+}
+
+void RunRecorder::emission(int incarnation, const std::string& output, Time batch_time,
+                           ckpt::Records records, Time at) {
+  ckpt::SortRecords(records);
+  uint64_t hash = ckpt::kFnvOffset;
+  for (const ckpt::Value& v : records) hash = v.digest(hash);
+  mix(&hash, sizeof hash);
+  mix(&batch_time.ms, sizeof batch_time.ms);
+  if (record_trace_) {
+    trace_line(incarnation, "output " + output + " @" + std::to_string(batch_time.ms) + " = " +
+                                ckpt::RecordsToString(records));
+  }
+  run_->emissions.push_back(Emission{incarnation, output, batch_time, std::move(records), at});
+}
+
+void RunRecorder::input_batch(int incarnation, Time batch_time,
+                              const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
+  InputBatch batch{incarnation, batch_time, ranges, {}, restored, {}, 0};
+  std::string text;
+  for (const ckpt::OffsetRange& range : ranges) {
+    ckpt::Result<ckpt::Records> records = log_->read(log_->topic(), range);
+    CKPT_ASSERT(records.ok(), "the log stream assigned a range the log does not have: " +
+                                  records.status().to_string());
+    batch.records.insert(batch.records.end(), records.value().begin(), records.value().end());
+    if (record_trace_) {
+      text += " p" + std::to_string(range.partition) + "[" + std::to_string(range.from) + "," +
+              std::to_string(range.until) + ")";
+    }
+    int64_t fields[3] = {range.partition, range.from, range.until};  // no padding bytes
+    mix(fields, sizeof fields);
+  }
+  ckpt::SortRecords(batch.records);
+  if (record_trace_) {
+    trace_line(incarnation, std::string(restored ? "restored" : "computed") + " offset ranges of " +
+                                batch_time.to_string() + ":" + text);
+  }
+  run_->input_batches.push_back(std::move(batch));
+}
+
+void RunRecorder::allocation(int incarnation, Time batch_time, const ckpt::AllocatedBlocks& blocks,
+                             int64_t acknowledged) {
+  ReceiverAllocation allocation{incarnation, batch_time, clock_(), acknowledged, {}};
+  for (const auto& [stream_id, stream_blocks] : blocks) {
+    for (const ckpt::ReceivedBlockInfo& block : stream_blocks) {
+      allocation.ranges.push_back(ckpt::OffsetRange{0, block.source_from, block.source_until});
+    }
+  }
+  mix(&allocation.acknowledged, sizeof allocation.acknowledged);
+  if (record_trace_) {
+    trace_line(incarnation, "allocated blocks to " + batch_time.to_string() +
+                                " (source acknowledged up to " + std::to_string(acknowledged) +
+                                ")");
+  }
+  run_->receiver_allocations.push_back(allocation);
+}
+
+void RunRecorder::received_blocks(int incarnation, Time batch_time,
+                                  const std::vector<ckpt::ReceivedBlockInfo>& blocks,
+                                  const std::vector<ckpt::ReceivedBlockInfo>& missing) {
+  InputBatch batch{incarnation, batch_time, {}, {}, false, {}, missing.size()};
+  std::string text;
+  for (const ckpt::ReceivedBlockInfo& block : blocks) {
+    batch.ranges.push_back(ckpt::OffsetRange{0, block.source_from, block.source_until});
+    batch.block_ids.push_back(block.block_id);
+    ckpt::Records records = source_->records(block.source_from, block.source_until);
+    batch.records.insert(batch.records.end(), records.begin(), records.end());
+    if (record_trace_) {
+      text += " " + block.block_id + "[" + std::to_string(block.source_from) + "," +
+              std::to_string(block.source_until) + ")";
+    }
+    mix(block.block_id.data(), block.block_id.size());
+  }
+  for (const ckpt::ReceivedBlockInfo& block : missing) {
+    if (record_trace_) text += " " + block.block_id + " (records gone)";
+    mix(block.block_id.data(), block.block_id.size());
+  }
+  ckpt::SortRecords(batch.records);
+  if (record_trace_) {
+    trace_line(incarnation, "received blocks of " + batch_time.to_string() + ":" +
+                                (text.empty() ? " none" : text));
+  }
+  run_->input_batches.push_back(std::move(batch));
+}
+
+void IncarnationObserver::log(ckpt::LogLevel level, const std::string& message) {
+  if (level != ckpt::LogLevel::kInfo) trace([&] { return "log: " + message; });
+}
+
+void IncarnationObserver::on_context_started(Time zero_time, bool recovered) {
+  record().zero_time = zero_time;
+  record().recovered = recovered;
+}
+
+void IncarnationObserver::on_checkpoint_recovered(const std::string& file, Time time,
+                                                  const std::vector<Time>& pending) {
+  record().checkpoint_file = file;
+  record().checkpoint_time = time;
+  record().pending_times = pending;
+  trace([&] { return "recovered from " + file + " (content time " + time.to_string() + ")"; });
+}
+
+void IncarnationObserver::on_restart(Time restart_time, const std::vector<Time>& rescheduled) {
+  record().restart_time = restart_time;
+  record().rescheduled = rescheduled;
+  trace([&] {
+    return "restart at " + restart_time.to_string() + ": pending " +
+           TimesToString(record().pending_times) + ", rescheduled " + TimesToString(rescheduled);
+  });
+}
+
+void IncarnationObserver::on_checkpoint_written(const std::string& file, Time time) {
+  trace([&] { return "wrote " + file + " (content time " + time.to_string() + ")"; });
+  record().checkpoints_written.push_back(file);
+}
+
+void IncarnationObserver::on_job_failed(Time batch_time, const ckpt::Status& error) {
+  if (error.message().find(kInjectedFailure) != std::string::npos) {
+    recorder_->run().failed_jobs.push_back(FailedJob{index_, batch_time});
+  }
+}
+
+void IncarnationObserver::on_checkpoint_given_up(Time time, int attempts,
+                                                 const ckpt::Status& first_error) {
+  trace([&] {
+    return "gave up the checkpoint of " + time.to_string() + " after " + std::to_string(attempts) +
+           " attempt(s); first error: " + first_error.to_string();
+  });
+  record().given_up_writes.push_back(GivenUpWrite{time, attempts, first_error});
+}
+
+void IncarnationObserver::on_offset_ranges(int32_t /*stream_id*/, Time batch_time,
+                                           const std::vector<ckpt::OffsetRange>& ranges,
+                                           bool restored) {
+  recorder_->input_batch(index_, batch_time, ranges, restored);
+}
+
+void IncarnationObserver::on_blocks_allocated(Time batch_time,
+                                              const ckpt::AllocatedBlocks& blocks) {
+  recorder_->allocation(index_, batch_time, blocks, acknowledged_());
+}
+
+void IncarnationObserver::on_received_blocks(int32_t /*stream_id*/, Time batch_time,
+                                             const std::vector<ckpt::ReceivedBlockInfo>& blocks,
+                                             const std::vector<ckpt::ReceivedBlockInfo>& missing) {
+  recorder_->received_blocks(index_, batch_time, blocks, missing);
+}
+
+void IncarnationObserver::on_error(const ckpt::Status& error) {
+  trace([&] { return "error: " + error.to_string(); });
+  if (error.message().find(kInjectedFailure) == std::string::npos) {
+    record().errors.push_back(error.to_string());
+  }
+}
+
+void IncarnationObserver::start_failed(const ckpt::Status& error) {
+  record().start_error = error.to_string();
+  trace([&] { return "start failed: " + error.to_string(); });
+}
+
+}  // namespace sim

@@ -1,0 +1,165 @@
+#include "reports/console.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+namespace reports {
+
+std::string DefectsText(const ckpt::DefectSet& set) {
+  std::string defects;
+  for (const std::string& name : set.names()) defects += (defects.empty() ? "" : ",") + name;
+  return defects.empty() ? "none" : defects + " (a deliberately broken engine)";
+}
+
+std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& options) {
+  std::string header =
+      std::string("ckptsim ") + sim::StrategyName(result.strategy) + " \u00b7 seed " +
+      std::to_string(result.seed) + " \u00b7 fs " +
+      (options.run.fs_model ? sim::PersistenceModelName(*options.run.fs_model) : "per scenario") +
+      " \u00b7 defects: " + DefectsText(options.run.defects);
+  if (result.strategy == sim::Strategy::kExhaustive && options.depth > 1) {
+    header += " \u00b7 depth " + std::to_string(options.depth);
+  }
+  if (result.shard_count > 1) {
+    header += " \u00b7 shard " + std::to_string(result.shard_index) + "/" +
+              std::to_string(result.shard_count);
+  }
+  return header;
+}
+
+namespace {
+
+// The explored/total line of each exhaustive level, saying what a budget left out.
+void PrintLevels(const sim::ExploreResult& result) {
+  std::map<int, sim::LevelSummary> levels;
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    for (const sim::LevelSummary& level : s.levels) {
+      sim::LevelSummary& total =
+          levels.try_emplace(level.depth, sim::LevelSummary{level.depth, 0, 0}).first->second;
+      total.planned += level.planned;
+      total.explored += level.explored;
+      total.parents_complete = total.parents_complete && level.parents_complete;
+    }
+  }
+  if (levels.size() < 2 &&
+      (levels.empty() || levels.begin()->second.explored == levels.begin()->second.planned)) {
+    return;  // one complete level: the table says it all
+  }
+  for (const auto& [depth, level] : levels) {
+    std::printf("depth %d: %llu of %s%llu trials explored%s\n", depth,
+                static_cast<unsigned long long>(level.explored),
+                level.parents_complete ? "" : "at least ",
+                static_cast<unsigned long long>(level.planned),
+                level.explored < level.planned ? " (stopped by --max-trials)" : "");
+  }
+}
+
+// The totals under the table: trials, crash states, levels, determinism and pruning figures.
+void PrintTotals(const sim::ExploreResult& result, uint64_t max_crash_states) {
+  std::printf("\n%llu trials, %llu failed, %.2f s\n",
+              static_cast<unsigned long long>(result.trials),
+              static_cast<unsigned long long>(result.failures), result.elapsed_s);
+  if (result.crash_states > result.crash_points) {
+    std::printf("durable crash states: %llu of %llu explored (--max-crash-states %llu per step)\n",
+                static_cast<unsigned long long>(result.crash_states_explored),
+                static_cast<unsigned long long>(result.crash_states),
+                static_cast<unsigned long long>(max_crash_states));
+  }
+  PrintLevels(result);
+  if (result.determinism_checked > 0) {
+    std::printf("determinism: %llu trials rerun, %llu with another trace digest\n",
+                static_cast<unsigned long long>(result.determinism_checked),
+                static_cast<unsigned long long>(result.determinism_mismatches));
+  }
+  if (result.trials_pruned > 0) {
+    std::printf(
+        "pruning: %llu of %llu trials converged early; %llu steps run of %llu unpruned (%.1f%%)\n",
+        static_cast<unsigned long long>(result.trials_pruned),
+        static_cast<unsigned long long>(result.trials),
+        static_cast<unsigned long long>(result.steps_run),
+        static_cast<unsigned long long>(result.steps_unpruned),
+        100.0 * static_cast<double>(result.steps_run) /
+            static_cast<double>(std::max<uint64_t>(1, result.steps_unpruned)));
+  }
+}
+
+}  // namespace
+
+void PrintTable(const sim::ExploreResult& result, const std::string& header,
+                uint64_t max_crash_states) {
+  std::printf("%s\n", header.c_str());
+  int width = 8;  // the name column fits the longest scenario name
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    width = std::max(width, static_cast<int>(s.name.size()));
+  }
+  std::printf("%-*s %12s %8s %9s  %s\n", width, "scenario", "crash points", "trials", "failures",
+              "verdict");
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    std::printf("%-*s %12llu %8llu %9llu  %s\n", width, s.name.c_str(),
+                static_cast<unsigned long long>(s.crash_points),
+                static_cast<unsigned long long>(s.trials),
+                static_cast<unsigned long long>(s.failures),
+                s.failures                ? "FAIL"
+                : s.expected_failures > 0 ? "PASS (unsafe configuration shown)"
+                                          : "PASS");
+  }
+  size_t shown = 0;
+  for (const sim::FailingTrial& f : result.failing) {
+    if (shown++ == 5) {
+      std::printf("... and %zu more failing trials (--json lists them all)\n",
+                  result.failing.size() - 5);
+      break;
+    }
+    std::string batch =
+        f.failure.batch_time ? "batch " + std::to_string(f.failure.batch_time->ms) : "-";
+    std::printf("\nFAIL %s [%s] %s: %s\n  replay: %s\n", f.scenario.c_str(),
+                sim::FailureKindName(f.failure.kind), batch.c_str(), f.failure.detail.c_str(),
+                f.replay.c_str());
+  }
+  if (!result.known_weakness_failing.empty()) {
+    const sim::FailingTrial& f = result.known_weakness_failing.front();
+    std::printf(
+        "\n%llu known-weakness trial(s), not counted as failures; e.g. %s [%s]: %s\n  "
+        "replay: %s\n",
+        static_cast<unsigned long long>(result.known_weaknesses), f.scenario.c_str(),
+        sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(), f.replay.c_str());
+  }
+  if (!result.expected_failing.empty()) {
+    const sim::FailingTrial& f = result.expected_failing.front();
+    std::printf(
+        "\nexpected failure (%s documents an unsafe configuration) [%s]: %s\n  replay: %s\n",
+        f.scenario.c_str(), sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(),
+        f.replay.c_str());
+  }
+  PrintTotals(result, max_crash_states);
+}
+
+std::function<void(const sim::Progress&)> ProgressLine() {
+  using Clock = std::chrono::steady_clock;
+  uint64_t earlier_trials = 0;  // of the scenarios before this one
+  size_t scenario = 0;
+  uint64_t done = 0;
+  return [=, started = Clock::now(), drawn = Clock::time_point{}](const sim::Progress& p) mutable {
+    if (p.scenario_index != scenario) {
+      earlier_trials += done;
+      scenario = p.scenario_index;
+    }
+    done = p.trials_done;
+    Clock::time_point now = Clock::now();
+    if (now - drawn < std::chrono::milliseconds(200)) return;
+    drawn = now;
+    double seconds = std::chrono::duration<double>(now - started).count();
+    double rate = seconds > 0 ? static_cast<double>(earlier_trials + done) / seconds : 0;
+    double left = rate > 0 ? static_cast<double>(p.trials_planned - done) / rate : 0;
+    std::printf(
+        "\r\033[K[%zu/%zu] %s: %llu of %llu trials, %llu failed, %.0f trials/s, ~%.0f s left",
+        p.scenario_index + 1, p.scenarios, p.scenario.c_str(),
+        static_cast<unsigned long long>(done), static_cast<unsigned long long>(p.trials_planned),
+        static_cast<unsigned long long>(p.failures), rate, left);
+    std::fflush(stdout);
+  };
+}
+
+}  // namespace reports

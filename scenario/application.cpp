@@ -1,0 +1,120 @@
+#include "scenario/application.h"
+
+namespace sim {
+namespace {
+
+using ckpt::Duration;
+using ckpt::Result;
+using ckpt::Status;
+using ckpt::StreamingContext;
+using ckpt::Time;
+
+Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& context) {
+  if (scenario.source_kind == "constant") return context.constant_stream(scenario.input[0]);
+  if (scenario.source_kind == "queue") return context.queue_stream(scenario.input);
+  if (scenario.source_kind == "file") return context.text_file_stream(scenario.source_directory);
+  if (scenario.source_kind == "log") return context.log_stream(scenario.log_topic);
+  if (scenario.source_kind == "receiver") return context.receiver_stream(scenario.log_topic);
+  return context.sequence_stream(scenario.input);
+}
+
+// Applies one non-output step to `input`. `streams` resolves union's other stream.
+Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
+                                 const std::map<std::string, ckpt::DStream*>& streams) {
+  const std::string& op = step.operation;
+  Duration slide = step.slide.value_or(input->slide_duration());
+  if (op == "map") return input->map(step.function);
+  if (op == "map_values") return input->map_values(step.function);
+  if (op == "flat_map") return input->flat_map(step.function);
+  if (op == "filter") return input->filter(step.function);
+  if (op == "transform") return input->transform(step.function);
+  if (op == "union") return input->union_with(streams.at(step.other));
+  if (op == "reduce") return input->reduce(step.function);
+  if (op == "reduce_by_key") return input->reduce_by_key(step.function);
+  if (op == "count_by_value") return input->count_by_value();
+  if (op == "window") return input->window(*step.window, slide);
+  if (op == "reduce_by_window") {
+    if (step.inverse.empty()) return input->reduce_by_window(step.function, *step.window, slide);
+    // Spark's reduceByWindow with an inverse: map((1, _)).reduceByKeyAndWindow(...).map(_._2).
+    Result<ckpt::DStream*> keyed = input->map(ckpt::FunctionRef{"pair_with_self", {}});
+    if (!keyed.ok()) return keyed;
+    return keyed.value()->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
+                                                   step.filter_function);
+  }
+  if (op == "reduce_by_key_and_window") {
+    return input->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
+                                           step.filter_function);
+  }
+  if (op == "update_state_by_key") return input->update_state_by_key(step.function);
+  if (op == "map_with_state") return input->map_with_state(step.function, step.timeout);
+  if (op == "state_snapshots") return input->state_snapshots();
+  return Status::InvalidArgument("unknown operation " + op);
+}
+
+Status ApplyOutput(const PipelineStep& step, ckpt::DStream* input) {
+  const std::string& op = step.operation;
+  if (op == "collect") return input->collect(step.output_name);
+  if (op == "print") return input->print(step.num, step.output_name);
+  if (op == "save_as_text_files") return input->save_as_text_files(step.output_name, step.suffix);
+  return input->foreach_rdd(step.function, step.output_name);
+}
+
+}  // namespace
+
+Duration ScenarioExecution::job_duration(Time batch_time, size_t record_count,
+                                         size_t computed_records) const {
+  const ProcessingModel& model = scenario_.processing;
+  int64_t record_us = model.per_record_us * static_cast<int64_t>(record_count) +
+                      model.per_computed_record_us * static_cast<int64_t>(computed_records);
+  Duration duration = model.job_base + Duration{record_us / 1000};
+  auto slow = model.slow_batches.find(batch_time.ms / scenario_.batch_duration.ms);
+  if (slow != model.slow_batches.end()) duration = duration + slow->second;
+  return duration;
+}
+
+Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scenario,
+                                                           const ckpt::EngineEnv& env) {
+  std::unique_ptr<StreamingContext> context =
+      StreamingContext::Create(env, scenario.batch_duration);
+  if (!scenario.checkpoint_dir.empty()) {
+    CKPT_RETURN_IF_ERROR(context->checkpoint(scenario.checkpoint_dir));
+  }
+  Result<ckpt::DStream*> source = BuildSource(scenario, *context);
+  if (!source.ok()) return source.status();
+  std::map<std::string, ckpt::DStream*> streams = {{"source", source.value()}};
+  ckpt::DStream* previous = source.value();
+  for (const PipelineStep& step : scenario.pipeline) {
+    ckpt::DStream* input = step.from.empty() ? previous : streams.at(step.from);
+    if (step.is_output()) {
+      CKPT_RETURN_IF_ERROR(ApplyOutput(step, input));
+      continue;
+    }
+    Result<ckpt::DStream*> stream = ApplyStep(step, input, streams);
+    if (!stream.ok()) return stream.status();
+    if (step.checkpoint_interval) {
+      CKPT_RETURN_IF_ERROR(stream.value()->checkpoint(*step.checkpoint_interval));
+    }
+    previous = stream.value();
+    if (!step.name.empty()) streams[step.name] = previous;
+  }
+  return context;
+}
+
+const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, const char* kind) {
+  static const std::vector<LogAppend> kNone;
+  return scenario.source_kind == kind ? scenario.log_appends : kNone;
+}
+
+std::map<std::string, std::string> ProcessConf(
+    const Scenario& scenario, bool first, const std::map<std::string, std::string>& overrides) {
+  std::map<std::string, std::string> conf = {{"spark.master", "sim[1]"},
+                                             {"spark.app.name", scenario.name}};
+  const std::map<std::string, std::string>& base = first                   ? scenario.conf
+                                                   : scenario.restart_conf ? *scenario.restart_conf
+                                                                           : scenario.conf;
+  for (const auto& [key, value] : base) conf[key] = value;
+  for (const auto& [key, value] : overrides) conf[key] = value;
+  return conf;
+}
+
+}  // namespace sim

@@ -1,0 +1,42 @@
+// A scenario's application: the user's creating function (its DStream pipeline) and how long its
+// jobs take on the (simulated) executors. The simulator and the real runtime run the same ones.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/env.h"
+#include "engine/streaming_context.h"
+#include "scenario/scenario.h"
+
+namespace sim {
+
+// The scenario's processing model: a job takes job_base plus per-record costs, plus the extra
+// time of a slow batch (keyed by batch index = batch time / batch duration).
+class ScenarioExecution : public ckpt::ExecutionModel {
+ public:
+  explicit ScenarioExecution(const Scenario& scenario) : scenario_(scenario) {}
+  ckpt::Duration job_duration(ckpt::Time batch_time, size_t record_count,
+                              size_t computed_records) const override;
+
+ private:
+  const Scenario& scenario_;
+};
+
+// Builds the application of `scenario` into a new context: what getOrCreate's creating function
+// does. An error names the step the engine refused.
+ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> BuildApplication(const Scenario& scenario,
+                                                                       const ckpt::EngineEnv& env);
+
+// The scenario's arrivals when its source is of `kind` ("log" or "receiver", which share them),
+// else none; by reference, as each run copies them into its source once.
+const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, const char* kind);
+
+// A process's own configuration (EngineEnv::process_conf): the simulated cluster's master and the
+// application's name, the scenario's conf (a restarted process: its restart_conf when it has
+// one), then `overrides`.
+std::map<std::string, std::string> ProcessConf(const Scenario& scenario, bool first,
+                                               const std::map<std::string, std::string>& overrides);
+
+}  // namespace sim

@@ -1,0 +1,166 @@
+// A crash scenario: the streaming application, its input, how long its jobs take, and what the
+// harness should do to it. Loaded from YAML (docs/scenarios.md describes every field).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/functions.h"
+#include "engine/runtime/status.h"
+#include "engine/runtime/time.h"
+#include "engine/value.h"
+#include "scenario/failure_kind.h"
+#include "scenario/fault_rule.h"
+#include "scenario/persistence_model.h"
+
+namespace sim {
+
+using ckpt::Duration;
+using ckpt::Time;
+
+// One crash of the incarnation it hits: just before its step `step`, or, with `at`, before its
+// first step at or after that virtual time. The restart comes `downtime` later. `state` picks
+// which of the durable states the filesystem model allows the crash leaves (SimFs::crash).
+struct CrashSpec {
+  uint64_t step = 0;
+  Duration downtime;
+  std::optional<Time> at;
+  uint64_t state = 0;
+  auto operator<=>(const CrashSpec&) const = default;
+};
+
+// One step of the pipeline: an operation on a stream (the previous step's, or `from`).
+struct PipelineStep {
+  std::string operation;  // see docs/scenarios.md for the list
+  ckpt::FunctionRef function;
+  std::optional<Duration> checkpoint_interval;
+  std::string output_name;  // output operations: the sink name (save_as_text_files: the prefix)
+  std::string name;         // names the resulting stream
+  std::string from;         // applies the operation to this named stream ("source" = the input)
+  std::string other;        // union: the other stream's name
+  std::optional<Duration> window;
+  std::optional<Duration> slide;
+  std::optional<Duration> timeout;  // map_with_state
+  ckpt::FunctionRef inverse;        // reduce_by_window, reduce_by_key_and_window
+  ckpt::FunctionRef filter_function;
+  int64_t num = 10;    // print
+  std::string suffix;  // save_as_text_files
+
+  bool is_output() const;
+};
+
+struct ProcessingModel {
+  Duration job_base{10};
+  int64_t per_record_us = 0;
+  // Per record of every RDD the job computes, its lineage included: what makes recomputing the
+  // state since the last RDD checkpoint after a restart cost time (the checkpoint-interval study).
+  int64_t per_computed_record_us = 0;
+  std::map<int64_t, Duration> slow_batches;  // batch index (1-based) -> extra time
+  // batch index -> how many times its output write fails before it succeeds (the external
+  // system refuses it; the job fails and its batch stays pending).
+  std::map<int64_t, int> failing_batches;
+};
+
+// A file the simulated producer writes into the file stream's directory at a virtual time (the
+// producer is another machine: crashes of the driver do not touch it).
+struct ProducedFile {
+  Time at;
+  std::string name;
+  std::vector<std::string> lines;
+};
+
+// Records a producer on another machine appends to a partition of the partitioned log at a
+// virtual time (the log source's input; driver crashes do not touch it).
+struct LogAppend {
+  Time at;
+  int32_t partition = 0;
+  ckpt::Records records;
+};
+
+// A file present before the application first starts (e.g. a corrupted checkpoint).
+struct InitialFile {
+  std::string path;
+  std::string content;
+};
+
+// An inclusive range a swarm variant draws from.
+struct IntRange {
+  int64_t low = 0;
+  int64_t high = 0;
+  auto operator<=>(const IntRange&) const = default;
+};
+
+// The ranges within which random exploration varies the scenario (scenario/swarm.h). Each unset
+// range keeps the scenario's own value.
+struct SwarmRanges {
+  std::optional<IntRange> batches;
+  std::optional<IntRange> records_per_batch;  // sequence and queue sources
+  std::optional<IntRange> batch_duration_ms;
+  std::optional<IntRange> checkpoint_interval_ms;
+  bool empty() const {
+    return !batches && !records_per_batch && !batch_duration_ms && !checkpoint_interval_ms;
+  }
+};
+
+struct Scenario {
+  std::string path;  // the file it came from ("" when built in code)
+  std::string name;
+  std::string description;
+  Duration batch_duration{500};
+  int64_t batches = 0;
+  std::string source_kind = "sequence";  // sequence | constant | queue | file | log | receiver
+  std::vector<ckpt::Records> input;      // sequence and queue: per batch; constant: one list
+  std::string source_directory;          // file
+  std::vector<ProducedFile> produced_files;
+  std::string log_topic = "events";    // log; receiver: the source's name
+  int32_t log_partitions = 0;          // receiver: 1
+  std::vector<LogAppend> log_appends;  // in time order (receiver: what arrives at its source)
+  std::vector<InitialFile> initial_files;
+  std::vector<PipelineStep> pipeline;
+  std::string checkpoint_dir = "/checkpoint";  // "" disables checkpointing
+  bool create_on_error = false;
+  ProcessingModel processing;
+  Duration downtime{0};  // the downtime of exhaustive crash trials
+  std::map<std::string, std::string> conf;
+  // The own conf of a process started after a crash, replacing `conf` (a new SparkConf: a
+  // recovered context takes from it only Spark's reload list, e.g. spark.master).
+  std::optional<std::map<std::string, std::string>> restart_conf;
+  // What every recovered context's conf must hold: key -> value, or nullopt for "absent".
+  std::map<std::string, std::optional<std::string>> expect_conf;
+  std::map<std::string, std::vector<ckpt::Records>> expect;  // output -> records per batch
+  // The contracted outcome of recovery when it cannot work (e.g. a queue stream): a message
+  // that every failed start must contain; `run` also requires the crash list to produce it.
+  std::string expect_error;
+  // A configuration known not to survive crashes (e.g. posix storage without sync): exploration
+  // must find failures, and only of these kinds; they are reported as expected, not as failures.
+  std::vector<FailureKind> expect_failures;
+  std::vector<CrashSpec> crashes;  // what `ckptsim run` does to it
+  uint64_t trial_seed = 0;         // `run`: TrialSpec::seed (probabilistic faults, garbage)
+  uint64_t interleaving = 0;       // `run`: TrialSpec::interleaving
+  SwarmRanges swarm;               // what random exploration may vary
+  // The storage it runs on (`--fs` overrides it) and the faults on top (docs/scenarios.md).
+  PersistenceModel filesystem = PersistenceModel::kHdfs;
+  std::vector<FaultRule> faults;
+
+  std::vector<std::string> output_names() const;
+};
+
+// A log source's `generate: {every_ms, until_ms, records}`: at every multiple of `every` up to
+// `until`, each of `partitions` partitions gets `records` more records, the integers 1, 2, 3, ...
+// in append order.
+std::vector<LogAppend> GenerateLogAppends(int32_t partitions, Duration every, Duration until,
+                                          int64_t records);
+
+// Loads one scenario. Errors read "file:line:column: field: what is wrong".
+ckpt::Result<Scenario> LoadScenario(const std::string& path);
+// The same from text, with `path` naming it in errors (the scenario fuzz target).
+ckpt::Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string& path);
+// Loads `path` if it is a file, or every *.yaml below it (sorted) if it is a directory.
+ckpt::Result<std::vector<Scenario>> LoadScenarios(const std::string& path);
+
+// Checks that the pipeline is well formed and names registered functions.
+ckpt::Status ValidateScenario(const Scenario& scenario, const ckpt::FunctionRegistry& registry);
+
+}  // namespace sim

@@ -1,0 +1,138 @@
+#include "scenario/swarm.h"
+
+#include <algorithm>
+#include <numeric>
+#include <set>
+
+#include "util/random.h"
+
+namespace sim {
+namespace {
+
+constexpr int64_t kDurationGrain_ms = 10;
+
+// The durations a batch duration must divide: windows, slides and (unless they vary too)
+// checkpoint intervals.
+std::vector<int64_t> DurationsToDivide(const Scenario& scenario) {
+  std::vector<int64_t> durations;
+  for (const PipelineStep& step : scenario.pipeline) {
+    if (step.window) durations.push_back(step.window->ms);
+    if (step.slide) durations.push_back(step.slide->ms);
+    if (step.checkpoint_interval && !scenario.swarm.checkpoint_interval_ms) {
+      durations.push_back(step.checkpoint_interval->ms);
+    }
+  }
+  return durations;
+}
+
+// Every distinct record of a sequence or queue source's input, in order.
+ckpt::Records Vocabulary(const Scenario& scenario) {
+  std::set<ckpt::Value> distinct;
+  for (const ckpt::Records& batch : scenario.input) distinct.insert(batch.begin(), batch.end());
+  return ckpt::Records(distinct.begin(), distinct.end());
+}
+
+bool PerBatchInput(const Scenario& scenario) {
+  return scenario.source_kind == "sequence" || scenario.source_kind == "queue";
+}
+
+// The unit every checkpoint interval must be a multiple of: the batch duration and every slide.
+int64_t CheckpointUnit(const Scenario& scenario) {
+  int64_t unit = scenario.batch_duration.ms;
+  for (const PipelineStep& step : scenario.pipeline) {
+    if (step.slide) unit = std::lcm(unit, step.slide->ms);
+  }
+  return unit;
+}
+
+int64_t Draw(Random& random, const IntRange& range) {
+  return random.between(range.low, range.high);
+}
+
+}  // namespace
+
+std::vector<int64_t> BatchDurationCandidates(const Scenario& scenario) {
+  std::vector<int64_t> candidates;
+  if (!scenario.swarm.batch_duration_ms) return candidates;
+  const IntRange& range = *scenario.swarm.batch_duration_ms;
+  std::vector<int64_t> durations = DurationsToDivide(scenario);
+  int64_t first = std::max<int64_t>(kDurationGrain_ms, (range.low + kDurationGrain_ms - 1) /
+                                                           kDurationGrain_ms * kDurationGrain_ms);
+  for (int64_t d = first; d <= range.high; d += kDurationGrain_ms) {
+    if (std::all_of(durations.begin(), durations.end(),
+                    [d](int64_t duration) { return duration % d == 0; })) {
+      candidates.push_back(d);
+    }
+  }
+  return candidates;
+}
+
+ckpt::Status ValidateSwarmRange(const Scenario& scenario, const std::string& field) {
+  const SwarmRanges& swarm = scenario.swarm;
+  if (field == "batches" && (swarm.batches->low < 1 || swarm.batches->high > 100000)) {
+    return ckpt::Status::InvalidArgument("must lie within 1..100000");
+  }
+  if (field == "records_per_batch") {
+    if (!PerBatchInput(scenario)) {
+      return ckpt::Status::InvalidArgument("needs a sequence or queue source, not " +
+                                           scenario.source_kind);
+    }
+    if (Vocabulary(scenario).empty()) {
+      return ckpt::Status::InvalidArgument("the source's input has no records to draw from");
+    }
+    if (swarm.records_per_batch->high > 1000) {
+      return ckpt::Status::InvalidArgument("must lie within 0..1000");
+    }
+  }
+  if (field == "batch_duration_ms" && BatchDurationCandidates(scenario).empty()) {
+    return ckpt::Status::InvalidArgument(
+        "no multiple of 10 ms in the range divides every window, slide and fixed checkpoint "
+        "interval of the pipeline");
+  }
+  if (field == "checkpoint_interval_ms" &&
+      std::none_of(scenario.pipeline.begin(), scenario.pipeline.end(),
+                   [](const PipelineStep& step) { return step.checkpoint_interval.has_value(); })) {
+    return ckpt::Status::InvalidArgument("no pipeline step sets checkpoint_interval_ms to vary");
+  }
+  return ckpt::Status::Ok();
+}
+
+Scenario ScenarioVariant(const Scenario& scenario, uint64_t variant) {
+  if (variant == 0) return scenario;
+  Random random = Random(variant).fork("swarm").fork(scenario.name);
+  const SwarmRanges& swarm = scenario.swarm;
+  Scenario out = scenario;
+  out.expect.clear();
+  if (swarm.batch_duration_ms) {
+    std::vector<int64_t> candidates = BatchDurationCandidates(scenario);
+    out.batch_duration = Duration{candidates[random.below(candidates.size())]};
+  }
+  if (swarm.checkpoint_interval_ms) {
+    int64_t unit = CheckpointUnit(out);
+    for (PipelineStep& step : out.pipeline) {
+      if (!step.checkpoint_interval) continue;
+      // The multiples of the unit within the range; the smallest one above it when there is none.
+      int64_t low = std::max<int64_t>(1, (swarm.checkpoint_interval_ms->low + unit - 1) / unit);
+      int64_t high = std::max(low, swarm.checkpoint_interval_ms->high / unit);
+      step.checkpoint_interval = Duration{random.between(low, high) * unit};
+    }
+  }
+  if (swarm.batches) out.batches = Draw(random, *swarm.batches);
+  if (PerBatchInput(scenario) && !scenario.input.empty()) {
+    ckpt::Records vocabulary = Vocabulary(scenario);
+    out.input.clear();
+    for (int64_t i = 0; i < out.batches; ++i) {
+      if (!swarm.records_per_batch) {
+        out.input.push_back(scenario.input[static_cast<size_t>(i) % scenario.input.size()]);
+        continue;
+      }
+      ckpt::Records& batch = out.input.emplace_back();
+      for (int64_t n = Draw(random, *swarm.records_per_batch); n > 0; --n) {
+        batch.push_back(vocabulary[random.below(vocabulary.size())]);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace sim
