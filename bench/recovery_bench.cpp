@@ -38,20 +38,16 @@ enum class App { kStateful, kStateless };
 Result<std::unique_ptr<StreamingContext>> BuildApplication(const EngineEnv& env, App app) {
   std::unique_ptr<StreamingContext> context = StreamingContext::Create(env, kBatch);
   CKPT_RETURN_IF_ERROR(context->checkpoint("/ck"));
-  Result<DStream*> words = context->log_stream("words");
-  if (!words.ok()) return words.status();
-  Result<DStream*> pairs = words.value()->map({"pair_with_one", {}});
-  if (!pairs.ok()) return pairs.status();
+  CKPT_ASSIGN_OR_RETURN(DStream* words, context->log_stream("words"));
+  CKPT_ASSIGN_OR_RETURN(DStream* pairs, words->map({"pair_with_one", {}}));
   if (app == App::kStateless) {
-    Result<DStream*> counts = pairs.value()->reduce_by_key({"sum", {}});
-    if (!counts.ok()) return counts.status();
-    CKPT_RETURN_IF_ERROR(counts.value()->print(10, "out"));
+    CKPT_ASSIGN_OR_RETURN(DStream* counts, pairs->reduce_by_key({"sum", {}}));
+    CKPT_RETURN_IF_ERROR(counts->print(10, "out"));
     return context;
   }
-  Result<DStream*> counts = pairs.value()->update_state_by_key({"running_sum", {}});
-  if (!counts.ok()) return counts.status();
-  CKPT_RETURN_IF_ERROR(counts.value()->checkpoint(kBatch));
-  CKPT_RETURN_IF_ERROR(counts.value()->print(10, "out"));
+  CKPT_ASSIGN_OR_RETURN(DStream* counts, pairs->update_state_by_key({"running_sum", {}}));
+  CKPT_RETURN_IF_ERROR(counts->checkpoint(kBatch));
+  CKPT_RETURN_IF_ERROR(counts->print(10, "out"));
   return context;
 }
 
@@ -159,10 +155,10 @@ struct Restart {
     auto never_create = [](const EngineEnv&) -> Result<std::unique_ptr<StreamingContext>> {
       return Status::IllegalState("recovery found no checkpoint");
     };
-    Result<std::unique_ptr<StreamingContext>> recovered =
-        StreamingContext::GetOrCreate(env, "/ck", never_create, /*create_on_error=*/false);
-    if (!recovered.ok()) return recovered.status();
-    context = std::move(recovered).value();
+    CKPT_ASSIGN_OR_RETURN(
+        std::unique_ptr<StreamingContext> recovered,
+        StreamingContext::GetOrCreate(env, "/ck", never_create, /*create_on_error=*/false));
+    context = std::move(recovered);
     CKPT_RETURN_IF_ERROR(context->start());
     process.run_until(at);
     if (process.outputs["out"].count(at.ms) == 0) {

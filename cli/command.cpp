@@ -39,9 +39,8 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
     options.replay_flags.push_back("--defect " + name);
   }
   if (!flags.fs.empty()) {
-    ckpt::Result<sim::PersistenceModel> model = sim::ParsePersistenceModel(flags.fs);
-    if (!model.ok()) return model.status();
-    options.run.fs_model = model.value();
+    CKPT_ASSIGN_OR_RETURN(sim::PersistenceModel model, sim::ParsePersistenceModel(flags.fs));
+    options.run.fs_model = model;
     options.replay_flags.push_back("--fs " + flags.fs);
   }
   for (const std::string& pair : flags.conf) {

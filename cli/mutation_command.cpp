@@ -23,8 +23,7 @@ ckpt::Status WriteRegressions(const sim::MutationReport& report, const std::stri
   if (ec) return ckpt::Status::IoError(dir + ": " + ec.message());
   for (const sim::DefectHunt& h : report.hunts) {
     if (!h.shrunk()) continue;
-    ckpt::Result<sim::Scenario> declared = sim::LoadScenario(root + "/" + h.scenario_path);
-    if (!declared.ok()) return declared.status();
+    CKPT_ASSIGN_OR_RETURN(sim::Scenario declared, sim::LoadScenario(root + "/" + h.scenario_path));
     std::string name = "regression_" + h.defect;
     std::replace(name.begin(), name.end(), '-', '_');
     std::string file = dir + "/" + h.defect + ".yaml";
@@ -34,14 +33,14 @@ ckpt::Status WriteRegressions(const sim::MutationReport& report, const std::stri
                          " it fails [" + sim::FailureKindName(h.kind) +
                          "]: " + h.outcome.failure.detail + "\nreproduce: " + options.binary +
                          " run " + file + " --defect " + h.defect;
-    ckpt::Result<std::string> yaml = sim::RegressionScenarioYaml(
-        declared.value(), h.outcome, name,
-        "Regression: defect " + h.defect + " (" + sim::FailureKindName(h.kind) + "), shrunk from " +
-            declared.value().name,
-        header);
-    if (!yaml.ok()) return yaml.status();
+    CKPT_ASSIGN_OR_RETURN(std::string yaml,
+                          sim::RegressionScenarioYaml(declared, h.outcome, name,
+                                                      "Regression: defect " + h.defect + " (" +
+                                                          sim::FailureKindName(h.kind) +
+                                                          "), shrunk from " + declared.name,
+                                                      header));
     std::ofstream out(file);
-    out << yaml.value();
+    out << yaml;
     if (!out) return ckpt::Status::IoError(file + ": cannot write");
   }
   return ckpt::Status::Ok();

@@ -87,11 +87,10 @@ void AddMapWithStateFunctions(FunctionRegistry& registry) {
         mapping.mapped = Value::Pair(key, current);
         return mapping;
       }
-      Result<Value> next = Add(current, value.value_or(Value::Int(0)));
-      if (!next.ok()) return next.status();
+      CKPT_ASSIGN_OR_RETURN(Value next, Add(current, value.value_or(Value::Int(0))));
       mapping.action = StateMapping::Action::kUpdate;
-      mapping.new_state = next.value();
-      mapping.mapped = Value::Pair(key, next.value());
+      mapping.new_state = next;
+      mapping.mapped = Value::Pair(key, next);
       return mapping;
     };
   };
@@ -219,9 +218,8 @@ FunctionRegistry BuildBuiltins() {
               const std::optional<Value>& state) -> Result<std::optional<Value>> {
       Value total = state.value_or(Value::Int(0));
       for (const Value& v : values) {
-        Result<Value> next = Add(total, v);
-        if (!next.ok()) return next.status();
-        total = std::move(next).value();
+        CKPT_ASSIGN_OR_RETURN(Value next, Add(total, v));
+        total = std::move(next);
       }
       return std::optional<Value>(total);
     };

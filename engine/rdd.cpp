@@ -45,9 +45,8 @@ RddPtr Rdd::FromCheckpoint(int64_t id, Time time, std::string checkpoint_path, F
 
 Result<const Records*> Rdd::materialize() {
   if (!cached_) {
-    Result<Records> records = compute_();
-    if (!records.ok()) return records.status();
-    cached_ = std::move(records).value();
+    CKPT_ASSIGN_OR_RETURN(Records records, compute_());
+    cached_ = std::move(records);
   }
   return &*cached_;
 }
@@ -93,11 +92,9 @@ Status Rdd::do_checkpoint(const RddCheckpointStore& store, bool all_marked_ances
       CKPT_RETURN_IF_ERROR(dependency->do_checkpoint(store, all_marked_ancestors));
   }
   if (!marked_for_checkpoint_ || store.directory.empty()) return Status::Ok();
-  Result<const Records*> records = materialize();
-  if (!records.ok()) return records.status();
-  Result<std::string> path = store.write(id_, *records.value());
-  if (!path.ok()) return path.status();
-  checkpoint_path_ = std::move(path).value();
+  CKPT_ASSIGN_OR_RETURN(const Records* records, materialize());
+  CKPT_ASSIGN_OR_RETURN(std::string path, store.write(id_, *records));
+  checkpoint_path_ = std::move(path);
   // Lineage truncation: the data now comes from the files (and the in-memory cache).
   dependencies_.clear();
   FileSystem* fs = store.fs;

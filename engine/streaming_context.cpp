@@ -116,9 +116,8 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const
   for (const auto& stream : context->graph_->streams()) {
     for (const auto& [time, rdd] : stream->generated_rdds()) {
       if (!rdd->is_checkpointed()) continue;  // rebuilt from input descriptions, not files
-      Result<bool> exists = env.fs->exists(rdd->checkpoint_path());
-      if (!exists.ok()) return exists.status();
-      if (!exists.value()) {
+      CKPT_ASSIGN_OR_RETURN(bool exists, env.fs->exists(rdd->checkpoint_path()));
+      if (!exists) {
         return Status::InvalidArgument("Checkpoint directory does not exist: " +
                                        rdd->checkpoint_path());
       }
@@ -130,45 +129,43 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const
 
 Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpointDirectory(
     const EngineEnv& env, const std::string& dir) {
-  Result<CheckpointReadOutcome> read =
-      ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/false, env.defects);
-  if (!read.ok()) return read.status();
-  if (!read.value().checkpoint) {
+  CKPT_ASSIGN_OR_RETURN(CheckpointReadOutcome read,
+                        ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/false, env.defects));
+  if (!read.checkpoint) {
     return Status::InvalidArgument(
         "requirement failed: Spark Streaming cannot be initialized with both SparkContext and "
         "checkpoint as null");
   }
-  const Checkpoint& checkpoint = *read.value().checkpoint;
+  const Checkpoint& checkpoint = *read.checkpoint;
   if (env.observer) {
-    env.observer->on_checkpoint_recovered(read.value().file, checkpoint.checkpoint_time,
+    env.observer->on_checkpoint_recovered(read.file, checkpoint.checkpoint_time,
                                           checkpoint.pending_times);
   }
-  return FromCheckpoint(env, std::move(*read.value().checkpoint));
+  return FromCheckpoint(env, std::move(*read.checkpoint));
 }
 
 Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
     const EngineEnv& env, const std::string& dir, const CreatingFunction& create,
     bool create_on_error) {
-  Result<CheckpointReadOutcome> read =
-      ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true, env.defects);
-  if (!read.ok()) return read.status();
-  for (const std::string& failure : read.value().failures) {
+  CKPT_ASSIGN_OR_RETURN(CheckpointReadOutcome read,
+                        ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true, env.defects));
+  for (const std::string& failure : read.failures) {
     if (!env.observer) break;
     env.observer->log(LogLevel::kWarning, "Error reading checkpoint " + failure);
     env.observer->on_checkpoint_unreadable(failure);
   }
-  if (!read.value().checkpoint) {
-    if (!read.value().failures.empty() && !create_on_error) {
-      return CheckpointReadError(dir, read.value());
+  if (!read.checkpoint) {
+    if (!read.failures.empty() && !create_on_error) {
+      return CheckpointReadError(dir, read);
     }
     return create(env);
   }
-  const Checkpoint& checkpoint = *read.value().checkpoint;
+  const Checkpoint& checkpoint = *read.checkpoint;
   if (env.observer) {
-    env.observer->on_checkpoint_recovered(read.value().file, checkpoint.checkpoint_time,
+    env.observer->on_checkpoint_recovered(read.file, checkpoint.checkpoint_time,
                                           checkpoint.pending_times);
   }
-  return FromCheckpoint(env, std::move(*read.value().checkpoint));
+  return FromCheckpoint(env, std::move(*read.checkpoint));
 }
 
 Result<DStream*> StreamingContext::sequence_stream(std::vector<Records> input) {
@@ -197,11 +194,10 @@ Result<DStream*> StreamingContext::text_file_stream(const std::string& directory
 Result<DStream*> StreamingContext::log_stream(const std::string& topic) {
   CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
   if (!runtime_.env.log) return Status::IllegalState("this process has no partitioned log");
-  Result<int32_t> partitions = runtime_.env.log->partition_count(topic);
-  if (!partitions.ok()) return partitions.status();
+  CKPT_ASSIGN_OR_RETURN(int32_t partitions, runtime_.env.log->partition_count(topic));
   // auto.offset.reset=earliest: a new application reads every partition from offset 0.
-  return graph_->add_stream(std::make_unique<LogInputDStream>(
-      graph_.get(), topic, std::vector<int64_t>(partitions.value(), 0)));
+  return graph_->add_stream(
+      std::make_unique<LogInputDStream>(graph_.get(), topic, std::vector<int64_t>(partitions, 0)));
 }
 
 Result<DStream*> StreamingContext::receiver_stream(const std::string& source) {
@@ -219,9 +215,8 @@ Status StreamingContext::make_receiver_tracker() {
     if (auto* receiver = dynamic_cast<ReceiverInputDStream*>(input)) streams.push_back(receiver);
   }
   if (streams.empty()) return Status::Ok();
-  Result<ReceiverSettings> settings = ReceiverSettingsFromConf(conf_);
-  if (!settings.ok()) return settings.status();
-  if (settings.value().data_wal && runtime_.checkpoint_dir.empty()) {
+  CKPT_ASSIGN_OR_RETURN(ReceiverSettings settings, ReceiverSettingsFromConf(conf_));
+  if (settings.data_wal && runtime_.checkpoint_dir.empty()) {
     return Status::InvalidArgument(
         "Cannot enable receiver write-ahead log without checkpoint directory set. Please use "
         "streamingContext.checkpoint() to set the checkpoint directory. See documentation for "
@@ -230,8 +225,8 @@ Status StreamingContext::make_receiver_tracker() {
   if (!runtime_.env.receiver_source) {
     return Status::IllegalState("this process has no receiver source");
   }
-  receiver_tracker_ = std::make_unique<ReceiverTracker>(&runtime_, std::move(streams),
-                                                        settings.value(), recovered_.has_value());
+  receiver_tracker_ = std::make_unique<ReceiverTracker>(&runtime_, std::move(streams), settings,
+                                                        recovered_.has_value());
   runtime_.receiver_tracker = receiver_tracker_.get();
   return Status::Ok();
 }
@@ -288,17 +283,17 @@ Status StreamingContext::start() {
   if (runtime_.state == ContextState::kActive) return Status::Ok();
   CKPT_RETURN_IF_ERROR(graph_->validate());
   CKPT_RETURN_IF_ERROR(graph_->bind_functions(*runtime_.env.functions));
-  Result<int64_t> concurrent_jobs = IntegerConf(conf_, "spark.streaming.concurrentJobs", 1);
-  if (!concurrent_jobs.ok()) return concurrent_jobs.status();
+  CKPT_ASSIGN_OR_RETURN(int64_t concurrent_jobs,
+                        IntegerConf(conf_, "spark.streaming.concurrentJobs", 1));
   Result<int64_t> max_lineage_depth = IntegerConf(conf_, "ckptsim.lineage.max_depth", 1000);
   if (!max_lineage_depth.ok()) return max_lineage_depth.status();
-  Result<int64_t> max_rate =
-      IntegerConf(conf_, "spark.streaming.kafka.maxRatePerPartition", 0, /*minimum=*/0);
-  if (!max_rate.ok()) return max_rate.status();
-  runtime_.max_rate_per_partition = max_rate.value();
+  CKPT_ASSIGN_OR_RETURN(
+      int64_t max_rate,
+      IntegerConf(conf_, "spark.streaming.kafka.maxRatePerPartition", 0, /*minimum=*/0));
+  runtime_.max_rate_per_partition = max_rate;
   runtime_.max_lineage_depth = max_lineage_depth.value();
   job_scheduler_ = std::make_unique<JobScheduler>(
-      &runtime_, static_cast<int>(concurrent_jobs.value()),
+      &runtime_, static_cast<int>(concurrent_jobs),
       [this](Time time) { job_generator_->on_batch_completion(time); });
   job_generator_ = std::make_unique<JobGenerator>(
       &runtime_, graph_.get(), job_scheduler_.get(), !runtime_.checkpoint_dir.empty(),

@@ -83,14 +83,13 @@ const char* BatchOutcomeName(BatchOutcome outcome) {
 
 ckpt::Result<Timeline> BuildTimeline(const Scenario& declared, const FailingTrial& failing,
                                      const RunOptions& options) {
-  ckpt::Result<TrialSpec> spec = TrialSpec::ParseToken(failing.token);
-  if (!spec.ok()) return spec.status();
-  Scenario scenario = ScenarioVariant(declared, spec.value().variant);
+  CKPT_ASSIGN_OR_RETURN(TrialSpec spec, TrialSpec::ParseToken(failing.token));
+  Scenario scenario = ScenarioVariant(declared, spec.variant);
   RunOptions replay = options;
   replay.record_steps = true;
   replay.record_trace = true;
   References references(scenario, options);
-  TrialRun run = RunTrial(scenario, spec.value(), replay);
+  TrialRun run = RunTrial(scenario, spec, replay);
   const Reference& reference = references.base().reference;
 
   Timeline t;

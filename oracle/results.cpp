@@ -74,8 +74,10 @@ void TrialCounts::add(const TrialCounts& other) {
   steps_unpruned += other.steps_unpruned;
 }
 
-ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts) {
-  if (parts.empty()) return ckpt::Status::InvalidArgument("nothing to merge");
+namespace {
+
+// InvalidArgument unless `parts` are every shard of one exploration, each once.
+ckpt::Status CheckShardsOfOneExploration(const std::vector<ExploreResult>& parts) {
   const ExploreResult& first = parts.front();
   std::vector<bool> seen(first.shard_count, false);
   for (const ExploreResult& part : parts) {
@@ -103,6 +105,15 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
                                            std::to_string(seen.size()) + " is missing");
     }
   }
+  return ckpt::Status::Ok();
+}
+
+}  // namespace
+
+ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts) {
+  if (parts.empty()) return ckpt::Status::InvalidArgument("nothing to merge");
+  CKPT_RETURN_IF_ERROR(CheckShardsOfOneExploration(parts));
+  const ExploreResult& first = parts.front();
   ExploreResult merged;
   merged.strategy = first.strategy;
   merged.seed = first.seed;

@@ -124,9 +124,8 @@ ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) 
   s.path = entry.at("path").get<std::string>();
   s.crash_points = entry.at("crash_points").get<uint64_t>();
   for (const nlohmann::json& kind : entry.at("expect_failures")) {
-    ckpt::Result<sim::FailureKind> parsed = sim::ParseFailureKind(kind.get<std::string>());
-    if (!parsed.ok()) return parsed.status();
-    s.expect_failures.push_back(parsed.value());
+    CKPT_ASSIGN_OR_RETURN(sim::FailureKind parsed, sim::ParseFailureKind(kind.get<std::string>()));
+    s.expect_failures.push_back(parsed);
   }
   for (const nlohmann::json& level : entry.at("levels")) {
     s.levels.push_back({level.at("depth").get<int>(), level.at("planned").get<uint64_t>(),
@@ -194,9 +193,8 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
     result.crash_points = json.at("crash_points").get<uint64_t>();
     result.elapsed_s = json.at("elapsed_s").get<double>();
     for (const nlohmann::json& entry : json.at("scenarios")) {
-      ckpt::Result<sim::ScenarioSummary> summary = SummaryFromJson(entry);
-      if (!summary.ok()) return summary.status();
-      result.scenarios.push_back(std::move(summary).value());
+      CKPT_ASSIGN_OR_RETURN(sim::ScenarioSummary summary, SummaryFromJson(entry));
+      result.scenarios.push_back(std::move(summary));
     }
     ckpt::Result<std::vector<sim::FailingTrial>> failing = FailingFromJson(json.at("failing"));
     if (!failing.ok()) return failing.status();

@@ -89,12 +89,11 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
       CKPT_RETURN_IF_ERROR(ApplyOutput(step, input));
       continue;
     }
-    Result<ckpt::DStream*> stream = ApplyStep(step, input, streams);
-    if (!stream.ok()) return stream.status();
+    CKPT_ASSIGN_OR_RETURN(ckpt::DStream* stream, ApplyStep(step, input, streams));
     if (step.checkpoint_interval) {
-      CKPT_RETURN_IF_ERROR(stream.value()->checkpoint(*step.checkpoint_interval));
+      CKPT_RETURN_IF_ERROR(stream->checkpoint(*step.checkpoint_interval));
     }
-    previous = stream.value();
+    previous = stream;
     if (!step.name.empty()) streams[step.name] = previous;
   }
   return context;

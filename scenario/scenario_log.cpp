@@ -36,9 +36,8 @@ int64_t ScenarioLog::end_offset(const std::string& topic, int32_t partition) con
 
 ckpt::Result<ckpt::Records> ScenarioLog::read(const std::string& topic,
                                               const ckpt::OffsetRange& range) const {
-  ckpt::Result<int32_t> count = partition_count(topic);
-  if (!count.ok()) return count.status();
-  if (range.partition < 0 || range.partition >= count.value() || range.from < 0 ||
+  CKPT_ASSIGN_OR_RETURN(int32_t count, partition_count(topic));
+  if (range.partition < 0 || range.partition >= count || range.from < 0 ||
       range.until < range.from || range.until > end_offset(topic, range.partition)) {
     return ckpt::Status::InvalidArgument("offsets [" + std::to_string(range.from) + ", " +
                                          std::to_string(range.until) + ") of partition " +

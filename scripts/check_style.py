@@ -38,8 +38,9 @@ NOT_FUNCTIONS = {"if", "for", "while", "switch", "catch", "do", "else", "return"
 
 def sources(root):
     try:
-        listed = subprocess.run(["git", "ls-files", "*.cpp", "*.h"], cwd=root, check=True,
-                                capture_output=True, text=True).stdout.split()
+        command = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.cpp", "*.h"]
+        listed = subprocess.run(command, cwd=root, check=True, capture_output=True,
+                                text=True).stdout.split()
         return sorted(path for path in listed if os.path.exists(os.path.join(root, path)))
     except (OSError, subprocess.CalledProcessError):
         found = []

@@ -220,11 +220,10 @@ std::string EncodeFramed(std::string_view magic, const T& value) {
 
 template <typename T>
 Result<T> DecodeFramed(std::string_view magic, std::string_view bytes) {
-  Result<std::string_view> payload = Unframe(magic, bytes);
-  if (!payload.ok()) return payload.status();
+  CKPT_ASSIGN_OR_RETURN(std::string_view payload, Unframe(magic, bytes));
   T value{};
   try {
-    SpanSource source(payload.value());
+    SpanSource source(payload);
     BoundedIArchive archive(source, kArchiveFlags);
     archive >> value;
     if (source.bytes_left() != 0) return Status::Corruption("trailing bytes after the archive");

@@ -136,9 +136,8 @@ Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& 
   bool sync_before_rename = runtime_->checkpoint_sync && !defects.has(Defect::kRenameBeforeSync);
   CKPT_RETURN_IF_ERROR(WriteWholeFile(fs, temp_file, handle.bytes, sync_before_rename));
 
-  Result<bool> exists = fs.exists(checkpoint_file);
-  if (!exists.ok()) return exists.status();
-  if (exists.value()) {
+  CKPT_ASSIGN_OR_RETURN(bool exists, fs.exists(checkpoint_file));
+  if (exists) {
     Status old_backup = fs.remove(backup_file, /*recursive=*/true);
     if (!old_backup.ok() && old_backup.code() != StatusCode::kNotFound) return old_backup;
     Status renamed = fs.rename(checkpoint_file, backup_file);
@@ -163,12 +162,12 @@ Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& 
 }
 
 Status CheckpointWriter::delete_old_checkpoint_files() {
-  Result<std::vector<CheckpointFile>> files = ListCheckpointFiles(*runtime_->env.fs, dir_);
-  if (!files.ok()) return files.status();
-  if (files.value().size() <= kCheckpointFilesToKeep) return Status::Ok();
-  size_t surplus = files.value().size() - kCheckpointFilesToKeep;
+  CKPT_ASSIGN_OR_RETURN(std::vector<CheckpointFile> files,
+                        ListCheckpointFiles(*runtime_->env.fs, dir_));
+  if (files.size() <= kCheckpointFilesToKeep) return Status::Ok();
+  size_t surplus = files.size() - kCheckpointFilesToKeep;
   for (size_t i = 0; i < surplus; ++i) {
-    const std::string& path = files.value()[i].path;
+    const std::string& path = files[i].path;
     runtime_->log(LogLevel::kInfo, "Deleting " + path);
     Status deleted = runtime_->env.fs->remove(path, /*recursive=*/true);
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;

@@ -144,9 +144,8 @@ Result<RddPtr> DStream::derive_from_parent(
   if (!parent.ok() || !parent.value()) return parent;
   RddPtr input = parent.value();
   return make_rdd(time, {input}, [input, transform = std::move(transform)]() -> Result<Records> {
-    Result<const Records*> records = input->materialize();
-    if (!records.ok()) return records.status();
-    return transform(*records.value());
+    CKPT_ASSIGN_OR_RETURN(const Records* records, input->materialize());
+    return transform(*records);
   });
 }
 
@@ -162,9 +161,8 @@ Result<std::vector<RddPtr>> DStream::slice(Time from, Time to) {
   }
   std::vector<RddPtr> rdds;
   for (Time time : from.until(to + slide_, slide_)) {
-    Result<RddPtr> rdd = get_or_compute(time);
-    if (!rdd.ok()) return rdd.status();
-    if (rdd.value()) rdds.push_back(rdd.value());
+    CKPT_ASSIGN_OR_RETURN(RddPtr rdd, get_or_compute(time));
+    if (rdd) rdds.push_back(rdd);
   }
   return rdds;
 }
@@ -175,9 +173,8 @@ DStream* DStream::add_to_graph(std::unique_ptr<DStream> stream) {
 
 Result<RddPtr> DStream::get_or_compute(Time time) {
   if (auto it = generated_.find(time); it != generated_.end()) return it->second;
-  Result<bool> valid = is_time_valid(time);
-  if (!valid.ok()) return valid.status();
-  if (!valid.value()) return RddPtr();
+  CKPT_ASSIGN_OR_RETURN(bool valid, is_time_valid(time));
+  if (!valid) return RddPtr();
   Result<RddPtr> rdd = compute(time);
   if (!rdd.ok() || !rdd.value()) return rdd;
   if (is_checkpoint_time(time)) rdd.value()->mark_for_checkpoint();

@@ -35,34 +35,27 @@ class PerRecordDStream : public DStream {
   Result<std::function<Status(const Value&, Records&)>> Bind(const FunctionRegistry& registry) {
     using PerRecord = std::function<Status(const Value&, Records&)>;
     if (kind() == "map" || kind() == "map_values") {
-      Result<MapFn> fn = registry.bind_map(function_);
-      if (!fn.ok()) return fn.status();
+      CKPT_ASSIGN_OR_RETURN(MapFn fn, registry.bind_map(function_));
       bool values_only = kind() == "map_values";
-      return PerRecord([f = fn.value(), values_only](const Value& v, Records& out) -> Status {
+      return PerRecord([f = fn, values_only](const Value& v, Records& out) -> Status {
         if (values_only && !v.is_pair()) return NotAPair("mapValues", v);
-        Result<Value> mapped = f(values_only ? v.second() : v);
-        if (!mapped.ok()) return mapped.status();
-        out.push_back(values_only ? Value::Pair(v.first(), mapped.value())
-                                  : std::move(mapped).value());
+        CKPT_ASSIGN_OR_RETURN(Value mapped, f(values_only ? v.second() : v));
+        out.push_back(values_only ? Value::Pair(v.first(), mapped) : std::move(mapped));
         return Status::Ok();
       });
     }
     if (kind() == "flat_map") {
-      Result<FlatMapFn> fn = registry.bind_flat_map(function_);
-      if (!fn.ok()) return fn.status();
-      return PerRecord([f = fn.value()](const Value& v, Records& out) -> Status {
-        Result<Records> produced = f(v);
-        if (!produced.ok()) return produced.status();
-        for (Value& item : produced.value()) out.push_back(std::move(item));
+      CKPT_ASSIGN_OR_RETURN(FlatMapFn fn, registry.bind_flat_map(function_));
+      return PerRecord([f = fn](const Value& v, Records& out) -> Status {
+        CKPT_ASSIGN_OR_RETURN(Records produced, f(v));
+        for (Value& item : produced) out.push_back(std::move(item));
         return Status::Ok();
       });
     }
-    Result<FilterFn> fn = registry.bind_filter(function_);
-    if (!fn.ok()) return fn.status();
-    return PerRecord([f = fn.value()](const Value& v, Records& out) -> Status {
-      Result<bool> keep = f(v);
-      if (!keep.ok()) return keep.status();
-      if (keep.value()) out.push_back(v);
+    CKPT_ASSIGN_OR_RETURN(FilterFn fn, registry.bind_filter(function_));
+    return PerRecord([f = fn](const Value& v, Records& out) -> Status {
+      CKPT_ASSIGN_OR_RETURN(bool keep, f(v));
+      if (keep) out.push_back(v);
       return Status::Ok();
     });
   }
@@ -114,9 +107,8 @@ class ReducingDStream : public DStream {
       if (in.empty()) return Records{};
       Value total = in[0];
       for (size_t i = 1; i < in.size(); ++i) {
-        Result<Value> next = reduce(total, in[i]);
-        if (!next.ok()) return next.status();
-        total = std::move(next).value();
+        CKPT_ASSIGN_OR_RETURN(Value next, reduce(total, in[i]));
+        total = std::move(next);
       }
       return Records{total};
     });
@@ -156,9 +148,8 @@ class UnionDStream : public DStream {
 Result<Records> UnionOf(const std::vector<RddPtr>& rdds) {
   Records out;
   for (const RddPtr& rdd : rdds) {
-    Result<const Records*> records = rdd->materialize();
-    if (!records.ok()) return records.status();
-    out.insert(out.end(), records.value()->begin(), records.value()->end());
+    CKPT_ASSIGN_OR_RETURN(const Records* records, rdd->materialize());
+    out.insert(out.end(), records->begin(), records->end());
   }
   return out;
 }
@@ -174,9 +165,8 @@ Result<Records> ReduceByKey(const Records& records, const ReduceFn& reduce) {
     if (!v.is_pair()) return NotAPair("reduceByKey", v);
     auto [it, inserted] = combined.emplace(v.first(), v.second());
     if (inserted) continue;
-    Result<Value> reduced = reduce(it->second, v.second());
-    if (!reduced.ok()) return reduced.status();
-    it->second = std::move(reduced).value();
+    CKPT_ASSIGN_OR_RETURN(Value reduced, reduce(it->second, v.second()));
+    it->second = std::move(reduced);
   }
   Records out;
   for (auto& [key, value] : combined) out.push_back(Value::Pair(key, value));
@@ -303,9 +293,8 @@ Status DStreamGraph::bind_functions(const FunctionRegistry& registry) {
 Result<std::vector<Job>> DStreamGraph::generate_jobs(Time time) {
   std::vector<Job> jobs;
   for (OutputDStream* output : outputs_) {
-    Result<RddPtr> rdd = output->job_rdd(time);
-    if (!rdd.ok()) return rdd.status();
-    if (rdd.value()) jobs.push_back(Job{time, output, rdd.value()});
+    CKPT_ASSIGN_OR_RETURN(RddPtr rdd, output->job_rdd(time));
+    if (rdd) jobs.push_back(Job{time, output, rdd});
   }
   return jobs;
 }
@@ -350,11 +339,10 @@ Result<std::unique_ptr<DStreamGraph>> DStreamGraph::FromSnapshot(StreamingRuntim
     if (stream_snapshot.id != graph->next_stream_id()) {
       return Status::InvalidArgument("checkpointed graph lists streams out of order");
     }
-    Result<std::unique_ptr<DStream>> stream =
-        MakeStreamFromSnapshot(graph.get(), stream_snapshot, by_id);
-    if (!stream.ok()) return stream.status();
-    stream.value()->restore_snapshot(stream_snapshot);
-    by_id[stream_snapshot.id] = graph->add_stream(std::move(stream).value());
+    CKPT_ASSIGN_OR_RETURN(std::unique_ptr<DStream> stream,
+                          MakeStreamFromSnapshot(graph.get(), stream_snapshot, by_id));
+    stream->restore_snapshot(stream_snapshot);
+    by_id[stream_snapshot.id] = graph->add_stream(std::move(stream));
   }
   return graph;
 }

@@ -234,21 +234,19 @@ Result<std::unique_ptr<DStream>> LogInputDStream::FromSnapshot(DStreamGraph* gra
   }
   std::vector<int64_t> offsets;
   for (int64_t p = 0; p < partitions.value().as_int(); ++p) {
-    Result<Value> offset = SnapshotParam(s, OffsetParam(p));
-    if (!offset.ok()) return offset.status();
-    if (!offset.value().is_int() || offset.value().as_int() < 0) {
+    CKPT_ASSIGN_OR_RETURN(Value offset, SnapshotParam(s, OffsetParam(p)));
+    if (!offset.is_int() || offset.as_int() < 0) {
       return Status::InvalidArgument(malformed);
     }
-    offsets.push_back(offset.value().as_int());
+    offsets.push_back(offset.as_int());
   }
   auto stream =
       std::make_unique<LogInputDStream>(graph, topic.value().as_string(), std::move(offsets));
   for (const auto& [time, encoded] : s.input_data) {
     std::vector<OffsetRange>& ranges = stream->checkpointed_ranges_[time];
     for (const Value& value : encoded) {
-      Result<OffsetRange> range = RangeFromValue(value);
-      if (!range.ok()) return range.status();
-      ranges.push_back(range.value());
+      CKPT_ASSIGN_OR_RETURN(OffsetRange range, RangeFromValue(value));
+      ranges.push_back(range);
     }
   }
   // offsets-not-checkpointed: as if currentOffsets were transient, the recovered stream knows

@@ -50,9 +50,8 @@ std::vector<sim::LogAppend> Appends(int64_t until_ms) {
 Result<std::unique_ptr<StreamingContext>> TotalApp(const EngineEnv& env) {
   auto context = StreamingContext::Create(env, Milliseconds(500));
   CKPT_RETURN_IF_ERROR(context->checkpoint("/ck"));
-  Result<DStream*> stream = context->log_stream("events");
-  if (!stream.ok()) return stream.status();
-  DStream* keyed = stream.value()->map({"keyed", {Value::String("total")}}).value();
+  CKPT_ASSIGN_OR_RETURN(DStream* stream, context->log_stream("events"));
+  DStream* keyed = stream->map({"keyed", {Value::String("total")}}).value();
   DStream* totals = keyed->update_state_by_key({"running_sum", {}}).value();
   CKPT_RETURN_IF_ERROR(totals->collect("totals"));
   return context;

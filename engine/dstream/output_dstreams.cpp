@@ -13,9 +13,8 @@ class CollectDStream : public OutputDStream {
       : OutputDStream(graph, "collect", parent, std::move(output_name)) {}
 
   Status run_job(Time time, Rdd& rdd) override {
-    Result<const Records*> records = run_spark_job(rdd);
-    if (!records.ok()) return records.status();
-    return emit(time, *records.value());
+    CKPT_ASSIGN_OR_RETURN(const Records* records, run_spark_job(rdd));
+    return emit(time, *records);
   }
 };
 
@@ -61,10 +60,9 @@ class SaveAsTextFilesDStream : public OutputDStream {
         suffix_(std::move(suffix)) {}
 
   Status run_job(Time time, Rdd& rdd) override {
-    Result<const Records*> records = rdd.materialize();
-    if (!records.ok()) return records.status();
+    CKPT_ASSIGN_OR_RETURN(const Records* records, rdd.materialize());
     Records lines;
-    for (const Value& v : *records.value()) lines.push_back(Value::String(v.to_string()));
+    for (const Value& v : *records) lines.push_back(Value::String(v.to_string()));
     CKPT_RETURN_IF_ERROR(write_files(time, lines));
     // The write was the job; doCheckpoint follows it.
     Result<const Records*> checkpointed = run_spark_job(rdd);
@@ -105,9 +103,8 @@ class SaveAsTextFilesDStream : public OutputDStream {
     for (const Value& line : lines) text += line.as_string() + "\n";
     std::string attempt = JoinPath(temporary, "part-00000");
     CKPT_RETURN_IF_ERROR(WriteWholeFile(fs, attempt, text, /*sync=*/false));
-    Result<bool> old_part = fs.exists(part);
-    if (!old_part.ok()) return old_part.status();
-    if (old_part.value()) CKPT_RETURN_IF_ERROR(fs.remove(part, /*recursive=*/false));
+    CKPT_ASSIGN_OR_RETURN(bool old_part, fs.exists(part));
+    if (old_part) CKPT_RETURN_IF_ERROR(fs.remove(part, /*recursive=*/false));
     CKPT_RETURN_IF_ERROR(fs.rename(attempt, part));
     CKPT_RETURN_IF_ERROR(fs.remove(temporary, /*recursive=*/true));
     return WriteWholeFile(fs, JoinPath(directory, "_SUCCESS"), "", /*sync=*/false);
@@ -130,11 +127,9 @@ class ForeachRddDStream : public OutputDStream {
   }
 
   Status run_job(Time time, Rdd& rdd) override {
-    Result<const Records*> records = run_spark_job(rdd);
-    if (!records.ok()) return records.status();
-    Result<Records> result = action_(*records.value());
-    if (!result.ok()) return result.status();
-    return emit(time, result.value());
+    CKPT_ASSIGN_OR_RETURN(const Records* records, run_spark_job(rdd));
+    CKPT_ASSIGN_OR_RETURN(Records result, action_(*records));
+    return emit(time, result);
   }
 
  protected:
@@ -183,10 +178,9 @@ Result<std::unique_ptr<DStream>> MakeOutputStream(DStreamGraph* graph, const Str
     return Made(new ForeachRddDStream(graph, parents[0], s.function, s.output_name));
   }
   if (s.kind == "print") {
-    Result<Value> num = SnapshotParam(s, "num");
-    if (!num.ok()) return num.status();
-    if (!num.value().is_int()) return Status::InvalidArgument("malformed print count");
-    return Made(new PrintDStream(graph, parents[0], num.value().as_int(), s.output_name));
+    CKPT_ASSIGN_OR_RETURN(Value num, SnapshotParam(s, "num"));
+    if (!num.is_int()) return Status::InvalidArgument("malformed print count");
+    return Made(new PrintDStream(graph, parents[0], num.as_int(), s.output_name));
   }
   Result<std::string> prefix = StringParam(s, "prefix");
   Result<std::string> suffix = StringParam(s, "suffix");

@@ -87,18 +87,14 @@ class StateDStream : public DStream {
     return make_rdd(time, dependencies, [state, batch, update]() -> Result<Records> {
       std::vector<KeyedRecord> values, states;
       if (batch) {
-        Result<const Records*> records = batch->materialize();
-        if (!records.ok()) return records.status();
-        Result<std::vector<KeyedRecord>> by_key = ByKey(*records.value());
-        if (!by_key.ok()) return by_key.status();
-        values = std::move(by_key).value();
+        CKPT_ASSIGN_OR_RETURN(const Records* records, batch->materialize());
+        CKPT_ASSIGN_OR_RETURN(std::vector<KeyedRecord> by_key, ByKey(*records));
+        values = std::move(by_key);
       }
       if (state) {
-        Result<const Records*> records = state->materialize();
-        if (!records.ok()) return records.status();
-        Result<std::vector<KeyedRecord>> by_key = ByKey(*records.value());
-        if (!by_key.ok()) return by_key.status();
-        states = std::move(by_key).value();
+        CKPT_ASSIGN_OR_RETURN(const Records* records, state->materialize());
+        CKPT_ASSIGN_OR_RETURN(std::vector<KeyedRecord> by_key, ByKey(*records));
+        states = std::move(by_key);
       }
       Status error = Status::Ok();
       Records out = Cogroup(values, states, update, error);
@@ -204,23 +200,20 @@ Result<RddPtr> InternalMapWithStateDStream::compute(Time time) {
       [state_rdd, data_rdd, mapping, time, timeout_threshold]() -> Result<Records> {
         StateMap states;
         if (state_rdd) {
-          Result<const Records*> previous = state_rdd->materialize();
-          if (!previous.ok()) return previous.status();
-          states = StatesOf(*previous.value());
+          CKPT_ASSIGN_OR_RETURN(const Records* previous, state_rdd->materialize());
+          states = StatesOf(*previous);
         }
         Records mapped;
         if (data_rdd) {
-          Result<const Records*> values = data_rdd->materialize();
-          if (!values.ok()) return values.status();
-          for (const Value& v : *values.value()) {
+          CKPT_ASSIGN_OR_RETURN(const Records* values, data_rdd->materialize());
+          for (const Value& v : *values) {
             if (!v.is_pair()) return NotAPair("mapWithState", v);
             auto found = states.find(v.first());
             std::optional<Value> state;
             if (found != states.end()) state = found->second.state;
-            Result<StateMapping> result = mapping(v.first(), v.second(), state, false);
-            if (!result.ok()) return result.status();
-            CKPT_RETURN_IF_ERROR(
-                ApplyMapping(result.value(), v.first(), time, false, states, mapped));
+            CKPT_ASSIGN_OR_RETURN(StateMapping result,
+                                  mapping(v.first(), v.second(), state, false));
+            CKPT_RETURN_IF_ERROR(ApplyMapping(result, v.first(), time, false, states, mapped));
           }
         }
         if (timeout_threshold) {
@@ -229,9 +222,9 @@ Result<RddPtr> InternalMapWithStateDStream::compute(Time time) {
             if (entry.updated_ms < timeout_threshold->ms) timed_out.push_back(key);
           }
           for (const Value& key : timed_out) {
-            Result<StateMapping> result = mapping(key, std::nullopt, states[key].state, true);
-            if (!result.ok()) return result.status();
-            CKPT_RETURN_IF_ERROR(ApplyMapping(result.value(), key, time, true, states, mapped));
+            CKPT_ASSIGN_OR_RETURN(StateMapping result,
+                                  mapping(key, std::nullopt, states[key].state, true));
+            CKPT_RETURN_IF_ERROR(ApplyMapping(result, key, time, true, states, mapped));
           }
         }
         Records out;

@@ -30,10 +30,9 @@ class WindowedDStream : public DStream {
   // The window (t - window, t] of the parent's RDDs; always an RDD, possibly empty.
   Result<RddPtr> compute(Time time) override {
     DStream* parent = parents()[0];
-    Result<std::vector<RddPtr>> rdds =
-        parent->slice(time - window_ + parent->slide_duration(), time);
-    if (!rdds.ok()) return rdds.status();
-    std::vector<RddPtr> in_window = rdds.value();
+    CKPT_ASSIGN_OR_RETURN(std::vector<RddPtr> rdds,
+                          parent->slice(time - window_ + parent->slide_duration(), time));
+    std::vector<RddPtr> in_window = rdds;
     return make_rdd(time, in_window, [in_window]() { return UnionOf(in_window); });
   }
   Duration parent_remember_duration() const override { return *remember_duration() + window_; }
@@ -95,9 +94,8 @@ Result<std::optional<Value>> ReduceAll(const std::vector<std::optional<Value>>& 
       total = value;
       continue;
     }
-    Result<Value> next = reduce(*total, *value);
-    if (!next.ok()) return next.status();
-    total = next.value();
+    CKPT_ASSIGN_OR_RETURN(Value next, reduce(*total, *value));
+    total = next;
   }
   return total;
 }
@@ -108,17 +106,16 @@ Result<RddPtr> ReducedWindowedDStream::compute(Time time) {
   Time current_begin = time - window_ + parent_slide;
   Time previous_begin = current_begin - slide_duration();
   Time previous_end = time - slide_duration();
-  Result<std::vector<RddPtr>> old_rdds =
-      reduced->slice(previous_begin, current_begin - parent_slide);
-  if (!old_rdds.ok()) return old_rdds.status();
-  Result<std::vector<RddPtr>> new_rdds = reduced->slice(previous_end + parent_slide, time);
-  if (!new_rdds.ok()) return new_rdds.status();
+  CKPT_ASSIGN_OR_RETURN(std::vector<RddPtr> old_rdds,
+                        reduced->slice(previous_begin, current_begin - parent_slide));
+  CKPT_ASSIGN_OR_RETURN(std::vector<RddPtr> new_rdds,
+                        reduced->slice(previous_end + parent_slide, time));
   Result<RddPtr> previous = get_or_compute(previous_end);
   if (!previous.ok()) return previous;
   std::vector<RddPtr> all{previous.value()};  // the previous window first, possibly null
-  all.insert(all.end(), old_rdds.value().begin(), old_rdds.value().end());
-  all.insert(all.end(), new_rdds.value().begin(), new_rdds.value().end());
-  size_t old_count = old_rdds.value().size();
+  all.insert(all.end(), old_rdds.begin(), old_rdds.end());
+  all.insert(all.end(), new_rdds.begin(), new_rdds.end());
+  size_t old_count = old_rdds.size();
   std::vector<RddPtr> dependencies;
   for (const RddPtr& rdd : all) {
     if (rdd) dependencies.push_back(rdd);
@@ -131,9 +128,8 @@ Result<RddPtr> ReducedWindowedDStream::compute(Time time) {
         std::map<Value, std::vector<std::optional<Value>>> cogrouped;
         for (size_t i = 0; i < all.size(); ++i) {
           if (!all[i]) continue;
-          Result<const Records*> records = all[i]->materialize();
-          if (!records.ok()) return records.status();
-          for (const Value& v : *records.value()) {
+          CKPT_ASSIGN_OR_RETURN(const Records* records, all[i]->materialize());
+          for (const Value& v : *records) {
             if (!v.is_pair()) return NotAPair("reduceByKeyAndWindow", v);
             auto& slots = cogrouped[v.first()];
             slots.resize(all.size());
@@ -160,21 +156,18 @@ Result<RddPtr> ReducedWindowedDStream::compute(Time time) {
           } else {
             value = *slots[0];
             if (old_total.value()) {
-              Result<Value> next = inverse(value, *old_total.value());
-              if (!next.ok()) return next.status();
-              value = next.value();
+              CKPT_ASSIGN_OR_RETURN(Value next, inverse(value, *old_total.value()));
+              value = next;
             }
             if (new_total.value()) {
-              Result<Value> next = reduce(value, *new_total.value());
-              if (!next.ok()) return next.status();
-              value = next.value();
+              CKPT_ASSIGN_OR_RETURN(Value next, reduce(value, *new_total.value()));
+              value = next;
             }
           }
           Value pair = Value::Pair(key, value);
           if (filter) {
-            Result<bool> keep = filter(pair);
-            if (!keep.ok()) return keep.status();
-            if (!keep.value()) continue;
+            CKPT_ASSIGN_OR_RETURN(bool keep, filter(pair));
+            if (!keep) continue;
           }
           out.push_back(pair);
         }

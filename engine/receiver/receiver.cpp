@@ -69,9 +69,8 @@ Result<ReceiverSettings> ReceiverSettingsFromConf(const std::map<std::string, st
        kSecond},
   };
   for (auto& [key, value, bare_unit] : durations) {
-    Result<Duration> parsed = DurationConf(conf, key, *value, bare_unit);
-    if (!parsed.ok()) return parsed.status();
-    *value = parsed.value();
+    CKPT_ASSIGN_OR_RETURN(Duration parsed, DurationConf(conf, key, *value, bare_unit));
+    *value = parsed;
   }
   return settings;
 }
@@ -283,9 +282,9 @@ Result<Records> ReceiverTracker::read_block(const ReceivedBlockInfo& block) cons
   if (stored != block_store_.end()) return stored->second;
   if (!block.wal_handle) return Status::NotFound("block " + block.block_id + " not found");
   // Spark's WriteAheadLogBackedBlockRDD reads the segment with a random reader.
-  Result<std::string> bytes = ReadWriteAheadLogRecord(*runtime_->env.fs, *block.wal_handle);
-  if (!bytes.ok()) return bytes.status();
-  return DecodeBlockData(bytes.value());
+  CKPT_ASSIGN_OR_RETURN(std::string bytes,
+                        ReadWriteAheadLogRecord(*runtime_->env.fs, *block.wal_handle));
+  return DecodeBlockData(bytes);
 }
 
 }  // namespace ckpt

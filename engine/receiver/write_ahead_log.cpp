@@ -85,10 +85,9 @@ Status FileBasedWriteAheadLog::open_file(Time time) {
   }
   LogFile file{JoinPath(directory_, LogFileName(start, start + rolling_interval_)), start,
                start + rolling_interval_};
-  Result<std::unique_ptr<WritableFile>> created = fs_->create(file.path);
-  if (!created.ok()) return created.status();
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> created, fs_->create(file.path));
   current_ = file;
-  writer_ = std::move(created).value();
+  writer_ = std::move(created);
   current_size_ = 0;
   if (sync_directory_) return fs_->sync_dir(directory_);
   return Status::Ok();
@@ -119,9 +118,8 @@ Result<WalRecordHandle> FileBasedWriteAheadLog::write(std::string_view record, T
 }
 
 Result<std::string> ReadWriteAheadLogRecord(FileSystem& fs, const WalRecordHandle& handle) {
-  Result<std::string> bytes = fs.read_file(handle.path);
-  if (!bytes.ok()) return bytes.status();
-  const std::string& data = bytes.value();
+  CKPT_ASSIGN_OR_RETURN(std::string bytes, fs.read_file(handle.path));
+  const std::string& data = bytes;
   if (handle.offset < 0 || handle.length < 0 ||
       static_cast<uint64_t>(handle.offset) + static_cast<uint64_t>(handle.length) > data.size()) {
     return Status::Corruption("write ahead log segment beyond the end of " + handle.path);

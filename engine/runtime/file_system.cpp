@@ -20,11 +20,10 @@ std::string BaseName(const std::string& path) {
 }
 
 Status WriteWholeFile(FileSystem& fs, const std::string& path, std::string_view data, bool sync) {
-  Result<std::unique_ptr<WritableFile>> file = fs.create(path);
-  if (!file.ok()) return file.status();
-  CKPT_RETURN_IF_ERROR(file.value()->append(data));
-  if (sync) CKPT_RETURN_IF_ERROR(file.value()->sync());
-  return file.value()->close();
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs.create(path));
+  CKPT_RETURN_IF_ERROR(file->append(data));
+  if (sync) CKPT_RETURN_IF_ERROR(file->sync());
+  return file->close();
 }
 
 }  // namespace ckpt

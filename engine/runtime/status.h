@@ -117,3 +117,15 @@ class [[nodiscard]] Result {
     ::ckpt::Status status_macro_ = (expression);   \
     if (!status_macro_.ok()) return status_macro_; \
   } while (false)
+
+// Evaluates `expression`, a Result<T>. On an error, returns its Status from the enclosing
+// function; otherwise moves the value into `declaration`, a new variable (`Duration d`) or an
+// existing one (`s.name`). `declaration` must not contain a comma outside parentheses.
+#define CKPT_ASSIGN_OR_RETURN(declaration, expression) \
+  CKPT_ASSIGN_OR_RETURN_IMPL_(CKPT_CONCAT_(result_macro_, __LINE__), declaration, expression)
+#define CKPT_CONCAT_(a, b) CKPT_CONCAT_INNER_(a, b)
+#define CKPT_CONCAT_INNER_(a, b) a##b
+#define CKPT_ASSIGN_OR_RETURN_IMPL_(result, declaration, expression) \
+  auto result = (expression);                                        \
+  if (!result.ok()) return result.status();                          \
+  declaration = std::move(result).value()

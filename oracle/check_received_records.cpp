@@ -1,0 +1,143 @@
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "oracle/check.h"
+
+namespace sim {
+
+namespace {
+
+// Half-open ranges of positions [from, until), merged: the positions none of them covers in
+// [0, until), as ranges.
+std::vector<std::pair<int64_t, int64_t>> Uncovered(std::vector<std::pair<int64_t, int64_t>> ranges,
+                                                   int64_t until) {
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<std::pair<int64_t, int64_t>> gaps;
+  int64_t next = 0;
+  for (const auto& [from, to] : ranges) {
+    if (next >= until) break;
+    if (from > next) gaps.emplace_back(next, std::min(from, until));
+    next = std::max(next, to);
+  }
+  if (next < until) gaps.emplace_back(next, until);
+  return gaps;
+}
+
+// True when the union of `ranges` holds every position of `range`.
+bool Covers(const std::vector<std::pair<int64_t, int64_t>>& ranges,
+            std::pair<int64_t, int64_t> range) {
+  std::vector<std::pair<int64_t, int64_t>> within;
+  for (const auto& [from, until] : ranges) {
+    if (until > range.first && from < range.second)
+      within.emplace_back(std::max(from, range.first) - range.first, until - range.first);
+  }
+  return Uncovered(within, range.second - range.first).empty();
+}
+
+std::string DescribeRanges(const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+  std::string text;
+  int64_t count = 0;
+  for (const auto& [from, until] : ranges) {
+    if (ranges.size() <= 3 || text.empty()) {
+      text += (text.empty() ? "" : ", ") +
+              ("[" + std::to_string(from) + ", " + std::to_string(until) + ")");
+    }
+    count += until - from;
+  }
+  if (ranges.size() > 3) text += " and " + std::to_string(ranges.size() - 1) + " more ranges";
+  return std::to_string(count) + " record(s) at source positions " + text;
+}
+
+// The source positions of the blocks allocated (in application `app`) to a batch whose receiver
+// stream was then never computed: its RDDs were restored from a checkpoint (see the known weakness
+// in CheckReceivedRecords).
+std::vector<std::pair<int64_t, int64_t>> NeverComputed(const TrialRun& run,
+                                                       const Applications& applications, int app) {
+  std::set<std::pair<int, Time>> computed;  // (incarnation, batch time)
+  for (const InputBatch& batch : run.input_batches) {
+    computed.emplace(batch.incarnation, batch.batch_time);
+  }
+  std::vector<std::pair<int64_t, int64_t>> never_read;
+  for (const ReceiverAllocation& allocation : run.receiver_allocations) {
+    if (applications.of[allocation.incarnation] != app ||
+        computed.count({allocation.incarnation, allocation.batch_time})) {
+      continue;
+    }
+    for (const ckpt::OffsetRange& range : allocation.ranges) {
+      never_read.emplace_back(range.from, range.until);
+    }
+  }
+  return never_read;
+}
+
+}  // namespace
+
+// At least once over the last application's batches (see RecoveryContract).
+void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failures) {
+  const TrialRun& run = input.run;
+  const Applications& applications = input.applications;
+  if (run.incarnations.empty()) return;
+  int app = applications.of.back();
+  std::map<Time, const InputBatch*> last;  // batch time -> its last computation
+  for (const InputBatch& batch : run.input_batches) {
+    if (applications.of[batch.incarnation] == app) last[batch.batch_time] = &batch;
+  }
+  std::map<std::string, Time> read_by;  // block id -> the batch that read it
+  std::vector<std::pair<int64_t, int64_t>> covered;
+  for (const auto& [time, batch] : last) {
+    for (size_t i = 0; i < batch->block_ids.size(); ++i) {
+      auto [first, inserted] = read_by.emplace(batch->block_ids[i], time);
+      if (!inserted) {
+        failures.push_back({FailureKind::kUnexpectedDuplicate, time,
+                            "block " + batch->block_ids[i] + " was read by batch " +
+                                first->second.to_string() + " and again by batch " +
+                                time.to_string()});
+        return;
+      }
+      covered.emplace_back(batch->ranges[i].from, batch->ranges[i].until);
+    }
+  }
+  const ReceiverAllocation* final_allocation = nullptr;
+  for (const ReceiverAllocation& allocation : run.receiver_allocations) {
+    if (applications.of[allocation.incarnation] == app) final_allocation = &allocation;
+  }
+  if (!final_allocation) return;
+  size_t first_incarnation = 0;
+  while (applications.of[first_incarnation] != app) ++first_incarnation;
+  int64_t earlier = run.incarnations[first_incarnation].source_acknowledged_at_start;
+  std::vector<std::pair<int64_t, int64_t>> never_read = NeverComputed(run, applications, app);
+  std::vector<std::pair<int64_t, int64_t>> before, restored, during;
+  for (const auto& [from, until] : Uncovered(covered, final_allocation->acknowledged)) {
+    if (from < earlier) before.emplace_back(from, std::min(until, earlier));
+    if (until <= earlier) continue;
+    std::pair<int64_t, int64_t> gap{std::max(from, earlier), until};
+    (Covers(never_read, gap) ? restored : during).push_back(gap);
+  }
+  Time at = final_allocation->batch_time;
+  // Known weaknesses come after any loss of the application's own (same kind and time: the sort
+  // keeps them behind it).
+  auto lost = [&](const std::vector<std::pair<int64_t, int64_t>>& ranges, const std::string& why,
+                  const char* known_weakness) {
+    if (ranges.empty()) return;
+    failures.push_back(
+        {FailureKind::kLostRecords, at, DescribeRanges(ranges) + " " + why, known_weakness});
+  };
+  lost(during,
+       "were acknowledged to the source and read by no batch (the last allocation, to batch " +
+           at.to_string() + ", came after " + std::to_string(final_allocation->acknowledged) +
+           " records were acknowledged)",
+       "");
+  lost(restored,
+       "were allocated after recovery to a rescheduled batch whose RDDs were restored from a "
+       "checkpoint, so no job read them (the blocks the failed process had not allocated go to "
+       "the first rescheduled batch after the last logged allocation, SPARK-5233)",
+       "dangling blocks allocated to a restored batch");
+  lost(before,
+       "were acknowledged by an application that crashed before any checkpoint was durable; the "
+       "new application does not replay the block log (Spark recovers it only with a "
+       "checkpoint)",
+       "received before the first checkpoint");
+}
+
+}  // namespace sim

@@ -1,0 +1,72 @@
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "engine/checkpoint/checkpoint.h"
+#include "engine/checkpoint/checkpoint_writer.h"
+#include "oracle/check.h"
+
+namespace sim {
+
+namespace {
+
+// A job that failed reading a received block cut before the newest fresh application started:
+// a block of an application that died before its first checkpoint, whose driver-log records a
+// later recovery replayed (the log directory is shared by every application of the checkpoint
+// directory, and readAll reads every file in it).
+bool ReadAStaleApplicationsBlock(const TrialRun& run, const Failure& failure) {
+  static const std::string kMarker = "Could not read data from write ahead log record input-";
+  size_t at = failure.detail.find(kMarker);
+  if (at == std::string::npos) return false;
+  size_t dash = failure.detail.find('-', at + kMarker.size());
+  if (dash == std::string::npos) return false;
+  int64_t block_ms = 0;
+  const char* begin = failure.detail.data() + dash + 1;
+  auto [end, error] =
+      std::from_chars(begin, failure.detail.data() + failure.detail.size(), block_ms);
+  if (error != std::errc() || end == begin) return false;
+  for (size_t i = run.incarnations.size(); i-- > 1;) {
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    if (incarnation.zero_time && !incarnation.recovered) {
+      return block_ms < incarnation.started_at.ms;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure) {
+  if (!failure.known_weakness.empty()) return failure.known_weakness;
+  if (failure.kind != FailureKind::kRecoveryError) return std::nullopt;
+  if (ReadAStaleApplicationsBlock(run, failure)) return "stale block log of an earlier application";
+  auto parse = [](const std::string& path) {
+    return ckpt::ParseCheckpointName(ckpt::ParentPath(path), ckpt::BaseName(path));
+  };
+  for (size_t i = 2; i < run.incarnations.size(); ++i) {
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    std::optional<ckpt::CheckpointFile> read = parse(incarnation.checkpoint_file);
+    if (!read ||
+        incarnation.start_error.find("Checkpoint directory does not exist") == std::string::npos) {
+      continue;
+    }
+    // An earlier recovered process wrote checkpoints under names older than the file this one
+    // read (a new writer names files after the times it has seen), and not that file itself, so
+    // the reader's order by name passed them over for a stale file whose RDD files that
+    // process's cleanup deleted.
+    for (size_t j = 1; j < i; ++j) {
+      bool wrote_older = false, wrote_read = false;
+      for (const std::string& path : run.incarnations[j].checkpoints_written) {
+        std::optional<ckpt::CheckpointFile> written = parse(path);
+        if (!written) continue;
+        wrote_older = wrote_older || written->time < read->time;
+        wrote_read = wrote_read || written->time == read->time;
+      }
+      if (wrote_older && !wrote_read) return "SPARK-19280 family";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace sim

@@ -1,0 +1,270 @@
+#include "scenario/scenario_reader.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace sim {
+
+Status ScenarioReader::error(const YAML::Node& node, const std::string& field,
+                             const std::string& what) const {
+  return Status::InvalidArgument(where(node) + ": " + field + ": " + what);
+}
+
+Status ScenarioReader::located(const YAML::Node& node, const Status& status) const {
+  return Status::InvalidArgument(where(node) + ": " + status.message());
+}
+
+std::string ScenarioReader::where(const YAML::Node& node) const {
+  const YAML::Mark mark = node.Mark();
+  if (mark.line < 0) return path_;
+  return path_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+Result<int64_t> ScenarioReader::integer(const YAML::Node& node, const std::string& field) const {
+  if (!node.IsScalar()) return error(node, field, "expected an integer");
+  const std::string& text = node.Scalar();
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return error(node, field, "expected an integer, got '" + text + "'");
+  }
+  return value;
+}
+
+Result<Duration> ScenarioReader::duration(const YAML::Node& node, const std::string& field,
+                                          bool allow_zero) const {
+  CKPT_ASSIGN_OR_RETURN(int64_t ms, integer(node, field));
+  if (ms < 0 || (!allow_zero && ms == 0)) {
+    return error(node, field,
+                 "expected a " + std::string(allow_zero ? "non-negative" : "positive") +
+                     " duration in milliseconds, got " + std::to_string(ms));
+  }
+  return Duration{ms};
+}
+
+Result<bool> ScenarioReader::boolean(const YAML::Node& node, const std::string& field) const {
+  if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) {
+    return node.Scalar() == "true";
+  }
+  return error(node, field, "expected true or false");
+}
+
+Result<std::string> ScenarioReader::string(const YAML::Node& node, const std::string& field) const {
+  if (!node.IsScalar()) return error(node, field, "expected a string");
+  return node.Scalar();
+}
+
+Result<Value> ScenarioReader::value(const YAML::Node& node, const std::string& field) const {
+  if (node.IsSequence()) {
+    if (node.size() != 2) return error(node, field, "a pair needs exactly two elements");
+    CKPT_ASSIGN_OR_RETURN(Value first, value(node[0], field));
+    CKPT_ASSIGN_OR_RETURN(Value second, value(node[1], field));
+    return Value::Pair(first, second);
+  }
+  if (!node.IsScalar()) return error(node, field, "expected a value (scalar or pair)");
+  const std::string& text = node.Scalar();
+  // Quoted ("12") or tagged (!!str 12) scalars are strings even when they look like numbers.
+  if (node.Tag() != "!" && node.Tag() != "tag:yaml.org,2002:str") {
+    int64_t integer = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
+    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) {
+      return Value::Int(integer);
+    }
+    double real = 0;
+    auto [real_end, real_ec] = std::from_chars(text.data(), text.data() + text.size(), real);
+    if (real_ec == std::errc() && real_end == text.data() + text.size() && !text.empty()) {
+      return Value::Double(real);
+    }
+  }
+  return Value::String(text);
+}
+
+Result<ckpt::Records> ScenarioReader::records(const YAML::Node& node,
+                                              const std::string& field) const {
+  if (!node.IsSequence()) return error(node, field, "expected a list of records");
+  ckpt::Records out;
+  for (const YAML::Node& item : node) {
+    CKPT_ASSIGN_OR_RETURN(Value v, value(item, field));
+    out.push_back(v);
+  }
+  return out;
+}
+
+Result<std::vector<ckpt::Records>> ScenarioReader::batches(const YAML::Node& node,
+                                                           const std::string& field) const {
+  if (!node.IsSequence()) return error(node, field, "expected a list of batches");
+  std::vector<ckpt::Records> out;
+  for (const YAML::Node& batch : node) {
+    CKPT_ASSIGN_OR_RETURN(ckpt::Records r, records(batch, field));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<ckpt::FunctionRef> ScenarioReader::function(const YAML::Node& node,
+                                                   const std::string& field) const {
+  if (!node.IsScalar()) return error(node, field, "expected a function name");
+  std::string text = node.Scalar();
+  ckpt::FunctionRef ref;
+  size_t open = text.find('(');
+  ref.name = text.substr(0, open);
+  if (open != std::string::npos) {
+    if (text.back() != ')') return error(node, field, "unbalanced parentheses in '" + text + "'");
+    YAML::Node args = YAML::Load("[" + text.substr(open + 1, text.size() - open - 2) + "]");
+    for (const YAML::Node& arg : args) {
+      CKPT_ASSIGN_OR_RETURN(Value v, value(arg, field));
+      ref.args.push_back(v);
+    }
+  }
+  return ref;
+}
+
+Status ScenarioReader::check_keys(const YAML::Node& node, const std::string& where,
+                                  const std::set<std::string>& known) const {
+  for (const auto& entry : node) {
+    std::string key = entry.first.Scalar();
+    if (!known.count(key)) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      return error(entry.first, where.empty() ? key : where + "." + key,
+                   "unknown field (known: " + list + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ScenarioReader::conf_map(const YAML::Node& node, const std::string& field,
+                                std::map<std::string, std::string>& conf) const {
+  if (!node.IsMap()) return error(node, field, "expected a map of key: value");
+  for (const auto& entry : node) {
+    if (!entry.second.IsScalar()) {
+      return error(entry.second, field + "." + entry.first.Scalar(), "expected a scalar value");
+    }
+    conf[entry.first.Scalar()] = entry.second.Scalar();
+  }
+  return Status::Ok();
+}
+
+Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
+  if (!root.IsMap()) return error(root, "(document)", "expected a map of scenario fields");
+  CKPT_RETURN_IF_ERROR(check_keys(
+      root, "",
+      {"name",       "description",    "batch_duration_ms", "batches",       "source",
+       "pipeline",   "checkpoint_dir", "create_on_error",   "processing",    "downtime_ms",
+       "conf",       "expect",         "expect_error",      "initial_files", "crashes",
+       "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
+       "swarm",      "trial_seed",     "interleaving"}));
+  Scenario s;
+  s.path = path_;
+  for (const char* required : {"name", "batches", "source", "pipeline"}) {
+    if (!root[required]) return error(root, required, "missing required field");
+  }
+  Result<std::string> name = string(root["name"], "name");
+  if (!name.ok()) return name.status();
+  s.name = name.value();
+  if (root["description"]) s.description = root["description"].Scalar();
+  if (root["batch_duration_ms"]) {
+    CKPT_ASSIGN_OR_RETURN(Duration d,
+                          duration(root["batch_duration_ms"], "batch_duration_ms", false));
+    s.batch_duration = d;
+  }
+  Result<int64_t> n = integer(root["batches"], "batches");
+  if (!n.ok()) return n.status();
+  if (n.value() < 1 || n.value() > 100000)
+    return error(root["batches"], "batches", "must be in 1..100000");
+  s.batches = n.value();
+  CKPT_RETURN_IF_ERROR(source(root["source"], s));
+  const YAML::Node pipeline = root["pipeline"];
+  if (!pipeline.IsSequence() || pipeline.size() == 0) {
+    return error(pipeline, "pipeline", "expected a non-empty list of steps");
+  }
+  for (size_t i = 0; i < pipeline.size(); ++i) {
+    CKPT_ASSIGN_OR_RETURN(PipelineStep st, step(pipeline[i], i));
+    s.pipeline.push_back(st);
+  }
+  if (root["checkpoint_dir"]) {
+    CKPT_ASSIGN_OR_RETURN(std::string dir, string(root["checkpoint_dir"], "checkpoint_dir"));
+    if (!dir.empty() && dir[0] != '/') {
+      return error(root["checkpoint_dir"], "checkpoint_dir", "must be an absolute path or empty");
+    }
+    s.checkpoint_dir = dir;
+  }
+  if (root["create_on_error"]) {
+    CKPT_ASSIGN_OR_RETURN(bool b, boolean(root["create_on_error"], "create_on_error"));
+    s.create_on_error = b;
+  }
+  if (root["processing"]) CKPT_RETURN_IF_ERROR(processing(root["processing"], s.processing));
+  if (root["downtime_ms"]) {
+    CKPT_ASSIGN_OR_RETURN(Duration d, duration(root["downtime_ms"], "downtime_ms", true));
+    s.downtime = d;
+  }
+  if (root["conf"]) CKPT_RETURN_IF_ERROR(conf_map(root["conf"], "conf", s.conf));
+  if (root["restart_conf"]) {
+    s.restart_conf.emplace();
+    CKPT_RETURN_IF_ERROR(conf_map(root["restart_conf"], "restart_conf", *s.restart_conf));
+  }
+  CKPT_RETURN_IF_ERROR(expectations(root, s));
+  CKPT_RETURN_IF_ERROR(harness_settings(root, s));
+  if (root["swarm"]) CKPT_RETURN_IF_ERROR(swarm(root["swarm"], s));
+  return s;
+}
+
+Status ScenarioReader::expectations(const YAML::Node& root, Scenario& s) const {
+  if (const YAML::Node expected = root["expect_conf"]) {
+    if (!expected.IsMap()) return error(expected, "expect_conf", "expected a map of key: value");
+    for (const auto& entry : expected) {
+      std::optional<std::string> value;  // ~ (null): the key must be absent
+      if (!entry.second.IsNull()) value = entry.second.Scalar();
+      s.expect_conf[entry.first.Scalar()] = value;
+    }
+  }
+  if (const YAML::Node expect = root["expect"]) {
+    if (!expect.IsMap()) return error(expect, "expect", "expected {output: [[records], ...]}");
+    for (const auto& entry : expect) {
+      CKPT_ASSIGN_OR_RETURN(std::vector<ckpt::Records> b,
+                            batches(entry.second, "expect." + entry.first.Scalar()));
+      s.expect[entry.first.Scalar()] = b;
+    }
+  }
+  if (root["expect_error"]) {
+    CKPT_ASSIGN_OR_RETURN(std::string text, string(root["expect_error"], "expect_error"));
+    s.expect_error = text;
+  }
+  if (const YAML::Node kinds = root["expect_failures"]) {
+    if (!kinds.IsSequence() || kinds.size() == 0) {
+      return error(kinds, "expect_failures", "expected a non-empty list of failure kinds");
+    }
+    for (const YAML::Node& item : kinds) {
+      CKPT_ASSIGN_OR_RETURN(std::string name, string(item, "expect_failures"));
+      Result<FailureKind> kind = ParseFailureKind(name);
+      if (!kind.ok()) return error(item, "expect_failures", kind.status().message());
+      s.expect_failures.push_back(kind.value());
+    }
+  }
+  return Status::Ok();
+}
+
+Status ScenarioReader::harness_settings(const YAML::Node& root, Scenario& s) const {
+  if (root["initial_files"]) CKPT_RETURN_IF_ERROR(initial_files(root["initial_files"], s));
+  if (root["filesystem"]) {
+    CKPT_ASSIGN_OR_RETURN(std::string text, string(root["filesystem"], "filesystem"));
+    Result<PersistenceModel> model = ParsePersistenceModel(text);
+    if (!model.ok()) return error(root["filesystem"], "filesystem", model.status().message());
+    s.filesystem = model.value();
+  }
+  if (root["faults"]) CKPT_RETURN_IF_ERROR(faults(root["faults"], s));
+  if (root["crashes"]) {
+    CKPT_ASSIGN_OR_RETURN(std::vector<CrashSpec> c, crashes(root["crashes"]));
+    s.crashes = c;
+  }
+  for (auto [key, field] :
+       {std::pair{"trial_seed", &s.trial_seed}, std::pair{"interleaving", &s.interleaving}}) {
+    if (!root[key]) continue;
+    CKPT_ASSIGN_OR_RETURN(int64_t n, integer(root[key], key));
+    if (n < 0) return error(root[key], key, "must be >= 0");
+    *field = static_cast<uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace sim

@@ -1,0 +1,114 @@
+// Reading a scenario from YAML (docs/scenarios.md): ScenarioReader turns one document into a
+// Scenario, checking every field as it goes; each error names "file:line:column: field: what is
+// wrong". Internal to scenario/: callers use LoadScenario (scenario.h). Its methods are spread
+// over scenario_reader.cpp (values, the document), scenario_reader_pipeline.cpp (steps,
+// processing, crashes) and scenario_reader_inputs.cpp (sources, initial files, swarm, faults).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/status.h"
+#include "scenario/scenario.h"
+
+namespace sim {
+
+using ckpt::Result;
+using ckpt::Status;
+using ckpt::Value;
+
+// Checks one pipeline step's functions against `registry`; errors name `field`.
+Status ValidateStep(const PipelineStep& step, const std::string& field,
+                    const ckpt::FunctionRegistry& registry);
+
+class ScenarioReader {
+ public:
+  explicit ScenarioReader(std::string path) : path_(std::move(path)) {}
+
+  Status error(const YAML::Node& node, const std::string& field, const std::string& what) const;
+
+  // `status`'s message (which names its field) at `node`'s place in the file.
+  Status located(const YAML::Node& node, const Status& status) const;
+
+  // "file:line:column" (just the file when the node has no place).
+  std::string where(const YAML::Node& node) const;
+
+  Result<int64_t> integer(const YAML::Node& node, const std::string& field) const;
+
+  Result<Duration> duration(const YAML::Node& node, const std::string& field,
+                            bool allow_zero) const;
+
+  Result<bool> boolean(const YAML::Node& node, const std::string& field) const;
+
+  Result<std::string> string(const YAML::Node& node, const std::string& field) const;
+
+  // A scalar is an integer, a double, or a string (quoted scalars are always strings);
+  // a two-element sequence is a pair.
+  Result<Value> value(const YAML::Node& node, const std::string& field) const;
+
+  Result<ckpt::Records> records(const YAML::Node& node, const std::string& field) const;
+
+  Result<std::vector<ckpt::Records>> batches(const YAML::Node& node,
+                                             const std::string& field) const;
+
+  // "name" or "name(arg, ...)".
+  Result<ckpt::FunctionRef> function(const YAML::Node& node, const std::string& field) const;
+
+  Status check_keys(const YAML::Node& node, const std::string& where,
+                    const std::set<std::string>& known) const;
+
+  Result<PipelineStep> step(const YAML::Node& node, size_t index) const;
+
+  static const std::set<std::string>& Operations();
+
+  // What the operation's own key holds: a function, a stream name, an output name or nothing.
+  Status operation_argument(const YAML::Node& value, const std::string& where,
+                            PipelineStep& step) const;
+
+  Status processing(const YAML::Node& node, ProcessingModel& model) const;
+
+  Result<std::vector<CrashSpec>> crashes(const YAML::Node& node) const;
+
+  Result<FaultRule> fault(const YAML::Node& item) const;
+
+  // Which fields each kind needs, and which it cannot use.
+  Result<FaultRule> check_fault(const YAML::Node& item, const FaultRule& rule) const;
+
+  Status faults(const YAML::Node& node, Scenario& s) const;
+
+  Result<Scenario> scenario(const YAML::Node& root) const;
+
+  // expect_conf, expect, expect_error and expect_failures.
+  Status expectations(const YAML::Node& root, Scenario& s) const;
+
+  // What the harness does to the application: initial files, filesystem, faults, crashes,
+  // trial seed, interleaving and swarm ranges.
+  Status harness_settings(const YAML::Node& root, Scenario& s) const;
+
+  // swarm: {batches: [low, high], ...}; each range must leave at least one valid variant.
+  Status swarm(const YAML::Node& node, Scenario& s) const;
+
+  Status source(const YAML::Node& node, Scenario& s) const;
+
+  Status file_source(const YAML::Node& node, Scenario& s) const;
+
+  Status conf_map(const YAML::Node& node, const std::string& field,
+                  std::map<std::string, std::string>& conf) const;
+
+  // A log (partitioned) or a receiver's source (one sequence of records): records arriving at
+  // virtual times, listed or generated.
+  Status log_source(const YAML::Node& node, Scenario& s) const;
+
+  // generate: {every_ms, until_ms, records} (GenerateLogAppends).
+  Status generated_appends(const YAML::Node& node, Scenario& s) const;
+
+  Status initial_files(const YAML::Node& node, Scenario& s) const;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace sim

@@ -1,0 +1,189 @@
+#include <algorithm>
+
+#include "scenario/scenario_reader.h"
+
+namespace sim {
+
+Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, size_t index) const {
+  std::string field = "pipeline[" + std::to_string(index) + "]";
+  if (!node.IsMap()) return error(node, field, "expected a map such as {map: pair_with_one}");
+  PipelineStep step;
+  for (const auto& entry : node) {
+    std::string key = entry.first.Scalar();
+    std::string where = field + "." + key;
+    const YAML::Node& value = entry.second;
+    if (Operations().count(key)) {
+      if (!step.operation.empty()) return error(entry.first, field, "two operations in one step");
+      step.operation = key;
+      CKPT_RETURN_IF_ERROR(operation_argument(value, where, step));
+    } else if (key == "checkpoint_interval_ms" || key == "window_ms" || key == "slide_ms" ||
+               key == "timeout_ms") {
+      CKPT_ASSIGN_OR_RETURN(Duration d, duration(value, where, false));
+      if (key == "checkpoint_interval_ms") step.checkpoint_interval = d;
+      if (key == "window_ms") step.window = d;
+      if (key == "slide_ms") step.slide = d;
+      if (key == "timeout_ms") step.timeout = d;
+    } else if (key == "inverse" || key == "filter_function") {
+      CKPT_ASSIGN_OR_RETURN(ckpt::FunctionRef f, function(value, where));
+      (key == "inverse" ? step.inverse : step.filter_function) = f;
+    } else if (key == "name" || key == "from" || key == "output" || key == "suffix") {
+      CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
+      if (key == "name") step.name = text;
+      if (key == "from") step.from = text;
+      if (key == "output") step.output_name = text;
+      if (key == "suffix") step.suffix = text;
+    } else if (key == "num") {
+      CKPT_ASSIGN_OR_RETURN(int64_t n, integer(value, where));
+      if (n < 1) return error(value, where, "must be at least 1");
+      step.num = n;
+    } else {
+      std::string known;
+      for (const std::string& op : Operations()) known += (known.empty() ? "" : ", ") + op;
+      return error(entry.first, where,
+                   "unknown operator or option (operators: " + known +
+                       "; options: checkpoint_interval_ms, filter_function, from, inverse, "
+                       "name, num, output, slide_ms, suffix, timeout_ms, window_ms)");
+    }
+  }
+  if (step.operation.empty()) return error(node, field, "no operation");
+  Status valid =
+      ValidateStep(step, field + "." + step.operation, ckpt::FunctionRegistry::Builtins());
+  if (!valid.ok()) return located(node, valid);
+  if ((step.operation == "window" || step.operation == "reduce_by_window" ||
+       step.operation == "reduce_by_key_and_window") &&
+      !step.window) {
+    return error(node, field + ".window_ms", "missing (the window of " + step.operation + ")");
+  }
+  return step;
+}
+
+const std::set<std::string>& ScenarioReader::Operations() {
+  static const std::set<std::string> operations = {"map",
+                                                   "map_values",
+                                                   "flat_map",
+                                                   "filter",
+                                                   "transform",
+                                                   "union",
+                                                   "reduce",
+                                                   "reduce_by_key",
+                                                   "count_by_value",
+                                                   "window",
+                                                   "reduce_by_window",
+                                                   "reduce_by_key_and_window",
+                                                   "update_state_by_key",
+                                                   "map_with_state",
+                                                   "state_snapshots",
+                                                   "collect",
+                                                   "print",
+                                                   "save_as_text_files",
+                                                   "foreach_rdd"};
+  return operations;
+}
+
+Status ScenarioReader::operation_argument(const YAML::Node& value, const std::string& where,
+                                          PipelineStep& step) const {
+  const std::string& op = step.operation;
+  if (op == "count_by_value" || op == "state_snapshots" || op == "window") {
+    if (op == "window" && value.IsScalar() && !value.Scalar().empty()) {
+      CKPT_ASSIGN_OR_RETURN(Duration d, duration(value, where, false));
+      step.window = d;
+    }
+    return Status::Ok();
+  }
+  CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
+  if (op == "union") {
+    step.other = text;
+  } else if (op == "collect" || op == "print") {
+    step.output_name = text;
+  } else if (op == "save_as_text_files") {
+    if (text.empty() || text[0] != '/') {
+      return error(value, where, "the prefix must be an absolute path");
+    }
+    step.output_name = text;
+  } else {
+    CKPT_ASSIGN_OR_RETURN(ckpt::FunctionRef f, function(value, where));
+    step.function = f;
+  }
+  return Status::Ok();
+}
+
+Status ScenarioReader::processing(const YAML::Node& node, ProcessingModel& model) const {
+  CKPT_RETURN_IF_ERROR(check_keys(node, "processing",
+                                  {"job_base_ms", "per_record_us", "per_computed_record_us",
+                                   "slow_batches", "failing_batches"}));
+  if (node["job_base_ms"]) {
+    CKPT_ASSIGN_OR_RETURN(Duration d,
+                          duration(node["job_base_ms"], "processing.job_base_ms", true));
+    model.job_base = d;
+  }
+  for (auto [key, field] : {std::pair{"per_record_us", &model.per_record_us},
+                            std::pair{"per_computed_record_us", &model.per_computed_record_us}}) {
+    if (!node[key]) continue;
+    std::string where = std::string("processing.") + key;
+    CKPT_ASSIGN_OR_RETURN(int64_t n, integer(node[key], where));
+    if (n < 0) return error(node[key], where, "must not be negative");
+    *field = n;
+  }
+  if (const YAML::Node slow = node["slow_batches"]) {
+    if (!slow.IsMap()) return error(slow, "processing.slow_batches", "expected {batch: extra_ms}");
+    for (const auto& entry : slow) {
+      Result<int64_t> batch = integer(entry.first, "processing.slow_batches");
+      Result<Duration> extra = duration(entry.second, "processing.slow_batches", true);
+      if (!batch.ok()) return batch.status();
+      if (!extra.ok()) return extra.status();
+      model.slow_batches[batch.value()] = extra.value();
+    }
+  }
+  if (const YAML::Node failing = node["failing_batches"]) {
+    std::string where = "processing.failing_batches";
+    if (!failing.IsMap()) return error(failing, where, "expected {batch: failed_attempts}");
+    for (const auto& entry : failing) {
+      Result<int64_t> batch = integer(entry.first, where);
+      Result<int64_t> attempts = integer(entry.second, where);
+      if (!batch.ok()) return batch.status();
+      if (!attempts.ok()) return attempts.status();
+      if (attempts.value() < 1 || attempts.value() > 100) {
+        return error(entry.second, where, "failed attempts must be in 1..100");
+      }
+      model.failing_batches[batch.value()] = static_cast<int>(attempts.value());
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<CrashSpec>> ScenarioReader::crashes(const YAML::Node& node) const {
+  if (!node.IsSequence()) {
+    return error(node, "crashes", "expected a list of {step or at_ms, downtime_ms}");
+  }
+  std::vector<CrashSpec> out;
+  for (const YAML::Node& item : node) {
+    CKPT_RETURN_IF_ERROR(
+        check_keys(item, "crashes", {"step", "at_ms", "downtime_ms", "crash_state"}));
+    if (!item["step"] == !item["at_ms"]) {
+      return error(item, "crashes", "give exactly one of step and at_ms");
+    }
+    const char* key = item["step"] ? "step" : "at_ms";
+    std::string where = std::string("crashes.") + key;
+    CKPT_ASSIGN_OR_RETURN(int64_t point, integer(item[key], where));
+    if (point < 0) return error(item[key], where, "must be >= 0");
+    CrashSpec spec;
+    if (item["step"]) spec.step = static_cast<uint64_t>(point);
+    if (item["at_ms"]) spec.at = Time{point};
+    if (item["downtime_ms"]) {
+      CKPT_ASSIGN_OR_RETURN(Duration d,
+                            duration(item["downtime_ms"], "crashes.downtime_ms", true));
+      spec.downtime = d;
+    }
+    if (item["crash_state"]) {
+      Result<int64_t> state = integer(item["crash_state"], "crashes.crash_state");
+      if (!state.ok()) return state.status();
+      if (state.value() < 0)
+        return error(item["crash_state"], "crashes.crash_state", "must be >= 0");
+      spec.state = static_cast<uint64_t>(state.value());
+    }
+    out.push_back(spec);
+  }
+  return out;
+}
+
+}  // namespace sim
