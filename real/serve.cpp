@@ -288,8 +288,8 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   ckpt::SetAssertHandlerForThread(&JournalAssertion);
   KillGate gate(options, &journal);
   ckpt::PosixFileSystem disk(options.run_directory);
-  StepFileSystem fs(&disk, [&gate](const char* operation, const std::string& path) {
-    gate.before_mutation(operation, path);
+  StepFileSystem fs(&disk, [&gate](ckpt::FileOperation operation, const std::string& path) {
+    gate.before_mutation(ckpt::FileOperationName(operation), path);
   });
   auto clock = [&scheduler] { return scheduler.now(); };
   sim::ScenarioLog log(scenario.log_topic, scenario.log_partitions,

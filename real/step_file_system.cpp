@@ -9,15 +9,15 @@ class StepFile : public ckpt::WritableFile {
            const StepFileSystem::BeforeMutation* before)
       : base_(std::move(base)), path_(std::move(path)), before_(before) {}
   ckpt::Status append(std::string_view data) override {
-    (*before_)("write", path_);
+    (*before_)(ckpt::FileOperation::kWrite, path_);
     return base_->append(data);
   }
   ckpt::Status sync() override {
-    (*before_)("sync", path_);
+    (*before_)(ckpt::FileOperation::kSync, path_);
     return base_->sync();
   }
   ckpt::Status close() override {
-    (*before_)("close", path_);
+    (*before_)(ckpt::FileOperation::kClose, path_);
     return base_->close();
   }
 
@@ -30,7 +30,7 @@ class StepFile : public ckpt::WritableFile {
 }  // namespace
 
 ckpt::Result<std::unique_ptr<ckpt::WritableFile>> StepFileSystem::create(const std::string& path) {
-  before_("create", path);
+  before_(ckpt::FileOperation::kCreate, path);
   ckpt::Result<std::unique_ptr<ckpt::WritableFile>> file = base_->create(path);
   if (!file.ok()) return file;
   return std::unique_ptr<ckpt::WritableFile>(

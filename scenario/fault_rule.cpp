@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/runtime/file_operation.h"
 #include "util/named_enum.h"
 
 namespace sim {
@@ -33,9 +34,13 @@ ckpt::Result<FaultKind> ParseFaultKind(const std::string& name) {
 }
 
 const std::vector<std::string>& FaultOperations() {
-  static const std::vector<std::string> operations = {"create", "write",  "close",  "sync",
-                                                      "rename", "delete", "mkdirs", "sync_dir",
-                                                      "list",   "read",   "exists"};
+  static const std::vector<std::string> operations = [] {
+    std::vector<std::string> names;
+    for (ckpt::FileOperation operation : ckpt::kFileOperations) {
+      names.push_back(ckpt::FileOperationName(operation));
+    }
+    return names;
+  }();
   return operations;
 }
 

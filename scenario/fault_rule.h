@@ -32,7 +32,7 @@ enum class FaultKind { kEio, kEnospc, kLatency, kBitflip, kTornWrite };
 const char* FaultKindName(FaultKind kind);
 ckpt::Result<FaultKind> ParseFaultKind(const std::string& name);
 
-// The operation names a rule may name (GatedFileSystem's calls).
+// The operation names a rule may name: every ckpt::FileOperation's name, in its order.
 const std::vector<std::string>& FaultOperations();
 
 struct FaultRule {

@@ -407,14 +407,16 @@ std::optional<std::string> SimFs::tear_newest(
 
 // ---- GatedFileSystem ----
 
-Status GatedFileSystem::enter(const char* operation, const std::string& path, uint64_t bytes) {
-  if (!gate_->before_mutation(operation, path)) return Status::ProcessDead();
-  return gate_->fault(operation, path, bytes);
+Status GatedFileSystem::enter(ckpt::FileOperation operation, const std::string& path,
+                              uint64_t bytes) {
+  const char* name = ckpt::FileOperationName(operation);
+  if (!gate_->before_mutation(name, path)) return Status::ProcessDead();
+  return gate_->fault(name, path, bytes);
 }
 
-Status GatedFileSystem::peek(const char* operation, const std::string& path) {
+Status GatedFileSystem::peek(ckpt::FileOperation operation, const std::string& path) {
   if (!gate_->alive()) return Status::ProcessDead();
-  return gate_->fault(operation, path, 0);
+  return gate_->fault(ckpt::FileOperationName(operation), path, 0);
 }
 
 class GatedFileSystem::File : public ckpt::WritableFile {
@@ -422,15 +424,15 @@ class GatedFileSystem::File : public ckpt::WritableFile {
   File(std::unique_ptr<ckpt::WritableFile> base, GatedFileSystem* fs, std::string path)
       : base_(std::move(base)), fs_(fs), path_(std::move(path)) {}
   Status append(std::string_view data) override {
-    CKPT_RETURN_IF_ERROR(fs_->enter("write", path_, data.size()));
+    CKPT_RETURN_IF_ERROR(fs_->enter(ckpt::FileOperation::kWrite, path_, data.size()));
     return base_->append(data);
   }
   Status sync() override {
-    CKPT_RETURN_IF_ERROR(fs_->enter("sync", path_));
+    CKPT_RETURN_IF_ERROR(fs_->enter(ckpt::FileOperation::kSync, path_));
     return base_->sync();
   }
   Status close() override {
-    CKPT_RETURN_IF_ERROR(fs_->enter("close", path_));
+    CKPT_RETURN_IF_ERROR(fs_->enter(ckpt::FileOperation::kClose, path_));
     return base_->close();
   }
 
@@ -441,56 +443,56 @@ class GatedFileSystem::File : public ckpt::WritableFile {
 };
 
 Result<std::unique_ptr<ckpt::WritableFile>> GatedFileSystem::create(const std::string& path) {
-  CKPT_RETURN_IF_ERROR(enter("create", path));
+  CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kCreate, path));
   Result<std::unique_ptr<ckpt::WritableFile>> file = base_->create(path);
   if (!file.ok()) return file;
   return std::unique_ptr<ckpt::WritableFile>(new File(std::move(file).value(), this, path));
 }
 
 Result<std::string> GatedFileSystem::read_file(const std::string& path) {
-  CKPT_RETURN_IF_ERROR(peek("read", path));
+  CKPT_RETURN_IF_ERROR(peek(ckpt::FileOperation::kRead, path));
   return base_->read_file(path);
 }
 
 Status GatedFileSystem::rename(const std::string& from, const std::string& to) {
   if (base_->model() != PersistenceModel::kObjectStore) {
-    CKPT_RETURN_IF_ERROR(enter("rename", from + " -> " + to));
+    CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kRename, from + " -> " + to));
     return base_->rename(from, to);
   }
   // An object store has no rename: copy, then delete; a crash can fall in between.
-  CKPT_RETURN_IF_ERROR(enter("rename", from + " -> " + to));
+  CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kRename, from + " -> " + to));
   CKPT_RETURN_IF_ERROR(base_->copy(from, to));
   if (!gate_->before_mutation("rename.delete", from)) return Status::ProcessDead();
   return base_->remove(from, /*recursive=*/true);
 }
 
 Status GatedFileSystem::remove(const std::string& path, bool recursive) {
-  CKPT_RETURN_IF_ERROR(enter("delete", path));
+  CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kDelete, path));
   return base_->remove(path, recursive);
 }
 
 Result<bool> GatedFileSystem::exists(const std::string& path) {
-  CKPT_RETURN_IF_ERROR(peek("exists", path));
+  CKPT_RETURN_IF_ERROR(peek(ckpt::FileOperation::kExists, path));
   return base_->exists(path);
 }
 
 Result<std::vector<ckpt::FileStatus>> GatedFileSystem::list(const std::string& dir) {
-  CKPT_RETURN_IF_ERROR(peek("list", dir));
+  CKPT_RETURN_IF_ERROR(peek(ckpt::FileOperation::kList, dir));
   return base_->list(dir);
 }
 
 Status GatedFileSystem::mkdirs(const std::string& path) {
-  CKPT_RETURN_IF_ERROR(enter("mkdirs", path));
+  CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kMkdirs, path));
   return base_->mkdirs(path);
 }
 
 Status GatedFileSystem::sync_dir(const std::string& dir) {
-  CKPT_RETURN_IF_ERROR(enter("sync_dir", dir));
+  CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kSyncDir, dir));
   return base_->sync_dir(dir);
 }
 
 Status GatedFileSystem::sync_file(const std::string& path) {
-  CKPT_RETURN_IF_ERROR(enter("sync", path));
+  CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kSync, path));
   return base_->sync_file(path);
 }
 

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/runtime/file_operation.h"
 #include "engine/runtime/file_system.h"
 #include "scenario/persistence_model.h"
 
@@ -165,9 +166,9 @@ class GatedFileSystem : public ckpt::FileSystem {
  private:
   class File;
   // A mutating call: the crash point, then the fault.
-  ckpt::Status enter(const char* operation, const std::string& path, uint64_t bytes = 0);
+  ckpt::Status enter(ckpt::FileOperation operation, const std::string& path, uint64_t bytes = 0);
   // A reading call: no crash point, but faults.
-  ckpt::Status peek(const char* operation, const std::string& path);
+  ckpt::Status peek(ckpt::FileOperation operation, const std::string& path);
 
   SimFs* base_;
   StepGate* gate_;
