@@ -387,3 +387,59 @@ TEST(CliHelp, EverySubcommandExplainsItselfWithAnExample) {
 }
 
 }  // namespace
+
+// Spark's start-time validation errors are the scenario's, found when it loads: exit 2 with the
+// file:line:column of the step, not a recovery_error of the engine with exit 1.
+namespace start_validation {
+
+std::string WriteScenario(const std::string& name, const std::string& pipeline,
+                          const std::string& extra = "") {
+  std::string path = ::testing::TempDir() + "/" + name + ".yaml";
+  std::ofstream(path) << "name: " << name << "\nbatch_duration_ms: 500\nbatches: 4\n"
+                      << extra << "source:\n  kind: sequence\n  input: [[a], [b]]\npipeline:\n"
+                      << pipeline;
+  return path;
+}
+
+TEST(CliStartValidation, CheckpointIntervalNotAMultipleOfTheSlideIsBadInputAtItsStep) {
+  std::string path = WriteScenario("interval",
+                                   "  - map: pair_with_one\n"
+                                   "  - update_state_by_key: running_sum\n"
+                                   "    checkpoint_interval_ms: 750\n"
+                                   "  - collect: counts\n");
+  for (const char* command : {" run ", " explore ", " crash-points "}) {
+    Outcome outcome = RunCommand(kBinary + command + path);
+    EXPECT_EQ(outcome.exit_code, 2) << command << outcome.output;
+    EXPECT_NE(outcome.output.find(path + ":9:5: pipeline[1].update_state_by_key: The checkpoint "
+                                         "interval for update_state_by_key stream"),
+              std::string::npos)
+        << outcome.output;
+    EXPECT_EQ(outcome.output.find("recovery_error"), std::string::npos) << outcome.output;
+  }
+}
+
+TEST(CliStartValidation, StatefulStreamWithoutACheckpointDirectoryIsBadInput) {
+  std::string path = WriteScenario("nodir",
+                                   "  - map: pair_with_one\n"
+                                   "  - update_state_by_key: running_sum\n"
+                                   "  - collect: counts\n",
+                                   "checkpoint_dir: \"\"\n");
+  Outcome outcome = RunCommand(kBinary + " explore " + path);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find(path + ":10:5: pipeline[1].update_state_by_key: The checkpoint "
+                                       "directory has not been set"),
+            std::string::npos)
+      << outcome.output;
+}
+
+TEST(CliStartValidation, WindowNotAMultipleOfTheParentSlideIsBadInput) {
+  std::string path = WriteScenario("window", "  - window: 700\n  - collect: out\n");
+  Outcome outcome = RunCommand(kBinary + " run " + path);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find(path + ":8:5: pipeline[0].window: The window duration of "
+                                       "windowed DStream (700 ms) must be a multiple"),
+            std::string::npos)
+      << outcome.output;
+}
+
+}  // namespace start_validation

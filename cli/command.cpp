@@ -9,6 +9,7 @@
 #include "reports/console.h"
 #include "reports/report.h"
 #include "scenario/swarm.h"
+#include "sim/start_check.h"
 
 namespace cli {
 
@@ -55,9 +56,12 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
 }
 
 ckpt::Result<std::vector<sim::Scenario>> LoadForCommand(const std::string& path, bool one) {
-  ckpt::Result<std::vector<sim::Scenario>> scenarios = sim::LoadScenarios(path);
-  if (scenarios.ok() && one && scenarios.value().size() != 1) {
+  CKPT_ASSIGN_OR_RETURN(std::vector<sim::Scenario> scenarios, sim::LoadScenarios(path));
+  if (one && scenarios.size() != 1) {
     return ckpt::Status::InvalidArgument(path + ": give one scenario file");
+  }
+  for (const sim::Scenario& scenario : scenarios) {
+    CKPT_RETURN_IF_ERROR(sim::CheckApplicationStarts(scenario));
   }
   return scenarios;
 }

@@ -46,7 +46,9 @@ int BadInput(const std::string& message);
 // Turns the common flags into run options, and remembers them for replay commands.
 ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options);
 
-// Loads `path` (a file or a directory of scenarios); with `one`, exactly one scenario.
+// Loads `path` (a file or a directory of scenarios); with `one`, exactly one scenario. Each
+// scenario must pass Spark's start-time validation (sim/start_check.h): its errors are the
+// scenario's, exit 2, not a recovery_error of the engine.
 ckpt::Result<std::vector<sim::Scenario>> LoadForCommand(const std::string& path, bool one);
 
 // The trial `token` names, checked against `declared`'s swarm variants.

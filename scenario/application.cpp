@@ -73,7 +73,8 @@ Duration ScenarioExecution::job_duration(Time batch_time, size_t record_count,
 }
 
 Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scenario,
-                                                           const ckpt::EngineEnv& env) {
+                                                           const ckpt::EngineEnv& env,
+                                                           BuiltSteps* built) {
   std::unique_ptr<StreamingContext> context =
       StreamingContext::Create(env, scenario.batch_duration);
   if (!scenario.checkpoint_dir.empty()) {
@@ -81,15 +82,18 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
   }
   Result<ckpt::DStream*> source = BuildSource(scenario, *context);
   if (!source.ok()) return source.status();
+  if (built) built->source_built = true;
   std::map<std::string, ckpt::DStream*> streams = {{"source", source.value()}};
   ckpt::DStream* previous = source.value();
   for (const PipelineStep& step : scenario.pipeline) {
     ckpt::DStream* input = step.from.empty() ? previous : streams.at(step.from);
     if (step.is_output()) {
       CKPT_RETURN_IF_ERROR(ApplyOutput(step, input));
+      if (built) built->streams.push_back(nullptr);
       continue;
     }
     CKPT_ASSIGN_OR_RETURN(ckpt::DStream* stream, ApplyStep(step, input, streams));
+    if (built) built->streams.push_back(stream);
     if (step.checkpoint_interval) {
       CKPT_RETURN_IF_ERROR(stream->checkpoint(*step.checkpoint_interval));
     }

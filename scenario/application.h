@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/env.h"
 #include "engine/streaming_context.h"
@@ -24,10 +25,19 @@ class ScenarioExecution : public ckpt::ExecutionModel {
   const Scenario& scenario_;
 };
 
+// How far BuildApplication got: whether the checkpoint directory and the source were set up, and
+// the stream each pipeline step made (nullptr for an output step). When a step is refused,
+// `streams` holds those of the steps before it.
+struct BuiltSteps {
+  bool source_built = false;
+  std::vector<ckpt::DStream*> streams;
+};
+
 // Builds the application of `scenario` into a new context: what getOrCreate's creating function
-// does. An error names the step the engine refused.
+// does. With `built`, also says how far it got (see BuiltSteps).
 ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> BuildApplication(const Scenario& scenario,
-                                                                       const ckpt::EngineEnv& env);
+                                                                       const ckpt::EngineEnv& env,
+                                                                       BuiltSteps* built = nullptr);
 
 // The scenario's arrivals when its source is of `kind` ("log" or "receiver", which share them),
 // else none; by reference, as each run copies them into its source once.

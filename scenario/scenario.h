@@ -47,6 +47,9 @@ struct PipelineStep {
   ckpt::FunctionRef filter_function;
   int64_t num = 10;    // print
   std::string suffix;  // save_as_text_files
+  // "file:line:column" of the step in its scenario file, for errors found later ("" when built
+  // in code). Not part of what the step does: the shrinker's writer leaves it out.
+  std::string origin;
 
   bool is_output() const;
 };

@@ -8,6 +8,7 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, size_t index) 
   std::string field = "pipeline[" + std::to_string(index) + "]";
   if (!node.IsMap()) return error(node, field, "expected a map such as {map: pair_with_one}");
   PipelineStep step;
+  step.origin = where(node);
   for (const auto& entry : node) {
     std::string key = entry.first.Scalar();
     std::string where = field + "." + key;
