@@ -12,6 +12,7 @@
 
 #include "engine/defects.h"
 #include "testing/run_command.h"
+#include "util/shell_quote.h"
 
 namespace {
 
@@ -443,3 +444,39 @@ TEST(CliStartValidation, WindowNotAMultipleOfTheParentSlideIsBadInput) {
 }
 
 }  // namespace start_validation
+
+// A printed replay command pasted into a shell runs exactly that replay, whatever the scenario's
+// path holds: `$(...)` runs nothing, a quote is no syntax error, and the failure reproduces.
+TEST(CliQuoting, AReplayLinePastedIntoAShellReproducesTheFailureForHostilePaths) {
+  std::string dir = ::testing::TempDir() + "/quoting";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (const std::string name : {"x $(touch PWNED).yaml", "it's \"quoted\".yaml"}) {
+    std::string path = dir + "/" + name;
+    std::filesystem::copy_file(kRunningCount, path);
+    Outcome explored =
+        RunCommand("cd '" + dir + "' && " + kBinary + " explore " + sim::ShellQuote(path) +
+                   " --defect skip-pending-times --conf 'a b=c d' --json");
+    ASSERT_EQ(explored.exit_code, 1) << explored.output;
+    nlohmann::json json = Json(explored);
+    ASSERT_FALSE(json.is_discarded()) << explored.output;
+    const nlohmann::json& first = json["failing"][0];
+    std::string replay = first["replay"];
+    Outcome replayed = RunCommand("cd '" + dir + "' && bash -c " + sim::ShellQuote(replay));
+    EXPECT_EQ(replayed.exit_code, 1) << replay << "\n" << replayed.output;
+    EXPECT_NE(replayed.output.find("FAIL [" + first["kind"].get<std::string>() + "]"),
+              std::string::npos)
+        << replayed.output;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/PWNED")) << replay;
+  }
+}
+
+TEST(CliQuoting, ShellQuoteLeavesPlainWordsAndQuotesTheRest) {
+  EXPECT_EQ(sim::ShellQuote("scenarios/basic/running_count.yaml"),
+            "scenarios/basic/running_count.yaml");
+  EXPECT_EQ(sim::ShellQuote("c142+0,c80+106/f3"), "c142+0,c80+106/f3");
+  EXPECT_EQ(sim::ShellQuote(""), "''");
+  EXPECT_EQ(sim::ShellQuote("a b"), "'a b'");
+  EXPECT_EQ(sim::ShellQuote("it's"), "'it'\\''s'");
+  EXPECT_EQ(sim::ShellQuote("$(x)"), "'$(x)'");
+}

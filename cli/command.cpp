@@ -10,6 +10,7 @@
 #include "reports/report.h"
 #include "scenario/swarm.h"
 #include "sim/start_check.h"
+#include "util/shell_quote.h"
 
 namespace cli {
 
@@ -37,12 +38,12 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
     ckpt::Result<ckpt::Defect> defect = ckpt::ParseDefect(name);
     if (!defect.ok()) return defect.status();
     options.run.defects.add(defect.value());
-    options.replay_flags.push_back("--defect " + name);
+    options.replay_flags.push_back("--defect " + sim::ShellQuote(name));
   }
   if (!flags.fs.empty()) {
     CKPT_ASSIGN_OR_RETURN(sim::PersistenceModel model, sim::ParsePersistenceModel(flags.fs));
     options.run.fs_model = model;
-    options.replay_flags.push_back("--fs " + flags.fs);
+    options.replay_flags.push_back("--fs " + sim::ShellQuote(flags.fs));
   }
   for (const std::string& pair : flags.conf) {
     size_t eq = pair.find('=');
@@ -50,7 +51,7 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
       return ckpt::Status::InvalidArgument("--conf expects key=value, got '" + pair + "'");
     }
     options.run.conf[pair.substr(0, eq)] = pair.substr(eq + 1);
-    options.replay_flags.push_back("--conf " + pair);
+    options.replay_flags.push_back("--conf " + sim::ShellQuote(pair));
   }
   return ckpt::Status::Ok();
 }

@@ -11,6 +11,7 @@
 #include "explore/mutation.h"
 #include "explore/shrink.h"
 #include "reports/report.h"
+#include "util/shell_quote.h"
 
 namespace cli {
 namespace {
@@ -31,8 +32,9 @@ ckpt::Status WriteRegressions(const sim::MutationReport& report, const std::stri
                          options.binary + " mutation` from trial " + h.token + " of " +
                          h.scenario_path + ".\nPasses on the engine; with --defect " + h.defect +
                          " it fails [" + sim::FailureKindName(h.kind) +
-                         "]: " + h.outcome.failure.detail + "\nreproduce: " + options.binary +
-                         " run " + file + " --defect " + h.defect;
+                         "]: " + h.outcome.failure.detail +
+                         "\nreproduce: " + sim::ShellQuote(options.binary) + " run " +
+                         sim::ShellQuote(file) + " --defect " + h.defect;
     CKPT_ASSIGN_OR_RETURN(std::string yaml,
                           sim::RegressionScenarioYaml(declared, h.outcome, name,
                                                       "Regression: defect " + h.defect + " (" +

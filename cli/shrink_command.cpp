@@ -8,6 +8,7 @@
 #include "explore/references.h"
 #include "explore/shrink.h"
 #include "scenario/swarm.h"
+#include "util/shell_quote.h"
 
 namespace cli {
 namespace {
@@ -47,10 +48,11 @@ int RunShrink(const sim::Scenario& declared, const std::string& token, const std
   std::string flags;
   for (const std::string& flag : options.replay_flags) flags += " " + flag;
   std::string file = out_path.empty() ? "scenarios/regressions/" + name + ".yaml" : out_path;
-  std::string header = "Shrunk by `ckptsim shrink " + declared.path + " --token " + token + flags +
-                       "`\n(" + std::to_string(outcome.attempts) + " candidate trials). Fails [" +
-                       sim::FailureKindName(outcome.failure.kind) + "]: " + outcome.failure.detail +
-                       "\nreproduce: " + options.binary + " run " + file + flags;
+  std::string reproduce = sim::ShellQuote(options.binary) + " run " + sim::ShellQuote(file) + flags;
+  std::string header = "Shrunk by `ckptsim shrink " + sim::ShellQuote(declared.path) + " --token " +
+                       sim::ShellQuote(token) + flags + "`\n(" + std::to_string(outcome.attempts) +
+                       " candidate trials). Fails [" + sim::FailureKindName(outcome.failure.kind) +
+                       "]: " + outcome.failure.detail + "\nreproduce: " + reproduce;
   ckpt::Result<std::string> yaml = sim::RegressionScenarioYaml(
       declared, outcome, name,
       "Shrunk from " + declared.name + ": " + sim::FailureKindName(outcome.failure.kind), header);
@@ -70,7 +72,7 @@ int RunShrink(const sim::Scenario& declared, const std::string& token, const std
     std::printf("wrote %s\n", out_path.c_str());
   }
   std::printf("replay: %s\n", sim::ReplayCommand(options, file, outcome.spec.token()).c_str());
-  std::printf("reproduce: %s run %s%s\n", options.binary.c_str(), file.c_str(), flags.c_str());
+  std::printf("reproduce: %s\n", reproduce.c_str());
   return kExitFail;
 }
 

@@ -8,12 +8,14 @@
 #include "explore/parallel.h"
 #include "scenario/swarm.h"
 #include "util/random.h"
+#include "util/shell_quote.h"
 
 namespace sim {
 
 std::string ReplayCommand(const ExploreOptions& options, const std::string& scenario_path,
                           const std::string& token) {
-  std::string command = options.binary + " replay " + scenario_path + " --token " + token;
+  std::string command = ShellQuote(options.binary) + " replay " + ShellQuote(scenario_path) +
+                        " --token " + ShellQuote(token);
   for (const std::string& flag : options.replay_flags) command += " " + flag;
   return command;
 }

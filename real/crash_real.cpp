@@ -19,6 +19,7 @@
 #include "real/serve.h"
 #include "sim/trial.h"
 #include "util/random.h"
+#include "util/shell_quote.h"
 
 namespace real {
 namespace {
@@ -223,9 +224,9 @@ RunLength MeasureReference(const sim::Scenario& scenario, const sim::RunOptions&
 
 std::string ReplayOf(const sim::Scenario& scenario, const CrashRealOptions& options) {
   std::ostringstream command;
-  command << options.binary << " crash-real " << scenario.path << " --kills " << options.kills
-          << " --seed " << options.seed << " --trials " << options.trials << " --speed "
-          << options.speed;
+  command << sim::ShellQuote(options.binary) << " crash-real " << sim::ShellQuote(scenario.path)
+          << " --kills " << options.kills << " --seed " << options.seed << " --trials "
+          << options.trials << " --speed " << options.speed;
   for (const std::string& flag : options.replay_flags) command << " " << flag;
   return command.str();
 }
