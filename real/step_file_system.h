@@ -1,6 +1,7 @@
 // A FileSystem decorator that announces every mutating call before it happens: the real
 // runtime's crash points, numbered and labelled as the simulator's (sim/trial.h): each mutating
 // FileOperation (create, write, sync, close, rename, delete, mkdirs, sync_dir) is one step.
+// Reading calls pass through unannounced (FileSystemWrapper).
 #pragma once
 
 #include <functional>
@@ -8,50 +9,42 @@
 #include <string>
 
 #include "engine/runtime/file_operation.h"
-#include "engine/runtime/file_system.h"
+#include "engine/runtime/file_system_wrapper.h"
 
 namespace real {
 
-class StepFileSystem : public ckpt::FileSystem {
+class StepFileSystem : public ckpt::FileSystemWrapper {
  public:
   // Called before each mutating call with the operation and its path; it may end the process.
   using BeforeMutation =
       std::function<void(ckpt::FileOperation operation, const std::string& path)>;
 
   StepFileSystem(ckpt::FileSystem* base, BeforeMutation before)
-      : base_(base), before_(std::move(before)) {}
+      : FileSystemWrapper(base), before_(std::move(before)) {}
 
   ckpt::Result<std::unique_ptr<ckpt::WritableFile>> create(const std::string& path) override;
-  ckpt::Result<std::string> read_file(const std::string& path) override {
-    return base_->read_file(path);
-  }
   ckpt::Status rename(const std::string& from, const std::string& to) override {
     before_(ckpt::FileOperation::kRename, from + " -> " + to);
-    return base_->rename(from, to);
+    return FileSystemWrapper::rename(from, to);
   }
   ckpt::Status remove(const std::string& path, bool recursive) override {
     before_(ckpt::FileOperation::kDelete, path);
-    return base_->remove(path, recursive);
-  }
-  ckpt::Result<bool> exists(const std::string& path) override { return base_->exists(path); }
-  ckpt::Result<std::vector<ckpt::FileStatus>> list(const std::string& dir) override {
-    return base_->list(dir);
+    return FileSystemWrapper::remove(path, recursive);
   }
   ckpt::Status mkdirs(const std::string& path) override {
     before_(ckpt::FileOperation::kMkdirs, path);
-    return base_->mkdirs(path);
+    return FileSystemWrapper::mkdirs(path);
   }
   ckpt::Status sync_dir(const std::string& dir) override {
     before_(ckpt::FileOperation::kSyncDir, dir);
-    return base_->sync_dir(dir);
+    return FileSystemWrapper::sync_dir(dir);
   }
   ckpt::Status sync_file(const std::string& path) override {
     before_(ckpt::FileOperation::kSync, path);
-    return base_->sync_file(path);
+    return FileSystemWrapper::sync_file(path);
   }
 
  private:
-  ckpt::FileSystem* base_;
   BeforeMutation before_;
 };
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/runtime/file_system_wrapper.h"
 #include "sim/sim_fs.h"
 
 namespace sim::testing {
@@ -26,16 +27,14 @@ class FlakyFs : public SimFs {
   bool failing_removes = false;
 
  private:
-  struct File : ckpt::WritableFile {
-    File(std::unique_ptr<ckpt::WritableFile> base, FlakyFs* fs) : base(std::move(base)), fs(fs) {}
+  struct File : ckpt::WritableFileWrapper {
+    File(std::unique_ptr<ckpt::WritableFile> base, FlakyFs* fs)
+        : WritableFileWrapper(std::move(base)), fs(fs) {}
     ckpt::Status append(std::string_view data) override {
-      if (fs->failing_appends == 0) return base->append(data);
+      if (fs->failing_appends == 0) return WritableFileWrapper::append(data);
       if (fs->failing_appends > 0) --fs->failing_appends;
       return ckpt::Status::IoError("injected append failure");
     }
-    ckpt::Status sync() override { return base->sync(); }
-    ckpt::Status close() override { return base->close(); }
-    std::unique_ptr<ckpt::WritableFile> base;
     FlakyFs* fs;
   };
 };
