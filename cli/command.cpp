@@ -32,6 +32,8 @@ int BadInput(const std::string& message) {
   return kExitBadInput;
 }
 
+namespace {
+
 // Turns the common flags into run options, and remembers them for replay commands.
 ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
   for (const std::string& name : flags.defects) {
@@ -56,7 +58,13 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
   return ckpt::Status::Ok();
 }
 
-ckpt::Result<std::vector<sim::Scenario>> LoadForCommand(const std::string& path, bool one) {
+}  // namespace
+
+ckpt::Result<std::vector<sim::Scenario>> Prepare(const CommonFlags& flags, const std::string& path,
+                                                 bool one, const char* binary,
+                                                 sim::ExploreOptions& options) {
+  if (binary) options.binary = binary;
+  CKPT_RETURN_IF_ERROR(ToOptions(flags, options));
   CKPT_ASSIGN_OR_RETURN(std::vector<sim::Scenario> scenarios, sim::LoadScenarios(path));
   if (one && scenarios.size() != 1) {
     return ckpt::Status::InvalidArgument(path + ": give one scenario file");

@@ -43,13 +43,13 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags);
 // Prints "ckptsim: <message>" on stderr; returns kExitBadInput.
 int BadInput(const std::string& message);
 
-// Turns the common flags into run options, and remembers them for replay commands.
-ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options);
-
-// Loads `path` (a file or a directory of scenarios); with `one`, exactly one scenario. Each
-// scenario must pass Spark's start-time validation (sim/start_check.h): its errors are the
-// scenario's, exit 2, not a recovery_error of the engine.
-ckpt::Result<std::vector<sim::Scenario>> LoadForCommand(const std::string& path, bool one);
+// What most subcommands do first: the common flags into `options` (and `binary`, unless null, for
+// replay commands), then the scenarios at `path` (a file or a directory; with `one`, exactly one
+// scenario). Each scenario must pass Spark's start-time validation (sim/start_check.h): its
+// errors are the scenario's, exit 2, not a recovery_error of the engine.
+ckpt::Result<std::vector<sim::Scenario>> Prepare(const CommonFlags& flags, const std::string& path,
+                                                 bool one, const char* binary,
+                                                 sim::ExploreOptions& options);
 
 // The trial `token` names, checked against `declared`'s swarm variants.
 ckpt::Result<sim::TrialSpec> TrialOf(const sim::Scenario& declared, const std::string& token);

@@ -38,7 +38,6 @@ ckpt::Status ParseShard(const std::string& shard, sim::ExploreOptions& options) 
 
 int RunExploration(const ExploreFlags& flags, sim::Strategy strategy, const char* binary) {
   sim::ExploreOptions options;
-  options.binary = binary;
   options.seed = flags.seed;
   options.trials = flags.trials;
   options.max_crash_states = flags.max_crash_states;
@@ -51,9 +50,8 @@ int RunExploration(const ExploreFlags& flags, sim::Strategy strategy, const char
     ckpt::Status shard = ParseShard(flags.shard, options);
     if (!shard.ok()) return BadInput(shard.message());
   }
-  ckpt::Status status = ToOptions(flags.common, options);
-  if (!status.ok()) return BadInput(status.message());
-  ckpt::Result<std::vector<sim::Scenario>> scenarios = LoadForCommand(flags.path, false);
+  ckpt::Result<std::vector<sim::Scenario>> scenarios =
+      Prepare(flags.common, flags.path, false, binary, options);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
   options.strategy = strategy;
   bool show_progress = !flags.common.json && ::isatty(STDOUT_FILENO) == 1;

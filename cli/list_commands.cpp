@@ -125,9 +125,8 @@ Command AddCrashPointsCommand(CLI::App& app) {
   points->footer("Example: ckptsim crash-points scenarios/basic/running_count.yaml --json");
   return {points, [flags] {
             sim::ExploreOptions options;
-            ckpt::Status status = ToOptions(flags->common, options);
-            if (!status.ok()) return BadInput(status.message());
-            ckpt::Result<std::vector<sim::Scenario>> scenarios = LoadForCommand(flags->path, true);
+            ckpt::Result<std::vector<sim::Scenario>> scenarios =
+                Prepare(flags->common, flags->path, true, nullptr, options);
             if (!scenarios.ok()) return BadInput(scenarios.status().message());
             return RunCrashPoints(scenarios.value().front(), options, flags->common.json);
           }};

@@ -65,9 +65,8 @@ struct ServeFlags {
 
 int RunServe(ServeFlags& flags) {
   sim::ExploreOptions options;
-  ckpt::Status status = ToOptions(flags.common, options);
-  if (!status.ok()) return BadInput(status.message());
-  ckpt::Result<std::vector<sim::Scenario>> scenarios = LoadForCommand(flags.path, true);
+  ckpt::Result<std::vector<sim::Scenario>> scenarios =
+      Prepare(flags.common, flags.path, true, nullptr, options);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
   real::ServeOptions& serve = flags.options;
   serve.defects = options.run.defects;
@@ -147,10 +146,8 @@ Command AddCrashRealCommand(CLI::App& app, const char* binary) {
       "skip-pending-times --json");
   return {crash_real, [flags, binary] {
             sim::ExploreOptions options;
-            options.binary = binary;
-            ckpt::Status status = ToOptions(flags->common, options);
-            if (!status.ok()) return BadInput(status.message());
-            ckpt::Result<std::vector<sim::Scenario>> scenarios = LoadForCommand(flags->path, false);
+            ckpt::Result<std::vector<sim::Scenario>> scenarios =
+                Prepare(flags->common, flags->path, false, binary, options);
             if (!scenarios.ok()) return BadInput(scenarios.status().message());
             return RunCrashReal(scenarios.value(), options, flags->options, flags->common);
           }};

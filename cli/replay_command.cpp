@@ -93,10 +93,8 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
 
 int Replay(const ReplayFlags& flags, const char* binary) {
   sim::ExploreOptions options;
-  options.binary = binary;
-  ckpt::Status status = ToOptions(flags.common, options);
-  if (!status.ok()) return BadInput(status.message());
-  ckpt::Result<std::vector<sim::Scenario>> scenarios = LoadForCommand(flags.path, true);
+  ckpt::Result<std::vector<sim::Scenario>> scenarios =
+      Prepare(flags.common, flags.path, true, binary, options);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
   return RunReplay(scenarios.value().front(), flags.token, options, flags.common.json,
                    flags.full_trace);

@@ -78,10 +78,8 @@ int RunShrink(const sim::Scenario& declared, const std::string& token, const std
 
 int Shrink(const ShrinkFlags& flags, const char* binary) {
   sim::ExploreOptions options;
-  options.binary = binary;
-  ckpt::Status status = ToOptions(flags.common, options);
-  if (!status.ok()) return BadInput(status.message());
-  ckpt::Result<std::vector<sim::Scenario>> scenarios = LoadForCommand(flags.path, true);
+  ckpt::Result<std::vector<sim::Scenario>> scenarios =
+      Prepare(flags.common, flags.path, true, binary, options);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
   return RunShrink(scenarios.value().front(), flags.token, flags.out, flags.name,
                    flags.max_attempts, options);

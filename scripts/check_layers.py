@@ -17,25 +17,11 @@ Usage: check_layers.py --root DIR --layers "L1 L2 ..." [--narrow LAYER:H1,H2 ...
 import argparse
 import os
 import re
-import subprocess
 import sys
 
+from project_files import sources
+
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
-
-
-def sources(root):
-    try:
-        command = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.cpp", "*.h"]
-        listed = subprocess.run(command, cwd=root, check=True, capture_output=True,
-                                text=True).stdout.split()
-        return sorted(path for path in listed if os.path.exists(os.path.join(root, path)))
-    except (OSError, subprocess.CalledProcessError):
-        found = []
-        for folder, _, files in os.walk(root):
-            for name in files:
-                if name.endswith((".cpp", ".h")):
-                    found.append(os.path.relpath(os.path.join(folder, name), root))
-        return sorted(found)
 
 
 def layer_of(path, layers):

@@ -20,6 +20,8 @@ import shutil
 import subprocess
 import sys
 
+from project_files import sources
+
 MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 70
 SIMULATION_LAYERS = ("engine/", "util/", "scenario/", "oracle/", "sim/", "explore/")
@@ -34,21 +36,6 @@ BANNED = [
 ]
 NOT_FUNCTIONS = {"if", "for", "while", "switch", "catch", "do", "else", "return", "sizeof",
                  "decltype", "alignof", "static_assert", "requires"}
-
-
-def sources(root):
-    try:
-        command = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.cpp", "*.h"]
-        listed = subprocess.run(command, cwd=root, check=True, capture_output=True,
-                                text=True).stdout.split()
-        return sorted(path for path in listed if os.path.exists(os.path.join(root, path)))
-    except (OSError, subprocess.CalledProcessError):
-        found = []
-        for folder, _, files in os.walk(root):
-            for name in files:
-                if name.endswith((".cpp", ".h")):
-                    found.append(os.path.relpath(os.path.join(folder, name), root))
-        return sorted(found)
 
 
 def load_allow(path):
