@@ -118,7 +118,7 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const
       if (!rdd->is_checkpointed()) continue;  // rebuilt from input descriptions, not files
       CKPT_ASSIGN_OR_RETURN(bool exists, env.fs->exists(rdd->checkpoint_path()));
       if (!exists) {
-        return Status::InvalidArgument("Checkpoint directory does not exist: " +
+        return Status::InvalidArgument(std::string(kRddCheckpointMissingError) + ": " +
                                        rdd->checkpoint_path());
       }
     }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "engine/checkpoint/checkpoint.h"
 #include "engine/dstream/dstream_graph.h"
@@ -22,6 +23,12 @@
 #include "engine/streaming_runtime.h"
 
 namespace ckpt {
+
+// What recovery fails with when a checkpoint references an RDD checkpoint file that is gone
+// (Spark's message; followed by the path). The oracle recognises the SPARK-19280 family by it:
+// one definition, so rewording it cannot change a verdict.
+inline constexpr std::string_view kRddCheckpointMissingError =
+    "Checkpoint directory does not exist";
 
 class StreamingContext {
  public:

@@ -5,6 +5,8 @@
 
 #include "engine/checkpoint/checkpoint.h"
 #include "engine/checkpoint/checkpoint_writer.h"
+#include "engine/receiver/receiver.h"
+#include "engine/streaming_context.h"
 #include "oracle/check.h"
 
 namespace sim {
@@ -16,7 +18,7 @@ namespace {
 // later recovery replayed (the log directory is shared by every application of the checkpoint
 // directory, and readAll reads every file in it).
 bool ReadAStaleApplicationsBlock(const TrialRun& run, const Failure& failure) {
-  static const std::string kMarker = "Could not read data from write ahead log record input-";
+  static const std::string kMarker = std::string(ckpt::kWalRecordUnreadableError) + " input-";
   size_t at = failure.detail.find(kMarker);
   if (at == std::string::npos) return false;
   size_t dash = failure.detail.find('-', at + kMarker.size());
@@ -48,7 +50,7 @@ std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& fai
     const IncarnationRecord& incarnation = run.incarnations[i];
     std::optional<ckpt::CheckpointFile> read = parse(incarnation.checkpoint_file);
     if (!read ||
-        incarnation.start_error.find("Checkpoint directory does not exist") == std::string::npos) {
+        incarnation.start_error.find(ckpt::kRddCheckpointMissingError) == std::string::npos) {
       continue;
     }
     // An earlier recovered process wrote checkpoints under names older than the file this one

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/checkpoint/checkpoint_writer.h"
 #include "oracle/check.h"
 
 namespace sim {
@@ -45,8 +46,7 @@ int Severity(FailureKind kind) { return static_cast<int>(kind); }
 // checkpoint file in the directory, getOrCreate stops with "Failed to read checkpoint". (A reader
 // that gave up while an intact file was there breaks the contract.)
 bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation) {
-  return incarnation.start_error.find("Failed to read checkpoint from directory") !=
-             std::string::npos &&
+  return incarnation.start_error.find(ckpt::kCheckpointUnreadableError) != std::string::npos &&
          incarnation.intact_checkpoint_files.empty();
 }
 

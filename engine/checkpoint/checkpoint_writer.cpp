@@ -200,7 +200,7 @@ Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& 
 }
 
 Status CheckpointReadError(const std::string& dir, const CheckpointReadOutcome& outcome) {
-  return Status::Corruption("Failed to read checkpoint from directory " + dir +
+  return Status::Corruption(std::string(kCheckpointUnreadableError) + " " + dir +
                             " (last error: " + outcome.failures.back() + ")");
 }
 

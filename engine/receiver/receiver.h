@@ -21,12 +21,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/dstream/input_dstreams.h"
 #include "engine/receiver/received_block_tracker.h"
 
 namespace ckpt {
+
+// What a batch's job fails with when a received block's records cannot be read back (followed by
+// the block id). The oracle recognises a stale application's block by it: one definition.
+inline constexpr std::string_view kWalRecordUnreadableError =
+    "Could not read data from write ahead log record";
 
 class ReceiverTracker;
 
