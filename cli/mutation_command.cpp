@@ -35,12 +35,11 @@ ckpt::Status WriteRegressions(const sim::MutationReport& report, const std::stri
                          "]: " + h.outcome.failure.detail +
                          "\nreproduce: " + sim::ShellQuote(options.binary) + " run " +
                          sim::ShellQuote(file) + " --defect " + h.defect;
-    CKPT_ASSIGN_OR_RETURN(std::string yaml,
-                          sim::RegressionScenarioYaml(declared, h.outcome, name,
-                                                      "Regression: defect " + h.defect + " (" +
-                                                          sim::FailureKindName(h.kind) +
-                                                          "), shrunk from " + declared.name,
-                                                      header));
+    std::string yaml = sim::RegressionScenarioYaml(declared, h.outcome, name,
+                                                   "Regression: defect " + h.defect + " (" +
+                                                       sim::FailureKindName(h.kind) +
+                                                       "), shrunk from " + declared.name,
+                                                   header);
     std::ofstream out(file);
     out << yaml;
     if (!out) return ckpt::Status::IoError(file + ": cannot write");

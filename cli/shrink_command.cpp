@@ -53,10 +53,9 @@ int RunShrink(const sim::Scenario& declared, const std::string& token, const std
                        sim::ShellQuote(token) + flags + "`\n(" + std::to_string(outcome.attempts) +
                        " candidate trials). Fails [" + sim::FailureKindName(outcome.failure.kind) +
                        "]: " + outcome.failure.detail + "\nreproduce: " + reproduce;
-  ckpt::Result<std::string> yaml = sim::RegressionScenarioYaml(
+  std::string yaml = sim::RegressionScenarioYaml(
       declared, outcome, name,
       "Shrunk from " + declared.name + ": " + sim::FailureKindName(outcome.failure.kind), header);
-  if (!yaml.ok()) return BadInput(yaml.status().message());
   std::printf("shrunk in %llu candidate trials: %lld -> %lld batches, %zu -> %zu crashes\n",
               static_cast<unsigned long long>(outcome.attempts),
               static_cast<long long>(sim::ScenarioVariant(declared, spec.value().variant).batches),
@@ -65,9 +64,9 @@ int RunShrink(const sim::Scenario& declared, const std::string& token, const std
   std::printf("FAIL [%s]: %s\n", sim::FailureKindName(outcome.failure.kind),
               outcome.failure.detail.c_str());
   if (out_path.empty()) {
-    std::printf("\n%s", yaml.value().c_str());
+    std::printf("\n%s", yaml.c_str());
   } else {
-    std::ofstream(out_path) << yaml.value();
+    std::ofstream(out_path) << yaml;
     if (!std::ifstream(out_path)) return BadInput(out_path + ": cannot write");
     std::printf("wrote %s\n", out_path.c_str());
   }

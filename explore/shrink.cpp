@@ -1,12 +1,11 @@
 #include "explore/shrink.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <charconv>
 #include <set>
 
 #include "explore/explorer.h"
+#include "scenario/scenario_writer.h"
 #include "scenario/swarm.h"
 
 namespace sim {
@@ -296,126 +295,6 @@ class Shrinker {
   ShrinkOutcome outcome_;
 };
 
-// A record as the scenario loader reads it back (a string that looks like a number is tagged).
-YAML::Node ValueNode(const ckpt::Value& value) {
-  switch (value.kind()) {
-    case ckpt::Value::Kind::kInt:
-      return YAML::Node(value.as_int());
-    case ckpt::Value::Kind::kDouble:
-      return YAML::Node(value.as_double());
-    case ckpt::Value::Kind::kString: {
-      YAML::Node node(value.as_string());
-      const std::string& text = value.as_string();
-      double number = 0;
-      auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-      if (text.empty() || (error == std::errc() && end == text.data() + text.size())) {
-        node.SetTag("tag:yaml.org,2002:str");  // written quoted (RegressionScenarioYaml)
-      }
-      return node;
-    }
-    case ckpt::Value::Kind::kPair: {
-      YAML::Node pair(YAML::NodeType::Sequence);
-      pair.push_back(ValueNode(value.first()));
-      pair.push_back(ValueNode(value.second()));
-      pair.SetStyle(YAML::EmitterStyle::Flow);
-      return pair;
-    }
-  }
-  return YAML::Node();
-}
-
-YAML::Node RecordsNode(const ckpt::Records& records) {
-  YAML::Node list(YAML::NodeType::Sequence);
-  for (const ckpt::Value& record : records) list.push_back(ValueNode(record));
-  list.SetStyle(YAML::EmitterStyle::Flow);
-  return list;
-}
-
-YAML::Node InputNode(const std::vector<ckpt::Records>& input) {
-  YAML::Node batches(YAML::NodeType::Sequence);
-  for (const ckpt::Records& records : input) batches.push_back(RecordsNode(records));
-  batches.SetStyle(YAML::EmitterStyle::Flow);
-  return batches;
-}
-
-// The shrunk input, written from the scenario (re-emitting the declared nodes would drop the
-// quotes that keep "1" a string).
-void WriteSource(const Scenario& s, YAML::Node source) {
-  if (PerBatchInput(s)) source["input"] = InputNode(s.input);
-  if (s.source_kind == "constant") source["records"] = RecordsNode(s.input.front());
-  if (s.source_kind == "log" || s.source_kind == "receiver") {
-    source.remove("generate");
-    YAML::Node appends(YAML::NodeType::Sequence);
-    for (const LogAppend& append : s.log_appends) {
-      YAML::Node item(YAML::NodeType::Map);
-      item["at_ms"] = append.at.ms;
-      if (s.source_kind == "log") item["partition"] = append.partition;
-      item["records"] = RecordsNode(append.records);
-      item.SetStyle(YAML::EmitterStyle::Flow);
-      appends.push_back(item);
-    }
-    source["appends"] = appends;
-  }
-  if (s.source_kind == "file") {
-    YAML::Node files(YAML::NodeType::Sequence);
-    for (const ProducedFile& file : s.produced_files) {
-      YAML::Node item(YAML::NodeType::Map);
-      item["at_ms"] = file.at.ms;
-      item["name"] = file.name;
-      ckpt::Records lines;
-      for (const std::string& line : file.lines) lines.push_back(ckpt::Value::String(line));
-      item["lines"] = RecordsNode(lines);
-      item.SetStyle(YAML::EmitterStyle::Flow);
-      files.push_back(item);
-    }
-    source["files"] = files;
-  }
-}
-
-template <class T>
-void SetOrRemove(YAML::Node node, const std::string& key, const std::map<int64_t, T>& entries,
-                 int64_t (*value)(const T&)) {
-  if (entries.empty()) {
-    node.remove(key);
-    return;
-  }
-  YAML::Node map(YAML::NodeType::Map);
-  for (const auto& [batch, entry] : entries) map[batch] = value(entry);
-  node[key] = map;
-}
-
-// yaml-cpp writes a tagged string as `!<tag:yaml.org,2002:str> 12`: write "12" instead.
-std::string QuoteTaggedNumbers(const std::string& yaml) {
-  static constexpr std::string_view kTag = "!<tag:yaml.org,2002:str> ";
-  std::string out;
-  size_t from = 0;
-  for (size_t at = yaml.find(kTag); at != std::string::npos; at = yaml.find(kTag, from)) {
-    out.append(yaml, from, at - from);
-    size_t begin = at + kTag.size(), end = begin;
-    while (end < yaml.size() &&
-           std::string_view("0123456789.eE+-").find(yaml[end]) != std::string_view::npos) {
-      ++end;
-    }
-    out += end > begin ? "\"" + yaml.substr(begin, end - begin) + "\"" : std::string(kTag);
-    from = end;
-  }
-  return out + yaml.substr(from);
-}
-
-YAML::Node CrashesNode(const std::vector<CrashSpec>& crashes) {
-  YAML::Node list(YAML::NodeType::Sequence);
-  for (const CrashSpec& crash : crashes) {
-    YAML::Node item(YAML::NodeType::Map);
-    if (crash.at) item["at_ms"] = crash.at->ms;
-    if (!crash.at) item["step"] = crash.step;
-    item["downtime_ms"] = crash.downtime.ms;
-    if (crash.state != 0) item["crash_state"] = crash.state;
-    item.SetStyle(YAML::EmitterStyle::Flow);
-    list.push_back(item);
-  }
-  return list;
-}
-
 }  // namespace
 
 ShrinkOutcome Shrink(const Scenario& declared, const TrialSpec& failing, FailureKind kind,
@@ -423,72 +302,23 @@ ShrinkOutcome Shrink(const Scenario& declared, const TrialSpec& failing, Failure
   return Shrinker(kind, options, max_attempts).run(declared, failing);
 }
 
-ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
-                                                 const ShrinkOutcome& outcome,
-                                                 const std::string& name,
-                                                 const std::string& description,
-                                                 const std::string& header) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(declared.path);
-  } catch (const YAML::Exception& e) {
-    return ckpt::Status::InvalidArgument(declared.path + ": " + e.what());
-  }
-  const Scenario& s = outcome.scenario;
-  root["name"] = name;
-  root["description"] = description;
-  root["batch_duration_ms"] = s.batch_duration.ms;
-  root["batches"] = s.batches;
-  WriteSource(s, root["source"]);
+std::string RegressionScenarioYaml(const Scenario& declared, const ShrinkOutcome& outcome,
+                                   const std::string& name, const std::string& description,
+                                   const std::string& header) {
+  Scenario s = outcome.scenario;
+  s.name = name;
+  s.description = description;
   // The shrunk trial ran as `declared`'s application: keep its name where the conf carries it
   // (a recovered context's spark.app.name comes from the checkpoint).
-  for (const char* key : {"conf", "restart_conf"}) {
-    if (std::string(key) == "restart_conf" && !root[key]) continue;
-    if (!root[key] || !root[key]["spark.app.name"]) root[key]["spark.app.name"] = declared.name;
-  }
-  for (size_t i = 0; i < s.pipeline.size(); ++i) {
-    if (s.pipeline[i].checkpoint_interval) {
-      root["pipeline"][i]["checkpoint_interval_ms"] = s.pipeline[i].checkpoint_interval->ms;
-    }
-  }
-  if (root["processing"]) {
-    SetOrRemove<Duration>(root["processing"], "slow_batches", s.processing.slow_batches,
-                          [](const Duration& d) { return d.ms; });
-    SetOrRemove<int>(root["processing"], "failing_batches", s.processing.failing_batches,
-                     [](const int& times) { return static_cast<int64_t>(times); });
-  }
-  // The declared rules that take part, in their order (rules are matched by what they say).
-  YAML::Node faults(YAML::NodeType::Sequence);
-  size_t kept = 0;
-  for (size_t i = 0; i < declared.faults.size() && kept < s.faults.size(); ++i) {
-    if (declared.faults[i].describe() != s.faults[kept].describe()) continue;
-    faults.push_back(root["faults"][i]);
-    ++kept;
-  }
-  if (kept == 0) root.remove("faults");
-  if (kept > 0) root["faults"] = faults;
-  root["crashes"] = CrashesNode(outcome.spec.crashes);
-  for (auto [key, value] : {std::pair{"trial_seed", outcome.spec.seed},
-                            std::pair{"interleaving", outcome.spec.interleaving}}) {
-    if (value != 0) root[key] = value;
-    if (value == 0) root.remove(key);
-  }
-  for (const auto& [key, value] : s.conf) {
-    if (root["conf"] && root["conf"][key]) root["conf"][key] = value;
-  }
-  root.remove("expect");
-  root.remove("swarm");
-  YAML::Emitter out;
-  out << root;
-  std::string text;
-  size_t start = 0;
-  while (start < header.size()) {
-    size_t end = header.find('\n', start);
-    if (end == std::string::npos) end = header.size();
-    text += "# " + header.substr(start, end - start) + "\n";
-    start = end + 1;
-  }
-  return text + QuoteTaggedNumbers(out.c_str()) + "\n";
+  s.conf.try_emplace("spark.app.name", declared.name);
+  if (s.restart_conf) s.restart_conf->try_emplace("spark.app.name", declared.name);
+  // The shrunk trial as the scenario's own crash list, which `ckptsim run` replays.
+  s.crashes = outcome.spec.crashes;
+  s.trial_seed = outcome.spec.seed;
+  s.interleaving = outcome.spec.interleaving;
+  s.expect.clear();  // they describe the declared scenario, not the shrunk one
+  s.swarm = SwarmRanges{};
+  return ScenarioToYaml(s, header);
 }
 
 }  // namespace sim

@@ -38,14 +38,12 @@ inline constexpr uint64_t kShrinkAttempts = 5000;
 ShrinkOutcome Shrink(const Scenario& declared, const TrialSpec& failing, FailureKind kind,
                      const RunOptions& options, uint64_t max_attempts = kShrinkAttempts);
 
-// The shrunk trial as a scenario file: `declared`'s own file with the shrunk values written in,
-// its crashes as the `crashes:` list (`ckptsim run` replays them), `expect` and `swarm` dropped,
-// `name` and `description` set, and `header` as leading comment lines. REQUIRES: declared.path is
-// the file it came from.
-ckpt::Result<std::string> RegressionScenarioYaml(const Scenario& declared,
-                                                 const ShrinkOutcome& outcome,
-                                                 const std::string& name,
-                                                 const std::string& description,
-                                                 const std::string& header);
+// The shrunk trial as a scenario file (written by scenario/scenario_writer.h): the shrunk scenario
+// with its crashes as the `crashes:` list (`ckptsim run` replays them), its seeds, `expect` and
+// `swarm` dropped, `name` and `description` set, `declared`'s name kept as spark.app.name, and
+// `header` as leading comment lines.
+std::string RegressionScenarioYaml(const Scenario& declared, const ShrinkOutcome& outcome,
+                                   const std::string& name, const std::string& description,
+                                   const std::string& header);
 
 }  // namespace sim

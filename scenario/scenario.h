@@ -52,6 +52,7 @@ struct PipelineStep {
   std::string origin;
 
   bool is_output() const;
+  bool operator==(const PipelineStep&) const = default;
 };
 
 struct ProcessingModel {
@@ -64,6 +65,7 @@ struct ProcessingModel {
   // batch index -> how many times its output write fails before it succeeds (the external
   // system refuses it; the job fails and its batch stays pending).
   std::map<int64_t, int> failing_batches;
+  bool operator==(const ProcessingModel&) const = default;
 };
 
 // A file the simulated producer writes into the file stream's directory at a virtual time (the
@@ -72,6 +74,7 @@ struct ProducedFile {
   Time at;
   std::string name;
   std::vector<std::string> lines;
+  bool operator==(const ProducedFile&) const = default;
 };
 
 // Records a producer on another machine appends to a partition of the partitioned log at a
@@ -80,12 +83,14 @@ struct LogAppend {
   Time at;
   int32_t partition = 0;
   ckpt::Records records;
+  bool operator==(const LogAppend&) const = default;
 };
 
 // A file present before the application first starts (e.g. a corrupted checkpoint).
 struct InitialFile {
   std::string path;
   std::string content;
+  bool operator==(const InitialFile&) const = default;
 };
 
 // An inclusive range a swarm variant draws from.
@@ -105,6 +110,7 @@ struct SwarmRanges {
   bool empty() const {
     return !batches && !records_per_batch && !batch_duration_ms && !checkpoint_interval_ms;
   }
+  bool operator==(const SwarmRanges&) const = default;
 };
 
 struct Scenario {
@@ -148,6 +154,8 @@ struct Scenario {
   std::vector<FaultRule> faults;
 
   std::vector<std::string> output_names() const;
+  // Field by field (the writer's round-trip test compares scenarios).
+  bool operator==(const Scenario&) const = default;
 };
 
 // A log source's `generate: {every_ms, until_ms, records}`: at every multiple of `every` up to

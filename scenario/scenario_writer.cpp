@@ -1,0 +1,299 @@
+#include "scenario/scenario_writer.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <string>
+
+namespace sim {
+namespace {
+
+// A double as text the reader reads back as a double: the shortest exact form, with ".0" where
+// that form would read as an integer.
+std::string DoubleText(double value) {
+  char buffer[64];
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  std::string text(buffer, error == std::errc() ? end : buffer);
+  if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
+  return text;
+}
+
+// A record as the reader reads it: strings always quoted (so "12" stays a string), pairs as
+// two-element flow sequences.
+void EmitValue(YAML::Emitter& out, const ckpt::Value& value) {
+  switch (value.kind()) {
+    case ckpt::Value::Kind::kInt:
+      out << value.as_int();
+      return;
+    case ckpt::Value::Kind::kDouble:
+      out << DoubleText(value.as_double());
+      return;
+    case ckpt::Value::Kind::kString:
+      out << YAML::DoubleQuoted << value.as_string();
+      return;
+    case ckpt::Value::Kind::kPair:
+      out << YAML::Flow << YAML::BeginSeq;
+      EmitValue(out, value.first());
+      EmitValue(out, value.second());
+      out << YAML::EndSeq;
+      return;
+  }
+}
+
+void EmitRecords(YAML::Emitter& out, const ckpt::Records& records) {
+  out << YAML::Flow << YAML::BeginSeq;
+  for (const ckpt::Value& record : records) EmitValue(out, record);
+  out << YAML::EndSeq;
+}
+
+void EmitBatches(YAML::Emitter& out, const std::vector<ckpt::Records>& batches) {
+  out << YAML::BeginSeq;
+  for (const ckpt::Records& records : batches) EmitRecords(out, records);
+  out << YAML::EndSeq;
+}
+
+// "name" or "name(arg, ...)", the arguments as a flow sequence's items.
+std::string FunctionText(const ckpt::FunctionRef& function) {
+  if (function.args.empty()) return function.name;
+  YAML::Emitter args;
+  EmitRecords(args, function.args);
+  std::string list = args.c_str();  // "[a, b]"
+  return function.name + "(" + list.substr(1, list.size() - 2) + ")";
+}
+
+template <typename T>
+void Field(YAML::Emitter& out, const char* key, const T& value) {
+  out << YAML::Key << key << YAML::Value << value;
+}
+
+void EmitSource(YAML::Emitter& out, const Scenario& s) {
+  out << YAML::Key << "source" << YAML::Value << YAML::BeginMap;
+  Field(out, "kind", s.source_kind);
+  if (s.source_kind == "sequence" || s.source_kind == "queue") {
+    out << YAML::Key << "input" << YAML::Value;
+    EmitBatches(out, s.input);
+  } else if (s.source_kind == "constant") {
+    out << YAML::Key << "records" << YAML::Value;
+    EmitRecords(out, s.input.empty() ? ckpt::Records{} : s.input.front());
+  } else if (s.source_kind == "file") {
+    Field(out, "directory", s.source_directory);
+    out << YAML::Key << "files" << YAML::Value << YAML::BeginSeq;
+    for (const ProducedFile& file : s.produced_files) {
+      out << YAML::Flow << YAML::BeginMap;
+      Field(out, "at_ms", file.at.ms);
+      out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << file.name;
+      out << YAML::Key << "lines" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const std::string& line : file.lines) out << YAML::DoubleQuoted << line;
+      out << YAML::EndSeq << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  } else {  // log, receiver
+    Field(out, "topic", s.log_topic);
+    if (s.source_kind == "log") Field(out, "partitions", s.log_partitions);
+    out << YAML::Key << "appends" << YAML::Value << YAML::BeginSeq;
+    for (const LogAppend& append : s.log_appends) {
+      out << YAML::Flow << YAML::BeginMap;
+      Field(out, "at_ms", append.at.ms);
+      if (s.source_kind == "log") Field(out, "partition", append.partition);
+      out << YAML::Key << "records" << YAML::Value;
+      EmitRecords(out, append.records);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+}
+
+// The operation's own value: a function, a stream or output name, or "" when it takes none.
+std::string OperationArgument(const PipelineStep& step) {
+  const std::string& op = step.operation;
+  if (op == "count_by_value" || op == "state_snapshots" || op == "window") return "";
+  if (op == "union") return step.other;
+  if (op == "collect" || op == "print" || op == "save_as_text_files") return step.output_name;
+  return FunctionText(step.function);
+}
+
+void EmitStep(YAML::Emitter& out, const PipelineStep& step) {
+  out << YAML::BeginMap;
+  out << YAML::Key << step.operation << YAML::Value << YAML::DoubleQuoted
+      << OperationArgument(step);
+  const std::pair<const char*, const std::optional<Duration>*> durations[] = {
+      {"checkpoint_interval_ms", &step.checkpoint_interval},
+      {"window_ms", &step.window},
+      {"slide_ms", &step.slide},
+      {"timeout_ms", &step.timeout}};
+  for (auto [key, duration] : durations) {
+    if (*duration) Field(out, key, (*duration)->ms);
+  }
+  if (!step.inverse.empty()) Field(out, "inverse", FunctionText(step.inverse));
+  if (!step.filter_function.empty()) {
+    Field(out, "filter_function", FunctionText(step.filter_function));
+  }
+  if (!step.name.empty()) Field(out, "name", step.name);
+  if (!step.from.empty()) Field(out, "from", step.from);
+  if (step.operation == "foreach_rdd") Field(out, "output", step.output_name);
+  if (!step.suffix.empty()) Field(out, "suffix", step.suffix);
+  if (step.operation == "print") Field(out, "num", step.num);
+  out << YAML::EndMap;
+}
+
+void EmitProcessing(YAML::Emitter& out, const ProcessingModel& model) {
+  out << YAML::Key << "processing" << YAML::Value << YAML::BeginMap;
+  Field(out, "job_base_ms", model.job_base.ms);
+  Field(out, "per_record_us", model.per_record_us);
+  Field(out, "per_computed_record_us", model.per_computed_record_us);
+  if (!model.slow_batches.empty()) {
+    out << YAML::Key << "slow_batches" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    for (const auto& [batch, extra] : model.slow_batches) {
+      out << YAML::Key << batch << YAML::Value << extra.ms;
+    }
+    out << YAML::EndMap;
+  }
+  if (!model.failing_batches.empty()) {
+    out << YAML::Key << "failing_batches" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    for (const auto& [batch, attempts] : model.failing_batches) {
+      out << YAML::Key << batch << YAML::Value << attempts;
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+}
+
+void EmitConf(YAML::Emitter& out, const char* key, const std::map<std::string, std::string>& conf) {
+  out << YAML::Key << key << YAML::Value << YAML::BeginMap;
+  for (const auto& [name, value] : conf) {
+    out << YAML::Key << name << YAML::Value << YAML::DoubleQuoted << value;
+  }
+  out << YAML::EndMap;
+}
+
+void EmitExpectations(YAML::Emitter& out, const Scenario& s) {
+  if (!s.expect_conf.empty()) {
+    out << YAML::Key << "expect_conf" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, value] : s.expect_conf) {
+      out << YAML::Key << name << YAML::Value;
+      if (value) out << YAML::DoubleQuoted << *value;
+      if (!value) out << YAML::Null;
+    }
+    out << YAML::EndMap;
+  }
+  if (!s.expect.empty()) {
+    out << YAML::Key << "expect" << YAML::Value << YAML::BeginMap;
+    for (const auto& [output, batches] : s.expect) {
+      out << YAML::Key << output << YAML::Value;
+      EmitBatches(out, batches);
+    }
+    out << YAML::EndMap;
+  }
+  if (!s.expect_error.empty()) Field(out, "expect_error", s.expect_error);
+  if (!s.expect_failures.empty()) {
+    out << YAML::Key << "expect_failures" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (FailureKind kind : s.expect_failures) out << FailureKindName(kind);
+    out << YAML::EndSeq;
+  }
+}
+
+void EmitFault(YAML::Emitter& out, const FaultRule& rule) {
+  out << YAML::Flow << YAML::BeginMap;
+  Field(out, "kind", FaultKindName(rule.kind));
+  if (!rule.operation.empty()) Field(out, "operation", rule.operation);
+  out << YAML::Key << "path" << YAML::Value << YAML::DoubleQuoted << rule.path;
+  bool counted = rule.kind == FaultKind::kEio || rule.kind == FaultKind::kBitflip;
+  if (counted && rule.nth > 0) {
+    Field(out, "nth", rule.nth);
+    if (rule.times != 1) Field(out, "times", rule.times);
+  } else if (counted) {
+    Field(out, "probability", DoubleText(rule.probability_ppm / 1e6));
+  }
+  if (rule.kind == FaultKind::kLatency) Field(out, "latency_ms", rule.latency.ms);
+  if (rule.kind == FaultKind::kEnospc) Field(out, "bytes", rule.bytes);
+  out << YAML::EndMap;
+}
+
+// What the harness does to the application: initial files, storage, faults, crashes, seeds and
+// swarm ranges.
+void EmitHarness(YAML::Emitter& out, const Scenario& s) {
+  if (!s.initial_files.empty()) {
+    out << YAML::Key << "initial_files" << YAML::Value << YAML::BeginSeq;
+    for (const InitialFile& file : s.initial_files) {
+      out << YAML::BeginMap;
+      Field(out, "path", file.path);
+      out << YAML::Key << "content" << YAML::Value << YAML::DoubleQuoted << file.content;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  Field(out, "filesystem", PersistenceModelName(s.filesystem));
+  if (!s.faults.empty()) {
+    out << YAML::Key << "faults" << YAML::Value << YAML::BeginSeq;
+    for (const FaultRule& rule : s.faults) EmitFault(out, rule);
+    out << YAML::EndSeq;
+  }
+  if (!s.crashes.empty()) {
+    out << YAML::Key << "crashes" << YAML::Value << YAML::BeginSeq;
+    for (const CrashSpec& crash : s.crashes) {
+      out << YAML::Flow << YAML::BeginMap;
+      if (crash.at) Field(out, "at_ms", crash.at->ms);
+      if (!crash.at) Field(out, "step", crash.step);
+      Field(out, "downtime_ms", crash.downtime.ms);
+      if (crash.state != 0) Field(out, "crash_state", crash.state);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (s.trial_seed != 0) Field(out, "trial_seed", s.trial_seed);
+  if (s.interleaving != 0) Field(out, "interleaving", s.interleaving);
+  if (!s.swarm.empty()) {
+    out << YAML::Key << "swarm" << YAML::Value << YAML::BeginMap;
+    const std::pair<const char*, const std::optional<IntRange>*> ranges[] = {
+        {"batches", &s.swarm.batches},
+        {"records_per_batch", &s.swarm.records_per_batch},
+        {"batch_duration_ms", &s.swarm.batch_duration_ms},
+        {"checkpoint_interval_ms", &s.swarm.checkpoint_interval_ms}};
+    for (auto [key, range] : ranges) {
+      if (!*range) continue;
+      out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq << (*range)->low
+          << (*range)->high << YAML::EndSeq;
+    }
+    out << YAML::EndMap;
+  }
+}
+
+std::string Comments(const std::string& header) {
+  std::string text;
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find('\n', start);
+    if (end == std::string::npos) end = header.size();
+    text += "# " + header.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string ScenarioToYaml(const Scenario& s, const std::string& header) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  Field(out, "name", s.name);
+  if (!s.description.empty()) Field(out, "description", s.description);
+  Field(out, "batch_duration_ms", s.batch_duration.ms);
+  Field(out, "batches", s.batches);
+  EmitSource(out, s);
+  out << YAML::Key << "pipeline" << YAML::Value << YAML::BeginSeq;
+  for (const PipelineStep& step : s.pipeline) EmitStep(out, step);
+  out << YAML::EndSeq;
+  out << YAML::Key << "checkpoint_dir" << YAML::Value << YAML::DoubleQuoted << s.checkpoint_dir;
+  Field(out, "create_on_error", s.create_on_error);
+  EmitProcessing(out, s.processing);
+  Field(out, "downtime_ms", s.downtime.ms);
+  EmitConf(out, "conf", s.conf);
+  if (s.restart_conf) EmitConf(out, "restart_conf", *s.restart_conf);
+  EmitExpectations(out, s);
+  EmitHarness(out, s);
+  out << YAML::EndMap;
+  return Comments(header) + out.c_str() + "\n";
+}
+
+}  // namespace sim
