@@ -44,7 +44,75 @@ class ExecutionModel {
 
 enum class LogLevel { kInfo, kWarning, kError };
 
-// Engine events that traces, reports and the oracle need. Every method has a no-op default.
+// The events an EngineObserver receives, one per method, named once: the real runtime's journal
+// writes each under its name and its reader dispatches on the parsed value (real/journal.h), so
+// an event added here and forgotten there is a compile error (-Wswitch), not a silent gap.
+enum class EngineEvent {
+  kLog,                   // log
+  kContextStarted,        // on_context_started
+  kCheckpointRecovered,   // on_checkpoint_recovered
+  kRestart,               // on_restart
+  kStreamRestored,        // on_stream_restored
+  kCheckpointWritten,     // on_checkpoint_written
+  kJobFailed,             // on_job_failed
+  kCheckpointUnreadable,  // on_checkpoint_unreadable
+  kCheckpointGivenUp,     // on_checkpoint_given_up
+  kOffsetRanges,          // on_offset_ranges
+  kBlocksAllocated,       // on_blocks_allocated
+  kReceivedBlocks,        // on_received_blocks
+  kError,                 // on_error
+};
+
+inline constexpr EngineEvent kEngineEvents[] = {EngineEvent::kLog,
+                                                EngineEvent::kContextStarted,
+                                                EngineEvent::kCheckpointRecovered,
+                                                EngineEvent::kRestart,
+                                                EngineEvent::kStreamRestored,
+                                                EngineEvent::kCheckpointWritten,
+                                                EngineEvent::kJobFailed,
+                                                EngineEvent::kCheckpointUnreadable,
+                                                EngineEvent::kCheckpointGivenUp,
+                                                EngineEvent::kOffsetRanges,
+                                                EngineEvent::kBlocksAllocated,
+                                                EngineEvent::kReceivedBlocks,
+                                                EngineEvent::kError};
+
+// The event's name in journals: "log", "started", "recovered", "restart", "restored", "written",
+// "job_failed", "unreadable", "given_up", "ranges", "allocated", "received", "error".
+constexpr const char* EngineEventName(EngineEvent event) {
+  switch (event) {
+    case EngineEvent::kLog:
+      return "log";
+    case EngineEvent::kContextStarted:
+      return "started";
+    case EngineEvent::kCheckpointRecovered:
+      return "recovered";
+    case EngineEvent::kRestart:
+      return "restart";
+    case EngineEvent::kStreamRestored:
+      return "restored";
+    case EngineEvent::kCheckpointWritten:
+      return "written";
+    case EngineEvent::kJobFailed:
+      return "job_failed";
+    case EngineEvent::kCheckpointUnreadable:
+      return "unreadable";
+    case EngineEvent::kCheckpointGivenUp:
+      return "given_up";
+    case EngineEvent::kOffsetRanges:
+      return "ranges";
+    case EngineEvent::kBlocksAllocated:
+      return "allocated";
+    case EngineEvent::kReceivedBlocks:
+      return "received";
+    case EngineEvent::kError:
+      return "error";
+  }
+  return "?";
+}
+
+// Engine events that traces, reports and the oracle need (EngineEvent names them). Every method
+// has a no-op default.
 class EngineObserver {
  public:
   virtual ~EngineObserver() = default;

@@ -25,6 +25,15 @@ using nlohmann::json;
 // KillPointLine and ProcessesInJournal look for.
 using OrderedJson = nlohmann::ordered_json;
 
+const char* Name(ckpt::EngineEvent event) { return ckpt::EngineEventName(event); }
+
+std::optional<ckpt::EngineEvent> ParseEngineEvent(const std::string& name) {
+  for (ckpt::EngineEvent event : ckpt::kEngineEvents) {
+    if (name == ckpt::EngineEventName(event)) return event;
+  }
+  return std::nullopt;
+}
+
 OrderedJson ValueToJson(const ckpt::Value& value) {
   switch (value.kind()) {
     case ckpt::Value::Kind::kInt:
@@ -153,7 +162,7 @@ Status JournalWriter::emit(const std::string& output, Time batch_time,
 void JournalWriter::log(ckpt::LogLevel level, const std::string& message) {
   if (level == ckpt::LogLevel::kInfo) return;  // the simulator's trace keeps none either
   write_line(OrderedJson{
-      {"e", "log"},
+      {"e", Name(ckpt::EngineEvent::kLog)},
       {"at", now().ms},
       {"warning", level == ckpt::LogLevel::kWarning},
       {"message",
@@ -161,14 +170,16 @@ void JournalWriter::log(ckpt::LogLevel level, const std::string& message) {
 }
 
 void JournalWriter::on_context_started(Time zero_time, bool recovered) {
-  write_line(OrderedJson{
-      {"e", "started"}, {"at", now().ms}, {"zero", zero_time.ms}, {"recovered", recovered}}
+  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kContextStarted)},
+                         {"at", now().ms},
+                         {"zero", zero_time.ms},
+                         {"recovered", recovered}}
                  .dump());
 }
 
 void JournalWriter::on_checkpoint_recovered(const std::string& file, Time time,
                                             const std::vector<Time>& pending) {
-  write_line(OrderedJson{{"e", "recovered"},
+  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kCheckpointRecovered)},
                          {"at", now().ms},
                          {"file", file},
                          {"time", time.ms},
@@ -178,7 +189,7 @@ void JournalWriter::on_checkpoint_recovered(const std::string& file, Time time,
 }
 
 void JournalWriter::on_restart(Time restart_time, const std::vector<Time>& rescheduled) {
-  write_line(OrderedJson{{"e", "restart"},
+  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kRestart)},
                          {"at", now().ms},
                          {"time", restart_time.ms},
                          {"rescheduled", TimesToJson(rescheduled)}}
@@ -186,21 +197,37 @@ void JournalWriter::on_restart(Time restart_time, const std::vector<Time>& resch
 }
 
 void JournalWriter::on_stream_restored(int32_t stream_id) {
-  write_line(OrderedJson{{"e", "restored"}, {"at", now().ms}, {"stream", stream_id}}.dump());
+  write_line(OrderedJson{
+      {"e", Name(ckpt::EngineEvent::kStreamRestored)}, {"at", now().ms}, {"stream", stream_id}}
+                 .dump());
 }
 
 void JournalWriter::on_checkpoint_written(const std::string& file, Time time) {
-  write_line(
-      OrderedJson{{"e", "written"}, {"at", now().ms}, {"file", file}, {"time", time.ms}}.dump());
+  write_line(OrderedJson{
+      {"e", Name(ckpt::EngineEvent::kCheckpointWritten)},
+      {"at", now().ms},
+      {"file", file},
+      {"time",
+       time.ms}}.dump());
   echo("wrote " + file);
 }
 
+void JournalWriter::on_job_failed(Time batch_time, const Status& error) {
+  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kJobFailed)},
+                         {"at", now().ms},
+                         {"time", batch_time.ms},
+                         {"status", StatusToJson(error)}}
+                 .dump());
+}
+
 void JournalWriter::on_checkpoint_unreadable(const std::string& failure) {
-  write_line(OrderedJson{{"e", "unreadable"}, {"at", now().ms}, {"failure", failure}}.dump());
+  write_line(OrderedJson{
+      {"e", Name(ckpt::EngineEvent::kCheckpointUnreadable)}, {"at", now().ms}, {"failure", failure}}
+                 .dump());
 }
 
 void JournalWriter::on_checkpoint_given_up(Time time, int attempts, const Status& first_error) {
-  write_line(OrderedJson{{"e", "given_up"},
+  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kCheckpointGivenUp)},
                          {"at", now().ms},
                          {"time", time.ms},
                          {"attempts", attempts},
@@ -214,7 +241,7 @@ void JournalWriter::on_offset_ranges(int32_t stream_id, Time batch_time,
   for (const ckpt::OffsetRange& r : ranges)
     list.push_back(OrderedJson::array({r.partition, r.from, r.until}));
   write_line(OrderedJson{
-      {"e", "ranges"},
+      {"e", Name(ckpt::EngineEvent::kOffsetRanges)},
       {"at", now().ms},
       {"stream", stream_id},
       {"time", batch_time.ms},
@@ -228,7 +255,7 @@ void JournalWriter::on_blocks_allocated(Time batch_time, const ckpt::AllocatedBl
   for (const auto& [stream_id, stream_blocks] : blocks) {
     for (const ckpt::ReceivedBlockInfo& block : stream_blocks) list.push_back(BlockToJson(block));
   }
-  write_line(OrderedJson{{"e", "allocated"},
+  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kBlocksAllocated)},
                          {"at", now().ms},
                          {"time", batch_time.ms},
                          {"blocks", std::move(list)},
@@ -239,7 +266,7 @@ void JournalWriter::on_blocks_allocated(Time batch_time, const ckpt::AllocatedBl
 void JournalWriter::on_received_blocks(int32_t stream_id, Time batch_time,
                                        const std::vector<ckpt::ReceivedBlockInfo>& blocks,
                                        const std::vector<ckpt::ReceivedBlockInfo>& missing) {
-  write_line(OrderedJson{{"e", "received"},
+  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kReceivedBlocks)},
                          {"at", now().ms},
                          {"stream", stream_id},
                          {"time", batch_time.ms},
@@ -249,7 +276,9 @@ void JournalWriter::on_received_blocks(int32_t stream_id, Time batch_time,
 }
 
 void JournalWriter::on_error(const Status& error) {
-  write_line(OrderedJson{{"e", "error"}, {"at", now().ms}, {"status", StatusToJson(error)}}.dump());
+  write_line(OrderedJson{
+      {"e", Name(ckpt::EngineEvent::kError)}, {"at", now().ms}, {"status", StatusToJson(error)}}
+                 .dump());
   echo("error: " + error.to_string());
 }
 
@@ -319,6 +348,19 @@ Status StatusOf(const json& line) {
   return Status::WithCode(static_cast<ckpt::StatusCode>(code), Text(*it, "message"));
 }
 
+std::vector<ckpt::OffsetRange> Ranges(const json& line) {
+  std::vector<ckpt::OffsetRange> ranges;
+  for (const json& r : List(line, "ranges")) {
+    if (!r.is_array() || r.size() != 3 || !r[0].is_number_integer() || !r[1].is_number_integer() ||
+        !r[2].is_number_integer()) {
+      throw BadLine{"an offset range"};
+    }
+    ranges.push_back(
+        ckpt::OffsetRange{r[0].get<int32_t>(), r[1].get<int64_t>(), r[2].get<int64_t>()});
+  }
+  return ranges;
+}
+
 std::vector<ckpt::ReceivedBlockInfo> Blocks(const json& line, const char* field) {
   std::vector<ckpt::ReceivedBlockInfo> blocks;
   for (const json& b : List(line, field)) {
@@ -366,6 +408,7 @@ class JournalReader {
     run_.total_steps += record.steps;
   }
   void apply_process_event(const std::string& event, const json& line);
+  void apply_engine_event(ckpt::EngineEvent event, const json& line);
 
   Time now_{0};
   sim::ScenarioLog log_;
@@ -406,49 +449,6 @@ void JournalReader::apply_process_event(const std::string& event, const json& li
     }
     recorder_.emission(observer.index(), Text(line, "output"), Time{Int(line, "time")},
                        std::move(records), now_);
-  } else if (event == "started") {
-    observer.on_context_started(Time{Int(line, "zero")}, Flag(line, "recovered"));
-  } else if (event == "recovered") {
-    observer.on_checkpoint_recovered(Text(line, "file"), Time{Int(line, "time")},
-                                     Times(line, "pending"));
-  } else if (event == "restart") {
-    observer.on_restart(Time{Int(line, "time")}, Times(line, "rescheduled"));
-  } else if (event == "restored") {
-    observer.on_stream_restored(static_cast<int32_t>(Int(line, "stream")));
-  } else if (event == "written") {
-    observer.on_checkpoint_written(Text(line, "file"), Time{Int(line, "time")});
-  } else if (event == "unreadable") {
-    observer.on_checkpoint_unreadable(Text(line, "failure"));
-  } else if (event == "given_up") {
-    observer.on_checkpoint_given_up(Time{Int(line, "time")},
-                                    static_cast<int>(Int(line, "attempts")), StatusOf(line));
-  } else if (event == "ranges") {
-    std::vector<ckpt::OffsetRange> ranges;
-    for (const json& r : List(line, "ranges")) {
-      if (!r.is_array() || r.size() != 3 || !r[0].is_number_integer() ||
-          !r[1].is_number_integer() || !r[2].is_number_integer()) {
-        throw BadLine{"an offset range"};
-      }
-      ranges.push_back(
-          ckpt::OffsetRange{r[0].get<int32_t>(), r[1].get<int64_t>(), r[2].get<int64_t>()});
-    }
-    observer.on_offset_ranges(static_cast<int32_t>(Int(line, "stream")), Time{Int(line, "time")},
-                              ranges, Flag(line, "restored"));
-  } else if (event == "allocated") {
-    ckpt::AllocatedBlocks blocks;
-    for (ckpt::ReceivedBlockInfo& block : Blocks(line, "blocks")) {
-      blocks[block.stream_id].push_back(std::move(block));
-    }
-    recorder_.allocation(observer.index(), Time{Int(line, "time")}, blocks,
-                         Int(line, "acknowledged"));
-  } else if (event == "received") {
-    observer.on_received_blocks(static_cast<int32_t>(Int(line, "stream")), Time{Int(line, "time")},
-                                Blocks(line, "blocks"), Blocks(line, "missing"));
-  } else if (event == "error") {
-    observer.on_error(StatusOf(line));
-  } else if (event == "log") {
-    observer.log(Flag(line, "warning") ? ckpt::LogLevel::kWarning : ckpt::LogLevel::kError,
-                 Text(line, "message"));
   } else if (event == "start_failed") {
     observer.start_failed(StatusOf(line));
   } else if (event == "assert") {
@@ -464,8 +464,58 @@ void JournalReader::apply_process_event(const std::string& event, const json& li
   } else if (event == "finished") {
     observer.record().steps = static_cast<uint64_t>(Int(line, "steps"));
     finished_ = true;
+  } else if (std::optional<ckpt::EngineEvent> engine_event = ParseEngineEvent(event)) {
+    apply_engine_event(*engine_event, line);
   } else {
     throw BadLine{"unknown event '" + event + "'"};
+  }
+}
+
+// Every engine event, each through the observer method it came from (no default: an event the
+// journal does not replay does not compile).
+void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line) {
+  sim::IncarnationObserver& observer = current();
+  switch (event) {
+    case ckpt::EngineEvent::kLog:
+      return observer.log(Flag(line, "warning") ? ckpt::LogLevel::kWarning : ckpt::LogLevel::kError,
+                          Text(line, "message"));
+    case ckpt::EngineEvent::kContextStarted:
+      return observer.on_context_started(Time{Int(line, "zero")}, Flag(line, "recovered"));
+    case ckpt::EngineEvent::kCheckpointRecovered:
+      return observer.on_checkpoint_recovered(Text(line, "file"), Time{Int(line, "time")},
+                                              Times(line, "pending"));
+    case ckpt::EngineEvent::kRestart:
+      return observer.on_restart(Time{Int(line, "time")}, Times(line, "rescheduled"));
+    case ckpt::EngineEvent::kStreamRestored:
+      return observer.on_stream_restored(static_cast<int32_t>(Int(line, "stream")));
+    case ckpt::EngineEvent::kCheckpointWritten:
+      return observer.on_checkpoint_written(Text(line, "file"), Time{Int(line, "time")});
+    case ckpt::EngineEvent::kJobFailed:
+      return observer.on_job_failed(Time{Int(line, "time")}, StatusOf(line));
+    case ckpt::EngineEvent::kCheckpointUnreadable:
+      return observer.on_checkpoint_unreadable(Text(line, "failure"));
+    case ckpt::EngineEvent::kCheckpointGivenUp:
+      return observer.on_checkpoint_given_up(
+          Time{Int(line, "time")}, static_cast<int>(Int(line, "attempts")), StatusOf(line));
+    case ckpt::EngineEvent::kOffsetRanges:
+      return observer.on_offset_ranges(static_cast<int32_t>(Int(line, "stream")),
+                                       Time{Int(line, "time")}, Ranges(line),
+                                       Flag(line, "restored"));
+    case ckpt::EngineEvent::kBlocksAllocated: {
+      ckpt::AllocatedBlocks blocks;
+      for (ckpt::ReceivedBlockInfo& block : Blocks(line, "blocks")) {
+        blocks[block.stream_id].push_back(std::move(block));
+      }
+      // The position is the one the writing process saw, not the reader's.
+      return recorder_.allocation(observer.index(), Time{Int(line, "time")}, blocks,
+                                  Int(line, "acknowledged"));
+    }
+    case ckpt::EngineEvent::kReceivedBlocks:
+      return observer.on_received_blocks(static_cast<int32_t>(Int(line, "stream")),
+                                         Time{Int(line, "time")}, Blocks(line, "blocks"),
+                                         Blocks(line, "missing"));
+    case ckpt::EngineEvent::kError:
+      return observer.on_error(StatusOf(line));
   }
 }
 

@@ -50,6 +50,7 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
   void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled) override;
   void on_stream_restored(int32_t stream_id) override;
   void on_checkpoint_written(const std::string& file, ckpt::Time time) override;
+  void on_job_failed(ckpt::Time batch_time, const ckpt::Status& error) override;
   void on_checkpoint_unreadable(const std::string& failure) override;
   void on_checkpoint_given_up(ckpt::Time time, int attempts,
                               const ckpt::Status& first_error) override;
