@@ -19,7 +19,7 @@ int RunList(const std::vector<sim::Scenario>& scenarios, bool json) {
       list.push_back({{"name", s.name},
                       {"path", s.path},
                       {"description", s.description},
-                      {"source", s.source_kind},
+                      {"source", sim::SourceKindName(s.source_kind)},
                       {"batches", s.batches},
                       {"filesystem", sim::PersistenceModelName(s.filesystem)},
                       {"swarm", !s.swarm.empty()}});

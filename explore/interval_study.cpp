@@ -51,7 +51,7 @@ Status CheckStudyable(const Scenario& scenario, const IntervalStudyOptions& opti
     return Status::InvalidArgument(scenario.path +
                                    ": cannot study the checkpoint interval: " + why);
   };
-  if (scenario.source_kind != "log" || scenario.log_appends.empty()) {
+  if (scenario.source_kind != SourceKind::kLog || scenario.log_appends.empty()) {
     return invalid("the source must be a log with appends (the study feeds it for the horizon)");
   }
   bool stateful = std::any_of(scenario.pipeline.begin(), scenario.pipeline.end(),

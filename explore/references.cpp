@@ -33,7 +33,7 @@ const Reference& References::at(const ReferenceKey& key) {
     // The same application, uncrashed, with a source that hands each batch the records the
     // judged incarnation's batches read.
     replayed = scenario_;
-    replayed.source_kind = "sequence";
+    replayed.source_kind = SourceKind::kSequence;
     replayed.input = *key.batch_input;
     replayed.expect.clear();
     scenario = &replayed;

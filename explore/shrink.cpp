@@ -12,7 +12,7 @@ namespace sim {
 namespace {
 
 bool PerBatchInput(const Scenario& s) {
-  return s.source_kind == "sequence" || s.source_kind == "queue";
+  return s.source_kind == SourceKind::kSequence || s.source_kind == SourceKind::kQueue;
 }
 
 // `s` cut to its first `batches` batches.

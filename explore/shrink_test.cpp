@@ -76,7 +76,7 @@ TEST(Shrink, FaultRulesThatDoNotMatterAreDroppedAndNumericStringsStayStrings) {
   EXPECT_LE(outcome.scenario.batches, declared.batches);
 
   Scenario numeric = outcome.scenario;
-  numeric.source_kind = "sequence";
+  numeric.source_kind = SourceKind::kSequence;
   numeric.input = {{ckpt::Value::String("12"), ckpt::Value::Int(12)}};
   ShrinkOutcome renamed = outcome;
   renamed.scenario = numeric;

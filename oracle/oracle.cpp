@@ -116,10 +116,12 @@ std::string RecoveryContract(const Scenario& scenario, const TrialRun& run) {
   return faulted ? "recover with re-executed batches only" : "recover exactly";
 }
 
-bool StartTimeMatters(const Scenario& scenario) { return scenario.source_kind == "file"; }
+bool StartTimeMatters(const Scenario& scenario) {
+  return scenario.source_kind == SourceKind::kFile;
+}
 
 bool InputDependsOnTiming(const Scenario& scenario) {
-  return scenario.source_kind == "log" || scenario.source_kind == "receiver";
+  return scenario.source_kind == SourceKind::kLog || scenario.source_kind == SourceKind::kReceiver;
 }
 
 std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& reference,
@@ -172,8 +174,8 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
   }
   Applications applications(scenario, run);
   const CheckInput input{scenario, reference_for, run, applications};
-  if (scenario.source_kind == "log") CheckLogOffsets(input, failures);
-  if (scenario.source_kind == "receiver") CheckReceivedRecords(input, failures);
+  if (scenario.source_kind == SourceKind::kLog) CheckLogOffsets(input, failures);
+  if (scenario.source_kind == SourceKind::kReceiver) CheckReceivedRecords(input, failures);
   CheckRecoveredConf(input, failures);
   CheckEmissions(input, failures);
   bool stopped = expected_error_seen || contracted_stop ||

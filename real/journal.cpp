@@ -376,9 +376,9 @@ std::vector<ckpt::ReceivedBlockInfo> Blocks(const json& line, const char* field)
 class JournalReader {
  public:
   JournalReader(const sim::Scenario& scenario, bool record_trace)
-      : log_(scenario.log_topic, scenario.log_partitions, sim::ArrivalsOf(scenario, "log"),
-             [] { return Time{INT64_MAX}; }),
-        source_(scenario.log_topic, sim::ArrivalsOf(scenario, "receiver"),
+      : log_(scenario.log_topic, scenario.log_partitions,
+             sim::ArrivalsOf(scenario, sim::SourceKind::kLog), [] { return Time{INT64_MAX}; }),
+        source_(scenario.log_topic, sim::ArrivalsOf(scenario, sim::SourceKind::kReceiver),
                 [] { return Time{INT64_MAX}; }),
         recorder_(&run_, &log_, &source_, record_trace, [this] { return now_; }) {
     run_.digest = ckpt::kFnvOffset;

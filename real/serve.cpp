@@ -213,7 +213,7 @@ int JudgeJournal(const sim::Scenario& scenario, const std::string& journal_path,
 }  // namespace
 
 Status RealRuntimeSupports(const sim::Scenario& scenario) {
-  if (scenario.source_kind == "file") {
+  if (scenario.source_kind == sim::SourceKind::kFile) {
     return Status::Unsupported(scenario.path +
                                ": the real runtime has no producer for a file source yet");
   }
@@ -259,7 +259,7 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   ckpt::Result<ckpt::WallTimeLine> line = TimeLineOf(options);
   std::string acknowledged_path = HarnessPath(options.run_directory, "acknowledged");
   int64_t arrived_records = 0;
-  for (const sim::LogAppend& append : sim::ArrivalsOf(scenario, "receiver")) {
+  for (const sim::LogAppend& append : sim::ArrivalsOf(scenario, sim::SourceKind::kReceiver)) {
     arrived_records += static_cast<int64_t>(append.records.size());
   }
   ckpt::Result<int64_t> acknowledged = ReadAcknowledged(acknowledged_path, arrived_records);
@@ -293,9 +293,9 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   });
   auto clock = [&scheduler] { return scheduler.now(); };
   sim::ScenarioLog log(scenario.log_topic, scenario.log_partitions,
-                       sim::ArrivalsOf(scenario, "log"), clock);
-  sim::ScenarioReceiverSource arrivals(scenario.log_topic, sim::ArrivalsOf(scenario, "receiver"),
-                                       clock);
+                       sim::ArrivalsOf(scenario, sim::SourceKind::kLog), clock);
+  sim::ScenarioReceiverSource arrivals(
+      scenario.log_topic, sim::ArrivalsOf(scenario, sim::SourceKind::kReceiver), clock);
   if (acknowledged.value() > 0) arrivals.acknowledge(scenario.log_topic, acknowledged.value());
   DurableReceiverSource source(&arrivals, scenario.log_topic, acknowledged_path);
   journal.set_receiver_source(&source, scenario.log_topic);

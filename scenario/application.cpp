@@ -10,11 +10,14 @@ using ckpt::StreamingContext;
 using ckpt::Time;
 
 Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& context) {
-  if (scenario.source_kind == "constant") return context.constant_stream(scenario.input[0]);
-  if (scenario.source_kind == "queue") return context.queue_stream(scenario.input);
-  if (scenario.source_kind == "file") return context.text_file_stream(scenario.source_directory);
-  if (scenario.source_kind == "log") return context.log_stream(scenario.log_topic);
-  if (scenario.source_kind == "receiver") return context.receiver_stream(scenario.log_topic);
+  if (scenario.source_kind == SourceKind::kConstant)
+    return context.constant_stream(scenario.input[0]);
+  if (scenario.source_kind == SourceKind::kQueue) return context.queue_stream(scenario.input);
+  if (scenario.source_kind == SourceKind::kFile)
+    return context.text_file_stream(scenario.source_directory);
+  if (scenario.source_kind == SourceKind::kLog) return context.log_stream(scenario.log_topic);
+  if (scenario.source_kind == SourceKind::kReceiver)
+    return context.receiver_stream(scenario.log_topic);
   return context.sequence_stream(scenario.input);
 }
 
@@ -103,7 +106,7 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
   return context;
 }
 
-const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, const char* kind) {
+const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind) {
   static const std::vector<LogAppend> kNone;
   return scenario.source_kind == kind ? scenario.log_appends : kNone;
 }

@@ -41,7 +41,7 @@ ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> BuildApplication(const Sce
 
 // The scenario's arrivals when its source is of `kind` ("log" or "receiver", which share them),
 // else none; by reference, as each run copies them into its source once.
-const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, const char* kind);
+const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind);
 
 // A process's own configuration (EngineEnv::process_conf): the simulated cluster's master and the
 // application's name, the scenario's conf (a restarted process: its restart_conf when it has

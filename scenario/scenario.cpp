@@ -116,6 +116,33 @@ Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
   return scenarios;
 }
 
+const char* SourceKindName(SourceKind kind) {
+  switch (kind) {
+    case SourceKind::kSequence:
+      return "sequence";
+    case SourceKind::kConstant:
+      return "constant";
+    case SourceKind::kQueue:
+      return "queue";
+    case SourceKind::kFile:
+      return "file";
+    case SourceKind::kLog:
+      return "log";
+    case SourceKind::kReceiver:
+      return "receiver";
+  }
+  return "?";
+}
+
+Result<SourceKind> ParseSourceKind(const std::string& name) {
+  for (SourceKind kind : {SourceKind::kConstant, SourceKind::kFile, SourceKind::kLog,
+                          SourceKind::kQueue, SourceKind::kReceiver, SourceKind::kSequence}) {
+    if (name == SourceKindName(kind)) return kind;
+  }
+  return Status::InvalidArgument("unknown source '" + name +
+                                 "' (known: constant, file, log, queue, receiver, sequence)");
+}
+
 bool PipelineStep::is_output() const {
   return operation == "collect" || operation == "print" || operation == "save_as_text_files" ||
          operation == "foreach_rdd";

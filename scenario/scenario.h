@@ -113,15 +113,21 @@ struct SwarmRanges {
   bool operator==(const SwarmRanges&) const = default;
 };
 
+// Where a scenario's input comes from (docs/scenarios.md, "source").
+enum class SourceKind { kSequence, kConstant, kQueue, kFile, kLog, kReceiver };
+// "sequence", "constant", "queue", "file", "log", "receiver": the names scenario files use.
+const char* SourceKindName(SourceKind kind);
+ckpt::Result<SourceKind> ParseSourceKind(const std::string& name);
+
 struct Scenario {
   std::string path;  // the file it came from ("" when built in code)
   std::string name;
   std::string description;
   Duration batch_duration{500};
   int64_t batches = 0;
-  std::string source_kind = "sequence";  // sequence | constant | queue | file | log | receiver
-  std::vector<ckpt::Records> input;      // sequence and queue: per batch; constant: one list
-  std::string source_directory;          // file
+  SourceKind source_kind = SourceKind::kSequence;
+  std::vector<ckpt::Records> input;  // sequence and queue: per batch; constant: one list
+  std::string source_directory;      // file
   std::vector<ProducedFile> produced_files;
   std::string log_topic = "events";    // log; receiver: the source's name
   int32_t log_partitions = 0;          // receiver: 1

@@ -11,25 +11,25 @@ Status ScenarioReader::source(const YAML::Node& node, Scenario& s) const {
   CKPT_RETURN_IF_ERROR(check_keys(node, "source",
                                   {"kind", "input", "records", "directory", "files", "topic",
                                    "partitions", "appends", "generate"}));
-  if (node["kind"]) s.source_kind = node["kind"].Scalar();
-  if (s.source_kind == "sequence" || s.source_kind == "queue") {
+  if (node["kind"]) {
+    Result<SourceKind> kind = ParseSourceKind(node["kind"].Scalar());
+    if (!kind.ok()) return error(node["kind"], "source.kind", kind.status().message());
+    s.source_kind = kind.value();
+  }
+  if (s.source_kind == SourceKind::kSequence || s.source_kind == SourceKind::kQueue) {
     if (!node["input"])
       return error(node, "source.input", "missing (one list of records per batch)");
     Result<std::vector<ckpt::Records>> input = batches(node["input"], "source.input");
     if (!input.ok()) return input.status();
     s.input = input.value();
-  } else if (s.source_kind == "constant") {
+  } else if (s.source_kind == SourceKind::kConstant) {
     if (!node["records"]) return error(node, "source.records", "missing");
     CKPT_ASSIGN_OR_RETURN(ckpt::Records r, records(node["records"], "source.records"));
     s.input = {r};
-  } else if (s.source_kind == "file") {
+  } else if (s.source_kind == SourceKind::kFile) {
     return file_source(node, s);
-  } else if (s.source_kind == "log" || s.source_kind == "receiver") {
+  } else if (s.source_kind == SourceKind::kLog || s.source_kind == SourceKind::kReceiver) {
     return log_source(node, s);
-  } else {
-    return error(node["kind"], "source.kind",
-                 "unknown source '" + s.source_kind +
-                     "' (known: constant, file, log, queue, receiver, sequence)");
   }
   return Status::Ok();
 }
@@ -70,7 +70,7 @@ Status ScenarioReader::file_source(const YAML::Node& node, Scenario& s) const {
 }
 
 Status ScenarioReader::log_source(const YAML::Node& node, Scenario& s) const {
-  bool receiver = s.source_kind == "receiver";
+  bool receiver = s.source_kind == SourceKind::kReceiver;
   if (node["topic"]) {
     CKPT_ASSIGN_OR_RETURN(std::string topic, string(node["topic"], "source.topic"));
     s.log_topic = topic;

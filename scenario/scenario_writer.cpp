@@ -68,14 +68,14 @@ void Field(YAML::Emitter& out, const char* key, const T& value) {
 
 void EmitSource(YAML::Emitter& out, const Scenario& s) {
   out << YAML::Key << "source" << YAML::Value << YAML::BeginMap;
-  Field(out, "kind", s.source_kind);
-  if (s.source_kind == "sequence" || s.source_kind == "queue") {
+  Field(out, "kind", SourceKindName(s.source_kind));
+  if (s.source_kind == SourceKind::kSequence || s.source_kind == SourceKind::kQueue) {
     out << YAML::Key << "input" << YAML::Value;
     EmitBatches(out, s.input);
-  } else if (s.source_kind == "constant") {
+  } else if (s.source_kind == SourceKind::kConstant) {
     out << YAML::Key << "records" << YAML::Value;
     EmitRecords(out, s.input.empty() ? ckpt::Records{} : s.input.front());
-  } else if (s.source_kind == "file") {
+  } else if (s.source_kind == SourceKind::kFile) {
     Field(out, "directory", s.source_directory);
     out << YAML::Key << "files" << YAML::Value << YAML::BeginSeq;
     for (const ProducedFile& file : s.produced_files) {
@@ -89,12 +89,12 @@ void EmitSource(YAML::Emitter& out, const Scenario& s) {
     out << YAML::EndSeq;
   } else {  // log, receiver
     Field(out, "topic", s.log_topic);
-    if (s.source_kind == "log") Field(out, "partitions", s.log_partitions);
+    if (s.source_kind == SourceKind::kLog) Field(out, "partitions", s.log_partitions);
     out << YAML::Key << "appends" << YAML::Value << YAML::BeginSeq;
     for (const LogAppend& append : s.log_appends) {
       out << YAML::Flow << YAML::BeginMap;
       Field(out, "at_ms", append.at.ms);
-      if (s.source_kind == "log") Field(out, "partition", append.partition);
+      if (s.source_kind == SourceKind::kLog) Field(out, "partition", append.partition);
       out << YAML::Key << "records" << YAML::Value;
       EmitRecords(out, append.records);
       out << YAML::EndMap;

@@ -33,7 +33,8 @@ ckpt::Records Vocabulary(const Scenario& scenario) {
 }
 
 bool PerBatchInput(const Scenario& scenario) {
-  return scenario.source_kind == "sequence" || scenario.source_kind == "queue";
+  return scenario.source_kind == SourceKind::kSequence ||
+         scenario.source_kind == SourceKind::kQueue;
 }
 
 // The unit every checkpoint interval must be a multiple of: the batch duration and every slide.
@@ -75,7 +76,7 @@ ckpt::Status ValidateSwarmRange(const Scenario& scenario, const std::string& fie
   if (field == "records_per_batch") {
     if (!PerBatchInput(scenario)) {
       return ckpt::Status::InvalidArgument("needs a sequence or queue source, not " +
-                                           scenario.source_kind);
+                                           std::string(SourceKindName(scenario.source_kind)));
     }
     if (Vocabulary(scenario).empty()) {
       return ckpt::Status::InvalidArgument("the source's input has no records to draw from");

@@ -48,8 +48,10 @@ ckpt::Status CheckApplicationStarts(const Scenario& scenario) {
   OwnerScheduler scheduler(&loop, kHarnessOwner + 1);
   SimFs fs(PersistenceModel::kHdfs);
   auto clock = [&loop] { return loop.now(); };
-  ScenarioLog log(scenario.log_topic, scenario.log_partitions, ArrivalsOf(scenario, "log"), clock);
-  ScenarioReceiverSource source(scenario.log_topic, ArrivalsOf(scenario, "receiver"), clock);
+  ScenarioLog log(scenario.log_topic, scenario.log_partitions,
+                  ArrivalsOf(scenario, SourceKind::kLog), clock);
+  ScenarioReceiverSource source(scenario.log_topic, ArrivalsOf(scenario, SourceKind::kReceiver),
+                                clock);
   ScenarioExecution execution(scenario);
   NoSink sink;
   ckpt::EngineEnv env;

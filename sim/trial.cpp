@@ -40,9 +40,9 @@ class Simulation : public StepGate {
         options_(options),
         fs_(ModelFor(scenario, options)),
         injector_(options.inject_faults ? scenario.faults : NoFaults(), spec.fault_mask, spec.seed),
-        log_(scenario.log_topic, scenario.log_partitions, ArrivalsOf(scenario, "log"),
+        log_(scenario.log_topic, scenario.log_partitions, ArrivalsOf(scenario, SourceKind::kLog),
              [this] { return loop_.now(); }),
-        receiver_source_(scenario.log_topic, ArrivalsOf(scenario, "receiver"),
+        receiver_source_(scenario.log_topic, ArrivalsOf(scenario, SourceKind::kReceiver),
                          [this] { return loop_.now(); }),
         execution_(scenario),
         recorder_(&result_, &log_, &receiver_source_, options.record_trace,
@@ -244,7 +244,7 @@ void Simulation::schedule_producer() {
     CKPT_ASSERT(written.ok(),
                 "cannot write initial file " + file.path + ": " + written.to_string());
   }
-  if (scenario_.source_kind != "file") return;
+  if (scenario_.source_kind != SourceKind::kFile) return;
   Status made = fs_.mkdirs(scenario_.source_directory);
   if (made.ok()) made = fs_.sync_dir(ckpt::ParentPath(scenario_.source_directory));
   CKPT_ASSERT(made.ok(), "cannot make the input directory: " + made.to_string());
@@ -392,7 +392,8 @@ bool PruningApplies(const Scenario& scenario, const TrialSpec& spec) {
   bool writes_files =
       std::any_of(scenario.pipeline.begin(), scenario.pipeline.end(),
                   [](const PipelineStep& step) { return step.operation == "save_as_text_files"; });
-  return (scenario.source_kind == "sequence" || scenario.source_kind == "constant") &&
+  return (scenario.source_kind == SourceKind::kSequence ||
+          scenario.source_kind == SourceKind::kConstant) &&
          !writes_files && scenario.processing.failing_batches.empty() && scenario.faults.empty() &&
          spec.interleaving == 0;
 }
