@@ -30,12 +30,12 @@ rc::Gen<Scenario> GenScenario() {
       s.input.push_back(batch);
     }
     PipelineStep pair, state, collect;
-    pair.operation = "map";
+    pair.operation = Operation::kMap;
     pair.function = {"pair_with_one", {}};
-    state.operation = "update_state_by_key";
+    state.operation = Operation::kUpdateStateByKey;
     state.function = {"running_sum", {}};
     state.checkpoint_interval = s.batch_duration * *rc::gen::inRange<int64_t>(1, 4);
-    collect.operation = "collect";
+    collect.operation = Operation::kCollect;
     collect.output_name = "counts";
     s.pipeline = {pair, state, collect};
     s.processing.job_base = Duration{*rc::gen::inRange<int64_t>(0, s.batch_duration.ms)};

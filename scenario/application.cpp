@@ -24,19 +24,19 @@ Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& c
 // Applies one non-output step to `input`. `streams` resolves union's other stream.
 Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
                                  const std::map<std::string, ckpt::DStream*>& streams) {
-  const std::string& op = step.operation;
+  const Operation op = step.operation;
   Duration slide = step.slide.value_or(input->slide_duration());
-  if (op == "map") return input->map(step.function);
-  if (op == "map_values") return input->map_values(step.function);
-  if (op == "flat_map") return input->flat_map(step.function);
-  if (op == "filter") return input->filter(step.function);
-  if (op == "transform") return input->transform(step.function);
-  if (op == "union") return input->union_with(streams.at(step.other));
-  if (op == "reduce") return input->reduce(step.function);
-  if (op == "reduce_by_key") return input->reduce_by_key(step.function);
-  if (op == "count_by_value") return input->count_by_value();
-  if (op == "window") return input->window(*step.window, slide);
-  if (op == "reduce_by_window") {
+  if (op == Operation::kMap) return input->map(step.function);
+  if (op == Operation::kMapValues) return input->map_values(step.function);
+  if (op == Operation::kFlatMap) return input->flat_map(step.function);
+  if (op == Operation::kFilter) return input->filter(step.function);
+  if (op == Operation::kTransform) return input->transform(step.function);
+  if (op == Operation::kUnion) return input->union_with(streams.at(step.other));
+  if (op == Operation::kReduce) return input->reduce(step.function);
+  if (op == Operation::kReduceByKey) return input->reduce_by_key(step.function);
+  if (op == Operation::kCountByValue) return input->count_by_value();
+  if (op == Operation::kWindow) return input->window(*step.window, slide);
+  if (op == Operation::kReduceByWindow) {
     if (step.inverse.empty()) return input->reduce_by_window(step.function, *step.window, slide);
     // Spark's reduceByWindow with an inverse: map((1, _)).reduceByKeyAndWindow(...).map(_._2).
     Result<ckpt::DStream*> keyed = input->map(ckpt::FunctionRef{"pair_with_self", {}});
@@ -44,21 +44,22 @@ Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
     return keyed.value()->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
                                                    step.filter_function);
   }
-  if (op == "reduce_by_key_and_window") {
+  if (op == Operation::kReduceByKeyAndWindow) {
     return input->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
                                            step.filter_function);
   }
-  if (op == "update_state_by_key") return input->update_state_by_key(step.function);
-  if (op == "map_with_state") return input->map_with_state(step.function, step.timeout);
-  if (op == "state_snapshots") return input->state_snapshots();
-  return Status::InvalidArgument("unknown operation " + op);
+  if (op == Operation::kUpdateStateByKey) return input->update_state_by_key(step.function);
+  if (op == Operation::kMapWithState) return input->map_with_state(step.function, step.timeout);
+  if (op == Operation::kStateSnapshots) return input->state_snapshots();
+  return Status::InvalidArgument(std::string("not a transformation: ") + OperationName(op));
 }
 
 Status ApplyOutput(const PipelineStep& step, ckpt::DStream* input) {
-  const std::string& op = step.operation;
-  if (op == "collect") return input->collect(step.output_name);
-  if (op == "print") return input->print(step.num, step.output_name);
-  if (op == "save_as_text_files") return input->save_as_text_files(step.output_name, step.suffix);
+  const Operation op = step.operation;
+  if (op == Operation::kCollect) return input->collect(step.output_name);
+  if (op == Operation::kPrint) return input->print(step.num, step.output_name);
+  if (op == Operation::kSaveAsTextFiles)
+    return input->save_as_text_files(step.output_name, step.suffix);
   return input->foreach_rdd(step.function, step.output_name);
 }
 

@@ -15,24 +15,39 @@
 namespace sim {
 namespace {
 
-std::optional<ckpt::FunctionKind> MainFunctionKind(const std::string& operation) {
+// The kind of the function an operation's own key names; none for those that take none.
+std::optional<ckpt::FunctionKind> MainFunctionKind(Operation operation) {
   using ckpt::FunctionKind;
-  static const std::map<std::string, FunctionKind> kinds = {
-      {"map", FunctionKind::kMap},
-      {"map_values", FunctionKind::kMap},
-      {"flat_map", FunctionKind::kFlatMap},
-      {"filter", FunctionKind::kFilter},
-      {"transform", FunctionKind::kTransform},
-      {"foreach_rdd", FunctionKind::kTransform},
-      {"reduce", FunctionKind::kReduce},
-      {"reduce_by_key", FunctionKind::kReduce},
-      {"reduce_by_window", FunctionKind::kReduce},
-      {"reduce_by_key_and_window", FunctionKind::kReduce},
-      {"update_state_by_key", FunctionKind::kUpdateState},
-      {"map_with_state", FunctionKind::kMapWithState}};
-  auto it = kinds.find(operation);
-  if (it == kinds.end()) return std::nullopt;
-  return it->second;
+  switch (operation) {
+    case Operation::kMap:
+    case Operation::kMapValues:
+      return FunctionKind::kMap;
+    case Operation::kFlatMap:
+      return FunctionKind::kFlatMap;
+    case Operation::kFilter:
+      return FunctionKind::kFilter;
+    case Operation::kTransform:
+    case Operation::kForeachRdd:
+      return FunctionKind::kTransform;
+    case Operation::kReduce:
+    case Operation::kReduceByKey:
+    case Operation::kReduceByWindow:
+    case Operation::kReduceByKeyAndWindow:
+      return FunctionKind::kReduce;
+    case Operation::kUpdateStateByKey:
+      return FunctionKind::kUpdateState;
+    case Operation::kMapWithState:
+      return FunctionKind::kMapWithState;
+    case Operation::kUnion:
+    case Operation::kCountByValue:
+    case Operation::kWindow:
+    case Operation::kStateSnapshots:
+    case Operation::kCollect:
+    case Operation::kPrint:
+    case Operation::kSaveAsTextFiles:
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -54,7 +69,7 @@ Status ValidateStep(const PipelineStep& step, const std::string& field,
     CKPT_RETURN_IF_ERROR(registry.check(step.filter_function, FunctionKind::kFilter)
                              .with_context(field + ".filter_function"));
   }
-  if (step.operation == "foreach_rdd" && step.output_name.empty()) {
+  if (step.operation == Operation::kForeachRdd && step.output_name.empty()) {
     return Status::InvalidArgument(field + ".output: missing (the sink name of foreach_rdd)");
   }
   return Status::Ok();
@@ -116,6 +131,57 @@ Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
   return scenarios;
 }
 
+const char* OperationName(Operation operation) {
+  switch (operation) {
+    case Operation::kMap:
+      return "map";
+    case Operation::kMapValues:
+      return "map_values";
+    case Operation::kFlatMap:
+      return "flat_map";
+    case Operation::kFilter:
+      return "filter";
+    case Operation::kTransform:
+      return "transform";
+    case Operation::kUnion:
+      return "union";
+    case Operation::kReduce:
+      return "reduce";
+    case Operation::kReduceByKey:
+      return "reduce_by_key";
+    case Operation::kCountByValue:
+      return "count_by_value";
+    case Operation::kWindow:
+      return "window";
+    case Operation::kReduceByWindow:
+      return "reduce_by_window";
+    case Operation::kReduceByKeyAndWindow:
+      return "reduce_by_key_and_window";
+    case Operation::kUpdateStateByKey:
+      return "update_state_by_key";
+    case Operation::kMapWithState:
+      return "map_with_state";
+    case Operation::kStateSnapshots:
+      return "state_snapshots";
+    case Operation::kCollect:
+      return "collect";
+    case Operation::kPrint:
+      return "print";
+    case Operation::kSaveAsTextFiles:
+      return "save_as_text_files";
+    case Operation::kForeachRdd:
+      return "foreach_rdd";
+  }
+  return "?";
+}
+
+std::optional<Operation> ParseOperation(const std::string& name) {
+  for (Operation operation : kOperations) {
+    if (name == OperationName(operation)) return operation;
+  }
+  return std::nullopt;
+}
+
 const char* SourceKindName(SourceKind kind) {
   switch (kind) {
     case SourceKind::kSequence:
@@ -144,8 +210,8 @@ Result<SourceKind> ParseSourceKind(const std::string& name) {
 }
 
 bool PipelineStep::is_output() const {
-  return operation == "collect" || operation == "print" || operation == "save_as_text_files" ||
-         operation == "foreach_rdd";
+  return operation == Operation::kCollect || operation == Operation::kPrint ||
+         operation == Operation::kSaveAsTextFiles || operation == Operation::kForeachRdd;
 }
 
 std::vector<std::string> Scenario::output_names() const {
@@ -157,25 +223,26 @@ std::vector<std::string> Scenario::output_names() const {
 }
 
 Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registry) {
-  // stream name -> the operation that made it ("source" is the input).
-  std::map<std::string, std::string> streams = {{"source", "source"}};
+  // stream name -> the operation that made it (none: the source).
+  std::map<std::string, std::optional<Operation>> streams = {{"source", std::nullopt}};
   std::string previous = "source";
   std::set<std::string> outputs;
   for (size_t i = 0; i < s.pipeline.size(); ++i) {
     const PipelineStep& step = s.pipeline[i];
-    std::string field = "pipeline[" + std::to_string(i) + "]." + step.operation;
+    std::string field = "pipeline[" + std::to_string(i) + "]." + OperationName(step.operation);
     CKPT_RETURN_IF_ERROR(ValidateStep(step, field, registry));
     std::string input = step.from.empty() ? previous : step.from;
     if (!streams.count(input)) {
       return Status::InvalidArgument(field + ": no stream named '" + input + "' before this step");
     }
-    if (step.operation == "union" && !streams.count(step.other)) {
+    if (step.operation == Operation::kUnion && !streams.count(step.other)) {
       return Status::InvalidArgument(field + ": no stream named '" + step.other +
                                      "' before this step");
     }
-    if (step.operation == "state_snapshots" && streams[input] != "map_with_state") {
+    if (step.operation == Operation::kStateSnapshots &&
+        streams[input] != Operation::kMapWithState) {
       return Status::InvalidArgument(field + ": needs a map_with_state stream, got " +
-                                     streams[input]);
+                                     (streams[input] ? OperationName(*streams[input]) : "source"));
     }
     if (step.is_output()) {
       if (!outputs.insert(step.output_name).second) {

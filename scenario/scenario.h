@@ -31,9 +31,58 @@ struct CrashSpec {
   auto operator<=>(const CrashSpec&) const = default;
 };
 
+// What a pipeline step does (docs/scenarios.md lists them), a closed set: a misspelt operation is a
+// compile error, and a switch over it is checked for every case.
+enum class Operation {
+  kMap,
+  kMapValues,
+  kFlatMap,
+  kFilter,
+  kTransform,
+  kUnion,
+  kReduce,
+  kReduceByKey,
+  kCountByValue,
+  kWindow,
+  kReduceByWindow,
+  kReduceByKeyAndWindow,
+  kUpdateStateByKey,
+  kMapWithState,
+  kStateSnapshots,
+  kCollect,
+  kPrint,
+  kSaveAsTextFiles,
+  kForeachRdd,
+};
+// Every operation, in declaration order.
+inline constexpr Operation kOperations[] = {
+    Operation::kMap,
+    Operation::kMapValues,
+    Operation::kFlatMap,
+    Operation::kFilter,
+    Operation::kTransform,
+    Operation::kUnion,
+    Operation::kReduce,
+    Operation::kReduceByKey,
+    Operation::kCountByValue,
+    Operation::kWindow,
+    Operation::kReduceByWindow,
+    Operation::kReduceByKeyAndWindow,
+    Operation::kUpdateStateByKey,
+    Operation::kMapWithState,
+    Operation::kStateSnapshots,
+    Operation::kCollect,
+    Operation::kPrint,
+    Operation::kSaveAsTextFiles,
+    Operation::kForeachRdd,
+};
+// The name scenario files use: "map", "map_values", ..., "foreach_rdd".
+const char* OperationName(Operation operation);
+std::optional<Operation> ParseOperation(const std::string& name);
+
 // One step of the pipeline: an operation on a stream (the previous step's, or `from`).
 struct PipelineStep {
-  std::string operation;  // see docs/scenarios.md for the list
+  Operation operation = Operation::kMap;
   ckpt::FunctionRef function;
   std::optional<Duration> checkpoint_interval;
   std::string output_name;  // output operations: the sink name (save_as_text_files: the prefix)

@@ -62,6 +62,7 @@ class ScenarioReader {
 
   Result<PipelineStep> step(const YAML::Node& node, size_t index) const;
 
+  // The operations' names, sorted (for the list an error message gives).
   static const std::set<std::string>& Operations();
 
   // What the operation's own key holds: a function, a stream name, an output name or nothing.

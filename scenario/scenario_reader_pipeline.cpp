@@ -9,13 +9,15 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, size_t index) 
   if (!node.IsMap()) return error(node, field, "expected a map such as {map: pair_with_one}");
   PipelineStep step;
   step.origin = where(node);
+  bool has_operation = false;
   for (const auto& entry : node) {
     std::string key = entry.first.Scalar();
     std::string where = field + "." + key;
     const YAML::Node& value = entry.second;
-    if (Operations().count(key)) {
-      if (!step.operation.empty()) return error(entry.first, field, "two operations in one step");
-      step.operation = key;
+    if (std::optional<Operation> operation = ParseOperation(key)) {
+      if (has_operation) return error(entry.first, field, "two operations in one step");
+      has_operation = true;
+      step.operation = *operation;
       CKPT_RETURN_IF_ERROR(operation_argument(value, where, step));
     } else if (key == "checkpoint_interval_ms" || key == "window_ms" || key == "slide_ms" ||
                key == "timeout_ms") {
@@ -46,57 +48,44 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, size_t index) 
                        "name, num, output, slide_ms, suffix, timeout_ms, window_ms)");
     }
   }
-  if (step.operation.empty()) return error(node, field, "no operation");
-  Status valid =
-      ValidateStep(step, field + "." + step.operation, ckpt::FunctionRegistry::Builtins());
+  if (!has_operation) return error(node, field, "no operation");
+  const std::string name = OperationName(step.operation);
+  Status valid = ValidateStep(step, field + "." + name, ckpt::FunctionRegistry::Builtins());
   if (!valid.ok()) return located(node, valid);
-  if ((step.operation == "window" || step.operation == "reduce_by_window" ||
-       step.operation == "reduce_by_key_and_window") &&
+  if ((step.operation == Operation::kWindow || step.operation == Operation::kReduceByWindow ||
+       step.operation == Operation::kReduceByKeyAndWindow) &&
       !step.window) {
-    return error(node, field + ".window_ms", "missing (the window of " + step.operation + ")");
+    return error(node, field + ".window_ms", "missing (the window of " + name + ")");
   }
   return step;
 }
 
 const std::set<std::string>& ScenarioReader::Operations() {
-  static const std::set<std::string> operations = {"map",
-                                                   "map_values",
-                                                   "flat_map",
-                                                   "filter",
-                                                   "transform",
-                                                   "union",
-                                                   "reduce",
-                                                   "reduce_by_key",
-                                                   "count_by_value",
-                                                   "window",
-                                                   "reduce_by_window",
-                                                   "reduce_by_key_and_window",
-                                                   "update_state_by_key",
-                                                   "map_with_state",
-                                                   "state_snapshots",
-                                                   "collect",
-                                                   "print",
-                                                   "save_as_text_files",
-                                                   "foreach_rdd"};
-  return operations;
+  static const std::set<std::string> names = [] {
+    std::set<std::string> sorted;
+    for (Operation operation : kOperations) sorted.insert(OperationName(operation));
+    return sorted;
+  }();
+  return names;
 }
 
 Status ScenarioReader::operation_argument(const YAML::Node& value, const std::string& where,
                                           PipelineStep& step) const {
-  const std::string& op = step.operation;
-  if (op == "count_by_value" || op == "state_snapshots" || op == "window") {
-    if (op == "window" && value.IsScalar() && !value.Scalar().empty()) {
+  const Operation op = step.operation;
+  if (op == Operation::kCountByValue || op == Operation::kStateSnapshots ||
+      op == Operation::kWindow) {
+    if (op == Operation::kWindow && value.IsScalar() && !value.Scalar().empty()) {
       CKPT_ASSIGN_OR_RETURN(Duration d, duration(value, where, false));
       step.window = d;
     }
     return Status::Ok();
   }
   CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
-  if (op == "union") {
+  if (op == Operation::kUnion) {
     step.other = text;
-  } else if (op == "collect" || op == "print") {
+  } else if (op == Operation::kCollect || op == Operation::kPrint) {
     step.output_name = text;
-  } else if (op == "save_as_text_files") {
+  } else if (op == Operation::kSaveAsTextFiles) {
     if (text.empty() || text[0] != '/') {
       return error(value, where, "the prefix must be an absolute path");
     }

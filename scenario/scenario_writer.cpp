@@ -106,16 +106,19 @@ void EmitSource(YAML::Emitter& out, const Scenario& s) {
 
 // The operation's own value: a function, a stream or output name, or "" when it takes none.
 std::string OperationArgument(const PipelineStep& step) {
-  const std::string& op = step.operation;
-  if (op == "count_by_value" || op == "state_snapshots" || op == "window") return "";
-  if (op == "union") return step.other;
-  if (op == "collect" || op == "print" || op == "save_as_text_files") return step.output_name;
+  const Operation op = step.operation;
+  if (op == Operation::kCountByValue || op == Operation::kStateSnapshots ||
+      op == Operation::kWindow)
+    return "";
+  if (op == Operation::kUnion) return step.other;
+  if (op == Operation::kCollect || op == Operation::kPrint || op == Operation::kSaveAsTextFiles)
+    return step.output_name;
   return FunctionText(step.function);
 }
 
 void EmitStep(YAML::Emitter& out, const PipelineStep& step) {
   out << YAML::BeginMap;
-  out << YAML::Key << step.operation << YAML::Value << YAML::DoubleQuoted
+  out << YAML::Key << OperationName(step.operation) << YAML::Value << YAML::DoubleQuoted
       << OperationArgument(step);
   const std::pair<const char*, const std::optional<Duration>*> durations[] = {
       {"checkpoint_interval_ms", &step.checkpoint_interval},
@@ -131,9 +134,9 @@ void EmitStep(YAML::Emitter& out, const PipelineStep& step) {
   }
   if (!step.name.empty()) Field(out, "name", step.name);
   if (!step.from.empty()) Field(out, "from", step.from);
-  if (step.operation == "foreach_rdd") Field(out, "output", step.output_name);
+  if (step.operation == Operation::kForeachRdd) Field(out, "output", step.output_name);
   if (!step.suffix.empty()) Field(out, "suffix", step.suffix);
-  if (step.operation == "print") Field(out, "num", step.num);
+  if (step.operation == Operation::kPrint) Field(out, "num", step.num);
   out << YAML::EndMap;
 }
 

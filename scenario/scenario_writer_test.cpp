@@ -49,7 +49,7 @@ TEST(ScenarioWriter, ValuesKeepTheirKinds) {
               ckpt::Value::Pair(ckpt::Value::String("a b"), ckpt::Value::Int(1)),
               ckpt::Value::String("it's \"quoted\": [x, y]")}};
   PipelineStep collect;
-  collect.operation = "collect";
+  collect.operation = Operation::kCollect;
   collect.output_name = "out";
   s.pipeline = {collect};
   ckpt::Result<Scenario> read = LoadScenarioFromText(ScenarioToYaml(s), "kinds.yaml");

@@ -30,7 +30,7 @@ ckpt::Status AtStep(const Scenario& scenario, size_t index, const ckpt::Status& 
   const PipelineStep& step = scenario.pipeline[index];
   std::string where = step.origin.empty() ? scenario.path : step.origin;
   return ckpt::Status::InvalidArgument(where + ": pipeline[" + std::to_string(index) + "]." +
-                                       step.operation + ": " + error.message());
+                                       OperationName(step.operation) + ": " + error.message());
 }
 
 // The first step whose stream (with its parents) fails Spark's start-time checks.

@@ -389,9 +389,9 @@ TrialRun Simulation::run() {
 }  // namespace
 
 bool PruningApplies(const Scenario& scenario, const TrialSpec& spec) {
-  bool writes_files =
-      std::any_of(scenario.pipeline.begin(), scenario.pipeline.end(),
-                  [](const PipelineStep& step) { return step.operation == "save_as_text_files"; });
+  bool writes_files = std::any_of(
+      scenario.pipeline.begin(), scenario.pipeline.end(),
+      [](const PipelineStep& step) { return step.operation == Operation::kSaveAsTextFiles; });
   return (scenario.source_kind == SourceKind::kSequence ||
           scenario.source_kind == SourceKind::kConstant) &&
          !writes_files && scenario.processing.failing_batches.empty() && scenario.faults.empty() &&
