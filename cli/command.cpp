@@ -21,6 +21,9 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
                       "filesystem persistence model for every scenario: hdfs, posix, object-store "
                       "or lying-disk (default: the scenario's `filesystem`, else hdfs)");
   command->add_option("--conf", flags.conf, "engine configuration key=value (repeatable)");
+  command->add_flag("--no-protocol-oracle", flags.no_protocol_oracle,
+                    "judge outputs only, without the protocol rules (for comparison; see "
+                    "`ckptsim rules`)");
   command->add_flag("--json", flags.json, "print one JSON object on stdout");
   command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
   command->add_option("--junit", flags.junit,
@@ -46,6 +49,10 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
     CKPT_ASSIGN_OR_RETURN(sim::PersistenceModel model, sim::ParsePersistenceModel(flags.fs));
     options.run.fs_model = model;
     options.replay_flags.push_back("--fs " + sim::ShellQuote(flags.fs));
+  }
+  if (flags.no_protocol_oracle) {
+    options.run.record_protocol = false;
+    options.replay_flags.push_back("--no-protocol-oracle");
   }
   for (const std::string& pair : flags.conf) {
     size_t eq = pair.find('=');

@@ -33,6 +33,7 @@ struct CommonFlags {
   std::vector<std::string> defects;
   std::string fs;  // empty: each scenario's own filesystem (hdfs unless it says otherwise)
   std::vector<std::string> conf;
+  bool no_protocol_oracle = false;
   bool json = false;
   std::string report_dir;
   std::string junit;
@@ -71,6 +72,7 @@ Command AddMergeCommand(CLI::App& app);
 Command AddMutationCommand(CLI::App& app, const char* binary);
 Command AddListCommand(CLI::App& app);
 Command AddDefectsCommand(CLI::App& app);
+Command AddRulesCommand(CLI::App& app);
 Command AddStudyIntervalCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);
 Command AddCrashRealCommand(CLI::App& app, const char* binary);

@@ -1,4 +1,5 @@
-// `ckptsim list`, `ckptsim defects` and `ckptsim crash-points`: what there is to run.
+// `ckptsim list`, `ckptsim defects`, `ckptsim rules` and `ckptsim crash-points`: what there is to
+// run, and what the harness checks.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -6,6 +7,7 @@
 
 #include "cli/command.h"
 #include "engine/defects.h"
+#include "oracle/protocol.h"
 #include "reports/report.h"
 
 namespace cli {
@@ -56,6 +58,26 @@ int RunDefects(bool json) {
     std::printf("%s\n  reverts:    %s\n  effect:     %s\n  exposed by: %s\n\n", d.name, d.reverts,
                 d.description, d.exposed_by);
   }
+  return kExitPass;
+}
+
+// The protocol oracle's rules (oracle/protocol.h).
+int RunRules(bool json) {
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const sim::ProtocolRule& rule : sim::ProtocolRules()) {
+      list.push_back({{"name", rule.name}, {"statement", rule.statement}});
+    }
+    std::cout << nlohmann::json{{"schema_version", reports::kSchemaVersion}, {"rules", list}}.dump(
+                     2)
+              << "\n";
+    return kExitPass;
+  }
+  for (const sim::ProtocolRule& rule : sim::ProtocolRules()) {
+    std::printf("%s\n  %s\n\n", rule.name, rule.statement);
+  }
+  std::printf("%zu rules; a breach is a protocol_violation naming its rule\n",
+              sim::ProtocolRules().size());
   return kExitPass;
 }
 
@@ -110,6 +132,14 @@ Command AddDefectsCommand(CLI::App& app) {
   defects->add_flag("--json", *json, "print JSON");
   defects->footer("Example: ckptsim defects --json");
   return {defects, [json] { return RunDefects(*json); }};
+}
+
+Command AddRulesCommand(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* rules = app.add_subcommand("rules", "list the protocol oracle's rules");
+  rules->add_flag("--json", *json, "print JSON");
+  rules->footer("Example: ckptsim rules --json");
+  return {rules, [json] { return RunRules(*json); }};
 }
 
 Command AddCrashPointsCommand(CLI::App& app) {

@@ -15,13 +15,19 @@ int main(int argc, char** argv) {
       "  ckptsim explore scenarios/basic/running_count.yaml --defect skip-pending-times --json\n"
       "  ckptsim replay scenarios/basic/running_count.yaml --token c123+0");
   const char* binary = argv[0];
-  const std::vector<cli::Command> commands = {
-      cli::AddRunCommand(app, binary),       cli::AddExploreCommand(app, binary),
-      cli::AddReplayCommand(app, binary),    cli::AddShrinkCommand(app, binary),
-      cli::AddCrashPointsCommand(app),       cli::AddMergeCommand(app),
-      cli::AddMutationCommand(app, binary),  cli::AddListCommand(app),
-      cli::AddStudyIntervalCommand(app),     cli::AddServeCommand(app),
-      cli::AddCrashRealCommand(app, binary), cli::AddDefectsCommand(app)};
+  const std::vector<cli::Command> commands = {cli::AddRunCommand(app, binary),
+                                              cli::AddExploreCommand(app, binary),
+                                              cli::AddReplayCommand(app, binary),
+                                              cli::AddShrinkCommand(app, binary),
+                                              cli::AddCrashPointsCommand(app),
+                                              cli::AddMergeCommand(app),
+                                              cli::AddMutationCommand(app, binary),
+                                              cli::AddListCommand(app),
+                                              cli::AddStudyIntervalCommand(app),
+                                              cli::AddServeCommand(app),
+                                              cli::AddCrashRealCommand(app, binary),
+                                              cli::AddDefectsCommand(app),
+                                              cli::AddRulesCommand(app)};
 
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;

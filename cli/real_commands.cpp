@@ -34,6 +34,7 @@ int RunCrashReal(const std::vector<sim::Scenario>& scenarios, const sim::Explore
   }
   crash_options.defects = options.run.defects;
   crash_options.conf = options.run.conf;
+  crash_options.protocol_oracle = options.run.record_protocol;
   crash_options.replay_flags = options.replay_flags;
   crash_options.binary = SelfPath(options.binary.c_str());
   bool own_work_directory = crash_options.work_directory.empty();

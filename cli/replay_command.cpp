@@ -21,6 +21,18 @@ struct ReplayFlags {
   bool full_trace = false;
 };
 
+// Where a failing trial first diverged, for the line under its trace. A protocol rule's time is
+// when the process broke it; the outputs there may still agree.
+std::string Where(const sim::Divergence& divergence, const sim::Failure& first) {
+  std::string at =
+      divergence.batch_time ? std::to_string(divergence.batch_time->ms) + " ms" : std::string();
+  if (first.kind == sim::FailureKind::kProtocolViolation) {
+    return "a protocol rule, broken " + (at.empty() ? "in the run" : "at " + at) +
+           " (outputs there below; --no-protocol-oracle shows the first output divergence)";
+  }
+  return at.empty() ? "not about one batch" : "batch " + at;
+}
+
 int RunReplay(const sim::Scenario& declared, const std::string& token,
               const sim::ExploreOptions& options, bool json, bool full_trace) {
   ckpt::Result<sim::TrialSpec> spec = TrialOf(declared, token);
@@ -70,10 +82,7 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
   for (const std::string& line : trace) std::printf("%s\n", line.c_str());
   std::printf("\ntrace digest %016llx\n", static_cast<unsigned long long>(run.digest));
   if (divergence) {
-    std::printf("\nfirst divergence: %s\n",
-                divergence->batch_time
-                    ? ("batch " + std::to_string(divergence->batch_time->ms) + " ms").c_str()
-                    : "not about one batch");
+    std::printf("\nfirst divergence: %s\n", Where(*divergence, failures.front()).c_str());
     for (const std::string& line : divergence->outputs) std::printf("  %s\n", line.c_str());
     std::printf("incarnations:\n");
     for (const std::string& line : divergence->incarnations) std::printf("  %s\n", line.c_str());

@@ -15,6 +15,7 @@
 #include "engine/functions.h"
 #include "engine/receiver/received_block.h"
 #include "engine/receiver/receiver_source.h"
+#include "engine/runtime/file_operation.h"
 #include "engine/runtime/file_system.h"
 #include "engine/runtime/scheduler.h"
 #include "engine/runtime/status.h"
@@ -61,6 +62,7 @@ enum class EngineEvent {
   kBlocksAllocated,       // on_blocks_allocated
   kReceivedBlocks,        // on_received_blocks
   kError,                 // on_error
+  kFileOperation,         // on_file_operation
 };
 
 inline constexpr EngineEvent kEngineEvents[] = {EngineEvent::kLog,
@@ -75,10 +77,11 @@ inline constexpr EngineEvent kEngineEvents[] = {EngineEvent::kLog,
                                                 EngineEvent::kOffsetRanges,
                                                 EngineEvent::kBlocksAllocated,
                                                 EngineEvent::kReceivedBlocks,
-                                                EngineEvent::kError};
+                                                EngineEvent::kError,
+                                                EngineEvent::kFileOperation};
 
 // The event's name in journals: "log", "started", "recovered", "restart", "restored", "written",
-// "job_failed", "unreadable", "given_up", "ranges", "allocated", "received", "error".
+// "job_failed", "unreadable", "given_up", "ranges", "allocated", "received", "error", "file".
 constexpr const char* EngineEventName(EngineEvent event) {
   switch (event) {
     case EngineEvent::kLog:
@@ -107,9 +110,22 @@ constexpr const char* EngineEventName(EngineEvent event) {
       return "received";
     case EngineEvent::kError:
       return "error";
+    case EngineEvent::kFileOperation:
+      return "file";
   }
   return "?";
 }
+
+// A file operation of a process in its checkpoint directory, as it returned. The engine never
+// reports these: the harness's observing filesystem (oracle/observing_file_system.h) does, so
+// that the protocol oracle judges what the process did to its files, not what it says it did.
+struct FileEvent {
+  FileOperation operation = FileOperation::kCreate;
+  std::string path;
+  std::string target;  // rename: the new path
+  bool ok = false;
+  std::vector<std::string> listing;  // list: the entries' names, a directory's ending in '/'
+};
 
 // Engine events that traces, reports and the oracle need (EngineEvent names them). Every method
 // has a no-op default.
@@ -149,6 +165,8 @@ class EngineObserver {
                                   const std::vector<ReceivedBlockInfo>& /*missing*/) {}
   // Spark's reportError: a job failed, job generation failed, or similar.
   virtual void on_error(const Status& /*error*/) {}
+  // A file operation in the checkpoint directory returned (see FileEvent).
+  virtual void on_file_operation(const FileEvent& /*event*/) {}
 };
 
 struct EngineEnv {

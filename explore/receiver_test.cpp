@@ -3,6 +3,7 @@
 // check catches a lost block and a block read twice; bad receiver settings are clear errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "explore/explorer.h"
@@ -99,8 +100,14 @@ TEST_F(ReceiverOracleTest, ABlockNoBatchReadIsLostRecords) {
   batch.ranges.erase(batch.ranges.begin());
   std::vector<Failure> failures = references_->check(run);
   ASSERT_FALSE(failures.empty());
-  EXPECT_EQ(failures.front().kind, FailureKind::kLostRecords) << failures.front().detail;
-  EXPECT_TRUE(failures.front().known_weakness.empty());
+  // The protocol oracle sees the batch read less than its allocation; the output check sees the
+  // records no batch read.
+  EXPECT_NE(failures.front().detail.find("rule receiver.reads_allocation"), std::string::npos)
+      << failures.front().detail;
+  auto lost = std::find_if(failures.begin(), failures.end(),
+                           [](const Failure& f) { return f.kind == FailureKind::kLostRecords; });
+  ASSERT_NE(lost, failures.end());
+  EXPECT_TRUE(lost->known_weakness.empty());
 }
 
 TEST_F(ReceiverOracleTest, ABlockReadByTwoBatchesIsAnUnexpectedDuplicate) {

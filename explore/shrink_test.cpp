@@ -34,9 +34,9 @@ TEST(Shrink, ASwarmFailureShrinksToATinyScenarioThatRunReproduces) {
       TrialSpec::ParseToken(
           "c345+933,c73+636,c13+1023,c62+1823,c64+1100,c18+1825,c34+369,c22+1247/v154/i654474434")
           .value();
-  ShrinkOutcome outcome = Shrink(declared, failing, FailureKind::kLostBatch, defect);
+  ShrinkOutcome outcome = Shrink(declared, failing, FailureKind::kProtocolViolation, defect);
   ASSERT_TRUE(outcome.reproduced);
-  EXPECT_EQ(outcome.failure.kind, FailureKind::kLostBatch);
+  EXPECT_EQ(outcome.failure.kind, FailureKind::kProtocolViolation);
   EXPECT_LE(outcome.scenario.batches, 3);
   EXPECT_EQ(outcome.spec.crashes.size(), 1u);
   EXPECT_EQ(outcome.spec.variant, 0u);
@@ -56,7 +56,7 @@ TEST(Shrink, ASwarmFailureShrinksToATinyScenarioThatRunReproduces) {
   EXPECT_TRUE(written.value().swarm.empty());
   std::vector<Failure> with_defect = RunOwnCrashes(written.value(), defect);
   ASSERT_FALSE(with_defect.empty());
-  EXPECT_EQ(with_defect.front().kind, FailureKind::kLostBatch);
+  EXPECT_EQ(with_defect.front().kind, FailureKind::kProtocolViolation);
   EXPECT_TRUE(RunOwnCrashes(written.value(), RunOptions{}).empty());
 }
 

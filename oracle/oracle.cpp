@@ -4,6 +4,7 @@
 
 #include "engine/checkpoint/checkpoint_writer.h"
 #include "oracle/check.h"
+#include "oracle/protocol.h"
 
 namespace sim {
 
@@ -184,6 +185,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
                  });
   if (!stopped) CheckEveryBatchEmitted(input, failures);
   CheckGivenUpWrites(input, failures);
+  CheckProtocol(scenario, run, applications.of, failures);
   std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
     if (Severity(a.kind) != Severity(b.kind)) return Severity(a.kind) < Severity(b.kind);
     return a.batch_time.value_or(Time{-1}) < b.batch_time.value_or(Time{-1});

@@ -19,11 +19,9 @@ std::string TimesToString(const std::vector<Time>& times) {
 RunRecorder::RunRecorder(TrialRun* run, const ScenarioLog* log,
                          const ScenarioReceiverSource* source, bool record_trace,
                          std::function<Time()> clock)
-    : run_(run),
-      log_(log),
-      source_(source),
-      record_trace_(record_trace),
-      clock_(std::move(clock)) {}
+    : run_(run), log_(log), source_(source), record_trace_(record_trace), clock_(std::move(clock)) {
+  run_->protocol_recorded = record_protocol_;
+}
 
 void RunRecorder::trace_line(int incarnation, const std::string& text) {
   if (!record_trace_) return;
@@ -118,9 +116,22 @@ void IncarnationObserver::log(ckpt::LogLevel level, const std::string& message) 
   if (level != ckpt::LogLevel::kInfo) trace([&] { return "log: " + message; });
 }
 
+ProtocolEvent* IncarnationObserver::protocol_event(ProtocolEvent::Kind kind) {
+  if (!recorder_->recording_protocol()) return nullptr;
+  std::vector<ProtocolEvent>& events = record().protocol;
+  events.push_back(ProtocolEvent{});
+  events.back().kind = kind;
+  events.back().at = recorder_->now();
+  return &events.back();
+}
+
 void IncarnationObserver::on_context_started(Time zero_time, bool recovered) {
   record().zero_time = zero_time;
   record().recovered = recovered;
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kStarted)) {
+    event->time = zero_time;
+    event->recovered = recovered;
+  }
 }
 
 void IncarnationObserver::on_checkpoint_recovered(const std::string& file, Time time,
@@ -128,12 +139,21 @@ void IncarnationObserver::on_checkpoint_recovered(const std::string& file, Time 
   record().checkpoint_file = file;
   record().checkpoint_time = time;
   record().pending_times = pending;
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRecovered)) {
+    event->path = file;
+    event->time = time;
+    event->times = pending;
+  }
   trace([&] { return "recovered from " + file + " (content time " + time.to_string() + ")"; });
 }
 
 void IncarnationObserver::on_restart(Time restart_time, const std::vector<Time>& rescheduled) {
   record().restart_time = restart_time;
   record().rescheduled = rescheduled;
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRestart)) {
+    event->time = restart_time;
+    event->times = rescheduled;
+  }
   trace([&] {
     return "restart at " + restart_time.to_string() + ": pending " +
            TimesToString(record().pending_times) + ", rescheduled " + TimesToString(rescheduled);
@@ -143,6 +163,10 @@ void IncarnationObserver::on_restart(Time restart_time, const std::vector<Time>&
 void IncarnationObserver::on_checkpoint_written(const std::string& file, Time time) {
   trace([&] { return "wrote " + file + " (content time " + time.to_string() + ")"; });
   record().checkpoints_written.push_back(file);
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kWritten)) {
+    event->path = file;
+    event->time = time;
+  }
 }
 
 void IncarnationObserver::on_job_failed(Time batch_time, const ckpt::Status& error) {
@@ -158,6 +182,18 @@ void IncarnationObserver::on_checkpoint_given_up(Time time, int attempts,
            " attempt(s); first error: " + first_error.to_string();
   });
   record().given_up_writes.push_back(GivenUpWrite{time, attempts, first_error});
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kGivenUp)) event->time = time;
+}
+
+void IncarnationObserver::on_checkpoint_unreadable(const std::string& failure) {
+  record().unreadable_checkpoints.push_back(failure);
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kUnreadable)) {
+    event->path = failure;
+  }
+}
+
+void IncarnationObserver::on_file_operation(const ckpt::FileEvent& event) {
+  if (ProtocolEvent* recorded = protocol_event(ProtocolEvent::Kind::kFile)) recorded->file = event;
 }
 
 void IncarnationObserver::on_offset_ranges(int32_t /*stream_id*/, Time batch_time,

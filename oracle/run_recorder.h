@@ -30,6 +30,9 @@ class RunRecorder {
   void trace_line(int incarnation, const std::string& text);
   // Trace lines cost a formatted string each: a trial that keeps no trace builds none.
   bool tracing() const { return record_trace_; }
+  // Protocol events (IncarnationRecord::protocol) are recorded unless this is set to false.
+  void set_record_protocol(bool record) { run_->protocol_recorded = record_protocol_ = record; }
+  bool recording_protocol() const { return record_protocol_; }
   void mix(const void* data, size_t size) { run_->digest = ckpt::Fnv1a(data, size, run_->digest); }
 
   // An output's records reached the sink (sorted here) at `at`.
@@ -52,6 +55,7 @@ class RunRecorder {
   const ScenarioLog* log_;
   const ScenarioReceiverSource* source_;
   bool record_trace_;
+  bool record_protocol_ = true;
   std::function<ckpt::Time()> clock_;
 };
 
@@ -74,9 +78,7 @@ class IncarnationObserver : public ckpt::EngineObserver {
   void on_stream_restored(int32_t stream_id) override { ++record().restores[stream_id]; }
   void on_checkpoint_written(const std::string& file, ckpt::Time time) override;
   void on_job_failed(ckpt::Time batch_time, const ckpt::Status& error) override;
-  void on_checkpoint_unreadable(const std::string& failure) override {
-    record().unreadable_checkpoints.push_back(failure);
-  }
+  void on_checkpoint_unreadable(const std::string& failure) override;
   void on_checkpoint_given_up(ckpt::Time time, int attempts,
                               const ckpt::Status& first_error) override;
   void on_offset_ranges(int32_t stream_id, ckpt::Time batch_time,
@@ -86,6 +88,7 @@ class IncarnationObserver : public ckpt::EngineObserver {
                           const std::vector<ckpt::ReceivedBlockInfo>& blocks,
                           const std::vector<ckpt::ReceivedBlockInfo>& missing) override;
   void on_error(const ckpt::Status& error) override;
+  void on_file_operation(const ckpt::FileEvent& event) override;
 
   // The process could not start: getOrCreate or start() failed.
   void start_failed(const ckpt::Status& error);
@@ -96,6 +99,8 @@ class IncarnationObserver : public ckpt::EngineObserver {
   void trace(TextFn&& text) {
     if (recorder_->tracing()) recorder_->trace_line(index_, text());
   }
+  // Appends a protocol event of `kind` stamped now, unless the recorder keeps none.
+  ProtocolEvent* protocol_event(ProtocolEvent::Kind kind);
 
   RunRecorder* recorder_;
   int index_;

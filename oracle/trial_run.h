@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/dstream/partitioned_log.h"
+#include "engine/env.h"
 #include "engine/runtime/status.h"
 #include "engine/runtime/time.h"
 #include "engine/value.h"
@@ -39,6 +40,29 @@ struct GivenUpWrite {
   ckpt::Status first_error;
 };
 
+// One step of a process's checkpoint protocol, in the order it happened: a file operation in the
+// checkpoint directory (observed by ObservingFileSystem, not reported by the engine), or a
+// decision of the engine that the protocol rules need to judge the operations around it. The
+// protocol oracle (protocol.h) reads nothing else of the engine.
+struct ProtocolEvent {
+  enum class Kind {
+    kFile,        // `file`
+    kStarted,     // the context started: `time` its zero time, `recovered`
+    kRecovered,   // the reader chose `path`: `time` its content time, `times` its pending times
+    kUnreadable,  // the reader skipped a file: `path` is "<file>: <error>"
+    kRestart,     // JobGenerator.restart: `time` the restart time, `times` the rescheduled batches
+    kWritten,     // the writer reported `path` written: `time` the content time
+    kGivenUp,     // the writer gave up the checkpoint of content time `time`
+  };
+  Kind kind = Kind::kFile;
+  ckpt::Time at;
+  ckpt::FileEvent file;
+  std::string path;
+  ckpt::Time time;
+  std::vector<ckpt::Time> times;
+  bool recovered = false;
+};
+
 struct IncarnationRecord {
   ckpt::Time started_at;
   bool recovered = false;  // rebuilt from a checkpoint (false: started fresh)
@@ -63,6 +87,7 @@ struct IncarnationRecord {
   std::vector<std::string> lost_at_crash;    // what its crash dropped or mangled
   std::map<std::string, std::string> conf;   // the started context's conf
   int64_t source_acknowledged_at_start = 0;  // receiver source: its acknowledged position
+  std::vector<ProtocolEvent> protocol;       // unless RunRecorder::set_record_protocol(false)
 };
 
 // A job that an injected filesystem fault failed: its batch stays pending.
@@ -119,6 +144,7 @@ struct TrialRun {
   std::vector<IncarnationRecord> incarnations;
   std::vector<StepRecord> steps;   // with RunOptions::record_steps
   std::vector<std::string> trace;  // with RunOptions::record_trace
+  bool protocol_recorded = false;  // incarnations carry their protocol events (RunRecorder)
   bool quiesced = false;           // the event queue drained
   std::string engine_assert;       // non-empty when the engine asserted
   uint64_t digest = 0;             // over every step, emission and crash

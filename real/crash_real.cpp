@@ -282,6 +282,7 @@ sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRea
       ckpt::Result<sim::TrialRun> rebuilt = RunFromJournal(scenario, runner.journal(), false);
       if (rebuilt.ok()) {
         run = std::move(rebuilt).value();
+        run.protocol_recorded = options.protocol_oracle;
         failures = references.check(run);
       } else {
         failures.push_back(Failure{FailureKind::kRecoveryError, std::nullopt,

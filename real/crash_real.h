@@ -39,6 +39,7 @@ struct CrashRealOptions {
   std::string binary;                     // the ckptsim executable the children run
   std::string work_directory;             // where run directories go
   bool keep_directories = false;          // keep every run directory (else failing ones only)
+  bool protocol_oracle = true;            // false: judge outputs only (--no-protocol-oracle)
 };
 
 // One kill of a plan (see above).

@@ -282,6 +282,17 @@ void JournalWriter::on_error(const Status& error) {
   echo("error: " + error.to_string());
 }
 
+void JournalWriter::on_file_operation(const ckpt::FileEvent& event) {
+  OrderedJson line{{"e", Name(ckpt::EngineEvent::kFileOperation)},
+                   {"at", now().ms},
+                   {"op", ckpt::FileOperationName(event.operation)},
+                   {"path", event.path},
+                   {"ok", event.ok}};
+  if (!event.target.empty()) line["to"] = event.target;
+  if (event.operation == ckpt::FileOperation::kList) line["names"] = event.listing;
+  write_line(line.dump());
+}
+
 bool IsKillPointLine(std::string_view line) { return line.starts_with("{\"e\":\"kill_point\""); }
 
 int ProcessesInJournal(std::string_view journal) {
@@ -336,6 +347,20 @@ std::vector<Time> Times(const json& line, const char* field) {
     times.push_back(Time{t.get<int64_t>()});
   }
   return times;
+}
+
+ckpt::FileEvent FileEventOf(const json& line) {
+  std::optional<ckpt::FileOperation> operation = ckpt::ParseFileOperation(Text(line, "op"));
+  if (!operation) throw BadLine{"an unknown file operation"};
+  ckpt::FileEvent event{*operation, Text(line, "path"), {}, Flag(line, "ok"), {}};
+  if (line.contains("to")) event.target = Text(line, "to");
+  if (*operation == ckpt::FileOperation::kList) {
+    for (const json& name : List(line, "names")) {
+      if (!name.is_string()) throw BadLine{"a name that is no string"};
+      event.listing.push_back(name.get<std::string>());
+    }
+  }
+  return event;
 }
 
 Status StatusOf(const json& line) {
@@ -516,6 +541,8 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
                                          Blocks(line, "missing"));
     case ckpt::EngineEvent::kError:
       return observer.on_error(StatusOf(line));
+    case ckpt::EngineEvent::kFileOperation:
+      return observer.on_file_operation(FileEventOf(line));
   }
 }
 

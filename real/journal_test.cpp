@@ -107,6 +107,33 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
   EXPECT_EQ(doubles, 2);
 }
 
+TEST(Journal, FileOperationsSurviveTheRoundTripForTheProtocolOracle) {
+  Captured pipe;
+  {
+    JournalWriter writer(pipe.fd());
+    writer.process_started(0, Time{0}, 0);
+    writer.on_file_operation(
+        {ckpt::FileOperation::kList, "/checkpoint", "", true, {"checkpoint-500", "u1/", "temp"}});
+    writer.on_file_operation({ckpt::FileOperation::kRename,
+                              "/checkpoint/temp",
+                              "/checkpoint/checkpoint-1000",
+                              false,
+                              {}});
+  }
+  ckpt::Result<sim::TrialRun> run = RunFromJournal(RunningCount(), pipe.text(), false);
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  ASSERT_TRUE(run.value().protocol_recorded);
+  const std::vector<sim::ProtocolEvent>& events = run.value().incarnations.at(0).protocol;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].file.operation, ckpt::FileOperation::kList);
+  EXPECT_EQ(events[0].file.listing, (std::vector<std::string>{"checkpoint-500", "u1/", "temp"}));
+  EXPECT_TRUE(events[0].file.ok);
+  EXPECT_EQ(events[1].file.operation, ckpt::FileOperation::kRename);
+  EXPECT_EQ(events[1].file.path, "/checkpoint/temp");
+  EXPECT_EQ(events[1].file.target, "/checkpoint/checkpoint-1000");
+  EXPECT_FALSE(events[1].file.ok);
+}
+
 TEST(Journal, ATornLastLineIsSkippedAndAProcessThatNeverFinishedCrashed) {
   std::string journal =
       "{\"e\":\"process\",\"index\":0,\"pid\":1,\"at\":0,\"acknowledged\":0}\n"

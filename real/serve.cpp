@@ -15,6 +15,7 @@
 #include "engine/runtime/wall_clock_scheduler.h"
 #include "engine/streaming_context.h"
 #include "explore/references.h"
+#include "oracle/observing_file_system.h"
 #include "oracle/results.h"
 #include "real/journal.h"
 #include "real/step_file_system.h"
@@ -291,6 +292,7 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   StepFileSystem fs(&disk, [&gate](ckpt::FileOperation operation, const std::string& path) {
     gate.before_mutation(ckpt::FileOperationName(operation), path);
   });
+  sim::ObservingFileSystem observed_fs(&fs, &journal, scenario.checkpoint_dir);
   auto clock = [&scheduler] { return scheduler.now(); };
   sim::ScenarioLog log(scenario.log_topic, scenario.log_partitions,
                        sim::ArrivalsOf(scenario, sim::SourceKind::kLog), clock);
@@ -303,7 +305,7 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
 
   ckpt::EngineEnv env;
   env.scheduler = &scheduler;
-  env.fs = &fs;
+  env.fs = &observed_fs;
   env.sink = &journal;
   env.observer = &journal;
   env.execution = &execution;

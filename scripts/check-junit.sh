@@ -14,7 +14,7 @@ status=0
   --junit "$out/defect.xml" >/dev/null || status=$?
 [[ $status -eq 1 ]] || { echo "expected exit 1 from the defect run, got $status"; exit 1; }
 xmllint --noout --schema "$xsd" "$out/defect.xml"
-grep -q '<failure type="lost_batch" message="lost_batch at batch 3000 ms in 66 of 634 trials">' \
+grep -q '<failure type="protocol_violation" message="protocol_violation at batch 3500 ms in 66 of 634 trials">' \
   "$out/defect.xml" || { echo "the failure lacks its kind, batch or count"; exit 1; }
 grep -q 'replay: .*ckptsim replay .*--token c142+0 --defect skip-pending-times</failure>' \
   "$out/defect.xml" || { echo "the failure lacks its replay command"; exit 1; }

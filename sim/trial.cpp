@@ -7,6 +7,7 @@
 
 #include "engine/checkpoint/checkpoint_writer.h"
 #include "engine/streaming_context.h"
+#include "oracle/observing_file_system.h"
 #include "oracle/run_recorder.h"
 #include "scenario/application.h"
 #include "scenario/scenario_log.h"
@@ -48,6 +49,7 @@ class Simulation : public StepGate {
         recorder_(&result_, &log_, &receiver_source_, options.record_trace,
                   [this] { return loop_.now(); }) {
     loop_.set_interleaving(spec.interleaving);
+    recorder_.set_record_protocol(options.record_protocol);
     quiet_points_matter_ =
         (options.record_quiet_points || options.prune_against) && PruningApplies(scenario, spec);
     first_process_conf_ = ProcessConf(scenario, /*first=*/true, options.conf);
@@ -75,7 +77,8 @@ class Simulation : public StepGate {
         : sim(sim),
           observer(&sim->recorder_, index, [sim] { return sim->receiver_source_.acknowledged(); }),
           scheduler(&sim->loop_, static_cast<OwnerId>(index + 1)),
-          fs(&sim->fs_, sim) {}
+          fs(&sim->fs_, sim),
+          observed_fs(&fs, &observer, sim->scenario_.checkpoint_dir) {}
     Status emit(const std::string& output, Time batch_time, const ckpt::Records& records) override {
       if (!sim->alive_) return Status::ProcessDead();
       return sim->record_emission(observer.index(), output, batch_time, records);
@@ -87,6 +90,7 @@ class Simulation : public StepGate {
     IncarnationObserver observer;
     OwnerScheduler scheduler;
     GatedFileSystem fs;
+    ObservingFileSystem observed_fs;  // what the engine uses: fs, its operations recorded
     std::unique_ptr<StreamingContext> context;
   };
 
@@ -277,7 +281,7 @@ void Simulation::start_incarnation(Time at) {
 void Simulation::run_driver_start() {
   ckpt::EngineEnv env;
   env.scheduler = &process_->scheduler;
-  env.fs = &process_->fs;
+  env.fs = &process_->observed_fs;
   env.sink = process_.get();
   env.observer = &process_->observer;
   env.execution = &execution_;

@@ -49,6 +49,7 @@ struct RunOptions {
   std::map<std::string, std::string> conf;   // on top of the scenario's conf
   bool record_trace = false;                 // keep a human-readable trace
   bool record_steps = false;                 // keep every step's label (crash-points)
+  bool record_protocol = true;               // keep IncarnationRecord::protocol
   uint64_t max_steps = 5'000'000;            // budget: a trial never runs forever
   ckpt::Time first_start;                    // when the first process starts
   // Convergence pruning: an uncrashed run records its quiet points; a trial given

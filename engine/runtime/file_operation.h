@@ -4,6 +4,9 @@
 // one vocabulary, so that a step of the simulator and the same step of a real process read alike.
 #pragma once
 
+#include <optional>
+#include <string_view>
+
 namespace ckpt {
 
 enum class FileOperation {
@@ -54,6 +57,14 @@ constexpr const char* FileOperationName(FileOperation operation) {
       return "exists";
   }
   return "?";
+}
+
+// The operation named `name` (FileOperationName), if any.
+constexpr std::optional<FileOperation> ParseFileOperation(std::string_view name) {
+  for (FileOperation operation : kFileOperations) {
+    if (name == FileOperationName(operation)) return operation;
+  }
+  return std::nullopt;
 }
 
 // Whether the operation changes the filesystem (and so is a crash step).

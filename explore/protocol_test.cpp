@@ -1,0 +1,262 @@
+// The protocol oracle (oracle/protocol.h) judged on itself: recorded runs of the bundled
+// scenarios keep every rule, before and after a crash at any step; and each rule, broken in an
+// otherwise real recorded run, is reported under its own name.
+#include "oracle/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "oracle/check.h"
+#include "sim/trial.h"
+#include "testing/bundled_scenario.h"
+
+namespace sim {
+namespace {
+
+using ckpt::FileOperation;
+using ckpt::Time;
+using Kind = ProtocolEvent::Kind;
+
+std::vector<Failure> Violations(const Scenario& scenario, const TrialRun& run) {
+  std::vector<Failure> failures;
+  CheckProtocol(scenario, run, ApplicationOf(run), failures);
+  return failures;
+}
+
+std::string Describe(const std::vector<Failure>& failures) {
+  std::string text;
+  for (const Failure& f : failures) text += f.detail + "\n";
+  return text;
+}
+
+// Whether `failures` hold a breach of `rule` (and nothing but protocol violations).
+bool Breaks(const std::vector<Failure>& failures, const std::string& rule) {
+  return std::any_of(failures.begin(), failures.end(), [&](const Failure& f) {
+    return f.kind == FailureKind::kProtocolViolation &&
+           f.detail.find("rule " + rule + " ") != std::string::npos;
+  });
+}
+
+TrialRun Crashed(const Scenario& scenario, const std::string& token) {
+  ckpt::Result<TrialSpec> spec = TrialSpec::ParseToken(token);
+  EXPECT_TRUE(spec.ok());
+  return RunTrial(scenario, spec.value(), RunOptions{});
+}
+
+// The first event of incarnation `i` that `match` accepts.
+ProtocolEvent* Find(TrialRun& run, size_t i,
+                    const std::function<bool(const ProtocolEvent&)>& match) {
+  for (ProtocolEvent& event : run.incarnations.at(i).protocol) {
+    if (match(event)) return &event;
+  }
+  return nullptr;
+}
+
+bool IsFile(const ProtocolEvent& e, FileOperation operation, const std::string& path = "") {
+  return e.kind == Kind::kFile && e.file.operation == operation &&
+         (path.empty() || e.file.path == path);
+}
+
+class ProtocolOracleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    scenario_ = testing::LoadBundled("basic/running_count");
+    // A crash while the writer renames temp to checkpoint-1500: incarnation 1 recovers from
+    // checkpoint-1000, restarts, and writes more than 10 checkpoints, some under a name newer than
+    // their content (slow batches around 4500 ms).
+    run_ = Crashed(scenario_, "c60+0");
+    ASSERT_EQ(run_.incarnations.size(), 2u);
+    ASSERT_TRUE(run_.incarnations[1].recovered);
+    ASSERT_TRUE(Violations(scenario_, run_).empty()) << Describe(Violations(scenario_, run_));
+  }
+  void ExpectBreach(const std::string& rule) {
+    std::vector<Failure> failures = Violations(scenario_, run_);
+    EXPECT_TRUE(Breaks(failures, rule)) << "got:\n" << Describe(failures);
+  }
+  Scenario scenario_;
+  TrialRun run_;
+};
+
+TEST(ProtocolOracle, BundledRunsKeepEveryRuleAtEveryCrashStep) {
+  for (const char* name : {"basic/running_count", "basic/partitioned_log", "basic/concurrent_jobs",
+                           "receiver/reliable_receiver_with_wal"}) {
+    Scenario scenario = testing::LoadBundled(name);
+    TrialRun clean = RunTrial(scenario, TrialSpec{}, RunOptions{});
+    ASSERT_TRUE(clean.protocol_recorded);
+    ASSERT_FALSE(clean.incarnations.at(0).protocol.empty());
+    EXPECT_TRUE(Violations(scenario, clean).empty()) << name;
+    for (uint64_t step = 1; step < clean.total_steps; step += 3) {
+      TrialRun run = Crashed(scenario, "c" + std::to_string(step) + "+0");
+      std::vector<Failure> failures = Violations(scenario, run);
+      EXPECT_TRUE(failures.empty()) << name << " step " << step << ":\n" << Describe(failures);
+    }
+  }
+}
+
+TEST(ProtocolOracle, RunsRecordedWithoutProtocolAreNotJudged) {
+  Scenario scenario = testing::LoadBundled("basic/running_count");
+  RunOptions options;
+  options.record_protocol = false;
+  TrialRun run = RunTrial(scenario, TrialSpec{}, options);
+  EXPECT_FALSE(run.protocol_recorded);
+  EXPECT_TRUE(run.incarnations.at(0).protocol.empty());
+}
+
+TEST_F(ProtocolOracleTest, ReaderOrder) {
+  ProtocolEvent* read =
+      Find(run_, 1, [](const ProtocolEvent& e) { return IsFile(e, FileOperation::kRead); });
+  ASSERT_NE(read, nullptr);
+  read->file.path = scenario_.checkpoint_dir + "/temp";
+  ExpectBreach("reader.order");
+}
+
+TEST_F(ProtocolOracleTest, ReaderChoice) {
+  ProtocolEvent* recovered =
+      Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kRecovered; });
+  ASSERT_NE(recovered, nullptr);
+  recovered->path += ".bk";
+  ExpectBreach("reader.choice");
+}
+
+TEST_F(ProtocolOracleTest, ReaderFallback) {
+  // Incarnation 1 starts afresh without reading the checkpoint files of its listing.
+  std::vector<ProtocolEvent>& events = run_.incarnations[1].protocol;
+  std::erase_if(events, [](const ProtocolEvent& e) {
+    return IsFile(e, FileOperation::kRead) || e.kind == Kind::kRecovered ||
+           e.kind == Kind::kRestart;
+  });
+  Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kStarted; })->recovered = false;
+  ExpectBreach("reader.fallback");
+}
+
+TEST_F(ProtocolOracleTest, ReaderNameNotOlderThanContent) {
+  ProtocolEvent* recovered =
+      Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kRecovered; });
+  recovered->time = recovered->time + scenario_.batch_duration;
+  ExpectBreach("reader.name_not_older_than_content");
+}
+
+TEST_F(ProtocolOracleTest, WriterAtomicReplace) {
+  std::string temp = scenario_.checkpoint_dir + "/temp";
+  Find(run_, 1, [&](const ProtocolEvent& e) {
+    return IsFile(e, FileOperation::kCreate, temp);
+  })->file.path = scenario_.checkpoint_dir + "/checkpoint-500";
+  ExpectBreach("writer.atomic_replace");
+}
+
+TEST_F(ProtocolOracleTest, WriterTempComplete) {
+  std::string temp = scenario_.checkpoint_dir + "/temp";
+  std::vector<ProtocolEvent>& events = run_.incarnations[1].protocol;
+  auto close = std::find_if(events.begin(), events.end(), [&](const ProtocolEvent& e) {
+    return IsFile(e, FileOperation::kClose, temp);
+  });
+  ASSERT_NE(close, events.end());
+  events.erase(close);
+  ExpectBreach("writer.temp_complete");
+}
+
+TEST_F(ProtocolOracleTest, WriterBackup) {
+  std::vector<ProtocolEvent>& events = run_.incarnations[1].protocol;
+  auto backup = std::find_if(events.begin(), events.end(), [](const ProtocolEvent& e) {
+    return IsFile(e, FileOperation::kRename) && e.file.target == e.file.path + ".bk";
+  });
+  ASSERT_NE(backup, events.end()) << "the run must replace a checkpoint of the same name";
+  events.erase(backup);
+  ExpectBreach("writer.backup");
+}
+
+TEST_F(ProtocolOracleTest, WriterFileName) {
+  std::string temp = scenario_.checkpoint_dir + "/temp";
+  ProtocolEvent* rename = Find(run_, 1, [&](const ProtocolEvent& e) {
+    return IsFile(e, FileOperation::kRename, temp) && e.file.target.ends_with("-4500");
+  });
+  ASSERT_NE(rename, nullptr);
+  rename->file.target = scenario_.checkpoint_dir + "/checkpoint-4000";
+  ExpectBreach("writer.file_name");
+}
+
+TEST_F(ProtocolOracleTest, WriterRetention) {
+  std::vector<ProtocolEvent>& events = run_.incarnations[1].protocol;
+  auto surplus = std::find_if(events.begin(), events.end(), [&](const ProtocolEvent& e) {
+    return IsFile(e, FileOperation::kDelete) && !e.file.path.ends_with(".bk") &&
+           e.file.path.find("/checkpoint-") != std::string::npos;
+  });
+  ASSERT_NE(surplus, events.end()) << "the run must keep more than 10 checkpoint files";
+  events.erase(surplus);
+  ExpectBreach("writer.retention");
+}
+
+TEST_F(ProtocolOracleTest, RddCleanupAfterCheckpoint) {
+  std::vector<ProtocolEvent>& events = run_.incarnations[0].protocol;
+  auto started = std::find_if(events.begin(), events.end(),
+                              [](const ProtocolEvent& e) { return e.kind == Kind::kStarted; });
+  ProtocolEvent early;
+  early.file = {FileOperation::kDelete, scenario_.checkpoint_dir + "/u1/rdd-3", "", true, {}};
+  events.insert(started + 1, early);
+  ExpectBreach("rdd.cleanup_after_checkpoint");
+}
+
+TEST_F(ProtocolOracleTest, RestartTime) {
+  ProtocolEvent* restart =
+      Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kRestart; });
+  restart->time = restart->time + scenario_.batch_duration;
+  ExpectBreach("restart.time");
+}
+
+TEST_F(ProtocolOracleTest, RestartRescheduleSet) {
+  ProtocolEvent* restart =
+      Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kRestart; });
+  ASSERT_FALSE(restart->times.empty());
+  restart->times.erase(restart->times.begin());  // the batch at the checkpoint time is always run
+  ExpectBreach("restart.reschedule_set");
+}
+
+TEST(ProtocolOracle, LogRestoredRanges) {
+  Scenario scenario = testing::LoadBundled("basic/partitioned_log");
+  TrialRun clean = RunTrial(scenario, TrialSpec{}, RunOptions{});
+  for (uint64_t step = 1; step < clean.total_steps; ++step) {
+    TrialRun run = Crashed(scenario, "c" + std::to_string(step) + "+0");
+    auto restored = std::find_if(run.input_batches.begin(), run.input_batches.end(),
+                                 [](const InputBatch& b) { return b.restored; });
+    if (restored == run.input_batches.end()) continue;
+    ASSERT_TRUE(Violations(scenario, run).empty());
+    restored->ranges.front().until += 1;
+    EXPECT_TRUE(Breaks(Violations(scenario, run), "log.restored_ranges"));
+    return;
+  }
+  FAIL() << "no crash step makes a batch restore its offset ranges";
+}
+
+TEST(ProtocolOracle, ReceiverReadsAllocation) {
+  Scenario scenario = testing::LoadBundled("receiver/reliable_receiver_with_wal");
+  TrialRun run = RunTrial(scenario, TrialSpec{}, RunOptions{});
+  ASSERT_FALSE(run.receiver_allocations.empty());
+  ASSERT_TRUE(Violations(scenario, run).empty());
+  for (ReceiverAllocation& allocation : run.receiver_allocations) {
+    if (allocation.ranges.size() < 2) continue;
+    allocation.ranges.pop_back();  // the batch reads a block it was not allocated
+    EXPECT_TRUE(Breaks(Violations(scenario, run), "receiver.reads_allocation"));
+    return;
+  }
+  FAIL() << "no allocation of two blocks";
+}
+
+TEST(ProtocolOracle, EveryRuleHasATestAbove) {
+  // The rules this file breaks one by one; a rule added without a test fails here.
+  const std::vector<std::string> tested = {
+      "reader.order",          "reader.choice",
+      "reader.fallback",       "reader.name_not_older_than_content",
+      "writer.atomic_replace", "writer.temp_complete",
+      "writer.backup",         "writer.file_name",
+      "writer.retention",      "rdd.cleanup_after_checkpoint",
+      "restart.time",          "restart.reschedule_set",
+      "log.restored_ranges",   "receiver.reads_allocation"};
+  std::vector<std::string> rules;
+  for (const ProtocolRule& rule : ProtocolRules()) rules.push_back(rule.name);
+  EXPECT_EQ(rules, tested);
+}
+
+}  // namespace
+}  // namespace sim

@@ -1,0 +1,141 @@
+#include "oracle/protocol.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "oracle/protocol_spec.h"
+
+namespace sim {
+namespace protocol {
+
+std::optional<CheckpointName> ParseCheckpointName(std::string_view name) {
+  constexpr std::string_view kPrefix = "checkpoint-";
+  if (!name.starts_with(kPrefix)) return std::nullopt;
+  size_t end = kPrefix.size();
+  CheckpointName parsed;
+  while (end < name.size() && name[end] >= '0' && name[end] <= '9') {
+    if (end - kPrefix.size() == 18) return std::nullopt;  // beyond any time a run reaches
+    parsed.time_ms = parsed.time_ms * 10 + (name[end] - '0');
+    ++end;
+  }
+  if (end == kPrefix.size()) return std::nullopt;
+  for (size_t i = end; i < name.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (!std::isalnum(c) && c != '_' && c != '.') return std::nullopt;
+  }
+  parsed.backup = end < name.size();
+  return parsed;
+}
+
+std::string LastComponent(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string ParentOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return "";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::vector<std::string> ReaderOrder(const std::string& dir,
+                                     const std::vector<std::string>& listing) {
+  struct Candidate {
+    CheckpointName name;
+    std::string entry;
+  };
+  std::vector<Candidate> candidates;
+  for (const std::string& entry : listing) {
+    if (entry.ends_with('/')) continue;  // directories are skipped, whatever their name
+    if (std::optional<CheckpointName> name = ParseCheckpointName(entry)) {
+      candidates.push_back({*name, entry});
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.name.time_ms != b.name.time_ms) return a.name.time_ms > b.name.time_ms;
+    if (a.name.backup != b.name.backup) return !a.name.backup;
+    return a.entry > b.entry;
+  });
+  std::vector<std::string> paths;
+  std::string prefix = dir.ends_with('/') ? dir : dir + "/";
+  for (const Candidate& candidate : candidates) paths.push_back(prefix + candidate.entry);
+  return paths;
+}
+
+void Breaches::report(const char* rule, int incarnation, std::optional<ckpt::Time> at,
+                      const std::string& expected, const std::string& got) {
+  std::pair<std::string, int> key{rule, incarnation};
+  if (std::find(reported_.begin(), reported_.end(), key) != reported_.end()) return;
+  reported_.push_back(key);
+  std::string when = at ? " at " + at->to_string() : "";
+  failures_->push_back({FailureKind::kProtocolViolation, at,
+                        "rule " + std::string(rule) + when + " (incarnation " +
+                            std::to_string(incarnation) + "): expected " + expected + "; got " +
+                            got});
+}
+
+std::string TimesText(const std::vector<ckpt::Time>& times) {
+  std::string text = "[";
+  for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + std::to_string(times[i].ms);
+  return text + "]";
+}
+
+}  // namespace protocol
+
+const std::vector<ProtocolRule>& ProtocolRules() {
+  static const std::vector<ProtocolRule> rules = {
+      {"reader.order",
+       "getOrCreate reads the checkpoint files of the listing it made, newest first, the plain "
+       "file before its .bk at equal time; never temp, a directory or a near-miss name"},
+      {"reader.choice",
+       "the reader recovers from the first file it could read, after reporting every earlier one "
+       "unreadable"},
+      {"reader.fallback",
+       "the reader gives up (a fresh context, or 'Failed to read checkpoint') only after trying "
+       "every checkpoint file of its listing"},
+      {"reader.name_not_older_than_content",
+       "a recovered file's name time is at least its content time (names follow the newest "
+       "time the writer had seen)"},
+      {"writer.atomic_replace",
+       "a checkpoint file is never created in place: only temp is created, then renamed"},
+      {"writer.temp_complete",
+       "temp is renamed into place only after it was deleted, created and closed in the same "
+       "attempt"},
+      {"writer.backup",
+       "an existing checkpoint-<T> is renamed to checkpoint-<T>.bk before temp replaces it"},
+      {"writer.file_name",
+       "a checkpoint is written as checkpoint-<T> with T the newest checkpoint time this writer "
+       "has handled (latestCheckpointTime), and reported under that name"},
+      {"writer.retention",
+       "after each write the writer deletes exactly the oldest checkpoint files beyond the 10 "
+       "newest of its listing (.bk files included), and no other checkpoint file"},
+      {"rdd.cleanup_after_checkpoint",
+       "RDD checkpoint files are deleted only by ClearCheckpointData, after a checkpoint of this "
+       "process was written"},
+      {"restart.time",
+       "the restart time is the first batch-grid point (from the zero time) strictly after the "
+       "clock at restart"},
+      {"restart.reschedule_set",
+       "restart reschedules exactly sorted(distinct(pending times and [checkpoint time, restart "
+       "time) by batch)) below the restart time"},
+      {"log.restored_ranges",
+       "a log batch restored from a checkpoint reads the offset ranges an earlier process of its "
+       "application assigned to it"},
+      {"receiver.reads_allocation",
+       "a receiver batch reads exactly the blocks last allocated to it in its application"},
+  };
+  return rules;
+}
+
+void CheckProtocol(const Scenario& scenario, const TrialRun& run,
+                   const std::vector<int>& application_of, std::vector<Failure>& failures) {
+  if (!run.protocol_recorded) return;
+  protocol::Breaches breaches(&failures);
+  if (!scenario.checkpoint_dir.empty()) {
+    protocol::CheckFileRules(scenario, run, breaches);
+    protocol::CheckRestartRules(scenario, run, breaches);
+  }
+  protocol::CheckInputRules(scenario, run, application_of, breaches);
+}
+
+}  // namespace sim

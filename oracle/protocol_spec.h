@@ -1,0 +1,55 @@
+// What the protocol rules share (protocol.h): the specification's own reading of checkpoint file
+// names and directory listings, and how a breach is reported. Internal to oracle/.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oracle/oracle.h"
+#include "oracle/trial_run.h"
+#include "scenario/scenario.h"
+
+namespace sim::protocol {
+
+// Spark's checkpoint file name: "checkpoint-" then the time's digits, then any suffix of word
+// characters and dots (Checkpoint.REGEX, anchored as its sort uses it); a suffix makes a backup.
+struct CheckpointName {
+  int64_t time_ms = 0;
+  bool backup = false;
+};
+std::optional<CheckpointName> ParseCheckpointName(std::string_view name);
+
+std::string LastComponent(const std::string& path);
+std::string ParentOf(const std::string& path);
+
+// The order CheckpointReader.read tries the files of `listing` (entry names of `dir`, a
+// directory's ending in '/'): checkpoint files only, newest first, at equal time the plain file
+// before the suffixed one. Paths are dir/name. (Spark leaves the order of two suffixed files of
+// one time unspecified; this takes the greater name first.)
+std::vector<std::string> ReaderOrder(const std::string& dir,
+                                     const std::vector<std::string>& listing);
+
+// Reports breaches, at most one per rule and incarnation (the first explains the rest).
+class Breaches {
+ public:
+  explicit Breaches(std::vector<Failure>* failures) : failures_(failures) {}
+  void report(const char* rule, int incarnation, std::optional<ckpt::Time> at,
+              const std::string& expected, const std::string& got);
+
+ private:
+  std::vector<Failure>* failures_;
+  std::vector<std::pair<std::string, int>> reported_;
+};
+
+// The rules, by the part of the protocol they judge.
+void CheckFileRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
+void CheckRestartRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
+void CheckInputRules(const Scenario& scenario, const TrialRun& run,
+                     const std::vector<int>& application_of, Breaches& breaches);
+
+std::string TimesText(const std::vector<ckpt::Time>& times);
+
+}  // namespace sim::protocol
