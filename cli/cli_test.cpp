@@ -11,6 +11,7 @@
 #include <string>
 
 #include "engine/defects.h"
+#include "engine/fixes.h"
 #include "testing/run_command.h"
 #include "util/shell_quote.h"
 
@@ -202,6 +203,29 @@ TEST(Cli, DefectsCatalogue) {
         std::filesystem::is_regular_file(std::string(CKPTSIM_SOURCE_DIR) + "/" + exposed_by))
         << exposed_by;
   }
+}
+
+// Known weaknesses are WARN: listed with their fixes, shown in the verdict column, exit 0, and
+// exit 1 with --strict; the protocol rules are listed by name.
+TEST(Cli, KnownWeaknessesWarnAndStrictFails) {
+  Outcome weaknesses = RunCommand(kBinary + " weaknesses --json");
+  ASSERT_EQ(weaknesses.exit_code, 0);
+  ASSERT_EQ(Json(weaknesses)["weaknesses"].size(), ckpt::AllFixes().size());
+  Outcome rules = RunCommand(kBinary + " rules");
+  EXPECT_NE(rules.output.find("restart.reschedule_set"), std::string::npos) << rules.output;
+
+  const std::string receiver =
+      CKPTSIM_SOURCE_DIR "/scenarios/receiver/reliable_receiver_with_wal.yaml";
+  Outcome warn = RunCommand(kBinary + " explore " + receiver);
+  EXPECT_EQ(warn.exit_code, 0) << warn.output;
+  EXPECT_NE(warn.output.find("WARN (29 known-weakness trials)"), std::string::npos) << warn.output;
+  EXPECT_NE(warn.output.find("passes with --fix replay-block-log-without-checkpoint"),
+            std::string::npos);
+  EXPECT_EQ(RunCommand(kBinary + " explore " + receiver + " --strict").exit_code, 1);
+  Outcome fixed = RunCommand(kBinary + " explore " + receiver +
+                             " --strict --fix replay-block-log-without-checkpoint");
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.output;
+  EXPECT_EQ(RunCommand(kBinary + " explore " + receiver + " --fix no-such-fix").exit_code, 2);
 }
 
 // A sweep fanned out as shards and merged is the sweep run at once (README: cluster runs).

@@ -17,6 +17,9 @@ namespace cli {
 void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--defect", flags.defects,
                       "switch on a known recovery bug (repeatable; see `ckptsim defects`)");
+  command->add_option("--fix", flags.fixes,
+                      "switch on the fix of a known weakness (repeatable; see `ckptsim "
+                      "weaknesses`)");
   command->add_option("--fs", flags.fs,
                       "filesystem persistence model for every scenario: hdfs, posix, object-store "
                       "or lying-disk (default: the scenario's `filesystem`, else hdfs)");
@@ -24,6 +27,8 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
   command->add_flag("--no-protocol-oracle", flags.no_protocol_oracle,
                     "judge outputs only, without the protocol rules (for comparison; see "
                     "`ckptsim rules`)");
+  command->add_flag("--strict", flags.strict,
+                    "fail the run on known-weakness trials too (WARN; see `ckptsim weaknesses`)");
   command->add_flag("--json", flags.json, "print one JSON object on stdout");
   command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
   command->add_option("--junit", flags.junit,
@@ -44,6 +49,11 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
     if (!defect.ok()) return defect.status();
     options.run.defects.add(defect.value());
     options.replay_flags.push_back("--defect " + sim::ShellQuote(name));
+  }
+  for (const std::string& name : flags.fixes) {
+    CKPT_ASSIGN_OR_RETURN(ckpt::Fix fix, ckpt::ParseFix(name));
+    options.run.fixes.add(fix);
+    options.replay_flags.push_back("--fix " + sim::ShellQuote(name));
   }
   if (!flags.fs.empty()) {
     CKPT_ASSIGN_OR_RETURN(sim::PersistenceModel model, sim::ParsePersistenceModel(flags.fs));
@@ -146,7 +156,8 @@ int ReportResult(const sim::ExploreResult& result, const std::string& header,
     junit << reports::RenderJunit(result);
     if (!junit) return BadInput("cannot write " + flags.junit);
   }
-  return result.failures == 0 ? kExitPass : kExitFail;
+  if (result.failures > 0) return kExitFail;
+  return flags.strict && result.known_weaknesses > 0 ? kExitFail : kExitPass;
 }
 
 }  // namespace cli

@@ -31,9 +31,11 @@ struct Command {
 // The flags most subcommands take.
 struct CommonFlags {
   std::vector<std::string> defects;
+  std::vector<std::string> fixes;
   std::string fs;  // empty: each scenario's own filesystem (hdfs unless it says otherwise)
   std::vector<std::string> conf;
   bool no_protocol_oracle = false;
+  bool strict = false;  // known weaknesses (WARN) fail the run
   bool json = false;
   std::string report_dir;
   std::string junit;
@@ -73,6 +75,7 @@ Command AddMutationCommand(CLI::App& app, const char* binary);
 Command AddListCommand(CLI::App& app);
 Command AddDefectsCommand(CLI::App& app);
 Command AddRulesCommand(CLI::App& app);
+Command AddWeaknessesCommand(CLI::App& app);
 Command AddStudyIntervalCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);
 Command AddCrashRealCommand(CLI::App& app, const char* binary);

@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "engine/defects.h"
+#include "engine/fixes.h"
 #include "oracle/protocol.h"
 #include "reports/report.h"
 
@@ -58,6 +59,31 @@ int RunDefects(bool json) {
     std::printf("%s\n  reverts:    %s\n  effect:     %s\n  exposed by: %s\n\n", d.name, d.reverts,
                 d.description, d.exposed_by);
   }
+  return kExitPass;
+}
+
+// The known weaknesses and the fixes that confirm them (engine/fixes.h).
+int RunWeaknesses(bool json) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const ckpt::FixInfo& f : ckpt::AllFixes()) {
+    list.push_back({{"weakness", f.weakness},
+                    {"fix", f.name},
+                    {"reason", f.reason},
+                    {"description", f.description}});
+  }
+  if (json) {
+    std::cout
+        << nlohmann::json{{"schema_version", reports::kSchemaVersion}, {"weaknesses", list}}.dump(2)
+        << "\n";
+    return kExitPass;
+  }
+  for (const ckpt::FixInfo& f : ckpt::AllFixes()) {
+    std::printf("%s\n  why:  %s\n  fix:  --fix %s: %s\n\n", f.weakness, f.reason, f.name,
+                f.description);
+  }
+  std::printf(
+      "A failure counts as a known weakness (WARN) only when the same trial passes with its fix; "
+      "--strict fails the run on them.\n");
   return kExitPass;
 }
 
@@ -132,6 +158,15 @@ Command AddDefectsCommand(CLI::App& app) {
   defects->add_flag("--json", *json, "print JSON");
   defects->footer("Example: ckptsim defects --json");
   return {defects, [json] { return RunDefects(*json); }};
+}
+
+Command AddWeaknessesCommand(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* weaknesses =
+      app.add_subcommand("weaknesses", "list the known weaknesses and the fixes that confirm them");
+  weaknesses->add_flag("--json", *json, "print JSON");
+  weaknesses->footer("Example: ckptsim weaknesses --json");
+  return {weaknesses, [json] { return RunWeaknesses(*json); }};
 }
 
 Command AddRulesCommand(CLI::App& app) {

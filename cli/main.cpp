@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
                                               cli::AddServeCommand(app),
                                               cli::AddCrashRealCommand(app, binary),
                                               cli::AddDefectsCommand(app),
-                                              cli::AddRulesCommand(app)};
+                                              cli::AddRulesCommand(app),
+                                              cli::AddWeaknessesCommand(app)};
 
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;

@@ -33,6 +33,7 @@ int RunCrashReal(const std::vector<sim::Scenario>& scenarios, const sim::Explore
     if (!supported.ok()) return BadInput(supported.message());
   }
   crash_options.defects = options.run.defects;
+  crash_options.fixes = options.run.fixes;
   crash_options.conf = options.run.conf;
   crash_options.protocol_oracle = options.run.record_protocol;
   crash_options.replay_flags = options.replay_flags;
@@ -71,6 +72,7 @@ int RunServe(ServeFlags& flags) {
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
   real::ServeOptions& serve = flags.options;
   serve.defects = options.run.defects;
+  serve.fixes = options.run.fixes;
   serve.conf = options.run.conf;
   if (flags.epoch_unix_ms >= 0) serve.epoch_unix_ms = flags.epoch_unix_ms;
   if (flags.kill_at_step >= 0) serve.kill_at_step = static_cast<uint64_t>(flags.kill_at_step);
@@ -106,6 +108,8 @@ Command AddServeCommand(CLI::App& app) {
   serve->add_option("--kill-at-writer-step", flags->kill_at_writer_step)->group("");
   serve->add_option("--defect", flags->common.defects,
                     "switch on a known recovery bug (repeatable)");
+  serve->add_option("--fix", flags->common.fixes,
+                    "switch on the fix of a known weakness (repeatable)");
   serve->add_option("--conf", flags->common.conf, "engine configuration key=value (repeatable)");
   serve->footer(
       "Example:\n"

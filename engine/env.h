@@ -12,6 +12,7 @@
 
 #include "engine/defects.h"
 #include "engine/dstream/partitioned_log.h"
+#include "engine/fixes.h"
 #include "engine/functions.h"
 #include "engine/receiver/received_block.h"
 #include "engine/receiver/receiver_source.h"
@@ -179,6 +180,7 @@ struct EngineEnv {
   ReceiverSource* receiver_source = nullptr;  // only applications with a receiver stream
   const FunctionRegistry* functions = &FunctionRegistry::Builtins();
   DefectSet defects;
+  FixSet fixes;  // known weaknesses fixed (fixes.h)
   // Identifies this process; seeds the name of the RDD checkpoint directory (Spark uses a UUID).
   uint64_t process_uid = 0;
   // The new process's own configuration: on recovery, `spark.master` and the other keys of the

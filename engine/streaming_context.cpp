@@ -225,8 +225,15 @@ Status StreamingContext::make_receiver_tracker() {
   if (!runtime_.env.receiver_source) {
     return Status::IllegalState("this process has no receiver source");
   }
-  receiver_tracker_ = std::make_unique<ReceiverTracker>(&runtime_, std::move(streams), settings,
-                                                        recovered_.has_value());
+  // Spark replays the block log only when a checkpoint is present (a known weakness; see
+  // Fix::kReplayBlockLogWithoutCheckpoint).
+  bool replay_additions = runtime_.env.fixes.has(Fix::kReplayBlockLogWithoutCheckpoint);
+  receiver_tracker_ = std::make_unique<ReceiverTracker>(
+      &runtime_, std::move(streams), settings, recovered_.has_value() || replay_additions,
+      !recovered_.has_value() && replay_additions);
+  if (!recovered_ && runtime_.env.fixes.has(Fix::kFreshApplicationDropsBlockLog)) {
+    CKPT_RETURN_IF_ERROR(receiver_tracker_->restart_block_log());
+  }
   runtime_.receiver_tracker = receiver_tracker_.get();
   return Status::Ok();
 }

@@ -325,9 +325,29 @@ class ScenarioExplorer {
     std::vector<Failure> failures =
         variant(trial.spec.variant).references.check(trial.run, require_expected_error);
     if (failures.empty()) return;
+    RerunWithFixes rerun = [&](const ckpt::FixSet& fixes) {
+      return rerun_with_fixes(trial, fixes, require_expected_error);
+    };
     FileFailure(scenario_, trial.run,
-                MakeFailing(scenario_, token, failures.front(), options_, trial.order), summary_,
-                result_);
+                MakeFailing(scenario_, token, failures.front(), options_, trial.order), rerun,
+                summary_, result_);
+  }
+
+  // `trial` run again with `fixes` on, judged against uncrashed runs with the same fixes.
+  std::pair<TrialRun, std::vector<Failure>> rerun_with_fixes(const UnitTrial& trial,
+                                                             const ckpt::FixSet& fixes,
+                                                             bool require_expected_error) {
+    RunOptions fixed = options_.run;
+    for (const ckpt::FixInfo& fix : ckpt::AllFixes()) {
+      if (fixes.has(fix.fix)) fixed.fixes.add(fix.fix);
+    }
+    Variant& v = variant(trial.spec.variant);
+    std::unique_ptr<References>& references =
+        fixed_references_[{trial.spec.variant, fixed.fixes.names()}];
+    if (!references) references = std::make_unique<References>(v.scenario, fixed);
+    TrialRun run = RunTrial(v.scenario, trial.spec, fixed);
+    std::vector<Failure> failures = references->check(run, require_expected_error);
+    return {std::move(run), std::move(failures)};
   }
 
   // A scenario that documents an unsafe configuration must still show it.
@@ -360,6 +380,9 @@ class ScenarioExplorer {
   const ExploreOptions& options_;
   ExploreResult& result_;
   std::map<uint64_t, std::unique_ptr<Variant>> variants_;
+  // The uncrashed runs that trials re-run with fixes on are judged against, per (variant, fixes).
+  std::map<std::pair<uint64_t, std::vector<std::string>>, std::unique_ptr<References>>
+      fixed_references_;
   ScenarioSummary summary_;
   Progress progress_;
 };

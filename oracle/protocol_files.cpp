@@ -18,12 +18,12 @@ constexpr size_t kFilesToKeep = 10;  // CheckpointWriter's retention, .bk files 
 // One process's walk through its protocol events.
 class FileWalk {
  public:
-  FileWalk(const Scenario& scenario, int incarnation, const IncarnationRecord& record,
-           Breaches& breaches)
+  FileWalk(const Scenario& scenario, const TrialRun& run, int incarnation, Breaches& breaches)
       : dir_(scenario.checkpoint_dir),
         temp_(dir_ + "/temp"),
         incarnation_(incarnation),
-        record_(record),
+        record_(run.incarnations[incarnation]),
+        learns_newest_name_(run.fixes.has(ckpt::Fix::kWriterLearnsNewestName)),
         breaches_(breaches) {}
 
   void run() {
@@ -200,6 +200,9 @@ class FileWalk {
   void listed(const std::vector<std::string>& listing) {
     entries_ = std::set<std::string>(listing.begin(), listing.end());
     std::vector<std::string> newest_first = ReaderOrder(dir_, listing);
+    if (learns_newest_name_ && !latest_ && !rename_target_ && !newest_first.empty()) {
+      latest_ = Time{ParseCheckpointName(LastComponent(newest_first.front()))->time_ms};
+    }
     surplus_.clear();
     for (size_t i = kFilesToKeep; i < newest_first.size(); ++i) {
       surplus_.insert(LastComponent(newest_first[i]));
@@ -255,6 +258,8 @@ class FileWalk {
   const std::string temp_;
   const int incarnation_;
   const IncarnationRecord& record_;
+  // Fix::kWriterLearnsNewestName: the writer's first listing sets its latestCheckpointTime.
+  const bool learns_newest_name_;
   Breaches& breaches_;
   std::optional<Time> at_;
 
@@ -282,7 +287,7 @@ class FileWalk {
 
 void CheckFileRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches) {
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
-    FileWalk(scenario, static_cast<int>(i), run.incarnations[i], breaches).run();
+    FileWalk(scenario, run, static_cast<int>(i), breaches).run();
   }
 }
 

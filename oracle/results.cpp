@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/fixes.h"
+
 namespace sim {
 
 uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a + b < a ? ~uint64_t{0} : a + b; }
@@ -26,23 +28,69 @@ void AddToTotals(const ScenarioSummary& s, ExploreResult& result) {
   result.crash_points += s.crash_points;
 }
 
+namespace {
+
+// Whether the trial that failed with `failure` passes with the fixes of the known weaknesses it
+// shows: the fixes it took (with_fixes), or why not (unconfirmed).
+struct WeaknessCheck {
+  std::string with_fixes;   // "--fix a --fix b"
+  std::string unconfirmed;  // empty: confirmed
+};
+
+WeaknessCheck ConfirmWeakness(const std::string& weakness, const RerunWithFixes& rerun,
+                              ScenarioSummary& summary) {
+  WeaknessCheck check;
+  if (!rerun) return {"", "this run cannot be re-run with its fix to confirm it"};
+  ckpt::FixSet fixes;
+  std::string shown = weakness;
+  std::string last_failure;
+  for (size_t round = 0; round < ckpt::AllFixes().size(); ++round) {
+    const ckpt::FixInfo* fix = ckpt::FixForWeakness(shown);
+    if (!fix) return {check.with_fixes, "\"" + shown + "\" has no fix to confirm it with"};
+    if (fixes.has(fix->fix)) break;
+    fixes.add(fix->fix);
+    check.with_fixes += (check.with_fixes.empty() ? "--fix " : " --fix ") + std::string(fix->name);
+    auto [run, failures] = rerun(fixes);
+    ++summary.weakness_reruns;
+    summary.weakness_rerun_steps += run.total_steps;
+    if (failures.empty()) return check;
+    std::optional<std::string> next = KnownWeakness(run, failures.front());
+    last_failure = failures.front().detail;
+    if (!next) break;
+    shown = *next;
+  }
+  check.unconfirmed = "it still fails with " + check.with_fixes + ": " + last_failure;
+  return check;
+}
+
+}  // namespace
+
 void FileFailure(const Scenario& scenario, const TrialRun& run, FailingTrial failing,
-                 ScenarioSummary& summary, ExploreResult& result) {
+                 const RerunWithFixes& rerun, ScenarioSummary& summary, ExploreResult& result) {
   const std::vector<FailureKind>& expected = scenario.expect_failures;
   if (std::find(expected.begin(), expected.end(), failing.failure.kind) != expected.end()) {
     if (summary.expected_failures++ < kExpectedFailingShown) {
       result.expected_failing.push_back(std::move(failing));
     }
-  } else if (std::optional<std::string> weakness = KnownWeakness(run, failing.failure)) {
-    failing.failure.detail =
-        "known weakness (" + *weakness + ", docs/findings.md): " + failing.failure.detail;
+    return;
+  }
+  std::optional<std::string> weakness = KnownWeakness(run, failing.failure);
+  WeaknessCheck check;
+  if (weakness) check = ConfirmWeakness(*weakness, rerun, summary);
+  if (weakness && check.unconfirmed.empty()) {
+    failing.failure.detail = "known weakness (" + *weakness + ", passes with " + check.with_fixes +
+                             ", docs/findings.md): " + failing.failure.detail;
     if (summary.known_weaknesses++ < kExpectedFailingShown) {
       result.known_weakness_failing.push_back(std::move(failing));
     }
-  } else {
-    if (summary.failures++ == 0) summary.first_failure_trial = summary.trials;
-    result.failing.push_back(std::move(failing));
+    return;
   }
+  if (weakness) {
+    failing.failure.detail = "looks like the known weakness \"" + *weakness + "\", but " +
+                             check.unconfirmed + "; the failure: " + failing.failure.detail;
+  }
+  if (summary.failures++ == 0) summary.first_failure_trial = summary.trials;
+  result.failing.push_back(std::move(failing));
 }
 
 FailingTrial ExpectedFailuresMissing(const ScenarioSummary& summary) {
@@ -65,6 +113,8 @@ void TrialCounts::add(const TrialCounts& other) {
   failures += other.failures;
   expected_failures += other.expected_failures;
   known_weaknesses += other.known_weaknesses;
+  weakness_reruns += other.weakness_reruns;
+  weakness_rerun_steps += other.weakness_rerun_steps;
   determinism_checked += other.determinism_checked;
   determinism_mismatches += other.determinism_mismatches;
   crash_states = SaturatingAdd(crash_states, other.crash_states);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct TrialCounts {
   uint64_t failures = 0;
   uint64_t expected_failures = 0;  // failures of the kinds the scenario expects
   uint64_t known_weaknesses = 0;   // failures that are a known weakness (KnownWeakness)
+  // The cost of excusing them: trials re-run with a weakness's fix, and their steps.
+  uint64_t weakness_reruns = 0;
+  uint64_t weakness_rerun_steps = 0;
   uint64_t determinism_checked = 0;
   uint64_t determinism_mismatches = 0;
   // exhaustive: durable crash states the model allowed over all crash steps (saturating), and
@@ -98,10 +102,18 @@ uint64_t SaturatingAdd(uint64_t a, uint64_t b);
 // Adds a scenario's counts (crash points included) to the result's totals.
 void AddToTotals(const ScenarioSummary& summary, ExploreResult& result);
 
+// Runs the failing trial again, the same way, with `fixes` on (engine/fixes.h): its record and
+// its failures. Null where a trial cannot be run again (a run a person killed).
+using RerunWithFixes =
+    std::function<std::pair<TrialRun, std::vector<Failure>>(const ckpt::FixSet& fixes)>;
+
 // Files the first failure of a trial (already counted in summary.trials): as one the scenario
-// expects (expect_failures), as a known weakness (KnownWeakness), or as a failure.
+// expects (expect_failures); as a known weakness (KnownWeakness) only when the trial passes once
+// rerun with that weakness's fix on (and, when the fix uncovers another known weakness, with its
+// fix too; the reruns are counted in summary); or as a failure, which says when it only looks
+// like a known weakness.
 void FileFailure(const Scenario& scenario, const TrialRun& run, FailingTrial failing,
-                 ScenarioSummary& summary, ExploreResult& result);
+                 const RerunWithFixes& rerun, ScenarioSummary& summary, ExploreResult& result);
 
 // The failure reported when a scenario documents an unsafe configuration (expect_failures) and
 // none of its trials showed it.

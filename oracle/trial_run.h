@@ -144,6 +144,7 @@ struct TrialRun {
   std::vector<IncarnationRecord> incarnations;
   std::vector<StepRecord> steps;   // with RunOptions::record_steps
   std::vector<std::string> trace;  // with RunOptions::record_trace
+  ckpt::FixSet fixes;              // the known weaknesses fixed while it ran (the rules know)
   bool protocol_recorded = false;  // incarnations carry their protocol events (RunRecorder)
   bool quiesced = false;           // the event queue drained
   std::string engine_assert;       // non-empty when the engine asserted

@@ -116,6 +116,7 @@ std::vector<std::string> Trial::arguments(int incarnation) const {
   for (const std::string& name : options_.defects.names()) {
     args.insert(args.end(), {"--defect", name});
   }
+  for (const std::string& name : options_.fixes.names()) args.insert(args.end(), {"--fix", name});
   for (const auto& [key, value] : options_.conf)
     args.insert(args.end(), {"--conf", key + "=" + value});
   return args;
@@ -246,12 +247,75 @@ ckpt::Result<std::string> MakeRunDirectory(const CrashRealOptions& options,
   return directory;
 }
 
-sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRealOptions& options,
-                                   sim::ExploreResult& result) {
+// One trial of real processes killed by `plan`, judged against `references`.
+struct RealTrial {
+  std::vector<Failure> failures;
+  sim::TrialRun run;
+  int kills = 0;
+  std::string directory;  // empty when none could be made
+};
+
+RealTrial RunRealTrial(const sim::Scenario& scenario, const CrashRealOptions& options,
+                       const std::vector<Kill>& plan, uint64_t trial, int64_t budget_ms,
+                       sim::References& references) {
+  RealTrial out;
+  ckpt::Result<std::string> directory = MakeRunDirectory(options, scenario, trial);
+  if (!directory.ok()) {
+    out.failures.push_back(
+        Failure{FailureKind::kRecoveryError, std::nullopt, directory.status().to_string()});
+    return out;
+  }
+  out.directory = directory.value();
+  Trial runner(scenario, options, plan, out.directory);
+  runner.run(budget_ms);
+  out.kills = runner.kills_delivered();
+  // Kept with the run directory, as serve keeps its own: what each process reported.
+  std::ofstream(out.directory + "/" + kHarnessDirectory + "/journal") << runner.journal();
+  ckpt::Result<sim::TrialRun> rebuilt = RunFromJournal(scenario, runner.journal(), false);
+  if (rebuilt.ok()) {
+    out.run = std::move(rebuilt).value();
+    out.run.protocol_recorded = options.protocol_oracle;
+    out.run.fixes = options.fixes;
+    out.failures = references.check(out.run);
+  } else {
+    out.failures.push_back(Failure{FailureKind::kRecoveryError, std::nullopt,
+                                   "the journal is unreadable: " + rebuilt.status().to_string()});
+  }
+  if (runner.harness_failure()) {
+    out.failures.insert(out.failures.begin(), *runner.harness_failure());
+  }
+  bool keep = options.keep_directories || !out.failures.empty();
+  if (!keep) std::filesystem::remove_all(out.directory);
+  return out;
+}
+
+sim::RunOptions ReferenceOptions(const CrashRealOptions& options) {
   sim::RunOptions reference_options;
   reference_options.defects = options.defects;
+  reference_options.fixes = options.fixes;
   reference_options.conf = options.conf;
   reference_options.inject_faults = false;
+  return reference_options;
+}
+
+// Real processes are not deterministic: a known weakness is confirmed by running the same kill
+// plan again with its fix on, in a run directory of its own.
+sim::RerunWithFixes RerunReal(const sim::Scenario& scenario, const CrashRealOptions& options,
+                              const std::vector<Kill>& plan, uint64_t trial, int64_t budget_ms) {
+  return [&, trial, budget_ms](const ckpt::FixSet& fixes) {
+    CrashRealOptions fixed = options;
+    for (const ckpt::FixInfo& fix : ckpt::AllFixes()) {
+      if (fixes.has(fix.fix)) fixed.fixes.add(fix.fix);
+    }
+    sim::References references(scenario, ReferenceOptions(fixed));
+    RealTrial rerun = RunRealTrial(scenario, fixed, plan, trial, budget_ms, references);
+    return std::make_pair(std::move(rerun.run), std::move(rerun.failures));
+  };
+}
+
+sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRealOptions& options,
+                                   sim::ExploreResult& result) {
+  sim::RunOptions reference_options = ReferenceOptions(options);
   sim::References references(scenario, reference_options);
   RunLength length = MeasureReference(scenario, reference_options);
   sim::ScenarioSummary summary;
@@ -266,38 +330,13 @@ sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRea
     std::vector<Kill> plan =
         PlanKills(scenario, trial, options, length.steps, length.writer_steps, length.run_time);
     std::string token = PlanToken(plan);
-    ckpt::Result<std::string> directory = MakeRunDirectory(options, scenario, trial);
-    std::vector<Failure> failures;
-    sim::TrialRun run;
-    int kills = 0;
-    if (!directory.ok()) {
-      failures.push_back(
-          Failure{FailureKind::kRecoveryError, std::nullopt, directory.status().to_string()});
-    } else {
-      Trial runner(scenario, options, plan, directory.value());
-      runner.run(budget_ms);
-      kills = runner.kills_delivered();
-      // Kept with the run directory, as serve keeps its own: what each process reported.
-      std::ofstream(directory.value() + "/" + kHarnessDirectory + "/journal") << runner.journal();
-      ckpt::Result<sim::TrialRun> rebuilt = RunFromJournal(scenario, runner.journal(), false);
-      if (rebuilt.ok()) {
-        run = std::move(rebuilt).value();
-        run.protocol_recorded = options.protocol_oracle;
-        failures = references.check(run);
-      } else {
-        failures.push_back(Failure{FailureKind::kRecoveryError, std::nullopt,
-                                   "the journal is unreadable: " + rebuilt.status().to_string()});
-      }
-      if (runner.harness_failure()) failures.insert(failures.begin(), *runner.harness_failure());
-    }
+    RealTrial real = RunRealTrial(scenario, options, plan, trial, budget_ms, references);
     ++summary.trials;
-    summary.crash_points += static_cast<uint64_t>(kills);
+    summary.crash_points += static_cast<uint64_t>(real.kills);
     summary.digest += ckpt::Fnv1a(token.data(), token.size(), ckpt::kFnvOffset);
-    bool keep = options.keep_directories || !failures.empty();
-    if (directory.ok() && !keep) std::filesystem::remove_all(directory.value());
-    if (failures.empty()) continue;
-    Failure first = failures.front();
-    if (directory.ok()) first.detail += " (run directory kept: " + directory.value() + ")";
+    if (real.failures.empty()) continue;
+    Failure first = real.failures.front();
+    if (!real.directory.empty()) first.detail += " (run directory kept: " + real.directory + ")";
     sim::FailingTrial failing;
     failing.scenario = scenario.name;
     failing.scenario_path = scenario.path;
@@ -305,7 +344,8 @@ sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRea
     failing.failure = std::move(first);
     failing.replay = ReplayOf(scenario, options);
     failing.order = {1, trial};
-    sim::FileFailure(scenario, run, std::move(failing), summary, result);
+    sim::FileFailure(scenario, real.run, std::move(failing),
+                     RerunReal(scenario, options, plan, trial, budget_ms), summary, result);
   }
   return summary;
 }

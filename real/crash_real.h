@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/defects.h"
+#include "engine/fixes.h"
 #include "oracle/results.h"
 #include "scenario/scenario.h"
 
@@ -34,6 +35,7 @@ struct CrashRealOptions {
   int trials = 1;     // per scenario
   double speed = 10;  // engine milliseconds per wall-clock millisecond
   ckpt::DefectSet defects;
+  ckpt::FixSet fixes;
   std::map<std::string, std::string> conf;
   std::vector<std::string> replay_flags;  // --defect / --conf as given, for replay commands
   std::string binary;                     // the ckptsim executable the children run

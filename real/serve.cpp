@@ -186,9 +186,11 @@ int JudgeJournal(const sim::Scenario& scenario, const std::string& journal_path,
   }
   sim::RunOptions reference_options;
   reference_options.defects = options.defects;
+  reference_options.fixes = options.fixes;
   reference_options.conf = options.conf;
   reference_options.inject_faults = false;
   sim::References references(scenario, reference_options);
+  run.value().fixes = options.fixes;
   std::vector<sim::Failure> failures = references.check(run.value());
   size_t processes = run.value().incarnations.size();
   if (failures.empty()) {
@@ -201,7 +203,8 @@ int JudgeJournal(const sim::Scenario& scenario, const std::string& journal_path,
   summary.trials = 1;
   sim::FailingTrial failing;
   failing.failure = failures.front();
-  sim::FileFailure(scenario, run.value(), std::move(failing), summary, filed);
+  // The processes a person killed cannot be run again the same way with a weakness's fix on.
+  sim::FileFailure(scenario, run.value(), std::move(failing), nullptr, summary, filed);
   for (const sim::Failure& f : failures) {
     std::printf("%s [%s]%s: %s\n", summary.failures ? "FAIL" : "expected",
                 sim::FailureKindName(f.kind),
@@ -312,6 +315,7 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   env.log = &log;
   env.receiver_source = &source;
   env.defects = options.defects;
+  env.fixes = options.fixes;
   env.process_uid = static_cast<uint64_t>(index) + 1;
   env.process_conf = sim::ProcessConf(scenario, index == 0, options.conf);
   env.stop_after_batches = scenario.batches;

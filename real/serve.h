@@ -24,6 +24,7 @@
 #include <string>
 
 #include "engine/defects.h"
+#include "engine/fixes.h"
 #include "engine/runtime/status.h"
 #include "scenario/scenario.h"
 
@@ -35,6 +36,7 @@ struct ServeOptions {
   std::string run_directory;
   double speed = 1;  // engine milliseconds per wall-clock millisecond
   ckpt::DefectSet defects;
+  ckpt::FixSet fixes;
   std::map<std::string, std::string> conf;  // on top of the scenario's
   bool quiet = false;                       // print nothing but errors
 

@@ -87,6 +87,14 @@ void PrintTotals(const sim::ExploreResult& result, uint64_t max_crash_states) {
 
 }  // namespace
 
+std::string Verdict(const sim::ScenarioSummary& s) {
+  if (s.failures) return "FAIL";
+  if (s.known_weaknesses) {
+    return "WARN (" + std::to_string(s.known_weaknesses) + " known-weakness trials)";
+  }
+  return s.expected_failures > 0 ? "PASS (unsafe configuration shown)" : "PASS";
+}
+
 void PrintTable(const sim::ExploreResult& result, const std::string& header,
                 uint64_t max_crash_states) {
   std::printf("%s\n", header.c_str());
@@ -100,10 +108,7 @@ void PrintTable(const sim::ExploreResult& result, const std::string& header,
     std::printf("%-*s %12llu %8llu %9llu  %s\n", width, s.name.c_str(),
                 static_cast<unsigned long long>(s.crash_points),
                 static_cast<unsigned long long>(s.trials),
-                static_cast<unsigned long long>(s.failures),
-                s.failures                ? "FAIL"
-                : s.expected_failures > 0 ? "PASS (unsafe configuration shown)"
-                                          : "PASS");
+                static_cast<unsigned long long>(s.failures), Verdict(s).c_str());
   }
   size_t shown = 0;
   for (const sim::FailingTrial& f : result.failing) {
@@ -121,8 +126,8 @@ void PrintTable(const sim::ExploreResult& result, const std::string& header,
   if (!result.known_weakness_failing.empty()) {
     const sim::FailingTrial& f = result.known_weakness_failing.front();
     std::printf(
-        "\n%llu known-weakness trial(s), not counted as failures; e.g. %s [%s]: %s\n  "
-        "replay: %s\n",
+        "\nWARN: %llu known-weakness trial(s), each passing with its weakness's fix (--strict "
+        "makes them fail the run); e.g. %s [%s]: %s\n  replay: %s\n",
         static_cast<unsigned long long>(result.known_weaknesses), f.scenario.c_str(),
         sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(), f.replay.c_str());
   }

@@ -20,6 +20,9 @@ std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& 
 
 // The verdict table (a row per scenario), the first failing trials with their replay commands,
 // an example of each excused kind, then the totals.
+// A scenario's verdict: FAIL, WARN (known weaknesses, each confirmed by its fix), or PASS.
+std::string Verdict(const sim::ScenarioSummary& summary);
+
 void PrintTable(const sim::ExploreResult& result, const std::string& header,
                 uint64_t max_crash_states);
 

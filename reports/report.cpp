@@ -105,7 +105,9 @@ constexpr std::pair<const char*, CountField> kCountKeys[] = {
 constexpr std::pair<const char*, CountField> kCostKeys[] = {
     {"trials_pruned", &sim::TrialCounts::trials_pruned},
     {"steps_run", &sim::TrialCounts::steps_run},
-    {"steps_unpruned", &sim::TrialCounts::steps_unpruned}};
+    {"steps_unpruned", &sim::TrialCounts::steps_unpruned},
+    {"weakness_reruns", &sim::TrialCounts::weakness_reruns},
+    {"weakness_rerun_steps", &sim::TrialCounts::weakness_rerun_steps}};
 
 void CountsToJson(const sim::TrialCounts& counts, nlohmann::json& json) {
   for (auto [key, field] : kCountKeys) json[key] = counts.*field;

@@ -55,6 +55,7 @@ class Simulation : public StepGate {
     first_process_conf_ = ProcessConf(scenario, /*first=*/true, options.conf);
     restarted_process_conf_ = ProcessConf(scenario, /*first=*/false, options.conf);
     result_.fs_model = fs_.model();
+    result_.fixes = options.fixes;
     auto sync = first_process_conf_.find("ckptsim.checkpoint.sync");
     result_.checkpoint_sync = sync != first_process_conf_.end() && sync->second == "true";
   }
@@ -286,6 +287,7 @@ void Simulation::run_driver_start() {
   env.observer = &process_->observer;
   env.execution = &execution_;
   env.defects = options_.defects;
+  env.fixes = options_.fixes;
   env.process_uid = static_cast<uint64_t>(process_->index()) + 1;
   env.log = &log_;
   env.receiver_source = &receiver_source_;

@@ -44,6 +44,7 @@ struct PruneTarget;  // below
 
 struct RunOptions {
   ckpt::DefectSet defects;
+  ckpt::FixSet fixes;
   std::optional<PersistenceModel> fs_model;  // overrides the scenario's filesystem
   bool inject_faults = true;                 // false: ignore the scenario's faults (references)
   std::map<std::string, std::string> conf;   // on top of the scenario's conf

@@ -63,6 +63,9 @@ void CheckpointWriter::run_next() {
 bool CheckpointWriter::run_handler(const Handle& handle) {
   // The file is named after the newest checkpoint time this writer has seen (SPARK-11740), so a
   // late completion checkpoint of an older batch lands under a newer name.
+  if (!latest_checkpoint_time_ && runtime_->env.fixes.has(Fix::kWriterLearnsNewestName)) {
+    latest_checkpoint_time_ = newest_time_in_directory();
+  }
   if (!latest_checkpoint_time_ || *latest_checkpoint_time_ < handle.checkpoint_time) {
     latest_checkpoint_time_ = handle.checkpoint_time;
   }
@@ -159,6 +162,12 @@ Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& 
     CKPT_RETURN_IF_ERROR(fs.sync_file(checkpoint_file));
   }
   return delete_old_checkpoint_files();
+}
+
+std::optional<Time> CheckpointWriter::newest_time_in_directory() const {
+  Result<std::vector<CheckpointFile>> files = ListCheckpointFiles(*runtime_->env.fs, dir_);
+  if (!files.ok() || files.value().empty()) return std::nullopt;
+  return files.value().back().time;
 }
 
 Status CheckpointWriter::delete_old_checkpoint_files() {

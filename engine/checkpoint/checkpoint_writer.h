@@ -51,6 +51,8 @@ class CheckpointWriter {
   Status attempt_write(const Handle& handle, const std::string& checkpoint_file,
                        const std::string& backup_file);
   Status delete_old_checkpoint_files();
+  // Fix::kWriterLearnsNewestName: the newest time among the directory's checkpoint files.
+  std::optional<Time> newest_time_in_directory() const;
   void report_given_up(const Handle& handle, int attempts, const Status& first_error);
 
   StreamingRuntime* runtime_;

@@ -10,8 +10,11 @@ namespace ckpt {
 ReceivedBlockTracker::ReceivedBlockTracker(const StreamingRuntime* runtime,
                                            std::vector<int32_t> stream_ids,
                                            std::unique_ptr<FileBasedWriteAheadLog> wal,
-                                           bool recover)
-    : runtime_(runtime), stream_ids_(std::move(stream_ids)), wal_(std::move(wal)) {
+                                           bool recover, bool additions_only)
+    : runtime_(runtime),
+      stream_ids_(std::move(stream_ids)),
+      wal_(std::move(wal)),
+      additions_only_(additions_only) {
   for (int32_t id : stream_ids_) queues_[id];
   if (recover && wal_) recover_past_events();
 }
@@ -108,6 +111,19 @@ bool ReceivedBlockTracker::has_unallocated_blocks() const {
                      [](const auto& entry) { return !entry.second.empty(); });
 }
 
+Status ReceivedBlockTracker::restart_log() {
+  if (!wal_) return Status::Ok();
+  CKPT_RETURN_IF_ERROR(wal_->remove_all());
+  for (const auto& [id, blocks] : queues_) {
+    for (const ReceivedBlockInfo& block : blocks) {
+      if (!write_block_addition(block)) {
+        return Status::IoError("could not log the adopted block " + block.block_id + " again");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 void ReceivedBlockTracker::stop() {
   if (wal_) wal_->close();
 }
@@ -126,6 +142,7 @@ void ReceivedBlockTracker::recover_past_events() {
 }
 
 void ReceivedBlockTracker::replay(const ReceivedBlockEvent& event) {
+  if (additions_only_ && event.kind != ReceivedBlockEvent::Kind::kBlockAddition) return;
   switch (event.kind) {
     case ReceivedBlockEvent::Kind::kBlockAddition:
       if (queues_.count(event.block.stream_id)) queue(event.block.stream_id).push_back(event.block);

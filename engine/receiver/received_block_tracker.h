@@ -28,8 +28,12 @@ class ReceivedBlockTracker {
  public:
   // `wal`: the driver WAL, nullptr when there is no checkpoint directory (then nothing is
   // logged and every write "succeeds"). `recover`: replay it (Spark: a checkpoint was present).
+  // `additions_only`: replay only block additions, every block unallocated (a new application
+  // recovering an abandoned one's blocks, Fix::kReplayBlockLogWithoutCheckpoint: the abandoned
+  // application's batches will never run again).
   ReceivedBlockTracker(const StreamingRuntime* runtime, std::vector<int32_t> stream_ids,
-                       std::unique_ptr<FileBasedWriteAheadLog> wal, bool recover);
+                       std::unique_ptr<FileBasedWriteAheadLog> wal, bool recover,
+                       bool additions_only = false);
 
   // Spark's addBlock runs on an RPC thread that waits for the WAL write and then enqueues; the
   // job generator may allocate in between. The two halves are apart so that the caller can let
@@ -44,6 +48,10 @@ class ReceivedBlockTracker {
   // a batch run again after recovery keeps its recovered blocks). True when an allocation was
   // recorded now.
   bool allocate_blocks_to_batch(Time batch_time);
+  // Fix::kFreshApplicationDropsBlockLog: deletes the log this application found (an abandoned
+  // application's) and logs the blocks adopted from it (its queues) again in a log of its own,
+  // so that no later recovery replays the abandoned application's records.
+  Status restart_log();
   // The blocks allocated to `batch_time` for `stream_id` (empty when none).
   std::vector<ReceivedBlockInfo> blocks_of_batch(Time batch_time, int32_t stream_id) const;
   // Drops the allocations older than `threshold`. REQUIRES: threshold < now (Spark's R6).
@@ -67,6 +75,7 @@ class ReceivedBlockTracker {
   std::map<int32_t, std::deque<ReceivedBlockInfo>> queues_;
   std::map<Time, AllocatedBlocks> allocated_;
   std::optional<Time> last_allocated_;
+  bool additions_only_ = false;
 };
 
 }  // namespace ckpt

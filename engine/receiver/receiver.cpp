@@ -218,11 +218,13 @@ std::vector<int32_t> StreamIds(const std::vector<ReceiverInputDStream*>& streams
 
 ReceiverTracker::ReceiverTracker(StreamingRuntime* runtime,
                                  std::vector<ReceiverInputDStream*> streams,
-                                 const ReceiverSettings& settings, bool recover)
+                                 const ReceiverSettings& settings, bool recover,
+                                 bool additions_only)
     : runtime_(runtime),
       settings_(settings),
       blocks_(runtime, StreamIds(streams),
-              MakeLog(runtime, "receivedBlockMetadata", settings.driver_wal_rolling), recover) {
+              MakeLog(runtime, kBlockMetadataLogDirectory, settings.driver_wal_rolling), recover,
+              additions_only) {
   CKPT_ASSERT(!streams.empty(), "a receiver tracker without receiver streams");
   CKPT_ASSERT(runtime->env.receiver_source, "receiver streams need a receiver source");
   for (const ReceiverInputDStream* stream : streams) {

@@ -34,6 +34,9 @@ namespace ckpt {
 inline constexpr std::string_view kWalRecordUnreadableError =
     "Could not read data from write ahead log record";
 
+// The driver's block log, below the checkpoint directory (Spark's receivedBlockMetadata).
+inline constexpr char kBlockMetadataLogDirectory[] = "receivedBlockMetadata";
+
 class ReceiverTracker;
 
 // Spark's ReceiverInputDStream over a named source of the environment's ReceiverSource.
@@ -65,12 +68,14 @@ class ReceiverTracker {
   // ReceivedBlockTracker only then). REQUIRES: streams non-empty, and a checkpoint directory
   // when settings.data_wal.
   ReceiverTracker(StreamingRuntime* runtime, std::vector<ReceiverInputDStream*> streams,
-                  const ReceiverSettings& settings, bool recover);
+                  const ReceiverSettings& settings, bool recover, bool additions_only = false);
   ~ReceiverTracker();
 
   // Launches one receiver per stream; none stores a block after `last_block_time` (when set).
   void start(std::optional<Time> last_block_time);
   void stop();
+  // See ReceivedBlockTracker::restart_log.
+  Status restart_block_log() { return blocks_.restart_log(); }
 
   bool allocate_blocks_to_batch(Time batch_time) {
     return blocks_.allocate_blocks_to_batch(batch_time);

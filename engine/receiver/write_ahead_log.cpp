@@ -175,4 +175,12 @@ void FileBasedWriteAheadLog::close() {
   current_.reset();
 }
 
+Status FileBasedWriteAheadLog::remove_all() {
+  close();
+  past_logs_.clear();
+  directory_made_ = false;
+  Status removed = fs_->remove(directory_, /*recursive=*/true);
+  return removed.code() == StatusCode::kNotFound ? Status::Ok() : removed;
+}
+
 }  // namespace ckpt

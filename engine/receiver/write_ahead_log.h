@@ -52,6 +52,9 @@ class FileBasedWriteAheadLog {
 
   // Closes the current file.
   void close();
+  // Deletes the whole log directory (its files and those of earlier processes); the next write
+  // starts a new one.
+  Status remove_all();
 
  private:
   struct LogFile {

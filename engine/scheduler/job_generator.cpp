@@ -111,7 +111,10 @@ Status JobGenerator::restart() {
   for (Time time : times) {
     // Blocks added but not allocated before the failure go to the first rescheduled batch after
     // the last recovered allocation (SPARK-5233); earlier ones keep their recovered blocks.
-    if (runtime_->receiver_tracker) runtime_->receiver_tracker->allocate_blocks_to_batch(time);
+    bool allocate = !runtime_->env.fixes.has(Fix::kDanglingBlocksToNextBatch);
+    if (runtime_->receiver_tracker && allocate) {
+      runtime_->receiver_tracker->allocate_blocks_to_batch(time);
+    }
     // Not wrapped in a Try as in Spark: a failure aborts start().
     Result<std::vector<Job>> jobs = graph_->generate_jobs(time);
     if (!jobs.ok()) return jobs.status().with_context("rescheduling batch " + time.to_string());

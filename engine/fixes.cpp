@@ -1,0 +1,61 @@
+#include "engine/fixes.h"
+
+namespace ckpt {
+
+const std::vector<FixInfo>& AllFixes() {
+  static const std::vector<FixInfo> fixes = {
+      {Fix::kWriterLearnsNewestName, "writer-learns-newest-name", "SPARK-19280 family",
+       "SPARK-19280 (closed without a fix): a new process's CheckpointWriter starts with no "
+       "latestCheckpointTime, so after a recovery it names checkpoints after older times than a "
+       "stale file already in the directory",
+       "before its first write, the writer sets latestCheckpointTime to the newest time among "
+       "the directory's checkpoint files, so no file it writes is older by name than one there"},
+      {Fix::kReplayBlockLogWithoutCheckpoint, "replay-block-log-without-checkpoint",
+       "received before the first checkpoint",
+       "ReceivedBlockTracker(recoverFromWriteAheadLog = isCheckpointPresent): a driver that dies "
+       "before its first checkpoint is durable leaves acknowledged blocks that the next "
+       "application never reads",
+       "the block log is replayed whenever it exists, with or without a checkpoint"},
+      {Fix::kDanglingBlocksToNextBatch, "dangling-blocks-to-next-batch",
+       "dangling blocks allocated to a restored batch",
+       "SPARK-5233: restart allocates recovered unallocated blocks to the first rescheduled "
+       "batch, whose RDDs may be restored from the checkpoint, so no job reads them",
+       "restart allocates no blocks to rescheduled batches (they keep their logged allocations); "
+       "the dangling blocks go to the first batch the timer generates"},
+      {Fix::kFreshApplicationDropsBlockLog, "fresh-application-drops-block-log",
+       "stale block log of an earlier application",
+       "the block log directory is shared by every application of a checkpoint directory and "
+       "readAll reads every file in it, so a later recovery replays an abandoned application's "
+       "blocks",
+       "an application that starts afresh deletes the block log it finds, after adopting its "
+       "blocks when replay-block-log-without-checkpoint is on (they are logged again in its own "
+       "log)"},
+  };
+  return fixes;
+}
+
+Result<Fix> ParseFix(const std::string& name) {
+  std::string known;
+  for (const FixInfo& info : AllFixes()) {
+    if (name == info.name) return info.fix;
+    known += (known.empty() ? "" : ", ") + std::string(info.name);
+  }
+  return Status::InvalidArgument("unknown fix '" + name + "' (known: " + known + ")");
+}
+
+const FixInfo* FixForWeakness(const std::string& weakness) {
+  for (const FixInfo& info : AllFixes()) {
+    if (weakness == info.weakness) return &info;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> FixSet::names() const {
+  std::vector<std::string> names;
+  for (const FixInfo& info : AllFixes()) {
+    if (has(info.fix)) names.emplace_back(info.name);
+  }
+  return names;
+}
+
+}  // namespace ckpt
