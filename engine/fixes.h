@@ -37,6 +37,7 @@ const FixInfo* FixForWeakness(const std::string& weakness);
 class FixSet {
  public:
   void add(Fix fix) { bits_ |= Bit(fix); }
+  void add(const FixSet& other) { bits_ |= other.bits_; }
   bool has(Fix fix) const { return (bits_ & Bit(fix)) != 0; }
   bool empty() const { return bits_ == 0; }
   std::vector<std::string> names() const;

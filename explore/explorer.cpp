@@ -338,9 +338,7 @@ class ScenarioExplorer {
                                                              const ckpt::FixSet& fixes,
                                                              bool require_expected_error) {
     RunOptions fixed = options_.run;
-    for (const ckpt::FixInfo& fix : ckpt::AllFixes()) {
-      if (fixes.has(fix.fix)) fixed.fixes.add(fix.fix);
-    }
+    fixed.fixes.add(fixes);
     Variant& v = variant(trial.spec.variant);
     std::unique_ptr<References>& references =
         fixed_references_[{trial.spec.variant, fixed.fixes.names()}];

@@ -30,7 +30,7 @@ void AddToTotals(const ScenarioSummary& s, ExploreResult& result) {
 
 namespace {
 
-// Whether the trial that failed with `failure` passes with the fixes of the known weaknesses it
+// Whether the trial that showed `weakness` passes with the fixes of the known weaknesses it
 // shows: the fixes it took (with_fixes), or why not (unconfirmed).
 struct WeaknessCheck {
   std::string with_fixes;   // "--fix a --fix b"

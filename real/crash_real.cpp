@@ -304,9 +304,7 @@ sim::RerunWithFixes RerunReal(const sim::Scenario& scenario, const CrashRealOpti
                               const std::vector<Kill>& plan, uint64_t trial, int64_t budget_ms) {
   return [&, trial, budget_ms](const ckpt::FixSet& fixes) {
     CrashRealOptions fixed = options;
-    for (const ckpt::FixInfo& fix : ckpt::AllFixes()) {
-      if (fixes.has(fix.fix)) fixed.fixes.add(fix.fix);
-    }
+    fixed.fixes.add(fixes);
     sim::References references(scenario, ReferenceOptions(fixed));
     RealTrial rerun = RunRealTrial(scenario, fixed, plan, trial, budget_ms, references);
     return std::make_pair(std::move(rerun.run), std::move(rerun.failures));

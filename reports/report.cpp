@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "reports/console.h"
+
 namespace reports {
 
 std::string FormatFixed(double value, int decimals) {
@@ -285,7 +287,8 @@ std::string JunitSuite(const sim::ScenarioSummary& s, const sim::ExploreResult& 
              "\" name=\"known weaknesses (docs/findings.md)\" time=\"0\">\n      <skipped "
              "message=\"" +
              std::to_string(s.known_weaknesses) +
-             " trials hit a known weakness of the modelled protocol\"/>\n    </testcase>\n";
+             " trials hit a known weakness of the modelled protocol and passed re-run with its "
+             "fix (WARN)\"/>\n    </testcase>\n";
   }
   std::string out =
       "  <testsuite name=\"" + EscapeXml(s.name) + "\" tests=\"" +
@@ -340,10 +343,11 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
       "<table><tr><th>scenario</th><th>crash points</th><th>trials</th><th>failures</th>"
       "<th>verdict</th></tr>\n";
   for (const sim::ScenarioSummary& s : result.scenarios) {
-    bool ok = s.failures == 0;
+    // The console's verdict: WARN for known-weakness trials, never PASS for them.
+    const char* verdict_class = s.failures ? "fail" : s.known_weaknesses ? "warn" : "pass";
     html += "<tr><td>" + EscapeXml(s.name) + "</td><td>" + std::to_string(s.crash_points) +
             "</td><td>" + std::to_string(s.trials) + "</td><td>" + std::to_string(s.failures) +
-            "</td><td class=\"" + (ok ? "pass\">PASS" : "fail\">FAIL") + "</td></tr>\n";
+            "</td><td class=\"" + verdict_class + "\">" + EscapeXml(Verdict(s)) + "</td></tr>\n";
   }
   html += "</table>\n";
   if (!timelines.empty()) {
