@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 
 #include "oracle/check.h"
 #include "sim/trial.h"
@@ -211,6 +212,19 @@ TEST_F(ProtocolOracleTest, RestartRescheduleSet) {
   ASSERT_FALSE(restart->times.empty());
   restart->times.erase(restart->times.begin());  // the batch at the checkpoint time is always run
   ExpectBreach("restart.reschedule_set");
+}
+
+// A hostile record (a journal is a file) cannot overflow the rules' arithmetic or make them loop:
+// times at the ends of int64 give a breach, at once.
+TEST_F(ProtocolOracleTest, HostileTimesAreABreachNotAHang) {
+  ProtocolEvent* recovered =
+      Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kRecovered; });
+  recovered->time = Time{std::numeric_limits<int64_t>::min()};
+  ProtocolEvent* restart =
+      Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kRestart; });
+  restart->at = Time{std::numeric_limits<int64_t>::max()};
+  ExpectBreach("restart.reschedule_set");
+  ExpectBreach("restart.time");
 }
 
 TEST(ProtocolOracle, LogRestoredRanges) {

@@ -1,6 +1,8 @@
 // The rules on a recovered process's restart (spark-notes.md 2.4) and on what its sources read
 // after it: a log stream's restored offset ranges (4.3) and a receiver's allocated blocks (4.4).
 #include <algorithm>
+#include <limits>
+#include <optional>
 
 #include "oracle/protocol_spec.h"
 
@@ -10,22 +12,38 @@ namespace {
 using ckpt::Time;
 using Kind = ProtocolEvent::Kind;
 
+// Times come from journals too, which may be hostile: the arithmetic below is done in 128 bits
+// and results outside int64 are clamped, so no input overflows or makes a loop run unbounded.
+using Wide = __int128;
+
+int64_t Clamp(Wide value) {
+  constexpr Wide kMin = std::numeric_limits<int64_t>::min();
+  constexpr Wide kMax = std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(value < kMin ? kMin : value > kMax ? kMax : value);
+}
+
 // zeroTime + (floor((now - zeroTime) / batch) + 1) * batch, floored also before the zero time
 // (a restarted process whose clock is behind the crashed one's).
 Time RestartTime(Time zero, Time now, int64_t batch_ms) {
-  int64_t since = now.ms - zero.ms;
-  int64_t batches = since >= 0 ? since / batch_ms : -((-since + batch_ms - 1) / batch_ms);
-  return Time{zero.ms + (batches + 1) * batch_ms};
+  Wide since = Wide{now.ms} - zero.ms;
+  Wide batches = since >= 0 ? since / batch_ms : -((-since + batch_ms - 1) / batch_ms);
+  return Time{Clamp(Wide{zero.ms} + (batches + 1) * batch_ms)};
 }
 
-// The batches JobGenerator.restart must run again. Deliberate difference of the engine (see
-// EngineEnv::stop_after_batches): nothing after the scenario's last batch.
-std::vector<Time> Reschedule(const Scenario& scenario, Time zero, Time checkpoint_time,
-                             const std::vector<Time>& pending, Time restart) {
+// The batches JobGenerator.restart must run again, or nullopt when the down times alone would
+// be more than any run of the scenario has batches (a hostile record). Deliberate difference of
+// the engine (see EngineEnv::stop_after_batches): nothing after the scenario's last batch.
+std::optional<std::vector<Time>> Reschedule(const Scenario& scenario, Time zero,
+                                            Time checkpoint_time, const std::vector<Time>& pending,
+                                            Time restart) {
   int64_t batch_ms = scenario.batch_duration.ms;
+  Time last{Clamp(Wide{zero.ms} + Wide{batch_ms} * scenario.batches)};
+  Wide end = scenario.batches > 0 ? std::min<Wide>(restart.ms, Wide{last.ms} + 1) : restart.ms;
+  Wide down = end > checkpoint_time.ms ? (end - checkpoint_time.ms + batch_ms - 1) / batch_ms : 0;
+  Wide limit = scenario.batches > 0 ? Wide{scenario.batches} + 2 : 1'000'000;
+  if (down > limit) return std::nullopt;
   std::vector<Time> times = pending;
-  for (Time t = checkpoint_time; t < restart; t = Time{t.ms + batch_ms}) times.push_back(t);
-  Time last{zero.ms + batch_ms * scenario.batches};
+  for (Wide i = 0; i < down; ++i) times.push_back(Time{Clamp(checkpoint_time.ms + i * batch_ms)});
   std::erase_if(times, [&](Time t) { return t >= restart || (scenario.batches > 0 && t > last); });
   std::sort(times.begin(), times.end());
   times.erase(std::unique(times.begin(), times.end()), times.end());
@@ -53,11 +71,17 @@ void CheckRestart(const Scenario& scenario, int incarnation, const IncarnationRe
                           ", clock " + event.at.to_string() + ")",
                       event.time.to_string());
     }
-    std::vector<Time> expected =
+    std::optional<std::vector<Time>> expected =
         Reschedule(scenario, started->time, recovered->time, recovered->times, restart);
-    if (event.times != expected) {
+    if (!expected) {
+      breaches.report(
+          "restart.reschedule_set", incarnation, event.at,
+          "a checkpoint time at most " + std::to_string(scenario.batches) +
+              " batches before the restart",
+          "checkpoint time " + recovered->time.to_string() + ", restart " + restart.to_string());
+    } else if (event.times != *expected) {
       breaches.report("restart.reschedule_set", incarnation, event.at,
-                      TimesText(expected) + " (checkpoint time " + recovered->time.to_string() +
+                      TimesText(*expected) + " (checkpoint time " + recovered->time.to_string() +
                           ", pending " + TimesText(recovered->times) + ")",
                       TimesText(event.times));
     }
