@@ -33,8 +33,31 @@ std::string Where(const sim::Divergence& divergence, const sim::Failure& first) 
   return at.empty() ? "not about one batch" : "batch " + at;
 }
 
+// The first failure filed the way exploration files it: when it is a known weakness that the
+// same trial, rerun with the weakness's fix, confirms, the detail exploration reports (WARN).
+std::optional<std::string> ConfirmedWeakness(const sim::Scenario& scenario,
+                                             const sim::TrialSpec& spec,
+                                             const sim::RunOptions& options,
+                                             const sim::TrialRun& run,
+                                             const sim::Failure& first) {
+  if (!sim::KnownWeakness(run, first)) return std::nullopt;
+  auto rerun = [&](const ckpt::FixSet& fixes) {
+    sim::RunOptions fixed = options;
+    fixed.fixes.add(fixes);
+    sim::References references(scenario, fixed);
+    sim::TrialRun fixed_run = sim::RunTrial(scenario, spec, fixed);
+    std::vector<sim::Failure> failures = references.check(fixed_run);
+    return std::make_pair(std::move(fixed_run), std::move(failures));
+  };
+  sim::ScenarioSummary summary;
+  sim::ExploreResult result;
+  sim::FileFailure(scenario, run, sim::FailingTrial{scenario.name, scenario.path, "", first, "", {}}, rerun, summary, result);
+  if (result.known_weakness_failing.empty()) return std::nullopt;
+  return result.known_weakness_failing.front().failure.detail;
+}
+
 int RunReplay(const sim::Scenario& declared, const std::string& token,
-              const sim::ExploreOptions& options, bool json, bool full_trace) {
+              const sim::ExploreOptions& options, bool json, bool full_trace, bool strict) {
   ckpt::Result<sim::TrialSpec> spec = TrialOf(declared, token);
   if (!spec.ok()) return BadInput(spec.status().message());
   const sim::Scenario scenario = sim::ScenarioVariant(declared, spec.value().variant);
@@ -43,11 +66,15 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
   run_options.record_trace = true;
   sim::TrialRun run = sim::RunTrial(scenario, spec.value(), run_options);
   std::vector<sim::Failure> failures = references.check(run);
+  std::optional<std::string> weakness;
   std::optional<sim::Divergence> divergence;
   if (!failures.empty()) {
+    weakness = ConfirmedWeakness(scenario, spec.value(), options.run, run, failures.front());
     divergence =
         sim::ExplainDivergence(scenario, references.base().reference, run, failures.front());
   }
+  // A confirmed known weakness is WARN, as in exploration: it passes unless --strict.
+  int exit_code = failures.empty() || (weakness && !strict) ? kExitPass : kExitFail;
   if (json) {
     nlohmann::json out = {{"schema_version", reports::kSchemaVersion},
                           {"scenario", scenario.name},
@@ -69,8 +96,9 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
           {"incarnations", divergence->incarnations},
           {"trace", divergence->trace}};
     }
+    if (weakness) out["known_weakness"] = *weakness;
     std::cout << out.dump(2) << "\n";
-    return failures.empty() ? kExitPass : kExitFail;
+    return exit_code;
   }
   const std::vector<std::string>& trace = divergence && !full_trace ? divergence->trace : run.trace;
   if (divergence && !full_trace) {
@@ -89,12 +117,16 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
     std::printf("\n");
   }
   if (failures.empty()) std::printf("PASS: every check holds\n");
+  if (weakness) {
+    std::printf("WARN [%s]: %s\n", sim::FailureKindName(failures.front().kind), weakness->c_str());
+    return exit_code;
+  }
   for (const sim::Failure& f : failures) {
     std::printf("FAIL [%s]%s: %s\n", sim::FailureKindName(f.kind),
                 f.batch_time ? (" batch " + std::to_string(f.batch_time->ms)).c_str() : "",
                 f.detail.c_str());
   }
-  return failures.empty() ? kExitPass : kExitFail;
+  return exit_code;
 }
 
 // A progress line for a terminal, redrawn at most every 200 ms: the scenario, trials done of
@@ -106,7 +138,7 @@ int Replay(const ReplayFlags& flags, const char* binary) {
       Prepare(flags.common, flags.path, true, binary, options);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
   return RunReplay(scenarios.value().front(), flags.token, options, flags.common.json,
-                   flags.full_trace);
+                   flags.full_trace, flags.common.strict);
 }
 
 }  // namespace

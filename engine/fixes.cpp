@@ -30,6 +30,14 @@ const std::vector<FixInfo>& AllFixes() {
        "an application that starts afresh deletes the block log it finds, after adopting its "
        "blocks when replay-block-log-without-checkpoint is on (they are logged again in its own "
        "log)"},
+      {Fix::kCheckpointAtStart, "checkpoint-at-start", "fresh start before the first checkpoint",
+       "the first metadata checkpoint is written after the first batch is generated: a driver "
+       "that dies before it is durable leaves nothing to recover from, so getOrCreate starts a "
+       "new application, and a file stream (newFilesOnly) ignores every file older than its "
+       "start, including those the dead application had not finished",
+       "start() writes a checkpoint (content time: the first batch time, nothing pending) and "
+       "waits for it before the timer starts, so a crash after start recovers and reschedules "
+       "every batch from the first"},
   };
   return fixes;
 }

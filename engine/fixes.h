@@ -18,6 +18,7 @@ enum class Fix : uint8_t {
   kReplayBlockLogWithoutCheckpoint,  // received before the first checkpoint
   kDanglingBlocksToNextBatch,        // dangling blocks allocated to a restored batch
   kFreshApplicationDropsBlockLog,    // stale block log of an earlier application
+  kCheckpointAtStart,                // fresh start before the first checkpoint
 };
 
 struct FixInfo {

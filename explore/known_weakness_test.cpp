@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "explore/explorer.h"
+#include "explore/references.h"
 #include "testing/bundled_scenario.h"
 
 namespace sim {
@@ -53,6 +54,38 @@ TEST(KnownWeaknesses, APlantedBugThatLooksLikeSpark19280IsAFailure) {
   });
   ASSERT_NE(looks_like, result.failing.end());
   EXPECT_EQ(looks_like->failure.kind, FailureKind::kRecoveryError);
+}
+
+// A fresh start after a crash before the first durable checkpoint used to pass silently against
+// a reference started as late as the new application: now the file source's input it lost is a
+// known weakness, named with what was lost, that a checkpoint written at start removes.
+TEST(KnownWeaknesses, AFreshStartBeforeTheFirstCheckpointThatLosesInputIsWarnWithWhatWasLost) {
+  ExploreOptions options;
+  Scenario scenario = testing::LoadBundled("spark/checkpointsuite_file_input_stream");
+  ExploreResult result = Explore({scenario}, options);
+  EXPECT_EQ(result.failures, 0u);
+  ASSERT_GT(result.known_weaknesses, 0u);
+  for (const FailingTrial& f : result.known_weakness_failing) {
+    EXPECT_EQ(f.failure.kind, FailureKind::kLostRecords);
+    EXPECT_EQ(f.failure.detail.rfind("known weakness (fresh start before the first checkpoint, "
+                                     "passes with --fix checkpoint-at-start",
+                                     0),
+              0u)
+        << f.failure.detail;
+    EXPECT_NE(f.failure.detail.find("files /input/"), std::string::npos) << f.failure.detail;
+  }
+  // The crash before batch 2000's first checkpoint is durable: files 1 to 3 are lost.
+  TrialSpec crash = TrialSpec::ParseToken("c9+3000").value();
+  TrialRun run = RunTrial(scenario, crash, options.run);
+  std::vector<Failure> failures = References(scenario, options.run).check(run);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().known_weakness, "fresh start before the first checkpoint");
+  EXPECT_NE(failures.front().detail.find("/input/1 (1000 ms), /input/2 (3000 ms), /input/3"),
+            std::string::npos)
+      << failures.front().detail;
+  options.run.fixes.add(ckpt::Fix::kCheckpointAtStart);
+  TrialRun fixed = RunTrial(scenario, crash, options.run);
+  EXPECT_TRUE(References(scenario, options.run).check(fixed).empty());
 }
 
 }  // namespace

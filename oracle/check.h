@@ -70,6 +70,10 @@ void CheckEmissions(const CheckInput& input, std::vector<Failure>& failures);
 // checkpoint unreadable excepted).
 void CheckEveryBatchEmitted(const CheckInput& input, std::vector<Failure>& failures);
 
+// A file source's input that a fresh start after a crash before the first durable checkpoint
+// lost: the known weakness "fresh start before the first checkpoint" (Fix::kCheckpointAtStart).
+void CheckFreshStartInput(const CheckInput& input, std::vector<Failure>& failures);
+
 // Exactly once over the union of batches: within each application, the offset ranges of the
 // batches (each batch's last assignment) cover every partition from 0 with no gap and no overlap.
 void CheckLogOffsets(const CheckInput& input, std::vector<Failure>& failures);

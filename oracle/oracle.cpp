@@ -177,6 +177,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
   const CheckInput input{scenario, reference_for, run, applications};
   if (scenario.source_kind == SourceKind::kLog) CheckLogOffsets(input, failures);
   if (scenario.source_kind == SourceKind::kReceiver) CheckReceivedRecords(input, failures);
+  if (scenario.source_kind == SourceKind::kFile) CheckFreshStartInput(input, failures);
   CheckRecoveredConf(input, failures);
   CheckEmissions(input, failures);
   bool stopped = expected_error_seen || contracted_stop ||

@@ -31,6 +31,7 @@ class FileWalk {
       at_ = event.at;
       switch (event.kind) {
         case Kind::kFile:
+          if (!started_ && writes_in_directory(event.file)) start(/*recovered=*/false);
           started_ ? writer_file(event.file) : reader_file(event.file);
           break;
         case Kind::kUnreadable:
@@ -40,8 +41,7 @@ class FileWalk {
           recovered(event);
           break;
         case Kind::kStarted:
-          if (!event.recovered && !started_) fresh_start();
-          started_ = true;
+          start(event.recovered);
           break;
         case Kind::kWritten:
           written(event);
@@ -62,6 +62,18 @@ class FileWalk {
     breaches_.report(rule, incarnation_, at_, expected, got);
   }
   bool in_dir(const std::string& path) const { return ParentOf(path) == dir_; }
+  // The reader only lists and reads; the first change to the directory's files is the writer's,
+  // which with Fix::kCheckpointAtStart comes before the context reports its start.
+  bool writes_in_directory(const ckpt::FileEvent& file) const {
+    return in_dir(file.path) &&
+           (file.operation == FileOperation::kCreate || file.operation == FileOperation::kDelete ||
+            file.operation == FileOperation::kRename);
+  }
+  void start(bool recovered) {
+    if (started_) return;
+    if (!recovered) fresh_start();
+    started_ = true;
+  }
   bool is_checkpoint_file(const std::string& path) const {
     return in_dir(path) && ParseCheckpointName(LastComponent(path)).has_value();
   }

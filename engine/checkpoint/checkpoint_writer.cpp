@@ -34,6 +34,13 @@ void CheckpointWriter::write(const Checkpoint& checkpoint, bool clear_checkpoint
   if (!worker_busy_) schedule_worker();
 }
 
+bool CheckpointWriter::write_now(const Checkpoint& checkpoint) {
+  Handle handle{checkpoint.checkpoint_time, EncodeCheckpoint(checkpoint), false};
+  if (stopped_ || !run_handler(handle)) return false;
+  on_completion_(handle.checkpoint_time, handle.clear_later);
+  return true;
+}
+
 void CheckpointWriter::stop() {
   stopped_ = true;
   queue_.clear();

@@ -31,6 +31,10 @@ class CheckpointWriter {
   // Queues `checkpoint` for writing. Never fails: a rejected write is logged and dropped.
   void write(const Checkpoint& checkpoint, bool clear_checkpoint_data_later);
 
+  // Writes `checkpoint` at once, as part of the caller's task, with the usual name, retries and
+  // retention, and reports it like a queued write (Fix::kCheckpointAtStart). True when written.
+  bool write_now(const Checkpoint& checkpoint);
+
   // Stops the worker: queued writes are dropped, a running retry loop stops. Idempotent.
   void stop();
 

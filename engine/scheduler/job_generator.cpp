@@ -78,6 +78,13 @@ std::optional<Time> JobGenerator::last_batch_time() const {
 Status JobGenerator::start_first_time() {
   Time start = timer_.start_time();
   CKPT_RETURN_IF_ERROR(graph_->start(start - graph_->batch_duration()));
+  // Fix::kCheckpointAtStart (not in Spark): a checkpoint before the first batch, durable before
+  // the context counts as started, so no crash after start leaves nothing to recover from. A
+  // write that fails every attempt is logged by the writer and the start goes on, as in Spark.
+  if (writer_ && runtime_->env.fixes.has(Fix::kCheckpointAtStart)) {
+    graph_->update_checkpoint_data(start);
+    writer_->write_now(make_checkpoint_(start));
+  }
   if (runtime_->env.observer)
     runtime_->env.observer->on_context_started(*graph_->zero_time(), false);
   timer_.start(start, last_batch_time());
