@@ -97,6 +97,47 @@ const std::vector<DefectInfo>& AllDefects() {
        "the blocks are dequeued before the allocation is written to the driver WAL: when that "
        "write fails they belong to no batch and their records are lost",
        "scenarios/receiver/driver_wal_eio_on_allocation.yaml"},
+      {Defect::kReschedulePastRestart, "spark-12122-reschedule-past-restart",
+       "SPARK-12122: JobGenerator.restart rescheduling only times before the restart time",
+       "restart reschedules every pending time, also those at or after the restart time: when "
+       "the restarted driver's clock is behind the crashed one's, the timer generates those "
+       "batches again and each runs twice",
+       "scenarios/situations/restarted_clock_behind.yaml"},
+      {Defect::kKeepCheckpointedPorts, "spark-30199-keep-checkpointed-ports",
+       "SPARK-30199: Checkpoint.createSparkConf removing and reloading spark.ui.port and "
+       "spark.blockManager.port",
+       "a recovered application keeps the crashed driver's UI and block manager ports, which "
+       "the new driver may not be able to bind",
+       "scenarios/situations/recovered_conf_on_yarn.yaml"},
+      {Defect::kStaleYarnAppId, "spark-10311-stale-yarn-app-id",
+       "SPARK-10311: Checkpoint.createSparkConf reloading spark.yarn.app.id and "
+       "spark.yarn.app.attemptId",
+       "a recovered application reports the crashed attempt's YARN application and attempt ids "
+       "instead of the new ones",
+       "scenarios/situations/recovered_conf_on_yarn.yaml"},
+      {Defect::kStaleBindAddress, "spark-22294-stale-bind-address",
+       "SPARK-22294: Checkpoint.createSparkConf removing and reloading spark.driver.bindAddress",
+       "a recovered application binds its driver to the crashed driver's address, which the "
+       "new driver's host may not have",
+       "scenarios/situations/recovered_conf_on_yarn.yaml"},
+      {Defect::kStalePodNames, "spark-23200-stale-pod-names",
+       "SPARK-23200: Checkpoint.createSparkConf removing and reloading "
+       "spark.kubernetes.driver.pod.name and spark.kubernetes.executor.podNamePrefix",
+       "a recovered application on Kubernetes names the crashed driver's pod as its own and "
+       "gives its executors the old pod name prefix",
+       "scenarios/situations/recovered_conf_on_kubernetes.yaml"},
+      {Defect::kMatchCheckpointPath, "spark-28912-match-checkpoint-path",
+       "SPARK-28912: Checkpoint.getCheckpointFiles matching the checkpoint regex on file names",
+       "the reader matches the regex on each file's full path: in a checkpoint directory whose "
+       "own path looks like a checkpoint file, every file passes, and the first that is no "
+       "checkpoint file fails the sort (MatchError), so recovery fails",
+       "scenarios/situations/checkpoint_dir_named_like_a_checkpoint.yaml"},
+      {Defect::kClearOnEveryCheckpoint, "spark-6222-clear-on-every-checkpoint",
+       "SPARK-6222: only the completion-time checkpoint posting ClearCheckpointData",
+       "every checkpoint, the generation-time one of a newer batch included, clears old "
+       "checkpoint data: RDD checkpoint files and received blocks that a slow batch still "
+       "running, or a recovery re-running it, needs are deleted",
+       "scenarios/faults/slow_checkpoint_store.yaml"},
   };
   return defects;
 }

@@ -29,6 +29,13 @@ enum class Defect : uint8_t {
   kRenameBeforeSync,           // with sync on: the temp file is synced after its rename
   kWalClearQueueOnReplay,      // SPARK-23438 reverted: WAL replay of an allocation clears queues
   kDequeueBeforeWalWrite,      // SPARK-23991 reverted: blocks dequeued before the WAL write
+  kReschedulePastRestart,      // SPARK-12122 reverted: restart reschedules times >= restart
+  kKeepCheckpointedPorts,      // SPARK-30199 reverted: UI and block manager ports recovered
+  kStaleYarnAppId,             // SPARK-10311 reverted: YARN app and attempt ids not reloaded
+  kStaleBindAddress,           // SPARK-22294 reverted: spark.driver.bindAddress recovered
+  kStalePodNames,              // SPARK-23200 reverted: Kubernetes pod names recovered
+  kMatchCheckpointPath,        // SPARK-28912 reverted: the reader matches names in full paths
+  kClearOnEveryCheckpoint,     // SPARK-6222 reverted: every checkpoint clears checkpoint data
 };
 
 struct DefectInfo {

@@ -31,6 +31,9 @@ const char* const kReloadedOnRecovery[] = {"spark.yarn.app.id",
                                            "spark.kerberos.principal",
                                            "spark.ui.filters"};
 
+constexpr std::string_view kAmIpFilterParamPrefix =
+    "spark.org.apache.hadoop.yarn.server.webproxy.amfilter.AmIpFilter.param.";
+
 std::string GetOr(const StreamingContext::Conf& conf, const std::string& key,
                   const std::string& fallback) {
   auto it = conf.find(key);
@@ -70,11 +73,32 @@ std::string RddDirectoryName(uint64_t process_uid, int counter) {
 }  // namespace
 
 StreamingContext::Conf RecoveredConf(const Checkpoint& checkpoint,
-                                     const StreamingContext::Conf& process_conf) {
+                                     const StreamingContext::Conf& process_conf,
+                                     const DefectSet& defects) {
   StreamingContext::Conf conf(checkpoint.conf_pairs.begin(), checkpoint.conf_pairs.end());
-  for (const char* key : kRemovedOnRecovery) conf.erase(key);
+  if (defects.has(Defect::kConfCopiedWholesale)) return conf;
+  // The defects below revert one fix each: the keys it added to the lists.
+  auto reverted = [&](const std::string& key) {
+    return (defects.has(Defect::kKeepCheckpointedPorts) &&
+            (key == "spark.ui.port" || key == "spark.blockManager.port")) ||
+           (defects.has(Defect::kStaleYarnAppId) &&
+            (key == "spark.yarn.app.id" || key == "spark.yarn.app.attemptId")) ||
+           (defects.has(Defect::kStaleBindAddress) && key == "spark.driver.bindAddress") ||
+           (defects.has(Defect::kStalePodNames) &&
+            (key == "spark.kubernetes.driver.pod.name" ||
+             key == "spark.kubernetes.executor.podNamePrefix"));
+  };
+  for (const char* key : kRemovedOnRecovery) {
+    if (!reverted(key)) conf.erase(key);
+  }
   for (const char* key : kReloadedOnRecovery) {
-    if (auto it = process_conf.find(key); it != process_conf.end()) conf[key] = it->second;
+    auto it = process_conf.find(key);
+    if (it != process_conf.end() && !reverted(key)) conf[key] = it->second;
+  }
+  // And the YARN proxy filter's parameters the new process was started with.
+  for (auto it = process_conf.lower_bound(std::string(kAmIpFilterParamPrefix));
+       it != process_conf.end() && it->first.starts_with(kAmIpFilterParamPrefix); ++it) {
+    conf[it->first] = it->second;
   }
   return conf;
 }
@@ -99,11 +123,7 @@ std::unique_ptr<StreamingContext> StreamingContext::Create(const EngineEnv& env,
 Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const EngineEnv& env,
                                                                            Checkpoint checkpoint) {
   std::unique_ptr<StreamingContext> context(new StreamingContext(env));
-  // conf-copied-wholesale reverts SPARK-6331 and its successors: the checkpoint's conf as it is.
-  context->conf_ =
-      env.defects.has(Defect::kConfCopiedWholesale)
-          ? StreamingContext::Conf(checkpoint.conf_pairs.begin(), checkpoint.conf_pairs.end())
-          : RecoveredConf(checkpoint, env.process_conf);
+  context->conf_ = RecoveredConf(checkpoint, env.process_conf, env.defects);
   Result<std::unique_ptr<DStreamGraph>> graph =
       DStreamGraph::FromSnapshot(&context->runtime_, checkpoint.graph);
   if (!graph.ok()) return graph.status().with_context("restoring the checkpointed graph");

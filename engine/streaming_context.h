@@ -105,8 +105,11 @@ class StreamingContext {
 };
 
 // Spark's Checkpoint.createSparkConf: the checkpointed pairs, less the per-process keys, plus the
-// reload-list keys (the master among them) that the new process sets.
+// reload-list keys (the master among them) and the AmIpFilter parameters that the new process
+// sets. conf-copied-wholesale (SPARK-6331 reverted) keeps the checkpoint's conf as it is; the
+// SPARK-30199 and SPARK-10311 defects leave their keys out of the lists.
 StreamingContext::Conf RecoveredConf(const Checkpoint& checkpoint,
-                                     const StreamingContext::Conf& process_conf);
+                                     const StreamingContext::Conf& process_conf,
+                                     const DefectSet& defects);
 
 }  // namespace ckpt

@@ -208,7 +208,22 @@ INSTANTIATE_TEST_SUITE_P(
         DefectCase{"wal-clear-queue-on-replay", "receiver/reliable_receiver_with_wal",
                    FailureKind::kLostRecords},
         DefectCase{"dequeue-before-wal-write", "receiver/driver_wal_eio_on_allocation",
-                   FailureKind::kLostRecords}),
+                   FailureKind::kLostRecords},
+        DefectCase{"spark-12122-reschedule-past-restart", "situations/restarted_clock_behind",
+                   FailureKind::kProtocolViolation},
+        DefectCase{"spark-30199-keep-checkpointed-ports", "situations/recovered_conf_on_yarn",
+                   FailureKind::kProtocolViolation},
+        DefectCase{"spark-10311-stale-yarn-app-id", "situations/recovered_conf_on_yarn",
+                   FailureKind::kProtocolViolation},
+        DefectCase{"spark-22294-stale-bind-address", "situations/recovered_conf_on_yarn",
+                   FailureKind::kProtocolViolation},
+        DefectCase{"spark-23200-stale-pod-names", "situations/recovered_conf_on_kubernetes",
+                   FailureKind::kProtocolViolation},
+        DefectCase{"spark-28912-match-checkpoint-path",
+                   "situations/checkpoint_dir_named_like_a_checkpoint",
+                   FailureKind::kRecoveryError},
+        DefectCase{"spark-6222-clear-on-every-checkpoint", "faults/slow_checkpoint_store",
+                   FailureKind::kRecoveryError}),
     [](const auto& info) {
       std::string name = info.param.defect;
       std::erase(name, '-');

@@ -13,6 +13,14 @@ double SecondsSince(std::chrono::steady_clock::time_point started) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
+// Failing trials of the exploration, or nullopt when the uncrashed run fails.
+std::optional<uint64_t> FailingTrials(const Scenario& scenario, const ExploreOptions& options) {
+  ExploreResult result = Explore({scenario}, options);
+  bool uncrashed = std::any_of(result.failing.begin(), result.failing.end(),
+                               [](const FailingTrial& f) { return f.token == "ref"; });
+  return uncrashed ? std::nullopt : std::optional(result.failures);
+}
+
 DefectHunt Hunt(const ckpt::DefectInfo& info, const std::string& root, const ExploreOptions& base,
                 uint64_t max_shrink_attempts) {
   DefectHunt hunt;
@@ -39,6 +47,12 @@ DefectHunt Hunt(const ckpt::DefectInfo& info, const std::string& root, const Exp
   hunt.trials_to_first_failure = result.scenarios.front().first_failure_trial;
   hunt.token = first.token;
   hunt.kind = first.failure.kind;
+  hunt.found_by = FoundBy(first.failure);
+  options.stop_at_first_failure = false;
+  hunt.failing_trials = FailingTrials(scenario.value(), options);
+  options.run.record_protocol = false;
+  hunt.failing_trials_outputs_only = FailingTrials(scenario.value(), options);
+  options.run.record_protocol = true;
   started = std::chrono::steady_clock::now();
   hunt.outcome = Shrink(scenario.value(), TrialSpec::ParseToken(first.token).value(),
                         first.failure.kind, options.run, max_shrink_attempts);

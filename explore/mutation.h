@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ struct DefectHunt {
   double seconds_to_first_failure = 0;   // wall time of the exploration that stopped there
   std::string token;                     // the first failing trial
   FailureKind kind = FailureKind::kLostBatch;
+  std::string found_by;  // FoundBy of the first failure: the rule or output check
+  // The whole exhaustive exploration of the scenario, judged with the protocol rules and with
+  // the outputs alone (--no-protocol-oracle): failing trials of each, or nullopt when the
+  // uncrashed run itself fails (then no crash trial runs, and each would fail).
+  std::optional<uint64_t> failing_trials;
+  std::optional<uint64_t> failing_trials_outputs_only;
   // The shrunk counterexample (outcome.reproduced when found and shrunk) and its wall time.
   ShrinkOutcome outcome;
   double shrink_seconds = 0;

@@ -82,7 +82,9 @@ class ProtocolOracleTest : public ::testing::Test {
 
 TEST(ProtocolOracle, BundledRunsKeepEveryRuleAtEveryCrashStep) {
   for (const char* name : {"basic/running_count", "basic/partitioned_log", "basic/concurrent_jobs",
-                           "receiver/reliable_receiver_with_wal"}) {
+                           "receiver/reliable_receiver_with_wal", "situations/restarted_clock_behind",
+                           "situations/checkpoint_dir_named_like_a_checkpoint",
+                           "situations/recovered_conf_on_yarn"}) {
     Scenario scenario = testing::LoadBundled(name);
     TrialRun clean = RunTrial(scenario, TrialSpec{}, RunOptions{});
     ASSERT_TRUE(clean.protocol_recorded);
@@ -110,6 +112,16 @@ TEST_F(ProtocolOracleTest, ReaderOrder) {
       Find(run_, 1, [](const ProtocolEvent& e) { return IsFile(e, FileOperation::kRead); });
   ASSERT_NE(read, nullptr);
   read->file.path = scenario_.checkpoint_dir + "/temp";
+  ExpectBreach("reader.order");
+}
+
+// Residual SPARK-28912: a near-miss name in the listing makes the reader throw before any read.
+TEST_F(ProtocolOracleTest, ReaderOrderNearMissName) {
+  ProtocolEvent* listing = Find(run_, 1, [&](const ProtocolEvent& e) {
+    return IsFile(e, FileOperation::kList, scenario_.checkpoint_dir);
+  });
+  ASSERT_NE(listing, nullptr);
+  listing->file.listing.push_back("old-checkpoint-1");
   ExpectBreach("reader.order");
 }
 
@@ -227,6 +239,19 @@ TEST_F(ProtocolOracleTest, HostileTimesAreABreachNotAHang) {
   ExpectBreach("restart.time");
 }
 
+// A recovered context's conf keeps the crashed driver's ports (SPARK-30199 reverted).
+TEST(ProtocolOracle, ConfReload) {
+  Scenario scenario = testing::LoadBundled("situations/recovered_conf_on_yarn");
+  TrialRun run = Crashed(scenario, "c13+0");
+  ASSERT_TRUE(run.incarnations.at(1).recovered);
+  ASSERT_TRUE(Violations(scenario, run).empty()) << Describe(Violations(scenario, run));
+  run.incarnations[1].conf["spark.ui.port"] = "4040";
+  EXPECT_TRUE(Breaks(Violations(scenario, run), "conf.reload"));
+  run.incarnations[1].conf["spark.ui.port"] = "4041";
+  run.incarnations[1].conf.erase("spark.myapp.setting");  // a checkpointed key lost
+  EXPECT_TRUE(Breaks(Violations(scenario, run), "conf.reload"));
+}
+
 TEST(ProtocolOracle, LogRestoredRanges) {
   Scenario scenario = testing::LoadBundled("basic/partitioned_log");
   TrialRun clean = RunTrial(scenario, TrialSpec{}, RunOptions{});
@@ -266,7 +291,8 @@ TEST(ProtocolOracle, EveryRuleHasATestAbove) {
       "writer.backup",         "writer.file_name",
       "writer.retention",      "rdd.cleanup_after_checkpoint",
       "restart.time",          "restart.reschedule_set",
-      "log.restored_ranges",   "receiver.reads_allocation"};
+      "conf.reload",           "log.restored_ranges",
+      "receiver.reads_allocation"};
   std::vector<std::string> rules;
   for (const ProtocolRule& rule : ProtocolRules()) rules.push_back(rule.name);
   EXPECT_EQ(rules, tested);

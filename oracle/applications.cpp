@@ -25,10 +25,10 @@ std::vector<Time> ApplicationStarts(const TrialRun& run, const std::vector<int>&
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
     if (static_cast<size_t>(application[i]) >= starts.size()) {
-      starts.resize(application[i] + 1, incarnation.started_at);
+      starts.resize(application[i] + 1, incarnation.clock_at_start());
     }
     if (incarnation.zero_time && !incarnation.recovered) {
-      starts[application[i]] = incarnation.started_at;
+      starts[application[i]] = incarnation.clock_at_start();
     }
   }
   return starts;

@@ -25,7 +25,7 @@ std::vector<const ProducedFile*> FilesLostBetween(const CheckInput& input, int a
     if (application[e.incarnation] == abandoned) emitted.insert({e.output, e.batch_time.ms});
   }
   Time from = input.applications.starts[abandoned];
-  Time until = run.incarnations[fresh].started_at;
+  Time until = run.incarnations[fresh].clock_at_start();
   Time last_batch = *zero + scenario.batch_duration * scenario.batches;
   std::vector<const ProducedFile*> lost;
   for (const ProducedFile& file : scenario.produced_files) {
@@ -59,7 +59,7 @@ void CheckFreshStartInput(const CheckInput& input, std::vector<Failure>& failure
                    file->name + " (" + file->at.to_string() + ")";
         }
         failures.push_back(
-            {FailureKind::kLostRecords, incarnation.started_at,
+            {FailureKind::kLostRecords, incarnation.clock_at_start(),
              "files " + names + " were produced after application " +
                  std::to_string(application[i - 1]) + " started and before incarnation " +
                  std::to_string(i) + " started afresh; no batch finished reading them: the "

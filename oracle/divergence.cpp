@@ -14,6 +14,9 @@ std::string Times(const std::vector<Time>& times) {
 std::string DescribeIncarnation(size_t index, const IncarnationRecord& incarnation) {
   std::string line = "#" + std::to_string(index) + " started at " +
                      std::to_string(incarnation.started_at.ms) + " ms";
+  if (incarnation.clock_offset.ms != 0) {
+    line += " (its clock " + std::to_string(incarnation.clock_at_start().ms) + " ms)";
+  }
   if (!incarnation.start_error.empty()) {
     line += ", could not start: " + incarnation.start_error;
   } else if (incarnation.recovered) {

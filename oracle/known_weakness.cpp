@@ -31,7 +31,7 @@ bool ReadAStaleApplicationsBlock(const TrialRun& run, const Failure& failure) {
   for (size_t i = run.incarnations.size(); i-- > 1;) {
     const IncarnationRecord& incarnation = run.incarnations[i];
     if (incarnation.zero_time && !incarnation.recovered) {
-      return block_ms < incarnation.started_at.ms;
+      return block_ms < incarnation.clock_at_start().ms;
     }
   }
   return false;

@@ -121,6 +121,11 @@ bool StartTimeMatters(const Scenario& scenario) {
   return scenario.source_kind == SourceKind::kFile;
 }
 
+std::string FoundBy(const Failure& failure) {
+  return failure.rule.empty() ? "check " + std::string(FailureKindName(failure.kind))
+                              : "rule " + failure.rule;
+}
+
 bool InputDependsOnTiming(const Scenario& scenario) {
   return scenario.source_kind == SourceKind::kLog || scenario.source_kind == SourceKind::kReceiver;
 }

@@ -25,7 +25,12 @@ struct Failure {
   // Set when the check that found it knows it for a known weakness of the modelled protocol
   // (see KnownWeakness).
   std::string known_weakness = {};
+  // The protocol rule it breaks (protocol_violation from oracle/protocol.h), else empty.
+  std::string rule = {};
 };
+
+// Which check found `failure`: "rule <name>" for a protocol rule, else "check <kind>".
+std::string FoundBy(const Failure& failure);
 
 // The uninterrupted run's output: output name -> records of batch 1..N (sorted).
 struct Reference {

@@ -62,6 +62,19 @@ std::vector<std::string> ReaderOrder(const std::string& dir,
   return paths;
 }
 
+std::optional<std::string> FirstNearMiss(const std::vector<std::string>& listing) {
+  constexpr std::string_view kPrefix = "checkpoint-";
+  for (const std::string& entry : listing) {
+    if (entry.ends_with('/') || ParseCheckpointName(entry)) continue;
+    for (size_t at = entry.find(kPrefix); at != std::string::npos;
+         at = entry.find(kPrefix, at + 1)) {
+      size_t digit = at + kPrefix.size();
+      if (digit < entry.size() && entry[digit] >= '0' && entry[digit] <= '9') return entry;
+    }
+  }
+  return std::nullopt;
+}
+
 void Breaches::report(const char* rule, int incarnation, std::optional<ckpt::Time> at,
                       const std::string& expected, const std::string& got) {
   std::pair<std::string, int> key{rule, incarnation};
@@ -71,7 +84,8 @@ void Breaches::report(const char* rule, int incarnation, std::optional<ckpt::Tim
   failures_->push_back({FailureKind::kProtocolViolation, at,
                         "rule " + std::string(rule) + when + " (incarnation " +
                             std::to_string(incarnation) + "): expected " + expected + "; got " +
-                            got});
+                            got,
+                        "", rule});
 }
 
 std::string TimesText(const std::vector<ckpt::Time>& times) {
@@ -118,6 +132,10 @@ const std::vector<ProtocolRule>& ProtocolRules() {
       {"restart.reschedule_set",
        "restart reschedules exactly sorted(distinct(pending times and [checkpoint time, restart "
        "time) by batch)) below the restart time"},
+      {"conf.reload",
+       "a recovered context's conf is the checkpoint's without the driver's address, ports and "
+       "pod names, with every key of the reload list (master, app ids, ports, keytabs, ...) and "
+       "every AmIpFilter parameter that the new process sets taken from it"},
       {"log.restored_ranges",
        "a log batch restored from a checkpoint reads the offset ranges an earlier process of its "
        "application assigned to it"},
@@ -135,6 +153,7 @@ void CheckProtocol(const Scenario& scenario, const TrialRun& run,
     protocol::CheckFileRules(scenario, run, breaches);
     protocol::CheckRestartRules(scenario, run, breaches);
   }
+  protocol::CheckConfRules(run, application_of, breaches);
   protocol::CheckInputRules(scenario, run, application_of, breaches);
 }
 

@@ -83,6 +83,7 @@ class FileWalk {
     if (file.operation == FileOperation::kList && file.path == dir_ && file.ok && !listing_) {
       listing_ = file.listing;
       entries_ = std::set<std::string>(file.listing.begin(), file.listing.end());
+      near_miss_ = FirstNearMiss(file.listing);
     } else if (file.operation == FileOperation::kRead && in_dir(file.path)) {
       reads_.push_back(file.path);
       last_read_ok_ = file.ok;
@@ -90,7 +91,14 @@ class FileWalk {
   }
 
   std::vector<std::string> expected_reads() const {
-    return listing_ ? ReaderOrder(dir_, *listing_) : std::vector<std::string>{};
+    return listing_ && !near_miss_ ? ReaderOrder(dir_, *listing_) : std::vector<std::string>{};
+  }
+
+  // A listing with a near-miss name throws before any read: no context may start from it.
+  bool started_despite_near_miss(const std::string& what) {
+    if (!near_miss_) return false;
+    breach("reader.order", "a MatchError on " + *near_miss_ + " before any read", what);
+    return true;
   }
 
   // The files read must be the first of the reader's order.
@@ -107,7 +115,7 @@ class FileWalk {
 
   void recovered(const ProtocolEvent& event) {
     reader_done_ = true;
-    if (!reads_follow_order()) return;
+    if (started_despite_near_miss("recovery from " + event.path) || !reads_follow_order()) return;
     if (reads_.empty() || reads_.back() != event.path || !last_read_ok_ ||
         unreadable_ + 1 != reads_.size()) {
       breach("reader.choice", "recovery from the first readable file of " + Join(reads_),
@@ -124,7 +132,7 @@ class FileWalk {
 
   void fresh_start() {
     reader_done_ = true;
-    if (!reads_follow_order()) return;
+    if (started_despite_near_miss("a fresh start") || !reads_follow_order()) return;
     std::vector<std::string> expected = expected_reads();
     if (reads_.size() != expected.size()) {
       breach("reader.fallback", "a fresh start only after trying " + Join(expected),
@@ -251,6 +259,11 @@ class FileWalk {
       breach("writer.file_name", "a name time of at least " + latest_->to_string(),
              "rename temp -> " + *rename_target_);
     }
+    if (near_miss_ && !reader_done_ && !record_.crashed_at &&
+        record_.start_error.find(*near_miss_) == std::string::npos) {
+      breach("reader.order", "a MatchError on " + *near_miss_ + " before any read",
+             record_.start_error.empty() ? "no error" : "'" + record_.start_error + "'");
+    }
     // A reader that gave up with an error (no context started) must also have tried them all.
     if (!reader_done_ && !record_.start_error.empty() && !record_.crashed_at && !reads_.empty() &&
         reads_follow_order() && reads_.size() != expected_reads().size()) {
@@ -291,6 +304,7 @@ class FileWalk {
   std::optional<std::string> rename_target_;
   int64_t rename_time_ms_ = 0;
   std::optional<Time> latest_;
+  std::optional<std::string> near_miss_;  // in the reader's listing
   std::set<std::string> surplus_, deleted_surplus_;
   int written_count_ = 0;
 };

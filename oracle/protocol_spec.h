@@ -32,6 +32,11 @@ std::string ParentOf(const std::string& path);
 std::vector<std::string> ReaderOrder(const std::string& dir,
                                      const std::vector<std::string>& listing);
 
+// The first file of `listing` that Spark's getCheckpointFiles keeps (its name contains
+// "checkpoint-" and a digit: REGEX.findFirstIn) but cannot sort (the anchored match fails): the
+// listing then throws a MatchError, so the reader reads nothing (residual SPARK-28912).
+std::optional<std::string> FirstNearMiss(const std::vector<std::string>& listing);
+
 // Reports breaches, at most one per rule and incarnation (the first explains the rest).
 class Breaches {
  public:
@@ -47,6 +52,9 @@ class Breaches {
 // The rules, by the part of the protocol they judge.
 void CheckFileRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
 void CheckRestartRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
+// conf.reload: a recovered context's conf is Checkpoint.createSparkConf's (spark-notes 2.2).
+void CheckConfRules(const TrialRun& run, const std::vector<int>& application_of,
+                    Breaches& breaches);
 void CheckInputRules(const Scenario& scenario, const TrialRun& run,
                      const std::vector<int>& application_of, Breaches& breaches);
 

@@ -121,7 +121,7 @@ ProtocolEvent* IncarnationObserver::protocol_event(ProtocolEvent::Kind kind) {
   std::vector<ProtocolEvent>& events = record().protocol;
   events.push_back(ProtocolEvent{});
   events.back().kind = kind;
-  events.back().at = recorder_->now();
+  events.back().at = recorder_->now() + record().clock_offset;
   return &events.back();
 }
 

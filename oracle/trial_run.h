@@ -65,6 +65,10 @@ struct ProtocolEvent {
 
 struct IncarnationRecord {
   ckpt::Time started_at;
+  // Its clock minus the simulation's (Scenario::restart_clock_offset): the engine's times, and
+  // the protocol events' `at`, read its own clock.
+  ckpt::Duration clock_offset{0};
+  ckpt::Time clock_at_start() const { return started_at + clock_offset; }
   bool recovered = false;  // rebuilt from a checkpoint (false: started fresh)
   std::optional<ckpt::Time> zero_time;
   std::string checkpoint_file;  // what recovery read
@@ -86,6 +90,9 @@ struct IncarnationRecord {
   uint64_t crash_states = 1;                 // durable states its crash could leave
   std::vector<std::string> lost_at_crash;    // what its crash dropped or mangled
   std::map<std::string, std::string> conf;   // the started context's conf
+  // The conf the process itself was given (its SparkConf), recorded with the protocol events
+  // (not by the real runtime's journal).
+  std::optional<std::map<std::string, std::string>> process_conf;
   int64_t source_acknowledged_at_start = 0;  // receiver source: its acknowledged position
   std::vector<ProtocolEvent> protocol;       // unless RunRecorder::set_record_protocol(false)
 };

@@ -221,6 +221,10 @@ Status RealRuntimeSupports(const sim::Scenario& scenario) {
     return Status::Unsupported(scenario.path +
                                ": the real runtime has no producer for a file source yet");
   }
+  if (scenario.restart_clock_offset.ms != 0) {
+    return Status::Unsupported(scenario.path +
+                               ": real processes share one host's clock (restart_clock_offset_ms)");
+  }
   if (!scenario.processing.failing_batches.empty()) {
     return Status::Unsupported(scenario.path +
                                ": the real runtime cannot refuse output writes (failing_batches)");

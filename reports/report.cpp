@@ -413,6 +413,13 @@ nlohmann::json MutationToJson(const sim::MutationReport& report) {
     if (h.found) {
       entry["token"] = h.token;
       entry["kind"] = sim::FailureKindName(h.kind);
+      entry["found_by"] = h.found_by;
+      // null: the uncrashed run itself fails.
+      auto count = [](const std::optional<uint64_t>& n) {
+        return n ? nlohmann::json(*n) : nlohmann::json(nullptr);
+      };
+      entry["failing_trials"] = count(h.failing_trials);
+      entry["failing_trials_outputs_only"] = count(h.failing_trials_outputs_only);
       entry["shrunk"] = {
           {"reproduced", h.shrunk()},       {"batches", h.shrunk_batches()},
           {"crashes", h.shrunk_crashes()},  {"token", h.shrunk() ? h.outcome.spec.token() : ""},

@@ -156,8 +156,10 @@ struct SwarmRanges {
   std::optional<IntRange> records_per_batch;  // sequence and queue sources
   std::optional<IntRange> batch_duration_ms;
   std::optional<IntRange> checkpoint_interval_ms;
+  std::optional<IntRange> restart_clock_offset_ms;  // may be negative
   bool empty() const {
-    return !batches && !records_per_batch && !batch_duration_ms && !checkpoint_interval_ms;
+    return !batches && !records_per_batch && !batch_duration_ms && !checkpoint_interval_ms &&
+           !restart_clock_offset_ms;
   }
   bool operator==(const SwarmRanges&) const = default;
 };
@@ -187,6 +189,9 @@ struct Scenario {
   bool create_on_error = false;
   ProcessingModel processing;
   Duration downtime{0};  // the downtime of exhaustive crash trials
+  // How far the clock of every process started after a crash is from the first process's:
+  // negative behind it (another host, a clock stepped back), positive ahead of it.
+  Duration restart_clock_offset{0};
   std::map<std::string, std::string> conf;
   // The own conf of a process started after a crash, replacing `conf` (a new SparkConf: a
   // recovered context takes from it only Spark's reload list, e.g. spark.master).
@@ -212,6 +217,9 @@ struct Scenario {
   // Field by field (the writer's round-trip test compares scenarios).
   bool operator==(const Scenario&) const = default;
 };
+
+// The largest clock offset a scenario may give a restarted process (one day, either way).
+inline constexpr int64_t kMaxClockOffset_ms = 86'400'000;
 
 // A log source's `generate: {every_ms, until_ms, records}`: at every multiple of `every` up to
 // `until`, each of `partitions` partitions gets `records` more records, the integers 1, 2, 3, ...

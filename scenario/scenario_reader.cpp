@@ -153,7 +153,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "pipeline",   "checkpoint_dir", "create_on_error",   "processing",    "downtime_ms",
        "conf",       "expect",         "expect_error",      "initial_files", "crashes",
        "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
-       "swarm",      "trial_seed",     "interleaving"}));
+       "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms"}));
   Scenario s;
   s.path = path_;
   for (const char* required : {"name", "batches", "source", "pipeline"}) {
@@ -197,6 +197,14 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
   if (root["downtime_ms"]) {
     CKPT_ASSIGN_OR_RETURN(Duration d, duration(root["downtime_ms"], "downtime_ms", true));
     s.downtime = d;
+  }
+  if (root["restart_clock_offset_ms"]) {
+    const YAML::Node offset = root["restart_clock_offset_ms"];
+    CKPT_ASSIGN_OR_RETURN(int64_t ms, integer(offset, "restart_clock_offset_ms"));
+    if (ms < -kMaxClockOffset_ms || ms > kMaxClockOffset_ms) {
+      return error(offset, "restart_clock_offset_ms", "must lie within -86400000..86400000");
+    }
+    s.restart_clock_offset = Duration{ms};
   }
   if (root["conf"]) CKPT_RETURN_IF_ERROR(conf_map(root["conf"], "conf", s.conf));
   if (root["restart_conf"]) {

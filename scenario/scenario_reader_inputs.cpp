@@ -166,12 +166,14 @@ Status ScenarioReader::swarm(const YAML::Node& node, Scenario& s) const {
   if (!node.IsMap()) return error(node, "swarm", "expected a map of field: [low, high]");
   CKPT_RETURN_IF_ERROR(
       check_keys(node, "swarm",
-                 {"batches", "records_per_batch", "batch_duration_ms", "checkpoint_interval_ms"}));
+                 {"batches", "records_per_batch", "batch_duration_ms", "checkpoint_interval_ms",
+                  "restart_clock_offset_ms"}));
   const std::pair<const char*, std::optional<IntRange>*> ranges[] = {
       {"batches", &s.swarm.batches},
       {"records_per_batch", &s.swarm.records_per_batch},
       {"batch_duration_ms", &s.swarm.batch_duration_ms},
-      {"checkpoint_interval_ms", &s.swarm.checkpoint_interval_ms}};
+      {"checkpoint_interval_ms", &s.swarm.checkpoint_interval_ms},
+      {"restart_clock_offset_ms", &s.swarm.restart_clock_offset_ms}};
   for (auto [key, range] : ranges) {
     const YAML::Node item = node[key];
     if (!item) continue;
@@ -181,8 +183,13 @@ Status ScenarioReader::swarm(const YAML::Node& node, Scenario& s) const {
     Result<int64_t> high = integer(item[1], field);
     if (!low.ok()) return low.status();
     if (!high.ok()) return high.status();
-    if (low.value() < 0 || low.value() > high.value()) {
-      return error(item, field, "expected 0 <= low <= high");
+    // A clock offset may be negative (behind); every other range counts something.
+    int64_t least = key == std::string("restart_clock_offset_ms") ? -kMaxClockOffset_ms : 0;
+    if (low.value() < least || low.value() > high.value()) {
+      return error(item, field, "expected " + std::to_string(least) + " <= low <= high");
+    }
+    if (least < 0 && high.value() > kMaxClockOffset_ms) {
+      return error(item, field, "must lie within -86400000..86400000");
     }
     *range = IntRange{low.value(), high.value()};
   }

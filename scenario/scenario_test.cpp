@@ -90,6 +90,23 @@ swarm: {records_per_batch: [1, 2]}
               ::testing::HasSubstr("swarm.sizes: unknown field"));
 }
 
+// A restarted process's clock offset may be negative (behind), within a day either way, fixed
+// or drawn by random exploration.
+TEST_F(ScenarioFileTest, RestartClockOffsetIsSignedAndBounded) {
+  ckpt::Result<Scenario> loaded = LoadScenario(Write(
+      std::string(kValid) +
+      "restart_clock_offset_ms: -400\nswarm: {restart_clock_offset_ms: [-1300, 900]}\n"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  EXPECT_EQ(loaded.value().restart_clock_offset.ms, -400);
+  EXPECT_EQ(loaded.value().swarm.restart_clock_offset_ms, (IntRange{-1300, 900}));
+  EXPECT_THAT(ErrorOf(std::string(kValid) + "restart_clock_offset_ms: 86400001\n"),
+              ::testing::HasSubstr(":7:26: restart_clock_offset_ms: must lie within"));
+  EXPECT_THAT(ErrorOf(std::string(kValid) + "swarm: {restart_clock_offset_ms: [-90000000, 0]}\n"),
+              ::testing::HasSubstr("swarm.restart_clock_offset_ms: expected -86400000 <= low"));
+  EXPECT_THAT(ErrorOf(std::string(kValid) + "swarm: {batches: [-1, 2]}\n"),
+              ::testing::HasSubstr("swarm.batches: expected 0 <= low <= high"));
+}
+
 TEST_F(ScenarioFileTest, MalformedYamlGivesLineAndColumn) {
   // yaml-cpp notices the unclosed flow sequence on line 2.
   EXPECT_THAT(ErrorOf("name: [unclosed\nbatches: 2\n"),

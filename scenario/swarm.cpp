@@ -133,6 +133,9 @@ Scenario ScenarioVariant(const Scenario& scenario, uint64_t variant) {
       }
     }
   }
+  if (swarm.restart_clock_offset_ms) {
+    out.restart_clock_offset = Duration{Draw(random, *swarm.restart_clock_offset_ms)};
+  }
   return out;
 }
 

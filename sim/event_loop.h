@@ -87,19 +87,22 @@ class EventLoop {
   std::set<OwnerId> dead_owners_;
 };
 
-// The engine's Scheduler seam for one owner.
+// The engine's Scheduler seam for one owner, whose clock reads `clock_offset` off the loop's
+// (a restarted process on another host, or a clock stepped back or forward).
 class OwnerScheduler : public ckpt::Scheduler {
  public:
-  OwnerScheduler(EventLoop* loop, OwnerId owner) : loop_(loop), owner_(owner) {}
-  Time now() const override { return loop_->now(); }
+  OwnerScheduler(EventLoop* loop, OwnerId owner, ckpt::Duration clock_offset = ckpt::Duration{0})
+      : loop_(loop), owner_(owner), clock_offset_(clock_offset) {}
+  Time now() const override { return loop_->now() + clock_offset_; }
   TaskId schedule_at(Time when, TaskLabel label, Task task) override {
-    return loop_->schedule_at(owner_, when, label, std::move(task));
+    return loop_->schedule_at(owner_, when - clock_offset_, label, std::move(task));
   }
   void cancel(TaskId id) override { loop_->cancel(id); }
 
  private:
   EventLoop* loop_;
   OwnerId owner_;
+  ckpt::Duration clock_offset_;
 };
 
 }  // namespace sim

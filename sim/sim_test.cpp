@@ -44,6 +44,22 @@ TEST(EventLoop, TasksInThePastRunNow) {
   EXPECT_EQ(loop.pop()->time, Time{100});
 }
 
+// A process whose clock is off the loop's reads and schedules in its own time.
+TEST(EventLoop, AnOwnerWithAClockOffsetReadsAndSchedulesItsOwnTime) {
+  EventLoop loop;
+  OwnerScheduler behind(&loop, 1, ckpt::Duration{-400});
+  loop.schedule_at(2, Time{1000}, {}, [] {});
+  while (auto entry = loop.pop()) entry->task();
+  EXPECT_EQ(behind.now(), Time{600});
+  Time ran_at{-1};
+  behind.schedule_at(Time{700}, {}, [&] { ran_at = behind.now(); });
+  auto entry = loop.pop();
+  ASSERT_TRUE(entry.has_value());
+  entry->task();
+  EXPECT_EQ(loop.now(), Time{1100});  // 700 on its clock
+  EXPECT_EQ(ran_at, Time{700});
+}
+
 TEST(Random, SameSeedSameStreamAndForksAreIndependent) {
   Random a(42), b(42);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(a.next_u64(), b.next_u64());

@@ -74,10 +74,10 @@ class Simulation : public StepGate {
  private:
   // One engine process: its services and its context. Destroyed only between tasks.
   struct Process : public ckpt::OutputSink {
-    Process(Simulation* sim, int index)
+    Process(Simulation* sim, int index, ckpt::Duration clock_offset)
         : sim(sim),
           observer(&sim->recorder_, index, [sim] { return sim->receiver_source_.acknowledged(); }),
-          scheduler(&sim->loop_, static_cast<OwnerId>(index + 1)),
+          scheduler(&sim->loop_, static_cast<OwnerId>(index + 1), clock_offset),
           fs(&sim->fs_, sim),
           observed_fs(&fs, &observer, sim->scenario_.checkpoint_dir) {}
     Status emit(const std::string& output, Time batch_time, const ckpt::Records& records) override {
@@ -272,10 +272,21 @@ void Simulation::start_incarnation(Time at) {
   result_.incarnations.push_back(IncarnationRecord{});
   result_.incarnations.back().started_at = at;
   result_.incarnations.back().source_acknowledged_at_start = receiver_source_.acknowledged();
-  process_ = std::make_unique<Process>(this, index);
+  // A restarted process's clock is the scenario's offset off the first one's, but never before
+  // time 0 (a process clock reads no negative time).
+  ckpt::Duration offset{0};
+  if (index > 0) offset = std::max(scenario_.restart_clock_offset, Time{0} - at);
+  result_.incarnations.back().clock_offset = offset;
+  if (offset.ms != 0) {
+    mix(&offset.ms, sizeof offset.ms);
+    trace_line("process " + std::to_string(index) + " starts with its clock " +
+               std::to_string(offset.ms) + " ms off the first process's");
+  }
+  process_ = std::make_unique<Process>(this, index, offset);
   alive_ = true;
   step_in_incarnation_ = 0;
-  process_->scheduler.schedule_at(at, TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"},
+  process_->scheduler.schedule_at(at + offset,
+                                  TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"},
                                   [this] { run_driver_start(); });
 }
 
@@ -307,8 +318,11 @@ void Simulation::run_driver_start() {
     process_->observer.start_failed(started);
     return;
   }
-  // Only expect_conf looks at it: no copy on every start otherwise.
-  if (!scenario_.expect_conf.empty()) process_->record().conf = context.value()->conf();
+  // Only expect_conf and the protocol rule conf.reload look at them: no copy otherwise.
+  if (!scenario_.expect_conf.empty() || options_.record_protocol) {
+    process_->record().conf = context.value()->conf();
+  }
+  if (options_.record_protocol) process_->record().process_conf = env.process_conf;
   process_->context = std::move(context).value();
 }
 
@@ -401,7 +415,7 @@ bool PruningApplies(const Scenario& scenario, const TrialSpec& spec) {
   return (scenario.source_kind == SourceKind::kSequence ||
           scenario.source_kind == SourceKind::kConstant) &&
          !writes_files && scenario.processing.failing_batches.empty() && scenario.faults.empty() &&
-         spec.interleaving == 0;
+         spec.interleaving == 0 && scenario.restart_clock_offset.ms == 0;
 }
 
 std::string TrialSpec::token() const {

@@ -41,7 +41,22 @@ std::string CheckpointFileName(Time time) { return std::string(kPrefix) + std::t
 
 std::string CheckpointBackupName(Time time) { return CheckpointFileName(time) + ".bk"; }
 
-Result<std::vector<CheckpointFile>> ListCheckpointFiles(FileSystem& fs, const std::string& dir) {
+namespace {
+
+// Whether `text` contains a match of checkpoint-(\d+)([\w.]*): the prefix and one digit.
+bool ContainsCheckpointMatch(std::string_view text) {
+  for (size_t at = text.find(kPrefix); at != std::string_view::npos;
+       at = text.find(kPrefix, at + 1)) {
+    size_t digit = at + kPrefix.size();
+    if (digit < text.size() && std::isdigit(static_cast<unsigned char>(text[digit]))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::vector<CheckpointFile>> ListCheckpointFiles(FileSystem& fs, const std::string& dir,
+                                                        const DefectSet& defects) {
   Result<std::vector<FileStatus>> entries = fs.list(dir);
   if (!entries.ok()) {
     if (entries.status().code() == StatusCode::kNotFound) return std::vector<CheckpointFile>{};
@@ -50,7 +65,15 @@ Result<std::vector<CheckpointFile>> ListCheckpointFiles(FileSystem& fs, const st
   std::vector<CheckpointFile> files;
   for (const FileStatus& entry : entries.value()) {
     if (entry.is_directory) continue;
-    if (auto file = ParseCheckpointName(dir, entry.name)) files.push_back(std::move(*file));
+    bool whole_path = defects.has(Defect::kMatchCheckpointPath);
+    if (!ContainsCheckpointMatch(whole_path ? JoinPath(dir, entry.name) : entry.name)) continue;
+    std::optional<CheckpointFile> file = ParseCheckpointName(dir, entry.name);
+    if (!file) {
+      return Status::IllegalState(std::string(kMatchError) + ": " + entry.name +
+                                  " (of class java.lang.String), sorting the checkpoint files of " +
+                                  dir);
+    }
+    files.push_back(std::move(*file));
   }
   // Oldest first; at equal time the suffixed (.bk) file sorts before the plain one.
   std::sort(files.begin(), files.end(), [](const CheckpointFile& a, const CheckpointFile& b) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/defects.h"
 #include "engine/functions.h"
 #include "engine/runtime/file_system.h"
 #include "engine/runtime/status.h"
@@ -88,7 +89,15 @@ std::optional<CheckpointFile> ParseCheckpointName(const std::string& dir, const 
 
 // Spark's getCheckpointFiles: regular files of `dir` whose name matches checkpoint-<ms>[suffix],
 // oldest first, a suffixed file before the plain one of the same time. A missing directory gives
-// an empty list; other listing errors are returned.
-Result<std::vector<CheckpointFile>> ListCheckpointFiles(FileSystem& fs, const std::string& dir);
+// an empty list; other listing errors are returned. As in Spark, a file is kept when its name
+// merely contains a match (findFirstIn) and the sort then matches it in full, so a near-miss
+// name (old-checkpoint-1, checkpoint-1-x) fails the listing with kMatchError: the residual
+// form of SPARK-28912. spark-28912-match-checkpoint-path reverts that fix: the filter looks at
+// the whole path, so in a directory whose path contains such a match every file is kept.
+Result<std::vector<CheckpointFile>> ListCheckpointFiles(FileSystem& fs, const std::string& dir,
+                                                        const DefectSet& defects = {});
+
+// How a near-miss name fails the listing (Scala's MatchError escaping the sort).
+inline constexpr std::string_view kMatchError = "scala.MatchError";
 
 }  // namespace ckpt

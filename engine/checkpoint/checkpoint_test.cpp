@@ -165,7 +165,7 @@ class CheckpointFilesTest : public ::testing::Test {
 
 TEST_F(CheckpointFilesTest, ListsOldestFirstWithBackupBeforePlainFile) {
   for (const char* name : {"checkpoint-1500", "checkpoint-500", "checkpoint-1500.bk", "temp",
-                           "checkpoint-1000", "other", "checkpoint-", "checkpoint-9x-"}) {
+                           "checkpoint-1000", "other", "checkpoint-", "checkpoint-x9"}) {
     Write(name, "x");
   }
   ASSERT_TRUE(fs_.mkdirs("/ck/checkpoint-3000").ok());  // directories are skipped
@@ -175,6 +175,34 @@ TEST_F(CheckpointFilesTest, ListsOldestFirstWithBackupBeforePlainFile) {
   for (const CheckpointFile& f : files.value()) names.push_back(BaseName(f.path));
   EXPECT_EQ(names, (std::vector<std::string>{"checkpoint-500", "checkpoint-1000",
                                              "checkpoint-1500.bk", "checkpoint-1500"}));
+}
+
+// Spark keeps a file whose name merely contains a match and then fails to sort it: the residual
+// form of SPARK-28912.
+TEST_F(CheckpointFilesTest, ANearMissNameFailsTheListingWithAMatchError) {
+  Write("checkpoint-500", "x");
+  Write("old-checkpoint-1", "x");
+  Result<std::vector<CheckpointFile>> files = ListCheckpointFiles(fs_, "/ck");
+  ASSERT_FALSE(files.ok());
+  EXPECT_EQ(files.status().message().rfind(std::string(kMatchError) + ": old-checkpoint-1", 0), 0u)
+      << files.status().to_string();
+}
+
+// SPARK-28912: the regex is matched on names, so a directory named like a checkpoint file lists
+// only its checkpoint files; matched on the whole path (the defect), every file is kept.
+TEST_F(CheckpointFilesTest, ADirectoryNamedLikeACheckpointFileListsOnlyCheckpointFiles) {
+  ASSERT_TRUE(fs_.mkdirs("/jobs/checkpoint-1").ok());
+  ASSERT_TRUE(WriteWholeFile(fs_, "/jobs/checkpoint-1/checkpoint-500", "x", false).ok());
+  ASSERT_TRUE(WriteWholeFile(fs_, "/jobs/checkpoint-1/temp", "x", false).ok());
+  Result<std::vector<CheckpointFile>> files = ListCheckpointFiles(fs_, "/jobs/checkpoint-1");
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files.value().size(), 1u);
+  DefectSet defects;
+  defects.add(Defect::kMatchCheckpointPath);
+  Result<std::vector<CheckpointFile>> whole_path =
+      ListCheckpointFiles(fs_, "/jobs/checkpoint-1", defects);
+  ASSERT_FALSE(whole_path.ok());
+  EXPECT_NE(whole_path.status().message().find("temp"), std::string::npos);
 }
 
 TEST_F(CheckpointFilesTest, MissingDirectoryListsNothing) {

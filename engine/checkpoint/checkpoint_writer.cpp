@@ -172,14 +172,14 @@ Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& 
 }
 
 std::optional<Time> CheckpointWriter::newest_time_in_directory() const {
-  Result<std::vector<CheckpointFile>> files = ListCheckpointFiles(*runtime_->env.fs, dir_);
+  Result<std::vector<CheckpointFile>> files = ListCheckpointFiles(*runtime_->env.fs, dir_, runtime_->env.defects);
   if (!files.ok() || files.value().empty()) return std::nullopt;
   return files.value().back().time;
 }
 
 Status CheckpointWriter::delete_old_checkpoint_files() {
   CKPT_ASSIGN_OR_RETURN(std::vector<CheckpointFile> files,
-                        ListCheckpointFiles(*runtime_->env.fs, dir_));
+                        ListCheckpointFiles(*runtime_->env.fs, dir_, runtime_->env.defects));
   if (files.size() <= kCheckpointFilesToKeep) return Status::Ok();
   size_t surplus = files.size() - kCheckpointFilesToKeep;
   for (size_t i = 0; i < surplus; ++i) {
@@ -193,7 +193,7 @@ Status CheckpointWriter::delete_old_checkpoint_files() {
 
 Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& dir,
                                              bool ignore_read_error, DefectSet defects) {
-  Result<std::vector<CheckpointFile>> listed = ListCheckpointFiles(fs, dir);
+  Result<std::vector<CheckpointFile>> listed = ListCheckpointFiles(fs, dir, defects);
   if (!listed.ok()) return listed.status().with_context("listing checkpoint directory " + dir);
   CheckpointReadOutcome outcome;
   std::vector<CheckpointFile>& files = listed.value();

@@ -101,8 +101,11 @@ std::vector<Time> JobGenerator::times_to_reschedule(Time restart_time) const {
     for (Time t : checkpoint_time.until(restart_time, graph_->batch_duration())) times.push_back(t);
   }
   std::optional<Time> last = last_batch_time();
-  // SPARK-12122: nothing at or after the restart time (the timer will generate those).
-  std::erase_if(times, [&](Time t) { return t >= restart_time || (last && t > *last); });
+  // SPARK-12122: nothing at or after the restart time (the timer will generate those; a clock
+  // behind the crashed process's puts pending times there). The defect reverts the filter.
+  bool keep_late = defects.has(Defect::kReschedulePastRestart);
+  std::erase_if(times,
+                [&](Time t) { return (t >= restart_time && !keep_late) || (last && t > *last); });
   std::sort(times.begin(), times.end());
   times.erase(std::unique(times.begin(), times.end()), times.end());
   return times;
@@ -144,8 +147,8 @@ void JobGenerator::on_batch_completion(Time time) {
 }
 
 void JobGenerator::on_checkpoint_completion(Time time, bool clear_checkpoint_data_later) {
-  // Only the completion-time checkpoint clears checkpoint data (SPARK-6222).
-  if (clear_checkpoint_data_later) {
+  // Only the completion-time checkpoint clears checkpoint data (SPARK-6222; the defect reverts it).
+  if (clear_checkpoint_data_later || runtime_->env.defects.has(Defect::kClearOnEveryCheckpoint)) {
     post("ClearCheckpointData", time, [this, time] { clear_checkpoint_data(time); });
   }
 }
