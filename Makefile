@@ -8,7 +8,7 @@ BUILD_DIR := build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CKPTSIM := $(BUILD_DIR)/ckptsim
 
-.PHONY: all deps configure build test demo bench asan fuzz clean
+.PHONY: all deps configure build test demo bench asan fuzz coverage clean
 
 all: build
 
@@ -46,5 +46,9 @@ fuzz: build
 	@cmake --build build-fuzz -j $(JOBS)
 	@cd build-fuzz && ctest --output-on-failure -L fuzz --timeout 7200
 
+# engine/ line and branch coverage while the catalogue is explored (scripts/coverage.sh).
+coverage: deps
+	@JOBS=$(JOBS) bash scripts/coverage.sh
+
 clean:
-	rm -rf $(BUILD_DIR) build-asan build-fuzz
+	rm -rf $(BUILD_DIR) build-asan build-fuzz build-coverage

@@ -65,6 +65,9 @@ TEST(KnownWeaknesses, AFreshStartBeforeTheFirstCheckpointThatLosesInputIsWarnWit
   ExploreResult result = Explore({scenario}, options);
   EXPECT_EQ(result.failures, 0u);
   ASSERT_GT(result.known_weaknesses, 0u);
+  EXPECT_EQ(result.known_weaknesses_by_name,
+            (std::map<std::string, uint64_t>{
+                {"fresh start before the first checkpoint", result.known_weaknesses}}));
   for (const FailingTrial& f : result.known_weakness_failing) {
     EXPECT_EQ(f.failure.kind, FailureKind::kLostRecords);
     EXPECT_EQ(f.failure.detail.rfind("known weakness (fresh start before the first checkpoint, "

@@ -80,6 +80,7 @@ void FileFailure(const Scenario& scenario, const TrialRun& run, FailingTrial fai
   if (weakness && check.unconfirmed.empty()) {
     failing.failure.detail = "known weakness (" + *weakness + ", passes with " + check.with_fixes +
                              ", docs/findings.md): " + failing.failure.detail;
+    ++summary.known_weaknesses_by_name[*weakness];
     if (summary.known_weaknesses++ < kExpectedFailingShown) {
       result.known_weakness_failing.push_back(std::move(failing));
     }
@@ -113,6 +114,9 @@ void TrialCounts::add(const TrialCounts& other) {
   failures += other.failures;
   expected_failures += other.expected_failures;
   known_weaknesses += other.known_weaknesses;
+  for (const auto& [name, count] : other.known_weaknesses_by_name) {
+    known_weaknesses_by_name[name] += count;
+  }
   weakness_reruns += other.weakness_reruns;
   weakness_rerun_steps += other.weakness_rerun_steps;
   determinism_checked += other.determinism_checked;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ struct TrialCounts {
   uint64_t failures = 0;
   uint64_t expected_failures = 0;  // failures of the kinds the scenario expects
   uint64_t known_weaknesses = 0;   // failures that are a known weakness (KnownWeakness)
+  std::map<std::string, uint64_t> known_weaknesses_by_name;  // the same, per weakness
   // The cost of excusing them: trials re-run with a weakness's fix, and their steps.
   uint64_t weakness_reruns = 0;
   uint64_t weakness_rerun_steps = 0;

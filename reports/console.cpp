@@ -125,11 +125,16 @@ void PrintTable(const sim::ExploreResult& result, const std::string& header,
   }
   if (!result.known_weakness_failing.empty()) {
     const sim::FailingTrial& f = result.known_weakness_failing.front();
+    std::string by_name;
+    for (const auto& [name, count] : result.known_weaknesses_by_name) {
+      by_name += (by_name.empty() ? "" : ", ") + name + ": " + std::to_string(count);
+    }
     std::printf(
-        "\nWARN: %llu known-weakness trial(s), each passing with its weakness's fix (--strict "
-        "makes them fail the run); e.g. %s [%s]: %s\n  replay: %s\n",
-        static_cast<unsigned long long>(result.known_weaknesses), f.scenario.c_str(),
-        sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(), f.replay.c_str());
+        "\nWARN: %llu known-weakness trial(s) (%s), each passing with its weakness's fix "
+        "(--strict makes them fail the run); e.g. %s [%s]: %s\n  replay: %s\n",
+        static_cast<unsigned long long>(result.known_weaknesses), by_name.c_str(),
+        f.scenario.c_str(), sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(),
+        f.replay.c_str());
   }
   if (!result.expected_failing.empty()) {
     const sim::FailingTrial& f = result.expected_failing.front();

@@ -114,11 +114,17 @@ constexpr std::pair<const char*, CountField> kCostKeys[] = {
 void CountsToJson(const sim::TrialCounts& counts, nlohmann::json& json) {
   for (auto [key, field] : kCountKeys) json[key] = counts.*field;
   for (auto [key, field] : kCostKeys) json["cost"][key] = counts.*field;
+  json["known_weaknesses_by_name"] = counts.known_weaknesses_by_name;
 }
 
 void CountsFromJson(const nlohmann::json& json, sim::TrialCounts& counts) {
   for (auto [key, field] : kCountKeys) counts.*field = json.at(key).get<uint64_t>();
   for (auto [key, field] : kCostKeys) counts.*field = json.at("cost").at(key).get<uint64_t>();
+  // Results written before the per-weakness counts existed have none.
+  if (json.contains("known_weaknesses_by_name")) {
+    counts.known_weaknesses_by_name =
+        json.at("known_weaknesses_by_name").get<std::map<std::string, uint64_t>>();
+  }
 }
 
 ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) {

@@ -56,6 +56,18 @@ TEST(Report, JsonCarriesTheContractFields) {
   EXPECT_EQ(json["scenarios"][0]["digest"], "0000000000000abc");
 }
 
+// Known-weakness counts per weakness survive the JSON round trip (merging shards reads them).
+TEST(Report, KnownWeaknessCountsPerWeaknessRoundTrip) {
+  sim::ExploreResult result = SampleResult();
+  result.known_weaknesses = 5;
+  result.known_weaknesses_by_name = {{"SPARK-19280 family", 3}, {"stale block log", 2}};
+  nlohmann::json json = ResultToJson(result);
+  EXPECT_EQ(json["known_weaknesses_by_name"]["SPARK-19280 family"], 3);
+  ckpt::Result<sim::ExploreResult> back = ResultFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(back.value().known_weaknesses_by_name, result.known_weaknesses_by_name);
+}
+
 TEST(Report, WritesBothFiles) {
   std::string dir = (std::filesystem::temp_directory_path() / "ckptsim_report_test").string();
   std::filesystem::remove_all(dir);
