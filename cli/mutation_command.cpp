@@ -63,8 +63,8 @@ int RunMutation(const std::string& root, const std::string& out_path,
   if (json) {
     std::cout << doc.dump(2) << "\n";
   } else {
-    std::printf("%-36s %7s %9s %-36s %15s %8s %8s %9s\n", "defect", "found", "to first",
-                "found by", "failing/outputs", "batches", "crashes", "shrink s");
+    std::printf("%-36s %7s %9s %-36s %15s %8s %8s %9s\n", "defect", "found", "to first", "found by",
+                "failing/outputs", "batches", "crashes", "shrink s");
     for (const sim::DefectHunt& h : report.hunts) {
       if (!h.error.empty()) {
         std::printf("%-36s ERROR %s\n", h.defect.c_str(), h.error.c_str());
@@ -73,8 +73,7 @@ int RunMutation(const std::string& root, const std::string& out_path,
       auto count = [](const std::optional<uint64_t>& n) {
         return n ? std::to_string(*n) : std::string("ref");
       };
-      std::string failing =
-          count(h.failing_trials) + "/" + count(h.failing_trials_outputs_only);
+      std::string failing = count(h.failing_trials) + "/" + count(h.failing_trials_outputs_only);
       std::printf("%-36s %7s %8.3fs %-36s %15s %8lld %8llu %8.2fs\n", h.defect.c_str(),
                   h.found ? std::to_string(h.trials_to_first_failure).c_str() : "NO",
                   h.seconds_to_first_failure, h.found ? h.found_by.c_str() : "-",
@@ -85,7 +84,8 @@ int RunMutation(const std::string& root, const std::string& out_path,
     std::printf(
         "\n%llu of %zu defects found (target: all); median time to the first failure %.3f s "
         "(target <= %.1f s); %llu of %zu shrunk to <= %lld batches and <= %llu crashes "
-        "(target >= %.0f%%)\nfailing/outputs: failing trials of the exhaustive exploration, with the "
+        "(target >= %.0f%%)\nfailing/outputs: failing trials of the exhaustive exploration, with "
+        "the "
         "protocol rules and with the outputs alone (ref: the uncrashed run fails)\n%s\n",
         static_cast<unsigned long long>(report.found), report.hunts.size(),
         report.median_seconds_to_first_failure, t.max_median_seconds,

@@ -38,8 +38,7 @@ std::string Where(const sim::Divergence& divergence, const sim::Failure& first) 
 std::optional<std::string> ConfirmedWeakness(const sim::Scenario& scenario,
                                              const sim::TrialSpec& spec,
                                              const sim::RunOptions& options,
-                                             const sim::TrialRun& run,
-                                             const sim::Failure& first) {
+                                             const sim::TrialRun& run, const sim::Failure& first) {
   if (!sim::KnownWeakness(run, first)) return std::nullopt;
   auto rerun = [&](const ckpt::FixSet& fixes) {
     sim::RunOptions fixed = options;
@@ -51,9 +50,40 @@ std::optional<std::string> ConfirmedWeakness(const sim::Scenario& scenario,
   };
   sim::ScenarioSummary summary;
   sim::ExploreResult result;
-  sim::FileFailure(scenario, run, sim::FailingTrial{scenario.name, scenario.path, "", first, "", {}}, rerun, summary, result);
+  sim::FileFailure(scenario, run,
+                   sim::FailingTrial{scenario.name, scenario.path, "", first, "", {}}, rerun,
+                   summary, result);
   if (result.known_weakness_failing.empty()) return std::nullopt;
   return result.known_weakness_failing.front().failure.detail;
+}
+
+// The replay as one JSON object (--json).
+nlohmann::json ReplayJson(const sim::Scenario& scenario, const std::string& token,
+                          const sim::TrialRun& run, const std::vector<sim::Failure>& failures,
+                          const std::optional<sim::Divergence>& divergence,
+                          const std::optional<std::string>& weakness) {
+  nlohmann::json out = {{"schema_version", reports::kSchemaVersion},
+                        {"scenario", scenario.name},
+                        {"token", token},
+                        {"digest", run.digest},
+                        {"trace", run.trace},
+                        {"failures", nlohmann::json::array()}};
+  for (const sim::Failure& f : failures) {
+    out["failures"].push_back({{"kind", sim::FailureKindName(f.kind)},
+                               {"batch_time_ms", f.batch_time ? nlohmann::json(f.batch_time->ms)
+                                                              : nlohmann::json(nullptr)},
+                               {"detail", f.detail}});
+  }
+  if (divergence) {
+    out["divergence"] = {
+        {"batch_time_ms", divergence->batch_time ? nlohmann::json(divergence->batch_time->ms)
+                                                 : nlohmann::json(nullptr)},
+        {"outputs", divergence->outputs},
+        {"incarnations", divergence->incarnations},
+        {"trace", divergence->trace}};
+  }
+  if (weakness) out["known_weakness"] = *weakness;
+  return out;
 }
 
 int RunReplay(const sim::Scenario& declared, const std::string& token,
@@ -76,28 +106,7 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
   // A confirmed known weakness is WARN, as in exploration: it passes unless --strict.
   int exit_code = failures.empty() || (weakness && !strict) ? kExitPass : kExitFail;
   if (json) {
-    nlohmann::json out = {{"schema_version", reports::kSchemaVersion},
-                          {"scenario", scenario.name},
-                          {"token", token},
-                          {"digest", run.digest},
-                          {"trace", run.trace},
-                          {"failures", nlohmann::json::array()}};
-    for (const sim::Failure& f : failures) {
-      out["failures"].push_back({{"kind", sim::FailureKindName(f.kind)},
-                                 {"batch_time_ms", f.batch_time ? nlohmann::json(f.batch_time->ms)
-                                                                : nlohmann::json(nullptr)},
-                                 {"detail", f.detail}});
-    }
-    if (divergence) {
-      out["divergence"] = {
-          {"batch_time_ms", divergence->batch_time ? nlohmann::json(divergence->batch_time->ms)
-                                                   : nlohmann::json(nullptr)},
-          {"outputs", divergence->outputs},
-          {"incarnations", divergence->incarnations},
-          {"trace", divergence->trace}};
-    }
-    if (weakness) out["known_weakness"] = *weakness;
-    std::cout << out.dump(2) << "\n";
+    std::cout << ReplayJson(scenario, token, run, failures, divergence, weakness).dump(2) << "\n";
     return exit_code;
   }
   const std::vector<std::string>& trace = divergence && !full_trace ? divergence->trace : run.trace;

@@ -15,7 +15,9 @@ const std::vector<FixInfo>& AllFixes() {
        "ReceivedBlockTracker(recoverFromWriteAheadLog = isCheckpointPresent): a driver that dies "
        "before its first checkpoint is durable leaves acknowledged blocks that the next "
        "application never reads",
-       "the block log is replayed whenever it exists, with or without a checkpoint"},
+       "the block log is replayed whenever it exists, with or without a checkpoint (its additions "
+       "only, every block unallocated), and the receivers' data-log cleanup keeps the files of "
+       "blocks that are unallocated or allocated to a batch not yet cleaned up"},
       {Fix::kDanglingBlocksToNextBatch, "dangling-blocks-to-next-batch",
        "dangling blocks allocated to a restored batch",
        "SPARK-5233: restart allocates recovered unallocated blocks to the first rescheduled "
@@ -27,9 +29,9 @@ const std::vector<FixInfo>& AllFixes() {
        "the block log directory is shared by every application of a checkpoint directory and "
        "readAll reads every file in it, so a later recovery replays an abandoned application's "
        "blocks",
-       "an application that starts afresh deletes the block log it finds, after adopting its "
-       "blocks when replay-block-log-without-checkpoint is on (they are logged again in its own "
-       "log)"},
+       "an application that starts afresh logs the blocks it adopted (with "
+       "replay-block-log-without-checkpoint) again in a log of its own, then deletes the block "
+       "log files it found"},
       {Fix::kCheckpointAtStart, "checkpoint-at-start", "fresh start before the first checkpoint",
        "the first metadata checkpoint is written after the first batch is generated: a driver "
        "that dies before it is durable leaves nothing to recover from, so getOrCreate starts a "

@@ -81,10 +81,10 @@ class ProtocolOracleTest : public ::testing::Test {
 };
 
 TEST(ProtocolOracle, BundledRunsKeepEveryRuleAtEveryCrashStep) {
-  for (const char* name : {"basic/running_count", "basic/partitioned_log", "basic/concurrent_jobs",
-                           "receiver/reliable_receiver_with_wal", "situations/restarted_clock_behind",
-                           "situations/checkpoint_dir_named_like_a_checkpoint",
-                           "situations/recovered_conf_on_yarn"}) {
+  for (const char* name :
+       {"basic/running_count", "basic/partitioned_log", "basic/concurrent_jobs",
+        "receiver/reliable_receiver_with_wal", "situations/restarted_clock_behind",
+        "situations/checkpoint_dir_named_like_a_checkpoint", "situations/recovered_conf_on_yarn"}) {
     Scenario scenario = testing::LoadBundled(name);
     TrialRun clean = RunTrial(scenario, TrialSpec{}, RunOptions{});
     ASSERT_TRUE(clean.protocol_recorded);
@@ -284,15 +284,21 @@ TEST(ProtocolOracle, ReceiverReadsAllocation) {
 
 TEST(ProtocolOracle, EveryRuleHasATestAbove) {
   // The rules this file breaks one by one; a rule added without a test fails here.
-  const std::vector<std::string> tested = {
-      "reader.order",          "reader.choice",
-      "reader.fallback",       "reader.name_not_older_than_content",
-      "writer.atomic_replace", "writer.temp_complete",
-      "writer.backup",         "writer.file_name",
-      "writer.retention",      "rdd.cleanup_after_checkpoint",
-      "restart.time",          "restart.reschedule_set",
-      "conf.reload",           "log.restored_ranges",
-      "receiver.reads_allocation"};
+  const std::vector<std::string> tested = {"reader.order",
+                                           "reader.choice",
+                                           "reader.fallback",
+                                           "reader.name_not_older_than_content",
+                                           "writer.atomic_replace",
+                                           "writer.temp_complete",
+                                           "writer.backup",
+                                           "writer.file_name",
+                                           "writer.retention",
+                                           "rdd.cleanup_after_checkpoint",
+                                           "restart.time",
+                                           "restart.reschedule_set",
+                                           "conf.reload",
+                                           "log.restored_ranges",
+                                           "receiver.reads_allocation"};
   std::vector<std::string> rules;
   for (const ProtocolRule& rule : ProtocolRules()) rules.push_back(rule.name);
   EXPECT_EQ(rules, tested);

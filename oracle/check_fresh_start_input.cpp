@@ -62,7 +62,8 @@ void CheckFreshStartInput(const CheckInput& input, std::vector<Failure>& failure
             {FailureKind::kLostRecords, incarnation.clock_at_start(),
              "files " + names + " were produced after application " +
                  std::to_string(application[i - 1]) + " started and before incarnation " +
-                 std::to_string(i) + " started afresh; no batch finished reading them: the "
+                 std::to_string(i) +
+                 " started afresh; no batch finished reading them: the "
                  "crash came before any checkpoint was durable, and the new application's file "
                  "stream ignores files older than its start (newFilesOnly)",
              "fresh start before the first checkpoint"});

@@ -87,9 +87,9 @@ struct IncarnationRecord {
   std::vector<std::string> injected;  // faults injected while it ran
   uint64_t steps = 0;
   std::optional<ckpt::Time> crashed_at;
-  uint64_t crash_states = 1;                 // durable states its crash could leave
-  std::vector<std::string> lost_at_crash;    // what its crash dropped or mangled
-  std::map<std::string, std::string> conf;   // the started context's conf
+  uint64_t crash_states = 1;                // durable states its crash could leave
+  std::vector<std::string> lost_at_crash;   // what its crash dropped or mangled
+  std::map<std::string, std::string> conf;  // the started context's conf
   // The conf the process itself was given (its SparkConf), recorded with the protocol events
   // (not by the real runtime's journal).
   std::optional<std::map<std::string, std::string>> process_conf;

@@ -147,6 +147,7 @@ Status ScenarioReader::conf_map(const YAML::Node& node, const std::string& field
 
 Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
   if (!root.IsMap()) return error(root, "(document)", "expected a map of scenario fields");
+  // clang-format off
   CKPT_RETURN_IF_ERROR(check_keys(
       root, "",
       {"name",       "description",    "batch_duration_ms", "batches",       "source",
@@ -154,6 +155,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "conf",       "expect",         "expect_error",      "initial_files", "crashes",
        "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
        "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms"}));
+  // clang-format on
   Scenario s;
   s.path = path_;
   for (const char* required : {"name", "batches", "source", "pipeline"}) {
@@ -197,14 +199,6 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
   if (root["downtime_ms"]) {
     CKPT_ASSIGN_OR_RETURN(Duration d, duration(root["downtime_ms"], "downtime_ms", true));
     s.downtime = d;
-  }
-  if (root["restart_clock_offset_ms"]) {
-    const YAML::Node offset = root["restart_clock_offset_ms"];
-    CKPT_ASSIGN_OR_RETURN(int64_t ms, integer(offset, "restart_clock_offset_ms"));
-    if (ms < -kMaxClockOffset_ms || ms > kMaxClockOffset_ms) {
-      return error(offset, "restart_clock_offset_ms", "must lie within -86400000..86400000");
-    }
-    s.restart_clock_offset = Duration{ms};
   }
   if (root["conf"]) CKPT_RETURN_IF_ERROR(conf_map(root["conf"], "conf", s.conf));
   if (root["restart_conf"]) {
@@ -253,6 +247,14 @@ Status ScenarioReader::expectations(const YAML::Node& root, Scenario& s) const {
 }
 
 Status ScenarioReader::harness_settings(const YAML::Node& root, Scenario& s) const {
+  if (root["restart_clock_offset_ms"]) {
+    const YAML::Node offset = root["restart_clock_offset_ms"];
+    CKPT_ASSIGN_OR_RETURN(int64_t ms, integer(offset, "restart_clock_offset_ms"));
+    if (ms < -kMaxClockOffset_ms || ms > kMaxClockOffset_ms) {
+      return error(offset, "restart_clock_offset_ms", "must lie within -86400000..86400000");
+    }
+    s.restart_clock_offset = Duration{ms};
+  }
   if (root["initial_files"]) CKPT_RETURN_IF_ERROR(initial_files(root["initial_files"], s));
   if (root["filesystem"]) {
     CKPT_ASSIGN_OR_RETURN(std::string text, string(root["filesystem"], "filesystem"));

@@ -93,9 +93,9 @@ swarm: {records_per_batch: [1, 2]}
 // A restarted process's clock offset may be negative (behind), within a day either way, fixed
 // or drawn by random exploration.
 TEST_F(ScenarioFileTest, RestartClockOffsetIsSignedAndBounded) {
-  ckpt::Result<Scenario> loaded = LoadScenario(Write(
-      std::string(kValid) +
-      "restart_clock_offset_ms: -400\nswarm: {restart_clock_offset_ms: [-1300, 900]}\n"));
+  ckpt::Result<Scenario> loaded = LoadScenario(
+      Write(std::string(kValid) +
+            "restart_clock_offset_ms: -400\nswarm: {restart_clock_offset_ms: [-1300, 900]}\n"));
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   EXPECT_EQ(loaded.value().restart_clock_offset.ms, -400);
   EXPECT_EQ(loaded.value().swarm.restart_clock_offset_ms, (IntRange{-1300, 900}));

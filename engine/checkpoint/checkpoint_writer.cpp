@@ -34,11 +34,12 @@ void CheckpointWriter::write(const Checkpoint& checkpoint, bool clear_checkpoint
   if (!worker_busy_) schedule_worker();
 }
 
-bool CheckpointWriter::write_now(const Checkpoint& checkpoint) {
+Status CheckpointWriter::write_now(const Checkpoint& checkpoint) {
   Handle handle{checkpoint.checkpoint_time, EncodeCheckpoint(checkpoint), false};
-  if (stopped_ || !run_handler(handle)) return false;
+  if (stopped_) return Status::IllegalState("the checkpoint writer is stopped");
+  CKPT_RETURN_IF_ERROR(run_handler(handle));
   on_completion_(handle.checkpoint_time, handle.clear_later);
-  return true;
+  return Status::Ok();
 }
 
 void CheckpointWriter::stop() {
@@ -61,13 +62,13 @@ void CheckpointWriter::run_next() {
   }
   Handle handle = std::move(queue_.front());
   queue_.pop_front();
-  bool written = run_handler(handle);
+  bool written = run_handler(handle).ok();
   if (written) on_completion_(handle.checkpoint_time, handle.clear_later);
   worker_busy_ = false;
   if (!queue_.empty() && !stopped_) schedule_worker();
 }
 
-bool CheckpointWriter::run_handler(const Handle& handle) {
+Status CheckpointWriter::run_handler(const Handle& handle) {
   // The file is named after the newest checkpoint time this writer has seen (SPARK-11740), so a
   // late completion checkpoint of an older batch lands under a newer name.
   if (!latest_checkpoint_time_ && runtime_->env.fixes.has(Fix::kWriterLearnsNewestName)) {
@@ -99,14 +100,14 @@ bool CheckpointWriter::run_handler(const Handle& handle) {
       if (runtime_->env.observer) {
         runtime_->env.observer->on_checkpoint_written(checkpoint_file, handle.checkpoint_time);
       }
-      return true;
+      return Status::Ok();
     }
-    if (status.code() == StatusCode::kProcessDead) return false;
+    if (status.code() == StatusCode::kProcessDead) return status;
     if (!status.is_io_error()) {
       // Spark: anything but an IOException escapes run(); the checkpoint is silently lost.
       runtime_->log(LogLevel::kError, "Checkpoint writer failed: " + status.to_string());
       report_given_up(handle, attempt, first_error);
-      return false;
+      return status;
     }
     file_system_lost = runtime_->env.defects.has(Defect::kNoRetryAfterIoError);
     runtime_->log(LogLevel::kWarning, "Error in attempt " + std::to_string(attempt) +
@@ -117,7 +118,7 @@ bool CheckpointWriter::run_handler(const Handle& handle) {
                                         handle.checkpoint_time.to_string() + " to file '" +
                                         checkpoint_file + "'");
   if (!stopped_) report_given_up(handle, attempt - 1, first_error);
-  return false;
+  return first_error.ok() ? Status::IllegalState("the checkpoint writer stopped") : first_error;
 }
 
 void CheckpointWriter::report_given_up(const Handle& handle, int attempts,
@@ -172,7 +173,8 @@ Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& 
 }
 
 std::optional<Time> CheckpointWriter::newest_time_in_directory() const {
-  Result<std::vector<CheckpointFile>> files = ListCheckpointFiles(*runtime_->env.fs, dir_, runtime_->env.defects);
+  Result<std::vector<CheckpointFile>> files =
+      ListCheckpointFiles(*runtime_->env.fs, dir_, runtime_->env.defects);
   if (!files.ok() || files.value().empty()) return std::nullopt;
   return files.value().back().time;
 }

@@ -32,8 +32,9 @@ class CheckpointWriter {
   void write(const Checkpoint& checkpoint, bool clear_checkpoint_data_later);
 
   // Writes `checkpoint` at once, as part of the caller's task, with the usual name, retries and
-  // retention, and reports it like a queued write (Fix::kCheckpointAtStart). True when written.
-  bool write_now(const Checkpoint& checkpoint);
+  // retention, and reports it like a queued write (Fix::kCheckpointAtStart). The error when it
+  // was not written (kProcessDead when the process died meanwhile).
+  Status write_now(const Checkpoint& checkpoint);
 
   // Stops the worker: queued writes are dropped, a running retry loop stops. Idempotent.
   void stop();
@@ -49,8 +50,8 @@ class CheckpointWriter {
 
   void schedule_worker();
   void run_next();
-  // One CheckpointWriteHandler.run(). True when the checkpoint was written.
-  bool run_handler(const Handle& handle);
+  // One CheckpointWriteHandler.run(): Ok when the checkpoint was written, else why not.
+  Status run_handler(const Handle& handle);
   // One attempt of the retry loop.
   Status attempt_write(const Handle& handle, const std::string& checkpoint_file,
                        const std::string& backup_file);

@@ -113,15 +113,20 @@ bool ReceivedBlockTracker::has_unallocated_blocks() const {
 
 Status ReceivedBlockTracker::restart_log() {
   if (!wal_) return Status::Ok();
-  CKPT_RETURN_IF_ERROR(wal_->remove_all());
+  // Log the adopted blocks again before deleting the files they came from, so that a crash in
+  // between loses none (the next replay then reads some additions twice and keeps each once).
+  // When a write fails the old files stay: they still hold what could not be logged again.
+  std::vector<std::string> abandoned = wal_->file_paths();
   for (const auto& [id, blocks] : queues_) {
     for (const ReceivedBlockInfo& block : blocks) {
       if (!write_block_addition(block)) {
-        return Status::IoError("could not log the adopted block " + block.block_id + " again");
+        runtime_->log(LogLevel::kWarning, "Could not log the adopted block " + block.block_id +
+                                              " again; keeping the block log it came from");
+        return Status::Ok();
       }
     }
   }
-  return Status::Ok();
+  return wal_->remove_files(abandoned);
 }
 
 void ReceivedBlockTracker::stop() {
@@ -144,9 +149,18 @@ void ReceivedBlockTracker::recover_past_events() {
 void ReceivedBlockTracker::replay(const ReceivedBlockEvent& event) {
   if (additions_only_ && event.kind != ReceivedBlockEvent::Kind::kBlockAddition) return;
   switch (event.kind) {
-    case ReceivedBlockEvent::Kind::kBlockAddition:
-      if (queues_.count(event.block.stream_id)) queue(event.block.stream_id).push_back(event.block);
+    case ReceivedBlockEvent::Kind::kBlockAddition: {
+      if (!queues_.count(event.block.stream_id)) break;
+      // A block id is logged twice only when Fix::kFreshApplicationDropsBlockLog logged an
+      // adopted block again and crashed before deleting the old log: keep it once.
+      std::deque<ReceivedBlockInfo>& blocks = queue(event.block.stream_id);
+      bool queued = runtime_->env.fixes.has(Fix::kFreshApplicationDropsBlockLog) &&
+                    std::any_of(blocks.begin(), blocks.end(), [&](const ReceivedBlockInfo& b) {
+                      return b.block_id == event.block.block_id;
+                    });
+      if (!queued) blocks.push_back(event.block);
       break;
+    }
     case ReceivedBlockEvent::Kind::kBatchAllocation: {
       // wal-clear-queue-on-replay reverts SPARK-23438: the whole queue is cleared, dropping the
       // blocks added to the log before this allocation but enqueued after it.

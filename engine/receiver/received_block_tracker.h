@@ -48,9 +48,10 @@ class ReceivedBlockTracker {
   // a batch run again after recovery keeps its recovered blocks). True when an allocation was
   // recorded now.
   bool allocate_blocks_to_batch(Time batch_time);
-  // Fix::kFreshApplicationDropsBlockLog: deletes the log this application found (an abandoned
-  // application's) and logs the blocks adopted from it (its queues) again in a log of its own,
-  // so that no later recovery replays the abandoned application's records.
+  // Fix::kFreshApplicationDropsBlockLog: logs the blocks adopted from the log this application
+  // found (an abandoned application's; its queues) again in a log of its own, then deletes the
+  // files it found, so that no later recovery replays the abandoned application's records. When
+  // a block cannot be logged again the old files stay (a warning).
   Status restart_log();
   // The blocks allocated to `batch_time` for `stream_id` (empty when none).
   std::vector<ReceivedBlockInfo> blocks_of_batch(Time batch_time, int32_t stream_id) const;
@@ -61,6 +62,7 @@ class ReceivedBlockTracker {
   bool has_unallocated_blocks() const;
   std::optional<Time> last_allocated_batch_time() const { return last_allocated_; }
   const std::map<Time, AllocatedBlocks>& allocations() const { return allocated_; }
+  const std::vector<int32_t>& stream_ids() const { return stream_ids_; }
   void stop();
 
  private:

@@ -21,7 +21,8 @@ class BlockTrackerTest : public ::testing::Test {
 
   // Spark's createTracker: the driver log under the checkpoint directory (rolling every second,
   // as the suite sets), or none; `recover` replays it.
-  std::unique_ptr<ReceivedBlockTracker> Tracker(bool recover, bool with_log = true) {
+  std::unique_ptr<ReceivedBlockTracker> Tracker(bool recover, bool with_log = true,
+                                                bool additions_only = false) {
     runtime_.env.defects = fixture_.defects;
     std::unique_ptr<FileBasedWriteAheadLog> log;
     if (with_log) {
@@ -30,7 +31,7 @@ class BlockTrackerTest : public ::testing::Test {
           [this](const std::string& warning) { warnings_.push_back(warning); });
     }
     return std::make_unique<ReceivedBlockTracker>(&runtime_, std::vector<int32_t>{kStream},
-                                                  std::move(log), recover);
+                                                  std::move(log), recover, additions_only);
   }
   // Spark's generateBlockInfos: blocks with distinct ids.
   std::vector<ReceivedBlockInfo> Blocks(int count) {
@@ -255,6 +256,27 @@ TEST_F(FlakyLogTest, ACleanupWhoseFileDeletionFailsWarnsAndStillDropsTheAllocati
   ASSERT_FALSE(warnings_.empty());
   EXPECT_NE(warnings_.back().find("injected delete failure"), std::string::npos);
   EXPECT_TRUE(fixture_.fs().exists("/ck/receivedBlockMetadata/log-0-1000").value());
+}
+
+// Fix::kFreshApplicationDropsBlockLog: a new application logs the blocks it adopted again before
+// it deletes the files they came from, and a replay that meets an addition twice (a crash came
+// in between) keeps the block once.
+TEST_F(BlockTrackerTest, AFreshApplicationLogsAdoptedBlocksAgainBeforeDroppingTheOldLog) {
+  runtime_.env.fixes.add(Fix::kReplayBlockLogWithoutCheckpoint);
+  runtime_.env.fixes.add(Fix::kFreshApplicationDropsBlockLog);
+  std::vector<ReceivedBlockInfo> blocks = Blocks(3);
+  Add(*Tracker(false), blocks);  // the abandoned application, at time 0
+  Advance(5000);
+  auto adopting = Tracker(/*recover=*/true, true, /*additions_only=*/true);
+  ASSERT_EQ(Queue(*adopting), blocks);
+  ASSERT_TRUE(adopting->restart_log().ok());
+  EXPECT_FALSE(fixture_.fs().exists("/ck/receivedBlockMetadata/log-0-1000").value());
+  EXPECT_EQ(LoggedKinds().size(), 3u);  // its own log holds the three additions
+  // The same additions logged twice, as a crash between logging them again and deleting the
+  // old file leaves them.
+  Add(*Tracker(false), blocks);
+  EXPECT_EQ(LoggedKinds().size(), 6u);
+  EXPECT_EQ(Queue(*Tracker(true, true, true)), blocks);
 }
 
 }  // namespace

@@ -270,9 +270,28 @@ void ReceiverTracker::cleanup_old_blocks_and_batches(Time threshold) {
   for (const auto& [time, block_id] : old_blocks) {
     if (!blocks_.allocations().count(time)) block_store_.erase(block_id);
   }
+  // Fix::kReplayBlockLogWithoutCheckpoint adopts an abandoned application's blocks, received long
+  // before the batch that reads them: their data must outlive the time-based cleanup.
+  std::set<std::string> keep;
+  if (runtime_->env.fixes.has(Fix::kReplayBlockLogWithoutCheckpoint)) keep = data_files_in_use();
   for (const auto& receiver : receivers_) {
-    if (receiver->data_log()) receiver->data_log()->clean(threshold);
+    if (receiver->data_log()) receiver->data_log()->clean(threshold, keep);
   }
+}
+
+std::set<std::string> ReceiverTracker::data_files_in_use() const {
+  std::set<std::string> files;
+  auto add = [&files](const ReceivedBlockInfo& block) {
+    if (block.wal_handle) files.insert(block.wal_handle->path);
+  };
+  for (const auto& [time, streams] : blocks_.allocations()) {
+    for (const auto& [id, blocks] : streams) std::for_each(blocks.begin(), blocks.end(), add);
+  }
+  for (int32_t stream_id : blocks_.stream_ids()) {
+    const std::deque<ReceivedBlockInfo>& queue = blocks_.unallocated(stream_id);
+    std::for_each(queue.begin(), queue.end(), add);
+  }
+  return files;
 }
 
 bool ReceiverTracker::has_data(const ReceivedBlockInfo& block) const {

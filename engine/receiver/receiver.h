@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,8 @@ class ReceiverTracker {
   Result<Records> read_block(const ReceivedBlockInfo& block) const;
 
  private:
+  // The data log files holding a block that is unallocated or still allocated to a batch.
+  std::set<std::string> data_files_in_use() const;
   class Receiver;
   friend class Receiver;
   // Steps 2 and 3 of storing a block (see the file comment).

@@ -155,10 +155,10 @@ std::vector<std::string> FileBasedWriteAheadLog::read_all() const {
   return records;
 }
 
-void FileBasedWriteAheadLog::clean(Time threshold) {
-  auto expired =
-      std::stable_partition(past_logs_.begin(), past_logs_.end(),
-                            [threshold](const LogFile& f) { return f.end >= threshold; });
+void FileBasedWriteAheadLog::clean(Time threshold, const std::set<std::string>& keep) {
+  auto expired = std::stable_partition(past_logs_.begin(), past_logs_.end(), [&](const LogFile& f) {
+    return f.end >= threshold || keep.count(f.path);
+  });
   std::vector<LogFile> old(expired, past_logs_.end());
   past_logs_.erase(expired, past_logs_.end());
   for (const LogFile& file : old) {
@@ -175,12 +175,22 @@ void FileBasedWriteAheadLog::close() {
   current_.reset();
 }
 
-Status FileBasedWriteAheadLog::remove_all() {
-  close();
-  past_logs_.clear();
-  directory_made_ = false;
-  Status removed = fs_->remove(directory_, /*recursive=*/true);
-  return removed.code() == StatusCode::kNotFound ? Status::Ok() : removed;
+std::vector<std::string> FileBasedWriteAheadLog::file_paths() const {
+  std::vector<std::string> paths;
+  for (const LogFile& file : past_logs_) paths.push_back(file.path);
+  if (current_) paths.push_back(current_->path);
+  return paths;
+}
+
+Status FileBasedWriteAheadLog::remove_files(const std::vector<std::string>& paths) {
+  std::set<std::string> doomed(paths.begin(), paths.end());
+  if (current_ && doomed.count(current_->path)) close();
+  for (const std::string& path : paths) {
+    Status removed = fs_->remove(path, /*recursive=*/false);
+    if (!removed.ok() && removed.code() != StatusCode::kNotFound) return removed;
+    std::erase_if(past_logs_, [&path](const LogFile& f) { return f.path == path; });
+  }
+  return Status::Ok();
 }
 
 }  // namespace ckpt

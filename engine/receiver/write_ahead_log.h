@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,15 +47,17 @@ class FileBasedWriteAheadLog {
   // Every intact record of every log file, oldest file first (Spark's readAll).
   std::vector<std::string> read_all() const;
 
-  // Deletes the files, current one excepted, that end before `threshold`. Deletion errors are
-  // warnings (Spark deletes in the background and logs them).
-  void clean(Time threshold);
+  // Deletes the files, current one excepted, that end before `threshold`, except those in
+  // `keep`. Deletion errors are warnings (Spark deletes in the background and logs them).
+  void clean(Time threshold, const std::set<std::string>& keep = {});
 
   // Closes the current file.
   void close();
-  // Deletes the whole log directory (its files and those of earlier processes); the next write
-  // starts a new one.
-  Status remove_all();
+  // The log's files now (earlier processes' included), oldest first.
+  std::vector<std::string> file_paths() const;
+  // Deletes the files `paths` (closing the current one if among them) and forgets them. The
+  // first deletion error is returned; the files before it are gone.
+  Status remove_files(const std::vector<std::string>& paths);
 
  private:
   struct LogFile {

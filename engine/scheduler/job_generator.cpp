@@ -83,7 +83,8 @@ Status JobGenerator::start_first_time() {
   // write that fails every attempt is logged by the writer and the start goes on, as in Spark.
   if (writer_ && runtime_->env.fixes.has(Fix::kCheckpointAtStart)) {
     graph_->update_checkpoint_data(start);
-    writer_->write_now(make_checkpoint_(start));
+    Status written = writer_->write_now(make_checkpoint_(start));
+    if (written.code() == StatusCode::kProcessDead) return written;
   }
   if (runtime_->env.observer)
     runtime_->env.observer->on_context_started(*graph_->zero_time(), false);
