@@ -228,6 +228,39 @@ TEST(Cli, KnownWeaknessesWarnAndStrictFails) {
   EXPECT_EQ(RunCommand(kBinary + " explore " + receiver + " --fix no-such-fix").exit_code, 2);
 }
 
+// A budget that cuts a run short never reads PASS: the scenario and the run are INCOMPLETE with
+// the share explored, JSON says "complete": false, JUnit has a skipped case, the exit code is 0
+// unless --require-complete; merged shards of a cut run stay incomplete, a whole run is complete.
+TEST(Cli, ARunCutShortByABudgetIsIncomplete) {
+  const std::string cut = kBinary + " explore " + kRunningCount + " --depth 2 --max-trials 300";
+  Outcome table = RunCommand(cut);
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("INCOMPLETE (0.2% explored)"), std::string::npos) << table.output;
+  EXPECT_EQ(table.output.find("PASS"), std::string::npos) << table.output;
+  EXPECT_EQ(RunCommand(cut + " --require-complete").exit_code, 1);
+  nlohmann::json json = Json(RunCommand(cut + " --json"));
+  EXPECT_FALSE(json["complete"].get<bool>());
+  EXPECT_FALSE(json["scenarios"][0]["complete"].get<bool>());
+  EXPECT_EQ(json["scenarios"][0]["units_explored"].get<uint64_t>(), 300u);
+
+  std::string junit = (std::filesystem::temp_directory_path() /
+                       ("ckptsim_incomplete_" + std::to_string(::getpid()) + ".xml"))
+                          .string();
+  RunCommand(cut + " --junit " + junit);
+  std::ifstream in(junit);
+  std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(junit);
+  EXPECT_NE(xml.find("name=\"exploration complete\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<skipped message=\"INCOMPLETE"), std::string::npos) << xml;
+
+  Outcome whole = RunCommand(kBinary + " explore " + kRunningCount + " --require-complete --json");
+  EXPECT_EQ(whole.exit_code, 0) << whole.output;
+  EXPECT_TRUE(Json(whole)["complete"].get<bool>());
+  Outcome random = RunCommand(kBinary + " explore " + kRunningCount +
+                              " --strategy random --trials 50 --max-trials 10");
+  EXPECT_NE(random.output.find("INCOMPLETE (20.0% explored"), std::string::npos) << random.output;
+}
+
 // A sweep fanned out as shards and merged is the sweep run at once (README: cluster runs).
 TEST(Cli, ShardsMergeIntoTheWholeExploration) {
   std::string dir =

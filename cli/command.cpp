@@ -29,6 +29,8 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
                     "`ckptsim rules`)");
   command->add_flag("--strict", flags.strict,
                     "fail the run on known-weakness trials too (WARN; see `ckptsim weaknesses`)");
+  command->add_flag("--require-complete", flags.require_complete,
+                    "fail the run when a budget cut it short (INCOMPLETE)");
   command->add_flag("--json", flags.json, "print one JSON object on stdout");
   command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
   command->add_option("--junit", flags.junit,
@@ -157,6 +159,7 @@ int ReportResult(const sim::ExploreResult& result, const std::string& header,
     if (!junit) return BadInput("cannot write " + flags.junit);
   }
   if (result.failures > 0) return kExitFail;
+  if (flags.require_complete && !result.complete()) return kExitFail;
   return flags.strict && result.known_weaknesses > 0 ? kExitFail : kExitPass;
 }
 

@@ -35,7 +35,8 @@ struct CommonFlags {
   std::string fs;  // empty: each scenario's own filesystem (hdfs unless it says otherwise)
   std::vector<std::string> conf;
   bool no_protocol_oracle = false;
-  bool strict = false;  // known weaknesses (WARN) fail the run
+  bool strict = false;            // known weaknesses (WARN) fail the run
+  bool require_complete = false;  // a run a budget cut short (INCOMPLETE) fails
   bool json = false;
   std::string report_dir;
   std::string junit;

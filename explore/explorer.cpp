@@ -187,8 +187,14 @@ class ScenarioExplorer {
           MakeFailing(scenario_, "ref", reference.failures.front(), options_, {0}));
     } else if (options_.strategy == Strategy::kExhaustive) {
       explore_levels();
+      for (const LevelSummary& level : summary_.levels) {
+        summary_.units_planned += level.planned;
+        summary_.units_explored += level.explored;
+      }
     } else {
-      run_units(planned_units());
+      std::vector<Unit> units = planned_units();
+      summary_.units_planned = units.size();
+      summary_.units_explored = run_units(units);
     }
     if (options_.shard_count == 1) check_expected_failures_found();
     AddToTotals(summary_, result_);

@@ -123,6 +123,8 @@ void TrialCounts::add(const TrialCounts& other) {
   determinism_mismatches += other.determinism_mismatches;
   crash_states = SaturatingAdd(crash_states, other.crash_states);
   crash_states_explored += other.crash_states_explored;
+  units_planned += other.units_planned;
+  units_explored += other.units_explored;
   trials_pruned += other.trials_pruned;
   steps_run += other.steps_run;
   steps_unpruned += other.steps_unpruned;

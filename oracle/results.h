@@ -57,6 +57,14 @@ struct TrialCounts {
   // how many of them were explored (the rest lie beyond max_crash_states).
   uint64_t crash_states = 0;
   uint64_t crash_states_explored = 0;
+  // What the strategy planned and what ran, in units (a random trial, a depth-1 crash step with
+  // its durable states, a deeper trial, the `run` strategy's one trial). Fewer explored than
+  // planned: a budget (--max-trials, --stop-at-first-failure) or an interrupt cut the run short,
+  // and the verdict is INCOMPLETE, never PASS. Durable states beyond --max-crash-states are not a
+  // cut: like --depth they are part of what the strategy plans (the totals print them).
+  uint64_t units_planned = 0;
+  uint64_t units_explored = 0;
+  bool complete() const { return units_explored >= units_planned; }
   // Cost, in simulated steps: run, and what the trials would have run without pruning.
   uint64_t trials_pruned = 0;
   uint64_t steps_run = 0;

@@ -321,6 +321,7 @@ sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRea
   summary.path = scenario.path;
   summary.expect_failures = scenario.expect_failures;
   summary.ref_replay = ReplayOf(scenario, options);
+  summary.units_planned = static_cast<uint64_t>(options.trials);
   // Wall-clock budget: four times the application's own length, plus process starts.
   int64_t budget_ms = static_cast<int64_t>(4 * length.run_time.ms / options.speed) + 20'000 +
                       2'000 * static_cast<int64_t>(options.kills);
@@ -330,6 +331,7 @@ sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRea
     std::string token = PlanToken(plan);
     RealTrial real = RunRealTrial(scenario, options, plan, trial, budget_ms, references);
     ++summary.trials;
+    ++summary.units_explored;
     summary.crash_points += static_cast<uint64_t>(real.kills);
     summary.digest += ckpt::Fnv1a(token.data(), token.size(), ckpt::kFnvOffset);
     if (real.failures.empty()) continue;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -52,15 +53,22 @@ void PrintLevels(const sim::ExploreResult& result) {
                 static_cast<unsigned long long>(level.explored),
                 level.parents_complete ? "" : "at least ",
                 static_cast<unsigned long long>(level.planned),
-                level.explored < level.planned ? " (stopped by --max-trials)" : "");
+                level.explored < level.planned ? " (cut short)" : "");
   }
 }
 
 // The totals under the table: trials, crash states, levels, determinism and pruning figures.
 void PrintTotals(const sim::ExploreResult& result, uint64_t max_crash_states) {
-  std::printf("\n%llu trials, %llu failed, %.2f s\n",
-              static_cast<unsigned long long>(result.trials),
-              static_cast<unsigned long long>(result.failures), result.elapsed_s);
+  std::printf(
+      "\n%llu trials, %llu failed, %.2f s: %s\n", static_cast<unsigned long long>(result.trials),
+      static_cast<unsigned long long>(result.failures), result.elapsed_s, Verdict(result).c_str());
+  if (!result.complete()) {
+    std::printf(
+        "INCOMPLETE: %llu of %llu planned crash steps and trials ran before a budget "
+        "or an interrupt cut the run short; --require-complete fails on it\n",
+        static_cast<unsigned long long>(result.units_explored),
+        static_cast<unsigned long long>(result.units_planned));
+  }
   if (result.crash_states > result.crash_points) {
     std::printf("durable crash states: %llu of %llu explored (--max-crash-states %llu per step)\n",
                 static_cast<unsigned long long>(result.crash_states_explored),
@@ -87,11 +95,20 @@ void PrintTotals(const sim::ExploreResult& result, uint64_t max_crash_states) {
 
 }  // namespace
 
-std::string Verdict(const sim::ScenarioSummary& s) {
+std::string Verdict(const sim::TrialCounts& s) {
   if (s.failures) return "FAIL";
-  if (s.known_weaknesses) {
-    return "WARN (" + std::to_string(s.known_weaknesses) + " known-weakness trials)";
+  std::string weaknesses =
+      s.known_weaknesses ? std::to_string(s.known_weaknesses) + " known-weakness trials" : "";
+  if (!s.complete()) {
+    // Per mille, rounded down, so that a cut run never reads 100%.
+    double per_mille = std::floor(1000.0 * static_cast<double>(s.units_explored) /
+                                  static_cast<double>(s.units_planned));
+    char share[32];
+    std::snprintf(share, sizeof share, "%.1f%%", per_mille / 10);
+    return "INCOMPLETE (" + std::string(share) + " explored" +
+           (weaknesses.empty() ? "" : "; " + weaknesses) + ")";
   }
+  if (s.known_weaknesses) return "WARN (" + weaknesses + ")";
   return s.expected_failures > 0 ? "PASS (unsafe configuration shown)" : "PASS";
 }
 

@@ -20,8 +20,10 @@ std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& 
 
 // The verdict table (a row per scenario), the first failing trials with their replay commands,
 // an example of each excused kind, then the totals.
-// A scenario's verdict: FAIL, WARN (known weaknesses, each confirmed by its fix), or PASS.
-std::string Verdict(const sim::ScenarioSummary& summary);
+// The verdict of a scenario's (or a whole run's) counts: FAIL; INCOMPLETE with the share
+// explored when a budget or an interrupt cut it short; WARN (known weaknesses, each confirmed
+// by its fix); or PASS, only when every check held on everything the strategy planned.
+std::string Verdict(const sim::TrialCounts& counts);
 
 void PrintTable(const sim::ExploreResult& result, const std::string& header,
                 uint64_t max_crash_states);

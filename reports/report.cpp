@@ -115,6 +115,9 @@ void CountsToJson(const sim::TrialCounts& counts, nlohmann::json& json) {
   for (auto [key, field] : kCountKeys) json[key] = counts.*field;
   for (auto [key, field] : kCostKeys) json["cost"][key] = counts.*field;
   json["known_weaknesses_by_name"] = counts.known_weaknesses_by_name;
+  json["units_planned"] = counts.units_planned;
+  json["units_explored"] = counts.units_explored;
+  json["complete"] = counts.complete();
 }
 
 void CountsFromJson(const nlohmann::json& json, sim::TrialCounts& counts) {
@@ -124,6 +127,11 @@ void CountsFromJson(const nlohmann::json& json, sim::TrialCounts& counts) {
   if (json.contains("known_weaknesses_by_name")) {
     counts.known_weaknesses_by_name =
         json.at("known_weaknesses_by_name").get<std::map<std::string, uint64_t>>();
+  }
+  // ... nor the planned and explored units (they count as complete).
+  if (json.contains("units_planned")) {
+    counts.units_planned = json.at("units_planned").get<uint64_t>();
+    counts.units_explored = json.at("units_explored").get<uint64_t>();
   }
 }
 
@@ -287,6 +295,17 @@ std::string JunitSuite(const sim::ScenarioSummary& s, const sim::ExploreResult& 
              "</failure>\n    </testcase>\n";
   }
   uint64_t skipped = 0;
+  if (!s.complete()) {
+    // What a budget left out is not a check that held: a skipped case says so (JUnit's schema
+    // has no other word for "not run").
+    ++skipped;
+    cases += "    <testcase classname=\"ckptsim." + EscapeXml(s.name) +
+             "\" name=\"exploration complete\" time=\"0\">\n      <skipped message=\"" +
+             EscapeXml(Verdict(s) + ": " + std::to_string(s.units_explored) + " of " +
+                       std::to_string(s.units_planned) +
+                       " planned trials ran before a budget cut the run short") +
+             "\"/>\n    </testcase>\n";
+  }
   if (s.known_weaknesses > 0) {
     ++skipped;
     cases += "    <testcase classname=\"ckptsim." + EscapeXml(s.name) +
@@ -316,8 +335,9 @@ std::string RenderJunit(const sim::ExploreResult& result) {
   uint64_t tests = 0, failures = 0, skipped = 0;
   for (const sim::ScenarioSummary& s : result.scenarios) {
     suites += JunitSuite(s, result);
-    tests += std::size(kAllKinds) + (s.known_weaknesses > 0 ? 1 : 0);
-    skipped += s.known_weaknesses > 0 ? 1 : 0;
+    uint64_t not_run = (s.known_weaknesses > 0 ? 1 : 0) + (s.complete() ? 0 : 1);
+    tests += std::size(kAllKinds) + not_run;
+    skipped += not_run;
   }
   std::set<std::pair<std::string, sim::FailureKind>> failed;
   for (const sim::FailingTrial& f : result.failing) failed.insert({f.scenario, f.failure.kind});
@@ -339,18 +359,21 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
       "text-align:left}th{background:#f4f4f4}pre{white-space:pre-wrap}.pass{color:#1a7f37;font-"
       "weight:bold}"
-      ".fail{color:#cf222e;font-weight:bold}code{background:#f6f8fa;padding:2px 4px}</style>"
+      ".fail{color:#cf222e;font-weight:bold}.warn{color:#9a6700;font-weight:bold}code{background:#"
+      "f6f8fa;padding:2px 4px}</style>"
       "</head><body>\n<h1>" +
       EscapeXml(title) + "</h1>\n<p>Strategy <b>" + sim::StrategyName(result.strategy) +
       "</b>, seed " + std::to_string(result.seed) + ", " + std::to_string(result.trials) +
       " trials over " + std::to_string(result.crash_points) + " crash points, " +
-      std::to_string(result.failures) +
-      " failing.</p>\n"
+      std::to_string(result.failures) + " failing: <b>" + EscapeXml(Verdict(result)) +
+      "</b>.</p>\n"
       "<table><tr><th>scenario</th><th>crash points</th><th>trials</th><th>failures</th>"
       "<th>verdict</th></tr>\n";
   for (const sim::ScenarioSummary& s : result.scenarios) {
     // The console's verdict: WARN for known-weakness trials, never PASS for them.
-    const char* verdict_class = s.failures ? "fail" : s.known_weaknesses ? "warn" : "pass";
+    const char* verdict_class = s.failures                                ? "fail"
+                                : !s.complete() || s.known_weaknesses > 0 ? "warn"
+                                                                          : "pass";
     html += "<tr><td>" + EscapeXml(s.name) + "</td><td>" + std::to_string(s.crash_points) +
             "</td><td>" + std::to_string(s.trials) + "</td><td>" + std::to_string(s.failures) +
             "</td><td class=\"" + verdict_class + "\">" + EscapeXml(Verdict(s)) + "</td></tr>\n";
