@@ -92,7 +92,7 @@ void BM_CheckpointWriter(benchmark::State& state) {
     process.run_until(process.loop().now());
   }
   if (completed != batch) state.SkipWithError("a checkpoint write did not complete");
-  writer.stop();
+  writer.stop({});
   if (posix && !PosixFileSystem("").remove(temp_dir, /*recursive=*/true).ok()) {
     state.SkipWithError("could not remove the temp directory");
   }

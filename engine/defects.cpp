@@ -138,6 +138,14 @@ const std::vector<DefectInfo>& AllDefects() {
        "checkpoint data: RDD checkpoint files and received blocks that a slow batch still "
        "running, or a recovery re-running it, needs are deleted",
        "scenarios/faults/slow_checkpoint_store.yaml"},
+      {Defect::kOffGridBatchNeverProcessed, "off-grid-batch-never-processed",
+       "JobGenerator.doCheckpoint marking a batch off the metadata checkpoint grid fully "
+       "processed (the else branch beside the write)",
+       "with a metadata checkpoint interval longer than the batch, a batch that gets no "
+       "checkpoint never becomes lastProcessedBatch: a graceful stop whose last batch is off the "
+       "grid waits until spark.streaming.gracefulStopTimeout and stops without having seen it "
+       "finish",
+       "scenarios/situations/graceful_stop.yaml"},
   };
   return defects;
 }

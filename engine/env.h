@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,7 @@ enum class EngineEvent {
   kReceivedBlocks,        // on_received_blocks
   kError,                 // on_error
   kFileOperation,         // on_file_operation
+  kGracefulStop,          // on_graceful_stop
 };
 
 inline constexpr EngineEvent kEngineEvents[] = {EngineEvent::kLog,
@@ -79,10 +81,12 @@ inline constexpr EngineEvent kEngineEvents[] = {EngineEvent::kLog,
                                                 EngineEvent::kBlocksAllocated,
                                                 EngineEvent::kReceivedBlocks,
                                                 EngineEvent::kError,
-                                                EngineEvent::kFileOperation};
+                                                EngineEvent::kFileOperation,
+                                                EngineEvent::kGracefulStop};
 
 // The event's name in journals: "log", "started", "recovered", "restart", "restored", "written",
-// "job_failed", "unreadable", "given_up", "ranges", "allocated", "received", "error", "file".
+// "job_failed", "unreadable", "given_up", "ranges", "allocated", "received", "error", "file",
+// "stopped".
 constexpr const char* EngineEventName(EngineEvent event) {
   switch (event) {
     case EngineEvent::kLog:
@@ -113,6 +117,8 @@ constexpr const char* EngineEventName(EngineEvent event) {
       return "error";
     case EngineEvent::kFileOperation:
       return "file";
+    case EngineEvent::kGracefulStop:
+      return "stopped";
   }
   return "?";
 }
@@ -126,6 +132,15 @@ struct FileEvent {
   std::string target;  // rename: the new path
   bool ok = false;
   std::vector<std::string> listing;  // list: the entries' names, a directory's ending in '/'
+};
+
+// What a graceful stop (ssc.stop(stopGracefully = true)) did.
+struct GracefulStop {
+  Time requested_at;
+  std::optional<Time> stop_time;             // the timer's last batch (none: it never fired)
+  std::optional<Time> last_processed_batch;  // lastProcessedBatch when the waits ended
+  bool timed_out = false;                    // a wait hit spark.streaming.gracefulStopTimeout
+  bool operator==(const GracefulStop&) const = default;
 };
 
 // Engine events that traces, reports and the oracle need (EngineEvent names them). Every method
@@ -168,6 +183,8 @@ class EngineObserver {
   virtual void on_error(const Status& /*error*/) {}
   // A file operation in the checkpoint directory returned (see FileEvent).
   virtual void on_file_operation(const FileEvent& /*event*/) {}
+  // A graceful stop ended: the context is stopped.
+  virtual void on_graceful_stop(const GracefulStop& /*stop*/) {}
 };
 
 struct EngineEnv {
@@ -186,9 +203,10 @@ struct EngineEnv {
   // The new process's own configuration: on recovery, `spark.master` and the other keys of the
   // reload list come from here, everything else from the checkpoint (Checkpoint.createSparkConf).
   std::map<std::string, std::string> process_conf;
-  // Deliberate difference from Spark, standing in for a graceful stop: the timer fires no batch
-  // after zeroTime + stop_after_batches x batch (0 = never stop), and restart reschedules no time
-  // beyond it, so that a simulated run ends when its work is done.
+  // Deliberate difference from Spark, bounding every run: the timer fires no batch after
+  // zeroTime + stop_after_batches x batch (0 = never stop), and restart reschedules no time
+  // beyond it, so that a simulated run ends when its work is done. A scenario can also stop its
+  // application gracefully (StreamingContext::stop_gracefully), as Spark does.
   int64_t stop_after_batches = 0;
 };
 

@@ -1,7 +1,8 @@
 #include "engine/streaming_context.h"
 
-#include <charconv>
 #include <cstdio>
+
+#include "engine/conf.h"
 
 namespace ckpt {
 namespace {
@@ -38,24 +39,6 @@ std::string GetOr(const StreamingContext::Conf& conf, const std::string& key,
                   const std::string& fallback) {
   auto it = conf.find(key);
   return it == conf.end() ? fallback : it->second;
-}
-
-// A positive integer setting of `conf`, or `fallback` when unset.
-// An integer setting of `conf` in [minimum, 1'000'000], or `fallback` when unset.
-Result<int64_t> IntegerConf(const StreamingContext::Conf& conf, const std::string& key,
-                            int64_t fallback, int64_t minimum = 1) {
-  auto it = conf.find(key);
-  if (it == conf.end()) return fallback;
-  const std::string& text = it->second;
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < minimum ||
-      value > 1'000'000) {
-    return Status::InvalidArgument(key + " must be a " +
-                                   (minimum > 0 ? "positive" : "non-negative") + " integer, got '" +
-                                   text + "'");
-  }
-  return value;
 }
 
 // A UUID-shaped name derived from the process id and a counter (Spark uses a random UUID).
@@ -296,7 +279,8 @@ Checkpoint StreamingContext::make_checkpoint(Time time) const {
   checkpoint.framework = GetOr(conf_, "spark.app.name", "ckptsim");
   checkpoint.graph = graph_->snapshot();
   checkpoint.checkpoint_dir = runtime_.checkpoint_dir;
-  checkpoint.checkpoint_duration = graph_->batch_duration();
+  checkpoint.checkpoint_duration =
+      checkpoint_duration_.ms > 0 ? checkpoint_duration_ : graph_->batch_duration();
   if (job_scheduler_) checkpoint.pending_times = job_scheduler_->pending_times();
   checkpoint.conf_pairs.assign(conf_.begin(), conf_.end());
   checkpoint.checkpoint_time = time;
@@ -322,9 +306,11 @@ Status StreamingContext::start() {
   job_scheduler_ = std::make_unique<JobScheduler>(
       &runtime_, static_cast<int>(concurrent_jobs),
       [this](Time time) { job_generator_->on_batch_completion(time); });
+  CKPT_RETURN_IF_ERROR(read_stop_and_checkpoint_durations());
   job_generator_ = std::make_unique<JobGenerator>(
       &runtime_, graph_.get(), job_scheduler_.get(), !runtime_.checkpoint_dir.empty(),
-      recovered_ ? &*recovered_ : nullptr, [this](Time time) { return make_checkpoint(time); });
+      checkpoint_duration_, recovered_ ? &*recovered_ : nullptr,
+      [this](Time time) { return make_checkpoint(time); });
   runtime_.state = ContextState::kActive;
   // Spark's JobScheduler.start: the receiver tracker (recovering its log) before the generator,
   // whose restart allocates blocks to the rescheduled batches. The receivers start last: they
@@ -337,6 +323,38 @@ Status StreamingContext::start() {
   }
   if (receiver_tracker_) receiver_tracker_->start(job_generator_->last_batch_time());
   return Status::Ok();
+}
+
+Status StreamingContext::read_stop_and_checkpoint_durations() {
+  Duration batch = graph_->batch_duration();
+  CKPT_ASSIGN_OR_RETURN(graceful_stop_timeout_,
+                        DurationConf(conf_, "spark.streaming.gracefulStopTimeout", batch * 10,
+                                     Milliseconds(1)));
+  if (recovered_) {
+    checkpoint_duration_ = recovered_->checkpoint_duration;
+  } else {
+    CKPT_ASSIGN_OR_RETURN(checkpoint_duration_,
+                          DurationConf(conf_, "ckptsim.checkpoint.metadataInterval", batch,
+                                       Milliseconds(1)));
+  }
+  if (checkpoint_duration_.ms <= 0 || checkpoint_duration_.ms % batch.ms != 0) {
+    return Status::InvalidArgument(
+        "the metadata checkpoint interval " + checkpoint_duration_.to_string() +
+        " must be a positive multiple of the batch duration " + batch.to_string());
+  }
+  return Status::Ok();
+}
+
+void StreamingContext::stop_gracefully() {
+  if (runtime_.state != ContextState::kActive) return;
+  if (receiver_tracker_) receiver_tracker_->stop_receiving();
+  job_generator_->stop_gracefully(graceful_stop_timeout_, [this](const GracefulStop& stop) {
+    job_scheduler_->stop();
+    if (receiver_tracker_) receiver_tracker_->stop();
+    runtime_.state = ContextState::kStopped;
+    runtime_.log(LogLevel::kInfo, "StreamingContext stopped successfully");
+    if (runtime_.env.observer) runtime_.env.observer->on_graceful_stop(stop);
+  });
 }
 
 void StreamingContext::stop() {

@@ -70,9 +70,22 @@ class StreamingContext {
 
   // Validates and starts; on failure the context ends up stopped (Spark S4).
   Status start();
+  // stop(stopGracefully = false): receivers, generator (its writer still runs its queue), then
+  // the executors.
   void stop();
+  // stop(stopGracefully = true), in virtual time: the receivers stop after one more block, the
+  // generator stops gracefully (JobGenerator::stop_gracefully, each wait bounded by
+  // spark.streaming.gracefulStopTimeout, 10 batches by default), then the executors and the
+  // block log; the observer hears on_graceful_stop. Only an active context stops.
+  // Deliberate difference: Spark closes the driver's block log before the generator's waits
+  // (ReceiverTracker.stop); ours closes it after them, as the waits still allocate blocks.
+  void stop_gracefully();
 
   ContextState state() const { return runtime_.state; }
+  // The time of the last batch the timer fires (Env::stop_after_batches), once started.
+  std::optional<Time> last_batch_time() const {
+    return job_generator_ ? job_generator_->last_batch_time() : std::nullopt;
+  }
   bool is_checkpoint_present() const { return recovered_.has_value(); }
   const Conf& conf() const { return conf_; }
   DStreamGraph& graph() { return *graph_; }
@@ -94,6 +107,8 @@ class StreamingContext {
   // The ReceiverTracker, when the graph has receiver streams (Spark runs one in every context;
   // ours exists only with receivers, so that other applications write no driver log).
   Status make_receiver_tracker();
+  // Reads graceful_stop_timeout_ and checkpoint_duration_ (InvalidArgument when malformed).
+  Status read_stop_and_checkpoint_durations();
 
   StreamingRuntime runtime_;
   Conf conf_;
@@ -102,6 +117,10 @@ class StreamingContext {
   std::unique_ptr<JobScheduler> job_scheduler_;
   std::unique_ptr<ReceiverTracker> receiver_tracker_;
   std::unique_ptr<JobGenerator> job_generator_;
+  // ssc.checkpointDuration: the recovered checkpoint's, else ckptsim.checkpoint.metadataInterval
+  // (Spark has no public setter; the batch duration by default). Set by start().
+  Duration checkpoint_duration_;
+  Duration graceful_stop_timeout_;  // spark.streaming.gracefulStopTimeout, set by start()
 };
 
 // Spark's Checkpoint.createSparkConf: the checkpointed pairs, less the per-process keys, plus the

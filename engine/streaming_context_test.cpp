@@ -305,6 +305,62 @@ TEST(Validation, StreamsCannotBeAddedAfterStart) {
             std::string::npos);
 }
 
+// ssc.stop(stopGracefully = true) 400 ms before the last batch (3500 ms) of a TV6 application
+// with metadata checkpoints every second: the timer fires once more (the stop time), the stop
+// waits until that batch is fully processed, which for a time off the checkpoint grid is
+// doCheckpoint's else branch (no checkpoint-3500 is written), then the context is stopped.
+TEST(GracefulStop, WaitsForTheStopTimeToBeFullyProcessed) {
+  for (bool broken : {false, true}) {
+    EngineFixture fixture;
+    fixture.stop_after_batches = 7;
+    fixture.process_conf["ckptsim.checkpoint.metadataInterval"] = "1000ms";
+    if (broken) fixture.defects.add(Defect::kOffGridBatchNeverProcessed);
+    auto context =
+        StateApp(fixture.env(), Milliseconds(500), Milliseconds(1000), Repeat(Words({"a"}), 7))
+            .value();
+    ASSERT_TRUE(context->start().ok());
+    fixture.advance_to(Time{3100});
+    context->stop_gracefully();
+    fixture.run_until(Time{100'000});
+    ASSERT_TRUE(fixture.graceful_stop.has_value()) << broken;
+    EXPECT_EQ(fixture.graceful_stop->requested_at, Time{3100});
+    EXPECT_EQ(fixture.graceful_stop->stop_time, Time{3500});
+    EXPECT_EQ(context->state(), ContextState::kStopped);
+    EXPECT_EQ(fixture.outputs["out"].count(3500), 1u);
+    EXPECT_TRUE(fixture.sim_fs().exists("/ck/checkpoint-3000").value());
+    EXPECT_FALSE(fixture.sim_fs().exists("/ck/checkpoint-3500").value());
+    // Broken: 3500 never becomes lastProcessedBatch, and the stop gives up after 10 batches.
+    EXPECT_EQ(fixture.graceful_stop->timed_out, broken);
+    EXPECT_EQ(fixture.graceful_stop->last_processed_batch, Time{broken ? 3000 : 3500});
+  }
+}
+
+// The recovered context keeps the checkpoint's metadata interval (Spark's cp_.checkpointDuration),
+// and an interval that is no multiple of the batch is refused at start.
+TEST(GracefulStop, MetadataIntervalComesFromTheCheckpointAndMustBeAMultipleOfTheBatch) {
+  EngineFixture fixture;
+  fixture.process_conf["ckptsim.checkpoint.metadataInterval"] = "750ms";
+  auto context =
+      StateApp(fixture.env(), Milliseconds(500), Milliseconds(1000), Repeat(Words({"a"}), 4))
+          .value();
+  Status started = context->start();
+  EXPECT_NE(started.message().find("must be a positive multiple of the batch duration"),
+            std::string::npos)
+      << started.to_string();
+
+  EngineFixture first;
+  first.process_conf["ckptsim.checkpoint.metadataInterval"] = "1000ms";
+  first.stop_after_batches = 4;
+  auto app =
+      StateApp(first.env(), Milliseconds(500), Milliseconds(1000), Repeat(Words({"a"}), 4)).value();
+  ASSERT_TRUE(app->start().ok());
+  first.run_until(Time{100'000});
+  EngineFixture second(&first.sim_fs());
+  std::unique_ptr<StreamingContext> recovered = Recover(second, 2600);
+  ASSERT_TRUE(recovered && recovered->start().ok());
+  EXPECT_EQ(recovered->make_checkpoint(Time{3000}).checkpoint_duration, Milliseconds(1000));
+}
+
 TEST(Validation, UnknownFunctionListsTheRegisteredOnes) {
   EngineFixture fixture;
   auto context = StreamingContext::Create(fixture.env(), Milliseconds(500));

@@ -1,6 +1,7 @@
 // The situations bugs hide in (scenarios/situations): a restarted driver whose clock is off the
-// crashed one's, and a checkpoint directory named like a checkpoint file with stray entries. Each
-// test shows the correct engine passing there and a reverted Spark fix failing there.
+// crashed one's, a checkpoint directory named like a checkpoint file with stray entries, and a
+// graceful stop with metadata checkpoints every other batch. Each test shows the correct engine
+// passing there and a reverted fix failing there.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -103,6 +104,42 @@ TEST(Situations, ANearMissNameFailsEveryStartWithAMatchError) {
   EXPECT_TRUE(failures.empty());
   scenario.expect_error.clear();
   EXPECT_FALSE(Judge(scenario, "ref", RunOptions{}).empty());
+}
+
+// ssc.stop(stopGracefully = true) 400 ms before the last batch: the timer fires once more (3500,
+// off the metadata checkpoint grid), the stop waits until that batch is fully processed, and a
+// crash anywhere in the stop's waits recovers cleanly (the restarted process is not asked to stop
+// again). With the off-grid marking reverted, the stop gives up at its timeout: no_progress.
+TEST(Situations, AGracefulStopWaitsForItsLastBatchAndACrashDuringItRecovers) {
+  Scenario scenario = testing::LoadBundled("situations/graceful_stop");
+  TrialRun ref;
+  EXPECT_TRUE(Judge(scenario, "ref", RunOptions{}, &ref).empty());
+  ASSERT_EQ(ref.incarnations.size(), 1u);
+  ASSERT_TRUE(ref.incarnations[0].graceful_stop.has_value());
+  const ckpt::GracefulStop& stop = *ref.incarnations[0].graceful_stop;
+  EXPECT_EQ(stop.requested_at, Time{3100});
+  EXPECT_EQ(stop.stop_time, Time{3500});
+  EXPECT_EQ(stop.last_processed_batch, Time{3500});
+  EXPECT_FALSE(stop.timed_out);
+  int crashed_while_stopping = 0;
+  for (uint64_t step = 0; step < ref.total_steps; ++step) {
+    TrialRun run;
+    std::vector<Failure> failures =
+        Judge(scenario, "c" + std::to_string(step) + "+0", RunOptions{}, &run);
+    std::optional<Time> crashed = run.incarnations[0].crashed_at;
+    if (!crashed || *crashed <= Time{3100}) continue;
+    ++crashed_while_stopping;
+    EXPECT_TRUE(failures.empty()) << step << ": " << failures.front().detail;
+    EXPECT_FALSE(run.incarnations.back().graceful_stop.has_value()) << step;
+  }
+  EXPECT_GT(crashed_while_stopping, 10);
+
+  RunOptions defect;
+  defect.defects.add(ckpt::Defect::kOffGridBatchNeverProcessed);
+  std::vector<Failure> failures = Judge(scenario, "ref", defect);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, FailureKind::kNoProgress) << failures.front().detail;
+  EXPECT_NE(failures.front().detail.find("gracefulStopTimeout"), std::string::npos);
 }
 
 }  // namespace

@@ -65,6 +65,11 @@ struct CheckInput {
 
 void CheckEmissions(const CheckInput& input, std::vector<Failure>& failures);
 
+// Every graceful stop completed (no_progress otherwise): it did not give up at
+// spark.streaming.gracefulStopTimeout, its last processed batch is its stop time, and every
+// process the scenario asked to stop, and that lived on, reported its stop.
+void CheckGracefulStop(const CheckInput& input, std::vector<Failure>& failures);
+
 // Every batch of the last application was emitted, and every batch of each application that a
 // fresh start abandoned although it had written a checkpoint (createOnError with every
 // checkpoint unreadable excepted).

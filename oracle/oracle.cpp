@@ -191,6 +191,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
                  });
   if (!stopped) CheckEveryBatchEmitted(input, failures);
   CheckGivenUpWrites(input, failures);
+  CheckGracefulStop(input, failures);
   CheckProtocol(scenario, run, applications.of, failures);
   std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
     if (Severity(a.kind) != Severity(b.kind)) return Severity(a.kind) < Severity(b.kind);

@@ -185,6 +185,15 @@ void IncarnationObserver::on_checkpoint_given_up(Time time, int attempts,
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kGivenUp)) event->time = time;
 }
 
+void IncarnationObserver::on_graceful_stop(const ckpt::GracefulStop& stop) {
+  trace([&] {
+    auto text = [](std::optional<Time> t) { return t ? t->to_string() : std::string("none"); };
+    return "stopped gracefully: stop time " + text(stop.stop_time) + ", last processed batch " +
+           text(stop.last_processed_batch) + (stop.timed_out ? ", timed out" : "");
+  });
+  record().graceful_stop = stop;
+}
+
 void IncarnationObserver::on_checkpoint_unreadable(const std::string& failure) {
   record().unreadable_checkpoints.push_back(failure);
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kUnreadable)) {

@@ -89,6 +89,7 @@ class IncarnationObserver : public ckpt::EngineObserver {
                           const std::vector<ckpt::ReceivedBlockInfo>& missing) override;
   void on_error(const ckpt::Status& error) override;
   void on_file_operation(const ckpt::FileEvent& event) override;
+  void on_graceful_stop(const ckpt::GracefulStop& stop) override;
 
   // The process could not start: getOrCreate or start() failed.
   void start_failed(const ckpt::Status& error);

@@ -93,8 +93,9 @@ struct IncarnationRecord {
   // The conf the process itself was given (its SparkConf), recorded with the protocol events
   // (not by the real runtime's journal).
   std::optional<std::map<std::string, std::string>> process_conf;
-  int64_t source_acknowledged_at_start = 0;  // receiver source: its acknowledged position
-  std::vector<ProtocolEvent> protocol;       // unless RunRecorder::set_record_protocol(false)
+  std::optional<ckpt::GracefulStop> graceful_stop;  // when a graceful stop ended
+  int64_t source_acknowledged_at_start = 0;         // receiver source: its acknowledged position
+  std::vector<ProtocolEvent> protocol;  // unless RunRecorder::set_record_protocol(false)
 };
 
 // A job that an injected filesystem fault failed: its batch stays pending.

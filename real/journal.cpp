@@ -235,6 +235,18 @@ void JournalWriter::on_checkpoint_given_up(Time time, int attempts, const Status
                  .dump());
 }
 
+void JournalWriter::on_graceful_stop(const ckpt::GracefulStop& stop) {
+  auto time = [](std::optional<Time> t) { return t ? OrderedJson(t->ms) : OrderedJson(nullptr); };
+  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kGracefulStop)},
+                         {"at", now().ms},
+                         {"requested", stop.requested_at.ms},
+                         {"stop", time(stop.stop_time)},
+                         {"last", time(stop.last_processed_batch)},
+                         {"timed_out", stop.timed_out}}
+                 .dump());
+  echo("stopped gracefully");
+}
+
 void JournalWriter::on_offset_ranges(int32_t stream_id, Time batch_time,
                                      const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
   OrderedJson list = OrderedJson::array();
@@ -543,6 +555,14 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
       return observer.on_error(StatusOf(line));
     case ckpt::EngineEvent::kFileOperation:
       return observer.on_file_operation(FileEventOf(line));
+    case ckpt::EngineEvent::kGracefulStop: {
+      auto time = [&line](const char* key) -> std::optional<Time> {
+        if (line.contains(key) && line.at(key).is_null()) return std::nullopt;
+        return Time{Int(line, key)};
+      };
+      return observer.on_graceful_stop(ckpt::GracefulStop{
+          Time{Int(line, "requested")}, time("stop"), time("last"), Flag(line, "timed_out")});
+    }
   }
 }
 

@@ -62,6 +62,7 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
                           const std::vector<ckpt::ReceivedBlockInfo>& missing) override;
   void on_error(const ckpt::Status& error) override;
   void on_file_operation(const ckpt::FileEvent& event) override;
+  void on_graceful_stop(const ckpt::GracefulStop& stop) override;
 
   // The time `emit` stamps on records and allocations use (the process's scheduler).
   void set_clock(const ckpt::Scheduler* scheduler) { scheduler_ = scheduler; }

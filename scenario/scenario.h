@@ -157,9 +157,10 @@ struct SwarmRanges {
   std::optional<IntRange> batch_duration_ms;
   std::optional<IntRange> checkpoint_interval_ms;
   std::optional<IntRange> restart_clock_offset_ms;  // may be negative
+  std::optional<IntRange> graceful_stop_lead_ms;    // clamped to 1..the batch duration
   bool empty() const {
     return !batches && !records_per_batch && !batch_duration_ms && !checkpoint_interval_ms &&
-           !restart_clock_offset_ms;
+           !restart_clock_offset_ms && !graceful_stop_lead_ms;
   }
   bool operator==(const SwarmRanges&) const = default;
 };
@@ -189,6 +190,10 @@ struct Scenario {
   bool create_on_error = false;
   ProcessingModel processing;
   Duration downtime{0};  // the downtime of exhaustive crash trials
+  // The driver program calls ssc.stop(stopGracefully = true) this long before the last batch's
+  // time (1..batch_duration), so that the stop's last batch is the scenario's last. A process
+  // started after that moment is not asked to stop (it ends after the last batch, as every run).
+  std::optional<Duration> graceful_stop_lead;
   // How far the clock of every process started after a crash is from the first process's:
   // negative behind it (another host, a clock stepped back), positive ahead of it.
   Duration restart_clock_offset{0};

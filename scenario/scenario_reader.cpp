@@ -154,7 +154,8 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "pipeline",   "checkpoint_dir", "create_on_error",   "processing",    "downtime_ms",
        "conf",       "expect",         "expect_error",      "initial_files", "crashes",
        "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
-       "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms"}));
+       "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms",
+       "graceful_stop_lead_ms"}));
   // clang-format on
   Scenario s;
   s.path = path_;
@@ -247,6 +248,14 @@ Status ScenarioReader::expectations(const YAML::Node& root, Scenario& s) const {
 }
 
 Status ScenarioReader::harness_settings(const YAML::Node& root, Scenario& s) const {
+  if (const YAML::Node lead = root["graceful_stop_lead_ms"]) {
+    CKPT_ASSIGN_OR_RETURN(Duration d, duration(lead, "graceful_stop_lead_ms", false));
+    if (d > s.batch_duration) {
+      return error(lead, "graceful_stop_lead_ms",
+                   "must be at most batch_duration_ms: the stop's last batch is the last batch");
+    }
+    s.graceful_stop_lead = d;
+  }
   if (root["restart_clock_offset_ms"]) {
     const YAML::Node offset = root["restart_clock_offset_ms"];
     CKPT_ASSIGN_OR_RETURN(int64_t ms, integer(offset, "restart_clock_offset_ms"));

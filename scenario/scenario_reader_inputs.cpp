@@ -164,15 +164,17 @@ Status ScenarioReader::initial_files(const YAML::Node& node, Scenario& s) const 
 
 Status ScenarioReader::swarm(const YAML::Node& node, Scenario& s) const {
   if (!node.IsMap()) return error(node, "swarm", "expected a map of field: [low, high]");
-  CKPT_RETURN_IF_ERROR(check_keys(node, "swarm",
-                                  {"batches", "records_per_batch", "batch_duration_ms",
-                                   "checkpoint_interval_ms", "restart_clock_offset_ms"}));
+  CKPT_RETURN_IF_ERROR(
+      check_keys(node, "swarm",
+                 {"batches", "records_per_batch", "batch_duration_ms", "checkpoint_interval_ms",
+                  "restart_clock_offset_ms", "graceful_stop_lead_ms"}));
   const std::pair<const char*, std::optional<IntRange>*> ranges[] = {
       {"batches", &s.swarm.batches},
       {"records_per_batch", &s.swarm.records_per_batch},
       {"batch_duration_ms", &s.swarm.batch_duration_ms},
       {"checkpoint_interval_ms", &s.swarm.checkpoint_interval_ms},
-      {"restart_clock_offset_ms", &s.swarm.restart_clock_offset_ms}};
+      {"restart_clock_offset_ms", &s.swarm.restart_clock_offset_ms},
+      {"graceful_stop_lead_ms", &s.swarm.graceful_stop_lead_ms}};
   for (auto [key, range] : ranges) {
     const YAML::Node item = node[key];
     if (!item) continue;

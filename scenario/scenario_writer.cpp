@@ -253,7 +253,8 @@ void EmitHarness(YAML::Emitter& out, const Scenario& s) {
         {"records_per_batch", &s.swarm.records_per_batch},
         {"batch_duration_ms", &s.swarm.batch_duration_ms},
         {"checkpoint_interval_ms", &s.swarm.checkpoint_interval_ms},
-        {"restart_clock_offset_ms", &s.swarm.restart_clock_offset_ms}};
+        {"restart_clock_offset_ms", &s.swarm.restart_clock_offset_ms},
+        {"graceful_stop_lead_ms", &s.swarm.graceful_stop_lead_ms}};
     for (auto [key, range] : ranges) {
       if (!*range) continue;
       out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq << (*range)->low
@@ -292,6 +293,7 @@ std::string ScenarioToYaml(const Scenario& s, const std::string& header) {
   Field(out, "create_on_error", s.create_on_error);
   EmitProcessing(out, s.processing);
   Field(out, "downtime_ms", s.downtime.ms);
+  if (s.graceful_stop_lead) Field(out, "graceful_stop_lead_ms", s.graceful_stop_lead->ms);
   if (s.restart_clock_offset.ms != 0) {
     Field(out, "restart_clock_offset_ms", s.restart_clock_offset.ms);
   }

@@ -108,6 +108,13 @@ Scenario ScenarioVariant(const Scenario& scenario, uint64_t variant) {
     std::vector<int64_t> candidates = BatchDurationCandidates(scenario);
     out.batch_duration = Duration{candidates[random.below(candidates.size())]};
   }
+  if (swarm.graceful_stop_lead_ms) {
+    out.graceful_stop_lead = Duration{Draw(random, *swarm.graceful_stop_lead_ms)};
+  }
+  // The lead stays within the (drawn) batch: the stop's last batch is the last batch.
+  if (out.graceful_stop_lead) {
+    out.graceful_stop_lead = std::clamp(*out.graceful_stop_lead, Duration{1}, out.batch_duration);
+  }
   if (swarm.checkpoint_interval_ms) {
     int64_t unit = CheckpointUnit(out);
     for (PipelineStep& step : out.pipeline) {

@@ -61,6 +61,7 @@ class EngineFixture : public ckpt::OutputSink,
     for (ckpt::Time t : rescheduled) this->rescheduled.push_back(t.ms);
   }
   void on_error(const ckpt::Status& error) override { errors.push_back(error.to_string()); }
+  void on_graceful_stop(const ckpt::GracefulStop& stop) override { graceful_stop = stop; }
   ckpt::Duration job_duration(ckpt::Time, size_t, size_t) const override {
     return job_duration_value;
   }
@@ -78,6 +79,7 @@ class EngineFixture : public ckpt::OutputSink,
   std::vector<std::string> errors;
   std::optional<ckpt::Time> restart_time;
   std::vector<int64_t> rescheduled;
+  std::optional<ckpt::GracefulStop> graceful_stop;
 
  private:
   EventLoop loop_;

@@ -13,7 +13,7 @@ CheckpointWriter::CheckpointWriter(StreamingRuntime* runtime, std::string checkp
 void CheckpointWriter::write(const Checkpoint& checkpoint, bool clear_checkpoint_data_later) {
   Handle handle{checkpoint.checkpoint_time, EncodeCheckpoint(checkpoint),
                 clear_checkpoint_data_later};
-  if (stopped_) {
+  if (shutting_down_) {
     runtime_->log(LogLevel::kError,
                   "Could not submit checkpoint task to the thread pool "
                   "executor: the writer is stopped");
@@ -36,15 +36,36 @@ void CheckpointWriter::write(const Checkpoint& checkpoint, bool clear_checkpoint
 
 Status CheckpointWriter::write_now(const Checkpoint& checkpoint) {
   Handle handle{checkpoint.checkpoint_time, EncodeCheckpoint(checkpoint), false};
-  if (stopped_) return Status::IllegalState("the checkpoint writer is stopped");
+  if (shutting_down_) return Status::IllegalState("the checkpoint writer is stopped");
   CKPT_RETURN_IF_ERROR(run_handler(handle));
   on_completion_(handle.checkpoint_time, handle.clear_later);
   return Status::Ok();
 }
 
-void CheckpointWriter::stop() {
+void CheckpointWriter::stop(std::function<void()> then) {
+  if (then) on_stopped_.push_back(std::move(then));
+  if (stopped_) return finish_stop();
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  if (!worker_busy_) return finish_stop();
+  Scheduler* scheduler = runtime_->env.scheduler;
+  stop_deadline_ = scheduler->schedule_at(
+      scheduler->now() + kCheckpointWriterStopTimeout,
+      TaskLabel{Actor::kCheckpointWriter, "stop: shutdownNow"}, [this] {
+        stop_deadline_.reset();
+        runtime_->log(LogLevel::kWarning, "Checkpoint writer did not finish its queue in 10 s");
+        finish_stop();
+      });
+}
+
+void CheckpointWriter::finish_stop() {
   stopped_ = true;
   queue_.clear();
+  if (stop_deadline_) runtime_->env.scheduler->cancel(*stop_deadline_);
+  stop_deadline_.reset();
+  std::vector<std::function<void()>> callbacks;
+  callbacks.swap(on_stopped_);
+  for (const std::function<void()>& callback : callbacks) callback();
 }
 
 void CheckpointWriter::schedule_worker() {
@@ -56,16 +77,19 @@ void CheckpointWriter::schedule_worker() {
 }
 
 void CheckpointWriter::run_next() {
-  if (stopped_ || queue_.empty()) {
-    worker_busy_ = false;
-    return;
+  if (!stopped_ && !queue_.empty()) {
+    Handle handle = std::move(queue_.front());
+    queue_.pop_front();
+    bool written = run_handler(handle).ok();
+    if (written) on_completion_(handle.checkpoint_time, handle.clear_later);
   }
-  Handle handle = std::move(queue_.front());
-  queue_.pop_front();
-  bool written = run_handler(handle).ok();
-  if (written) on_completion_(handle.checkpoint_time, handle.clear_later);
   worker_busy_ = false;
-  if (!queue_.empty() && !stopped_) schedule_worker();
+  if (stopped_) return;
+  if (!queue_.empty()) {
+    schedule_worker();
+  } else if (shutting_down_) {
+    finish_stop();  // the queue ran out before the deadline
+  }
 }
 
 Status CheckpointWriter::run_handler(const Handle& handle) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/checkpoint/checkpoint.h"
 #include "engine/streaming_runtime.h"
@@ -19,6 +20,8 @@ namespace ckpt {
 inline constexpr size_t kCheckpointWriterQueueCapacity = 1000;
 inline constexpr int kCheckpointWriteAttempts = 3;
 inline constexpr size_t kCheckpointFilesToKeep = 10;
+// How long stop() lets queued writes run (Spark's awaitTermination(10, SECONDS)).
+inline constexpr Duration kCheckpointWriterStopTimeout{10'000};
 
 class CheckpointWriter {
  public:
@@ -36,8 +39,11 @@ class CheckpointWriter {
   // was not written (kProcessDead when the process died meanwhile).
   Status write_now(const Checkpoint& checkpoint);
 
-  // Stops the worker: queued writes are dropped, a running retry loop stops. Idempotent.
-  void stop();
+  // Spark's stop(): no write is accepted any more; the queued ones still run, for up to 10 s of
+  // the clock (executor.awaitTermination); then whatever is left is dropped and a running retry
+  // loop stops (shutdownNow, stopped = true). `then` (may be empty) runs once the writer is
+  // stopped. Idempotent: a later call only runs its `then` once the first stop is done.
+  void stop(std::function<void()> then);
 
   size_t queued() const { return queue_.size(); }
 
@@ -49,6 +55,8 @@ class CheckpointWriter {
   };
 
   void schedule_worker();
+  // The end of stop(): drops what is left and runs the callbacks.
+  void finish_stop();
   void run_next();
   // One CheckpointWriteHandler.run(): Ok when the checkpoint was written, else why not.
   Status run_handler(const Handle& handle);
@@ -65,7 +73,10 @@ class CheckpointWriter {
   CompletionCallback on_completion_;
   std::deque<Handle> queue_;
   bool worker_busy_ = false;
-  bool stopped_ = false;
+  bool shutting_down_ = false;  // stop() was called: no new writes
+  bool stopped_ = false;        // stop() is done: nothing runs any more
+  std::optional<TaskId> stop_deadline_;
+  std::vector<std::function<void()>> on_stopped_;
   std::optional<Time> latest_checkpoint_time_;
 };
 

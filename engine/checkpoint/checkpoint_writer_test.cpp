@@ -130,6 +130,25 @@ TEST_F(RetryingWriterTest, GivesUpAfterThreeFailedAttemptsWithoutCallback) {
             std::string::npos);
 }
 
+// Spark's stop(): executor.shutdown() and awaitTermination(10 s): the queued writes still run,
+// a write after the stop is refused, and the callback runs once the queue is done.
+TEST_F(WriterTest, StopRunsTheQueuedWritesAndRefusesNewOnes) {
+  writer_->write(Make(500), false);
+  writer_->write(Make(1000), false);
+  writer_->write(Make(1000), true);
+  int stopped = 0;
+  writer_->stop([&stopped] { ++stopped; });
+  writer_->write(Make(1500), false);
+  EXPECT_EQ(stopped, 0);
+  fixture_.run_until(Time{0});
+  EXPECT_EQ(stopped, 1);
+  EXPECT_EQ(completions_,
+            (std::vector<std::pair<int64_t, bool>>{{500, false}, {1000, false}, {1000, true}}));
+  EXPECT_NE(fixture_.warnings.back().find("the writer is stopped"), std::string::npos);
+  writer_->stop([&stopped] { ++stopped; });  // idempotent: already stopped, runs at once
+  EXPECT_EQ(stopped, 2);
+}
+
 TEST_F(WriterTest, DropsWritesBeyondTheQueueCapacity) {
   for (int i = 0; i < 1005; ++i) writer_->write(Make(500), false);
   EXPECT_LE(writer_->queued(), kCheckpointWriterQueueCapacity + 1);

@@ -1,7 +1,8 @@
 #include "engine/receiver/receiver.h"
 
-#include <charconv>
+#include <algorithm>
 
+#include "engine/conf.h"
 #include "engine/dstream/dstream_graph.h"
 #include "engine/streaming_runtime.h"
 
@@ -17,30 +18,6 @@ std::unique_ptr<FileBasedWriteAheadLog> MakeLog(const StreamingRuntime* runtime,
       runtime->env.fs, JoinPath(runtime->checkpoint_dir, relative_dir), rolling_interval,
       runtime->checkpoint_sync,
       [runtime](const std::string& message) { runtime->log(LogLevel::kWarning, message); });
-}
-
-// A Spark time setting: "<n>ms", "<n>s", or a bare "<n>" in units of `bare_unit`.
-Result<Duration> DurationConf(const std::map<std::string, std::string>& conf,
-                              const std::string& key, Duration fallback, Duration bare_unit) {
-  auto it = conf.find(key);
-  if (it == conf.end()) return fallback;
-  std::string_view text = it->second;
-  int64_t scale = bare_unit.ms;
-  if (text.ends_with("ms")) {
-    text.remove_suffix(2);
-    scale = 1;
-  } else if (text.ends_with("s")) {
-    text.remove_suffix(1);
-    scale = 1000;
-  }
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value <= 0 ||
-      value > 86'400'000 / scale) {
-    return Status::InvalidArgument(key + " must be a positive duration such as 200ms or 1s, got '" +
-                                   it->second + "'");
-  }
-  return Duration{value * scale};
 }
 
 }  // namespace
@@ -145,6 +122,12 @@ class ReceiverTracker::Receiver {
     if (data_log_) data_log_->close();
   }
 
+  // BlockGenerator.stop: the block timer's next tick still cuts a block, none after it.
+  void stop_after_next_block() {
+    if (next_tick_) last_block_time_ = next_tick_time_;
+  }
+  bool stopped_receiving() const { return !next_tick_; }
+
   // The block failed to be stored or reported: the receiver restarts where the source's
   // acknowledgements stand, so the unacknowledged records come again.
   void restart_receiving(const std::string& why) {
@@ -163,6 +146,7 @@ class ReceiverTracker::Receiver {
   void schedule(Time time) {
     next_tick_.reset();
     if (last_block_time_ && time > *last_block_time_) return;
+    next_tick_time_ = time;
     next_tick_ = scheduler().schedule_at(time, TaskLabel{Actor::kReceiver, "block"}, [this, time] {
       cut_block(time);
       schedule(time + tracker_->settings_.block_interval);
@@ -201,6 +185,7 @@ class ReceiverTracker::Receiver {
   std::unique_ptr<FileBasedWriteAheadLog> data_log_;
   std::optional<Time> last_block_time_;
   std::optional<TaskId> next_tick_;
+  Time next_tick_time_;   // of next_tick_
   int64_t position_ = 0;  // the next record to take from the source
 };
 
@@ -243,6 +228,16 @@ void ReceiverTracker::stop() {
   blocks_.stop();
 }
 
+void ReceiverTracker::stop_receiving() {
+  for (const auto& receiver : receivers_) receiver->stop_after_next_block();
+}
+
+bool ReceiverTracker::receivers_stopped() const {
+  return blocks_in_flight_ == 0 &&
+         std::all_of(receivers_.begin(), receivers_.end(),
+                     [](const auto& receiver) { return receiver->stopped_receiving(); });
+}
+
 void ReceiverTracker::report_block(Receiver* receiver, ReceivedBlockInfo block, Records records) {
   block_store_[block.block_id] = std::move(records);
   if (!blocks_.write_block_addition(block)) {
@@ -250,8 +245,10 @@ void ReceiverTracker::report_block(Receiver* receiver, ReceivedBlockInfo block, 
     receiver->restart_receiving("Error reporting block " + block.block_id);
     return;
   }
+  ++blocks_in_flight_;
   runtime_->env.scheduler->post(TaskLabel{Actor::kReceiverTracker, "AddBlock"},
                                 [this, receiver, block = std::move(block)] {
+                                  --blocks_in_flight_;
                                   int64_t until = block.source_until;
                                   blocks_.enqueue(block);
                                   receiver->source().acknowledge(receiver->source_name(), until);

@@ -75,6 +75,15 @@ class ReceiverTracker {
   // Launches one receiver per stream; none stores a block after `last_block_time` (when set).
   void start(std::optional<Time> last_block_time);
   void stop();
+  // The receivers' graceful stop (ReceiverTracker.stop(graceful = true) before the generator's):
+  // each block generator cuts one more block at its next tick, then stores none.
+  void stop_receiving();
+  // Every receiver has cut its last block and every block it reported has been added.
+  bool receivers_stopped() const;
+  // Spark's hasUnallocatedBlocks.
+  bool has_unallocated_blocks() const { return blocks_.has_unallocated_blocks(); }
+  // Closes the driver's block log (ReceivedBlockTracker.stop) once nothing will be allocated.
+  void stop_block_log() { blocks_.stop(); }
   // See ReceivedBlockTracker::restart_log.
   Status restart_block_log() { return blocks_.restart_log(); }
 
@@ -105,6 +114,7 @@ class ReceiverTracker {
   ReceivedBlockTracker blocks_;
   std::vector<std::unique_ptr<Receiver>> receivers_;
   std::map<std::string, Records> block_store_;  // block id -> records (executor memory)
+  int64_t blocks_in_flight_ = 0;                // reported, their AddBlock not yet handled
 };
 
 // The receiver settings of `conf`; InvalidArgument on a malformed value.

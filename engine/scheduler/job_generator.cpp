@@ -26,14 +26,24 @@ void RecurringTimer::start(Time start, std::optional<Time> last) {
 void RecurringTimer::stop() {
   if (next_task_) scheduler_->cancel(*next_task_);
   next_task_.reset();
+  next_time_.reset();
+}
+
+std::optional<Time> RecurringTimer::stop_after_next() {
+  if (!next_time_) return prev_time_;
+  last_ = *next_time_;
+  return next_time_;
 }
 
 void RecurringTimer::schedule(Time time) {
   if (last_ && time > *last_) {
     next_task_.reset();
+    next_time_.reset();
     return;
   }
+  next_time_ = time;
   next_task_ = scheduler_->schedule_at(time, TaskLabel{Actor::kTimer, "tick", time}, [this, time] {
+    prev_time_ = time;
     callback_(time);
     schedule(time + period_);
   });
@@ -43,16 +53,17 @@ void RecurringTimer::schedule(Time time) {
 
 JobGenerator::JobGenerator(StreamingRuntime* runtime, DStreamGraph* graph,
                            JobScheduler* job_scheduler, bool checkpointing,
-                           const Checkpoint* recovered,
+                           Duration checkpoint_duration, const Checkpoint* recovered,
                            std::function<Checkpoint(Time)> make_checkpoint)
     : runtime_(runtime),
       graph_(graph),
       job_scheduler_(job_scheduler),
       recovered_(recovered),
       make_checkpoint_(std::move(make_checkpoint)),
-      timer_(runtime->env.scheduler, graph->batch_duration(), [this](Time time) {
-        post("GenerateJobs", time, [this, time] { generate_jobs(time); });
-      }) {
+      timer_(
+          runtime->env.scheduler, graph->batch_duration(),
+          [this](Time time) { post("GenerateJobs", time, [this, time] { generate_jobs(time); }); }),
+      checkpoint_duration_(checkpoint_duration) {
   // Spark forces the lazy writer before the event loop starts (SPARK-10125).
   if (checkpointing) {
     writer_.emplace(runtime, runtime->checkpoint_dir, [this](Time time, bool clear_later) {
@@ -67,7 +78,55 @@ void JobGenerator::stop() {
   // Event loop first, writer second (SPARK-14701).
   timer_.stop();
   stopped_ = true;
-  if (writer_) writer_->stop();
+  if (writer_) writer_->stop({});
+}
+
+void JobGenerator::stop_gracefully(Duration timeout,
+                                   std::function<void(const GracefulStop&)> on_stopped) {
+  Time began = runtime_->env.scheduler->now();
+  Time deadline = began + timeout;
+  runtime_->log(LogLevel::kInfo, "Stopping JobGenerator gracefully");
+  ReceiverTracker* tracker = runtime_->receiver_tracker;
+  // Deliberate difference: once our timer fired its last batch (Env::stop_after_batches) nothing
+  // will allocate a block any more, where Spark's timer would go on; the wait ends there.
+  auto blocks_allocated = [this, tracker] {
+    return !tracker || !timer_.has_next() ||
+           (tracker->receivers_stopped() && !tracker->has_unallocated_blocks());
+  };
+  wait_until("stop: wait for blocks", blocks_allocated, deadline, [=, this](bool timed_out) {
+    GracefulStop stop{began, timer_.stop_after_next(), std::nullopt, timed_out};
+    runtime_->log(LogLevel::kInfo, "Stopped generation timer");
+    auto processed = [this, stop_time = stop.stop_time] {
+      return last_processed_batch_ && last_processed_batch_ == stop_time;
+    };
+    Time wait_deadline = timed_out ? runtime_->env.scheduler->now() : deadline;
+    wait_until("stop: wait for batches", processed, wait_deadline,
+               [=, this](bool batches_timed_out) mutable {
+                 stop.timed_out = stop.timed_out || batches_timed_out;
+                 stop.last_processed_batch = last_processed_batch_;
+                 // graph.stop(), the event loop, then the writer (SPARK-14701).
+                 timer_.stop();
+                 stopped_ = true;
+                 auto done = [stop, on_stopped] { on_stopped(stop); };
+                 if (writer_) {
+                   writer_->stop(done);
+                 } else {
+                   done();
+                 }
+               });
+  });
+}
+
+void JobGenerator::wait_until(const char* what, std::function<bool()> done, Time deadline,
+                              std::function<void(bool timed_out)> then) {
+  if (done()) return then(false);
+  Scheduler* scheduler = runtime_->env.scheduler;
+  if (scheduler->now() >= deadline) {
+    runtime_->log(LogLevel::kWarning, "Timed out while stopping the job generator");
+    return then(true);
+  }
+  scheduler->schedule_at(scheduler->now() + Milliseconds(100), TaskLabel{Actor::kDriver, what},
+                         [=, this] { wait_until(what, done, deadline, then); });
 }
 
 std::optional<Time> JobGenerator::last_batch_time() const {
@@ -167,10 +226,18 @@ void JobGenerator::generate_jobs(Time time) {
 }
 
 void JobGenerator::do_checkpoint(Time time, bool clear_checkpoint_data_later) {
-  if (!writer_) return;
-  // The metadata checkpoint interval equals the batch duration (no public setter in Spark).
-  graph_->update_checkpoint_data(time);
-  writer_->write(make_checkpoint_(time), clear_checkpoint_data_later);
+  if (writer_ && on_checkpoint_grid(time)) {
+    graph_->update_checkpoint_data(time);
+    writer_->write(make_checkpoint_(time), clear_checkpoint_data_later);
+  } else if (clear_checkpoint_data_later &&
+             !runtime_->env.defects.has(Defect::kOffGridBatchNeverProcessed)) {
+    // No checkpoint at this time, so no ClearCheckpointData will mark it.
+    mark_batch_fully_processed(time);
+  }
+}
+
+bool JobGenerator::on_checkpoint_grid(Time time) const {
+  return (time - *graph_->zero_time()).ms % checkpoint_duration_.ms == 0;
 }
 
 void JobGenerator::clear_metadata(Time time) {
@@ -179,13 +246,17 @@ void JobGenerator::clear_metadata(Time time) {
     post("DoCheckpoint(clearLater=true)", time, [this, time] { do_checkpoint(time, true); });
   } else {
     cleanup_old_blocks(time);
+    mark_batch_fully_processed(time);
   }
 }
 
 void JobGenerator::clear_checkpoint_data(Time time) {
   graph_->clear_checkpoint_data(time);
   cleanup_old_blocks(time);
+  mark_batch_fully_processed(time);
 }
+
+void JobGenerator::mark_batch_fully_processed(Time time) { last_processed_batch_ = time; }
 
 void JobGenerator::cleanup_old_blocks(Time time) {
   if (!runtime_->receiver_tracker) return;
