@@ -5,8 +5,10 @@
 
 #include <algorithm>
 
+#include "engine/receiver/receiver.h"
 #include "explore/explorer.h"
 #include "explore/references.h"
+#include "scenario/swarm.h"
 #include "testing/bundled_scenario.h"
 
 namespace sim {
@@ -54,6 +56,24 @@ TEST(KnownWeaknesses, APlantedBugThatLooksLikeSpark19280IsAFailure) {
   });
   ASSERT_NE(looks_like, result.failing.end());
   EXPECT_EQ(looks_like->failure.kind, FailureKind::kRecoveryError);
+}
+
+// The same weakness with receivers: the stale checkpoint's received blocks were cleaned from the
+// data log by the process that wrote newer checkpoints under older names, so a rescheduled batch
+// cannot read them. Same shape, and the same fix makes the trial pass.
+TEST(KnownWeaknesses, TheSpark19280FamilyAlsoLosesReceivedData) {
+  Scenario scenario = testing::LoadBundled("situations/rescheduled_with_unallocated_blocks");
+  TrialSpec trial = TrialSpec::ParseToken("c121+3624,c98+3677,c140+296/v28/i715010181").value();
+  Scenario variant = ScenarioVariant(scenario, trial.variant);
+  RunOptions options;
+  TrialRun run = RunTrial(variant, trial, options);
+  std::vector<Failure> failures = References(variant, options).check(run);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_NE(failures.front().detail.find(ckpt::kWalRecordUnreadableError), std::string::npos)
+      << failures.front().detail;
+  EXPECT_EQ(KnownWeakness(run, failures.front()), "SPARK-19280 family");
+  options.fixes.add(ckpt::Fix::kWriterLearnsNewestName);
+  EXPECT_TRUE(References(variant, options).check(RunTrial(variant, trial, options)).empty());
 }
 
 // A fresh start after a crash before the first durable checkpoint used to pass silently against

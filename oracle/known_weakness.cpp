@@ -37,35 +37,55 @@ bool ReadAStaleApplicationsBlock(const TrialRun& run, const Failure& failure) {
   return false;
 }
 
+// Whether recovered process `i` read a stale checkpoint: an earlier recovered process wrote
+// checkpoints under names older than the file it read (a new writer names files after the times
+// it has seen), and not that file itself, so the reader's order by name passed them over for a
+// stale file whose references (RDD files, received data, block log records) that process's
+// cleanup deleted.
+bool ReadAStaleCheckpoint(const TrialRun& run, size_t i) {
+  auto parse = [](const std::string& path) {
+    return ckpt::ParseCheckpointName(ckpt::ParentPath(path), ckpt::BaseName(path));
+  };
+  std::optional<ckpt::CheckpointFile> read = parse(run.incarnations[i].checkpoint_file);
+  if (!read) return false;
+  for (size_t j = 1; j < i; ++j) {
+    bool wrote_older = false, wrote_read = false;
+    for (const std::string& path : run.incarnations[j].checkpoints_written) {
+      std::optional<ckpt::CheckpointFile> written = parse(path);
+      if (!written) continue;
+      wrote_older = wrote_older || written->time < read->time;
+      wrote_read = wrote_read || written->time == read->time;
+    }
+    if (wrote_older && !wrote_read) return true;
+  }
+  return false;
+}
+
+// What a stale checkpoint's lost references look like: an RDD checkpoint file missing at start,
+// a received block's data gone from the data log when a job reads it, or a batch that reads none
+// of the blocks allocated to it (their allocation record cleaned from the block log).
+bool LostAReference(const IncarnationRecord& incarnation, const Failure& failure) {
+  if (failure.rule == "receiver.reads_allocation") return true;
+  if (failure.kind != FailureKind::kRecoveryError) return false;
+  if (incarnation.start_error.find(ckpt::kRddCheckpointMissingError) != std::string::npos) {
+    return true;
+  }
+  return std::any_of(incarnation.errors.begin(), incarnation.errors.end(),
+                     [](const std::string& error) {
+                       return error.find(ckpt::kWalRecordUnreadableError) != std::string::npos;
+                     });
+}
+
 }  // namespace
 
 std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure) {
   if (!failure.known_weakness.empty()) return failure.known_weakness;
-  if (failure.kind != FailureKind::kRecoveryError) return std::nullopt;
-  if (ReadAStaleApplicationsBlock(run, failure)) return "stale block log of an earlier application";
-  auto parse = [](const std::string& path) {
-    return ckpt::ParseCheckpointName(ckpt::ParentPath(path), ckpt::BaseName(path));
-  };
+  if (failure.kind == FailureKind::kRecoveryError && ReadAStaleApplicationsBlock(run, failure)) {
+    return "stale block log of an earlier application";
+  }
   for (size_t i = 2; i < run.incarnations.size(); ++i) {
-    const IncarnationRecord& incarnation = run.incarnations[i];
-    std::optional<ckpt::CheckpointFile> read = parse(incarnation.checkpoint_file);
-    if (!read ||
-        incarnation.start_error.find(ckpt::kRddCheckpointMissingError) == std::string::npos) {
-      continue;
-    }
-    // An earlier recovered process wrote checkpoints under names older than the file this one
-    // read (a new writer names files after the times it has seen), and not that file itself, so
-    // the reader's order by name passed them over for a stale file whose RDD files that
-    // process's cleanup deleted.
-    for (size_t j = 1; j < i; ++j) {
-      bool wrote_older = false, wrote_read = false;
-      for (const std::string& path : run.incarnations[j].checkpoints_written) {
-        std::optional<ckpt::CheckpointFile> written = parse(path);
-        if (!written) continue;
-        wrote_older = wrote_older || written->time < read->time;
-        wrote_read = wrote_read || written->time == read->time;
-      }
-      if (wrote_older && !wrote_read) return "SPARK-19280 family";
+    if (LostAReference(run.incarnations[i], failure) && ReadAStaleCheckpoint(run, i)) {
+      return "SPARK-19280 family";
     }
   }
   return std::nullopt;

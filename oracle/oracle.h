@@ -103,15 +103,15 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
 std::string RecoveryContract(const Scenario& scenario, const TrialRun& run);
 
 // The name of the known weakness of the modelled protocol (docs/findings.md) that `failure` of
-// `run` is an instance of, or nullopt: the failure's own known_weakness, or the SPARK-19280
-// family: after at least two
-// crashes, recovery fails with "Checkpoint directory does not exist" reading the newest-named
-// checkpoint file although an earlier recovered process wrote newer checkpoints under older
-// names (each new writer names files after the times it has seen) and its cleanup deleted RDD
-// files the stale file references. (A defect can look the same after several crashes; every
-// catalogued one is also found with a single crash, which this never excuses.) Spark has it as
-// modelled; it is reported apart from failures so that it neither hides new bugs nor fails every
-// long random sweep.
+// `run` is an instance of, or nullopt: the failure's own known_weakness; the stale block log of
+// an earlier application; or the SPARK-19280 family: after at least two crashes a process reads
+// the newest-named checkpoint file although an earlier recovered process wrote newer checkpoints
+// under older names (each new writer names files after the times it has seen), and what the
+// stale file references was cleaned up meanwhile: recovery fails with "Checkpoint directory does
+// not exist", a job cannot read a received block's data, or a batch reads none of the blocks
+// allocated to it (rule receiver.reads_allocation). A shape only: FileFailure excuses it only
+// when the trial passes rerun with the weakness's fix. Spark has it as modelled; it is reported
+// apart from failures so that it neither hides new bugs nor fails every long random sweep.
 std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure);
 
 // True when the scenario's source makes the output depend on when the application started.
