@@ -114,14 +114,21 @@ void JournalWriter::echo(const std::string& text) {
   std::fflush(echo_);
 }
 
-void JournalWriter::process_started(int index, Time at, int64_t source_acknowledged) {
-  write_line(OrderedJson{{"e", "process"},
-                         {"index", index},
-                         {"pid", static_cast<int64_t>(::getpid())},
-                         {"at", at.ms},
-                         {"acknowledged", source_acknowledged}}
-                 .dump());
+void JournalWriter::process_started(int index, Time at, int64_t source_acknowledged,
+                                    const std::map<std::string, std::string>& conf) {
+  write_line(OrderedJson{
+      {"e", "process"},
+      {"index", index},
+      {"pid", static_cast<int64_t>(::getpid())},
+      {"at", at.ms},
+      {"acknowledged", source_acknowledged},
+      {"conf",
+       conf}}.dump());
   echo("process " + std::to_string(index) + " (pid " + std::to_string(::getpid()) + ") starts");
+}
+
+void JournalWriter::context_conf(const std::map<std::string, std::string>& conf) {
+  write_line(OrderedJson{{"e", "conf"}, {"at", now().ms}, {"conf", conf}}.dump());
 }
 
 void JournalWriter::start_failed(const Status& error) {
@@ -340,6 +347,19 @@ std::string Text(const json& line, const char* field) {
   return it->get<std::string>();
 }
 
+// A map of strings to strings (a conf); absent in journals written before confs were journaled.
+std::optional<std::map<std::string, std::string>> Conf(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end()) return std::nullopt;
+  if (!it->is_object()) throw BadLine{std::string("no object ") + field};
+  std::map<std::string, std::string> conf;
+  for (const auto& [key, value] : it->items()) {
+    if (!value.is_string()) throw BadLine{std::string("a value of ") + field + " is no string"};
+    conf[key] = value.get<std::string>();
+  }
+  return conf;
+}
+
 bool Flag(const json& line, const char* field) {
   auto it = line.find(field);
   if (it == line.end() || !it->is_boolean()) throw BadLine{std::string("no boolean ") + field};
@@ -467,6 +487,7 @@ void JournalReader::apply(const json& line) {
     run_.incarnations.push_back(sim::IncarnationRecord{});
     run_.incarnations.back().started_at = Time{Int(line, "at")};
     run_.incarnations.back().source_acknowledged_at_start = Int(line, "acknowledged");
+    run_.incarnations.back().process_conf = Conf(line, "conf");
     // Allocation lines carry the position themselves (replayed through the recorder below).
     observer_ = std::make_unique<sim::IncarnationObserver>(&recorder_, index, [] { return 0; });
     finished_ = false;
@@ -486,6 +507,8 @@ void JournalReader::apply_process_event(const std::string& event, const json& li
     }
     recorder_.emission(observer.index(), Text(line, "output"), Time{Int(line, "time")},
                        std::move(records), now_);
+  } else if (event == "conf") {
+    observer.record().conf = Conf(line, "conf").value_or(std::map<std::string, std::string>{});
   } else if (event == "start_failed") {
     observer.start_failed(StatusOf(line));
   } else if (event == "assert") {

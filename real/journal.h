@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -33,7 +34,12 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
 
   // A process begins: incarnation `index`, at engine time `at`, its receiver source (if any)
   // acknowledged up to `source_acknowledged`.
-  void process_started(int index, ckpt::Time at, int64_t source_acknowledged);
+  // `conf`: the process's own SparkConf (the protocol rule conf.reload judges the recovered
+  // context's conf against it).
+  void process_started(int index, ckpt::Time at, int64_t source_acknowledged,
+                       const std::map<std::string, std::string>& conf);
+  // The started context's conf.
+  void context_conf(const std::map<std::string, std::string>& conf);
   void start_failed(const ckpt::Status& error);
   // The process stops before its step `step` (`label`) and waits to be killed.
   void kill_point(uint64_t step, const std::string& label);

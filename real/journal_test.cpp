@@ -47,8 +47,9 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
   Captured pipe;
   {
     JournalWriter writer(pipe.fd());
-    writer.process_started(0, Time{0}, 0);
+    writer.process_started(0, Time{0}, 0, {{"spark.master", "local[2]"}});
     writer.on_context_started(Time{0}, false);
+    writer.context_conf({{"spark.master", "local[2]"}, {"spark.app.name", "rc"}});
     ckpt::Records records = {
         Value::Int(-7),
         Value::Int(std::numeric_limits<int64_t>::max()),
@@ -59,6 +60,7 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
     ASSERT_TRUE(writer.emit("counts", Time{500}, records).ok());
     writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500});
     writer.on_error(ckpt::Status::IoError("disk on fire"));
+    writer.on_graceful_stop(ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true});
     writer.kill_point(42, "batch 500 \u00b7 writer \u00b7 write \u203a close /checkpoint/temp");
   }
   std::string journal = pipe.text() + KilledLine(Time{777});
@@ -77,11 +79,16 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
   EXPECT_EQ(first.checkpoints_written, std::vector<std::string>{"/checkpoint/checkpoint-500"});
   ASSERT_EQ(first.errors.size(), 1u);
   EXPECT_EQ(first.errors[0], "IOError: disk on fire");
+  // What conf.reload and the graceful-stop check need.
+  EXPECT_EQ(first.process_conf, (std::map<std::string, std::string>{{"spark.master", "local[2]"}}));
+  EXPECT_EQ(first.conf.at("spark.app.name"), "rc");
+  EXPECT_EQ(first.graceful_stop, (ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true}));
   const sim::IncarnationRecord& second = run.value().incarnations[1];
   EXPECT_TRUE(second.recovered);
   EXPECT_EQ(second.checkpoint_time, Time{500});
   EXPECT_EQ(second.pending_times, std::vector<Time>{Time{500}});
   EXPECT_FALSE(second.crashed_at);
+  EXPECT_FALSE(second.process_conf);  // a journal line without a conf: an older journal
   EXPECT_TRUE(run.value().quiesced);
   EXPECT_EQ(run.value().total_steps, 54u);
 
@@ -111,7 +118,7 @@ TEST(Journal, FileOperationsSurviveTheRoundTripForTheProtocolOracle) {
   Captured pipe;
   {
     JournalWriter writer(pipe.fd());
-    writer.process_started(0, Time{0}, 0);
+    writer.process_started(0, Time{0}, 0, {});
     writer.on_file_operation(
         {ckpt::FileOperation::kList, "/checkpoint", "", true, {"checkpoint-500", "u1/", "temp"}});
     writer.on_file_operation({ckpt::FileOperation::kRename,
@@ -176,9 +183,9 @@ TEST(Journal, KillPointAndProcessLinesAreRecognised) {
   Captured pipe;
   {
     JournalWriter writer(pipe.fd());
-    writer.process_started(0, Time{0}, 0);
+    writer.process_started(0, Time{0}, 0, {});
     writer.kill_point(3, "label");
-    writer.process_started(1, Time{10}, 0);
+    writer.process_started(1, Time{10}, 0, {});
   }
   std::string journal = pipe.text();
   EXPECT_EQ(ProcessesInJournal(journal), 2);

@@ -232,6 +232,18 @@ Status RealRuntimeSupports(const sim::Scenario& scenario) {
   return Status::Ok();
 }
 
+// The driver program's ssc.stop(stopGracefully = true), as the simulator asks for it
+// (Scenario::graceful_stop_lead): before the last batch, unless the process started after that.
+void ScheduleGracefulStop(const sim::Scenario& scenario, ckpt::Scheduler& scheduler,
+                          ckpt::StreamingContext& context) {
+  std::optional<Time> last = context.last_batch_time();
+  if (!scenario.graceful_stop_lead || !last) return;
+  Time at = *last - *scenario.graceful_stop_lead;
+  if (scheduler.now() > at) return;
+  scheduler.schedule_at(at, ckpt::TaskLabel{ckpt::Actor::kDriver, "ssc.stop(gracefully)"},
+                        [&context] { context.stop_gracefully(); });
+}
+
 Status PrepareRunDirectory(const sim::Scenario& scenario, const std::string& run_directory) {
   ckpt::PosixFileSystem fs(run_directory);
   CKPT_RETURN_IF_ERROR(fs.mkdirs(std::string("/") + kHarnessDirectory));
@@ -324,7 +336,7 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   env.process_conf = sim::ProcessConf(scenario, index == 0, options.conf);
   env.stop_after_batches = scenario.batches;
 
-  journal.process_started(index, scheduler.now(), arrivals.acknowledged());
+  journal.process_started(index, scheduler.now(), arrivals.acknowledged(), env.process_conf);
   std::unique_ptr<ckpt::StreamingContext> context;
   scheduler.post(ckpt::TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"}, [&] {
     auto create = [&scenario](const ckpt::EngineEnv& e) {
@@ -341,6 +353,8 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
       return;
     }
     context = std::move(made).value();
+    journal.context_conf(context->conf());
+    ScheduleGracefulStop(scenario, scheduler, *context);
   });
   scheduler.run([&gate](const ckpt::TaskLabel& label) { gate.before_task(label); });
   journal.finished(scheduler.now(), gate.steps());
