@@ -1,5 +1,6 @@
 #include "cli/command.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -112,25 +113,37 @@ ckpt::Result<sim::TrialSpec> TrialOf(const sim::Scenario& declared, const std::s
 namespace {
 
 // The timelines the HTML report draws: the first failing trial of each scenario and kind, at most
-// kTimelinesDrawn, each replayed with `run` (the exploration's defects, filesystem and conf).
+// kTimelinesDrawn, then one known-weakness trial and one expected failure, each replayed with
+// `run` (the exploration's defects, filesystem and conf).
 constexpr size_t kTimelinesDrawn = 12;
 std::vector<sim::Timeline> Timelines(const sim::ExploreResult& result, const sim::RunOptions& run) {
   std::vector<sim::Timeline> timelines;
-  std::set<std::pair<std::string, sim::FailureKind>> drawn;
   std::map<std::string, sim::Scenario> scenarios;  // by path
-  for (const sim::FailingTrial& f : result.failing) {
-    if (timelines.size() >= kTimelinesDrawn || f.token == "ref" ||
-        !drawn.insert({f.scenario, f.failure.kind}).second) {
-      continue;
-    }
+  auto draw = [&](const sim::FailingTrial& f, sim::FiledAs filed_as) {
     auto it = scenarios.find(f.scenario_path);
     if (it == scenarios.end()) {
       ckpt::Result<sim::Scenario> loaded = sim::LoadScenario(f.scenario_path);
-      if (!loaded.ok()) continue;
+      if (!loaded.ok()) return;
       it = scenarios.emplace(f.scenario_path, std::move(loaded).value()).first;
     }
     ckpt::Result<sim::Timeline> timeline = sim::BuildTimeline(it->second, f, run);
-    if (timeline.ok()) timelines.push_back(std::move(timeline).value());
+    if (!timeline.ok()) return;
+    timeline.value().filed_as = filed_as;
+    timelines.push_back(std::move(timeline).value());
+  };
+  std::set<std::pair<std::string, sim::FailureKind>> drawn;
+  for (const sim::FailingTrial& f : result.failing) {
+    if (timelines.size() < kTimelinesDrawn && f.token != "ref" &&
+        drawn.insert({f.scenario, f.failure.kind}).second) {
+      draw(f, sim::FiledAs::kFailure);
+    }
+  }
+  for (auto [trials, filed_as] :
+       {std::pair{&result.known_weakness_failing, sim::FiledAs::kKnownWeakness},
+        std::pair{&result.expected_failing, sim::FiledAs::kExpectedFailure}}) {
+    auto first = std::find_if(trials->begin(), trials->end(),
+                              [](const sim::FailingTrial& f) { return f.token != "ref"; });
+    if (first != trials->end()) draw(*first, filed_as);
   }
   return timelines;
 }

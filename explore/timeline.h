@@ -41,7 +41,11 @@ struct TimelineProcess {
   std::string recovered_from;  // the checkpoint file recovery read ("" when fresh)
 };
 
+// How a drawn trial was filed (reports group them).
+enum class FiledAs { kFailure, kKnownWeakness, kExpectedFailure };
+
 struct Timeline {
+  FiledAs filed_as = FiledAs::kFailure;
   std::string scenario;
   std::string token;
   std::string replay;

@@ -1,5 +1,6 @@
 #include "reports/report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -350,6 +351,73 @@ std::string RenderJunit(const sim::ExploreResult& result) {
          suites + "</testsuites>\n";
 }
 
+namespace {
+
+// One drawn trial: its timeline, failure, first divergence, processes and replay command.
+std::string TimelineSection(const sim::Timeline& t) {
+  std::string html =
+      "<section class=\"trial\"><h3>" + EscapeXml(t.scenario) + " [" +
+      sim::FailureKindName(t.failure.kind) + "] <code>" + EscapeXml(t.token) + "</code></h3>\n" +
+      RenderTimelineSvg(t) + "<pre>" + EscapeXml(t.failure.detail) + "\n\nfirst divergence: " +
+      (t.divergence.batch_time ? "batch " + std::to_string(t.divergence.batch_time->ms) + " ms"
+                               : std::string("not about one batch")) +
+      "\n";
+  for (const std::string& line : t.divergence.outputs) html += "  " + EscapeXml(line) + "\n";
+  html += "processes:\n";
+  for (const std::string& line : t.divergence.incarnations) html += "  " + EscapeXml(line) + "\n";
+  return html + "</pre><p>replay: <code>" + EscapeXml(t.replay) + "</code></p></section>\n";
+}
+
+const sim::Timeline* DrawnAs(const std::vector<sim::Timeline>& timelines, sim::FiledAs filed_as) {
+  auto it = std::find_if(timelines.begin(), timelines.end(),
+                         [filed_as](const sim::Timeline& t) { return t.filed_as == filed_as; });
+  return it == timelines.end() ? nullptr : &*it;
+}
+
+// WARN: the count per weakness, and one of its trials drawn.
+std::string KnownWeaknessSection(const sim::ExploreResult& result,
+                                 const std::vector<sim::Timeline>& timelines) {
+  if (result.known_weaknesses == 0) return "";
+  std::string html =
+      "<h2 class=\"warn\">Known weaknesses (WARN)</h2>\n<p>" +
+      std::to_string(result.known_weaknesses) +
+      " trials hit a known weakness of the modelled protocol (docs/findings.md); each passed when "
+      "re-run with its weakness's fix (<code>ckptsim weaknesses</code>; <code>--strict</code> "
+      "fails the run on them).</p>\n<table><tr><th>weakness</th><th>trials</th></tr>\n";
+  for (const auto& [name, count] : result.known_weaknesses_by_name) {
+    html += "<tr><td>" + EscapeXml(name) + "</td><td>" + std::to_string(count) + "</td></tr>\n";
+  }
+  html += "</table>\n";
+  if (const sim::Timeline* t = DrawnAs(timelines, sim::FiledAs::kKnownWeakness)) {
+    html += "<p>One of them:</p>\n" + TimelineSection(*t);
+  }
+  return html;
+}
+
+// Expected failures: the unsafe configurations a scenario documents, per scenario, one drawn.
+std::string ExpectedFailureSection(const sim::ExploreResult& result,
+                                   const std::vector<sim::Timeline>& timelines) {
+  if (result.expected_failures == 0) return "";
+  std::string html =
+      "<h2>Expected failures (unsafe configurations shown)</h2>\n<p>" +
+      std::to_string(result.expected_failures) +
+      " trials failed the way their scenario documents (<code>expect_failures</code>): the "
+      "scenario shows an unsafe configuration failing.</p>\n<table><tr><th>scenario</th>"
+      "<th>trials</th></tr>\n";
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    if (s.expected_failures == 0) continue;
+    html += "<tr><td>" + EscapeXml(s.name) + "</td><td>" + std::to_string(s.expected_failures) +
+            "</td></tr>\n";
+  }
+  html += "</table>\n";
+  if (const sim::Timeline* t = DrawnAs(timelines, sim::FiledAs::kExpectedFailure)) {
+    html += "<p>One of them:</p>\n" + TimelineSection(*t);
+  }
+  return html;
+}
+
+}  // namespace
+
 std::string RenderHtml(const sim::ExploreResult& result, const std::string& title,
                        const std::vector<sim::Timeline>& timelines) {
   std::string html =
@@ -379,25 +447,19 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
             "</td><td class=\"" + verdict_class + "\">" + EscapeXml(Verdict(s)) + "</td></tr>\n";
   }
   html += "</table>\n";
-  if (!timelines.empty()) {
-    html += "<h2>Timelines of failing trials</h2>\n<p>" + std::to_string(timelines.size()) +
-            " of " + std::to_string(result.failing.size()) +
+  size_t failing_drawn = std::count_if(timelines.begin(), timelines.end(), [](const auto& t) {
+    return t.filed_as == sim::FiledAs::kFailure;
+  });
+  if (failing_drawn > 0) {
+    html += "<h2>Timelines of failing trials</h2>\n<p>" + std::to_string(failing_drawn) + " of " +
+            std::to_string(result.failing.size()) +
             " failing trials drawn (the first of each scenario and kind). Hover a mark for its "
             "step.</p>\n";
   }
   for (const sim::Timeline& t : timelines) {
-    html +=
-        "<section class=\"trial\"><h3>" + EscapeXml(t.scenario) + " [" +
-        sim::FailureKindName(t.failure.kind) + "] <code>" + EscapeXml(t.token) + "</code></h3>\n" +
-        RenderTimelineSvg(t) + "<pre>" + EscapeXml(t.failure.detail) + "\n\nfirst divergence: " +
-        (t.divergence.batch_time ? "batch " + std::to_string(t.divergence.batch_time->ms) + " ms"
-                                 : std::string("not about one batch")) +
-        "\n";
-    for (const std::string& line : t.divergence.outputs) html += "  " + EscapeXml(line) + "\n";
-    html += "processes:\n";
-    for (const std::string& line : t.divergence.incarnations) html += "  " + EscapeXml(line) + "\n";
-    html += "</pre><p>replay: <code>" + EscapeXml(t.replay) + "</code></p></section>\n";
+    if (t.filed_as == sim::FiledAs::kFailure) html += TimelineSection(t);
   }
+  html += KnownWeaknessSection(result, timelines) + ExpectedFailureSection(result, timelines);
   if (!result.failing.empty()) {
     html +=
         "<h2>Failing trials</h2>\n<table><tr><th>scenario</th><th>kind</th><th>batch</th>"

@@ -122,5 +122,41 @@ TEST(Timeline, DrawsTheLostBatchCrashRestartAndDivergence) {
   EXPECT_EQ(html.find("<script"), std::string::npos);  // self-contained, no scripts
 }
 
+// WARN and expected failures have sections of their own, with counts and one drawn trial each;
+// a scenario with known weaknesses never reads PASS.
+TEST(Timeline, KnownWeaknessesAndExpectedFailuresGetASectionAndATimeline) {
+  sim::Scenario scenario = sim::testing::LoadBundled("basic/running_count");
+  sim::FailingTrial failing;
+  failing.scenario = "running_count";
+  failing.token = "c142+0";
+  failing.failure = sim::Failure{sim::FailureKind::kLostBatch, ckpt::Time{3000}, "stale"};
+  sim::RunOptions options;
+  sim::Timeline weakness = sim::BuildTimeline(scenario, failing, options).value();
+  weakness.filed_as = sim::FiledAs::kKnownWeakness;
+  sim::Timeline expected = weakness;
+  expected.filed_as = sim::FiledAs::kExpectedFailure;
+  sim::ExploreResult result = SampleResult();
+  result.failures = 0;
+  result.failing.clear();
+  result.scenarios[0].failures = 0;
+  result.scenarios[0].known_weaknesses = result.known_weaknesses = 7;
+  result.scenarios[0].expected_failures = result.expected_failures = 4;
+  result.known_weaknesses_by_name = {{"SPARK-19280 family", 7}};
+  std::string html = RenderHtml(result, "t", {weakness, expected});
+  EXPECT_NE(html.find("Known weaknesses (WARN)"), std::string::npos);
+  EXPECT_NE(html.find("<td>SPARK-19280 family</td><td>7</td>"), std::string::npos);
+  EXPECT_NE(html.find("Expected failures (unsafe configurations shown)"), std::string::npos);
+  EXPECT_NE(html.find("<td>demo&lt;1&gt;</td><td>4</td>"), std::string::npos);
+  EXPECT_EQ(html.find("Timelines of failing trials"), std::string::npos);
+  size_t drawn = 0;
+  for (size_t at = html.find("<svg class=\"timeline\""); at != std::string::npos;
+       at = html.find("<svg class=\"timeline\"", at + 1)) {
+    ++drawn;
+  }
+  EXPECT_EQ(drawn, 2u);
+  EXPECT_NE(html.find("class=\"warn\">WARN (7 known-weakness trials)"), std::string::npos);
+  EXPECT_EQ(html.find(">PASS<"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace reports
