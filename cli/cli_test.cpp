@@ -261,6 +261,27 @@ TEST(Cli, ARunCutShortByABudgetIsIncomplete) {
   EXPECT_NE(random.output.find("INCOMPLETE (20.0% explored"), std::string::npos) << random.output;
 }
 
+// `run` names the trial its `crashes:` list makes and how many fired; a crash after the end of
+// the run is a warning, not silence.
+TEST(Cli, RunSaysWhichOfItsCrashesFired) {
+  std::string path =
+      ::testing::TempDir() + "ckptsim_far_crash_" + std::to_string(::getpid()) + ".yaml";
+  std::ofstream(path) << "name: far\nbatches: 2\nsource: {kind: sequence, input: [[a], [b]]}\n"
+                         "pipeline:\n  - collect: out\ncrashes:\n  - {step: 5}\n"
+                         "  - {step: 99999}\n";
+  Outcome outcome = RunCommand(kBinary + " run " + path);
+  EXPECT_NE(outcome.output.find("far: its crashes are trial c5+0,c99999+0; 1 of 2 fired"),
+            std::string::npos)
+      << outcome.output;
+  EXPECT_NE(outcome.output.find("WARNING: far: crashes 2 to 2 of its `crashes:` list never fired"),
+            std::string::npos)
+      << outcome.output;
+  nlohmann::json json = Json(RunCommand(kBinary + " run " + path + " --json"));
+  std::remove(path.c_str());
+  EXPECT_EQ(json["scenarios"][0]["run"]["crashes_fired"], 1);
+  EXPECT_EQ(json["scenarios"][0]["run"]["token"], "c5+0,c99999+0");
+}
+
 // A sweep fanned out as shards and merged is the sweep run at once (README: cluster runs).
 TEST(Cli, ShardsMergeIntoTheWholeExploration) {
   std::string dir =
@@ -328,7 +349,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --depth 4", "--depth"},
         BadInput{"merge /no/such.json", "/no/such.json: cannot read"},
         BadInput{"merge " CKPTSIM_SOURCE_DIR "/README.md", "README.md: not JSON"},
-        BadInput{"", "A subcommand is required"}));
+        BadInput{"", "A subcommand is required"},
+        // Nothing silently does nothing: a flag the command would ignore is a usage error.
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --trials 5",
+                 "--trials applies to --strategy random"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --strategy random --depth 2",
+                 "--depth applies to --strategy exhaustive"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --seed -1", "--seed"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --shard 0/-1",
+                 "--shard expects I/N with 0 <= I < N, got '0/-1'"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --shard ' 0/2'", "--shard"},
+        BadInput{"crash-real " CKPTSIM_SOURCE_DIR "/scenarios/basic --speed nan",
+                 "a number from 0.01 to 1000 expected, got 'nan'"},
+        BadInput{"serve " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --checkpoint-dir "
+                 "/tmp/x --speed inf",
+                 "a number from 0.01 to 1000 expected, got 'inf'"},
+        BadInput{"replay " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --token ref "
+                 "--report /tmp/r",
+                 "--report"},
+        BadInput{"crash-points " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --junit x",
+                 "--junit"},
+        BadInput{"shrink " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --token c1+0 "
+                 "--json",
+                 "--json"}));
 
 }  // namespace
 
@@ -361,6 +404,10 @@ TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
       {"window without its duration", head + "pipeline:\n  - window:\n  - collect: out\n",
        "5:5: pipeline[0].window_ms: missing (the window of window)"},
       {"unknown field", head + pipeline + "downtime: 3\n", "7:1: downtime: unknown field (known:"},
+      {"duplicate key", head + "batches: 3\n" + pipeline,
+       "4:1: duplicate key 'batches' (first at line 2)"},
+      {"duplicate nested key", head + "pipeline:\n  - map: pair_with_one\n    map: identity\n",
+       "6:5: duplicate key 'map' (first at line 5)"},
   };
   std::string path = ::testing::TempDir() + "ckptsim_bad_" + std::to_string(::getpid()) + ".yaml";
   for (const Case& c : cases) {

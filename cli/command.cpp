@@ -15,7 +15,7 @@
 
 namespace cli {
 
-void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
+void AddCommonFlags(CLI::App* command, CommonFlags& flags, unsigned extras) {
   command->add_option("--defect", flags.defects,
                       "switch on a known recovery bug (repeatable; see `ckptsim defects`)");
   command->add_option("--fix", flags.fixes,
@@ -28,14 +28,22 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
   command->add_flag("--no-protocol-oracle", flags.no_protocol_oracle,
                     "judge outputs only, without the protocol rules (for comparison; see "
                     "`ckptsim rules`)");
-  command->add_flag("--strict", flags.strict,
-                    "fail the run on known-weakness trials too (WARN; see `ckptsim weaknesses`)");
-  command->add_flag("--require-complete", flags.require_complete,
-                    "fail the run when a budget cut it short (INCOMPLETE)");
-  command->add_flag("--json", flags.json, "print one JSON object on stdout");
-  command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
-  command->add_option("--junit", flags.junit,
-                      "write JUnit XML to FILE: a testsuite per scenario, a testcase per check");
+  if (extras & kStrictFlag) {
+    command->add_flag("--strict", flags.strict,
+                      "fail the run on known-weakness trials too (WARN; see `ckptsim "
+                      "weaknesses`)");
+  }
+  if (extras & kReportFlags) {
+    command->add_flag("--require-complete", flags.require_complete,
+                      "fail the run when a budget cut it short (INCOMPLETE)");
+  }
+  if (extras & kJsonFlag)
+    command->add_flag("--json", flags.json, "print one JSON object on stdout");
+  if (extras & kReportFlags) {
+    command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
+    command->add_option("--junit", flags.junit,
+                        "write JUnit XML to FILE: a testsuite per scenario, a testcase per check");
+  }
 }
 
 int BadInput(const std::string& message) {

@@ -42,7 +42,17 @@ struct CommonFlags {
   std::string junit;
 };
 
-void AddCommonFlags(CLI::App* command, CommonFlags& flags);
+// The common flags beyond the engine's (--defect, --fix, --fs, --conf, --no-protocol-oracle)
+// that a subcommand takes: a flag it would ignore is not offered, so using it is a usage error.
+enum CommonFlagExtras : unsigned {
+  kEngineFlagsOnly = 0,
+  kJsonFlag = 1,     // --json
+  kStrictFlag = 2,   // --strict
+  kReportFlags = 4,  // --report, --junit, --require-complete (an exploration's result)
+  kAllCommonFlags = kJsonFlag | kStrictFlag | kReportFlags,
+};
+
+void AddCommonFlags(CLI::App* command, CommonFlags& flags, unsigned extras);
 
 // Prints "ckptsim: <message>" on stderr; returns kExitBadInput.
 int BadInput(const std::string& message);

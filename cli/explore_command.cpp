@@ -2,8 +2,10 @@
 // points, exhaustively or at random): one execution, two command lines.
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <memory>
+#include <string_view>
 
 #include "cli/command.h"
 #include "reports/console.h"
@@ -20,19 +22,48 @@ struct ExploreFlags {
   std::string shard;
   bool check_determinism = false;
   bool prune = false;
+  // Options only one strategy uses, to refuse them with the other.
+  CLI::Option* trials_option = nullptr;
+  CLI::Option* depth_option = nullptr;
 };
 
-// "I/N" into the options' shard.
+// "I/N" into the options' shard: decimal digits only (no sign, no blanks), 0 <= I < N.
 ckpt::Status ParseShard(const std::string& shard, sim::ExploreOptions& options) {
-  unsigned long long index = 0, count = 0;
-  char extra = 0;
-  if (std::sscanf(shard.c_str(), "%llu/%llu%c", &index, &count, &extra) != 2 || count == 0 ||
-      index >= count) {
+  auto bad = [&shard] {
     return ckpt::Status::InvalidArgument("--shard expects I/N with 0 <= I < N, got '" + shard +
                                          "'");
+  };
+  size_t slash = shard.find('/');
+  if (slash == std::string::npos) return bad();
+  uint64_t parts[2] = {0, 0};
+  std::string_view texts[2] = {std::string_view(shard).substr(0, slash),
+                               std::string_view(shard).substr(slash + 1)};
+  for (int i = 0; i < 2; ++i) {
+    const std::string_view text = texts[i];
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
+      return bad();
+    }
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parts[i]);
+    if (error != std::errc() || end != text.data() + text.size()) return bad();
   }
-  options.shard_index = index;
-  options.shard_count = count;
+  if (parts[1] == 0 || parts[0] >= parts[1]) return bad();
+  options.shard_index = parts[0];
+  options.shard_count = parts[1];
+  return ckpt::Status::Ok();
+}
+
+// A flag the chosen strategy would ignore is a usage error, not silence.
+ckpt::Status CheckStrategyFlags(const ExploreFlags& flags, sim::Strategy strategy) {
+  if (strategy == sim::Strategy::kExhaustive && flags.trials_option &&
+      flags.trials_option->count() > 0) {
+    return ckpt::Status::InvalidArgument(
+        "--trials applies to --strategy random; the exhaustive strategy runs every crash point "
+        "(--max-trials sets a budget)");
+  }
+  if (strategy == sim::Strategy::kRandom && flags.depth_option && flags.depth_option->count() > 0) {
+    return ckpt::Status::InvalidArgument(
+        "--depth applies to --strategy exhaustive; random trials draw 1 to 10 crashes each");
+  }
   return ckpt::Status::Ok();
 }
 
@@ -50,6 +81,8 @@ int RunExploration(const ExploreFlags& flags, sim::Strategy strategy, const char
     ckpt::Status shard = ParseShard(flags.shard, options);
     if (!shard.ok()) return BadInput(shard.message());
   }
+  ckpt::Status strategy_flags = CheckStrategyFlags(flags, strategy);
+  if (!strategy_flags.ok()) return BadInput(strategy_flags.message());
   ckpt::Result<std::vector<sim::Scenario>> scenarios =
       Prepare(flags.common, flags.path, false, binary, options);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
@@ -65,19 +98,21 @@ int RunExploration(const ExploreFlags& flags, sim::Strategy strategy, const char
 void AddExploreOptions(CLI::App* explore, ExploreFlags& flags) {
   explore->add_option("--strategy", flags.strategy, "exhaustive or random")
       ->check(CLI::IsMember({"exhaustive", "random"}));
-  explore->add_option("--trials", flags.trials, "random: trials per scenario")
-      ->check(CLI::PositiveNumber);
-  explore->add_option("--seed", flags.seed, "random: the seed every trial is forked from");
+  flags.trials_option = explore->add_option("--trials", flags.trials, "random: trials per scenario")
+                            ->check(CLI::PositiveNumber);
+  explore->add_option("--seed", flags.seed, "random: the seed every trial is forked from")
+      ->check(CLI::NonNegativeNumber);
   explore
       ->add_option("--max-crash-states", flags.max_crash_states,
                    "exhaustive: durable filesystem states explored per crash step (posix, "
                    "lying-disk)")
       ->check(CLI::PositiveNumber);
-  explore
-      ->add_option("--depth", flags.depth,
-                   "exhaustive: crashes per trial; 2 and 3 crash again at every step of each "
-                   "recovery")
-      ->check(CLI::Range(1, 3));
+  flags.depth_option =
+      explore
+          ->add_option("--depth", flags.depth,
+                       "exhaustive: crashes per trial; 2 and 3 crash again at every step of each "
+                       "recovery")
+          ->check(CLI::Range(1, 3));
   explore->add_option("--max-trials", flags.max_trials,
                       "per scenario (and shard): start no trial after this many (0: no budget); "
                       "the report says what was not explored");
@@ -101,7 +136,7 @@ Command AddRunCommand(CLI::App& app, const char* binary) {
   CLI::App* run =
       app.add_subcommand("run", "run scenarios with their own crashes and expectations");
   run->add_option("scenario", run_flags->path, "scenario file or directory")->required();
-  AddCommonFlags(run, run_flags->common);
+  AddCommonFlags(run, run_flags->common, kAllCommonFlags);
   run->footer(
       "Examples:\n"
       "  ckptsim run scenarios/spark                      Spark's recovery tests, their own "
@@ -116,7 +151,7 @@ Command AddExploreCommand(CLI::App& app, const char* binary) {
   CLI::App* explore = app.add_subcommand("explore", "explore crash points of scenarios");
   explore->add_option("scenario", flags->path, "scenario file or directory")->required();
   AddExploreOptions(explore, *flags);
-  AddCommonFlags(explore, flags->common);
+  AddCommonFlags(explore, flags->common, kAllCommonFlags);
   explore->footer(
       "Examples:\n"
       "  ckptsim explore scenarios/basic --strategy random --trials 500 --seed 7\n"

@@ -186,7 +186,7 @@ Command AddCrashPointsCommand(CLI::App& app) {
   CLI::App* points =
       app.add_subcommand("crash-points", "list the labelled steps of the uninterrupted run");
   points->add_option("scenario", flags->path, "scenario file")->required();
-  AddCommonFlags(points, flags->common);
+  AddCommonFlags(points, flags->common, kJsonFlag);
   points->footer("Example: ckptsim crash-points scenarios/basic/running_count.yaml --json");
   return {points, [flags] {
             sim::ExploreOptions options;

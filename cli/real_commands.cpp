@@ -2,6 +2,8 @@
 // (real processes killed with SIGKILL, restarted and judged by the oracle).
 #include <stdlib.h>
 
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -84,6 +86,21 @@ int RunServe(ServeFlags& flags) {
 
 }  // namespace
 
+// 0.01 to 1000 engine ms per wall ms; NaN passes CLI11's Range (every comparison is false).
+CLI::Validator FiniteSpeed() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double speed = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), speed);
+        if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(speed) ||
+            speed < 0.01 || speed > 1000.0) {
+          return "a number from 0.01 to 1000 expected, got '" + text + "'";
+        }
+        return "";
+      },
+      "FLOAT in [0.01 - 1000]");
+}
+
 Command AddServeCommand(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* serve = app.add_subcommand(
@@ -98,7 +115,7 @@ Command AddServeCommand(CLI::App& app) {
       ->add_option("--speed", flags->options.speed,
                    "engine milliseconds per wall-clock millisecond (1: real time; a later "
                    "start keeps the directory's)")
-      ->check(CLI::Range(0.01, 1000.0));
+      ->check(FiniteSpeed());
   serve->add_flag("--quiet", flags->options.quiet, "print nothing but errors and the verdict");
   // The parent's wiring of a crash-real child, not for people.
   serve->add_option("--epoch-unix-ms", flags->epoch_unix_ms)->group("");
@@ -134,16 +151,17 @@ Command AddCrashRealCommand(CLI::App& app, const char* binary) {
       ->check(CLI::Range(0, 10000));
   crash_real->add_option("--trials", crash_options.trials, "runs per scenario")
       ->check(CLI::Range(1, 100000));
-  crash_real->add_option("--seed", crash_options.seed, "the seed the kill plans are drawn from");
+  crash_real->add_option("--seed", crash_options.seed, "the seed the kill plans are drawn from")
+      ->check(CLI::NonNegativeNumber);
   crash_real
       ->add_option("--speed", crash_options.speed,
                    "engine milliseconds per wall-clock millisecond (default 10)")
-      ->check(CLI::Range(0.01, 1000.0));
+      ->check(FiniteSpeed());
   crash_real->add_option("--work-dir", crash_options.work_directory,
                          "where run directories go (default: a new directory under $TMPDIR)");
   crash_real->add_flag("--keep", crash_options.keep_directories,
                        "keep every run directory (failing runs' are always kept)");
-  AddCommonFlags(crash_real, flags->common);
+  AddCommonFlags(crash_real, flags->common, kAllCommonFlags);
   crash_real->footer(
       "Examples:\n"
       "  ckptsim crash-real scenarios/basic/running_count.yaml --kills 20\n"

@@ -165,7 +165,7 @@ Command AddReplayCommand(CLI::App& app, const char* binary) {
       "  ckptsim replay scenarios/basic/running_count.yaml --token c142+0 --defect "
       "skip-pending-times\n"
       "  ckptsim replay scenarios/basic/running_count.yaml --token ref --full-trace");
-  AddCommonFlags(replay, flags->common);
+  AddCommonFlags(replay, flags->common, kJsonFlag | kStrictFlag);
   return {replay, [flags, binary] { return Replay(*flags, binary); }};
 }
 

@@ -96,7 +96,7 @@ Command AddShrinkCommand(CLI::App& app, const char* binary) {
   shrink->add_option("--name", flags->name, "the shrunk scenario's name (default: NAME_shrunk)");
   shrink->add_option("--max-attempts", flags->max_attempts, "candidate trials to try at most")
       ->check(CLI::PositiveNumber);
-  AddCommonFlags(shrink, flags->common);
+  AddCommonFlags(shrink, flags->common, kEngineFlagsOnly);
   shrink->footer(
       "Example:\n"
       "  ckptsim shrink scenarios/basic/running_count.yaml --token c311+0,c80+106 \\\n"

@@ -308,6 +308,13 @@ class ScenarioExplorer {
   }
 
   void check(const UnitTrial& trial) {
+    if (options_.strategy == Strategy::kRun) {
+      summary_.run_token = trial.spec.token();
+      summary_.crashes_planned = trial.spec.crashes.size();
+      summary_.crashes_fired = std::count_if(
+          trial.run.incarnations.begin(), trial.run.incarnations.end(),
+          [](const IncarnationRecord& incarnation) { return incarnation.crashed_at.has_value(); });
+    }
     summary_.digest += TrialHash(trial.run.digest);
     ++summary_.trials;
     summary_.steps_run += trial.run.total_steps;

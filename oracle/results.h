@@ -86,6 +86,11 @@ struct ScenarioSummary : TrialCounts {
   // (shards cannot tell it).
   uint64_t first_failure_trial = 0;
   std::string ref_replay;  // the command that replays the uninterrupted run
+  // The run strategy: the token of the trial the scenario's `crashes:` list makes, and how many
+  // of those crashes fired (the later ones may come after the run ended).
+  std::string run_token;
+  uint64_t crashes_planned = 0;
+  uint64_t crashes_fired = 0;
 };
 
 // The counts are the scenarios' summed; crash_points too.

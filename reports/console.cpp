@@ -93,6 +93,25 @@ void PrintTotals(const sim::ExploreResult& result, uint64_t max_crash_states) {
   }
 }
 
+// The run strategy: each scenario's own crashes as a token, and which of them fired; a crash
+// that never fired (the run ended first) is a warning, not silence.
+void PrintRunCrashes(const sim::ExploreResult& result) {
+  if (result.strategy != sim::Strategy::kRun) return;
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    if (s.crashes_planned == 0) continue;
+    std::printf("\n%s: its crashes are trial %s; %llu of %llu fired\n", s.name.c_str(),
+                s.run_token.c_str(), static_cast<unsigned long long>(s.crashes_fired),
+                static_cast<unsigned long long>(s.crashes_planned));
+    if (s.crashes_fired < s.crashes_planned) {
+      std::printf(
+          "WARNING: %s: crashes %llu to %llu of its `crashes:` list never fired: the run ended "
+          "before their step or time (`ckptsim crash-points %s` lists the steps)\n",
+          s.name.c_str(), static_cast<unsigned long long>(s.crashes_fired + 1),
+          static_cast<unsigned long long>(s.crashes_planned), s.path.c_str());
+    }
+  }
+}
+
 }  // namespace
 
 std::string Verdict(const sim::TrialCounts& s) {
@@ -160,6 +179,7 @@ void PrintTable(const sim::ExploreResult& result, const std::string& header,
         f.scenario.c_str(), sim::FailureKindName(f.failure.kind), f.failure.detail.c_str(),
         f.replay.c_str());
   }
+  PrintRunCrashes(result);
   PrintTotals(result, max_crash_states);
 }
 

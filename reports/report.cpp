@@ -152,6 +152,11 @@ ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) 
                         level.at("parents_complete").get<bool>()});
   }
   s.ref_replay = entry.at("ref_replay").get<std::string>();
+  if (entry.contains("run")) {
+    s.run_token = entry.at("run").at("token").get<std::string>();
+    s.crashes_planned = entry.at("run").at("crashes").get<uint64_t>();
+    s.crashes_fired = entry.at("run").at("crashes_fired").get<uint64_t>();
+  }
   s.digest = std::stoull(entry.at("digest").get<std::string>(), nullptr, 16);
   return s;
 }
@@ -186,6 +191,11 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
                             {"ref_replay", s.ref_replay},
                             {"digest", Hex(s.digest)}};
     CountsToJson(s, entry);
+    if (result.strategy == sim::Strategy::kRun && s.crashes_planned > 0) {
+      entry["run"] = {{"token", s.run_token},
+                      {"crashes", s.crashes_planned},
+                      {"crashes_fired", s.crashes_fired}};
+    }
     json["scenarios"].push_back(std::move(entry));
   }
   json["failing"] = FailingToJson(result.failing);

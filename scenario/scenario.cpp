@@ -99,6 +99,7 @@ Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string
     return yaml_error(e, "(yaml): ");
   }
   try {
+    CKPT_RETURN_IF_ERROR(loader.unique_keys(root));
     Result<Scenario> scenario = loader.scenario(root);
     if (!scenario.ok()) return scenario;
     CKPT_RETURN_IF_ERROR(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 namespace sim {
 
@@ -18,6 +19,26 @@ std::string ScenarioReader::where(const YAML::Node& node) const {
   const YAML::Mark mark = node.Mark();
   if (mark.line < 0) return path_;
   return path_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+Status ScenarioReader::unique_keys(const YAML::Node& node, int depth) const {
+  if (depth > kMaxYamlDepth) {
+    return Status::InvalidArgument(where(node) + ": nested more than " +
+                                   std::to_string(kMaxYamlDepth) + " levels deep");
+  }
+  std::map<std::string, int> first_line;  // key -> its line (1-based)
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node value = node.IsMap() ? it->second : *it;
+    if (node.IsMap() && it->first.IsScalar()) {
+      auto [first, inserted] = first_line.emplace(it->first.Scalar(), it->first.Mark().line + 1);
+      if (!inserted) {
+        return Status::InvalidArgument(where(it->first) + ": duplicate key '" + it->first.Scalar() +
+                                       "' (first at line " + std::to_string(first->second) + ")");
+      }
+    }
+    if (value.IsMap() || value.IsSequence()) CKPT_RETURN_IF_ERROR(unique_keys(value, depth + 1));
+  }
+  return Status::Ok();
 }
 
 Result<int64_t> ScenarioReader::integer(const YAML::Node& node, const std::string& field) const {

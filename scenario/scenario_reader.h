@@ -24,6 +24,10 @@ using ckpt::Value;
 Status ValidateStep(const PipelineStep& step, const std::string& field,
                     const ckpt::FunctionRegistry& registry);
 
+// How deep maps and lists may nest in a scenario (a hostile file must not recurse the reader
+// off its stack).
+inline constexpr int kMaxYamlDepth = 32;
+
 class ScenarioReader {
  public:
   explicit ScenarioReader(std::string path) : path_(std::move(path)) {}
@@ -56,6 +60,10 @@ class ScenarioReader {
 
   // "name" or "name(arg, ...)".
   Result<ckpt::FunctionRef> function(const YAML::Node& node, const std::string& field) const;
+
+  // No map in `node` (at any depth, up to kMaxYamlDepth) holds a key twice: yaml-cpp keeps one
+  // of them silently. The error names the second key's place and the first one's line.
+  Status unique_keys(const YAML::Node& node, int depth = 0) const;
 
   Status check_keys(const YAML::Node& node, const std::string& where,
                     const std::set<std::string>& known) const;
