@@ -108,6 +108,12 @@ void JournalWriter::write_line(const std::string& line) {
   }
 }
 
+void JournalWriter::write_event(ckpt::EngineEvent event, OrderedJson fields) {
+  OrderedJson line{{"e", Name(event)}, {"at", now().ms}};
+  for (auto& [key, value] : fields.items()) line[key] = std::move(value);
+  write_line(line.dump());
+}
+
 void JournalWriter::echo(const std::string& text) {
   if (!echo_) return;
   std::fprintf(echo_, "[%lld ms] %s\n", static_cast<long long>(now().ms), text.c_str());
@@ -168,89 +174,56 @@ Status JournalWriter::emit(const std::string& output, Time batch_time,
 
 void JournalWriter::log(ckpt::LogLevel level, const std::string& message) {
   if (level == ckpt::LogLevel::kInfo) return;  // the simulator's trace keeps none either
-  write_line(OrderedJson{
-      {"e", Name(ckpt::EngineEvent::kLog)},
-      {"at", now().ms},
-      {"warning", level == ckpt::LogLevel::kWarning},
-      {"message",
-       message}}.dump());
+  write_event(ckpt::EngineEvent::kLog,
+              {{"warning", level == ckpt::LogLevel::kWarning}, {"message", message}});
 }
 
 void JournalWriter::on_context_started(Time zero_time, bool recovered) {
-  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kContextStarted)},
-                         {"at", now().ms},
-                         {"zero", zero_time.ms},
-                         {"recovered", recovered}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kContextStarted,
+              {{"zero", zero_time.ms}, {"recovered", recovered}});
 }
 
 void JournalWriter::on_checkpoint_recovered(const std::string& file, Time time,
                                             const std::vector<Time>& pending) {
-  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kCheckpointRecovered)},
-                         {"at", now().ms},
-                         {"file", file},
-                         {"time", time.ms},
-                         {"pending", TimesToJson(pending)}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kCheckpointRecovered,
+              {{"file", file}, {"time", time.ms}, {"pending", TimesToJson(pending)}});
   echo("recovered from " + file + " (content time " + time.to_string() + ")");
 }
 
 void JournalWriter::on_restart(Time restart_time, const std::vector<Time>& rescheduled) {
-  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kRestart)},
-                         {"at", now().ms},
-                         {"time", restart_time.ms},
-                         {"rescheduled", TimesToJson(rescheduled)}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kRestart,
+              {{"time", restart_time.ms}, {"rescheduled", TimesToJson(rescheduled)}});
 }
 
 void JournalWriter::on_stream_restored(int32_t stream_id) {
-  write_line(OrderedJson{
-      {"e", Name(ckpt::EngineEvent::kStreamRestored)}, {"at", now().ms}, {"stream", stream_id}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kStreamRestored, {{"stream", stream_id}});
 }
 
 void JournalWriter::on_checkpoint_written(const std::string& file, Time time) {
-  write_line(OrderedJson{
-      {"e", Name(ckpt::EngineEvent::kCheckpointWritten)},
-      {"at", now().ms},
-      {"file", file},
-      {"time",
-       time.ms}}.dump());
+  write_event(ckpt::EngineEvent::kCheckpointWritten, {{"file", file}, {"time", time.ms}});
   echo("wrote " + file);
 }
 
 void JournalWriter::on_job_failed(Time batch_time, const Status& error) {
-  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kJobFailed)},
-                         {"at", now().ms},
-                         {"time", batch_time.ms},
-                         {"status", StatusToJson(error)}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kJobFailed,
+              {{"time", batch_time.ms}, {"status", StatusToJson(error)}});
 }
 
 void JournalWriter::on_checkpoint_unreadable(const std::string& failure) {
-  write_line(OrderedJson{
-      {"e", Name(ckpt::EngineEvent::kCheckpointUnreadable)}, {"at", now().ms}, {"failure", failure}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kCheckpointUnreadable, {{"failure", failure}});
 }
 
 void JournalWriter::on_checkpoint_given_up(Time time, int attempts, const Status& first_error) {
-  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kCheckpointGivenUp)},
-                         {"at", now().ms},
-                         {"time", time.ms},
-                         {"attempts", attempts},
-                         {"status", StatusToJson(first_error)}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kCheckpointGivenUp,
+              {{"time", time.ms}, {"attempts", attempts}, {"status", StatusToJson(first_error)}});
 }
 
 void JournalWriter::on_graceful_stop(const ckpt::GracefulStop& stop) {
   auto time = [](std::optional<Time> t) { return t ? OrderedJson(t->ms) : OrderedJson(nullptr); };
-  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kGracefulStop)},
-                         {"at", now().ms},
-                         {"requested", stop.requested_at.ms},
-                         {"stop", time(stop.stop_time)},
-                         {"last", time(stop.last_processed_batch)},
-                         {"timed_out", stop.timed_out}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kGracefulStop, {{"requested", stop.requested_at.ms},
+                                                 {"stop", time(stop.stop_time)},
+                                                 {"last", time(stop.last_processed_batch)},
+                                                 {"timed_out", stop.timed_out}});
   echo("stopped gracefully");
 }
 
@@ -259,14 +232,10 @@ void JournalWriter::on_offset_ranges(int32_t stream_id, Time batch_time,
   OrderedJson list = OrderedJson::array();
   for (const ckpt::OffsetRange& r : ranges)
     list.push_back(OrderedJson::array({r.partition, r.from, r.until}));
-  write_line(OrderedJson{
-      {"e", Name(ckpt::EngineEvent::kOffsetRanges)},
-      {"at", now().ms},
-      {"stream", stream_id},
-      {"time", batch_time.ms},
-      {"ranges", std::move(list)},
-      {"restored",
-       restored}}.dump());
+  write_event(ckpt::EngineEvent::kOffsetRanges, {{"stream", stream_id},
+                                                 {"time", batch_time.ms},
+                                                 {"ranges", std::move(list)},
+                                                 {"restored", restored}});
 }
 
 void JournalWriter::on_blocks_allocated(Time batch_time, const ckpt::AllocatedBlocks& blocks) {
@@ -274,30 +243,23 @@ void JournalWriter::on_blocks_allocated(Time batch_time, const ckpt::AllocatedBl
   for (const auto& [stream_id, stream_blocks] : blocks) {
     for (const ckpt::ReceivedBlockInfo& block : stream_blocks) list.push_back(BlockToJson(block));
   }
-  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kBlocksAllocated)},
-                         {"at", now().ms},
-                         {"time", batch_time.ms},
-                         {"blocks", std::move(list)},
-                         {"acknowledged", source_ ? source_->acknowledged(source_name_) : 0}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kBlocksAllocated,
+              {{"time", batch_time.ms},
+               {"blocks", std::move(list)},
+               {"acknowledged", source_ ? source_->acknowledged(source_name_) : 0}});
 }
 
 void JournalWriter::on_received_blocks(int32_t stream_id, Time batch_time,
                                        const std::vector<ckpt::ReceivedBlockInfo>& blocks,
                                        const std::vector<ckpt::ReceivedBlockInfo>& missing) {
-  write_line(OrderedJson{{"e", Name(ckpt::EngineEvent::kReceivedBlocks)},
-                         {"at", now().ms},
-                         {"stream", stream_id},
-                         {"time", batch_time.ms},
-                         {"blocks", BlocksToJson(blocks)},
-                         {"missing", BlocksToJson(missing)}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kReceivedBlocks, {{"stream", stream_id},
+                                                   {"time", batch_time.ms},
+                                                   {"blocks", BlocksToJson(blocks)},
+                                                   {"missing", BlocksToJson(missing)}});
 }
 
 void JournalWriter::on_error(const Status& error) {
-  write_line(OrderedJson{
-      {"e", Name(ckpt::EngineEvent::kError)}, {"at", now().ms}, {"status", StatusToJson(error)}}
-                 .dump());
+  write_event(ckpt::EngineEvent::kError, {{"status", StatusToJson(error)}});
   echo("error: " + error.to_string());
 }
 

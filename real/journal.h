@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -82,6 +83,8 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
 
  private:
   void write_line(const std::string& line);
+  // An engine event's line: its name and the time first, then `fields` in their order.
+  void write_event(ckpt::EngineEvent event, nlohmann::ordered_json fields);
   void echo(const std::string& text);
   ckpt::Time now() const { return scheduler_ ? scheduler_->now() : ckpt::Time{0}; }
 
