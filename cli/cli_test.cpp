@@ -282,6 +282,26 @@ TEST(Cli, RunSaysWhichOfItsCrashesFired) {
   EXPECT_EQ(json["scenarios"][0]["run"]["token"], "c5+0,c99999+0");
 }
 
+// Ctrl-C stops at the next trial boundary: the partial result is printed (and written), marked
+// INCOMPLETE and interrupted, and the exit code is 130.
+TEST(Cli, AnInterruptReportsThePartialResultAsIncomplete) {
+  std::string json_path =
+      ::testing::TempDir() + "ckptsim_interrupted_" + std::to_string(::getpid()) + ".json";
+  Outcome outcome =
+      RunCommand("bash -c '" + kBinary + " explore " + CKPTSIM_SOURCE_DIR +
+                 "/scenarios --strategy random --trials 1000000 --json > " + json_path +
+                 " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo exit=$?'");
+  EXPECT_NE(outcome.output.find("exit=130"), std::string::npos) << outcome.output;
+  std::ifstream in(json_path);
+  nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
+  std::remove(json_path.c_str());
+  ASSERT_FALSE(json.is_discarded());
+  EXPECT_TRUE(json["interrupted"].get<bool>());
+  EXPECT_FALSE(json["complete"].get<bool>());
+  EXPECT_GT(json["trials"].get<uint64_t>(), 0u);
+  EXPECT_LT(json["units_explored"].get<uint64_t>(), json["units_planned"].get<uint64_t>());
+}
+
 // A sweep fanned out as shards and merged is the sweep run at once (README: cluster runs).
 TEST(Cli, ShardsMergeIntoTheWholeExploration) {
   std::string dir =

@@ -1,5 +1,7 @@
 #include "cli/command.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -44,6 +46,24 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags, unsigned extras) {
     command->add_option("--junit", flags.junit,
                         "write JUnit XML to FILE: a testsuite per scenario, a testcase per check");
   }
+}
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+extern "C" void RequestStop(int /*signal*/) { stop_requested.store(true); }
+
+}  // namespace
+
+const std::atomic<bool>* StopOnInterrupt() {
+  struct sigaction action = {};
+  action.sa_handler = RequestStop;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;  // the second Ctrl-C gets the default: the process ends
+  sigaction(SIGINT, &action, nullptr);
+  return &stop_requested;
 }
 
 int BadInput(const std::string& message) {
@@ -179,6 +199,7 @@ int ReportResult(const sim::ExploreResult& result, const std::string& header,
     junit << reports::RenderJunit(result);
     if (!junit) return BadInput("cannot write " + flags.junit);
   }
+  if (result.interrupted) return kExitInterrupted;
   if (result.failures > 0) return kExitFail;
   if (flags.require_complete && !result.complete()) return kExitFail;
   return flags.strict && result.known_weaknesses > 0 ? kExitFail : kExitPass;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -21,6 +22,13 @@ namespace cli {
 constexpr int kExitPass = 0;
 constexpr int kExitFail = 1;
 constexpr int kExitBadInput = 2;
+// Ctrl-C: the partial result was printed and written (INCOMPLETE); 128 + SIGINT, as shells do.
+constexpr int kExitInterrupted = 130;
+
+// Installs the SIGINT handler of a long run: the first Ctrl-C sets the returned flag (the
+// explorer stops at the next trial boundary, ExploreOptions::stop_requested); a second one
+// interrupts the process as usual.
+const std::atomic<bool>* StopOnInterrupt();
 
 // A registered subcommand: its CLI11 node and what runs it once the line is parsed.
 struct Command {

@@ -87,6 +87,7 @@ int RunExploration(const ExploreFlags& flags, sim::Strategy strategy, const char
       Prepare(flags.common, flags.path, false, binary, options);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
   options.strategy = strategy;
+  options.stop_requested = StopOnInterrupt();
   bool show_progress = !flags.common.json && ::isatty(STDOUT_FILENO) == 1;
   if (show_progress) options.on_progress = reports::ProgressLine();
   sim::ExploreResult result = sim::Explore(scenarios.value(), options);

@@ -16,6 +16,7 @@
 // Every failing trial carries a replay token and the exact command that replays it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -64,6 +65,9 @@ struct ExploreOptions {
   RunOptions run;
   // Called on the exploring thread after each batch of trials; never influences a simulation.
   std::function<void(const Progress&)> on_progress;
+  // Set (by a signal handler) to stop at the next trial boundary: the trials run so far are
+  // reported, and the result is INCOMPLETE. Read between trials only, never by a simulation.
+  const std::atomic<bool>* stop_requested = nullptr;
   std::string binary = "build/ckptsim";   // for replay commands
   std::vector<std::string> replay_flags;  // --defect/--fs/--conf flags, as given
 };

@@ -185,6 +185,7 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
   }
   for (const ExploreResult& part : parts) {
     merged.elapsed_s = std::max(merged.elapsed_s, part.elapsed_s);
+    merged.interrupted = merged.interrupted || part.interrupted;
     for (size_t i = 0; i < part.scenarios.size(); ++i) {
       const ScenarioSummary& from = part.scenarios[i];
       ScenarioSummary& to = merged.scenarios[i];

@@ -107,6 +107,7 @@ struct ExploreResult : TrialCounts {
   std::vector<FailingTrial> expected_failing;
   // Instances of a known weakness of the modelled protocol (the first few per scenario).
   std::vector<FailingTrial> known_weakness_failing;
+  bool interrupted = false;  // a stop was requested (Ctrl-C): the result is partial
 };
 
 inline constexpr size_t kExpectedFailingShown = 5;

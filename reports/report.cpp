@@ -172,6 +172,7 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   CountsToJson(result, json);
   json["crash_points"] = result.crash_points;
   json["elapsed_s"] = result.elapsed_s;
+  if (result.interrupted) json["interrupted"] = true;
   json["scenarios"] = nlohmann::json::array();
   for (const sim::ScenarioSummary& s : result.scenarios) {
     nlohmann::json levels = nlohmann::json::array();
@@ -221,6 +222,7 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
     CountsFromJson(json, result);
     result.crash_points = json.at("crash_points").get<uint64_t>();
     result.elapsed_s = json.at("elapsed_s").get<double>();
+    result.interrupted = json.value("interrupted", false);
     for (const nlohmann::json& entry : json.at("scenarios")) {
       CKPT_ASSIGN_OR_RETURN(sim::ScenarioSummary summary, SummaryFromJson(entry));
       result.scenarios.push_back(std::move(summary));
