@@ -376,6 +376,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --strategy random --depth 2",
                  "--depth applies to --strategy exhaustive"},
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --seed -1", "--seed"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --strategy "
+                 "random --trials 10000000 --jobs 1",
+                 "this run plans about 1e+07 trials, about 1 h 23 min at ~2,000 trials/s per "
+                 "thread: add --yes to run it"},
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --shard 0/-1",
                  "--shard expects I/N with 0 <= I < N, got '0/-1'"},
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --shard ' 0/2'", "--shard"},

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "explore/timeline.h"
 #include "reports/console.h"
@@ -64,6 +65,11 @@ const std::atomic<bool>* StopOnInterrupt() {
   action.sa_flags = SA_RESETHAND;  // the second Ctrl-C gets the default: the process ends
   sigaction(SIGINT, &action, nullptr);
   return &stop_requested;
+}
+
+int DefaultJobs() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(cores, 1u, 256u));
 }
 
 int BadInput(const std::string& message) {

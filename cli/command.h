@@ -62,6 +62,9 @@ enum CommonFlagExtras : unsigned {
 
 void AddCommonFlags(CLI::App* command, CommonFlags& flags, unsigned extras);
 
+// --jobs by default: the machine's cores (1 when unknown), at most 256.
+int DefaultJobs();
+
 // Prints "ckptsim: <message>" on stderr; returns kExitBadInput.
 int BadInput(const std::string& message);
 

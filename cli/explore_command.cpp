@@ -18,10 +18,11 @@ struct ExploreFlags {
   std::string path;
   std::string strategy = "exhaustive";
   uint64_t trials = 1000, seed = 1, max_crash_states = 8, max_trials = 0;
-  int depth = 1, jobs = 1;
+  int depth = 1, jobs = DefaultJobs();
   std::string shard;
   bool check_determinism = false;
   bool prune = false;
+  bool yes = false;  // run even when the estimate says it takes hours
   // Options only one strategy uses, to refuse them with the other.
   CLI::Option* trials_option = nullptr;
   CLI::Option* depth_option = nullptr;
@@ -67,6 +68,38 @@ ckpt::Status CheckStrategyFlags(const ExploreFlags& flags, sim::Strategy strateg
   return ckpt::Status::Ok();
 }
 
+// A run planned so long that nobody means it by accident is refused without --yes or a budget.
+// The rate is an order of magnitude measured on the catalogue (docs/explorer.md).
+constexpr double kLongRunSeconds = 3600;
+constexpr double kTrialsPerSecondPerThread = 2000;
+
+ckpt::Status CheckRunLength(const std::vector<sim::Scenario>& scenarios,
+                            const sim::ExploreOptions& options, bool yes) {
+  if (yes || options.max_trials > 0 || options.strategy == sim::Strategy::kRun) {
+    return ckpt::Status::Ok();
+  }
+  double trials = 0;
+  for (const sim::Scenario& scenario : scenarios) {
+    if (options.strategy == sim::Strategy::kRandom) {
+      trials += static_cast<double>(options.trials);
+      continue;
+    }
+    // Depth d crashes again at every step of each recovery: about steps^d / d! trials.
+    double steps = static_cast<double>(sim::RunTrial(scenario, {}, options.run).total_steps);
+    double level = steps;
+    for (int depth = 1; depth <= options.depth; level *= steps / ++depth) trials += level;
+  }
+  trials /= static_cast<double>(options.shard_count);
+  double seconds = trials / (kTrialsPerSecondPerThread * options.jobs);
+  if (seconds <= kLongRunSeconds) return ckpt::Status::Ok();
+  char planned[32];
+  std::snprintf(planned, sizeof planned, "%.3g", trials);
+  return ckpt::Status::InvalidArgument(std::string("this run plans about ") + planned +
+                                       " trials, about " + reports::HumanDuration(seconds) +
+                                       " at ~2,000 trials/s per thread: add --yes to run it, a "
+                                       "budget (--max-trials N), or --shard I/N to split it");
+}
+
 int RunExploration(const ExploreFlags& flags, sim::Strategy strategy, const char* binary) {
   sim::ExploreOptions options;
   options.seed = flags.seed;
@@ -87,6 +120,8 @@ int RunExploration(const ExploreFlags& flags, sim::Strategy strategy, const char
       Prepare(flags.common, flags.path, false, binary, options);
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
   options.strategy = strategy;
+  ckpt::Status length = CheckRunLength(scenarios.value(), options, flags.yes);
+  if (!length.ok()) return BadInput(length.message());
   options.stop_requested = StopOnInterrupt();
   bool show_progress = !flags.common.json && ::isatty(STDOUT_FILENO) == 1;
   if (show_progress) options.on_progress = reports::ProgressLine();
@@ -117,7 +152,9 @@ void AddExploreOptions(CLI::App* explore, ExploreFlags& flags) {
   explore->add_option("--max-trials", flags.max_trials,
                       "per scenario (and shard): start no trial after this many (0: no budget); "
                       "the report says what was not explored");
-  explore->add_option("--jobs", flags.jobs, "threads running trials (results do not depend on it)")
+  explore
+      ->add_option("--jobs", flags.jobs,
+                   "threads running trials (default: the cores; results do not depend on it)")
       ->check(CLI::Range(1, 256));
   explore->add_option("--shard", flags.shard,
                       "I/N: run only slice I of N (depth-1 steps or random trials with index "
@@ -126,6 +163,9 @@ void AddExploreOptions(CLI::App* explore, ExploreFlags& flags) {
                     "stop a trial once its last process's state equals the uncrashed run's at the "
                     "same batch (sequence and constant sources without faults, FIFO "
                     "interleaving); the report gives the steps run and the unpruned cost");
+  explore->add_flag("--yes", flags.yes,
+                    "run even when the plan takes more than an hour by the estimate (without it "
+                    "and without --max-trials such a run is refused)");
   explore->add_flag("--check-determinism", flags.check_determinism,
                     "rerun every 16th trial (by token hash) and compare trace digests");
 }

@@ -102,7 +102,7 @@ int RunMutation(const std::string& root, const std::string& out_path,
 Command AddMutationCommand(CLI::App& app, const char* binary) {
   struct Flags {
     std::string root = ".", out, regressions;
-    int jobs = 1;
+    int jobs = DefaultJobs();
     bool json = false;
   };
   auto flags = std::make_shared<Flags>();
@@ -113,7 +113,8 @@ Command AddMutationCommand(CLI::App& app, const char* binary) {
   mutation->add_option("--out", flags->out, "also write the JSON report to FILE");
   mutation->add_option("--regressions", flags->regressions,
                        "write each shrunk counterexample as DIR/<defect>.yaml");
-  mutation->add_option("--jobs", flags->jobs, "threads running trials")->check(CLI::Range(1, 256));
+  mutation->add_option("--jobs", flags->jobs, "threads running trials (default: the cores)")
+      ->check(CLI::Range(1, 256));
   mutation->add_flag("--json", flags->json, "print the JSON report");
   mutation->footer(
       "Exit 0 when every target holds: every defect found, median time to the first failure\n"

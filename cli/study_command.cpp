@@ -18,7 +18,7 @@ struct StudyFlags {
   std::vector<int64_t> intervals;
   int seeds = 4;
   uint64_t seed = 1;
-  int jobs = 1;
+  int jobs = DefaultJobs();
   std::string out_dir;
   bool json = false;
 };
@@ -89,7 +89,7 @@ Command AddStudyIntervalCommand(CLI::App& app) {
   study->add_option("--seeds", flags->seeds, "failure histories per interval")
       ->check(CLI::Range(1, 1000));
   study->add_option("--seed", flags->seed, "the seed the failure histories are forked from");
-  study->add_option("--jobs", flags->jobs, "threads running simulations")
+  study->add_option("--jobs", flags->jobs, "threads running simulations (default: the cores)")
       ->check(CLI::Range(1, 256));
   study->add_option("--out", flags->out_dir, "write study.md, study.json and plot.svg here");
   study->add_flag("--json", flags->json, "print JSON");

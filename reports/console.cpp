@@ -183,6 +183,18 @@ void PrintTable(const sim::ExploreResult& result, const std::string& header,
   PrintTotals(result, max_crash_states);
 }
 
+std::string HumanDuration(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e9) return "?";  // NaN, or beyond any wait worth printing
+  auto whole = static_cast<uint64_t>(seconds + 0.5);
+  uint64_t days = whole / 86400, hours = whole / 3600 % 24, minutes = whole / 60 % 60,
+           secs = whole % 60;
+  auto unit = [](uint64_t n, const char* name) { return std::to_string(n) + " " + name; };
+  if (days > 0) return unit(days, "d") + " " + unit(hours, "h");
+  if (hours > 0) return unit(hours, "h") + " " + unit(minutes, "min");
+  if (minutes > 0) return unit(minutes, "min") + " " + unit(secs, "s");
+  return unit(secs, "s");
+}
+
 std::function<void(const sim::Progress&)> ProgressLine() {
   using Clock = std::chrono::steady_clock;
   uint64_t earlier_trials = 0;  // of the scenarios before this one
@@ -200,11 +212,20 @@ std::function<void(const sim::Progress&)> ProgressLine() {
     double seconds = std::chrono::duration<double>(now - started).count();
     double rate = seconds > 0 ? static_cast<double>(earlier_trials + done) / seconds : 0;
     double left = rate > 0 ? static_cast<double>(p.trials_planned - done) / rate : 0;
+    // The scenarios still to come, each assumed as long as the ones so far on average.
+    double per_scenario = static_cast<double>(earlier_trials + p.trials_planned) /
+                          static_cast<double>(p.scenario_index + 1);
+    double overall =
+        left + (rate > 0
+                    ? per_scenario * static_cast<double>(p.scenarios - p.scenario_index - 1) / rate
+                    : 0);
     std::printf(
-        "\r\033[K[%zu/%zu] %s: %llu of %llu trials, %llu failed, %.0f trials/s, ~%.0f s left",
+        "\r\033[K[%zu/%zu] %s: %llu of %llu trials, %llu failed, %.0f trials/s, ~%s left (all: "
+        "~%s)",
         p.scenario_index + 1, p.scenarios, p.scenario.c_str(),
         static_cast<unsigned long long>(done), static_cast<unsigned long long>(p.trials_planned),
-        static_cast<unsigned long long>(p.failures), rate, left);
+        static_cast<unsigned long long>(p.failures), rate, HumanDuration(left).c_str(),
+        HumanDuration(overall).c_str());
     std::fflush(stdout);
   };
 }

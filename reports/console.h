@@ -32,4 +32,7 @@ void PrintTable(const sim::ExploreResult& result, const std::string& header,
 // those known, failures, the rate and an estimate of the time left in this scenario.
 std::function<void(const sim::Progress&)> ProgressLine();
 
+// A duration for people: "12 s", "3 min 5 s", "2 h 14 min", "3 d 4 h" ("?" when unknowable).
+std::string HumanDuration(double seconds);
+
 }  // namespace reports

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "reports/console.h"
 #include "testing/bundled_scenario.h"
 
 namespace reports {
@@ -66,6 +68,16 @@ TEST(Report, KnownWeaknessCountsPerWeaknessRoundTrip) {
   ckpt::Result<sim::ExploreResult> back = ResultFromJson(json);
   ASSERT_TRUE(back.ok()) << back.status().to_string();
   EXPECT_EQ(back.value().known_weaknesses_by_name, result.known_weaknesses_by_name);
+}
+
+TEST(Console, DurationsInHumanUnits) {
+  EXPECT_EQ(HumanDuration(0), "0 s");
+  EXPECT_EQ(HumanDuration(59.4), "59 s");
+  EXPECT_EQ(HumanDuration(185), "3 min 5 s");
+  EXPECT_EQ(HumanDuration(8040), "2 h 14 min");
+  EXPECT_EQ(HumanDuration(21135215), "244 d 14 h");
+  EXPECT_EQ(HumanDuration(-1), "?");
+  EXPECT_EQ(HumanDuration(std::nan("")), "?");
 }
 
 TEST(Report, WritesBothFiles) {
