@@ -289,7 +289,7 @@ TEST(Cli, AnInterruptReportsThePartialResultAsIncomplete) {
       ::testing::TempDir() + "ckptsim_interrupted_" + std::to_string(::getpid()) + ".json";
   Outcome outcome =
       RunCommand("bash -c '" + kBinary + " explore " + CKPTSIM_SOURCE_DIR +
-                 "/scenarios --strategy random --trials 1000000 --json > " + json_path +
+                 "/scenarios --strategy random --trials 1000000 --yes --json > " + json_path +
                  " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo exit=$?'");
   EXPECT_NE(outcome.output.find("exit=130"), std::string::npos) << outcome.output;
   std::ifstream in(json_path);
