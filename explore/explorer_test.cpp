@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 
+#include "oracle/divergence.h"
 #include "oracle/oracle.h"
 #include "sim/trial.h"
 #include "testing/bundled_scenario.h"
@@ -83,6 +84,15 @@ TEST_F(OracleTest, ReferenceIsCheckedAgainstTheScenarioExpectations) {
   ReferenceOutcome outcome = BuildReference(expecting, clean_);
   ASSERT_FALSE(outcome.failures.empty());
   EXPECT_EQ(outcome.failures.front().kind, FailureKind::kExpectationMismatch);
+  // Replay shows the expectation against what was emitted, not the uncrashed run twice.
+  Divergence divergence =
+      ExplainDivergence(expecting, outcome.reference, clean_, outcome.failures.front());
+  ASSERT_FALSE(divergence.outputs.empty());
+  EXPECT_EQ(divergence.outputs.front().rfind("counts: the scenario expects [], the uncrashed run "
+                                             "emitted [",
+                                             0),
+            0u)
+      << divergence.outputs.front();
 }
 
 TEST(LegitimateReruns, FollowsSparksRescheduleRule) {

@@ -76,7 +76,23 @@ Divergence ExplainDivergence(const Scenario& scenario, const Reference& referenc
   Time batch = *failure.batch_time;
   Time zero = run.incarnations.empty() ? Time{0} : run.incarnations[0].zero_time.value_or(Time{0});
   int64_t index = BatchIndex(batch, zero, scenario.batch_duration);
+  // An expectation mismatch is the uncrashed run against the scenario's `expect`: show that.
+  bool against_expect = failure.kind == FailureKind::kExpectationMismatch;
   for (const auto& [output, batches] : reference.outputs) {
+    auto expected = scenario.expect.find(output);
+    if (against_expect && expected != scenario.expect.end()) {
+      bool known = index >= 1 && index <= static_cast<int64_t>(expected->second.size());
+      ckpt::Records want =
+          known ? expected->second[static_cast<size_t>(index - 1)] : ckpt::Records{};
+      ckpt::SortRecords(want);
+      d.outputs.push_back(output + ": the scenario expects " +
+                          (known ? ckpt::RecordsToString(want) : std::string("nothing")) +
+                          ", the uncrashed run emitted " +
+                          (index >= 1 && index <= static_cast<int64_t>(batches.size())
+                               ? ckpt::RecordsToString(batches[static_cast<size_t>(index - 1)])
+                               : std::string("nothing")));
+      continue;
+    }
     std::string line = output + ": expected ";
     bool known = index >= 1 && index <= static_cast<int64_t>(batches.size());
     line += !known || reference.silent.count({output, index})
