@@ -261,6 +261,13 @@ TEST(Cli, ARunCutShortByABudgetIsIncomplete) {
   EXPECT_NE(random.output.find("INCOMPLETE (20.0% explored"), std::string::npos) << random.output;
 }
 
+TEST(Cli, VersionNamesTheReleaseAndTheRevision) {
+  Outcome outcome = RunCommand(kBinary + " --version");
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_EQ(outcome.output.rfind("ckptsim 0.", 0), 0u) << outcome.output;
+  EXPECT_NE(outcome.output.find(" ("), std::string::npos) << outcome.output;
+}
+
 // `run` names the trial its `crashes:` list makes and how many fired; a crash after the end of
 // the run is a warning, not silence.
 TEST(Cli, RunSaysWhichOfItsCrashesFired) {

@@ -8,6 +8,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"ckptsim: deterministic crash-recovery testing of a Spark Streaming driver model"};
+  app.set_version_flag("--version", std::string("ckptsim ") + CKPTSIM_VERSION + " (" +
+                                         CKPTSIM_REVISION + ")");
   app.require_subcommand(1);
   app.footer(
       "Examples:\n"
