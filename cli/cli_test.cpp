@@ -376,6 +376,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --depth 4", "--depth"},
         BadInput{"merge /no/such.json", "/no/such.json: cannot read"},
         BadInput{"merge " CKPTSIM_SOURCE_DIR "/README.md", "README.md: not JSON"},
+        BadInput{"merge " CKPTSIM_SOURCE_DIR "/scenarios", "stopped by an unexpected error"},
         BadInput{"", "A subcommand is required"},
         // Nothing silently does nothing: a flag the command would ignore is a usage error.
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --trials 5",
@@ -435,6 +436,8 @@ TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
       {"window without its duration", head + "pipeline:\n  - window:\n  - collect: out\n",
        "5:5: pipeline[0].window_ms: missing (the window of window)"},
       {"unknown field", head + pipeline + "downtime: 3\n", "7:1: downtime: unknown field (known:"},
+      {"duration that would overflow", head + "downtime_ms: 9223372036854775807\n" + pipeline,
+       "4:14: downtime_ms: at most 864000000 ms (10 days), got 9223372036854775807"},
       {"duplicate key", head + "batches: 3\n" + pipeline,
        "4:1: duplicate key 'batches' (first at line 2)"},
       {"duplicate nested key", head + "pipeline:\n  - map: pair_with_one\n    map: identity\n",

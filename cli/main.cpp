@@ -8,8 +8,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"ckptsim: deterministic crash-recovery testing of a Spark Streaming driver model"};
-  app.set_version_flag("--version", std::string("ckptsim ") + CKPTSIM_VERSION + " (" +
-                                         CKPTSIM_REVISION + ")");
+  app.set_version_flag("--version",
+                       std::string("ckptsim ") + CKPTSIM_VERSION + " (" + CKPTSIM_REVISION + ")");
   app.require_subcommand(1);
   app.footer(
       "Examples:\n"
@@ -48,7 +48,14 @@ int main(int argc, char** argv) {
     return code == 0 ? cli::kExitPass : cli::kExitBadInput;
   }
   for (const cli::Command& command : commands) {
-    if (command.app->parsed()) return command.run();
+    if (!command.app->parsed()) continue;
+    // The last resort: an exception no layer turned into a Status (out of memory, a filesystem
+    // error from the standard library) is a clear message and exit 2, not an abort.
+    try {
+      return command.run();
+    } catch (const std::exception& e) {
+      return cli::BadInput(std::string("stopped by an unexpected error: ") + e.what());
+    }
   }
   return cli::kExitBadInput;  // require_subcommand(1) makes this unreachable
 }

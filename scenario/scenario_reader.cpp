@@ -60,6 +60,12 @@ Result<Duration> ScenarioReader::duration(const YAML::Node& node, const std::str
                  "expected a " + std::string(allow_zero ? "non-negative" : "positive") +
                      " duration in milliseconds, got " + std::to_string(ms));
   }
+  // Bounded so that no sum of scenario times (batches x batch, crash time + downtime) overflows.
+  if (ms > kMaxScenarioDuration_ms) {
+    return error(node, field,
+                 "at most " + std::to_string(kMaxScenarioDuration_ms) + " ms (10 days), got " +
+                     std::to_string(ms));
+  }
   return Duration{ms};
 }
 

@@ -27,6 +27,8 @@ Status ValidateStep(const PipelineStep& step, const std::string& field,
 // How deep maps and lists may nest in a scenario (a hostile file must not recurse the reader
 // off its stack).
 inline constexpr int kMaxYamlDepth = 32;
+// Every duration and time in a scenario lies within 10 days.
+inline constexpr int64_t kMaxScenarioDuration_ms = 864'000'000;
 
 class ScenarioReader {
  public:

@@ -156,6 +156,9 @@ Result<std::vector<CrashSpec>> ScenarioReader::crashes(const YAML::Node& node) c
     std::string where = std::string("crashes.") + key;
     CKPT_ASSIGN_OR_RETURN(int64_t point, integer(item[key], where));
     if (point < 0) return error(item[key], where, "must be >= 0");
+    if (item["at_ms"] && point > kMaxScenarioDuration_ms) {
+      return error(item[key], where, "at most 864000000 ms (10 days)");
+    }
     CrashSpec spec;
     if (item["step"]) spec.step = static_cast<uint64_t>(point);
     if (item["at_ms"]) spec.at = Time{point};
