@@ -232,18 +232,6 @@ Status RealRuntimeSupports(const sim::Scenario& scenario) {
   return Status::Ok();
 }
 
-// The driver program's ssc.stop(stopGracefully = true), as the simulator asks for it
-// (Scenario::graceful_stop_lead): before the last batch, unless the process started after that.
-void ScheduleGracefulStop(const sim::Scenario& scenario, ckpt::Scheduler& scheduler,
-                          ckpt::StreamingContext& context) {
-  std::optional<Time> last = context.last_batch_time();
-  if (!scenario.graceful_stop_lead || !last) return;
-  Time at = *last - *scenario.graceful_stop_lead;
-  if (scheduler.now() > at) return;
-  scheduler.schedule_at(at, ckpt::TaskLabel{ckpt::Actor::kDriver, "ssc.stop(gracefully)"},
-                        [&context] { context.stop_gracefully(); });
-}
-
 Status PrepareRunDirectory(const sim::Scenario& scenario, const std::string& run_directory) {
   ckpt::PosixFileSystem fs(run_directory);
   CKPT_RETURN_IF_ERROR(fs.mkdirs(std::string("/") + kHarnessDirectory));
@@ -354,7 +342,7 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
     }
     context = std::move(made).value();
     journal.context_conf(context->conf());
-    ScheduleGracefulStop(scenario, scheduler, *context);
+    sim::ScheduleGracefulStop(scenario, scheduler, *context);
   });
   scheduler.run([&gate](const ckpt::TaskLabel& label) { gate.before_task(label); });
   journal.finished(scheduler.now(), gate.steps());

@@ -124,4 +124,14 @@ std::map<std::string, std::string> ProcessConf(
   return conf;
 }
 
+void ScheduleGracefulStop(const Scenario& scenario, ckpt::Scheduler& scheduler,
+                          ckpt::StreamingContext& context) {
+  std::optional<ckpt::Time> last = context.last_batch_time();
+  if (!scenario.graceful_stop_lead || !last) return;
+  ckpt::Time at = *last - *scenario.graceful_stop_lead;
+  if (scheduler.now() > at) return;
+  scheduler.schedule_at(at, ckpt::TaskLabel{ckpt::Actor::kDriver, "ssc.stop(gracefully)"},
+                        [&context] { context.stop_gracefully(); });
+}
+
 }  // namespace sim

@@ -43,6 +43,12 @@ ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> BuildApplication(const Sce
 // else none; by reference, as each run copies them into its source once.
 const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind);
 
+// What the driver program does after start: ssc.stop(stopGracefully = true) the scenario's
+// graceful_stop_lead before the last batch's time of `scheduler`'s clock, unless the process
+// started after that moment (then it is not asked to stop and ends after the last batch).
+void ScheduleGracefulStop(const Scenario& scenario, ckpt::Scheduler& scheduler,
+                          ckpt::StreamingContext& context);
+
 // A process's own configuration (EngineEnv::process_conf): the simulated cluster's master and the
 // application's name, the scenario's conf (a restarted process: its restart_conf when it has
 // one), then `overrides`.

@@ -101,7 +101,6 @@ class Simulation : public StepGate {
   void start_incarnation(Time at);
   void run_driver_start();
   void record_intact_checkpoint_files();
-  void schedule_graceful_stop();
   void crash_now();
   Status record_emission(int incarnation, const std::string& output, Time time,
                          const ckpt::Records& records);
@@ -325,19 +324,7 @@ void Simulation::run_driver_start() {
   }
   if (options_.record_protocol) process_->record().process_conf = env.process_conf;
   process_->context = std::move(context).value();
-  schedule_graceful_stop();
-}
-
-// The driver program's ssc.stop(stopGracefully = true), lead before the last batch's time of
-// this process's clock; a process started after that moment is not asked to stop.
-void Simulation::schedule_graceful_stop() {
-  std::optional<Time> last = process_->context->last_batch_time();
-  if (!scenario_.graceful_stop_lead || !last) return;
-  Time at = *last - *scenario_.graceful_stop_lead;
-  if (process_->scheduler.now() > at) return;
-  StreamingContext* context = process_->context.get();
-  process_->scheduler.schedule_at(at, TaskLabel{ckpt::Actor::kDriver, "ssc.stop(gracefully)"},
-                                  [context] { context->stop_gracefully(); });
+  ScheduleGracefulStop(scenario_, process_->scheduler, *process_->context);
 }
 
 // A failed start changed no checkpoint file: what the directory holds now, it held at the start.
