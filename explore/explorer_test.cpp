@@ -514,30 +514,6 @@ TEST(Determinism, TheSelfCheckRerunsASampleAndFindsNoMismatch) {
 namespace sim {
 namespace {
 
-TEST(KnownWeakness, TheStaleNewestNameAfterTwoCrashesIsClassified) {
-  Scenario scenario = Load("running_count");
-  References references(scenario, RunOptions{});
-  TrialRun run =
-      RunTrial(scenario, TrialSpec::ParseToken("c179+1236,c40+1793").value(), RunOptions{});
-  std::vector<Failure> failures = references.check(run);
-  ASSERT_FALSE(failures.empty());
-  EXPECT_EQ(KnownWeakness(run, failures.front()), "SPARK-19280 family");
-}
-
-TEST(KnownWeakness, ADefectFoundWithOneCrashIsNeverExcused) {
-  ExploreOptions options;
-  options.run.defects.add(ckpt::Defect::kCleanupReferencedRddFiles);
-  ExploreResult result = ExploreOne("running_count", options);
-  EXPECT_GT(result.failures, 0u);
-  EXPECT_EQ(result.known_weaknesses, 0u);
-}
-
-}  // namespace
-}  // namespace sim
-
-namespace sim {
-namespace {
-
 std::vector<std::pair<std::string, FailureKind>> Failing(const ExploreResult& result) {
   std::vector<std::pair<std::string, FailureKind>> out;
   for (const FailingTrial& f : result.failing) out.emplace_back(f.token, f.failure.kind);

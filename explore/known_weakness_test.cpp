@@ -76,6 +76,24 @@ TEST(KnownWeaknesses, TheSpark19280FamilyAlsoLosesReceivedData) {
   EXPECT_TRUE(References(variant, options).check(RunTrial(variant, trial, options)).empty());
 }
 
+TEST(KnownWeaknesses, TheStaleNewestNameAfterTwoCrashesIsClassified) {
+  Scenario scenario = testing::LoadBundled("basic/running_count");
+  References references(scenario, RunOptions{});
+  TrialRun run =
+      RunTrial(scenario, TrialSpec::ParseToken("c179+1236,c40+1793").value(), RunOptions{});
+  std::vector<Failure> failures = references.check(run);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(KnownWeakness(run, failures.front()), "SPARK-19280 family");
+}
+
+TEST(KnownWeaknesses, ADefectFoundWithOneCrashIsNeverExcused) {
+  ExploreOptions options;
+  options.run.defects.add(ckpt::Defect::kCleanupReferencedRddFiles);
+  ExploreResult result = Explore({testing::LoadBundled("basic/running_count")}, options);
+  EXPECT_GT(result.failures, 0u);
+  EXPECT_EQ(result.known_weaknesses, 0u);
+}
+
 // A fresh start after a crash before the first durable checkpoint used to pass silently against
 // a reference started as late as the new application: now the file source's input it lost is a
 // known weakness, named with what was lost, that a checkpoint written at start removes.
