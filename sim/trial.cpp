@@ -416,7 +416,8 @@ bool PruningApplies(const Scenario& scenario, const TrialSpec& spec) {
   return (scenario.source_kind == SourceKind::kSequence ||
           scenario.source_kind == SourceKind::kConstant) &&
          !writes_files && scenario.processing.failing_batches.empty() && scenario.faults.empty() &&
-         spec.interleaving == 0 && scenario.restart_clock_offset.ms == 0;
+         spec.interleaving == 0 && scenario.restart_clock_offset.ms == 0 &&
+         !scenario.graceful_stop_lead;  // a stop's outcome is judged at its end
 }
 
 std::string TrialSpec::token() const {

@@ -74,8 +74,8 @@ PersistenceModel ModelFor(const Scenario& scenario, const RunOptions& options);
 // Whether a trial can be pruned at all: the future of a quiet point must depend on nothing but
 // the compared state and virtual time. So: a sequence or constant source (no position of its
 // own, no producer), no save_as_text_files output (later writes see earlier files), no failing
-// output writes (counted across processes), no fault rules (occurrence counts) and FIFO
-// interleaving (the uncrashed run's).
+// output writes (counted across processes), no fault rules (occurrence counts), no clock offset,
+// no graceful stop (judged when it ends) and FIFO interleaving (the uncrashed run's).
 bool PruningApplies(const Scenario& scenario, const TrialSpec& spec);
 
 TrialRun RunTrial(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options);
