@@ -20,6 +20,37 @@ std::string ReplayCommand(const ExploreOptions& options, const std::string& scen
   return command;
 }
 
+TrialSpec RandomTrial(const Scenario& scenario, uint64_t crash_points,
+                      const ExploreOptions& options, uint64_t k) {
+  Random random = Random(options.seed).fork(scenario.name).fork(k);
+  int64_t max_downtime_ms = scenario.batch_duration.ms * 4;
+  bool journaled = ModelFor(scenario, options.run) == PersistenceModel::kPosix ||
+                   ModelFor(scenario, options.run) == PersistenceModel::kLyingDisk;
+  uint64_t all_rules =
+      scenario.faults.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << scenario.faults.size()) - 1;
+  TrialSpec spec;
+  int64_t crash_count = random.between(1, kMaxRandomCrashes);
+  for (int64_t c = 0; c < crash_count; ++c) {
+    // A recovery runs fewer steps than the uncrashed run: later crashes draw from a shorter
+    // span, so that most of them land (many during recovery itself).
+    uint64_t span = std::max<uint64_t>(8, crash_points / static_cast<uint64_t>(c + 1));
+    uint64_t step = random.below(span);
+    Duration downtime{random.between(0, max_downtime_ms)};
+    uint64_t state = journaled ? random.below(uint64_t{1} << 32) : 0;
+    spec.crashes.push_back(CrashSpec{step, downtime, std::nullopt, state});
+  }
+  if (!scenario.faults.empty()) {
+    spec.fault_mask = random.next_u64() & all_rules;
+    if (spec.fault_mask == all_rules) spec.fault_mask = ~uint64_t{0};
+    spec.seed = random.between(1, 1'000'000'000);
+  }
+  spec.interleaving = random.between(1, 1'000'000'000);
+  if (!scenario.swarm.empty()) {
+    spec.variant = static_cast<uint64_t>(random.between(1, kSwarmVariants));
+  }
+  return spec;
+}
+
 std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_points,
                                   const ExploreOptions& options) {
   std::vector<TrialSpec> trials;
@@ -36,39 +67,11 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
         trials.push_back(TrialSpec{{CrashSpec{step, scenario.downtime, std::nullopt, 0}}});
       }
       break;
-    case Strategy::kRandom: {
-      Random scenario_random = Random(options.seed).fork(scenario.name);
-      int64_t max_downtime_ms = scenario.batch_duration.ms * 4;
-      bool journaled = ModelFor(scenario, options.run) == PersistenceModel::kPosix ||
-                       ModelFor(scenario, options.run) == PersistenceModel::kLyingDisk;
-      uint64_t all_rules =
-          scenario.faults.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << scenario.faults.size()) - 1;
+    case Strategy::kRandom:
       for (uint64_t k = 0; k < options.trials; ++k) {
-        Random random = scenario_random.fork(k);
-        TrialSpec spec;
-        int64_t crash_count = random.between(1, kMaxRandomCrashes);
-        for (int64_t c = 0; c < crash_count; ++c) {
-          // A recovery runs fewer steps than the uncrashed run: later crashes draw from a
-          // shorter span, so that most of them land (many during recovery itself).
-          uint64_t span = std::max<uint64_t>(8, crash_points / static_cast<uint64_t>(c + 1));
-          uint64_t step = random.below(span);
-          Duration downtime{random.between(0, max_downtime_ms)};
-          uint64_t state = journaled ? random.below(uint64_t{1} << 32) : 0;
-          spec.crashes.push_back(CrashSpec{step, downtime, std::nullopt, state});
-        }
-        if (!scenario.faults.empty()) {
-          spec.fault_mask = random.next_u64() & all_rules;
-          if (spec.fault_mask == all_rules) spec.fault_mask = ~uint64_t{0};
-          spec.seed = random.between(1, 1'000'000'000);
-        }
-        spec.interleaving = random.between(1, 1'000'000'000);
-        if (!scenario.swarm.empty()) {
-          spec.variant = static_cast<uint64_t>(random.between(1, kSwarmVariants));
-        }
-        trials.push_back(std::move(spec));
+        trials.push_back(RandomTrial(scenario, crash_points, options, k));
       }
       break;
-    }
     case Strategy::kCrashReal:
       CKPT_ASSERT(false, "crash-real trials are real processes, not simulated ones");
   }
@@ -193,6 +196,9 @@ class ScenarioExplorer {
         summary_.units_planned += level.planned;
         summary_.units_explored += level.explored;
       }
+    } else if (options_.strategy == Strategy::kRandom) {
+      summary_.units_planned = units_not_started();  // this shard's trial numbers
+      run_random_trials();
     } else {
       std::vector<Unit> units = planned_units();
       summary_.units_planned = units.size();
@@ -221,18 +227,29 @@ class ScenarioExplorer {
     return total / options_.shard_count + (options_.shard_index < total % options_.shard_count);
   }
 
-  // random: this shard's trial numbers; run: the scenario's own crashes (shard 0).
+  // run: the scenario's own crashes (shard 0).
   std::vector<Unit> planned_units() const {
     std::vector<Unit> units;
     std::vector<TrialSpec> specs = PlanTrials(scenario_, summary_.crash_points, options_);
     for (uint64_t k = 0; k < specs.size(); ++k) {
-      if (!mine(k)) continue;
-      std::vector<uint64_t> order = options_.strategy == Strategy::kRun
-                                        ? std::vector<uint64_t>{0}
-                                        : std::vector<uint64_t>{1, k};
-      units.push_back(Unit{std::move(specs[k]), std::move(order), false});
+      if (mine(k)) units.push_back(Unit{std::move(specs[k]), {0}, false});
     }
     return units;
+  }
+
+  // This shard's random trial numbers, drawn a chunk at a time (each trial from its own fork of
+  // the seed), so that memory does not grow with --trials.
+  void run_random_trials() {
+    constexpr uint64_t kChunk = 4096;
+    for (uint64_t from = 0; from < options_.trials && budget_left(); from += kChunk) {
+      std::vector<Unit> units;
+      for (uint64_t k = from; k < options_.trials && k - from < kChunk; ++k) {
+        if (!mine(k)) continue;
+        units.push_back(
+            Unit{RandomTrial(scenario_, summary_.crash_points, options_, k), {1, k}, false});
+      }
+      summary_.units_explored += run_units(units, {}, summary_.units_planned);
+    }
   }
 
   // Exhaustive, level by level: depth 1 crashes at every step (this shard's), depth d + 1 again
@@ -275,8 +292,11 @@ class ScenarioExplorer {
 
   // Runs units in order while the budget lasts, batch by batch on the worker threads; returns
   // how many ran. `on_trial` sees each trial after it was checked.
+  // `planned_total`: the scenario's planned trials for the progress line, when `units` are only
+  // a part of them (0: the trials before plus these units).
   uint64_t run_units(const std::vector<Unit>& units,
-                     const std::function<void(const UnitTrial&)>& on_trial = {}) {
+                     const std::function<void(const UnitTrial&)>& on_trial = {},
+                     uint64_t planned_total = 0) {
     size_t batch_size = std::max<size_t>(1, static_cast<size_t>(options_.jobs) * 8);
     size_t done = 0;
     const uint64_t trials_before = summary_.trials;
@@ -305,7 +325,7 @@ class ScenarioExplorer {
       }
       if (options_.on_progress) {
         progress_.trials_done = summary_.trials;
-        uint64_t planned = trials_before + units.size();
+        uint64_t planned = planned_total ? planned_total : trials_before + units.size();
         if (options_.max_trials != 0) planned = std::min(planned, options_.max_trials);
         progress_.trials_planned = std::max(planned, summary_.trials);
         progress_.failures = summary_.failures;

@@ -80,6 +80,11 @@ inline constexpr int64_t kMaxRandomCrashes = 10;
 std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_points,
                                   const ExploreOptions& options);
 
+// Random trial `k` of `scenario` (PlanTrials' k-th): drawn from a generator forked from
+// (options.seed, scenario, k) alone, so trials can be drawn in any order or a chunk at a time.
+TrialSpec RandomTrial(const Scenario& scenario, uint64_t crash_points,
+                      const ExploreOptions& options, uint64_t k);
+
 ExploreResult Explore(const std::vector<Scenario>& scenarios, const ExploreOptions& options);
 
 std::string ReplayCommand(const ExploreOptions& options, const std::string& scenario_path,
