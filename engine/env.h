@@ -47,8 +47,8 @@ class ExecutionModel {
 
 enum class LogLevel { kInfo, kWarning, kError };
 
-// The events an EngineObserver receives, one per method, named once: the real runtime's journal
-// writes each under its name and its reader dispatches on the parsed value (real/journal.h), so
+// The events an EngineObserver receives, one per method. The real runtime's journal names each
+// (real/journal.cpp) and its reader dispatches on the parsed value with an exhaustive switch, so
 // an event added here and forgotten there is a compile error (-Wswitch), not a silent gap.
 enum class EngineEvent {
   kLog,                   // log
@@ -67,61 +67,6 @@ enum class EngineEvent {
   kFileOperation,         // on_file_operation
   kGracefulStop,          // on_graceful_stop
 };
-
-inline constexpr EngineEvent kEngineEvents[] = {EngineEvent::kLog,
-                                                EngineEvent::kContextStarted,
-                                                EngineEvent::kCheckpointRecovered,
-                                                EngineEvent::kRestart,
-                                                EngineEvent::kStreamRestored,
-                                                EngineEvent::kCheckpointWritten,
-                                                EngineEvent::kJobFailed,
-                                                EngineEvent::kCheckpointUnreadable,
-                                                EngineEvent::kCheckpointGivenUp,
-                                                EngineEvent::kOffsetRanges,
-                                                EngineEvent::kBlocksAllocated,
-                                                EngineEvent::kReceivedBlocks,
-                                                EngineEvent::kError,
-                                                EngineEvent::kFileOperation,
-                                                EngineEvent::kGracefulStop};
-
-// The event's name in journals: "log", "started", "recovered", "restart", "restored", "written",
-// "job_failed", "unreadable", "given_up", "ranges", "allocated", "received", "error", "file",
-// "stopped".
-constexpr const char* EngineEventName(EngineEvent event) {
-  switch (event) {
-    case EngineEvent::kLog:
-      return "log";
-    case EngineEvent::kContextStarted:
-      return "started";
-    case EngineEvent::kCheckpointRecovered:
-      return "recovered";
-    case EngineEvent::kRestart:
-      return "restart";
-    case EngineEvent::kStreamRestored:
-      return "restored";
-    case EngineEvent::kCheckpointWritten:
-      return "written";
-    case EngineEvent::kJobFailed:
-      return "job_failed";
-    case EngineEvent::kCheckpointUnreadable:
-      return "unreadable";
-    case EngineEvent::kCheckpointGivenUp:
-      return "given_up";
-    case EngineEvent::kOffsetRanges:
-      return "ranges";
-    case EngineEvent::kBlocksAllocated:
-      return "allocated";
-    case EngineEvent::kReceivedBlocks:
-      return "received";
-    case EngineEvent::kError:
-      return "error";
-    case EngineEvent::kFileOperation:
-      return "file";
-    case EngineEvent::kGracefulStop:
-      return "stopped";
-  }
-  return "?";
-}
 
 // A file operation of a process in its checkpoint directory, as it returned. The engine never
 // reports these: the harness's observing filesystem (oracle/observing_file_system.h) does, so
@@ -144,47 +89,48 @@ struct GracefulStop {
 };
 
 // Engine events that traces, reports and the oracle need (EngineEvent names them). Every method
-// has a no-op default.
+// is pure: an observer handles every event, so one added here and forgotten there does not
+// compile.
 class EngineObserver {
  public:
   virtual ~EngineObserver() = default;
-  virtual void log(LogLevel /*level*/, const std::string& /*message*/) {}
+  virtual void log(LogLevel level, const std::string& message) = 0;
   // A context started: first time (recovered = false) or from a checkpoint.
-  virtual void on_context_started(Time /*zero_time*/, bool /*recovered*/) {}
+  virtual void on_context_started(Time zero_time, bool recovered) = 0;
   // The reader picked `file`, whose content has this time and these pending times.
-  virtual void on_checkpoint_recovered(const std::string& /*file*/, Time /*checkpoint_time*/,
-                                       const std::vector<Time>& /*pending_times*/) {}
+  virtual void on_checkpoint_recovered(const std::string& file, Time checkpoint_time,
+                                       const std::vector<Time>& pending_times) = 0;
   // JobGenerator.restart decided what to run again.
-  virtual void on_restart(Time /*restart_time*/, const std::vector<Time>& /*rescheduled*/) {}
+  virtual void on_restart(Time restart_time, const std::vector<Time>& rescheduled) = 0;
   // DStreamCheckpointData.restore ran for this stream (Spark runs it once per stream).
-  virtual void on_stream_restored(int32_t /*stream_id*/) {}
+  virtual void on_stream_restored(int32_t stream_id) = 0;
   // The writer renamed a checkpoint into place.
-  virtual void on_checkpoint_written(const std::string& /*file*/, Time /*content_time*/) {}
+  virtual void on_checkpoint_written(const std::string& file, Time content_time) = 0;
   // A job of `batch_time` failed (its batch stays pending); reportError follows.
-  virtual void on_job_failed(Time /*batch_time*/, const Status& /*error*/) {}
+  virtual void on_job_failed(Time batch_time, const Status& error) = 0;
   // getOrCreate skipped a checkpoint file it could not read ("<file>: <error>").
-  virtual void on_checkpoint_unreadable(const std::string& /*failure*/) {}
+  virtual void on_checkpoint_unreadable(const std::string& failure) = 0;
   // The writer gave up on the checkpoint of `content_time` after `attempts` attempts (not called
   // when the writer was stopped); `first_error` is the first attempt's failure.
-  virtual void on_checkpoint_given_up(Time /*content_time*/, int /*attempts*/,
-                                      const Status& /*first_error*/) {}
+  virtual void on_checkpoint_given_up(Time content_time, int attempts,
+                                      const Status& first_error) = 0;
   // A partitioned-log stream assigned `ranges` to `batch_time`: computed now, or restored from
   // the checkpoint (`restored`).
-  virtual void on_offset_ranges(int32_t /*stream_id*/, Time /*batch_time*/,
-                                const std::vector<OffsetRange>& /*ranges*/, bool /*restored*/) {}
+  virtual void on_offset_ranges(int32_t stream_id, Time batch_time,
+                                const std::vector<OffsetRange>& ranges, bool restored) = 0;
   // The ReceivedBlockTracker recorded an allocation of `blocks` to `batch_time` (not on replay).
-  virtual void on_blocks_allocated(Time /*batch_time*/, const AllocatedBlocks& /*blocks*/) {}
+  virtual void on_blocks_allocated(Time batch_time, const AllocatedBlocks& blocks) = 0;
   // A receiver stream computed `batch_time` from `blocks`; `missing` are allocated blocks whose
   // records are gone (no data write-ahead log, and the process that stored them died).
-  virtual void on_received_blocks(int32_t /*stream_id*/, Time /*batch_time*/,
-                                  const std::vector<ReceivedBlockInfo>& /*blocks*/,
-                                  const std::vector<ReceivedBlockInfo>& /*missing*/) {}
+  virtual void on_received_blocks(int32_t stream_id, Time batch_time,
+                                  const std::vector<ReceivedBlockInfo>& blocks,
+                                  const std::vector<ReceivedBlockInfo>& missing) = 0;
   // Spark's reportError: a job failed, job generation failed, or similar.
-  virtual void on_error(const Status& /*error*/) {}
+  virtual void on_error(const Status& error) = 0;
   // A file operation in the checkpoint directory returned (see FileEvent).
-  virtual void on_file_operation(const FileEvent& /*event*/) {}
+  virtual void on_file_operation(const FileEvent& event) = 0;
   // A graceful stop ended: the context is stopped.
-  virtual void on_graceful_stop(const GracefulStop& /*stop*/) {}
+  virtual void on_graceful_stop(const GracefulStop& stop) = 0;
 };
 
 struct EngineEnv {

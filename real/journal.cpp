@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "oracle/run_recorder.h"
+#include "real/journal_events.h"
 #include "scenario/application.h"
 
 namespace real {
@@ -24,15 +25,6 @@ using nlohmann::json;
 // Written lines keep their keys in order, the event first ("{\"e\":..."): readable, and what
 // KillPointLine and ProcessesInJournal look for.
 using OrderedJson = nlohmann::ordered_json;
-
-const char* Name(ckpt::EngineEvent event) { return ckpt::EngineEventName(event); }
-
-std::optional<ckpt::EngineEvent> ParseEngineEvent(const std::string& name) {
-  for (ckpt::EngineEvent event : ckpt::kEngineEvents) {
-    if (name == ckpt::EngineEventName(event)) return event;
-  }
-  return std::nullopt;
-}
 
 OrderedJson ValueToJson(const ckpt::Value& value) {
   switch (value.kind()) {
@@ -109,7 +101,7 @@ void JournalWriter::write_line(const std::string& line) {
 }
 
 void JournalWriter::write_event(ckpt::EngineEvent event, OrderedJson fields) {
-  OrderedJson line{{"e", Name(event)}, {"at", now().ms}};
+  OrderedJson line{{"e", JournalName(event)}, {"at", now().ms}};
   for (auto& [key, value] : fields.items()) line[key] = std::move(value);
   write_line(line.dump());
 }
@@ -264,7 +256,7 @@ void JournalWriter::on_error(const Status& error) {
 }
 
 void JournalWriter::on_file_operation(const ckpt::FileEvent& event) {
-  OrderedJson line{{"e", Name(ckpt::EngineEvent::kFileOperation)},
+  OrderedJson line{{"e", JournalName(ckpt::EngineEvent::kFileOperation)},
                    {"at", now().ms},
                    {"op", ckpt::FileOperationName(event.operation)},
                    {"path", event.path},

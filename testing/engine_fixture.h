@@ -62,6 +62,21 @@ class EngineFixture : public ckpt::OutputSink,
   }
   void on_error(const ckpt::Status& error) override { errors.push_back(error.to_string()); }
   void on_graceful_stop(const ckpt::GracefulStop& stop) override { graceful_stop = stop; }
+  // The events engine tests do not look at.
+  void on_context_started(ckpt::Time, bool) override {}
+  void on_checkpoint_recovered(const std::string&, ckpt::Time,
+                               const std::vector<ckpt::Time>&) override {}
+  void on_stream_restored(int32_t) override {}
+  void on_checkpoint_written(const std::string&, ckpt::Time) override {}
+  void on_job_failed(ckpt::Time, const ckpt::Status&) override {}
+  void on_checkpoint_unreadable(const std::string&) override {}
+  void on_checkpoint_given_up(ckpt::Time, int, const ckpt::Status&) override {}
+  void on_offset_ranges(int32_t, ckpt::Time, const std::vector<ckpt::OffsetRange>&, bool) override {
+  }
+  void on_blocks_allocated(ckpt::Time, const ckpt::AllocatedBlocks&) override {}
+  void on_received_blocks(int32_t, ckpt::Time, const std::vector<ckpt::ReceivedBlockInfo>&,
+                          const std::vector<ckpt::ReceivedBlockInfo>&) override {}
+  void on_file_operation(const ckpt::FileEvent&) override {}
   ckpt::Duration job_duration(ckpt::Time, size_t, size_t) const override {
     return job_duration_value;
   }
