@@ -66,6 +66,7 @@ enum class EngineEvent {
   kError,                 // on_error
   kFileOperation,         // on_file_operation
   kGracefulStop,          // on_graceful_stop
+  kClearCheckpointData,   // on_clear_checkpoint_data
 };
 
 // A file operation of a process in its checkpoint directory, as it returned. The engine never
@@ -104,8 +105,13 @@ class EngineObserver {
   virtual void on_restart(Time restart_time, const std::vector<Time>& rescheduled) = 0;
   // DStreamCheckpointData.restore ran for this stream (Spark runs it once per stream).
   virtual void on_stream_restored(int32_t stream_id) = 0;
-  // The writer renamed a checkpoint into place.
-  virtual void on_checkpoint_written(const std::string& file, Time content_time) = 0;
+  // The writer renamed a checkpoint into place; `clear_checkpoint_data_later`: it is a batch's
+  // completion-time checkpoint, whose completion posts ClearCheckpointData (SPARK-6222).
+  virtual void on_checkpoint_written(const std::string& file, Time content_time,
+                                     bool clear_checkpoint_data_later) = 0;
+  // JobGenerator's ClearCheckpointData(time) runs: old RDD checkpoint files and received blocks
+  // of the batches before it may go.
+  virtual void on_clear_checkpoint_data(Time time) = 0;
   // A job of `batch_time` failed (its batch stays pending); reportError follows.
   virtual void on_job_failed(Time batch_time, const Status& error) = 0;
   // getOrCreate skipped a checkpoint file it could not read ("<file>: <error>").

@@ -211,6 +211,24 @@ TEST_F(ProtocolOracleTest, RddCleanupAfterCheckpoint) {
   ExpectBreach("rdd.cleanup_after_checkpoint");
 }
 
+// SPARK-6222: a recorded ClearCheckpointData whose batch's completion-time checkpoint is reported
+// as a generation-time one (clearLater = false); and the reverted fix in a real run.
+TEST_F(ProtocolOracleTest, ClearAfterCompletionCheckpoint) {
+  ProtocolEvent* cleared =
+      Find(run_, 0, [](const ProtocolEvent& e) { return e.kind == Kind::kCleared; });
+  ASSERT_NE(cleared, nullptr);
+  Time batch = cleared->time;
+  for (ProtocolEvent& e : run_.incarnations[0].protocol) {
+    if (e.kind == Kind::kWritten && e.time == batch) e.clear_later = false;
+  }
+  ExpectBreach("clear.after_completion_checkpoint");
+
+  RunOptions defect;
+  defect.defects.add(ckpt::Defect::kClearOnEveryCheckpoint);
+  EXPECT_TRUE(Breaks(Violations(scenario_, RunTrial(scenario_, TrialSpec{}, defect)),
+                     "clear.after_completion_checkpoint"));
+}
+
 TEST_F(ProtocolOracleTest, RestartTime) {
   ProtocolEvent* restart =
       Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kRestart; });
@@ -293,6 +311,7 @@ TEST(ProtocolOracle, EveryRuleHasATestAbove) {
                                            "writer.backup",
                                            "writer.file_name",
                                            "writer.retention",
+                                           "clear.after_completion_checkpoint",
                                            "rdd.cleanup_after_checkpoint",
                                            "restart.time",
                                            "restart.reschedule_set",

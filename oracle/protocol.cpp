@@ -123,6 +123,10 @@ const std::vector<ProtocolRule>& ProtocolRules() {
       {"writer.retention",
        "after each write the writer deletes exactly the oldest checkpoint files beyond the 10 "
        "newest of its listing (.bk files included), and no other checkpoint file"},
+      {"clear.after_completion_checkpoint",
+       "ClearCheckpointData(t) runs only after this process wrote the completion-time checkpoint "
+       "of batch t (clearCheckpointDataLater = true; SPARK-6222), never after a generation-time "
+       "one"},
       {"rdd.cleanup_after_checkpoint",
        "RDD checkpoint files are deleted only by ClearCheckpointData, after a checkpoint of this "
        "process was written"},

@@ -45,6 +45,18 @@ class FileWalk {
           break;
         case Kind::kWritten:
           written(event);
+          if (event.clear_later) completion_written_.insert(event.time.ms);
+          break;
+        case Kind::kCleared:
+          // SPARK-6222: only a completion-time checkpoint's completion posts it.
+          if (!completion_written_.count(event.time.ms)) {
+            breach("clear.after_completion_checkpoint",
+                   "ClearCheckpointData(" + std::to_string(event.time.ms) +
+                       ") after the completion-time checkpoint of " +
+                       std::to_string(event.time.ms) + " was written",
+                   "ClearCheckpointData(" + std::to_string(event.time.ms) +
+                       ") with no completion-time checkpoint of that batch written");
+          }
           break;
         case Kind::kGivenUp:
           latest_ = std::max(latest_.value_or(event.time), event.time);
@@ -306,6 +318,7 @@ class FileWalk {
   std::optional<Time> latest_;
   std::optional<std::string> near_miss_;  // in the reader's listing
   std::set<std::string> surplus_, deleted_surplus_;
+  std::set<int64_t> completion_written_;  // content times of completion-time checkpoints
   int written_count_ = 0;
 };
 

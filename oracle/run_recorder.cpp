@@ -160,13 +160,19 @@ void IncarnationObserver::on_restart(Time restart_time, const std::vector<Time>&
   });
 }
 
-void IncarnationObserver::on_checkpoint_written(const std::string& file, Time time) {
+void IncarnationObserver::on_checkpoint_written(const std::string& file, Time time,
+                                                bool clear_checkpoint_data_later) {
   trace([&] { return "wrote " + file + " (content time " + time.to_string() + ")"; });
   record().checkpoints_written.push_back(file);
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kWritten)) {
     event->path = file;
     event->time = time;
+    event->clear_later = clear_checkpoint_data_later;
   }
+}
+
+void IncarnationObserver::on_clear_checkpoint_data(Time time) {
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kCleared)) event->time = time;
 }
 
 void IncarnationObserver::on_job_failed(Time batch_time, const ckpt::Status& error) {

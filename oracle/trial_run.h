@@ -53,6 +53,7 @@ struct ProtocolEvent {
     kRestart,     // JobGenerator.restart: `time` the restart time, `times` the rescheduled batches
     kWritten,     // the writer reported `path` written: `time` the content time
     kGivenUp,     // the writer gave up the checkpoint of content time `time`
+    kCleared,     // ClearCheckpointData(`time`) ran
   };
   Kind kind = Kind::kFile;
   ckpt::Time at;
@@ -61,6 +62,7 @@ struct ProtocolEvent {
   ckpt::Time time;
   std::vector<ckpt::Time> times;
   bool recovered = false;
+  bool clear_later = false;  // kWritten: a completion-time checkpoint (clearCheckpointDataLater)
 };
 
 struct IncarnationRecord {

@@ -191,9 +191,15 @@ void JournalWriter::on_stream_restored(int32_t stream_id) {
   write_event(ckpt::EngineEvent::kStreamRestored, {{"stream", stream_id}});
 }
 
-void JournalWriter::on_checkpoint_written(const std::string& file, Time time) {
-  write_event(ckpt::EngineEvent::kCheckpointWritten, {{"file", file}, {"time", time.ms}});
+void JournalWriter::on_checkpoint_written(const std::string& file, Time time,
+                                          bool clear_checkpoint_data_later) {
+  write_event(ckpt::EngineEvent::kCheckpointWritten,
+              {{"file", file}, {"time", time.ms}, {"clear_later", clear_checkpoint_data_later}});
   echo("wrote " + file);
+}
+
+void JournalWriter::on_clear_checkpoint_data(Time time) {
+  write_event(ckpt::EngineEvent::kClearCheckpointData, {{"time", time.ms}});
 }
 
 void JournalWriter::on_job_failed(Time batch_time, const Status& error) {
@@ -503,7 +509,11 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
     case ckpt::EngineEvent::kStreamRestored:
       return observer.on_stream_restored(static_cast<int32_t>(Int(line, "stream")));
     case ckpt::EngineEvent::kCheckpointWritten:
-      return observer.on_checkpoint_written(Text(line, "file"), Time{Int(line, "time")});
+      // Journals written before clear_later was journaled carry none.
+      return observer.on_checkpoint_written(Text(line, "file"), Time{Int(line, "time")},
+                                            line.value("clear_later", false));
+    case ckpt::EngineEvent::kClearCheckpointData:
+      return observer.on_clear_checkpoint_data(Time{Int(line, "time")});
     case ckpt::EngineEvent::kJobFailed:
       return observer.on_job_failed(Time{Int(line, "time")}, StatusOf(line));
     case ckpt::EngineEvent::kCheckpointUnreadable:

@@ -56,7 +56,9 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
                                const std::vector<ckpt::Time>& pending) override;
   void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled) override;
   void on_stream_restored(int32_t stream_id) override;
-  void on_checkpoint_written(const std::string& file, ckpt::Time time) override;
+  void on_checkpoint_written(const std::string& file, ckpt::Time time,
+                             bool clear_checkpoint_data_later) override;
+  void on_clear_checkpoint_data(ckpt::Time time) override;
   void on_job_failed(ckpt::Time batch_time, const ckpt::Status& error) override;
   void on_checkpoint_unreadable(const std::string& failure) override;
   void on_checkpoint_given_up(ckpt::Time time, int attempts,

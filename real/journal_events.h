@@ -23,11 +23,12 @@ constexpr ckpt::EngineEvent kEngineEvents[] = {ckpt::EngineEvent::kLog,
                                                ckpt::EngineEvent::kReceivedBlocks,
                                                ckpt::EngineEvent::kError,
                                                ckpt::EngineEvent::kFileOperation,
-                                               ckpt::EngineEvent::kGracefulStop};
+                                               ckpt::EngineEvent::kGracefulStop,
+                                               ckpt::EngineEvent::kClearCheckpointData};
 
 // The event's name in journals: "log", "started", "recovered", "restart", "restored", "written",
 // "job_failed", "unreadable", "given_up", "ranges", "allocated", "received", "error", "file",
-// "stopped".
+// "stopped", "cleared".
 constexpr const char* JournalName(ckpt::EngineEvent event) {
   switch (event) {
     case ckpt::EngineEvent::kLog:
@@ -60,6 +61,8 @@ constexpr const char* JournalName(ckpt::EngineEvent event) {
       return "file";
     case ckpt::EngineEvent::kGracefulStop:
       return "stopped";
+    case ckpt::EngineEvent::kClearCheckpointData:
+      return "cleared";
   }
   return "?";
 }

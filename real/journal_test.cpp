@@ -58,7 +58,8 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
         Value::String("a \"quoted\"\nline \xc3\xa9"),
         Value::Pair(Value::String("k"), Value::Pair(Value::Int(1), Value::Double(-0.0)))};
     ASSERT_TRUE(writer.emit("counts", Time{500}, records).ok());
-    writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500});
+    writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, true);
+    writer.on_clear_checkpoint_data(Time{500});
     writer.on_error(ckpt::Status::IoError("disk on fire"));
     writer.on_graceful_stop(ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true});
     writer.kill_point(42, "batch 500 \u00b7 writer \u00b7 write \u203a close /checkpoint/temp");

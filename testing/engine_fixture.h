@@ -67,7 +67,8 @@ class EngineFixture : public ckpt::OutputSink,
   void on_checkpoint_recovered(const std::string&, ckpt::Time,
                                const std::vector<ckpt::Time>&) override {}
   void on_stream_restored(int32_t) override {}
-  void on_checkpoint_written(const std::string&, ckpt::Time) override {}
+  void on_checkpoint_written(const std::string&, ckpt::Time, bool) override {}
+  void on_clear_checkpoint_data(ckpt::Time) override {}
   void on_job_failed(ckpt::Time, const ckpt::Status&) override {}
   void on_checkpoint_unreadable(const std::string&) override {}
   void on_checkpoint_given_up(ckpt::Time, int, const ckpt::Status&) override {}

@@ -122,7 +122,8 @@ Status CheckpointWriter::run_handler(const Handle& handle) {
       runtime_->log(LogLevel::kInfo, "Checkpoint for time " + handle.checkpoint_time.to_string() +
                                          " saved to file '" + checkpoint_file + "'");
       if (runtime_->env.observer) {
-        runtime_->env.observer->on_checkpoint_written(checkpoint_file, handle.checkpoint_time);
+        runtime_->env.observer->on_checkpoint_written(checkpoint_file, handle.checkpoint_time,
+                                                      handle.clear_later);
       }
       return Status::Ok();
     }

@@ -251,6 +251,7 @@ void JobGenerator::clear_metadata(Time time) {
 }
 
 void JobGenerator::clear_checkpoint_data(Time time) {
+  if (runtime_->env.observer) runtime_->env.observer->on_clear_checkpoint_data(time);
   graph_->clear_checkpoint_data(time);
   cleanup_old_blocks(time);
   mark_batch_fully_processed(time);
