@@ -16,6 +16,7 @@ packages=(
   nlohmann-json3-dev
   libxml2-utils
   python3
+  python3-jsonschema
 )
 optional_packages=(chromium)
 
