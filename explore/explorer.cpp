@@ -182,7 +182,7 @@ class ScenarioExplorer {
                                 ? reference.reference.steps
                                 : RunTrial(scenario_, TrialSpec{}, options_.run).total_steps;
     if (options_.stop_requested && options_.stop_requested->load()) {
-      summary_.units_planned = units_not_started();  // stopped before it: nothing explored
+      summary_.units_planned = planned_unit_count();  // stopped before it: nothing explored
     } else if (!reference.failures.empty()) {
       // Without a clean reference nothing else can be judged: report it as the scenario's failure.
       summary_.trials = 1;
@@ -197,7 +197,7 @@ class ScenarioExplorer {
         summary_.units_explored += level.explored;
       }
     } else if (options_.strategy == Strategy::kRandom) {
-      summary_.units_planned = units_not_started();  // this shard's trial numbers
+      summary_.units_planned = planned_unit_count();
       run_random_trials();
     } else {
       std::vector<Unit> units = planned_units();
@@ -218,9 +218,9 @@ class ScenarioExplorer {
     return options_.max_trials == 0 || summary_.trials < options_.max_trials;
   }
 
-  // This shard's units of a scenario the run stopped before, counted without building its plan:
-  // its depth-1 crash steps, random trials, or the run strategy's one trial.
-  uint64_t units_not_started() const {
+  // This shard's share of the strategy's units, counted without building the plan: depth-1
+  // crash steps, random trials, or the run strategy's one trial.
+  uint64_t planned_unit_count() const {
     uint64_t total = options_.strategy == Strategy::kRandom ? options_.trials
                      : options_.strategy == Strategy::kRun  ? 1
                                                             : summary_.crash_points;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -47,9 +48,8 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
   Captured pipe;
   {
     JournalWriter writer(pipe.fd());
-    writer.process_started(0, Time{0}, 0, {{"spark.master", "local[2]"}});
+    writer.process_started(0, Time{0}, 0, {});
     writer.on_context_started(Time{0}, false);
-    writer.context_conf({{"spark.master", "local[2]"}, {"spark.app.name", "rc"}});
     ckpt::Records records = {
         Value::Int(-7),
         Value::Int(std::numeric_limits<int64_t>::max()),
@@ -58,10 +58,8 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
         Value::String("a \"quoted\"\nline \xc3\xa9"),
         Value::Pair(Value::String("k"), Value::Pair(Value::Int(1), Value::Double(-0.0)))};
     ASSERT_TRUE(writer.emit("counts", Time{500}, records).ok());
-    writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, true);
-    writer.on_clear_checkpoint_data(Time{500});
+    writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, false);
     writer.on_error(ckpt::Status::IoError("disk on fire"));
-    writer.on_graceful_stop(ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true});
     writer.kill_point(42, "batch 500 \u00b7 writer \u00b7 write \u203a close /checkpoint/temp");
   }
   std::string journal = pipe.text() + KilledLine(Time{777});
@@ -80,10 +78,6 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
   EXPECT_EQ(first.checkpoints_written, std::vector<std::string>{"/checkpoint/checkpoint-500"});
   ASSERT_EQ(first.errors.size(), 1u);
   EXPECT_EQ(first.errors[0], "IOError: disk on fire");
-  // What conf.reload and the graceful-stop check need.
-  EXPECT_EQ(first.process_conf, (std::map<std::string, std::string>{{"spark.master", "local[2]"}}));
-  EXPECT_EQ(first.conf.at("spark.app.name"), "rc");
-  EXPECT_EQ(first.graceful_stop, (ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true}));
   const sim::IncarnationRecord& second = run.value().incarnations[1];
   EXPECT_TRUE(second.recovered);
   EXPECT_EQ(second.checkpoint_time, Time{500});
@@ -113,6 +107,37 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
     }
   }
   EXPECT_EQ(doubles, 2);
+}
+
+// What conf.reload, the graceful-stop check and clear.after_completion_checkpoint read from a
+// real run: each process's conf and its context's, the stop, and the writer's and generator's
+// reports.
+TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
+  Captured pipe;
+  {
+    JournalWriter writer(pipe.fd());
+    writer.process_started(0, Time{0}, 0, {{"spark.master", "local[2]"}});
+    writer.on_context_started(Time{0}, false);
+    writer.context_conf({{"spark.master", "local[2]"}, {"spark.app.name", "rc"}});
+    writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, true);
+    writer.on_clear_checkpoint_data(Time{500});
+    writer.on_graceful_stop(ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true});
+    writer.finished(Time{900}, 7);
+  }
+  ckpt::Result<sim::TrialRun> run = RunFromJournal(RunningCount(), pipe.text(), false);
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  const sim::IncarnationRecord& process = run.value().incarnations.at(0);
+  EXPECT_EQ(process.process_conf,
+            (std::map<std::string, std::string>{{"spark.master", "local[2]"}}));
+  EXPECT_EQ(process.conf.at("spark.app.name"), "rc");
+  EXPECT_EQ(process.graceful_stop, (ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true}));
+  auto written = std::find_if(process.protocol.begin(), process.protocol.end(), [](const auto& e) {
+    return e.kind == sim::ProtocolEvent::Kind::kWritten;
+  });
+  ASSERT_NE(written, process.protocol.end());
+  EXPECT_TRUE(written->clear_later);
+  EXPECT_EQ(process.protocol.back().kind, sim::ProtocolEvent::Kind::kCleared);
+  EXPECT_EQ(process.protocol.back().time, Time{500});
 }
 
 TEST(Journal, FileOperationsSurviveTheRoundTripForTheProtocolOracle) {
