@@ -102,6 +102,15 @@ TEST(Cli, AnInterruptReportsThePartialResultAsIncomplete) {
   EXPECT_LT(json["units_explored"].get<uint64_t>(), json["units_planned"].get<uint64_t>());
 }
 
+// A shard whose slice of a scenario holds no crash step ran nothing: not PASS.
+TEST(Cli, AnEmptyShardIsNeverPass) {
+  Outcome outcome = RunCommand(kBinary + " explore " + kRunningCount + " --shard 5000/9999");
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("NOTHING RUN (no trial in this slice)"), std::string::npos)
+      << outcome.output;
+  EXPECT_EQ(outcome.output.find("PASS"), std::string::npos) << outcome.output;
+}
+
 TEST(Cli, VersionNamesTheReleaseAndTheRevision) {
   Outcome outcome = RunCommand(kBinary + " --version");
   EXPECT_EQ(outcome.exit_code, 0);

@@ -22,7 +22,8 @@ std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& 
 // an example of each excused kind, then the totals.
 // The verdict of a scenario's (or a whole run's) counts: FAIL; INCOMPLETE with the share
 // explored when a budget or an interrupt cut it short; WARN (known weaknesses, each confirmed
-// by its fix); or PASS, only when every check held on everything the strategy planned.
+// by its fix); NOTHING RUN for a shard's empty slice; or PASS, only when every check held on
+// everything the strategy planned.
 std::string Verdict(const sim::TrialCounts& counts);
 
 void PrintTable(const sim::ExploreResult& result, const std::string& header,

@@ -451,9 +451,10 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
       "<th>verdict</th></tr>\n";
   for (const sim::ScenarioSummary& s : result.scenarios) {
     // The console's verdict: WARN for known-weakness trials, never PASS for them.
-    const char* verdict_class = s.failures                                ? "fail"
-                                : !s.complete() || s.known_weaknesses > 0 ? "warn"
-                                                                          : "pass";
+    // The console's verdict, coloured: green only for PASS.
+    const char* verdict_class = s.failures                         ? "fail"
+                                : Verdict(s).rfind("PASS", 0) == 0 ? "pass"
+                                                                   : "warn";
     html += "<tr><td>" + EscapeXml(s.name) + "</td><td>" + std::to_string(s.crash_points) +
             "</td><td>" + std::to_string(s.trials) + "</td><td>" + std::to_string(s.failures) +
             "</td><td class=\"" + verdict_class + "\">" + EscapeXml(Verdict(s)) + "</td></tr>\n";
