@@ -51,22 +51,23 @@ enum class LogLevel { kInfo, kWarning, kError };
 // (real/journal.cpp) and its reader dispatches on the parsed value with an exhaustive switch, so
 // an event added here and forgotten there is a compile error (-Wswitch), not a silent gap.
 enum class EngineEvent {
-  kLog,                   // log
-  kContextStarted,        // on_context_started
-  kCheckpointRecovered,   // on_checkpoint_recovered
-  kRestart,               // on_restart
-  kStreamRestored,        // on_stream_restored
-  kCheckpointWritten,     // on_checkpoint_written
-  kJobFailed,             // on_job_failed
-  kCheckpointUnreadable,  // on_checkpoint_unreadable
-  kCheckpointGivenUp,     // on_checkpoint_given_up
-  kOffsetRanges,          // on_offset_ranges
-  kBlocksAllocated,       // on_blocks_allocated
-  kReceivedBlocks,        // on_received_blocks
-  kError,                 // on_error
-  kFileOperation,         // on_file_operation
-  kGracefulStop,          // on_graceful_stop
-  kClearCheckpointData,   // on_clear_checkpoint_data
+  kLog,                    // log
+  kContextStarted,         // on_context_started
+  kCheckpointRecovered,    // on_checkpoint_recovered
+  kRestart,                // on_restart
+  kStreamRestored,         // on_stream_restored
+  kCheckpointWritten,      // on_checkpoint_written
+  kJobFailed,              // on_job_failed
+  kCheckpointUnreadable,   // on_checkpoint_unreadable
+  kCheckpointGivenUp,      // on_checkpoint_given_up
+  kOffsetRanges,           // on_offset_ranges
+  kBlocksAllocated,        // on_blocks_allocated
+  kReceivedBlocks,         // on_received_blocks
+  kError,                  // on_error
+  kFileOperation,          // on_file_operation
+  kGracefulStop,           // on_graceful_stop
+  kClearCheckpointData,    // on_clear_checkpoint_data
+  kCheckpointDataUpdated,  // on_checkpoint_data_updated
 };
 
 // A file operation of a process in its checkpoint directory, as it returned. The engine never
@@ -101,8 +102,9 @@ class EngineObserver {
   // The reader picked `file`, whose content has this time and these pending times.
   virtual void on_checkpoint_recovered(const std::string& file, Time checkpoint_time,
                                        const std::vector<Time>& pending_times) = 0;
-  // JobGenerator.restart decided what to run again.
-  virtual void on_restart(Time restart_time, const std::vector<Time>& rescheduled) = 0;
+  // JobGenerator.restart decided what to run again; `clock`: the clock reading the restart time
+  // was computed from.
+  virtual void on_restart(Time restart_time, const std::vector<Time>& rescheduled, Time clock) = 0;
   // DStreamCheckpointData.restore ran for this stream (Spark runs it once per stream).
   virtual void on_stream_restored(int32_t stream_id) = 0;
   // The writer renamed a checkpoint into place; `clear_checkpoint_data_later`: it is a batch's
@@ -112,6 +114,11 @@ class EngineObserver {
   // JobGenerator's ClearCheckpointData(time) runs: old RDD checkpoint files and received blocks
   // of the batches before it may go.
   virtual void on_clear_checkpoint_data(Time time) = 0;
+  // DStreamCheckpointData.update(time) of this stream found these RDDs checkpointed (RDD time ->
+  // checkpoint file): they become its checkpoint data, and `time`'s cleanup may delete the files
+  // older than the oldest of them. Not called when it found none (the data stays as it was).
+  virtual void on_checkpoint_data_updated(int32_t stream_id, Time time,
+                                          const std::map<Time, std::string>& rdd_files) = 0;
   // A job of `batch_time` failed (its batch stays pending); reportError follows.
   virtual void on_job_failed(Time batch_time, const Status& error) = 0;
   // getOrCreate skipped a checkpoint file it could not read ("<file>: <error>").

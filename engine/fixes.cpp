@@ -40,6 +40,24 @@ const std::vector<FixInfo>& AllFixes() {
        "start() writes a checkpoint (content time: the first batch time, nothing pending) and "
        "waits for it before the timer starts, so a crash after start recovers and reschedules "
        "every batch from the first"},
+      {Fix::kLastProcessedBatchNeverRegresses, "last-processed-batch-never-regresses",
+       "graceful stop after out-of-order completions",
+       "markBatchFullyProcessed sets lastProcessedBatch to whichever batch finished last, and a "
+       "graceful stop waits until it equals the stop time: when an older batch finishes after the "
+       "stop time's batch (spark.streaming.concurrentJobs > 1, or an off-grid batch marked at its "
+       "completion while an older batch's checkpoint is still being written), the stop waits for "
+       "spark.streaming.gracefulStopTimeout and gives up",
+       "markBatchFullyProcessed keeps the newest batch time it was given (lastProcessedBatch never "
+       "goes back)"},
+      {Fix::kPendingBatchesKeepTheirMetadata, "pending-batches-keep-their-metadata",
+       "a pending batch's input forgotten",
+       "clearMetadata(t) forgets every generated RDD older than t minus the remember duration, "
+       "with the input description a checkpoint would keep (a log stream's offset ranges, a file "
+       "stream's file lists), even for a batch still pending: with "
+       "spark.streaming.concurrentJobs > 1 an older slow batch outlasts it, and a recovery then "
+       "computes that batch from new input",
+       "clearMetadata(t) clears only what clearMetadata of the oldest pending batch would (t "
+       "itself when nothing older is pending)"},
   };
   return fixes;
 }

@@ -14,11 +14,13 @@
 namespace ckpt {
 
 enum class Fix : uint8_t {
-  kWriterLearnsNewestName,           // SPARK-19280 family
-  kReplayBlockLogWithoutCheckpoint,  // received before the first checkpoint
-  kDanglingBlocksToNextBatch,        // dangling blocks allocated to a restored batch
-  kFreshApplicationDropsBlockLog,    // stale block log of an earlier application
-  kCheckpointAtStart,                // fresh start before the first checkpoint
+  kWriterLearnsNewestName,            // SPARK-19280 family
+  kReplayBlockLogWithoutCheckpoint,   // received before the first checkpoint
+  kDanglingBlocksToNextBatch,         // dangling blocks allocated to a restored batch
+  kFreshApplicationDropsBlockLog,     // stale block log of an earlier application
+  kCheckpointAtStart,                 // fresh start before the first checkpoint
+  kLastProcessedBatchNeverRegresses,  // graceful stop after out-of-order completions
+  kPendingBatchesKeepTheirMetadata,   // a pending batch's input forgotten
 };
 
 struct FixInfo {

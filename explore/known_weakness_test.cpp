@@ -39,13 +39,16 @@ TEST(KnownWeaknesses, TheSpark19280FamilyIsExcusedOnlyWhenItsFixMakesTheTrialPas
 
 // A planted bug that makes recovery fail after several crashes the way the SPARK-19280 family
 // does (cleanup deleting RDD files the newest checkpoint references) is a failure, not WARN:
-// the weakness's fix does not make those trials pass.
+// the weakness's fix does not make those trials pass. (The protocol rule rdd.cleanup_files sees
+// this bug in the uncrashed run already; judged by outputs alone, as here, it shows only after
+// crashes, in the weakness's shape.)
 TEST(KnownWeaknesses, APlantedBugThatLooksLikeSpark19280IsAFailure) {
   ExploreOptions options;
   options.strategy = Strategy::kRandom;
   options.trials = 3000;
   options.seed = 5;
   options.run.defects.add(ckpt::Defect::kCleanupReferencedRddFiles);
+  options.run.record_protocol = false;
   ExploreResult result = Explore({Load("running_count")}, options);
   EXPECT_EQ(result.known_weaknesses, 0u);
   auto looks_like = std::find_if(result.failing.begin(), result.failing.end(), [](const auto& f) {
@@ -127,6 +130,39 @@ TEST(KnownWeaknesses, AFreshStartBeforeTheFirstCheckpointThatLosesInputIsWarnWit
   options.run.fixes.add(ckpt::Fix::kCheckpointAtStart);
   TrialRun fixed = RunTrial(scenario, crash, options.run);
   EXPECT_TRUE(References(scenario, options.run).check(fixed).empty());
+}
+
+// What the swarm's concurrentJobs dimension found (docs/findings.md): batches completing out of
+// order make a graceful stop give up, and make clearMetadata forget a still-needed batch's offset
+// ranges. Each such trial fails with its weakness's shape and passes with its fix.
+TEST(KnownWeaknesses, OutOfOrderCompletionsUnderConcurrentJobsPassWithTheirFixes) {
+  struct Case {
+    const char* scenario;
+    const char* token;
+    const char* weakness;
+    ckpt::Fix fix;
+  };
+  const Case cases[] = {
+      {"situations/graceful_stop", "c106+1450/v125/i717375757",
+       "graceful stop after out-of-order completions",
+       ckpt::Fix::kLastProcessedBatchNeverRegresses},
+      {"basic/partitioned_log", "c108+304,c32+74,c125+589,c10+241,c14+492/v230/i330900801",
+       "a pending batch's input forgotten", ckpt::Fix::kPendingBatchesKeepTheirMetadata},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.scenario);
+    TrialSpec spec = TrialSpec::ParseToken(c.token).value();
+    const Scenario scenario = ScenarioVariant(testing::LoadBundled(c.scenario), spec.variant);
+    ASSERT_GT(std::stoi(scenario.conf.at("spark.streaming.concurrentJobs")), 1);
+    RunOptions options;
+    TrialRun run = RunTrial(scenario, spec, options);
+    std::vector<Failure> failures = References(scenario, options).check(run);
+    ASSERT_FALSE(failures.empty());
+    EXPECT_EQ(KnownWeakness(run, failures.front()), c.weakness) << failures.front().detail;
+    options.fixes.add(c.fix);
+    TrialRun fixed = RunTrial(scenario, spec, options);
+    EXPECT_TRUE(References(scenario, options).check(fixed).empty());
+  }
 }
 
 }  // namespace

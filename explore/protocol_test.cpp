@@ -201,14 +201,36 @@ TEST_F(ProtocolOracleTest, WriterRetention) {
   ExpectBreach("writer.retention");
 }
 
-TEST_F(ProtocolOracleTest, RddCleanupAfterCheckpoint) {
+bool IsRddDelete(const ProtocolEvent& e) {
+  return IsFile(e, FileOperation::kDelete) && e.file.path.find("/rdd-") != std::string::npos;
+}
+
+// rdd.cleanup_files: a delete before any ClearCheckpointData; a cleanup that keeps a file it
+// must delete; one that deletes a file the checkpoint still references (the reverted fix of
+// cleanup-referenced-rdd-files, in a real run).
+TEST_F(ProtocolOracleTest, RddCleanupFilesOnlyInsideClearCheckpointData) {
   std::vector<ProtocolEvent>& events = run_.incarnations[0].protocol;
   auto started = std::find_if(events.begin(), events.end(),
                               [](const ProtocolEvent& e) { return e.kind == Kind::kStarted; });
   ProtocolEvent early;
   early.file = {FileOperation::kDelete, scenario_.checkpoint_dir + "/u1/rdd-3", "", true, {}};
   events.insert(started + 1, early);
-  ExpectBreach("rdd.cleanup_after_checkpoint");
+  ExpectBreach("rdd.cleanup_files");
+}
+
+TEST_F(ProtocolOracleTest, RddCleanupFilesDeletesEveryOlderFile) {
+  std::vector<ProtocolEvent>& events = run_.incarnations[1].protocol;
+  auto cleanup = std::find_if(events.begin(), events.end(), IsRddDelete);
+  ASSERT_NE(cleanup, events.end()) << "the recovered process must delete an RDD file";
+  events.erase(cleanup);
+  ExpectBreach("rdd.cleanup_files");
+}
+
+TEST_F(ProtocolOracleTest, RddCleanupFilesKeepsTheReferencedFiles) {
+  RunOptions defect;
+  defect.defects.add(ckpt::Defect::kCleanupReferencedRddFiles);
+  std::vector<Failure> failures = Violations(scenario_, RunTrial(scenario_, TrialSpec{}, defect));
+  EXPECT_TRUE(Breaks(failures, "rdd.cleanup_files")) << Describe(failures);
 }
 
 // SPARK-6222: a recorded ClearCheckpointData whose batch's completion-time checkpoint is reported
@@ -234,6 +256,13 @@ TEST_F(ProtocolOracleTest, RestartTime) {
       Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kRestart; });
   restart->time = restart->time + scenario_.batch_duration;
   ExpectBreach("restart.time");
+  // Judged from the clock reading the engine reported, not the event's own time: a real process's
+  // clock moves between the reading and the journal line.
+  restart->time = restart->time - scenario_.batch_duration;
+  restart->at = restart->at + scenario_.batch_duration;
+  EXPECT_TRUE(Violations(scenario_, run_).empty()) << Describe(Violations(scenario_, run_));
+  restart->clock = restart->clock + scenario_.batch_duration;
+  ExpectBreach("restart.time");
 }
 
 TEST_F(ProtocolOracleTest, RestartRescheduleSet) {
@@ -252,7 +281,7 @@ TEST_F(ProtocolOracleTest, HostileTimesAreABreachNotAHang) {
   recovered->time = Time{std::numeric_limits<int64_t>::min()};
   ProtocolEvent* restart =
       Find(run_, 1, [](const ProtocolEvent& e) { return e.kind == Kind::kRestart; });
-  restart->at = Time{std::numeric_limits<int64_t>::max()};
+  restart->at = restart->clock = Time{std::numeric_limits<int64_t>::max()};
   ExpectBreach("restart.reschedule_set");
   ExpectBreach("restart.time");
 }
@@ -302,22 +331,15 @@ TEST(ProtocolOracle, ReceiverReadsAllocation) {
 
 TEST(ProtocolOracle, EveryRuleHasATestAbove) {
   // The rules this file breaks one by one; a rule added without a test fails here.
-  const std::vector<std::string> tested = {"reader.order",
-                                           "reader.choice",
-                                           "reader.fallback",
-                                           "reader.name_not_older_than_content",
-                                           "writer.atomic_replace",
-                                           "writer.temp_complete",
-                                           "writer.backup",
-                                           "writer.file_name",
-                                           "writer.retention",
-                                           "clear.after_completion_checkpoint",
-                                           "rdd.cleanup_after_checkpoint",
-                                           "restart.time",
-                                           "restart.reschedule_set",
-                                           "conf.reload",
-                                           "log.restored_ranges",
-                                           "receiver.reads_allocation"};
+  const std::vector<std::string> tested = {
+      "reader.order",           "reader.choice",
+      "reader.fallback",        "reader.name_not_older_than_content",
+      "writer.atomic_replace",  "writer.temp_complete",
+      "writer.backup",          "writer.file_name",
+      "writer.retention",       "clear.after_completion_checkpoint",
+      "rdd.cleanup_files",      "restart.time",
+      "restart.reschedule_set", "conf.reload",
+      "log.restored_ranges",    "receiver.reads_allocation"};
   std::vector<std::string> rules;
   for (const ProtocolRule& rule : ProtocolRules()) rules.push_back(rule.name);
   EXPECT_EQ(rules, tested);

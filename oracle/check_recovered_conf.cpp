@@ -19,8 +19,9 @@ void CheckRecoveredConf(const CheckInput& input, std::vector<Failure>& failures)
   }
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
-    if (applications.of[i] != 0 || !incarnation.recovered || !incarnation.start_error.empty()) {
-      continue;
+    if (applications.of[i] != 0 || !incarnation.recovered || !incarnation.start_error.empty() ||
+        incarnation.conf.empty()) {
+      continue;  // its conf unrecorded (IncarnationRecord::conf)
     }
     for (const auto& [key, want] : scenario.expect_conf) {
       auto got = incarnation.conf.find(key);

@@ -76,6 +76,21 @@ bool LostAReference(const IncarnationRecord& incarnation, const Failure& failure
                      });
 }
 
+// Whether a recovered process computed anew the offset ranges of a batch its checkpoint should
+// have restored: one it held pending, or one older than its time (the lineage of a re-run
+// batch). clearMetadata had forgotten them while an older batch was still running (a slow batch
+// outlasting newer ones under spark.streaming.concurrentJobs > 1).
+bool RecomputedAForgottenLogBatch(const TrialRun& run) {
+  return std::any_of(run.input_batches.begin(), run.input_batches.end(), [&](const InputBatch& b) {
+    bool log_batch = b.block_ids.empty() && !b.ranges.empty();
+    const IncarnationRecord& process = run.incarnations.at(b.incarnation);
+    const std::vector<Time>& pending = process.pending_times;
+    return log_batch && !b.restored && process.recovered &&
+           (b.batch_time < process.checkpoint_time ||
+            std::find(pending.begin(), pending.end(), b.batch_time) != pending.end());
+  });
+}
+
 }  // namespace
 
 std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure) {
@@ -88,6 +103,7 @@ std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& fai
       return "SPARK-19280 family";
     }
   }
+  if (RecomputedAForgottenLogBatch(run)) return "a pending batch's input forgotten";
   return std::nullopt;
 }
 

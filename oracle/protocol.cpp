@@ -127,9 +127,10 @@ const std::vector<ProtocolRule>& ProtocolRules() {
        "ClearCheckpointData(t) runs only after this process wrote the completion-time checkpoint "
        "of batch t (clearCheckpointDataLater = true; SPARK-6222), never after a generation-time "
        "one"},
-      {"rdd.cleanup_after_checkpoint",
-       "RDD checkpoint files are deleted only by ClearCheckpointData, after a checkpoint of this "
-       "process was written"},
+      {"rdd.cleanup_files",
+       "RDD checkpoint files are deleted only by ClearCheckpointData(t), which deletes exactly the "
+       "files DStreamCheckpointData.update found in this process that are strictly older than "
+       "the oldest file checkpoint t references, per stream"},
       {"restart.time",
        "the restart time is the first batch-grid point (from the zero time) strictly after the "
        "clock at restart"},
@@ -156,6 +157,7 @@ void CheckProtocol(const Scenario& scenario, const TrialRun& run,
   if (!scenario.checkpoint_dir.empty()) {
     protocol::CheckFileRules(scenario, run, breaches);
     protocol::CheckRestartRules(scenario, run, breaches);
+    protocol::CheckRddRules(scenario, run, breaches);
   }
   protocol::CheckConfRules(run, application_of, breaches);
   protocol::CheckInputRules(scenario, run, application_of, breaches);

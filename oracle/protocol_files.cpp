@@ -63,6 +63,7 @@ class FileWalk {
           rename_target_.reset();
           break;
         case Kind::kRestart:
+        case Kind::kRddFiles:  // protocol_rdd.cpp
           break;
       }
     }
@@ -120,7 +121,7 @@ class FileWalk {
                   std::equal(reads_.begin(), reads_.end(), expected.begin());
     if (!prefix) {
       expected.resize(std::min(expected.size(), std::max<size_t>(reads_.size(), 1)));
-      breach("reader.order", "reads of " + Join(expected), "reads of " + Join(reads_));
+      breach("reader.order", "reads of " + PathsText(expected), "reads of " + PathsText(reads_));
     }
     return prefix;
   }
@@ -130,7 +131,7 @@ class FileWalk {
     if (started_despite_near_miss("recovery from " + event.path) || !reads_follow_order()) return;
     if (reads_.empty() || reads_.back() != event.path || !last_read_ok_ ||
         unreadable_ + 1 != reads_.size()) {
-      breach("reader.choice", "recovery from the first readable file of " + Join(reads_),
+      breach("reader.choice", "recovery from the first readable file of " + PathsText(reads_),
              "recovery from " + event.path + " after " + std::to_string(unreadable_) +
                  " unreadable file(s)");
     }
@@ -147,8 +148,8 @@ class FileWalk {
     if (started_despite_near_miss("a fresh start") || !reads_follow_order()) return;
     std::vector<std::string> expected = expected_reads();
     if (reads_.size() != expected.size()) {
-      breach("reader.fallback", "a fresh start only after trying " + Join(expected),
-             "a fresh start after trying " + Join(reads_));
+      breach("reader.fallback", "a fresh start only after trying " + PathsText(expected),
+             "a fresh start after trying " + PathsText(reads_));
     }
   }
 
@@ -187,14 +188,10 @@ class FileWalk {
       bool backup_step = parsed->backup && entries_.count(name.substr(0, name.rfind('.')));
       if (!backup_step && !surplus_.count(name)) {
         breach("writer.retention",
-               "deletes of the surplus of the last listing only: " + Join(surplus_),
+               "deletes of the surplus of the last listing only: " + PathsText(surplus_),
                "delete " + file.path);
       }
       deleted_surplus_.insert(name);
-    } else if (ParentOf(ParentOf(file.path)) == dir_ &&
-               LastComponent(file.path).starts_with("rdd-") && written_count_ == 0) {
-      breach("rdd.cleanup_after_checkpoint", "no RDD checkpoint file deleted before a checkpoint",
-             "delete " + file.path + " before any checkpoint of this process was written");
     }
     if (file.ok && in_dir(file.path)) entries_.erase(LastComponent(file.path));
   }
@@ -242,7 +239,6 @@ class FileWalk {
   }
 
   void written(const ProtocolEvent& event) {
-    ++written_count_;
     latest_ = std::max(latest_.value_or(event.time), event.time);
     std::string expected = dir_ + "/checkpoint-" + std::to_string(latest_->ms);
     if (!rename_target_) {
@@ -258,7 +254,7 @@ class FileWalk {
     std::set_difference(surplus_.begin(), surplus_.end(), deleted_surplus_.begin(),
                         deleted_surplus_.end(), std::inserter(kept, kept.end()));
     if (!kept.empty()) {
-      breach("writer.retention", "deletes of " + Join(surplus_), "kept " + Join(kept));
+      breach("writer.retention", "deletes of " + PathsText(surplus_), "kept " + PathsText(kept));
     }
     rename_target_.reset();
     surplus_.clear();
@@ -279,16 +275,9 @@ class FileWalk {
     // A reader that gave up with an error (no context started) must also have tried them all.
     if (!reader_done_ && !record_.start_error.empty() && !record_.crashed_at && !reads_.empty() &&
         reads_follow_order() && reads_.size() != expected_reads().size()) {
-      breach("reader.fallback", "an error only after trying " + Join(expected_reads()),
-             "'" + record_.start_error + "' after trying " + Join(reads_));
+      breach("reader.fallback", "an error only after trying " + PathsText(expected_reads()),
+             "'" + record_.start_error + "' after trying " + PathsText(reads_));
     }
-  }
-
-  template <typename Container>
-  static std::string Join(const Container& paths) {
-    std::string text = "[";
-    for (const std::string& path : paths) text += (text.size() > 1 ? ", " : "") + path;
-    return text + "]";
   }
 
   const std::string dir_;
@@ -319,7 +308,6 @@ class FileWalk {
   std::optional<std::string> near_miss_;  // in the reader's listing
   std::set<std::string> surplus_, deleted_surplus_;
   std::set<int64_t> completion_written_;  // content times of completion-time checkpoints
-  int written_count_ = 0;
 };
 
 }  // namespace

@@ -64,11 +64,11 @@ void CheckRestart(const Scenario& scenario, int incarnation, const IncarnationRe
                       "a restart without one");
       return;
     }
-    Time restart = RestartTime(started->time, event.at, scenario.batch_duration.ms);
+    Time restart = RestartTime(started->time, event.clock, scenario.batch_duration.ms);
     if (event.time != restart) {
       breaches.report("restart.time", incarnation, event.at,
                       restart.to_string() + " (zero time " + started->time.to_string() +
-                          ", clock " + event.at.to_string() + ")",
+                          ", clock " + event.clock.to_string() + ")",
                       event.time.to_string());
     }
     std::optional<std::vector<Time>> expected =

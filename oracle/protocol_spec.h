@@ -51,6 +51,8 @@ class Breaches {
 
 // The rules, by the part of the protocol they judge.
 void CheckFileRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
+// rdd.cleanup_files: what ClearCheckpointData(t) may and must delete (spark-notes 2.5).
+void CheckRddRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
 void CheckRestartRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
 // conf.reload: a recovered context's conf is Checkpoint.createSparkConf's (spark-notes 2.2).
 void CheckConfRules(const TrialRun& run, const std::vector<int>& application_of,
@@ -59,5 +61,13 @@ void CheckInputRules(const Scenario& scenario, const TrialRun& run,
                      const std::vector<int>& application_of, Breaches& breaches);
 
 std::string TimesText(const std::vector<ckpt::Time>& times);
+
+// "[a, b]": paths (or any strings) as a breach shows them.
+template <typename Container>
+std::string PathsText(const Container& paths) {
+  std::string text = "[";
+  for (const std::string& path : paths) text += (text.size() > 1 ? ", " : "") + path;
+  return text + "]";
+}
 
 }  // namespace sim::protocol

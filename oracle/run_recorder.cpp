@@ -147,12 +147,14 @@ void IncarnationObserver::on_checkpoint_recovered(const std::string& file, Time 
   trace([&] { return "recovered from " + file + " (content time " + time.to_string() + ")"; });
 }
 
-void IncarnationObserver::on_restart(Time restart_time, const std::vector<Time>& rescheduled) {
+void IncarnationObserver::on_restart(Time restart_time, const std::vector<Time>& rescheduled,
+                                     Time clock) {
   record().restart_time = restart_time;
   record().rescheduled = rescheduled;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRestart)) {
     event->time = restart_time;
     event->times = rescheduled;
+    event->clock = clock;
   }
   trace([&] {
     return "restart at " + restart_time.to_string() + ": pending " +
@@ -173,6 +175,15 @@ void IncarnationObserver::on_checkpoint_written(const std::string& file, Time ti
 
 void IncarnationObserver::on_clear_checkpoint_data(Time time) {
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kCleared)) event->time = time;
+}
+
+void IncarnationObserver::on_checkpoint_data_updated(int32_t stream_id, Time time,
+                                                     const std::map<Time, std::string>& rdd_files) {
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRddFiles)) {
+    event->stream_id = stream_id;
+    event->time = time;
+    event->rdd_files = rdd_files;
+  }
 }
 
 void IncarnationObserver::on_job_failed(Time batch_time, const ckpt::Status& error) {

@@ -74,11 +74,14 @@ class IncarnationObserver : public ckpt::EngineObserver {
   void on_context_started(ckpt::Time zero_time, bool recovered) override;
   void on_checkpoint_recovered(const std::string& file, ckpt::Time time,
                                const std::vector<ckpt::Time>& pending) override;
-  void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled) override;
+  void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled,
+                  ckpt::Time clock) override;
   void on_stream_restored(int32_t stream_id) override { ++record().restores[stream_id]; }
   void on_checkpoint_written(const std::string& file, ckpt::Time time,
                              bool clear_checkpoint_data_later) override;
   void on_clear_checkpoint_data(ckpt::Time time) override;
+  void on_checkpoint_data_updated(int32_t stream_id, ckpt::Time time,
+                                  const std::map<ckpt::Time, std::string>& rdd_files) override;
   void on_job_failed(ckpt::Time batch_time, const ckpt::Status& error) override;
   void on_checkpoint_unreadable(const std::string& failure) override;
   void on_checkpoint_given_up(ckpt::Time time, int attempts,

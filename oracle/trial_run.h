@@ -50,10 +50,12 @@ struct ProtocolEvent {
     kStarted,     // the context started: `time` its zero time, `recovered`
     kRecovered,   // the reader chose `path`: `time` its content time, `times` its pending times
     kUnreadable,  // the reader skipped a file: `path` is "<file>: <error>"
-    kRestart,     // JobGenerator.restart: `time` the restart time, `times` the rescheduled batches
+    kRestart,     // JobGenerator.restart: `time` the restart time, `times` the rescheduled
+                  // batches, `clock` the reading it started from
     kWritten,     // the writer reported `path` written: `time` the content time
     kGivenUp,     // the writer gave up the checkpoint of content time `time`
     kCleared,     // ClearCheckpointData(`time`) ran
+    kRddFiles,    // DStreamCheckpointData.update(`time`) of `stream_id` found `rdd_files`
   };
   Kind kind = Kind::kFile;
   ckpt::Time at;
@@ -63,6 +65,9 @@ struct ProtocolEvent {
   std::vector<ckpt::Time> times;
   bool recovered = false;
   bool clear_later = false;  // kWritten: a completion-time checkpoint (clearCheckpointDataLater)
+  ckpt::Time clock;          // kRestart: the clock reading the restart time was computed from
+  int32_t stream_id = 0;
+  std::map<ckpt::Time, std::string> rdd_files;  // RDD time -> its checkpoint file
 };
 
 struct IncarnationRecord {
@@ -89,9 +94,11 @@ struct IncarnationRecord {
   std::vector<std::string> injected;  // faults injected while it ran
   uint64_t steps = 0;
   std::optional<ckpt::Time> crashed_at;
-  uint64_t crash_states = 1;                // durable states its crash could leave
-  std::vector<std::string> lost_at_crash;   // what its crash dropped or mangled
-  std::map<std::string, std::string> conf;  // the started context's conf
+  uint64_t crash_states = 1;               // durable states its crash could leave
+  std::vector<std::string> lost_at_crash;  // what its crash dropped or mangled
+  // The started context's conf; empty when unknown (a context's conf always holds spark.master):
+  // a real process killed between its start and its journal's "conf" line.
+  std::map<std::string, std::string> conf;
   // The conf the process itself was given (its SparkConf), recorded with the protocol events
   // (not by the real runtime's journal).
   std::optional<std::map<std::string, std::string>> process_conf;

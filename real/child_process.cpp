@@ -24,8 +24,8 @@ void CloseIfOpen(int& fd) {
                             const char* stderr_path) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
-  int out = ::open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  int err = ::open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int out = ::open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+  int err = ::open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
   if (out < 0 || err < 0) ::_exit(127);
   ::dup2(stdin_fd, STDIN_FILENO);
   ::dup2(out, STDOUT_FILENO);

@@ -178,9 +178,12 @@ void Trial::run(int64_t budget_wall_ms) {
     }
     const Kill* kill =
         static_cast<size_t>(incarnation) < plan_.size() ? &plan_[incarnation] : nullptr;
+    int processes_before = ProcessesInJournal(journal_);
     ProcessEnd end = supervise(*child.value(), kill, deadline_ms);
     if (end.killed && !end.timed_out) {
-      journal_ += KilledLine(line_.at(ckpt::UnixNowMs()));
+      bool started = ProcessesInJournal(journal_) > processes_before;
+      Time at = line_.at(ckpt::UnixNowMs());
+      journal_ += started ? KilledLine(at) : UnstartedLine(incarnation, at);
       ++kills_delivered_;
       SleepWallMs(static_cast<int64_t>(std::ceil(scenario_.downtime.ms / options_.speed)));
       continue;

@@ -13,6 +13,7 @@
 
 #include "oracle/run_recorder.h"
 #include "real/journal_events.h"
+#include "real/journal_fields.h"
 #include "scenario/application.h"
 
 namespace real {
@@ -182,9 +183,11 @@ void JournalWriter::on_checkpoint_recovered(const std::string& file, Time time,
   echo("recovered from " + file + " (content time " + time.to_string() + ")");
 }
 
-void JournalWriter::on_restart(Time restart_time, const std::vector<Time>& rescheduled) {
-  write_event(ckpt::EngineEvent::kRestart,
-              {{"time", restart_time.ms}, {"rescheduled", TimesToJson(rescheduled)}});
+void JournalWriter::on_restart(Time restart_time, const std::vector<Time>& rescheduled,
+                               Time clock) {
+  write_event(
+      ckpt::EngineEvent::kRestart,
+      {{"time", restart_time.ms}, {"rescheduled", TimesToJson(rescheduled)}, {"clock", clock.ms}});
 }
 
 void JournalWriter::on_stream_restored(int32_t stream_id) {
@@ -200,6 +203,14 @@ void JournalWriter::on_checkpoint_written(const std::string& file, Time time,
 
 void JournalWriter::on_clear_checkpoint_data(Time time) {
   write_event(ckpt::EngineEvent::kClearCheckpointData, {{"time", time.ms}});
+}
+
+void JournalWriter::on_checkpoint_data_updated(int32_t stream_id, Time time,
+                                               const std::map<Time, std::string>& rdd_files) {
+  OrderedJson files = OrderedJson::array();
+  for (const auto& [rdd_time, file] : rdd_files) files.push_back({rdd_time.ms, file});
+  write_event(ckpt::EngineEvent::kCheckpointDataUpdated,
+              {{"stream", stream_id}, {"time", time.ms}, {"files", std::move(files)}});
 }
 
 void JournalWriter::on_job_failed(Time batch_time, const Status& error) {
@@ -287,107 +298,11 @@ std::string KilledLine(Time at) {
   return OrderedJson{{"e", "killed"}, {"at", at.ms}}.dump() + "\n";
 }
 
+std::string UnstartedLine(int index, Time at) {
+  return OrderedJson{{"e", "unstarted"}, {"at", at.ms}, {"index", index}}.dump() + "\n";
+}
+
 namespace {
-
-// Thrown by the field readers below on a line of the wrong shape; caught per line.
-struct BadLine {
-  std::string why;
-};
-
-int64_t Int(const json& line, const char* field) {
-  auto it = line.find(field);
-  if (it == line.end() || !it->is_number_integer())
-    throw BadLine{std::string("no integer ") + field};
-  return it->get<int64_t>();
-}
-
-std::string Text(const json& line, const char* field) {
-  auto it = line.find(field);
-  if (it == line.end() || !it->is_string()) throw BadLine{std::string("no string ") + field};
-  return it->get<std::string>();
-}
-
-// A map of strings to strings (a conf); absent in journals written before confs were journaled.
-std::optional<std::map<std::string, std::string>> Conf(const json& line, const char* field) {
-  auto it = line.find(field);
-  if (it == line.end()) return std::nullopt;
-  if (!it->is_object()) throw BadLine{std::string("no object ") + field};
-  std::map<std::string, std::string> conf;
-  for (const auto& [key, value] : it->items()) {
-    if (!value.is_string()) throw BadLine{std::string("a value of ") + field + " is no string"};
-    conf[key] = value.get<std::string>();
-  }
-  return conf;
-}
-
-bool Flag(const json& line, const char* field) {
-  auto it = line.find(field);
-  if (it == line.end() || !it->is_boolean()) throw BadLine{std::string("no boolean ") + field};
-  return it->get<bool>();
-}
-
-const json& List(const json& line, const char* field) {
-  auto it = line.find(field);
-  if (it == line.end() || !it->is_array()) throw BadLine{std::string("no list ") + field};
-  return *it;
-}
-
-std::vector<Time> Times(const json& line, const char* field) {
-  std::vector<Time> times;
-  for (const json& t : List(line, field)) {
-    if (!t.is_number_integer()) throw BadLine{std::string("a time of ") + field};
-    times.push_back(Time{t.get<int64_t>()});
-  }
-  return times;
-}
-
-ckpt::FileEvent FileEventOf(const json& line) {
-  std::optional<ckpt::FileOperation> operation = ckpt::ParseFileOperation(Text(line, "op"));
-  if (!operation) throw BadLine{"an unknown file operation"};
-  ckpt::FileEvent event{*operation, Text(line, "path"), {}, Flag(line, "ok"), {}};
-  if (line.contains("to")) event.target = Text(line, "to");
-  if (*operation == ckpt::FileOperation::kList) {
-    for (const json& name : List(line, "names")) {
-      if (!name.is_string()) throw BadLine{"a name that is no string"};
-      event.listing.push_back(name.get<std::string>());
-    }
-  }
-  return event;
-}
-
-Status StatusOf(const json& line) {
-  auto it = line.find("status");
-  if (it == line.end() || !it->is_object()) throw BadLine{"no status"};
-  int64_t code = Int(*it, "code");
-  if (code <= 0 || code > static_cast<int64_t>(ckpt::StatusCode::kProcessDead)) {
-    throw BadLine{"a status code out of range"};
-  }
-  return Status::WithCode(static_cast<ckpt::StatusCode>(code), Text(*it, "message"));
-}
-
-std::vector<ckpt::OffsetRange> Ranges(const json& line) {
-  std::vector<ckpt::OffsetRange> ranges;
-  for (const json& r : List(line, "ranges")) {
-    if (!r.is_array() || r.size() != 3 || !r[0].is_number_integer() || !r[1].is_number_integer() ||
-        !r[2].is_number_integer()) {
-      throw BadLine{"an offset range"};
-    }
-    ranges.push_back(
-        ckpt::OffsetRange{r[0].get<int32_t>(), r[1].get<int64_t>(), r[2].get<int64_t>()});
-  }
-  return ranges;
-}
-
-std::vector<ckpt::ReceivedBlockInfo> Blocks(const json& line, const char* field) {
-  std::vector<ckpt::ReceivedBlockInfo> blocks;
-  for (const json& b : List(line, field)) {
-    if (!b.is_object()) throw BadLine{std::string("a block of ") + field};
-    blocks.push_back(ckpt::ReceivedBlockInfo{static_cast<int32_t>(Int(b, "stream")), Text(b, "id"),
-                                             Int(b, "count"), Int(b, "from"), Int(b, "until"),
-                                             std::nullopt});
-  }
-  return blocks;
-}
 
 // Replays journal lines into a TrialRun through the simulator's recorder.
 class JournalReader {
@@ -424,6 +339,18 @@ class JournalReader {
     if (!finished_ && !record.crashed_at) record.crashed_at = now_;
     run_.total_steps += record.steps;
   }
+  // A process killed before its first line did nothing: a crash before its first step, its
+  // receiver source where its predecessor's started.
+  void unstarted() {
+    sim::IncarnationRecord& record = run_.incarnations.back();
+    record.crashed_at = now_;
+    if (run_.incarnations.size() > 1) {
+      record.source_acknowledged_at_start =
+          run_.incarnations[run_.incarnations.size() - 2].source_acknowledged_at_start;
+    }
+    recorder_.trace_line(static_cast<int>(run_.incarnations.size()) - 1,
+                         "killed (SIGKILL) before its first journal line");
+  }
   void apply_process_event(const std::string& event, const json& line);
   void apply_engine_event(ckpt::EngineEvent event, const json& line);
 
@@ -440,12 +367,14 @@ void JournalReader::apply(const json& line) {
   if (!line.is_object()) throw BadLine{"not an object"};
   std::string event = Text(line, "e");
   now_ = std::max(now_, Time{Int(line, "at")});
-  if (event == "process") {
+  if (event == "process" || event == "unstarted") {
     if (observer_) close_incarnation();
+    observer_.reset();
     int index = static_cast<int>(run_.incarnations.size());
     if (Int(line, "index") != index) throw BadLine{"process index out of order"};
     run_.incarnations.push_back(sim::IncarnationRecord{});
     run_.incarnations.back().started_at = Time{Int(line, "at")};
+    if (event == "unstarted") return unstarted();
     run_.incarnations.back().source_acknowledged_at_start = Int(line, "acknowledged");
     run_.incarnations.back().process_conf = Conf(line, "conf");
     // Allocation lines carry the position themselves (replayed through the recorder below).
@@ -505,7 +434,9 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
       return observer.on_checkpoint_recovered(Text(line, "file"), Time{Int(line, "time")},
                                               Times(line, "pending"));
     case ckpt::EngineEvent::kRestart:
-      return observer.on_restart(Time{Int(line, "time")}, Times(line, "rescheduled"));
+      // Journals written before the clock was journaled: the line's own time.
+      return observer.on_restart(Time{Int(line, "time")}, Times(line, "rescheduled"),
+                                 Time{line.value("clock", Int(line, "at"))});
     case ckpt::EngineEvent::kStreamRestored:
       return observer.on_stream_restored(static_cast<int32_t>(Int(line, "stream")));
     case ckpt::EngineEvent::kCheckpointWritten:
@@ -514,6 +445,9 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
                                             line.value("clear_later", false));
     case ckpt::EngineEvent::kClearCheckpointData:
       return observer.on_clear_checkpoint_data(Time{Int(line, "time")});
+    case ckpt::EngineEvent::kCheckpointDataUpdated:
+      return observer.on_checkpoint_data_updated(static_cast<int32_t>(Int(line, "stream")),
+                                                 Time{Int(line, "time")}, RddFiles(line));
     case ckpt::EngineEvent::kJobFailed:
       return observer.on_job_failed(Time{Int(line, "time")}, StatusOf(line));
     case ckpt::EngineEvent::kCheckpointUnreadable:

@@ -54,11 +54,14 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
   void on_context_started(ckpt::Time zero_time, bool recovered) override;
   void on_checkpoint_recovered(const std::string& file, ckpt::Time time,
                                const std::vector<ckpt::Time>& pending) override;
-  void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled) override;
+  void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled,
+                  ckpt::Time clock) override;
   void on_stream_restored(int32_t stream_id) override;
   void on_checkpoint_written(const std::string& file, ckpt::Time time,
                              bool clear_checkpoint_data_later) override;
   void on_clear_checkpoint_data(ckpt::Time time) override;
+  void on_checkpoint_data_updated(int32_t stream_id, ckpt::Time time,
+                                  const std::map<ckpt::Time, std::string>& rdd_files) override;
   void on_job_failed(ckpt::Time batch_time, const ckpt::Status& error) override;
   void on_checkpoint_unreadable(const std::string& failure) override;
   void on_checkpoint_given_up(ckpt::Time time, int attempts,
@@ -104,6 +107,9 @@ int ProcessesInJournal(std::string_view journal);
 
 // A journal line the supervising harness adds: it killed the process at engine time `at`.
 std::string KilledLine(ckpt::Time at);
+// The harness's line for process `index`, killed at `at` before it wrote its first line (a kill
+// that lands while the process is still starting up).
+std::string UnstartedLine(int index, ckpt::Time at);
 
 // Rebuilds the run of `scenario` from `journal`: the lines of every process in order, each
 // process's beginning with its process_started line. A process followed by another without

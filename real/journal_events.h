@@ -24,11 +24,12 @@ constexpr ckpt::EngineEvent kEngineEvents[] = {ckpt::EngineEvent::kLog,
                                                ckpt::EngineEvent::kError,
                                                ckpt::EngineEvent::kFileOperation,
                                                ckpt::EngineEvent::kGracefulStop,
-                                               ckpt::EngineEvent::kClearCheckpointData};
+                                               ckpt::EngineEvent::kClearCheckpointData,
+                                               ckpt::EngineEvent::kCheckpointDataUpdated};
 
 // The event's name in journals: "log", "started", "recovered", "restart", "restored", "written",
 // "job_failed", "unreadable", "given_up", "ranges", "allocated", "received", "error", "file",
-// "stopped", "cleared".
+// "stopped", "cleared", "updated".
 constexpr const char* JournalName(ckpt::EngineEvent event) {
   switch (event) {
     case ckpt::EngineEvent::kLog:
@@ -63,6 +64,8 @@ constexpr const char* JournalName(ckpt::EngineEvent event) {
       return "stopped";
     case ckpt::EngineEvent::kClearCheckpointData:
       return "cleared";
+    case ckpt::EngineEvent::kCheckpointDataUpdated:
+      return "updated";
   }
   return "?";
 }

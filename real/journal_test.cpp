@@ -109,9 +109,9 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
   EXPECT_EQ(doubles, 2);
 }
 
-// What conf.reload, the graceful-stop check and clear.after_completion_checkpoint read from a
-// real run: each process's conf and its context's, the stop, and the writer's and generator's
-// reports.
+// What conf.reload, the graceful-stop check, clear.after_completion_checkpoint and
+// rdd.cleanup_files read from a real run: each process's conf and its context's, the stop, and
+// the writer's, the generator's and DStreamCheckpointData's reports.
 TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
   Captured pipe;
   {
@@ -119,6 +119,7 @@ TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
     writer.process_started(0, Time{0}, 0, {{"spark.master", "local[2]"}});
     writer.on_context_started(Time{0}, false);
     writer.context_conf({{"spark.master", "local[2]"}, {"spark.app.name", "rc"}});
+    writer.on_checkpoint_data_updated(3, Time{500}, {{Time{0}, "/checkpoint/u/rdd-1"}});
     writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, true);
     writer.on_clear_checkpoint_data(Time{500});
     writer.on_graceful_stop(ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true});
@@ -136,8 +137,43 @@ TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
   });
   ASSERT_NE(written, process.protocol.end());
   EXPECT_TRUE(written->clear_later);
+  const sim::ProtocolEvent& updated = *std::prev(written);
+  EXPECT_EQ(updated.kind, sim::ProtocolEvent::Kind::kRddFiles);
+  EXPECT_EQ(updated.stream_id, 3);
+  EXPECT_EQ(updated.rdd_files, (std::map<Time, std::string>{{Time{0}, "/checkpoint/u/rdd-1"}}));
   EXPECT_EQ(process.protocol.back().kind, sim::ProtocolEvent::Kind::kCleared);
   EXPECT_EQ(process.protocol.back().time, Time{500});
+}
+
+// A process killed before its first line (crash-real's "unstarted" line) is a crash before its
+// first step, and the next process's index follows it.
+TEST(Journal, AProcessKilledBeforeItsFirstLineIsACrashBeforeItsFirstStep) {
+  Captured pipe;
+  {
+    JournalWriter writer(pipe.fd());
+    writer.process_started(0, Time{0}, 4, {});
+    writer.finished(Time{10}, 3);
+  }
+  std::string text = pipe.text();
+  // As the harness writes it: the first process was killed, then one never started.
+  text = text.substr(0, text.rfind("{\"e\":\"finished\"")) + KilledLine(Time{20}) +
+         UnstartedLine(1, Time{30});
+  Captured next;
+  {
+    JournalWriter writer(next.fd());
+    writer.process_started(2, Time{40}, 4, {});
+    writer.finished(Time{90}, 5);
+  }
+  ckpt::Result<sim::TrialRun> run = RunFromJournal(RunningCount(), text + next.text(), false);
+  ASSERT_TRUE(run.ok()) << run.status().to_string();
+  ASSERT_EQ(run.value().incarnations.size(), 3u);
+  const sim::IncarnationRecord& unstarted = run.value().incarnations[1];
+  EXPECT_EQ(unstarted.crashed_at, Time{30});
+  EXPECT_EQ(unstarted.steps, 0u);
+  EXPECT_FALSE(unstarted.zero_time.has_value());
+  EXPECT_EQ(unstarted.source_acknowledged_at_start, 4);
+  EXPECT_FALSE(run.value().incarnations[2].crashed_at.has_value());
+  EXPECT_TRUE(run.value().quiesced);
 }
 
 TEST(Journal, FileOperationsSurviveTheRoundTripForTheProtocolOracle) {

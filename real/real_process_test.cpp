@@ -172,6 +172,20 @@ TEST(RealProcess, CrashRealPassesTheCorrectEngineAndFailsABrokenOne) {
   EXPECT_TRUE(ProcessesMentioning(dir.path()).empty());
 }
 
+// Fifty kills a trial land some of them while a process is still starting, before its first
+// journal line: such a process did nothing, and the run is judged with it as a crash before its
+// first step (it used to make the journal unreadable, "process index out of order").
+TEST(RealProcess, KillsBeforeAProcessStartedAreCrashesNotUnreadableJournals) {
+  TempDir dir;
+  int exit_code = -1;
+  nlohmann::json result =
+      CrashReal(kScenarios + "basic/running_count.yaml --kills 50 --trials 10 --speed 20 " +
+                    "--conf ckptsim.checkpoint.sync=true --work-dir " + dir.path(),
+                &exit_code);
+  EXPECT_EQ(exit_code, 0) << result.dump(2);
+  EXPECT_EQ(result["failures"], 0) << result.dump(2);
+}
+
 TEST(RealProcess, BadInputIsRefusedWithExitTwo) {
   TempDir dir;
   Outcome file_source = RunCommand(kBinary + " serve " + kScenarios +

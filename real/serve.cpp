@@ -277,7 +277,9 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   }
   int journal_fd = options.journal_fd;
   if (journal_fd < 0) {
-    journal_fd = ::open(journal_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    // Never through a link: the run directory may be hostile (docs/hardening.md).
+    journal_fd =
+        ::open(journal_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   }
   if (!line.ok() || journal_fd < 0) {
     std::fprintf(

@@ -2,9 +2,11 @@
 // harness should do to it. Loaded from YAML (docs/scenarios.md describes every field).
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/functions.h"
@@ -158,9 +160,28 @@ struct SwarmRanges {
   std::optional<IntRange> checkpoint_interval_ms;
   std::optional<IntRange> restart_clock_offset_ms;  // may be negative
   std::optional<IntRange> graceful_stop_lead_ms;    // clamped to 1..the batch duration
+  std::optional<IntRange> concurrent_jobs;          // spark.streaming.concurrentJobs, 1..64
+  // Every range with its scenario key, in the order scenario files list them: what the reader,
+  // the writer and the emptiness check walk, so that a range added here reaches all three.
+  template <typename Self>
+  static auto Fields(Self& swarm) {
+    using Range = std::conditional_t<std::is_const_v<Self>, const std::optional<IntRange>,
+                                     std::optional<IntRange>>;
+    return std::array<std::pair<const char*, Range*>, 7>{{
+        {"batches", &swarm.batches},
+        {"records_per_batch", &swarm.records_per_batch},
+        {"batch_duration_ms", &swarm.batch_duration_ms},
+        {"checkpoint_interval_ms", &swarm.checkpoint_interval_ms},
+        {"restart_clock_offset_ms", &swarm.restart_clock_offset_ms},
+        {"graceful_stop_lead_ms", &swarm.graceful_stop_lead_ms},
+        {"concurrent_jobs", &swarm.concurrent_jobs},
+    }};
+  }
   bool empty() const {
-    return !batches && !records_per_batch && !batch_duration_ms && !checkpoint_interval_ms &&
-           !restart_clock_offset_ms && !graceful_stop_lead_ms;
+    for (auto [key, range] : Fields(*this)) {
+      if (range->has_value()) return false;
+    }
+    return true;
   }
   bool operator==(const SwarmRanges&) const = default;
 };

@@ -81,6 +81,34 @@ Result<std::string> ScenarioReader::string(const YAML::Node& node, const std::st
   return node.Scalar();
 }
 
+Result<std::string> ScenarioReader::absolute_path(const YAML::Node& node, const std::string& field,
+                                                  bool allow_empty) const {
+  CKPT_ASSIGN_OR_RETURN(std::string path, string(node, field));
+  if (path.empty() && allow_empty) return path;
+  if (path.empty() || path[0] != '/') {
+    return error(node, field,
+                 allow_empty ? "must be an absolute path or empty" : "must be an absolute path");
+  }
+  for (size_t begin = 1; begin <= path.size();) {
+    size_t end = std::min(path.find('/', begin), path.size());
+    std::string_view component(path.data() + begin, end - begin);
+    if (component == "." || component == "..") {
+      return error(node, field, "must not contain a '" + std::string(component) + "' component");
+    }
+    begin = end + 1;
+  }
+  return path;
+}
+
+Result<std::string> ScenarioReader::plain_name(const YAML::Node& node,
+                                               const std::string& field) const {
+  CKPT_ASSIGN_OR_RETURN(std::string name, string(node, field));
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+    return error(node, field, "must be a plain name (not empty, no '/', not '.' or '..')");
+  }
+  return name;
+}
+
 Result<Value> ScenarioReader::value(const YAML::Node& node, const std::string& field) const {
   if (node.IsSequence()) {
     if (node.size() != 2) return error(node, field, "a pair needs exactly two elements");
@@ -189,7 +217,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
   for (const char* required : {"name", "batches", "source", "pipeline"}) {
     if (!root[required]) return error(root, required, "missing required field");
   }
-  Result<std::string> name = string(root["name"], "name");
+  Result<std::string> name = plain_name(root["name"], "name");
   if (!name.ok()) return name.status();
   s.name = name.value();
   if (root["description"]) s.description = root["description"].Scalar();
@@ -213,10 +241,8 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
     s.pipeline.push_back(st);
   }
   if (root["checkpoint_dir"]) {
-    CKPT_ASSIGN_OR_RETURN(std::string dir, string(root["checkpoint_dir"], "checkpoint_dir"));
-    if (!dir.empty() && dir[0] != '/') {
-      return error(root["checkpoint_dir"], "checkpoint_dir", "must be an absolute path or empty");
-    }
+    CKPT_ASSIGN_OR_RETURN(std::string dir,
+                          absolute_path(root["checkpoint_dir"], "checkpoint_dir", true));
     s.checkpoint_dir = dir;
   }
   if (root["create_on_error"]) {

@@ -50,6 +50,12 @@ class ScenarioReader {
   Result<bool> boolean(const YAML::Node& node, const std::string& field) const;
 
   Result<std::string> string(const YAML::Node& node, const std::string& field) const;
+  // An absolute path with no "." or ".." component (the real runtime puts every path under its
+  // run directory, and a path must not climb out of it); empty only when `allow_empty`.
+  Result<std::string> absolute_path(const YAML::Node& node, const std::string& field,
+                                    bool allow_empty = false) const;
+  // A name that becomes part of a file name: not empty, no '/', not "." or "..".
+  Result<std::string> plain_name(const YAML::Node& node, const std::string& field) const;
 
   // A scalar is an integer, a double, or a string (quoted scalars are always strings);
   // a two-element sequence is a pair.

@@ -36,12 +36,7 @@ Status ScenarioReader::source(const YAML::Node& node, Scenario& s) const {
 
 Status ScenarioReader::file_source(const YAML::Node& node, Scenario& s) const {
   if (!node["directory"]) return error(node, "source.directory", "missing");
-  Result<std::string> directory = string(node["directory"], "source.directory");
-  if (!directory.ok()) return directory.status();
-  if (directory.value().empty() || directory.value()[0] != '/') {
-    return error(node["directory"], "source.directory", "must be an absolute path");
-  }
-  s.source_directory = directory.value();
+  CKPT_ASSIGN_OR_RETURN(s.source_directory, absolute_path(node["directory"], "source.directory"));
   const YAML::Node files = node["files"];
   if (!files || !files.IsSequence()) {
     return error(files ? files : node, "source.files", "expected a list of {at_ms, name, lines}");
@@ -52,14 +47,11 @@ Status ScenarioReader::file_source(const YAML::Node& node, Scenario& s) const {
       if (!file[required]) return error(file, std::string("source.files.") + required, "missing");
     }
     Result<Duration> at = duration(file["at_ms"], "source.files.at_ms", true);
-    Result<std::string> name = string(file["name"], "source.files.name");
+    Result<std::string> name = plain_name(file["name"], "source.files.name");
     Result<ckpt::Records> lines = records(file["lines"], "source.files.lines");
     if (!at.ok()) return at.status();
     if (!name.ok()) return name.status();
     if (!lines.ok()) return lines.status();
-    if (name.value().empty() || name.value().find('/') != std::string::npos) {
-      return error(file["name"], "source.files.name", "must be a plain file name");
-    }
     ProducedFile produced{Time{0} + at.value(), name.value(), {}};
     for (const Value& line : lines.value()) {
       produced.lines.push_back(line.is_string() ? line.as_string() : line.to_string());
@@ -151,11 +143,8 @@ Status ScenarioReader::initial_files(const YAML::Node& node, Scenario& s) const 
   for (const YAML::Node& file : node) {
     CKPT_RETURN_IF_ERROR(check_keys(file, "initial_files", {"path", "content"}));
     if (!file["path"]) return error(file, "initial_files.path", "missing");
-    Result<std::string> path = string(file["path"], "initial_files.path");
+    Result<std::string> path = absolute_path(file["path"], "initial_files.path");
     if (!path.ok()) return path.status();
-    if (path.value().empty() || path.value()[0] != '/') {
-      return error(file["path"], "initial_files.path", "must be an absolute path");
-    }
     std::string content = file["content"] ? file["content"].Scalar() : "";
     s.initial_files.push_back({path.value(), content});
   }
@@ -164,17 +153,10 @@ Status ScenarioReader::initial_files(const YAML::Node& node, Scenario& s) const 
 
 Status ScenarioReader::swarm(const YAML::Node& node, Scenario& s) const {
   if (!node.IsMap()) return error(node, "swarm", "expected a map of field: [low, high]");
-  CKPT_RETURN_IF_ERROR(
-      check_keys(node, "swarm",
-                 {"batches", "records_per_batch", "batch_duration_ms", "checkpoint_interval_ms",
-                  "restart_clock_offset_ms", "graceful_stop_lead_ms"}));
-  const std::pair<const char*, std::optional<IntRange>*> ranges[] = {
-      {"batches", &s.swarm.batches},
-      {"records_per_batch", &s.swarm.records_per_batch},
-      {"batch_duration_ms", &s.swarm.batch_duration_ms},
-      {"checkpoint_interval_ms", &s.swarm.checkpoint_interval_ms},
-      {"restart_clock_offset_ms", &s.swarm.restart_clock_offset_ms},
-      {"graceful_stop_lead_ms", &s.swarm.graceful_stop_lead_ms}};
+  std::set<std::string> keys;
+  for (auto [key, range] : SwarmRanges::Fields(s.swarm)) keys.insert(key);
+  CKPT_RETURN_IF_ERROR(check_keys(node, "swarm", keys));
+  const auto ranges = SwarmRanges::Fields(s.swarm);
   for (auto [key, range] : ranges) {
     const YAML::Node item = node[key];
     if (!item) continue;

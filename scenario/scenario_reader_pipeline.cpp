@@ -34,7 +34,10 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, size_t index) 
       if (key == "name") step.name = text;
       if (key == "from") step.from = text;
       if (key == "output") step.output_name = text;
-      if (key == "suffix") step.suffix = text;
+      // The suffix ends a directory name under the real runtime's run directory.
+      if (key == "suffix" && !text.empty()) {
+        CKPT_ASSIGN_OR_RETURN(step.suffix, plain_name(value, where));
+      }
     } else if (key == "num") {
       CKPT_ASSIGN_OR_RETURN(int64_t n, integer(value, where));
       if (n < 1) return error(value, where, "must be at least 1");
@@ -86,10 +89,7 @@ Status ScenarioReader::operation_argument(const YAML::Node& value, const std::st
   } else if (op == Operation::kCollect || op == Operation::kPrint) {
     step.output_name = text;
   } else if (op == Operation::kSaveAsTextFiles) {
-    if (text.empty() || text[0] != '/') {
-      return error(value, where, "the prefix must be an absolute path");
-    }
-    step.output_name = text;
+    CKPT_ASSIGN_OR_RETURN(step.output_name, absolute_path(value, where));
   } else {
     CKPT_ASSIGN_OR_RETURN(ckpt::FunctionRef f, function(value, where));
     step.function = f;

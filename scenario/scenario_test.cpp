@@ -154,6 +154,30 @@ TEST_F(ScenarioFileTest, UnknownTopLevelFieldAndMissingFields) {
             std::string::npos);
 }
 
+// Paths the real runtime puts under its run directory cannot climb out of it, and names that end
+// up in file and directory names cannot hold a '/' (docs/hardening.md).
+TEST_F(ScenarioFileTest, PathsThatLeaveTheRunDirectoryAreRejected) {
+  const std::string body = "batches: 2\nsource: {kind: sequence, input: [[a], [b]]}\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"name: ../../x\n" + body + "pipeline: [{collect: o}]\n", ":1:7: name: must be a plain name"},
+      {"name: x\n" + body + "pipeline: [{collect: o}]\ncheckpoint_dir: /ck/../..\n",
+       ":5:17: checkpoint_dir: must not contain a '..' component"},
+      {"name: x\n" + body + "pipeline: [{save_as_text_files: /out/./../x}]\n",
+       "save_as_text_files: must not contain a '.' component"},
+      {"name: x\n" + body + "pipeline: [{save_as_text_files: /out, suffix: a/b}]\n",
+       "suffix: must be a plain name"},
+      {"name: x\n" + body + "pipeline: [{collect: o}]\ninitial_files: [{path: /../etc/x}]\n",
+       "initial_files.path: must not contain a '..' component"},
+      {"name: x\nbatches: 1\nsource: {kind: file, directory: /in/.., files: []}\n"
+       "pipeline: [{collect: o}]\n",
+       "source.directory: must not contain a '..' component"},
+  };
+  for (const auto& [text, expected] : cases) {
+    std::string message = ErrorOf(text);
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+  }
+}
+
 TEST_F(ScenarioFileTest, FaultsFilesystemAndExpectedFailuresLoad) {
   ckpt::Result<Scenario> loaded = LoadScenario(Write(std::string(kValid) + R"(filesystem: posix
 faults:

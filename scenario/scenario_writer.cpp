@@ -248,13 +248,7 @@ void EmitHarness(YAML::Emitter& out, const Scenario& s) {
   if (s.interleaving != 0) Field(out, "interleaving", s.interleaving);
   if (!s.swarm.empty()) {
     out << YAML::Key << "swarm" << YAML::Value << YAML::BeginMap;
-    const std::pair<const char*, const std::optional<IntRange>*> ranges[] = {
-        {"batches", &s.swarm.batches},
-        {"records_per_batch", &s.swarm.records_per_batch},
-        {"batch_duration_ms", &s.swarm.batch_duration_ms},
-        {"checkpoint_interval_ms", &s.swarm.checkpoint_interval_ms},
-        {"restart_clock_offset_ms", &s.swarm.restart_clock_offset_ms},
-        {"graceful_stop_lead_ms", &s.swarm.graceful_stop_lead_ms}};
+    const auto ranges = SwarmRanges::Fields(s.swarm);
     for (auto [key, range] : ranges) {
       if (!*range) continue;
       out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq << (*range)->low

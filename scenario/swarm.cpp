@@ -10,6 +10,7 @@ namespace sim {
 namespace {
 
 constexpr int64_t kDurationGrain_ms = 10;
+constexpr int64_t kMaxConcurrentJobs = 64;  // more jobs at once than any scenario's batches
 
 // The durations a batch duration must divide: windows, slides and (unless they vary too)
 // checkpoint intervals.
@@ -90,6 +91,11 @@ ckpt::Status ValidateSwarmRange(const Scenario& scenario, const std::string& fie
         "no multiple of 10 ms in the range divides every window, slide and fixed checkpoint "
         "interval of the pipeline");
   }
+  if (field == "concurrent_jobs" &&
+      (swarm.concurrent_jobs->low < 1 || swarm.concurrent_jobs->high > kMaxConcurrentJobs)) {
+    return ckpt::Status::InvalidArgument("must lie within 1.." +
+                                         std::to_string(kMaxConcurrentJobs));
+  }
   if (field == "checkpoint_interval_ms" &&
       std::none_of(scenario.pipeline.begin(), scenario.pipeline.end(),
                    [](const PipelineStep& step) { return step.checkpoint_interval.has_value(); })) {
@@ -142,6 +148,10 @@ Scenario ScenarioVariant(const Scenario& scenario, uint64_t variant) {
   }
   if (swarm.restart_clock_offset_ms) {
     out.restart_clock_offset = Duration{Draw(random, *swarm.restart_clock_offset_ms)};
+  }
+  if (swarm.concurrent_jobs) {
+    out.conf["spark.streaming.concurrentJobs"] =
+        std::to_string(Draw(random, *swarm.concurrent_jobs));
   }
   return out;
 }

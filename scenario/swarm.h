@@ -1,6 +1,7 @@
 // Swarm variants: random exploration runs each trial on a variant of its scenario drawn within
 // the ranges the scenario declares (`swarm:`): the number of batches, the records per batch, the
-// batch duration and the checkpoint intervals. Variant v of a scenario is a pure function of
+// batch duration, the checkpoint intervals, the restarted clock's offset, the graceful stop's lead
+// and the number of concurrent jobs. Variant v of a scenario is a pure function of
 // (scenario, v), so a replay token names it with "/v<v>".
 //
 // A variant keeps the scenario's pipeline, faults and processing model; its input is the
@@ -27,8 +28,8 @@ inline constexpr uint64_t kSwarmVariants = 256;
 // checkpoint interval: the durations Spark's validation accepts.
 std::vector<int64_t> BatchDurationCandidates(const Scenario& scenario);
 
-// Whether the swarm range `field` ("batches", "records_per_batch", "batch_duration_ms" or
-// "checkpoint_interval_ms") leaves at least one valid variant; the message says why not.
+// Whether the swarm range `field` (a key of SwarmRanges::Fields) leaves at least one valid
+// variant; the message says why not.
 ckpt::Status ValidateSwarmRange(const Scenario& scenario, const std::string& field);
 
 // Variant `variant` of `scenario` (0: the scenario itself). REQUIRES: the swarm ranges passed

@@ -55,7 +55,8 @@ class EngineFixture : public ckpt::OutputSink,
   void log(ckpt::LogLevel level, const std::string& message) override {
     if (level != ckpt::LogLevel::kInfo) warnings.push_back(message);
   }
-  void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled) override {
+  void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled,
+                  ckpt::Time) override {
     this->restart_time = restart_time;
     this->rescheduled.clear();
     for (ckpt::Time t : rescheduled) this->rescheduled.push_back(t.ms);
@@ -69,6 +70,8 @@ class EngineFixture : public ckpt::OutputSink,
   void on_stream_restored(int32_t) override {}
   void on_checkpoint_written(const std::string&, ckpt::Time, bool) override {}
   void on_clear_checkpoint_data(ckpt::Time) override {}
+  void on_checkpoint_data_updated(int32_t, ckpt::Time,
+                                  const std::map<ckpt::Time, std::string>&) override {}
   void on_job_failed(ckpt::Time, const ckpt::Status&) override {}
   void on_checkpoint_unreadable(const std::string&) override {}
   void on_checkpoint_given_up(ckpt::Time, int, const ckpt::Status&) override {}

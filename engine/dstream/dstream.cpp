@@ -6,15 +6,17 @@ namespace ckpt {
 
 // ---- DStreamCheckpointData ----
 
-void DStreamCheckpointData::update(Time time, const std::map<Time, RddPtr>& generated_rdds) {
+std::map<Time, std::string> DStreamCheckpointData::update(
+    Time time, const std::map<Time, RddPtr>& generated_rdds) {
   std::map<Time, std::string> current;
   for (const auto& [rdd_time, rdd] : generated_rdds) {
     if (rdd->is_checkpointed()) current.emplace(rdd_time, rdd->checkpoint_path());
   }
-  if (current.empty()) return;
+  if (current.empty()) return current;
   data_ = current;
   time_to_checkpoint_file_.insert(current.begin(), current.end());
   time_to_oldest_checkpoint_file_time_[time] = current.begin()->first;
+  return current;
 }
 
 void DStreamCheckpointData::cleanup(Time time, StreamingRuntime& runtime) {
@@ -187,6 +189,13 @@ void DStream::clear_metadata(Time time) {
   generated_.erase(generated_.begin(), generated_.upper_bound(threshold));
   on_clear_metadata(time);
   for (DStream* parent : parents_) parent->clear_metadata(time);
+}
+
+void DStream::checkpoint_data_update(Time time) {
+  std::map<Time, std::string> files = checkpoint_data_.update(time, generated_);
+  if (!files.empty() && runtime().env.observer) {
+    runtime().env.observer->on_checkpoint_data_updated(id_, time, files);
+  }
 }
 
 void DStream::update_checkpoint_data(Time time) {

@@ -22,9 +22,9 @@ class DStreamGraph;
 // Spark's default DStreamCheckpointData: batch time -> RDD checkpoint file.
 class DStreamCheckpointData {
  public:
-  // update(t): records the files of the generated RDDs already checkpointed. An empty set leaves
-  // the previous data (and records no oldest time for t).
-  void update(Time time, const std::map<Time, RddPtr>& generated_rdds);
+  // update(t): records the files of the generated RDDs already checkpointed and returns them. An
+  // empty set leaves the previous data (and records no oldest time for t).
+  std::map<Time, std::string> update(Time time, const std::map<Time, RddPtr>& generated_rdds);
   // cleanup(t): deletes files strictly older than the oldest file checkpoint t references.
   // Runs only once checkpoint t is durable (from ClearCheckpointData).
   void cleanup(Time time, StreamingRuntime& runtime);
@@ -130,7 +130,7 @@ class DStream {
   virtual void fill_snapshot(StreamSnapshot& /*snapshot*/) const {}
   // DStreamCheckpointData's update, cleanup and restore for this stream alone. Sources that
   // checkpoint a description of their input (file lists, offset ranges) override all three.
-  virtual void checkpoint_data_update(Time time) { checkpoint_data_.update(time, generated_); }
+  virtual void checkpoint_data_update(Time time);
   virtual void checkpoint_data_cleanup(Time time) { checkpoint_data_.cleanup(time, runtime()); }
   virtual void checkpoint_data_restore();
   // Extra metadata to forget at clearMetadata(t) (file lists of the file stream).

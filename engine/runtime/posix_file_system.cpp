@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 namespace ckpt {
 namespace {
@@ -24,16 +26,6 @@ Status FromErrno(int error, const std::string& what, const std::string& path) {
 
 Time ModificationTime(const struct stat& info) {
   return Time{static_cast<int64_t>(info.st_mtim.tv_sec) * 1000 + info.st_mtim.tv_nsec / 1000000};
-}
-
-// fsync of whatever `path` names (a regular file or a directory).
-Status SyncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return FromErrno(errno, "open", path);
-  int synced = ::fsync(fd);
-  int error = errno;
-  ::close(fd);
-  return synced == 0 ? Status::Ok() : FromErrno(error, "fsync", path);
 }
 
 class PosixWritableFile : public WritableFile {
@@ -71,93 +63,186 @@ class PosixWritableFile : public WritableFile {
   std::string path_;
 };
 
-Status RemoveTree(const std::string& path) {
+// A file descriptor closed when it goes.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// A checkpoint directory is hostile input: a tree of links or depth beyond this is refused.
+constexpr int kMaxTreeDepth = 256;
+
+// Deletes `name` in `dir` and, for a directory, everything under it, never following a symbolic
+// link (a link is deleted, not what it points to).
+Status RemoveTreeAt(int dir, const std::string& name, const std::string& path, int depth) {
   struct stat info;
-  if (::lstat(path.c_str(), &info) != 0) return FromErrno(errno, "stat", path);
+  if (::fstatat(dir, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+    return FromErrno(errno, "stat", path);
+  }
   if (!S_ISDIR(info.st_mode)) {
-    return ::unlink(path.c_str()) == 0 ? Status::Ok() : FromErrno(errno, "unlink", path);
+    return ::unlinkat(dir, name.c_str(), 0) == 0 ? Status::Ok() : FromErrno(errno, "unlink", path);
   }
-  DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) return FromErrno(errno, "opendir", path);
+  if (depth >= kMaxTreeDepth)
+    return Status::IoError("remove " + path + ": directory tree too deep");
+  UniqueFd child(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (child.get() < 0) return FromErrno(errno, "open", path);
+  DIR* handle = ::fdopendir(::dup(child.get()));
+  if (handle == nullptr) return FromErrno(errno, "opendir", path);
   std::vector<std::string> children;
-  while (const dirent* entry = ::readdir(dir)) {
-    std::string name = entry->d_name;
-    if (name != "." && name != "..") children.push_back(JoinPath(path, name));
+  while (const dirent* entry = ::readdir(handle)) {
+    std::string child_name = entry->d_name;
+    if (child_name != "." && child_name != "..") children.push_back(child_name);
   }
-  ::closedir(dir);
-  for (const std::string& child : children) CKPT_RETURN_IF_ERROR(RemoveTree(child));
-  return ::rmdir(path.c_str()) == 0 ? Status::Ok() : FromErrno(errno, "rmdir", path);
+  ::closedir(handle);
+  for (const std::string& child_name : children) {
+    CKPT_RETURN_IF_ERROR(
+        RemoveTreeAt(child.get(), child_name, JoinPath(path, child_name), depth + 1));
+  }
+  return ::unlinkat(dir, name.c_str(), AT_REMOVEDIR) == 0 ? Status::Ok()
+                                                          : FromErrno(errno, "rmdir", path);
 }
 
 }  // namespace
 
+// Where an engine path lies beneath the root: the opened directory holding it and its last
+// component ("." for the root itself).
+struct PosixFileSystem::Location {
+  UniqueFd dir;
+  std::string name;
+};
+
 PosixFileSystem::PosixFileSystem(std::string root) : root_(std::move(root)) {
   while (!root_.empty() && root_.back() == '/') root_.pop_back();
+  // The empty root is the whole filesystem, named by real absolute paths: the caller's own
+  // paths, which may pass through links. Under any other root nothing is followed.
+  no_follow_ = root_.empty() ? 0 : O_NOFOLLOW;
 }
 
-std::string PosixFileSystem::real(const std::string& path) const { return root_ + path; }
+Result<PosixFileSystem::Location> PosixFileSystem::locate(const std::string& path) const {
+  if (path.empty() || path[0] != '/') {
+    return Status::InvalidArgument("not an absolute path: " + path);
+  }
+  std::vector<std::string> components;
+  for (size_t begin = 1; begin <= path.size();) {
+    size_t end = std::min(path.find('/', begin), path.size());
+    std::string component = path.substr(begin, end - begin);
+    if (component == "." || component == "..") {
+      return Status::InvalidArgument("refusing a path with a '" + component +
+                                     "' component: " + path);
+    }
+    if (!component.empty()) components.push_back(std::move(component));
+    begin = end + 1;
+  }
+  std::string root = root_.empty() ? "/" : root_;
+  UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0) return FromErrno(errno, "open root", root);
+  if (components.empty()) return Location{std::move(dir), "."};
+  for (size_t i = 0; i + 1 < components.size(); ++i) {
+    UniqueFd next(::openat(dir.get(), components[i].c_str(),
+                           O_RDONLY | O_DIRECTORY | no_follow_ | O_CLOEXEC));
+    if (next.get() < 0) return refused(errno, path);
+    dir = std::move(next);
+  }
+  return Location{std::move(dir), components.back()};
+}
+
+// A component that is a symbolic link (ELOOP, or ENOTDIR from O_DIRECTORY | O_NOFOLLOW) would
+// lead outside the root: said so, rather than the kernel's bare error.
+Status PosixFileSystem::refused(int error, const std::string& path) const {
+  if (no_follow_ && (error == ELOOP || error == ENOTDIR)) {
+    return Status::IoError("open " + path +
+                           ": refusing a path through a symbolic link or a non-directory");
+  }
+  return FromErrno(error, "open", path);
+}
 
 Result<std::unique_ptr<WritableFile>> PosixFileSystem::create(const std::string& path) {
-  std::string file = real(path);
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return FromErrno(errno, "create", path);
+  CKPT_ASSIGN_OR_RETURN(Location at, locate(path));
+  int fd = ::openat(at.dir.get(), at.name.c_str(),
+                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | no_follow_, 0644);
+  if (fd < 0) return refused(errno, path);
   return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
 }
 
 Result<std::string> PosixFileSystem::read_file(const std::string& path) {
-  int fd = ::open(real(path).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return FromErrno(errno, "open", path);
+  CKPT_ASSIGN_OR_RETURN(Location at, locate(path));
+  UniqueFd fd(::openat(at.dir.get(), at.name.c_str(), O_RDONLY | O_CLOEXEC | no_follow_));
+  if (fd.get() < 0) return refused(errno, path);
   std::string content;
   char buffer[1 << 16];
   for (;;) {
-    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      int error = errno;
-      ::close(fd);
-      return FromErrno(error, "read", path);
-    }
+    if (got < 0) return FromErrno(errno, "read", path);
     if (got == 0) break;
     content.append(buffer, static_cast<size_t>(got));
   }
-  ::close(fd);
   return content;
 }
 
 Status PosixFileSystem::rename(const std::string& from, const std::string& to) {
-  if (::renameat2(AT_FDCWD, real(from).c_str(), AT_FDCWD, real(to).c_str(), RENAME_NOREPLACE) ==
-      0) {
+  CKPT_ASSIGN_OR_RETURN(Location source, locate(from));
+  CKPT_ASSIGN_OR_RETURN(Location target, locate(to));
+  if (::renameat2(source.dir.get(), source.name.c_str(), target.dir.get(), target.name.c_str(),
+                  RENAME_NOREPLACE) == 0) {
     return Status::Ok();
   }
   return FromErrno(errno, "rename " + from + " to", to);
 }
 
 Status PosixFileSystem::remove(const std::string& path, bool recursive) {
-  std::string target = real(path);
-  if (recursive) return RemoveTree(target);
-  if (::unlink(target.c_str()) == 0) return Status::Ok();
+  CKPT_ASSIGN_OR_RETURN(Location at, locate(path));
+  if (recursive) return RemoveTreeAt(at.dir.get(), at.name, path, 0);
+  if (::unlinkat(at.dir.get(), at.name.c_str(), 0) == 0) return Status::Ok();
   if (errno != EISDIR) return FromErrno(errno, "unlink", path);
-  return ::rmdir(target.c_str()) == 0 ? Status::Ok() : FromErrno(errno, "rmdir", path);
+  return ::unlinkat(at.dir.get(), at.name.c_str(), AT_REMOVEDIR) == 0
+             ? Status::Ok()
+             : FromErrno(errno, "rmdir", path);
 }
 
 Result<bool> PosixFileSystem::exists(const std::string& path) {
+  Result<Location> at = locate(path);
+  if (!at.ok()) {
+    if (at.status().code() == StatusCode::kNotFound) return false;
+    return at.status();
+  }
   struct stat info;
-  if (::stat(real(path).c_str(), &info) == 0) return true;
+  int flags = no_follow_ ? AT_SYMLINK_NOFOLLOW : 0;
+  if (::fstatat(at.value().dir.get(), at.value().name.c_str(), &info, flags) == 0) return true;
   if (errno == ENOENT) return false;
   return FromErrno(errno, "stat", path);
 }
 
 Result<std::vector<FileStatus>> PosixFileSystem::list(const std::string& dir) {
-  std::string directory = real(dir);
-  DIR* handle = ::opendir(directory.c_str());
-  if (handle == nullptr) return FromErrno(errno, "list", dir);
+  CKPT_ASSIGN_OR_RETURN(Location at, locate(dir));
+  int fd = ::openat(at.dir.get(), at.name.c_str(), O_RDONLY | O_DIRECTORY | no_follow_ | O_CLOEXEC);
+  if (fd < 0) return refused(errno, dir);
+  DIR* handle = ::fdopendir(fd);
+  if (handle == nullptr) {
+    ::close(fd);
+    return FromErrno(errno, "list", dir);
+  }
   std::vector<FileStatus> listing;
+  int stat_flags = no_follow_ ? AT_SYMLINK_NOFOLLOW : 0;
   while (const dirent* entry = ::readdir(handle)) {
     std::string name = entry->d_name;
     if (name == "." || name == "..") continue;
     struct stat info;
     // An entry deleted between readdir and stat is simply not listed.
-    if (::stat(JoinPath(directory, name).c_str(), &info) != 0) continue;
+    if (::fstatat(fd, name.c_str(), &info, stat_flags) != 0) continue;
     listing.push_back(
         {name, S_ISDIR(info.st_mode), static_cast<uint64_t>(info.st_size), ModificationTime(info)});
   }
@@ -171,25 +256,37 @@ Status PosixFileSystem::mkdirs(const std::string& path) {
   if (path.empty() || path[0] != '/')
     return Status::InvalidArgument("not an absolute path: " + path);
   if (path == "/") return Status::Ok();
+  CKPT_RETURN_IF_ERROR(mkdirs(ParentPath(path)));
+  CKPT_ASSIGN_OR_RETURN(Location at, locate(path));
   struct stat info;
-  if (::stat(real(path).c_str(), &info) == 0) {
+  int flags = no_follow_ ? AT_SYMLINK_NOFOLLOW : 0;
+  if (::fstatat(at.dir.get(), at.name.c_str(), &info, flags) == 0) {
     if (S_ISDIR(info.st_mode)) return Status::Ok();
     return Status::AlreadyExists(path + " exists as a file");
   }
-  CKPT_RETURN_IF_ERROR(mkdirs(ParentPath(path)));
-  if (::mkdir(real(path).c_str(), 0755) == 0 || errno == EEXIST) return Status::Ok();
+  if (::mkdirat(at.dir.get(), at.name.c_str(), 0755) == 0 || errno == EEXIST) return Status::Ok();
   return FromErrno(errno, "mkdir", path);
 }
 
 Status PosixFileSystem::sync_dir(const std::string& dir) {
-  return SyncPath(real(dir), O_RDONLY | O_DIRECTORY);
+  CKPT_ASSIGN_OR_RETURN(Location at, locate(dir));
+  UniqueFd fd(
+      ::openat(at.dir.get(), at.name.c_str(), O_RDONLY | O_DIRECTORY | no_follow_ | O_CLOEXEC));
+  if (fd.get() < 0) return refused(errno, dir);
+  return ::fsync(fd.get()) == 0 ? Status::Ok() : FromErrno(errno, "fsync", dir);
 }
 
 Status PosixFileSystem::sync_file(const std::string& path) {
+  CKPT_ASSIGN_OR_RETURN(Location at, locate(path));
   struct stat info;
-  if (::stat(real(path).c_str(), &info) != 0) return FromErrno(errno, "stat", path);
+  int flags = no_follow_ ? AT_SYMLINK_NOFOLLOW : 0;
+  if (::fstatat(at.dir.get(), at.name.c_str(), &info, flags) != 0) {
+    return FromErrno(errno, "stat", path);
+  }
   if (S_ISDIR(info.st_mode)) return Status::NotFound("file " + path + " is a directory");
-  return SyncPath(real(path), O_RDONLY);
+  UniqueFd fd(::openat(at.dir.get(), at.name.c_str(), O_RDONLY | no_follow_ | O_CLOEXEC));
+  if (fd.get() < 0) return refused(errno, path);
+  return ::fsync(fd.get()) == 0 ? Status::Ok() : FromErrno(errno, "fsync", path);
 }
 
 }  // namespace ckpt

@@ -3,9 +3,14 @@
 //   PosixFileSystem fs("/var/lib/app");   // "/ck/checkpoint-1000" is /var/lib/app/ck/...
 //
 // Every engine path is taken relative to `root`, so the same absolute paths the simulator uses
-// name files in a directory of the caller's choice. rename refuses to replace an existing file
-// (renameat2 with RENAME_NOREPLACE), as HDFS's rename returns false; sync_file and sync_dir are
-// fsync of the file and of the directory. Not for use under simulation: it does real I/O.
+// name files in a directory of the caller's choice, and none outside it: a path with a "." or
+// ".." component is refused (InvalidArgument), and no symbolic link beneath the root is followed
+// (each component is opened with O_NOFOLLOW from the root's descriptor down; a link is listed,
+// renamed and deleted as a link, never read, written or descended into). A scenario's paths and
+// a checkpoint directory's entries are hostile input (docs/hardening.md). rename refuses to replace
+// an existing file (renameat2 with RENAME_NOREPLACE), as HDFS's rename returns false; sync_file and
+// sync_dir are fsync of the file and of the directory. Not for use under simulation: it does real
+// I/O.
 #pragma once
 
 #include <string>
@@ -30,9 +35,13 @@ class PosixFileSystem : public FileSystem {
   Status sync_file(const std::string& path) override;
 
  private:
-  std::string real(const std::string& path) const;
+  struct Location;
+  // The opened directory holding `path` beneath the root, and the path's last component.
+  Result<Location> locate(const std::string& path) const;
+  Status refused(int error, const std::string& path) const;
 
   std::string root_;
+  int no_follow_ = 0;  // O_NOFOLLOW under a root; 0 for the whole filesystem (empty root)
 };
 
 }  // namespace ckpt

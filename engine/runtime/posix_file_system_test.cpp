@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <functional>
 
@@ -109,6 +110,43 @@ TEST_P(FileSystemContract, SyncsFilesAndDirectories) {
   EXPECT_TRUE(fs_->sync_file("/d/f").ok());
   EXPECT_TRUE(fs_->sync_dir("/d").ok());
   EXPECT_EQ(fs_->sync_file("/d/none").code(), StatusCode::kNotFound);
+}
+
+// Hostile paths stay beneath the root: "." and ".." components are refused, and no symbolic
+// link is followed, whether it sits in the middle of a path or at its end.
+TEST(PosixFileSystem, NeverReachesOutsideItsRoot) {
+  TempDirectory outside, temp;
+  ASSERT_FALSE(outside.path().empty());
+  ASSERT_FALSE(temp.path().empty());
+  PosixFileSystem real("");
+  ASSERT_TRUE(WriteWholeFile(real, outside.path() + "/secret", "keep", false).ok());
+  std::string root = temp.path() + "/root";
+  ASSERT_TRUE(real.mkdirs(root + "/ck").ok());
+  ASSERT_EQ(::symlink(outside.path().c_str(), (root + "/ck/away").c_str()), 0);
+  ASSERT_EQ(::symlink((outside.path() + "/secret").c_str(), (root + "/ck/checkpoint-9").c_str()),
+            0);
+  PosixFileSystem fs(root);
+
+  for (const char* escape : {"/../escaped", "/ck/../../escaped", "/ck/./x", "ck/x"}) {
+    EXPECT_EQ(fs.create(escape).status().code(), StatusCode::kInvalidArgument) << escape;
+    EXPECT_EQ(fs.mkdirs(escape).code(), StatusCode::kInvalidArgument) << escape;
+  }
+  EXPECT_FALSE(fs.create("/ck/away/planted").ok());
+  EXPECT_FALSE(fs.mkdirs("/ck/away/sub").ok());
+  EXPECT_FALSE(fs.list("/ck/away").ok());
+  EXPECT_FALSE(fs.read_file("/ck/checkpoint-9").ok());
+  EXPECT_FALSE(fs.create("/ck/checkpoint-9").ok());
+  EXPECT_FALSE(fs.remove("/ck/away/secret", false).ok());
+  EXPECT_FALSE(real.exists(outside.path() + "/planted").value());
+  EXPECT_FALSE(real.exists(outside.path() + "/sub").value());
+
+  // A listing shows a link as what it is (not a directory), and deleting the tree deletes the
+  // links, not what they point to.
+  std::vector<FileStatus> listing = fs.list("/ck").value();
+  ASSERT_EQ(listing.size(), 2u);
+  EXPECT_FALSE(listing[0].is_directory);
+  ASSERT_TRUE(fs.remove("/ck", /*recursive=*/true).ok());
+  EXPECT_EQ(real.read_file(outside.path() + "/secret").value(), "keep");
 }
 
 INSTANTIATE_TEST_SUITE_P(, FileSystemContract,

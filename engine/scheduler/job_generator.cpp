@@ -13,8 +13,8 @@ Time RecurringTimer::start_time() const {
   return Time{(now / period_.ms + 1) * period_.ms};
 }
 
-Time RecurringTimer::restart_time(Time zero_time) const {
-  int64_t since_zero = (scheduler_->now() - zero_time).ms;
+Time RecurringTimer::restart_time(Time zero_time, Time now) const {
+  int64_t since_zero = (now - zero_time).ms;
   return zero_time + period_ * (since_zero / period_.ms + 1);
 }
 
@@ -172,11 +172,13 @@ std::vector<Time> JobGenerator::times_to_reschedule(Time restart_time) const {
 }
 
 Status JobGenerator::restart() {
-  Time restart_time = timer_.restart_time(*graph_->zero_time());
+  // One clock reading, reported with the decision: a real clock moves between two readings.
+  Time now = runtime_->env.scheduler->now();
+  Time restart_time = timer_.restart_time(*graph_->zero_time(), now);
   std::vector<Time> times = times_to_reschedule(restart_time);
   if (runtime_->env.observer) {
     runtime_->env.observer->on_context_started(*graph_->zero_time(), true);
-    runtime_->env.observer->on_restart(restart_time, times);
+    runtime_->env.observer->on_restart(restart_time, times, now);
   }
   for (Time time : times) {
     // Blocks added but not allocated before the failure go to the first rescheduled batch after
@@ -241,7 +243,17 @@ bool JobGenerator::on_checkpoint_grid(Time time) const {
 }
 
 void JobGenerator::clear_metadata(Time time) {
-  graph_->clear_metadata(time);
+  // Spark forgets every RDD older than the remember duration, even those a batch still pending
+  // needs (with concurrentJobs > 1 an older batch can outlast newer ones), and the input
+  // descriptions a checkpoint keeps (offset ranges, file lists) go with them: a recovery that
+  // re-runs that batch computes its lineage from new input.
+  // Fix::kPendingBatchesKeepTheirMetadata clears only as far as the oldest pending batch would.
+  Time clear_as_of = time;
+  if (runtime_->env.fixes.has(Fix::kPendingBatchesKeepTheirMetadata)) {
+    for (Time pending : job_scheduler_->pending_times())
+      clear_as_of = std::min(clear_as_of, pending);
+  }
+  graph_->clear_metadata(clear_as_of);
   if (writer_) {
     post("DoCheckpoint(clearLater=true)", time, [this, time] { do_checkpoint(time, true); });
   } else {
@@ -257,7 +269,15 @@ void JobGenerator::clear_checkpoint_data(Time time) {
   mark_batch_fully_processed(time);
 }
 
-void JobGenerator::mark_batch_fully_processed(Time time) { last_processed_batch_ = time; }
+// Spark assigns whichever batch finished last; Fix::kLastProcessedBatchNeverRegresses keeps the
+// newest, so an older batch finishing after the stop time's cannot hold a graceful stop back.
+void JobGenerator::mark_batch_fully_processed(Time time) {
+  if (runtime_->env.fixes.has(Fix::kLastProcessedBatchNeverRegresses) && last_processed_batch_ &&
+      *last_processed_batch_ > time) {
+    return;
+  }
+  last_processed_batch_ = time;
+}
 
 void JobGenerator::cleanup_old_blocks(Time time) {
   if (!runtime_->receiver_tracker) return;

@@ -25,8 +25,8 @@ class RecurringTimer {
 
   // The first period multiple strictly after now.
   Time start_time() const;
-  // The first grid point strictly after now, on the grid through `zero_time`.
-  Time restart_time(Time zero_time) const;
+  // The first grid point strictly after `now`, on the grid through `zero_time`.
+  Time restart_time(Time zero_time, Time now) const;
   // Fires at `start`, then every period, never after `last` (when set).
   void start(Time start, std::optional<Time> last);
   // stop(interruptTimer = true): no further callback.

@@ -1,0 +1,129 @@
+// The rule on RDD checkpoint files (spark-notes.md 2.5): which files ClearCheckpointData(t) may
+// and must delete, computed from what DStreamCheckpointData.update reported at each checkpoint
+// and judged against the deletes the process made.
+#include <set>
+
+#include "oracle/protocol_spec.h"
+
+namespace sim::protocol {
+namespace {
+
+using ckpt::FileOperation;
+using Kind = ProtocolEvent::Kind;
+
+// One stream's transient DStreamCheckpointData, as the specification keeps it.
+struct StreamFiles {
+  std::map<int64_t, std::string> time_to_checkpoint_file;     // every file an update found
+  std::map<int64_t, int64_t> time_to_oldest_checkpoint_file;  // checkpoint time -> oldest RDD
+};
+
+class RddWalk {
+ public:
+  RddWalk(const Scenario& scenario, const IncarnationRecord& record, int incarnation,
+          Breaches& breaches)
+      : dir_(scenario.checkpoint_dir),
+        record_(record),
+        incarnation_(incarnation),
+        breaches_(breaches) {}
+
+  void run() {
+    for (const ProtocolEvent& event : record_.protocol) {
+      at_ = event.at;
+      if (event.kind == Kind::kFile) {
+        if (event.file.operation == FileOperation::kDelete && is_rdd_file(event.file.path)) {
+          deleted(event.file.path);
+        }
+        continue;
+      }
+      close_cleanup();
+      if (event.kind == Kind::kRddFiles) updated(event);
+      if (event.kind == Kind::kCleared) cleanup(event.time.ms);
+    }
+    // A process that died inside a cleanup may have deleted only some of its files.
+    if (!record_.crashed_at) close_cleanup();
+  }
+
+ private:
+  bool is_rdd_file(const std::string& path) const {
+    return ParentOf(ParentOf(path)) == dir_ && LastComponent(path).starts_with("rdd-");
+  }
+
+  // update(t) found these files: they join timeToCheckpointFile (a map: a time's newer file
+  // replaces the older), and the oldest of them is what cleanup(t) keeps.
+  void updated(const ProtocolEvent& event) {
+    if (event.rdd_files.empty()) return;
+    StreamFiles& stream = streams_[event.stream_id];
+    for (const auto& [rdd_time, file] : event.rdd_files) {
+      stream.time_to_checkpoint_file[rdd_time.ms] = file;
+    }
+    stream.time_to_oldest_checkpoint_file[event.time.ms] = event.rdd_files.begin()->first.ms;
+  }
+
+  // cleanup(t) of every stream: the files strictly older than the oldest file checkpoint t
+  // references go, and leave the map.
+  void cleanup(int64_t time_ms) {
+    cleanup_time_ms_ = time_ms;
+    to_delete_.clear();
+    deleted_.clear();
+    for (auto& [stream_id, stream] : streams_) {
+      auto oldest = stream.time_to_oldest_checkpoint_file.find(time_ms);
+      if (oldest == stream.time_to_oldest_checkpoint_file.end()) continue;
+      auto& files = stream.time_to_checkpoint_file;
+      auto end = files.lower_bound(oldest->second);
+      for (auto it = files.begin(); it != end; ++it) to_delete_.insert(it->second);
+      files.erase(files.begin(), end);
+      stream.time_to_oldest_checkpoint_file.erase(oldest);
+    }
+  }
+
+  void deleted(const std::string& path) {
+    if (!cleanup_time_ms_) {
+      return breach("deletes of RDD files only inside ClearCheckpointData",
+                    "delete " + path + " outside any ClearCheckpointData");
+    }
+    deleted_.insert(path);
+    if (!to_delete_.count(path)) {
+      breach("ClearCheckpointData(" + std::to_string(*cleanup_time_ms_) + ") deleting only " +
+                 PathsText(to_delete_),
+             "delete " + path);
+    }
+  }
+
+  void close_cleanup() {
+    if (!cleanup_time_ms_) return;
+    std::vector<std::string> kept;
+    for (const std::string& path : to_delete_) {
+      if (!deleted_.count(path)) kept.push_back(path);
+    }
+    if (!kept.empty()) {
+      breach("ClearCheckpointData(" + std::to_string(*cleanup_time_ms_) + ") deleting " +
+                 PathsText(to_delete_),
+             "kept " + PathsText(kept));
+    }
+    cleanup_time_ms_.reset();
+  }
+
+  void breach(const std::string& expected, const std::string& got) {
+    breaches_.report("rdd.cleanup_files", incarnation_, at_, expected, got);
+  }
+
+  const std::string dir_;
+  const IncarnationRecord& record_;
+  const int incarnation_;
+  Breaches& breaches_;
+  std::optional<ckpt::Time> at_;
+  std::map<int32_t, StreamFiles> streams_;
+  // The cleanup in progress: its time, the files it must delete, those it did.
+  std::optional<int64_t> cleanup_time_ms_;
+  std::set<std::string> to_delete_, deleted_;
+};
+
+}  // namespace
+
+void CheckRddRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches) {
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    RddWalk(scenario, run.incarnations[i], static_cast<int>(i), breaches).run();
+  }
+}
+
+}  // namespace sim::protocol

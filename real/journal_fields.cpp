@@ -1,0 +1,115 @@
+#include "real/journal_fields.h"
+
+namespace real {
+
+using ckpt::Status;
+using ckpt::Time;
+using nlohmann::json;
+
+int64_t Int(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end() || !it->is_number_integer())
+    throw BadLine{std::string("no integer ") + field};
+  return it->get<int64_t>();
+}
+
+std::string Text(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end() || !it->is_string()) throw BadLine{std::string("no string ") + field};
+  return it->get<std::string>();
+}
+
+std::optional<std::map<std::string, std::string>> Conf(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end()) return std::nullopt;
+  if (!it->is_object()) throw BadLine{std::string("no object ") + field};
+  std::map<std::string, std::string> conf;
+  for (const auto& [key, value] : it->items()) {
+    if (!value.is_string()) throw BadLine{std::string("a value of ") + field + " is no string"};
+    conf[key] = value.get<std::string>();
+  }
+  return conf;
+}
+
+bool Flag(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end() || !it->is_boolean()) throw BadLine{std::string("no boolean ") + field};
+  return it->get<bool>();
+}
+
+const json& List(const json& line, const char* field) {
+  auto it = line.find(field);
+  if (it == line.end() || !it->is_array()) throw BadLine{std::string("no list ") + field};
+  return *it;
+}
+
+std::vector<Time> Times(const json& line, const char* field) {
+  std::vector<Time> times;
+  for (const json& t : List(line, field)) {
+    if (!t.is_number_integer()) throw BadLine{std::string("a time of ") + field};
+    times.push_back(Time{t.get<int64_t>()});
+  }
+  return times;
+}
+
+std::map<Time, std::string> RddFiles(const json& line) {
+  std::map<Time, std::string> files;
+  for (const json& pair : List(line, "files")) {
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() ||
+        !pair[1].is_string()) {
+      throw BadLine{"an RDD file that is no [time, file] pair"};
+    }
+    files[Time{pair[0].get<int64_t>()}] = pair[1].get<std::string>();
+  }
+  return files;
+}
+
+ckpt::FileEvent FileEventOf(const json& line) {
+  std::optional<ckpt::FileOperation> operation = ckpt::ParseFileOperation(Text(line, "op"));
+  if (!operation) throw BadLine{"an unknown file operation"};
+  ckpt::FileEvent event{*operation, Text(line, "path"), {}, Flag(line, "ok"), {}};
+  if (line.contains("to")) event.target = Text(line, "to");
+  if (*operation == ckpt::FileOperation::kList) {
+    for (const json& name : List(line, "names")) {
+      if (!name.is_string()) throw BadLine{"a name that is no string"};
+      event.listing.push_back(name.get<std::string>());
+    }
+  }
+  return event;
+}
+
+Status StatusOf(const json& line) {
+  auto it = line.find("status");
+  if (it == line.end() || !it->is_object()) throw BadLine{"no status"};
+  int64_t code = Int(*it, "code");
+  if (code <= 0 || code > static_cast<int64_t>(ckpt::StatusCode::kProcessDead)) {
+    throw BadLine{"a status code out of range"};
+  }
+  return Status::WithCode(static_cast<ckpt::StatusCode>(code), Text(*it, "message"));
+}
+
+std::vector<ckpt::OffsetRange> Ranges(const json& line) {
+  std::vector<ckpt::OffsetRange> ranges;
+  for (const json& r : List(line, "ranges")) {
+    if (!r.is_array() || r.size() != 3 || !r[0].is_number_integer() || !r[1].is_number_integer() ||
+        !r[2].is_number_integer()) {
+      throw BadLine{"an offset range"};
+    }
+    ranges.push_back(
+        ckpt::OffsetRange{r[0].get<int32_t>(), r[1].get<int64_t>(), r[2].get<int64_t>()});
+  }
+  return ranges;
+}
+
+std::vector<ckpt::ReceivedBlockInfo> Blocks(const json& line, const char* field) {
+  std::vector<ckpt::ReceivedBlockInfo> blocks;
+  for (const json& b : List(line, field)) {
+    if (!b.is_object()) throw BadLine{std::string("a block of ") + field};
+    blocks.push_back(ckpt::ReceivedBlockInfo{static_cast<int32_t>(Int(b, "stream")), Text(b, "id"),
+                                             Int(b, "count"), Int(b, "from"), Int(b, "until"),
+                                             std::nullopt});
+  }
+  return blocks;
+}
+
+}  // namespace real

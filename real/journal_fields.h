@@ -1,0 +1,47 @@
+// Reading the fields of a parsed journal line (internal to real/: journal.cpp's reader). A
+// journal is a file, so hostile input: each reader checks the field's JSON type and throws
+// BadLine naming the field when it is missing or of the wrong shape; the reader skips or reports
+// that line.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/dstream/partitioned_log.h"
+#include "engine/env.h"
+#include "engine/receiver/received_block.h"
+#include "engine/runtime/status.h"
+#include "engine/runtime/time.h"
+
+namespace real {
+
+// Thrown by the field readers on a line of the wrong shape; caught per line.
+struct BadLine {
+  std::string why;
+};
+
+int64_t Int(const nlohmann::json& line, const char* field);
+std::string Text(const nlohmann::json& line, const char* field);
+bool Flag(const nlohmann::json& line, const char* field);
+const nlohmann::json& List(const nlohmann::json& line, const char* field);
+// A map of strings to strings (a conf); nullopt when absent (journals written before confs were
+// journaled).
+std::optional<std::map<std::string, std::string>> Conf(const nlohmann::json& line,
+                                                       const char* field);
+std::vector<ckpt::Time> Times(const nlohmann::json& line, const char* field);
+// "files": [[RDD time, checkpoint file], ...]
+std::map<ckpt::Time, std::string> RddFiles(const nlohmann::json& line);
+// A "file" line: "op", "path", "ok", and "to" (rename) or "names" (list).
+ckpt::FileEvent FileEventOf(const nlohmann::json& line);
+// "status": {"code": n, "message": text}, n a StatusCode other than kOk.
+ckpt::Status StatusOf(const nlohmann::json& line);
+// "ranges": [[partition, from, until], ...]
+std::vector<ckpt::OffsetRange> Ranges(const nlohmann::json& line);
+// `field`: [{"stream", "id", "count", "from", "until"}, ...]
+std::vector<ckpt::ReceivedBlockInfo> Blocks(const nlohmann::json& line, const char* field);
+
+}  // namespace real
