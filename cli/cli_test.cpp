@@ -270,9 +270,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --shard 3/3",
                  "--shard expects I/N with 0 <= I < N, got '3/3'"},
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios --depth 4", "--depth"},
-        BadInput{"merge /no/such.json", "/no/such.json: cannot read"},
+        BadInput{"merge /no/such.json", "/no/such.json: no such file"},
         BadInput{"merge " CKPTSIM_SOURCE_DIR "/README.md", "README.md: not JSON"},
-        BadInput{"merge " CKPTSIM_SOURCE_DIR "/scenarios", "stopped by an unexpected error"},
+        BadInput{"merge " CKPTSIM_SOURCE_DIR "/scenarios", "scenarios: not a regular file"},
         BadInput{"", "A subcommand is required"},
         // Nothing silently does nothing: a flag the command would ignore is a usage error.
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --trials 5",

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version",
                        std::string("ckptsim ") + CKPTSIM_VERSION + " (" + CKPTSIM_REVISION + ")");
   app.require_subcommand(1);
+  // Every option's --help shows its default ("[8]"), inherited by the subcommands added below.
+  app.option_defaults()->always_capture_default();
   app.footer(
       "Examples:\n"
       "  ckptsim explore scenarios/ --strategy exhaustive\n"

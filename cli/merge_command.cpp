@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "reports/report.h"
+#include "util/read_file.h"
 
 namespace cli {
 namespace {
@@ -13,9 +14,9 @@ namespace {
 int RunMerge(const std::vector<std::string>& files, const CommonFlags& flags) {
   std::vector<sim::ExploreResult> parts;
   for (const std::string& file : files) {
-    std::ifstream in(file);
-    if (!in) return BadInput(file + ": cannot read");
-    nlohmann::json json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    ckpt::Result<std::string> text = sim::ReadWholeFile(file);
+    if (!text.ok()) return BadInput(text.status().message());
+    nlohmann::json json = nlohmann::json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
     if (json.is_discarded()) return BadInput(file + ": not JSON");
     ckpt::Result<sim::ExploreResult> part = reports::ResultFromJson(json);
     if (!part.ok()) return BadInput(file + ": " + part.status().message());

@@ -19,6 +19,7 @@
 #include "real/serve.h"
 #include "sim/trial.h"
 #include "util/random.h"
+#include "util/read_file.h"
 #include "util/shell_quote.h"
 
 namespace real {
@@ -42,10 +43,8 @@ void SleepWallMs(int64_t ms) {
 }
 
 std::string Tail(const std::string& path, size_t bytes) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string all = text.str();
+  ckpt::Result<std::string> text = sim::ReadWholeFile(path);
+  std::string all = text.ok() ? std::move(text).value() : "";
   return all.size() <= bytes ? all : "..." + all.substr(all.size() - bytes);
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "engine/checkpoint/checkpoint.h"
 #include "oracle/run_recorder.h"
 #include "real/journal_events.h"
 #include "real/journal_fields.h"
@@ -314,6 +315,7 @@ class JournalReader {
                 [] { return Time{INT64_MAX}; }),
         recorder_(&run_, &log_, &source_, record_trace, [this] { return now_; }) {
     run_.digest = ckpt::kFnvOffset;
+    checkpoint_dir_ = scenario.checkpoint_dir;
     // A killed process keeps what write() accepted: unlike a power cut it loses no data, so no
     // persistence model explains a failure of a real run by lost unsynced data.
     run_.fs_model = sim::PersistenceModel::kHdfs;
@@ -358,6 +360,8 @@ class JournalReader {
   sim::ScenarioLog log_;
   sim::ScenarioReceiverSource source_;
   sim::TrialRun run_;
+  std::string checkpoint_dir_;
+  std::vector<std::string> last_checkpoint_listing_;  // the newest listing of checkpoint_dir_
   sim::RunRecorder recorder_;
   std::unique_ptr<sim::IncarnationObserver> observer_;
   bool finished_ = false;
@@ -374,6 +378,7 @@ void JournalReader::apply(const json& line) {
     if (Int(line, "index") != index) throw BadLine{"process index out of order"};
     run_.incarnations.push_back(sim::IncarnationRecord{});
     run_.incarnations.back().started_at = Time{Int(line, "at")};
+    last_checkpoint_listing_.clear();
     if (event == "unstarted") return unstarted();
     run_.incarnations.back().source_acknowledged_at_start = Int(line, "acknowledged");
     run_.incarnations.back().process_conf = Conf(line, "conf");
@@ -400,6 +405,14 @@ void JournalReader::apply_process_event(const std::string& event, const json& li
     observer.record().conf = Conf(line, "conf").value_or(std::map<std::string, std::string>{});
   } else if (event == "start_failed") {
     observer.start_failed(StatusOf(line));
+    // A real run injects no faults: every checkpoint file the reader listed was intact, so a
+    // reader that gave up on them broke the contract (EveryCheckpointCorruptedByFaults).
+    for (const std::string& name : last_checkpoint_listing_) {
+      if (std::optional<ckpt::CheckpointFile> file =
+              ckpt::ParseCheckpointName(checkpoint_dir_, name)) {
+        observer.record().intact_checkpoint_files.push_back(file->path);
+      }
+    }
   } else if (event == "assert") {
     run_.engine_assert = Text(line, "message");
     recorder_.trace_line(observer.index(), "engine assertion: " + run_.engine_assert);
@@ -474,8 +487,13 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
                                          Blocks(line, "missing"));
     case ckpt::EngineEvent::kError:
       return observer.on_error(StatusOf(line));
-    case ckpt::EngineEvent::kFileOperation:
-      return observer.on_file_operation(FileEventOf(line));
+    case ckpt::EngineEvent::kFileOperation: {
+      ckpt::FileEvent file = FileEventOf(line);
+      if (file.operation == ckpt::FileOperation::kList && file.ok && file.path == checkpoint_dir_) {
+        last_checkpoint_listing_ = file.listing;
+      }
+      return observer.on_file_operation(file);
+    }
     case ckpt::EngineEvent::kGracefulStop: {
       auto time = [&line](const char* key) -> std::optional<Time> {
         if (line.contains(key) && line.at(key).is_null()) return std::nullopt;

@@ -186,6 +186,19 @@ TEST(RealProcess, KillsBeforeAProcessStartedAreCrashesNotUnreadableJournals) {
   EXPECT_EQ(result["failures"], 0) << result.dump(2);
 }
 
+// A real run injects no faults, so the simulator's contract "every checkpoint file was mangled by a
+// fault, so getOrCreate may stop" never excuses it: a garbage checkpoint in a fresh directory that
+// stops the first process is a failure (it used to be PASS with nothing run).
+TEST(RealProcess, AGarbageCheckpointThatStopsTheStartIsAFailureNotAPass) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/run/checkpoint");
+  std::ofstream(dir.path() + "/run/checkpoint/checkpoint-1000") << "garbage";
+  Outcome served = RunCommand(kBinary + " serve " + kScenarios + "basic/running_count.yaml " +
+                              "--speed 20 --checkpoint-dir " + dir.path() + "/run");
+  EXPECT_EQ(served.exit_code, 1) << served.output;
+  EXPECT_NE(served.output.find("FAIL [recovery_error]"), std::string::npos) << served.output;
+}
+
 TEST(RealProcess, BadInputIsRefusedWithExitTwo) {
   TempDir dir;
   Outcome file_source = RunCommand(kBinary + " serve " + kScenarios +

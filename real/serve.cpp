@@ -22,6 +22,7 @@
 #include "scenario/application.h"
 #include "scenario/scenario_log.h"
 #include "scenario/scenario_receiver_source.h"
+#include "util/read_file.h"
 
 namespace real {
 namespace {
@@ -52,12 +53,12 @@ Status ReplaceFile(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
+// A run directory's own file (journal, timeline, acknowledged position); none when unreadable,
+// missing or beyond sim::kMaxInputFileBytes (a hostile directory).
 std::optional<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  ckpt::Result<std::string> text = sim::ReadWholeFile(path);
+  if (!text.ok()) return std::nullopt;
+  return std::move(text).value();
 }
 
 // The run's time line: the directory's own (a later start), or a new one starting now.

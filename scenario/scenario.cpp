@@ -11,6 +11,7 @@
 
 #include "scenario/scenario_reader.h"
 #include "scenario/swarm.h"
+#include "util/read_file.h"
 
 namespace sim {
 namespace {
@@ -76,14 +77,13 @@ Status ValidateStep(const PipelineStep& step, const std::string& field,
 }
 
 Result<Scenario> LoadScenario(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return Status::InvalidArgument(path + ": no such scenario file");
+  Result<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) {
+    bool missing = text.status().code() == ckpt::StatusCode::kNotFound;
+    return Status::InvalidArgument(missing ? path + ": no such scenario file"
+                                           : text.status().message());
   }
-  std::ifstream file(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (!file && !file.eof()) return Status::InvalidArgument(path + ": cannot read");
-  return LoadScenarioFromText(text, path);
+  return LoadScenarioFromText(text.value(), path);
 }
 
 Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string& path) {

@@ -82,8 +82,11 @@ class UniqueFd {
   int fd_;
 };
 
-// A checkpoint directory is hostile input: a tree of links or depth beyond this is refused.
+// A checkpoint directory is hostile input: a tree of links or depth beyond this is refused, and
+// no file larger than this is read into memory (a checkpoint is kilobytes, an RDD file of a
+// million keys tens of megabytes).
 constexpr int kMaxTreeDepth = 256;
+constexpr size_t kMaxReadFileBytes = size_t{1} << 30;
 
 // Deletes `name` in `dir` and, for a directory, everything under it, never following a symbolic
 // link (a link is deleted, not what it points to).
@@ -188,6 +191,10 @@ Result<std::string> PosixFileSystem::read_file(const std::string& path) {
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return FromErrno(errno, "read", path);
     if (got == 0) break;
+    if (content.size() + static_cast<size_t>(got) > kMaxReadFileBytes) {
+      return Status::IoError("read " + path + ": larger than " + std::to_string(kMaxReadFileBytes) +
+                             " bytes");
+    }
     content.append(buffer, static_cast<size_t>(got));
   }
   return content;

@@ -7,7 +7,8 @@
 // ".." component is refused (InvalidArgument), and no symbolic link beneath the root is followed
 // (each component is opened with O_NOFOLLOW from the root's descriptor down; a link is listed,
 // renamed and deleted as a link, never read, written or descended into). A scenario's paths and
-// a checkpoint directory's entries are hostile input (docs/hardening.md). rename refuses to replace
+// a checkpoint directory's entries are hostile input (docs/hardening.md); read_file refuses a file
+// beyond 1 GiB. rename refuses to replace
 // an existing file (renameat2 with RENAME_NOREPLACE), as HDFS's rename returns false; sync_file and
 // sync_dir are fsync of the file and of the directory. Not for use under simulation: it does real
 // I/O.
