@@ -76,7 +76,6 @@ class UniqueFd {
     if (fd_ >= 0) ::close(fd_);
   }
   int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -102,8 +101,13 @@ Status RemoveTreeAt(int dir, const std::string& name, const std::string& path, i
     return Status::IoError("remove " + path + ": directory tree too deep");
   UniqueFd child(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (child.get() < 0) return FromErrno(errno, "open", path);
-  DIR* handle = ::fdopendir(::dup(child.get()));
-  if (handle == nullptr) return FromErrno(errno, "opendir", path);
+  int listed = ::dup(child.get());  // fdopendir takes it over; closedir closes it
+  DIR* handle = listed < 0 ? nullptr : ::fdopendir(listed);
+  if (handle == nullptr) {
+    int error = errno;
+    if (listed >= 0) ::close(listed);
+    return FromErrno(error, "opendir", path);
+  }
   std::vector<std::string> children;
   while (const dirent* entry = ::readdir(handle)) {
     std::string child_name = entry->d_name;
