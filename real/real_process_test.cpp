@@ -186,15 +186,23 @@ TEST(RealProcess, KillsBeforeAProcessStartedAreCrashesNotUnreadableJournals) {
   EXPECT_EQ(result["failures"], 0) << result.dump(2);
 }
 
+// `ckptsim serve running_count` on run directory `run`, after planting `file` (relative to it)
+// with `content`.
+Outcome ServeWithPlantedFile(const std::string& run, const std::string& file,
+                             const std::string& content, const std::string& flags = "") {
+  std::filesystem::create_directories(std::filesystem::path(run + "/" + file).parent_path());
+  std::ofstream(run + "/" + file) << content;
+  return RunCommand(kBinary + " serve " + kScenarios + "basic/running_count.yaml " + flags +
+                    " --checkpoint-dir " + run);
+}
+
 // A real run injects no faults, so the simulator's contract "every checkpoint file was mangled by a
 // fault, so getOrCreate may stop" never excuses it: a garbage checkpoint in a fresh directory that
 // stops the first process is a failure (it used to be PASS with nothing run).
 TEST(RealProcess, AGarbageCheckpointThatStopsTheStartIsAFailureNotAPass) {
   TempDir dir;
-  std::filesystem::create_directories(dir.path() + "/run/checkpoint");
-  std::ofstream(dir.path() + "/run/checkpoint/checkpoint-1000") << "garbage";
-  Outcome served = RunCommand(kBinary + " serve " + kScenarios + "basic/running_count.yaml " +
-                              "--speed 20 --checkpoint-dir " + dir.path() + "/run");
+  Outcome served = ServeWithPlantedFile(dir.path() + "/run", "checkpoint/checkpoint-1000",
+                                        "garbage", "--speed 20");
   EXPECT_EQ(served.exit_code, 1) << served.output;
   EXPECT_NE(served.output.find("FAIL [recovery_error]"), std::string::npos) << served.output;
 }
@@ -209,10 +217,7 @@ TEST(RealProcess, BadInputIsRefusedWithExitTwo) {
   Outcome fs =
       RunCommand(kBinary + " crash-real " + kScenarios + "basic/running_count.yaml --fs posix");
   EXPECT_EQ(fs.exit_code, 2) << fs.output;
-  std::filesystem::create_directories(dir.path() + "/bad/.ckptsim");
-  std::ofstream(dir.path() + "/bad/.ckptsim/timeline") << "yesterday";
-  Outcome timeline = RunCommand(kBinary + " serve " + kScenarios + "basic/running_count.yaml " +
-                                "--checkpoint-dir " + dir.path() + "/bad");
+  Outcome timeline = ServeWithPlantedFile(dir.path() + "/bad", ".ckptsim/timeline", "yesterday");
   EXPECT_EQ(timeline.exit_code, 2) << timeline.output;
   EXPECT_NE(timeline.output.find("timeline"), std::string::npos) << timeline.output;
 }

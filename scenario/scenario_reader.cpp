@@ -4,6 +4,8 @@
 #include <charconv>
 #include <map>
 
+#include "engine/runtime/file_system.h"
+
 namespace sim {
 
 Status ScenarioReader::error(const YAML::Node& node, const std::string& field,
@@ -89,13 +91,10 @@ Result<std::string> ScenarioReader::absolute_path(const YAML::Node& node, const 
     return error(node, field,
                  allow_empty ? "must be an absolute path or empty" : "must be an absolute path");
   }
-  for (size_t begin = 1; begin <= path.size();) {
-    size_t end = std::min(path.find('/', begin), path.size());
-    std::string_view component(path.data() + begin, end - begin);
+  for (const std::string& component : ckpt::PathComponents(path)) {
     if (component == "." || component == "..") {
-      return error(node, field, "must not contain a '" + std::string(component) + "' component");
+      return error(node, field, "must not contain a '" + component + "' component");
     }
-    begin = end + 1;
   }
   return path;
 }

@@ -6,17 +6,16 @@ namespace ckpt {
 
 // ---- DStreamCheckpointData ----
 
-std::map<Time, std::string> DStreamCheckpointData::update(
-    Time time, const std::map<Time, RddPtr>& generated_rdds) {
+bool DStreamCheckpointData::update(Time time, const std::map<Time, RddPtr>& generated_rdds) {
   std::map<Time, std::string> current;
   for (const auto& [rdd_time, rdd] : generated_rdds) {
     if (rdd->is_checkpointed()) current.emplace(rdd_time, rdd->checkpoint_path());
   }
-  if (current.empty()) return current;
-  data_ = current;
+  if (current.empty()) return false;
   time_to_checkpoint_file_.insert(current.begin(), current.end());
   time_to_oldest_checkpoint_file_time_[time] = current.begin()->first;
-  return current;
+  data_ = std::move(current);
+  return true;
 }
 
 void DStreamCheckpointData::cleanup(Time time, StreamingRuntime& runtime) {
@@ -192,9 +191,8 @@ void DStream::clear_metadata(Time time) {
 }
 
 void DStream::checkpoint_data_update(Time time) {
-  std::map<Time, std::string> files = checkpoint_data_.update(time, generated_);
-  if (!files.empty() && runtime().env.observer) {
-    runtime().env.observer->on_checkpoint_data_updated(id_, time, files);
+  if (checkpoint_data_.update(time, generated_) && runtime().env.observer) {
+    runtime().env.observer->on_checkpoint_data_updated(id_, time, checkpoint_data_.files());
   }
 }
 

@@ -22,14 +22,15 @@ class DStreamGraph;
 // Spark's default DStreamCheckpointData: batch time -> RDD checkpoint file.
 class DStreamCheckpointData {
  public:
-  // update(t): records the files of the generated RDDs already checkpointed and returns them. An
-  // empty set leaves the previous data (and records no oldest time for t).
-  std::map<Time, std::string> update(Time time, const std::map<Time, RddPtr>& generated_rdds);
+  // update(t): records the files of the generated RDDs already checkpointed (they become files())
+  // and says whether there were any. An empty set leaves the previous data (and records no oldest
+  // time for t).
+  bool update(Time time, const std::map<Time, RddPtr>& generated_rdds);
   // cleanup(t): deletes files strictly older than the oldest file checkpoint t references.
   // Runs only once checkpoint t is durable (from ClearCheckpointData).
   void cleanup(Time time, StreamingRuntime& runtime);
   // restore(): the RDDs to put back into generatedRDDs.
-  std::map<Time, std::string> files() const { return data_; }
+  const std::map<Time, std::string>& files() const { return data_; }
   void set_files(std::map<Time, std::string> files) { data_ = std::move(files); }
   // The times it tracks (not the file names, which differ between processes): what later
   // cleanups will delete.

@@ -1,5 +1,7 @@
 #include "engine/runtime/file_system.h"
 
+#include <algorithm>
+
 namespace ckpt {
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
@@ -12,6 +14,16 @@ std::string ParentPath(const std::string& path) {
   if (slash == std::string::npos) return "";
   if (slash == 0) return "/";
   return path.substr(0, slash);
+}
+
+std::vector<std::string> PathComponents(const std::string& path) {
+  std::vector<std::string> components;
+  for (size_t begin = 0; begin < path.size();) {
+    size_t end = std::min(path.find('/', begin), path.size());
+    if (end > begin) components.push_back(path.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return components;
 }
 
 std::string BaseName(const std::string& path) {

@@ -74,6 +74,9 @@ class FileSystem {
 std::string JoinPath(const std::string& dir, const std::string& name);
 std::string ParentPath(const std::string& path);
 std::string BaseName(const std::string& path);
+// The non-empty components of `path`, in order ("/a//b/" gives a, b). Callers that confine paths
+// to a root refuse a "." or ".." among them (PosixFileSystem, the scenario loader).
+std::vector<std::string> PathComponents(const std::string& path);
 
 // Creates `path`, appends `data` and closes it (optionally syncing first).
 Status WriteWholeFile(FileSystem& fs, const std::string& path, std::string_view data, bool sync);

@@ -142,16 +142,12 @@ Result<PosixFileSystem::Location> PosixFileSystem::locate(const std::string& pat
   if (path.empty() || path[0] != '/') {
     return Status::InvalidArgument("not an absolute path: " + path);
   }
-  std::vector<std::string> components;
-  for (size_t begin = 1; begin <= path.size();) {
-    size_t end = std::min(path.find('/', begin), path.size());
-    std::string component = path.substr(begin, end - begin);
+  std::vector<std::string> components = PathComponents(path);
+  for (const std::string& component : components) {
     if (component == "." || component == "..") {
       return Status::InvalidArgument("refusing a path with a '" + component +
                                      "' component: " + path);
     }
-    if (!component.empty()) components.push_back(std::move(component));
-    begin = end + 1;
   }
   std::string root = root_.empty() ? "/" : root_;
   UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
