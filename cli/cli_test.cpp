@@ -321,7 +321,7 @@ TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
        "5:5: pipeline[0].frobnicate: unknown operator or option (operators: collect,"},
       {"unknown function", head + "pipeline:\n  - map: nope\n  - collect: out\n",
        "5:5: pipeline[0].map: unknown map function 'nope' (registered: add, identity, keyed, "
-       "modulo, pair_with_one, pair_with_self, to_int)"},
+       "modulo, pair_value, pair_with_one, pair_with_self, to_int)"},
       {"bad duration", head + "batch_duration_ms: 5s\n" + pipeline,
        "4:20: batch_duration_ms: expected an integer, got '5s'"},
       {"negative duration", head + "downtime_ms: -3\n" + pipeline, "4:14: downtime_ms:"},

@@ -146,6 +146,13 @@ const std::vector<DefectInfo>& AllDefects() {
        "grid waits until spark.streaming.gracefulStopTimeout and stops without having seen it "
        "finish",
        "scenarios/situations/graceful_stop.yaml"},
+      {Defect::kBlockCleanupIgnoresRemember, "block-cleanup-ignores-remember",
+       "JobGenerator.clearCheckpointData cleaning received blocks before t minus the input "
+       "streams' longest remember duration (getMaxInputStreamRememberDuration)",
+       "ClearCheckpointData(t) cleans the block allocations and block log files before t minus "
+       "one batch: a window or a stateful stream that still needs an older batch's blocks, or a "
+       "recovery re-running it, finds its allocation gone",
+       "scenarios/receiver/reliable_receiver_with_wal.yaml"},
   };
   return defects;
 }

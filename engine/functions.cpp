@@ -127,6 +127,12 @@ FunctionRegistry BuildBuiltins() {
                  Value key = args[0];
                  return [key](const Value& v) -> Result<Value> { return Value::Pair(key, v); };
                }));
+  registry.add("pair_value", MapEntry(0, "(k, v) -> v", [](const std::vector<Value>&) -> MapFn {
+                 return [](const Value& v) -> Result<Value> {
+                   if (!v.is_pair()) return TypeError("pair_value", v, "pairs");
+                   return v.second();
+                 };
+               }));
   registry.add("pair_with_self", MapEntry(0, "x -> (x, x)", [](const std::vector<Value>&) -> MapFn {
                  return [](const Value& v) -> Result<Value> { return Value::Pair(v, v); };
                }));

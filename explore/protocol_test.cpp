@@ -10,6 +10,9 @@
 #include <limits>
 
 #include "oracle/check.h"
+#include "oracle/protocol_spec.h"
+#include "scenario/swarm.h"
+#include "sim/start_check.h"
 #include "sim/trial.h"
 #include "testing/bundled_scenario.h"
 
@@ -329,6 +332,88 @@ TEST(ProtocolOracle, ReceiverReadsAllocation) {
   FAIL() << "no allocation of two blocks";
 }
 
+// The specification's remember duration of the input (DStream.initialize and remember, computed
+// from the scenario) against the engine's graph once started, for every bundled scenario that
+// checkpoints and for swarm variants of each: the two are written apart and must agree.
+TEST(ProtocolOracle, InputRememberDurationAgreesWithTheEngine) {
+  ckpt::Result<std::vector<Scenario>> bundled = LoadScenarios(CKPTSIM_SOURCE_DIR "/scenarios");
+  ASSERT_TRUE(bundled.ok()) << bundled.status().to_string();
+  int compared = 0;
+  for (const Scenario& scenario : bundled.value()) {
+    if (scenario.checkpoint_dir.empty() || scenario.source_kind == SourceKind::kFile) continue;
+    for (uint64_t variant = 0; variant < 4; ++variant) {
+      Scenario s = variant == 0 ? scenario : ScenarioVariant(scenario, variant);
+      std::optional<int64_t> engine_ms;
+      ckpt::Status started = CheckApplicationStarts(s, [&](ckpt::StreamingContext& context) {
+        engine_ms = context.graph().max_input_remember_duration().ms;
+      });
+      if (!started.ok()) continue;
+      EXPECT_EQ(protocol::InputRememberMs(s).value_or(0), engine_ms.value_or(-1))
+          << s.name << " variant " << variant;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 100);
+}
+
+// receiver.log_cleanup on a recorded run of a receiver scenario whose driver block log rolls
+// every second: a delete moved before any ClearCheckpointData, a cleanup that keeps an expired
+// file, and one that deletes a file its threshold still keeps.
+class BlockLogCleanupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    scenario_ = testing::LoadBundled("situations/rescheduled_with_unallocated_blocks");
+    run_ = RunTrial(scenario_, TrialSpec{}, RunOptions{});
+    ASSERT_TRUE(Violations(scenario_, run_).empty()) << Describe(Violations(scenario_, run_));
+    events_ = &run_.incarnations.at(0).protocol;
+    delete_ = std::find_if(events_->begin(), events_->end(), [&](const ProtocolEvent& e) {
+      return IsFile(e, FileOperation::kDelete) &&
+             e.file.path.starts_with(scenario_.checkpoint_dir + "/receivedBlockMetadata/log-");
+    });
+    ASSERT_NE(delete_, events_->end()) << "the uncrashed run must clean its block log";
+  }
+  void ExpectBreach() {
+    std::vector<Failure> failures = Violations(scenario_, run_);
+    EXPECT_TRUE(Breaks(failures, "receiver.log_cleanup")) << "got:\n" << Describe(failures);
+  }
+  Scenario scenario_;
+  TrialRun run_;
+  std::vector<ProtocolEvent>* events_ = nullptr;
+  std::vector<ProtocolEvent>::iterator delete_;
+};
+
+TEST_F(BlockLogCleanupTest, OnlyInsideClearCheckpointData) {
+  ProtocolEvent early = *delete_;
+  events_->erase(delete_);
+  auto started = std::find_if(events_->begin(), events_->end(),
+                              [](const ProtocolEvent& e) { return e.kind == Kind::kStarted; });
+  events_->insert(started + 1, early);
+  ExpectBreach();
+}
+
+TEST_F(BlockLogCleanupTest, KeepsNoExpiredFile) {
+  events_->erase(delete_);
+  ExpectBreach();
+}
+
+TEST_F(BlockLogCleanupTest, KeepsWhatTheRememberDurationNeeds) {
+  // The same delete judged by an earlier ClearCheckpointData: the file ends after its threshold.
+  auto cleared = std::find_if(std::make_reverse_iterator(delete_), events_->rend(),
+                              [](const ProtocolEvent& e) { return e.kind == Kind::kCleared; });
+  ASSERT_NE(cleared, events_->rend());
+  cleared->time = cleared->time - ckpt::Duration{*protocol::InputRememberMs(scenario_)};
+  ExpectBreach();
+}
+
+// The defect block-cleanup-ignores-remember (cleaning before t minus one batch) in a real run: the
+// uncrashed run breaks the rule, where its outputs alone show nothing.
+TEST_F(BlockLogCleanupTest, FindsTheDefectInARealRun) {
+  RunOptions defect;
+  defect.defects.add(ckpt::Defect::kBlockCleanupIgnoresRemember);
+  std::vector<Failure> failures = Violations(scenario_, RunTrial(scenario_, TrialSpec{}, defect));
+  EXPECT_TRUE(Breaks(failures, "receiver.log_cleanup")) << Describe(failures);
+}
+
 TEST(ProtocolOracle, EveryRuleHasATestAbove) {
   // The rules this file breaks one by one; a rule added without a test fails here.
   const std::vector<std::string> tested = {
@@ -339,7 +424,8 @@ TEST(ProtocolOracle, EveryRuleHasATestAbove) {
       "writer.retention",       "clear.after_completion_checkpoint",
       "rdd.cleanup_files",      "restart.time",
       "restart.reschedule_set", "conf.reload",
-      "log.restored_ranges",    "receiver.reads_allocation"};
+      "log.restored_ranges",    "receiver.reads_allocation",
+      "receiver.log_cleanup"};
   std::vector<std::string> rules;
   for (const ProtocolRule& rule : ProtocolRules()) rules.push_back(rule.name);
   EXPECT_EQ(rules, tested);

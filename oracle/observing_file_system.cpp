@@ -6,11 +6,19 @@ namespace sim {
 
 using ckpt::FileOperation;
 
-// Reports the close of a file created under the root (appends are not part of the protocol).
+// Reports the close of a file created under the root, and its appends and syncs that fail (a
+// failed write of a block-log record means its cleanup did not happen); successful appends are
+// not part of the protocol.
 class ObservingFileSystem::File : public ckpt::WritableFileWrapper {
  public:
   File(std::unique_ptr<ckpt::WritableFile> target, ObservingFileSystem* fs, std::string path)
       : WritableFileWrapper(std::move(target)), fs_(fs), path_(std::move(path)) {}
+  ckpt::Status append(std::string_view data) override {
+    return reported_if_failed(FileOperation::kWrite, target()->append(data));
+  }
+  ckpt::Status sync() override {
+    return reported_if_failed(FileOperation::kSync, target()->sync());
+  }
   ckpt::Status close() override {
     ckpt::Status status = target()->close();
     fs_->report(FileOperation::kClose, path_, status.ok());
@@ -18,6 +26,11 @@ class ObservingFileSystem::File : public ckpt::WritableFileWrapper {
   }
 
  private:
+  ckpt::Status reported_if_failed(FileOperation operation, ckpt::Status status) {
+    if (!status.ok()) fs_->report(operation, path_, false);
+    return status;
+  }
+
   ObservingFileSystem* fs_;
   std::string path_;
 };

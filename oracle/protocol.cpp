@@ -146,6 +146,10 @@ const std::vector<ProtocolRule>& ProtocolRules() {
        "application assigned to it"},
       {"receiver.reads_allocation",
        "a receiver batch reads exactly the blocks last allocated to it in its application"},
+      {"receiver.log_cleanup",
+       "block log files are deleted only by ClearCheckpointData(t), and only those that end "
+       "before t minus the input streams' longest remember duration; once its cleanup record is "
+       "written, the driver's block log keeps no file but the current one that ends before it"},
   };
   return rules;
 }
@@ -158,6 +162,7 @@ void CheckProtocol(const Scenario& scenario, const TrialRun& run,
     protocol::CheckFileRules(scenario, run, breaches);
     protocol::CheckRestartRules(scenario, run, breaches);
     protocol::CheckRddRules(scenario, run, breaches);
+    protocol::CheckBlockLogRules(scenario, run, breaches);
   }
   protocol::CheckConfRules(run, application_of, breaches);
   protocol::CheckInputRules(scenario, run, application_of, breaches);

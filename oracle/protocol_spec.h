@@ -1,5 +1,5 @@
 // What the protocol rules share (protocol.h): the specification's own reading of checkpoint file
-// names and directory listings, and how a breach is reported. Internal to oracle/.
+// names and directory listings, and how a breach is reported. Internal to oracle/ and its tests.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +53,12 @@ class Breaches {
 void CheckFileRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
 // rdd.cleanup_files: what ClearCheckpointData(t) may and must delete (spark-notes 2.5).
 void CheckRddRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
+// The input stream's remember duration as DStream.initialize and DStream.remember settle it for
+// `scenario`'s graph (none when no output uses the input). A file source's own minimum
+// (minRememberDuration) is not modelled: the rule that needs it judges receiver sources only.
+std::optional<int64_t> InputRememberMs(const Scenario& scenario);
+// receiver.log_cleanup: what ClearCheckpointData(t) may and must delete of the block logs.
+void CheckBlockLogRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
 void CheckRestartRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
 // conf.reload: a recovered context's conf is Checkpoint.createSparkConf's (spark-notes 2.2).
 void CheckConfRules(const TrialRun& run, const std::vector<int>& application_of,

@@ -37,12 +37,7 @@ Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
   if (op == Operation::kCountByValue) return input->count_by_value();
   if (op == Operation::kWindow) return input->window(*step.window, slide);
   if (op == Operation::kReduceByWindow) {
-    if (step.inverse.empty()) return input->reduce_by_window(step.function, *step.window, slide);
-    // Spark's reduceByWindow with an inverse: map((1, _)).reduceByKeyAndWindow(...).map(_._2).
-    Result<ckpt::DStream*> keyed = input->map(ckpt::FunctionRef{"pair_with_self", {}});
-    if (!keyed.ok()) return keyed;
-    return keyed.value()->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
-                                                   step.filter_function);
+    return input->reduce_by_window(step.function, *step.window, slide, step.inverse);
   }
   if (op == Operation::kReduceByKeyAndWindow) {
     return input->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,

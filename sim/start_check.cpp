@@ -43,7 +43,8 @@ size_t RefusedStep(const std::vector<ckpt::DStream*>& step_streams) {
 
 }  // namespace
 
-ckpt::Status CheckApplicationStarts(const Scenario& scenario) {
+ckpt::Status CheckApplicationStarts(
+    const Scenario& scenario, const std::function<void(ckpt::StreamingContext&)>& started_hook) {
   EventLoop loop;
   OwnerScheduler scheduler(&loop, kHarnessOwner + 1);
   SimFs fs(PersistenceModel::kHdfs);
@@ -72,6 +73,7 @@ ckpt::Status CheckApplicationStarts(const Scenario& scenario) {
   // A refused step is the one after the last stream recorded.
   if (!context.ok()) return AtStep(scenario, built.streams.size(), context.status());
   ckpt::Status started = context.value()->start();
+  if (started.ok() && started_hook) started_hook(*context.value());
   if (started.ok()) return started;
   return AtStep(scenario, RefusedStep(built.streams), started);
 }

@@ -6,7 +6,10 @@
 // scenario's, named at its field.
 #pragma once
 
+#include <functional>
+
 #include "engine/runtime/status.h"
+#include "engine/streaming_context.h"
 #include "scenario/scenario.h"
 
 namespace sim {
@@ -14,7 +17,10 @@ namespace sim {
 // Builds `scenario`'s application on a throwaway simulated machine and starts its context
 // without running a single task. OK when it starts; otherwise InvalidArgument reading
 // "file:line:column: pipeline[i].<operation>: <Spark's message>" for the step the engine
-// refused, or "file: pipeline: <message>" for the graph as a whole.
-ckpt::Status CheckApplicationStarts(const Scenario& scenario);
+// refused, or "file: pipeline: <message>" for the graph as a whole. `started`, when given, sees
+// the started context (its graph initialized) before it is thrown away.
+ckpt::Status CheckApplicationStarts(
+    const Scenario& scenario,
+    const std::function<void(ckpt::StreamingContext&)>& started = nullptr);
 
 }  // namespace sim

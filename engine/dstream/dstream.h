@@ -77,7 +77,9 @@ class DStream {
   Result<DStream*> reduce_by_key(FunctionRef function);
   Result<DStream*> count_by_value();
   Result<DStream*> window(Duration window, Duration slide);
-  Result<DStream*> reduce_by_window(FunctionRef function, Duration window, Duration slide);
+  // With an inverse: one record per window through a keyed ReducedWindowedDStream (Spark's).
+  Result<DStream*> reduce_by_window(FunctionRef function, Duration window, Duration slide,
+                                    FunctionRef inverse = {});
   // With an inverse function the window keeps its previous value and must checkpoint.
   Result<DStream*> reduce_by_key_and_window(FunctionRef function, Duration window, Duration slide,
                                             FunctionRef inverse = {}, FunctionRef filter = {});

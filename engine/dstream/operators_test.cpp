@@ -54,6 +54,40 @@ TEST(Window, WindowAndSlideMustBeMultiplesOfTheParentSlide) {
             "slide duration of parent DStream (500 ms)");
 }
 
+// Spark's reduceByWindow(f, inverse, w, s) = map((1, _)).reduceByKeyAndWindow(...).map(_._2):
+// one record per window, the same values as without an inverse, and an empty window gives 0 (the
+// key stays). Found by the protocol oracle's remember-duration model: the window was keyed by
+// each record (x -> (x, x)) and emitted pairs.
+TEST(Window, ReduceByWindowWithInverseIsOneValuePerWindow) {
+  EngineFixture fixture;
+  auto context = NewContext(fixture, 500);
+  DStream* input = context
+                       ->sequence_stream({Records{Value::Int(1), Value::Int(2)},
+                                          Records{Value::Int(3)}, Records{}, Records{}})
+                       .value();
+  DStream* inverse =
+      input->reduce_by_window({"sum", {}}, Milliseconds(1000), Milliseconds(500), {"subtract", {}})
+          .value();
+  ASSERT_TRUE(inverse->collect("inverse").ok());
+  DStream* plain =
+      input->reduce_by_window({"sum", {}}, Milliseconds(1000), Milliseconds(500)).value();
+  ASSERT_TRUE(plain->collect("plain").ok());
+  ASSERT_TRUE(inverse->checkpoint(Milliseconds(1000)).ok());
+  ASSERT_TRUE(context->start().ok());
+  fixture.run_until(Time{2000});
+  std::map<int64_t, Records> with_inverse = Output(fixture, "inverse");
+  std::map<int64_t, Records> without = Output(fixture, "plain");
+  EXPECT_EQ(with_inverse[500], Records{Value::Int(3)});
+  EXPECT_EQ(with_inverse[1000], Records{Value::Int(6)});
+  EXPECT_EQ(with_inverse[1500], Records{Value::Int(3)});
+  EXPECT_EQ(with_inverse[2000], Records{Value::Int(0)});
+  EXPECT_EQ(without[1500], Records{Value::Int(3)});
+  EXPECT_EQ(without[2000], Records{});
+  // checkpoint(d) lands on the outer map; the ReducedWindowedDStream keeps its default 10 s.
+  EXPECT_EQ(inverse->checkpoint_interval(), Milliseconds(1000));
+  EXPECT_EQ(inverse->parents()[0]->checkpoint_interval(), Milliseconds(10000));
+}
+
 // TV2 without a crash: a 2 s window sliding 500 ms over one "a" per batch.
 TEST(Window, InvertibleWindowCountsAndRemembersItsWindow) {
   EngineFixture fixture;

@@ -182,8 +182,20 @@ Result<DStream*> DStream::window(Duration window, Duration slide) {
   return add_child<WindowedDStream>(this, window, slide);
 }
 
-// Spark's reduceByWindow without an inverse: reduce(f).window(w, s).reduce(f).
-Result<DStream*> DStream::reduce_by_window(FunctionRef f, Duration window, Duration slide) {
+// Spark's reduceByWindow. Without an inverse: reduce(f).window(w, s).reduce(f). With one:
+// map((1, _)).reduceByKeyAndWindow(f, inverse, w, s).map(_._2), so each window is one record, and
+// a checkpoint(d) of the result lands on that outer map (the ReducedWindowedDStream keeps its
+// default interval).
+Result<DStream*> DStream::reduce_by_window(FunctionRef f, Duration window, Duration slide,
+                                           FunctionRef inverse) {
+  if (!inverse.empty()) {
+    Result<DStream*> keyed = map(FunctionRef{"keyed", {Value::Int(1)}});
+    if (!keyed.ok()) return keyed;
+    Result<DStream*> reduced =
+        keyed.value()->reduce_by_key_and_window(std::move(f), window, slide, std::move(inverse));
+    if (!reduced.ok()) return reduced;
+    return reduced.value()->map(FunctionRef{"pair_value", {}});
+  }
   CKPT_RETURN_IF_ERROR(CheckWindow("windowed DStream", "be a", window, slide, slide_duration()));
   Result<DStream*> reduced = reduce(f);
   if (!reduced.ok()) return reduced;

@@ -281,8 +281,10 @@ void JobGenerator::mark_batch_fully_processed(Time time) {
 
 void JobGenerator::cleanup_old_blocks(Time time) {
   if (!runtime_->receiver_tracker) return;
-  runtime_->receiver_tracker->cleanup_old_blocks_and_batches(time -
-                                                             graph_->max_input_remember_duration());
+  Duration remember = runtime_->env.defects.has(Defect::kBlockCleanupIgnoresRemember)
+                          ? graph_->batch_duration()
+                          : graph_->max_input_remember_duration();
+  runtime_->receiver_tracker->cleanup_old_blocks_and_batches(time - remember);
 }
 
 }  // namespace ckpt
