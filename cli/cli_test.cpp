@@ -459,11 +459,35 @@ TEST(CliStartValidation, CheckpointIntervalNotAMultipleOfTheSlideIsBadInputAtIts
     Outcome outcome = RunCommand(kBinary + command + path);
     EXPECT_EQ(outcome.exit_code, 2) << command << outcome.output;
     EXPECT_NE(outcome.output.find(path + ":9:5: pipeline[1].update_state_by_key: The checkpoint "
-                                         "interval for update_state_by_key stream"),
+                                         "interval for StateDStream has been set to  750 ms"),
               std::string::npos)
         << outcome.output;
     EXPECT_EQ(outcome.output.find("recovery_error"), std::string::npos) << outcome.output;
   }
+}
+
+// A scenario may contract the refusal (expect_error, as Spark's validation tests do): it loads,
+// and its trials pass only when the start fails with that message. A contract naming another
+// message is still bad input, with Spark's own.
+TEST(CliStartValidation, AContractedRefusalIsTheScenariosOutcome) {
+  const std::string steps =
+      "  - map: pair_with_one\n"
+      "  - update_state_by_key: running_sum\n"
+      "    checkpoint_interval_ms: 750\n"
+      "  - collect: counts\n";
+  std::string path = WriteScenario(
+      "contracted", steps + "expect_error: \"which not a multiple of its slide time\"\n");
+  for (const char* command : {" run ", " explore "}) {
+    Outcome outcome = RunCommand(kBinary + command + path);
+    EXPECT_EQ(outcome.exit_code, 0) << command << outcome.output;
+    EXPECT_NE(outcome.output.find("0 failed"), std::string::npos) << outcome.output;
+  }
+  std::string other =
+      WriteScenario("other", steps + "expect_error: \"lower than its slide time\"\n");
+  Outcome outcome = RunCommand(kBinary + " run " + other);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find("which not a multiple of its slide time"), std::string::npos)
+      << outcome.output;
 }
 
 TEST(CliStartValidation, StatefulStreamWithoutACheckpointDirectoryIsBadInput) {

@@ -112,6 +112,12 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
   return ckpt::Status::Ok();
 }
 
+// Whether `scenario` contracts the start-time refusal `started` (its expect_error names it).
+bool RefusalExpected(const sim::Scenario& scenario, const ckpt::Status& started) {
+  return !scenario.expect_error.empty() &&
+         started.message().find(scenario.expect_error) != std::string::npos;
+}
+
 }  // namespace
 
 ckpt::Result<std::vector<sim::Scenario>> Prepare(const CommonFlags& flags, const std::string& path,
@@ -124,7 +130,9 @@ ckpt::Result<std::vector<sim::Scenario>> Prepare(const CommonFlags& flags, const
     return ckpt::Status::InvalidArgument(path + ": give one scenario file");
   }
   for (const sim::Scenario& scenario : scenarios) {
-    CKPT_RETURN_IF_ERROR(sim::CheckApplicationStarts(scenario));
+    ckpt::Status started = sim::CheckApplicationStarts(scenario);
+    // A scenario may contract Spark's refusal to start (expect_error): its trials then check it.
+    if (!started.ok() && !RefusalExpected(scenario, started)) return started;
   }
   return scenarios;
 }

@@ -2,7 +2,7 @@
 # make coverage: engine/ line and branch coverage while the whole catalogue is explored.
 # Builds ckptsim with gcov instrumentation (build-coverage/, preset `coverage`), clears old counts,
 # then runs what the catalogue asks of the engine: the exhaustive exploration of every bundled
-# scenario, a random sweep (swarm variants, multiple crashes), the mutation campaign (every
+# scenario (also with convergence pruning), a random sweep (swarm variants, multiple crashes), the mutation campaign (every
 # defect of the catalogue on its exposing scenario) and an exhaustive exploration with every fix
 # of a known weakness on. Prints coverage per engine file (build-coverage/coverage.txt) and fails
 # below the minimums (docs/coverage.md lists what stays uncovered and why).
@@ -21,6 +21,7 @@ for fix in $($ckptsim weaknesses --json | python3 -c \
 done
 run() { echo "coverage: $*" >&2; "$@" >/dev/null || test $? -eq 1; }
 run $ckptsim explore scenarios/ --jobs "$jobs"
+run $ckptsim explore scenarios/ --jobs "$jobs" --prune
 run $ckptsim explore scenarios/ --strategy random --trials "${COVERAGE_TRIALS:-200}" --seed 2026 \
   --jobs "$jobs"
 run $ckptsim mutation --root . --jobs "$jobs"

@@ -3,6 +3,39 @@
 #include "engine/dstream/dstream_graph.h"
 
 namespace ckpt {
+namespace {
+
+// The simple name of the Spark class a stream kind models, as Spark's validation messages print
+// it (getClass.getSimpleName). reduce is map((null, _)).reduceByKey(...).map(_._2) in Spark,
+// whose outermost stream is a MappedDStream; state_snapshots is a flatMap of the state stream.
+std::string SparkClassName(const std::string& kind) {
+  static const std::map<std::string, std::string> kNames = {
+      {"map", "MappedDStream"},
+      {"reduce", "MappedDStream"},
+      {"filter", "FilteredDStream"},
+      {"flat_map", "FlatMappedDStream"},
+      {"state_snapshots", "FlatMappedDStream"},
+      {"map_values", "MapValuedDStream"},
+      {"transform", "TransformedDStream"},
+      {"reduce_by_key", "ShuffledDStream"},
+      {"union", "UnionDStream"},
+      {"window", "WindowedDStream"},
+      {"reduced_window", "ReducedWindowedDStream"},
+      {"update_state_by_key", "StateDStream"},
+      {"map_with_state_state", "InternalMapWithStateDStream"},
+      {"map_with_state", "MapWithStateDStreamImpl"},
+      {"sequence", "TestInputStream"},
+      {"constant", "ConstantInputDStream"},
+      {"queue", "QueueInputDStream"},
+      {"file", "FileInputDStream"},
+      {"log", "DirectKafkaInputDStream"},
+      {"receiver", "PluggableInputDStream"},
+  };
+  auto it = kNames.find(kind);
+  return it == kNames.end() ? "ForEachDStream" : it->second;
+}
+
+}  // namespace
 
 // ---- DStreamCheckpointData ----
 
@@ -89,7 +122,7 @@ void DStream::remember(Duration duration) {
 }
 
 Status DStream::validate_at_start() const {
-  std::string name = kind_ + " stream " + std::to_string(id_);
+  const std::string name = SparkClassName(kind_);
   if (!remember_) return Status::InvalidArgument("Remember duration is set to null");
   if (checkpoint_interval_) {
     if (runtime().rdd_store.directory.empty()) {
