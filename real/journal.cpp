@@ -356,6 +356,20 @@ class JournalReader {
   void apply_process_event(const std::string& event, const json& line);
   void apply_engine_event(ckpt::EngineEvent event, const json& line);
 
+  // The blocks of `field`, each a range of the scenario's source: a journal is a file, and one
+  // of another scenario (or damaged) may name positions the source does not have.
+  std::vector<ckpt::ReceivedBlockInfo> SourceBlocks(const json& line, const char* field) const {
+    std::vector<ckpt::ReceivedBlockInfo> blocks = Blocks(line, field);
+    for (const ckpt::ReceivedBlockInfo& block : blocks) {
+      if (block.source_from < 0 || block.source_from > block.source_until ||
+          block.source_until > source_.size()) {
+        throw BadLine{std::string("a block of ") + field + " outside the source's " +
+                      std::to_string(source_.size()) + " records"};
+      }
+    }
+    return blocks;
+  }
+
   Time now_{0};
   sim::ScenarioLog log_;
   sim::ScenarioReceiverSource source_;
@@ -474,7 +488,7 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
                                        Flag(line, "restored"));
     case ckpt::EngineEvent::kBlocksAllocated: {
       ckpt::AllocatedBlocks blocks;
-      for (ckpt::ReceivedBlockInfo& block : Blocks(line, "blocks")) {
+      for (ckpt::ReceivedBlockInfo& block : SourceBlocks(line, "blocks")) {
         blocks[block.stream_id].push_back(std::move(block));
       }
       // The position is the one the writing process saw, not the reader's.
@@ -483,8 +497,8 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
     }
     case ckpt::EngineEvent::kReceivedBlocks:
       return observer.on_received_blocks(static_cast<int32_t>(Int(line, "stream")),
-                                         Time{Int(line, "time")}, Blocks(line, "blocks"),
-                                         Blocks(line, "missing"));
+                                         Time{Int(line, "time")}, SourceBlocks(line, "blocks"),
+                                         SourceBlocks(line, "missing"));
     case ckpt::EngineEvent::kError:
       return observer.on_error(StatusOf(line));
     case ckpt::EngineEvent::kFileOperation: {

@@ -31,6 +31,8 @@ class ScenarioReceiverSource : public ckpt::ReceiverSource {
   // The records at [from, until) whatever the time (the oracle's view).
   ckpt::Records records(int64_t from, int64_t until) const;
   int64_t acknowledged() const { return acknowledged_; }
+  // How many records the source holds, arrived or not.
+  int64_t size() const { return static_cast<int64_t>(values_.size()); }
 
  private:
   std::string name_;
