@@ -247,15 +247,15 @@ TEST(Journal, BlocksOutsideTheSourceAreCorruption) {
   sim::Scenario receiver = sim::testing::LoadBundled("receiver/reliable_receiver_with_wal");
   const std::string process =
       "{\"e\":\"process\",\"index\":0,\"pid\":1,\"at\":0,\"acknowledged\":0}\n";
-  for (const char* range : {"\"from\":0,\"until\":100000", "\"from\":-1,\"until\":0",
-                            "\"from\":3,\"until\":2"}) {
+  for (const char* range :
+       {"\"from\":0,\"until\":100000", "\"from\":-1,\"until\":0", "\"from\":3,\"until\":2"}) {
     std::string block =
         std::string("{\"stream\":0,\"id\":\"input-0-0\",\"count\":1,") + range + "}";
     for (const std::string& line :
          {"{\"e\":\"received\",\"at\":1,\"stream\":0,\"time\":1000,\"blocks\":[" + block +
               "],\"missing\":[]}\n",
-          "{\"e\":\"allocated\",\"at\":1,\"time\":1000,\"acknowledged\":0,\"blocks\":[" +
-              block + "]}\n"}) {
+          "{\"e\":\"allocated\",\"at\":1,\"time\":1000,\"acknowledged\":0,\"blocks\":[" + block +
+              "]}\n"}) {
       ckpt::Result<sim::TrialRun> run = RunFromJournal(receiver, process + line + process, false);
       ASSERT_FALSE(run.ok()) << line;
       EXPECT_EQ(run.status().code(), ckpt::StatusCode::kCorruption);
