@@ -49,9 +49,11 @@ int RunCrashReal(const std::vector<sim::Scenario>& scenarios, const sim::Explore
   std::error_code error;
   std::filesystem::create_directories(crash_options.work_directory, error);
   if (error) return BadInput(crash_options.work_directory + ": " + error.message());
-  sim::ExploreResult result = real::CrashReal(scenarios, crash_options);
+  ckpt::Result<sim::ExploreResult> explored = real::CrashReal(scenarios, crash_options);
   // Failing runs keep their directories (the failures name them); remove an empty work directory.
   if (own_work_directory) std::filesystem::remove(crash_options.work_directory, error);
+  if (!explored.ok()) return BadInput(explored.status().message());  // the environment's failure
+  const sim::ExploreResult& result = explored.value();
   std::ostringstream header;
   header << "ckptsim crash-real \u00b7 seed " << crash_options.seed << " \u00b7 "
          << crash_options.kills << " kills per trial \u00b7 speed " << crash_options.speed

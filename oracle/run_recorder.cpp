@@ -199,6 +199,8 @@ void IncarnationObserver::on_checkpoint_given_up(Time time, int attempts,
            " attempt(s); first error: " + first_error.to_string();
   });
   record().given_up_writes.push_back(GivenUpWrite{time, attempts, first_error});
+  if (first_error.is_storage_refusal())
+    record().storage_refusals.push_back(first_error.to_string());
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kGivenUp)) event->time = time;
 }
 
@@ -244,10 +246,12 @@ void IncarnationObserver::on_error(const ckpt::Status& error) {
   if (error.message().find(kInjectedFailure) == std::string::npos) {
     record().errors.push_back(error.to_string());
   }
+  if (error.is_storage_refusal()) record().storage_refusals.push_back(error.to_string());
 }
 
 void IncarnationObserver::start_failed(const ckpt::Status& error) {
   record().start_error = error.to_string();
+  if (error.is_storage_refusal()) record().storage_refusals.push_back(error.to_string());
   trace([&] { return "start failed: " + error.to_string(); });
 }
 

@@ -85,9 +85,13 @@ struct IncarnationRecord {
   std::vector<ckpt::Time> rescheduled;
   std::string start_error;          // getOrCreate or start failed
   std::vector<std::string> errors;  // reportError calls, except for injected job failures
-  std::map<int32_t, int> restores;  // stream id -> DStreamCheckpointData.restore calls
-  std::vector<std::string> checkpoints_written;     // files the writer reported written
-  std::vector<GivenUpWrite> given_up_writes;        // checkpoints the writer gave up on
+  // Errors whose storage refused (Status::is_storage_refusal: full, read-only, not permitted),
+  // from reportError, a failed start or a given-up checkpoint. In a simulation these are the
+  // scenario's faults; in a real run, the machine's disk (crash-real stops: exit 2).
+  std::vector<std::string> storage_refusals;
+  std::map<int32_t, int> restores;               // stream id -> DStreamCheckpointData.restore calls
+  std::vector<std::string> checkpoints_written;  // files the writer reported written
+  std::vector<GivenUpWrite> given_up_writes;     // checkpoints the writer gave up on
   std::vector<std::string> unreadable_checkpoints;  // files getOrCreate skipped
   // A failed start: the checkpoint files in the directory that no fault had corrupted.
   std::vector<std::string> intact_checkpoint_files;

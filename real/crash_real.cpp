@@ -5,8 +5,10 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -242,7 +244,14 @@ ckpt::Result<std::string> MakeRunDirectory(const CrashRealOptions& options,
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (::mkdtemp(buffer.data()) == nullptr) {
-    return ckpt::Status::IoError("cannot create a run directory like " + pattern);
+    int error = errno;
+    std::string message =
+        "cannot create a run directory like " + pattern + ": " + std::strerror(error);
+    if (error == ENOSPC || error == EDQUOT) return ckpt::Status::NoSpace(message);
+    if (error == EACCES || error == EPERM || error == EROFS) {
+      return ckpt::Status::AccessDenied(message);
+    }
+    return ckpt::Status::IoError(message);
   }
   std::string directory(buffer.data());
   CKPT_RETURN_IF_ERROR(PrepareRunDirectory(scenario, directory));
@@ -255,13 +264,28 @@ struct RealTrial {
   sim::TrialRun run;
   int kills = 0;
   std::string directory;  // empty when none could be made
+  // The machine's storage refused the run (a full or read-only disk): not a verdict on the
+  // engine. Says what refused and where the evidence is, or that it could not be kept.
+  std::string storage_refusal;
 };
+
+// The first refusal of the storage in `run`, if any.
+std::string FirstStorageRefusal(const sim::TrialRun& run) {
+  for (const sim::IncarnationRecord& incarnation : run.incarnations) {
+    if (!incarnation.storage_refusals.empty()) return incarnation.storage_refusals.front();
+  }
+  return "";
+}
 
 RealTrial RunRealTrial(const sim::Scenario& scenario, const CrashRealOptions& options,
                        const std::vector<Kill>& plan, uint64_t trial, int64_t budget_ms,
                        sim::References& references) {
   RealTrial out;
   ckpt::Result<std::string> directory = MakeRunDirectory(options, scenario, trial);
+  if (!directory.ok() && directory.status().is_storage_refusal()) {
+    out.storage_refusal = directory.status().to_string();
+    return out;
+  }
   if (!directory.ok()) {
     out.failures.push_back(
         Failure{FailureKind::kRecoveryError, std::nullopt, directory.status().to_string()});
@@ -272,8 +296,16 @@ RealTrial RunRealTrial(const sim::Scenario& scenario, const CrashRealOptions& op
   runner.run(budget_ms);
   out.kills = runner.kills_delivered();
   // Kept with the run directory, as serve keeps its own: what each process reported.
-  std::ofstream(out.directory + "/" + kHarnessDirectory + "/journal") << runner.journal();
+  std::ofstream journal(out.directory + "/" + kHarnessDirectory + "/journal");
+  bool journal_kept = static_cast<bool>(journal << runner.journal() << std::flush);
   ckpt::Result<sim::TrialRun> rebuilt = RunFromJournal(scenario, runner.journal(), false);
+  if (rebuilt.ok()) out.storage_refusal = FirstStorageRefusal(rebuilt.value());
+  if (!out.storage_refusal.empty()) {
+    out.storage_refusal += journal_kept ? " (run directory kept: " + out.directory + ")"
+                                        : " (run directory " + out.directory +
+                                              " kept without its journal: the disk refused it)";
+    return out;
+  }
   if (rebuilt.ok()) {
     out.run = std::move(rebuilt).value();
     out.run.protocol_recorded = options.protocol_oracle;
@@ -309,12 +341,17 @@ sim::RerunWithFixes RerunReal(const sim::Scenario& scenario, const CrashRealOpti
     fixed.fixes.add(fixes);
     sim::References references(scenario, ReferenceOptions(fixed));
     RealTrial rerun = RunRealTrial(scenario, fixed, plan, trial, budget_ms, references);
+    if (!rerun.storage_refusal.empty()) {  // it proves nothing either way: not confirmed
+      rerun.failures.push_back(Failure{FailureKind::kRecoveryError, std::nullopt,
+                                       "the storage refused: " + rerun.storage_refusal});
+    }
     return std::make_pair(std::move(rerun.run), std::move(rerun.failures));
   };
 }
 
-sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRealOptions& options,
-                                   sim::ExploreResult& result) {
+ckpt::Result<sim::ScenarioSummary> CrashScenario(const sim::Scenario& scenario,
+                                                 const CrashRealOptions& options,
+                                                 sim::ExploreResult& result) {
   sim::RunOptions reference_options = ReferenceOptions(options);
   sim::References references(scenario, reference_options);
   RunLength length = MeasureReference(scenario, reference_options);
@@ -332,6 +369,10 @@ sim::ScenarioSummary CrashScenario(const sim::Scenario& scenario, const CrashRea
         PlanKills(scenario, trial, options, length.steps, length.writer_steps, length.run_time);
     std::string token = PlanToken(plan);
     RealTrial real = RunRealTrial(scenario, options, plan, trial, budget_ms, references);
+    if (!real.storage_refusal.empty()) {
+      return ckpt::Status::IoError("the storage under " + options.work_directory +
+                                   " refused the run: " + real.storage_refusal);
+    }
     ++summary.trials;
     ++summary.units_explored;
     summary.crash_points += static_cast<uint64_t>(real.kills);
@@ -388,14 +429,14 @@ std::string PlanToken(const std::vector<Kill>& plan) {
   return plan.empty() ? "real:none" : token;
 }
 
-sim::ExploreResult CrashReal(const std::vector<sim::Scenario>& scenarios,
-                             const CrashRealOptions& options) {
+ckpt::Result<sim::ExploreResult> CrashReal(const std::vector<sim::Scenario>& scenarios,
+                                           const CrashRealOptions& options) {
   auto started = std::chrono::steady_clock::now();
   sim::ExploreResult result;
   result.strategy = sim::Strategy::kCrashReal;
   result.seed = options.seed;
   for (const sim::Scenario& scenario : scenarios) {
-    sim::ScenarioSummary summary = CrashScenario(scenario, options, result);
+    CKPT_ASSIGN_OR_RETURN(sim::ScenarioSummary summary, CrashScenario(scenario, options, result));
     result.add(summary);
     result.crash_points += summary.crash_points;
     result.scenarios.push_back(std::move(summary));

@@ -61,8 +61,10 @@ std::string PlanToken(const std::vector<Kill>& plan);
 
 // Runs every trial of every scenario; the result has strategy kCrashReal, one trial per run and
 // its delivered kills as crash points. Scenarios the real runtime cannot run
-// (RealRuntimeSupports) must be filtered out by the caller.
-sim::ExploreResult CrashReal(const std::vector<sim::Scenario>& scenarios,
+// (RealRuntimeSupports) must be filtered out by the caller. An error when the machine's storage
+// refused a run (a full or read-only disk, no permission): the environment's failure, not a
+// verdict on the engine (the run directory is kept when it could be, and the error says where).
+ckpt::Result<sim::ExploreResult> CrashReal(const std::vector<sim::Scenario>& scenarios,
                              const CrashRealOptions& options);
 
 }  // namespace real

@@ -4,6 +4,7 @@
 // These tests take wall time (seconds each, the applications run at 20x): label `real`.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -141,6 +142,43 @@ nlohmann::json CrashReal(const std::string& arguments, int* exit_code) {
   nlohmann::json json = nlohmann::json::parse(outcome.output, nullptr, false);
   EXPECT_FALSE(json.is_discarded()) << outcome.output;
   return json;
+}
+
+// A small tmpfs at `dir` (`options` as mount(8) takes them), unmounted on destruction; mounted()
+// is false where the test may not mount (no CAP_SYS_ADMIN).
+class Tmpfs {
+ public:
+  Tmpfs(const std::string& dir, const char* options)
+      : dir_(dir), mounted_(::mount("tmpfs", dir.c_str(), "tmpfs", 0, options) == 0) {}
+  ~Tmpfs() {
+    if (mounted_) ::umount(dir_.c_str());
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_;
+};
+
+// The machine's storage refusing a run is the environment's failure, not the engine's: exit 2
+// naming the work directory and the refusal, with the run directory kept (or why not). Before,
+// a full disk gave FAIL [recovery_error] (exit 1) and a read-only one a run that judged nothing.
+TEST(RealProcess, CrashRealOnAFullOrReadOnlyDiskIsAnEnvironmentError) {
+  TempDir dir;
+  const std::pair<const char*, const char*> disks[] = {{"size=12k", "NoSpace"},
+                                                       {"size=1m,ro", "AccessDenied"}};
+  for (const auto& [options, refusal] : disks) {
+    Tmpfs disk(dir.path(), options);
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
+    Outcome outcome = RunCommand(kBinary + " crash-real " + kScenarios +
+                                 "basic/running_count.yaml --kills 2 --work-dir " + dir.path());
+    EXPECT_EQ(outcome.exit_code, 2) << options << ": " << outcome.output;
+    EXPECT_NE(
+        outcome.output.find("the storage under " + dir.path() + " refused the run: " + refusal),
+        std::string::npos)
+        << outcome.output;
+    EXPECT_EQ(outcome.output.find("recovery_error"), std::string::npos) << outcome.output;
+  }
 }
 
 TEST(RealProcess, CrashRealPassesTheCorrectEngineAndFailsABrokenOne) {

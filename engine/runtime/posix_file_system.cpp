@@ -15,12 +15,15 @@
 namespace ckpt {
 namespace {
 
-// ENOENT is NotFound and EEXIST AlreadyExists, as the seam's contract names them; every other
-// error is an I/O error carrying the system's message.
+// ENOENT is NotFound and EEXIST AlreadyExists, as the seam's contract names them; a full disk is
+// NoSpace and a refusal to write AccessDenied (so that a real run can tell the machine's refusal
+// from the engine's failure); every other error is an I/O error carrying the system's message.
 Status FromErrno(int error, const std::string& what, const std::string& path) {
   std::string message = what + " " + path + ": " + std::strerror(error);
   if (error == ENOENT) return Status::NotFound(message);
   if (error == EEXIST) return Status::AlreadyExists(message);
+  if (error == ENOSPC || error == EDQUOT) return Status::NoSpace(message);
+  if (error == EACCES || error == EPERM || error == EROFS) return Status::AccessDenied(message);
   return Status::IoError(message);
 }
 

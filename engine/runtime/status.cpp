@@ -14,6 +14,8 @@ const char* StatusCodeName(StatusCode code) {
       return "IOError";
     case StatusCode::kNoSpace:
       return "NoSpace";
+    case StatusCode::kAccessDenied:
+      return "AccessDenied";
     case StatusCode::kCorruption:
       return "Corruption";
     case StatusCode::kInvalidArgument:

@@ -20,6 +20,7 @@ enum class StatusCode {
   kAlreadyExists,
   kIoError,          // retryable I/O failure (Hadoop's IOException)
   kNoSpace,          // ENOSPC: an IOException too, retried like one
+  kAccessDenied,     // EACCES, EPERM, EROFS (Hadoop's AccessControlException): an IOException too
   kCorruption,       // bytes that fail framing, checksum or decoding
   kInvalidArgument,  // a caller or user error (Spark's IllegalArgumentException)
   kIllegalState,     // an operation not allowed in the current state
@@ -47,6 +48,7 @@ class [[nodiscard]] Status {
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status NoSpace(std::string m) { return {StatusCode::kNoSpace, std::move(m)}; }
+  static Status AccessDenied(std::string m) { return {StatusCode::kAccessDenied, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status InvalidArgument(std::string m) {
     return {StatusCode::kInvalidArgument, std::move(m)};
@@ -63,7 +65,13 @@ class [[nodiscard]] Status {
   const std::string& message() const;
   // Hadoop's IOException family: what the checkpoint writer retries.
   bool is_io_error() const {
-    return code() == StatusCode::kIoError || code() == StatusCode::kNoSpace;
+    return code() == StatusCode::kIoError || code() == StatusCode::kNoSpace ||
+           code() == StatusCode::kAccessDenied;
+  }
+  // The storage itself refused (full, read-only, not permitted): on a real disk, the machine's
+  // doing rather than the engine's.
+  bool is_storage_refusal() const {
+    return code() == StatusCode::kNoSpace || code() == StatusCode::kAccessDenied;
   }
   std::string to_string() const;
 
