@@ -65,6 +65,6 @@ std::string PlanToken(const std::vector<Kill>& plan);
 // refused a run (a full or read-only disk, no permission): the environment's failure, not a
 // verdict on the engine (the run directory is kept when it could be, and the error says where).
 ckpt::Result<sim::ExploreResult> CrashReal(const std::vector<sim::Scenario>& scenarios,
-                             const CrashRealOptions& options);
+                                           const CrashRealOptions& options);
 
 }  // namespace real
