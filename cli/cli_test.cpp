@@ -279,7 +279,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "--trials applies to --strategy random"},
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --strategy random --depth 2",
                  "--depth applies to --strategy exhaustive"},
-        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --seed -1", "--seed"},
+        BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic --seed -1",
+                 "--seed: a seed is an integer from 0 to 18446744073709551615, got '-1'"},
         BadInput{"explore " CKPTSIM_SOURCE_DIR "/scenarios/basic/wordcount.yaml --strategy "
                  "random --trials 10000000 --jobs 1",
                  "this run plans about 1e+07 trials, about 1 h 23 min at ~2,000 trials/s per "

@@ -72,6 +72,18 @@ int DefaultJobs() {
   return static_cast<int>(std::clamp(cores, 1u, 256u));
 }
 
+const CLI::Validator& SeedValidator() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        bool digits = !text.empty() && text.size() <= 20 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+        if (digits && (text.size() < 20 || text <= "18446744073709551615")) return "";
+        return "a seed is an integer from 0 to 18446744073709551615, got '" + text + "'";
+      },
+      "SEED");
+  return validator;
+}
+
 int BadInput(const std::string& message) {
   std::cerr << "ckptsim: " << message << "\n";
   return kExitBadInput;

@@ -65,6 +65,10 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags, unsigned extras);
 // --jobs by default: the machine's cores (1 when unknown), at most 256.
 int DefaultJobs();
 
+// Checks a --seed: an integer from 0 to 2^64 - 1 (CLI11's range check would print its bound as a
+// 300-digit double).
+const CLI::Validator& SeedValidator();
+
 // Prints "ckptsim: <message>" on stderr; returns kExitBadInput.
 int BadInput(const std::string& message);
 

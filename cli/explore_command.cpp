@@ -137,7 +137,7 @@ void AddExploreOptions(CLI::App* explore, ExploreFlags& flags) {
   flags.trials_option = explore->add_option("--trials", flags.trials, "random: trials per scenario")
                             ->check(CLI::PositiveNumber);
   explore->add_option("--seed", flags.seed, "random: the seed every trial is forked from")
-      ->check(CLI::NonNegativeNumber);
+      ->check(SeedValidator());
   explore
       ->add_option("--max-crash-states", flags.max_crash_states,
                    "exhaustive: durable filesystem states explored per crash step (posix, "

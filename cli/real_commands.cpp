@@ -154,7 +154,7 @@ Command AddCrashRealCommand(CLI::App& app, const char* binary) {
   crash_real->add_option("--trials", crash_options.trials, "runs per scenario")
       ->check(CLI::Range(1, 100000));
   crash_real->add_option("--seed", crash_options.seed, "the seed the kill plans are drawn from")
-      ->check(CLI::NonNegativeNumber);
+      ->check(SeedValidator());
   crash_real
       ->add_option("--speed", crash_options.speed,
                    "engine milliseconds per wall-clock millisecond (default 10)")

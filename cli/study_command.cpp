@@ -88,7 +88,8 @@ Command AddStudyIntervalCommand(CLI::App& app) {
       ->delimiter(',');
   study->add_option("--seeds", flags->seeds, "failure histories per interval")
       ->check(CLI::Range(1, 1000));
-  study->add_option("--seed", flags->seed, "the seed the failure histories are forked from");
+  study->add_option("--seed", flags->seed, "the seed the failure histories are forked from")
+      ->check(SeedValidator());
   study->add_option("--jobs", flags->jobs, "threads running simulations (default: the cores)")
       ->check(CLI::Range(1, 256));
   study->add_option("--out", flags->out_dir, "write study.md, study.json and plot.svg here");
