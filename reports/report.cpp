@@ -205,7 +205,31 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
   return json;
 }
 
+// A result's numbers are counts, times and seeds, non-negative integers, except its elapsed_s.
+// Any other number is refused before a field is read, so that no float is converted to an
+// integer type it does not fit (undefined behaviour; merge_json_fuzz found it) and no count reads
+// back negative. Iterative: a shard file may nest deeper than the stack would allow.
+ckpt::Status CheckNumbers(const nlohmann::json& json) {
+  std::vector<const nlohmann::json*> pending = {&json};
+  while (!pending.empty()) {
+    const nlohmann::json* node = pending.back();
+    pending.pop_back();
+    if (node->is_structured()) {
+      for (const auto& item : node->items()) {
+        if (node == &json && item.key() == "elapsed_s") continue;  // checked as it is read
+        pending.push_back(&item.value());
+      }
+    } else if (node->is_number_float() || (!node->is_number_unsigned() &&
+                                           node->is_number_integer() && node->get<int64_t>() < 0)) {
+      return ckpt::Status::InvalidArgument("not a ckptsim result: the number " + node->dump() +
+                                           " where a count, a time or a seed belongs");
+    }
+  }
+  return ckpt::Status::Ok();
+}
+
 ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
+  CKPT_RETURN_IF_ERROR(CheckNumbers(json));
   try {
     if (json.at("schema_version").get<int>() != kSchemaVersion) {
       return ckpt::Status::InvalidArgument("schema_version " + json.at("schema_version").dump() +
@@ -222,6 +246,10 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
     CountsFromJson(json, result);
     result.crash_points = json.at("crash_points").get<uint64_t>();
     result.elapsed_s = json.at("elapsed_s").get<double>();
+    if (!(result.elapsed_s >= 0 && result.elapsed_s < 1e12)) {
+      return ckpt::Status::InvalidArgument("not a ckptsim result: elapsed_s " +
+                                           json.at("elapsed_s").dump());
+    }
     result.interrupted = json.value("interrupted", false);
     for (const nlohmann::json& entry : json.at("scenarios")) {
       CKPT_ASSIGN_OR_RETURN(sim::ScenarioSummary summary, SummaryFromJson(entry));

@@ -70,6 +70,24 @@ TEST(Report, KnownWeaknessCountsPerWeaknessRoundTrip) {
   EXPECT_EQ(back.value().known_weaknesses_by_name, result.known_weaknesses_by_name);
 }
 
+// Found by fuzz/merge_json_fuzz: a shard file with a float (or a negative number) where a count
+// belongs is refused; reading 1.1e120 into a count was undefined behaviour.
+TEST(Report, ANumberThatIsNoCountIsRefused) {
+  for (const char* bad : {"1.11111e+120", "-3", "2.5"}) {
+    nlohmann::json json = nlohmann::json::parse(ResultToJson(SampleResult()).dump());
+    json["trials"] = nlohmann::json::parse(bad);
+    ckpt::Result<sim::ExploreResult> read = ResultFromJson(json);
+    ASSERT_FALSE(read.ok()) << bad;
+    EXPECT_NE(read.status().message().find("where a count, a time or a seed belongs"),
+              std::string::npos)
+        << read.status().message();
+  }
+  nlohmann::json json = ResultToJson(SampleResult());
+  json["elapsed_s"] = -1.0;
+  EXPECT_FALSE(ResultFromJson(json).ok());
+  EXPECT_TRUE(ResultFromJson(nlohmann::json::parse(ResultToJson(SampleResult()).dump())).ok());
+}
+
 TEST(Console, DurationsInHumanUnits) {
   EXPECT_EQ(HumanDuration(0), "0 s");
   EXPECT_EQ(HumanDuration(59.4), "59 s");
