@@ -143,6 +143,7 @@ Command AddCrashRealCommand(CLI::App& app, const char* binary) {
     CommonFlags common;
     std::string path;
     real::CrashRealOptions options;
+    std::string plan;
   };
   auto flags = std::make_shared<Flags>();
   real::CrashRealOptions& crash_options = flags->options;
@@ -163,6 +164,12 @@ Command AddCrashRealCommand(CLI::App& app, const char* binary) {
                          "where run directories go (default: a new directory under $TMPDIR)");
   crash_real->add_flag("--keep", crash_options.keep_directories,
                        "keep every run directory (failing runs' are always kept)");
+  crash_real
+      ->add_option("--plan", flags->plan,
+                   "run this kill plan (a failing trial's, e.g. real:c12,w3,t450) in every trial "
+                   "instead of --kills drawn from --seed")
+      ->excludes("--kills")
+      ->excludes("--seed");
   AddCommonFlags(crash_real, flags->common, kAllCommonFlags);
   crash_real->footer(
       "Examples:\n"
@@ -174,6 +181,12 @@ Command AddCrashRealCommand(CLI::App& app, const char* binary) {
             ckpt::Result<std::vector<sim::Scenario>> scenarios =
                 Prepare(flags->common, flags->path, false, binary, options);
             if (!scenarios.ok()) return BadInput(scenarios.status().message());
+            if (!flags->plan.empty()) {
+              ckpt::Result<std::vector<real::Kill>> plan = real::ParsePlanToken(flags->plan);
+              if (!plan.ok()) return BadInput(plan.status().message());
+              flags->options.plan = plan.value();
+              flags->options.kills = static_cast<int>(plan.value().size());
+            }
             return RunCrashReal(scenarios.value(), options, flags->options, flags->common);
           }};
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <string_view>
 
 #include "engine/runtime/wall_clock_scheduler.h"
 #include "explore/references.h"
@@ -227,11 +229,21 @@ RunLength MeasureReference(const sim::Scenario& scenario, const sim::RunOptions&
   return length;
 }
 
-std::string ReplayOf(const sim::Scenario& scenario, const CrashRealOptions& options) {
+// The command that runs the same trials again, or with `plan`, that one trial's kills.
+std::string ReplayOf(const sim::Scenario& scenario, const CrashRealOptions& options,
+                     const std::string& plan = "") {
   std::ostringstream command;
-  command << sim::ShellQuote(options.binary) << " crash-real " << sim::ShellQuote(scenario.path)
-          << " --kills " << options.kills << " --seed " << options.seed << " --trials "
-          << options.trials << " --speed " << options.speed;
+  command << sim::ShellQuote(options.binary) << " crash-real " << sim::ShellQuote(scenario.path);
+  if (!plan.empty()) {
+    command << " --plan " << sim::ShellQuote(plan);
+  } else if (options.plan) {
+    command << " --plan " << sim::ShellQuote(PlanToken(*options.plan)) << " --trials "
+            << options.trials;
+  } else {
+    command << " --kills " << options.kills << " --seed " << options.seed << " --trials "
+            << options.trials;
+  }
+  command << " --speed " << options.speed;
   for (const std::string& flag : options.replay_flags) command << " " << flag;
   return command.str();
 }
@@ -365,8 +377,9 @@ ckpt::Result<sim::ScenarioSummary> CrashScenario(const sim::Scenario& scenario,
   int64_t budget_ms = static_cast<int64_t>(4 * length.run_time.ms / options.speed) + 20'000 +
                       2'000 * static_cast<int64_t>(options.kills);
   for (uint64_t trial = 0; trial < static_cast<uint64_t>(options.trials); ++trial) {
-    std::vector<Kill> plan =
-        PlanKills(scenario, trial, options, length.steps, length.writer_steps, length.run_time);
+    std::vector<Kill> plan = options.plan ? *options.plan
+                                          : PlanKills(scenario, trial, options, length.steps,
+                                                      length.writer_steps, length.run_time);
     std::string token = PlanToken(plan);
     RealTrial real = RunRealTrial(scenario, options, plan, trial, budget_ms, references);
     if (!real.storage_refusal.empty()) {
@@ -385,7 +398,7 @@ ckpt::Result<sim::ScenarioSummary> CrashScenario(const sim::Scenario& scenario,
     failing.scenario_path = scenario.path;
     failing.token = token;
     failing.failure = std::move(first);
-    failing.replay = ReplayOf(scenario, options);
+    failing.replay = ReplayOf(scenario, options, token);
     failing.order = {1, trial};
     sim::FileFailure(scenario, real.run, std::move(failing),
                      RerunReal(scenario, options, plan, trial, budget_ms), summary, result);
@@ -427,6 +440,37 @@ std::string PlanToken(const std::vector<Kill>& plan) {
     token += (i ? "," : "") + std::string(1, plan[i].kind) + std::to_string(plan[i].value);
   }
   return plan.empty() ? "real:none" : token;
+}
+
+ckpt::Result<std::vector<Kill>> ParsePlanToken(const std::string& token) {
+  auto bad = [&token] {
+    return ckpt::Status::InvalidArgument(
+        "--plan expects real:none or real: and kills such as "
+        "c12,w3,t450 (step, writer step, engine ms), got '" +
+        token + "'");
+  };
+  std::vector<Kill> plan;
+  if (token == "real:none") return plan;
+  if (!token.starts_with("real:") || token.size() == 5) return bad();
+  std::string_view rest = std::string_view(token).substr(5);
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view kill = rest.substr(0, comma);
+    uint64_t value = 0;
+    if (kill.size() < 2 || kill.size() > 20 ||
+        std::string_view("cwt").find(kill[0]) == std::string_view::npos) {
+      return bad();
+    }
+    auto [end, error] = std::from_chars(kill.data() + 1, kill.data() + kill.size(), value);
+    if (error != std::errc() || end != kill.data() + kill.size() || plan.size() == 10'000) {
+      return bad();
+    }
+    plan.push_back(Kill{kill[0], value});
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+    if (rest.empty()) return bad();
+  }
+  return plan;
 }
 
 ckpt::Result<sim::ExploreResult> CrashReal(const std::vector<sim::Scenario>& scenarios,

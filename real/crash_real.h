@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,12 @@
 #include "scenario/scenario.h"
 
 namespace real {
+
+// One kill of a plan (see PlanKills).
+struct Kill {
+  char kind = 'c';  // 'c' step, 'w' checkpoint-writer filesystem call, 't' engine time
+  uint64_t value = 0;
+};
 
 struct CrashRealOptions {
   int kills = 20;  // per trial: processes killed before the one that finishes
@@ -42,12 +49,9 @@ struct CrashRealOptions {
   std::string work_directory;             // where run directories go
   bool keep_directories = false;          // keep every run directory (else failing ones only)
   bool protocol_oracle = true;            // false: judge outputs only (--no-protocol-oracle)
-};
-
-// One kill of a plan (see above).
-struct Kill {
-  char kind = 'c';  // 'c' step, 'w' checkpoint-writer filesystem call, 't' engine time
-  uint64_t value = 0;
+  // --plan: this kill plan for every trial instead of plans drawn from the seed (a failing
+  // trial's replay gives its own).
+  std::optional<std::vector<Kill>> plan;
 };
 
 // The trial's kill plan, drawn from (seed, scenario, trial) and the uninterrupted simulated run's
@@ -56,8 +60,10 @@ struct Kill {
 std::vector<Kill> PlanKills(const sim::Scenario& scenario, uint64_t trial,
                             const CrashRealOptions& options, uint64_t steps, uint64_t writer_steps,
                             ckpt::Duration run_time);
-// "real:c12,w3,t450": the plan as a token.
+// "real:c12,w3,t450": the plan as a token ("real:none" without kills).
 std::string PlanToken(const std::vector<Kill>& plan);
+// The plan a token names; InvalidArgument quoting it when it is not one (at most 10,000 kills).
+ckpt::Result<std::vector<Kill>> ParsePlanToken(const std::string& token);
 
 // Runs every trial of every scenario; the result has strategy kCrashReal, one trial per run and
 // its delivered kills as crash points. Scenarios the real runtime cannot run

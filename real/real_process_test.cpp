@@ -224,6 +224,33 @@ TEST(RealProcess, KillsBeforeAProcessStartedAreCrashesNotUnreadableJournals) {
   EXPECT_EQ(result["failures"], 0) << result.dump(2);
 }
 
+// Kills at engine times 0, 1 and 2 ms (--plan gives them exactly): each lands while a process is
+// starting, and the run is judged with them. A failing trial's replay names its own plan.
+TEST(RealProcess, KillsAtZeroOneAndTwoMillisecondsAreJudgedAndReplayable) {
+  TempDir dir;
+  int exit_code = -1;
+  nlohmann::json result = CrashReal(kScenarios + "basic/running_count.yaml --plan real:t0,t1,t2 " +
+                                        "--trials 3 --speed 20 --work-dir " + dir.path(),
+                                    &exit_code);
+  EXPECT_EQ(exit_code, 0) << result.dump(2);
+  EXPECT_EQ(result["trials"], 3) << result.dump(2);
+  EXPECT_EQ(result["failures"], 0) << result.dump(2);
+  // Step 142 is where the mutation campaign's counterexample of skip-pending-times crashes.
+  nlohmann::json fail = CrashReal(kScenarios + "basic/running_count.yaml --plan real:c142 " +
+                                      "--defect skip-pending-times --work-dir " + dir.path(),
+                                  &exit_code);
+  ASSERT_EQ(exit_code, 1) << fail.dump(2);
+  EXPECT_EQ(fail["failing"][0]["token"], "real:c142");
+  EXPECT_NE(fail["failing"][0]["replay"].get<std::string>().find(" --plan real:c142 "),
+            std::string::npos)
+      << fail.dump(2);
+  Outcome bad =
+      RunCommand(kBinary + " crash-real " + kScenarios + "basic/running_count.yaml --plan real:x1");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--plan expects real:none or real: and kills"), std::string::npos)
+      << bad.output;
+}
+
 // `ckptsim serve running_count` on run directory `run`, after planting `file` (relative to it)
 // with `content`.
 Outcome ServeWithPlantedFile(const std::string& run, const std::string& file,
