@@ -9,13 +9,13 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string_view>
 
+#include "engine/runtime/posix_file_system.h"
 #include "engine/runtime/wall_clock_scheduler.h"
 #include "explore/references.h"
 #include "real/child_process.h"
@@ -256,14 +256,7 @@ ckpt::Result<std::string> MakeRunDirectory(const CrashRealOptions& options,
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (::mkdtemp(buffer.data()) == nullptr) {
-    int error = errno;
-    std::string message =
-        "cannot create a run directory like " + pattern + ": " + std::strerror(error);
-    if (error == ENOSPC || error == EDQUOT) return ckpt::Status::NoSpace(message);
-    if (error == EACCES || error == EPERM || error == EROFS) {
-      return ckpt::Status::AccessDenied(message);
-    }
-    return ckpt::Status::IoError(message);
+    return ckpt::ErrnoStatus(errno, "cannot create a run directory like " + pattern);
   }
   std::string directory(buffer.data());
   CKPT_RETURN_IF_ERROR(PrepareRunDirectory(scenario, directory));

@@ -13,18 +13,20 @@
 #include <vector>
 
 namespace ckpt {
+
+Status ErrnoStatus(int error, const std::string& message) {
+  std::string text = message + ": " + std::strerror(error);
+  if (error == ENOENT) return Status::NotFound(text);
+  if (error == EEXIST) return Status::AlreadyExists(text);
+  if (error == ENOSPC || error == EDQUOT) return Status::NoSpace(text);
+  if (error == EACCES || error == EPERM || error == EROFS) return Status::AccessDenied(text);
+  return Status::IoError(text);
+}
+
 namespace {
 
-// ENOENT is NotFound and EEXIST AlreadyExists, as the seam's contract names them; a full disk is
-// NoSpace and a refusal to write AccessDenied (so that a real run can tell the machine's refusal
-// from the engine's failure); every other error is an I/O error carrying the system's message.
 Status FromErrno(int error, const std::string& what, const std::string& path) {
-  std::string message = what + " " + path + ": " + std::strerror(error);
-  if (error == ENOENT) return Status::NotFound(message);
-  if (error == EEXIST) return Status::AlreadyExists(message);
-  if (error == ENOSPC || error == EDQUOT) return Status::NoSpace(message);
-  if (error == EACCES || error == EPERM || error == EROFS) return Status::AccessDenied(message);
-  return Status::IoError(message);
+  return ErrnoStatus(error, what + " " + path);
 }
 
 Time ModificationTime(const struct stat& info) {

@@ -20,6 +20,12 @@
 
 namespace ckpt {
 
+// The Status a system call's errno makes: ENOENT NotFound and EEXIST AlreadyExists, as the seam's
+// contract names them; a full disk (ENOSPC, EDQUOT) NoSpace and a refusal to write (EACCES,
+// EPERM, EROFS) AccessDenied, so that a real run can tell the machine's refusal from the engine's
+// failure; any other error an I/O error. `message` says what failed, and strerror is appended.
+Status ErrnoStatus(int error, const std::string& message);
+
 class PosixFileSystem : public FileSystem {
  public:
   // REQUIRES: `root` exists (an empty root means paths are the real absolute paths).
