@@ -106,6 +106,12 @@ FunctionRegistry BuildBuiltins() {
                  return
                      [](const Value& v) -> Result<Value> { return Value::Pair(v, Value::Int(1)); };
                }));
+  registry.add("pair_with", MapEntry(1, "x -> (x, v)", [](const std::vector<Value>& args) -> MapFn {
+                 Value paired = args[0];
+                 return [paired](const Value& v) -> Result<Value> {
+                   return Value::Pair(v, paired);
+                 };
+               }));
   registry.add("add",
                MapEntry(1, "x -> x + n (numbers)", [](const std::vector<Value>& args) -> MapFn {
                  Value n = args[0];
@@ -126,6 +132,12 @@ FunctionRegistry BuildBuiltins() {
   registry.add("keyed", MapEntry(1, "x -> (k, x)", [](const std::vector<Value>& args) -> MapFn {
                  Value key = args[0];
                  return [key](const Value& v) -> Result<Value> { return Value::Pair(key, v); };
+               }));
+  registry.add("pair_key", MapEntry(0, "(k, v) -> k", [](const std::vector<Value>&) -> MapFn {
+                 return [](const Value& v) -> Result<Value> {
+                   if (!v.is_pair()) return TypeError("pair_key", v, "pairs");
+                   return v.first();
+                 };
                }));
   registry.add("pair_value", MapEntry(0, "(k, v) -> v", [](const std::vector<Value>&) -> MapFn {
                  return [](const Value& v) -> Result<Value> {

@@ -95,7 +95,8 @@ void Refill() {
 }  // namespace
 
 void* Value::Cell::operator new(size_t bytes) {
-  static_assert(sizeof(StringCell) <= kSlotBytes && sizeof(PairCell) <= kSlotBytes);
+  static_assert(sizeof(StringCell) <= kSlotBytes && sizeof(PairCell) <= kSlotBytes &&
+                sizeof(ListCell) <= kSlotBytes);
   CKPT_ASSERT(bytes <= kSlotBytes, "a value cell is larger than a pool slot");
 #if CKPT_CELL_POOL
   if (local_free == nullptr) Refill();
@@ -131,6 +132,20 @@ Value Value::Pair(Value first, Value second) {
   return value;
 }
 
+Value Value::Some(Value inner) {
+  Value value;
+  value.kind_ = Kind::kSome;
+  value.payload_.cell = new ListCell(std::vector<Value>{std::move(inner)});
+  return value;
+}
+
+Value Value::List(std::vector<Value> items) {
+  Value value;
+  value.kind_ = Kind::kList;
+  value.payload_.cell = new ListCell(std::move(items));
+  return value;
+}
+
 void Value::release() {
   // The last owner deletes. A count of 1 is ours alone: no other thread can hold a copy to
   // add to it, so the atomic decrement is needed only when the cell is shared.
@@ -141,8 +156,10 @@ void Value::release() {
   }
   if (kind_ == Kind::kString) {
     delete static_cast<StringCell*>(cell);
-  } else {
+  } else if (kind_ == Kind::kPair) {
     delete static_cast<PairCell*>(cell);
+  } else {
+    delete static_cast<ListCell*>(cell);
   }
 }
 
@@ -163,6 +180,18 @@ std::string Value::to_string() const {
       return as_string();
     case Kind::kPair:
       return "(" + first().to_string() + "," + second().to_string() + ")";
+    case Kind::kNone:
+      return "None";
+    case Kind::kSome:
+      return "Some(" + some_value().to_string() + ")";
+    case Kind::kList: {
+      std::string text = "List(";
+      for (size_t i = 0; i < items().size(); ++i) {
+        if (i > 0) text += ", ";
+        text += items()[i].to_string();
+      }
+      return text + ")";
+    }
   }
   return "?";
 }
@@ -189,6 +218,16 @@ uint64_t Value::digest(uint64_t seed) const {
       return Fnv1a(as_string().data(), as_string().size() + 1, hash);
     case Kind::kPair:
       return second().digest(first().digest(hash));
+    case Kind::kNone:
+      return hash;
+    case Kind::kSome:
+      return some_value().digest(hash);
+    case Kind::kList: {
+      uint64_t count = items().size();
+      hash = Fnv1a(&count, sizeof count, hash);
+      for (const Value& item : items()) hash = item.digest(hash);
+      return hash;
+    }
   }
   return hash;
 }
@@ -208,6 +247,13 @@ std::strong_ordering Value::compare(const Value& other) const {
       if (auto order = first() <=> other.first(); order != 0) return order;
       return second() <=> other.second();
     }
+    case Kind::kNone:
+      return std::strong_ordering::equal;
+    case Kind::kSome:
+      return some_value() <=> other.some_value();
+    case Kind::kList:
+      return std::lexicographical_compare_three_way(items().begin(), items().end(),
+                                                    other.items().begin(), other.items().end());
   }
   return std::strong_ordering::equal;
 }

@@ -1,11 +1,14 @@
-// Record values: int64, double, string and pairs of values.
+// Record values: int64, double, string, pairs of values, Scala's Option (None, Some(v)) and
+// sequences of values (List(...)).
 //
-// That is enough for Spark's own streaming tests (words, ("a", 2), counts and sums). Values are
+// That is enough for Spark's own streaming tests: words, ("a", 2), counts and sums, and what
+// the pair operators make of two streams (an outer join's (k, (v, None)), a cogroup's
+// (k, (List(v, ...), List(w, ...)))). Values are
 // immutable; they are totally ordered (kind first, then content) so that keyed operators and the
 // oracle iterate deterministically.
 //
 // A Value is 16 bytes: its kind and either the number itself or a pointer to a shared, immutable,
-// reference-counted cell holding a string or a pair. Records are the engine's hottest data (every
+// reference-counted cell holding a string, a pair, a Some or a list. Records are the engine's hottest data (every
 // batch maps, sorts, merges, copies and frees thousands of them), so copying or moving a number
 // is two words and copying a string or a pair is one reference count. The count is atomic
 // because one parsed scenario's values are copied by the explorer's worker threads.
@@ -23,7 +26,15 @@ namespace ckpt {
 
 class Value {
  public:
-  enum class Kind : uint8_t { kInt = 0, kDouble = 1, kString = 2, kPair = 3 };
+  enum class Kind : uint8_t {
+    kInt = 0,
+    kDouble = 1,
+    kString = 2,
+    kPair = 3,
+    kNone = 4,  // Scala's None
+    kSome = 5,  // Scala's Some(value)
+    kList = 6,  // a sequence of values (a cogroup's CompactBuffer)
+  };
 
   Value() = default;  // the integer 0
   Value(const Value& other) : kind_(other.kind_), payload_(other.payload_) { retain(); }
@@ -57,12 +68,22 @@ class Value {
   }
   static Value String(std::string v);
   static Value Pair(Value first, Value second);
+  static Value None() {
+    Value value;
+    value.kind_ = Kind::kNone;
+    return value;
+  }
+  static Value Some(Value inner);
+  static Value List(std::vector<Value> items);
 
   Kind kind() const { return kind_; }
   bool is_int() const { return kind_ == Kind::kInt; }
   bool is_double() const { return kind_ == Kind::kDouble; }
   bool is_string() const { return kind_ == Kind::kString; }
   bool is_pair() const { return kind_ == Kind::kPair; }
+  bool is_none() const { return kind_ == Kind::kNone; }
+  bool is_some() const { return kind_ == Kind::kSome; }
+  bool is_list() const { return kind_ == Kind::kList; }
 
   // Accessors. REQUIRES: the matching kind.
   int64_t as_int() const {
@@ -76,8 +97,11 @@ class Value {
   const std::string& as_string() const;
   const Value& first() const;
   const Value& second() const;
+  const Value& some_value() const;
+  const std::vector<Value>& items() const;
 
-  // Scala-like rendering, as Spark's tests print records: a, 2, 2.5, (a,2).
+  // Scala-like rendering, as Spark's tests print records: a, 2, 2.5, (a,2), None, Some(1),
+  // List(1, 2).
   std::string to_string() const;
   // Adds this value to a 64-bit FNV-1a digest.
   uint64_t digest(uint64_t seed) const;
@@ -102,13 +126,17 @@ class Value {
   struct Cell;
   struct StringCell;
   struct PairCell;
+  struct ListCell;
   union Payload {
     int64_t integer = 0;
     double real;
-    Cell* cell;  // strings and pairs
+    Cell* cell;  // strings, pairs, Some and lists
   };
 
-  bool on_heap() const { return kind_ == Kind::kString || kind_ == Kind::kPair; }
+  bool on_heap() const {
+    return kind_ == Kind::kString || kind_ == Kind::kPair || kind_ == Kind::kSome ||
+           kind_ == Kind::kList;
+  }
   void retain() const;
   void release();
   void swap(Value& other) noexcept {
@@ -141,6 +169,12 @@ struct Value::PairCell : Cell {
   const Value second;
 };
 
+// Some(v) holds one item, a list any number.
+struct Value::ListCell : Cell {
+  explicit ListCell(std::vector<Value> items) : items(std::move(items)) {}
+  const std::vector<Value> items;
+};
+
 inline const std::string& Value::as_string() const {
   if (!is_string()) WrongKind("a string");
   return static_cast<const StringCell*>(payload_.cell)->text;
@@ -154,6 +188,16 @@ inline const Value& Value::first() const {
 inline const Value& Value::second() const {
   if (!is_pair()) WrongKind("a pair");
   return static_cast<const PairCell*>(payload_.cell)->second;
+}
+
+inline const Value& Value::some_value() const {
+  if (!is_some()) WrongKind("a Some");
+  return static_cast<const ListCell*>(payload_.cell)->items[0];
+}
+
+inline const std::vector<Value>& Value::items() const {
+  if (!is_list()) WrongKind("a list");
+  return static_cast<const ListCell*>(payload_.cell)->items;
 }
 
 inline void Value::retain() const {

@@ -1,6 +1,7 @@
 // Boost.Serialization support for Value (included only by the checkpoint codec).
 #pragma once
 
+#include <boost/serialization/collection_size_type.hpp>
 #include <boost/serialization/split_member.hpp>
 #include <boost/serialization/string.hpp>
 #include <cstring>
@@ -12,8 +13,9 @@
 namespace ckpt {
 
 // A value's bytes as a binary archive writes them field by field: the kind byte, then an int64
-// or a double in native byte order, a string's std::size_t length and its bytes, or a pair's two
-// values. load() reads them back field by field.
+// or a double in native byte order, a string's std::size_t length and its bytes, a pair's two
+// values, nothing more for None, a Some's value, or a list's std::size_t count and its values.
+// load() reads them back field by field.
 inline size_t ArchiveBytesSize(const Value& value) {
   switch (value.kind()) {
     case Value::Kind::kInt:
@@ -23,6 +25,15 @@ inline size_t ArchiveBytesSize(const Value& value) {
       return 1 + sizeof(std::size_t) + value.as_string().size();
     case Value::Kind::kPair:
       return 1 + ArchiveBytesSize(value.first()) + ArchiveBytesSize(value.second());
+    case Value::Kind::kNone:
+      return 1;
+    case Value::Kind::kSome:
+      return 1 + ArchiveBytesSize(value.some_value());
+    case Value::Kind::kList: {
+      size_t size = 1 + sizeof(std::size_t);
+      for (const Value& item : value.items()) size += ArchiveBytesSize(item);
+      return size;
+    }
   }
   return 1;
 }
@@ -50,6 +61,15 @@ inline char* WriteArchiveBytes(const Value& value, char* out) {
       out = WriteArchiveBytes(value.first(), out);
       out = WriteArchiveBytes(value.second(), out);
       break;
+    case Value::Kind::kNone:
+      break;
+    case Value::Kind::kSome:
+      out = WriteArchiveBytes(value.some_value(), out);
+      break;
+    case Value::Kind::kList:
+      put(static_cast<std::size_t>(value.items().size()));
+      for (const Value& item : value.items()) out = WriteArchiveBytes(item, out);
+      break;
   }
   return out;
 }
@@ -67,8 +87,8 @@ void Value::save(Archive& archive, unsigned /*version*/) const {
   archive.save_binary(bytes, size);
 }
 
-// Pairs nest at most this deep in a decoded value: a hostile file of nested pair tags must not
-// recurse the decoder off its stack.
+// Pairs, Somes and lists nest at most this deep in a decoded value: a hostile file of nested
+// tags must not recurse the decoder off its stack.
 inline constexpr int kMaxDecodedPairDepth = 64;
 
 // An unknown kind byte or too deep a nesting is corruption, reported by throwing the archive's
@@ -109,6 +129,29 @@ void Value::load(Archive& archive, unsigned /*version*/) {
       Value first, second;
       archive >> first >> second;
       *this = Pair(std::move(first), std::move(second));
+      break;
+    }
+    case Kind::kNone:
+      *this = None();
+      break;
+    case Kind::kSome: {
+      Value inner;
+      archive >> inner;
+      *this = Some(std::move(inner));
+      break;
+    }
+    case Kind::kList: {
+      // Read as a collection's size (the same std::size_t bytes), which the checkpoint's
+      // bounded archive checks against the bytes left: each item takes at least one.
+      boost::serialization::collection_size_type count;
+      archive >> count;
+      std::vector<Value> items;
+      for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
+        Value item;
+        archive >> item;
+        items.push_back(std::move(item));
+      }
+      *this = List(std::move(items));
       break;
     }
     default:

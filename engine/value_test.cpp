@@ -46,7 +46,14 @@ TEST(Value, OrdersByKindThenContent) {
                      Value::String("ab"),
                      Value::Pair(Value::Int(1), Value::String("z")),
                      Value::Pair(Value::String("a"), Value::Int(0)),
-                     Value::Pair(Value::String("a"), Value::Int(1))};
+                     Value::Pair(Value::String("a"), Value::Int(1)),
+                     Value::None(),
+                     Value::Some(Value::Int(1)),
+                     Value::Some(Value::String("a")),
+                     Value::List({}),
+                     Value::List({Value::Int(1)}),
+                     Value::List({Value::Int(1), Value::Int(0)}),
+                     Value::List({Value::Int(2)})};
   for (size_t i = 0; i < ordered.size(); ++i) {
     for (size_t j = 0; j < ordered.size(); ++j) {
       EXPECT_EQ(ordered[i] <=> ordered[j], i <=> j)
@@ -59,11 +66,26 @@ TEST(Value, OrdersByKindThenContent) {
             Value::Pair(Value::String("k"), Value::Double(1.5)));
 }
 
+TEST(Value, OptionsAndListsRenderAsScalaPrintsThem) {
+  Value joined = Value::Pair(
+      Value::String("a"),
+      Value::Pair(Value::Some(Value::Int(1)), Value::List({Value::Int(2), Value::Int(3)})));
+  EXPECT_EQ(joined.to_string(), "(a,(Some(1),List(2, 3)))");
+  EXPECT_EQ(Value::None().to_string(), "None");
+  EXPECT_EQ(Value::List({}).to_string(), "List()");
+  Value copy = joined;
+  EXPECT_EQ(&copy.second().second().items(), &joined.second().second().items());
+}
+
 TEST(Value, DigestDependsOnKindAndContent) {
   EXPECT_EQ(Value::String("ab").digest(kFnvOffset), Value::String("ab").digest(kFnvOffset));
   EXPECT_NE(Value::Int(1).digest(kFnvOffset), Value::Double(1).digest(kFnvOffset));
   EXPECT_NE(Value::Pair(Value::Int(1), Value::Int(2)).digest(kFnvOffset),
             Value::Pair(Value::Int(2), Value::Int(1)).digest(kFnvOffset));
+  EXPECT_NE(Value::None().digest(kFnvOffset), Value::List({}).digest(kFnvOffset));
+  EXPECT_NE(Value::Some(Value::Int(1)).digest(kFnvOffset), Value::Int(1).digest(kFnvOffset));
+  EXPECT_NE(Value::List({Value::Int(1), Value::Int(2)}).digest(kFnvOffset),
+            Value::List({Value::Pair(Value::Int(1), Value::Int(2))}).digest(kFnvOffset));
 }
 
 TEST(Value, SortRecordsOrdersAMultiset) {

@@ -38,13 +38,22 @@ OrderedJson ValueToJson(const ckpt::Value& value) {
       return value.as_string();
     case ckpt::Value::Kind::kPair:
       return OrderedJson::array({ValueToJson(value.first()), ValueToJson(value.second())});
+    case ckpt::Value::Kind::kNone:
+      return OrderedJson{{"none", true}};
+    case ckpt::Value::Kind::kSome:
+      return OrderedJson{{"some", ValueToJson(value.some_value())}};
+    case ckpt::Value::Kind::kList: {
+      OrderedJson items = OrderedJson::array();
+      for (const ckpt::Value& item : value.items()) items.push_back(ValueToJson(item));
+      return OrderedJson{{"list", std::move(items)}};
+    }
   }
   return nullptr;
 }
 
-// Pairs nest at most this deep in a journal, as in a checkpoint (a hostile line must not recurse
+// Values nest at most this deep in a journal, as in a checkpoint (a hostile line must not recurse
 // the reader off its stack).
-constexpr int kMaxPairDepth = 64;
+constexpr int kMaxValueDepth = 64;
 
 std::optional<ckpt::Value> ValueFromJson(const json& j, int depth = 0) {
   if (j.is_string()) return ckpt::Value::String(j.get<std::string>());
@@ -54,10 +63,26 @@ std::optional<ckpt::Value> ValueFromJson(const json& j, int depth = 0) {
   if (j.is_object() && j.size() == 1 && j.contains("d") && j["d"].is_number_unsigned()) {
     return ckpt::Value::Double(std::bit_cast<double>(j["d"].get<uint64_t>()));
   }
-  if (j.is_array() && j.size() == 2 && depth < kMaxPairDepth) {
+  if (depth >= kMaxValueDepth) return std::nullopt;
+  if (j.is_array() && j.size() == 2) {
     std::optional<ckpt::Value> first = ValueFromJson(j[0], depth + 1);
     std::optional<ckpt::Value> second = ValueFromJson(j[1], depth + 1);
     if (first && second) return ckpt::Value::Pair(*first, *second);
+  }
+  if (!j.is_object() || j.size() != 1) return std::nullopt;
+  if (j.contains("none") && j["none"] == true) return ckpt::Value::None();
+  if (j.contains("some")) {
+    std::optional<ckpt::Value> inner = ValueFromJson(j["some"], depth + 1);
+    if (inner) return ckpt::Value::Some(*inner);
+  }
+  if (j.contains("list") && j["list"].is_array()) {
+    std::vector<ckpt::Value> items;
+    for (const json& item : j["list"]) {
+      std::optional<ckpt::Value> value = ValueFromJson(item, depth + 1);
+      if (!value) return std::nullopt;
+      items.push_back(*value);
+    }
+    return ckpt::Value::List(std::move(items));
   }
   return std::nullopt;
 }

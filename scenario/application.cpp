@@ -21,7 +21,23 @@ Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& c
   return context.sequence_stream(scenario.input);
 }
 
-// Applies one non-output step to `input`. `streams` resolves union's other stream.
+Result<ckpt::DStream*> BuildNamedSource(const NamedSource& source, StreamingContext& context) {
+  if (source.kind == SourceKind::kConstant) return context.constant_stream(source.input[0]);
+  if (source.kind == SourceKind::kQueue) return context.queue_stream(source.input);
+  return context.sequence_stream(source.input);
+}
+
+// The engine's name of a pair operation's stream kind (one of ckpt::kPairJoinKinds).
+const char* PairJoinKind(Operation op) {
+  if (op == Operation::kCogroup) return "cogroup";
+  if (op == Operation::kJoin) return "join";
+  if (op == Operation::kLeftOuterJoin) return "left_outer_join";
+  if (op == Operation::kRightOuterJoin) return "right_outer_join";
+  return "full_outer_join";
+}
+
+// Applies one non-output step to `input`. `streams` resolves the other stream of union, cogroup
+// and the joins.
 Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
                                  const std::map<std::string, ckpt::DStream*>& streams) {
   const Operation op = step.operation;
@@ -32,6 +48,7 @@ Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
   if (op == Operation::kFilter) return input->filter(step.function);
   if (op == Operation::kTransform) return input->transform(step.function);
   if (op == Operation::kUnion) return input->union_with(streams.at(step.other));
+  if (CombinesTwoStreams(op)) return input->join_with(PairJoinKind(op), streams.at(step.other));
   if (op == Operation::kReduce) return input->reduce(step.function);
   if (op == Operation::kReduceByKey) return input->reduce_by_key(step.function);
   if (op == Operation::kCountByValue) return input->count_by_value();
@@ -83,6 +100,9 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
   if (!source.ok()) return source.status();
   if (built) built->source_built = true;
   std::map<std::string, ckpt::DStream*> streams = {{"source", source.value()}};
+  for (const NamedSource& named : scenario.sources) {
+    CKPT_ASSIGN_OR_RETURN(streams[named.name], BuildNamedSource(named, *context));
+  }
   ckpt::DStream* previous = source.value();
   for (const PipelineStep& step : scenario.pipeline) {
     ckpt::DStream* input = step.from.empty() ? previous : streams.at(step.from);

@@ -40,6 +40,11 @@ std::optional<ckpt::FunctionKind> MainFunctionKind(Operation operation) {
     case Operation::kMapWithState:
       return FunctionKind::kMapWithState;
     case Operation::kUnion:
+    case Operation::kCogroup:
+    case Operation::kJoin:
+    case Operation::kLeftOuterJoin:
+    case Operation::kRightOuterJoin:
+    case Operation::kFullOuterJoin:
     case Operation::kCountByValue:
     case Operation::kWindow:
     case Operation::kStateSnapshots:
@@ -146,6 +151,16 @@ const char* OperationName(Operation operation) {
       return "transform";
     case Operation::kUnion:
       return "union";
+    case Operation::kCogroup:
+      return "cogroup";
+    case Operation::kJoin:
+      return "join";
+    case Operation::kLeftOuterJoin:
+      return "left_outer_join";
+    case Operation::kRightOuterJoin:
+      return "right_outer_join";
+    case Operation::kFullOuterJoin:
+      return "full_outer_join";
     case Operation::kReduce:
       return "reduce";
     case Operation::kReduceByKey:
@@ -181,6 +196,12 @@ std::optional<Operation> ParseOperation(const std::string& name) {
     if (name == OperationName(operation)) return operation;
   }
   return std::nullopt;
+}
+
+bool CombinesTwoStreams(Operation operation) {
+  return operation == Operation::kUnion || operation == Operation::kCogroup ||
+         operation == Operation::kJoin || operation == Operation::kLeftOuterJoin ||
+         operation == Operation::kRightOuterJoin || operation == Operation::kFullOuterJoin;
 }
 
 const char* SourceKindName(SourceKind kind) {
@@ -226,6 +247,11 @@ std::vector<std::string> Scenario::output_names() const {
 Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registry) {
   // stream name -> the operation that made it (none: the source).
   std::map<std::string, std::optional<Operation>> streams = {{"source", std::nullopt}};
+  for (const NamedSource& source : s.sources) {
+    if (!streams.emplace(source.name, std::nullopt).second) {
+      return Status::InvalidArgument("sources: a second stream named '" + source.name + "'");
+    }
+  }
   std::string previous = "source";
   std::set<std::string> outputs;
   for (size_t i = 0; i < s.pipeline.size(); ++i) {
@@ -236,7 +262,7 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
     if (!streams.count(input)) {
       return Status::InvalidArgument(field + ": no stream named '" + input + "' before this step");
     }
-    if (step.operation == Operation::kUnion && !streams.count(step.other)) {
+    if (CombinesTwoStreams(step.operation) && !streams.count(step.other)) {
       return Status::InvalidArgument(field + ": no stream named '" + step.other +
                                      "' before this step");
     }

@@ -42,6 +42,11 @@ enum class Operation {
   kFilter,
   kTransform,
   kUnion,
+  kCogroup,
+  kJoin,
+  kLeftOuterJoin,
+  kRightOuterJoin,
+  kFullOuterJoin,
   kReduce,
   kReduceByKey,
   kCountByValue,
@@ -64,6 +69,11 @@ inline constexpr Operation kOperations[] = {
     Operation::kFilter,
     Operation::kTransform,
     Operation::kUnion,
+    Operation::kCogroup,
+    Operation::kJoin,
+    Operation::kLeftOuterJoin,
+    Operation::kRightOuterJoin,
+    Operation::kFullOuterJoin,
     Operation::kReduce,
     Operation::kReduceByKey,
     Operation::kCountByValue,
@@ -81,6 +91,9 @@ inline constexpr Operation kOperations[] = {
 // The name scenario files use: "map", "map_values", ..., "foreach_rdd".
 const char* OperationName(Operation operation);
 std::optional<Operation> ParseOperation(const std::string& name);
+// union and the pair operations (cogroup, join and the outer joins): their own value names the
+// other stream they combine with.
+bool CombinesTwoStreams(Operation operation);
 
 // One step of the pipeline: an operation on a stream (the previous step's, or `from`).
 struct PipelineStep {
@@ -90,7 +103,7 @@ struct PipelineStep {
   std::string output_name;  // output operations: the sink name (save_as_text_files: the prefix)
   std::string name;         // names the resulting stream
   std::string from;         // applies the operation to this named stream ("source" = the input)
-  std::string other;        // union: the other stream's name
+  std::string other;        // union, cogroup and the joins: the other stream's name
   std::optional<Duration> window;
   std::optional<Duration> slide;
   std::optional<Duration> timeout;  // map_with_state
@@ -192,6 +205,16 @@ enum class SourceKind { kSequence, kConstant, kQueue, kFile, kLog, kReceiver };
 const char* SourceKindName(SourceKind kind);
 ckpt::Result<SourceKind> ParseSourceKind(const std::string& name);
 
+// A further input stream, named so that pipeline steps take it with `from` or `other`
+// (docs/scenarios.md, "sources"). Only the kinds whose input the driver program holds (sequence,
+// constant, queue): the simulated producers of files, logs and receivers serve the main source.
+struct NamedSource {
+  std::string name;
+  SourceKind kind = SourceKind::kSequence;
+  std::vector<ckpt::Records> input;  // as Scenario::input
+  bool operator==(const NamedSource&) const = default;
+};
+
 struct Scenario {
   std::string path;  // the file it came from ("" when built in code)
   std::string name;
@@ -206,6 +229,7 @@ struct Scenario {
   int32_t log_partitions = 0;          // receiver: 1
   std::vector<LogAppend> log_appends;  // in time order (receiver: what arrives at its source)
   std::vector<InitialFile> initial_files;
+  std::vector<NamedSource> sources;  // built after the main source, in this order
   std::vector<PipelineStep> pipeline;
   std::string checkpoint_dir = "/checkpoint";  // "" disables checkpointing
   bool create_on_error = false;

@@ -115,7 +115,8 @@ Result<Value> ScenarioReader::value(const YAML::Node& node, const std::string& f
     CKPT_ASSIGN_OR_RETURN(Value second, value(node[1], field));
     return Value::Pair(first, second);
   }
-  if (!node.IsScalar()) return error(node, field, "expected a value (scalar or pair)");
+  if (node.IsMap()) return tagged_value(node, field);
+  if (!node.IsScalar()) return error(node, field, "expected a value (scalar, pair or map)");
   const std::string& text = node.Scalar();
   // Quoted ("12") or tagged (!!str 12) scalars are strings even when they look like numbers.
   if (node.Tag() != "!" && node.Tag() != "tag:yaml.org,2002:str") {
@@ -131,6 +132,27 @@ Result<Value> ScenarioReader::value(const YAML::Node& node, const std::string& f
     }
   }
   return Value::String(text);
+}
+
+// {none: ~}, {some: v} and {list: [v, ...]}: Scala's Option and a sequence (what outer joins and
+// cogroup make).
+Result<Value> ScenarioReader::tagged_value(const YAML::Node& node, const std::string& field) const {
+  if (node.size() != 1) return error(node, field, "a value map has one key: none, some or list");
+  const std::string key = node.begin()->first.IsScalar() ? node.begin()->first.Scalar() : "";
+  const YAML::Node inner = node.begin()->second;
+  if (key == "none") {
+    if (!inner.IsNull()) return error(inner, field, "none takes no value (write {none: ~})");
+    return Value::None();
+  }
+  if (key == "some") {
+    CKPT_ASSIGN_OR_RETURN(Value value, this->value(inner, field));
+    return Value::Some(std::move(value));
+  }
+  if (key == "list") {
+    CKPT_ASSIGN_OR_RETURN(ckpt::Records items, records(inner, field));
+    return Value::List(std::move(items));
+  }
+  return error(node, field, "unknown value map '" + key + "' (none, some or list)");
 }
 
 Result<ckpt::Records> ScenarioReader::records(const YAML::Node& node,
@@ -209,7 +231,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "conf",       "expect",         "expect_error",      "initial_files", "crashes",
        "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
        "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms",
-       "graceful_stop_lead_ms"}));
+       "graceful_stop_lead_ms",   "sources"}));
   // clang-format on
   Scenario s;
   s.path = path_;
@@ -231,6 +253,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
     return error(root["batches"], "batches", "must be in 1..100000");
   s.batches = n.value();
   CKPT_RETURN_IF_ERROR(source(root["source"], s));
+  if (root["sources"]) CKPT_RETURN_IF_ERROR(named_sources(root["sources"], s));
   const YAML::Node pipeline = root["pipeline"];
   if (!pipeline.IsSequence() || pipeline.size() == 0) {
     return error(pipeline, "pipeline", "expected a non-empty list of steps");

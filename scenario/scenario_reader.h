@@ -58,8 +58,10 @@ class ScenarioReader {
   Result<std::string> plain_name(const YAML::Node& node, const std::string& field) const;
 
   // A scalar is an integer, a double, or a string (quoted scalars are always strings);
-  // a two-element sequence is a pair.
+  // a two-element sequence is a pair; {none: ~}, {some: v} and {list: [...]} are None, Some(v)
+  // and a list.
   Result<Value> value(const YAML::Node& node, const std::string& field) const;
+  Result<Value> tagged_value(const YAML::Node& node, const std::string& field) const;
 
   Result<ckpt::Records> records(const YAML::Node& node, const std::string& field) const;
 
@@ -111,6 +113,13 @@ class ScenarioReader {
   Status source(const YAML::Node& node, Scenario& s) const;
 
   Status file_source(const YAML::Node& node, Scenario& s) const;
+  // sequence, queue and constant: the sources whose input the driver program holds.
+  static bool IsInMemory(SourceKind kind);
+  // Their input under `field`: `input` (per batch) or, for constant, `records` (one list).
+  Result<std::vector<ckpt::Records>> in_memory_input(const YAML::Node& node, SourceKind kind,
+                                                     const std::string& field) const;
+  // The top-level `sources:` list (NamedSource).
+  Status named_sources(const YAML::Node& node, Scenario& s) const;
 
   Status conf_map(const YAML::Node& node, const std::string& field,
                   std::map<std::string, std::string>& conf) const;

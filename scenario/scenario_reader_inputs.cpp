@@ -16,20 +16,58 @@ Status ScenarioReader::source(const YAML::Node& node, Scenario& s) const {
     if (!kind.ok()) return error(node["kind"], "source.kind", kind.status().message());
     s.source_kind = kind.value();
   }
-  if (s.source_kind == SourceKind::kSequence || s.source_kind == SourceKind::kQueue) {
-    if (!node["input"])
-      return error(node, "source.input", "missing (one list of records per batch)");
-    Result<std::vector<ckpt::Records>> input = batches(node["input"], "source.input");
-    if (!input.ok()) return input.status();
-    s.input = input.value();
-  } else if (s.source_kind == SourceKind::kConstant) {
-    if (!node["records"]) return error(node, "source.records", "missing");
-    CKPT_ASSIGN_OR_RETURN(ckpt::Records r, records(node["records"], "source.records"));
-    s.input = {r};
+  if (IsInMemory(s.source_kind)) {
+    CKPT_ASSIGN_OR_RETURN(s.input, in_memory_input(node, s.source_kind, "source"));
   } else if (s.source_kind == SourceKind::kFile) {
     return file_source(node, s);
   } else if (s.source_kind == SourceKind::kLog || s.source_kind == SourceKind::kReceiver) {
     return log_source(node, s);
+  }
+  return Status::Ok();
+}
+
+bool ScenarioReader::IsInMemory(SourceKind kind) {
+  return kind == SourceKind::kSequence || kind == SourceKind::kQueue ||
+         kind == SourceKind::kConstant;
+}
+
+Result<std::vector<ckpt::Records>> ScenarioReader::in_memory_input(const YAML::Node& node,
+                                                                   SourceKind kind,
+                                                                   const std::string& field) const {
+  if (kind == SourceKind::kConstant) {
+    if (!node["records"]) return error(node, field + ".records", "missing");
+    CKPT_ASSIGN_OR_RETURN(ckpt::Records r, records(node["records"], field + ".records"));
+    return std::vector<ckpt::Records>{r};
+  }
+  if (!node["input"]) {
+    return error(node, field + ".input", "missing (one list of records per batch)");
+  }
+  return batches(node["input"], field + ".input");
+}
+
+Status ScenarioReader::named_sources(const YAML::Node& node, Scenario& s) const {
+  if (!node.IsSequence()) {
+    return error(node, "sources", "expected a list of {name, kind, input or records}");
+  }
+  for (const YAML::Node& item : node) {
+    CKPT_RETURN_IF_ERROR(check_keys(item, "sources", {"name", "kind", "input", "records"}));
+    if (!item["name"]) return error(item, "sources.name", "missing");
+    NamedSource source;
+    CKPT_ASSIGN_OR_RETURN(source.name, plain_name(item["name"], "sources.name"));
+    if (item["kind"]) {
+      CKPT_ASSIGN_OR_RETURN(std::string kind_name, string(item["kind"], "sources.kind"));
+      Result<SourceKind> kind = ParseSourceKind(kind_name);
+      if (!kind.ok()) return error(item["kind"], "sources.kind", kind.status().message());
+      if (!IsInMemory(kind.value())) {
+        return error(item["kind"], "sources.kind",
+                     "a named source is sequence, constant or queue (" + kind_name +
+                         " can only be the main source)");
+      }
+      source.kind = kind.value();
+    }
+    const std::string field = "sources." + source.name;
+    CKPT_ASSIGN_OR_RETURN(source.input, in_memory_input(item, source.kind, field));
+    s.sources.push_back(std::move(source));
   }
   return Status::Ok();
 }

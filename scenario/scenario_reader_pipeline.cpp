@@ -84,7 +84,7 @@ Status ScenarioReader::operation_argument(const YAML::Node& value, const std::st
     return Status::Ok();
   }
   CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
-  if (op == Operation::kUnion) {
+  if (CombinesTwoStreams(op)) {
     step.other = text;
   } else if (op == Operation::kCollect || op == Operation::kPrint) {
     step.output_name = text;

@@ -56,6 +56,55 @@ TEST_F(ScenarioFileTest, LoadsValuesPairsAndDefaults) {
   EXPECT_EQ(s.input[1][0], ckpt::Value::Pair(ckpt::Value::String("x"), ckpt::Value::Int(2)));
 }
 
+TEST_F(ScenarioFileTest, NamedSourcesJoinsAndOptionValuesLoad) {
+  ckpt::Result<Scenario> loaded = LoadScenario(Write(R"(name: joined
+batches: 2
+source: {kind: sequence, input: [[a], [b]]}
+sources:
+  - {name: other, kind: constant, records: [[a, 1]]}
+pipeline:
+  - map: pair_with_one
+  - full_outer_join: other
+  - collect: out
+expect:
+  out: [[[a, [{some: 1}, {some: 1}]]], [[a, [{none: ~}, {some: 1}]], [b, [{some: 1}, {none: ~}]]]]
+)"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  const Scenario& s = loaded.value();
+  ASSERT_EQ(s.sources.size(), 1u);
+  EXPECT_EQ(s.sources[0].kind, SourceKind::kConstant);
+  EXPECT_EQ(s.sources[0].input, (std::vector<ckpt::Records>{
+                                    {ckpt::Value::Pair(ckpt::Value::String("a"),
+                                                       ckpt::Value::Int(1))}}));
+  EXPECT_EQ(s.pipeline[1].operation, Operation::kFullOuterJoin);
+  EXPECT_EQ(s.pipeline[1].other, "other");
+  EXPECT_EQ(s.expect.at("out")[1][0].to_string(), "(a,(None,Some(1)))");
+}
+
+TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
+  const std::string head = "name: x\nbatches: 1\nsource: {input: [[a]]}\n";
+  const std::string tail = "pipeline: [{collect: o}]\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {head + "sources: [{name: f, kind: file}]\n" + tail,
+       ":4:27: sources.kind: a named source is sequence, constant or queue"},
+      {head + "sources: [{name: s, input: [[a]]}, {name: s, input: [[b]]}]\n" + tail,
+       "sources: a second stream named 's'"},
+      {head + "sources: [{name: s}]\n" + tail, ":4:11: sources.s.input: missing"},
+      {head + "sources: [{name: source, input: [[a]]}]\n" + tail,
+       "sources: a second stream named 'source'"},
+      {head + "pipeline: [{join: nowhere}, {collect: o}]\n",
+       "pipeline[0].join: no stream named 'nowhere' before this step"},
+      {"name: x\nbatches: 1\nsource: {input: [[{maybe: 1}]]}\n" + tail,
+       ":3:19: source.input: unknown value map 'maybe' (none, some or list)"},
+      {"name: x\nbatches: 1\nsource: {input: [[{none: 1}]]}\n" + tail,
+       "source.input: none takes no value (write {none: ~})"},
+  };
+  for (const auto& [text, expected] : cases) {
+    std::string message = ErrorOf(text);
+    EXPECT_NE(message.find(expected), std::string::npos) << text << "\n -> " << message;
+  }
+}
+
 TEST_F(ScenarioFileTest, SwarmRangesAreParsedAndChecked) {
   ckpt::Result<Scenario> loaded = LoadScenario(
       Write(std::string(kValid) + "swarm: {batches: [2, 9], records_per_batch: [0, 3]}\n"));

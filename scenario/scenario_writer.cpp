@@ -18,8 +18,10 @@ std::string DoubleText(double value) {
   return text;
 }
 
+void EmitRecords(YAML::Emitter& out, const ckpt::Records& records);
+
 // A record as the reader reads it: strings always quoted (so "12" stays a string), pairs as
-// two-element flow sequences.
+// two-element flow sequences, {none: ~}, {some: v} and {list: [...]}.
 void EmitValue(YAML::Emitter& out, const ckpt::Value& value) {
   switch (value.kind()) {
     case ckpt::Value::Kind::kInt:
@@ -36,6 +38,20 @@ void EmitValue(YAML::Emitter& out, const ckpt::Value& value) {
       EmitValue(out, value.first());
       EmitValue(out, value.second());
       out << YAML::EndSeq;
+      return;
+    case ckpt::Value::Kind::kNone:
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "none" << YAML::Value << YAML::Null
+          << YAML::EndMap;
+      return;
+    case ckpt::Value::Kind::kSome:
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "some" << YAML::Value;
+      EmitValue(out, value.some_value());
+      out << YAML::EndMap;
+      return;
+    case ckpt::Value::Kind::kList:
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "list" << YAML::Value;
+      EmitRecords(out, value.items());
+      out << YAML::EndMap;
       return;
   }
 }
@@ -66,16 +82,36 @@ void Field(YAML::Emitter& out, const char* key, const T& value) {
   out << YAML::Key << key << YAML::Value << value;
 }
 
+// A sequence or queue source's `input`, a constant source's `records`; nothing for the others.
+void EmitInMemoryInput(YAML::Emitter& out, SourceKind kind,
+                       const std::vector<ckpt::Records>& input) {
+  if (kind == SourceKind::kSequence || kind == SourceKind::kQueue) {
+    out << YAML::Key << "input" << YAML::Value;
+    EmitBatches(out, input);
+  } else if (kind == SourceKind::kConstant) {
+    out << YAML::Key << "records" << YAML::Value;
+    EmitRecords(out, input.empty() ? ckpt::Records{} : input.front());
+  }
+}
+
+void EmitNamedSources(YAML::Emitter& out, const std::vector<NamedSource>& sources) {
+  if (sources.empty()) return;
+  out << YAML::Key << "sources" << YAML::Value << YAML::BeginSeq;
+  for (const NamedSource& source : sources) {
+    out << YAML::BeginMap;
+    Field(out, "name", source.name);
+    Field(out, "kind", SourceKindName(source.kind));
+    EmitInMemoryInput(out, source.kind, source.input);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
 void EmitSource(YAML::Emitter& out, const Scenario& s) {
   out << YAML::Key << "source" << YAML::Value << YAML::BeginMap;
   Field(out, "kind", SourceKindName(s.source_kind));
-  if (s.source_kind == SourceKind::kSequence || s.source_kind == SourceKind::kQueue) {
-    out << YAML::Key << "input" << YAML::Value;
-    EmitBatches(out, s.input);
-  } else if (s.source_kind == SourceKind::kConstant) {
-    out << YAML::Key << "records" << YAML::Value;
-    EmitRecords(out, s.input.empty() ? ckpt::Records{} : s.input.front());
-  } else if (s.source_kind == SourceKind::kFile) {
+  EmitInMemoryInput(out, s.source_kind, s.input);
+  if (s.source_kind == SourceKind::kFile) {
     Field(out, "directory", s.source_directory);
     out << YAML::Key << "files" << YAML::Value << YAML::BeginSeq;
     for (const ProducedFile& file : s.produced_files) {
@@ -87,7 +123,7 @@ void EmitSource(YAML::Emitter& out, const Scenario& s) {
       out << YAML::EndSeq << YAML::EndMap;
     }
     out << YAML::EndSeq;
-  } else {  // log, receiver
+  } else if (s.source_kind == SourceKind::kLog || s.source_kind == SourceKind::kReceiver) {
     Field(out, "topic", s.log_topic);
     if (s.source_kind == SourceKind::kLog) Field(out, "partitions", s.log_partitions);
     out << YAML::Key << "appends" << YAML::Value << YAML::BeginSeq;
@@ -110,7 +146,7 @@ std::string OperationArgument(const PipelineStep& step) {
   if (op == Operation::kCountByValue || op == Operation::kStateSnapshots ||
       op == Operation::kWindow)
     return "";
-  if (op == Operation::kUnion) return step.other;
+  if (CombinesTwoStreams(op)) return step.other;
   if (op == Operation::kCollect || op == Operation::kPrint || op == Operation::kSaveAsTextFiles)
     return step.output_name;
   return FunctionText(step.function);
@@ -279,7 +315,8 @@ std::string ScenarioToYaml(const Scenario& s, const std::string& header) {
   if (!s.description.empty()) Field(out, "description", s.description);
   Field(out, "batch_duration_ms", s.batch_duration.ms);
   Field(out, "batches", s.batches);
-  EmitSource(out, s);
+ EmitSource(out, s);
+  EmitNamedSources(out, s.sources);
   out << YAML::Key << "pipeline" << YAML::Value << YAML::BeginSeq;
   for (const PipelineStep& step : s.pipeline) EmitStep(out, step);
   out << YAML::EndSeq;

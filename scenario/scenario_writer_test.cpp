@@ -47,7 +47,9 @@ TEST(ScenarioWriter, ValuesKeepTheirKinds) {
   s.input = {{ckpt::Value::String("12"), ckpt::Value::String(""), ckpt::Value::Int(-3),
               ckpt::Value::Double(2.0), ckpt::Value::Double(0.25),
               ckpt::Value::Pair(ckpt::Value::String("a b"), ckpt::Value::Int(1)),
-              ckpt::Value::String("it's \"quoted\": [x, y]")}};
+              ckpt::Value::String("it's \"quoted\": [x, y]"), ckpt::Value::None(),
+              ckpt::Value::Some(ckpt::Value::String("none")),
+              ckpt::Value::List({ckpt::Value::Int(1), ckpt::Value::List({})})}};
   PipelineStep collect;
   collect.operation = Operation::kCollect;
   collect.output_name = "out";

@@ -17,6 +17,12 @@ std::string SparkClassName(const std::string& kind) {
       {"state_snapshots", "FlatMappedDStream"},
       {"map_values", "MapValuedDStream"},
       {"transform", "TransformedDStream"},
+      // Spark's pair operations are transformWith: one TransformedDStream over both parents.
+      {"cogroup", "TransformedDStream"},
+      {"join", "TransformedDStream"},
+      {"left_outer_join", "TransformedDStream"},
+      {"right_outer_join", "TransformedDStream"},
+      {"full_outer_join", "TransformedDStream"},
       {"reduce_by_key", "ShuffledDStream"},
       {"union", "UnionDStream"},
       {"window", "WindowedDStream"},

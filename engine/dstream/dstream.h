@@ -19,6 +19,12 @@ namespace ckpt {
 
 class DStreamGraph;
 
+// The stream kinds join_with makes: cogroup gives (k, (List(v...), List(w...))) for every key of
+// either side; join gives (k, (v, w)) for every pair of values of a key on both sides; the outer
+// joins wrap the side that may lack the key in an Option (Some(v) or None).
+inline constexpr const char* kPairJoinKinds[] = {"cogroup", "join", "left_outer_join",
+                                                 "right_outer_join", "full_outer_join"};
+
 // Spark's default DStreamCheckpointData: batch time -> RDD checkpoint file.
 class DStreamCheckpointData {
  public:
@@ -73,6 +79,9 @@ class DStream {
   Result<DStream*> filter(FunctionRef function);
   Result<DStream*> transform(FunctionRef function);
   Result<DStream*> union_with(DStream* other);
+  // The pair operations on two keyed streams (Spark's PairDStreamFunctions: a transformWith of
+  // both parents' RDDs). `kind` is one of kPairJoinKinds; both streams must have one slide.
+  Result<DStream*> join_with(const std::string& kind, DStream* other);
   Result<DStream*> reduce(FunctionRef function);
   Result<DStream*> reduce_by_key(FunctionRef function);
   Result<DStream*> count_by_value();

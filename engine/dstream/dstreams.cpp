@@ -143,6 +143,82 @@ class UnionDStream : public DStream {
   }
 };
 
+// cogroup and the joins (Spark's TransformedDStream over two parents, running rdd1.cogroup(rdd2)
+// and, for a join, flattening its groups): both parents must have an RDD for the time.
+class CoGroupedDStream : public DStream {
+ public:
+  CoGroupedDStream(DStreamGraph* graph, std::string kind, std::vector<DStream*> parents)
+      : DStream(graph, std::move(kind), parents, parents[0]->slide_duration()) {}
+
+ protected:
+  Result<RddPtr> compute(Time time) override {
+    std::vector<RddPtr> rdds;
+    for (DStream* parent : parents()) {
+      Result<RddPtr> rdd = parent->get_or_compute(time);
+      if (!rdd.ok()) return rdd;
+      if (!rdd.value()) {
+        return Status::IllegalState("Couldn't generate RDD from parent at time " +
+                                    time.to_string());
+      }
+      rdds.push_back(rdd.value());
+    }
+    return make_rdd(time, rdds, [rdds, kind = kind()]() -> Result<Records> {
+      CKPT_ASSIGN_OR_RETURN(const Records* left, rdds[0]->materialize());
+      CKPT_ASSIGN_OR_RETURN(const Records* right, rdds[1]->materialize());
+      return CoGroup(kind, *left, *right);
+    });
+  }
+
+ private:
+  // Groups both sides by key (keys in order, values in arrival order) and emits per `kind`.
+  static Result<Records> CoGroup(const std::string& kind, const Records& left,
+                                 const Records& right) {
+    std::map<Value, std::pair<Records, Records>> groups;
+    for (const Value& v : left) {
+      if (!v.is_pair()) return NotAPair("cogroup", v);
+      groups[v.first()].first.push_back(v.second());
+    }
+    for (const Value& w : right) {
+      if (!w.is_pair()) return NotAPair("cogroup", w);
+      groups[w.first()].second.push_back(w.second());
+    }
+    const bool keep_left = kind == "left_outer_join" || kind == "full_outer_join";
+    const bool keep_right = kind == "right_outer_join" || kind == "full_outer_join";
+    const bool wrap_left = kind == "right_outer_join" || kind == "full_outer_join";
+    const bool wrap_right = kind == "left_outer_join" || kind == "full_outer_join";
+    Records out;
+    for (auto& [key, sides] : groups) {
+      auto& [values, others] = sides;
+      if (kind == "cogroup") {
+        out.push_back(Value::Pair(key, Value::Pair(Value::List(values), Value::List(others))));
+        continue;
+      }
+      // A missing side joins as None when the join keeps the other side's key, else not at all.
+      if (values.empty() && !keep_right) continue;
+      if (others.empty() && !keep_left) continue;
+      auto wrap = [](const Records& side, bool wrapped) {
+        Records out;
+        for (const Value& v : side) out.push_back(wrapped ? Value::Some(v) : v);
+        if (side.empty()) out.push_back(Value::None());
+        return out;
+      };
+      for (const Value& v : wrap(values, wrap_left)) {
+        for (const Value& w : wrap(others, wrap_right)) {
+          out.push_back(Value::Pair(key, Value::Pair(v, w)));
+        }
+      }
+    }
+    return out;
+  }
+};
+
+bool IsPairJoinKind(const std::string& kind) {
+  for (const char* known : kPairJoinKinds) {
+    if (kind == known) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Records> UnionOf(const std::vector<RddPtr>& rdds) {
@@ -195,6 +271,10 @@ Result<std::unique_ptr<DStream>> MakeBasicStream(DStreamGraph* graph, const Stre
     if (parents.size() < 2) return ExpectParents(s, parents, 2);
     return Made(new UnionDStream(graph, parents));
   }
+  if (IsPairJoinKind(s.kind)) {
+    CKPT_RETURN_IF_ERROR(ExpectParents(s, parents, 2));
+    return Made(new CoGroupedDStream(graph, s.kind, parents));
+  }
   bool per_record =
       s.kind == "map" || s.kind == "map_values" || s.kind == "flat_map" || s.kind == "filter";
   bool reducing = s.kind == "reduce" || s.kind == "reduce_by_key";
@@ -233,6 +313,15 @@ Result<DStream*> DStream::union_with(DStream* other) {
     return Status::InvalidArgument("Some of the DStreams have different slide durations");
   }
   return add_child<UnionDStream>(std::vector<DStream*>{this, other});
+}
+Result<DStream*> DStream::join_with(const std::string& kind, DStream* other) {
+  CKPT_ASSERT(IsPairJoinKind(kind), "not a pair join kind: " + kind);
+  // TransformedDStream's requirement, in Spark's words (its other one, one context for all,
+  // holds by construction: a scenario has one).
+  if (other->slide_duration() != slide_duration()) {
+    return Status::InvalidArgument("Some of the DStreams have different slide durations");
+  }
+  return add_child<CoGroupedDStream>(kind, std::vector<DStream*>{this, other});
 }
 // Spark's countByValue: map((_, 1L)).reduceByKey(_ + _).
 Result<DStream*> DStream::count_by_value() {

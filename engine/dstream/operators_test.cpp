@@ -144,6 +144,57 @@ TEST(Union, UnionsBothParentsAndRejectsDifferentSlides) {
   EXPECT_EQ(Output(fixture, "out")[1000], (Records{Pair("b", 2), Pair("c", 2)}));
 }
 
+// BasicOperationsSuite's join tests (data after its "join" and "leftOuterJoin"): two streams of
+// words keyed with 1 and "x"; each pair operation per batch, and different slides refused.
+TEST(PairJoins, EveryKindJoinsBothStreamsPerBatch) {
+  EngineFixture fixture;
+  auto context = NewContext(fixture, 500, /*checkpoint=*/false);
+  DStream* left = context->sequence_stream({Words({"a", "b"}), Words({"a", ""}), Words({""}), {}})
+                      .value()
+                      ->map({"pair_with_one", {}})
+                      .value();
+  DStream* right =
+      context->sequence_stream({Words({"a", "b"}), Words({"b", ""}), {}, Words({""})})
+          .value()
+          ->map({"pair_with", {Value::String("x")}})
+          .value();
+  for (const char* kind : kPairJoinKinds) {
+    ASSERT_TRUE(left->join_with(kind, right).value()->collect(kind).ok());
+  }
+  DStream* windowed = right->window(Milliseconds(1000), Milliseconds(1000)).value();
+  EXPECT_EQ(left->join_with("join", windowed).status().message(),
+            "Some of the DStreams have different slide durations");
+  ASSERT_TRUE(context->start().ok());
+  fixture.run_until(Time{2000});
+  const Value x = Value::String("x"), one = Value::Int(1), none = Value::None();
+  auto row = [](const char* key, Value v, Value w) {
+    return Value::Pair(Value::String(key), Value::Pair(std::move(v), std::move(w)));
+  };
+  auto some = [](Value v) { return Value::Some(std::move(v)); };
+  auto list = [](Records items) { return Value::List(std::move(items)); };
+  EXPECT_EQ(Output(fixture, "join"),
+            (std::map<int64_t, Records>{{500, {row("a", one, x), row("b", one, x)}},
+                                        {1000, {row("", one, x)}},
+                                        {1500, {}},
+                                        {2000, {}}}));
+  EXPECT_EQ(Output(fixture, "left_outer_join"),
+            (std::map<int64_t, Records>{{500, {row("a", one, some(x)), row("b", one, some(x))}},
+                                        {1000, {row("", one, some(x)), row("a", one, none)}},
+                                        {1500, {row("", one, none)}},
+                                        {2000, {}}}));
+  EXPECT_EQ(Output(fixture, "right_outer_join"),
+            (std::map<int64_t, Records>{{500, {row("a", some(one), x), row("b", some(one), x)}},
+                                        {1000, {row("", some(one), x), row("b", none, x)}},
+                                        {1500, {}},
+                                        {2000, {row("", none, x)}}}));
+  EXPECT_EQ(Output(fixture, "full_outer_join")[1000],
+            (Records{row("", some(one), some(x)), row("a", some(one), none),
+                     row("b", none, some(x))}));
+  EXPECT_EQ(Output(fixture, "cogroup")[1000],
+            (Records{row("", list({one}), list({x})), row("a", list({one}), list({})),
+                     row("b", list({}), list({x}))}));
+}
+
 // MapWithStateSuite "mapWithState - checkpoint durations": 10 x batch by default, explicit values
 // honoured, and the mapped stream itself has no interval.
 TEST(MapWithState, DefaultIntervalIsTenBatches) {
