@@ -92,6 +92,9 @@ void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failure
 // creates its application from `restart_conf`).
 void CheckRecoveredConf(const CheckInput& input, std::vector<Failure>& failures);
 
+// The scenario's expect_all_runs, over every process's emissions (RunExpectation).
+void CheckRunExpectations(const CheckInput& input, std::vector<Failure>& failures);
+
 // Spark retries a checkpoint write up to 3 times when it fails with an I/O error (SPARK-22429).
 void CheckGivenUpWrites(const CheckInput& input, std::vector<Failure>& failures);
 

@@ -189,7 +189,10 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
                  std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
                    return f.kind == FailureKind::kRecoveryError;
                  });
-  if (!stopped) CheckEveryBatchEmitted(input, failures);
+  if (!stopped) {
+    CheckEveryBatchEmitted(input, failures);
+    CheckRunExpectations(input, failures);
+  }
   CheckGivenUpWrites(input, failures);
   CheckGracefulStop(input, failures);
   CheckProtocol(scenario, run, applications.of, failures);

@@ -107,8 +107,9 @@ Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string
     CKPT_RETURN_IF_ERROR(loader.unique_keys(root));
     Result<Scenario> scenario = loader.scenario(root);
     if (!scenario.ok()) return scenario;
-    CKPT_RETURN_IF_ERROR(
-        ValidateScenario(scenario.value(), ckpt::FunctionRegistry::Builtins()).with_context(path));
+    // An error that names its place in the file already needs no second path.
+    Status valid = ValidateScenario(scenario.value(), ckpt::FunctionRegistry::Builtins());
+    if (!valid.ok()) return valid.message().starts_with(path + ":") ? valid : valid.with_context(path);
     return scenario;
   } catch (const YAML::Exception& e) {
     return yaml_error(e, "");
@@ -196,6 +197,18 @@ std::optional<Operation> ParseOperation(const std::string& name) {
     if (name == OperationName(operation)) return operation;
   }
   return std::nullopt;
+}
+
+const char* RunExpectationKindName(RunExpectation::Kind kind) {
+  switch (kind) {
+    case RunExpectation::Kind::kDistinct:
+      return "distinct";
+    case RunExpectation::Kind::kContains:
+      return "contains";
+    case RunExpectation::Kind::kLastBatch:
+      return "last_batch";
+  }
+  return "?";
 }
 
 bool CombinesTwoStreams(Operation operation) {
@@ -286,6 +299,13 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
   }
   if (outputs.empty()) {
     return Status::InvalidArgument("pipeline: no output operation (add a step {collect: NAME})");
+  }
+  for (const RunExpectation& expected : s.expect_all_runs) {
+    if (!outputs.count(expected.output)) {
+      return Status::InvalidArgument(
+          (expected.origin.empty() ? "" : expected.origin + ": ") + "expect_all_runs." +
+          expected.output + ": no such output");
+    }
   }
   for (const auto& [output, expected] : s.expect) {
     if (!outputs.count(output))

@@ -205,6 +205,26 @@ enum class SourceKind { kSequence, kConstant, kQueue, kFile, kLog, kReceiver };
 const char* SourceKindName(SourceKind kind);
 ckpt::Result<SourceKind> ParseSourceKind(const std::string& name);
 
+// An assertion about one output over every process of a trial, crashed or not (Spark's
+// cross-restart assertions, e.g. CheckpointSuite's "the distinct outputs of all runs"): checked
+// on every trial whose recovery did not stop as contracted.
+struct RunExpectation {
+  enum class Kind {
+    kDistinct,   // the distinct records all processes emitted are exactly `records`
+    kContains,   // each of `records` was emitted at least once
+    kLastBatch,  // the last emission of the latest batch time holds exactly `records`
+  };
+  std::string output;
+  Kind kind = Kind::kDistinct;
+  ckpt::Records records;  // sorted
+  // "file:line:column" in its scenario file, for the failure ("" when built in code); not a field
+  // (the writer leaves it out).
+  std::string origin;
+  bool operator==(const RunExpectation&) const = default;
+};
+// "distinct", "contains", "last_batch": the keys scenario files use.
+const char* RunExpectationKindName(RunExpectation::Kind kind);
+
 // A further input stream, named so that pipeline steps take it with `from` or `other`
 // (docs/scenarios.md, "sources"). Only the kinds whose input the driver program holds (sequence,
 // constant, queue): the simulated producers of files, logs and receivers serve the main source.
@@ -249,6 +269,7 @@ struct Scenario {
   // What every recovered context's conf must hold: key -> value, or nullopt for "absent".
   std::map<std::string, std::optional<std::string>> expect_conf;
   std::map<std::string, std::vector<ckpt::Records>> expect;  // output -> records per batch
+  std::vector<RunExpectation> expect_all_runs;
   // The contracted outcome of recovery when it cannot work (e.g. a queue stream): a message
   // that every failed start must contain; `run` also requires the crash list to produce it.
   std::string expect_error;

@@ -231,7 +231,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "conf",       "expect",         "expect_error",      "initial_files", "crashes",
        "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
        "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms",
-       "graceful_stop_lead_ms",   "sources"}));
+       "graceful_stop_lead_ms",   "sources",          "expect_all_runs"}));
   // clang-format on
   Scenario s;
   s.path = path_;
@@ -304,6 +304,9 @@ Status ScenarioReader::expectations(const YAML::Node& root, Scenario& s) const {
       s.expect[entry.first.Scalar()] = b;
     }
   }
+  if (const YAML::Node all_runs = root["expect_all_runs"]) {
+    CKPT_RETURN_IF_ERROR(run_expectations(all_runs, s));
+  }
   if (root["expect_error"]) {
     CKPT_ASSIGN_OR_RETURN(std::string text, string(root["expect_error"], "expect_error"));
     s.expect_error = text;
@@ -317,6 +320,34 @@ Status ScenarioReader::expectations(const YAML::Node& root, Scenario& s) const {
       Result<FailureKind> kind = ParseFailureKind(name);
       if (!kind.ok()) return error(item, "expect_failures", kind.status().message());
       s.expect_failures.push_back(kind.value());
+    }
+  }
+  return Status::Ok();
+}
+
+Status ScenarioReader::run_expectations(const YAML::Node& node, Scenario& s) const {
+  if (!node.IsMap()) {
+    return error(node, "expect_all_runs", "expected {output: {distinct: [records], ...}}");
+  }
+  for (const auto& entry : node) {
+    const std::string output = entry.first.Scalar();
+    const std::string field = "expect_all_runs." + output;
+    if (!entry.second.IsMap()) {
+      return error(entry.second, field, "expected {distinct, contains or last_batch: [records]}");
+    }
+    CKPT_RETURN_IF_ERROR(check_keys(entry.second, field, {"distinct", "contains", "last_batch"}));
+    for (const auto& assertion : entry.second) {
+      RunExpectation expected;
+      expected.output = output;
+      const std::string key = assertion.first.Scalar();
+      for (auto kind : {RunExpectation::Kind::kDistinct, RunExpectation::Kind::kContains,
+                        RunExpectation::Kind::kLastBatch}) {
+        if (key == RunExpectationKindName(kind)) expected.kind = kind;
+      }
+      CKPT_ASSIGN_OR_RETURN(expected.records, records(assertion.second, field + "." + key));
+      ckpt::SortRecords(expected.records);
+      expected.origin = where(assertion.first);
+      s.expect_all_runs.push_back(std::move(expected));
     }
   }
   return Status::Ok();

@@ -224,6 +224,22 @@ void EmitExpectations(YAML::Emitter& out, const Scenario& s) {
     }
     out << YAML::EndMap;
   }
+  if (!s.expect_all_runs.empty()) {
+    // The reader keeps each output's assertions together, in file order.
+    out << YAML::Key << "expect_all_runs" << YAML::Value << YAML::BeginMap;
+    for (size_t i = 0; i < s.expect_all_runs.size(); ++i) {
+      const RunExpectation& expected = s.expect_all_runs[i];
+      if (i == 0 || s.expect_all_runs[i - 1].output != expected.output) {
+        out << YAML::Key << expected.output << YAML::Value << YAML::BeginMap;
+      }
+      out << YAML::Key << RunExpectationKindName(expected.kind) << YAML::Value;
+      EmitRecords(out, expected.records);
+      if (i + 1 == s.expect_all_runs.size() || s.expect_all_runs[i + 1].output != expected.output) {
+        out << YAML::EndMap;
+      }
+    }
+    out << YAML::EndMap;
+  }
   if (!s.expect_error.empty()) Field(out, "expect_error", s.expect_error);
   if (!s.expect_failures.empty()) {
     out << YAML::Key << "expect_failures" << YAML::Value << YAML::Flow << YAML::BeginSeq;

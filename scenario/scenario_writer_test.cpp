@@ -15,6 +15,7 @@ Scenario WithoutOrigins(Scenario s) {
   s.path.clear();
   for (PipelineStep& step : s.pipeline) step.origin.clear();
   for (FaultRule& rule : s.faults) rule.origin.clear();
+  for (RunExpectation& expected : s.expect_all_runs) expected.origin.clear();
   return s;
 }
 
