@@ -108,9 +108,8 @@ FunctionRegistry BuildBuiltins() {
                }));
   registry.add("pair_with", MapEntry(1, "x -> (x, v)", [](const std::vector<Value>& args) -> MapFn {
                  Value paired = args[0];
-                 return [paired](const Value& v) -> Result<Value> {
-                   return Value::Pair(v, paired);
-                 };
+                 return
+                     [paired](const Value& v) -> Result<Value> { return Value::Pair(v, paired); };
                }));
   registry.add("add",
                MapEntry(1, "x -> x + n (numbers)", [](const std::vector<Value>& args) -> MapFn {

@@ -8,10 +8,10 @@
 // oracle iterate deterministically.
 //
 // A Value is 16 bytes: its kind and either the number itself or a pointer to a shared, immutable,
-// reference-counted cell holding a string, a pair, a Some or a list. Records are the engine's hottest data (every
-// batch maps, sorts, merges, copies and frees thousands of them), so copying or moving a number
-// is two words and copying a string or a pair is one reference count. The count is atomic
-// because one parsed scenario's values are copied by the explorer's worker threads.
+// reference-counted cell holding a string, a pair, a Some or a list. Records are the engine's
+// hottest data (every batch maps, sorts, merges, copies and frees thousands of them), so copying or
+// moving a number is two words and copying a string or a pair is one reference count. The count is
+// atomic because one parsed scenario's values are copied by the explorer's worker threads.
 #pragma once
 
 #include <atomic>

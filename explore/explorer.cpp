@@ -341,8 +341,12 @@ class ScenarioExplorer {
   }
 
   void check(const UnitTrial& trial) {
+    // The run strategy's trial may place crashes at events: its token names the steps they fired.
+    std::string token = options_.strategy == Strategy::kRun
+                            ? ResolvedRunToken(trial.spec, trial.run)
+                            : trial.spec.token();
     if (options_.strategy == Strategy::kRun) {
-      summary_.run_token = trial.spec.token();
+      summary_.run_token = token;
       summary_.crashes_planned = trial.spec.crashes.size();
       summary_.crashes_fired = std::count_if(
           trial.run.incarnations.begin(), trial.run.incarnations.end(),
@@ -354,7 +358,6 @@ class ScenarioExplorer {
     summary_.steps_unpruned += trial.run.total_steps + trial.run.pruned_steps;
     if (trial.run.pruned_at) ++summary_.trials_pruned;
     if (trial.determinism_checked) ++summary_.determinism_checked;
-    std::string token = trial.spec.token();
     if (trial.determinism_mismatch) {
       ++summary_.determinism_mismatches;
       ++summary_.failures;

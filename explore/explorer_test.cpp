@@ -95,49 +95,6 @@ TEST_F(OracleTest, ReferenceIsCheckedAgainstTheScenarioExpectations) {
       << divergence.outputs.front();
 }
 
-// expect_all_runs: each assertion holds of the clean run, and each breaks, naming its origin, when
-// the emissions over all processes break it.
-TEST_F(OracleTest, RunExpectationsJudgeEveryProcessesEmissions) {
-  const ckpt::Value a_four = ckpt::Value::Pair(ckpt::Value::String("a"), ckpt::Value::Int(4));
-  const ckpt::Records last = clean_.emissions.back().records;
-  Scenario expecting = scenario_;
-  expecting.expect_all_runs = {
-      {"counts", RunExpectation::Kind::kContains, {a_four}, "w.yaml:40:5"},
-      {"counts", RunExpectation::Kind::kLastBatch, last, "w.yaml:41:5"}};
-  EXPECT_TRUE(CheckTrial(expecting, reference_, clean_).empty());
-
-  TrialRun run = clean_;
-  for (Emission& emission : run.emissions) std::erase(emission.records, a_four);
-  run.emissions.back().records.push_back(a_four);  // the last batch now differs too
-  std::vector<Failure> failures = CheckTrial(expecting, reference_, run);
-  std::vector<std::string> details;
-  for (const Failure& f : failures) {
-    if (f.kind == FailureKind::kExpectationMismatch) details.push_back(f.detail);
-  }
-  ASSERT_EQ(details.size(), 1u);  // a_four is in the last batch: contains still holds
-  EXPECT_NE(details[0].find("w.yaml:41:5: expect_all_runs.counts.last_batch"), std::string::npos)
-      << details[0];
-
-  expecting.expect_all_runs = {{"counts", RunExpectation::Kind::kDistinct, {a_four}, "w.yaml:9:3"}};
-  failures = CheckTrial(expecting, reference_, clean_);
-  ASSERT_EQ(failures.size(), 1u);
-  EXPECT_NE(failures[0].detail.find("w.yaml:9:3: expect_all_runs.counts.distinct [(a,4)]: the "
-                                    "processes emitted the distinct records ["),
-            std::string::npos)
-      << failures[0].detail;
-  // A batch emitted twice leaves the distinct set as it was (other checks judge the duplicate).
-  expecting.expect_all_runs[0].records.clear();
-  for (const Emission& emission : clean_.emissions) {
-    for (const ckpt::Value& v : emission.records) expecting.expect_all_runs[0].records.push_back(v);
-  }
-  ckpt::SortRecords(expecting.expect_all_runs[0].records);
-  TrialRun rerun = clean_;
-  rerun.emissions.push_back(rerun.emissions[3]);
-  for (const Failure& f : CheckTrial(expecting, reference_, rerun)) {
-    EXPECT_NE(f.kind, FailureKind::kExpectationMismatch) << f.detail;
-  }
-}
-
 TEST(LegitimateReruns, FollowsSparksRescheduleRule) {
   auto times = [](std::vector<Time> v) {
     std::vector<int64_t> ms;

@@ -51,6 +51,18 @@ bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation) {
          incarnation.intact_checkpoint_files.empty();
 }
 
+// Spark restores each stream's checkpoint data once per recovery (SPARK-11749).
+void CheckRestoredOnce(const IncarnationRecord& incarnation, const std::string& who,
+                       std::vector<Failure>& failures) {
+  for (const auto& [stream_id, restores] : incarnation.restores) {
+    if (restores <= 1) continue;
+    failures.push_back({FailureKind::kProtocolViolation, std::nullopt,
+                        who + " restored the checkpoint data of stream " +
+                            std::to_string(stream_id) + " " + std::to_string(restores) +
+                            " times (Spark restores each stream once, SPARK-11749)"});
+  }
+}
+
 }  // namespace
 
 std::vector<Time> LegitimateReruns(Time checkpoint_time, const std::vector<Time>& pending_times,
@@ -149,13 +161,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
     std::string who = "incarnation " + std::to_string(i);
-    for (const auto& [stream_id, restores] : incarnation.restores) {
-      if (restores <= 1) continue;
-      failures.push_back({FailureKind::kProtocolViolation, std::nullopt,
-                          who + " restored the checkpoint data of stream " +
-                              std::to_string(stream_id) + " " + std::to_string(restores) +
-                              " times (Spark restores each stream once, SPARK-11749)"});
-    }
+    CheckRestoredOnce(incarnation, who, failures);
     if (!scenario.expect_error.empty() &&
         incarnation.start_error.find(scenario.expect_error) != std::string::npos) {
       expected_error_seen = true;  // the contracted outcome: recovery stops with this error

@@ -28,8 +28,10 @@ struct SpecStream {
 class GraphSpec {
  public:
   explicit GraphSpec(const Scenario& scenario) {
-    add({}, scenario.batch_duration.ms);  // the input stream
-    std::map<std::string, size_t> named = {{"source", 0}};
+    std::map<std::string, size_t> named = {{"source", add({}, scenario.batch_duration.ms)}};
+    for (const NamedSource& source : scenario.sources) {
+      named[source.name] = add({}, scenario.batch_duration.ms);
+    }
     size_t previous = 0;
     for (const PipelineStep& step : scenario.pipeline) {
       size_t input = step.from.empty() ? previous : named.at(step.from);
@@ -40,7 +42,8 @@ class GraphSpec {
     }
   }
 
-  // getMaxInputStreamRememberDuration for the one input stream (none when no output uses it).
+  // getMaxInputStreamRememberDuration: the longest of the input streams that an output uses
+  // (none when no output uses any).
   std::optional<int64_t> input_remember_ms() {
     std::vector<bool> used(streams_.size(), false);
     for (size_t i = streams_.size(); i-- > 0;) {
@@ -58,7 +61,7 @@ class GraphSpec {
         std::optional<int64_t>& asked = streams_[parent].requested_ms;
         asked = std::max(asked.value_or(0), remember + streams_[i].window_ms);
       }
-      if (i == 0) input = remember;
+      if (streams_[i].parents.empty()) input = std::max(input.value_or(0), remember);
     }
     return input;
   }
@@ -99,6 +102,11 @@ class GraphSpec {
     size_t made = 0, checkpointed = 0;
     switch (step.operation) {
       case Operation::kUnion:
+      case Operation::kCogroup:
+      case Operation::kJoin:
+      case Operation::kLeftOuterJoin:
+      case Operation::kRightOuterJoin:
+      case Operation::kFullOuterJoin:
         made = checkpointed = add({input, named.at(step.other)}, in_slide);
         break;
       case Operation::kWindow:

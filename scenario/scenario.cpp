@@ -109,7 +109,8 @@ Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string
     if (!scenario.ok()) return scenario;
     // An error that names its place in the file already needs no second path.
     Status valid = ValidateScenario(scenario.value(), ckpt::FunctionRegistry::Builtins());
-    if (!valid.ok()) return valid.message().starts_with(path + ":") ? valid : valid.with_context(path);
+    if (!valid.ok())
+      return valid.message().starts_with(path + ":") ? valid : valid.with_context(path);
     return scenario;
   } catch (const YAML::Exception& e) {
     return yaml_error(e, "");
@@ -197,6 +198,22 @@ std::optional<Operation> ParseOperation(const std::string& name) {
     if (name == OperationName(operation)) return operation;
   }
   return std::nullopt;
+}
+
+const char* CrashEventKindName(CrashEvent::Kind kind) {
+  switch (kind) {
+    case CrashEvent::Kind::kCheckpointWritten:
+      return "checkpoint_written";
+    case CrashEvent::Kind::kRename:
+      return "rename";
+    case CrashEvent::Kind::kBatchCompleted:
+      return "batch_completed";
+    case CrashEvent::Kind::kCleanup:
+      return "cleanup";
+    case CrashEvent::Kind::kWalWrite:
+      return "wal_write";
+  }
+  return "?";
 }
 
 const char* RunExpectationKindName(RunExpectation::Kind kind) {
@@ -302,9 +319,8 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
   }
   for (const RunExpectation& expected : s.expect_all_runs) {
     if (!outputs.count(expected.output)) {
-      return Status::InvalidArgument(
-          (expected.origin.empty() ? "" : expected.origin + ": ") + "expect_all_runs." +
-          expected.output + ": no such output");
+      return Status::InvalidArgument((expected.origin.empty() ? "" : expected.origin + ": ") +
+                                     "expect_all_runs." + expected.output + ": no such output");
     }
   }
   for (const auto& [output, expected] : s.expect) {

@@ -22,14 +22,36 @@ namespace sim {
 using ckpt::Duration;
 using ckpt::Time;
 
+// A named engine event a crash is placed before or after (docs/scenarios.md, "crashes"): robust
+// to edits of the scenario that renumber steps, and exact where a time would land on the next
+// tick. Matched against the labels of the incarnation's steps (`ckptsim crash-points`).
+struct CrashEvent {
+  enum class Kind {
+    kCheckpointWritten,  // the rename that completes checkpoint-<argument ms>
+    kRename,             // a rename from or to the path <argument>
+    kBatchCompleted,     // the job set of batch <argument ms> completed
+    kCleanup,            // ClearCheckpointData of batch <argument ms>
+    kWalWrite,           // a write to a write-ahead log file (driver's or a receiver's)
+  };
+  Kind kind = Kind::kCheckpointWritten;
+  std::string argument;  // a time in ms or a path; "" for kWalWrite
+  uint64_t nth = 1;      // the nth match in the incarnation (wal_write: its own value)
+  bool after = false;    // crash before the step after the match, not before the match
+  auto operator<=>(const CrashEvent&) const = default;
+};
+// "checkpoint_written", "rename", "batch_completed", "cleanup", "wal_write".
+const char* CrashEventKindName(CrashEvent::Kind kind);
+
 // One crash of the incarnation it hits: just before its step `step`, or, with `at`, before its
-// first step at or after that virtual time. The restart comes `downtime` later. `state` picks
-// which of the durable states the filesystem model allows the crash leaves (SimFs::crash).
+// first step at or after that virtual time, or, with `event`, before or after that event. The
+// restart comes `downtime` later. `state` picks which of the durable states the filesystem model
+// allows the crash leaves (SimFs::crash).
 struct CrashSpec {
   uint64_t step = 0;
   Duration downtime;
   std::optional<Time> at;
   uint64_t state = 0;
+  std::optional<CrashEvent> event = std::nullopt;
   auto operator<=>(const CrashSpec&) const = default;
 };
 

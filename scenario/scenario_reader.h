@@ -118,6 +118,8 @@ class ScenarioReader {
   // Their input under `field`: `input` (per batch) or, for constant, `records` (one list).
   Result<std::vector<ckpt::Records>> in_memory_input(const YAML::Node& node, SourceKind kind,
                                                      const std::string& field) const;
+  // A crash's `before:` or `after:` event and its `nth`.
+  Result<CrashEvent> crash_event(const YAML::Node& item) const;
   // `expect_all_runs: {output: {distinct|contains|last_batch: [records]}}`.
   Status run_expectations(const YAML::Node& node, Scenario& s) const;
   // The top-level `sources:` list (NamedSource).

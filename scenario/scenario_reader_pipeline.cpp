@@ -148,20 +148,28 @@ Result<std::vector<CrashSpec>> ScenarioReader::crashes(const YAML::Node& node) c
   std::vector<CrashSpec> out;
   for (const YAML::Node& item : node) {
     CKPT_RETURN_IF_ERROR(
-        check_keys(item, "crashes", {"step", "at_ms", "downtime_ms", "crash_state"}));
-    if (!item["step"] == !item["at_ms"]) {
-      return error(item, "crashes", "give exactly one of step and at_ms");
-    }
-    const char* key = item["step"] ? "step" : "at_ms";
-    std::string where = std::string("crashes.") + key;
-    CKPT_ASSIGN_OR_RETURN(int64_t point, integer(item[key], where));
-    if (point < 0) return error(item[key], where, "must be >= 0");
-    if (item["at_ms"] && point > kMaxScenarioDuration_ms) {
-      return error(item[key], where, "at most 864000000 ms (10 days)");
+        check_keys(item, "crashes",
+                   {"step", "at_ms", "before", "after", "nth", "downtime_ms", "crash_state"}));
+    int placements = 0;
+    for (const char* key : {"step", "at_ms", "before", "after"}) placements += item[key] ? 1 : 0;
+    if (placements != 1) {
+      return error(item, "crashes", "give exactly one of step, at_ms, before and after");
     }
     CrashSpec spec;
-    if (item["step"]) spec.step = static_cast<uint64_t>(point);
-    if (item["at_ms"]) spec.at = Time{point};
+    if (item["before"] || item["after"]) {
+      CKPT_ASSIGN_OR_RETURN(spec.event, crash_event(item));
+    } else {
+      const char* key = item["step"] ? "step" : "at_ms";
+      std::string where = std::string("crashes.") + key;
+      CKPT_ASSIGN_OR_RETURN(int64_t point, integer(item[key], where));
+      if (point < 0) return error(item[key], where, "must be >= 0");
+      if (item["at_ms"] && point > kMaxScenarioDuration_ms) {
+        return error(item[key], where, "at most 864000000 ms (10 days)");
+      }
+      if (item["step"]) spec.step = static_cast<uint64_t>(point);
+      if (item["at_ms"]) spec.at = Time{point};
+    }
+    if (item["nth"] && !spec.event) return error(item["nth"], "crashes.nth", "only with an event");
     if (item["downtime_ms"]) {
       CKPT_ASSIGN_OR_RETURN(Duration d,
                             duration(item["downtime_ms"], "crashes.downtime_ms", true));
@@ -177,6 +185,56 @@ Result<std::vector<CrashSpec>> ScenarioReader::crashes(const YAML::Node& node) c
     out.push_back(spec);
   }
   return out;
+}
+
+Result<CrashEvent> ScenarioReader::crash_event(const YAML::Node& item) const {
+  CrashEvent event;
+  event.after = static_cast<bool>(item["after"]);
+  const char* side = event.after ? "after" : "before";
+  const YAML::Node node = item[side];
+  const std::string field = std::string("crashes.") + side;
+  if (!node.IsMap() || node.size() != 1) {
+    return error(node, field,
+                 "expected one event: {checkpoint_written: T_MS}, {rename: PATH}, "
+                 "{batch_completed: T_MS}, {cleanup: T_MS} or {wal_write: N}");
+  }
+  const std::string name = node.begin()->first.IsScalar() ? node.begin()->first.Scalar() : "";
+  const YAML::Node value = node.begin()->second;
+  const std::string where = field + "." + name;
+  bool known = false;
+  for (auto kind : {CrashEvent::Kind::kCheckpointWritten, CrashEvent::Kind::kRename,
+                    CrashEvent::Kind::kBatchCompleted, CrashEvent::Kind::kCleanup,
+                    CrashEvent::Kind::kWalWrite}) {
+    if (name == CrashEventKindName(kind)) {
+      event.kind = kind;
+      known = true;
+    }
+  }
+  if (!known) {
+    return error(node, field,
+                 "unknown event '" + name +
+                     "' (known: batch_completed, checkpoint_written, cleanup, rename, wal_write)");
+  }
+  if (event.kind == CrashEvent::Kind::kRename) {
+    CKPT_ASSIGN_OR_RETURN(event.argument, absolute_path(value, where));
+  } else {
+    CKPT_ASSIGN_OR_RETURN(int64_t number, integer(value, where));
+    bool is_count = event.kind == CrashEvent::Kind::kWalWrite;
+    if (number < (is_count ? 1 : 0) || number > kMaxScenarioDuration_ms) {
+      return error(value, where, is_count ? "must be in 1..864000000" : "must be in 0..864000000");
+    }
+    if (is_count) event.nth = static_cast<uint64_t>(number);
+    if (!is_count) event.argument = std::to_string(number);
+  }
+  if (const YAML::Node nth = item["nth"]) {
+    if (event.kind == CrashEvent::Kind::kWalWrite) {
+      return error(nth, "crashes.nth", "wal_write counts by its own value");
+    }
+    CKPT_ASSIGN_OR_RETURN(int64_t n, integer(nth, "crashes.nth"));
+    if (n < 1 || n > 1'000'000) return error(nth, "crashes.nth", "must be in 1..1000000");
+    event.nth = static_cast<uint64_t>(n);
+  }
+  return event;
 }
 
 }  // namespace sim

@@ -73,12 +73,27 @@ expect:
   const Scenario& s = loaded.value();
   ASSERT_EQ(s.sources.size(), 1u);
   EXPECT_EQ(s.sources[0].kind, SourceKind::kConstant);
-  EXPECT_EQ(s.sources[0].input, (std::vector<ckpt::Records>{
-                                    {ckpt::Value::Pair(ckpt::Value::String("a"),
-                                                       ckpt::Value::Int(1))}}));
+  EXPECT_EQ(s.sources[0].input, (std::vector<ckpt::Records>{{ckpt::Value::Pair(
+                                    ckpt::Value::String("a"), ckpt::Value::Int(1))}}));
   EXPECT_EQ(s.pipeline[1].operation, Operation::kFullOuterJoin);
   EXPECT_EQ(s.pipeline[1].other, "other");
   EXPECT_EQ(s.expect.at("out")[1][0].to_string(), "(a,(None,Some(1)))");
+}
+
+TEST_F(ScenarioFileTest, CrashesAtEventsLoad) {
+  ckpt::Result<Scenario> loaded = LoadScenario(Write(std::string(kValid) + R"(crashes:
+  - {after: {checkpoint_written: 1500}, downtime_ms: 200}
+  - {before: {rename: /checkpoint/checkpoint-1000}, nth: 2}
+  - {after: {wal_write: 4}}
+)"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  const std::vector<CrashSpec>& crashes = loaded.value().crashes;
+  ASSERT_EQ(crashes.size(), 3u);
+  EXPECT_EQ(crashes[0].event, (CrashEvent{CrashEvent::Kind::kCheckpointWritten, "1500", 1, true}));
+  EXPECT_EQ(crashes[0].downtime.ms, 200);
+  EXPECT_EQ(crashes[1].event,
+            (CrashEvent{CrashEvent::Kind::kRename, "/checkpoint/checkpoint-1000", 2, false}));
+  EXPECT_EQ(crashes[2].event, (CrashEvent{CrashEvent::Kind::kWalWrite, "", 4, true}));
 }
 
 TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
@@ -95,6 +110,15 @@ TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
       {head + tail + "expect_all_runs: {p: {distinct: [a]}}\n",
        ":5:23: expect_all_runs.p: no such output"},
       {head + tail + "expect_all_runs: {o: {all: [a]}}\n", ":5:23: expect_all_runs.o.all: unknown"},
+      {head + tail + "crashes: [{after: {fire: 1}}]\n",
+       ":5:19: crashes.after: unknown event 'fire' (known: batch_completed"},
+      {head + tail + "crashes: [{before: {wal_write: 0}}]\n",
+       ":5:32: crashes.before.wal_write: must be in 1..864000000"},
+      {head + tail + "crashes: [{before: {rename: temp}}]\n",
+       "crashes.before.rename: must be an absolute path"},
+      {head + tail + "crashes: [{at_ms: 5, after: {cleanup: 5}}]\n",
+       "crashes: give exactly one of step, at_ms, before and after"},
+      {head + tail + "crashes: [{step: 5, nth: 2}]\n", ":5:26: crashes.nth: only with an event"},
       {head + "pipeline: [{join: nowhere}, {collect: o}]\n",
        "pipeline[0].join: no stream named 'nowhere' before this step"},
       {"name: x\nbatches: 1\nsource: {input: [[{maybe: 1}]]}\n" + tail,

@@ -288,8 +288,24 @@ void EmitHarness(YAML::Emitter& out, const Scenario& s) {
     out << YAML::Key << "crashes" << YAML::Value << YAML::BeginSeq;
     for (const CrashSpec& crash : s.crashes) {
       out << YAML::Flow << YAML::BeginMap;
-      if (crash.at) Field(out, "at_ms", crash.at->ms);
-      if (!crash.at) Field(out, "step", crash.step);
+      if (crash.event) {
+        const CrashEvent& event = *crash.event;
+        out << YAML::Key << (event.after ? "after" : "before") << YAML::Value << YAML::Flow
+            << YAML::BeginMap << YAML::Key << CrashEventKindName(event.kind) << YAML::Value;
+        if (event.kind == CrashEvent::Kind::kWalWrite) out << event.nth;
+        if (event.kind == CrashEvent::Kind::kRename) out << YAML::DoubleQuoted << event.argument;
+        if (event.kind != CrashEvent::Kind::kWalWrite && event.kind != CrashEvent::Kind::kRename) {
+          out << event.argument;
+        }
+        out << YAML::EndMap;
+        if (event.kind != CrashEvent::Kind::kWalWrite && event.nth != 1) {
+          Field(out, "nth", event.nth);
+        }
+      } else if (crash.at) {
+        Field(out, "at_ms", crash.at->ms);
+      } else {
+        Field(out, "step", crash.step);
+      }
       Field(out, "downtime_ms", crash.downtime.ms);
       if (crash.state != 0) Field(out, "crash_state", crash.state);
       out << YAML::EndMap;
@@ -331,7 +347,7 @@ std::string ScenarioToYaml(const Scenario& s, const std::string& header) {
   if (!s.description.empty()) Field(out, "description", s.description);
   Field(out, "batch_duration_ms", s.batch_duration.ms);
   Field(out, "batches", s.batches);
- EmitSource(out, s);
+  EmitSource(out, s);
   EmitNamedSources(out, s.sources);
   out << YAML::Key << "pipeline" << YAML::Value << YAML::BeginSeq;
   for (const PipelineStep& step : s.pipeline) EmitStep(out, step);

@@ -105,7 +105,10 @@ class Simulation : public StepGate {
   Status record_emission(int incarnation, const std::string& output, Time time,
                          const ckpt::Records& records);
   void schedule_producer();
-  bool crash_due(int incarnation, uint64_t step) const;
+  // Whether the crash planned for `incarnation` comes before its step `step` (labelled `label`);
+  // counts the matches of an event crash.
+  template <typename LabelFn>
+  bool crash_due(int incarnation, uint64_t step, LabelFn&& label);
   void trace_line(const std::string& text) {
     recorder_.trace_line(process_ ? process_->index() : -1, text);
   }
@@ -132,6 +135,8 @@ class Simulation : public StepGate {
   std::vector<std::unique_ptr<Process>> dead_processes_;
   bool alive_ = false;
   uint64_t step_in_incarnation_ = 0;
+  uint64_t event_matches_ = 0;       // of this incarnation's event crash so far
+  bool crash_at_next_step_ = false;  // its `after` event matched
   TaskLabel current_label_;
   TrialRun result_;
   RunRecorder recorder_;
@@ -187,7 +192,7 @@ bool Simulation::take_step(LabelFn&& label, const char* what, const std::string&
   if (options_.record_steps) {
     result_.steps.push_back(StepRecord{incarnation, step, loop_.now(), label()});
   }
-  if (crash_due(incarnation, step)) {
+  if (crash_due(incarnation, step, label)) {
     trace_line("CRASH before step " + std::to_string(step) + ": " + label());
     crash_now();
     return false;
@@ -214,10 +219,16 @@ Status Simulation::fault(const char* operation, const std::string& path, uint64_
   return decision.error;
 }
 
-bool Simulation::crash_due(int incarnation, uint64_t step) const {
+template <typename LabelFn>
+bool Simulation::crash_due(int incarnation, uint64_t step, LabelFn&& label) {
   if (static_cast<size_t>(incarnation) >= spec_.crashes.size()) return false;
   const CrashSpec& crash = spec_.crashes[incarnation];
-  return crash.at ? loop_.now() >= *crash.at : crash.step == step;
+  if (!crash.event) return crash.at ? loop_.now() >= *crash.at : crash.step == step;
+  if (crash_at_next_step_) return true;
+  if (!CrashEventMatches(*crash.event, label(), scenario_.checkpoint_dir)) return false;
+  if (++event_matches_ != crash.event->nth) return false;
+  crash_at_next_step_ = crash.event->after;  // after: the next step of this incarnation
+  return !crash.event->after;
 }
 
 Status Simulation::record_emission(int incarnation, const std::string& output, Time time,
@@ -285,6 +296,8 @@ void Simulation::start_incarnation(Time at) {
   process_ = std::make_unique<Process>(this, index, offset);
   alive_ = true;
   step_in_incarnation_ = 0;
+  event_matches_ = 0;
+  crash_at_next_step_ = false;
   process_->scheduler.schedule_at(at + offset,
                                   TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"},
                                   [this] { run_driver_start(); });
@@ -424,7 +437,13 @@ std::string TrialSpec::token() const {
   std::string token = crashes.empty() ? "ref" : "";
   for (const CrashSpec& crash : crashes) {
     if (!token.empty()) token += ",";
-    token += crash.at ? "t" + std::to_string(crash.at->ms) : "c" + std::to_string(crash.step);
+    if (crash.event) {  // no step until it fired (ResolvedRunToken); not a replayable token
+      token += std::string(crash.event->after ? "after(" : "before(") +
+               CrashEventKindName(crash.event->kind) + " " + crash.event->argument + " #" +
+               std::to_string(crash.event->nth) + ")";
+    } else {
+      token += crash.at ? "t" + std::to_string(crash.at->ms) : "c" + std::to_string(crash.step);
+    }
     token += "+" + std::to_string(crash.downtime.ms);
     if (crash.state != 0) token += "s" + std::to_string(crash.state);
   }
@@ -437,6 +456,45 @@ std::string TrialSpec::token() const {
   if (variant != 0) token += "/v" + std::to_string(variant);
   if (interleaving != 0) token += "/i" + std::to_string(interleaving);
   return token;
+}
+
+bool CrashEventMatches(const CrashEvent& event, const std::string& label,
+                       const std::string& checkpoint_dir) {
+  const std::string& argument = event.argument;
+  auto in_batch = [&] { return label.starts_with("batch " + argument + " \u00b7 "); };
+  const bool rename = label.find(" \u203a rename ") != std::string::npos;
+  switch (event.kind) {
+    case CrashEvent::Kind::kCheckpointWritten:
+      return rename && label.ends_with("-> " + checkpoint_dir + "/checkpoint-" + argument);
+    case CrashEvent::Kind::kRename:
+      return rename && (label.ends_with("-> " + argument) ||
+                        label.find(" rename " + argument + " -> ") != std::string::npos);
+    case CrashEvent::Kind::kBatchCompleted:
+      // The job set's completion is what schedules ClearMetadata (JobGenerator.onBatchCompletion).
+      return in_batch() && label.ends_with(" \u00b7 ClearMetadata");
+    case CrashEvent::Kind::kCleanup:
+      return in_batch() && label.ends_with(" \u00b7 ClearCheckpointData");
+    case CrashEvent::Kind::kWalWrite:
+      return label.find(" \u203a write ") != std::string::npos &&
+             (label.find(checkpoint_dir + "/receivedBlockMetadata/") != std::string::npos ||
+              label.find(checkpoint_dir + "/receivedData/") != std::string::npos);
+  }
+  return false;
+}
+
+std::string ResolvedRunToken(TrialSpec spec, const TrialRun& run) {
+  for (size_t i = 0; i < spec.crashes.size(); ++i) {
+    CrashSpec& crash = spec.crashes[i];
+    if (!crash.event) continue;
+    // A crash that fired before step k left k + 1 steps counted; one that never fired is placed
+    // past the incarnation's last step, where it does not fire either.
+    const IncarnationRecord* incarnation =
+        i < run.incarnations.size() ? &run.incarnations[i] : nullptr;
+    bool fired = incarnation && incarnation->crashed_at;
+    crash.step = !incarnation ? 0 : fired ? incarnation->steps - 1 : incarnation->steps;
+    crash.event.reset();
+  }
+  return spec.token();
 }
 
 namespace {

@@ -34,11 +34,21 @@ struct TrialSpec {
   // The replay token: "ref" for no crash, else "c<step>+<downtime_ms>" (or "t<time_ms>+..." for
   // a crash at a virtual time), with "s<state>" when the crash leaves a durable state other than
   // the first, joined by ','; then "/f<mask in hex>" when not every fault rule takes part,
-  // "/r<seed>", "/v<variant>" and "/i<interleaving>" when they are not 0.
+  // "/r<seed>", "/v<variant>" and "/i<interleaving>" when they are not 0. A crash placed at an
+  // event shows as "before(<event>)" or "after(<event>)", which ParseToken refuses: only once
+  // it fired does it have a step (ResolvedRunToken).
   std::string token() const;
   static ckpt::Result<TrialSpec> ParseToken(const std::string& token);
   auto operator<=>(const TrialSpec&) const = default;
 };
+
+// Whether a step labelled `label` (`ckptsim crash-points`) is the event a crash waits for.
+bool CrashEventMatches(const CrashEvent& event, const std::string& label,
+                       const std::string& checkpoint_dir);
+
+// The token of a trial run with `spec`, each event crash replaced by the step it fired at (or,
+// when it never fired, a step past its incarnation's last): what `ckptsim run` prints and replays.
+std::string ResolvedRunToken(TrialSpec spec, const TrialRun& run);
 
 struct PruneTarget;  // below
 

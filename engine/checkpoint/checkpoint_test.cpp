@@ -114,7 +114,8 @@ TEST(CheckpointCodec, HostileLengthsAreCorruptionNotAllocations) {
       << nested.status().message();
 
   // A list claiming more items than the bytes left: corruption before any item is read.
-  std::string list(Unframe(kRddMagic, EncodeRecords({Value::List({Value::Int(5), Value::Int(6)})})).value());
+  std::string list(
+      Unframe(kRddMagic, EncodeRecords({Value::List({Value::Int(5), Value::Int(6)})})).value());
   ReplaceLength(list, 2, uint64_t{1} << 44);  // the list's count
   Result<Records> long_list = DecodeRecords(Frame(kRddMagic, list));
   ASSERT_FALSE(long_list.ok());
@@ -153,13 +154,15 @@ TEST(CheckpointCodec, ValidateRejectsACheckpointWithoutMaster) {
 }
 
 TEST(CheckpointCodec, RecordsRoundTripAndCannotBeReadAsACheckpoint) {
-  Records records = {Value::Int(-3), Value::Double(2.5), Value::String(""),
-                     Value::Pair(Value::String("a"), Value::Pair(Value::Int(1), Value::Int(2))),
-                     Value::String(std::string(1000, 'x')),
-                     Value::Pair(Value::Int(7), Value::Pair(Value::Some(Value::String("v")),
-                                                            Value::None())),
-                     Value::List({}),
-                     Value::List({Value::Int(1), Value::List({Value::Double(0.5)})})};
+  Records records = {
+      Value::Int(-3),
+      Value::Double(2.5),
+      Value::String(""),
+      Value::Pair(Value::String("a"), Value::Pair(Value::Int(1), Value::Int(2))),
+      Value::String(std::string(1000, 'x')),
+      Value::Pair(Value::Int(7), Value::Pair(Value::Some(Value::String("v")), Value::None())),
+      Value::List({}),
+      Value::List({Value::Int(1), Value::List({Value::Double(0.5)})})};
   std::string bytes = EncodeRecords(records);
   Result<Records> decoded = DecodeRecords(bytes);
   ASSERT_TRUE(decoded.ok());

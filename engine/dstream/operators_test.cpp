@@ -153,11 +153,10 @@ TEST(PairJoins, EveryKindJoinsBothStreamsPerBatch) {
                       .value()
                       ->map({"pair_with_one", {}})
                       .value();
-  DStream* right =
-      context->sequence_stream({Words({"a", "b"}), Words({"b", ""}), {}, Words({""})})
-          .value()
-          ->map({"pair_with", {Value::String("x")}})
-          .value();
+  DStream* right = context->sequence_stream({Words({"a", "b"}), Words({"b", ""}), {}, Words({""})})
+                       .value()
+                       ->map({"pair_with", {Value::String("x")}})
+                       .value();
   for (const char* kind : kPairJoinKinds) {
     ASSERT_TRUE(left->join_with(kind, right).value()->collect(kind).ok());
   }
@@ -187,9 +186,9 @@ TEST(PairJoins, EveryKindJoinsBothStreamsPerBatch) {
                                         {1000, {row("", some(one), x), row("b", none, x)}},
                                         {1500, {}},
                                         {2000, {row("", none, x)}}}));
-  EXPECT_EQ(Output(fixture, "full_outer_join")[1000],
-            (Records{row("", some(one), some(x)), row("a", some(one), none),
-                     row("b", none, some(x))}));
+  EXPECT_EQ(
+      Output(fixture, "full_outer_join")[1000],
+      (Records{row("", some(one), some(x)), row("a", some(one), none), row("b", none, some(x))}));
   EXPECT_EQ(Output(fixture, "cogroup")[1000],
             (Records{row("", list({one}), list({x})), row("a", list({one}), list({})),
                      row("b", list({}), list({x}))}));

@@ -1,0 +1,145 @@
+// The scenario features of docs/scenarios.md that reach the harness: expect_all_runs (Spark's
+// cross-restart assertions, judged over every process of a trial) and crashes placed at named
+// engine events (resolved to the step they fired at, which replays them).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "oracle/oracle.h"
+#include "sim/trial.h"
+#include "testing/bundled_scenario.h"
+
+namespace sim {
+namespace {
+
+Scenario Load(const std::string& name) { return testing::LoadBundled(name); }
+
+// expect_all_runs: each assertion holds of the clean run, and each breaks, naming its origin, when
+// the emissions over all processes break it.
+TEST(RunExpectations, JudgeEveryProcessesEmissions) {
+  const Scenario scenario_ = testing::LoadBundled("basic/wordcount");
+  const TrialRun clean_ = RunTrial(scenario_, TrialSpec{}, RunOptions{});
+  const Reference reference_ = BuildReference(scenario_, clean_).reference;
+  const ckpt::Value a_four = ckpt::Value::Pair(ckpt::Value::String("a"), ckpt::Value::Int(4));
+  const ckpt::Records last = clean_.emissions.back().records;
+  Scenario expecting = scenario_;
+  expecting.expect_all_runs = {{"counts", RunExpectation::Kind::kContains, {a_four}, "w.yaml:40:5"},
+                               {"counts", RunExpectation::Kind::kLastBatch, last, "w.yaml:41:5"}};
+  EXPECT_TRUE(CheckTrial(expecting, reference_, clean_).empty());
+
+  TrialRun run = clean_;
+  for (Emission& emission : run.emissions) std::erase(emission.records, a_four);
+  run.emissions.back().records.push_back(a_four);  // the last batch now differs too
+  std::vector<Failure> failures = CheckTrial(expecting, reference_, run);
+  std::vector<std::string> details;
+  for (const Failure& f : failures) {
+    if (f.kind == FailureKind::kExpectationMismatch) details.push_back(f.detail);
+  }
+  ASSERT_EQ(details.size(), 1u);  // a_four is in the last batch: contains still holds
+  EXPECT_NE(details[0].find("w.yaml:41:5: expect_all_runs.counts.last_batch"), std::string::npos)
+      << details[0];
+
+  expecting.expect_all_runs = {{"counts", RunExpectation::Kind::kDistinct, {a_four}, "w.yaml:9:3"}};
+  failures = CheckTrial(expecting, reference_, clean_);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_NE(failures[0].detail.find("w.yaml:9:3: expect_all_runs.counts.distinct [(a,4)]: the "
+                                    "processes emitted the distinct records ["),
+            std::string::npos)
+      << failures[0].detail;
+  // A batch emitted twice leaves the distinct set as it was (other checks judge the duplicate).
+  expecting.expect_all_runs[0].records.clear();
+  for (const Emission& emission : clean_.emissions) {
+    for (const ckpt::Value& v : emission.records) expecting.expect_all_runs[0].records.push_back(v);
+  }
+  ckpt::SortRecords(expecting.expect_all_runs[0].records);
+  TrialRun rerun = clean_;
+  rerun.emissions.push_back(rerun.emissions[3]);
+  for (const Failure& f : CheckTrial(expecting, reference_, rerun)) {
+    EXPECT_NE(f.kind, FailureKind::kExpectationMismatch) << f.detail;
+  }
+}
+
+// Crashes placed at named events: each fires at its event (the label of the step before it, or of
+// its own step), and the token `run` prints names the step it fired at, which replays the trial.
+TEST(Trial, CrashesPlacedAtEventsFireThereAndReplayByStep) {
+  Scenario scenario = Load("basic/running_count");
+  using Kind = CrashEvent::Kind;
+  struct Case {
+    CrashEvent event;
+    int label_offset;  // the matched step: the one before the crash (after) or its own (before)
+    const char* label_end;
+  };
+  const Case cases[] = {
+      {{Kind::kCheckpointWritten, "1500", 1, true},
+       -1,
+       "rename /checkpoint/temp -> /checkpoint/checkpoint-1500"},
+      {{Kind::kRename, "/checkpoint/checkpoint-1000", 2, false},
+       0,
+       "rename /checkpoint/checkpoint-1000 -> /checkpoint/checkpoint-1000.bk"},
+      {{Kind::kBatchCompleted, "2000", 1, false},
+       0,
+       "batch 2000 \u00b7 generator \u00b7 ClearMetadata"},
+      {{Kind::kCleanup, "2500", 1, true},
+       -1,
+       "batch 2500 \u00b7 generator \u00b7 ClearCheckpointData"},
+  };
+  for (const Case& c : cases) {
+    TrialSpec spec;
+    spec.crashes = {CrashSpec{0, ckpt::Duration{700}, {}, 0, c.event}};
+    SCOPED_TRACE(spec.token());
+    RunOptions options;
+    options.record_steps = true;
+    TrialRun run = RunTrial(scenario, spec, options);
+    ASSERT_TRUE(run.incarnations.at(0).crashed_at.has_value());
+    uint64_t fired = run.incarnations[0].steps - 1;
+    auto matched = std::find_if(run.steps.begin(), run.steps.end(), [&](const StepRecord& step) {
+      return step.incarnation == 0 && step.step == fired + static_cast<uint64_t>(c.label_offset);
+    });
+    ASSERT_NE(matched, run.steps.end());
+    EXPECT_TRUE(matched->label.ends_with(c.label_end)) << matched->label;
+    std::string token = ResolvedRunToken(spec, run);
+    EXPECT_EQ(token, "c" + std::to_string(fired) + "+700");
+    EXPECT_FALSE(TrialSpec::ParseToken(spec.token()).ok()) << "an unresolved event is no token";
+    EXPECT_EQ(RunTrial(scenario, TrialSpec::ParseToken(token).value(), RunOptions{}).digest,
+              RunTrial(scenario, spec, RunOptions{}).digest);
+  }
+  // An event that never happens: no crash, and a token whose crash does not fire either.
+  TrialSpec never;
+  never.crashes = {CrashSpec{0, ckpt::Duration{0}, {}, 0, CrashEvent{Kind::kCleanup, "99999"}}};
+  TrialRun run = RunTrial(scenario, never, RunOptions{});
+  EXPECT_FALSE(run.incarnations.at(0).crashed_at.has_value());
+  TrialRun replayed =
+      RunTrial(scenario, TrialSpec::ParseToken(ResolvedRunToken(never, run)).value(), RunOptions{});
+  EXPECT_FALSE(replayed.incarnations.at(0).crashed_at.has_value());
+  EXPECT_EQ(replayed.digest, run.digest);
+}
+
+TEST(Trial, WalWriteEventsCountTheWriteAheadLogsWrites) {
+  const CrashEvent third_write{CrashEvent::Kind::kWalWrite, "", 3, false};
+  EXPECT_FALSE(CrashEventMatches(
+      third_write, "receiver \u00b7 block \u203a create /checkpoint/receivedData/0/log-250-1250",
+      "/checkpoint"));
+  EXPECT_TRUE(CrashEventMatches(
+      third_write, "receiver \u00b7 block \u203a write /checkpoint/receivedData/0/log-250-1250",
+      "/checkpoint"));
+  EXPECT_TRUE(CrashEventMatches(third_write,
+                                "batch 500 \u00b7 generator \u00b7 GenerateJobs \u203a write "
+                                "/ck/receivedBlockMetadata/log-0-1000",
+                                "/ck"));
+  Scenario scenario = Load("receiver/reliable_receiver_with_wal");
+  TrialSpec spec;
+  spec.crashes = {CrashSpec{0, ckpt::Duration{0}, {}, 0, third_write}};
+  RunOptions options;
+  options.record_steps = true;
+  TrialRun run = RunTrial(scenario, spec, options);
+  ASSERT_TRUE(run.incarnations.at(0).crashed_at.has_value());
+  int writes_before = 0;
+  for (const StepRecord& step : run.steps) {
+    if (step.incarnation != 0 || step.step >= run.incarnations[0].steps - 1) continue;
+    if (CrashEventMatches(third_write, step.label, "/checkpoint")) ++writes_before;
+  }
+  EXPECT_EQ(writes_before, 2);
+}
+
+}  // namespace
+}  // namespace sim
