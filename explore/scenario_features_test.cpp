@@ -141,5 +141,30 @@ TEST(Trial, WalWriteEventsCountTheWriteAheadLogsWrites) {
   EXPECT_EQ(writes_before, 2);
 }
 
+// An action inside a transform runs again when recovery recomputes an older batch's RDD from its
+// lineage (Spark calls the transform function again): its sink may see that batch again, with
+// the same records, but not different ones.
+TEST(TransformActions, RecomputedOlderBatchesMayEmitAgainButNotDifferently) {
+  Scenario scenario = Load("situations/transform_with_two_sources");
+  Reference reference =
+      BuildReference(scenario, RunTrial(scenario, TrialSpec{}, RunOptions{})).reference;
+  for (uint64_t step = 40; step < 120; ++step) {
+    TrialSpec spec = TrialSpec::ParseToken("c" + std::to_string(step) + "+0").value();
+    TrialRun run = RunTrial(scenario, spec, RunOptions{});
+    auto again = std::find_if(run.emissions.begin(), run.emissions.end(), [&](const Emission& e) {
+      return e.incarnation == 1 && e.output == "/out/attributed" &&
+             e.batch_time < run.incarnations.at(1).checkpoint_time;
+    });
+    if (again == run.emissions.end()) continue;
+    EXPECT_TRUE(CheckTrial(scenario, reference, run).empty()) << spec.token();
+    again->records.push_back(ckpt::Value::String("extra"));
+    std::vector<Failure> failures = CheckTrial(scenario, reference, run);
+    ASSERT_FALSE(failures.empty());
+    EXPECT_EQ(failures.front().kind, FailureKind::kDivergentOutput) << failures.front().detail;
+    return;
+  }
+  FAIL() << "no trial re-emitted an older batch through the transform's action";
+}
+
 }  // namespace
 }  // namespace sim

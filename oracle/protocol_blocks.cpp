@@ -107,6 +107,7 @@ class GraphSpec {
       case Operation::kLeftOuterJoin:
       case Operation::kRightOuterJoin:
       case Operation::kFullOuterJoin:
+      case Operation::kTransformWith:
         made = checkpointed = add({input, named.at(step.other)}, in_slide);
         break;
       case Operation::kWindow:

@@ -27,13 +27,15 @@ Result<ckpt::DStream*> BuildNamedSource(const NamedSource& source, StreamingCont
   return context.sequence_stream(source.input);
 }
 
-// The engine's name of a pair operation's stream kind (one of ckpt::kPairJoinKinds).
-const char* PairJoinKind(Operation op) {
-  if (op == Operation::kCogroup) return "cogroup";
-  if (op == Operation::kJoin) return "join";
-  if (op == Operation::kLeftOuterJoin) return "left_outer_join";
-  if (op == Operation::kRightOuterJoin) return "right_outer_join";
-  return "full_outer_join";
+// A transform's sub-pipeline in the engine's terms.
+std::vector<ckpt::RddStep> RddSteps(const std::vector<PipelineStep>& steps) {
+  std::vector<ckpt::RddStep> out;
+  for (const PipelineStep& step : steps) {
+    // The engine's step kinds are the scenario's operation names.
+    out.push_back(
+        ckpt::RddStep{OperationName(step.operation), step.function, step.output_name, step.suffix});
+  }
+  return out;
 }
 
 // Applies one non-output step to `input`. `streams` resolves the other stream of union, cogroup
@@ -42,13 +44,18 @@ Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
                                  const std::map<std::string, ckpt::DStream*>& streams) {
   const Operation op = step.operation;
   Duration slide = step.slide.value_or(input->slide_duration());
+  if (!step.steps.empty()) {
+    ckpt::DStream* other = op == Operation::kTransformWith ? streams.at(step.other) : nullptr;
+    return input->transform_steps(RddSteps(step.steps), other);
+  }
   if (op == Operation::kMap) return input->map(step.function);
   if (op == Operation::kMapValues) return input->map_values(step.function);
   if (op == Operation::kFlatMap) return input->flat_map(step.function);
   if (op == Operation::kFilter) return input->filter(step.function);
   if (op == Operation::kTransform) return input->transform(step.function);
   if (op == Operation::kUnion) return input->union_with(streams.at(step.other));
-  if (CombinesTwoStreams(op)) return input->join_with(PairJoinKind(op), streams.at(step.other));
+  // The pair joins' operation names are the engine's stream kinds.
+  if (CombinesTwoStreams(op)) return input->join_with(OperationName(op), streams.at(step.other));
   if (op == Operation::kReduce) return input->reduce(step.function);
   if (op == Operation::kReduceByKey) return input->reduce_by_key(step.function);
   if (op == Operation::kCountByValue) return input->count_by_value();

@@ -30,6 +30,8 @@ std::optional<ckpt::FunctionKind> MainFunctionKind(Operation operation) {
     case Operation::kTransform:
     case Operation::kForeachRdd:
       return FunctionKind::kTransform;
+    case Operation::kTransformWith:
+      return std::nullopt;
     case Operation::kReduce:
     case Operation::kReduceByKey:
     case Operation::kReduceByWindow:
@@ -61,7 +63,8 @@ std::optional<ckpt::FunctionKind> MainFunctionKind(Operation operation) {
 Status ValidateStep(const PipelineStep& step, const std::string& field,
                     const ckpt::FunctionRegistry& registry) {
   using ckpt::FunctionKind;
-  if (std::optional<FunctionKind> kind = MainFunctionKind(step.operation)) {
+  std::optional<FunctionKind> kind = MainFunctionKind(step.operation);
+  if (kind && !(step.operation == Operation::kTransform && !step.steps.empty())) {
     CKPT_RETURN_IF_ERROR(registry.check(step.function, *kind).with_context(field));
   }
   if (!step.inverse.empty()) {
@@ -151,6 +154,8 @@ const char* OperationName(Operation operation) {
       return "filter";
     case Operation::kTransform:
       return "transform";
+    case Operation::kTransformWith:
+      return "transform_with";
     case Operation::kUnion:
       return "union";
     case Operation::kCogroup:
@@ -231,7 +236,8 @@ const char* RunExpectationKindName(RunExpectation::Kind kind) {
 bool CombinesTwoStreams(Operation operation) {
   return operation == Operation::kUnion || operation == Operation::kCogroup ||
          operation == Operation::kJoin || operation == Operation::kLeftOuterJoin ||
-         operation == Operation::kRightOuterJoin || operation == Operation::kFullOuterJoin;
+         operation == Operation::kRightOuterJoin || operation == Operation::kFullOuterJoin ||
+         operation == Operation::kTransformWith;
 }
 
 const char* SourceKindName(SourceKind kind) {
@@ -266,10 +272,28 @@ bool PipelineStep::is_output() const {
          operation == Operation::kSaveAsTextFiles || operation == Operation::kForeachRdd;
 }
 
+std::vector<std::string> PipelineStep::sink_names() const {
+  if (is_output()) return {output_name};
+  std::vector<std::string> names;
+  for (const PipelineStep& step : steps) {
+    if (step.is_output()) names.push_back(step.output_name);
+  }
+  return names;
+}
+
 std::vector<std::string> Scenario::output_names() const {
   std::vector<std::string> names;
   for (const PipelineStep& step : pipeline) {
-    if (step.is_output()) names.push_back(step.output_name);
+    for (std::string& name : step.sink_names()) names.push_back(std::move(name));
+  }
+  return names;
+}
+
+std::set<std::string> Scenario::transform_action_sinks() const {
+  std::set<std::string> names;
+  for (const PipelineStep& step : pipeline) {
+    if (step.is_output()) continue;
+    for (const std::string& name : step.sink_names()) names.insert(name);
   }
   return names;
 }
@@ -284,6 +308,7 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
   }
   std::string previous = "source";
   std::set<std::string> outputs;
+  bool has_output_operation = false;
   for (size_t i = 0; i < s.pipeline.size(); ++i) {
     const PipelineStep& step = s.pipeline[i];
     std::string field = "pipeline[" + std::to_string(i) + "]." + OperationName(step.operation);
@@ -301,11 +326,13 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
       return Status::InvalidArgument(field + ": needs a map_with_state stream, got " +
                                      (streams[input] ? OperationName(*streams[input]) : "source"));
     }
-    if (step.is_output()) {
-      if (!outputs.insert(step.output_name).second) {
-        return Status::InvalidArgument(field + ": a second output named '" + step.output_name +
-                                       "'");
+    for (const std::string& sink : step.sink_names()) {
+      if (!outputs.insert(sink).second) {
+        return Status::InvalidArgument(field + ": a second output named '" + sink + "'");
       }
+    }
+    if (step.is_output()) {
+      has_output_operation = true;
       continue;  // outputs make no stream
     }
     previous = step.name.empty() ? "#" + std::to_string(i) : step.name;
@@ -314,7 +341,7 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
     }
     streams[previous] = step.operation;
   }
-  if (outputs.empty()) {
+  if (!has_output_operation) {
     return Status::InvalidArgument("pipeline: no output operation (add a step {collect: NAME})");
   }
   for (const RunExpectation& expected : s.expect_all_runs) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -63,6 +64,7 @@ enum class Operation {
   kFlatMap,
   kFilter,
   kTransform,
+  kTransformWith,
   kUnion,
   kCogroup,
   kJoin,
@@ -90,6 +92,7 @@ inline constexpr Operation kOperations[] = {
     Operation::kFlatMap,
     Operation::kFilter,
     Operation::kTransform,
+    Operation::kTransformWith,
     Operation::kUnion,
     Operation::kCogroup,
     Operation::kJoin,
@@ -113,8 +116,8 @@ inline constexpr Operation kOperations[] = {
 // The name scenario files use: "map", "map_values", ..., "foreach_rdd".
 const char* OperationName(Operation operation);
 std::optional<Operation> ParseOperation(const std::string& name);
-// union and the pair operations (cogroup, join and the outer joins): their own value names the
-// other stream they combine with.
+// union, the pair operations (cogroup, join and the outer joins) and transform_with: their own
+// value names the other stream they combine with.
 bool CombinesTwoStreams(Operation operation);
 
 // One step of the pipeline: an operation on a stream (the previous step's, or `from`).
@@ -133,11 +136,16 @@ struct PipelineStep {
   ckpt::FunctionRef filter_function;
   int64_t num = 10;    // print
   std::string suffix;  // save_as_text_files
+  // transform and transform_with: the sub-pipeline run on each batch's RDD (RDD operations and the
+  // actions collect and save_as_text_files); empty for a transform by one function.
+  std::vector<PipelineStep> steps;
   // "file:line:column" of the step in its scenario file, for errors found later ("" when built
   // in code). Not part of what the step does: the shrinker's writer leaves it out.
   std::string origin;
 
   bool is_output() const;
+  // The sinks this step writes: an output's name, or the actions of its sub-pipeline.
+  std::vector<std::string> sink_names() const;
   bool operator==(const PipelineStep&) const = default;
 };
 
@@ -307,6 +315,10 @@ struct Scenario {
   std::vector<FaultRule> faults;
 
   std::vector<std::string> output_names() const;
+  // The sinks of actions inside transforms' sub-pipelines. Spark runs a transform's function
+  // whenever it computes the stream's RDD of a batch: again after recovery for the older batches
+  // whose lineage it recomputes, so these sinks may see a batch again (at least once).
+  std::set<std::string> transform_action_sinks() const;
   // Field by field (the writer's round-trip test compares scenarios).
   bool operator==(const Scenario&) const = default;
 };

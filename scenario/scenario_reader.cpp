@@ -259,7 +259,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
     return error(pipeline, "pipeline", "expected a non-empty list of steps");
   }
   for (size_t i = 0; i < pipeline.size(); ++i) {
-    CKPT_ASSIGN_OR_RETURN(PipelineStep st, step(pipeline[i], i));
+    CKPT_ASSIGN_OR_RETURN(PipelineStep st, step(pipeline[i], "pipeline[" + std::to_string(i) + "]"));
     s.pipeline.push_back(st);
   }
   if (root["checkpoint_dir"]) {

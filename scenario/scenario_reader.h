@@ -78,7 +78,12 @@ class ScenarioReader {
   Status check_keys(const YAML::Node& node, const std::string& where,
                     const std::set<std::string>& known) const;
 
-  Result<PipelineStep> step(const YAML::Node& node, size_t index) const;
+  // One pipeline step under `field` ("pipeline[3]", or "pipeline[3].steps[0]" in a sub-pipeline).
+  Result<PipelineStep> step(const YAML::Node& node, const std::string& field) const;
+  // A transform's sub-pipeline: RDD operations and the actions collect and save_as_text_files,
+  // without options that make streams (name, from, windows, checkpoint intervals).
+  Result<std::vector<PipelineStep>> sub_steps(const YAML::Node& node, const std::string& field,
+                                              const PipelineStep& parent) const;
 
   // The operations' names, sorted (for the list an error message gives).
   static const std::set<std::string>& Operations();

@@ -4,8 +4,7 @@
 
 namespace sim {
 
-Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, size_t index) const {
-  std::string field = "pipeline[" + std::to_string(index) + "]";
+Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, const std::string& field) const {
   if (!node.IsMap()) return error(node, field, "expected a map such as {map: pair_with_one}");
   PipelineStep step;
   step.origin = where(node);
@@ -38,6 +37,8 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, size_t index) 
       if (key == "suffix" && !text.empty()) {
         CKPT_ASSIGN_OR_RETURN(step.suffix, plain_name(value, where));
       }
+    } else if (key == "steps") {
+      continue;  // read once the operation is known (below)
     } else if (key == "num") {
       CKPT_ASSIGN_OR_RETURN(int64_t n, integer(value, where));
       if (n < 1) return error(value, where, "must be at least 1");
@@ -48,10 +49,18 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, size_t index) 
       return error(entry.first, where,
                    "unknown operator or option (operators: " + known +
                        "; options: checkpoint_interval_ms, filter_function, from, inverse, "
-                       "name, num, output, slide_ms, suffix, timeout_ms, window_ms)");
+                       "name, num, output, slide_ms, steps, suffix, timeout_ms, window_ms)");
     }
   }
   if (!has_operation) return error(node, field, "no operation");
+  if (const YAML::Node steps = node["steps"]) {
+    if (step.operation != Operation::kTransformWith) {
+      return error(steps, field + ".steps", "only transform_with takes steps");
+    }
+    CKPT_ASSIGN_OR_RETURN(step.steps, sub_steps(steps, field + ".steps", step));
+  } else if (step.operation == Operation::kTransformWith) {
+    return error(node, field + ".steps", "missing (what transform_with runs on both RDDs)");
+  }
   const std::string name = OperationName(step.operation);
   Status valid = ValidateStep(step, field + "." + name, ckpt::FunctionRegistry::Builtins());
   if (!valid.ok()) return located(node, valid);
@@ -83,6 +92,10 @@ Status ScenarioReader::operation_argument(const YAML::Node& value, const std::st
     }
     return Status::Ok();
   }
+  if (op == Operation::kTransform && value.IsSequence()) {
+    CKPT_ASSIGN_OR_RETURN(step.steps, sub_steps(value, where, step));
+    return Status::Ok();
+  }
   CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
   if (CombinesTwoStreams(op)) {
     step.other = text;
@@ -95,6 +108,49 @@ Status ScenarioReader::operation_argument(const YAML::Node& value, const std::st
     step.function = f;
   }
   return Status::Ok();
+}
+
+Result<std::vector<PipelineStep>> ScenarioReader::sub_steps(const YAML::Node& node,
+                                                            const std::string& field,
+                                                            const PipelineStep& parent) const {
+  if (!node.IsSequence() || node.size() == 0) {
+    return error(node, field, "expected a non-empty list of steps");
+  }
+  std::vector<PipelineStep> steps;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string where = field + "[" + std::to_string(i) + "]";
+    CKPT_ASSIGN_OR_RETURN(PipelineStep sub, step(node[i], where));
+    const Operation op = sub.operation;
+    const std::string name = where + "." + OperationName(op);
+    bool on_rdd = op == Operation::kMap || op == Operation::kMapValues ||
+                  op == Operation::kFlatMap || op == Operation::kFilter ||
+                  (op == Operation::kTransform && sub.steps.empty()) || op == Operation::kReduce ||
+                  op == Operation::kReduceByKey || op == Operation::kCountByValue ||
+                  op == Operation::kCollect || op == Operation::kSaveAsTextFiles ||
+                  (CombinesTwoStreams(op) && op != Operation::kTransformWith);
+    if (!on_rdd) {
+      return error(node[i], name,
+                   "not an operation on one batch's RDD (a sub-pipeline takes map, map_values, "
+                   "flat_map, filter, transform by a function, reduce, reduce_by_key, "
+                   "count_by_value, collect, save_as_text_files, and in transform_with union, "
+                   "cogroup and the joins)");
+    }
+    if (CombinesTwoStreams(op) &&
+        (parent.operation != Operation::kTransformWith || sub.other != parent.other)) {
+      return error(node[i], name,
+                   "combines with the other RDD of a transform_with, named as it names it" +
+                       (parent.operation == Operation::kTransformWith ? " ('" + parent.other + "')"
+                                                                      : std::string()));
+    }
+    if (!sub.name.empty() || !sub.from.empty() || sub.window || sub.slide ||
+        sub.checkpoint_interval || sub.timeout) {
+      return error(node[i], name,
+                   "name, from, window_ms, slide_ms, timeout_ms and checkpoint_interval_ms "
+                   "belong to streams, not to a step inside a transform");
+    }
+    steps.push_back(std::move(sub));
+  }
+  return steps;
 }
 
 Status ScenarioReader::processing(const YAML::Node& node, ProcessingModel& model) const {

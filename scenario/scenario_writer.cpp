@@ -154,8 +154,20 @@ std::string OperationArgument(const PipelineStep& step) {
 
 void EmitStep(YAML::Emitter& out, const PipelineStep& step) {
   out << YAML::BeginMap;
-  out << YAML::Key << OperationName(step.operation) << YAML::Value << YAML::DoubleQuoted
-      << OperationArgument(step);
+  out << YAML::Key << OperationName(step.operation) << YAML::Value;
+  const bool sub_pipeline = !step.steps.empty();
+  if (sub_pipeline && step.operation == Operation::kTransform) {
+    out << YAML::BeginSeq;
+    for (const PipelineStep& sub : step.steps) EmitStep(out, sub);
+    out << YAML::EndSeq;
+  } else {
+    out << YAML::DoubleQuoted << OperationArgument(step);
+  }
+  if (sub_pipeline && step.operation == Operation::kTransformWith) {
+    out << YAML::Key << "steps" << YAML::Value << YAML::BeginSeq;
+    for (const PipelineStep& sub : step.steps) EmitStep(out, sub);
+    out << YAML::EndSeq;
+  }
   const std::pair<const char*, const std::optional<Duration>*> durations[] = {
       {"checkpoint_interval_ms", &step.checkpoint_interval},
       {"window_ms", &step.window},

@@ -23,6 +23,7 @@ std::string SparkClassName(const std::string& kind) {
       {"left_outer_join", "TransformedDStream"},
       {"right_outer_join", "TransformedDStream"},
       {"full_outer_join", "TransformedDStream"},
+      {"transform_steps", "TransformedDStream"},
       {"reduce_by_key", "ShuffledDStream"},
       {"union", "UnionDStream"},
       {"window", "WindowedDStream"},

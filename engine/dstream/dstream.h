@@ -19,6 +19,18 @@ namespace ckpt {
 
 class DStreamGraph;
 
+// One step of a transform's sub-pipeline (DStream::transform_steps): an RDD operation on the
+// batch's records — map, map_values, flat_map, filter, transform, reduce, reduce_by_key,
+// count_by_value, and with a second RDD union, cogroup and the joins — or an action run while the
+// batch's jobs are generated: collect (to the sink `target`) or save_as_text_files (prefix
+// `target`, `suffix`).
+struct RddStep {
+  std::string kind;
+  FunctionRef function;
+  std::string target;
+  std::string suffix;
+};
+
 // The stream kinds join_with makes: cogroup gives (k, (List(v...), List(w...))) for every key of
 // either side; join gives (k, (v, w)) for every pair of values of a key on both sides; the outer
 // joins wrap the side that may lack the key in an Option (Some(v) or None).
@@ -82,6 +94,9 @@ class DStream {
   // The pair operations on two keyed streams (Spark's PairDStreamFunctions: a transformWith of
   // both parents' RDDs). `kind` is one of kPairJoinKinds; both streams must have one slide.
   Result<DStream*> join_with(const std::string& kind, DStream* other);
+  // transform (transformWith when `other` is given: same slide) running `steps` on each batch's
+  // RDD; their result is the stream's RDD.
+  Result<DStream*> transform_steps(std::vector<RddStep> steps, DStream* other = nullptr);
   Result<DStream*> reduce(FunctionRef function);
   Result<DStream*> reduce_by_key(FunctionRef function);
   Result<DStream*> count_by_value();

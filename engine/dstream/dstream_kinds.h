@@ -23,6 +23,8 @@ Result<std::unique_ptr<DStream>> MakeStateStream(DStreamGraph*, const StreamSnap
                                                  const std::vector<DStream*>&);
 Result<std::unique_ptr<DStream>> MakeInputStream(DStreamGraph*, const StreamSnapshot&,
                                                  const std::vector<DStream*>&);
+Result<std::unique_ptr<DStream>> MakeTransformStream(DStreamGraph*, const StreamSnapshot&,
+                                                     const std::vector<DStream*>&);
 Result<std::unique_ptr<DStream>> MakeOutputStream(DStreamGraph*, const StreamSnapshot&,
                                                   const std::vector<DStream*>&);
 
@@ -45,6 +47,28 @@ Status BindTo(Result<Fn> bound, Fn& into) {
 
 // The records of every RDD in order (Spark's UnionRDD on one partition).
 Result<Records> UnionOf(const std::vector<RddPtr>& rdds);
+
+// map / map_values / flat_map / filter (`kind`) of `function` as a whole-batch function.
+Result<TransformFn> BindPerRecord(const std::string& kind, const FunctionRef& function,
+                                  const FunctionRegistry& registry);
+
+// All records reduced to one (none for none): Spark's reduce on one partition.
+Result<Records> ReduceAll(const Records& records, const ReduceFn& reduce);
+
+// Whether `kind` is one of kPairJoinKinds.
+bool IsPairJoinKind(const std::string& kind);
+
+// The RDD of every parent of `stream` at `time` (Spark's TransformedDStream): IllegalState
+// "Couldn't generate RDD from parent at time ..." when one has none.
+Result<std::vector<RddPtr>> EveryParentRdd(DStream& stream, Time time);
+
+// saveAsTextFiles' job for one batch: `lines` into <prefix>-<ms>[.<suffix>]/part-00000 through
+// Hadoop's commit protocol, overwriting a batch that runs again (SPARK-4835).
+Status WriteTextFiles(StreamingRuntime& runtime, const std::string& prefix,
+                      const std::string& suffix, Time time, const Records& lines);
+
+// One batch of a pair operation (kPairJoinKinds) of `left` with `right`, keys in order.
+Result<Records> CoGroupRecords(const std::string& kind, const Records& left, const Records& right);
 
 // Keyed reduce of `records` with `reduce`, keys in order (Spark's reduceByKey on one partition).
 Result<Records> ReduceByKey(const Records& records, const ReduceFn& reduce);

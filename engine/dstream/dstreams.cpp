@@ -17,51 +17,16 @@ class PerRecordDStream : public DStream {
         function_(std::move(function)) {}
 
   Status bind_functions(const FunctionRegistry& registry) override {
-    return BindTo(Bind(registry), transform_);
+    return BindTo(BindPerRecord(kind(), function_, registry), transform_);
   }
 
  protected:
-  Result<RddPtr> compute(Time time) override {
-    return derive_from_parent(time, [transform = transform_](const Records& in) -> Result<Records> {
-      Records out;
-      out.reserve(in.size());
-      for (const Value& v : in) CKPT_RETURN_IF_ERROR(transform(v, out));
-      return out;
-    });
-  }
+  Result<RddPtr> compute(Time time) override { return derive_from_parent(time, transform_); }
   void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.function = function_; }
 
  private:
-  Result<std::function<Status(const Value&, Records&)>> Bind(const FunctionRegistry& registry) {
-    using PerRecord = std::function<Status(const Value&, Records&)>;
-    if (kind() == "map" || kind() == "map_values") {
-      CKPT_ASSIGN_OR_RETURN(MapFn fn, registry.bind_map(function_));
-      bool values_only = kind() == "map_values";
-      return PerRecord([f = fn, values_only](const Value& v, Records& out) -> Status {
-        if (values_only && !v.is_pair()) return NotAPair("mapValues", v);
-        CKPT_ASSIGN_OR_RETURN(Value mapped, f(values_only ? v.second() : v));
-        out.push_back(values_only ? Value::Pair(v.first(), mapped) : std::move(mapped));
-        return Status::Ok();
-      });
-    }
-    if (kind() == "flat_map") {
-      CKPT_ASSIGN_OR_RETURN(FlatMapFn fn, registry.bind_flat_map(function_));
-      return PerRecord([f = fn](const Value& v, Records& out) -> Status {
-        CKPT_ASSIGN_OR_RETURN(Records produced, f(v));
-        for (Value& item : produced) out.push_back(std::move(item));
-        return Status::Ok();
-      });
-    }
-    CKPT_ASSIGN_OR_RETURN(FilterFn fn, registry.bind_filter(function_));
-    return PerRecord([f = fn](const Value& v, Records& out) -> Status {
-      CKPT_ASSIGN_OR_RETURN(bool keep, f(v));
-      if (keep) out.push_back(v);
-      return Status::Ok();
-    });
-  }
-
   FunctionRef function_;
-  std::function<Status(const Value&, Records&)> transform_;
+  TransformFn transform_;
 };
 
 // transform (Spark's TransformedDStream) with a registered records -> records function.
@@ -103,15 +68,8 @@ class ReducingDStream : public DStream {
       return derive_from_parent(
           time, [reduce = reduce_](const Records& in) { return ReduceByKey(in, reduce); });
     }
-    return derive_from_parent(time, [reduce = reduce_](const Records& in) -> Result<Records> {
-      if (in.empty()) return Records{};
-      Value total = in[0];
-      for (size_t i = 1; i < in.size(); ++i) {
-        CKPT_ASSIGN_OR_RETURN(Value next, reduce(total, in[i]));
-        total = std::move(next);
-      }
-      return Records{total};
-    });
+    return derive_from_parent(
+        time, [reduce = reduce_](const Records& in) { return ReduceAll(in, reduce); });
   }
   void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.function = function_; }
 
@@ -152,65 +110,16 @@ class CoGroupedDStream : public DStream {
 
  protected:
   Result<RddPtr> compute(Time time) override {
-    std::vector<RddPtr> rdds;
-    for (DStream* parent : parents()) {
-      Result<RddPtr> rdd = parent->get_or_compute(time);
-      if (!rdd.ok()) return rdd;
-      if (!rdd.value()) {
-        return Status::IllegalState("Couldn't generate RDD from parent at time " +
-                                    time.to_string());
-      }
-      rdds.push_back(rdd.value());
-    }
+    CKPT_ASSIGN_OR_RETURN(std::vector<RddPtr> rdds, EveryParentRdd(*this, time));
     return make_rdd(time, rdds, [rdds, kind = kind()]() -> Result<Records> {
       CKPT_ASSIGN_OR_RETURN(const Records* left, rdds[0]->materialize());
       CKPT_ASSIGN_OR_RETURN(const Records* right, rdds[1]->materialize());
-      return CoGroup(kind, *left, *right);
+      return CoGroupRecords(kind, *left, *right);
     });
   }
-
- private:
-  // Groups both sides by key (keys in order, values in arrival order) and emits per `kind`.
-  static Result<Records> CoGroup(const std::string& kind, const Records& left,
-                                 const Records& right) {
-    std::map<Value, std::pair<Records, Records>> groups;
-    for (const Value& v : left) {
-      if (!v.is_pair()) return NotAPair("cogroup", v);
-      groups[v.first()].first.push_back(v.second());
-    }
-    for (const Value& w : right) {
-      if (!w.is_pair()) return NotAPair("cogroup", w);
-      groups[w.first()].second.push_back(w.second());
-    }
-    const bool keep_left = kind == "left_outer_join" || kind == "full_outer_join";
-    const bool keep_right = kind == "right_outer_join" || kind == "full_outer_join";
-    const bool wrap_left = kind == "right_outer_join" || kind == "full_outer_join";
-    const bool wrap_right = kind == "left_outer_join" || kind == "full_outer_join";
-    Records out;
-    for (auto& [key, sides] : groups) {
-      auto& [values, others] = sides;
-      if (kind == "cogroup") {
-        out.push_back(Value::Pair(key, Value::Pair(Value::List(values), Value::List(others))));
-        continue;
-      }
-      // A missing side joins as None when the join keeps the other side's key, else not at all.
-      if (values.empty() && !keep_right) continue;
-      if (others.empty() && !keep_left) continue;
-      auto wrap = [](const Records& side, bool wrapped) {
-        Records out;
-        for (const Value& v : side) out.push_back(wrapped ? Value::Some(v) : v);
-        if (side.empty()) out.push_back(Value::None());
-        return out;
-      };
-      for (const Value& v : wrap(values, wrap_left)) {
-        for (const Value& w : wrap(others, wrap_right)) {
-          out.push_back(Value::Pair(key, Value::Pair(v, w)));
-        }
-      }
-    }
-    return out;
-  }
 };
+
+}  // namespace
 
 bool IsPairJoinKind(const std::string& kind) {
   for (const char* known : kPairJoinKinds) {
@@ -219,7 +128,102 @@ bool IsPairJoinKind(const std::string& kind) {
   return false;
 }
 
-}  // namespace
+Result<std::vector<RddPtr>> EveryParentRdd(DStream& stream, Time time) {
+  std::vector<RddPtr> rdds;
+  for (DStream* parent : stream.parents()) {
+    CKPT_ASSIGN_OR_RETURN(RddPtr rdd, parent->get_or_compute(time));
+    if (!rdd) {
+      return Status::IllegalState("Couldn't generate RDD from parent at time " + time.to_string());
+    }
+    rdds.push_back(rdd);
+  }
+  return rdds;
+}
+
+Result<TransformFn> BindPerRecord(const std::string& kind, const FunctionRef& function,
+                                  const FunctionRegistry& registry) {
+  using PerRecord = std::function<Status(const Value&, Records&)>;
+  PerRecord per_record;
+  if (kind == "map" || kind == "map_values") {
+    CKPT_ASSIGN_OR_RETURN(MapFn fn, registry.bind_map(function));
+    bool values_only = kind == "map_values";
+    per_record = [f = fn, values_only](const Value& v, Records& out) -> Status {
+      if (values_only && !v.is_pair()) return NotAPair("mapValues", v);
+      CKPT_ASSIGN_OR_RETURN(Value mapped, f(values_only ? v.second() : v));
+      out.push_back(values_only ? Value::Pair(v.first(), mapped) : std::move(mapped));
+      return Status::Ok();
+    };
+  } else if (kind == "flat_map") {
+    CKPT_ASSIGN_OR_RETURN(FlatMapFn fn, registry.bind_flat_map(function));
+    per_record = [f = fn](const Value& v, Records& out) -> Status {
+      CKPT_ASSIGN_OR_RETURN(Records produced, f(v));
+      for (Value& item : produced) out.push_back(std::move(item));
+      return Status::Ok();
+    };
+  } else {
+    CKPT_ASSIGN_OR_RETURN(FilterFn fn, registry.bind_filter(function));
+    per_record = [f = fn](const Value& v, Records& out) -> Status {
+      CKPT_ASSIGN_OR_RETURN(bool keep, f(v));
+      if (keep) out.push_back(v);
+      return Status::Ok();
+    };
+  }
+  return TransformFn([per_record](const Records& in) -> Result<Records> {
+    Records out;
+    out.reserve(in.size());
+    for (const Value& v : in) CKPT_RETURN_IF_ERROR(per_record(v, out));
+    return out;
+  });
+}
+
+Result<Records> ReduceAll(const Records& records, const ReduceFn& reduce) {
+  if (records.empty()) return Records{};
+  Value total = records[0];
+  for (size_t i = 1; i < records.size(); ++i) {
+    CKPT_ASSIGN_OR_RETURN(Value next, reduce(total, records[i]));
+    total = std::move(next);
+  }
+  return Records{total};
+}
+
+Result<Records> CoGroupRecords(const std::string& kind, const Records& left, const Records& right) {
+  std::map<Value, std::pair<Records, Records>> groups;
+  for (const Value& v : left) {
+    if (!v.is_pair()) return NotAPair("cogroup", v);
+    groups[v.first()].first.push_back(v.second());
+  }
+  for (const Value& w : right) {
+    if (!w.is_pair()) return NotAPair("cogroup", w);
+    groups[w.first()].second.push_back(w.second());
+  }
+  const bool keep_left = kind == "left_outer_join" || kind == "full_outer_join";
+  const bool keep_right = kind == "right_outer_join" || kind == "full_outer_join";
+  const bool wrap_left = kind == "right_outer_join" || kind == "full_outer_join";
+  const bool wrap_right = kind == "left_outer_join" || kind == "full_outer_join";
+  Records out;
+  for (auto& [key, sides] : groups) {
+    auto& [values, others] = sides;
+    if (kind == "cogroup") {
+      out.push_back(Value::Pair(key, Value::Pair(Value::List(values), Value::List(others))));
+      continue;
+    }
+    // A missing side joins as None when the join keeps the other side's key, else not at all.
+    if (values.empty() && !keep_right) continue;
+    if (others.empty() && !keep_left) continue;
+    auto wrap = [](const Records& side, bool wrapped) {
+      Records out;
+      for (const Value& v : side) out.push_back(wrapped ? Value::Some(v) : v);
+      if (side.empty()) out.push_back(Value::None());
+      return out;
+    };
+    for (const Value& v : wrap(values, wrap_left)) {
+      for (const Value& w : wrap(others, wrap_right)) {
+        out.push_back(Value::Pair(key, Value::Pair(v, w)));
+      }
+    }
+  }
+  return out;
+}
 
 Result<Records> UnionOf(const std::vector<RddPtr>& rdds) {
   Records out;
@@ -448,8 +452,8 @@ Result<std::unique_ptr<DStream>> MakeStreamFromSnapshot(DStreamGraph* graph,
     }
     parents.push_back(it->second);
   }
-  for (StreamFactory factory :
-       {MakeBasicStream, MakeWindowStream, MakeStateStream, MakeInputStream, MakeOutputStream}) {
+  for (StreamFactory factory : {MakeBasicStream, MakeWindowStream, MakeStateStream, MakeInputStream,
+                                MakeTransformStream, MakeOutputStream}) {
     Result<std::unique_ptr<DStream>> stream = factory(graph, s, parents);
     if (!stream.ok() || stream.value()) return stream;
   }

@@ -63,7 +63,7 @@ class SaveAsTextFilesDStream : public OutputDStream {
     CKPT_ASSIGN_OR_RETURN(const Records* records, rdd.materialize());
     Records lines;
     for (const Value& v : *records) lines.push_back(Value::String(v.to_string()));
-    CKPT_RETURN_IF_ERROR(write_files(time, lines));
+    CKPT_RETURN_IF_ERROR(WriteTextFiles(runtime(), prefix_, suffix_, time, lines));
     // The write was the job; doCheckpoint follows it.
     Result<const Records*> checkpointed = run_spark_job(rdd);
     if (!checkpointed.ok()) return checkpointed.status();
@@ -78,38 +78,6 @@ class SaveAsTextFilesDStream : public OutputDStream {
   }
 
  private:
-  // StreamingContext.rddToFileName.
-  std::string directory_for(Time time) const {
-    return prefix_ + "-" + std::to_string(time.ms) + (suffix_.empty() ? "" : "." + suffix_);
-  }
-
-  Status write_files(Time time, const Records& lines) {
-    FileSystem& fs = *runtime().env.fs;
-    std::string directory = directory_for(time);
-    if (runtime().env.defects.has(Defect::kFailExistingOutput)) {
-      Result<bool> exists = fs.exists(directory);
-      if (!exists.ok()) return exists.status();
-      if (exists.value()) {
-        return Status::AlreadyExists(
-            "org.apache.hadoop.mapred.FileAlreadyExistsException: "
-            "Output directory " +
-            directory + " already exists");
-      }
-    }
-    std::string temporary = JoinPath(directory, "_temporary");
-    std::string part = JoinPath(directory, "part-00000");
-    CKPT_RETURN_IF_ERROR(fs.mkdirs(temporary));
-    std::string text;
-    for (const Value& line : lines) text += line.as_string() + "\n";
-    std::string attempt = JoinPath(temporary, "part-00000");
-    CKPT_RETURN_IF_ERROR(WriteWholeFile(fs, attempt, text, /*sync=*/false));
-    CKPT_ASSIGN_OR_RETURN(bool old_part, fs.exists(part));
-    if (old_part) CKPT_RETURN_IF_ERROR(fs.remove(part, /*recursive=*/false));
-    CKPT_RETURN_IF_ERROR(fs.rename(attempt, part));
-    CKPT_RETURN_IF_ERROR(fs.remove(temporary, /*recursive=*/true));
-    return WriteWholeFile(fs, JoinPath(directory, "_SUCCESS"), "", /*sync=*/false);
-  }
-
   std::string prefix_;
   std::string suffix_;
 };
@@ -151,6 +119,36 @@ Result<std::string> StringParam(const StreamSnapshot& s, const std::string& name
 }
 
 }  // namespace
+
+Status WriteTextFiles(StreamingRuntime& runtime, const std::string& prefix,
+                      const std::string& suffix, Time time, const Records& lines) {
+  FileSystem& fs = *runtime.env.fs;
+  // StreamingContext.rddToFileName.
+  std::string directory =
+      prefix + "-" + std::to_string(time.ms) + (suffix.empty() ? "" : "." + suffix);
+  if (runtime.env.defects.has(Defect::kFailExistingOutput)) {
+    Result<bool> exists = fs.exists(directory);
+    if (!exists.ok()) return exists.status();
+    if (exists.value()) {
+      return Status::AlreadyExists(
+          "org.apache.hadoop.mapred.FileAlreadyExistsException: "
+          "Output directory " +
+          directory + " already exists");
+    }
+  }
+  std::string temporary = JoinPath(directory, "_temporary");
+  std::string part = JoinPath(directory, "part-00000");
+  CKPT_RETURN_IF_ERROR(fs.mkdirs(temporary));
+  std::string text;
+  for (const Value& line : lines) text += line.as_string() + "\n";
+  std::string attempt = JoinPath(temporary, "part-00000");
+  CKPT_RETURN_IF_ERROR(WriteWholeFile(fs, attempt, text, /*sync=*/false));
+  CKPT_ASSIGN_OR_RETURN(bool old_part, fs.exists(part));
+  if (old_part) CKPT_RETURN_IF_ERROR(fs.remove(part, /*recursive=*/false));
+  CKPT_RETURN_IF_ERROR(fs.rename(attempt, part));
+  CKPT_RETURN_IF_ERROR(fs.remove(temporary, /*recursive=*/true));
+  return WriteWholeFile(fs, JoinPath(directory, "_SUCCESS"), "", /*sync=*/false);
+}
 
 Status DStream::collect(std::string output_name) {
   return add_child<CollectDStream>(this, std::move(output_name)).status();

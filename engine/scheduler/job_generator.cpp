@@ -220,7 +220,9 @@ void JobGenerator::generate_jobs(Time time) {
   Result<std::vector<Job>> jobs = graph_->generate_jobs(time);
   if (jobs.ok()) {
     job_scheduler_->submit_job_set(time, std::move(jobs).value());
-  } else {
+  } else if (jobs.status().code() != StatusCode::kProcessDead) {
+    // (A process that died inside the generation, e.g. in an action of a transform's function,
+    // reports nothing: it is gone.)
     runtime_->report_error(
         jobs.status().with_context("Error generating jobs for time " + time.to_string()));
   }
