@@ -162,6 +162,10 @@ struct EngineEnv {
   // The new process's own configuration: on recovery, `spark.master` and the other keys of the
   // reload list come from here, everything else from the checkpoint (Checkpoint.createSparkConf).
   std::map<std::string, std::string> process_conf;
+  // A SparkContext already runs in this process with process_conf (Spark's SparkContext.getOrCreate
+  // then returns it): a context recovered from a checkpoint takes that conf, not the checkpoint's
+  // (StreamingContextSuite "getOrCreate" with a pre-existing SparkContext).
+  bool spark_context_active = false;
   // Deliberate difference from Spark, bounding every run: the timer fires no batch after
   // zeroTime + stop_after_batches x batch (0 = never stop), and restart reschedules no time
   // beyond it, so that a simulated run ends when its work is done. A scenario can also stop its

@@ -106,7 +106,9 @@ std::unique_ptr<StreamingContext> StreamingContext::Create(const EngineEnv& env,
 Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const EngineEnv& env,
                                                                            Checkpoint checkpoint) {
   std::unique_ptr<StreamingContext> context(new StreamingContext(env));
-  context->conf_ = RecoveredConf(checkpoint, env.process_conf, env.defects);
+  context->conf_ = env.spark_context_active
+                       ? env.process_conf
+                       : RecoveredConf(checkpoint, env.process_conf, env.defects);
   Result<std::unique_ptr<DStreamGraph>> graph =
       DStreamGraph::FromSnapshot(&context->runtime_, checkpoint.graph);
   if (!graph.ok()) return graph.status().with_context("restoring the checkpointed graph");

@@ -164,7 +164,9 @@ void CheckProtocol(const Scenario& scenario, const TrialRun& run,
     protocol::CheckRddRules(scenario, run, breaches);
     protocol::CheckBlockLogRules(scenario, run, breaches);
   }
-  protocol::CheckConfRules(run, application_of, breaches);
+  protocol::CheckConfRules(run, application_of,
+                           scenario.restart_entry == RestartEntry::kGetOrCreateActiveSparkContext,
+                           breaches);
   protocol::CheckInputRules(scenario, run, application_of, breaches);
 }
 

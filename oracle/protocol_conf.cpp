@@ -66,7 +66,7 @@ std::string Show(const Conf& conf, const std::string& key) {
 }  // namespace
 
 void CheckConfRules(const TrialRun& run, const std::vector<int>& application_of,
-                    Breaches& breaches) {
+                    bool spark_context_active, Breaches& breaches) {
   std::map<int, const Conf*> created_with;  // application -> its creating process's conf
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
@@ -81,7 +81,9 @@ void CheckConfRules(const TrialRun& run, const std::vector<int>& application_of,
     }
     auto creator = created_with.find(application);
     if (creator == created_with.end()) continue;  // its application began before the records
-    const Conf expected = CreateSparkConf(*creator->second, *incarnation.process_conf);
+    const Conf expected = spark_context_active
+                              ? *incarnation.process_conf
+                              : CreateSparkConf(*creator->second, *incarnation.process_conf);
     if (expected == incarnation.conf) continue;
     std::string key;  // the first key on which they differ
     for (const Conf* conf : {&expected, &incarnation.conf}) {

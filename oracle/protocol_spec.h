@@ -60,9 +60,10 @@ std::optional<int64_t> InputRememberMs(const Scenario& scenario);
 // receiver.log_cleanup: what ClearCheckpointData(t) may and must delete of the block logs.
 void CheckBlockLogRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
 void CheckRestartRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
-// conf.reload: a recovered context's conf is Checkpoint.createSparkConf's (spark-notes 2.2).
+// conf.reload: a recovered context's conf is Checkpoint.createSparkConf's (spark-notes 2.2), or,
+// in a process whose SparkContext already runs (`spark_context_active`), that context's own.
 void CheckConfRules(const TrialRun& run, const std::vector<int>& application_of,
-                    Breaches& breaches);
+                    bool spark_context_active, Breaches& breaches);
 void CheckInputRules(const Scenario& scenario, const TrialRun& run,
                      const std::vector<int>& application_of, Breaches& breaches);
 

@@ -330,14 +330,8 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   journal.process_started(index, scheduler.now(), arrivals.acknowledged(), env.process_conf);
   std::unique_ptr<ckpt::StreamingContext> context;
   scheduler.post(ckpt::TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"}, [&] {
-    auto create = [&scenario](const ckpt::EngineEnv& e) {
-      return sim::BuildApplication(scenario, e);
-    };
     ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> made =
-        scenario.checkpoint_dir.empty()
-            ? create(env)
-            : ckpt::StreamingContext::GetOrCreate(env, scenario.checkpoint_dir, create,
-                                                  scenario.create_on_error);
+        sim::GetContext(scenario, index, env);
     Status started = made.ok() ? made.value()->start() : made.status();
     if (!started.ok()) {
       journal.start_failed(started);

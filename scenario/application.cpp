@@ -129,6 +129,21 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
   return context;
 }
 
+Result<std::unique_ptr<StreamingContext>> GetContext(const Scenario& scenario, int index,
+                                                     ckpt::EngineEnv env) {
+  auto create = [&scenario](const ckpt::EngineEnv& e) { return BuildApplication(scenario, e); };
+  if (scenario.checkpoint_dir.empty()) return create(env);
+  const RestartEntry entry = index == 0 ? RestartEntry::kGetOrCreate : scenario.restart_entry;
+  if (entry == RestartEntry::kNewStreamingContext) {
+    return StreamingContext::FromCheckpointDirectory(env, scenario.checkpoint_dir);
+  }
+  // getActiveOrCreate returns the process's active StreamingContext when it has one; a process
+  // started after a crash has none, so it is getOrCreate.
+  env.spark_context_active = entry == RestartEntry::kGetOrCreateActiveSparkContext;
+  return StreamingContext::GetOrCreate(env, scenario.checkpoint_dir, create,
+                                       scenario.create_on_error);
+}
+
 const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind) {
   static const std::vector<LogAppend> kNone;
   return scenario.source_kind == kind ? scenario.log_appends : kNone;

@@ -39,6 +39,12 @@ ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> BuildApplication(const Sce
                                                                        const ckpt::EngineEnv& env,
                                                                        BuiltSteps* built = nullptr);
 
+// What the driver program of process `index` (0: the first) does to get its context: with a
+// checkpoint directory, getOrCreate with the scenario's creating function for the first process,
+// and the scenario's restart_entry for the others; without one, the creating function.
+ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> GetContext(const Scenario& scenario,
+                                                                 int index, ckpt::EngineEnv env);
+
 // The scenario's arrivals when its source is of `kind` ("log" or "receiver", which share them),
 // else none; by reference, as each run copies them into its source once.
 const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind);

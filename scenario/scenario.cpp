@@ -233,6 +233,20 @@ const char* RunExpectationKindName(RunExpectation::Kind kind) {
   return "?";
 }
 
+const char* RestartEntryName(RestartEntry entry) {
+  switch (entry) {
+    case RestartEntry::kGetOrCreate:
+      return "get_or_create";
+    case RestartEntry::kGetOrCreateActiveSparkContext:
+      return "get_or_create_active_spark_context";
+    case RestartEntry::kNewStreamingContext:
+      return "new_streaming_context";
+    case RestartEntry::kGetActiveOrCreate:
+      return "get_active_or_create";
+  }
+  return "?";
+}
+
 bool CombinesTwoStreams(Operation operation) {
   return operation == Operation::kUnion || operation == Operation::kCogroup ||
          operation == Operation::kJoin || operation == Operation::kLeftOuterJoin ||

@@ -229,6 +229,18 @@ struct SwarmRanges {
   bool operator==(const SwarmRanges&) const = default;
 };
 
+// How the driver program of a process started after a crash gets its context (docs/scenarios.md,
+// "restart_entry"). The first process always runs getOrCreate.
+enum class RestartEntry {
+  kGetOrCreate,                    // StreamingContext.getOrCreate(dir, create, createOnError)
+  kGetOrCreateActiveSparkContext,  // the same in a process whose SparkContext already runs
+  kNewStreamingContext,            // new StreamingContext(dir): no checkpoint is an error
+  kGetActiveOrCreate,              // getActiveOrCreate: no active context in a new process
+};
+// "get_or_create", "get_or_create_active_spark_context", "new_streaming_context",
+// "get_active_or_create".
+const char* RestartEntryName(RestartEntry entry);
+
 // Where a scenario's input comes from (docs/scenarios.md, "source").
 enum class SourceKind { kSequence, kConstant, kQueue, kFile, kLog, kReceiver };
 // "sequence", "constant", "queue", "file", "log", "receiver": the names scenario files use.
@@ -283,6 +295,7 @@ struct Scenario {
   std::vector<PipelineStep> pipeline;
   std::string checkpoint_dir = "/checkpoint";  // "" disables checkpointing
   bool create_on_error = false;
+  RestartEntry restart_entry = RestartEntry::kGetOrCreate;
   ProcessingModel processing;
   Duration downtime{0};  // the downtime of exhaustive crash trials
   // The driver program calls ssc.stop(stopGracefully = true) this long before the last batch's

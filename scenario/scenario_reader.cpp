@@ -231,7 +231,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "conf",       "expect",         "expect_error",      "initial_files", "crashes",
        "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
        "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms",
-       "graceful_stop_lead_ms",   "sources",          "expect_all_runs"}));
+       "graceful_stop_lead_ms",   "sources",          "expect_all_runs", "restart_entry"}));
   // clang-format on
   Scenario s;
   s.path = path_;
@@ -270,6 +270,22 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
   if (root["create_on_error"]) {
     CKPT_ASSIGN_OR_RETURN(bool b, boolean(root["create_on_error"], "create_on_error"));
     s.create_on_error = b;
+  }
+  if (const YAML::Node entry = root["restart_entry"]) {
+    CKPT_ASSIGN_OR_RETURN(std::string name, string(entry, "restart_entry"));
+    bool known = false;
+    for (auto candidate : {RestartEntry::kGetOrCreate, RestartEntry::kGetOrCreateActiveSparkContext,
+                           RestartEntry::kNewStreamingContext, RestartEntry::kGetActiveOrCreate}) {
+      if (name != RestartEntryName(candidate)) continue;
+      s.restart_entry = candidate;
+      known = true;
+    }
+    if (!known) {
+      return error(entry, "restart_entry",
+                   "unknown entry '" + name +
+                       "' (known: get_or_create, get_or_create_active_spark_context, "
+                       "new_streaming_context, get_active_or_create)");
+    }
   }
   if (root["processing"]) CKPT_RETURN_IF_ERROR(processing(root["processing"], s.processing));
   if (root["downtime_ms"]) {

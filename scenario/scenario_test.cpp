@@ -133,6 +133,8 @@ TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
        "it names it ('source')"},
       {head + "pipeline: [{map: identity, steps: [{map: identity}]}, {collect: o}]\n",
        "pipeline[0].steps: only transform_with takes steps"},
+      {head + tail + "restart_entry: newStreamingContext\n",
+       ":5:16: restart_entry: unknown entry 'newStreamingContext' (known: get_or_create,"},
       {head + "pipeline: [{join: nowhere}, {collect: o}]\n",
        "pipeline[0].join: no stream named 'nowhere' before this step"},
       {"name: x\nbatches: 1\nsource: {input: [[{maybe: 1}]]}\n" + tail,

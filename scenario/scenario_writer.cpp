@@ -366,6 +366,9 @@ std::string ScenarioToYaml(const Scenario& s, const std::string& header) {
   out << YAML::EndSeq;
   out << YAML::Key << "checkpoint_dir" << YAML::Value << YAML::DoubleQuoted << s.checkpoint_dir;
   Field(out, "create_on_error", s.create_on_error);
+  if (s.restart_entry != RestartEntry::kGetOrCreate) {
+    Field(out, "restart_entry", RestartEntryName(s.restart_entry));
+  }
   EmitProcessing(out, s.processing);
   Field(out, "downtime_ms", s.downtime.ms);
   if (s.graceful_stop_lead) Field(out, "graceful_stop_lead_ms", s.graceful_stop_lead->ms);

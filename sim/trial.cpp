@@ -317,13 +317,7 @@ void Simulation::run_driver_start() {
   env.receiver_source = &receiver_source_;
   env.process_conf = process_->index() == 0 ? first_process_conf_ : restarted_process_conf_;
   env.stop_after_batches = scenario_.batches;
-  const Scenario& scenario = scenario_;
-  auto create = [&scenario](const ckpt::EngineEnv& e) { return BuildApplication(scenario, e); };
-  Result<std::unique_ptr<StreamingContext>> context =
-      scenario_.checkpoint_dir.empty()
-          ? create(env)
-          : StreamingContext::GetOrCreate(env, scenario_.checkpoint_dir, create,
-                                          scenario_.create_on_error);
+  Result<std::unique_ptr<StreamingContext>> context = GetContext(scenario_, process_->index(), env);
   Status started = context.ok() ? context.value()->start() : context.status();
   if (!alive_) return;  // crashed during start-up; the crash already scheduled the restart
   if (!started.ok()) {
