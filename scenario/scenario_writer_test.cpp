@@ -13,7 +13,10 @@ namespace {
 // `s` without what says where it came from (its path, its steps' and fault rules' origins).
 Scenario WithoutOrigins(Scenario s) {
   s.path.clear();
-  for (PipelineStep& step : s.pipeline) step.origin.clear();
+  for (PipelineStep& step : s.pipeline) {
+    step.origin.clear();
+    for (PipelineStep& sub : step.steps) sub.origin.clear();
+  }
   for (FaultRule& rule : s.faults) rule.origin.clear();
   for (RunExpectation& expected : s.expect_all_runs) expected.origin.clear();
   return s;
