@@ -249,7 +249,8 @@ ckpt::Result<SourceKind> ParseSourceKind(const std::string& name);
 
 // An assertion about one output over every process of a trial, crashed or not (Spark's
 // cross-restart assertions, e.g. CheckpointSuite's "the distinct outputs of all runs"): checked
-// on every trial whose recovery did not stop as contracted.
+// on every trial whose recovery did not stop as contracted and whose processes all ran the
+// application the first one created (no fresh start after a crash).
 struct RunExpectation {
   enum class Kind {
     kDistinct,   // the distinct records all processes emitted are exactly `records`
