@@ -272,20 +272,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
     s.create_on_error = b;
   }
   if (const YAML::Node entry = root["restart_entry"]) {
-    CKPT_ASSIGN_OR_RETURN(std::string name, string(entry, "restart_entry"));
-    bool known = false;
-    for (auto candidate : {RestartEntry::kGetOrCreate, RestartEntry::kGetOrCreateActiveSparkContext,
-                           RestartEntry::kNewStreamingContext, RestartEntry::kGetActiveOrCreate}) {
-      if (name != RestartEntryName(candidate)) continue;
-      s.restart_entry = candidate;
-      known = true;
-    }
-    if (!known) {
-      return error(entry, "restart_entry",
-                   "unknown entry '" + name +
-                       "' (known: get_or_create, get_or_create_active_spark_context, "
-                       "new_streaming_context, get_active_or_create)");
-    }
+    CKPT_ASSIGN_OR_RETURN(s.restart_entry, restart_entry(entry));
   }
   if (root["processing"]) CKPT_RETURN_IF_ERROR(processing(root["processing"], s.processing));
   if (root["downtime_ms"]) {
@@ -339,6 +326,18 @@ Status ScenarioReader::expectations(const YAML::Node& root, Scenario& s) const {
     }
   }
   return Status::Ok();
+}
+
+Result<RestartEntry> ScenarioReader::restart_entry(const YAML::Node& entry) const {
+  CKPT_ASSIGN_OR_RETURN(std::string name, string(entry, "restart_entry"));
+  for (auto candidate : {RestartEntry::kGetOrCreate, RestartEntry::kGetOrCreateActiveSparkContext,
+                         RestartEntry::kNewStreamingContext, RestartEntry::kGetActiveOrCreate}) {
+    if (name == RestartEntryName(candidate)) return candidate;
+  }
+  return error(entry, "restart_entry",
+               "unknown entry '" + name +
+                   "' (known: get_or_create, get_or_create_active_spark_context, "
+                   "new_streaming_context, get_active_or_create)");
 }
 
 Status ScenarioReader::run_expectations(const YAML::Node& node, Scenario& s) const {

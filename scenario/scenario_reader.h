@@ -123,6 +123,7 @@ class ScenarioReader {
   // Their input under `field`: `input` (per batch) or, for constant, `records` (one list).
   Result<std::vector<ckpt::Records>> in_memory_input(const YAML::Node& node, SourceKind kind,
                                                      const std::string& field) const;
+  Result<RestartEntry> restart_entry(const YAML::Node& entry) const;
   // A crash's `before:` or `after:` event and its `nth`.
   Result<CrashEvent> crash_event(const YAML::Node& item) const;
   // `expect_all_runs: {output: {distinct|contains|last_batch: [records]}}`.
