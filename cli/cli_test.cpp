@@ -391,6 +391,40 @@ TEST(CliDocs, TheScenarioReferenceExampleRuns) {
   EXPECT_NE(run.output.find("1 trials, 0 failed"), std::string::npos) << run.output;
 }
 
+// The tutorial of docs/scenarios.md: its scenario runs with the crash and the token it shows, and
+// the defect it switches on fails the way it shows.
+TEST(CliDocs, TheTutorialRunsAsWritten) {
+  std::ifstream doc(CKPTSIM_SOURCE_DIR "/docs/scenarios.md");
+  std::string line, yaml;
+  bool inside = false;
+  while (std::getline(doc, line)) {
+    if (line == "```yaml") {
+      inside = true;
+    } else if (inside && line == "```") {
+      break;
+    } else if (inside) {
+      yaml += line + "\n";
+    }
+  }
+  ASSERT_NE(yaml.find("name: my_job"), std::string::npos) << yaml;
+  std::string path = ::testing::TempDir() + "my_job_" + std::to_string(::getpid()) + ".yaml";
+  std::ofstream(path) << yaml;
+  Outcome run = RunCommand(kBinary + " run " + path);
+  Outcome broken = RunCommand(kBinary + " explore " + path + " --defect skip-down-times");
+  std::remove(path.c_str());
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("my_job            153        1         0  PASS"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("its crashes are trial c61+700; 1 of 1 fired"), std::string::npos);
+  EXPECT_EQ(broken.exit_code, 1) << broken.output;
+  EXPECT_NE(broken.output.find("FAIL my_job [protocol_violation] batch 1000: breaks \"recover "
+                               "exactly\": rule restart.reschedule_set at 1000 ms (incarnation 1): "
+                               "expected [500, 1000] (checkpoint time 500 ms, pending []); got []"),
+            std::string::npos)
+      << broken.output;
+  EXPECT_NE(broken.output.find("--token c25+0 --defect skip-down-times"), std::string::npos);
+}
+
 TEST(Cli, StudyIntervalWritesItsTableJsonAndPlot) {
   std::string out = ::testing::TempDir() + "ckptsim-study-" + std::to_string(getpid());
   Outcome study = RunCommand(kBinary + " study-interval " + CKPTSIM_SOURCE_DIR +

@@ -333,11 +333,12 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
     ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> made =
         sim::GetContext(scenario, index, env);
     Status started = made.ok() ? made.value()->start() : made.status();
+    // A context whose start failed stays alive: tasks it queued before failing still name it.
+    if (made.ok()) context = std::move(made).value();
     if (!started.ok()) {
       journal.start_failed(started);
       return;
     }
-    context = std::move(made).value();
     journal.context_conf(context->conf());
     sim::ScheduleGracefulStop(scenario, scheduler, *context);
   });

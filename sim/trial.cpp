@@ -320,6 +320,10 @@ void Simulation::run_driver_start() {
   Result<std::unique_ptr<StreamingContext>> context = GetContext(scenario_, process_->index(), env);
   Status started = context.ok() ? context.value()->start() : context.status();
   if (!alive_) return;  // crashed during start-up; the crash already scheduled the restart
+  // A context whose start failed has stopped its components (Spark's S4), but tasks it queued
+  // before failing (the jobs of batches rescheduled first) still name it: it lives as long as
+  // its process, as the object does in the JVM.
+  if (context.ok()) process_->context = std::move(context).value();
   if (!started.ok()) {
     record_intact_checkpoint_files();
     process_->observer.start_failed(started);
@@ -327,10 +331,9 @@ void Simulation::run_driver_start() {
   }
   // Only expect_conf and the protocol rule conf.reload look at them: no copy otherwise.
   if (!scenario_.expect_conf.empty() || options_.record_protocol) {
-    process_->record().conf = context.value()->conf();
+    process_->record().conf = process_->context->conf();
   }
   if (options_.record_protocol) process_->record().process_conf = env.process_conf;
-  process_->context = std::move(context).value();
   ScheduleGracefulStop(scenario_, process_->scheduler, *process_->context);
 }
 

@@ -57,6 +57,7 @@ void JobScheduler::start_job(Job job) {
   scheduler.schedule_at(scheduler.now() + duration,
                         TaskLabel{Actor::kJobExecutor, "run job", job.time},
                         [this, job, start_status] {
+                          if (stopped_) return;  // stop(false) interrupts running jobs
                           Status result = start_status;
                           if (result.ok()) result = job.output->run_job(job.time, *job.rdd);
                           finish_job(job, result);
