@@ -339,6 +339,15 @@ TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
        "4:1: duplicate key 'batches' (first at line 2)"},
       {"duplicate nested key", head + "pipeline:\n  - map: pair_with_one\n    map: identity\n",
        "6:5: duplicate key 'map' (first at line 5)"},
+      {"unknown crash event", head + pipeline + "crashes:\n  - {after: {written: 500}}\n",
+       "8:13: crashes.after: unknown event 'written' (known: batch_completed,"},
+      {"expectation on an unknown output",
+       head + pipeline + "expect_all_runs: {outs: {contains: [a]}}\n",
+       "7:26: expect_all_runs.outs: no such output"},
+      {"join of streams with different slides",
+       head + "pipeline:\n  - window: 1000\n    slide_ms: 1000\n    name: w\n  - map: "
+              "pair_with_one\n    from: source\n  - join: w\n  - collect: out\n",
+       "10:5: pipeline[2].join: Some of the DStreams have different slide durations"},
   };
   std::string path = ::testing::TempDir() + "ckptsim_bad_" + std::to_string(::getpid()) + ".yaml";
   for (const Case& c : cases) {

@@ -370,12 +370,15 @@ TEST(ScenarioCatalogue, EveryBundledScenarioLoads) {
   EXPECT_GE(all.value().size(), 16u);
   for (const Scenario& s : all.value()) {
     // The basic catalogue runs long enough for stateful recovery to matter; each ported Spark
-    // test states Spark's expected outcome.
+    // test states Spark's expected outcome (outputs, an error, assertions over all runs, or the
+    // recovered conf).
     if (s.path.find("/basic/") != std::string::npos) {
       EXPECT_GE(s.batches, 20) << s.name;
     }
     if (s.path.find("/spark/") != std::string::npos) {
-      EXPECT_TRUE(!s.expect.empty() || !s.expect_error.empty()) << s.name;
+      EXPECT_TRUE(!s.expect.empty() || !s.expect_error.empty() || !s.expect_all_runs.empty() ||
+                  !s.expect_conf.empty())
+          << s.name;
     }
   }
 }
