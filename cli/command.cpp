@@ -12,6 +12,7 @@
 #include "explore/timeline.h"
 #include "reports/console.h"
 #include "reports/report.h"
+#include "scenario/plugins.h"
 #include "scenario/swarm.h"
 #include "sim/start_check.h"
 #include "util/shell_quote.h"
@@ -28,6 +29,12 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags, unsigned extras) {
                       "filesystem persistence model for every scenario: hdfs, posix, object-store "
                       "or lying-disk (default: the scenario's `filesystem`, else hdfs)");
   command->add_option("--conf", flags.conf, "engine configuration key=value (repeatable)");
+  command->add_option("--plugin", flags.plugins,
+                      "load a function plugin (a shared library, see engine/plugin.h) in every "
+                      "process (repeatable)");
+  command->add_flag("--no-scenario-plugins", flags.no_scenario_plugins,
+                    "refuse scenarios that name plugins (their code would run): for scenarios "
+                    "one does not trust");
   command->add_flag("--no-protocol-oracle", flags.no_protocol_oracle,
                     "judge outputs only, without the protocol rules (for comparison; see "
                     "`ckptsim rules`)");
@@ -121,6 +128,15 @@ ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
     options.run.conf[pair.substr(0, eq)] = pair.substr(eq + 1);
     options.replay_flags.push_back("--conf " + sim::ShellQuote(pair));
   }
+  for (const std::string& path : flags.plugins) {
+    ckpt::Result<std::string> canonical = sim::CanonicalPluginPath(path);
+    if (!canonical.ok()) return canonical.status().with_context("--plugin");
+    CKPT_RETURN_IF_ERROR(sim::LoadPlugin(canonical.value()).with_context("--plugin"));
+    options.plugins.extra.push_back(canonical.value());
+    options.replay_flags.push_back("--plugin " + sim::ShellQuote(canonical.value()));
+  }
+  options.plugins.scenario_plugins_allowed = !flags.no_scenario_plugins;
+  if (flags.no_scenario_plugins) options.replay_flags.push_back("--no-scenario-plugins");
   return ckpt::Status::Ok();
 }
 
@@ -137,7 +153,7 @@ ckpt::Result<std::vector<sim::Scenario>> Prepare(const CommonFlags& flags, const
                                                  sim::ExploreOptions& options) {
   if (binary) options.binary = binary;
   CKPT_RETURN_IF_ERROR(ToOptions(flags, options));
-  CKPT_ASSIGN_OR_RETURN(std::vector<sim::Scenario> scenarios, sim::LoadScenarios(path));
+  CKPT_ASSIGN_OR_RETURN(std::vector<sim::Scenario> scenarios, sim::LoadScenarios(path, options.plugins));
   if (one && scenarios.size() != 1) {
     return ckpt::Status::InvalidArgument(path + ": give one scenario file");
   }

@@ -42,6 +42,8 @@ struct CommonFlags {
   std::vector<std::string> fixes;
   std::string fs;  // empty: each scenario's own filesystem (hdfs unless it says otherwise)
   std::vector<std::string> conf;
+  std::vector<std::string> plugins;
+  bool no_scenario_plugins = false;
   bool no_protocol_oracle = false;
   bool strict = false;            // known weaknesses (WARN) fail the run
   bool require_complete = false;  // a run a budget cut short (INCOMPLETE) fails

@@ -37,6 +37,7 @@ int RunCrashReal(const std::vector<sim::Scenario>& scenarios, const sim::Explore
   crash_options.defects = options.run.defects;
   crash_options.fixes = options.run.fixes;
   crash_options.conf = options.run.conf;
+  crash_options.plugins = options.plugins;
   crash_options.protocol_oracle = options.run.record_protocol;
   crash_options.replay_flags = options.replay_flags;
   crash_options.binary = SelfPath(options.binary.c_str());
@@ -130,6 +131,9 @@ Command AddServeCommand(CLI::App& app) {
   serve->add_option("--fix", flags->common.fixes,
                     "switch on the fix of a known weakness (repeatable)");
   serve->add_option("--conf", flags->common.conf, "engine configuration key=value (repeatable)");
+  serve->add_option("--plugin", flags->common.plugins, "load a function plugin (repeatable)");
+  serve->add_flag("--no-scenario-plugins", flags->common.no_scenario_plugins,
+                  "refuse a scenario that names plugins");
   serve->footer(
       "Example:\n"
       "  ckptsim serve scenarios/basic/running_count.yaml --checkpoint-dir /tmp/run --speed 10\n"

@@ -58,6 +58,13 @@ const std::vector<FixInfo>& AllFixes() {
        "computes that batch from new input",
        "clearMetadata(t) clears only what clearMetadata of the oldest pending batch would (t "
        "itself when nothing older is pending)"},
+      {Fix::kIdempotentOutputStores, "idempotent-output-stores",
+       "at-least-once output to an appending store",
+       "Spark's output operations are at least once (its documented guarantee): a batch that "
+       "recovery runs again, the checkpoint-time batch and those pending or due while the driver "
+       "was down, is written again, and a store that appends every write keeps it twice",
+       "every store a foreach_rdd writes to keeps one write per batch time, the last (the user's "
+       "fix: writes keyed by batch time, or a transactional commit of batch time and output)"},
   };
   return fixes;
 }

@@ -113,7 +113,14 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const
       DStreamGraph::FromSnapshot(&context->runtime_, checkpoint.graph);
   if (!graph.ok()) return graph.status().with_context("restoring the checkpointed graph");
   context->graph_ = std::move(graph).value();
-  CKPT_RETURN_IF_ERROR(context->graph_->bind_functions(*env.functions));
+  // Spark fails here with a ClassNotFoundException when the job's jar lacks a checkpointed
+  // closure's class; ours is a function no built-in or loaded plugin provides.
+  Status bound = context->graph_->bind_functions(*env.functions);
+  if (!bound.ok()) {
+    return bound.with_context(
+        "the checkpointed graph names a function this process does not have (built in or "
+        "from a loaded plugin)");
+  }
   CKPT_RETURN_IF_ERROR(context->checkpoint(checkpoint.checkpoint_dir));
   context->graph_->restore_checkpoint_data();
   // ReliableCheckpointRDD requires each restored RDD's directory to exist; Spark fails in the

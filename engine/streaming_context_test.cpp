@@ -371,5 +371,39 @@ TEST(Validation, UnknownFunctionListsTheRegisteredOnes) {
   EXPECT_NE(started.message().find("pair_with_one"), std::string::npos);
 }
 
+// A plugin's function in the checkpoint, and a restarted process without that plugin: recovery
+// fails naming the function, as Spark's fails on a checkpointed closure's missing class.
+TEST(Validation, RecoveryWithoutAPluginsFunctionFailsNamingIt) {
+  FunctionRegistry with_plugin = FunctionRegistry::Builtins();
+  FunctionRegistry::Entry triple{FunctionKind::kMap, 0, "x -> 3x", {}, {}, {}, {}, {}, {}, {}};
+  triple.make_map = [](const std::vector<Value>&) -> MapFn {
+    return [](const Value& v) -> Result<Value> { return Value::Int(3 * v.as_int()); };
+  };
+  with_plugin.add("triple", std::move(triple));
+  EngineFixture first;
+  first.stop_after_batches = 2;
+  EngineEnv env = first.env();
+  env.functions = &with_plugin;
+  auto context = StreamingContext::Create(env, Milliseconds(500));
+  ASSERT_TRUE(context->checkpoint("/ck").ok());
+  ASSERT_TRUE(context->sequence_stream({{Value::Int(1)}, {Value::Int(2)}})
+                  .value()
+                  ->map({"triple", {}})
+                  .value()
+                  ->collect("o")
+                  .ok());
+  ASSERT_TRUE(context->start().ok());
+  first.run_until(Time{100'000});
+  EngineFixture second(&first.sim_fs());
+  auto recovered = StreamingContext::GetOrCreate(second.env(2), "/ck", MustNotCreate(), false);
+  ASSERT_FALSE(recovered.ok());
+  EXPECT_NE(recovered.status().message().find("unknown map function 'triple'"), std::string::npos)
+      << recovered.status().to_string();
+  EXPECT_NE(recovered.status().message().find("loaded plugin"), std::string::npos);
+  env = second.env(3);
+  env.functions = &with_plugin;
+  EXPECT_TRUE(StreamingContext::GetOrCreate(env, "/ck", MustNotCreate(), false).ok());
+}
+
 }  // namespace
 }  // namespace ckpt

@@ -69,7 +69,10 @@ struct ExploreOptions {
   // reported, and the result is INCOMPLETE. Read between trials only, never by a simulation.
   const std::atomic<bool>* stop_requested = nullptr;
   std::string binary = "build/ckptsim";   // for replay commands
-  std::vector<std::string> replay_flags;  // --defect/--fs/--conf flags, as given
+  std::vector<std::string> replay_flags;  // --defect/--fs/--conf/--plugin flags, as given
+  // --plugin and --no-scenario-plugins: the scenarios read already follow them; crash-real passes
+  // them to its children.
+  PluginPolicy plugins;
 };
 
 inline constexpr uint64_t kDeterminismSample = 16;

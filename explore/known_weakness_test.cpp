@@ -165,5 +165,35 @@ TEST(KnownWeaknesses, OutOfOrderCompletionsUnderConcurrentJobsPassWithTheirFixes
   }
 }
 
+// foreachRDD to stores: every crash trial writes re-run batches again, which an appending store
+// keeps twice (WARN, proven by the idempotent-store fix) and an idempotent one absorbs (nothing);
+// a bug that loses batches is still a failure beside the weakness.
+TEST(KnownWeaknesses, AnAppendingStoreWrittenTwiceIsWarnAndAnIdempotentOneNothing) {
+  const Scenario stores = testing::LoadBundled("situations/foreach_rdd_stores");
+  ExploreOptions options;
+  options.strategy = Strategy::kExhaustive;
+  ExploreResult result = Explore({stores}, options);
+  EXPECT_EQ(result.failures, 0u);
+  ASSERT_GT(result.known_weaknesses, 0u);
+  EXPECT_EQ(result.known_weaknesses_by_name.at("at-least-once output to an appending store"),
+            result.known_weaknesses);
+  EXPECT_NE(result.known_weakness_failing.front().failure.detail.find(
+                "to the appending store 'keys_log': Spark's output operations are at least once"),
+            std::string::npos)
+      << result.known_weakness_failing.front().failure.detail;
+
+  Scenario idempotent = stores;
+  for (PipelineStep& step : idempotent.pipeline) {
+    if (step.store == OutputStore::kAppending) step.store = OutputStore::kIdempotent;
+  }
+  ExploreResult quiet = Explore({idempotent}, options);
+  EXPECT_EQ(quiet.failures + quiet.known_weaknesses, 0u);
+  EXPECT_EQ(quiet.trials, result.trials);
+
+  options.run.defects.add(ckpt::Defect::kSkipDownTimes);
+  ExploreResult broken = Explore({stores}, options);
+  EXPECT_GT(broken.failures, 0u);
+}
+
 }  // namespace
 }  // namespace sim

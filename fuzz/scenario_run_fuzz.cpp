@@ -26,7 +26,8 @@ size_t InputRecords(const sim::Scenario& scenario) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  ckpt::Result<sim::Scenario> loaded = sim::LoadScenarioFromText(text, "fuzz.yaml");
+  ckpt::Result<sim::Scenario> loaded = sim::LoadScenarioFromText(
+      text, "fuzz.yaml", sim::PluginPolicy{.extra = {}, .scenario_plugins_allowed = false});
   if (!loaded.ok()) return 0;
   sim::Scenario scenario = std::move(loaded).value();
   if (scenario.batches > 20 || InputRecords(scenario) > 2000) return 0;

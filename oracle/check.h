@@ -95,6 +95,12 @@ void CheckRecoveredConf(const CheckInput& input, std::vector<Failure>& failures)
 // The scenario's expect_all_runs, over every process's emissions (RunExpectation).
 void CheckRunExpectations(const CheckInput& input, std::vector<Failure>& failures);
 
+// A foreach_rdd's appending store (`store: appending`) that got a batch's records twice: the known
+// weakness "at-least-once output to an appending store" (Fix::kIdempotentOutputStores), reported
+// as WARN only when the trial passes with the store idempotent. An idempotent store needs no
+// check of its own: CheckEmissions already holds every write of a batch to the reference.
+void CheckOutputStores(const CheckInput& input, std::vector<Failure>& failures);
+
 // Spark retries a checkpoint write up to 3 times when it fails with an I/O error (SPARK-22429).
 void CheckGivenUpWrites(const CheckInput& input, std::vector<Failure>& failures);
 

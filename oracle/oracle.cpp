@@ -191,6 +191,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
   if (scenario.source_kind == SourceKind::kFile) CheckFreshStartInput(input, failures);
   CheckRecoveredConf(input, failures);
   CheckEmissions(input, failures);
+  CheckOutputStores(input, failures);
   bool stopped = expected_error_seen || contracted_stop ||
                  std::any_of(failures.begin(), failures.end(), [](const Failure& f) {
                    return f.kind == FailureKind::kRecoveryError;

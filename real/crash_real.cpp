@@ -122,6 +122,10 @@ std::vector<std::string> Trial::arguments(int incarnation) const {
   for (const std::string& name : options_.fixes.names()) args.insert(args.end(), {"--fix", name});
   for (const auto& [key, value] : options_.conf)
     args.insert(args.end(), {"--conf", key + "=" + value});
+  for (const std::string& plugin : options_.plugins.extra) {
+    args.insert(args.end(), {"--plugin", plugin});
+  }
+  if (!options_.plugins.scenario_plugins_allowed) args.push_back("--no-scenario-plugins");
   return args;
 }
 

@@ -44,6 +44,7 @@ struct CrashRealOptions {
   ckpt::DefectSet defects;
   ckpt::FixSet fixes;
   std::map<std::string, std::string> conf;
+  sim::PluginPolicy plugins;              // --plugin and --no-scenario-plugins, for every child
   std::vector<std::string> replay_flags;  // --defect / --conf as given, for replay commands
   std::string binary;                     // the ckptsim executable the children run
   std::string work_directory;             // where run directories go

@@ -1,5 +1,8 @@
 #include "scenario/application.h"
 
+#include "engine/runtime/assert.h"
+#include "scenario/plugins.h"
+
 namespace sim {
 namespace {
 
@@ -131,6 +134,7 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
 
 Result<std::unique_ptr<StreamingContext>> GetContext(const Scenario& scenario, int index,
                                                      ckpt::EngineEnv env) {
+  env.functions = FunctionsOf(scenario, index == 0);
   auto create = [&scenario](const ckpt::EngineEnv& e) { return BuildApplication(scenario, e); };
   if (scenario.checkpoint_dir.empty()) return create(env);
   const RestartEntry entry = index == 0 ? RestartEntry::kGetOrCreate : scenario.restart_entry;
@@ -142,6 +146,15 @@ Result<std::unique_ptr<StreamingContext>> GetContext(const Scenario& scenario, i
   env.spark_context_active = entry == RestartEntry::kGetOrCreateActiveSparkContext;
   return StreamingContext::GetOrCreate(env, scenario.checkpoint_dir, create,
                                        scenario.create_on_error);
+}
+
+const ckpt::FunctionRegistry* FunctionsOf(const Scenario& scenario, bool first) {
+  const std::vector<std::string>& plugins =
+      first || !scenario.restart_plugins ? scenario.plugins : *scenario.restart_plugins;
+  Result<const ckpt::FunctionRegistry*> registry = RegistryWithPlugins(plugins);
+  // The reader loaded and checked these plugins; a scenario built in code must name good ones.
+  CKPT_ASSERT(registry.ok(), registry.status().message());
+  return registry.value();
 }
 
 const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind) {

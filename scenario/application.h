@@ -45,6 +45,10 @@ ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> BuildApplication(const Sce
 ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> GetContext(const Scenario& scenario,
                                                                  int index, ckpt::EngineEnv env);
 
+// The functions a process of `scenario` can bind: the built-ins and its plugins (a process started
+// after a crash: restart_plugins when the scenario sets them). GetContext gives them to the env.
+const ckpt::FunctionRegistry* FunctionsOf(const Scenario& scenario, bool first);
+
 // The scenario's arrivals when its source is of `kind` ("log" or "receiver", which share them),
 // else none; by reference, as each run copies them into its source once.
 const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind);

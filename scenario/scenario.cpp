@@ -84,18 +84,19 @@ Status ValidateStep(const PipelineStep& step, const std::string& field,
   return Status::Ok();
 }
 
-Result<Scenario> LoadScenario(const std::string& path) {
+Result<Scenario> LoadScenario(const std::string& path, const PluginPolicy& plugins) {
   Result<std::string> text = ReadWholeFile(path);
   if (!text.ok()) {
     bool missing = text.status().code() == ckpt::StatusCode::kNotFound;
     return Status::InvalidArgument(missing ? path + ": no such scenario file"
                                            : text.status().message());
   }
-  return LoadScenarioFromText(text.value(), path);
+  return LoadScenarioFromText(text.value(), path, plugins);
 }
 
-Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string& path) {
-  ScenarioReader loader(path);
+Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string& path,
+                                      const PluginPolicy& plugins) {
+  ScenarioReader loader(path, plugins);
   auto yaml_error = [&path](const YAML::Exception& e, const std::string& prefix) {
     return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                                    std::to_string(e.mark.column + 1) + ": " + prefix + e.msg);
@@ -111,7 +112,8 @@ Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string
     Result<Scenario> scenario = loader.scenario(root);
     if (!scenario.ok()) return scenario;
     // An error that names its place in the file already needs no second path.
-    Status valid = ValidateScenario(scenario.value(), ckpt::FunctionRegistry::Builtins());
+    // The reader loaded the plugins: their registry is ready.
+    Status valid = ValidateScenario(scenario.value(), loader.functions());
     if (!valid.ok())
       return valid.message().starts_with(path + ":") ? valid : valid.with_context(path);
     return scenario;
@@ -120,10 +122,10 @@ Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string
   }
 }
 
-Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
+Result<std::vector<Scenario>> LoadScenarios(const std::string& path, const PluginPolicy& plugins) {
   std::error_code ec;
   if (!std::filesystem::is_directory(path, ec)) {
-    CKPT_ASSIGN_OR_RETURN(Scenario one, LoadScenario(path));
+    CKPT_ASSIGN_OR_RETURN(Scenario one, LoadScenario(path, plugins));
     return std::vector<Scenario>{one};
   }
   std::vector<std::string> files;
@@ -136,7 +138,7 @@ Result<std::vector<Scenario>> LoadScenarios(const std::string& path) {
   if (files.empty()) return Status::InvalidArgument(path + ": no *.yaml scenario below it");
   std::vector<Scenario> scenarios;
   for (const std::string& file : files) {
-    CKPT_ASSIGN_OR_RETURN(Scenario one, LoadScenario(file));
+    CKPT_ASSIGN_OR_RETURN(Scenario one, LoadScenario(file, plugins));
     scenarios.push_back(one);
   }
   return scenarios;
@@ -310,6 +312,26 @@ std::set<std::string> Scenario::transform_action_sinks() const {
     for (const std::string& name : step.sink_names()) names.insert(name);
   }
   return names;
+}
+
+std::set<std::string> Scenario::appending_stores() const {
+  std::set<std::string> names;
+  for (const PipelineStep& step : pipeline) {
+    if (step.store == OutputStore::kAppending) names.insert(step.output_name);
+  }
+  return names;
+}
+
+const char* OutputStoreName(OutputStore store) {
+  switch (store) {
+    case OutputStore::kNone:
+      return "none";
+    case OutputStore::kIdempotent:
+      return "idempotent";
+    case OutputStore::kAppending:
+      return "appending";
+  }
+  return "?";
 }
 
 Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registry) {

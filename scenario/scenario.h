@@ -121,6 +121,15 @@ std::optional<Operation> ParseOperation(const std::string& name);
 bool CombinesTwoStreams(Operation operation);
 
 // One step of the pipeline: an operation on a stream (the previous step's, or `from`).
+// The external system a foreach_rdd writes to (`store:`), as the oracle judges it. Spark's output
+// operations are at least once: a batch recovery runs again is written again.
+enum class OutputStore : uint8_t {
+  kNone,        // a sink as collect's: the oracle allows a re-run batch's same records again
+  kIdempotent,  // writes keyed by batch time: a second write of a batch replaces the first
+  kAppending,   // every write is appended: a batch written twice is there twice (WARN)
+};
+const char* OutputStoreName(OutputStore store);
+
 struct PipelineStep {
   Operation operation = Operation::kMap;
   ckpt::FunctionRef function;
@@ -136,6 +145,7 @@ struct PipelineStep {
   ckpt::FunctionRef filter_function;
   int64_t num = 10;    // print
   std::string suffix;  // save_as_text_files
+  OutputStore store = OutputStore::kNone;  // foreach_rdd
   // transform and transform_with: the sub-pipeline run on each batch's RDD (RDD operations and the
   // actions collect and save_as_text_files); empty for a transform by one function.
   std::vector<PipelineStep> steps;
@@ -307,6 +317,11 @@ struct Scenario {
   // negative behind it (another host, a clock stepped back), positive ahead of it.
   Duration restart_clock_offset{0};
   std::map<std::string, std::string> conf;
+  // Function plugins (canonical paths) every process loads: the scenario's `plugins:` and the
+  // command line's --plugin. A process started after a crash loads restart_plugins instead when
+  // it is set (a new build of the job without some of them; --plugin still applies).
+  std::vector<std::string> plugins;
+  std::optional<std::vector<std::string>> restart_plugins;
   // The own conf of a process started after a crash, replacing `conf` (a new SparkConf: a
   // recovered context takes from it only Spark's reload list, e.g. spark.master).
   std::optional<std::map<std::string, std::string>> restart_conf;
@@ -333,6 +348,8 @@ struct Scenario {
   // whenever it computes the stream's RDD of a batch: again after recovery for the older batches
   // whose lineage it recomputes, so these sinks may see a batch again (at least once).
   std::set<std::string> transform_action_sinks() const;
+  // The outputs of foreach_rdd steps that write to an appending store.
+  std::set<std::string> appending_stores() const;
   // Field by field (the writer's round-trip test compares scenarios).
   bool operator==(const Scenario&) const = default;
 };
@@ -346,12 +363,24 @@ inline constexpr int64_t kMaxClockOffset_ms = 86'400'000;
 std::vector<LogAppend> GenerateLogAppends(int32_t partitions, Duration every, Duration until,
                                           int64_t records);
 
+// What the command line says about plugins when scenarios are read.
+struct PluginPolicy {
+  // --plugin's files (canonical, sim::CanonicalPluginPath): every process of every scenario
+  // loads them.
+  std::vector<std::string> extra;
+  // A scenario's `plugins:` runs the code it names: --no-scenario-plugins makes that an error, for
+  // scenarios from people one does not trust (docs/hardening.md).
+  bool scenario_plugins_allowed = true;
+};
+
 // Loads one scenario. Errors read "file:line:column: field: what is wrong".
-ckpt::Result<Scenario> LoadScenario(const std::string& path);
+ckpt::Result<Scenario> LoadScenario(const std::string& path, const PluginPolicy& plugins = {});
 // The same from text, with `path` naming it in errors (the scenario fuzz target).
-ckpt::Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string& path);
+ckpt::Result<Scenario> LoadScenarioFromText(const std::string& text, const std::string& path,
+                                            const PluginPolicy& plugins = {});
 // Loads `path` if it is a file, or every *.yaml below it (sorted) if it is a directory.
-ckpt::Result<std::vector<Scenario>> LoadScenarios(const std::string& path);
+ckpt::Result<std::vector<Scenario>> LoadScenarios(const std::string& path,
+                                                  const PluginPolicy& plugins = {});
 
 // Checks that the pipeline is well formed and names registered functions.
 ckpt::Status ValidateScenario(const Scenario& scenario, const ckpt::FunctionRegistry& registry);

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <map>
 
 #include "engine/runtime/file_system.h"
+#include "scenario/plugins.h"
 
 namespace sim {
 
@@ -231,7 +233,8 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "conf",       "expect",         "expect_error",      "initial_files", "crashes",
        "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
        "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms",
-       "graceful_stop_lead_ms",   "sources",          "expect_all_runs", "restart_entry"}));
+       "graceful_stop_lead_ms",   "sources",          "expect_all_runs", "restart_entry",
+       "plugins",    "restart_plugins"}));
   // clang-format on
   Scenario s;
   s.path = path_;
@@ -252,6 +255,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
   if (n.value() < 1 || n.value() > 100000)
     return error(root["batches"], "batches", "must be in 1..100000");
   s.batches = n.value();
+  CKPT_RETURN_IF_ERROR(plugins(root, s));
   CKPT_RETURN_IF_ERROR(source(root["source"], s));
   if (root["sources"]) CKPT_RETURN_IF_ERROR(named_sources(root["sources"], s));
   const YAML::Node pipeline = root["pipeline"];
@@ -326,6 +330,51 @@ Status ScenarioReader::expectations(const YAML::Node& root, Scenario& s) const {
     }
   }
   return Status::Ok();
+}
+
+Status ScenarioReader::plugins(const YAML::Node& root, Scenario& s) const {
+  CKPT_ASSIGN_OR_RETURN(s.plugins, plugin_list(root["plugins"], "plugins"));
+  if (const YAML::Node restart = root["restart_plugins"]) {
+    CKPT_ASSIGN_OR_RETURN(s.restart_plugins, plugin_list(restart, "restart_plugins"));
+    Result<const ckpt::FunctionRegistry*> later = RegistryWithPlugins(*s.restart_plugins);
+    if (!later.ok()) return located(restart, later.status().with_context("restart_plugins"));
+  }
+  Result<const ckpt::FunctionRegistry*> first = RegistryWithPlugins(s.plugins);
+  if (!first.ok()) {
+    return root["plugins"] ? located(root["plugins"], first.status().with_context("plugins"))
+                           : first.status().with_context("--plugin");
+  }
+  functions_ = first.value();
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> ScenarioReader::plugin_list(const YAML::Node& node,
+                                                             const std::string& field) const {
+  std::vector<std::string> paths;
+  auto add = [&paths](const std::string& path) {
+    if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+  };
+  if (node && !plugin_policy_.scenario_plugins_allowed) {
+    return error(node, field,
+                 "names plugins, whose code would run: refused (--no-scenario-plugins)");
+  }
+  if (node) {
+    if (!node.IsSequence()) return error(node, field, "expected a list of plugin files");
+    const std::filesystem::path folder = std::filesystem::path(path_).parent_path();
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string item_field = field + "[" + std::to_string(i) + "]";
+      CKPT_ASSIGN_OR_RETURN(std::string named, string(node[i], item_field));
+      std::filesystem::path file(named);
+      if (file.is_relative()) file = folder / file;
+      Result<std::string> canonical = CanonicalPluginPath(file.string());
+      if (!canonical.ok()) return error(node[i], item_field, canonical.status().message());
+      Status loaded = LoadPlugin(canonical.value());
+      if (!loaded.ok()) return error(node[i], item_field, loaded.message());
+      add(canonical.value());
+    }
+  }
+  for (const std::string& extra : plugin_policy_.extra) add(extra);
+  return paths;
 }
 
 Result<RestartEntry> ScenarioReader::restart_entry(const YAML::Node& entry) const {

@@ -32,7 +32,12 @@ inline constexpr int64_t kMaxScenarioDuration_ms = 864'000'000;
 
 class ScenarioReader {
  public:
-  explicit ScenarioReader(std::string path) : path_(std::move(path)) {}
+  explicit ScenarioReader(std::string path, PluginPolicy plugin_policy = {})
+      : path_(std::move(path)), plugin_policy_(std::move(plugin_policy)) {}
+
+  // The functions the scenario may name: the built-ins, and its plugins' once scenario() has
+  // read them.
+  const ckpt::FunctionRegistry& functions() const { return *functions_; }
 
   Status error(const YAML::Node& node, const std::string& field, const std::string& what) const;
 
@@ -143,8 +148,19 @@ class ScenarioReader {
 
   Status initial_files(const YAML::Node& node, Scenario& s) const;
 
+  // `plugins:` and `restart_plugins:` (paths relative to the scenario's folder), each loaded and
+  // checked where it is named, then --plugin's; sets functions() to the first process's.
+  Status plugins(const YAML::Node& root, Scenario& s) const;
+
  private:
+  // A list of plugin files under `field`, canonical, loaded, with the extra plugins after them.
+  Result<std::vector<std::string>> plugin_list(const YAML::Node& node,
+                                               const std::string& field) const;
+
   std::string path_;
+  PluginPolicy plugin_policy_;
+  // Set while the document is read (scenario() is const: the reader is one document's state).
+  mutable const ckpt::FunctionRegistry* functions_ = &ckpt::FunctionRegistry::Builtins();
 };
 
 }  // namespace sim

@@ -39,6 +39,13 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, const std::str
       }
     } else if (key == "steps") {
       continue;  // read once the operation is known (below)
+    } else if (key == "store") {
+      CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
+      if (text == "idempotent" || text == "appending") {
+        step.store = text == "idempotent" ? OutputStore::kIdempotent : OutputStore::kAppending;
+      } else {
+        return error(value, where, "unknown store '" + text + "' (known: idempotent, appending)");
+      }
     } else if (key == "num") {
       CKPT_ASSIGN_OR_RETURN(int64_t n, integer(value, where));
       if (n < 1) return error(value, where, "must be at least 1");
@@ -49,7 +56,8 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, const std::str
       return error(entry.first, where,
                    "unknown operator or option (operators: " + known +
                        "; options: checkpoint_interval_ms, filter_function, from, inverse, "
-                       "name, num, output, slide_ms, steps, suffix, timeout_ms, window_ms)");
+                       "name, num, output, slide_ms, steps, store, suffix, timeout_ms, "
+                       "window_ms)");
     }
   }
   if (!has_operation) return error(node, field, "no operation");
@@ -62,7 +70,10 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, const std::str
     return error(node, field + ".steps", "missing (what transform_with runs on both RDDs)");
   }
   const std::string name = OperationName(step.operation);
-  Status valid = ValidateStep(step, field + "." + name, ckpt::FunctionRegistry::Builtins());
+  if (step.store != OutputStore::kNone && step.operation != Operation::kForeachRdd) {
+    return error(node["store"], field + ".store", "only foreach_rdd writes to a store");
+  }
+  Status valid = ValidateStep(step, field + "." + name, functions());
   if (!valid.ok()) return located(node, valid);
   if ((step.operation == Operation::kWindow || step.operation == Operation::kReduceByWindow ||
        step.operation == Operation::kReduceByKeyAndWindow) &&

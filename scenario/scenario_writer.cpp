@@ -184,6 +184,7 @@ void EmitStep(YAML::Emitter& out, const PipelineStep& step) {
   if (!step.from.empty()) Field(out, "from", step.from);
   if (step.operation == Operation::kForeachRdd) Field(out, "output", step.output_name);
   if (!step.suffix.empty()) Field(out, "suffix", step.suffix);
+  if (step.store != OutputStore::kNone) Field(out, "store", OutputStoreName(step.store));
   if (step.operation == Operation::kPrint) Field(out, "num", step.num);
   out << YAML::EndMap;
 }
@@ -375,6 +376,8 @@ std::string ScenarioToYaml(const Scenario& s, const std::string& header) {
   if (s.restart_clock_offset.ms != 0) {
     Field(out, "restart_clock_offset_ms", s.restart_clock_offset.ms);
   }
+  if (!s.plugins.empty()) Field(out, "plugins", s.plugins);
+  if (s.restart_plugins) Field(out, "restart_plugins", *s.restart_plugins);
   EmitConf(out, "conf", s.conf);
   if (s.restart_conf) EmitConf(out, "restart_conf", *s.restart_conf);
   EmitExpectations(out, s);

@@ -63,6 +63,7 @@ ckpt::Status CheckApplicationStarts(
   env.log = &log;
   env.receiver_source = &source;
   env.process_conf = ProcessConf(scenario, /*first=*/true, {});
+  env.functions = FunctionsOf(scenario, /*first=*/true);
   env.stop_after_batches = scenario.batches;
   BuiltSteps built;
   ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> context =
