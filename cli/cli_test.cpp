@@ -348,6 +348,9 @@ TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
        head + "pipeline:\n  - window: 1000\n    slide_ms: 1000\n    name: w\n  - map: "
               "pair_with_one\n    from: source\n  - join: w\n  - collect: out\n",
        "10:5: pipeline[2].join: Some of the DStreams have different slide durations"},
+      {"state expectation on an unknown stream",
+       head + pipeline + "expect_state:\n  - after: {cleanup: 500}\n    streams: {st: {remember_ms: 1}}\n",
+       "9:15: expect_state[0].streams.st: no stream of that name"},
   };
   std::string path = ::testing::TempDir() + "ckptsim_bad_" + std::to_string(::getpid()) + ".yaml";
   for (const Case& c : cases) {

@@ -89,6 +89,11 @@ class StreamingContext {
   bool is_checkpoint_present() const { return recovered_.has_value(); }
   const Conf& conf() const { return conf_; }
   DStreamGraph& graph() { return *graph_; }
+  const DStreamGraph& graph() const { return *graph_; }
+  // The driver's ReceivedBlockTracker; nullptr without receiver streams.
+  const ReceivedBlockTracker* block_tracker() const {
+    return receiver_tracker_ ? &receiver_tracker_->block_tracker() : nullptr;
+  }
   // The graph's state (DStreamGraph::state_digest) and the conf: what the batches still to come
   // depend on once nothing is pending. Two contexts with equal digests at the same time go on to
   // emit the same outputs (sources with a position of their own excepted, see DStream).

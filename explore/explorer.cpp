@@ -134,6 +134,8 @@ UnitRun RunUnit(const ScenarioOf& scenario_of, const Unit& unit, const ExploreOp
   const Scenario& scenario = *subject.scenario;
   RunOptions run_options = options.run;
   run_options.prune_against = subject.prune_target;
+  // The scenario's own trial is where its expect_state holds (Spark's test makes it there).
+  run_options.observe_state = options.strategy == Strategy::kRun;
   auto run_one = [&](const TrialSpec& spec, std::vector<uint64_t> order) {
     UnitTrial trial{spec, std::move(order), RunTrial(scenario, spec, run_options)};
     if (options.check_determinism && InDeterminismSample(spec)) {
@@ -388,6 +390,7 @@ class ScenarioExplorer {
                                                              bool require_expected_error) {
     RunOptions fixed = options_.run;
     fixed.fixes.add(fixes);
+    fixed.observe_state = options_.strategy == Strategy::kRun;
     Variant& v = variant(trial.spec.variant);
     std::unique_ptr<References>& references =
         fixed_references_[{trial.spec.variant, fixed.fixes.names()}];

@@ -344,7 +344,7 @@ TEST(ProtocolOracle, InputRememberDurationAgreesWithTheEngine) {
     for (uint64_t variant = 0; variant < 4; ++variant) {
       Scenario s = variant == 0 ? scenario : ScenarioVariant(scenario, variant);
       std::optional<int64_t> engine_ms;
-      ckpt::Status started = CheckApplicationStarts(s, [&](ckpt::StreamingContext& context) {
+      ckpt::Status started = CheckApplicationStarts(s, [&](ckpt::StreamingContext& context, const BuiltSteps&) {
         engine_ms = context.graph().max_input_remember_duration().ms;
       });
       if (!started.ok()) continue;

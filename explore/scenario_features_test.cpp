@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "explore/explorer.h"
+#include "explore/references.h"
 #include "oracle/oracle.h"
 #include "sim/trial.h"
 #include "testing/bundled_scenario.h"
@@ -164,6 +166,50 @@ TEST(TransformActions, RecomputedOlderBatchesMayEmitAgainButNotDifferently) {
     return;
   }
   FAIL() << "no trial re-emitted an older batch through the transform's action";
+}
+
+// expect_state: judged on the scenario's own trial, at its events, in the processes it names; a
+// wrong expectation names its line and what the engine held; one whose event never happens in
+// its process fails; and an engine that cleans up too early (SPARK-6222 reverted) breaks them.
+TEST(StateExpectations, HoldOnTheOwnTrialAndNameTheirLineWhenBroken) {
+  const Scenario port = Load("spark/checkpointsuite_basic_rdd_checkpoints");
+  ASSERT_EQ(port.expect_state.size(), 5u);
+  ExploreOptions options;
+  options.strategy = Strategy::kRun;
+  EXPECT_EQ(Explore({port}, options).failures, 0u);
+
+  Scenario wrong = port;
+  wrong.expect_state[1].fields["streams.state.checkpoint_data_times"] = "[2000, 4000]";
+  wrong.expect_state[4].process = 1;  // its event happens in process 2
+  ExploreResult result = Explore({wrong}, options);
+  ASSERT_EQ(result.failing.size(), 1u);
+  RunOptions observing;
+  observing.observe_state = true;
+  TrialRun run = RunTrial(wrong, TrialSpec{wrong.crashes}, observing);
+  std::vector<std::string> details;
+  for (const Failure& f : References(wrong, RunOptions{}).check(run)) details.push_back(f.detail);
+  ASSERT_EQ(details.size(), 2u);
+  EXPECT_NE(details[0].find(wrong.expect_state[1].origin +
+                            ": expect_state[1] (after cleanup 4000, process 0): "
+                            "streams.state.checkpoint_data_times in process 0: expected "
+                            "[2000, 4000], was [3000, 4000]"),
+            std::string::npos)
+      << details[0];
+  EXPECT_NE(details[1].find("expect_state[4] (before batch_completed 5000, process 1): its event "
+                            "never happened in that process"),
+            std::string::npos)
+      << details[1];
+  // Exploration's trials are not the test's run: they do not observe.
+  options.strategy = Strategy::kExhaustive;
+  EXPECT_EQ(Explore({wrong}, options).failures, 0u);
+
+  options.strategy = Strategy::kRun;
+  options.run.defects.add(ckpt::Defect::kClearOnEveryCheckpoint);
+  options.run.record_protocol = false;
+  ExploreResult broken = Explore({port}, options);
+  ASSERT_EQ(broken.failing.size(), 1u);
+  EXPECT_NE(broken.failing[0].failure.detail.find("expect_state["), std::string::npos)
+      << broken.failing[0].failure.detail;
 }
 
 }  // namespace

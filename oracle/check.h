@@ -101,6 +101,11 @@ void CheckRunExpectations(const CheckInput& input, std::vector<Failure>& failure
 // check of its own: CheckEmissions already holds every write of a batch to the reference.
 void CheckOutputStores(const CheckInput& input, std::vector<Failure>& failures);
 
+// The scenario's expect_state over the trial's observations (StateObservation): every field of
+// every observation as expected, and each expectation observed at least once. Judged where they
+// were observed (TrialRun::state_observed): the scenario's own trial, `ckptsim run`.
+void CheckStateExpectations(const CheckInput& input, std::vector<Failure>& failures);
+
 // Spark retries a checkpoint write up to 3 times when it fails with an I/O error (SPARK-22429).
 void CheckGivenUpWrites(const CheckInput& input, std::vector<Failure>& failures);
 

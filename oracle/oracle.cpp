@@ -200,6 +200,7 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
     CheckEveryBatchEmitted(input, failures);
     CheckRunExpectations(input, failures);
   }
+  if (run.state_observed) CheckStateExpectations(input, failures);
   CheckGivenUpWrites(input, failures);
   CheckGracefulStop(input, failures);
   CheckProtocol(scenario, run, applications.of, failures);

@@ -155,8 +155,20 @@ struct StepRecord {
   std::string label;
 };
 
+// What the engine's state was at one of the scenario's expect_state points, in one process: the
+// text (StateText) of every field the expectation names.
+struct StateObservation {
+  size_t expectation = 0;  // index into Scenario::expect_state
+  int incarnation = 0;
+  std::map<std::string, std::string> fields;
+};
+
 struct TrialRun {
   std::vector<Emission> emissions;
+  // The scenario's expect_state points, when observed (RunOptions::observe_state); not part of
+  // the digest.
+  bool state_observed = false;
+  std::vector<StateObservation> state_observations;
   std::vector<FailedOutput> failed_outputs;
   std::vector<FailedJob> failed_jobs;
   std::vector<InputBatch> input_batches;  // log and receiver sources: every batch's input

@@ -129,6 +129,7 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
     previous = stream;
     if (!step.name.empty()) streams[step.name] = previous;
   }
+  if (built) built->named = std::move(streams);
   return context;
 }
 

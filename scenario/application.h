@@ -31,6 +31,9 @@ class ScenarioExecution : public ckpt::ExecutionModel {
 struct BuiltSteps {
   bool source_built = false;
   std::vector<ckpt::DStream*> streams;
+  // Once the whole pipeline is built: every named stream ("source", the named sources, the steps'
+  // `name:`s).
+  std::map<std::string, ckpt::DStream*> named;
 };
 
 // Builds the application of `scenario` into a new context: what getOrCreate's creating function

@@ -322,6 +322,26 @@ std::set<std::string> Scenario::appending_stores() const {
   return names;
 }
 
+std::string StateText(const std::vector<int64_t>& numbers) {
+  std::string text = "[";
+  for (size_t i = 0; i < numbers.size(); ++i) text += (i ? ", " : "") + std::to_string(numbers[i]);
+  return text + "]";
+}
+
+std::string StateText(const std::vector<std::string>& names) {
+  std::vector<std::string> sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  std::string text = "[";
+  for (size_t i = 0; i < sorted.size(); ++i) text += (i ? ", " : "") + sorted[i];
+  return text + "]";
+}
+
+std::string StateText(const std::vector<std::vector<int64_t>>& rows) {
+  std::string text = "[";
+  for (size_t i = 0; i < rows.size(); ++i) text += (i ? ", " : "") + StateText(rows[i]);
+  return text + "]";
+}
+
 const char* OutputStoreName(OutputStore store) {
   switch (store) {
     case OutputStore::kNone:

@@ -278,6 +278,29 @@ struct RunExpectation {
 // "distinct", "contains", "last_batch": the keys scenario files use.
 const char* RunExpectationKindName(RunExpectation::Kind kind);
 
+// An assertion on the engine's internal state at an event of a process (`expect_state`), as
+// Spark's tests assert on checkpoint files, checkpoint data, generated RDDs, remember durations,
+// block allocations and offset ranges. Judged on the scenario's own trial (`ckptsim run`, its
+// crashes), where Spark's test makes it.
+struct StateExpectation {
+  CrashEvent event;            // before the event's step, or (after) before the next step
+  std::optional<int> process;  // only in this process (0: the first); else wherever it happens
+  // What must hold, field -> its text (StateText): "checkpoint_files",
+  // "streams.NAME.generated_rdd_times", "streams.NAME.checkpoint_data_times",
+  // "streams.NAME.remember_ms", "streams.NAME.checkpoint_interval_ms", "block_allocations.T_MS"
+  // (blocks allocated to batch T), "offset_ranges.T_MS" (a log stream's [partition, from, until]
+  // ranges of batch T).
+  std::map<std::string, std::string> fields;
+  std::string origin;  // "file:line:column" (see RunExpectation)
+  bool operator==(const StateExpectation&) const = default;
+};
+
+// The text of a state value as expectations and observations compare it: "[1000, 1500]",
+// "[checkpoint-1000, checkpoint-1500]", "[[0, 0, 5]]", a number, or "none".
+std::string StateText(const std::vector<int64_t>& numbers);
+std::string StateText(const std::vector<std::string>& names);
+std::string StateText(const std::vector<std::vector<int64_t>>& rows);
+
 // A further input stream, named so that pipeline steps take it with `from` or `other`
 // (docs/scenarios.md, "sources"). Only the kinds whose input the driver program holds (sequence,
 // constant, queue): the simulated producers of files, logs and receivers serve the main source.
@@ -329,6 +352,7 @@ struct Scenario {
   std::map<std::string, std::optional<std::string>> expect_conf;
   std::map<std::string, std::vector<ckpt::Records>> expect;  // output -> records per batch
   std::vector<RunExpectation> expect_all_runs;
+  std::vector<StateExpectation> expect_state;
   // The contracted outcome of recovery when it cannot work (e.g. a queue stream): a message
   // that every failed start must contain; `run` also requires the crash list to produce it.
   std::string expect_error;

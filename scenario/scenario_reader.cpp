@@ -234,7 +234,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
        "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms",
        "graceful_stop_lead_ms",   "sources",          "expect_all_runs", "restart_entry",
-       "plugins",    "restart_plugins"}));
+       "plugins",    "restart_plugins", "expect_state"}));
   // clang-format on
   Scenario s;
   s.path = path_;
@@ -313,6 +313,9 @@ Status ScenarioReader::expectations(const YAML::Node& root, Scenario& s) const {
   }
   if (const YAML::Node all_runs = root["expect_all_runs"]) {
     CKPT_RETURN_IF_ERROR(run_expectations(all_runs, s));
+  }
+  if (const YAML::Node state = root["expect_state"]) {
+    CKPT_RETURN_IF_ERROR(state_expectations(state, s));
   }
   if (root["expect_error"]) {
     CKPT_ASSIGN_OR_RETURN(std::string text, string(root["expect_error"], "expect_error"));

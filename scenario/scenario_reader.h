@@ -129,8 +129,16 @@ class ScenarioReader {
   Result<std::vector<ckpt::Records>> in_memory_input(const YAML::Node& node, SourceKind kind,
                                                      const std::string& field) const;
   Result<RestartEntry> restart_entry(const YAML::Node& entry) const;
-  // A crash's `before:` or `after:` event and its `nth`.
-  Result<CrashEvent> crash_event(const YAML::Node& item) const;
+  // A crash's (or a state expectation's) `before:` or `after:` event and its `nth`; errors name
+  // `list` ("crashes", "expect_state[2]").
+  Result<CrashEvent> crash_event(const YAML::Node& item, const std::string& list) const;
+  // `expect_state: [{before|after: EVENT, nth, process, checkpoint_files, streams, ...}]`
+  // (StateExpectation); streams must be named in the scenario.
+  Status state_expectations(const YAML::Node& node, Scenario& s) const;
+  Result<StateExpectation> state_expectation(const YAML::Node& item, const std::string& field,
+                                             const std::set<std::string>& streams) const;
+  // A list of integers (times in ms, or offsets).
+  Result<std::vector<int64_t>> numbers(const YAML::Node& node, const std::string& field) const;
   // `expect_all_runs: {output: {distinct|contains|last_batch: [records]}}`.
   Status run_expectations(const YAML::Node& node, Scenario& s) const;
   // The top-level `sources:` list (NamedSource).

@@ -224,7 +224,7 @@ Result<std::vector<CrashSpec>> ScenarioReader::crashes(const YAML::Node& node) c
     }
     CrashSpec spec;
     if (item["before"] || item["after"]) {
-      CKPT_ASSIGN_OR_RETURN(spec.event, crash_event(item));
+      CKPT_ASSIGN_OR_RETURN(spec.event, crash_event(item, "crashes"));
     } else {
       const char* key = item["step"] ? "step" : "at_ms";
       std::string where = std::string("crashes.") + key;
@@ -254,12 +254,13 @@ Result<std::vector<CrashSpec>> ScenarioReader::crashes(const YAML::Node& node) c
   return out;
 }
 
-Result<CrashEvent> ScenarioReader::crash_event(const YAML::Node& item) const {
+Result<CrashEvent> ScenarioReader::crash_event(const YAML::Node& item,
+                                               const std::string& list) const {
   CrashEvent event;
   event.after = static_cast<bool>(item["after"]);
   const char* side = event.after ? "after" : "before";
   const YAML::Node node = item[side];
-  const std::string field = std::string("crashes.") + side;
+  const std::string field = list + "." + side;
   if (!node.IsMap() || node.size() != 1) {
     return error(node, field,
                  "expected one event: {checkpoint_written: T_MS}, {rename: PATH}, "
@@ -295,10 +296,10 @@ Result<CrashEvent> ScenarioReader::crash_event(const YAML::Node& item) const {
   }
   if (const YAML::Node nth = item["nth"]) {
     if (event.kind == CrashEvent::Kind::kWalWrite) {
-      return error(nth, "crashes.nth", "wal_write counts by its own value");
+      return error(nth, list + ".nth", "wal_write counts by its own value");
     }
-    CKPT_ASSIGN_OR_RETURN(int64_t n, integer(nth, "crashes.nth"));
-    if (n < 1 || n > 1'000'000) return error(nth, "crashes.nth", "must be in 1..1000000");
+    CKPT_ASSIGN_OR_RETURN(int64_t n, integer(nth, list + ".nth"));
+    if (n < 1 || n > 1'000'000) return error(nth, list + ".nth", "must be in 1..1000000");
     event.nth = static_cast<uint64_t>(n);
   }
   return event;

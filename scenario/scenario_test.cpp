@@ -141,6 +141,22 @@ TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
        ":3:19: source.input: unknown value map 'maybe' (none, some or list)"},
       {"name: x\nbatches: 1\nsource: {input: [[{none: 1}]]}\n" + tail,
        "source.input: none takes no value (write {none: ~})"},
+      {head + tail + "expect_state: [{after: {cleanup: 5}, streams: {nowhere: {remember_ms: 5}}}]\n",
+       ":5:48: expect_state[0].streams.nowhere: no stream of that name"},
+      {head + tail + "expect_state: [{after: {fire: 5}, checkpoint_files: []}]\n",
+       ":5:24: expect_state[0].after: unknown event 'fire'"},
+      {head + tail + "expect_state: [{checkpoint_files: []}]\n",
+       ":5:16: expect_state[0]: needs one of before: EVENT and after: EVENT"},
+      {head + tail + "expect_state: [{after: {cleanup: 5}}]\n",
+       ":5:16: expect_state[0]: asserts nothing"},
+      {head + tail + "expect_state: [{after: {cleanup: 5}, streams: {source: {sizes: [1]}}}]\n",
+       "expect_state[0].streams.source.sizes: unknown field (known: checkpoint_data_times"},
+      {head + tail + "expect_state: [{after: {cleanup: 5}, offset_ranges: {5: [[0, 1]]}}]\n",
+       "expect_state[0].offset_ranges: expected [partition, from, until]"},
+      {head + "pipeline: [{map: identity, store: appending}, {collect: o}]\n",
+       "pipeline[0].store: only foreach_rdd writes to a store"},
+      {head + "pipeline: [{foreach_rdd: distinct, output: o, store: kafka}]\n",
+       "pipeline[0].store: unknown store 'kafka' (known: idempotent, appending)"},
   };
   for (const auto& [text, expected] : cases) {
     std::string message = ErrorOf(text);

@@ -219,6 +219,62 @@ void EmitConf(YAML::Emitter& out, const char* key, const std::map<std::string, s
   out << YAML::EndMap;
 }
 
+// `before:`/`after:` and `nth` of a crash or a state expectation, into the open map.
+void EmitEvent(YAML::Emitter& out, const CrashEvent& event) {
+  out << YAML::Key << (event.after ? "after" : "before") << YAML::Value << YAML::Flow
+      << YAML::BeginMap << YAML::Key << CrashEventKindName(event.kind) << YAML::Value;
+  if (event.kind == CrashEvent::Kind::kWalWrite) out << event.nth;
+  if (event.kind == CrashEvent::Kind::kRename) out << YAML::DoubleQuoted << event.argument;
+  if (event.kind != CrashEvent::Kind::kWalWrite && event.kind != CrashEvent::Kind::kRename) {
+    out << event.argument;
+  }
+  out << YAML::EndMap;
+  if (event.kind != CrashEvent::Kind::kWalWrite && event.nth != 1) Field(out, "nth", event.nth);
+}
+
+// expect_state: each field's text (StateText) is YAML of the value it states.
+void EmitStateExpectations(YAML::Emitter& out, const std::vector<StateExpectation>& all) {
+  out << YAML::Key << "expect_state" << YAML::Value << YAML::BeginSeq;
+  for (const StateExpectation& expectation : all) {
+    out << YAML::BeginMap;
+    EmitEvent(out, expectation.event);
+    if (expectation.process) Field(out, "process", *expectation.process);
+    std::map<std::string, std::map<std::string, std::string>> groups;  // group -> key -> text
+    for (const auto& [field, text] : expectation.fields) {
+      if (field == "checkpoint_files") {
+        out << YAML::Key << field << YAML::Value << YAML::Flow << YAML::Load(text);
+      } else if (field.starts_with("streams.")) {
+        size_t dot = field.rfind('.');
+        groups["streams"][field.substr(8, dot - 8) + "\n" + field.substr(dot + 1)] = text;
+      } else {
+        size_t dot = field.find('.');
+        groups[field.substr(0, dot)][field.substr(dot + 1)] = text;
+      }
+    }
+    for (const auto& [group, entries] : groups) {
+      out << YAML::Key << group << YAML::Value << YAML::BeginMap;
+      std::string open_stream;
+      for (const auto& [key, text] : entries) {
+        std::string name = key;
+        if (group == "streams") {
+          std::string stream = key.substr(0, key.find('\n'));
+          name = key.substr(key.find('\n') + 1);
+          if (stream != open_stream) {
+            if (!open_stream.empty()) out << YAML::EndMap;
+            out << YAML::Key << stream << YAML::Value << YAML::BeginMap;
+            open_stream = stream;
+          }
+        }
+        out << YAML::Key << YAML::Load(name) << YAML::Value << YAML::Flow << YAML::Load(text);
+      }
+      if (!open_stream.empty()) out << YAML::EndMap;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
 void EmitExpectations(YAML::Emitter& out, const Scenario& s) {
   if (!s.expect_conf.empty()) {
     out << YAML::Key << "expect_conf" << YAML::Value << YAML::BeginMap;
@@ -253,6 +309,7 @@ void EmitExpectations(YAML::Emitter& out, const Scenario& s) {
     }
     out << YAML::EndMap;
   }
+  if (!s.expect_state.empty()) EmitStateExpectations(out, s.expect_state);
   if (!s.expect_error.empty()) Field(out, "expect_error", s.expect_error);
   if (!s.expect_failures.empty()) {
     out << YAML::Key << "expect_failures" << YAML::Value << YAML::Flow << YAML::BeginSeq;
@@ -302,18 +359,7 @@ void EmitHarness(YAML::Emitter& out, const Scenario& s) {
     for (const CrashSpec& crash : s.crashes) {
       out << YAML::Flow << YAML::BeginMap;
       if (crash.event) {
-        const CrashEvent& event = *crash.event;
-        out << YAML::Key << (event.after ? "after" : "before") << YAML::Value << YAML::Flow
-            << YAML::BeginMap << YAML::Key << CrashEventKindName(event.kind) << YAML::Value;
-        if (event.kind == CrashEvent::Kind::kWalWrite) out << event.nth;
-        if (event.kind == CrashEvent::Kind::kRename) out << YAML::DoubleQuoted << event.argument;
-        if (event.kind != CrashEvent::Kind::kWalWrite && event.kind != CrashEvent::Kind::kRename) {
-          out << event.argument;
-        }
-        out << YAML::EndMap;
-        if (event.kind != CrashEvent::Kind::kWalWrite && event.nth != 1) {
-          Field(out, "nth", event.nth);
-        }
+        EmitEvent(out, *crash.event);
       } else if (crash.at) {
         Field(out, "at_ms", crash.at->ms);
       } else {

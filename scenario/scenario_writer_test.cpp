@@ -19,6 +19,7 @@ Scenario WithoutOrigins(Scenario s) {
   }
   for (FaultRule& rule : s.faults) rule.origin.clear();
   for (RunExpectation& expected : s.expect_all_runs) expected.origin.clear();
+  for (StateExpectation& expected : s.expect_state) expected.origin.clear();
   return s;
 }
 

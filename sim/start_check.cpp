@@ -44,7 +44,8 @@ size_t RefusedStep(const std::vector<ckpt::DStream*>& step_streams) {
 }  // namespace
 
 ckpt::Status CheckApplicationStarts(
-    const Scenario& scenario, const std::function<void(ckpt::StreamingContext&)>& started_hook) {
+    const Scenario& scenario,
+    const std::function<void(ckpt::StreamingContext&, const BuiltSteps&)>& started_hook) {
   EventLoop loop;
   OwnerScheduler scheduler(&loop, kHarnessOwner + 1);
   SimFs fs(PersistenceModel::kHdfs);
@@ -74,9 +75,18 @@ ckpt::Status CheckApplicationStarts(
   // A refused step is the one after the last stream recorded.
   if (!context.ok()) return AtStep(scenario, built.streams.size(), context.status());
   ckpt::Status started = context.value()->start();
-  if (started.ok() && started_hook) started_hook(*context.value());
+  if (started.ok() && started_hook) started_hook(*context.value(), built);
   if (started.ok()) return started;
   return AtStep(scenario, RefusedStep(built.streams), started);
+}
+
+std::map<std::string, int32_t> StreamIdsByName(const Scenario& scenario) {
+  std::map<std::string, int32_t> ids;
+  ckpt::Status started =
+      CheckApplicationStarts(scenario, [&ids](ckpt::StreamingContext&, const BuiltSteps& built) {
+        for (const auto& [name, stream] : built.named) ids[name] = stream->id();
+      });
+  return started.ok() ? ids : std::map<std::string, int32_t>{};
 }
 
 }  // namespace sim

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <functional>
+#include <map>
 
 #include "engine/runtime/status.h"
 #include "engine/streaming_context.h"
+#include "scenario/application.h"
 #include "scenario/scenario.h"
 
 namespace sim {
@@ -21,6 +23,11 @@ namespace sim {
 // the started context (its graph initialized) before it is thrown away.
 ckpt::Status CheckApplicationStarts(
     const Scenario& scenario,
-    const std::function<void(ckpt::StreamingContext&)>& started = nullptr);
+    const std::function<void(ckpt::StreamingContext&, const BuiltSteps&)>& started = nullptr);
+
+// The id of each named stream of the scenario's application ("source", named sources, the steps'
+// `name:`s): the same in every process, as a recovered graph keeps its streams' ids. Empty when
+// the application does not start.
+std::map<std::string, int32_t> StreamIdsByName(const Scenario& scenario);
 
 }  // namespace sim

@@ -14,6 +14,7 @@
 #include "scenario/scenario_receiver_source.h"
 #include "sim/event_loop.h"
 #include "sim/faults.h"
+#include "sim/state_probe.h"
 #include "util/random.h"
 
 namespace sim {
@@ -56,6 +57,8 @@ class Simulation : public StepGate {
     restarted_process_conf_ = ProcessConf(scenario, /*first=*/false, options.conf);
     result_.fs_model = fs_.model();
     result_.fixes = options.fixes;
+    if (options.observe_state && !scenario.expect_state.empty()) probe_.emplace(scenario);
+    result_.state_observed = probe_.has_value();
     auto sync = first_process_conf_.find("ckptsim.checkpoint.sync");
     result_.checkpoint_sync = sync != first_process_conf_.end() && sync->second == "true";
   }
@@ -141,6 +144,7 @@ class Simulation : public StepGate {
   TrialRun result_;
   RunRecorder recorder_;
   bool quiet_points_matter_ = false;
+  std::optional<StateProbe> probe_;  // with expect_state
 };
 
 // At a quiet point of the last incarnation (no crash left to come), records the state digest and,
@@ -191,6 +195,9 @@ bool Simulation::take_step(LabelFn&& label, const char* what, const std::string&
   mix(detail.data(), detail.size());
   if (options_.record_steps) {
     result_.steps.push_back(StepRecord{incarnation, step, loop_.now(), label()});
+  }
+  if (probe_) {
+    probe_->before_step(label(), process_->context.get(), fs_, result_.state_observations);
   }
   if (crash_due(incarnation, step, label)) {
     trace_line("CRASH before step " + std::to_string(step) + ": " + label());
@@ -298,6 +305,7 @@ void Simulation::start_incarnation(Time at) {
   step_in_incarnation_ = 0;
   event_matches_ = 0;
   crash_at_next_step_ = false;
+  if (probe_) probe_->start_incarnation(index);
   process_->scheduler.schedule_at(at + offset,
                                   TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"},
                                   [this] { run_driver_start(); });

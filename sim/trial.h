@@ -61,6 +61,8 @@ struct RunOptions {
   bool record_trace = false;                 // keep a human-readable trace
   bool record_steps = false;                 // keep every step's label (crash-points)
   bool record_protocol = true;               // keep IncarnationRecord::protocol
+  // Observe the scenario's expect_state points (TrialRun::state_observed): its own trial's.
+  bool observe_state = false;
   uint64_t max_steps = 5'000'000;            // budget: a trial never runs forever
   ckpt::Time first_start;                    // when the first process starts
   // Convergence pruning: an uncrashed run records its quiet points; a trial given

@@ -329,4 +329,6 @@ void OutputDStream::fill_snapshot(StreamSnapshot& snapshot) const {
   snapshot.output_name = output_name_;
 }
 
+std::vector<Time> DStream::checkpoint_data_times() const { return KeysOf(checkpoint_data_.files()); }
+
 }  // namespace ckpt

@@ -12,12 +12,21 @@
 #include <vector>
 
 #include "engine/checkpoint/checkpoint.h"
+#include "engine/dstream/partitioned_log.h"
 #include "engine/rdd.h"
 #include "engine/streaming_runtime.h"
 
 namespace ckpt {
 
 class DStreamGraph;
+
+// The times a map is keyed by, in order.
+template <typename Value>
+std::vector<Time> KeysOf(const std::map<Time, Value>& by_time) {
+  std::vector<Time> times;
+  for (const auto& [time, value] : by_time) times.push_back(time);
+  return times;
+}
 
 // One step of a transform's sub-pipeline (DStream::transform_steps): an RDD operation on the
 // batch's records — map, map_values, flat_map, filter, transform, reduce, reduce_by_key,
@@ -75,6 +84,11 @@ class DStream {
   std::optional<Duration> remember_duration() const { return remember_; }
   std::optional<Time> zero_time() const { return zero_time_; }
   const std::map<Time, RddPtr>& generated_rdds() const { return generated_; }
+  // The batch times its checkpoint data holds (DStreamCheckpointData's files, a file stream's
+  // file lists, a log stream's offset ranges): what a checkpoint written now would restore.
+  virtual std::vector<Time> checkpoint_data_times() const;
+  // A log stream's offset ranges by batch time (of its generated RDDs); empty for other streams.
+  virtual std::map<Time, std::vector<OffsetRange>> offset_ranges() const { return {}; }
   // Streams whose state depends on earlier batches must checkpoint their RDDs (mustCheckpoint).
   virtual bool must_checkpoint() const { return false; }
   virtual bool is_output() const { return false; }

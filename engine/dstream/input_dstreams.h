@@ -73,6 +73,7 @@ class FileInputDStream : public InputDStream {
   FileInputDStream(DStreamGraph* graph, std::string directory, Time initial_threshold,
                    Duration min_remember);
   static constexpr Duration kDefaultMinRemember{60'000};
+  std::vector<Time> checkpoint_data_times() const override { return KeysOf(checkpointed_files_); }
 
  protected:
   Result<RddPtr> compute(Time time) override;
@@ -109,6 +110,12 @@ class LogInputDStream : public InputDStream {
   // Rebuilds a stream from its checkpointed snapshot (InvalidArgument when malformed).
   static Result<std::unique_ptr<DStream>> FromSnapshot(DStreamGraph* graph,
                                                        const StreamSnapshot& snapshot);
+  std::vector<Time> checkpoint_data_times() const override {
+    return KeysOf(checkpointed_ranges_);
+  }
+  std::map<Time, std::vector<OffsetRange>> offset_ranges() const override {
+    return ranges_by_time_;
+  }
 
  protected:
   Result<RddPtr> compute(Time time) override;

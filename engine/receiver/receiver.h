@@ -82,6 +82,7 @@ class ReceiverTracker {
   bool receivers_stopped() const;
   // Spark's hasUnallocatedBlocks.
   bool has_unallocated_blocks() const { return blocks_.has_unallocated_blocks(); }
+  const ReceivedBlockTracker& block_tracker() const { return blocks_; }
   // Closes the driver's block log (ReceivedBlockTracker.stop) once nothing will be allocated.
   void stop_block_log() { blocks_.stop(); }
   // See ReceivedBlockTracker::restart_log.
