@@ -192,6 +192,19 @@ FunctionRegistry BuildBuiltins() {
   };
   registry.add("is_even", std::move(even));
 
+  FunctionRegistry::Entry ends_with{
+      FunctionKind::kFilter, 1, "keeps strings ending with s (a file stream's path filter)", {}, {},
+      {}, {}, {}, {}, {}};
+  ends_with.make_filter = [](const std::vector<Value>& args) -> FilterFn {
+    Value suffix = args[0];
+    return [suffix](const Value& v) -> Result<bool> {
+      if (!suffix.is_string()) return TypeError("ends_with", suffix, "a string suffix");
+      if (!v.is_string()) return TypeError("ends_with", v, "a string");
+      return v.as_string().ends_with(suffix.as_string());
+    };
+  };
+  registry.add("ends_with", std::move(ends_with));
+
   FunctionRegistry::Entry sum{
       FunctionKind::kReduce, 0, "(a, b) -> a + b", {}, {}, {}, {}, {}, {}, {}};
   sum.make_reduce = [](const std::vector<Value>&) -> ReduceFn { return Add; };

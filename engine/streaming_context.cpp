@@ -196,11 +196,20 @@ Result<DStream*> StreamingContext::queue_stream(std::vector<Records> queue) {
   return graph_->add_stream(std::make_unique<QueueInputDStream>(graph_.get(), std::move(queue)));
 }
 
-Result<DStream*> StreamingContext::text_file_stream(const std::string& directory) {
+Status StreamingContext::remember(Duration duration) {
+  CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());  // Spark's graph.remember is pre-start
+  graph_->remember(duration);
+  return Status::Ok();
+}
+
+Result<DStream*> StreamingContext::text_file_stream(const std::string& directory,
+                                                   FileStreamOptions options) {
   CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
-  return graph_->add_stream(
-      std::make_unique<FileInputDStream>(graph_.get(), directory, runtime_.env.scheduler->now(),
-                                         FileInputDStream::kDefaultMinRemember));
+  // Spark's initialModTimeIgnoreThreshold: the clock at creation, or 0 without newFilesOnly.
+  Time threshold = options.new_files_only ? runtime_.env.scheduler->now() : Time{0};
+  return graph_->add_stream(std::make_unique<FileInputDStream>(
+      graph_.get(), directory, threshold, FileInputDStream::kDefaultMinRemember,
+      std::move(options.path_filter)));
 }
 
 Result<DStream*> StreamingContext::log_stream(const std::string& topic) {

@@ -30,6 +30,13 @@ namespace ckpt {
 inline constexpr std::string_view kRddCheckpointMissingError =
     "Checkpoint directory does not exist";
 
+// fileStream's options: newFilesOnly (false: files older than the context are taken too, within
+// the remember window) and a filter of file names.
+struct FileStreamOptions {
+  bool new_files_only = true;
+  FunctionRef path_filter;  // a filter function given the file's name; empty: every file
+};
+
 class StreamingContext {
  public:
   using Conf = std::map<std::string, std::string>;
@@ -54,8 +61,11 @@ class StreamingContext {
   Result<DStream*> sequence_stream(std::vector<Records> input);
   Result<DStream*> constant_stream(Records records);
   Result<DStream*> queue_stream(std::vector<Records> queue);
-  // textFileStream(directory) with newFilesOnly = true: files modified before now are ignored.
-  Result<DStream*> text_file_stream(const std::string& directory);
+  // ssc.remember(duration): every stream keeps its generated RDDs at least this long.
+  Status remember(Duration duration);
+  // textFileStream(directory): newFilesOnly, files modified before now are ignored; or
+  // fileStream with its options (FileStreamOptions).
+  Result<DStream*> text_file_stream(const std::string& directory, FileStreamOptions options = {});
   // A Kafka-direct-like stream over `topic` of the environment's partitioned log, read from the
   // earliest offsets. IllegalState without a log, NotFound for an unknown topic.
   Result<DStream*> log_stream(const std::string& topic);

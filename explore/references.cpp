@@ -14,7 +14,7 @@ References::References(const Scenario& scenario, const RunOptions& options)
   if (options_.record_quiet_points) {
     prune_target_ = PruneTarget{std::move(run.quiet_points), run.emissions, run.total_steps};
   }
-  base_key_.start = options_.first_start;
+  base_key_.start = std::max(options_.first_start, scenario.first_start);
   if (InputDependsOnTiming(scenario)) base_key_.batch_input = BatchInput(scenario, run);
 }
 

@@ -222,6 +222,9 @@ Status RealRuntimeSupports(const sim::Scenario& scenario) {
     return Status::Unsupported(scenario.path +
                                ": the real runtime has no producer for a file source yet");
   }
+  if (scenario.first_start.ms != 0) {
+    return Status::Unsupported(scenario.path + ": the real runtime starts at once (start_ms)");
+  }
   if (scenario.restart_clock_offset.ms != 0) {
     return Status::Unsupported(scenario.path +
                                ": real processes share one host's clock (restart_clock_offset_ms)");

@@ -17,7 +17,8 @@ Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& c
     return context.constant_stream(scenario.input[0]);
   if (scenario.source_kind == SourceKind::kQueue) return context.queue_stream(scenario.input);
   if (scenario.source_kind == SourceKind::kFile)
-    return context.text_file_stream(scenario.source_directory);
+    return context.text_file_stream(scenario.source_directory,
+                                    {scenario.new_files_only, scenario.path_filter});
   if (scenario.source_kind == SourceKind::kLog) return context.log_stream(scenario.log_topic);
   if (scenario.source_kind == SourceKind::kReceiver)
     return context.receiver_stream(scenario.log_topic);
@@ -106,6 +107,7 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
   if (!scenario.checkpoint_dir.empty()) {
     CKPT_RETURN_IF_ERROR(context->checkpoint(scenario.checkpoint_dir));
   }
+  if (scenario.remember) CKPT_RETURN_IF_ERROR(context->remember(*scenario.remember));
   Result<ckpt::DStream*> source = BuildSource(scenario, *context);
   if (!source.ok()) return source.status();
   if (built) built->source_built = true;

@@ -178,6 +178,8 @@ struct ProducedFile {
   Time at;
   std::string name;
   std::vector<std::string> lines;
+  // The modification time it carries when not `at` (a file moved in from elsewhere, an old one).
+  std::optional<Time> modified_at;
   bool operator==(const ProducedFile&) const = default;
 };
 
@@ -321,6 +323,8 @@ struct Scenario {
   std::vector<ckpt::Records> input;  // sequence and queue: per batch; constant: one list
   std::string source_directory;      // file
   std::vector<ProducedFile> produced_files;
+  bool new_files_only = true;        // file: Spark's newFilesOnly
+  ckpt::FunctionRef path_filter;     // file: a filter function of the file's name (none: all)
   std::string log_topic = "events";    // log; receiver: the source's name
   int32_t log_partitions = 0;          // receiver: 1
   std::vector<LogAppend> log_appends;  // in time order (receiver: what arrives at its source)
@@ -332,6 +336,10 @@ struct Scenario {
   RestartEntry restart_entry = RestartEntry::kGetOrCreate;
   ProcessingModel processing;
   Duration downtime{0};  // the downtime of exhaustive crash trials
+  // `start_ms`: when the first process starts (a Spark test that sets its ManualClock before it
+  // creates the context); the simulator's clock starts at 0 either way.
+  Time first_start{0};
+  std::optional<Duration> remember;  // `remember_ms`: ssc.remember
   // The driver program calls ssc.stop(stopGracefully = true) this long before the last batch's
   // time (1..batch_duration), so that the stop's last batch is the scenario's last. A process
   // started after that moment is not asked to stop (it ends after the last batch, as every run).

@@ -234,7 +234,8 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "filesystem", "faults",         "expect_failures",   "restart_conf",  "expect_conf",
        "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms",
        "graceful_stop_lead_ms",   "sources",          "expect_all_runs", "restart_entry",
-       "plugins",    "restart_plugins", "expect_state"}));
+       "plugins",    "restart_plugins", "expect_state", "start_ms",
+       "remember_ms"}));
   // clang-format on
   Scenario s;
   s.path = path_;
@@ -279,6 +280,14 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
     CKPT_ASSIGN_OR_RETURN(s.restart_entry, restart_entry(entry));
   }
   if (root["processing"]) CKPT_RETURN_IF_ERROR(processing(root["processing"], s.processing));
+  if (root["remember_ms"]) {
+    CKPT_ASSIGN_OR_RETURN(Duration d, duration(root["remember_ms"], "remember_ms", false));
+    s.remember = d;
+  }
+  if (root["start_ms"]) {
+    CKPT_ASSIGN_OR_RETURN(Duration d, duration(root["start_ms"], "start_ms", true));
+    s.first_start = Time{0} + d;
+  }
   if (root["downtime_ms"]) {
     CKPT_ASSIGN_OR_RETURN(Duration d, duration(root["downtime_ms"], "downtime_ms", true));
     s.downtime = d;

@@ -10,11 +10,17 @@ Status ScenarioReader::source(const YAML::Node& node, Scenario& s) const {
   if (!node.IsMap()) return error(node, "source", "expected {kind: sequence, input: [...]}");
   CKPT_RETURN_IF_ERROR(check_keys(node, "source",
                                   {"kind", "input", "records", "directory", "files", "topic",
-                                   "partitions", "appends", "generate"}));
+                                   "partitions", "appends", "generate", "new_files_only",
+                                   "path_filter"}));
   if (node["kind"]) {
     Result<SourceKind> kind = ParseSourceKind(node["kind"].Scalar());
     if (!kind.ok()) return error(node["kind"], "source.kind", kind.status().message());
     s.source_kind = kind.value();
+  }
+  for (const char* file_only : {"new_files_only", "path_filter"}) {
+    if (node[file_only] && s.source_kind != SourceKind::kFile) {
+      return error(node[file_only], std::string("source.") + file_only, "only a file source has it");
+    }
   }
   if (IsInMemory(s.source_kind)) {
     CKPT_ASSIGN_OR_RETURN(s.input, in_memory_input(node, s.source_kind, "source"));
@@ -75,12 +81,21 @@ Status ScenarioReader::named_sources(const YAML::Node& node, Scenario& s) const 
 Status ScenarioReader::file_source(const YAML::Node& node, Scenario& s) const {
   if (!node["directory"]) return error(node, "source.directory", "missing");
   CKPT_ASSIGN_OR_RETURN(s.source_directory, absolute_path(node["directory"], "source.directory"));
+  if (node["new_files_only"]) {
+    CKPT_ASSIGN_OR_RETURN(s.new_files_only, boolean(node["new_files_only"], "source.new_files_only"));
+  }
+  if (const YAML::Node filter = node["path_filter"]) {
+    CKPT_ASSIGN_OR_RETURN(s.path_filter, function(filter, "source.path_filter"));
+    Status known = functions().check(s.path_filter, ckpt::FunctionKind::kFilter);
+    if (!known.ok()) return error(filter, "source.path_filter", known.message());
+  }
   const YAML::Node files = node["files"];
   if (!files || !files.IsSequence()) {
     return error(files ? files : node, "source.files", "expected a list of {at_ms, name, lines}");
   }
   for (const YAML::Node& file : files) {
-    CKPT_RETURN_IF_ERROR(check_keys(file, "source.files", {"at_ms", "name", "lines"}));
+    CKPT_RETURN_IF_ERROR(
+        check_keys(file, "source.files", {"at_ms", "name", "lines", "modified_at_ms"}));
     for (const char* required : {"at_ms", "name", "lines"}) {
       if (!file[required]) return error(file, std::string("source.files.") + required, "missing");
     }
@@ -90,7 +105,11 @@ Status ScenarioReader::file_source(const YAML::Node& node, Scenario& s) const {
     if (!at.ok()) return at.status();
     if (!name.ok()) return name.status();
     if (!lines.ok()) return lines.status();
-    ProducedFile produced{Time{0} + at.value(), name.value(), {}};
+    ProducedFile produced{Time{0} + at.value(), name.value(), {}, std::nullopt};
+    if (const YAML::Node modified = file["modified_at_ms"]) {
+      CKPT_ASSIGN_OR_RETURN(Duration d, duration(modified, "source.files.modified_at_ms", true));
+      produced.modified_at = Time{0} + d;
+    }
     for (const Value& line : lines.value()) {
       produced.lines.push_back(line.is_string() ? line.as_string() : line.to_string());
     }

@@ -113,6 +113,8 @@ void EmitSource(YAML::Emitter& out, const Scenario& s) {
   EmitInMemoryInput(out, s.source_kind, s.input);
   if (s.source_kind == SourceKind::kFile) {
     Field(out, "directory", s.source_directory);
+    if (!s.new_files_only) Field(out, "new_files_only", false);
+    if (!s.path_filter.empty()) Field(out, "path_filter", FunctionText(s.path_filter));
     out << YAML::Key << "files" << YAML::Value << YAML::BeginSeq;
     for (const ProducedFile& file : s.produced_files) {
       out << YAML::Flow << YAML::BeginMap;
@@ -120,7 +122,9 @@ void EmitSource(YAML::Emitter& out, const Scenario& s) {
       out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << file.name;
       out << YAML::Key << "lines" << YAML::Value << YAML::Flow << YAML::BeginSeq;
       for (const std::string& line : file.lines) out << YAML::DoubleQuoted << line;
-      out << YAML::EndSeq << YAML::EndMap;
+      out << YAML::EndSeq;
+      if (file.modified_at) Field(out, "modified_at_ms", file.modified_at->ms);
+      out << YAML::EndMap;
     }
     out << YAML::EndSeq;
   } else if (s.source_kind == SourceKind::kLog || s.source_kind == SourceKind::kReceiver) {
@@ -417,6 +421,8 @@ std::string ScenarioToYaml(const Scenario& s, const std::string& header) {
     Field(out, "restart_entry", RestartEntryName(s.restart_entry));
   }
   EmitProcessing(out, s.processing);
+  if (s.first_start.ms != 0) Field(out, "start_ms", s.first_start.ms);
+  if (s.remember) Field(out, "remember_ms", s.remember->ms);
   Field(out, "downtime_ms", s.downtime.ms);
   if (s.graceful_stop_lead) Field(out, "graceful_stop_lead_ms", s.graceful_stop_lead->ms);
   if (s.restart_clock_offset.ms != 0) {

@@ -368,6 +368,13 @@ uint64_t SimFs::used_bytes() const {
   return used;
 }
 
+bool SimFs::set_modification_time(const std::string& path, ckpt::Time time) {
+  auto it = visible_.find(path);
+  if (it == visible_.end() || it->second->is_directory) return false;
+  it->second->modification_time = time;  // the inode is shared with the durable namespace
+  return true;
+}
+
 bool SimFs::flip_bit(const std::string& path, uint64_t bit) {
   auto it = visible_.find(path);
   if (it == visible_.end() || it->second->is_directory || it->second->data.empty()) return false;

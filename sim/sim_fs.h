@@ -86,6 +86,10 @@ class SimFs : public ckpt::FileSystem {
   std::optional<std::string> tear_newest(const std::function<bool(const std::string&)>& matches,
                                          uint64_t seed);
 
+  // Sets the modification time of the file at `path` (Hadoop's setTimes, Java's setLastModified):
+  // a producer's file that arrives with an old time. False when there is no such file.
+  bool set_modification_time(const std::string& path, ckpt::Time time);
+
   PersistenceModel model() const { return model_; }
   // The clock that stamps modification times (time 0 without one).
   void set_clock(std::function<ckpt::Time()> now) { now_ = std::move(now); }

@@ -280,6 +280,8 @@ void Simulation::schedule_producer() {
                         Status written = ckpt::WriteWholeFile(fs_, path, text, /*sync=*/true);
                         if (written.ok()) written = fs_.sync_dir(scenario_.source_directory);
                         CKPT_ASSERT(written.ok(), "producer cannot write " + path);
+                        // A file moved into the directory keeps the time it was written at.
+                        if (file.modified_at) fs_.set_modification_time(path, *file.modified_at);
                         trace_line("producer wrote " + path);
                       });
   }
@@ -393,7 +395,7 @@ TrialRun Simulation::run() {
   ckpt::AssertHandler previous = ckpt::SetAssertHandlerForThread(&ThrowEngineAssertion);
   try {
     schedule_producer();
-    start_incarnation(options_.first_start);
+    start_incarnation(std::max(options_.first_start, scenario_.first_start));
     bool over_budget = false;
     while (std::optional<EventLoop::Entry> entry = loop_.pop()) {
       if (result_.total_steps >= options_.max_steps) {

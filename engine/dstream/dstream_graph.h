@@ -28,6 +28,9 @@ class DStreamGraph {
   // Set by start() (equal to the zero time) and kept in the checkpoint; a recovered graph keeps
   // it (JobGenerator.restart calls neither graph.start nor graph.restart).
   std::optional<Time> start_time() const { return start_time_; }
+  // Spark's DStreamGraph.remember (ssc.remember): before start, how long every output stream (and
+  // so what it depends on) keeps its RDDs at least.
+  void remember(Duration duration) { remember_ = duration; }
   const std::vector<DStream*>& inputs() const { return inputs_; }
   // Spark's getMaxInputStreamRememberDuration: the longest remember duration of the inputs that
   // have one (an unused input has none, SPARK-11511); 0 when none has.
@@ -64,6 +67,7 @@ class DStreamGraph {
   Duration batch_duration_;
   std::optional<Time> zero_time_;
   std::optional<Time> start_time_;
+  std::optional<Duration> remember_;  // ssc.remember, checkpointed with the graph
   std::vector<std::unique_ptr<DStream>> streams_;
   std::vector<DStream*> inputs_;
   std::vector<OutputDStream*> outputs_;

@@ -374,6 +374,10 @@ Status DStreamGraph::start(Time zero_time) {
   start_time_ = zero_time;
   for (OutputDStream* output : outputs_) CKPT_RETURN_IF_ERROR(output->initialize(zero_time));
   for (OutputDStream* output : outputs_) output->remember(*output->remember_duration());
+  // ssc.remember(d): every output, and so every stream it depends on, remembers at least d.
+  if (remember_) {
+    for (OutputDStream* output : outputs_) output->remember(*remember_);
+  }
   for (OutputDStream* output : outputs_) CKPT_RETURN_IF_ERROR(output->validate_at_start());
   return Status::Ok();
 }
@@ -413,6 +417,7 @@ GraphSnapshot DStreamGraph::snapshot() const {
   snapshot.batch_duration = batch_duration_;
   snapshot.zero_time = zero_time_;
   snapshot.start_time = start_time_;
+  snapshot.remember = remember_;
   for (const auto& stream : streams_) snapshot.streams.push_back(stream->snapshot());
   for (const DStream* input : inputs_) snapshot.input_ids.push_back(input->id());
   for (const DStream* output : outputs_) snapshot.output_ids.push_back(output->id());
@@ -427,6 +432,7 @@ Result<std::unique_ptr<DStreamGraph>> DStreamGraph::FromSnapshot(StreamingRuntim
   auto graph = std::make_unique<DStreamGraph>(runtime, snapshot.batch_duration);
   graph->zero_time_ = snapshot.zero_time;
   graph->start_time_ = snapshot.start_time;
+  graph->remember_ = snapshot.remember;
   std::map<int32_t, DStream*> by_id;
   for (const StreamSnapshot& stream_snapshot : snapshot.streams) {
     if (stream_snapshot.id != graph->next_stream_id()) {

@@ -37,9 +37,11 @@ void QueueInputDStream::fill_snapshot(StreamSnapshot& /*snapshot*/) const {
 // ---- FileInputDStream ----
 
 FileInputDStream::FileInputDStream(DStreamGraph* graph, std::string directory,
-                                   Time initial_threshold, Duration min_remember)
+                                   Time initial_threshold, Duration min_remember,
+                                   FunctionRef path_filter)
     : InputDStream(graph, "file", {}),
       directory_(std::move(directory)),
+      path_filter_(std::move(path_filter)),
       initial_threshold_(initial_threshold) {
   int64_t batches = (min_remember.ms + slide_duration().ms - 1) / slide_duration().ms;
   duration_to_remember_ = slide_duration() * batches;
@@ -79,6 +81,10 @@ Result<RddPtr> FileInputDStream::compute(Time time) {
       if (file.is_directory || file.name.empty() || file.name[0] == '.') continue;
       if (file.modification_time <= threshold || file.modification_time > time) continue;
       if (recently_selected_files_.count(path)) continue;
+      if (bound_path_filter_) {
+        CKPT_ASSIGN_OR_RETURN(bool accepted, bound_path_filter_(Value::String(file.name)));
+        if (!accepted) continue;
+      }
       selected.push_back(Value::String(path));
     }
   }
@@ -108,7 +114,14 @@ void FileInputDStream::checkpoint_data_restore() {
   }
 }
 
+Status FileInputDStream::bind_functions(const FunctionRegistry& registry) {
+  if (path_filter_.empty()) return Status::Ok();
+  CKPT_ASSIGN_OR_RETURN(bound_path_filter_, registry.bind_filter(path_filter_));
+  return Status::Ok();
+}
+
 void FileInputDStream::fill_snapshot(StreamSnapshot& snapshot) const {
+  snapshot.function = path_filter_;  // empty without a filter, as in earlier checkpoints
   snapshot.params["directory"] = Value::String(directory_);
   snapshot.params["initial_threshold_ms"] = Value::Int(initial_threshold_.ms);
   snapshot.params["remember_window_ms"] = Value::Int(duration_to_remember_.ms);
@@ -292,7 +305,7 @@ Result<std::unique_ptr<DStream>> MakeInputStream(DStreamGraph* graph, const Stre
   }
   auto stream = std::make_unique<FileInputDStream>(graph, directory.value().as_string(),
                                                    Time{threshold.value().as_int()},
-                                                   Duration{window.value().as_int()});
+                                                   Duration{window.value().as_int()}, s.function);
   stream->checkpointed_files_ = s.input_data;
   return Made(std::move(stream));
 }

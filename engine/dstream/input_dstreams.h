@@ -70,8 +70,11 @@ class FileInputDStream : public InputDStream {
  public:
   // `initial_threshold` is Spark's initialModTimeIgnoreThreshold: clock.now at creation when
   // newFilesOnly, else 0. The remember window is ceil(min_remember / batch) batches.
+  // `path_filter` (a filter function of the file's name, empty for none) is fileStream's filter,
+  // applied after Spark's default one (no hidden files).
   FileInputDStream(DStreamGraph* graph, std::string directory, Time initial_threshold,
-                   Duration min_remember);
+                   Duration min_remember, FunctionRef path_filter = {});
+  Status bind_functions(const FunctionRegistry& registry) override;
   static constexpr Duration kDefaultMinRemember{60'000};
   std::vector<Time> checkpoint_data_times() const override { return KeysOf(checkpointed_files_); }
 
@@ -89,6 +92,8 @@ class FileInputDStream : public InputDStream {
   RddPtr files_to_rdd(Time time, const Records& files);
 
   std::string directory_;
+  FunctionRef path_filter_;
+  FilterFn bound_path_filter_;  // transient: bound at start and after recovery
   Time initial_threshold_;
   Duration duration_to_remember_;
   std::map<Time, Records> batch_time_to_selected_files_;
