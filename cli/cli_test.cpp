@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -302,10 +301,6 @@ INSTANTIATE_TEST_SUITE_P(
                  "--json",
                  "--json"}));
 
-}  // namespace
-
-namespace {
-
 // Each malformed scenario a person may write: `ckptsim run` exits 2 naming file:line:column, the
 // field and what is wrong.
 TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
@@ -349,7 +344,8 @@ TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
               "pair_with_one\n    from: source\n  - join: w\n  - collect: out\n",
        "10:5: pipeline[2].join: Some of the DStreams have different slide durations"},
       {"state expectation on an unknown stream",
-       head + pipeline + "expect_state:\n  - after: {cleanup: 500}\n    streams: {st: {remember_ms: 1}}\n",
+       head + pipeline +
+           "expect_state:\n  - after: {cleanup: 500}\n    streams: {st: {remember_ms: 1}}\n",
        "9:15: expect_state[0].streams.st: no stream of that name"},
   };
   std::string path = ::testing::TempDir() + "ckptsim_bad_" + std::to_string(::getpid()) + ".yaml";

@@ -192,9 +192,16 @@ FunctionRegistry BuildBuiltins() {
   };
   registry.add("is_even", std::move(even));
 
-  FunctionRegistry::Entry ends_with{
-      FunctionKind::kFilter, 1, "keeps strings ending with s (a file stream's path filter)", {}, {},
-      {}, {}, {}, {}, {}};
+  FunctionRegistry::Entry ends_with{FunctionKind::kFilter,
+                                    1,
+                                    "keeps strings ending with s (a file stream's path filter)",
+                                    {},
+                                    {},
+                                    {},
+                                    {},
+                                    {},
+                                    {},
+                                    {}};
   ends_with.make_filter = [](const std::vector<Value>& args) -> FilterFn {
     Value suffix = args[0];
     return [suffix](const Value& v) -> Result<bool> {

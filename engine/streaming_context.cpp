@@ -203,7 +203,7 @@ Status StreamingContext::remember(Duration duration) {
 }
 
 Result<DStream*> StreamingContext::text_file_stream(const std::string& directory,
-                                                   FileStreamOptions options) {
+                                                    FileStreamOptions options) {
   CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
   // Spark's initialModTimeIgnoreThreshold: the clock at creation, or 0 without newFilesOnly.
   Time threshold = options.new_files_only ? runtime_.env.scheduler->now() : Time{0};

@@ -344,9 +344,10 @@ TEST(ProtocolOracle, InputRememberDurationAgreesWithTheEngine) {
     for (uint64_t variant = 0; variant < 4; ++variant) {
       Scenario s = variant == 0 ? scenario : ScenarioVariant(scenario, variant);
       std::optional<int64_t> engine_ms;
-      ckpt::Status started = CheckApplicationStarts(s, [&](ckpt::StreamingContext& context, const BuiltSteps&) {
-        engine_ms = context.graph().max_input_remember_duration().ms;
-      });
+      ckpt::Status started =
+          CheckApplicationStarts(s, [&](ckpt::StreamingContext& context, const BuiltSteps&) {
+            engine_ms = context.graph().max_input_remember_duration().ms;
+          });
       if (!started.ok()) continue;
       EXPECT_EQ(protocol::InputRememberMs(s).value_or(0), engine_ms.value_or(-1))
           << s.name << " variant " << variant;

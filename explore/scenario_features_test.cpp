@@ -212,5 +212,35 @@ TEST(StateExpectations, HoldOnTheOwnTrialAndNameTheirLineWhenBroken) {
       << broken.failing[0].failure.detail;
 }
 
+// A file stream's options: newFilesOnly = false takes a file older than the context (its
+// modification time set back), newFilesOnly = true does not, and a path filter keeps the names it
+// accepts; the filter is checkpointed with the graph, so a recovered stream filters alike.
+TEST(FileStreamOptions, NewFilesOnlyOldModificationTimesAndAPathFilter) {
+  auto first_batch = [](const Scenario& scenario, const TrialSpec& spec) {
+    TrialRun run = RunTrial(scenario, spec, RunOptions{});
+    return run.emissions.empty() ? ckpt::Records{} : run.emissions.front().records;
+  };
+  const Scenario all = Load("spark/inputstreamssuite_file_stream_new_files_only_false");
+  const ckpt::Value zero = ckpt::Value::String("0"), one = ckpt::Value::String("1");
+  EXPECT_EQ(first_batch(all, TrialSpec{}), (ckpt::Records{zero, one}));
+  Scenario new_only = all;
+  new_only.new_files_only = true;
+  EXPECT_EQ(first_batch(new_only, TrialSpec{}), (ckpt::Records{one}));
+
+  Scenario filtered = all;
+  filtered.path_filter = {"ends_with", {ckpt::Value::String("3")}};
+  filtered.expect.clear();  // the unfiltered test's
+  filtered.expect_all_runs.clear();
+  TrialRun run = RunTrial(filtered, TrialSpec{}, RunOptions{});
+  ckpt::Records emitted;
+  for (const Emission& e : run.emissions)
+    emitted.insert(emitted.end(), e.records.begin(), e.records.end());
+  EXPECT_EQ(emitted, (ckpt::Records{ckpt::Value::String("3")}));
+  // Recovered after the first checkpoints, the stream still filters.
+  ExploreOptions options;
+  options.strategy = Strategy::kExhaustive;
+  EXPECT_EQ(Explore({filtered}, options).failures, 0u);
+}
+
 }  // namespace
 }  // namespace sim

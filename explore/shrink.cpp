@@ -53,6 +53,9 @@ class Shrinker {
     // The assertions over all processes stay only when breaking one is the failure: they name
     // outputs of the declared scenario, which fewer batches or records change.
     if (kind_ != FailureKind::kExpectationMismatch) s.expect_all_runs.clear();
+    // State expectations belong to the declared scenario's own crashes, which the shrunk trial's
+    // replace (and shrinking never judges them).
+    s.expect_state.clear();
     s.crashes.clear();
     s.faults.clear();
     for (size_t i = 0; i < declared.faults.size(); ++i) {

@@ -15,12 +15,12 @@ void CheckOutputStores(const CheckInput& input, std::vector<Failure>& failures) 
     }
     for (const auto& [time, count] : writes) {
       if (count < 2) continue;
-      failures.push_back(Failure{
-          FailureKind::kUnexpectedDuplicate, time,
-          "batch " + std::to_string(time.ms) + " was written " + std::to_string(count) +
-              " times to the appending store '" + store +
-              "': Spark's output operations are at least once, and recovery ran it again",
-          "at-least-once output to an appending store"});
+      failures.push_back(
+          Failure{FailureKind::kUnexpectedDuplicate, time,
+                  "batch " + std::to_string(time.ms) + " was written " + std::to_string(count) +
+                      " times to the appending store '" + store +
+                      "': Spark's output operations are at least once, and recovery ran it again",
+                  "at-least-once output to an appending store"});
       break;  // one per store: the rest are the same weakness
     }
   }

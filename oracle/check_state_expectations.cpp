@@ -5,10 +5,9 @@ namespace {
 
 // "after checkpoint_written 1500 (2nd)".
 std::string EventText(const CrashEvent& event) {
-  std::string text = std::string(event.after ? "after " : "before ") +
-                     CrashEventKindName(event.kind) + " " +
-                     (event.kind == CrashEvent::Kind::kWalWrite ? std::to_string(event.nth)
-                                                                : event.argument);
+  std::string text =
+      std::string(event.after ? "after " : "before ") + CrashEventKindName(event.kind) + " " +
+      (event.kind == CrashEvent::Kind::kWalWrite ? std::to_string(event.nth) : event.argument);
   if (event.kind != CrashEvent::Kind::kWalWrite && event.nth > 1) {
     text += " (match " + std::to_string(event.nth) + ")";
   }
@@ -22,11 +21,9 @@ void CheckStateExpectations(const CheckInput& input, std::vector<Failure>& failu
   for (size_t i = 0; i < expectations.size(); ++i) {
     const StateExpectation& expectation = expectations[i];
     std::string where = (expectation.origin.empty() ? "" : expectation.origin + ": ") +
-                        "expect_state[" + std::to_string(i) + "] (" +
-                        EventText(expectation.event) +
-                        (expectation.process
-                             ? ", process " + std::to_string(*expectation.process)
-                             : std::string()) +
+                        "expect_state[" + std::to_string(i) + "] (" + EventText(expectation.event) +
+                        (expectation.process ? ", process " + std::to_string(*expectation.process)
+                                             : std::string()) +
                         ")";
     bool observed = false;
     for (const StateObservation& observation : input.run.state_observations) {
@@ -37,8 +34,8 @@ void CheckStateExpectations(const CheckInput& input, std::vector<Failure>& failu
         if (actual == expected) continue;
         failures.push_back({FailureKind::kExpectationMismatch, std::nullopt,
                             where + ": " + field + " in process " +
-                                std::to_string(observation.incarnation) + ": expected " +
-                                expected + ", was " + actual});
+                                std::to_string(observation.incarnation) + ": expected " + expected +
+                                ", was " + actual});
       }
     }
     if (!observed) {

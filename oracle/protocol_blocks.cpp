@@ -27,7 +27,8 @@ struct SpecStream {
 
 class GraphSpec {
  public:
-  explicit GraphSpec(const Scenario& scenario) {
+  explicit GraphSpec(const Scenario& scenario)
+      : graph_remember_ms_(scenario.remember ? scenario.remember->ms : 0) {
     std::map<std::string, size_t> named = {{"source", add({}, scenario.batch_duration.ms)}};
     for (const NamedSource& source : scenario.sources) {
       named[source.name] = add({}, scenario.batch_duration.ms);
@@ -56,6 +57,8 @@ class GraphSpec {
     for (size_t i = streams_.size(); i-- > 0;) {
       if (!streams_[i].output && !used[i]) continue;
       int64_t remember = own_minimum(streams_[i]);
+      // DStreamGraph.start: every output remembers at least ssc.remember's duration.
+      if (streams_[i].output) remember = std::max(remember, graph_remember_ms_);
       if (streams_[i].requested_ms) remember = std::max(remember, *streams_[i].requested_ms);
       for (size_t parent : streams_[i].parents) {
         std::optional<int64_t>& asked = streams_[parent].requested_ms;
@@ -153,6 +156,7 @@ class GraphSpec {
 
   std::vector<SpecStream> streams_;
   std::map<size_t, size_t> internal_state_;  // mapWithState stream -> its internal state stream
+  int64_t graph_remember_ms_;  // ssc.remember (0: none)
 };
 
 // "log-<start>-<end>": the end time of a write-ahead log file.

@@ -78,6 +78,9 @@ Status ValidateStep(const PipelineStep& step, const std::string& field,
     CKPT_RETURN_IF_ERROR(registry.check(step.filter_function, FunctionKind::kFilter)
                              .with_context(field + ".filter_function"));
   }
+  if (step.store != OutputStore::kNone && step.operation != Operation::kForeachRdd) {
+    return Status::InvalidArgument(field + ".store: only foreach_rdd writes to a store");
+  }
   if (step.operation == Operation::kForeachRdd && step.output_name.empty()) {
     return Status::InvalidArgument(field + ".output: missing (the sink name of foreach_rdd)");
   }

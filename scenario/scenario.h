@@ -143,8 +143,8 @@ struct PipelineStep {
   std::optional<Duration> timeout;  // map_with_state
   ckpt::FunctionRef inverse;        // reduce_by_window, reduce_by_key_and_window
   ckpt::FunctionRef filter_function;
-  int64_t num = 10;    // print
-  std::string suffix;  // save_as_text_files
+  int64_t num = 10;                        // print
+  std::string suffix;                      // save_as_text_files
   OutputStore store = OutputStore::kNone;  // foreach_rdd
   // transform and transform_with: the sub-pipeline run on each batch's RDD (RDD operations and the
   // actions collect and save_as_text_files); empty for a transform by one function.
@@ -323,8 +323,8 @@ struct Scenario {
   std::vector<ckpt::Records> input;  // sequence and queue: per batch; constant: one list
   std::string source_directory;      // file
   std::vector<ProducedFile> produced_files;
-  bool new_files_only = true;        // file: Spark's newFilesOnly
-  ckpt::FunctionRef path_filter;     // file: a filter function of the file's name (none: all)
+  bool new_files_only = true;          // file: Spark's newFilesOnly
+  ckpt::FunctionRef path_filter;       // file: a filter function of the file's name (none: all)
   std::string log_topic = "events";    // log; receiver: the source's name
   int32_t log_partitions = 0;          // receiver: 1
   std::vector<LogAppend> log_appends;  // in time order (receiver: what arrives at its source)

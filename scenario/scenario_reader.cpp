@@ -276,6 +276,14 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
     CKPT_ASSIGN_OR_RETURN(bool b, boolean(root["create_on_error"], "create_on_error"));
     s.create_on_error = b;
   }
+  CKPT_RETURN_IF_ERROR(driver_settings(root, s));
+  CKPT_RETURN_IF_ERROR(expectations(root, s));
+  CKPT_RETURN_IF_ERROR(harness_settings(root, s));
+  if (root["swarm"]) CKPT_RETURN_IF_ERROR(swarm(root["swarm"], s));
+  return s;
+}
+
+Status ScenarioReader::driver_settings(const YAML::Node& root, Scenario& s) const {
   if (const YAML::Node entry = root["restart_entry"]) {
     CKPT_ASSIGN_OR_RETURN(s.restart_entry, restart_entry(entry));
   }
@@ -297,10 +305,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
     s.restart_conf.emplace();
     CKPT_RETURN_IF_ERROR(conf_map(root["restart_conf"], "restart_conf", *s.restart_conf));
   }
-  CKPT_RETURN_IF_ERROR(expectations(root, s));
-  CKPT_RETURN_IF_ERROR(harness_settings(root, s));
-  if (root["swarm"]) CKPT_RETURN_IF_ERROR(swarm(root["swarm"], s));
-  return s;
+  return Status::Ok();
 }
 
 Status ScenarioReader::expectations(const YAML::Node& root, Scenario& s) const {

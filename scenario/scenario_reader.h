@@ -90,6 +90,9 @@ class ScenarioReader {
   Result<std::vector<PipelineStep>> sub_steps(const YAML::Node& node, const std::string& field,
                                               const PipelineStep& parent) const;
 
+  // A foreach_rdd's `store:` (idempotent or appending).
+  Result<OutputStore> output_store(const YAML::Node& node, const std::string& field) const;
+
   // The operations' names, sorted (for the list an error message gives).
   static const std::set<std::string>& Operations();
 
@@ -109,6 +112,10 @@ class ScenarioReader {
   Status faults(const YAML::Node& node, Scenario& s) const;
 
   Result<Scenario> scenario(const YAML::Node& root) const;
+
+  // What the driver program does: restart_entry, processing, remember_ms, start_ms, downtime_ms,
+  // conf and restart_conf.
+  Status driver_settings(const YAML::Node& root, Scenario& s) const;
 
   // expect_conf, expect, expect_error and expect_failures.
   Status expectations(const YAML::Node& root, Scenario& s) const;
@@ -137,6 +144,12 @@ class ScenarioReader {
   Status state_expectations(const YAML::Node& node, Scenario& s) const;
   Result<StateExpectation> state_expectation(const YAML::Node& item, const std::string& field,
                                              const std::set<std::string>& streams) const;
+  // `streams: {NAME: {generated_rdd_times, ...}}` of a state expectation (under `field`).
+  Status stream_fields(const YAML::Node& by_stream, const std::string& field,
+                       const std::set<std::string>& streams, StateExpectation& expectation) const;
+  // `block_allocations` and `offset_ranges` of a state expectation.
+  Status batch_fields(const YAML::Node& item, const std::string& field,
+                      StateExpectation& expectation) const;
   // A list of integers (times in ms, or offsets).
   Result<std::vector<int64_t>> numbers(const YAML::Node& node, const std::string& field) const;
   // `expect_all_runs: {output: {distinct|contains|last_batch: [records]}}`.

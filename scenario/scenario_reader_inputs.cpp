@@ -8,10 +8,10 @@ namespace sim {
 
 Status ScenarioReader::source(const YAML::Node& node, Scenario& s) const {
   if (!node.IsMap()) return error(node, "source", "expected {kind: sequence, input: [...]}");
-  CKPT_RETURN_IF_ERROR(check_keys(node, "source",
-                                  {"kind", "input", "records", "directory", "files", "topic",
-                                   "partitions", "appends", "generate", "new_files_only",
-                                   "path_filter"}));
+  CKPT_RETURN_IF_ERROR(
+      check_keys(node, "source",
+                 {"kind", "input", "records", "directory", "files", "topic", "partitions",
+                  "appends", "generate", "new_files_only", "path_filter"}));
   if (node["kind"]) {
     Result<SourceKind> kind = ParseSourceKind(node["kind"].Scalar());
     if (!kind.ok()) return error(node["kind"], "source.kind", kind.status().message());
@@ -19,7 +19,8 @@ Status ScenarioReader::source(const YAML::Node& node, Scenario& s) const {
   }
   for (const char* file_only : {"new_files_only", "path_filter"}) {
     if (node[file_only] && s.source_kind != SourceKind::kFile) {
-      return error(node[file_only], std::string("source.") + file_only, "only a file source has it");
+      return error(node[file_only], std::string("source.") + file_only,
+                   "only a file source has it");
     }
   }
   if (IsInMemory(s.source_kind)) {

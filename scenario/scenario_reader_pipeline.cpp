@@ -40,12 +40,7 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, const std::str
     } else if (key == "steps") {
       continue;  // read once the operation is known (below)
     } else if (key == "store") {
-      CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
-      if (text == "idempotent" || text == "appending") {
-        step.store = text == "idempotent" ? OutputStore::kIdempotent : OutputStore::kAppending;
-      } else {
-        return error(value, where, "unknown store '" + text + "' (known: idempotent, appending)");
-      }
+      CKPT_ASSIGN_OR_RETURN(step.store, output_store(value, where));
     } else if (key == "num") {
       CKPT_ASSIGN_OR_RETURN(int64_t n, integer(value, where));
       if (n < 1) return error(value, where, "must be at least 1");
@@ -70,9 +65,6 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, const std::str
     return error(node, field + ".steps", "missing (what transform_with runs on both RDDs)");
   }
   const std::string name = OperationName(step.operation);
-  if (step.store != OutputStore::kNone && step.operation != Operation::kForeachRdd) {
-    return error(node["store"], field + ".store", "only foreach_rdd writes to a store");
-  }
   Status valid = ValidateStep(step, field + "." + name, functions());
   if (!valid.ok()) return located(node, valid);
   if ((step.operation == Operation::kWindow || step.operation == Operation::kReduceByWindow ||
@@ -81,6 +73,15 @@ Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, const std::str
     return error(node, field + ".window_ms", "missing (the window of " + name + ")");
   }
   return step;
+}
+
+Result<OutputStore> ScenarioReader::output_store(const YAML::Node& node,
+                                                 const std::string& field) const {
+  CKPT_ASSIGN_OR_RETURN(std::string text, string(node, field));
+  for (OutputStore store : {OutputStore::kIdempotent, OutputStore::kAppending}) {
+    if (text == OutputStoreName(store)) return store;
+  }
+  return error(node, field, "unknown store '" + text + "' (known: idempotent, appending)");
 }
 
 const std::set<std::string>& ScenarioReader::Operations() {

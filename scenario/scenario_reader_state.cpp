@@ -71,31 +71,49 @@ Result<StateExpectation> ScenarioReader::state_expectation(
     expectation.fields["checkpoint_files"] = StateText(names);
   }
   if (const YAML::Node by_stream = item["streams"]) {
-    if (!by_stream.IsMap()) return error(by_stream, field + ".streams", "expected {NAME: {...}}");
-    for (const auto& entry : by_stream) {
-      const std::string name = entry.first.Scalar();
-      const std::string where = field + ".streams." + name;
-      if (!streams.count(name)) {
-        return error(entry.first, where,
-                     "no stream of that name (name a step with `name:`; the input is `source`)");
+    CKPT_RETURN_IF_ERROR(stream_fields(by_stream, field + ".streams", streams, expectation));
+  }
+  CKPT_RETURN_IF_ERROR(batch_fields(item, field, expectation));
+  if (expectation.fields.empty()) {
+    return error(item, field,
+                 "asserts nothing (checkpoint_files, streams, block_allocations or "
+                 "offset_ranges)");
+  }
+  return expectation;
+}
+
+Status ScenarioReader::stream_fields(const YAML::Node& by_stream, const std::string& field,
+                                     const std::set<std::string>& streams,
+                                     StateExpectation& expectation) const {
+  if (!by_stream.IsMap()) return error(by_stream, field, "expected {NAME: {...}}");
+  for (const auto& entry : by_stream) {
+    const std::string name = entry.first.Scalar();
+    const std::string where = field + "." + name;
+    if (!streams.count(name)) {
+      return error(entry.first, where,
+                   "no stream of that name (name a step with `name:`; the input is `source`)");
+    }
+    if (!entry.second.IsMap()) return error(entry.second, where, "expected a map of fields");
+    CKPT_RETURN_IF_ERROR(check_keys(entry.second, where, StreamFields()));
+    for (const auto& value : entry.second) {
+      const std::string key = value.first.Scalar();
+      std::string text;
+      if (key.ends_with("_ms")) {
+        CKPT_ASSIGN_OR_RETURN(int64_t ms, integer(value.second, where + "." + key));
+        text = std::to_string(ms);
+      } else {
+        CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> times, numbers(value.second, where + "." + key));
+        std::sort(times.begin(), times.end());  // as the engine's maps order them
+        text = StateText(times);
       }
-      if (!entry.second.IsMap()) return error(entry.second, where, "expected a map of fields");
-      CKPT_RETURN_IF_ERROR(check_keys(entry.second, where, StreamFields()));
-      for (const auto& value : entry.second) {
-        const std::string key = value.first.Scalar();
-        std::string text;
-        if (key.ends_with("_ms")) {
-          CKPT_ASSIGN_OR_RETURN(int64_t ms, integer(value.second, where + "." + key));
-          text = std::to_string(ms);
-        } else {
-          CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> times, numbers(value.second, where + "." + key));
-          std::sort(times.begin(), times.end());  // as the engine's maps order them
-          text = StateText(times);
-        }
-        expectation.fields["streams." + name + "." + key] = text;
-      }
+      expectation.fields["streams." + name + "." + key] = text;
     }
   }
+  return Status::Ok();
+}
+
+Status ScenarioReader::batch_fields(const YAML::Node& item, const std::string& field,
+                                    StateExpectation& expectation) const {
   if (const YAML::Node blocks = item["block_allocations"]) {
     if (!blocks.IsMap()) return error(blocks, field + ".block_allocations", "expected {T_MS: N}");
     for (const auto& entry : blocks) {
@@ -123,11 +141,7 @@ Result<StateExpectation> ScenarioReader::state_expectation(
       expectation.fields["offset_ranges." + std::to_string(time)] = StateText(rows);
     }
   }
-  if (expectation.fields.empty()) {
-    return error(item, field, "asserts nothing (checkpoint_files, streams, block_allocations or "
-                              "offset_ranges)");
-  }
-  return expectation;
+  return Status::Ok();
 }
 
 }  // namespace sim

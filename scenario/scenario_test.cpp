@@ -141,7 +141,19 @@ TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
        ":3:19: source.input: unknown value map 'maybe' (none, some or list)"},
       {"name: x\nbatches: 1\nsource: {input: [[{none: 1}]]}\n" + tail,
        "source.input: none takes no value (write {none: ~})"},
-      {head + tail + "expect_state: [{after: {cleanup: 5}, streams: {nowhere: {remember_ms: 5}}}]\n",
+  };
+  for (const auto& [text, expected] : cases) {
+    std::string message = ErrorOf(text);
+    EXPECT_NE(message.find(expected), std::string::npos) << text << "\n -> " << message;
+  }
+}
+
+TEST_F(ScenarioFileTest, BadStateExpectationsStoresAndFileOptionsAreNamed) {
+  const std::string head = "name: x\nbatches: 1\nsource: {input: [[a]]}\n";
+  const std::string tail = "pipeline: [{collect: o}]\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {head + tail +
+           "expect_state: [{after: {cleanup: 5}, streams: {nowhere: {remember_ms: 5}}}]\n",
        ":5:48: expect_state[0].streams.nowhere: no stream of that name"},
       {head + tail + "expect_state: [{after: {fire: 5}, checkpoint_files: []}]\n",
        ":5:24: expect_state[0].after: unknown event 'fire'"},
@@ -153,8 +165,14 @@ TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
        "expect_state[0].streams.source.sizes: unknown field (known: checkpoint_data_times"},
       {head + tail + "expect_state: [{after: {cleanup: 5}, offset_ranges: {5: [[0, 1]]}}]\n",
        "expect_state[0].offset_ranges: expected [partition, from, until]"},
+      {"name: x\nbatches: 1\nsource: {input: [[a]], new_files_only: false}\n" + tail,
+       ":3:40: source.new_files_only: only a file source has it"},
+      {"name: x\nbatches: 1\nsource: {kind: file, directory: /in, path_filter: is_odd, files: "
+       "[]}\n" +
+           tail,
+       ":3:51: source.path_filter: unknown filter function 'is_odd'"},
       {head + "pipeline: [{map: identity, store: appending}, {collect: o}]\n",
-       "pipeline[0].store: only foreach_rdd writes to a store"},
+       ":4:12: pipeline[0].map.store: only foreach_rdd writes to a store"},
       {head + "pipeline: [{foreach_rdd: distinct, output: o, store: kafka}]\n",
        "pipeline[0].store: unknown store 'kafka' (known: idempotent, appending)"},
   };
@@ -386,14 +404,14 @@ TEST(ScenarioCatalogue, EveryBundledScenarioLoads) {
   EXPECT_GE(all.value().size(), 16u);
   for (const Scenario& s : all.value()) {
     // The basic catalogue runs long enough for stateful recovery to matter; each ported Spark
-    // test states Spark's expected outcome (outputs, an error, assertions over all runs, or the
-    // recovered conf).
+    // test states Spark's expected outcome (outputs, an error, assertions over all runs, the
+    // recovered conf, or internal state).
     if (s.path.find("/basic/") != std::string::npos) {
       EXPECT_GE(s.batches, 20) << s.name;
     }
     if (s.path.find("/spark/") != std::string::npos) {
       EXPECT_TRUE(!s.expect.empty() || !s.expect_error.empty() || !s.expect_all_runs.empty() ||
-                  !s.expect_conf.empty())
+                  !s.expect_conf.empty() || !s.expect_state.empty())
           << s.name;
     }
   }

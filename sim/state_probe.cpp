@@ -85,7 +85,8 @@ std::string StateProbe::field_text(const std::string& field, const ckpt::Streami
     const ckpt::DStream* found = stream(field.substr(8, dot - 8), context);
     if (!found) return "(no such stream in this process)";
     const std::string what = field.substr(dot + 1);
-    if (what == "generated_rdd_times") return StateText(Millis(ckpt::KeysOf(found->generated_rdds())));
+    if (what == "generated_rdd_times")
+      return StateText(Millis(ckpt::KeysOf(found->generated_rdds())));
     if (what == "checkpoint_data_times") return StateText(Millis(found->checkpoint_data_times()));
     std::optional<ckpt::Duration> duration =
         what == "remember_ms" ? found->remember_duration() : found->checkpoint_interval();

@@ -31,13 +31,12 @@ class StateProbe {
  private:
   std::string field_text(const std::string& field, const ckpt::StreamingContext* context,
                          ckpt::FileSystem& fs) const;
-  const ckpt::DStream* stream(const std::string& name,
-                              const ckpt::StreamingContext* context) const;
+  const ckpt::DStream* stream(const std::string& name, const ckpt::StreamingContext* context) const;
 
   const Scenario& scenario_;
   std::map<std::string, int32_t> stream_ids_;
   int incarnation_ = 0;
-  std::vector<uint64_t> matches_;   // per expectation, in this process
+  std::vector<uint64_t> matches_;    // per expectation, in this process
   std::vector<bool> due_next_step_;  // per expectation: its `after` event just matched
 };
 

@@ -63,8 +63,8 @@ struct RunOptions {
   bool record_protocol = true;               // keep IncarnationRecord::protocol
   // Observe the scenario's expect_state points (TrialRun::state_observed): its own trial's.
   bool observe_state = false;
-  uint64_t max_steps = 5'000'000;            // budget: a trial never runs forever
-  ckpt::Time first_start;                    // when the first process starts
+  uint64_t max_steps = 5'000'000;  // budget: a trial never runs forever
+  ckpt::Time first_start;          // when the first process starts
   // Convergence pruning: an uncrashed run records its quiet points; a trial given
   // `prune_against` stops at the first quiet point of its last incarnation whose state digest
   // equals the uncrashed run's at the same time, and takes the rest of its outputs from it.

@@ -329,6 +329,8 @@ void OutputDStream::fill_snapshot(StreamSnapshot& snapshot) const {
   snapshot.output_name = output_name_;
 }
 
-std::vector<Time> DStream::checkpoint_data_times() const { return KeysOf(checkpoint_data_.files()); }
+std::vector<Time> DStream::checkpoint_data_times() const {
+  return KeysOf(checkpoint_data_.files());
+}
 
 }  // namespace ckpt

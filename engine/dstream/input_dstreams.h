@@ -115,9 +115,7 @@ class LogInputDStream : public InputDStream {
   // Rebuilds a stream from its checkpointed snapshot (InvalidArgument when malformed).
   static Result<std::unique_ptr<DStream>> FromSnapshot(DStreamGraph* graph,
                                                        const StreamSnapshot& snapshot);
-  std::vector<Time> checkpoint_data_times() const override {
-    return KeysOf(checkpointed_ranges_);
-  }
+  std::vector<Time> checkpoint_data_times() const override { return KeysOf(checkpointed_ranges_); }
   std::map<Time, std::vector<OffsetRange>> offset_ranges() const override {
     return ranges_by_time_;
   }
