@@ -139,4 +139,27 @@ TEST(Cli, RunSaysWhichOfItsCrashesFired) {
   EXPECT_EQ(json["scenarios"][0]["run"]["token"], "c5+0,c99999+0");
 }
 
+// A broken state expectation fails `run`, and the replay command it prints reproduces it: the
+// replay of the scenario's own trial judges expect_state, the replay of another trial does not.
+TEST(Cli, TheReplayOfTheOwnTrialJudgesStateExpectations) {
+  std::ifstream port(CKPTSIM_SOURCE_DIR
+                     "/scenarios/spark/checkpointsuite_basic_rdd_checkpoints.yaml");
+  std::string text((std::istreambuf_iterator<char>(port)), std::istreambuf_iterator<char>());
+  const std::string right = "state: {checkpoint_data_times: [3000, 4000]}";
+  ASSERT_NE(text.find(right), std::string::npos);
+  text.replace(text.find(right), right.size(), "state: {checkpoint_data_times: [2000, 4000]}");
+  std::string path = ::testing::TempDir() + "ckptsim_state_" + std::to_string(::getpid()) + ".yaml";
+  std::ofstream(path) << text;
+  Outcome run = RunCommand(kBinary + " run " + path + " --json");
+  ASSERT_EQ(run.exit_code, 1) << run.output;
+  std::string replay = Json(run)["failing"][0]["replay"];
+  Outcome replayed = RunCommand(replay);
+  EXPECT_EQ(replayed.exit_code, 1) << replayed.output;
+  EXPECT_NE(replayed.output.find("expected [2000, 4000], was [3000, 4000]"), std::string::npos)
+      << replayed.output;
+  Outcome other = RunCommand(kBinary + " replay " + path + " --token c3+0");
+  EXPECT_EQ(other.exit_code, 0) << other.output;
+  std::remove(path.c_str());
+}
+
 }  // namespace

@@ -57,6 +57,15 @@ std::optional<std::string> ConfirmedWeakness(const sim::Scenario& scenario,
   return result.known_weakness_failing.front().failure.detail;
 }
 
+// Whether `token` is the scenario's own trial, the one `ckptsim run` makes of its crashes (and
+// prints): there its expect_state is judged, so its replay judges it too.
+bool IsOwnTrial(const sim::Scenario& scenario, const std::string& token,
+                const sim::RunOptions& options) {
+  if (scenario.expect_state.empty()) return false;
+  sim::TrialSpec own = sim::OwnTrial(scenario);
+  return sim::ResolvedRunToken(own, sim::RunTrial(scenario, own, options)) == token;
+}
+
 // The replay as one JSON object (--json).
 nlohmann::json ReplayJson(const sim::Scenario& scenario, const std::string& token,
                           const sim::TrialRun& run, const std::vector<sim::Failure>& failures,
@@ -94,6 +103,7 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
   sim::RunOptions run_options = options.run;
   sim::References references(scenario, run_options);
   run_options.record_trace = true;
+  run_options.observe_state = IsOwnTrial(scenario, token, options.run);
   sim::TrialRun run = sim::RunTrial(scenario, spec.value(), run_options);
   std::vector<sim::Failure> failures = references.check(run);
   std::optional<std::string> weakness;

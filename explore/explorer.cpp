@@ -20,6 +20,13 @@ std::string ReplayCommand(const ExploreOptions& options, const std::string& scen
   return command;
 }
 
+TrialSpec OwnTrial(const Scenario& scenario) {
+  TrialSpec spec{scenario.crashes};
+  spec.seed = scenario.trial_seed;
+  spec.interleaving = scenario.interleaving;
+  return spec;
+}
+
 TrialSpec RandomTrial(const Scenario& scenario, uint64_t crash_points,
                       const ExploreOptions& options, uint64_t k) {
   Random random = Random(options.seed).fork(scenario.name).fork(k);
@@ -55,13 +62,9 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
                                   const ExploreOptions& options) {
   std::vector<TrialSpec> trials;
   switch (options.strategy) {
-    case Strategy::kRun: {
-      TrialSpec spec{scenario.crashes};
-      spec.seed = scenario.trial_seed;
-      spec.interleaving = scenario.interleaving;
-      trials.push_back(std::move(spec));
+    case Strategy::kRun:
+      trials.push_back(OwnTrial(scenario));
       break;
-    }
     case Strategy::kExhaustive:
       for (uint64_t step = 0; step < crash_points; ++step) {
         trials.push_back(TrialSpec{{CrashSpec{step, scenario.downtime, std::nullopt, 0}}});

@@ -83,6 +83,9 @@ inline constexpr int64_t kMaxRandomCrashes = 10;
 std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_points,
                                   const ExploreOptions& options);
 
+// The scenario's own trial: its `crashes:` with its trial seed and interleaving (`ckptsim run`).
+TrialSpec OwnTrial(const Scenario& scenario);
+
 // Random trial `k` of `scenario` (PlanTrials' k-th): drawn from a generator forked from
 // (options.seed, scenario, k) alone, so trials can be drawn in any order or a chunk at a time.
 TrialSpec RandomTrial(const Scenario& scenario, uint64_t crash_points,

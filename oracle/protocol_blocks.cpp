@@ -156,7 +156,7 @@ class GraphSpec {
 
   std::vector<SpecStream> streams_;
   std::map<size_t, size_t> internal_state_;  // mapWithState stream -> its internal state stream
-  int64_t graph_remember_ms_;  // ssc.remember (0: none)
+  int64_t graph_remember_ms_;                // ssc.remember (0: none)
 };
 
 // "log-<start>-<end>": the end time of a write-ahead log file.
