@@ -105,8 +105,11 @@ class EngineObserver {
   // JobGenerator.restart decided what to run again; `clock`: the clock reading the restart time
   // was computed from.
   virtual void on_restart(Time restart_time, const std::vector<Time>& rescheduled, Time clock) = 0;
-  // DStreamCheckpointData.restore ran for this stream (Spark runs it once per stream).
-  virtual void on_stream_restored(int32_t stream_id) = 0;
+  // DStreamCheckpointData.restore ran for this stream (Spark runs it once per stream): it
+  // rebuilt an RDD from each of these checkpoint files (RDD time -> file), the stream's
+  // checkpointed data.
+  virtual void on_stream_restored(int32_t stream_id,
+                                  const std::map<Time, std::string>& rdd_files) = 0;
   // The writer renamed a checkpoint into place; `clear_checkpoint_data_later`: it is a batch's
   // completion-time checkpoint, whose completion posts ClearCheckpointData (SPARK-6222).
   virtual void on_checkpoint_written(const std::string& file, Time content_time,

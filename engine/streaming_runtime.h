@@ -47,8 +47,8 @@ struct StreamingRuntime {
   void log(LogLevel level, const std::string& message) const {
     if (env.observer) env.observer->log(level, message);
   }
-  void count_restore(int32_t stream_id) const {
-    if (env.observer) env.observer->on_stream_restored(stream_id);
+  void report_restore(int32_t stream_id, const std::map<Time, std::string>& rdd_files) const {
+    if (env.observer) env.observer->on_stream_restored(stream_id, rdd_files);
   }
   // Spark's JobScheduler.reportError.
   void report_error(const Status& error) const {

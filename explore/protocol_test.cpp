@@ -236,6 +236,75 @@ TEST_F(ProtocolOracleTest, RddCleanupFilesKeepsTheReferencedFiles) {
   EXPECT_TRUE(Breaks(failures, "rdd.cleanup_files")) << Describe(failures);
 }
 
+// rdd.referenced_files_exist: the recovered process restores RDD files of checkpoint-1000; a
+// delete of one of them before the crash breaks the rule, unless the reader fell back to that
+// file past an unreadable newer one (W5: Spark promises nothing then).
+class RddReferencedFilesTest : public ProtocolOracleTest {
+ protected:
+  void SetUp() override {
+    ProtocolOracleTest::SetUp();
+    restored_ = Find(run_, 1, [](const ProtocolEvent& e) {
+      return e.kind == Kind::kRestored && !e.rdd_files.empty();
+    });
+    ASSERT_NE(restored_, nullptr) << "the recovered process must restore an RDD file";
+    ProtocolEvent deleted;
+    deleted.at = run_.incarnations[0].protocol.back().at;
+    deleted.file = {FileOperation::kDelete, restored_->rdd_files.begin()->second, "", true, {}};
+    run_.incarnations[0].protocol.push_back(deleted);
+  }
+  ProtocolEvent* restored_ = nullptr;
+};
+
+TEST_F(RddReferencedFilesTest, ADeletedReferenceBreaksTheRule) {
+  ExpectBreach("rdd.referenced_files_exist");
+  std::vector<Failure> failures = Violations(scenario_, run_);
+  auto breach = std::find_if(failures.begin(), failures.end(), [](const Failure& f) {
+    return f.rule == "rdd.referenced_files_exist";
+  });
+  ASSERT_NE(breach, failures.end());
+  EXPECT_NE(breach->detail.find("deleted at"), std::string::npos) << breach->detail;
+  EXPECT_NE(breach->detail.find("by incarnation 0"), std::string::npos) << breach->detail;
+}
+
+TEST_F(RddReferencedFilesTest, AFileRenamedBackIntoPlaceExists) {
+  ProtocolEvent renamed;
+  renamed.at = run_.incarnations[0].protocol.back().at;
+  std::string path = restored_->rdd_files.begin()->second + "/part-00000";
+  renamed.file = {FileOperation::kRename, path + ".tmp", path, true, {}};
+  run_.incarnations[0].protocol.push_back(renamed);
+  EXPECT_FALSE(Breaks(Violations(scenario_, run_), "rdd.referenced_files_exist"));
+}
+
+TEST_F(RddReferencedFilesTest, AReaderThatFellBackIsNotHeldToIt) {
+  std::vector<ProtocolEvent>& events = run_.incarnations[1].protocol;
+  auto recovered = std::find_if(events.begin(), events.end(),
+                                [](const ProtocolEvent& e) { return e.kind == Kind::kRecovered; });
+  ASSERT_NE(recovered, events.end());
+  ProtocolEvent unreadable;
+  unreadable.kind = Kind::kUnreadable;
+  unreadable.at = recovered->at;
+  unreadable.path = scenario_.checkpoint_dir + "/checkpoint-1500: torn";
+  events.insert(recovered, unreadable);
+  EXPECT_FALSE(Breaks(Violations(scenario_, run_), "rdd.referenced_files_exist"));
+}
+
+// The reverted fix of cleanup-referenced-rdd-files in real runs: a crash after a cleanup that
+// deleted a file the newest checkpoint references.
+TEST(ProtocolOracle, RddReferencedFilesExistFindsTheDefectAfterACrash) {
+  Scenario scenario = testing::LoadBundled("basic/running_count");
+  RunOptions defect;
+  defect.defects.add(ckpt::Defect::kCleanupReferencedRddFiles);
+  uint64_t steps = RunTrial(scenario, TrialSpec{}, defect).total_steps;
+  int found = 0;
+  for (uint64_t step = 1; step < steps; ++step) {
+    ckpt::Result<TrialSpec> spec = TrialSpec::ParseToken("c" + std::to_string(step) + "+0");
+    ASSERT_TRUE(spec.ok());
+    found += Breaks(Violations(scenario, RunTrial(scenario, spec.value(), defect)),
+                    "rdd.referenced_files_exist");
+  }
+  EXPECT_GT(found, 0);
+}
+
 // SPARK-6222: a recorded ClearCheckpointData whose batch's completion-time checkpoint is reported
 // as a generation-time one (clearLater = false); and the reverted fix in a real run.
 TEST_F(ProtocolOracleTest, ClearAfterCompletionCheckpoint) {
@@ -417,16 +486,24 @@ TEST_F(BlockLogCleanupTest, FindsTheDefectInARealRun) {
 
 TEST(ProtocolOracle, EveryRuleHasATestAbove) {
   // The rules this file breaks one by one; a rule added without a test fails here.
-  const std::vector<std::string> tested = {
-      "reader.order",           "reader.choice",
-      "reader.fallback",        "reader.name_not_older_than_content",
-      "writer.atomic_replace",  "writer.temp_complete",
-      "writer.backup",          "writer.file_name",
-      "writer.retention",       "clear.after_completion_checkpoint",
-      "rdd.cleanup_files",      "restart.time",
-      "restart.reschedule_set", "conf.reload",
-      "log.restored_ranges",    "receiver.reads_allocation",
-      "receiver.log_cleanup"};
+  const std::vector<std::string> tested = {"reader.order",
+                                           "reader.choice",
+                                           "reader.fallback",
+                                           "reader.name_not_older_than_content",
+                                           "writer.atomic_replace",
+                                           "writer.temp_complete",
+                                           "writer.backup",
+                                           "writer.file_name",
+                                           "writer.retention",
+                                           "clear.after_completion_checkpoint",
+                                           "rdd.cleanup_files",
+                                           "rdd.referenced_files_exist",
+                                           "restart.time",
+                                           "restart.reschedule_set",
+                                           "conf.reload",
+                                           "log.restored_ranges",
+                                           "receiver.reads_allocation",
+                                           "receiver.log_cleanup"};
   std::vector<std::string> rules;
   for (const ProtocolRule& rule : ProtocolRules()) rules.push_back(rule.name);
   EXPECT_EQ(rules, tested);

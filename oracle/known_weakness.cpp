@@ -65,7 +65,9 @@ bool ReadAStaleCheckpoint(const TrialRun& run, size_t i) {
 // a received block's data gone from the data log when a job reads it, or a batch that reads none
 // of the blocks allocated to it (their allocation record cleaned from the block log).
 bool LostAReference(const IncarnationRecord& incarnation, const Failure& failure) {
-  if (failure.rule == "receiver.reads_allocation") return true;
+  if (failure.rule == "receiver.reads_allocation" || failure.rule == "rdd.referenced_files_exist") {
+    return true;
+  }
   if (failure.kind != FailureKind::kRecoveryError) return false;
   if (incarnation.start_error.find(ckpt::kRddCheckpointMissingError) != std::string::npos) {
     return true;

@@ -131,6 +131,9 @@ const std::vector<ProtocolRule>& ProtocolRules() {
        "RDD checkpoint files are deleted only by ClearCheckpointData(t), which deletes exactly the "
        "files DStreamCheckpointData.update found in this process that are strictly older than "
        "the oldest file checkpoint t references, per stream"},
+      {"rdd.referenced_files_exist",
+       "every RDD checkpoint file that a recovery from the newest checkpoint file of its listing "
+       "restores exists then: a process closed or renamed it into place and none deleted it"},
       {"restart.time",
        "the restart time is the first batch-grid point (from the zero time) strictly after the "
        "clock at restart"},

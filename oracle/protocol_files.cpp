@@ -64,6 +64,7 @@ class FileWalk {
           break;
         case Kind::kRestart:
         case Kind::kRddFiles:  // protocol_rdd.cpp
+        case Kind::kRestored:
           break;
       }
     }

@@ -1,7 +1,10 @@
-// The rule on RDD checkpoint files (spark-notes.md 2.5): which files ClearCheckpointData(t) may
-// and must delete, computed from what DStreamCheckpointData.update reported at each checkpoint
-// and judged against the deletes the process made.
+// The rules on RDD checkpoint files: which files ClearCheckpointData(t) may and must delete
+// (spark-notes.md 2.5), computed from what DStreamCheckpointData.update reported at each
+// checkpoint and judged against the deletes the process made; and that the files a recovery from
+// the newest checkpoint restores exist (spark-notes.md 7.5).
+#include <map>
 #include <set>
+#include <string>
 
 #include "oracle/protocol_spec.h"
 
@@ -118,12 +121,93 @@ class RddWalk {
   std::set<std::string> to_delete_, deleted_;
 };
 
+// The namespace under the checkpoint directory as the specification sees it from every process's
+// file operations, in order: a closed file or a rename's target exists, with its ancestors; a
+// rename's source and a delete take the path and everything under it.
+class Namespace {
+ public:
+  explicit Namespace(std::string root) : root_(std::move(root)) {}
+
+  void add(const std::string& path) {
+    for (std::string p = path; p.size() > root_.size() && p.starts_with(root_ + "/");
+         p = ParentOf(p)) {
+      gone_.erase(p);
+      if (!paths_.insert(p).second) break;  // its ancestors are there already
+    }
+  }
+  void remove(const std::string& path, const std::string& how) {
+    for (auto it = paths_.lower_bound(path); it != paths_.end() && Within(*it, path);) {
+      gone_[*it] = how;
+      it = paths_.erase(it);
+    }
+  }
+  bool exists(const std::string& path) const { return paths_.count(path) > 0; }
+  // How `path` went ("" when no operation of the run ever made it).
+  std::string how_gone(const std::string& path) const {
+    auto it = gone_.find(path);
+    return it == gone_.end() ? "" : it->second;
+  }
+  bool watches(const std::string& path) const { return path.starts_with(root_ + "/"); }
+
+ private:
+  static bool Within(const std::string& path, const std::string& dir) {
+    return path == dir || (path.starts_with(dir) && path[dir.size()] == '/');
+  }
+  const std::string root_;
+  std::set<std::string> paths_;
+  std::map<std::string, std::string> gone_;
+};
+
+// rdd.referenced_files_exist: every RDD file that a process restores from the newest checkpoint
+// file of its listing (the first it tried: no unreadable file before it) exists then. A reader
+// that fell back to an older file may find its files cleaned (spark-notes.md 1.9, W5); that is
+// left to the output checks. A crash that lost unsynced namespace changes (posix, lying-disk)
+// leaves a namespace the operations no longer tell, so the processes after it are not judged.
+void CheckReferencedFiles(const Scenario& scenario, const TrialRun& run, Breaches& breaches) {
+  Namespace names(scenario.checkpoint_dir);
+  for (const InitialFile& file : scenario.initial_files) names.add(file.path);
+  bool journaled =
+      run.fs_model == PersistenceModel::kPosix || run.fs_model == PersistenceModel::kLyingDisk;
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    const IncarnationRecord& record = run.incarnations[i];
+    bool fell_back = false;
+    for (const ProtocolEvent& event : record.protocol) {
+      const ckpt::FileEvent& file = event.file;
+      auto when = [&] {
+        return " at " + std::to_string(event.at.ms) + " ms by incarnation " + std::to_string(i);
+      };
+      if (event.kind == Kind::kFile && file.ok) {
+        if (file.operation == FileOperation::kClose) names.add(file.path);
+        if (file.operation == FileOperation::kDelete) names.remove(file.path, "deleted" + when());
+        if (file.operation == FileOperation::kRename) {
+          names.remove(file.path, "renamed away" + when());
+          names.add(file.target);
+        }
+      }
+      fell_back = fell_back || event.kind == Kind::kUnreadable;
+      if (event.kind != Kind::kRestored || fell_back) continue;
+      for (const auto& [rdd_time, path] : event.rdd_files) {
+        if (!names.watches(path) || names.exists(path)) continue;
+        std::string gone = names.how_gone(path);
+        breaches.report("rdd.referenced_files_exist", static_cast<int>(i), event.at,
+                        "the RDD file of time " + std::to_string(rdd_time.ms) + " ms of stream " +
+                            std::to_string(event.stream_id) + " that the newest checkpoint " +
+                            record.checkpoint_file + " references exists: " + path,
+                        gone.empty() ? "no process wrote it" : gone);
+        break;
+      }
+    }
+    if (journaled && !record.lost_at_crash.empty()) return;
+  }
+}
+
 }  // namespace
 
 void CheckRddRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches) {
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     RddWalk(scenario, run.incarnations[i], static_cast<int>(i), breaches).run();
   }
+  CheckReferencedFiles(scenario, run, breaches);
 }
 
 }  // namespace sim::protocol

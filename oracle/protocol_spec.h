@@ -51,7 +51,8 @@ class Breaches {
 
 // The rules, by the part of the protocol they judge.
 void CheckFileRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
-// rdd.cleanup_files: what ClearCheckpointData(t) may and must delete (spark-notes 2.5).
+// rdd.cleanup_files: what ClearCheckpointData(t) may and must delete (spark-notes 2.5);
+// rdd.referenced_files_exist: what a recovery from the newest checkpoint restores exists (7.5).
 void CheckRddRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches);
 // The input stream's remember duration as DStream.initialize and DStream.remember settle it for
 // `scenario`'s graph (none when no output uses the input). A file source's own minimum

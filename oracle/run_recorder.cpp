@@ -186,6 +186,15 @@ void IncarnationObserver::on_checkpoint_data_updated(int32_t stream_id, Time tim
   }
 }
 
+void IncarnationObserver::on_stream_restored(int32_t stream_id,
+                                             const std::map<Time, std::string>& rdd_files) {
+  ++record().restores[stream_id];
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRestored)) {
+    event->stream_id = stream_id;
+    event->rdd_files = rdd_files;
+  }
+}
+
 void IncarnationObserver::on_job_failed(Time batch_time, const ckpt::Status& error) {
   if (error.message().find(kInjectedFailure) != std::string::npos) {
     recorder_->run().failed_jobs.push_back(FailedJob{index_, batch_time});

@@ -56,6 +56,7 @@ struct ProtocolEvent {
     kGivenUp,     // the writer gave up the checkpoint of content time `time`
     kCleared,     // ClearCheckpointData(`time`) ran
     kRddFiles,    // DStreamCheckpointData.update(`time`) of `stream_id` found `rdd_files`
+    kRestored,    // DStreamCheckpointData.restore of `stream_id` rebuilt RDDs from `rdd_files`
   };
   Kind kind = Kind::kFile;
   ckpt::Time at;

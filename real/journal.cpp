@@ -87,6 +87,13 @@ std::optional<ckpt::Value> ValueFromJson(const json& j, int depth = 0) {
   return std::nullopt;
 }
 
+// [[RDD time, file], ...]: what RddFiles (journal_fields.h) reads back.
+OrderedJson RddFilesToJson(const std::map<Time, std::string>& rdd_files) {
+  OrderedJson files = OrderedJson::array();
+  for (const auto& [rdd_time, file] : rdd_files) files.push_back({rdd_time.ms, file});
+  return files;
+}
+
 OrderedJson TimesToJson(const std::vector<Time>& times) {
   OrderedJson list = OrderedJson::array();
   for (Time t : times) list.push_back(t.ms);
@@ -216,8 +223,10 @@ void JournalWriter::on_restart(Time restart_time, const std::vector<Time>& resch
       {{"time", restart_time.ms}, {"rescheduled", TimesToJson(rescheduled)}, {"clock", clock.ms}});
 }
 
-void JournalWriter::on_stream_restored(int32_t stream_id) {
-  write_event(ckpt::EngineEvent::kStreamRestored, {{"stream", stream_id}});
+void JournalWriter::on_stream_restored(int32_t stream_id,
+                                       const std::map<Time, std::string>& rdd_files) {
+  write_event(ckpt::EngineEvent::kStreamRestored,
+              {{"stream", stream_id}, {"files", RddFilesToJson(rdd_files)}});
 }
 
 void JournalWriter::on_checkpoint_written(const std::string& file, Time time,
@@ -233,10 +242,8 @@ void JournalWriter::on_clear_checkpoint_data(Time time) {
 
 void JournalWriter::on_checkpoint_data_updated(int32_t stream_id, Time time,
                                                const std::map<Time, std::string>& rdd_files) {
-  OrderedJson files = OrderedJson::array();
-  for (const auto& [rdd_time, file] : rdd_files) files.push_back({rdd_time.ms, file});
   write_event(ckpt::EngineEvent::kCheckpointDataUpdated,
-              {{"stream", stream_id}, {"time", time.ms}, {"files", std::move(files)}});
+              {{"stream", stream_id}, {"time", time.ms}, {"files", RddFilesToJson(rdd_files)}});
 }
 
 void JournalWriter::on_job_failed(Time batch_time, const Status& error) {
@@ -490,7 +497,7 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
       return observer.on_restart(Time{Int(line, "time")}, Times(line, "rescheduled"),
                                  Time{line.value("clock", Int(line, "at"))});
     case ckpt::EngineEvent::kStreamRestored:
-      return observer.on_stream_restored(static_cast<int32_t>(Int(line, "stream")));
+      return observer.on_stream_restored(static_cast<int32_t>(Int(line, "stream")), RddFiles(line));
     case ckpt::EngineEvent::kCheckpointWritten:
       // Journals written before clear_later was journaled carry none.
       return observer.on_checkpoint_written(Text(line, "file"), Time{Int(line, "time")},

@@ -56,7 +56,8 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
                                const std::vector<ckpt::Time>& pending) override;
   void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled,
                   ckpt::Time clock) override;
-  void on_stream_restored(int32_t stream_id) override;
+  void on_stream_restored(int32_t stream_id,
+                          const std::map<ckpt::Time, std::string>& rdd_files) override;
   void on_checkpoint_written(const std::string& file, ckpt::Time time,
                              bool clear_checkpoint_data_later) override;
   void on_clear_checkpoint_data(ckpt::Time time) override;

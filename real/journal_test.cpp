@@ -112,8 +112,8 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
 }
 
 // What conf.reload, the graceful-stop check, clear.after_completion_checkpoint and
-// rdd.cleanup_files read from a real run: each process's conf and its context's, the stop, and
-// the writer's, the generator's and DStreamCheckpointData's reports.
+// rdd.cleanup_files and rdd.referenced_files_exist read from a real run: each process's conf and
+// its context's, the stop, and the writer's, the generator's and DStreamCheckpointData's reports.
 TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
   Captured pipe;
   {
@@ -121,6 +121,7 @@ TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
     writer.process_started(0, Time{0}, 0, {{"spark.master", "local[2]"}});
     writer.on_context_started(Time{0}, false);
     writer.context_conf({{"spark.master", "local[2]"}, {"spark.app.name", "rc"}});
+    writer.on_stream_restored(3, {{Time{0}, "/checkpoint/u/rdd-0"}});
     writer.on_checkpoint_data_updated(3, Time{500}, {{Time{0}, "/checkpoint/u/rdd-1"}});
     writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, true);
     writer.on_clear_checkpoint_data(Time{500});
@@ -145,6 +146,11 @@ TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
   EXPECT_EQ(updated.rdd_files, (std::map<Time, std::string>{{Time{0}, "/checkpoint/u/rdd-1"}}));
   EXPECT_EQ(process.protocol.back().kind, sim::ProtocolEvent::Kind::kCleared);
   EXPECT_EQ(process.protocol.back().time, Time{500});
+  const sim::ProtocolEvent& restored = *std::prev(written, 2);
+  EXPECT_EQ(restored.kind, sim::ProtocolEvent::Kind::kRestored);
+  EXPECT_EQ(restored.stream_id, 3);
+  EXPECT_EQ(restored.rdd_files, (std::map<Time, std::string>{{Time{0}, "/checkpoint/u/rdd-0"}}));
+  EXPECT_EQ(process.restores.at(3), 1);
 }
 
 // A process killed before its first line (crash-real's "unstarted" line) is a crash before its

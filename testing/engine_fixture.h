@@ -67,7 +67,7 @@ class EngineFixture : public ckpt::OutputSink,
   void on_context_started(ckpt::Time, bool) override {}
   void on_checkpoint_recovered(const std::string&, ckpt::Time,
                                const std::vector<ckpt::Time>&) override {}
-  void on_stream_restored(int32_t) override {}
+  void on_stream_restored(int32_t, const std::map<Time, std::string>&) override {}
   void on_checkpoint_written(const std::string&, ckpt::Time, bool) override {}
   void on_clear_checkpoint_data(ckpt::Time) override {}
   void on_checkpoint_data_updated(int32_t, ckpt::Time,

@@ -258,7 +258,7 @@ void DStream::restore_checkpoint_data() {
     return;
   }
   checkpoint_data_restore();
-  runtime().count_restore(id_);
+  runtime().report_restore(id_, checkpoint_data_.files());
   for (DStream* parent : parents_) parent->restore_checkpoint_data();
   restored_from_checkpoint_data_ = true;
 }
