@@ -165,6 +165,24 @@ TEST(KnownWeaknesses, OutOfOrderCompletionsUnderConcurrentJobsPassWithTheirFixes
   }
 }
 
+// The receiver's form, found by a random sweep of faults/eio_on_block_logs: an injected read error
+// fails the job of batch 3000, which stays pending across ClearCheckpointData(6000); the next
+// recovery recomputes its lineage down to batch 1000, whose blocks that cleanup dropped.
+TEST(KnownWeaknesses, AReceiverBatchPendingAcrossACleanupForgetsItsLineagesBlocks) {
+  const Scenario scenario = testing::LoadBundled("faults/eio_on_block_logs");
+  TrialSpec spec = TrialSpec::ParseToken(
+                       "c178+1588,c130+2393,c50+2155,c17+1041,c29+2512/f29/r239873632/i581086537")
+                       .value();
+  RunOptions options;
+  TrialRun run = RunTrial(scenario, spec, options);
+  std::vector<Failure> failures = References(scenario, options).check(run);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().rule, "receiver.reads_allocation") << failures.front().detail;
+  EXPECT_EQ(KnownWeakness(run, failures.front()), "a pending batch's input forgotten");
+  options.fixes.add(ckpt::Fix::kPendingBatchesKeepTheirMetadata);
+  EXPECT_TRUE(References(scenario, options).check(RunTrial(scenario, spec, options)).empty());
+}
+
 // foreachRDD to stores: every crash trial writes re-run batches again, which an appending store
 // keeps twice (WARN, proven by the idempotent-store fix) and an idempotent one absorbs (nothing);
 // a bug that loses batches is still a failure beside the weakness.

@@ -466,6 +466,20 @@ TEST_F(BlockLogCleanupTest, KeepsNoExpiredFile) {
   ExpectBreach();
 }
 
+// A delete that failed leaves the file on disk, gone from the log's past logs (Spark's clean
+// drops it first): no later cleanup of this process owes it, and the others it still must do.
+TEST_F(BlockLogCleanupTest, AFailedDeleteIsNotOwedAgain) {
+  delete_->file.ok = false;
+  EXPECT_FALSE(Breaks(Violations(scenario_, run_), "receiver.log_cleanup"));
+  auto next = std::find_if(delete_ + 1, events_->end(), [&](const ProtocolEvent& e) {
+    return IsFile(e, FileOperation::kDelete) &&
+           e.file.path.starts_with(scenario_.checkpoint_dir + "/receivedBlockMetadata/log-");
+  });
+  ASSERT_NE(next, events_->end()) << "the run must clean its block log twice";
+  events_->erase(next);
+  ExpectBreach();
+}
+
 TEST_F(BlockLogCleanupTest, KeepsWhatTheRememberDurationNeeds) {
   // The same delete judged by an earlier ClearCheckpointData: the file ends after its threshold.
   auto cleared = std::find_if(std::make_reverse_iterator(delete_), events_->rend(),

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "explore/explorer.h"
@@ -177,6 +178,52 @@ TEST(Situations, RescheduledBatchesGetTheReplayedUnallocatedBlocks) {
   EXPECT_GT(seen, 5);
   ExploreOptions options;
   EXPECT_EQ(Explore({scenario}, options).failures, 0u);
+}
+
+// The contract of I/O faults at start: an injected I/O error that escapes getOrCreate (here the
+// reader's listing) stops the driver, and the trial is judged on what ran before. It excuses
+// nothing else: a file the reader skipped that no fault touched is the engine's failure, and a
+// reader that gives up after an injected read error while an older file is there breaks
+// reader.fallback.
+TEST(Situations, AnInjectedIoErrorThatFailsTheStartStopsTheDriverAndExcusesNothingElse) {
+  Scenario scenario = testing::LoadBundled("faults/eio_on_checkpoint_directory");
+  uint64_t steps = RunTrial(scenario, TrialSpec{}, RunOptions{}).total_steps;
+  std::optional<TrialRun> stopped;
+  for (uint64_t step = 1; step < steps && !stopped; ++step) {
+    TrialRun run;
+    EXPECT_TRUE(Judge(scenario, "c" + std::to_string(step) + "+0", RunOptions{}, &run).empty());
+    bool failed_start = run.incarnations.size() > 1 &&
+                        run.incarnations[1].start_error.find(kInjectedFailure) != std::string::npos;
+    if (failed_start) stopped = std::move(run);
+  }
+  ASSERT_TRUE(stopped) << "some crash must restart into the injected listing error";
+  stopped->incarnations[1].unreadable_checkpoints.push_back(scenario.checkpoint_dir +
+                                                            "/checkpoint-500: Corruption: bad");
+  std::vector<Failure> failures = References(scenario, RunOptions{}).check(*stopped);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, FailureKind::kRecoveryError) << failures.front().detail;
+
+  Scenario read = testing::LoadBundled("faults/eio_on_checkpoint_read");
+  ExploreOptions options;
+  options.run.defects.add(ckpt::Defect::kReaderNoFallback);
+  EXPECT_GT(Explore({read}, options).failures, 0u);
+}
+
+// The driver's block log could not list its directory at a restart: Spark's ReceivedBlockTracker
+// throws from its constructor, so the start fails with that error (before, the log went on
+// without the files it could not list, and never cleaned them: receiver.log_cleanup found it).
+TEST(Situations, ABlockLogThatCannotListItsFilesFailsTheStart) {
+  Scenario scenario = testing::LoadBundled("faults/eio_on_block_logs");
+  uint64_t steps = RunTrial(scenario, TrialSpec{}, RunOptions{}).total_steps;
+  int stopped = 0;
+  for (uint64_t step = 1; step < steps; ++step) {
+    TrialRun run;
+    EXPECT_TRUE(Judge(scenario, "c" + std::to_string(step) + "+0", RunOptions{}, &run).empty());
+    stopped += run.incarnations.size() > 1 &&
+               run.incarnations[1].start_error.find("listing write ahead log directory") !=
+                   std::string::npos;
+  }
+  EXPECT_GT(stopped, 0);
 }
 
 }  // namespace

@@ -93,6 +93,19 @@ bool RecomputedAForgottenLogBatch(const TrialRun& run) {
   });
 }
 
+// The receiver's form of the same: a recovered process recomputed a batch older than its
+// checkpoint (the lineage of a pending batch's state, the pending batch having outlived the
+// cleanup of its parents' blocks) and read none of the blocks its application had allocated to it.
+bool RecomputedAForgottenReceiverBatch(const TrialRun& run, const Failure& failure) {
+  if (failure.rule != "receiver.reads_allocation" || !failure.batch_time) return false;
+  return std::any_of(run.input_batches.begin(), run.input_batches.end(), [&](const InputBatch& b) {
+    const IncarnationRecord& process = run.incarnations.at(b.incarnation);
+    return b.batch_time == *failure.batch_time && process.recovered &&
+           !process.pending_times.empty() && b.batch_time < process.checkpoint_time &&
+           b.block_ids.empty();
+  });
+}
+
 }  // namespace
 
 std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure) {
@@ -105,7 +118,9 @@ std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& fai
       return "SPARK-19280 family";
     }
   }
-  if (RecomputedAForgottenLogBatch(run)) return "a pending batch's input forgotten";
+  if (RecomputedAForgottenLogBatch(run) || RecomputedAForgottenReceiverBatch(run, failure)) {
+    return "a pending batch's input forgotten";
+  }
   return std::nullopt;
 }
 

@@ -51,6 +51,22 @@ bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation) {
          incarnation.intact_checkpoint_files.empty();
 }
 
+// The contract of I/O faults at start: an injected I/O error that escapes getOrCreate or start
+// (listing the checkpoint directory, creating the RDD checkpoint directory, the restored RDDs'
+// existence check, or a read error on every checkpoint file the reader tried) stops the driver,
+// as Spark's exception does. Only when every file the reader skipped failed by a fault: a file a
+// fault left alone that the reader could not read is the engine's failure. (The protocol rules
+// still judge the reader's order and fallback.)
+bool StartFailedByInjectedFault(const TrialRun& run, const IncarnationRecord& incarnation) {
+  if (incarnation.start_error.find(kInjectedFailure) == std::string::npos) return false;
+  return std::all_of(incarnation.unreadable_checkpoints.begin(),
+                     incarnation.unreadable_checkpoints.end(), [&](const std::string& skipped) {
+                       std::string file = skipped.substr(0, skipped.find(": "));
+                       return skipped.find(kInjectedFailure) != std::string::npos ||
+                              run.corrupted_by_faults.count(file) > 0;
+                     });
+}
+
 // Spark restores each stream's checkpoint data once per recovery (SPARK-11749).
 void CheckRestoredOnce(const IncarnationRecord& incarnation, const std::string& who,
                        std::vector<Failure>& failures) {
@@ -165,7 +181,8 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
     if (!scenario.expect_error.empty() &&
         incarnation.start_error.find(scenario.expect_error) != std::string::npos) {
       expected_error_seen = true;  // the contracted outcome: recovery stops with this error
-    } else if (EveryCheckpointCorruptedByFaults(incarnation)) {
+    } else if (EveryCheckpointCorruptedByFaults(incarnation) ||
+               StartFailedByInjectedFault(run, incarnation)) {
       contracted_stop = true;
     } else if (!incarnation.start_error.empty()) {
       failures.push_back({FailureKind::kRecoveryError, std::nullopt,

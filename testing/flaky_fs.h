@@ -1,5 +1,5 @@
-// An hdfs SimFs whose appends and deletions fail with I/O errors on demand, for engine tests of
-// what the write-ahead logs do with a failing store. Header-only; tests only.
+// An hdfs SimFs whose appends, deletions and listings fail with I/O errors on demand, for engine
+// tests of what the write-ahead logs do with a failing store. Header-only; tests only.
 #pragma once
 
 #include <memory>
@@ -22,9 +22,14 @@ class FlakyFs : public SimFs {
     if (failing_removes) return ckpt::Status::IoError("injected delete failure");
     return SimFs::remove(path, recursive);
   }
+  ckpt::Result<std::vector<ckpt::FileStatus>> list(const std::string& dir) override {
+    if (failing_lists) return ckpt::Status::IoError("injected list failure");
+    return SimFs::list(dir);
+  }
 
   int failing_appends = 0;  // the next this many appends fail (-1: every append)
   bool failing_removes = false;
+  bool failing_lists = false;
 
  private:
   struct File : ckpt::WritableFileWrapper {

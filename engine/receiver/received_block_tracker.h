@@ -53,6 +53,9 @@ class ReceivedBlockTracker {
   // files it found, so that no later recovery replays the abandoned application's records. When
   // a block cannot be logged again the old files stay (a warning).
   Status restart_log();
+  // Whether its block log could list the files of earlier processes (FileBasedWriteAheadLog::
+  // opened); Ok without a log.
+  Status log_opened() const { return wal_ ? wal_->opened() : Status::Ok(); }
   // The blocks allocated to `batch_time` for `stream_id` (empty when none).
   std::vector<ReceivedBlockInfo> blocks_of_batch(Time batch_time, int32_t stream_id) const;
   // Drops the allocations older than `threshold`. REQUIRES: threshold < now (Spark's R6).

@@ -41,18 +41,29 @@ FileBasedWriteAheadLog::FileBasedWriteAheadLog(FileSystem* fs, std::string direc
       sync_directory_(sync_directory),
       warn_(std::move(warn)) {
   CKPT_ASSERT(rolling_interval_.ms > 0, "the write-ahead log's rolling interval must be positive");
-  past_logs_ = listed_files();
+  Result<std::vector<LogFile>> listed = list_files();
+  if (listed.ok()) {
+    past_logs_ = std::move(listed).value();
+  } else {
+    opened_ = listed.status().with_context("listing write ahead log directory " + directory_);
+  }
 }
 
 std::vector<FileBasedWriteAheadLog::LogFile> FileBasedWriteAheadLog::listed_files() const {
+  Result<std::vector<LogFile>> listed = list_files();
+  if (listed.ok()) return std::move(listed).value();
+  warn_("Error listing write ahead log directory " + directory_ + ": " +
+        listed.status().to_string());
+  return {};
+}
+
+Result<std::vector<FileBasedWriteAheadLog::LogFile>> FileBasedWriteAheadLog::list_files() const {
   std::vector<LogFile> files;
   Result<std::vector<FileStatus>> listing = fs_->list(directory_);
   if (!listing.ok()) {
-    if (listing.status().code() != StatusCode::kNotFound) {
-      warn_("Error listing write ahead log directory " + directory_ + ": " +
-            listing.status().to_string());
-    }
-    return files;
+    // A directory that does not exist has nothing to recover (initializeOrRecover).
+    if (listing.status().code() == StatusCode::kNotFound) return files;
+    return listing.status();
   }
   for (const FileStatus& file : listing.value()) {
     std::optional<std::pair<Time, Time>> times = ParseLogFileName(file.name);

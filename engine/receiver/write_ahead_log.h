@@ -39,6 +39,11 @@ class FileBasedWriteAheadLog {
   // Does no I/O: a process that dies leaves its current file unclosed (close() first otherwise).
   ~FileBasedWriteAheadLog() = default;
 
+  // Ok, or the error that listing the directory for earlier processes' files met (other than
+  // its absence): Spark's initializeOrRecover lets it escape the log's constructor, so a log that
+  // could not learn its files is not used.
+  const Status& opened() const { return opened_; }
+
   // Appends `record` as of `time` and syncs it. Up to kMaxAttempts attempts, each after an error
   // on a new file (Spark's maxFailures); the last error when all fail.
   Result<WalRecordHandle> write(std::string_view record, Time time);
@@ -65,6 +70,9 @@ class FileBasedWriteAheadLog {
     Time start;
     Time end;
   };
+  // The log files in the directory, oldest first; none when it does not exist.
+  Result<std::vector<LogFile>> list_files() const;
+  // list_files, a listing error logged as a warning (no files).
   std::vector<LogFile> listed_files() const;
   Status open_file(Time time);
   Result<WalRecordHandle> append(std::string_view framed);
@@ -76,6 +84,7 @@ class FileBasedWriteAheadLog {
   bool sync_directory_;
   Warn warn_;
   std::vector<LogFile> past_logs_;  // closed or inherited files, oldest first
+  Status opened_;                   // see opened()
   std::optional<LogFile> current_;
   std::unique_ptr<WritableFile> writer_;
   int64_t current_size_ = 0;

@@ -126,6 +126,19 @@ TEST_F(WriteAheadLogTest, RetriesAFailedWriteOnANewFileUpToThreeAttempts) {
   EXPECT_EQ(log->read_all(), std::vector<std::string>{"kept"});
 }
 
+// initializeOrRecover: a directory that does not exist has nothing to recover; any other error
+// listing it escapes, so the log is not opened (the driver's start fails on it).
+TEST_F(WriteAheadLogTest, AListingErrorAtOpeningIsTheLogsErrorAndAMissingDirectoryIsNot) {
+  EXPECT_TRUE(Open()->opened().ok());
+  sim::testing::FlakyFs fs;
+  fs.failing_lists = true;
+  auto log = Open(&fs);
+  EXPECT_EQ(log->opened().code(), StatusCode::kIoError);
+  EXPECT_NE(log->opened().message().find("listing write ahead log directory /ck/log"),
+            std::string::npos)
+      << log->opened().to_string();
+}
+
 TEST(LogFileName, ParsesOnlyWellFormedNames) {
   EXPECT_EQ(ParseLogFileName("log-0-1000"), (std::pair{Time{0}, Time{1000}}));
   for (const char* name : {"log-1-", "log--2", "log-a-2", "log-1-2x", "checkpoint-1", "log-1"}) {
