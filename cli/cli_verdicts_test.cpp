@@ -140,7 +140,8 @@ TEST(Cli, RunSaysWhichOfItsCrashesFired) {
 }
 
 // A broken state expectation fails `run`, and the replay command it prints reproduces it: the
-// replay of the scenario's own trial judges expect_state, the replay of another trial does not.
+// replay of the scenario's own trial judges expect_state, the replay of another trial does not,
+// and an exploration says it judged none.
 TEST(Cli, TheReplayOfTheOwnTrialJudgesStateExpectations) {
   std::ifstream port(CKPTSIM_SOURCE_DIR
                      "/scenarios/spark/checkpointsuite_basic_rdd_checkpoints.yaml");
@@ -159,6 +160,12 @@ TEST(Cli, TheReplayOfTheOwnTrialJudgesStateExpectations) {
       << replayed.output;
   Outcome other = RunCommand(kBinary + " replay " + path + " --token c3+0");
   EXPECT_EQ(other.exit_code, 0) << other.output;
+  // Exploration judges no state expectation, and says so instead of a silent green row.
+  Outcome explored = RunCommand(kBinary + " explore " + path + " --max-trials 3");
+  EXPECT_NE(explored.output.find("its 5 expect_state assertion(s) were not judged"),
+            std::string::npos)
+      << explored.output;
+  EXPECT_EQ(run.output.find("were not judged"), std::string::npos);
   std::remove(path.c_str());
 }
 

@@ -177,6 +177,7 @@ class ScenarioExplorer {
     summary_.name = scenario.name;
     summary_.path = scenario.path;
     summary_.expect_failures = scenario.expect_failures;
+    summary_.state_expectations = scenario.expect_state.size();
     summary_.ref_replay = ReplayCommand(options, scenario.path, "ref");
   }
 

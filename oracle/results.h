@@ -91,6 +91,9 @@ struct ScenarioSummary : TrialCounts {
   std::string run_token;
   uint64_t crashes_planned = 0;
   uint64_t crashes_fired = 0;
+  // The scenario's expect_state assertions: judged on its own trial only (`run`, and the replay
+  // of that trial), so an exploration says it left them unjudged. Not in JSON.
+  uint64_t state_expectations = 0;
 };
 
 // The counts are the scenarios' summed; crash_points too.

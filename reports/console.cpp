@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <map>
 
+#include "util/shell_quote.h"
+
 namespace reports {
 
 std::string DefectsText(const ckpt::DefectSet& set) {
@@ -112,6 +114,20 @@ void PrintRunCrashes(const sim::ExploreResult& result) {
   }
 }
 
+// Exploration does not judge expect_state (it observes no trial's internal state): say so
+// rather than let a green row suggest those assertions held.
+void PrintUnjudgedStateExpectations(const sim::ExploreResult& result) {
+  if (result.strategy == sim::Strategy::kRun) return;
+  for (const sim::ScenarioSummary& s : result.scenarios) {
+    if (s.state_expectations == 0) continue;
+    std::printf(
+        "\nNOTE: %s: its %llu expect_state assertion(s) were not judged: exploration does not "
+        "observe internal state; `ckptsim run %s` judges them on its own trial\n",
+        s.name.c_str(), static_cast<unsigned long long>(s.state_expectations),
+        sim::ShellQuote(s.path).c_str());
+  }
+}
+
 }  // namespace
 
 std::string Verdict(const sim::TrialCounts& s) {
@@ -182,6 +198,7 @@ void PrintTable(const sim::ExploreResult& result, const std::string& header,
         f.replay.c_str());
   }
   PrintRunCrashes(result);
+  PrintUnjudgedStateExpectations(result);
   PrintTotals(result, max_crash_states);
 }
 
