@@ -206,10 +206,12 @@ class BlockLogWalk {
     // A failed delete is FileBasedWriteAheadLog.clean's own: it had dropped the file from its
     // past logs before deleting, so the file stays on disk, unknown to this process (a later
     // process lists it again). Any other failure inside the cleanup may have been its record's.
-    if (metadata_log && !file.ok && file.operation == FileOperation::kDelete)
-      logs_.erase(file.path);
-    if (metadata_log && !file.ok && cleanup_ && file.operation != FileOperation::kDelete) {
-      cleanup_->log_failed = true;
+    if (metadata_log && !file.ok) {
+      if (file.operation == FileOperation::kDelete) {
+        logs_.erase(file.path);
+      } else if (cleanup_) {
+        cleanup_->log_failed = true;
+      }
     }
     if (file.operation == FileOperation::kList && file.ok && file.path == metadata_dir_) {
       for (const std::string& entry : file.listing) known(metadata_dir_ + "/" + entry);

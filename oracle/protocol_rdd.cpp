@@ -126,11 +126,10 @@ class RddWalk {
 // rename's source and a delete take the path and everything under it.
 class Namespace {
  public:
-  explicit Namespace(std::string root) : root_(std::move(root)) {}
+  explicit Namespace(const std::string& root) : prefix_(root + "/") {}
 
   void add(const std::string& path) {
-    for (std::string p = path; p.size() > root_.size() && p.starts_with(root_ + "/");
-         p = ParentOf(p)) {
+    for (std::string p = path; watches(p); p = ParentOf(p)) {
       gone_.erase(p);
       if (!paths_.insert(p).second) break;  // its ancestors are there already
     }
@@ -147,13 +146,16 @@ class Namespace {
     auto it = gone_.find(path);
     return it == gone_.end() ? "" : it->second;
   }
-  bool watches(const std::string& path) const { return path.starts_with(root_ + "/"); }
+  // Whether `path` lies under the root (the root itself is not watched).
+  bool watches(const std::string& path) const {
+    return path.size() > prefix_.size() && path.starts_with(prefix_);
+  }
 
  private:
   static bool Within(const std::string& path, const std::string& dir) {
     return path == dir || (path.starts_with(dir) && path[dir.size()] == '/');
   }
-  const std::string root_;
+  const std::string prefix_;  // the root and '/'
   std::set<std::string> paths_;
   std::map<std::string, std::string> gone_;
 };
