@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -50,7 +51,10 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags, unsigned extras) {
   if (extras & kJsonFlag)
     command->add_flag("--json", flags.json, "print one JSON object on stdout");
   if (extras & kReportFlags) {
-    command->add_option("--report", flags.report_dir, "write results.json and index.html into DIR");
+    command->add_option("--report", flags.report_dir,
+                        "keep this run's report (results.json, index.html) in a new directory "
+                        "under the store DIR (e.g. ckptsim-store), DIR/latest linked to it and "
+                        "DIR/index.html listing every run");
     command->add_option("--junit", flags.junit,
                         "write JUnit XML to FILE: a testsuite per scenario, a testcase per check");
   }
@@ -230,11 +234,15 @@ int ReportResult(const sim::ExploreResult& result, const std::string& header,
   }
   if (!flags.report_dir.empty()) {
     // A merge has no run options to replay with: its report has no timelines.
-    ckpt::Status written = reports::WriteReport(
-        flags.report_dir, result, header,
+    // The wall clock only names the run's directory.
+    ckpt::Result<std::string> written = reports::WriteReportToStore(
+        flags.report_dir, std::time(nullptr), result, header,
         timeline_run ? Timelines(result, *timeline_run) : std::vector<sim::Timeline>{});
-    if (!written.ok()) return BadInput(written.to_string());
-    if (!flags.json) std::printf("report: %s/index.html\n", flags.report_dir.c_str());
+    if (!written.ok()) return BadInput(written.status().to_string());
+    if (!flags.json) {
+      std::printf("report: %s/index.html (every run: %s/index.html)\n", written.value().c_str(),
+                  flags.report_dir.c_str());
+    }
   }
   if (!flags.junit.empty()) {
     std::ofstream junit(flags.junit);

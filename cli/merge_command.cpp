@@ -43,7 +43,8 @@ Command AddMergeCommand(CLI::App& app) {
   merge->add_option("results", flags->files, "the shards' JSON results")->required();
   merge->add_flag("--json", flags->common.json, "print the merged JSON object on stdout");
   merge->add_option("--report", flags->common.report_dir,
-                    "write results.json and index.html into DIR");
+                    "keep the merged report in a new directory under the store DIR (as explore "
+                    "--report)");
   merge->add_option("--junit", flags->common.junit, "write JUnit XML to FILE");
   merge->footer("Example: ckptsim merge shard0.json shard1.json shard2.json shard3.json --json");
   return {merge, [flags] { return RunMerge(flags->files, flags->common); }};

@@ -19,7 +19,8 @@ struct StudyFlags {
   int seeds = 4;
   uint64_t seed = 1;
   int jobs = DefaultJobs();
-  std::string out_dir;
+  std::string report_dir;
+  std::string out;  // refused: --out names a file everywhere, the study writes a directory
   bool json = false;
 };
 
@@ -28,6 +29,11 @@ ckpt::Duration SecondsToDuration(double seconds) {
 }
 
 int RunStudyInterval(const std::string& path, const StudyFlags& flags) {
+  if (!flags.out.empty()) {
+    return BadInput(
+        "--out names a file in every command; the study writes three files: use "
+        "--report DIR");
+  }
   ckpt::Result<sim::Scenario> scenario = sim::LoadScenario(path);
   if (!scenario.ok()) return BadInput(scenario.status().message());
   sim::IntervalStudyOptions options;
@@ -43,20 +49,20 @@ int RunStudyInterval(const std::string& path, const StudyFlags& flags) {
   if (!study.ok()) return BadInput(study.status().message());
   std::string table = reports::RenderIntervalTable(study.value());
   nlohmann::json json = reports::IntervalStudyToJson(study.value());
-  if (!flags.out_dir.empty()) {
+  if (!flags.report_dir.empty()) {
     std::error_code error;
-    std::filesystem::create_directories(flags.out_dir, error);
-    if (error) return BadInput("cannot create " + flags.out_dir + ": " + error.message());
-    std::ofstream(flags.out_dir + "/study.md") << table;
-    std::ofstream(flags.out_dir + "/study.json") << json.dump(2) << "\n";
-    std::ofstream(flags.out_dir + "/plot.svg") << reports::RenderIntervalSvg(study.value());
+    std::filesystem::create_directories(flags.report_dir, error);
+    if (error) return BadInput("cannot create " + flags.report_dir + ": " + error.message());
+    std::ofstream(flags.report_dir + "/study.md") << table;
+    std::ofstream(flags.report_dir + "/study.json") << json.dump(2) << "\n";
+    std::ofstream(flags.report_dir + "/plot.svg") << reports::RenderIntervalSvg(study.value());
   }
   if (flags.json) {
     std::printf("%s\n", json.dump(2).c_str());
   } else {
     std::printf("%s", table.c_str());
-    if (!flags.out_dir.empty()) {
-      std::printf("\nWrote %s/study.md, study.json and plot.svg\n", flags.out_dir.c_str());
+    if (!flags.report_dir.empty()) {
+      std::printf("\nWrote %s/study.md, study.json and plot.svg\n", flags.report_dir.c_str());
     }
   }
   return kExitPass;
@@ -92,12 +98,14 @@ Command AddStudyIntervalCommand(CLI::App& app) {
       ->check(SeedValidator());
   study->add_option("--jobs", flags->jobs, "threads running simulations (default: the cores)")
       ->check(CLI::Range(1, 256));
-  study->add_option("--out", flags->out_dir, "write study.md, study.json and plot.svg here");
+  study->add_option("--report", flags->report_dir,
+                    "write study.md, study.json and plot.svg into DIR");
+  study->add_option("--out", flags->out, "(refused: use --report DIR)")->group("");
   study->add_flag("--json", flags->json, "print JSON");
   study->footer(
       "Example:\n"
       "  ckptsim study-interval scenarios/study/checkpoint_interval.yaml --mtbf-s 600 \\\n"
-      "      --checkpoint-cost-s 5 --jobs 2 --out build/study");
+      "      --checkpoint-cost-s 5 --jobs 2 --report build/study");
   return {study, [flags, path] { return RunStudyInterval(*path, *flags); }};
 }
 

@@ -182,6 +182,8 @@ class ScenarioExplorer {
   }
 
   void explore() {
+    // Wall time is measured only for the report; it never influences a simulation.
+    auto started = std::chrono::steady_clock::now();
     const ReferenceOutcome& reference = variant(0).references.base();
     // The trials crash the run with the scenario's faults, whose steps may differ.
     summary_.crash_points = scenario_.faults.empty()
@@ -212,6 +214,10 @@ class ScenarioExplorer {
     }
     // A run cut short proves nothing about the failures it did not get to.
     if (options_.shard_count == 1 && summary_.complete()) check_expected_failures_found();
+    summary_.elapsed_ms =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count());
     AddToTotals(summary_, result_);
     result_.scenarios.push_back(summary_);
   }
@@ -359,6 +365,7 @@ class ScenarioExplorer {
           [](const IncarnationRecord& incarnation) { return incarnation.crashed_at.has_value(); });
     }
     summary_.digest += TrialHash(trial.run.digest);
+    summary_.recovery.add(RecoveryTimesOf(trial.run));
     ++summary_.trials;
     summary_.steps_run += trial.run.total_steps;
     summary_.steps_unpruned += trial.run.total_steps + trial.run.pruned_steps;

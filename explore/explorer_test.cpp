@@ -407,6 +407,10 @@ void ExpectSameResult(const ExploreResult& a, const ExploreResult& b) {
   for (size_t i = 0; i < a.scenarios.size(); ++i) {
     EXPECT_EQ(a.scenarios[i].digest, b.scenarios[i].digest);
     EXPECT_EQ(a.scenarios[i].crash_states_explored, b.scenarios[i].crash_states_explored);
+    EXPECT_EQ(a.scenarios[i].recovery.restarts, b.scenarios[i].recovery.restarts);
+    EXPECT_EQ(a.scenarios[i].recovery.never, b.scenarios[i].recovery.never);
+    EXPECT_EQ(a.scenarios[i].recovery.max_ms, b.scenarios[i].recovery.max_ms);
+    EXPECT_EQ(a.scenarios[i].recovery.at_most_ms, b.scenarios[i].recovery.at_most_ms);
     ASSERT_EQ(a.scenarios[i].levels.size(), b.scenarios[i].levels.size());
     for (size_t d = 0; d < a.scenarios[i].levels.size(); ++d) {
       EXPECT_EQ(a.scenarios[i].levels[d].planned, b.scenarios[i].levels[d].planned);

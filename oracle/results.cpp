@@ -1,6 +1,7 @@
 #include "oracle/results.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "engine/fixes.h"
@@ -21,6 +22,61 @@ const char* StrategyName(Strategy strategy) {
       return "crash-real";
   }
   return "?";
+}
+
+int64_t RecoveryTimes::BucketBound(int64_t ms) {
+  constexpr int64_t kSteps[] = {1, 2, 5};
+  for (int64_t decade = 1; decade <= std::numeric_limits<int64_t>::max() / 10; decade *= 10) {
+    for (int64_t step : kSteps) {
+      if (ms <= step * decade) return step * decade;
+    }
+  }
+  return std::numeric_limits<int64_t>::max();
+}
+
+void RecoveryTimes::add_recovery(int64_t ms) {
+  ++restarts;
+  ++at_most_ms[BucketBound(ms)];
+  max_ms = std::max(max_ms, ms);
+}
+
+void RecoveryTimes::add(const RecoveryTimes& other) {
+  restarts += other.restarts;
+  never += other.never;
+  max_ms = std::max(max_ms, other.max_ms);
+  for (const auto& [bound, count] : other.at_most_ms) at_most_ms[bound] += count;
+}
+
+int64_t RecoveryTimes::quantile_bound_ms(double q) const {
+  uint64_t seen = 0;
+  for (const auto& [bound, count] : at_most_ms) {
+    seen += count;
+    if (static_cast<double>(seen) >= q * static_cast<double>(recovered())) return bound;
+  }
+  return 0;
+}
+
+RecoveryTimes RecoveryTimesOf(const TrialRun& run) {
+  RecoveryTimes times;
+  for (size_t i = 1; i < run.incarnations.size(); ++i) {
+    const std::optional<ckpt::Time>& crashed = run.incarnations[i - 1].crashed_at;
+    if (!crashed) continue;  // a graceful stop, not a crash
+    ckpt::Time restarted = run.incarnations[i].started_at;
+    std::optional<ckpt::Time> first_completed;
+    for (const Emission& emission : run.emissions) {
+      if (emission.incarnation < static_cast<int>(i) || emission.emitted_at < restarted) continue;
+      if (!first_completed || emission.emitted_at < *first_completed) {
+        first_completed = emission.emitted_at;
+      }
+    }
+    if (first_completed) {
+      times.add_recovery(std::max<int64_t>(0, (*first_completed - *crashed).ms));
+    } else {
+      ++times.restarts;
+      ++times.never;
+    }
+  }
+  return times;
 }
 
 void AddToTotals(const ScenarioSummary& s, ExploreResult& result) {
@@ -128,6 +184,7 @@ void TrialCounts::add(const TrialCounts& other) {
   trials_pruned += other.trials_pruned;
   steps_run += other.steps_run;
   steps_unpruned += other.steps_unpruned;
+  recovery.add(other.recovery);
 }
 
 namespace {
@@ -191,6 +248,7 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
       ScenarioSummary& to = merged.scenarios[i];
       to.add(from);
       to.digest += from.digest;
+      to.elapsed_ms += from.elapsed_ms;
       for (size_t d = 0; d < from.levels.size(); ++d) {
         if (to.levels.size() <= d) to.levels.push_back(LevelSummary{from.levels[d].depth, 0, 0});
         to.levels[d].planned += from.levels[d].planned;

@@ -41,6 +41,29 @@ struct LevelSummary {
   bool parents_complete = true;  // false: the level above was cut, `planned` is a lower bound
 };
 
+// How long recovery took over trials: from each crash to the first batch completed after the
+// restart (its output received by the sink), in virtual ms. Held as counts per bucket of a 1-2-5
+// series (1, 2, 5, 10, 20, ... ms), so that threads and shards add up to the same figures.
+struct RecoveryTimes {
+  uint64_t restarts = 0;  // restarts after a crash
+  uint64_t never = 0;     // of them, those after which no batch completed before the run ended
+  int64_t max_ms = 0;     // the longest recovery
+  std::map<int64_t, uint64_t> at_most_ms;  // bucket bound -> recoveries that took at most it
+                                           // (and more than the bound below)
+
+  // The 1-2-5 bound that `ms` falls under (a negative time counts as 0).
+  static int64_t BucketBound(int64_t ms);
+  void add_recovery(int64_t ms);
+  void add(const RecoveryTimes& other);
+  uint64_t recovered() const { return restarts - never; }
+  // The bound of the bucket that holds the recovery at quantile `q` (0 < q <= 1) of those that
+  // recovered; 0 when none did.
+  int64_t quantile_bound_ms(double q) const;
+};
+
+// The recovery times of one trial's restarts (RecoveryTimes).
+RecoveryTimes RecoveryTimesOf(const TrialRun& run);
+
 // What adds up over trials, and so over threads, shards and scenarios.
 struct TrialCounts {
   uint64_t trials = 0;
@@ -69,6 +92,7 @@ struct TrialCounts {
   uint64_t trials_pruned = 0;
   uint64_t steps_run = 0;
   uint64_t steps_unpruned = 0;
+  RecoveryTimes recovery;
 
   void add(const TrialCounts& other);
 };
@@ -94,6 +118,8 @@ struct ScenarioSummary : TrialCounts {
   // The scenario's expect_state assertions: judged on its own trial only (`run`, and the replay
   // of that trial), so an exploration says it left them unjudged. Not in JSON.
   uint64_t state_expectations = 0;
+  // Wall time spent exploring it (summed over shards), for reports only (JUnit's time=).
+  uint64_t elapsed_ms = 0;
 };
 
 // The counts are the scenarios' summed; crash_points too.

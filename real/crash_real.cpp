@@ -385,6 +385,7 @@ ckpt::Result<sim::ScenarioSummary> CrashScenario(const sim::Scenario& scenario,
     }
     ++summary.trials;
     ++summary.units_explored;
+    summary.recovery.add(sim::RecoveryTimesOf(real.run));
     summary.crash_points += static_cast<uint64_t>(real.kills);
     summary.digest += ckpt::Fnv1a(token.data(), token.size(), ckpt::kFnvOffset);
     if (real.failures.empty()) continue;
@@ -477,9 +478,13 @@ ckpt::Result<sim::ExploreResult> CrashReal(const std::vector<sim::Scenario>& sce
   result.strategy = sim::Strategy::kCrashReal;
   result.seed = options.seed;
   for (const sim::Scenario& scenario : scenarios) {
+    auto scenario_started = std::chrono::steady_clock::now();
     CKPT_ASSIGN_OR_RETURN(sim::ScenarioSummary summary, CrashScenario(scenario, options, result));
-    result.add(summary);
-    result.crash_points += summary.crash_points;
+    summary.elapsed_ms =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - scenario_started)
+                                  .count());
+    sim::AddToTotals(summary, result);
     result.scenarios.push_back(std::move(summary));
   }
   result.elapsed_s =

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include "reports/console.h"
 
@@ -15,6 +17,13 @@ std::string FormatFixed(double value, int decimals) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", decimals, value);
   return text;
+}
+
+std::string FormatDurationMs(int64_t ms) {
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  if (ms < 60'000)
+    return FormatFixed(static_cast<double>(ms) / 1000, ms % 1000 == 0 ? 0 : 1) + " s";
+  return HumanDuration(static_cast<double>(ms) / 1000);
 }
 
 std::string EscapeXml(const std::string& text) {
@@ -112,6 +121,43 @@ constexpr std::pair<const char*, CountField> kCostKeys[] = {
     {"weakness_reruns", &sim::TrialCounts::weakness_reruns},
     {"weakness_rerun_steps", &sim::TrialCounts::weakness_rerun_steps}};
 
+nlohmann::json RecoveryToJson(const sim::RecoveryTimes& times) {
+  nlohmann::json buckets = nlohmann::json::array();
+  for (const auto& [bound, count] : times.at_most_ms) {
+    buckets.push_back({{"at_most_ms", bound}, {"count", count}});
+  }
+  return {{"restarts", times.restarts},
+          {"never", times.never},
+          {"max_ms", times.max_ms},
+          {"buckets", buckets}};
+}
+
+// InvalidArgument unless the buckets lie on the 1-2-5 series and add up with `never` to the
+// restarts.
+ckpt::Result<sim::RecoveryTimes> RecoveryFromJson(const nlohmann::json& json) {
+  sim::RecoveryTimes times;
+  times.restarts = json.at("restarts").get<uint64_t>();
+  times.never = json.at("never").get<uint64_t>();
+  times.max_ms = json.at("max_ms").get<int64_t>();
+  uint64_t counted = times.never;
+  for (const nlohmann::json& bucket : json.at("buckets")) {
+    int64_t bound = bucket.at("at_most_ms").get<int64_t>();
+    uint64_t count = bucket.at("count").get<uint64_t>();
+    if (sim::RecoveryTimes::BucketBound(bound) != bound || times.at_most_ms.count(bound) ||
+        count > times.restarts) {
+      return ckpt::Status::InvalidArgument("not a ckptsim result: recovery bucket " +
+                                           bucket.dump());
+    }
+    times.at_most_ms[bound] = count;
+    counted += count;
+  }
+  if (counted != times.restarts || times.never > times.restarts) {
+    return ckpt::Status::InvalidArgument(
+        "not a ckptsim result: the recovery buckets do not add up to its restarts");
+  }
+  return times;
+}
+
 void CountsToJson(const sim::TrialCounts& counts, nlohmann::json& json) {
   for (auto [key, field] : kCountKeys) json[key] = counts.*field;
   for (auto [key, field] : kCostKeys) json["cost"][key] = counts.*field;
@@ -119,9 +165,10 @@ void CountsToJson(const sim::TrialCounts& counts, nlohmann::json& json) {
   json["units_planned"] = counts.units_planned;
   json["units_explored"] = counts.units_explored;
   json["complete"] = counts.complete();
+  json["recovery_ms"] = RecoveryToJson(counts.recovery);
 }
 
-void CountsFromJson(const nlohmann::json& json, sim::TrialCounts& counts) {
+ckpt::Status CountsFromJson(const nlohmann::json& json, sim::TrialCounts& counts) {
   for (auto [key, field] : kCountKeys) counts.*field = json.at(key).get<uint64_t>();
   for (auto [key, field] : kCostKeys) counts.*field = json.at("cost").at(key).get<uint64_t>();
   // Results written before the per-weakness counts existed have none.
@@ -134,11 +181,17 @@ void CountsFromJson(const nlohmann::json& json, sim::TrialCounts& counts) {
     counts.units_planned = json.at("units_planned").get<uint64_t>();
     counts.units_explored = json.at("units_explored").get<uint64_t>();
   }
+  // ... nor the recovery times.
+  if (json.contains("recovery_ms")) {
+    CKPT_ASSIGN_OR_RETURN(counts.recovery, RecoveryFromJson(json.at("recovery_ms")));
+  }
+  return ckpt::Status::Ok();
 }
 
 ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) {
   sim::ScenarioSummary s;
-  CountsFromJson(entry, s);
+  CKPT_RETURN_IF_ERROR(CountsFromJson(entry, s));
+  s.elapsed_ms = entry.value("elapsed_ms", uint64_t{0});
   s.name = entry.at("name").get<std::string>();
   s.path = entry.at("path").get<std::string>();
   s.crash_points = entry.at("crash_points").get<uint64_t>();
@@ -190,7 +243,8 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
                             {"expect_failures", expect},
                             {"levels", levels},
                             {"ref_replay", s.ref_replay},
-                            {"digest", Hex(s.digest)}};
+                            {"digest", Hex(s.digest)},
+                            {"elapsed_ms", s.elapsed_ms}};
     CountsToJson(s, entry);
     if (result.strategy == sim::Strategy::kRun && s.crashes_planned > 0) {
       entry["run"] = {{"token", s.run_token},
@@ -243,7 +297,7 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
     result.seed = json.at("seed").get<uint64_t>();
     result.shard_index = json.at("shard").at("index").get<uint64_t>();
     result.shard_count = json.at("shard").at("count").get<uint64_t>();
-    CountsFromJson(json, result);
+    CKPT_RETURN_IF_ERROR(CountsFromJson(json, result));
     result.crash_points = json.at("crash_points").get<uint64_t>();
     result.elapsed_s = json.at("elapsed_s").get<double>();
     if (!(result.elapsed_s >= 0 && result.elapsed_s < 1e12)) {
@@ -268,267 +322,6 @@ ckpt::Result<sim::ExploreResult> ResultFromJson(const nlohmann::json& json) {
   } catch (const std::exception& e) {
     return ckpt::Status::InvalidArgument(std::string("not a ckptsim result: ") + e.what());
   }
-}
-
-namespace {
-
-// What each check holds a run to, by the failure kind that breaks it.
-const char* CheckName(sim::FailureKind kind) {
-  switch (kind) {
-    case sim::FailureKind::kNondeterminism:
-      return "replays give the same trace";
-    case sim::FailureKind::kEngineAssert:
-      return "no engine assertion";
-    case sim::FailureKind::kRecoveryError:
-      return "recovery without error";
-    case sim::FailureKind::kProtocolViolation:
-      return "Spark's recovery protocol";
-    case sim::FailureKind::kNoProgress:
-      return "progress after the last restart";
-    case sim::FailureKind::kLostBatch:
-      return "no lost batch";
-    case sim::FailureKind::kLostRecords:
-      return "no lost input records";
-    case sim::FailureKind::kDivergentOutput:
-      return "outputs equal the uncrashed run's";
-    case sim::FailureKind::kUnexpectedDuplicate:
-      return "re-runs only where recovery may re-run";
-    case sim::FailureKind::kExpectationMismatch:
-      return "the scenario's expected outputs";
-  }
-  return "?";
-}
-
-constexpr sim::FailureKind kAllKinds[] = {
-    sim::FailureKind::kNondeterminism,      sim::FailureKind::kEngineAssert,
-    sim::FailureKind::kRecoveryError,       sim::FailureKind::kProtocolViolation,
-    sim::FailureKind::kNoProgress,          sim::FailureKind::kLostBatch,
-    sim::FailureKind::kLostRecords,         sim::FailureKind::kDivergentOutput,
-    sim::FailureKind::kUnexpectedDuplicate, sim::FailureKind::kExpectationMismatch};
-
-std::string JunitSuite(const sim::ScenarioSummary& s, const sim::ExploreResult& result) {
-  std::map<sim::FailureKind, std::vector<const sim::FailingTrial*>> by_kind;
-  for (const sim::FailingTrial& f : result.failing) {
-    if (f.scenario == s.name) by_kind[f.failure.kind].push_back(&f);
-  }
-  std::string cases;
-  uint64_t failed_checks = 0;
-  for (sim::FailureKind kind : kAllKinds) {
-    std::string name = std::string(sim::FailureKindName(kind)) + ": " + CheckName(kind);
-    cases += "    <testcase classname=\"ckptsim." + EscapeXml(s.name) + "\" name=\"" +
-             EscapeXml(name) + "\" time=\"0\"";
-    auto failing = by_kind.find(kind);
-    if (failing == by_kind.end()) {
-      cases += "/>\n";
-      continue;
-    }
-    ++failed_checks;
-    const sim::FailingTrial& first = *failing->second.front();
-    std::string at = first.failure.batch_time
-                         ? " at batch " + std::to_string(first.failure.batch_time->ms) + " ms"
-                         : "";
-    cases += ">\n      <failure type=\"" + std::string(sim::FailureKindName(kind)) +
-             "\" message=\"" +
-             EscapeXml(std::string(sim::FailureKindName(kind)) + at + " in " +
-                       std::to_string(failing->second.size()) + " of " + std::to_string(s.trials) +
-                       " trials") +
-             "\">" + EscapeXml(first.failure.detail + "\nreplay: " + first.replay) +
-             "</failure>\n    </testcase>\n";
-  }
-  uint64_t skipped = 0;
-  if (!s.complete()) {
-    // What a budget left out is not a check that held: a skipped case says so (JUnit's schema
-    // has no other word for "not run").
-    ++skipped;
-    cases += "    <testcase classname=\"ckptsim." + EscapeXml(s.name) +
-             "\" name=\"exploration complete\" time=\"0\">\n      <skipped message=\"" +
-             EscapeXml(Verdict(s) + ": " + std::to_string(s.units_explored) + " of " +
-                       std::to_string(s.units_planned) +
-                       " planned trials ran before a budget cut the run short") +
-             "\"/>\n    </testcase>\n";
-  }
-  if (s.known_weaknesses > 0) {
-    ++skipped;
-    cases += "    <testcase classname=\"ckptsim." + EscapeXml(s.name) +
-             "\" name=\"known weaknesses (docs/findings.md)\" time=\"0\">\n      <skipped "
-             "message=\"" +
-             std::to_string(s.known_weaknesses) +
-             " trials hit a known weakness of the modelled protocol and passed re-run with its "
-             "fix (WARN)\"/>\n    </testcase>\n";
-  }
-  std::string out =
-      "  <testsuite name=\"" + EscapeXml(s.name) + "\" tests=\"" +
-      std::to_string(std::size(kAllKinds) + skipped) + "\" failures=\"" +
-      std::to_string(failed_checks) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) +
-      "\">\n    <properties>\n" + "      <property name=\"path\" value=\"" + EscapeXml(s.path) +
-      "\"/>\n" + "      <property name=\"trials\" value=\"" + std::to_string(s.trials) +
-      "\"/>\n      <property name=\"crash_points\" value=\"" + std::to_string(s.crash_points) +
-      "\"/>\n      <property name=\"expected_failures\" "
-      "value=\"" +
-      std::to_string(s.expected_failures) + "\"/>\n    </properties>\n";
-  return out + cases + "  </testsuite>\n";
-}
-
-}  // namespace
-
-std::string RenderJunit(const sim::ExploreResult& result) {
-  std::string suites;
-  uint64_t tests = 0, failures = 0, skipped = 0;
-  for (const sim::ScenarioSummary& s : result.scenarios) {
-    suites += JunitSuite(s, result);
-    uint64_t not_run = (s.known_weaknesses > 0 ? 1 : 0) + (s.complete() ? 0 : 1);
-    tests += std::size(kAllKinds) + not_run;
-    skipped += not_run;
-  }
-  std::set<std::pair<std::string, sim::FailureKind>> failed;
-  for (const sim::FailingTrial& f : result.failing) failed.insert({f.scenario, f.failure.kind});
-  failures = failed.size();
-  std::string time = FormatFixed(result.elapsed_s, 3);
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ckptsim " +
-         std::string(sim::StrategyName(result.strategy)) + " seed " + std::to_string(result.seed) +
-         "\" tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
-         "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\" time=\"" + time + "\">\n" +
-         suites + "</testsuites>\n";
-}
-
-namespace {
-
-// One drawn trial: its timeline, failure, first divergence, processes and replay command.
-std::string TimelineSection(const sim::Timeline& t) {
-  std::string html =
-      "<section class=\"trial\"><h3>" + EscapeXml(t.scenario) + " [" +
-      sim::FailureKindName(t.failure.kind) + "] <code>" + EscapeXml(t.token) + "</code></h3>\n" +
-      RenderTimelineSvg(t) + "<pre>" + EscapeXml(t.failure.detail) + "\n\nfirst divergence: " +
-      (t.divergence.batch_time ? "batch " + std::to_string(t.divergence.batch_time->ms) + " ms"
-                               : std::string("not about one batch")) +
-      "\n";
-  for (const std::string& line : t.divergence.outputs) html += "  " + EscapeXml(line) + "\n";
-  html += "processes:\n";
-  for (const std::string& line : t.divergence.incarnations) html += "  " + EscapeXml(line) + "\n";
-  return html + "</pre><p>replay: <code>" + EscapeXml(t.replay) + "</code></p></section>\n";
-}
-
-const sim::Timeline* DrawnAs(const std::vector<sim::Timeline>& timelines, sim::FiledAs filed_as) {
-  auto it = std::find_if(timelines.begin(), timelines.end(),
-                         [filed_as](const sim::Timeline& t) { return t.filed_as == filed_as; });
-  return it == timelines.end() ? nullptr : &*it;
-}
-
-// WARN: the count per weakness, and one of its trials drawn.
-std::string KnownWeaknessSection(const sim::ExploreResult& result,
-                                 const std::vector<sim::Timeline>& timelines) {
-  if (result.known_weaknesses == 0) return "";
-  std::string html =
-      "<h2 class=\"warn\">Known weaknesses (WARN)</h2>\n<p>" +
-      std::to_string(result.known_weaknesses) +
-      " trials hit a known weakness of the modelled protocol (docs/findings.md); each passed when "
-      "re-run with its weakness's fix (<code>ckptsim weaknesses</code>; <code>--strict</code> "
-      "fails the run on them).</p>\n<table><tr><th>weakness</th><th>trials</th></tr>\n";
-  for (const auto& [name, count] : result.known_weaknesses_by_name) {
-    html += "<tr><td>" + EscapeXml(name) + "</td><td>" + std::to_string(count) + "</td></tr>\n";
-  }
-  html += "</table>\n";
-  if (const sim::Timeline* t = DrawnAs(timelines, sim::FiledAs::kKnownWeakness)) {
-    html += "<p>One of them:</p>\n" + TimelineSection(*t);
-  }
-  return html;
-}
-
-// Expected failures: the unsafe configurations a scenario documents, per scenario, one drawn.
-std::string ExpectedFailureSection(const sim::ExploreResult& result,
-                                   const std::vector<sim::Timeline>& timelines) {
-  if (result.expected_failures == 0) return "";
-  std::string html =
-      "<h2>Expected failures (unsafe configurations shown)</h2>\n<p>" +
-      std::to_string(result.expected_failures) +
-      " trials failed the way their scenario documents (<code>expect_failures</code>): the "
-      "scenario shows an unsafe configuration failing.</p>\n<table><tr><th>scenario</th>"
-      "<th>trials</th></tr>\n";
-  for (const sim::ScenarioSummary& s : result.scenarios) {
-    if (s.expected_failures == 0) continue;
-    html += "<tr><td>" + EscapeXml(s.name) + "</td><td>" + std::to_string(s.expected_failures) +
-            "</td></tr>\n";
-  }
-  html += "</table>\n";
-  if (const sim::Timeline* t = DrawnAs(timelines, sim::FiledAs::kExpectedFailure)) {
-    html += "<p>One of them:</p>\n" + TimelineSection(*t);
-  }
-  return html;
-}
-
-}  // namespace
-
-std::string RenderHtml(const sim::ExploreResult& result, const std::string& title,
-                       const std::vector<sim::Timeline>& timelines) {
-  std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
-      EscapeXml(title) +
-      "</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
-      "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
-      "text-align:left}th{background:#f4f4f4}pre{white-space:pre-wrap}.pass{color:#1a7f37;font-"
-      "weight:bold}"
-      ".fail{color:#cf222e;font-weight:bold}.warn{color:#9a6700;font-weight:bold}code{background:#"
-      "f6f8fa;padding:2px 4px}</style>"
-      "</head><body>\n<h1>" +
-      EscapeXml(title) + "</h1>\n<p>Strategy <b>" + sim::StrategyName(result.strategy) +
-      "</b>, seed " + std::to_string(result.seed) + ", " + std::to_string(result.trials) +
-      " trials over " + std::to_string(result.crash_points) + " crash points, " +
-      std::to_string(result.failures) + " failing: <b>" + EscapeXml(Verdict(result)) +
-      "</b>.</p>\n"
-      "<table><tr><th>scenario</th><th>crash points</th><th>trials</th><th>failures</th>"
-      "<th>verdict</th></tr>\n";
-  for (const sim::ScenarioSummary& s : result.scenarios) {
-    // The console's verdict: WARN for known-weakness trials, never PASS for them.
-    // The console's verdict, coloured: green only for PASS.
-    const char* verdict_class = s.failures                         ? "fail"
-                                : Verdict(s).rfind("PASS", 0) == 0 ? "pass"
-                                                                   : "warn";
-    html += "<tr><td>" + EscapeXml(s.name) + "</td><td>" + std::to_string(s.crash_points) +
-            "</td><td>" + std::to_string(s.trials) + "</td><td>" + std::to_string(s.failures) +
-            "</td><td class=\"" + verdict_class + "\">" + EscapeXml(Verdict(s)) + "</td></tr>\n";
-  }
-  html += "</table>\n";
-  size_t failing_drawn = std::count_if(timelines.begin(), timelines.end(), [](const auto& t) {
-    return t.filed_as == sim::FiledAs::kFailure;
-  });
-  if (failing_drawn > 0) {
-    html += "<h2>Timelines of failing trials</h2>\n<p>" + std::to_string(failing_drawn) + " of " +
-            std::to_string(result.failing.size()) +
-            " failing trials drawn (the first of each scenario and kind). Hover a mark for its "
-            "step.</p>\n";
-  }
-  for (const sim::Timeline& t : timelines) {
-    if (t.filed_as == sim::FiledAs::kFailure) html += TimelineSection(t);
-  }
-  html += KnownWeaknessSection(result, timelines) + ExpectedFailureSection(result, timelines);
-  if (!result.failing.empty()) {
-    html +=
-        "<h2>Failing trials</h2>\n<table><tr><th>scenario</th><th>kind</th><th>batch</th>"
-        "<th>detail</th><th>replay</th></tr>\n";
-    for (const sim::FailingTrial& f : result.failing) {
-      html += "<tr><td>" + EscapeXml(f.scenario) + "</td><td>" +
-              sim::FailureKindName(f.failure.kind) + "</td><td>" +
-              (f.failure.batch_time ? std::to_string(f.failure.batch_time->ms) : "-") +
-              "</td><td>" + EscapeXml(f.failure.detail) + "</td><td><code>" + EscapeXml(f.replay) +
-              "</code></td></tr>\n";
-    }
-    html += "</table>\n";
-  }
-  return html + "</body></html>\n";
-}
-
-ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& result,
-                         const std::string& title, const std::vector<sim::Timeline>& timelines) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return ckpt::Status::IoError("cannot create report directory " + dir + ": " + ec.message());
-  std::ofstream json(dir + "/results.json");
-  json << ResultToJson(result).dump(2) << "\n";
-  std::ofstream html(dir + "/index.html");
-  html << RenderHtml(result, title, timelines);
-  if (!json || !html) return ckpt::Status::IoError("cannot write the report in " + dir);
-  return ckpt::Status::Ok();
 }
 
 nlohmann::json MutationToJson(const sim::MutationReport& report) {

@@ -1,6 +1,7 @@
 // Report writers: the versioned JSON result (DESIGN.md section 5) and a self-contained HTML page.
 #pragma once
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -20,6 +21,9 @@ std::string EscapeXml(const std::string& text);
 
 // `value` with `decimals` digits after the point ("%.*f"): SVG coordinates, tables, times.
 std::string FormatFixed(double value, int decimals);
+
+// A virtual duration for axes and tables: "250 ms", "1.5 s", "12 s", "3 min 5 s".
+std::string FormatDurationMs(int64_t ms);
 
 // The `--json` object: schema_version, strategy, seed, trials, failures, crash_points,
 // elapsed_s, scenarios[], failing[] (docs/json-schema.md).
@@ -60,5 +64,19 @@ std::string RenderIntervalSvg(const sim::IntervalStudy& study);
 ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& result,
                          const std::string& title,
                          const std::vector<sim::Timeline>& timelines = {});
+
+// The run history behind --report STORE: the run's report (WriteReport) in a new directory under
+// `store` named after when it ran (`now`, UTC) and its strategy ("20261206-072530-explore",
+// suffixed when two runs share a second), `store`/latest linked to it, and `store`/index.html
+// rewritten to list every run (RenderStoreIndex). Returns the run's directory.
+ckpt::Result<std::string> WriteReportToStore(const std::string& store, std::time_t now,
+                                             const sim::ExploreResult& result,
+                                             const std::string& title,
+                                             const std::vector<sim::Timeline>& timelines = {});
+
+// The store's index page: every run directory under `store` (links excluded), newest first, with
+// its strategy, scenarios, trials, failures and verdict read back from its results.json (a row
+// says so when that cannot be read). At most the newest 500.
+std::string RenderStoreIndex(const std::string& store);
 
 }  // namespace reports

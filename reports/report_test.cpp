@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "reports/console.h"
@@ -88,6 +89,111 @@ TEST(Report, ANumberThatIsNoCountIsRefused) {
   EXPECT_TRUE(ResultFromJson(nlohmann::json::parse(ResultToJson(SampleResult()).dump())).ok());
 }
 
+// Identical failures (scenario, kind, batch, detail) share a row with their count; the first
+// one's replay is shown and the others' tokens are folded away.
+TEST(Report, IdenticalFailuresAreGroupedWithTheirCount) {
+  sim::ExploreResult result = SampleResult();
+  sim::FailingTrial twin = result.failing.front();
+  for (const char* token : {"c2+0", "c3+0"}) {
+    twin.token = token;
+    result.failing.push_back(twin);
+  }
+  sim::FailingTrial other = twin;
+  other.token = "c9+0";
+  other.failure.batch_time = ckpt::Time{2000};
+  result.failing.push_back(other);
+  std::string html = RenderHtml(result, "t");
+  EXPECT_NE(html.find("4 failing trials in 2 groups"), std::string::npos) << html;
+  EXPECT_NE(html.find("<td class=\"count\">3</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"count\">1</td>"), std::string::npos);
+  EXPECT_NE(html.find("<summary>the other 2 tokens</summary><code>c2+0 c3+0 </code>"),
+            std::string::npos);
+  EXPECT_EQ(html.find("--token c2+0"), std::string::npos);  // only the first one's replay
+}
+
+// Recovery times: the 1-2-5 buckets, a quantile's bound, the JSON round trip, and the chart;
+// buckets off the series or that do not add up are refused.
+TEST(Report, RecoveryTimesAreBucketedChartedAndRoundTrip) {
+  EXPECT_EQ(sim::RecoveryTimes::BucketBound(0), 1);
+  EXPECT_EQ(sim::RecoveryTimes::BucketBound(3), 5);
+  EXPECT_EQ(sim::RecoveryTimes::BucketBound(500), 500);
+  EXPECT_EQ(sim::RecoveryTimes::BucketBound(501), 1000);
+  EXPECT_EQ(sim::RecoveryTimes::BucketBound(std::numeric_limits<int64_t>::max()),
+            std::numeric_limits<int64_t>::max());
+  sim::ExploreResult result = SampleResult();
+  sim::RecoveryTimes& r = result.scenarios[0].recovery;
+  for (int64_t ms : {40, 90, 100, 1500}) r.add_recovery(ms);
+  ++r.restarts;
+  ++r.never;
+  result.recovery = r;
+  EXPECT_EQ(r.quantile_bound_ms(0.5), 100);
+  EXPECT_EQ(r.quantile_bound_ms(1.0), 2000);
+  nlohmann::json json = ResultToJson(result);
+  EXPECT_EQ(json["scenarios"][0]["recovery_ms"]["restarts"], 5);
+  EXPECT_EQ(json["scenarios"][0]["recovery_ms"]["buckets"][0],
+            nlohmann::json({{"at_most_ms", 50}, {"count", 1}}));
+  ckpt::Result<sim::ExploreResult> back = ResultFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(back.value().scenarios[0].recovery.at_most_ms, r.at_most_ms);
+  EXPECT_EQ(back.value().scenarios[0].recovery.never, 1u);
+
+  std::string html = RenderHtml(result, "t");
+  EXPECT_NE(html.find("<h2>Recovery time</h2>"), std::string::npos);
+  EXPECT_NE(
+      html.find("<td>5</td><td>\u2264 100 ms</td><td>\u2264 2 s</td><td>1.5 s</td><td>1</td>"),
+      std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<rect class=\"bar never\""), std::string::npos);
+
+  nlohmann::json off_series = json;
+  off_series["scenarios"][0]["recovery_ms"]["buckets"][0]["at_most_ms"] = 60;
+  EXPECT_FALSE(ResultFromJson(off_series).ok());
+  nlohmann::json not_adding_up = json;
+  not_adding_up["scenarios"][0]["recovery_ms"]["restarts"] = 9;
+  EXPECT_FALSE(ResultFromJson(not_adding_up).ok());
+}
+
+// A process is labelled by how it began: a fresh start, or the file its recovery read (the
+// first process too, when the directory held a checkpoint).
+TEST(Timeline, LabelsFreshStartsAndRecoveries) {
+  sim::Timeline t;
+  t.end = ckpt::Time{4000};
+  t.batch_duration = ckpt::Duration{1000};
+  t.processes = {{0, ckpt::Time{0}, ckpt::Time{1500}, "/ckpt/checkpoint-1000"},
+                 {1, ckpt::Time{1500}, std::nullopt, ""}};
+  std::string svg = RenderTimelineSvg(t);
+  EXPECT_NE(svg.find(">#0 recovered from checkpoint-1000</text>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">#1 fresh start</text>"), std::string::npos);
+}
+
+// The store's index lists only the run directories in it (not `latest`, nor links leading out of
+// the store), newest first; a run whose results.json is not a result gets a row that says so.
+TEST(ReportStore, TheIndexListsRunsNewestFirstAndSurvivesABrokenOne) {
+  namespace fs = std::filesystem;
+  fs::path store = fs::temp_directory_path() / "ckptsim_store_test";
+  fs::remove_all(store);
+  ckpt::Result<std::string> first = WriteReportToStore(store.string(), 0, SampleResult(), "t");
+  ckpt::Result<std::string> second = WriteReportToStore(store.string(), 0, SampleResult(), "t");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(fs::path(first.value()).filename(), "19700101-000000-exhaustive");
+  EXPECT_EQ(fs::path(second.value()).filename(), "19700101-000000-exhaustive-2");
+  EXPECT_EQ(fs::read_symlink(store / "latest"), "19700101-000000-exhaustive-2");
+  fs::create_directories(store / "20000101-000000-random");
+  std::ofstream(store / "20000101-000000-random" / "results.json") << "{not json";
+  fs::create_directory_symlink(fs::temp_directory_path(), store / "zz-elsewhere");
+  std::string index = RenderStoreIndex(store.string());
+  EXPECT_NE(index.find("3 runs in this store"), std::string::npos) << index;
+  size_t broken = index.find(">20000101-000000-random</a></td><td colspan=\"5\">not JSON");
+  size_t newest = index.find(">19700101-000000-exhaustive-2</a>");
+  size_t oldest = index.find(">19700101-000000-exhaustive</a>");
+  ASSERT_NE(broken, std::string::npos) << index;
+  EXPECT_LT(broken, newest);
+  EXPECT_LT(newest, oldest);
+  EXPECT_EQ(index.find("zz-elsewhere"), std::string::npos);
+  EXPECT_EQ(index.find(">latest</a></td>"), std::string::npos);
+  fs::remove_all(store);
+}
+
 TEST(Console, DurationsInHumanUnits) {
   EXPECT_EQ(HumanDuration(0), "0 s");
   EXPECT_EQ(HumanDuration(59.4), "59 s");
@@ -140,7 +246,14 @@ TEST(Timeline, DrawsTheLostBatchCrashRestartAndDivergence) {
   EXPECT_NE(svg.find("batch 3000 ms: lost (counts never emitted)"), std::string::npos);
   EXPECT_NE(svg.find("<line class=\"crash\""), std::string::npos);
   EXPECT_NE(svg.find("\u2715 crash #0 at 3500 ms"), std::string::npos);
-  EXPECT_NE(svg.find("restart #1 \u2190 /checkpoint/checkpoint-3500"), std::string::npos);
+  EXPECT_NE(svg.find(">#0 fresh start</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">#1 recovered from checkpoint-3500</text>"), std::string::npos);
+  // The axis: ticks of virtual time every 2 s over the 12.25 s drawn, and each batch's time.
+  for (const char* tick : {">0 ms</text>", ">2 s</text>", ">12 s</text>"}) {
+    EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  }
+  EXPECT_EQ(svg.find(">14 s</text>"), std::string::npos);
+  EXPECT_NE(svg.find("text-anchor=\"middle\">3000</text>"), std::string::npos);
   EXPECT_NE(svg.find("first divergence: batch 3000 ms (lost_batch)"), std::string::npos);
   for (const char* lane :
        {"timer &amp; job generator", "jobs", "checkpoint writer", "filesystem"}) {

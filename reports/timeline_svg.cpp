@@ -42,12 +42,35 @@ const char* OutcomeColor(sim::BatchOutcome outcome) {
   return "#000";
 }
 
+// A tick spacing of the 1-2-5 series that gives at most about ten ticks over `span_ms`.
+int64_t TickStep(int64_t span_ms) {
+  int64_t step = 1;
+  for (int64_t decade = 1; decade <= span_ms; decade *= 10) {
+    for (int64_t factor : {1, 2, 5}) {
+      step = factor * decade;
+      if (span_ms / step <= 10) return step;
+    }
+  }
+  return step;
+}
+
+// How a process began: its restart mark's label.
+std::string ProcessLabel(const sim::TimelineProcess& p) {
+  std::string how = "fresh start";
+  if (!p.recovered_from.empty()) {
+    size_t slash = p.recovered_from.find_last_of('/');
+    how = "recovered from " +
+          (slash == std::string::npos ? p.recovered_from : p.recovered_from.substr(slash + 1));
+  }
+  return "#" + std::to_string(p.incarnation) + " " + how;
+}
+
 }  // namespace
 
 std::string RenderTimelineSvg(const sim::Timeline& t) {
   const double lanes = std::size(sim::kLanes);
   const double bottom = kTop + kBatchRow + lanes * kLaneRow;
-  const double height = bottom + 58;
+  const double height = bottom + 78;
   int64_t end_ms = std::max<int64_t>(t.end.ms, 1) + t.batch_duration.ms / 2;
   auto x = [&](int64_t ms) {
     return kLeft + static_cast<double>(std::clamp<int64_t>(ms, 0, end_ms)) /
@@ -87,13 +110,31 @@ std::string RenderTimelineSvg(const sim::Timeline& t) {
                      " ms: " + s.label) +
            "</title></rect>\n";
   }
-  // Restarts (with the checkpoint file recovery read) and crashes.
+  // The time axis under the lanes, with ticks of virtual time; each batch's time in its box
+  // (every one, or every n-th where they would crowd).
+  double axis_y = bottom + 34;
+  svg += "<line class=\"axis\" x1=\"" + Num(kLeft) + "\" y1=\"" + Num(axis_y) + "\" x2=\"" +
+         Num(kWidth - kRight) + "\" y2=\"" + Num(axis_y) + "\" stroke=\"#57606a\"/>\n";
+  int64_t tick_ms = TickStep(end_ms);
+  for (int64_t ms = 0; ms <= end_ms; ms += tick_ms) {
+    svg += "<line class=\"tick\" x1=\"" + Num(x(ms)) + "\" y1=\"" + Num(axis_y) + "\" x2=\"" +
+           Num(x(ms)) + "\" y2=\"" + Num(axis_y + 4) +
+           "\" stroke=\"#57606a\"/><text class=\"tick\" x=\"" + Num(x(ms)) + "\" y=\"" +
+           Num(axis_y + 15) + "\" text-anchor=\"middle\">" + FormatDurationMs(ms) + "</text>\n";
+  }
+  size_t label_every = 1;
+  double batch_width = t.batch_duration.ms > 0 ? x(t.batch_duration.ms) - x(0) : 0;
+  while (batch_width > 0 && batch_width * static_cast<double>(label_every) < 36) ++label_every;
+  for (size_t i = 0; i < t.batches.size(); i += label_every) {
+    const sim::TimelineBatch& b = t.batches[i];
+    svg += "<text class=\"batch-label\" x=\"" + Num(x(b.time.ms - t.batch_duration.ms / 2)) +
+           "\" y=\"" + Num(kTop + 15) +
+           "\" font-size=\"9\" fill=\"#ffffff\" text-anchor=\"middle\">" +
+           std::to_string(b.time.ms) + "</text>\n";
+  }
+  // Restarts (labelled fresh start, or the checkpoint file recovery read) and crashes.
   for (const sim::TimelineProcess& p : t.processes) {
-    std::string what =
-        p.incarnation == 0
-            ? "start #0"
-            : "restart #" + std::to_string(p.incarnation) +
-                  (p.recovered_from.empty() ? " (fresh)" : " \u2190 " + p.recovered_from);
+    std::string what = ProcessLabel(p);
     double xs = x(p.started.ms);
     svg += "<line class=\"restart\" x1=\"" + Num(xs) + "\" y1=\"" + Num(kTop - 4) + "\" x2=\"" +
            Num(xs) + "\" y2=\"" + Num(bottom) +

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The demo: explore every crash point of the bundled catalogue (expect PASS; report in
-# <report>/clean/), then a scenario with a known recovery bug switched on (expect FAIL with replay
-# commands; its report, with the failing trials' timelines, is <report>/index.html), then shrink
-# one failure and print its first divergence.
+# The demo: explore every crash point of the bundled catalogue (expect PASS; report in the store
+# <report>/clean/, the newest run under latest/), then a scenario with a known recovery bug
+# switched on (expect FAIL with replay commands; its report, with the failing trials' timelines,
+# in the store <report>/defect/), then shrink one failure and print its first divergence. Each
+# store's index.html lists every run it holds.
 set -uo pipefail
 ckptsim=${1:-build/ckptsim}
 report_dir=${2:-build/report}
@@ -14,7 +15,7 @@ clean=$?
 echo
 echo "== 2. The same exploration with defect 'skip-pending-times' switched on (SPARK-18905's pending-times rescheduling reverted) =="
 "$ckptsim" explore scenarios/basic/running_count.yaml --strategy exhaustive \
-  --defect skip-pending-times --report "$report_dir"
+  --defect skip-pending-times --report "$report_dir/defect"
 defect=$?
 
 echo
@@ -26,8 +27,9 @@ shrunk=$?
   sed -n '/^first divergence/,$p'
 
 echo
-echo "report: $report_dir/index.html (the defect run, with its timelines);"
-echo "        $report_dir/clean/index.html (the correct engine)"
+echo "report: $report_dir/defect/latest/index.html (the defect run, with its timelines);"
+echo "        $report_dir/clean/latest/index.html (the correct engine);"
+echo "        $report_dir/defect/index.html and $report_dir/clean/index.html list every run"
 # The demo succeeds when the correct engine passes and the broken one is caught.
 if [[ $clean -eq 0 && $defect -eq 1 && $shrunk -eq 1 ]]; then
   echo "demo verdict: correct engine PASS, defect found"
