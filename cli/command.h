@@ -107,5 +107,7 @@ Command AddWeaknessesCommand(CLI::App& app);
 Command AddStudyIntervalCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);
 Command AddCrashRealCommand(CLI::App& app, const char* binary);
+// Hidden: the man page and shell completions from `app`'s definition (run by the build).
+Command AddGenerateDocsCommand(CLI::App& app);
 
 }  // namespace cli

@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
                                               cli::AddCrashRealCommand(app, binary),
                                               cli::AddDefectsCommand(app),
                                               cli::AddRulesCommand(app),
-                                              cli::AddWeaknessesCommand(app)};
+                                              cli::AddWeaknessesCommand(app),
+                                              cli::AddGenerateDocsCommand(app)};
 
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;

@@ -17,6 +17,7 @@ packages=(
   libxml2-utils
   python3
   python3-jsonschema
+  groff-base zsh
 )
 optional_packages=(chromium)
 
