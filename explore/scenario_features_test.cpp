@@ -212,6 +212,28 @@ TEST(StateExpectations, HoldOnTheOwnTrialAndNameTheirLineWhenBroken) {
       << broken.failing[0].failure.detail;
 }
 
+// rdd_files_present reads the disk (CheckpointSuite's "the checkpoint files exist"): an engine
+// whose cleanup deletes a file its checkpoint data still references shows it at once, in the
+// first process, although the data's times are unchanged.
+TEST(StateExpectations, RddFilesPresentSeesAFileDeletedUnderTheCheckpointData) {
+  const Scenario port = Load("spark/checkpointsuite_basic_rdd_checkpoints");
+  RunOptions observing;
+  observing.observe_state = true;
+  observing.defects.add(ckpt::Defect::kCleanupReferencedRddFiles);
+  TrialRun run = RunTrial(port, TrialSpec{port.crashes}, observing);
+  std::vector<std::string> details;
+  for (const Failure& f : References(port, RunOptions{}).check(run)) {
+    if (f.kind == FailureKind::kExpectationMismatch) details.push_back(f.detail);
+  }
+  std::string all;
+  for (const std::string& detail : details) all += detail + "\n";
+  EXPECT_EQ(all.find("checkpoint_data_times"), std::string::npos) << all;
+  EXPECT_NE(all.find("expect_state[0] (after cleanup 2000, process 0): "
+                     "streams.state.rdd_files_present in process 0: expected [1000, 2000], was "),
+            std::string::npos)
+      << all;
+}
+
 // A file stream's options: newFilesOnly = false takes a file older than the context (its
 // modification time set back), newFilesOnly = true does not, and a path filter keeps the names it
 // accepts; the filter is checkpointed with the graph, so a recovered stream filters alike.

@@ -9,7 +9,8 @@ namespace {
 // The fields a stream's entry under `streams:` may name.
 const std::set<std::string>& StreamFields() {
   static const std::set<std::string> fields = {"generated_rdd_times", "checkpoint_data_times",
-                                               "remember_ms", "checkpoint_interval_ms"};
+                                               "rdd_files_present", "remember_ms",
+                                               "checkpoint_interval_ms"};
   return fields;
 }
 

@@ -88,6 +88,15 @@ std::string StateProbe::field_text(const std::string& field, const ckpt::Streami
     if (what == "generated_rdd_times")
       return StateText(Millis(ckpt::KeysOf(found->generated_rdds())));
     if (what == "checkpoint_data_times") return StateText(Millis(found->checkpoint_data_times()));
+    if (what == "rdd_files_present") {
+      // CheckpointSuite's "the checkpoint files exist": the times whose RDD file is on disk.
+      std::vector<ckpt::Time> present;
+      for (const auto& [time, path] : found->rdd_checkpoint_files()) {
+        ckpt::Result<bool> exists = fs.exists(path);
+        if (exists.ok() && exists.value()) present.push_back(time);
+      }
+      return StateText(Millis(present));
+    }
     std::optional<ckpt::Duration> duration =
         what == "remember_ms" ? found->remember_duration() : found->checkpoint_interval();
     return duration ? std::to_string(duration->ms) : "none";

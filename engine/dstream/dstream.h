@@ -87,6 +87,11 @@ class DStream {
   // The batch times its checkpoint data holds (DStreamCheckpointData's files, a file stream's
   // file lists, a log stream's offset ranges): what a checkpoint written now would restore.
   virtual std::vector<Time> checkpoint_data_times() const;
+  // DStreamCheckpointData's files (currentCheckpointFiles): batch time -> the RDD checkpoint
+  // directory of that batch's RDD; empty for streams that checkpoint no RDD.
+  const std::map<Time, std::string>& rdd_checkpoint_files() const {
+    return checkpoint_data_.files();
+  }
   // A log stream's offset ranges by batch time (of its generated RDDs); empty for other streams.
   virtual std::map<Time, std::vector<OffsetRange>> offset_ranges() const { return {}; }
   // Streams whose state depends on earlier batches must checkpoint their RDDs (mustCheckpoint).
