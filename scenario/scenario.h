@@ -284,12 +284,16 @@ const char* RunExpectationKindName(RunExpectation::Kind kind);
 // Spark's tests assert on checkpoint files, checkpoint data, generated RDDs, remember durations,
 // block allocations and offset ranges. Judged on the scenario's own trial (`ckptsim run`, its
 // crashes), where Spark's test makes it.
+inline constexpr const char* kInternalStream = "/internal";
+
 struct StateExpectation {
   CrashEvent event;            // before the event's step, or (after) before the next step
   std::optional<int> process;  // only in this process (0: the first); else wherever it happens
   // What must hold, field -> its text (StateText): "checkpoint_files",
   // "streams.NAME.generated_rdd_times", "streams.NAME.checkpoint_data_times",
-  // "streams.NAME.remember_ms", "streams.NAME.checkpoint_interval_ms", "block_allocations.T_MS"
+  // "streams.NAME.rdd_files_present", "streams.NAME.remember_ms",
+  // "streams.NAME.checkpoint_interval_ms" (NAME may be a map_with_state step's name followed by
+  // kInternalStream: its internal state stream), "block_allocations.T_MS"
   // (blocks allocated to batch T), "offset_ranges.T_MS" (a log stream's [partition, from, until]
   // ranges of batch T).
   std::map<std::string, std::string> fields;

@@ -34,7 +34,11 @@ Status ScenarioReader::state_expectations(const YAML::Node& node, Scenario& s) c
   std::set<std::string> streams = {"source"};
   for (const NamedSource& source : s.sources) streams.insert(source.name);
   for (const PipelineStep& step : s.pipeline) {
-    if (!step.name.empty()) streams.insert(step.name);
+    if (step.name.empty()) continue;
+    streams.insert(step.name);
+    // mapWithState's internal state stream (MapWithStateDStream.internalStream), where its
+    // checkpoint duration lives.
+    if (step.operation == Operation::kMapWithState) streams.insert(step.name + kInternalStream);
   }
   for (size_t i = 0; i < node.size(); ++i) {
     CKPT_ASSIGN_OR_RETURN(StateExpectation expectation,
@@ -92,14 +96,18 @@ Status ScenarioReader::stream_fields(const YAML::Node& by_stream, const std::str
     const std::string where = field + "." + name;
     if (!streams.count(name)) {
       return error(entry.first, where,
-                   "no stream of that name (name a step with `name:`; the input is `source`)");
+                   "no stream of that name (name a step with `name:`; the input is `source`; a "
+                   "named map_with_state's internal stream is NAME" +
+                       std::string(kInternalStream) + ")");
     }
     if (!entry.second.IsMap()) return error(entry.second, where, "expected a map of fields");
     CKPT_RETURN_IF_ERROR(check_keys(entry.second, where, StreamFields()));
     for (const auto& value : entry.second) {
       const std::string key = value.first.Scalar();
       std::string text;
-      if (key.ends_with("_ms")) {
+      if (key.ends_with("_ms") && value.second.IsNull()) {
+        text = "none";  // `~`: no duration set (Spark's null checkpointDuration)
+      } else if (key.ends_with("_ms")) {
         CKPT_ASSIGN_OR_RETURN(int64_t ms, integer(value.second, where + "." + key));
         text = std::to_string(ms);
       } else {

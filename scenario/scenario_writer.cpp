@@ -269,7 +269,12 @@ void EmitStateExpectations(YAML::Emitter& out, const std::vector<StateExpectatio
             open_stream = stream;
           }
         }
-        out << YAML::Key << YAML::Load(name) << YAML::Value << YAML::Flow << YAML::Load(text);
+        out << YAML::Key << YAML::Load(name) << YAML::Value;
+        if (text == "none") {
+          out << YAML::Null;  // a duration not set, read back from `~`
+        } else {
+          out << YAML::Flow << YAML::Load(text);
+        }
       }
       if (!open_stream.empty()) out << YAML::EndMap;
       out << YAML::EndMap;

@@ -60,10 +60,14 @@ void StateProbe::before_step(const std::string& label, const ckpt::StreamingCont
 
 const ckpt::DStream* StateProbe::stream(const std::string& name,
                                         const ckpt::StreamingContext* context) const {
-  auto id = stream_ids_.find(name);
+  const std::string suffix = kInternalStream;
+  bool internal = name.ends_with(suffix);
+  auto id = stream_ids_.find(internal ? name.substr(0, name.size() - suffix.size()) : name);
   if (!context || id == stream_ids_.end()) return nullptr;
   for (const auto& candidate : context->graph().streams()) {
-    if (candidate->id() == id->second) return candidate.get();
+    if (candidate->id() != id->second) continue;
+    // mapWithState's internal stream is the one its checkpoint(d) configures.
+    return internal ? candidate->checkpoint_target() : candidate.get();
   }
   return nullptr;
 }
