@@ -91,3 +91,30 @@ TEST(Cli, StudyIntervalWritesItsTableJsonAndPlot) {
 }
 
 }  // namespace
+
+namespace {
+
+// A merge of an exploration's shards says, as the exploration does, that the scenario's
+// expect_state assertions were left unjudged (the count travels in the shards' JSON).
+TEST(Cli, AMergeSaysItsStateExpectationsWereNotJudged) {
+  std::string dir = ::testing::TempDir() + "ckptsim-merge-note-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::string scenario =
+      CKPTSIM_SOURCE_DIR "/scenarios/spark/checkpointsuite_basic_rdd_checkpoints.yaml";
+  std::string merge = kBinary + " merge";
+  for (int i = 0; i < 2; ++i) {
+    std::string file = dir + "/shard" + std::to_string(i) + ".json";
+    RunCommand(kBinary + " explore " + scenario + " --shard " + std::to_string(i) + "/2 --json > " +
+               file);
+    merge += " " + file;
+  }
+  Outcome merged = RunCommand(merge);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(merged.exit_code, 0) << merged.output;
+  EXPECT_NE(merged.output.find("NOTE: checkpointsuite_basic_rdd_checkpoints: its 5 expect_state "
+                               "assertion(s) were not judged"),
+            std::string::npos)
+      << merged.output;
+}
+
+}  // namespace

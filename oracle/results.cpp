@@ -238,6 +238,7 @@ ckpt::Result<ExploreResult> MergeResults(const std::vector<ExploreResult>& parts
     summary.path = s.path;
     summary.crash_points = s.crash_points;
     summary.expect_failures = s.expect_failures;
+    summary.state_expectations = s.state_expectations;
     summary.ref_replay = s.ref_replay;
   }
   for (const ExploreResult& part : parts) {

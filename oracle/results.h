@@ -116,7 +116,7 @@ struct ScenarioSummary : TrialCounts {
   uint64_t crashes_planned = 0;
   uint64_t crashes_fired = 0;
   // The scenario's expect_state assertions: judged on its own trial only (`run`, and the replay
-  // of that trial), so an exploration says it left them unjudged. Not in JSON.
+  // of that trial), so an exploration (and a merge of its shards) says it left them unjudged.
   uint64_t state_expectations = 0;
   // Wall time spent exploring it (summed over shards), for reports only (JUnit's time=).
   uint64_t elapsed_ms = 0;

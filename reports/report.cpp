@@ -192,6 +192,7 @@ ckpt::Result<sim::ScenarioSummary> SummaryFromJson(const nlohmann::json& entry) 
   sim::ScenarioSummary s;
   CKPT_RETURN_IF_ERROR(CountsFromJson(entry, s));
   s.elapsed_ms = entry.value("elapsed_ms", uint64_t{0});
+  s.state_expectations = entry.value("state_expectations", uint64_t{0});
   s.name = entry.at("name").get<std::string>();
   s.path = entry.at("path").get<std::string>();
   s.crash_points = entry.at("crash_points").get<uint64_t>();
@@ -244,7 +245,8 @@ nlohmann::json ResultToJson(const sim::ExploreResult& result) {
                             {"levels", levels},
                             {"ref_replay", s.ref_replay},
                             {"digest", Hex(s.digest)},
-                            {"elapsed_ms", s.elapsed_ms}};
+                            {"elapsed_ms", s.elapsed_ms},
+                            {"state_expectations", s.state_expectations}};
     CountsToJson(s, entry);
     if (result.strategy == sim::Strategy::kRun && s.crashes_planned > 0) {
       entry["run"] = {{"token", s.run_token},

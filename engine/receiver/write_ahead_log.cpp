@@ -49,7 +49,7 @@ FileBasedWriteAheadLog::FileBasedWriteAheadLog(FileSystem* fs, std::string direc
   }
 }
 
-std::vector<FileBasedWriteAheadLog::LogFile> FileBasedWriteAheadLog::listed_files() const {
+std::vector<FileBasedWriteAheadLog::LogFile> FileBasedWriteAheadLog::files_or_warn() const {
   Result<std::vector<LogFile>> listed = list_files();
   if (listed.ok()) return std::move(listed).value();
   warn_("Error listing write ahead log directory " + directory_ + ": " +
@@ -143,7 +143,7 @@ Result<std::string> ReadWriteAheadLogRecord(FileSystem& fs, const WalRecordHandl
 
 std::vector<std::string> FileBasedWriteAheadLog::read_all() const {
   std::vector<std::string> records;
-  for (const LogFile& file : listed_files()) {
+  for (const LogFile& file : files_or_warn()) {
     Result<std::string> bytes = fs_->read_file(file.path);
     if (!bytes.ok()) {
       warn_("Skipping unreadable write ahead log file " + file.path + ": " +

@@ -73,7 +73,7 @@ class FileBasedWriteAheadLog {
   // The log files in the directory, oldest first; none when it does not exist.
   Result<std::vector<LogFile>> list_files() const;
   // list_files, a listing error logged as a warning (no files).
-  std::vector<LogFile> listed_files() const;
+  std::vector<LogFile> files_or_warn() const;
   Status open_file(Time time);
   Result<WalRecordHandle> append(std::string_view framed);
   void reset_writer();
