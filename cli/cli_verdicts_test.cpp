@@ -146,9 +146,9 @@ TEST(Cli, TheReplayOfTheOwnTrialJudgesStateExpectations) {
   std::ifstream port(CKPTSIM_SOURCE_DIR
                      "/scenarios/spark/checkpointsuite_basic_rdd_checkpoints.yaml");
   std::string text((std::istreambuf_iterator<char>(port)), std::istreambuf_iterator<char>());
-  const std::string right = "state: {checkpoint_data_times: [3000, 4000]}";
+  const std::string right = "state: {checkpoint_data_times: [3000, 4000],";
   ASSERT_NE(text.find(right), std::string::npos);
-  text.replace(text.find(right), right.size(), "state: {checkpoint_data_times: [2000, 4000]}");
+  text.replace(text.find(right), right.size(), "state: {checkpoint_data_times: [2000, 4000],");
   std::string path = ::testing::TempDir() + "ckptsim_state_" + std::to_string(::getpid()) + ".yaml";
   std::ofstream(path) << text;
   Outcome run = RunCommand(kBinary + " run " + path + " --json");
