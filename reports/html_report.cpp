@@ -177,6 +177,11 @@ std::string RecoverySection(const sim::ExploreResult& result) {
 
 }  // namespace
 
+const char* VerdictClass(const sim::TrialCounts& counts) {
+  if (counts.failures) return "fail";
+  return Verdict(counts).rfind("PASS", 0) == 0 ? "pass" : "warn";
+}
+
 std::string RenderHtml(const sim::ExploreResult& result, const std::string& title,
                        const std::vector<sim::Timeline>& timelines) {
   std::string html =
@@ -197,14 +202,9 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
       "<table><tr><th>scenario</th><th>crash points</th><th>trials</th><th>failures</th>"
       "<th>verdict</th></tr>\n";
   for (const sim::ScenarioSummary& s : result.scenarios) {
-    // The console's verdict: WARN for known-weakness trials, never PASS for them.
-    // The console's verdict, coloured: green only for PASS.
-    const char* verdict_class = s.failures                         ? "fail"
-                                : Verdict(s).rfind("PASS", 0) == 0 ? "pass"
-                                                                   : "warn";
     html += "<tr><td>" + EscapeXml(s.name) + "</td><td>" + std::to_string(s.crash_points) +
             "</td><td>" + std::to_string(s.trials) + "</td><td>" + std::to_string(s.failures) +
-            "</td><td class=\"" + verdict_class + "\">" + EscapeXml(Verdict(s)) + "</td></tr>\n";
+            "</td><td class=\"" + VerdictClass(s) + "\">" + EscapeXml(Verdict(s)) + "</td></tr>\n";
   }
   html += "</table>\n";
   size_t failing_drawn = std::count_if(timelines.begin(), timelines.end(), [](const auto& t) {

@@ -47,6 +47,10 @@ std::string RenderHtml(const sim::ExploreResult& result, const std::string& titl
 // marks (with the checkpoint file recovery read) and the first divergence.
 std::string RenderTimelineSvg(const sim::Timeline& timeline);
 
+// The CSS class of a verdict (console.h, Verdict) in the HTML pages: "fail", "pass" (only for
+// PASS), or "warn" (WARN, INCOMPLETE, NOTHING RUN).
+const char* VerdictClass(const sim::TrialCounts& counts);
+
 // JUnit XML (reports/junit.xsd): a testsuite per scenario and in it a testcase per check (one per
 // failure kind, named after the contract it checks). A failing check's <failure> gives the kind,
 // the first failing trial's batch and detail, how many trials failed it, and the replay command.

@@ -1,14 +1,13 @@
 // The run history behind --report (report.h): a directory per run under the store, `latest`
 // linked to the newest, and a static index of every run.
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "reports/console.h"
 #include "reports/report.h"
+#include "util/read_file.h"
 
 namespace reports {
 namespace {
@@ -63,14 +62,12 @@ std::string IndexRow(const fs::path& dir) {
   std::string name = dir.filename().string();
   std::string link =
       "<td><a href=\"" + EscapeXml(name) + "/index.html\">" + EscapeXml(name) + "</a></td>";
-  fs::path json_path = dir / "results.json";
-  std::error_code ec;
-  uintmax_t size = fs::file_size(json_path, ec);
-  if (ec || size > kLargestResultBytes) {
+  ckpt::Result<std::string> text =
+      sim::ReadWholeFile((dir / "results.json").string(), kLargestResultBytes);
+  if (!text.ok()) {
     return "<tr>" + link + "<td colspan=\"5\">no readable results.json</td></tr>\n";
   }
-  std::ifstream in(json_path);
-  nlohmann::json json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json json = nlohmann::json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
   ckpt::Result<sim::ExploreResult> result =
       json.is_discarded() ? ckpt::Status::InvalidArgument("not JSON") : ResultFromJson(json);
   if (!result.ok()) {
@@ -78,12 +75,10 @@ std::string IndexRow(const fs::path& dir) {
            "</td></tr>\n";
   }
   const sim::ExploreResult& r = result.value();
-  std::string verdict = Verdict(r);
-  const char* verdict_class = r.failures ? "fail" : verdict.rfind("PASS", 0) == 0 ? "pass" : "warn";
   return "<tr>" + link + "<td>" + sim::StrategyName(r.strategy) + "</td><td>" +
          std::to_string(r.scenarios.size()) + "</td><td>" + std::to_string(r.trials) + "</td><td>" +
-         std::to_string(r.failures) + "</td><td class=\"" + verdict_class + "\">" +
-         EscapeXml(verdict) + "</td></tr>\n";
+         std::to_string(r.failures) + "</td><td class=\"" + VerdictClass(r) + "\">" +
+         EscapeXml(Verdict(r)) + "</td></tr>\n";
 }
 
 }  // namespace
