@@ -56,8 +56,8 @@ const std::vector<FixInfo>& AllFixes() {
        "stream's file lists), even for a batch still pending: with "
        "spark.streaming.concurrentJobs > 1 an older slow batch outlasts it, and a recovery then "
        "computes that batch from new input",
-       "clearMetadata(t) clears only what clearMetadata of the oldest pending batch would (t "
-       "itself when nothing older is pending)"},
+       "clearMetadata(t) and the received-block cleanup of ClearCheckpointData(t) clear only what "
+       "they would for the oldest pending batch (t itself when nothing older is pending)"},
       {Fix::kIdempotentOutputStores, "idempotent-output-stores",
        "at-least-once output to an appending store",
        "Spark's output operations are at least once (its documented guarantee): a batch that "

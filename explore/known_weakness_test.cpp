@@ -165,22 +165,74 @@ TEST(KnownWeaknesses, OutOfOrderCompletionsUnderConcurrentJobsPassWithTheirFixes
   }
 }
 
-// The receiver's form, found by a random sweep of faults/eio_on_block_logs: an injected read error
-// fails the job of batch 3000, which stays pending across ClearCheckpointData(6000); the next
-// recovery recomputes its lineage down to batch 1000, whose blocks that cleanup dropped.
-TEST(KnownWeaknesses, AReceiverBatchPendingAcrossACleanupForgetsItsLineagesBlocks) {
+// The receiver's form, found by random sweeps of faults/eio_on_block_logs: an injected read error
+// fails a job, whose batch stays pending across a ClearCheckpointData whose block cleanup drops
+// blocks it needs. The next recovery recomputes it (or a batch of its lineage) and reads none of
+// them. The fix keeps what the oldest pending batch needs in the block cleanup too; before it did,
+// the second trial (the pending batch itself, its allocation and data deleted) failed with it.
+TEST(KnownWeaknesses, AReceiverBatchPendingAcrossACleanupForgetsItsBlocks) {
   const Scenario scenario = testing::LoadBundled("faults/eio_on_block_logs");
-  TrialSpec spec = TrialSpec::ParseToken(
-                       "c178+1588,c130+2393,c50+2155,c17+1041,c29+2512/f29/r239873632/i581086537")
-                       .value();
-  RunOptions options;
-  TrialRun run = RunTrial(scenario, spec, options);
-  std::vector<Failure> failures = References(scenario, options).check(run);
+  const char* tokens[] = {
+      "c178+1588,c130+2393,c50+2155,c17+1041,c29+2512/f29/r239873632/i581086537",
+      "c44+3704,c173+1337,c72+3462,c15+1259,c7+2759,c43+1953/f1c/r101689342/i373693402",
+  };
+  for (const char* token : tokens) {
+    SCOPED_TRACE(token);
+    TrialSpec spec = TrialSpec::ParseToken(token).value();
+    RunOptions options;
+    TrialRun run = RunTrial(scenario, spec, options);
+    std::vector<Failure> failures = References(scenario, options).check(run);
+    ASSERT_FALSE(failures.empty());
+    EXPECT_EQ(failures.front().rule, "receiver.reads_allocation") << failures.front().detail;
+    EXPECT_EQ(KnownWeakness(run, failures.front()), "a pending batch's input forgotten");
+    options.fixes.add(ckpt::Fix::kPendingBatchesKeepTheirMetadata);
+    EXPECT_TRUE(References(scenario, options).check(RunTrial(scenario, spec, options)).empty());
+  }
+}
+
+// Found by a shard of the 10M-trial sweep: several applications in a row die before their first
+// checkpoint, then one recovers. Its blocks were received before the first checkpoint; with that
+// weakness fixed (a fresh application adopts the block log's additions) a recovery of the adopting
+// application replays the whole shared block log, and the abandoned applications' allocation
+// records take the adopted blocks to batches that never run again: the stale block log, a second
+// weakness. The trial is WARN only because it passes with both fixes, which the chain finds.
+TEST(KnownWeaknesses, BlocksAdoptedByAFreshApplicationNeedBothBlockLogFixes) {
+  const Scenario scenario = testing::LoadBundled("regressions/dequeue-before-wal-write");
+  const TrialSpec spec =
+      TrialSpec::ParseToken("c38+235,c26+2981,c22+3668,c34+3643/r356507310/i568865320").value();
+  auto rerun = [&](const ckpt::FixSet& fixes) {
+    RunOptions options;
+    options.fixes = fixes;
+    TrialRun run = RunTrial(scenario, spec, options);
+    std::vector<Failure> failures = References(scenario, options).check(run);
+    return std::make_pair(std::move(run), std::move(failures));
+  };
+  ckpt::FixSet fixes;
+  auto [run, failures] = rerun(fixes);
   ASSERT_FALSE(failures.empty());
-  EXPECT_EQ(failures.front().rule, "receiver.reads_allocation") << failures.front().detail;
-  EXPECT_EQ(KnownWeakness(run, failures.front()), "a pending batch's input forgotten");
-  options.fixes.add(ckpt::Fix::kPendingBatchesKeepTheirMetadata);
-  EXPECT_TRUE(References(scenario, options).check(RunTrial(scenario, spec, options)).empty());
+  EXPECT_EQ(KnownWeakness(run, failures.front()), "received before the first checkpoint");
+  fixes.add(ckpt::Fix::kReplayBlockLogWithoutCheckpoint);
+  auto [adopted, still] = rerun(fixes);
+  ASSERT_FALSE(still.empty());
+  EXPECT_EQ(still.front().kind, FailureKind::kLostRecords);
+  EXPECT_EQ(KnownWeakness(adopted, still.front()), "stale block log of an earlier application")
+      << still.front().detail;
+  fixes.add(ckpt::Fix::kFreshApplicationDropsBlockLog);
+  EXPECT_TRUE(rerun(fixes).second.empty());
+
+  ScenarioSummary summary;
+  ExploreResult result;
+  FileFailure(scenario, run,
+              FailingTrial{scenario.name, "", spec.token(), failures.front(), "", {}}, rerun,
+              summary, result);
+  EXPECT_EQ(summary.failures, 0u);
+  ASSERT_EQ(result.known_weakness_failing.size(), 1u);
+  EXPECT_EQ(result.known_weakness_failing.front().failure.detail.rfind(
+                "known weakness (received before the first checkpoint, passes with --fix "
+                "replay-block-log-without-checkpoint --fix fresh-application-drops-block-log",
+                0),
+            0u)
+      << result.known_weakness_failing.front().failure.detail;
 }
 
 // foreachRDD to stores: every crash trial writes re-run batches again, which an appending store

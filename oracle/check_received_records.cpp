@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 
+#include "engine/fixes.h"
 #include "oracle/check.h"
 
 namespace sim {
@@ -71,6 +72,48 @@ std::vector<std::pair<int64_t, int64_t>> NeverComputed(const TrialRun& run,
   return never_read;
 }
 
+// Whether application `app` recovered from a checkpoint (replaying every file of the block log
+// directory, which all applications of the checkpoint directory share) after an earlier
+// application had allocated blocks: that application's allocation records, unless cleaned, take
+// the blocks `app` adopted to batches of the earlier application.
+bool ReplayedAnEarlierApplicationsAllocations(const TrialRun& run, const Applications& applications,
+                                              int app) {
+  bool recovered = false;
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    recovered = recovered || (applications.of[i] == app && run.incarnations[i].recovered);
+  }
+  return recovered && std::any_of(run.receiver_allocations.begin(), run.receiver_allocations.end(),
+                                  [&](const ReceiverAllocation& allocation) {
+                                    return applications.of[allocation.incarnation] < app;
+                                  });
+}
+
+// Why records acknowledged before application `app` started were read by none of its batches,
+// and the known weakness that explains it ("": none, a failure).
+std::pair<const char*, const char*> WhyLostBeforeTheApplication(const TrialRun& run,
+                                                                const Applications& applications,
+                                                                int app) {
+  if (!run.fixes.has(ckpt::Fix::kReplayBlockLogWithoutCheckpoint)) {
+    return {
+        "were acknowledged by an application that crashed before any checkpoint was durable; "
+        "the new application does not replay the block log (Spark recovers it only with a "
+        "checkpoint)",
+        "received before the first checkpoint"};
+  }
+  if (ReplayedAnEarlierApplicationsAllocations(run, applications, app)) {
+    return {
+        "were acknowledged by an earlier application and adopted from the block log by this "
+        "one; a recovery of this application replayed the whole shared block log, whose "
+        "allocation records of the earlier application took them to batches that never run "
+        "again",
+        "stale block log of an earlier application"};
+  }
+  return {
+      "were acknowledged by an earlier application, and this application, which replays the "
+      "block log without a checkpoint, read them in no batch",
+      ""};
+}
+
 }  // namespace
 
 // At least once over the last application's batches (see RecoveryContract).
@@ -133,11 +176,8 @@ void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failure
        "checkpoint, so no job read them (the blocks the failed process had not allocated go to "
        "the first rescheduled batch after the last logged allocation, SPARK-5233)",
        "dangling blocks allocated to a restored batch");
-  lost(before,
-       "were acknowledged by an application that crashed before any checkpoint was durable; the "
-       "new application does not replay the block log (Spark recovers it only with a "
-       "checkpoint)",
-       "received before the first checkpoint");
+  auto [why_before, weakness_before] = WhyLostBeforeTheApplication(run, applications, app);
+  lost(before, why_before, weakness_before);
 }
 
 }  // namespace sim

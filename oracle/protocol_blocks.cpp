@@ -1,5 +1,6 @@
 // The rule on the receivers' block logs (spark-notes.md 4.4 and invariant 6): which log files
-// ClearCheckpointData(t) may and must delete. The cleanup threshold is t minus the longest
+// ClearCheckpointData(t) may and must delete. The cleanup threshold is t (under
+// Fix::kPendingBatchesKeepTheirMetadata the oldest pending batch, if older) minus the longest
 // remember duration of the input streams, which the specification computes from the scenario's
 // graph the way DStream.initialize and DStream.remember do (spark-notes.md 2.5), not from the
 // engine's streams.
@@ -184,6 +185,7 @@ class BlockLogWalk {
         record_(run.incarnations[static_cast<size_t>(incarnation)]),
         remember_ms_(remember_ms),
         drops_abandoned_log_(run.fixes.has(ckpt::Fix::kFreshApplicationDropsBlockLog)),
+        keeps_pending_(run.fixes.has(ckpt::Fix::kPendingBatchesKeepTheirMetadata)),
         incarnation_(incarnation),
         breaches_(breaches) {}
 
@@ -195,7 +197,7 @@ class BlockLogWalk {
         continue;
       }
       close_cleanup();
-      if (event.kind == Kind::kCleared) open_cleanup(event.time.ms);
+      if (event.kind == Kind::kCleared) open_cleanup(event.time.ms, event.times);
     }
     if (!record_.crashed_at) close_cleanup();  // a process that died inside may be part-way
   }
@@ -234,9 +236,14 @@ class BlockLogWalk {
     return ParentOf(ParentOf(path)) == data_dir_ && LogEndTime(LastComponent(path));
   }
 
-  void open_cleanup(int64_t time_ms) {
+  // Fix::kPendingBatchesKeepTheirMetadata: the cleanup keeps what the oldest pending batch needs.
+  void open_cleanup(int64_t time_ms, const std::vector<ckpt::Time>& pending) {
+    int64_t as_of_ms = time_ms;
+    for (ckpt::Time t : pending) {
+      if (keeps_pending_) as_of_ms = std::min(as_of_ms, t.ms);
+    }
     int64_t threshold = 0;
-    if (__builtin_sub_overflow(time_ms, remember_ms_, &threshold)) threshold = INT64_MIN;
+    if (__builtin_sub_overflow(as_of_ms, remember_ms_, &threshold)) threshold = INT64_MIN;
     cleanup_ = Cleanup{time_ms, threshold, false};
   }
 
@@ -299,6 +306,7 @@ class BlockLogWalk {
   const IncarnationRecord& record_;
   const int64_t remember_ms_;
   const bool drops_abandoned_log_;
+  const bool keeps_pending_;
   const int incarnation_;
   Breaches& breaches_;
   std::optional<ckpt::Time> at_;

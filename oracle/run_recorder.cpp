@@ -173,8 +173,12 @@ void IncarnationObserver::on_checkpoint_written(const std::string& file, Time ti
   }
 }
 
-void IncarnationObserver::on_clear_checkpoint_data(Time time) {
-  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kCleared)) event->time = time;
+void IncarnationObserver::on_clear_checkpoint_data(Time time,
+                                                   const std::vector<Time>& pending_times) {
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kCleared)) {
+    event->time = time;
+    event->times = pending_times;
+  }
 }
 
 void IncarnationObserver::on_checkpoint_data_updated(int32_t stream_id, Time time,

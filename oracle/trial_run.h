@@ -54,7 +54,7 @@ struct ProtocolEvent {
                   // batches, `clock` the reading it started from
     kWritten,     // the writer reported `path` written: `time` the content time
     kGivenUp,     // the writer gave up the checkpoint of content time `time`
-    kCleared,     // ClearCheckpointData(`time`) ran
+    kCleared,     // ClearCheckpointData(`time`) ran, `times` still pending
     kRddFiles,    // DStreamCheckpointData.update(`time`) of `stream_id` found `rdd_files`
     kRestored,    // DStreamCheckpointData.restore of `stream_id` rebuilt RDDs from `rdd_files`
   };

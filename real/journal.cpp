@@ -236,8 +236,9 @@ void JournalWriter::on_checkpoint_written(const std::string& file, Time time,
   echo("wrote " + file);
 }
 
-void JournalWriter::on_clear_checkpoint_data(Time time) {
-  write_event(ckpt::EngineEvent::kClearCheckpointData, {{"time", time.ms}});
+void JournalWriter::on_clear_checkpoint_data(Time time, const std::vector<Time>& pending_times) {
+  write_event(ckpt::EngineEvent::kClearCheckpointData,
+              {{"time", time.ms}, {"pending", TimesToJson(pending_times)}});
 }
 
 void JournalWriter::on_checkpoint_data_updated(int32_t stream_id, Time time,
@@ -503,7 +504,8 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
       return observer.on_checkpoint_written(Text(line, "file"), Time{Int(line, "time")},
                                             line.value("clear_later", false));
     case ckpt::EngineEvent::kClearCheckpointData:
-      return observer.on_clear_checkpoint_data(Time{Int(line, "time")});
+      return observer.on_clear_checkpoint_data(Time{Int(line, "time")},
+                                               OptionalTimes(line, "pending"));
     case ckpt::EngineEvent::kCheckpointDataUpdated:
       return observer.on_checkpoint_data_updated(static_cast<int32_t>(Int(line, "stream")),
                                                  Time{Int(line, "time")}, RddFiles(line));

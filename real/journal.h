@@ -60,7 +60,8 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
                           const std::map<ckpt::Time, std::string>& rdd_files) override;
   void on_checkpoint_written(const std::string& file, ckpt::Time time,
                              bool clear_checkpoint_data_later) override;
-  void on_clear_checkpoint_data(ckpt::Time time) override;
+  void on_clear_checkpoint_data(ckpt::Time time,
+                                const std::vector<ckpt::Time>& pending_times) override;
   void on_checkpoint_data_updated(int32_t stream_id, ckpt::Time time,
                                   const std::map<ckpt::Time, std::string>& rdd_files) override;
   void on_job_failed(ckpt::Time batch_time, const ckpt::Status& error) override;

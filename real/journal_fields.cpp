@@ -52,6 +52,10 @@ std::vector<Time> Times(const json& line, const char* field) {
   return times;
 }
 
+std::vector<Time> OptionalTimes(const json& line, const char* field) {
+  return line.contains(field) ? Times(line, field) : std::vector<Time>{};
+}
+
 std::map<Time, std::string> RddFiles(const json& line) {
   std::map<Time, std::string> files;
   for (const json& pair : List(line, "files")) {

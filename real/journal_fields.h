@@ -33,6 +33,8 @@ const nlohmann::json& List(const nlohmann::json& line, const char* field);
 std::optional<std::map<std::string, std::string>> Conf(const nlohmann::json& line,
                                                        const char* field);
 std::vector<ckpt::Time> Times(const nlohmann::json& line, const char* field);
+// Times(line, field), or none when the line has no such field (a journal of an older version).
+std::vector<ckpt::Time> OptionalTimes(const nlohmann::json& line, const char* field);
 // "files": [[RDD time, checkpoint file], ...]
 std::map<ckpt::Time, std::string> RddFiles(const nlohmann::json& line);
 // A "file" line: "op", "path", "ok", and "to" (rename) or "names" (list).

@@ -124,7 +124,7 @@ TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
     writer.on_stream_restored(3, {{Time{0}, "/checkpoint/u/rdd-0"}});
     writer.on_checkpoint_data_updated(3, Time{500}, {{Time{0}, "/checkpoint/u/rdd-1"}});
     writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, true);
-    writer.on_clear_checkpoint_data(Time{500});
+    writer.on_clear_checkpoint_data(Time{500}, {Time{300}});
     writer.on_graceful_stop(ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true});
     writer.finished(Time{900}, 7);
   }
@@ -146,6 +146,7 @@ TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
   EXPECT_EQ(updated.rdd_files, (std::map<Time, std::string>{{Time{0}, "/checkpoint/u/rdd-1"}}));
   EXPECT_EQ(process.protocol.back().kind, sim::ProtocolEvent::Kind::kCleared);
   EXPECT_EQ(process.protocol.back().time, Time{500});
+  EXPECT_EQ(process.protocol.back().times, std::vector<Time>{Time{300}});
   const sim::ProtocolEvent& restored = *std::prev(written, 2);
   EXPECT_EQ(restored.kind, sim::ProtocolEvent::Kind::kRestored);
   EXPECT_EQ(restored.stream_id, 3);

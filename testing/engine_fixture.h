@@ -69,7 +69,7 @@ class EngineFixture : public ckpt::OutputSink,
                                const std::vector<ckpt::Time>&) override {}
   void on_stream_restored(int32_t, const std::map<Time, std::string>&) override {}
   void on_checkpoint_written(const std::string&, ckpt::Time, bool) override {}
-  void on_clear_checkpoint_data(ckpt::Time) override {}
+  void on_clear_checkpoint_data(ckpt::Time, const std::vector<ckpt::Time>&) override {}
   void on_checkpoint_data_updated(int32_t, ckpt::Time,
                                   const std::map<ckpt::Time, std::string>&) override {}
   void on_job_failed(ckpt::Time, const ckpt::Status&) override {}

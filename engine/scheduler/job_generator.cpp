@@ -250,12 +250,7 @@ void JobGenerator::clear_metadata(Time time) {
   // descriptions a checkpoint keeps (offset ranges, file lists) go with them: a recovery that
   // re-runs that batch computes its lineage from new input.
   // Fix::kPendingBatchesKeepTheirMetadata clears only as far as the oldest pending batch would.
-  Time clear_as_of = time;
-  if (runtime_->env.fixes.has(Fix::kPendingBatchesKeepTheirMetadata)) {
-    for (Time pending : job_scheduler_->pending_times())
-      clear_as_of = std::min(clear_as_of, pending);
-  }
-  graph_->clear_metadata(clear_as_of);
+  graph_->clear_metadata(oldest_still_needed(time));
   if (writer_) {
     post("DoCheckpoint(clearLater=true)", time, [this, time] { do_checkpoint(time, true); });
   } else {
@@ -264,8 +259,18 @@ void JobGenerator::clear_metadata(Time time) {
   }
 }
 
+Time JobGenerator::oldest_still_needed(Time time) const {
+  Time oldest = time;
+  if (runtime_->env.fixes.has(Fix::kPendingBatchesKeepTheirMetadata)) {
+    for (Time pending : job_scheduler_->pending_times()) oldest = std::min(oldest, pending);
+  }
+  return oldest;
+}
+
 void JobGenerator::clear_checkpoint_data(Time time) {
-  if (runtime_->env.observer) runtime_->env.observer->on_clear_checkpoint_data(time);
+  if (runtime_->env.observer) {
+    runtime_->env.observer->on_clear_checkpoint_data(time, job_scheduler_->pending_times());
+  }
   graph_->clear_checkpoint_data(time);
   cleanup_old_blocks(time);
   mark_batch_fully_processed(time);
@@ -281,12 +286,16 @@ void JobGenerator::mark_batch_fully_processed(Time time) {
   last_processed_batch_ = time;
 }
 
+// Spark cleans received blocks older than `time` minus the remember duration, those of a batch
+// still pending included (a batch whose job failed stays pending, and a recovery runs it again
+// from blocks and allocations deleted meanwhile). Fix::kPendingBatchesKeepTheirMetadata keeps
+// what the oldest pending batch needs, as it does for the generated RDDs.
 void JobGenerator::cleanup_old_blocks(Time time) {
   if (!runtime_->receiver_tracker) return;
   Duration remember = runtime_->env.defects.has(Defect::kBlockCleanupIgnoresRemember)
                           ? graph_->batch_duration()
                           : graph_->max_input_remember_duration();
-  runtime_->receiver_tracker->cleanup_old_blocks_and_batches(time - remember);
+  runtime_->receiver_tracker->cleanup_old_blocks_and_batches(oldest_still_needed(time) - remember);
 }
 
 }  // namespace ckpt

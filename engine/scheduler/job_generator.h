@@ -98,6 +98,9 @@ class JobGenerator {
                   std::function<void(bool timed_out)> then);
   // Spark's receiverTracker.cleanupOldBlocksAndBatches(time - max input remember duration).
   void cleanup_old_blocks(Time time);
+  // What the metadata cleanups of `time` clear as of: `time`, or under
+  // Fix::kPendingBatchesKeepTheirMetadata the oldest batch still pending if older.
+  Time oldest_still_needed(Time time) const;
 
   StreamingRuntime* runtime_;
   DStreamGraph* graph_;
