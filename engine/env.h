@@ -125,8 +125,8 @@ class EngineObserver {
                                           const std::map<Time, std::string>& rdd_files) = 0;
   // A job of `batch_time` failed (its batch stays pending); reportError follows.
   virtual void on_job_failed(Time batch_time, const Status& error) = 0;
-  // getOrCreate skipped a checkpoint file it could not read ("<file>: <error>").
-  virtual void on_checkpoint_unreadable(const std::string& failure) = 0;
+  // getOrCreate skipped checkpoint file `file`: reading or decoding it failed with `error`.
+  virtual void on_checkpoint_unreadable(const std::string& file, const Status& error) = 0;
   // The writer gave up on the checkpoint of `content_time` after `attempts` attempts (not called
   // when the writer was stopped); `first_error` is the first attempt's failure.
   virtual void on_checkpoint_given_up(Time content_time, int attempts,

@@ -131,7 +131,8 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const
       CKPT_ASSIGN_OR_RETURN(bool exists, env.fs->exists(rdd->checkpoint_path()));
       if (!exists) {
         return Status::InvalidArgument(std::string(kRddCheckpointMissingError) + ": " +
-                                       rdd->checkpoint_path());
+                                       rdd->checkpoint_path())
+            .marked(ErrorMark::kRddCheckpointMissing, rdd->checkpoint_path());
       }
     }
   }
@@ -161,10 +162,10 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
     bool create_on_error) {
   CKPT_ASSIGN_OR_RETURN(CheckpointReadOutcome read,
                         ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true, env.defects));
-  for (const std::string& failure : read.failures) {
+  for (const RejectedCheckpoint& failure : read.failures) {
     if (!env.observer) break;
-    env.observer->log(LogLevel::kWarning, "Error reading checkpoint " + failure);
-    env.observer->on_checkpoint_unreadable(failure);
+    env.observer->log(LogLevel::kWarning, "Error reading checkpoint " + failure.to_string());
+    env.observer->on_checkpoint_unreadable(failure.path, failure.error);
   }
   if (!read.checkpoint) {
     if (!read.failures.empty() && !create_on_error) {

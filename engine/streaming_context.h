@@ -25,8 +25,8 @@
 namespace ckpt {
 
 // What recovery fails with when a checkpoint references an RDD checkpoint file that is gone
-// (Spark's message; followed by the path). The oracle recognises the SPARK-19280 family by it:
-// one definition, so rewording it cannot change a verdict.
+// (Spark's message; followed by the path). The error is marked ErrorMark::kRddCheckpointMissing,
+// by which the oracle recognises the SPARK-19280 family.
 inline constexpr std::string_view kRddCheckpointMissingError =
     "Checkpoint directory does not exist";
 

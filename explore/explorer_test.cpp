@@ -72,7 +72,7 @@ TEST_F(OracleTest, UnfinishedRunMakesNoProgressAndEngineErrorsAreRecoveryErrors)
   TrialRun run = clean_;
   run.quiesced = false;
   EXPECT_EQ(FirstKind(run), FailureKind::kNoProgress);
-  run.incarnations[0].errors.push_back("job failed");
+  run.incarnations[0].errors.push_back(ckpt::Status::IoError("job failed"));
   EXPECT_EQ(FirstKind(run), FailureKind::kRecoveryError);
   run.engine_assert = "x.cpp:1: broken";
   EXPECT_EQ(FirstKind(run), FailureKind::kEngineAssert);

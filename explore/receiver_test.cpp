@@ -151,17 +151,17 @@ TEST(ReceiverSettings, MalformedOrImpossibleSettingsStopTheStartWithAClearError)
     scenario.conf[c.key] = c.value;
     TrialRun run = RunTrial(scenario, TrialSpec{}, RunOptions{});
     ASSERT_FALSE(run.incarnations.empty());
-    EXPECT_NE(run.incarnations[0].start_error.find(c.message), std::string::npos)
-        << c.key << "=" << c.value << ": " << run.incarnations[0].start_error;
+    EXPECT_NE(run.incarnations[0].start_error.to_string().find(c.message), std::string::npos)
+        << c.key << "=" << c.value << ": " << run.incarnations[0].start_error.to_string();
   }
   Scenario no_directory = Load("reliable_receiver_with_wal");
   no_directory.checkpoint_dir.clear();
   no_directory.pipeline.resize(4);  // the stateless output only
   TrialRun run = RunTrial(no_directory, TrialSpec{}, RunOptions{});
-  EXPECT_NE(run.incarnations[0].start_error.find(
+  EXPECT_NE(run.incarnations[0].start_error.to_string().find(
                 "Cannot enable receiver write-ahead log without checkpoint directory"),
             std::string::npos)
-      << run.incarnations[0].start_error;
+      << run.incarnations[0].start_error.to_string();
 }
 
 TEST(ReceiverSettings, WithoutACheckpointDirectoryTheReceiverStillDeliversEveryRecord) {

@@ -99,9 +99,9 @@ TEST(Situations, ANearMissNameFailsEveryStartWithAMatchError) {
   TrialRun run;
   std::vector<Failure> failures = Judge(scenario, "ref", RunOptions{}, &run);
   ASSERT_EQ(run.incarnations.size(), 1u);
-  EXPECT_NE(run.incarnations[0].start_error.find("scala.MatchError: old-checkpoint-1"),
+  EXPECT_NE(run.incarnations[0].start_error.to_string().find("scala.MatchError: old-checkpoint-1"),
             std::string::npos)
-      << run.incarnations[0].start_error;
+      << run.incarnations[0].start_error.to_string();
   EXPECT_TRUE(failures.empty());
   scenario.expect_error.clear();
   EXPECT_FALSE(Judge(scenario, "ref", RunOptions{}).empty());
@@ -193,13 +193,20 @@ TEST(Situations, AnInjectedIoErrorThatFailsTheStartStopsTheDriverAndExcusesNothi
     TrialRun run;
     EXPECT_TRUE(Judge(scenario, "c" + std::to_string(step) + "+0", RunOptions{}, &run).empty());
     bool failed_start = run.incarnations.size() > 1 &&
-                        run.incarnations[1].start_error.find(kInjectedFailure) != std::string::npos;
+                        run.incarnations[1].start_error.has(ckpt::ErrorMark::kInjected);
     if (failed_start) stopped = std::move(run);
   }
   ASSERT_TRUE(stopped) << "some crash must restart into the injected listing error";
-  stopped->incarnations[1].unreadable_checkpoints.push_back(scenario.checkpoint_dir +
-                                                            "/checkpoint-500: Corruption: bad");
+  TrialRun excused = *stopped;
+  stopped->incarnations[1].unreadable_checkpoints.push_back(
+      {scenario.checkpoint_dir + "/checkpoint-500", ckpt::Status::Corruption("bad")});
   std::vector<Failure> failures = References(scenario, RunOptions{}).check(*stopped);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, FailureKind::kRecoveryError) << failures.front().detail;
+  // The mark decides, not the message: the same error without it is the engine's failure.
+  excused.incarnations[1].start_error = ckpt::Status::WithCode(
+      excused.incarnations[1].start_error.code(), excused.incarnations[1].start_error.message());
+  failures = References(scenario, RunOptions{}).check(excused);
   ASSERT_FALSE(failures.empty());
   EXPECT_EQ(failures.front().kind, FailureKind::kRecoveryError) << failures.front().detail;
 
@@ -220,8 +227,8 @@ TEST(Situations, ABlockLogThatCannotListItsFilesFailsTheStart) {
     TrialRun run;
     EXPECT_TRUE(Judge(scenario, "c" + std::to_string(step) + "+0", RunOptions{}, &run).empty());
     stopped += run.incarnations.size() > 1 &&
-               run.incarnations[1].start_error.find("listing write ahead log directory") !=
-                   std::string::npos;
+               run.incarnations[1].start_error.to_string().find(
+                   "listing write ahead log directory") != std::string::npos;
   }
   EXPECT_GT(stopped, 0);
 }

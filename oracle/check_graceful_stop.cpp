@@ -46,7 +46,7 @@ void CheckGracefulStop(const CheckInput& input, std::vector<Failure>& failures) 
     }
     // Asked to stop, never crashed, and the run drained: the stop never ended.
     std::optional<Time> asked = StopRequestedAt(input.scenario, incarnation);
-    if (asked && !incarnation.crashed_at && incarnation.start_error.empty() && run.quiesced) {
+    if (asked && !incarnation.crashed_at && incarnation.start_error.ok() && run.quiesced) {
       failures.push_back({FailureKind::kNoProgress, std::nullopt,
                           who + " was asked at " + TimeText(asked) +
                               " to stop gracefully and never reported its stop"});

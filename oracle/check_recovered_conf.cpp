@@ -19,7 +19,7 @@ void CheckRecoveredConf(const CheckInput& input, std::vector<Failure>& failures)
   }
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
-    if (applications.of[i] != 0 || !incarnation.recovered || !incarnation.start_error.empty() ||
+    if (applications.of[i] != 0 || !incarnation.recovered || !incarnation.start_error.ok() ||
         incarnation.conf.empty()) {
       continue;  // its conf unrecorded (IncarnationRecord::conf)
     }

@@ -17,8 +17,8 @@ std::string DescribeIncarnation(size_t index, const IncarnationRecord& incarnati
   if (incarnation.clock_offset.ms != 0) {
     line += " (its clock " + std::to_string(incarnation.clock_at_start().ms) + " ms)";
   }
-  if (!incarnation.start_error.empty()) {
-    line += ", could not start: " + incarnation.start_error;
+  if (!incarnation.start_error.ok()) {
+    line += ", could not start: " + incarnation.start_error.to_string();
   } else if (incarnation.recovered) {
     line += ", recovered from " + incarnation.checkpoint_file + " (content time " +
             std::to_string(incarnation.checkpoint_time.ms) + " ms), pending " +
@@ -31,7 +31,8 @@ std::string DescribeIncarnation(size_t index, const IncarnationRecord& incarnati
   }
   if (!incarnation.unreadable_checkpoints.empty()) {
     line += "; skipped " + std::to_string(incarnation.unreadable_checkpoints.size()) +
-            " unreadable checkpoint(s), the newest " + incarnation.unreadable_checkpoints.front();
+            " unreadable checkpoint(s), the newest " +
+            incarnation.unreadable_checkpoints.front().to_string();
   }
   if (incarnation.crashed_at) {
     line += "; crashed at " + std::to_string(incarnation.crashed_at->ms) + " ms";

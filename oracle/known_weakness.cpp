@@ -5,33 +5,37 @@
 
 #include "engine/checkpoint/checkpoint.h"
 #include "engine/checkpoint/checkpoint_writer.h"
-#include "engine/receiver/receiver.h"
-#include "engine/streaming_context.h"
 #include "oracle/check.h"
 
 namespace sim {
 
 namespace {
 
+// The time of a received block, from its id ("input-<stream>-<time ms>", as the receivers of
+// this engine name their blocks); nullopt for any other id.
+std::optional<int64_t> BlockTimeMs(const std::string& block_id) {
+  size_t dash = block_id.rfind('-');
+  if (block_id.rfind("input-", 0) != 0 || dash == std::string::npos) return std::nullopt;
+  int64_t ms = 0;
+  const char* begin = block_id.data() + dash + 1;
+  const char* end = block_id.data() + block_id.size();
+  auto [parsed_end, error] = std::from_chars(begin, end, ms);
+  if (error != std::errc() || parsed_end != end || begin == end) return std::nullopt;
+  return ms;
+}
+
 // A job that failed reading a received block cut before the newest fresh application started:
 // a block of an application that died before its first checkpoint, whose driver-log records a
 // later recovery replayed (the log directory is shared by every application of the checkpoint
 // directory, and readAll reads every file in it).
 bool ReadAStaleApplicationsBlock(const TrialRun& run, const Failure& failure) {
-  static const std::string kMarker = std::string(ckpt::kWalRecordUnreadableError) + " input-";
-  size_t at = failure.detail.find(kMarker);
-  if (at == std::string::npos) return false;
-  size_t dash = failure.detail.find('-', at + kMarker.size());
-  if (dash == std::string::npos) return false;
-  int64_t block_ms = 0;
-  const char* begin = failure.detail.data() + dash + 1;
-  auto [end, error] =
-      std::from_chars(begin, failure.detail.data() + failure.detail.size(), block_ms);
-  if (error != std::errc() || end == begin) return false;
+  if (!failure.error.has(ckpt::ErrorMark::kWalRecordUnreadable)) return false;
+  std::optional<int64_t> block_ms = BlockTimeMs(failure.error.subject());
+  if (!block_ms) return false;
   for (size_t i = run.incarnations.size(); i-- > 1;) {
     const IncarnationRecord& incarnation = run.incarnations[i];
     if (incarnation.zero_time && !incarnation.recovered) {
-      return block_ms < incarnation.clock_at_start().ms;
+      return *block_ms < incarnation.clock_at_start().ms;
     }
   }
   return false;
@@ -69,13 +73,10 @@ bool LostAReference(const IncarnationRecord& incarnation, const Failure& failure
     return true;
   }
   if (failure.kind != FailureKind::kRecoveryError) return false;
-  if (incarnation.start_error.find(ckpt::kRddCheckpointMissingError) != std::string::npos) {
-    return true;
-  }
-  return std::any_of(incarnation.errors.begin(), incarnation.errors.end(),
-                     [](const std::string& error) {
-                       return error.find(ckpt::kWalRecordUnreadableError) != std::string::npos;
-                     });
+  if (incarnation.start_error.has(ckpt::ErrorMark::kRddCheckpointMissing)) return true;
+  return std::any_of(
+      incarnation.errors.begin(), incarnation.errors.end(),
+      [](const ckpt::Status& error) { return error.has(ckpt::ErrorMark::kWalRecordUnreadable); });
 }
 
 // Whether a recovered process computed anew the offset ranges of a batch its checkpoint should

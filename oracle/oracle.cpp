@@ -47,7 +47,7 @@ int Severity(FailureKind kind) { return static_cast<int>(kind); }
 // checkpoint file in the directory, getOrCreate stops with "Failed to read checkpoint". (A reader
 // that gave up while an intact file was there breaks the contract.)
 bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation) {
-  return incarnation.start_error.find(ckpt::kCheckpointUnreadableError) != std::string::npos &&
+  return incarnation.start_error.has(ckpt::ErrorMark::kCheckpointUnreadable) &&
          incarnation.intact_checkpoint_files.empty();
 }
 
@@ -58,12 +58,12 @@ bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation) {
 // fault left alone that the reader could not read is the engine's failure. (The protocol rules
 // still judge the reader's order and fallback.)
 bool StartFailedByInjectedFault(const TrialRun& run, const IncarnationRecord& incarnation) {
-  if (incarnation.start_error.find(kInjectedFailure) == std::string::npos) return false;
+  if (!incarnation.start_error.has(ckpt::ErrorMark::kInjected)) return false;
   return std::all_of(incarnation.unreadable_checkpoints.begin(),
-                     incarnation.unreadable_checkpoints.end(), [&](const std::string& skipped) {
-                       std::string file = skipped.substr(0, skipped.find(": "));
-                       return skipped.find(kInjectedFailure) != std::string::npos ||
-                              run.corrupted_by_faults.count(file) > 0;
+                     incarnation.unreadable_checkpoints.end(),
+                     [&](const ckpt::RejectedCheckpoint& skipped) {
+                       return skipped.error.has(ckpt::ErrorMark::kInjected) ||
+                              run.corrupted_by_faults.count(skipped.path) > 0;
                      });
 }
 
@@ -165,6 +165,12 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& refer
       require_expected_error);
 }
 
+// The scenario's expect_error (a text the user wrote, so matched as text) in the start's error.
+bool StoppedWithTheExpectedError(const Scenario& scenario, const IncarnationRecord& incarnation) {
+  return !scenario.expect_error.empty() && !incarnation.start_error.ok() &&
+         incarnation.start_error.to_string().find(scenario.expect_error) != std::string::npos;
+}
+
 std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& reference_for,
                                 const TrialRun& run, bool require_expected_error) {
   std::vector<Failure> failures;
@@ -178,18 +184,19 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
     const IncarnationRecord& incarnation = run.incarnations[i];
     std::string who = "incarnation " + std::to_string(i);
     CheckRestoredOnce(incarnation, who, failures);
-    if (!scenario.expect_error.empty() &&
-        incarnation.start_error.find(scenario.expect_error) != std::string::npos) {
+    if (StoppedWithTheExpectedError(scenario, incarnation)) {
       expected_error_seen = true;  // the contracted outcome: recovery stops with this error
     } else if (EveryCheckpointCorruptedByFaults(incarnation) ||
                StartFailedByInjectedFault(run, incarnation)) {
       contracted_stop = true;
-    } else if (!incarnation.start_error.empty()) {
+    } else if (!incarnation.start_error.ok()) {
       failures.push_back({FailureKind::kRecoveryError, std::nullopt,
-                          who + " could not start: " + incarnation.start_error});
+                          who + " could not start: " + incarnation.start_error.to_string(), "", "",
+                          incarnation.start_error});
     }
-    for (const std::string& error : incarnation.errors) {
-      failures.push_back({FailureKind::kRecoveryError, std::nullopt, who + ": " + error});
+    for (const ckpt::Status& error : incarnation.errors) {
+      failures.push_back({FailureKind::kRecoveryError, std::nullopt, who + ": " + error.to_string(),
+                          "", "", error});
     }
   }
   if (!run.quiesced) {

@@ -27,6 +27,8 @@ struct Failure {
   std::string known_weakness = {};
   // The protocol rule it breaks (protocol_violation from oracle/protocol.h), else empty.
   std::string rule = {};
+  // recovery_error: the engine's error it reports (its marks say what it means), else OK.
+  ckpt::Status error = {};
 };
 
 // Which check found `failure`: "rule <name>" for a protocol rule, else "check <kind>".

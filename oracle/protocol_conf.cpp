@@ -70,7 +70,7 @@ void CheckConfRules(const TrialRun& run, const std::vector<int>& application_of,
   std::map<int, const Conf*> created_with;  // application -> its creating process's conf
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
-    if (!incarnation.process_conf || !incarnation.start_error.empty() || !incarnation.zero_time ||
+    if (!incarnation.process_conf || !incarnation.start_error.ok() || !incarnation.zero_time ||
         incarnation.conf.empty()) {
       continue;  // no context, or its conf unrecorded (IncarnationRecord::conf)
     }

@@ -268,16 +268,18 @@ class FileWalk {
       breach("writer.file_name", "a name time of at least " + latest_->to_string(),
              "rename temp -> " + *rename_target_);
     }
+    const ckpt::Status& error = record_.start_error;
     if (near_miss_ && !reader_done_ && !record_.crashed_at &&
-        record_.start_error.find(*near_miss_) == std::string::npos) {
+        !(error.has(ckpt::ErrorMark::kCheckpointNameMatchError) &&
+          error.subject() == *near_miss_)) {
       breach("reader.order", "a MatchError on " + *near_miss_ + " before any read",
-             record_.start_error.empty() ? "no error" : "'" + record_.start_error + "'");
+             error.ok() ? "no error" : "'" + error.to_string() + "'");
     }
     // A reader that gave up with an error (no context started) must also have tried them all.
-    if (!reader_done_ && !record_.start_error.empty() && !record_.crashed_at && !reads_.empty() &&
+    if (!reader_done_ && !error.ok() && !record_.crashed_at && !reads_.empty() &&
         reads_follow_order() && reads_.size() != expected_reads().size()) {
       breach("reader.fallback", "an error only after trying " + PathsText(expected_reads()),
-             "'" + record_.start_error + "' after trying " + PathsText(reads_));
+             "'" + error.to_string() + "' after trying " + PathsText(reads_));
     }
   }
 

@@ -200,7 +200,7 @@ void IncarnationObserver::on_stream_restored(int32_t stream_id,
 }
 
 void IncarnationObserver::on_job_failed(Time batch_time, const ckpt::Status& error) {
-  if (error.message().find(kInjectedFailure) != std::string::npos) {
+  if (error.has(ckpt::ErrorMark::kInjected)) {
     recorder_->run().failed_jobs.push_back(FailedJob{index_, batch_time});
   }
 }
@@ -226,11 +226,13 @@ void IncarnationObserver::on_graceful_stop(const ckpt::GracefulStop& stop) {
   record().graceful_stop = stop;
 }
 
-void IncarnationObserver::on_checkpoint_unreadable(const std::string& failure) {
-  record().unreadable_checkpoints.push_back(failure);
+void IncarnationObserver::on_checkpoint_unreadable(const std::string& file,
+                                                   const ckpt::Status& error) {
+  ckpt::RejectedCheckpoint rejected{file, error};
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kUnreadable)) {
-    event->path = failure;
+    event->path = rejected.to_string();
   }
+  record().unreadable_checkpoints.push_back(std::move(rejected));
 }
 
 void IncarnationObserver::on_file_operation(const ckpt::FileEvent& event) {
@@ -256,14 +258,12 @@ void IncarnationObserver::on_received_blocks(int32_t /*stream_id*/, Time batch_t
 
 void IncarnationObserver::on_error(const ckpt::Status& error) {
   trace([&] { return "error: " + error.to_string(); });
-  if (error.message().find(kInjectedFailure) == std::string::npos) {
-    record().errors.push_back(error.to_string());
-  }
+  if (!error.has(ckpt::ErrorMark::kInjected)) record().errors.push_back(error);
   if (error.is_storage_refusal()) record().storage_refusals.push_back(error.to_string());
 }
 
 void IncarnationObserver::start_failed(const ckpt::Status& error) {
-  record().start_error = error.to_string();
+  record().start_error = error;
   if (error.is_storage_refusal()) record().storage_refusals.push_back(error.to_string());
   trace([&] { return "start failed: " + error.to_string(); });
 }

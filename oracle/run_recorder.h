@@ -85,7 +85,7 @@ class IncarnationObserver : public ckpt::EngineObserver {
   void on_checkpoint_data_updated(int32_t stream_id, ckpt::Time time,
                                   const std::map<ckpt::Time, std::string>& rdd_files) override;
   void on_job_failed(ckpt::Time batch_time, const ckpt::Status& error) override;
-  void on_checkpoint_unreadable(const std::string& failure) override;
+  void on_checkpoint_unreadable(const std::string& file, const ckpt::Status& error) override;
   void on_checkpoint_given_up(ckpt::Time time, int attempts,
                               const ckpt::Status& first_error) override;
   void on_offset_ranges(int32_t stream_id, ckpt::Time batch_time,

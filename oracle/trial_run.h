@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/checkpoint/checkpoint_writer.h"
 #include "engine/dstream/partitioned_log.h"
 #include "engine/env.h"
 #include "engine/runtime/status.h"
@@ -84,8 +85,8 @@ struct IncarnationRecord {
   std::vector<ckpt::Time> pending_times;
   std::optional<ckpt::Time> restart_time;
   std::vector<ckpt::Time> rescheduled;
-  std::string start_error;          // getOrCreate or start failed
-  std::vector<std::string> errors;  // reportError calls, except for injected job failures
+  ckpt::Status start_error;          // getOrCreate or start failed (OK: it started)
+  std::vector<ckpt::Status> errors;  // reportError calls, except for injected job failures
   // Errors whose storage refused (Status::is_storage_refusal: full, read-only, not permitted),
   // from reportError, a failed start or a given-up checkpoint. In a simulation these are the
   // scenario's faults; in a real run, the machine's disk (crash-real stops: exit 2).
@@ -93,7 +94,7 @@ struct IncarnationRecord {
   std::map<int32_t, int> restores;               // stream id -> DStreamCheckpointData.restore calls
   std::vector<std::string> checkpoints_written;  // files the writer reported written
   std::vector<GivenUpWrite> given_up_writes;     // checkpoints the writer gave up on
-  std::vector<std::string> unreadable_checkpoints;  // files getOrCreate skipped
+  std::vector<ckpt::RejectedCheckpoint> unreadable_checkpoints;  // files getOrCreate skipped
   // A failed start: the checkpoint files in the directory that no fault had corrupted.
   std::vector<std::string> intact_checkpoint_files;
   std::vector<std::string> injected;  // faults injected while it ran

@@ -101,7 +101,10 @@ OrderedJson TimesToJson(const std::vector<Time>& times) {
 }
 
 OrderedJson StatusToJson(const Status& status) {
-  return OrderedJson{{"code", static_cast<int>(status.code())}, {"message", status.message()}};
+  OrderedJson json{{"code", static_cast<int>(status.code())}, {"message", status.message()}};
+  if (status.marks() != 0) json["marks"] = status.marks();
+  if (!status.subject().empty()) json["subject"] = status.subject();
+  return json;
 }
 
 OrderedJson BlockToJson(const ckpt::ReceivedBlockInfo& block) {
@@ -252,8 +255,9 @@ void JournalWriter::on_job_failed(Time batch_time, const Status& error) {
               {{"time", batch_time.ms}, {"status", StatusToJson(error)}});
 }
 
-void JournalWriter::on_checkpoint_unreadable(const std::string& failure) {
-  write_event(ckpt::EngineEvent::kCheckpointUnreadable, {{"failure", failure}});
+void JournalWriter::on_checkpoint_unreadable(const std::string& file, const Status& error) {
+  write_event(ckpt::EngineEvent::kCheckpointUnreadable,
+              {{"file", file}, {"status", StatusToJson(error)}});
 }
 
 void JournalWriter::on_checkpoint_given_up(Time time, int attempts, const Status& first_error) {
@@ -512,7 +516,7 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
     case ckpt::EngineEvent::kJobFailed:
       return observer.on_job_failed(Time{Int(line, "time")}, StatusOf(line));
     case ckpt::EngineEvent::kCheckpointUnreadable:
-      return observer.on_checkpoint_unreadable(Text(line, "failure"));
+      return observer.on_checkpoint_unreadable(Text(line, "file"), StatusOf(line));
     case ckpt::EngineEvent::kCheckpointGivenUp:
       return observer.on_checkpoint_given_up(
           Time{Int(line, "time")}, static_cast<int>(Int(line, "attempts")), StatusOf(line));

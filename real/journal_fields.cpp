@@ -89,7 +89,12 @@ Status StatusOf(const json& line) {
   if (code <= 0 || code > static_cast<int64_t>(ckpt::StatusCode::kProcessDead)) {
     throw BadLine{"a status code out of range"};
   }
-  return Status::WithCode(static_cast<ckpt::StatusCode>(code), Text(*it, "message"));
+  // Journals written before errors carried marks have none.
+  int64_t marks = it->contains("marks") ? Int(*it, "marks") : 0;
+  if (marks < 0 || marks > 0xff) throw BadLine{"status marks out of range"};
+  return Status::WithCode(static_cast<ckpt::StatusCode>(code), Text(*it, "message"),
+                          static_cast<uint8_t>(marks),
+                          it->contains("subject") ? Text(*it, "subject") : "");
 }
 
 std::vector<ckpt::OffsetRange> Ranges(const json& line) {

@@ -60,7 +60,8 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
         Value::Pair(Value::Some(Value::List({Value::None(), Value::Int(2)})), Value::List({}))};
     ASSERT_TRUE(writer.emit("counts", Time{500}, records).ok());
     writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, false);
-    writer.on_error(ckpt::Status::IoError("disk on fire"));
+    writer.on_error(ckpt::Status::IoError("disk on fire")
+                        .marked(ckpt::ErrorMark::kWalRecordUnreadable, "input-0-250"));
     writer.kill_point(42, "batch 500 \u00b7 writer \u00b7 write \u203a close /checkpoint/temp");
   }
   std::string journal = pipe.text() + KilledLine(Time{777});
@@ -78,7 +79,10 @@ TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
   EXPECT_EQ(first.steps, 42u);
   EXPECT_EQ(first.checkpoints_written, std::vector<std::string>{"/checkpoint/checkpoint-500"});
   ASSERT_EQ(first.errors.size(), 1u);
-  EXPECT_EQ(first.errors[0], "IOError: disk on fire");
+  // An error keeps its marks and subject across the process boundary: verdicts depend on them.
+  EXPECT_EQ(first.errors[0].to_string(), "IOError: disk on fire");
+  EXPECT_TRUE(first.errors[0].has(ckpt::ErrorMark::kWalRecordUnreadable));
+  EXPECT_EQ(first.errors[0].subject(), "input-0-250");
   const sim::IncarnationRecord& second = run.value().incarnations[1];
   EXPECT_TRUE(second.recovered);
   EXPECT_EQ(second.checkpoint_time, Time{500});
@@ -121,6 +125,9 @@ TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
     writer.process_started(0, Time{0}, 0, {{"spark.master", "local[2]"}});
     writer.on_context_started(Time{0}, false);
     writer.context_conf({{"spark.master", "local[2]"}, {"spark.app.name", "rc"}});
+    writer.on_checkpoint_unreadable(
+        "/checkpoint/checkpoint-400",
+        ckpt::Status::Corruption("bad frame").marked(ckpt::ErrorMark::kInjected));
     writer.on_stream_restored(3, {{Time{0}, "/checkpoint/u/rdd-0"}});
     writer.on_checkpoint_data_updated(3, Time{500}, {{Time{0}, "/checkpoint/u/rdd-1"}});
     writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, true);
@@ -134,6 +141,10 @@ TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
   EXPECT_EQ(process.process_conf,
             (std::map<std::string, std::string>{{"spark.master", "local[2]"}}));
   EXPECT_EQ(process.conf.at("spark.app.name"), "rc");
+  ASSERT_EQ(process.unreadable_checkpoints.size(), 1u);
+  EXPECT_EQ(process.unreadable_checkpoints[0].to_string(),
+            "/checkpoint/checkpoint-400: Corruption: bad frame");
+  EXPECT_TRUE(process.unreadable_checkpoints[0].error.has(ckpt::ErrorMark::kInjected));
   EXPECT_EQ(process.graceful_stop, (ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true}));
   auto written = std::find_if(process.protocol.begin(), process.protocol.end(), [](const auto& e) {
     return e.kind == sim::ProtocolEvent::Kind::kWritten;

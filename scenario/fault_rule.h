@@ -12,8 +12,8 @@
 //                flip stays).
 //   torn_write - at every crash, the most recently written file matching the path is torn.
 //
-// Every injected error's message starts with kInjectedFailure, so the oracle can tell a documented
-// consequence from an engine error.
+// Every injected error is marked ckpt::ErrorMark::kInjected, so the oracle can tell a documented
+// consequence from an engine error; its message starts with kInjectedFailure for the reader.
 #pragma once
 
 #include <cstdint>

@@ -35,8 +35,9 @@ Status Injected(const FaultRule& rule, const std::string& operation, const std::
                 const std::string& what) {
   std::string message = std::string(kInjectedFailure) + " (" + rule.describe() + "): " + what +
                         " on " + operation + " " + path;
-  if (rule.kind == FaultKind::kEnospc) return Status::NoSpace(message);
-  return Status::IoError(message);
+  Status error =
+      rule.kind == FaultKind::kEnospc ? Status::NoSpace(message) : Status::IoError(message);
+  return error.marked(ckpt::ErrorMark::kInjected);
 }
 
 }  // namespace

@@ -250,7 +250,8 @@ Status Simulation::record_emission(int incarnation, const std::string& output, T
     ckpt::SortRecords(sorted);
     result_.failed_outputs.push_back(FailedOutput{incarnation, output, time, std::move(sorted)});
     return Status::IoError(std::string(kInjectedFailure) + ": the sink refused output " + output +
-                           " of batch " + time.to_string());
+                           " of batch " + time.to_string())
+        .marked(ckpt::ErrorMark::kInjected);
   }
   recorder_.emission(incarnation, output, time, records, loop_.now());
   return Status::Ok();

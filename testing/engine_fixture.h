@@ -73,7 +73,7 @@ class EngineFixture : public ckpt::OutputSink,
   void on_checkpoint_data_updated(int32_t, ckpt::Time,
                                   const std::map<ckpt::Time, std::string>&) override {}
   void on_job_failed(ckpt::Time, const ckpt::Status&) override {}
-  void on_checkpoint_unreadable(const std::string&) override {}
+  void on_checkpoint_unreadable(const std::string&, const ckpt::Status&) override {}
   void on_checkpoint_given_up(ckpt::Time, int, const ckpt::Status&) override {}
   void on_offset_ranges(int32_t, ckpt::Time, const std::vector<ckpt::OffsetRange>&, bool) override {
   }

@@ -71,7 +71,8 @@ Result<std::vector<CheckpointFile>> ListCheckpointFiles(FileSystem& fs, const st
     if (!file) {
       return Status::IllegalState(std::string(kMatchError) + ": " + entry.name +
                                   " (of class java.lang.String), sorting the checkpoint files of " +
-                                  dir);
+                                  dir)
+          .marked(ErrorMark::kCheckpointNameMatchError, entry.name);
     }
     files.push_back(std::move(*file));
   }

@@ -234,7 +234,7 @@ Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& 
       outcome.file = it->path;
       return outcome;
     }
-    outcome.failures.push_back(it->path + ": " + checkpoint.status().to_string());
+    outcome.failures.push_back(RejectedCheckpoint{it->path, checkpoint.status()});
     // reader-no-fallback: the newest file is the only one tried.
     if (defects.has(Defect::kReaderNoFallback)) break;
   }
@@ -243,8 +243,11 @@ Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& 
 }
 
 Status CheckpointReadError(const std::string& dir, const CheckpointReadOutcome& outcome) {
+  const RejectedCheckpoint& last = outcome.failures.back();
   return Status::Corruption(std::string(kCheckpointUnreadableError) + " " + dir +
-                            " (last error: " + outcome.failures.back() + ")");
+                            " (last error: " + last.to_string() + ")")
+      .marked(ErrorMark::kCheckpointUnreadable)
+      .with_marks_of(last.error);
 }
 
 }  // namespace ckpt

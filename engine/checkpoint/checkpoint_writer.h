@@ -80,14 +80,22 @@ class CheckpointWriter {
   std::optional<Time> latest_checkpoint_time_;
 };
 
-struct CheckpointReadOutcome {
-  std::optional<Checkpoint> checkpoint;  // none: no checkpoint (or all unreadable and ignored)
-  std::string file;                      // the file the checkpoint came from
-  std::vector<std::string> failures;     // "<file>: <error>" for every file tried and rejected
+// A checkpoint file the reader tried and could not use.
+struct RejectedCheckpoint {
+  std::string path;
+  Status error;
+  std::string to_string() const { return path + ": " + error.to_string(); }
 };
 
-// The text every failed read starts with (Spark's). The oracle recognises the contracted stop of
-// a corrupted directory by it: one definition, so rewording it cannot change a verdict.
+struct CheckpointReadOutcome {
+  std::optional<Checkpoint> checkpoint;      // none: no checkpoint (or all unreadable and ignored)
+  std::string file;                          // the file the checkpoint came from
+  std::vector<RejectedCheckpoint> failures;  // every file tried and rejected, newest first
+};
+
+// The text every failed read starts with (Spark's); the error is marked
+// ErrorMark::kCheckpointUnreadable, by which the oracle recognises the contracted stop of a
+// corrupted directory.
 inline constexpr std::string_view kCheckpointUnreadableError =
     "Failed to read checkpoint from directory";
 

@@ -85,8 +85,9 @@ Result<RddPtr> ReceiverInputDStream::compute(Time time) {
     for (const ReceivedBlockInfo& block : readable) {
       Result<Records> data = tracker->read_block(block);
       if (!data.ok()) {
-        return data.status().with_context(std::string(kWalRecordUnreadableError) + " " +
-                                          block.block_id);
+        return data.status()
+            .with_context(std::string(kWalRecordUnreadableError) + " " + block.block_id)
+            .marked(ErrorMark::kWalRecordUnreadable, block.block_id);
       }
       records.insert(records.end(), data.value().begin(), data.value().end());
     }

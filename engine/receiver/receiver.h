@@ -31,7 +31,8 @@
 namespace ckpt {
 
 // What a batch's job fails with when a received block's records cannot be read back (followed by
-// the block id). The oracle recognises a stale application's block by it: one definition.
+// the block id). The error is marked ErrorMark::kWalRecordUnreadable with the block id as its
+// subject, by which the oracle recognises a stale application's block.
 inline constexpr std::string_view kWalRecordUnreadableError =
     "Could not read data from write ahead log record";
 

@@ -30,9 +30,38 @@ const char* StatusCodeName(StatusCode code) {
   return "Unknown";
 }
 
-const std::string& Status::message() const {
-  static const std::string* const kNoMessage = new std::string();
-  return error_ ? error_->message : *kNoMessage;
+namespace {
+const std::string& NoText() {
+  static const std::string* const kNoText = new std::string();
+  return *kNoText;
+}
+}  // namespace
+
+Status Status::WithCode(StatusCode code, std::string m, uint8_t marks, std::string subject) {
+  Status status(code, std::move(m));
+  if (status.error_) {
+    status.error_->marks = marks;
+    status.error_->subject = std::move(subject);
+  }
+  return status;
+}
+
+const std::string& Status::message() const { return error_ ? error_->message : NoText(); }
+
+const std::string& Status::subject() const { return error_ ? error_->subject : NoText(); }
+
+Status Status::marked(ErrorMark mark, std::string subject) const {
+  Status status = *this;
+  if (!status.error_) return status;
+  status.error_->marks |= static_cast<uint8_t>(mark);
+  if (!subject.empty()) status.error_->subject = std::move(subject);
+  return status;
+}
+
+Status Status::with_marks_of(const Status& other) const {
+  Status status = *this;
+  if (status.error_) status.error_->marks |= other.marks();
+  return status;
 }
 
 std::string Status::to_string() const {
@@ -42,7 +71,7 @@ std::string Status::to_string() const {
 
 Status Status::with_context(const std::string& context) const {
   if (ok()) return *this;
-  return Status(error_->code, context + ": " + error_->message);
+  return WithCode(error_->code, context + ": " + error_->message, error_->marks, error_->subject);
 }
 
 }  // namespace ckpt

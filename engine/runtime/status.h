@@ -5,6 +5,7 @@
 // simulator interface.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,16 @@ enum class StatusCode {
 };
 
 const char* StatusCodeName(StatusCode code);
+
+// What an error means to those who judge a run (the oracle), carried by the Status and kept by
+// with_context, so that no verdict depends on a message's wording. Marks combine.
+enum class ErrorMark : uint8_t {
+  kInjected = 1 << 0,                  // a fault the scenario injected, or a sink it made refuse
+  kRddCheckpointMissing = 1 << 1,      // recovery: a restored RDD's checkpoint file is gone
+  kWalRecordUnreadable = 1 << 2,       // a job: a received block's record could not be read back
+  kCheckpointUnreadable = 1 << 3,      // getOrCreate: no checkpoint file of the directory read
+  kCheckpointNameMatchError = 1 << 4,  // listing: a near-miss checkpoint name (Spark's MatchError)
+};
 
 // As LevelDB's Status: OK is a null pointer, so that the success path (every record a map
 // function returns goes through a Result) costs a word, and only an error allocates.
@@ -56,8 +67,9 @@ class [[nodiscard]] Status {
   static Status IllegalState(std::string m) { return {StatusCode::kIllegalState, std::move(m)}; }
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status ProcessDead() { return {StatusCode::kProcessDead, "process crashed"}; }
-  // A status rebuilt from its parts (one that crossed a process boundary as code and message).
-  static Status WithCode(StatusCode code, std::string m) { return {code, std::move(m)}; }
+  // A status rebuilt from its parts (one that crossed a process boundary).
+  static Status WithCode(StatusCode code, std::string m, uint8_t marks = 0,
+                         std::string subject = "");
 
   bool ok() const { return error_ == nullptr; }
   StatusCode code() const { return error_ ? error_->code : StatusCode::kOk; }
@@ -75,16 +87,29 @@ class [[nodiscard]] Status {
   }
   std::string to_string() const;
 
-  // Prefixes the message with context, keeping the code: "reading checkpoint-1500: <message>".
+  // Prefixes the message with context, keeping the code and marks: "reading checkpoint-1500:
+  // <message>".
   Status with_context(const std::string& context) const;
+
+  // This error with `mark` added and, when `subject` is not empty, that subject: what the error
+  // is about, for its judge (the block id of an unreadable record, the missing file's path).
+  Status marked(ErrorMark mark, std::string subject = "") const;
+  // The marks of `other` added to this error's (what an error built from another's text keeps).
+  Status with_marks_of(const Status& other) const;
+  bool has(ErrorMark mark) const { return (marks() & static_cast<uint8_t>(mark)) != 0; }
+  uint8_t marks() const { return error_ ? error_->marks : 0; }
+  // Empty when OK or when no mark set a subject.
+  const std::string& subject() const;
 
  private:
   struct Error {
     StatusCode code;
     std::string message;
+    uint8_t marks = 0;
+    std::string subject;
   };
   Status(StatusCode code, std::string message)
-      : error_(code == StatusCode::kOk ? nullptr : new Error{code, std::move(message)}) {}
+      : error_(code == StatusCode::kOk ? nullptr : new Error{code, std::move(message), 0, {}}) {}
   std::unique_ptr<Error> error_;
 };
 
