@@ -1,6 +1,7 @@
 // The run history behind --report (report.h): a directory per run under the store, `latest`
 // linked to the newest, and a static index of every run.
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -27,19 +28,22 @@ std::string RunName(std::time_t now, const sim::ExploreResult& result) {
   return std::string(stamp) + "-" + sim::StrategyName(result.strategy);
 }
 
-// A new directory under `store` for this run (a suffix when two runs share a second).
+// A new directory under `store` for this run. Runs that share a second get the suffixes -02 to
+// -99: two digits, so that the order by name stays the order in time.
 ckpt::Result<std::string> NewRunDirectory(const std::string& store, const std::string& name) {
   std::error_code ec;
   fs::create_directories(store, ec);
   if (ec)
     return ckpt::Status::IoError("cannot create the report store " + store + ": " + ec.message());
-  for (int attempt = 1; attempt <= 100; ++attempt) {
-    std::string run = name + (attempt == 1 ? "" : "-" + std::to_string(attempt));
+  for (int attempt = 1; attempt <= 99; ++attempt) {
+    char suffix[8];
+    std::snprintf(suffix, sizeof suffix, "-%02d", attempt);
+    std::string run = name + (attempt == 1 ? "" : suffix);
     if (fs::create_directory(fs::path(store) / run, ec)) return run;
     if (ec)
       return ckpt::Status::IoError("cannot create " + store + "/" + run + ": " + ec.message());
   }
-  return ckpt::Status::IoError("100 runs in " + store + " share the name " + name);
+  return ckpt::Status::IoError("99 runs in " + store + " share the name " + name);
 }
 
 // Points `store`/latest at `run`: a new link renamed over the old one, so a reader never sees

@@ -176,21 +176,41 @@ TEST(ReportStore, TheIndexListsRunsNewestFirstAndSurvivesABrokenOne) {
   ckpt::Result<std::string> second = WriteReportToStore(store.string(), 0, SampleResult(), "t");
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(fs::path(first.value()).filename(), "19700101-000000-exhaustive");
-  EXPECT_EQ(fs::path(second.value()).filename(), "19700101-000000-exhaustive-2");
-  EXPECT_EQ(fs::read_symlink(store / "latest"), "19700101-000000-exhaustive-2");
+  EXPECT_EQ(fs::path(second.value()).filename(), "19700101-000000-exhaustive-02");
+  EXPECT_EQ(fs::read_symlink(store / "latest"), "19700101-000000-exhaustive-02");
   fs::create_directories(store / "20000101-000000-random");
   std::ofstream(store / "20000101-000000-random" / "results.json") << "{not json";
   fs::create_directory_symlink(fs::temp_directory_path(), store / "zz-elsewhere");
   std::string index = RenderStoreIndex(store.string());
   EXPECT_NE(index.find("3 runs in this store"), std::string::npos) << index;
   size_t broken = index.find(">20000101-000000-random</a></td><td colspan=\"5\">not JSON");
-  size_t newest = index.find(">19700101-000000-exhaustive-2</a>");
+  size_t newest = index.find(">19700101-000000-exhaustive-02</a>");
   size_t oldest = index.find(">19700101-000000-exhaustive</a>");
   ASSERT_NE(broken, std::string::npos) << index;
   EXPECT_LT(broken, newest);
   EXPECT_LT(newest, oldest);
   EXPECT_EQ(index.find("zz-elsewhere"), std::string::npos);
   EXPECT_EQ(index.find(">latest</a></td>"), std::string::npos);
+  fs::remove_all(store);
+}
+
+// More than nine runs in one second still list newest first (a suffix -10 sorted before -2).
+TEST(ReportStore, RunsOfOneSecondListInTheOrderTheyRan) {
+  namespace fs = std::filesystem;
+  fs::path store = fs::temp_directory_path() / "ckptsim_store_order_test";
+  fs::remove_all(store);
+  for (int run = 0; run < 11; ++run) {
+    ASSERT_TRUE(WriteReportToStore(store.string(), 0, SampleResult(), "t").ok());
+  }
+  EXPECT_EQ(fs::read_symlink(store / "latest"), "19700101-000000-exhaustive-11");
+  std::string index = RenderStoreIndex(store.string());
+  size_t previous = 0;
+  for (const char* suffix : {"-11", "-10", "-09", "-02", ""}) {
+    size_t at = index.find(">19700101-000000-exhaustive" + std::string(suffix) + "</a>");
+    ASSERT_NE(at, std::string::npos) << suffix;
+    EXPECT_GT(at, previous) << suffix;
+    previous = at;
+  }
   fs::remove_all(store);
 }
 
