@@ -1,7 +1,6 @@
 #include "explore/explorer.h"
 
 #include <algorithm>
-#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -9,6 +8,7 @@
 #include "scenario/swarm.h"
 #include "util/random.h"
 #include "util/shell_quote.h"
+#include "util/stopwatch.h"
 
 namespace sim {
 
@@ -182,8 +182,7 @@ class ScenarioExplorer {
   }
 
   void explore() {
-    // Wall time is measured only for the report; it never influences a simulation.
-    auto started = std::chrono::steady_clock::now();
+    Stopwatch stopwatch;
     const ReferenceOutcome& reference = variant(0).references.base();
     // The trials crash the run with the scenario's faults, whose steps may differ.
     summary_.crash_points = scenario_.faults.empty()
@@ -214,10 +213,7 @@ class ScenarioExplorer {
     }
     // A run cut short proves nothing about the failures it did not get to.
     if (options_.shard_count == 1 && summary_.complete()) check_expected_failures_found();
-    summary_.elapsed_ms =
-        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::steady_clock::now() - started)
-                                  .count());
+    summary_.elapsed_ms = stopwatch.elapsed_ms();
     AddToTotals(summary_, result_);
     result_.scenarios.push_back(summary_);
   }
@@ -451,8 +447,7 @@ class ScenarioExplorer {
 }  // namespace
 
 ExploreResult Explore(const std::vector<Scenario>& scenarios, const ExploreOptions& options) {
-  // Wall time is measured only for the report; it never influences a simulation.
-  auto started = std::chrono::steady_clock::now();
+  Stopwatch stopwatch;
   ExploreResult result;
   result.strategy = options.strategy;
   result.seed = options.seed;
@@ -466,8 +461,7 @@ ExploreResult Explore(const std::vector<Scenario>& scenarios, const ExploreOptio
     ScenarioExplorer(scenarios[i], options, result, std::move(progress)).explore();
   }
   result.interrupted = options.stop_requested && options.stop_requested->load();
-  result.elapsed_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.elapsed_s = stopwatch.elapsed_s();
   return result;
 }
 

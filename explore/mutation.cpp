@@ -1,17 +1,12 @@
 #include "explore/mutation.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "engine/defects.h"
+#include "util/stopwatch.h"
 
 namespace sim {
 namespace {
-
-// Wall time is measured for the report only; it never influences a simulation.
-double SecondsSince(std::chrono::steady_clock::time_point started) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-}
 
 // Failing trials of the exploration, or nullopt when the uncrashed run fails.
 std::optional<uint64_t> FailingTrials(const Scenario& scenario, const ExploreOptions& options) {
@@ -37,9 +32,9 @@ DefectHunt Hunt(const ckpt::DefectInfo& info, const std::string& root, const Exp
   options.stop_at_first_failure = true;
   options.run.defects = ckpt::DefectSet{};
   options.run.defects.add(info.defect);
-  auto started = std::chrono::steady_clock::now();
+  Stopwatch stopwatch;
   ExploreResult result = Explore({scenario.value()}, options);
-  hunt.seconds_to_first_failure = SecondsSince(started);
+  hunt.seconds_to_first_failure = stopwatch.elapsed_s();
   hunt.trials_run = result.trials;
   if (result.failing.empty()) return hunt;
   const FailingTrial& first = result.failing.front();
@@ -53,10 +48,10 @@ DefectHunt Hunt(const ckpt::DefectInfo& info, const std::string& root, const Exp
   options.run.record_protocol = false;
   hunt.failing_trials_outputs_only = FailingTrials(scenario.value(), options);
   options.run.record_protocol = true;
-  started = std::chrono::steady_clock::now();
+  stopwatch.restart();
   hunt.outcome = Shrink(scenario.value(), TrialSpec::ParseToken(first.token).value(),
                         first.failure.kind, options.run, max_shrink_attempts);
-  hunt.shrink_seconds = SecondsSince(started);
+  hunt.shrink_seconds = stopwatch.elapsed_s();
   return hunt;
 }
 

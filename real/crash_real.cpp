@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +24,7 @@
 #include "util/random.h"
 #include "util/read_file.h"
 #include "util/shell_quote.h"
+#include "util/stopwatch.h"
 
 namespace real {
 namespace {
@@ -473,22 +473,18 @@ ckpt::Result<std::vector<Kill>> ParsePlanToken(const std::string& token) {
 
 ckpt::Result<sim::ExploreResult> CrashReal(const std::vector<sim::Scenario>& scenarios,
                                            const CrashRealOptions& options) {
-  auto started = std::chrono::steady_clock::now();
+  sim::Stopwatch stopwatch;
   sim::ExploreResult result;
   result.strategy = sim::Strategy::kCrashReal;
   result.seed = options.seed;
   for (const sim::Scenario& scenario : scenarios) {
-    auto scenario_started = std::chrono::steady_clock::now();
+    sim::Stopwatch scenario_stopwatch;
     CKPT_ASSIGN_OR_RETURN(sim::ScenarioSummary summary, CrashScenario(scenario, options, result));
-    summary.elapsed_ms =
-        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::steady_clock::now() - scenario_started)
-                                  .count());
+    summary.elapsed_ms = scenario_stopwatch.elapsed_ms();
     sim::AddToTotals(summary, result);
     result.scenarios.push_back(std::move(summary));
   }
-  result.elapsed_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.elapsed_s = stopwatch.elapsed_s();
   return result;
 }
 
