@@ -361,7 +361,7 @@ class ScenarioExplorer {
           [](const IncarnationRecord& incarnation) { return incarnation.crashed_at.has_value(); });
     }
     summary_.digest += TrialHash(trial.run.digest);
-    summary_.recovery.add(RecoveryTimesOf(trial.run));
+    AddRecoveryTimes(trial.run, summary_.recovery);
     ++summary_.trials;
     summary_.steps_run += trial.run.total_steps;
     summary_.steps_unpruned += trial.run.total_steps + trial.run.pruned_steps;

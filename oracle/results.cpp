@@ -56,8 +56,7 @@ int64_t RecoveryTimes::quantile_bound_ms(double q) const {
   return 0;
 }
 
-RecoveryTimes RecoveryTimesOf(const TrialRun& run) {
-  RecoveryTimes times;
+void AddRecoveryTimes(const TrialRun& run, RecoveryTimes& times) {
   for (size_t i = 1; i < run.incarnations.size(); ++i) {
     const std::optional<ckpt::Time>& crashed = run.incarnations[i - 1].crashed_at;
     if (!crashed) continue;  // a graceful stop, not a crash
@@ -76,7 +75,6 @@ RecoveryTimes RecoveryTimesOf(const TrialRun& run) {
       ++times.never;
     }
   }
-  return times;
 }
 
 void AddToTotals(const ScenarioSummary& s, ExploreResult& result) {

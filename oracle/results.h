@@ -61,8 +61,8 @@ struct RecoveryTimes {
   int64_t quantile_bound_ms(double q) const;
 };
 
-// The recovery times of one trial's restarts (RecoveryTimes).
-RecoveryTimes RecoveryTimesOf(const TrialRun& run);
+// Adds the recovery times of one trial's restarts to `times` (in place: no map built per trial).
+void AddRecoveryTimes(const TrialRun& run, RecoveryTimes& times);
 
 // What adds up over trials, and so over threads, shards and scenarios.
 struct TrialCounts {

@@ -385,7 +385,7 @@ ckpt::Result<sim::ScenarioSummary> CrashScenario(const sim::Scenario& scenario,
     }
     ++summary.trials;
     ++summary.units_explored;
-    summary.recovery.add(sim::RecoveryTimesOf(real.run));
+    sim::AddRecoveryTimes(real.run, summary.recovery);
     summary.crash_points += static_cast<uint64_t>(real.kills);
     summary.digest += ckpt::Fnv1a(token.data(), token.size(), ckpt::kFnvOffset);
     if (real.failures.empty()) continue;
