@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "engine/runtime/assert.h"
+#include "engine/value_pool.h"
 
 namespace ckpt {
 
@@ -22,7 +23,10 @@ namespace {
 // Each thread keeps a free list of slots; a slot freed by another thread than the one that
 // carved it simply joins the freeing thread's list. Slots are carved from 64 KiB chunks that
 // live as long as the process (memory reaches the peak of live cells and stays there), and a
-// thread that ends hands its free slots to the shared list, which refills threads first.
+// thread that ends hands its free slots to the shared list, which refills threads first, at most
+// a chunk's worth at a time: a thread that took the whole shared list walked all of it when it
+// ended, while the threads beside it found the list empty and carved new chunks, so with the
+// explorer's threads (started per batch of trials) the pool and that walk grew with every batch.
 // Sanitizer builds use the global allocator instead, so that AddressSanitizer keeps seeing every
 // cell's lifetime.
 #if defined(__SANITIZE_ADDRESS__)
@@ -75,13 +79,19 @@ struct HandBackAtThreadEnd {
 };
 thread_local HandBackAtThreadEnd hand_back;
 
-// Fills this thread's empty list: the shared free slots if any, else a new chunk.
+// Fills this thread's empty list: up to a chunk's worth of the shared free slots, else a new
+// chunk.
 void Refill() {
   (void)&hand_back;  // registers the hand-back for this thread
   SharedSlots& shared = Shared();
   std::lock_guard<std::mutex> lock(shared.mutex);
   if (shared.free != nullptr) {
-    local_free = std::exchange(shared.free, nullptr);
+    Slot* last = shared.free;
+    for (size_t taken = 1; taken < kSlotsPerChunk && last->next != nullptr; ++taken) {
+      last = last->next;
+    }
+    local_free = std::exchange(shared.free, last->next);
+    last->next = nullptr;
     return;
   }
   shared.chunks.push_back(std::make_unique<Slot[]>(kSlotsPerChunk));
@@ -93,6 +103,15 @@ void Refill() {
 #endif  // CKPT_CELL_POOL
 
 }  // namespace
+
+size_t ValueCellPoolChunks() {
+#if CKPT_CELL_POOL
+  std::lock_guard<std::mutex> lock(Shared().mutex);
+  return Shared().chunks.size();
+#else
+  return 0;
+#endif
+}
 
 void* Value::Cell::operator new(size_t bytes) {
   static_assert(sizeof(StringCell) <= kSlotBytes && sizeof(PairCell) <= kSlotBytes &&

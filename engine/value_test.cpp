@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <latch>
 #include <limits>
 #include <thread>
 #include <utility>
+
+#include "engine/value_pool.h"
 
 namespace ckpt {
 namespace {
@@ -120,6 +123,28 @@ TEST(Value, ValuesOutliveTheThreadThatMadeThem) {
     for (int i = 0; i < 30000; ++i) fresh.push_back(Value::Pair(Value::Int(i), Value::Int(-i)));
     for (int i = 0; i < 30000; ++i) ASSERT_EQ(fresh[i].second().as_int(), -i);
   }
+}
+
+// Threads started and ended over and over (the explorer starts its workers per batch of trials)
+// reuse the pool's free cells: its size stays at the peak of live cells. It used to grow by the
+// live cells of every round, one thread taking the whole free list while the other carved new
+// chunks, and each thread's end walked the whole list.
+TEST(Value, ThreadsStartedPerBatchReuseThePool) {
+  auto round = [] {
+    std::latch both_started(2);  // both threads hold cells at once, as the explorer's workers do
+    auto work = [&both_started] {
+      Records cells{Value::Pair(Value::Int(0), Value::Int(0))};
+      both_started.arrive_and_wait();
+      for (int i = 1; i < 20000; ++i) cells.push_back(Value::Pair(Value::Int(i), Value::Int(-i)));
+    };
+    std::thread a(work), b(work);
+    a.join();
+    b.join();
+  };
+  for (int i = 0; i < 20; ++i) round();
+  size_t warmed = ValueCellPoolChunks();
+  for (int i = 0; i < 80; ++i) round();
+  EXPECT_LE(ValueCellPoolChunks(), warmed + 2);
 }
 
 }  // namespace
