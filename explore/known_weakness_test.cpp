@@ -235,6 +235,41 @@ TEST(KnownWeaknesses, BlocksAdoptedByAFreshApplicationNeedBothBlockLogFixes) {
       << result.known_weakness_failing.front().failure.detail;
 }
 
+// Found by a random sweep of faults/eio_on_block_logs: a trial with two weakness shapes at once,
+// a stale checkpoint read after two crashes (SPARK-19280 family) and a batch pending across a
+// cleanup. The chain of fixes follows every shape a rerun shows, so the writer's fix, which
+// alone leaves the trial failing, is followed by the pending batches' fix, which makes it pass.
+TEST(KnownWeaknesses, ATrialWithTwoWeaknessShapesIsConfirmedByBothFixes) {
+  const Scenario scenario = testing::LoadBundled("faults/eio_on_block_logs");
+  const TrialSpec spec =
+      TrialSpec::ParseToken(
+          "c20+2484,c173+3765,c73+449,c84+1339,c38+1219/f1d/r599724867/i742854705")
+          .value();
+  auto rerun = [&](const ckpt::FixSet& fixes) {
+    RunOptions options;
+    options.fixes = fixes;
+    TrialRun run = RunTrial(scenario, spec, options);
+    std::vector<Failure> failures = References(scenario, options).check(run);
+    return std::make_pair(std::move(run), std::move(failures));
+  };
+  auto [run, failures] = rerun({});
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(KnownWeaknesses(run, failures.front()),
+            (std::vector<std::string>{"SPARK-19280 family", "a pending batch's input forgotten"}));
+  ScenarioSummary summary;
+  ExploreResult result;
+  FileFailure(scenario, run,
+              FailingTrial{scenario.name, "", spec.token(), failures.front(), "", {}}, rerun,
+              summary, result);
+  EXPECT_EQ(summary.failures, 0u);
+  ASSERT_EQ(result.known_weakness_failing.size(), 1u);
+  EXPECT_NE(result.known_weakness_failing.front().failure.detail.find(
+                "passes with --fix writer-learns-newest-name --fix "
+                "pending-batches-keep-their-metadata"),
+            std::string::npos)
+      << result.known_weakness_failing.front().failure.detail;
+}
+
 // foreachRDD to stores: every crash trial writes re-run batches again, which an appending store
 // keeps twice (WARN, proven by the idempotent-store fix) and an idempotent one absorbs (nothing);
 // a bug that loses batches is still a failure beside the weakness.

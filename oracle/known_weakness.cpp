@@ -109,20 +109,28 @@ bool RecomputedAForgottenReceiverBatch(const TrialRun& run, const Failure& failu
 
 }  // namespace
 
-std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure) {
-  if (!failure.known_weakness.empty()) return failure.known_weakness;
+std::vector<std::string> KnownWeaknesses(const TrialRun& run, const Failure& failure) {
+  std::vector<std::string> shapes;
+  if (!failure.known_weakness.empty()) shapes.push_back(failure.known_weakness);
   if (failure.kind == FailureKind::kRecoveryError && ReadAStaleApplicationsBlock(run, failure)) {
-    return "stale block log of an earlier application";
+    shapes.push_back("stale block log of an earlier application");
   }
   for (size_t i = 2; i < run.incarnations.size(); ++i) {
     if (LostAReference(run.incarnations[i], failure) && ReadAStaleCheckpoint(run, i)) {
-      return "SPARK-19280 family";
+      shapes.push_back("SPARK-19280 family");
+      break;
     }
   }
   if (RecomputedAForgottenLogBatch(run) || RecomputedAForgottenReceiverBatch(run, failure)) {
-    return "a pending batch's input forgotten";
+    shapes.push_back("a pending batch's input forgotten");
   }
-  return std::nullopt;
+  return shapes;
+}
+
+std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure) {
+  std::vector<std::string> shapes = KnownWeaknesses(run, failure);
+  if (shapes.empty()) return std::nullopt;
+  return shapes.front();
 }
 
 }  // namespace sim

@@ -115,6 +115,10 @@ std::string RecoveryContract(const Scenario& scenario, const TrialRun& run);
 // when the trial passes rerun with the weakness's fix. Spark has it as modelled; it is reported
 // apart from failures so that it neither hides new bugs nor fails every long random sweep.
 std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& failure);
+// Every known weakness whose shape `failure` of `run` has, in the order KnownWeakness prefers
+// them (a run can show several: a batch that read none of its blocks after two crashes looks
+// like the SPARK-19280 family and like a pending batch's input forgotten).
+std::vector<std::string> KnownWeaknesses(const TrialRun& run, const Failure& failure);
 
 // True when the scenario's source makes the output depend on when the application started.
 bool StartTimeMatters(const Scenario& scenario);

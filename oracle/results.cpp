@@ -96,22 +96,26 @@ WeaknessCheck ConfirmWeakness(const std::string& weakness, const RerunWithFixes&
   WeaknessCheck check;
   if (!rerun) return {"", "this run cannot be re-run with its fix to confirm it"};
   ckpt::FixSet fixes;
-  std::string shown = weakness;
+  std::vector<std::string> shown = {weakness};
   std::string last_failure;
   for (size_t round = 0; round < ckpt::AllFixes().size(); ++round) {
-    const ckpt::FixInfo* fix = ckpt::FixForWeakness(shown);
-    if (!fix) return {check.with_fixes, "\"" + shown + "\" has no fix to confirm it with"};
-    if (fixes.has(fix->fix)) break;
+    // The first weakness shown whose fix is not on yet (a run can have several shapes).
+    const ckpt::FixInfo* fix = nullptr;
+    for (const std::string& name : shown) {
+      fix = ckpt::FixForWeakness(name);
+      if (!fix) return {check.with_fixes, "\"" + name + "\" has no fix to confirm it with"};
+      if (!fixes.has(fix->fix)) break;
+      fix = nullptr;
+    }
+    if (!fix) break;
     fixes.add(fix->fix);
     check.with_fixes += (check.with_fixes.empty() ? "--fix " : " --fix ") + std::string(fix->name);
     auto [run, failures] = rerun(fixes);
     ++summary.weakness_reruns;
     summary.weakness_rerun_steps += run.total_steps;
     if (failures.empty()) return check;
-    std::optional<std::string> next = KnownWeakness(run, failures.front());
     last_failure = failures.front().detail;
-    if (!next) break;
-    shown = *next;
+    shown = KnownWeaknesses(run, failures.front());
   }
   check.unconfirmed = "it still fails with " + check.with_fixes + ": " + last_failure;
   return check;
