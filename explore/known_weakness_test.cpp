@@ -16,6 +16,30 @@ namespace {
 
 Scenario Load(const std::string& name) { return testing::LoadBundled("basic/" + name); }
 
+// Runs `spec` of `scenario` with `fixes` on and judges it: what FileFailure reruns.
+std::pair<TrialRun, std::vector<Failure>> RunJudged(const Scenario& scenario, const TrialSpec& spec,
+                                                    const ckpt::FixSet& fixes) {
+  RunOptions options;
+  options.fixes = fixes;
+  TrialRun run = RunTrial(scenario, spec, options);
+  std::vector<Failure> failures = References(scenario, options).check(run);
+  return {std::move(run), std::move(failures)};
+}
+
+// The detail exploration files the trial's first failure with (known weakness or not).
+std::string FiledDetail(const Scenario& scenario, const TrialSpec& spec, const TrialRun& run,
+                        const Failure& first, uint64_t* failures_filed) {
+  ScenarioSummary summary;
+  ExploreResult result;
+  FileFailure(
+      scenario, run, FailingTrial{scenario.name, "", spec.token(), first, "", {}},
+      [&](const ckpt::FixSet& fixes) { return RunJudged(scenario, spec, fixes); }, summary, result);
+  *failures_filed = summary.failures;
+  return result.known_weakness_failing.empty()
+             ? result.failing.front().failure.detail
+             : result.known_weakness_failing.front().failure.detail;
+}
+
 // Known weaknesses prove themselves: on the correct engine, each SPARK-19280-family failure of a
 // multi-crash sweep passes once re-run with the writer that learns the newest name, and is WARN.
 TEST(KnownWeaknesses, TheSpark19280FamilyIsExcusedOnlyWhenItsFixMakesTheTrialPass) {
@@ -200,13 +224,7 @@ TEST(KnownWeaknesses, BlocksAdoptedByAFreshApplicationNeedBothBlockLogFixes) {
   const Scenario scenario = testing::LoadBundled("regressions/dequeue-before-wal-write");
   const TrialSpec spec =
       TrialSpec::ParseToken("c38+235,c26+2981,c22+3668,c34+3643/r356507310/i568865320").value();
-  auto rerun = [&](const ckpt::FixSet& fixes) {
-    RunOptions options;
-    options.fixes = fixes;
-    TrialRun run = RunTrial(scenario, spec, options);
-    std::vector<Failure> failures = References(scenario, options).check(run);
-    return std::make_pair(std::move(run), std::move(failures));
-  };
+  auto rerun = [&](const ckpt::FixSet& fixes) { return RunJudged(scenario, spec, fixes); };
   ckpt::FixSet fixes;
   auto [run, failures] = rerun(fixes);
   ASSERT_FALSE(failures.empty());
@@ -220,19 +238,15 @@ TEST(KnownWeaknesses, BlocksAdoptedByAFreshApplicationNeedBothBlockLogFixes) {
   fixes.add(ckpt::Fix::kFreshApplicationDropsBlockLog);
   EXPECT_TRUE(rerun(fixes).second.empty());
 
-  ScenarioSummary summary;
-  ExploreResult result;
-  FileFailure(scenario, run,
-              FailingTrial{scenario.name, "", spec.token(), failures.front(), "", {}}, rerun,
-              summary, result);
-  EXPECT_EQ(summary.failures, 0u);
-  ASSERT_EQ(result.known_weakness_failing.size(), 1u);
-  EXPECT_EQ(result.known_weakness_failing.front().failure.detail.rfind(
-                "known weakness (received before the first checkpoint, passes with --fix "
-                "replay-block-log-without-checkpoint --fix fresh-application-drops-block-log",
-                0),
-            0u)
-      << result.known_weakness_failing.front().failure.detail;
+  uint64_t filed = 0;
+  std::string detail = FiledDetail(scenario, spec, run, failures.front(), &filed);
+  EXPECT_EQ(filed, 0u);
+  EXPECT_EQ(
+      detail.rfind("known weakness (received before the first checkpoint, passes with --fix "
+                   "replay-block-log-without-checkpoint --fix fresh-application-drops-block-log",
+                   0),
+      0u)
+      << detail;
 }
 
 // Found by a random sweep of faults/eio_on_block_logs: a trial with two weakness shapes at once,
@@ -245,29 +259,17 @@ TEST(KnownWeaknesses, ATrialWithTwoWeaknessShapesIsConfirmedByBothFixes) {
       TrialSpec::ParseToken(
           "c20+2484,c173+3765,c73+449,c84+1339,c38+1219/f1d/r599724867/i742854705")
           .value();
-  auto rerun = [&](const ckpt::FixSet& fixes) {
-    RunOptions options;
-    options.fixes = fixes;
-    TrialRun run = RunTrial(scenario, spec, options);
-    std::vector<Failure> failures = References(scenario, options).check(run);
-    return std::make_pair(std::move(run), std::move(failures));
-  };
-  auto [run, failures] = rerun({});
+  auto [run, failures] = RunJudged(scenario, spec, {});
   ASSERT_FALSE(failures.empty());
   EXPECT_EQ(KnownWeaknesses(run, failures.front()),
             (std::vector<std::string>{"SPARK-19280 family", "a pending batch's input forgotten"}));
-  ScenarioSummary summary;
-  ExploreResult result;
-  FileFailure(scenario, run,
-              FailingTrial{scenario.name, "", spec.token(), failures.front(), "", {}}, rerun,
-              summary, result);
-  EXPECT_EQ(summary.failures, 0u);
-  ASSERT_EQ(result.known_weakness_failing.size(), 1u);
-  EXPECT_NE(result.known_weakness_failing.front().failure.detail.find(
-                "passes with --fix writer-learns-newest-name --fix "
-                "pending-batches-keep-their-metadata"),
+  uint64_t filed = 0;
+  std::string detail = FiledDetail(scenario, spec, run, failures.front(), &filed);
+  EXPECT_EQ(filed, 0u);
+  EXPECT_NE(detail.find("passes with --fix writer-learns-newest-name --fix "
+                        "pending-batches-keep-their-metadata"),
             std::string::npos)
-      << result.known_weakness_failing.front().failure.detail;
+      << detail;
 }
 
 // foreachRDD to stores: every crash trial writes re-run batches again, which an appending store
