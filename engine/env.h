@@ -115,8 +115,9 @@ class EngineObserver {
   virtual void on_checkpoint_written(const std::string& file, Time content_time,
                                      bool clear_checkpoint_data_later) = 0;
   // JobGenerator's ClearCheckpointData(time) runs: old RDD checkpoint files and received blocks
-  // of the batches before it may go. `pending_times`: the batches still pending then (their
-  // blocks stay under Fix::kPendingBatchesKeepTheirMetadata).
+  // of the batches before it may go. `pending_times`: the batches still pending then, and those
+  // completed whose completion checkpoint is not written yet (their blocks stay under
+  // Fix::kPendingBatchesKeepTheirMetadata).
   virtual void on_clear_checkpoint_data(Time time, const std::vector<Time>& pending_times) = 0;
   // DStreamCheckpointData.update(time) of this stream found these RDDs checkpointed (RDD time ->
   // checkpoint file): they become its checkpoint data, and `time`'s cleanup may delete the files

@@ -57,7 +57,8 @@ const std::vector<FixInfo>& AllFixes() {
        "spark.streaming.concurrentJobs > 1 an older slow batch outlasts it, and a recovery then "
        "computes that batch from new input",
        "clearMetadata(t) and the received-block cleanup of ClearCheckpointData(t) clear only what "
-       "they would for the oldest pending batch (t itself when nothing older is pending)"},
+       "they would for the oldest batch still pending or whose completion checkpoint is not "
+       "written yet (t itself when there is none older)"},
       {Fix::kIdempotentOutputStores, "idempotent-output-stores",
        "at-least-once output to an appending store",
        "Spark's output operations are at least once (its documented guarantee): a batch that "

@@ -1,9 +1,9 @@
 // The rule on the receivers' block logs (spark-notes.md 4.4 and invariant 6): which log files
 // ClearCheckpointData(t) may and must delete. The cleanup threshold is t (under
-// Fix::kPendingBatchesKeepTheirMetadata the oldest pending batch, if older) minus the longest
-// remember duration of the input streams, which the specification computes from the scenario's
-// graph the way DStream.initialize and DStream.remember do (spark-notes.md 2.5), not from the
-// engine's streams.
+// Fix::kPendingBatchesKeepTheirMetadata the oldest batch pending or awaiting its completion
+// checkpoint, if older) minus the longest remember duration of the input streams, which the
+// specification computes from the scenario's graph the way DStream.initialize and DStream.remember
+// do (spark-notes.md 2.5), not from the engine's streams.
 #include <set>
 
 #include "oracle/protocol_spec.h"
@@ -236,7 +236,8 @@ class BlockLogWalk {
     return ParentOf(ParentOf(path)) == data_dir_ && LogEndTime(LastComponent(path));
   }
 
-  // Fix::kPendingBatchesKeepTheirMetadata: the cleanup keeps what the oldest pending batch needs.
+  // Fix::kPendingBatchesKeepTheirMetadata: the cleanup keeps what the oldest batch still needing
+  // its metadata needs (the engine reports them: pending, or awaiting its completion checkpoint).
   void open_cleanup(int64_t time_ms, const std::vector<ckpt::Time>& pending) {
     int64_t as_of_ms = time_ms;
     for (ckpt::Time t : pending) {

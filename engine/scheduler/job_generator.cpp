@@ -209,6 +209,7 @@ void JobGenerator::on_batch_completion(Time time) {
 }
 
 void JobGenerator::on_checkpoint_completion(Time time, bool clear_checkpoint_data_later) {
+  if (clear_checkpoint_data_later) completions_awaiting_checkpoint_.erase(time);
   // Only the completion-time checkpoint clears checkpoint data (SPARK-6222; the defect reverts it).
   if (clear_checkpoint_data_later || runtime_->env.defects.has(Defect::kClearOnEveryCheckpoint)) {
     post("ClearCheckpointData", time, [this, time] { clear_checkpoint_data(time); });
@@ -249,9 +250,11 @@ void JobGenerator::clear_metadata(Time time) {
   // needs (with concurrentJobs > 1 an older batch can outlast newer ones), and the input
   // descriptions a checkpoint keeps (offset ranges, file lists) go with them: a recovery that
   // re-runs that batch computes its lineage from new input.
-  // Fix::kPendingBatchesKeepTheirMetadata clears only as far as the oldest pending batch would.
+  // Fix::kPendingBatchesKeepTheirMetadata clears only as far as the oldest batch still needing its
+  // metadata would (pending, or its completion checkpoint not written yet).
   graph_->clear_metadata(oldest_still_needed(time));
   if (writer_) {
+    if (on_checkpoint_grid(time)) completions_awaiting_checkpoint_.insert(time);
     post("DoCheckpoint(clearLater=true)", time, [this, time] { do_checkpoint(time, true); });
   } else {
     cleanup_old_blocks(time);
@@ -259,17 +262,28 @@ void JobGenerator::clear_metadata(Time time) {
   }
 }
 
+// A batch needs its metadata while it is pending, and after it completed until its completion
+// checkpoint is written: with concurrentJobs > 1 an older batch can complete after newer ones,
+// whose ClearMetadata then runs before its DoCheckpoint, and that checkpoint (content time: the
+// older batch) is the one a recovery reschedules every later batch from.
+std::vector<Time> JobGenerator::times_still_needing_metadata() const {
+  std::vector<Time> times = job_scheduler_->pending_times();
+  times.insert(times.end(), completions_awaiting_checkpoint_.begin(),
+               completions_awaiting_checkpoint_.end());
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  return times;
+}
+
 Time JobGenerator::oldest_still_needed(Time time) const {
-  Time oldest = time;
-  if (runtime_->env.fixes.has(Fix::kPendingBatchesKeepTheirMetadata)) {
-    for (Time pending : job_scheduler_->pending_times()) oldest = std::min(oldest, pending);
-  }
-  return oldest;
+  if (!runtime_->env.fixes.has(Fix::kPendingBatchesKeepTheirMetadata)) return time;
+  std::vector<Time> needed = times_still_needing_metadata();
+  return needed.empty() ? time : std::min(time, needed.front());
 }
 
 void JobGenerator::clear_checkpoint_data(Time time) {
   if (runtime_->env.observer) {
-    runtime_->env.observer->on_clear_checkpoint_data(time, job_scheduler_->pending_times());
+    runtime_->env.observer->on_clear_checkpoint_data(time, times_still_needing_metadata());
   }
   graph_->clear_checkpoint_data(time);
   cleanup_old_blocks(time);
@@ -289,7 +303,7 @@ void JobGenerator::mark_batch_fully_processed(Time time) {
 // Spark cleans received blocks older than `time` minus the remember duration, those of a batch
 // still pending included (a batch whose job failed stays pending, and a recovery runs it again
 // from blocks and allocations deleted meanwhile). Fix::kPendingBatchesKeepTheirMetadata keeps
-// what the oldest pending batch needs, as it does for the generated RDDs.
+// what the oldest batch still needing its metadata needs, as it does for the generated RDDs.
 void JobGenerator::cleanup_old_blocks(Time time) {
   if (!runtime_->receiver_tracker) return;
   Duration remember = runtime_->env.defects.has(Defect::kBlockCleanupIgnoresRemember)

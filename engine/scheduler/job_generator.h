@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "engine/checkpoint/checkpoint.h"
@@ -98,8 +99,10 @@ class JobGenerator {
                   std::function<void(bool timed_out)> then);
   // Spark's receiverTracker.cleanupOldBlocksAndBatches(time - max input remember duration).
   void cleanup_old_blocks(Time time);
+  // The batches pending, and those completed whose completion checkpoint is not written yet.
+  std::vector<Time> times_still_needing_metadata() const;
   // What the metadata cleanups of `time` clear as of: `time`, or under
-  // Fix::kPendingBatchesKeepTheirMetadata the oldest batch still pending if older.
+  // Fix::kPendingBatchesKeepTheirMetadata the oldest batch still needing its metadata if older.
   Time oldest_still_needed(Time time) const;
 
   StreamingRuntime* runtime_;
@@ -111,6 +114,9 @@ class JobGenerator {
   std::optional<CheckpointWriter> writer_;
   Duration checkpoint_duration_;
   std::optional<Time> last_processed_batch_;
+  // Batches whose ClearMetadata ran and whose completion checkpoint (DoCheckpoint, clearLater)
+  // has not completed yet.
+  std::set<Time> completions_awaiting_checkpoint_;
   bool stopped_ = false;
 };
 
