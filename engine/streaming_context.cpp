@@ -1,8 +1,7 @@
 #include "engine/streaming_context.h"
 
-#include <cstdio>
-
 #include "engine/conf.h"
+#include "engine/runtime/uuid_name.h"
 
 namespace ckpt {
 namespace {
@@ -39,18 +38,6 @@ std::string GetOr(const StreamingContext::Conf& conf, const std::string& key,
                   const std::string& fallback) {
   auto it = conf.find(key);
   return it == conf.end() ? fallback : it->second;
-}
-
-// A UUID-shaped name derived from the process id and a counter (Spark uses a random UUID).
-std::string RddDirectoryName(uint64_t process_uid, int counter) {
-  uint64_t a = process_uid * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(counter);
-  uint64_t b = (a ^ (a >> 31)) * 0xBF58476D1CE4E5B9ULL;
-  char text[40];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>(a >> 16) & 0xffff, static_cast<unsigned>(a) & 0xffff,
-                static_cast<unsigned>(b >> 48),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return text;
 }
 
 }  // namespace
@@ -262,7 +249,8 @@ Status StreamingContext::make_receiver_tracker() {
 }
 
 Status StreamingContext::make_rdd_checkpoint_dir() {
-  std::string name = RddDirectoryName(runtime_.env.process_uid, runtime_.rdd_directories_created++);
+  std::string name = UuidShapedName(runtime_.env.process_uid,
+                                    static_cast<uint64_t>(runtime_.rdd_directories_created++));
   std::string directory = JoinPath(runtime_.checkpoint_dir, name);
   CKPT_RETURN_IF_ERROR(make_directory(directory));
   runtime_.rdd_store = RddCheckpointStore{runtime_.env.fs, directory, runtime_.checkpoint_sync};
