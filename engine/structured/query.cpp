@@ -1,0 +1,373 @@
+#include "engine/structured/query.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "engine/runtime/uuid_name.h"
+
+namespace ckpt::structured {
+namespace {
+
+// MicroBatchExecution's pollingDelayMs: how long a trigger without new data sleeps.
+constexpr Duration kPollingDelay{10};
+// The counter of the new query id's name (temp files count up from 0).
+constexpr uint64_t kQueryIdCounter = uint64_t{1} << 63;
+
+constexpr int64_t kMaxBatchId = INT64_MAX / 2;
+
+constexpr const char* kShufflePartitions = "spark.sql.shuffle.partitions";
+constexpr const char* kMinBatchesToRetain = "spark.sql.streaming.minBatchesToRetain";
+
+// Compatibility defaults for pinned keys an old offset log lacks (relevantSQLConfDefaultValues).
+const std::map<std::string, std::string>& LegacyConfDefaults() {
+  static const std::map<std::string, std::string> defaults = {
+      {"spark.sql.streaming.multipleWatermarkPolicy", "min"},
+      {"spark.sql.streaming.flatMapGroupsWithState.stateFormatVersion", "1"},
+      {"spark.sql.streaming.aggregation.stateFormatVersion", "1"},
+      {"spark.sql.streaming.join.stateFormatVersion", "1"},
+      {"spark.sql.streaming.stateStore.compression.codec", "lz4"},
+  };
+  return defaults;
+}
+
+Result<int64_t> PositiveConf(const std::map<std::string, std::string>& conf, const char* key,
+                             int64_t fallback) {
+  auto it = conf.find(key);
+  if (it == conf.end()) return fallback;
+  int64_t value = 0;
+  auto [end, error] =
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  if (error != std::errc() || end != it->second.data() + it->second.size() || value <= 0) {
+    return Status::InvalidArgument(std::string(key) + " has to be positive: " + it->second);
+  }
+  return value;
+}
+
+std::string AssertionFailed(const std::string& message) { return "assertion failed: " + message; }
+
+}  // namespace
+
+const std::map<std::string, std::string>& PinnedConfDefaults() {
+  static const std::map<std::string, std::string> defaults = {
+      {kShufflePartitions, "200"},
+      {"spark.sql.streaming.stateStore.providerClass",
+       "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider"},
+      {"spark.sql.streaming.multipleWatermarkPolicy", "min"},
+      {"spark.sql.streaming.flatMapGroupsWithState.stateFormatVersion", "2"},
+      {"spark.sql.streaming.aggregation.stateFormatVersion", "2"},
+      {"spark.sql.streaming.join.stateFormatVersion", "2"},
+      {"spark.sql.streaming.stateStore.compression.codec", "lz4"},
+  };
+  return defaults;
+}
+
+StreamingQuery::StreamingQuery(QueryEnv env, QueryPlan plan, QueryOptions options)
+    : env_(std::move(env)),
+      plan_(std::move(plan)),
+      options_(std::move(options)),
+      conf_(options_.conf),
+      file_manager_(env_.fs, env_.file_manager, env_.process_uid),
+      offset_log_(&file_manager_, JoinPath(options_.checkpoint_location, "offsets")),
+      commit_log_(&file_manager_, JoinPath(options_.checkpoint_location, "commits")),
+      source_(&file_manager_, env_.log, plan_.topic,
+              JoinPath(options_.checkpoint_location, "sources/0"), plan_.starting_offsets,
+              plan_.max_offsets_per_trigger) {
+  for (const auto& [key, value] : PinnedConfDefaults()) conf_.try_emplace(key, value);
+}
+
+StreamingQuery::~StreamingQuery() {
+  if (next_task_) env_.scheduler->cancel(*next_task_);
+}
+
+Result<std::unique_ptr<StreamingQuery>> StreamingQuery::Start(QueryEnv env, QueryPlan plan,
+                                                              QueryOptions options) {
+  std::unique_ptr<StreamingQuery> query(
+      new StreamingQuery(std::move(env), std::move(plan), std::move(options)));
+  CKPT_RETURN_IF_ERROR(query->init());
+  StreamingQuery* q = query.get();
+  q->post("runTrigger", q->env_.scheduler->now(), [q] { q->run_trigger(); });
+  return query;
+}
+
+// StreamExecution's constructor: the query id from `metadata` (StreamMetadata), written once with
+// createAtomic when the checkpoint has none.
+Status StreamingQuery::init() {
+  CKPT_ASSIGN_OR_RETURN(min_batches_to_retain_, PositiveConf(conf_, kMinBatchesToRetain, 100));
+  CKPT_RETURN_IF_ERROR(env_.fs->mkdirs(options_.checkpoint_location));
+  const std::string path = JoinPath(options_.checkpoint_location, "metadata");
+  CKPT_ASSIGN_OR_RETURN(bool exists, env_.fs->exists(path));
+  if (exists) {
+    CKPT_ASSIGN_OR_RETURN(std::string content, env_.fs->read_file(path));
+    nlohmann::json json = nlohmann::json::parse(content, nullptr, /*allow_exceptions=*/false);
+    auto id = json.is_object() ? json.find("id") : json.end();
+    if (json.is_discarded() || !json.is_object() || id == json.end() || !id->is_string()) {
+      return Status::Corruption("Error reading stream metadata from " + path);
+    }
+    id_ = id->get<std::string>();
+  } else {
+    id_ = UuidShapedName(env_.process_uid, kQueryIdCounter);
+    CKPT_ASSIGN_OR_RETURN(auto output, file_manager_.create_atomic(path));
+    Status written = output->append(nlohmann::json{{"id", id_}}.dump());
+    if (written.ok()) written = output->close();
+    if (!written.ok()) {
+      output->cancel();
+      if (written.code() != StatusCode::kAlreadyExists) return written;
+      return Status::IllegalState("Multiple streaming queries are concurrently using " + path);
+    }
+  }
+  CKPT_RETURN_IF_ERROR(offset_log_.init());
+  return commit_log_.init();
+}
+
+void StreamingQuery::post(const char* event, Time when, std::function<void()> task) {
+  next_task_ = env_.scheduler->schedule_at(when, TaskLabel{Actor::kDriver, event, Time{-1}},
+                                           [this, task = std::move(task)] {
+                                             next_task_.reset();
+                                             if (active_) task();
+                                           });
+}
+
+void StreamingQuery::stop() {
+  if (!active_) return;
+  if (next_task_) env_.scheduler->cancel(*next_task_);
+  next_task_.reset();
+  terminate(Status::Ok());
+}
+
+void StreamingQuery::terminate(const Status& error) {
+  active_ = false;
+  if (!error.ok()) exception_ = error;
+  if (env_.observer) env_.observer->on_query_terminated(error);
+}
+
+// One trigger of the stream thread (runActivatedStream's handler).
+void StreamingQuery::run_trigger() {
+  const Time trigger_time = env_.scheduler->now();
+  if (current_batch_id_ < 0) {
+    Status started = populate_start_offsets();
+    if (!started.ok()) return terminate(started);
+  }
+  if (!current_batch_constructed_) {
+    Result<bool> constructed = construct_next_batch();
+    if (!constructed.ok()) return terminate(constructed.status());
+    current_batch_constructed_ = constructed.value();
+  }
+  if (current_batch_constructed_) {
+    Status ran = run_batch(trigger_time);
+    if (!ran.ok()) terminate(ran);
+    return;
+  }
+  // No new data: the handler sleeps pollingDelayMs; a Once trigger ends the query.
+  if (options_.trigger.kind == Trigger::Kind::kOnce) return terminate(Status::Ok());
+  schedule_next_trigger(trigger_time);
+}
+
+// ProcessingTimeExecutor: the next trigger at the next multiple of the interval after the one
+// that ran (at once when that is past); with interval 0 right away (after the polling delay when
+// there was nothing to do).
+void StreamingQuery::schedule_next_trigger(Time trigger_time) {
+  const Duration interval = options_.trigger.interval;
+  Time next = env_.scheduler->now();
+  if (!current_batch_constructed_) next = next + kPollingDelay;
+  if (interval.ms > 0) {
+    Time boundary{trigger_time.ms / interval.ms * interval.ms + interval.ms};
+    next = std::max(next, boundary);
+  }
+  post("runTrigger", next, [this] { run_trigger(); });
+}
+
+// populateStartOffsets (notes 3.1): the newest planned batch L is re-run unless committed.
+Status StreamingQuery::populate_start_offsets() {
+  CKPT_ASSIGN_OR_RETURN(auto latest, offset_log_.get_latest());
+  if (!latest) {
+    current_batch_id_ = 0;
+    if (env_.observer) env_.observer->on_start_offsets(0, /*rerun=*/false);
+    return Status::Ok();
+  }
+  auto& [latest_id, plan] = *latest;
+  // Deliberate bound (a hostile directory may hold "offsets/-1" or "offsets/9223372036854775807"):
+  // batch ids stay where the arithmetic around them cannot overflow.
+  if (latest_id < 0 || latest_id > kMaxBatchId) {
+    return Status::Corruption("offset log batch id out of range: " + std::to_string(latest_id));
+  }
+  if (plan.offsets.size() != 1) {
+    return Status::IllegalState(AssertionFailed(
+        "There are [" + std::to_string(plan.offsets.size()) +
+        "] sources in the checkpoint offsets and now there are [1] sources requested by the "
+        "query. Cannot continue."));
+  }
+  current_batch_id_ = latest_id;
+  current_batch_constructed_ = true;
+  available_offsets_.reset();
+  if (plan.offsets[0]) {
+    CKPT_ASSIGN_OR_RETURN(available_offsets_, PartitionOffsetsFromJson(plan_.topic, *plan.offsets[0]));
+  }
+  if (latest_id != 0) {
+    CKPT_ASSIGN_OR_RETURN(auto previous, offset_log_.get(latest_id - 1));
+    if (!previous) {
+      return Status::IllegalState("batch " + std::to_string(latest_id - 1) + " doesn't exist");
+    }
+    committed_offsets_.reset();
+    if (!previous->offsets.empty() && previous->offsets[0]) {
+      CKPT_ASSIGN_OR_RETURN(committed_offsets_,
+                            PartitionOffsetsFromJson(plan_.topic, *previous->offsets[0]));
+    }
+  }
+  if (plan.metadata) {
+    CKPT_RETURN_IF_ERROR(pin_confs(*plan.metadata));
+    batch_metadata_ = *plan.metadata;
+    watermark_ms_ = plan.metadata->batch_watermark_ms;
+  }
+  CKPT_ASSIGN_OR_RETURN(auto committed, commit_log_.get_latest());
+  if (committed && committed->first == latest_id) {
+    current_batch_id_ = latest_id + 1;
+    current_batch_constructed_ = false;
+    committed_offsets_ = available_offsets_;
+    watermark_ms_ = std::max(watermark_ms_, committed->second.next_batch_watermark_ms);
+  } else if (committed && committed->first < latest_id - 1) {
+    if (env_.observer) {
+      env_.observer->on_warning(
+          "Batch completion log latest batch id is " + std::to_string(committed->first) +
+          ", which is not trailing batchid " + std::to_string(latest_id) + " by one");
+    }
+  }
+  if (env_.observer) env_.observer->on_start_offsets(current_batch_id_, current_batch_constructed_);
+  return Status::Ok();
+}
+
+// OffsetSeqMetadata.setSessionConf: the offset log's values of the pinned confs win.
+Status StreamingQuery::pin_confs(const OffsetSeqMetadata& metadata) {
+  for (const auto& [key, session_default] : PinnedConfDefaults()) {
+    std::string session = conf_.at(key);
+    auto logged = metadata.conf.find(key);
+    std::string warning;
+    if (logged != metadata.conf.end()) {
+      if (session != logged->second) {
+        warning = "Updating the value of conf '" + key + "' in current session from '" + session +
+                  "' to '" + logged->second + "'.";
+      }
+      conf_[key] = logged->second;
+    } else if (auto legacy = LegacyConfDefaults().find(key); legacy != LegacyConfDefaults().end()) {
+      conf_[key] = legacy->second;
+      warning = "Conf '" + key + "' was not found in the offset log, using default value '" +
+                legacy->second + "'";
+    } else {
+      warning = "Conf '" + key +
+                "' was not found in the offset log. Using existing session conf "
+                "value '" +
+                session + "'.";
+    }
+    if (!warning.empty() && env_.observer) env_.observer->on_warning(warning);
+  }
+  return PositiveConf(conf_, kShufflePartitions, 200).status();
+}
+
+Result<PartitionOffsets> StreamingQuery::start_offsets() {
+  if (committed_offsets_) return *committed_offsets_;
+  if (!initial_offsets_) {
+    CKPT_ASSIGN_OR_RETURN(initial_offsets_, source_.initial_offset());
+  }
+  return *initial_offsets_;
+}
+
+// constructNextBatch (notes 2.4, B1 to B6).
+Result<bool> StreamingQuery::construct_next_batch() {
+  PartitionOffsets start;
+  if (available_offsets_) {
+    start = *available_offsets_;
+  } else {
+    CKPT_ASSIGN_OR_RETURN(start, start_offsets());
+  }
+  PartitionOffsets end = source_.latest_offset(start);
+  if (committed_offsets_ && *committed_offsets_ == end) return false;
+  available_offsets_ = end;
+  batch_metadata_ = OffsetSeqMetadata{watermark_ms_, env_.scheduler->now().ms, {}};
+  for (const auto& [key, value] : PinnedConfDefaults()) batch_metadata_.conf[key] = conf_.at(key);
+  OffsetSeq plan{{PartitionOffsetsToJson(plan_.topic, end)}, batch_metadata_};
+  const int64_t n = current_batch_id_;
+  CKPT_ASSIGN_OR_RETURN(bool added, offset_log_.add(n, plan));
+  if (!added) {
+    return Status::IllegalState(AssertionFailed(
+        "Concurrent update to the log. Multiple streaming jobs detected for " + std::to_string(n)));
+  }
+  if (env_.observer) env_.observer->on_batch_planned(n, plan);
+  if (n != 0) {
+    CKPT_ASSIGN_OR_RETURN(auto previous, offset_log_.get(n - 1));
+    if (!previous) return Status::IllegalState("batch " + std::to_string(n - 1) + " doesn't exist");
+    // (The Kafka source's commit of the previous end offsets does nothing.)
+  }
+  if (min_batches_to_retain_ < n) {
+    CKPT_RETURN_IF_ERROR(offset_log_.purge(n - min_batches_to_retain_));
+    CKPT_RETURN_IF_ERROR(commit_log_.purge(n - min_batches_to_retain_));
+  }
+  return true;
+}
+
+// runBatch (notes 2.5): the batch's records are read and transformed now; the sink and the commit
+// follow once the executors are done.
+Status StreamingQuery::run_batch(Time trigger_time) {
+  CKPT_ASSIGN_OR_RETURN(PartitionOffsets start, start_offsets());
+  CKPT_ASSIGN_OR_RETURN(Records input, source_.read(start, *available_offsets_));
+  CKPT_ASSIGN_OR_RETURN(Records output, apply_plan(std::move(input)));
+  Duration duration = env_.batch_duration ? env_.batch_duration(output.size()) : Duration{0};
+  post("runBatch", env_.scheduler->now() + duration,
+       [this, trigger_time, output = std::move(output)] {
+         Status finished = finish_batch(output);
+         if (!finished.ok()) return terminate(finished);
+         if (options_.trigger.kind == Trigger::Kind::kOnce) return terminate(Status::Ok());
+         schedule_next_trigger(trigger_time);
+       });
+  return Status::Ok();
+}
+
+Status StreamingQuery::finish_batch(const Records& records) {
+  const int64_t n = current_batch_id_;
+  CKPT_RETURN_IF_ERROR(env_.sink->add_batch(plan_.sink_name, n, records));
+  CKPT_ASSIGN_OR_RETURN(bool added, commit_log_.add(n, CommitMetadata{watermark_ms_}));
+  if (!added) {
+    return Status::IllegalState(AssertionFailed(
+        "Concurrent update to the commit log. Multiple streaming jobs detected for " +
+        std::to_string(n)));
+  }
+  if (env_.observer) env_.observer->on_batch_committed(n);
+  committed_offsets_ = available_offsets_;
+  current_batch_id_ = n + 1;
+  current_batch_constructed_ = false;
+  return Status::Ok();
+}
+
+Result<Records> StreamingQuery::apply_plan(Records records) const {
+  for (const PlanStep& step : plan_.steps) {
+    Records next;
+    switch (step.kind) {
+      case PlanStep::Kind::kMap: {
+        CKPT_ASSIGN_OR_RETURN(MapFn map, env_.functions->bind_map(step.function));
+        for (const Value& record : records) {
+          CKPT_ASSIGN_OR_RETURN(Value mapped, map(record));
+          next.push_back(std::move(mapped));
+        }
+        break;
+      }
+      case PlanStep::Kind::kFlatMap: {
+        CKPT_ASSIGN_OR_RETURN(FlatMapFn flat_map, env_.functions->bind_flat_map(step.function));
+        for (const Value& record : records) {
+          CKPT_ASSIGN_OR_RETURN(Records mapped, flat_map(record));
+          next.insert(next.end(), mapped.begin(), mapped.end());
+        }
+        break;
+      }
+      case PlanStep::Kind::kFilter: {
+        CKPT_ASSIGN_OR_RETURN(FilterFn filter, env_.functions->bind_filter(step.function));
+        for (const Value& record : records) {
+          CKPT_ASSIGN_OR_RETURN(bool kept, filter(record));
+          if (kept) next.push_back(record);
+        }
+        break;
+      }
+    }
+    records = std::move(next);
+  }
+  return records;
+}
+
+}  // namespace ckpt::structured

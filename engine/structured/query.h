@@ -1,0 +1,160 @@
+// A streaming query of Structured Streaming and its micro-batch execution (MicroBatchExecution,
+// structured-streaming-notes.md 2.3 to 2.5 and 3): per trigger it plans the next batch (the
+// source's end offsets, written to `offsets/N` before anything runs), runs it (the sink's
+// addBatch), then writes `commits/N`. A restart on the same checkpoint location re-runs the
+// newest planned batch with exactly its logged offsets when it has no commit, and goes on from
+// the next otherwise (populateStartOffsets).
+//
+// Like the DStream engine, it never starts a thread or sleeps: the stream thread is a chain of
+// tasks on the Scheduler seam, and a batch takes the virtual time its execution model says.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/functions.h"
+#include "engine/runtime/scheduler.h"
+#include "engine/structured/kafka_source.h"
+#include "engine/structured/offset_commit_logs.h"
+
+namespace ckpt::structured {
+
+// One step of the query's plan: a Dataset operation with a registered function.
+struct PlanStep {
+  enum class Kind { kMap, kFlatMap, kFilter };
+  Kind kind = Kind::kMap;
+  FunctionRef function;
+};
+
+struct QueryPlan {
+  std::string topic;  // the Kafka-like source's topic
+  StartingOffsets starting_offsets = StartingOffsets::kEarliest;
+  std::optional<int64_t> max_offsets_per_trigger;
+  std::vector<PlanStep> steps;
+  std::string sink_name = "sink";  // foreachBatch's writes reach the BatchSink under this name
+};
+
+struct Trigger {
+  enum class Kind {
+    kProcessingTime,  // a batch every `interval` (0: as soon as the previous one ends)
+    kOnce,            // one batch, then the query stops
+  };
+  Kind kind = Kind::kProcessingTime;
+  Duration interval;
+};
+
+struct QueryOptions {
+  std::string checkpoint_location;
+  Trigger trigger;
+  // The session's conf; the keys pinned in the offset log (PinnedConfs) are taken from the log
+  // after a restart.
+  std::map<std::string, std::string> conf;
+};
+
+// The sink seam of foreachBatch: the user's function, as the harness sees it, called with the
+// batch id and the batch's records. An error fails the batch: the query stops with it, uncommitted.
+class BatchSink {
+ public:
+  virtual ~BatchSink() = default;
+  virtual Status add_batch(const std::string& sink_name, int64_t batch_id,
+                           const Records& records) = 0;
+};
+
+// What a query tells its observer (the harness's record of a run).
+class QueryObserver {
+ public:
+  virtual ~QueryObserver() = default;
+  // populateStartOffsets decided where the run starts: the batch it runs first, and whether that
+  // batch is a re-run of one planned before (its offsets read from the log).
+  virtual void on_start_offsets(int64_t first_batch_id, bool rerun) = 0;
+  // Batch `batch_id` was planned and written to the offset log (not called for a re-run).
+  virtual void on_batch_planned(int64_t batch_id, const OffsetSeq& plan) = 0;
+  // Batch `batch_id` was committed (commits/N written).
+  virtual void on_batch_committed(int64_t batch_id) = 0;
+  // The query stopped: with an error, or OK (stop(), or the end of a Once/AvailableNow trigger).
+  virtual void on_query_terminated(const Status& error) = 0;
+  virtual void on_warning(const std::string& message) = 0;
+};
+
+struct QueryEnv {
+  Scheduler* scheduler = nullptr;
+  FileSystem* fs = nullptr;
+  const PartitionedLog* log = nullptr;
+  BatchSink* sink = nullptr;
+  QueryObserver* observer = nullptr;  // optional
+  const FunctionRegistry* functions = &FunctionRegistry::Builtins();
+  FileManagerKind file_manager = FileManagerKind::kFileContext;
+  uint64_t process_uid = 0;  // names temp files and a new query's id
+  // How long the executors take to run a batch of `records` records (default: no time).
+  std::function<Duration(size_t records)> batch_duration;
+};
+
+// The confs Spark pins in the offset log's metadata (OffsetSeqMetadata.relevantSQLConfs, 3.2) with
+// the values a session has without setting them.
+const std::map<std::string, std::string>& PinnedConfDefaults();
+
+class StreamingQuery {
+ public:
+  // DataStreamWriter.start(): reads the query id from `<checkpoint>/metadata`, or creates one and
+  // writes it atomically; then the stream thread's first trigger runs at once.
+  static Result<std::unique_ptr<StreamingQuery>> Start(QueryEnv env, QueryPlan plan,
+                                                       QueryOptions options);
+  ~StreamingQuery();
+
+  // StopStream: the stream thread ends after the task it is in (an OK termination).
+  void stop();
+
+  const std::string& id() const { return id_; }
+  bool is_active() const { return active_; }
+  // The error the query stopped with; none while active or after a clean stop.
+  const std::optional<Status>& exception() const { return exception_; }
+  // The batch the stream thread works on next (-1 before populateStartOffsets).
+  int64_t current_batch_id() const { return current_batch_id_; }
+  // The session conf as the running batches see it (pinned confs from the offset log).
+  const std::map<std::string, std::string>& effective_conf() const { return conf_; }
+
+ private:
+  StreamingQuery(QueryEnv env, QueryPlan plan, QueryOptions options);
+  Status init();
+
+  void post(const char* event, Time when, std::function<void()> task);
+  void run_trigger();
+  void schedule_next_trigger(Time trigger_time);
+  Status populate_start_offsets();
+  Status pin_confs(const OffsetSeqMetadata& metadata);
+  Result<bool> construct_next_batch();
+  Result<PartitionOffsets> start_offsets();
+  Status run_batch(Time trigger_time);
+  Status finish_batch(const Records& records);
+  Result<Records> apply_plan(Records records) const;
+  void terminate(const Status& error);
+
+  QueryEnv env_;
+  QueryPlan plan_;
+  QueryOptions options_;
+  std::map<std::string, std::string> conf_;
+  CheckpointFileManager file_manager_;
+  OffsetSeqLog offset_log_;
+  CommitLog commit_log_;
+  KafkaSource source_;
+  std::string id_;
+  bool active_ = true;
+  std::optional<Status> exception_;
+
+  int64_t current_batch_id_ = -1;
+  bool current_batch_constructed_ = false;
+  std::optional<PartitionOffsets> committed_offsets_;
+  std::optional<PartitionOffsets> available_offsets_;
+  std::optional<PartitionOffsets> initial_offsets_;  // cached, as KafkaMicroBatchStream's
+  OffsetSeqMetadata batch_metadata_;                 // of the batch constructed or re-run
+  int64_t watermark_ms_ = 0;
+  int64_t min_batches_to_retain_ = 100;
+  std::optional<TaskId> next_task_;
+};
+
+}  // namespace ckpt::structured

@@ -1,0 +1,327 @@
+// The micro-batch execution of a structured query against structured-streaming-notes.md 2.3 to
+// 2.5 and 3: offsets before the batch, commits after it, the restart cases of
+// populateStartOffsets, pinned confs, retention, the Once trigger and the Kafka-like source.
+#include "engine/structured/query.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/runtime/file_system_wrapper.h"
+#include "scenario/scenario_log.h"
+#include "sim/event_loop.h"
+#include "sim/sim_fs.h"
+
+namespace ckpt::structured {
+namespace {
+
+// Every 50 ms from 50 to `until_ms`, the next integers to each of the two partitions (one each).
+std::vector<sim::LogAppend> Appends(int64_t until_ms) {
+  std::vector<sim::LogAppend> appends;
+  int64_t next = 1;
+  for (int64_t at = 50; at <= until_ms; at += 50) {
+    for (int32_t partition = 0; partition < 2; ++partition) {
+      appends.push_back({Time{at}, partition, {Value::Int(next++)}});
+    }
+  }
+  return appends;
+}
+
+// After a kill, every call fails as a dead process's would (the simulator's gate does this).
+class DyingFs : public FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  bool dead = false;
+  Result<std::unique_ptr<WritableFile>> create(const std::string& path) override {
+    if (dead) return Status::ProcessDead();
+    return FileSystemWrapper::create(path);
+  }
+  Status rename(const std::string& from, const std::string& to) override {
+    if (dead) return Status::ProcessDead();
+    return FileSystemWrapper::rename(from, to);
+  }
+  Result<bool> exists(const std::string& path) override {
+    if (dead) return Status::ProcessDead();
+    return FileSystemWrapper::exists(path);
+  }
+};
+
+class QueryTest : public ::testing::Test, public BatchSink, public QueryObserver {
+ protected:
+  struct Process {
+    std::unique_ptr<sim::OwnerScheduler> scheduler;
+    std::unique_ptr<DyingFs> fs;
+    std::unique_ptr<StreamingQuery> query;
+  };
+
+  QueryTest() : log_("events", 2, Appends(3000), [this] { return loop_.now(); }) {
+    plan.topic = "events";
+    plan.steps = {{PlanStep::Kind::kMap, {"add", {Value::Int(100)}}}};
+    options.checkpoint_location = "/ck";
+    options.trigger = {Trigger::Kind::kProcessingTime, Duration{100}};
+  }
+
+  // Starts a process (owner `owner`) on the checkpoint; its batches take `batch_ms`.
+  Status start(sim::OwnerId owner, int64_t batch_ms = 20) {
+    Process& p = processes_[owner];
+    p.scheduler = std::make_unique<sim::OwnerScheduler>(&loop_, owner);
+    p.fs = std::make_unique<DyingFs>(&fs_);
+    QueryEnv env;
+    env.scheduler = p.scheduler.get();
+    env.fs = p.fs.get();
+    env.log = &log_;
+    env.sink = this;
+    env.observer = this;
+    env.process_uid = owner;
+    env.batch_duration = [batch_ms](size_t) { return Duration{batch_ms}; };
+    CKPT_ASSIGN_OR_RETURN(p.query, StreamingQuery::Start(env, plan, options));
+    return Status::Ok();
+  }
+  StreamingQuery& query(sim::OwnerId owner) { return *processes_.at(owner).query; }
+  // The machine crashes: the process's tasks and calls die, the filesystem keeps what is durable.
+  void crash(sim::OwnerId owner) {
+    loop_.kill_owner(owner);
+    processes_.at(owner).fs->dead = true;
+    fs_.crash();
+  }
+  void run_until(int64_t ms) {
+    for (auto next = loop_.next_time(); next && next->ms <= ms; next = loop_.next_time()) {
+      loop_.pop()->task();
+    }
+  }
+  // Moves the clock to `ms` (a harness task), running what is due before.
+  void advance_to(int64_t ms) {
+    loop_.schedule_at(sim::kHarnessOwner, Time{ms}, {}, [] {});
+    run_until(ms);
+  }
+  std::vector<std::string> names(const std::string& dir) {
+    std::vector<std::string> result;
+    std::vector<FileStatus> entries = fs_.list(dir).value();
+    for (const FileStatus& entry : entries) result.push_back(entry.name);
+    return result;
+  }
+  OffsetSeq logged_plan(int64_t batch_id) {
+    CheckpointFileManager manager(&fs_, FileManagerKind::kFileContext, 99);
+    OffsetSeqLog offsets(&manager, "/ck/offsets");
+    return offsets.get(batch_id).value().value();
+  }
+  // The records a batch delivered, in the order of the calls.
+  std::vector<Records> deliveries(int64_t batch_id) const {
+    auto it = sink_calls.find(batch_id);
+    return it == sink_calls.end() ? std::vector<Records>{} : it->second;
+  }
+
+  Status add_batch(const std::string&, int64_t batch_id, const Records& records) override {
+    sink_calls[batch_id].push_back(records);
+    if (kill_in_sink_of && *kill_in_sink_of == batch_id) {
+      loop_.kill_owner(kill_owner);
+      processes_.at(kill_owner).fs->dead = true;
+    }
+    return Status::Ok();
+  }
+  void on_start_offsets(int64_t first_batch_id, bool rerun) override {
+    starts.emplace_back(first_batch_id, rerun);
+  }
+  void on_batch_planned(int64_t batch_id, const OffsetSeq&) override {
+    planned.push_back(batch_id);
+  }
+  void on_batch_committed(int64_t batch_id) override { committed.push_back(batch_id); }
+  void on_query_terminated(const Status& error) override { terminations.push_back(error); }
+  void on_warning(const std::string& message) override { warnings.push_back(message); }
+
+  QueryPlan plan;
+  QueryOptions options;
+  std::map<int64_t, std::vector<Records>> sink_calls;
+  std::optional<int64_t> kill_in_sink_of;
+  sim::OwnerId kill_owner = 1;
+  std::vector<std::pair<int64_t, bool>> starts;
+  std::vector<int64_t> planned;
+  std::vector<int64_t> committed;
+  std::vector<Status> terminations;
+  std::vector<std::string> warnings;
+
+  sim::EventLoop loop_;
+  sim::SimFs fs_{sim::PersistenceModel::kHdfs};
+  sim::ScenarioLog log_;
+  std::map<sim::OwnerId, Process> processes_;
+};
+
+Records Plus100(std::initializer_list<int64_t> values) {
+  Records records;
+  for (int64_t v : values) records.push_back(Value::Int(v + 100));
+  return records;
+}
+
+TEST_F(QueryTest, EachBatchIsLoggedBeforeItRunsAndCommittedAfter) {
+  ASSERT_TRUE(start(1).ok());
+  run_until(250);
+  // Batch 0 at 0 ms (Spark runs the first batch even without data), then one per 100 ms.
+  EXPECT_EQ(planned, (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(committed, (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(names("/ck"), (std::vector<std::string>{"commits", "metadata", "offsets", "sources"}));
+  EXPECT_EQ(names("/ck/offsets"), (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_EQ(fs_.read_file("/ck/sources/0/0").value(),
+            std::string(1, '\0') + "v1\n{\"events\":{\"0\":0,\"1\":0}}");
+  EXPECT_EQ(logged_plan(2).offsets[0], "{\"events\":{\"0\":4,\"1\":4}}");
+  EXPECT_EQ(logged_plan(2).metadata->batch_timestamp_ms, 200);
+  EXPECT_EQ(logged_plan(2).metadata->conf.at("spark.sql.shuffle.partitions"), "200");
+  EXPECT_EQ(fs_.read_file("/ck/commits/2").value(), "v1\n{\"nextBatchWatermarkMs\":0}");
+  EXPECT_EQ(deliveries(0), std::vector<Records>{Records{}});
+  EXPECT_EQ(deliveries(1), std::vector<Records>{Plus100({1, 3, 2, 4})});
+  EXPECT_EQ(deliveries(2), std::vector<Records>{Plus100({5, 7, 6, 8})});
+}
+
+// W2: offsets/N written, the process dies before the commit; the restart re-runs N with exactly
+// its logged offsets and batch timestamp, then plans N+1 from where N ended.
+TEST_F(QueryTest, ARestartReRunsTheUncommittedBatchWithItsLoggedOffsets) {
+  ASSERT_TRUE(start(1).ok());
+  run_until(210);  // batch 2 planned at 200, its run ends at 220
+  EXPECT_EQ(planned.back(), 2);
+  EXPECT_EQ(committed.back(), 1);
+  crash(1);
+  const OffsetSeq before = logged_plan(2);
+  advance_to(600);  // the log grows meanwhile
+  ASSERT_TRUE(start(2).ok());
+  run_until(750);
+  EXPECT_EQ(starts.back(), std::make_pair(int64_t{2}, true));
+  EXPECT_EQ(logged_plan(2), before);
+  EXPECT_EQ(deliveries(2), std::vector<Records>{Plus100({5, 7, 6, 8})});
+  EXPECT_EQ(committed.back(), 3);  // batch 3, at the next trigger, reads everything up to 700 ms
+  EXPECT_EQ(logged_plan(3).offsets[0], "{\"events\":{\"0\":14,\"1\":14}}");
+}
+
+// At least once: a process that dies after the sink took batch N and before commits/N exists
+// delivers N again after the restart, with the same records.
+TEST_F(QueryTest, ADeathBetweenTheSinkAndTheCommitDeliversTheBatchTwice) {
+  kill_in_sink_of = 1;
+  ASSERT_TRUE(start(1).ok());
+  run_until(500);
+  EXPECT_FALSE(fs_.exists("/ck/commits/1").value());
+  fs_.crash();
+  ASSERT_TRUE(start(2).ok());
+  run_until(510);
+  EXPECT_EQ(deliveries(1), (std::vector<Records>{Plus100({1, 3, 2, 4}), Plus100({1, 3, 2, 4})}));
+  EXPECT_EQ(starts.back(), std::make_pair(int64_t{1}, true));
+}
+
+// A clean stop after a commit: the restart plans the next batch; nothing runs twice.
+TEST_F(QueryTest, ARestartAfterTheLatestCommitStartsTheNextBatch) {
+  ASSERT_TRUE(start(1).ok());
+  run_until(250);
+  query(1).stop();
+  EXPECT_TRUE(terminations.back().ok());
+  ASSERT_TRUE(start(2).ok());
+  run_until(330);
+  EXPECT_EQ(starts.back(), std::make_pair(int64_t{3}, false));
+  EXPECT_EQ(query(2).id(), query(1).id());
+  EXPECT_EQ(deliveries(3), std::vector<Records>{Plus100({9, 11, 10, 12})});
+  for (int64_t batch = 0; batch <= 3; ++batch) EXPECT_EQ(deliveries(batch).size(), 1u) << batch;
+}
+
+// V6: the offsets of batch L-1 are gone (a manual deletion): the restart fails.
+TEST_F(QueryTest, AMissingPreviousPlanFailsTheRestart) {
+  ASSERT_TRUE(start(1).ok());
+  run_until(210);
+  crash(1);
+  ASSERT_TRUE(fs_.remove("/ck/offsets/1", false).ok());
+  ASSERT_TRUE(start(2).ok());
+  run_until(300);
+  ASSERT_TRUE(query(2).exception().has_value());
+  EXPECT_EQ(query(2).exception()->message(), "batch 1 doesn't exist");
+  EXPECT_FALSE(query(2).is_active());
+}
+
+// A commit log trailing the offset log by more than one only warns (3.2): L is re-run and the
+// batches between are taken as done.
+TEST_F(QueryTest, ACommitLogTrailingByMoreThanOneOnlyWarns) {
+  ASSERT_TRUE(start(1).ok());
+  run_until(310);
+  crash(1);
+  ASSERT_TRUE(fs_.remove("/ck/commits/2", false).ok());
+  ASSERT_TRUE(start(2).ok());
+  run_until(320);
+  EXPECT_EQ(warnings.back(),
+            "Batch completion log latest batch id is 1, which is not trailing batchid 3 by one");
+  EXPECT_EQ(starts.back(), std::make_pair(int64_t{3}, true));
+  EXPECT_EQ(deliveries(2).size(), 1u);
+}
+
+// TV7 (SPARK-19873), the restart's part: the shuffle partitions of the offset log win.
+TEST_F(QueryTest, TheOffsetLogsShufflePartitionsWinOverTheSessions) {
+  options.conf["spark.sql.shuffle.partitions"] = "2";
+  ASSERT_TRUE(start(1).ok());
+  run_until(150);
+  query(1).stop();
+  options.conf["spark.sql.shuffle.partitions"] = "5";
+  ASSERT_TRUE(start(2).ok());
+  run_until(250);
+  EXPECT_EQ(query(2).effective_conf().at("spark.sql.shuffle.partitions"), "2");
+  EXPECT_NE(std::find(warnings.begin(), warnings.end(),
+                      "Updating the value of conf 'spark.sql.shuffle.partitions' in current "
+                      "session from '5' to '2'."),
+            warnings.end());
+  EXPECT_EQ(logged_plan(2).metadata->conf.at("spark.sql.shuffle.partitions"), "2");
+}
+
+// TV4's rule in the loop: after batch N is planned, both logs keep the ids from N - r on.
+TEST_F(QueryTest, RetentionPurgesBothLogsAfterEachPlan) {
+  options.conf["spark.sql.streaming.minBatchesToRetain"] = "2";
+  ASSERT_TRUE(start(1).ok());
+  run_until(550);
+  EXPECT_EQ(planned.back(), 5);
+  EXPECT_EQ(names("/ck/offsets"), (std::vector<std::string>{"3", "4", "5"}));
+  EXPECT_EQ(names("/ck/commits"), (std::vector<std::string>{"3", "4", "5"}));
+  options.conf["spark.sql.streaming.minBatchesToRetain"] = "0";
+  EXPECT_EQ(start(2).message(), "spark.sql.streaming.minBatchesToRetain has to be positive: 0");
+}
+
+// TV3 (StreamingQuerySuite "OneTime trigger, commit log, and exception"), its commit-log part: a
+// purged commit makes the next Once run re-run batch 0 from offsets/0.
+TEST_F(QueryTest, AOnceTriggerRunsOneBatchAndAPurgedCommitReRunsIt) {
+  options.trigger = {Trigger::Kind::kOnce, Duration{0}};
+  advance_to(100);
+  ASSERT_TRUE(start(1).ok());
+  run_until(150);
+  EXPECT_EQ(committed, std::vector<int64_t>{0});
+  EXPECT_FALSE(query(1).is_active());
+  EXPECT_TRUE(terminations.back().ok());
+  ASSERT_TRUE(fs_.remove("/ck/commits/0", false).ok());
+  ASSERT_TRUE(start(2).ok());
+  run_until(200);
+  EXPECT_EQ(deliveries(0), (std::vector<Records>{Plus100({1, 3, 2, 4}), Plus100({1, 3, 2, 4})}));
+  EXPECT_EQ(committed, (std::vector<int64_t>{0, 0}));
+}
+
+TEST_F(QueryTest, AnUnreadableQueryIdFailsTheStart) {
+  ASSERT_TRUE(fs_.mkdirs("/ck").ok());
+  ASSERT_TRUE(WriteWholeFile(fs_, "/ck/metadata", "{\"id\":", false).ok());
+  EXPECT_EQ(start(1).message(), "Error reading stream metadata from /ck/metadata");
+}
+
+// KafkaMicroBatchStream.rateLimit: the limit shared in proportion to each partition's backlog,
+// a share below one record rounded up.
+TEST(KafkaSourceTest, MaxOffsetsPerTriggerIsSharedByBacklog) {
+  class FixedLog : public PartitionedLog {
+   public:
+    Result<int32_t> partition_count(const std::string&) const override { return 2; }
+    int64_t end_offset(const std::string&, int32_t partition) const override {
+      return partition == 0 ? 10 : 2;
+    }
+    Result<Records> read(const std::string&, const OffsetRange&) const override {
+      return Records{};
+    }
+  } fixed;
+  sim::SimFs fs(sim::PersistenceModel::kHdfs);
+  CheckpointFileManager manager(&fs, FileManagerKind::kFileContext, 1);
+  KafkaSource limited(&manager, &fixed, "t", "/ck/sources/0", StartingOffsets::kEarliest, 5);
+  EXPECT_EQ(limited.latest_offset({{0, 0}, {1, 0}}), (PartitionOffsets{{0, 4}, {1, 1}}));
+  KafkaSource unlimited(&manager, &fixed, "t", "/ck/sources/0", StartingOffsets::kEarliest,
+                        std::nullopt);
+  EXPECT_EQ(unlimited.latest_offset({{0, 0}, {1, 0}}), (PartitionOffsets{{0, 10}, {1, 2}}));
+  KafkaSource latest(&manager, &fixed, "t", "/ck/sources/1", StartingOffsets::kLatest,
+                     std::nullopt);
+  EXPECT_EQ(latest.initial_offset().value(), (PartitionOffsets{{0, 10}, {1, 2}}));
+  EXPECT_EQ(PartitionOffsetsFromJson("t", "{\"t\":{\"0\":-1}}").status().code(),
+            StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace ckpt::structured
