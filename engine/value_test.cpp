@@ -144,7 +144,9 @@ TEST(Value, ThreadsStartedPerBatchReuseThePool) {
   for (int i = 0; i < 20; ++i) round();
   size_t warmed = ValueCellPoolChunks();
   for (int i = 0; i < 80; ++i) round();
-  EXPECT_LE(ValueCellPoolChunks(), warmed + 2);
+  // How the two threads interleave may carve a few chunks more (a busy machine once gave one
+  // beyond warmed + 2); the old pool grew by about 13 chunks per round, 1,038 over these 80.
+  EXPECT_LE(ValueCellPoolChunks(), warmed + 16);
 }
 
 }  // namespace
