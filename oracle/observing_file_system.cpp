@@ -70,6 +70,12 @@ ckpt::Status ObservingFileSystem::rename(const std::string& from, const std::str
   return status;
 }
 
+ckpt::Status ObservingFileSystem::rename_replacing(const std::string& from, const std::string& to) {
+  ckpt::Status status = FileSystemWrapper::rename_replacing(from, to);
+  if (observed(from) || observed(to)) report(FileOperation::kRename, from, status.ok(), to);
+  return status;
+}
+
 ckpt::Status ObservingFileSystem::remove(const std::string& path, bool recursive) {
   ckpt::Status status = FileSystemWrapper::remove(path, recursive);
   if (observed(path)) report(FileOperation::kDelete, path, status.ok());

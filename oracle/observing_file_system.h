@@ -21,6 +21,7 @@ class ObservingFileSystem : public ckpt::FileSystemWrapper {
   ckpt::Result<std::unique_ptr<ckpt::WritableFile>> create(const std::string& path) override;
   ckpt::Result<std::string> read_file(const std::string& path) override;
   ckpt::Status rename(const std::string& from, const std::string& to) override;
+  ckpt::Status rename_replacing(const std::string& from, const std::string& to) override;
   ckpt::Status remove(const std::string& path, bool recursive) override;
   ckpt::Result<std::vector<ckpt::FileStatus>> list(const std::string& dir) override;
 

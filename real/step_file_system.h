@@ -27,6 +27,10 @@ class StepFileSystem : public ckpt::FileSystemWrapper {
     before_(ckpt::FileOperation::kRename, from + " -> " + to);
     return FileSystemWrapper::rename(from, to);
   }
+  ckpt::Status rename_replacing(const std::string& from, const std::string& to) override {
+    before_(ckpt::FileOperation::kRename, from + " -> " + to);
+    return FileSystemWrapper::rename_replacing(from, to);
+  }
   ckpt::Status remove(const std::string& path, bool recursive) override {
     before_(ckpt::FileOperation::kDelete, path);
     return FileSystemWrapper::remove(path, recursive);

@@ -159,8 +159,26 @@ Status SimFs::rename(const std::string& from, const std::string& to) {
   return Status::Ok();
 }
 
-Status SimFs::copy(const std::string& from, const std::string& to) {
-  CKPT_RETURN_IF_ERROR(check_rename(from, to));
+Status SimFs::check_rename_replacing(const std::string& from, const std::string& to) const {
+  auto source = visible_.find(from);
+  if (source == visible_.end())
+    return Status::NotFound("rename source " + from + " does not exist");
+  if (source->second->is_directory || is_directory(to)) {
+    return Status::InvalidArgument("a replacing rename moves a file onto a file: " + from + " -> " +
+                                   to);
+  }
+  return check_parent(to);
+}
+
+// The kRename op replaces a file at `to` (Apply links over it): one atomic directory operation.
+Status SimFs::rename_replacing(const std::string& from, const std::string& to) {
+  CKPT_RETURN_IF_ERROR(check_rename_replacing(from, to));
+  if (from != to) issue(MetadataOp{MetadataOp::Kind::kRename, from, to, nullptr});
+  return Status::Ok();
+}
+
+Status SimFs::copy(const std::string& from, const std::string& to, bool replace) {
+  CKPT_RETURN_IF_ERROR(replace ? check_rename_replacing(from, to) : check_rename(from, to));
   std::vector<MetadataOp> links;
   for (auto it = visible_.lower_bound(from); it != visible_.end() && IsAtOrBelow(it->first, from);
        ++it) {
@@ -471,6 +489,14 @@ Status GatedFileSystem::rename(const std::string& from, const std::string& to) {
   CKPT_RETURN_IF_ERROR(base_->copy(from, to));
   if (!gate_->before_mutation("rename.delete", from)) return Status::ProcessDead();
   return base_->remove(from, /*recursive=*/true);
+}
+
+Status GatedFileSystem::rename_replacing(const std::string& from, const std::string& to) {
+  CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kRename, from + " -> " + to));
+  if (base_->model() != PersistenceModel::kObjectStore) return base_->rename_replacing(from, to);
+  CKPT_RETURN_IF_ERROR(base_->copy(from, to, /*replace=*/true));
+  if (!gate_->before_mutation("rename.delete", from)) return Status::ProcessDead();
+  return base_->remove(from, /*recursive=*/false);
 }
 
 Status GatedFileSystem::remove(const std::string& path, bool recursive) {

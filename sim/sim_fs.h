@@ -48,6 +48,7 @@ class SimFs : public ckpt::FileSystem {
   ckpt::Result<std::unique_ptr<ckpt::WritableFile>> create(const std::string& path) override;
   ckpt::Result<std::string> read_file(const std::string& path) override;
   ckpt::Status rename(const std::string& from, const std::string& to) override;
+  ckpt::Status rename_replacing(const std::string& from, const std::string& to) override;
   ckpt::Status remove(const std::string& path, bool recursive) override;
   ckpt::Result<bool> exists(const std::string& path) override;
   ckpt::Result<std::vector<ckpt::FileStatus>> list(const std::string& dir) override;
@@ -56,8 +57,9 @@ class SimFs : public ckpt::FileSystem {
   ckpt::Status sync_file(const std::string& path) override;
 
   // The first half of object-store's rename: copies `from` (a file, or a directory and
-  // everything below it) to `to`, durably. Same errors as rename.
-  ckpt::Status copy(const std::string& from, const std::string& to);
+  // everything below it) to `to`, durably. Same errors as rename; with `replace`, as
+  // rename_replacing's (an object put over an existing key replaces it).
+  ckpt::Status copy(const std::string& from, const std::string& to, bool replace = false);
 
   // How many distinct durable states a crash now may leave (1 for hdfs and object-store; capped
   // at kMaxCrashStates).
@@ -119,6 +121,7 @@ class SimFs : public ckpt::FileSystem {
   bool is_directory(const std::string& path) const;
   ckpt::Status check_parent(const std::string& path) const;
   ckpt::Status check_rename(const std::string& from, const std::string& to) const;
+  ckpt::Status check_rename_replacing(const std::string& from, const std::string& to) const;
   bool journaled() const;
   // Applies `op` to the visible namespace and, unless the model journals it, durably.
   void issue(MetadataOp op);
@@ -160,6 +163,7 @@ class GatedFileSystem : public ckpt::FileSystem {
   ckpt::Result<std::unique_ptr<ckpt::WritableFile>> create(const std::string& path) override;
   ckpt::Result<std::string> read_file(const std::string& path) override;
   ckpt::Status rename(const std::string& from, const std::string& to) override;
+  ckpt::Status rename_replacing(const std::string& from, const std::string& to) override;
   ckpt::Status remove(const std::string& path, bool recursive) override;
   ckpt::Result<bool> exists(const std::string& path) override;
   ckpt::Result<std::vector<ckpt::FileStatus>> list(const std::string& dir) override;

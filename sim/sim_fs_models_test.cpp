@@ -163,6 +163,49 @@ TEST(ObjectStoreModel, RenameIsACopyThenADeleteWithACrashPointBetween) {
   EXPECT_EQ(ReadOr(store, "/d/checkpoint"), "bytes");
 }
 
+// rename_replacing (what Structured Streaming's state store commits with): one atomic step that
+// replaces the target on HDFS; on POSIX storage lost with its directory's unsynced operations, the
+// old file then still in place; on an object store a copy over the target, then a delete.
+TEST(HdfsModel, AReplacingRenameReplacesTheTargetAtomically) {
+  SimFs fs(PersistenceModel::kHdfs);
+  ASSERT_TRUE(fs.mkdirs("/d").ok());
+  Write(fs, "/d/2.delta", "old", false);
+  Write(fs, "/d/temp", "new", false);
+  EXPECT_EQ(fs.rename("/d/temp", "/d/2.delta").code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(fs.rename_replacing("/d/temp", "/d/2.delta").ok());
+  fs.crash();
+  EXPECT_EQ(ReadOr(fs, "/d/2.delta"), "new");
+  EXPECT_FALSE(fs.exists("/d/temp").value());
+  EXPECT_EQ(fs.rename_replacing("/d/temp", "/d/2.delta").code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs.rename_replacing("/d/2.delta", "/d").ok());  // never onto a directory
+}
+
+TEST(PosixModel, AnUnsyncedReplacingRenameCanBeLostWholeAtACrash) {
+  SimFs fs(PersistenceModel::kPosix);
+  ASSERT_TRUE(fs.mkdirs("/d").ok());
+  Write(fs, "/d/2.delta", "old", true);
+  ASSERT_TRUE(fs.sync_dir("/d").ok());
+  Write(fs, "/d/temp", "new", true);
+  ASSERT_TRUE(fs.rename_replacing("/d/temp", "/d/2.delta").ok());
+  fs.crash(fs.crash_states() - 1);  // every unsynced directory operation lost
+  EXPECT_EQ(ReadOr(fs, "/d/2.delta"), "old");
+  EXPECT_FALSE(fs.exists("/d/temp").value());
+}
+
+TEST(ObjectStoreModel, AReplacingRenameIsACopyOverTheTargetThenADelete) {
+  SimFs store(PersistenceModel::kObjectStore);
+  StepRecorder gate;
+  GatedFileSystem fs(&store, &gate);
+  ASSERT_TRUE(fs.mkdirs("/d").ok());
+  ASSERT_TRUE(ckpt::WriteWholeFile(fs, "/d/2.delta", "old", false).ok());
+  ASSERT_TRUE(ckpt::WriteWholeFile(fs, "/d/temp", "new", false).ok());
+  gate.die_at = gate.steps.size() + 2;
+  EXPECT_EQ(fs.rename_replacing("/d/temp", "/d/2.delta").code(), StatusCode::kProcessDead);
+  store.crash();
+  EXPECT_EQ(ReadOr(store, "/d/2.delta"), "new");
+  EXPECT_EQ(ReadOr(store, "/d/temp"), "new");
+}
+
 TEST(ObjectStoreModel, AnObjectNeverClosedDoesNotExistAfterACrash) {
   SimFs store(PersistenceModel::kObjectStore);
   ASSERT_TRUE(store.mkdirs("/d").ok());

@@ -14,7 +14,7 @@ enum class FileOperation {
   kWrite,    // WritableFile::append
   kClose,    // WritableFile::close
   kSync,     // WritableFile::sync and FileSystem::sync_file: a file's data made durable
-  kRename,   // FileSystem::rename
+  kRename,   // FileSystem::rename and rename_replacing
   kDelete,   // FileSystem::remove
   kMkdirs,   // FileSystem::mkdirs
   kSyncDir,  // FileSystem::sync_dir

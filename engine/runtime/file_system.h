@@ -50,6 +50,12 @@ class FileSystem {
   // exists (nothing changes in both cases; Hadoop's rename "returns false").
   virtual Status rename(const std::string& from, const std::string& to) = 0;
 
+  // Renames the file `from` to `to`, replacing a file already at `to`, in one atomic step (HDFS
+  // FileContext's rename with Options.Rename.OVERWRITE, POSIX rename(2)): what Structured
+  // Streaming's state store commits with. NotFound when `from` is missing; an error when `to` is
+  // a directory.
+  virtual Status rename_replacing(const std::string& from, const std::string& to) = 0;
+
   // Deletes a file, or a directory with everything below it when `recursive`. NotFound when
   // absent (callers that do not care ignore it, as Hadoop's delete returning false).
   virtual Status remove(const std::string& path, bool recursive) = 0;

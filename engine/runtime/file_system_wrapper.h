@@ -43,6 +43,9 @@ class FileSystemWrapper : public FileSystem {
   Status rename(const std::string& from, const std::string& to) override {
     return target_->rename(from, to);
   }
+  Status rename_replacing(const std::string& from, const std::string& to) override {
+    return target_->rename_replacing(from, to);
+  }
   Status remove(const std::string& path, bool recursive) override {
     return target_->remove(path, recursive);
   }

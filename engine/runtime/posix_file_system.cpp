@@ -215,6 +215,16 @@ Status PosixFileSystem::rename(const std::string& from, const std::string& to) {
   return FromErrno(errno, "rename " + from + " to", to);
 }
 
+Status PosixFileSystem::rename_replacing(const std::string& from, const std::string& to) {
+  CKPT_ASSIGN_OR_RETURN(Location source, locate(from));
+  CKPT_ASSIGN_OR_RETURN(Location target, locate(to));
+  if (::renameat(source.dir.get(), source.name.c_str(), target.dir.get(), target.name.c_str()) ==
+      0) {
+    return Status::Ok();
+  }
+  return FromErrno(errno, "rename " + from + " to", to);
+}
+
 Status PosixFileSystem::remove(const std::string& path, bool recursive) {
   CKPT_ASSIGN_OR_RETURN(Location at, locate(path));
   if (recursive) return RemoveTreeAt(at.dir.get(), at.name, path, 0);

@@ -34,6 +34,7 @@ class PosixFileSystem : public FileSystem {
   Result<std::unique_ptr<WritableFile>> create(const std::string& path) override;
   Result<std::string> read_file(const std::string& path) override;
   Status rename(const std::string& from, const std::string& to) override;
+  Status rename_replacing(const std::string& from, const std::string& to) override;
   Status remove(const std::string& path, bool recursive) override;
   Result<bool> exists(const std::string& path) override;
   Result<std::vector<FileStatus>> list(const std::string& dir) override;
