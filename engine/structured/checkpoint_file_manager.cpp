@@ -21,11 +21,12 @@ bool IsTempFileName(std::string_view name) {
 
 AtomicOutputStream::AtomicOutputStream(CheckpointFileManager* manager,
                                        std::unique_ptr<WritableFile> file, std::string temp_path,
-                                       std::string final_path)
+                                       std::string final_path, bool overwrite)
     : manager_(manager),
       file_(std::move(file)),
       temp_path_(std::move(temp_path)),
-      final_path_(std::move(final_path)) {}
+      final_path_(std::move(final_path)),
+      overwrite_(overwrite) {}
 
 // A stream dropped unterminated is what a crashed writer leaves: its temp file, nothing else.
 AtomicOutputStream::~AtomicOutputStream() = default;
@@ -39,7 +40,7 @@ Status AtomicOutputStream::close() {
   CKPT_ASSERT(!terminated_, "a terminated stream is not written to");
   terminated_ = true;
   CKPT_RETURN_IF_ERROR(file_->close());
-  return manager_->rename_temp_file(temp_path_, final_path_);
+  return manager_->rename_temp_file(temp_path_, final_path_, overwrite_);
 }
 
 void AtomicOutputStream::cancel() {
@@ -54,18 +55,19 @@ CheckpointFileManager::CheckpointFileManager(FileSystem* fs, FileManagerKind kin
     : fs_(fs), kind_(kind), process_uid_(process_uid) {}
 
 Result<std::unique_ptr<AtomicOutputStream>> CheckpointFileManager::create_atomic(
-    const std::string& path) {
+    const std::string& path, bool overwrite_if_possible) {
   std::string temp_path =
       JoinPath(ParentPath(path), "." + BaseName(path) + "." +
                                      UuidShapedName(process_uid_, temp_files_created_++) + ".tmp");
   CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs_->create(temp_path));
-  return std::unique_ptr<AtomicOutputStream>(
-      new AtomicOutputStream(this, std::move(file), std::move(temp_path), path));
+  return std::unique_ptr<AtomicOutputStream>(new AtomicOutputStream(
+      this, std::move(file), std::move(temp_path), path, overwrite_if_possible));
 }
 
 Status CheckpointFileManager::rename_temp_file(const std::string& temp_path,
-                                               const std::string& final_path) {
+                                               const std::string& final_path, bool overwrite) {
   if (kind_ == FileManagerKind::kFileContext) {
+    if (overwrite) return fs_->rename_replacing(temp_path, final_path);
     Status renamed = fs_->rename(temp_path, final_path);
     if (renamed.code() == StatusCode::kAlreadyExists) {
       return Status::AlreadyExists("rename destination " + final_path + " already exists.");
@@ -74,19 +76,24 @@ Status CheckpointFileManager::rename_temp_file(const std::string& temp_path,
   }
   // FileSystemBasedCheckpointFileManager: check, then act; Hadoop's rename answers false both
   // when the destination exists and when the source is gone.
-  CKPT_ASSIGN_OR_RETURN(bool final_exists, fs_->exists(final_path));
-  if (final_exists) {
-    return Status::AlreadyExists("Failed to rename " + temp_path + " to " + final_path +
-                                 " as destination already exists");
+  if (!overwrite) {
+    CKPT_ASSIGN_OR_RETURN(bool final_exists, fs_->exists(final_path));
+    if (final_exists) {
+      return Status::AlreadyExists("Failed to rename " + temp_path + " to " + final_path +
+                                   " as destination already exists");
+    }
   }
   Status renamed = fs_->rename(temp_path, final_path);
   if (renamed.ok() ||
       (renamed.code() != StatusCode::kAlreadyExists && renamed.code() != StatusCode::kNotFound)) {
     return renamed;
   }
-  CKPT_ASSIGN_OR_RETURN(final_exists, fs_->exists(final_path));
-  if (final_exists)
+  CKPT_ASSIGN_OR_RETURN(bool final_exists, fs_->exists(final_path));
+  if (final_exists) {
+    // With overwriteIfPossible the existing file is kept, silently, and the temp file stays.
+    if (overwrite) return Status::Ok();
     return Status::AlreadyExists("Failed to rename as " + final_path + " already exists");
+  }
   CKPT_ASSIGN_OR_RETURN(bool temp_exists, fs_->exists(temp_path));
   if (!temp_exists) return Status::NotFound("Failed to rename as " + temp_path + " was not found");
   return Status::IoError("Failed to rename temp file " + temp_path + " to " + final_path +

@@ -26,7 +26,7 @@ const char* FileManagerKindName(FileManagerKind kind);
 
 class CheckpointFileManager;
 
-// Spark's CancellableFSDataOutputStream of createAtomic(path, overwriteIfPossible = false).
+// Spark's CancellableFSDataOutputStream of createAtomic(path, overwriteIfPossible).
 class AtomicOutputStream {
  public:
   ~AtomicOutputStream();
@@ -35,9 +35,11 @@ class AtomicOutputStream {
 
   // Appends to the temp file. REQUIRES: neither closed nor cancelled.
   Status append(std::string_view data);
-  // Closes the temp file and renames it to the final path. AlreadyExists when the final path
-  // exists (FileAlreadyExistsException). Terminates the stream whatever the outcome, so, as in
-  // Spark, a later cancel() does nothing and a temp file whose rename failed stays on disk.
+  // Closes the temp file and renames it to the final path. Without overwriteIfPossible,
+  // AlreadyExists when the final path exists (FileAlreadyExistsException); with it, the FileContext
+  // manager replaces that file and the FileSystem manager keeps it and succeeds (Hadoop's rename
+  // answers false; SPARK-19677). Terminates the stream whatever the outcome, so, as in Spark, a
+  // later cancel() does nothing and a temp file whose rename failed stays on disk.
   Status close();
   // Closes the temp file, ignoring errors, and deletes it, ignoring errors too (SPARK-33384: the
   // delete happens even when the close failed). Does nothing once the stream is terminated.
@@ -49,12 +51,13 @@ class AtomicOutputStream {
  private:
   friend class CheckpointFileManager;
   AtomicOutputStream(CheckpointFileManager* manager, std::unique_ptr<WritableFile> file,
-                     std::string temp_path, std::string final_path);
+                     std::string temp_path, std::string final_path, bool overwrite);
 
   CheckpointFileManager* manager_;
   std::unique_ptr<WritableFile> file_;
   std::string temp_path_;
   std::string final_path_;
+  bool overwrite_;
   bool terminated_ = false;
 };
 
@@ -63,8 +66,10 @@ class CheckpointFileManager {
   // `process_uid` names this process's temp files (Spark: a random UUID per file).
   CheckpointFileManager(FileSystem* fs, FileManagerKind kind, uint64_t process_uid);
 
-  // Opens `<dir>/.<name>.<uuid>.tmp` for writing; its close() renames it to `path`.
-  Result<std::unique_ptr<AtomicOutputStream>> create_atomic(const std::string& path);
+  // Opens `<dir>/.<name>.<uuid>.tmp` for writing; its close() renames it to `path`, replacing a
+  // file there only with `overwrite_if_possible` (the state store's deltas and snapshots).
+  Result<std::unique_ptr<AtomicOutputStream>> create_atomic(const std::string& path,
+                                                            bool overwrite_if_possible = false);
 
   FileManagerKind kind() const { return kind_; }
   // Reads, listings and deletes go to the filesystem as they are.
@@ -72,8 +77,9 @@ class CheckpointFileManager {
 
  private:
   friend class AtomicOutputStream;
-  // renameTempFile(temp, final, overwriteIfPossible = false) of this manager.
-  Status rename_temp_file(const std::string& temp_path, const std::string& final_path);
+  // renameTempFile(temp, final, overwriteIfPossible) of this manager.
+  Status rename_temp_file(const std::string& temp_path, const std::string& final_path,
+                          bool overwrite);
 
   FileSystem* fs_;
   FileManagerKind kind_;

@@ -30,17 +30,29 @@ const std::map<std::string, std::string>& LegacyConfDefaults() {
   return defaults;
 }
 
-Result<int64_t> PositiveConf(const std::map<std::string, std::string>& conf, const char* key,
-                             int64_t fallback) {
+// An integer conf at least `min_value` (1: "has to be positive", 0: "has to be non-negative").
+// `unit_ms`: a time conf in milliseconds, which may also end in "ms" or "s" (Spark's timeConf).
+Result<int64_t> IntConf(const std::map<std::string, std::string>& conf, const char* key,
+                        int64_t fallback, int64_t min_value, bool unit_ms = false) {
   auto it = conf.find(key);
   if (it == conf.end()) return fallback;
-  int64_t value = 0;
-  auto [end, error] =
-      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
-  if (error != std::errc() || end != it->second.data() + it->second.size() || value <= 0) {
-    return Status::InvalidArgument(std::string(key) + " has to be positive: " + it->second);
+  std::string_view text = it->second;
+  int64_t scale = 1;
+  if (unit_ms && text.ends_with("ms")) {
+    text.remove_suffix(2);
+  } else if (unit_ms && text.ends_with("s")) {
+    text.remove_suffix(1);
+    scale = 1000;
   }
-  return value;
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min_value ||
+      value > INT64_MAX / scale) {
+    return Status::InvalidArgument(std::string(key) + " has to be " +
+                                   (min_value > 0 ? "positive" : "non-negative") + ": " +
+                                   it->second);
+  }
+  return value * scale;
 }
 
 std::string AssertionFailed(const std::string& message) { return "assertion failed: " + message; }
@@ -75,8 +87,31 @@ StreamingQuery::StreamingQuery(QueryEnv env, QueryPlan plan, QueryOptions option
   for (const auto& [key, value] : PinnedConfDefaults()) conf_.try_emplace(key, value);
 }
 
-StreamingQuery::~StreamingQuery() {
+StreamingQuery::~StreamingQuery() { cancel_tasks(); }
+
+void StreamingQuery::cancel_tasks() {
   if (next_task_) env_.scheduler->cancel(*next_task_);
+  if (maintenance_task_) env_.scheduler->cancel(*maintenance_task_);
+  next_task_.reset();
+  maintenance_task_.reset();
+}
+
+// The state store's maintenance thread (one per executor, every maintenanceInterval): snapshots
+// and cleanup of the stores this process loaded; failures are logged.
+void StreamingQuery::schedule_maintenance() {
+  maintenance_task_ = env_.scheduler->schedule_at(
+      env_.scheduler->now() + maintenance_interval_,
+      TaskLabel{Actor::kDriver, "stateStoreMaintenance", Time{-1}}, [this] {
+        maintenance_task_.reset();
+        if (!active_) return;
+        if (aggregation_) {
+          Status done = aggregation_->maintain();
+          if (!done.ok() && env_.observer) {
+            env_.observer->on_warning("Error doing snapshots: " + done.to_string());
+          }
+        }
+        schedule_maintenance();
+      });
 }
 
 Result<std::unique_ptr<StreamingQuery>> StreamingQuery::Start(QueryEnv env, QueryPlan plan,
@@ -86,13 +121,51 @@ Result<std::unique_ptr<StreamingQuery>> StreamingQuery::Start(QueryEnv env, Quer
   CKPT_RETURN_IF_ERROR(query->init());
   StreamingQuery* q = query.get();
   q->post("runTrigger", q->env_.scheduler->now(), [q] { q->run_trigger(); });
+  if (q->plan_.aggregation) q->schedule_maintenance();
   return query;
+}
+
+Status StreamingQuery::read_confs() {
+  CKPT_ASSIGN_OR_RETURN(min_batches_to_retain_, IntConf(conf_, kMinBatchesToRetain, 100, 1));
+  state_conf_.min_versions_to_retain = min_batches_to_retain_;
+  CKPT_ASSIGN_OR_RETURN(state_conf_.min_deltas_for_snapshot,
+                        IntConf(conf_, "spark.sql.streaming.stateStore.minDeltasForSnapshot", 10, 0));
+  CKPT_ASSIGN_OR_RETURN(state_conf_.max_versions_in_memory,
+                        IntConf(conf_, "spark.sql.streaming.maxBatchesToRetainInMemory", 2, 0));
+  CKPT_ASSIGN_OR_RETURN(maintenance_interval_.ms,
+                        IntConf(conf_, "spark.sql.streaming.stateStore.maintenanceInterval", 60000,
+                                1, /*unit_ms=*/true));
+  return Status::Ok();
+}
+
+Status StreamingQuery::open_file_sink() {
+  CompactibleLogConf conf;
+  conf.min_batches_to_retain = min_batches_to_retain_;
+  CKPT_ASSIGN_OR_RETURN(conf.default_compact_interval,
+                        IntConf(conf_, "spark.sql.streaming.fileSink.log.compactInterval", 10, 1));
+  CKPT_ASSIGN_OR_RETURN(conf.cleanup_delay.ms,
+                        IntConf(conf_, "spark.sql.streaming.fileSink.log.cleanupDelay", 600000, 0,
+                                /*unit_ms=*/true));
+  auto deletion = conf_.find("spark.sql.streaming.fileSink.log.deletion");
+  conf.deletion = deletion == conf_.end() || deletion->second != "false";
+  file_sink_ = std::make_unique<FileStreamSink>(&file_manager_, plan_.sink_path, conf,
+                                                env_.scheduler, env_.process_uid);
+  return file_sink_->init();
 }
 
 // StreamExecution's constructor: the query id from `metadata` (StreamMetadata), written once with
 // createAtomic when the checkpoint has none.
 Status StreamingQuery::init() {
-  CKPT_ASSIGN_OR_RETURN(min_batches_to_retain_, PositiveConf(conf_, kMinBatchesToRetain, 100));
+  CKPT_RETURN_IF_ERROR(read_confs());
+  if (plan_.aggregation) {
+    if (plan_.output_mode == OutputMode::kAppend) {
+      return Status::InvalidArgument(
+          "Append output mode not supported when there are streaming aggregations on streaming "
+          "DataFrames/DataSets without watermark");
+    }
+    CKPT_ASSIGN_OR_RETURN(reduce_, env_.functions->bind_reduce(*plan_.aggregation));
+  }
+  if (plan_.sink == QueryPlan::Sink::kFile) CKPT_RETURN_IF_ERROR(open_file_sink());
   CKPT_RETURN_IF_ERROR(env_.fs->mkdirs(options_.checkpoint_location));
   const std::string path = JoinPath(options_.checkpoint_location, "metadata");
   CKPT_ASSIGN_OR_RETURN(bool exists, env_.fs->exists(path));
@@ -128,14 +201,12 @@ void StreamingQuery::post(const char* event, Time when, std::function<void()> ta
 }
 
 void StreamingQuery::stop() {
-  if (!active_) return;
-  if (next_task_) env_.scheduler->cancel(*next_task_);
-  next_task_.reset();
-  terminate(Status::Ok());
+  if (active_) terminate(Status::Ok());
 }
 
 void StreamingQuery::terminate(const Status& error) {
   active_ = false;
+  cancel_tasks();
   if (!error.ok()) exception_ = error;
   if (env_.observer) env_.observer->on_query_terminated(error);
 }
@@ -259,7 +330,7 @@ Status StreamingQuery::pin_confs(const OffsetSeqMetadata& metadata) {
     }
     if (!warning.empty() && env_.observer) env_.observer->on_warning(warning);
   }
-  return PositiveConf(conf_, kShufflePartitions, 200).status();
+  return IntConf(conf_, kShufflePartitions, 200, 1).status();
 }
 
 Result<PartitionOffsets> StreamingQuery::start_offsets() {
@@ -322,7 +393,15 @@ Status StreamingQuery::run_batch(Time trigger_time) {
 
 Status StreamingQuery::finish_batch(const Records& records) {
   const int64_t n = current_batch_id_;
-  CKPT_RETURN_IF_ERROR(env_.sink->add_batch(plan_.sink_name, n, records));
+  Records rows = records;
+  if (plan_.aggregation) {
+    CKPT_ASSIGN_OR_RETURN(rows, run_aggregation(records));
+  }
+  if (file_sink_) {
+    CKPT_RETURN_IF_ERROR(file_sink_->add_batch(n, rows));
+  } else {
+    CKPT_RETURN_IF_ERROR(env_.sink->add_batch(plan_.sink_name, n, rows));
+  }
   CKPT_ASSIGN_OR_RETURN(bool added, commit_log_.add(n, CommitMetadata{watermark_ms_}));
   if (!added) {
     return Status::IllegalState(AssertionFailed(
@@ -334,6 +413,21 @@ Status StreamingQuery::finish_batch(const Records& records) {
   current_batch_id_ = n + 1;
   current_batch_constructed_ = false;
   return Status::Ok();
+}
+
+// The aggregation's state stores live as long as the process, partitioned as the offset log pins.
+Result<Records> StreamingQuery::run_aggregation(const Records& records) {
+  if (!aggregation_) {
+    CKPT_ASSIGN_OR_RETURN(int64_t partitions, IntConf(conf_, kShufflePartitions, 200, 1));
+    if (partitions > INT32_MAX) {
+      return Status::InvalidArgument("spark.sql.shuffle.partitions is too large: " +
+                                     std::to_string(partitions));
+    }
+    aggregation_ = std::make_unique<StreamingAggregation>(
+        &file_manager_, options_.checkpoint_location, reduce_, static_cast<int32_t>(partitions),
+        state_conf_);
+  }
+  return aggregation_->run(current_batch_id_, records, plan_.output_mode);
 }
 
 Result<Records> StreamingQuery::apply_plan(Records records) const {

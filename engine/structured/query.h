@@ -19,6 +19,8 @@
 
 #include "engine/functions.h"
 #include "engine/runtime/scheduler.h"
+#include "engine/structured/aggregation.h"
+#include "engine/structured/file_sink.h"
 #include "engine/structured/kafka_source.h"
 #include "engine/structured/offset_commit_logs.h"
 
@@ -36,7 +38,16 @@ struct QueryPlan {
   StartingOffsets starting_offsets = StartingOffsets::kEarliest;
   std::optional<int64_t> max_offsets_per_trigger;
   std::vector<PlanStep> steps;
+  // A streaming aggregation after the steps: the reduce function folding each key's values.
+  std::optional<FunctionRef> aggregation;
+  OutputMode output_mode = OutputMode::kAppend;
+  enum class Sink {
+    kForeachBatch,  // the BatchSink seam: at least once
+    kFile,          // FileStreamSink at `sink_path`: exactly once for readers of its log
+  };
+  Sink sink = Sink::kForeachBatch;
   std::string sink_name = "sink";  // foreachBatch's writes reach the BatchSink under this name
+  std::string sink_path;           // the file sink's output directory
 };
 
 struct Trigger {
@@ -121,8 +132,13 @@ class StreamingQuery {
  private:
   StreamingQuery(QueryEnv env, QueryPlan plan, QueryOptions options);
   Status init();
+  Status read_confs();
+  Status open_file_sink();
+  void cancel_tasks();
 
   void post(const char* event, Time when, std::function<void()> task);
+  void schedule_maintenance();
+  Result<Records> run_aggregation(const Records& records);
   void run_trigger();
   void schedule_next_trigger(Time trigger_time);
   Status populate_start_offsets();
@@ -154,7 +170,13 @@ class StreamingQuery {
   OffsetSeqMetadata batch_metadata_;                 // of the batch constructed or re-run
   int64_t watermark_ms_ = 0;
   int64_t min_batches_to_retain_ = 100;
+  StateStoreConf state_conf_;
+  Duration maintenance_interval_{60000};
+  ReduceFn reduce_;
+  std::unique_ptr<StreamingAggregation> aggregation_;  // made at the first batch run
+  std::unique_ptr<FileStreamSink> file_sink_;
   std::optional<TaskId> next_task_;
+  std::optional<TaskId> maintenance_task_;
 };
 
 }  // namespace ckpt::structured

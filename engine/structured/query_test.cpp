@@ -30,13 +30,20 @@ class DyingFs : public FileSystemWrapper {
  public:
   using FileSystemWrapper::FileSystemWrapper;
   bool dead = false;
+  // The process dies just before creating a path this accepts.
+  std::function<bool(const std::string&)> dies_at_create;
   Result<std::unique_ptr<WritableFile>> create(const std::string& path) override {
+    if (dies_at_create && dies_at_create(path)) dead = true;
     if (dead) return Status::ProcessDead();
     return FileSystemWrapper::create(path);
   }
   Status rename(const std::string& from, const std::string& to) override {
     if (dead) return Status::ProcessDead();
     return FileSystemWrapper::rename(from, to);
+  }
+  Status rename_replacing(const std::string& from, const std::string& to) override {
+    if (dead) return Status::ProcessDead();
+    return FileSystemWrapper::rename_replacing(from, to);
   }
   Result<bool> exists(const std::string& path) override {
     if (dead) return Status::ProcessDead();
@@ -294,6 +301,140 @@ TEST_F(QueryTest, AnUnreadableQueryIdFailsTheStart) {
   ASSERT_TRUE(fs_.mkdirs("/ck").ok());
   ASSERT_TRUE(WriteWholeFile(fs_, "/ck/metadata", "{\"id\":", false).ok());
   EXPECT_EQ(start(1).message(), "Error reading stream metadata from /ck/metadata");
+}
+
+// A one-partition log with the rows of StreamingAggregationSuite's "simple count, update mode":
+// 3 at 50 ms; 3, 2 at 150; 3, 2, 1 at 250; 4, 4, 4, 4 at 350.
+std::vector<sim::LogAppend> CountAppends() {
+  auto ints = [](std::initializer_list<int64_t> values) {
+    Records records;
+    for (int64_t v : values) records.push_back(Value::Int(v));
+    return records;
+  };
+  return {{Time{50}, 0, ints({3})},
+          {Time{150}, 0, ints({3, 2})},
+          {Time{250}, 0, ints({3, 2, 1})},
+          {Time{350}, 0, ints({4, 4, 4, 4})}};
+}
+
+Records Counts(std::initializer_list<std::pair<int64_t, int64_t>> counts) {
+  Records rows;
+  for (auto [key, count] : counts) rows.push_back(Value::Pair(Value::Int(key), Value::Int(count)));
+  return rows;
+}
+
+class AggregationQueryTest : public QueryTest {
+ protected:
+  AggregationQueryTest() {
+    log_ = sim::ScenarioLog("events", 1, CountAppends(), [this] { return loop_.now(); });
+    plan.steps = {{PlanStep::Kind::kMap, {"pair_with_one", {}}}};
+    plan.aggregation = FunctionRef{"sum", {}};
+    plan.output_mode = OutputMode::kUpdate;
+    options.conf["spark.sql.shuffle.partitions"] = "2";
+  }
+};
+
+// TV2 (StreamingAggregationSuite "simple count, update mode"): the counts go on across a restart,
+// from state version 3 read back from the deltas of both partitions.
+TEST_F(AggregationQueryTest, CountsInUpdateModeGoOnAcrossARestart) {
+  ASSERT_TRUE(start(1).ok());
+  run_until(250);
+  query(1).stop();
+  ASSERT_TRUE(start(2).ok());
+  run_until(450);
+  EXPECT_EQ(deliveries(1), std::vector<Records>{Counts({{3, 1}})});
+  EXPECT_EQ(deliveries(2), std::vector<Records>{Counts({{2, 1}, {3, 2}})});
+  EXPECT_EQ(deliveries(3), std::vector<Records>{Counts({{1, 1}, {2, 2}, {3, 3}})});
+  EXPECT_EQ(deliveries(4), std::vector<Records>{Counts({{4, 4}})});
+  EXPECT_EQ(names("/ck/state/0"), (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(names("/ck/state/0/0"),
+            (std::vector<std::string>{"1.delta", "2.delta", "3.delta", "4.delta", "5.delta"}));
+}
+
+// W3/W4: the process dies after the state of batch 2 was committed (3.delta in both partitions)
+// and the sink took it, before commits/2. The re-run loads version 2 again, commits 3.delta over
+// the first attempt's and delivers the same rows; complete mode sees every key.
+TEST_F(AggregationQueryTest, AReRunCommitsItsStateOverTheFirstAttempts) {
+  plan.output_mode = OutputMode::kComplete;
+  kill_in_sink_of = 2;
+  ASSERT_TRUE(start(1).ok());
+  run_until(400);
+  EXPECT_TRUE(fs_.exists("/ck/state/0/1/3.delta").value());
+  EXPECT_FALSE(fs_.exists("/ck/commits/2").value());
+  fs_.crash();
+  ASSERT_TRUE(start(2).ok());
+  run_until(450);
+  EXPECT_EQ(deliveries(2),
+            (std::vector<Records>{Counts({{2, 1}, {3, 2}}), Counts({{2, 1}, {3, 2}})}));
+  EXPECT_EQ(deliveries(4), std::vector<Records>{Counts({{1, 1}, {2, 2}, {3, 3}, {4, 4}})});
+  EXPECT_FALSE(query(2).exception().has_value());
+}
+
+TEST_F(AggregationQueryTest, AnAggregationInAppendModeIsRefusedAtStart) {
+  plan.output_mode = OutputMode::kAppend;
+  EXPECT_EQ(start(1).message(),
+            "Append output mode not supported when there are streaming aggregations on streaming "
+            "DataFrames/DataSets without watermark");
+}
+
+class FileSinkQueryTest : public QueryTest {
+ protected:
+  FileSinkQueryTest() {
+    plan.sink = QueryPlan::Sink::kFile;
+    plan.sink_path = "/out";
+  }
+  // Runs process 1 until it dies creating a path that starts with `prefix`, then restarts.
+  void die_creating_then_restart(const std::string& prefix) {
+    ASSERT_TRUE(start(1).ok());
+    processes_.at(1).fs->dies_at_create = [prefix](const std::string& path) {
+      return path.starts_with(prefix);
+    };
+    run_until(400);
+    ASSERT_EQ(query(1).exception()->code(), StatusCode::kProcessDead);
+    fs_.crash();
+    ASSERT_TRUE(start(2).ok());
+    run_until(450);
+    ASSERT_FALSE(query(2).exception().has_value()) << query(2).exception()->to_string();
+  }
+  std::vector<std::string> through_log() {
+    CheckpointFileManager manager(&fs_, FileManagerKind::kFileContext, 99);
+    sim::OwnerScheduler clock(&loop_, 9);
+    return ReadSinkThroughLog(&manager, "/out", {}, &clock).value();
+  }
+  std::vector<std::string> directory() { return ReadSinkDirectory(fs_, "/out").value(); }
+};
+
+// Every record of batches 1 to 4 (1 to 16, plus 100), sorted.
+std::vector<std::string> EveryRecordOnce() {
+  std::vector<std::string> lines;
+  for (int64_t v = 101; v <= 116; ++v) lines.push_back(std::to_string(v));
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> lines) {
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// The notes' derived vector (section 6, "File-sink exactly-once after restart", W4):
+// `_spark_metadata/2` written, `commits/2` not. The re-run of batch 2 skips the sink, and every
+// reader sees each record once.
+TEST_F(FileSinkQueryTest, AReRunOfABatchTheSinkLogHasWritesNothing) {
+  die_creating_then_restart("/ck/commits/.2.");
+  EXPECT_TRUE(fs_.exists("/out/_spark_metadata/2").value());
+  EXPECT_EQ(Sorted(through_log()), EveryRecordOnce());
+  EXPECT_EQ(Sorted(directory()), EveryRecordOnce());
+}
+
+// W7: the part file of batch 2 written, its log entry not. The re-run writes the batch again: a
+// reader of the log sees it once, a reader of the directory twice (the orphan).
+TEST_F(FileSinkQueryTest, AnOrphanPartFileIsSeenOnlyByDirectoryReaders) {
+  die_creating_then_restart("/out/_spark_metadata/.2.");
+  EXPECT_EQ(Sorted(through_log()), EveryRecordOnce());
+  std::vector<std::string> lines = directory();
+  EXPECT_EQ(lines.size(), EveryRecordOnce().size() + 4);
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), "105"), 2);
 }
 
 // KafkaMicroBatchStream.rateLimit: the limit shared in proportion to each partition's backlog,

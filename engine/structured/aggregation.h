@@ -1,0 +1,55 @@
+// A streaming aggregation, the stateful operator of our structured queries (StateStoreSaveExec
+// over keyed input, structured-streaming-notes.md 2.5 R3a): records are (key, value) pairs; each
+// key's values are folded with a registered reduce function into the key's state. The keys are
+// hash-partitioned into the shuffle partitions pinned in the offset log, and each partition keeps
+// its state in its own store, `<checkpoint>/state/0/<partition>`: batch N loads version N and
+// commits version N+1, every partition, even one without records.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/functions.h"
+#include "engine/structured/state_store.h"
+
+namespace ckpt::structured {
+
+enum class OutputMode {
+  kAppend,    // only new rows (not allowed with an aggregation without a watermark)
+  kUpdate,    // the rows of the keys this batch updated
+  kComplete,  // every key's row, every batch
+};
+// "append", "update", "complete".
+const char* OutputModeName(OutputMode mode);
+
+// The shuffle partition of `key` among `partitions` (deliberately not Spark's Murmur3 of an
+// UnsafeRow: a hash of our value encoding, stable across processes).
+int32_t PartitionOf(const Value& key, int32_t partitions);
+
+class StreamingAggregation {
+ public:
+  StreamingAggregation(CheckpointFileManager* manager, const std::string& checkpoint_location,
+                       ReduceFn reduce, int32_t partitions, StateStoreConf conf);
+
+  // Runs batch `batch_id` over `input` (pairs; anything else is an error) and commits every
+  // partition's version batch_id + 1; returns the rows `mode` emits, ordered by key.
+  Result<Records> run(int64_t batch_id, const Records& input, OutputMode mode);
+
+  // The maintenance thread's pass over the providers this process loaded. Spark logs a failure
+  // and goes on; the first one is returned for that.
+  Status maintain();
+
+ private:
+  StateStoreProvider& provider(int32_t partition);
+
+  CheckpointFileManager* manager_;
+  std::string state_dir_;
+  ReduceFn reduce_;
+  int32_t partitions_;
+  StateStoreConf conf_;
+  std::map<int32_t, std::unique_ptr<StateStoreProvider>> providers_;
+};
+
+}  // namespace ckpt::structured
