@@ -82,6 +82,20 @@ TEST_P(FileSystemContract, RenameNeverReplaces) {
   EXPECT_EQ(Read("/d/c"), "A");
 }
 
+TEST_P(FileSystemContract, RenameReplacingReplacesAFileButNeverADirectory) {
+  ASSERT_TRUE(fs_->mkdirs("/d/sub").ok());
+  ASSERT_TRUE(WriteWholeFile(*fs_, "/d/a", "A", false).ok());
+  ASSERT_TRUE(WriteWholeFile(*fs_, "/d/b", "B", false).ok());
+  ASSERT_TRUE(fs_->rename_replacing("/d/a", "/d/b").ok());
+  EXPECT_EQ(Read("/d/b"), "A");
+  EXPECT_FALSE(fs_->exists("/d/a").value());
+  ASSERT_TRUE(fs_->rename_replacing("/d/b", "/d/c").ok());  // no target: a plain rename
+  EXPECT_EQ(Read("/d/c"), "A");
+  EXPECT_EQ(fs_->rename_replacing("/d/none", "/d/c").code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs_->rename_replacing("/d/c", "/d/sub").ok());
+  EXPECT_EQ(Read("/d/c"), "A");
+}
+
 TEST_P(FileSystemContract, ListsSortedChildrenAndRemovesTrees) {
   ASSERT_TRUE(fs_->mkdirs("/d/sub/deep").ok());
   ASSERT_TRUE(WriteWholeFile(*fs_, "/d/sub/deep/f", "", false).ok());
