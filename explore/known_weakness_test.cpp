@@ -223,16 +223,9 @@ TEST(KnownWeaknesses, AReceiverBatchPendingAcrossACleanupForgetsItsBlocks) {
   }
 }
 
-// Found by a shard of the 10M-trial sweep: several applications in a row die before their first
-// checkpoint, then one recovers. Its blocks were received before the first checkpoint; with that
-// weakness fixed (a fresh application adopts the block log's additions) a recovery of the adopting
-// application replays the whole shared block log, and the abandoned applications' allocation
-// records take the adopted blocks to batches that never run again: the stale block log, a second
-// weakness. The trial is WARN only because it passes with both fixes, which the chain finds.
-TEST(KnownWeaknesses, BlocksAdoptedByAFreshApplicationNeedBothBlockLogFixes) {
-  const Scenario scenario = testing::LoadBundled("regressions/dequeue-before-wal-write");
-  const TrialSpec spec =
-      TrialSpec::ParseToken("c38+235,c26+2981,c22+3668,c34+3643/r356507310/i568865320").value();
+// Both block-log fixes confirm a trial whose losses the first one leaves; checks the weakness the
+// rerun with the replay fix names, the final WARN text, and that nothing is filed as a failure.
+void ExpectBothBlockLogFixesConfirm(const Scenario& scenario, const TrialSpec& spec) {
   auto rerun = [&](const ckpt::FixSet& fixes) { return RunJudged(scenario, spec, fixes); };
   ckpt::FixSet fixes;
   auto [run, failures] = rerun(fixes);
@@ -256,6 +249,31 @@ TEST(KnownWeaknesses, BlocksAdoptedByAFreshApplicationNeedBothBlockLogFixes) {
                    0),
       0u)
       << detail;
+}
+
+// Found by a shard of the 10M-trial sweep: several applications in a row die before their first
+// checkpoint, then one recovers. Its blocks were received before the first checkpoint; with that
+// weakness fixed (a fresh application adopts the block log's additions) a recovery of the adopting
+// application replays the whole shared block log, and the abandoned applications' allocation
+// records take the adopted blocks to batches that never run again: the stale block log, a second
+// weakness. The trial is WARN only because it passes with both fixes, which the chain finds.
+TEST(KnownWeaknesses, BlocksAdoptedByAFreshApplicationNeedBothBlockLogFixes) {
+  ExpectBothBlockLogFixesConfirm(
+      testing::LoadBundled("regressions/dequeue-before-wal-write"),
+      TrialSpec::ParseToken("c38+235,c26+2981,c22+3668,c34+3643/r356507310/i568865320").value());
+}
+
+// Shard 6 of the 10M-trial sweep: the adopting application's allocation write fails (injected)
+// and it crashes before the next one is durable, so it never records the adopted blocks in a log
+// of its own; its ClearCheckpointData then deletes the earlier applications' block log files, the
+// blocks' only durable record, and its recovery finds no trace of them. Before the oracle named
+// this form of the stale block log, the trial failed with the replay fix on.
+TEST(KnownWeaknesses, AnAdopterDeletingTheOnlyRecordOfItsBlocksNeedsBothBlockLogFixes) {
+  ExpectBothBlockLogFixesConfirm(
+      testing::LoadBundled("receiver/driver_wal_eio_on_allocation"),
+      TrialSpec::ParseToken("c30+179,c28+388,c13+3610,c56+3767,c1+718,c20+925,c24+2952,c8+1720,"
+                            "c18+3380,c5+3714/r458255709/i646852663")
+          .value());
 }
 
 // Found by a random sweep of faults/eio_on_block_logs: a trial with two weakness shapes at once,

@@ -88,11 +88,36 @@ bool ReplayedAnEarlierApplicationsAllocations(const TrialRun& run, const Applica
                                   });
 }
 
+// Whether an incarnation of application `app` deleted a block log file (of the driver's
+// `receivedBlockMetadata`) that an earlier application had created: after adopting that
+// application's blocks from the log without logging them again, its own cleanup deleted their
+// only durable record. (Seen in the recorded file events; false when they were not recorded.)
+bool DeletedAnEarlierApplicationsBlockLog(const TrialRun& run, const Applications& applications,
+                                          int app, const std::string& metadata_dir) {
+  std::set<std::string> created_earlier;
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    for (const ProtocolEvent& event : run.incarnations[i].protocol) {
+      if (event.kind != ProtocolEvent::Kind::kFile || !event.file.ok ||
+          ckpt::ParentPath(event.file.path) != metadata_dir) {
+        continue;
+      }
+      if (applications.of[i] < app && event.file.operation == ckpt::FileOperation::kCreate) {
+        created_earlier.insert(event.file.path);
+      }
+      if (applications.of[i] == app && event.file.operation == ckpt::FileOperation::kDelete &&
+          created_earlier.count(event.file.path)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 // Why records acknowledged before application `app` started were read by none of its batches,
 // and the known weakness that explains it ("": none, a failure).
-std::pair<const char*, const char*> WhyLostBeforeTheApplication(const TrialRun& run,
-                                                                const Applications& applications,
-                                                                int app) {
+std::pair<const char*, const char*> WhyLostBeforeTheApplication(const CheckInput& input, int app) {
+  const TrialRun& run = input.run;
+  const Applications& applications = input.applications;
   if (!run.fixes.has(ckpt::Fix::kReplayBlockLogWithoutCheckpoint)) {
     return {
         "were acknowledged by an application that crashed before any checkpoint was durable; "
@@ -106,6 +131,14 @@ std::pair<const char*, const char*> WhyLostBeforeTheApplication(const TrialRun& 
         "one; a recovery of this application replayed the whole shared block log, whose "
         "allocation records of the earlier application took them to batches that never run "
         "again",
+        "stale block log of an earlier application"};
+  }
+  if (DeletedAnEarlierApplicationsBlockLog(
+          run, applications, app, input.scenario.checkpoint_dir + "/receivedBlockMetadata")) {
+    return {
+        "were acknowledged by an earlier application and adopted from the block log by this "
+        "one, which logged them in no log of its own: its cleanup deleted the earlier "
+        "application's log files, their only durable record, before they were read",
         "stale block log of an earlier application"};
   }
   return {
@@ -176,7 +209,7 @@ void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failure
        "checkpoint, so no job read them (the blocks the failed process had not allocated go to "
        "the first rescheduled batch after the last logged allocation, SPARK-5233)",
        "dangling blocks allocated to a restored batch");
-  auto [why_before, weakness_before] = WhyLostBeforeTheApplication(run, applications, app);
+  auto [why_before, weakness_before] = WhyLostBeforeTheApplication(input, app);
   lost(before, why_before, weakness_before);
 }
 

@@ -71,6 +71,11 @@ Result<Records> StreamingAggregation::run(int64_t batch_id, const Records& input
       if (mode == OutputMode::kUpdate) rows.push_back(Value::Pair(key, *state));
     }
     CKPT_RETURN_IF_ERROR(store->commit().status());
+    // Defect::kDoubleCommit: a second commit of a partition that had no records.
+    if (groups[static_cast<size_t>(partition)].empty() &&
+        manager_->defects().has(Defect::kDoubleCommit)) {
+      CKPT_RETURN_IF_ERROR(store->commit().status());
+    }
     if (mode == OutputMode::kComplete) {
       for (const auto& [key, state] : store->map()) rows.push_back(Value::Pair(key, state));
     }

@@ -46,13 +46,14 @@ Status AtomicOutputStream::close() {
 void AtomicOutputStream::cancel() {
   if (terminated_) return;
   terminated_ = true;
-  (void)file_->close();
+  Status closed = file_->close();
+  if (!closed.ok() && manager_->defects().has(Defect::kCancelKeepsTempAfterCloseError)) return;
   (void)manager_->fs().remove(temp_path_, /*recursive=*/false);
 }
 
 CheckpointFileManager::CheckpointFileManager(FileSystem* fs, FileManagerKind kind,
-                                             uint64_t process_uid)
-    : fs_(fs), kind_(kind), process_uid_(process_uid) {}
+                                             uint64_t process_uid, DefectSet defects)
+    : fs_(fs), kind_(kind), process_uid_(process_uid), defects_(defects) {}
 
 Result<std::unique_ptr<AtomicOutputStream>> CheckpointFileManager::create_atomic(
     const std::string& path, bool overwrite_if_possible) {

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "engine/runtime/file_system.h"
+#include "engine/structured/defects.h"
 
 namespace ckpt::structured {
 
@@ -63,8 +64,10 @@ class AtomicOutputStream {
 
 class CheckpointFileManager {
  public:
-  // `process_uid` names this process's temp files (Spark: a random UUID per file).
-  CheckpointFileManager(FileSystem* fs, FileManagerKind kind, uint64_t process_uid);
+  // `process_uid` names this process's temp files (Spark: a random UUID per file). `defects`:
+  // the engine's planted bugs, for the files written through this manager.
+  CheckpointFileManager(FileSystem* fs, FileManagerKind kind, uint64_t process_uid,
+                        DefectSet defects = {});
 
   // Opens `<dir>/.<name>.<uuid>.tmp` for writing; its close() renames it to `path`, replacing a
   // file there only with `overwrite_if_possible` (the state store's deltas and snapshots).
@@ -72,6 +75,7 @@ class CheckpointFileManager {
                                                             bool overwrite_if_possible = false);
 
   FileManagerKind kind() const { return kind_; }
+  const DefectSet& defects() const { return defects_; }
   // Reads, listings and deletes go to the filesystem as they are.
   FileSystem& fs() { return *fs_; }
 
@@ -84,6 +88,7 @@ class CheckpointFileManager {
   FileSystem* fs_;
   FileManagerKind kind_;
   uint64_t process_uid_;
+  DefectSet defects_;
   uint64_t temp_files_created_ = 0;
 };
 

@@ -111,18 +111,21 @@ Result<std::vector<int64_t>> MetadataLogFiles::list_batches() {
 
 Status MetadataLogFiles::purge(int64_t threshold_batch_id) {
   CKPT_ASSERT(threshold_batch_id >= 0, "purge below batch 0");
+  // Defect::kPurgeInclusive plants an off-by-one: the threshold batch goes too.
+  const int64_t end = manager_->defects().has(Defect::kPurgeInclusive) ? threshold_batch_id + 1
+                                                                       : threshold_batch_id;
   std::vector<int64_t> targets;
   // (Unsigned: ids come from file names, so the difference may not fit a long.)
   if (threshold_batch_id <= last_purged_batch_id_ ||
       static_cast<uint64_t>(threshold_batch_id) - static_cast<uint64_t>(last_purged_batch_id_) <=
           4) {
-    for (int64_t id = last_purged_batch_id_ + 1; id < threshold_batch_id; ++id) {
+    for (int64_t id = last_purged_batch_id_ + 1; id < end; ++id) {
       targets.push_back(id);
     }
   } else {
     CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> listed, list_batches());
     for (int64_t id : listed) {
-      if (id < threshold_batch_id) targets.push_back(id);
+      if (id < end) targets.push_back(id);
     }
   }
   for (int64_t id : targets) {

@@ -78,7 +78,7 @@ StreamingQuery::StreamingQuery(QueryEnv env, QueryPlan plan, QueryOptions option
       plan_(std::move(plan)),
       options_(std::move(options)),
       conf_(options_.conf),
-      file_manager_(env_.fs, env_.file_manager, env_.process_uid),
+      file_manager_(env_.fs, env_.file_manager, env_.process_uid, env_.defects),
       offset_log_(&file_manager_, JoinPath(options_.checkpoint_location, "offsets")),
       commit_log_(&file_manager_, JoinPath(options_.checkpoint_location, "commits")),
       source_(&file_manager_, env_.log, plan_.topic,
@@ -179,8 +179,14 @@ Status StreamingQuery::init() {
     id_ = id->get<std::string>();
   } else {
     id_ = UuidShapedName(env_.process_uid, kQueryIdCounter);
+    const std::string json = nlohmann::json{{"id", id_}}.dump();
+    if (env_.defects.has(Defect::kMetadataWrittenInPlace)) {
+      CKPT_RETURN_IF_ERROR(WriteWholeFile(*env_.fs, path, json, /*sync=*/false));
+      CKPT_RETURN_IF_ERROR(offset_log_.init());
+      return commit_log_.init();
+    }
     CKPT_ASSIGN_OR_RETURN(auto output, file_manager_.create_atomic(path));
-    Status written = output->append(nlohmann::json{{"id", id_}}.dump());
+    Status written = output->append(json);
     if (written.ok()) written = output->close();
     if (!written.ok()) {
       output->cancel();
@@ -309,6 +315,9 @@ Status StreamingQuery::populate_start_offsets() {
 // OffsetSeqMetadata.setSessionConf: the offset log's values of the pinned confs win.
 Status StreamingQuery::pin_confs(const OffsetSeqMetadata& metadata) {
   for (const auto& [key, session_default] : PinnedConfDefaults()) {
+    if (key == kShufflePartitions && env_.defects.has(Defect::kShufflePartitionsFromSession)) {
+      continue;
+    }
     std::string session = conf_.at(key);
     auto logged = metadata.conf.find(key);
     std::string warning;

@@ -101,6 +101,7 @@ struct QueryEnv {
   const FunctionRegistry* functions = &FunctionRegistry::Builtins();
   FileManagerKind file_manager = FileManagerKind::kFileContext;
   uint64_t process_uid = 0;  // names temp files and a new query's id
+  DefectSet defects;         // Spark fixes switched off (defects.h)
   // How long the executors take to run a batch of `records` records (default: no time).
   std::function<Duration(size_t records)> batch_duration;
 };

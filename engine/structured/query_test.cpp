@@ -1,155 +1,17 @@
 // The micro-batch execution of a structured query against structured-streaming-notes.md 2.3 to
 // 2.5 and 3: offsets before the batch, commits after it, the restart cases of
 // populateStartOffsets, pinned confs, retention, the Once trigger and the Kafka-like source.
-#include "engine/structured/query.h"
-
 #include <gtest/gtest.h>
 
-#include "engine/runtime/file_system_wrapper.h"
-#include "scenario/scenario_log.h"
-#include "sim/event_loop.h"
-#include "sim/sim_fs.h"
+#include "testing/structured_query_fixture.h"
 
 namespace ckpt::structured {
 namespace {
 
-// Every 50 ms from 50 to `until_ms`, the next integers to each of the two partitions (one each).
-std::vector<sim::LogAppend> Appends(int64_t until_ms) {
-  std::vector<sim::LogAppend> appends;
-  int64_t next = 1;
-  for (int64_t at = 50; at <= until_ms; at += 50) {
-    for (int32_t partition = 0; partition < 2; ++partition) {
-      appends.push_back({Time{at}, partition, {Value::Int(next++)}});
-    }
-  }
-  return appends;
-}
-
-// After a kill, every call fails as a dead process's would (the simulator's gate does this).
-class DyingFs : public FileSystemWrapper {
- public:
-  using FileSystemWrapper::FileSystemWrapper;
-  bool dead = false;
-  // The process dies just before creating a path this accepts.
-  std::function<bool(const std::string&)> dies_at_create;
-  Result<std::unique_ptr<WritableFile>> create(const std::string& path) override {
-    if (dies_at_create && dies_at_create(path)) dead = true;
-    if (dead) return Status::ProcessDead();
-    return FileSystemWrapper::create(path);
-  }
-  Status rename(const std::string& from, const std::string& to) override {
-    if (dead) return Status::ProcessDead();
-    return FileSystemWrapper::rename(from, to);
-  }
-  Status rename_replacing(const std::string& from, const std::string& to) override {
-    if (dead) return Status::ProcessDead();
-    return FileSystemWrapper::rename_replacing(from, to);
-  }
-  Result<bool> exists(const std::string& path) override {
-    if (dead) return Status::ProcessDead();
-    return FileSystemWrapper::exists(path);
-  }
-};
-
-class QueryTest : public ::testing::Test, public BatchSink, public QueryObserver {
- protected:
-  struct Process {
-    std::unique_ptr<sim::OwnerScheduler> scheduler;
-    std::unique_ptr<DyingFs> fs;
-    std::unique_ptr<StreamingQuery> query;
-  };
-
-  QueryTest() : log_("events", 2, Appends(3000), [this] { return loop_.now(); }) {
-    plan.topic = "events";
-    plan.steps = {{PlanStep::Kind::kMap, {"add", {Value::Int(100)}}}};
-    options.checkpoint_location = "/ck";
-    options.trigger = {Trigger::Kind::kProcessingTime, Duration{100}};
-  }
-
-  // Starts a process (owner `owner`) on the checkpoint; its batches take `batch_ms`.
-  Status start(sim::OwnerId owner, int64_t batch_ms = 20) {
-    Process& p = processes_[owner];
-    p.scheduler = std::make_unique<sim::OwnerScheduler>(&loop_, owner);
-    p.fs = std::make_unique<DyingFs>(&fs_);
-    QueryEnv env;
-    env.scheduler = p.scheduler.get();
-    env.fs = p.fs.get();
-    env.log = &log_;
-    env.sink = this;
-    env.observer = this;
-    env.process_uid = owner;
-    env.batch_duration = [batch_ms](size_t) { return Duration{batch_ms}; };
-    CKPT_ASSIGN_OR_RETURN(p.query, StreamingQuery::Start(env, plan, options));
-    return Status::Ok();
-  }
-  StreamingQuery& query(sim::OwnerId owner) { return *processes_.at(owner).query; }
-  // The machine crashes: the process's tasks and calls die, the filesystem keeps what is durable.
-  void crash(sim::OwnerId owner) {
-    loop_.kill_owner(owner);
-    processes_.at(owner).fs->dead = true;
-    fs_.crash();
-  }
-  void run_until(int64_t ms) {
-    for (auto next = loop_.next_time(); next && next->ms <= ms; next = loop_.next_time()) {
-      loop_.pop()->task();
-    }
-  }
-  // Moves the clock to `ms` (a harness task), running what is due before.
-  void advance_to(int64_t ms) {
-    loop_.schedule_at(sim::kHarnessOwner, Time{ms}, {}, [] {});
-    run_until(ms);
-  }
-  std::vector<std::string> names(const std::string& dir) {
-    std::vector<std::string> result;
-    std::vector<FileStatus> entries = fs_.list(dir).value();
-    for (const FileStatus& entry : entries) result.push_back(entry.name);
-    return result;
-  }
-  OffsetSeq logged_plan(int64_t batch_id) {
-    CheckpointFileManager manager(&fs_, FileManagerKind::kFileContext, 99);
-    OffsetSeqLog offsets(&manager, "/ck/offsets");
-    return offsets.get(batch_id).value().value();
-  }
-  // The records a batch delivered, in the order of the calls.
-  std::vector<Records> deliveries(int64_t batch_id) const {
-    auto it = sink_calls.find(batch_id);
-    return it == sink_calls.end() ? std::vector<Records>{} : it->second;
-  }
-
-  Status add_batch(const std::string&, int64_t batch_id, const Records& records) override {
-    sink_calls[batch_id].push_back(records);
-    if (kill_in_sink_of && *kill_in_sink_of == batch_id) {
-      loop_.kill_owner(kill_owner);
-      processes_.at(kill_owner).fs->dead = true;
-    }
-    return Status::Ok();
-  }
-  void on_start_offsets(int64_t first_batch_id, bool rerun) override {
-    starts.emplace_back(first_batch_id, rerun);
-  }
-  void on_batch_planned(int64_t batch_id, const OffsetSeq&) override {
-    planned.push_back(batch_id);
-  }
-  void on_batch_committed(int64_t batch_id) override { committed.push_back(batch_id); }
-  void on_query_terminated(const Status& error) override { terminations.push_back(error); }
-  void on_warning(const std::string& message) override { warnings.push_back(message); }
-
-  QueryPlan plan;
-  QueryOptions options;
-  std::map<int64_t, std::vector<Records>> sink_calls;
-  std::optional<int64_t> kill_in_sink_of;
-  sim::OwnerId kill_owner = 1;
-  std::vector<std::pair<int64_t, bool>> starts;
-  std::vector<int64_t> planned;
-  std::vector<int64_t> committed;
-  std::vector<Status> terminations;
-  std::vector<std::string> warnings;
-
-  sim::EventLoop loop_;
-  sim::SimFs fs_{sim::PersistenceModel::kHdfs};
-  sim::ScenarioLog log_;
-  std::map<sim::OwnerId, Process> processes_;
-};
+using testing::AggregationQueryTest;
+using testing::Appends;
+using testing::Counts;
+using testing::QueryTest;
 
 Records Plus100(std::initializer_list<int64_t> values) {
   Records records;
@@ -302,37 +164,6 @@ TEST_F(QueryTest, AnUnreadableQueryIdFailsTheStart) {
   ASSERT_TRUE(WriteWholeFile(fs_, "/ck/metadata", "{\"id\":", false).ok());
   EXPECT_EQ(start(1).message(), "Error reading stream metadata from /ck/metadata");
 }
-
-// A one-partition log with the rows of StreamingAggregationSuite's "simple count, update mode":
-// 3 at 50 ms; 3, 2 at 150; 3, 2, 1 at 250; 4, 4, 4, 4 at 350.
-std::vector<sim::LogAppend> CountAppends() {
-  auto ints = [](std::initializer_list<int64_t> values) {
-    Records records;
-    for (int64_t v : values) records.push_back(Value::Int(v));
-    return records;
-  };
-  return {{Time{50}, 0, ints({3})},
-          {Time{150}, 0, ints({3, 2})},
-          {Time{250}, 0, ints({3, 2, 1})},
-          {Time{350}, 0, ints({4, 4, 4, 4})}};
-}
-
-Records Counts(std::initializer_list<std::pair<int64_t, int64_t>> counts) {
-  Records rows;
-  for (auto [key, count] : counts) rows.push_back(Value::Pair(Value::Int(key), Value::Int(count)));
-  return rows;
-}
-
-class AggregationQueryTest : public QueryTest {
- protected:
-  AggregationQueryTest() {
-    log_ = sim::ScenarioLog("events", 1, CountAppends(), [this] { return loop_.now(); });
-    plan.steps = {{PlanStep::Kind::kMap, {"pair_with_one", {}}}};
-    plan.aggregation = FunctionRef{"sum", {}};
-    plan.output_mode = OutputMode::kUpdate;
-    options.conf["spark.sql.shuffle.partitions"] = "2";
-  }
-};
 
 // TV2 (StreamingAggregationSuite "simple count, update mode"): the counts go on across a restart,
 // from state version 3 read back from the deltas of both partitions.

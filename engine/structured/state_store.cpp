@@ -215,7 +215,7 @@ std::optional<Value> StateStore::get(const Value& key) const {
 Status StateStore::write_record(const Value& key, const std::optional<Value>& value) {
   if (!delta_) {
     CKPT_ASSIGN_OR_RETURN(delta_, provider_->manager_->create_atomic(
-                                      provider_->delta_path(version_ + 1), /*overwrite=*/true));
+                                      provider_->delta_path(version_ + 1), provider_->deltas_overwrite()));
   }
   return delta_->append(Record(key, value));
 }
@@ -241,8 +241,8 @@ Result<int64_t> StateStore::commit() {
   const int64_t new_version = version_ + 1;
   Status committed = Status::Ok();
   if (!delta_) {
-    Result<std::unique_ptr<AtomicOutputStream>> opened =
-        provider_->manager_->create_atomic(provider_->delta_path(new_version), /*overwrite=*/true);
+    Result<std::unique_ptr<AtomicOutputStream>> opened = provider_->manager_->create_atomic(
+        provider_->delta_path(new_version), provider_->deltas_overwrite());
     committed = opened.status();
     if (opened.ok()) delta_ = std::move(opened).value();
   }

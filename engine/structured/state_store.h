@@ -104,6 +104,10 @@ class StateStoreProvider {
   Status write_snapshot(int64_t version, const StateMap& map);
   Status cleanup();
   std::string delta_path(int64_t version) const;
+  // Deltas are committed over an existing one (SPARK-19677) unless that fix is reverted.
+  bool deltas_overwrite() const {
+    return !manager_->defects().has(Defect::kDeltaRenameFailsIfExists);
+  }
   std::string snapshot_path(int64_t version) const;
 
   CheckpointFileManager* manager_;
