@@ -99,6 +99,7 @@ class QueryTest : public ::testing::Test, public BatchSink, public QueryObserver
     env.observer = this;
     env.process_uid = owner;
     env.defects = defects;
+    env.functions = functions;
     env.batch_duration = [batch_ms](size_t) { return Duration{batch_ms}; };
     CKPT_ASSIGN_OR_RETURN(p.query, StreamingQuery::Start(env, plan, options));
     return Status::Ok();
@@ -158,6 +159,7 @@ class QueryTest : public ::testing::Test, public BatchSink, public QueryObserver
   QueryPlan plan;
   QueryOptions options;
   DefectSet defects;
+  const FunctionRegistry* functions = &FunctionRegistry::Builtins();
   std::map<int64_t, std::vector<Records>> sink_calls;
   std::optional<int64_t> kill_in_sink_of;
   sim::OwnerId kill_owner = 1;

@@ -35,7 +35,12 @@ class StreamingAggregation {
 
   // Runs batch `batch_id` over `input` (pairs; anything else is an error) and commits every
   // partition's version batch_id + 1; returns the rows `mode` emits, ordered by key.
-  Result<Records> run(int64_t batch_id, const Records& input, OutputMode mode);
+  // With `watermark_ms` (the batch's, from its offset log entry), a key is an event time (an
+  // integer in ms: a window's end) and a key at or before the watermark is late: its input rows
+  // are dropped and its state evicted (Update and Append; Complete keeps every key). Append
+  // emits the evicted rows, each once; Update the rows this batch updated and kept.
+  Result<Records> run(int64_t batch_id, const Records& input, OutputMode mode,
+                      std::optional<int64_t> watermark_ms = std::nullopt);
 
   // The maintenance thread's pass over the providers this process loaded. Spark logs a failure
   // and goes on; the first one is returned for that.
@@ -43,6 +48,9 @@ class StreamingAggregation {
 
  private:
   StateStoreProvider& provider(int32_t partition);
+  // The rows of one partition's batch: its state updated (late rows dropped), evicted, committed.
+  Status run_partition(int64_t batch_id, int32_t partition, const std::map<Value, Records>& group,
+                       OutputMode mode, std::optional<int64_t> watermark_ms, Records& rows);
 
   CheckpointFileManager* manager_;
   std::string state_dir_;

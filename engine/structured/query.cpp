@@ -132,6 +132,8 @@ Status StreamingQuery::read_confs() {
                         IntConf(conf_, "spark.sql.streaming.stateStore.minDeltasForSnapshot", 10, 0));
   CKPT_ASSIGN_OR_RETURN(state_conf_.max_versions_in_memory,
                         IntConf(conf_, "spark.sql.streaming.maxBatchesToRetainInMemory", 2, 0));
+  auto no_data = conf_.find("spark.sql.streaming.noDataMicroBatches.enabled");
+  no_data_batches_ = no_data == conf_.end() || no_data->second != "false";
   CKPT_ASSIGN_OR_RETURN(maintenance_interval_.ms,
                         IntConf(conf_, "spark.sql.streaming.stateStore.maintenanceInterval", 60000,
                                 1, /*unit_ms=*/true));
@@ -158,7 +160,7 @@ Status StreamingQuery::open_file_sink() {
 Status StreamingQuery::init() {
   CKPT_RETURN_IF_ERROR(read_confs());
   if (plan_.aggregation) {
-    if (plan_.output_mode == OutputMode::kAppend) {
+    if (plan_.output_mode == OutputMode::kAppend && !plan_.watermark_delay) {
       return Status::InvalidArgument(
           "Append output mode not supported when there are streaming aggregations on streaming "
           "DataFrames/DataSets without watermark");
@@ -342,6 +344,13 @@ Status StreamingQuery::pin_confs(const OffsetSeqMetadata& metadata) {
   return IntConf(conf_, kShufflePartitions, 200, 1).status();
 }
 
+// A no-data batch (spark.sql.streaming.noDataMicroBatches.enabled): the watermark moved past the
+// one the last batch ran with, so a stateful operator has state to evict.
+bool StreamingQuery::should_run_another_batch() const {
+  return no_data_batches_ && plan_.aggregation && plan_.watermark_delay &&
+         last_execution_watermark_ms_ && watermark_ms_ > *last_execution_watermark_ms_;
+}
+
 Result<PartitionOffsets> StreamingQuery::start_offsets() {
   if (committed_offsets_) return *committed_offsets_;
   if (!initial_offsets_) {
@@ -359,7 +368,8 @@ Result<bool> StreamingQuery::construct_next_batch() {
     CKPT_ASSIGN_OR_RETURN(start, start_offsets());
   }
   PartitionOffsets end = source_.latest_offset(start);
-  if (committed_offsets_ && *committed_offsets_ == end) return false;
+  const bool new_data = !committed_offsets_ || *committed_offsets_ != end;
+  if (!new_data && !should_run_another_batch()) return false;
   available_offsets_ = end;
   batch_metadata_ = OffsetSeqMetadata{watermark_ms_, env_.scheduler->now().ms, {}};
   for (const auto& [key, value] : PinnedConfDefaults()) batch_metadata_.conf[key] = conf_.at(key);
@@ -406,6 +416,8 @@ Status StreamingQuery::finish_batch(const Records& records) {
   if (plan_.aggregation) {
     CKPT_ASSIGN_OR_RETURN(rows, run_aggregation(records));
   }
+  last_execution_watermark_ms_ = batch_metadata_.batch_watermark_ms;
+  CKPT_RETURN_IF_ERROR(update_watermark(records));
   if (file_sink_) {
     CKPT_RETURN_IF_ERROR(file_sink_->add_batch(n, rows));
   } else {
@@ -424,6 +436,24 @@ Status StreamingQuery::finish_batch(const Records& records) {
   return Status::Ok();
 }
 
+// WatermarkTracker.updateWatermark (R4): the newest event time of this batch's rows minus the
+// delay, when the batch had rows; the watermark never goes back.
+Status StreamingQuery::update_watermark(const Records& records) {
+  if (!plan_.watermark_delay || records.empty()) return Status::Ok();
+  int64_t newest = INT64_MIN;
+  for (const Value& record : records) {
+    if (!record.is_pair() || !record.first().is_int()) {
+      return Status::InvalidArgument("an event time must be an integer (ms), got " +
+                                     record.to_string());
+    }
+    newest = std::max(newest, record.first().as_int());
+  }
+  int64_t candidate = 0;
+  if (__builtin_sub_overflow(newest, plan_.watermark_delay->ms, &candidate)) candidate = INT64_MIN;
+  watermark_ms_ = std::max(watermark_ms_, candidate);
+  return Status::Ok();
+}
+
 // The aggregation's state stores live as long as the process, partitioned as the offset log pins.
 Result<Records> StreamingQuery::run_aggregation(const Records& records) {
   if (!aggregation_) {
@@ -436,7 +466,9 @@ Result<Records> StreamingQuery::run_aggregation(const Records& records) {
         &file_manager_, options_.checkpoint_location, reduce_, static_cast<int32_t>(partitions),
         state_conf_);
   }
-  return aggregation_->run(current_batch_id_, records, plan_.output_mode);
+  std::optional<int64_t> watermark;
+  if (plan_.watermark_delay) watermark = batch_metadata_.batch_watermark_ms;
+  return aggregation_->run(current_batch_id_, records, plan_.output_mode, watermark);
 }
 
 Result<Records> StreamingQuery::apply_plan(Records records) const {

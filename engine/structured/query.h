@@ -40,6 +40,9 @@ struct QueryPlan {
   std::vector<PlanStep> steps;
   // A streaming aggregation after the steps: the reduce function folding each key's values.
   std::optional<FunctionRef> aggregation;
+  // withWatermark: the event time is the key of each (key, value) record after the steps, an
+  // integer in ms (a window's end); the watermark trails the newest event time by this delay.
+  std::optional<Duration> watermark_delay;
   OutputMode output_mode = OutputMode::kAppend;
   enum class Sink {
     kForeachBatch,  // the BatchSink seam: at least once
@@ -148,6 +151,8 @@ class StreamingQuery {
   Result<PartitionOffsets> start_offsets();
   Status run_batch(Time trigger_time);
   Status finish_batch(const Records& records);
+  Status update_watermark(const Records& records);
+  bool should_run_another_batch() const;
   Result<Records> apply_plan(Records records) const;
   void terminate(const Status& error);
 
@@ -170,6 +175,10 @@ class StreamingQuery {
   std::optional<PartitionOffsets> initial_offsets_;  // cached, as KafkaMicroBatchStream's
   OffsetSeqMetadata batch_metadata_;                 // of the batch constructed or re-run
   int64_t watermark_ms_ = 0;
+  // The watermark the last batch this process ran used (none before its first batch, as
+  // Spark's lastExecution).
+  std::optional<int64_t> last_execution_watermark_ms_;
+  bool no_data_batches_ = true;
   int64_t min_batches_to_retain_ = 100;
   StateStoreConf state_conf_;
   Duration maintenance_interval_{60000};
