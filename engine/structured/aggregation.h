@@ -28,6 +28,30 @@ const char* OutputModeName(OutputMode mode);
 // UnsafeRow: a hash of our value encoding, stable across processes).
 int32_t PartitionOf(const Value& key, int32_t partitions);
 
+// The state stores of one stateful operator: a provider per shuffle partition, under
+// `<checkpoint>/state/<operator>/<partition>`, made when a batch first needs it.
+class OperatorStateStores {
+ public:
+  OperatorStateStores(CheckpointFileManager* manager, const std::string& checkpoint_location,
+                      int64_t operator_id, StateStoreConf conf);
+  StateStoreProvider& provider(int32_t partition);
+  // The maintenance thread's pass over the providers this process loaded. Spark logs a failure
+  // and goes on; the first one is returned for that.
+  Status maintain();
+  CheckpointFileManager* manager() const { return manager_; }
+
+ private:
+  CheckpointFileManager* manager_;
+  std::string dir_;
+  int64_t operator_id_;
+  StateStoreConf conf_;
+  std::map<int32_t, std::unique_ptr<StateStoreProvider>> providers_;
+};
+
+// Whether `key`, an event time, is at or before the watermark (Spark's watermark predicate);
+// an error when it is not an integer.
+Result<bool> LateKey(const Value& key, std::optional<int64_t> watermark_ms);
+
 class StreamingAggregation {
  public:
   StreamingAggregation(CheckpointFileManager* manager, const std::string& checkpoint_location,
@@ -42,22 +66,35 @@ class StreamingAggregation {
   Result<Records> run(int64_t batch_id, const Records& input, OutputMode mode,
                       std::optional<int64_t> watermark_ms = std::nullopt);
 
-  // The maintenance thread's pass over the providers this process loaded. Spark logs a failure
-  // and goes on; the first one is returned for that.
-  Status maintain();
+  Status maintain() { return stores_.maintain(); }
 
  private:
-  StateStoreProvider& provider(int32_t partition);
   // The rows of one partition's batch: its state updated (late rows dropped), evicted, committed.
   Status run_partition(int64_t batch_id, int32_t partition, const std::map<Value, Records>& group,
                        OutputMode mode, std::optional<int64_t> watermark_ms, Records& rows);
 
-  CheckpointFileManager* manager_;
-  std::string state_dir_;
+  OperatorStateStores stores_;
   ReduceFn reduce_;
   int32_t partitions_;
-  StateStoreConf conf_;
-  std::map<int32_t, std::unique_ptr<StateStoreProvider>> providers_;
+};
+
+// dropDuplicates on a stream (StreamingDeduplicateExec): the first (key, value) record of each key
+// passes, later ones are dropped; the keys seen are the operator's state. With a watermark, a
+// key is an event time: rows at or before the watermark are dropped as late and such keys
+// evicted.
+class StreamingDeduplication {
+ public:
+  StreamingDeduplication(CheckpointFileManager* manager, const std::string& checkpoint_location,
+                         int32_t partitions, StateStoreConf conf);
+  // Runs batch `batch_id` (committing every partition's version batch_id + 1); the records that
+  // pass, partition by partition, each partition's in input order.
+  Result<Records> run(int64_t batch_id, const Records& input,
+                      std::optional<int64_t> watermark_ms = std::nullopt);
+  Status maintain() { return stores_.maintain(); }
+
+ private:
+  OperatorStateStores stores_;
+  int32_t partitions_;
 };
 
 }  // namespace ckpt::structured

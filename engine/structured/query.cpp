@@ -104,8 +104,8 @@ void StreamingQuery::schedule_maintenance() {
       TaskLabel{Actor::kDriver, "stateStoreMaintenance", Time{-1}}, [this] {
         maintenance_task_.reset();
         if (!active_) return;
-        if (aggregation_) {
-          Status done = aggregation_->maintain();
+        if (aggregation_ || deduplication_) {
+          Status done = aggregation_ ? aggregation_->maintain() : deduplication_->maintain();
           if (!done.ok() && env_.observer) {
             env_.observer->on_warning("Error doing snapshots: " + done.to_string());
           }
@@ -121,7 +121,7 @@ Result<std::unique_ptr<StreamingQuery>> StreamingQuery::Start(QueryEnv env, Quer
   CKPT_RETURN_IF_ERROR(query->init());
   StreamingQuery* q = query.get();
   q->post("runTrigger", q->env_.scheduler->now(), [q] { q->run_trigger(); });
-  if (q->plan_.aggregation) q->schedule_maintenance();
+  if (q->stateful()) q->schedule_maintenance();
   return query;
 }
 
@@ -155,18 +155,33 @@ Status StreamingQuery::open_file_sink() {
   return file_sink_->init();
 }
 
+// The output modes Spark's UnsupportedOperationChecker allows, and the reduce function bound.
+Status StreamingQuery::check_plan() {
+  if (plan_.aggregation && plan_.deduplicate) {
+    return Status::Unsupported(
+        "an aggregation and dropDuplicates in one query (this model has one stateful operator)");
+  }
+  if (plan_.aggregation && plan_.output_mode == OutputMode::kAppend && !plan_.watermark_delay) {
+    return Status::InvalidArgument(
+        "Append output mode not supported when there are streaming aggregations on streaming "
+        "DataFrames/DataSets without watermark");
+  }
+  if (!plan_.aggregation && plan_.output_mode == OutputMode::kComplete) {
+    return Status::InvalidArgument(
+        "Complete output mode not supported when there are no streaming aggregations on "
+        "streaming DataFrames/Datasets");
+  }
+  if (plan_.aggregation) {
+    CKPT_ASSIGN_OR_RETURN(reduce_, env_.functions->bind_reduce(*plan_.aggregation));
+  }
+  return Status::Ok();
+}
+
 // StreamExecution's constructor: the query id from `metadata` (StreamMetadata), written once with
 // createAtomic when the checkpoint has none.
 Status StreamingQuery::init() {
   CKPT_RETURN_IF_ERROR(read_confs());
-  if (plan_.aggregation) {
-    if (plan_.output_mode == OutputMode::kAppend && !plan_.watermark_delay) {
-      return Status::InvalidArgument(
-          "Append output mode not supported when there are streaming aggregations on streaming "
-          "DataFrames/DataSets without watermark");
-    }
-    CKPT_ASSIGN_OR_RETURN(reduce_, env_.functions->bind_reduce(*plan_.aggregation));
-  }
+  CKPT_RETURN_IF_ERROR(check_plan());
   if (plan_.sink == QueryPlan::Sink::kFile) CKPT_RETURN_IF_ERROR(open_file_sink());
   CKPT_RETURN_IF_ERROR(env_.fs->mkdirs(options_.checkpoint_location));
   const std::string path = JoinPath(options_.checkpoint_location, "metadata");
@@ -347,8 +362,8 @@ Status StreamingQuery::pin_confs(const OffsetSeqMetadata& metadata) {
 // A no-data batch (spark.sql.streaming.noDataMicroBatches.enabled): the watermark moved past the
 // one the last batch ran with, so a stateful operator has state to evict.
 bool StreamingQuery::should_run_another_batch() const {
-  return no_data_batches_ && plan_.aggregation && plan_.watermark_delay &&
-         last_execution_watermark_ms_ && watermark_ms_ > *last_execution_watermark_ms_;
+  return no_data_batches_ && stateful() && plan_.watermark_delay && last_execution_watermark_ms_ &&
+         watermark_ms_ > *last_execution_watermark_ms_;
 }
 
 Result<PartitionOffsets> StreamingQuery::start_offsets() {
@@ -413,8 +428,8 @@ Status StreamingQuery::run_batch(Time trigger_time) {
 Status StreamingQuery::finish_batch(const Records& records) {
   const int64_t n = current_batch_id_;
   Records rows = records;
-  if (plan_.aggregation) {
-    CKPT_ASSIGN_OR_RETURN(rows, run_aggregation(records));
+  if (stateful()) {
+    CKPT_ASSIGN_OR_RETURN(rows, run_stateful_operator(records));
   }
   last_execution_watermark_ms_ = batch_metadata_.batch_watermark_ms;
   CKPT_RETURN_IF_ERROR(update_watermark(records));
@@ -454,20 +469,27 @@ Status StreamingQuery::update_watermark(const Records& records) {
   return Status::Ok();
 }
 
-// The aggregation's state stores live as long as the process, partitioned as the offset log pins.
-Result<Records> StreamingQuery::run_aggregation(const Records& records) {
-  if (!aggregation_) {
+// The stateful operator's state stores live as long as the process, partitioned as the offset
+// log pins.
+Result<Records> StreamingQuery::run_stateful_operator(const Records& records) {
+  if (!aggregation_ && !deduplication_) {
     CKPT_ASSIGN_OR_RETURN(int64_t partitions, IntConf(conf_, kShufflePartitions, 200, 1));
     if (partitions > INT32_MAX) {
       return Status::InvalidArgument("spark.sql.shuffle.partitions is too large: " +
                                      std::to_string(partitions));
     }
-    aggregation_ = std::make_unique<StreamingAggregation>(
-        &file_manager_, options_.checkpoint_location, reduce_, static_cast<int32_t>(partitions),
-        state_conf_);
+    const auto count = static_cast<int32_t>(partitions);
+    if (plan_.aggregation) {
+      aggregation_ = std::make_unique<StreamingAggregation>(
+          &file_manager_, options_.checkpoint_location, reduce_, count, state_conf_);
+    } else {
+      deduplication_ = std::make_unique<StreamingDeduplication>(
+          &file_manager_, options_.checkpoint_location, count, state_conf_);
+    }
   }
   std::optional<int64_t> watermark;
   if (plan_.watermark_delay) watermark = batch_metadata_.batch_watermark_ms;
+  if (deduplication_) return deduplication_->run(current_batch_id_, records, watermark);
   return aggregation_->run(current_batch_id_, records, plan_.output_mode, watermark);
 }
 

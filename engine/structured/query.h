@@ -40,6 +40,9 @@ struct QueryPlan {
   std::vector<PlanStep> steps;
   // A streaming aggregation after the steps: the reduce function folding each key's values.
   std::optional<FunctionRef> aggregation;
+  // dropDuplicates on the key of each (key, value) record after the steps (one stateful operator
+  // per query in this model: not with an aggregation).
+  bool deduplicate = false;
   // withWatermark: the event time is the key of each (key, value) record after the steps, an
   // integer in ms (a window's end); the watermark trails the newest event time by this delay.
   std::optional<Duration> watermark_delay;
@@ -142,7 +145,9 @@ class StreamingQuery {
 
   void post(const char* event, Time when, std::function<void()> task);
   void schedule_maintenance();
-  Result<Records> run_aggregation(const Records& records);
+  Status check_plan();
+  bool stateful() const { return plan_.aggregation || plan_.deduplicate; }
+  Result<Records> run_stateful_operator(const Records& records);
   void run_trigger();
   void schedule_next_trigger(Time trigger_time);
   Status populate_start_offsets();
@@ -183,7 +188,9 @@ class StreamingQuery {
   StateStoreConf state_conf_;
   Duration maintenance_interval_{60000};
   ReduceFn reduce_;
-  std::unique_ptr<StreamingAggregation> aggregation_;  // made at the first batch run
+  // The stateful operator, made at the first batch run.
+  std::unique_ptr<StreamingAggregation> aggregation_;
+  std::unique_ptr<StreamingDeduplication> deduplication_;
   std::unique_ptr<FileStreamSink> file_sink_;
   std::optional<TaskId> next_task_;
   std::optional<TaskId> maintenance_task_;
