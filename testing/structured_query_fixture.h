@@ -84,6 +84,7 @@ class QueryTest : public ::testing::Test, public BatchSink, public QueryObserver
     plan.steps = {{PlanStep::Kind::kMap, {"add", {Value::Int(100)}}}};
     options.checkpoint_location = "/ck";
     options.trigger = {Trigger::Kind::kProcessingTime, Duration{100}};
+    fs_.set_clock([this] { return loop_.now(); });  // files' modification times
   }
 
   // Starts a process (owner `owner`) on the checkpoint; its batches take `batch_ms`.

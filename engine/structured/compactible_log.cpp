@@ -85,17 +85,24 @@ std::string CompactibleLog::batch_id_to_path(int64_t batch_id) const {
   return JoinPath(path_, name);
 }
 
-Result<std::optional<int64_t>> CompactibleLog::latest_batch_id() {
+Result<std::vector<int64_t>> CompactibleLog::list_batches() {
   CKPT_ASSIGN_OR_RETURN(std::vector<FileStatus> entries, manager_->fs().list(path_));
-  std::optional<int64_t> latest;
+  std::vector<int64_t> ids;
   for (const FileStatus& entry : entries) {
-    std::optional<int64_t> id = BatchIdOf(entry.name);
-    if (id && (!latest || *id > *latest)) latest = id;
+    if (std::optional<int64_t> id = BatchIdOf(entry.name)) ids.push_back(*id);
   }
-  return latest;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
-Result<std::optional<std::vector<std::string>>> CompactibleLog::read(int64_t batch_id) {
+Result<std::optional<int64_t>> CompactibleLog::latest_batch_id() {
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> ids, list_batches());
+  if (ids.empty()) return std::optional<int64_t>();
+  return std::optional<int64_t>(ids.back());
+}
+
+Result<std::optional<std::vector<std::string>>> CompactibleLog::get(int64_t batch_id) {
   const std::string path = batch_id_to_path(batch_id);
   CKPT_ASSIGN_OR_RETURN(bool exists, manager_->fs().exists(path));
   if (!exists) return std::optional<std::vector<std::string>>();
@@ -112,12 +119,12 @@ Result<bool> CompactibleLog::add(int64_t batch_id, const std::vector<std::string
   if (batch_id < 0 || batch_id > kMaxBatchId) {
     return Status::InvalidArgument("batch id out of range: " + std::to_string(batch_id));
   }
-  CKPT_ASSIGN_OR_RETURN(auto existing, read(batch_id));
+  CKPT_ASSIGN_OR_RETURN(auto existing, get(batch_id));
   if (existing) return false;
   std::vector<std::string> written;
   if (IsCompactionBatch(batch_id, compact_interval_)) {
     for (int64_t id = std::max<int64_t>(0, batch_id - compact_interval_); id < batch_id; ++id) {
-      CKPT_ASSIGN_OR_RETURN(auto earlier, read(id));
+      CKPT_ASSIGN_OR_RETURN(auto earlier, get(id));
       if (!earlier) {
         return Status::IllegalState(batch_id_to_path(id) + " doesn't exist when compacting batch " +
                                     std::to_string(batch_id) + " (compactInterval: " +
@@ -164,7 +171,7 @@ Result<std::vector<std::string>> CompactibleLog::all_entries() {
   const int64_t start =
       std::max<int64_t>(0, (*latest + 1) / compact_interval_ * compact_interval_ - 1);
   for (int64_t id = start; id <= *latest; ++id) {
-    CKPT_ASSIGN_OR_RETURN(auto entries, read(id));
+    CKPT_ASSIGN_OR_RETURN(auto entries, get(id));
     if (!entries) {
       return Status::IllegalState(batch_id_to_path(id) +
                                   " doesn't exist (latestId: " + std::to_string(*latest) +

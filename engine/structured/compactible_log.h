@@ -49,7 +49,9 @@ class CompactibleLog {
   int64_t compact_interval() const { return compact_interval_; }
   std::string batch_id_to_path(int64_t batch_id) const;
 
-  // The highest batch id listed (`<b>` or `<b>.compact`); none for an empty log.
+  // The batch ids listed (`<b>` or `<b>.compact`), ascending.
+  Result<std::vector<int64_t>> list_batches();
+  // The highest batch id listed; none for an empty log.
   Result<std::optional<int64_t>> latest_batch_id();
 
   // Writes batch `batch_id` unless it exists (false then). A compaction batch holds every entry
@@ -63,11 +65,14 @@ class CompactibleLog {
   // compactInterval: k)" (V14).
   Result<std::vector<std::string>> all_entries();
 
+  // The entries of batch `batch_id`'s file (`<b>` or `<b>.compact`: a compaction file holds every
+  // batch's up to b); none when it does not exist.
+  Result<std::optional<std::vector<std::string>>> get(int64_t batch_id);
+
   // Compactible logs refuse purge (SPARK-26949): "Cannot purge as it might break internal state."
   Status purge(int64_t threshold_batch_id);
 
  private:
-  Result<std::optional<std::vector<std::string>>> read(int64_t batch_id);
   Status delete_expired(int64_t current_batch_id);
 
   CheckpointFileManager* manager_;

@@ -68,10 +68,54 @@ KafkaSource::KafkaSource(CheckpointFileManager* manager, const PartitionedLog* l
       starting_(starting),
       max_offsets_per_trigger_(max_offsets_per_trigger) {}
 
-Result<PartitionOffsets> KafkaSource::initial_offset() {
+Result<std::optional<std::string>> KafkaSource::initial_offset() {
+  if (!initial_) {
+    CKPT_ASSIGN_OR_RETURN(initial_, resolve_initial_offset());
+  }
+  return std::optional<std::string>(PartitionOffsetsToJson(topic_, *initial_));
+}
+
+Result<std::optional<std::string>> KafkaSource::latest_offset(
+    const std::optional<std::string>& start) {
+  PartitionOffsets from;
+  if (start) {
+    CKPT_ASSIGN_OR_RETURN(from, parse(*start));
+  } else {
+    if (!initial_) {
+      CKPT_ASSIGN_OR_RETURN(initial_, resolve_initial_offset());
+    }
+    from = *initial_;
+  }
+  return std::optional<std::string>(PartitionOffsetsToJson(topic_, next_end(from)));
+}
+
+Result<Records> KafkaSource::read(const std::optional<std::string>& start, const std::string& end) {
+  PartitionOffsets from;
+  if (start) {
+    CKPT_ASSIGN_OR_RETURN(from, parse(*start));
+  }
+  CKPT_ASSIGN_OR_RETURN(PartitionOffsets until, parse(end));
+  return read_ranges(from, until);
+}
+
+// Offsets from the offset log, which may name partitions the topic does not have (a hostile or
+// foreign checkpoint): refused here, before anything asks the log about them.
+Result<PartitionOffsets> KafkaSource::parse(const std::string& json) const {
+  CKPT_ASSIGN_OR_RETURN(PartitionOffsets offsets, PartitionOffsetsFromJson(topic_, json));
+  CKPT_ASSIGN_OR_RETURN(int32_t partitions, log_->partition_count(topic_));
+  for (const auto& [partition, offset] : offsets) {
+    if (partition >= partitions) {
+      return Status::Corruption("offsets of partition " + std::to_string(partition) + " of " +
+                                topic_ + ", which has " + std::to_string(partitions));
+    }
+  }
+  return offsets;
+}
+
+Result<PartitionOffsets> KafkaSource::resolve_initial_offset() {
   CKPT_RETURN_IF_ERROR(initial_offsets_log_.init());
   CKPT_ASSIGN_OR_RETURN(auto written, initial_offsets_log_.get(0));
-  if (written) return PartitionOffsetsFromJson(topic_, written->json);
+  if (written) return parse(written->json);
   CKPT_ASSIGN_OR_RETURN(int32_t partitions, log_->partition_count(topic_));
   PartitionOffsets offsets;
   for (int32_t p = 0; p < partitions; ++p) {
@@ -82,7 +126,7 @@ Result<PartitionOffsets> KafkaSource::initial_offset() {
   return offsets;
 }
 
-PartitionOffsets KafkaSource::latest_offset(const PartitionOffsets& start) const {
+PartitionOffsets KafkaSource::next_end(const PartitionOffsets& start) const {
   PartitionOffsets until;
   for (const auto& [partition, from] : start)
     until[partition] = log_->end_offset(topic_, partition);
@@ -112,8 +156,8 @@ PartitionOffsets KafkaSource::latest_offset(const PartitionOffsets& start) const
   return until;
 }
 
-Result<Records> KafkaSource::read(const PartitionOffsets& start,
-                                  const PartitionOffsets& end) const {
+Result<Records> KafkaSource::read_ranges(const PartitionOffsets& start,
+                                         const PartitionOffsets& end) const {
   Records records;
   for (const auto& [partition, until] : end) {
     auto from = start.find(partition);

@@ -12,6 +12,7 @@
 
 #include "engine/dstream/partitioned_log.h"
 #include "engine/structured/metadata_log.h"
+#include "engine/structured/source.h"
 
 namespace ckpt::structured {
 
@@ -37,7 +38,7 @@ struct KafkaInitialOffsetCodec {
   static Result<Value> Deserialize(std::string_view content);
 };
 
-class KafkaSource {
+class KafkaSource : public StreamSource {
  public:
   // `source_dir`: `<checkpoint>/sources/<i>`. `max_offsets_per_trigger`: the maxOffsetsPerTrigger
   // option (none: every available record).
@@ -48,20 +49,25 @@ class KafkaSource {
   const std::string& topic() const { return topic_; }
 
   // initialOffset(): read back from sources/<i>/0, or resolved now (earliest: 0, latest: the log
-  // end offsets) and written there by the first call.
-  Result<PartitionOffsets> initial_offset();
+  // end offsets) and written there by the first call; then kept in memory.
+  Result<std::optional<std::string>> initial_offset() override;
+  Result<std::optional<std::string>> latest_offset(
+      const std::optional<std::string>& start) override;
+  Result<Records> read(const std::optional<std::string>& start, const std::string& end) override;
 
   // latestOffset(start, limit): the end offsets of the next batch: the log end offsets, or with
   // maxOffsetsPerTrigger a share of the limit per partition in proportion to its backlog (never
   // starving a partition with a backlog of its own, never past its end).
-  PartitionOffsets latest_offset(const PartitionOffsets& start) const;
-
-  // The records between `start` (exclusive of nothing: [start, end) per partition) and `end`,
-  // partition by partition.
-  Result<Records> read(const PartitionOffsets& start, const PartitionOffsets& end) const;
+  PartitionOffsets next_end(const PartitionOffsets& start) const;
+  // The records of [start, end) per partition, partition by partition.
+  Result<Records> read_ranges(const PartitionOffsets& start, const PartitionOffsets& end) const;
 
  private:
+  Result<PartitionOffsets> resolve_initial_offset();
+  Result<PartitionOffsets> parse(const std::string& json) const;
+
   MetadataLog<KafkaInitialOffsetCodec> initial_offsets_log_;
+  std::optional<PartitionOffsets> initial_;
   const PartitionedLog* log_;
   std::string topic_;
   StartingOffsets starting_;

@@ -57,6 +57,33 @@ Result<int64_t> IntConf(const std::map<std::string, std::string>& conf, const ch
 
 std::string AssertionFailed(const std::string& message) { return "assertion failed: " + message; }
 
+// The file source's log confs (spark.sql.streaming.fileSource.log.*).
+Result<CompactibleLogConf> FileSourceLogConf(const std::map<std::string, std::string>& conf) {
+  CompactibleLogConf log;
+  CKPT_ASSIGN_OR_RETURN(log.default_compact_interval,
+                        IntConf(conf, "spark.sql.streaming.fileSource.log.compactInterval", 10, 1));
+  CKPT_ASSIGN_OR_RETURN(log.cleanup_delay.ms,
+                        IntConf(conf, "spark.sql.streaming.fileSource.log.cleanupDelay", 600000,
+                                0, /*unit_ms=*/true));
+  CKPT_ASSIGN_OR_RETURN(log.min_batches_to_retain, IntConf(conf, kMinBatchesToRetain, 100, 1));
+  auto deletion = conf.find("spark.sql.streaming.fileSource.log.deletion");
+  log.deletion = deletion == conf.end() || deletion->second != "false";
+  return log;
+}
+
+Result<std::unique_ptr<StreamSource>> MakeSource(const QueryEnv& env, const QueryPlan& plan,
+                                                 const QueryOptions& options,
+                                                 CheckpointFileManager* manager) {
+  const std::string dir = JoinPath(options.checkpoint_location, "sources/0");
+  if (plan.source == QueryPlan::Source::kFiles) {
+    CKPT_ASSIGN_OR_RETURN(CompactibleLogConf log, FileSourceLogConf(options.conf));
+    return std::unique_ptr<StreamSource>(
+        new FileStreamSource(manager, dir, plan.files, log, env.scheduler));
+  }
+  return std::unique_ptr<StreamSource>(new KafkaSource(
+      manager, env.log, plan.topic, dir, plan.starting_offsets, plan.max_offsets_per_trigger));
+}
+
 }  // namespace
 
 const std::map<std::string, std::string>& PinnedConfDefaults() {
@@ -81,9 +108,7 @@ StreamingQuery::StreamingQuery(QueryEnv env, QueryPlan plan, QueryOptions option
       file_manager_(env_.fs, env_.file_manager, env_.process_uid, env_.defects),
       offset_log_(&file_manager_, JoinPath(options_.checkpoint_location, "offsets")),
       commit_log_(&file_manager_, JoinPath(options_.checkpoint_location, "commits")),
-      source_(&file_manager_, env_.log, plan_.topic,
-              JoinPath(options_.checkpoint_location, "sources/0"), plan_.starting_offsets,
-              plan_.max_offsets_per_trigger) {
+      source_() {
   for (const auto& [key, value] : PinnedConfDefaults()) conf_.try_emplace(key, value);
 }
 
@@ -177,13 +202,23 @@ Status StreamingQuery::check_plan() {
   return Status::Ok();
 }
 
-// StreamExecution's constructor: the query id from `metadata` (StreamMetadata), written once with
-// createAtomic when the checkpoint has none.
+// StreamExecution's constructor: the confs and the plan checked, the query id, the logs, the
+// source and the sink opened.
 Status StreamingQuery::init() {
   CKPT_RETURN_IF_ERROR(read_confs());
   CKPT_RETURN_IF_ERROR(check_plan());
   if (plan_.sink == QueryPlan::Sink::kFile) CKPT_RETURN_IF_ERROR(open_file_sink());
   CKPT_RETURN_IF_ERROR(env_.fs->mkdirs(options_.checkpoint_location));
+  CKPT_RETURN_IF_ERROR(read_or_write_query_id());
+  CKPT_RETURN_IF_ERROR(offset_log_.init());
+  CKPT_RETURN_IF_ERROR(commit_log_.init());
+  CKPT_ASSIGN_OR_RETURN(source_, MakeSource(env_, plan_, options_, &file_manager_));
+  return source_->init();
+}
+
+// StreamMetadata: the query id from `metadata`, written once with createAtomic when the checkpoint
+// has none.
+Status StreamingQuery::read_or_write_query_id() {
   const std::string path = JoinPath(options_.checkpoint_location, "metadata");
   CKPT_ASSIGN_OR_RETURN(bool exists, env_.fs->exists(path));
   if (exists) {
@@ -194,25 +229,20 @@ Status StreamingQuery::init() {
       return Status::Corruption("Error reading stream metadata from " + path);
     }
     id_ = id->get<std::string>();
-  } else {
-    id_ = UuidShapedName(env_.process_uid, kQueryIdCounter);
-    const std::string json = nlohmann::json{{"id", id_}}.dump();
-    if (env_.defects.has(Defect::kMetadataWrittenInPlace)) {
-      CKPT_RETURN_IF_ERROR(WriteWholeFile(*env_.fs, path, json, /*sync=*/false));
-      CKPT_RETURN_IF_ERROR(offset_log_.init());
-      return commit_log_.init();
-    }
-    CKPT_ASSIGN_OR_RETURN(auto output, file_manager_.create_atomic(path));
-    Status written = output->append(json);
-    if (written.ok()) written = output->close();
-    if (!written.ok()) {
-      output->cancel();
-      if (written.code() != StatusCode::kAlreadyExists) return written;
-      return Status::IllegalState("Multiple streaming queries are concurrently using " + path);
-    }
+    return Status::Ok();
   }
-  CKPT_RETURN_IF_ERROR(offset_log_.init());
-  return commit_log_.init();
+  id_ = UuidShapedName(env_.process_uid, kQueryIdCounter);
+  const std::string json = nlohmann::json{{"id", id_}}.dump();
+  if (env_.defects.has(Defect::kMetadataWrittenInPlace)) {
+    return WriteWholeFile(*env_.fs, path, json, /*sync=*/false);
+  }
+  CKPT_ASSIGN_OR_RETURN(auto output, file_manager_.create_atomic(path));
+  Status written = output->append(json);
+  if (written.ok()) written = output->close();
+  if (written.ok()) return written;
+  output->cancel();
+  if (written.code() != StatusCode::kAlreadyExists) return written;
+  return Status::IllegalState("Multiple streaming queries are concurrently using " + path);
 }
 
 void StreamingQuery::post(const char* event, Time when, std::function<void()> task) {
@@ -292,20 +322,14 @@ Status StreamingQuery::populate_start_offsets() {
   }
   current_batch_id_ = latest_id;
   current_batch_constructed_ = true;
-  available_offsets_.reset();
-  if (plan.offsets[0]) {
-    CKPT_ASSIGN_OR_RETURN(available_offsets_, PartitionOffsetsFromJson(plan_.topic, *plan.offsets[0]));
-  }
+  available_offsets_ = plan.offsets[0];
   if (latest_id != 0) {
     CKPT_ASSIGN_OR_RETURN(auto previous, offset_log_.get(latest_id - 1));
     if (!previous) {
       return Status::IllegalState("batch " + std::to_string(latest_id - 1) + " doesn't exist");
     }
     committed_offsets_.reset();
-    if (!previous->offsets.empty() && previous->offsets[0]) {
-      CKPT_ASSIGN_OR_RETURN(committed_offsets_,
-                            PartitionOffsetsFromJson(plan_.topic, *previous->offsets[0]));
-    }
+    if (!previous->offsets.empty()) committed_offsets_ = previous->offsets[0];
   }
   if (plan.metadata) {
     CKPT_RETURN_IF_ERROR(pin_confs(*plan.metadata));
@@ -366,29 +390,28 @@ bool StreamingQuery::should_run_another_batch() const {
          watermark_ms_ > *last_execution_watermark_ms_;
 }
 
-Result<PartitionOffsets> StreamingQuery::start_offsets() {
-  if (committed_offsets_) return *committed_offsets_;
+Result<std::optional<std::string>> StreamingQuery::start_offsets() {
+  if (committed_offsets_) return committed_offsets_;
   if (!initial_offsets_) {
-    CKPT_ASSIGN_OR_RETURN(initial_offsets_, source_.initial_offset());
+    CKPT_ASSIGN_OR_RETURN(initial_offsets_, source_->initial_offset());
   }
   return *initial_offsets_;
 }
 
 // constructNextBatch (notes 2.4, B1 to B6).
 Result<bool> StreamingQuery::construct_next_batch() {
-  PartitionOffsets start;
-  if (available_offsets_) {
-    start = *available_offsets_;
-  } else {
+  std::optional<std::string> start = available_offsets_;
+  if (!start) {
     CKPT_ASSIGN_OR_RETURN(start, start_offsets());
   }
-  PartitionOffsets end = source_.latest_offset(start);
-  const bool new_data = !committed_offsets_ || *committed_offsets_ != end;
+  CKPT_ASSIGN_OR_RETURN(std::optional<std::string> end, source_->latest_offset(start));
+  // isNewDataAvailable: the source has an offset, and it is not the committed one.
+  const bool new_data = end && committed_offsets_ != end;
   if (!new_data && !should_run_another_batch()) return false;
   available_offsets_ = end;
   batch_metadata_ = OffsetSeqMetadata{watermark_ms_, env_.scheduler->now().ms, {}};
   for (const auto& [key, value] : PinnedConfDefaults()) batch_metadata_.conf[key] = conf_.at(key);
-  OffsetSeq plan{{PartitionOffsetsToJson(plan_.topic, end)}, batch_metadata_};
+  OffsetSeq plan{{end}, batch_metadata_};
   const int64_t n = current_batch_id_;
   CKPT_ASSIGN_OR_RETURN(bool added, offset_log_.add(n, plan));
   if (!added) {
@@ -411,8 +434,11 @@ Result<bool> StreamingQuery::construct_next_batch() {
 // runBatch (notes 2.5): the batch's records are read and transformed now; the sink and the commit
 // follow once the executors are done.
 Status StreamingQuery::run_batch(Time trigger_time) {
-  CKPT_ASSIGN_OR_RETURN(PartitionOffsets start, start_offsets());
-  CKPT_ASSIGN_OR_RETURN(Records input, source_.read(start, *available_offsets_));
+  CKPT_ASSIGN_OR_RETURN(std::optional<std::string> start, start_offsets());
+  Records input;
+  if (available_offsets_) {
+    CKPT_ASSIGN_OR_RETURN(input, source_->read(start, *available_offsets_));
+  }
   CKPT_ASSIGN_OR_RETURN(Records output, apply_plan(std::move(input)));
   Duration duration = env_.batch_duration ? env_.batch_duration(output.size()) : Duration{0};
   post("runBatch", env_.scheduler->now() + duration,

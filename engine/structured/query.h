@@ -21,6 +21,7 @@
 #include "engine/runtime/scheduler.h"
 #include "engine/structured/aggregation.h"
 #include "engine/structured/file_sink.h"
+#include "engine/structured/file_source.h"
 #include "engine/structured/kafka_source.h"
 #include "engine/structured/offset_commit_logs.h"
 
@@ -34,6 +35,12 @@ struct PlanStep {
 };
 
 struct QueryPlan {
+  enum class Source {
+    kKafka,  // the Kafka-like source over the partitioned log: `topic`, ...
+    kFiles,  // the file source over `files.directory` (lines of text)
+  };
+  Source source = Source::kKafka;
+  FileSourceOptions files;
   std::string topic;  // the Kafka-like source's topic
   StartingOffsets starting_offsets = StartingOffsets::kEarliest;
   std::optional<int64_t> max_offsets_per_trigger;
@@ -140,6 +147,7 @@ class StreamingQuery {
   StreamingQuery(QueryEnv env, QueryPlan plan, QueryOptions options);
   Status init();
   Status read_confs();
+  Status read_or_write_query_id();
   Status open_file_sink();
   void cancel_tasks();
 
@@ -153,7 +161,7 @@ class StreamingQuery {
   Status populate_start_offsets();
   Status pin_confs(const OffsetSeqMetadata& metadata);
   Result<bool> construct_next_batch();
-  Result<PartitionOffsets> start_offsets();
+  Result<std::optional<std::string>> start_offsets();
   Status run_batch(Time trigger_time);
   Status finish_batch(const Records& records);
   Status update_watermark(const Records& records);
@@ -168,17 +176,18 @@ class StreamingQuery {
   CheckpointFileManager file_manager_;
   OffsetSeqLog offset_log_;
   CommitLog commit_log_;
-  KafkaSource source_;
+  std::unique_ptr<StreamSource> source_;
   std::string id_;
   bool active_ = true;
   std::optional<Status> exception_;
 
   int64_t current_batch_id_ = -1;
   bool current_batch_constructed_ = false;
-  std::optional<PartitionOffsets> committed_offsets_;
-  std::optional<PartitionOffsets> available_offsets_;
-  std::optional<PartitionOffsets> initial_offsets_;  // cached, as KafkaMicroBatchStream's
-  OffsetSeqMetadata batch_metadata_;                 // of the batch constructed or re-run
+  // The source's offsets, as the offset log holds them (none: the source has none).
+  std::optional<std::string> committed_offsets_;
+  std::optional<std::string> available_offsets_;
+  std::optional<std::optional<std::string>> initial_offsets_;  // asked once
+  OffsetSeqMetadata batch_metadata_;                           // of the batch constructed or re-run
   int64_t watermark_ms_ = 0;
   // The watermark the last batch this process ran used (none before its first batch, as
   // Spark's lastExecution).

@@ -284,15 +284,17 @@ TEST(KafkaSourceTest, MaxOffsetsPerTriggerIsSharedByBacklog) {
   sim::SimFs fs(sim::PersistenceModel::kHdfs);
   CheckpointFileManager manager(&fs, FileManagerKind::kFileContext, 1);
   KafkaSource limited(&manager, &fixed, "t", "/ck/sources/0", StartingOffsets::kEarliest, 5);
-  EXPECT_EQ(limited.latest_offset({{0, 0}, {1, 0}}), (PartitionOffsets{{0, 4}, {1, 1}}));
+  EXPECT_EQ(limited.next_end({{0, 0}, {1, 0}}), (PartitionOffsets{{0, 4}, {1, 1}}));
   KafkaSource unlimited(&manager, &fixed, "t", "/ck/sources/0", StartingOffsets::kEarliest,
                         std::nullopt);
-  EXPECT_EQ(unlimited.latest_offset({{0, 0}, {1, 0}}), (PartitionOffsets{{0, 10}, {1, 2}}));
+  EXPECT_EQ(unlimited.next_end({{0, 0}, {1, 0}}), (PartitionOffsets{{0, 10}, {1, 2}}));
   KafkaSource latest(&manager, &fixed, "t", "/ck/sources/1", StartingOffsets::kLatest,
                      std::nullopt);
-  EXPECT_EQ(latest.initial_offset().value(), (PartitionOffsets{{0, 10}, {1, 2}}));
+  EXPECT_EQ(latest.initial_offset().value(), "{\"t\":{\"0\":10,\"1\":2}}");
   EXPECT_EQ(PartitionOffsetsFromJson("t", "{\"t\":{\"0\":-1}}").status().code(),
             StatusCode::kCorruption);
+  // A partition the topic does not have, from a foreign offset log: refused, not asked about.
+  EXPECT_EQ(unlimited.latest_offset("{\"t\":{\"7\":0}}").status().code(), StatusCode::kCorruption);
 }
 
 }  // namespace
