@@ -7,10 +7,6 @@ namespace ckpt::structured {
 namespace {
 
 constexpr std::string_view kCompactSuffix = ".compact";
-// Deliberate bound: a hostile directory's compaction file names cannot make intervals or the
-// arithmetic on batch ids overflow.
-constexpr int64_t kMaxBatchId = INT64_MAX / 4;
-
 // getBatchIdFromFileName: the name without ".compact", as a long.
 std::optional<int64_t> BatchIdOf(std::string_view name) {
   if (name.ends_with(kCompactSuffix)) name.remove_suffix(kCompactSuffix.size());

@@ -14,6 +14,11 @@
 
 namespace ckpt::structured {
 
+// Deliberate bound, not Spark's: batch ids above this in a log (a hostile directory may hold
+// "offsets/9223372036854775807") are refused as corrupt, so that the arithmetic on batch ids
+// (L + 1, N - minBatchesToRetain, (b + 1) % k) cannot overflow.
+inline constexpr int64_t kMaxBatchId = int64_t{1} << 61;
+
 // MetadataVersionUtil.validateVersion: the version of a log file's first line "v<N>" (V1, V2).
 Result<int> ValidateLogVersion(std::string_view text, int max_supported_version);
 

@@ -13,8 +13,6 @@ constexpr Duration kPollingDelay{10};
 // The counter of the new query id's name (temp files count up from 0).
 constexpr uint64_t kQueryIdCounter = uint64_t{1} << 63;
 
-constexpr int64_t kMaxBatchId = INT64_MAX / 2;
-
 constexpr const char* kShufflePartitions = "spark.sql.shuffle.partitions";
 constexpr const char* kMinBatchesToRetain = "spark.sql.streaming.minBatchesToRetain";
 
@@ -309,8 +307,6 @@ Status StreamingQuery::populate_start_offsets() {
     return Status::Ok();
   }
   auto& [latest_id, plan] = *latest;
-  // Deliberate bound (a hostile directory may hold "offsets/-1" or "offsets/9223372036854775807"):
-  // batch ids stay where the arithmetic around them cannot overflow.
   if (latest_id < 0 || latest_id > kMaxBatchId) {
     return Status::Corruption("offset log batch id out of range: " + std::to_string(latest_id));
   }
