@@ -20,6 +20,7 @@ enum class Defect : uint8_t {
                                     // close
   kPurgeInclusive,                  // SPARK-34383's purge deleting its threshold batch too
   kDoubleCommit,                    // SPARK-23004 reverted: a store committed twice
+  kIgnoreLogAddResults,             // SPARK-26425 reverted: a lost commit-log add goes unnoticed
 };
 
 struct DefectInfo {

@@ -20,7 +20,7 @@ bool Contains(const std::string& text, const std::string& part) {
 }
 
 TEST(StructuredDefects, EveryDefectHasANameAndParses) {
-  ASSERT_EQ(AllDefects().size(), 6u);
+  ASSERT_EQ(AllDefects().size(), 7u);
   for (const DefectInfo& info : AllDefects()) {
     EXPECT_EQ(ParseDefect(info.name).value(), info.defect);
     EXPECT_TRUE(Contains(info.reverts, "SPARK-")) << info.name;
@@ -150,6 +150,36 @@ TEST_F(PurgeTest, PurgeOfTheThresholdBatchWithTheDefect) {
   std::optional<Status> error = restart_after_four_batches();
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->message(), "batch 2 doesn't exist");
+}
+
+// SPARK-26425: a second driver starts on the checkpoint while the first runs batch 0, re-runs it
+// and commits it after the first did. Its commit-log add finds the batch there: with the fix it
+// stops (V9); with the defect both drivers go on, batch 0 delivered twice.
+class TwoDriversTest : public QueryTest {
+ protected:
+  std::optional<Status> second_driver_commits_batch_0() {
+    EXPECT_TRUE(start(1, /*batch_ms=*/50).ok());
+    run_until(10);
+    EXPECT_TRUE(start(2, /*batch_ms=*/50).ok());
+    run_until(70);
+    EXPECT_EQ(deliveries(0).size(), 2u);
+    return query(2).exception();
+  }
+};
+
+TEST_F(TwoDriversTest, TwoDriversOnOneCheckpoint) {
+  std::optional<Status> error = second_driver_commits_batch_0();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->message(),
+            "assertion failed: Concurrent update to the commit log. Multiple streaming jobs "
+            "detected for 0");
+}
+
+TEST_F(TwoDriversTest, TwoDriversOnOneCheckpointWithTheDefect) {
+  defects.add(Defect::kIgnoreLogAddResults);
+  EXPECT_FALSE(second_driver_commits_batch_0().has_value());
+  EXPECT_TRUE(query(1).is_active());
+  EXPECT_TRUE(query(2).is_active());
 }
 
 // SPARK-33384: cancel() after a failed close deletes the temp file all the same.
