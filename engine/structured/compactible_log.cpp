@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <variant>
 
 namespace ckpt::structured {
 namespace {
@@ -16,6 +17,22 @@ std::optional<int64_t> BatchIdOf(std::string_view name) {
     return std::nullopt;
   }
   return id;
+}
+
+// The ids of `listed` (ascending) within [from, to], or the first id of that range missing from it.
+// Bounded by the listing, not by the range: a hostile directory's names may make it 2^61 long.
+std::variant<std::vector<int64_t>, int64_t> IdsCovering(const std::vector<int64_t>& listed,
+                                                        int64_t from, int64_t to) {
+  std::vector<int64_t> ids;
+  int64_t expected = from;
+  for (int64_t id : listed) {
+    if (id < from || id > to) continue;
+    if (id != expected) return expected;
+    ids.push_back(id);
+    ++expected;
+  }
+  if (expected <= to) return expected;
+  return ids;
 }
 
 }  // namespace
@@ -41,8 +58,12 @@ int64_t DeriveCompactInterval(int64_t default_interval, int64_t latest_compact) 
   const int64_t n = latest_compact + 1;
   if (n <= default_interval) return n;
   if (default_interval < n / 2) {
-    // The first divisor of n from the configured interval on (n itself at the latest).
-    for (int64_t i = default_interval; i <= n / 2; ++i) {
+    // The first divisor of n from the configured interval on (n itself at the latest). Deliberate
+    // bound: the search stops after kMaxDivisorSearch candidates (a hostile name such as
+    // "2305843009213693951.compact" would make it run for ages) and takes n.
+    constexpr int64_t kMaxDivisorSearch = int64_t{1} << 20;
+    for (int64_t i = default_interval; i <= n / 2 && i - default_interval < kMaxDivisorSearch;
+         ++i) {
       if (n % i == 0) return i;
     }
   }
@@ -119,13 +140,18 @@ Result<bool> CompactibleLog::add(int64_t batch_id, const std::vector<std::string
   if (existing) return false;
   std::vector<std::string> written;
   if (IsCompactionBatch(batch_id, compact_interval_)) {
-    for (int64_t id = std::max<int64_t>(0, batch_id - compact_interval_); id < batch_id; ++id) {
+    auto missing = [&](int64_t id) {
+      return Status::IllegalState(batch_id_to_path(id) + " doesn't exist when compacting batch " +
+                                  std::to_string(batch_id) +
+                                  " (compactInterval: " + std::to_string(compact_interval_) + ")");
+    };
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> listed, list_batches());
+    auto ids =
+        IdsCovering(listed, std::max<int64_t>(0, batch_id - compact_interval_), batch_id - 1);
+    if (auto* gap = std::get_if<int64_t>(&ids)) return missing(*gap);
+    for (int64_t id : std::get<std::vector<int64_t>>(ids)) {
       CKPT_ASSIGN_OR_RETURN(auto earlier, get(id));
-      if (!earlier) {
-        return Status::IllegalState(batch_id_to_path(id) + " doesn't exist when compacting batch " +
-                                    std::to_string(batch_id) + " (compactInterval: " +
-                                    std::to_string(compact_interval_) + ")");
-      }
+      if (!earlier) return missing(id);
       written.insert(written.end(), earlier->begin(), earlier->end());
     }
   }
@@ -161,18 +187,22 @@ Status CompactibleLog::delete_expired(int64_t current_batch_id) {
 }
 
 Result<std::vector<std::string>> CompactibleLog::all_entries() {
-  CKPT_ASSIGN_OR_RETURN(std::optional<int64_t> latest, latest_batch_id());
+  CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> listed, list_batches());
   std::vector<std::string> all;
-  if (!latest) return all;
+  if (listed.empty()) return all;
+  const int64_t latest = listed.back();
+  auto missing = [&](int64_t id) {
+    return Status::IllegalState(batch_id_to_path(id) +
+                                " doesn't exist (latestId: " + std::to_string(latest) +
+                                ", compactInterval: " + std::to_string(compact_interval_) + ")");
+  };
   const int64_t start =
-      std::max<int64_t>(0, (*latest + 1) / compact_interval_ * compact_interval_ - 1);
-  for (int64_t id = start; id <= *latest; ++id) {
+      std::max<int64_t>(0, (latest + 1) / compact_interval_ * compact_interval_ - 1);
+  auto ids = IdsCovering(listed, start, latest);
+  if (auto* gap = std::get_if<int64_t>(&ids)) return missing(*gap);
+  for (int64_t id : std::get<std::vector<int64_t>>(ids)) {
     CKPT_ASSIGN_OR_RETURN(auto entries, get(id));
-    if (!entries) {
-      return Status::IllegalState(batch_id_to_path(id) +
-                                  " doesn't exist (latestId: " + std::to_string(*latest) +
-                                  ", compactInterval: " + std::to_string(compact_interval_) + ")");
-    }
+    if (!entries) return missing(id);
     all.insert(all.end(), entries->begin(), entries->end());
   }
   return all;

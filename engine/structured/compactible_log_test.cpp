@@ -101,5 +101,26 @@ TEST_F(CompactibleLogTest, AMissingBatchInTheReadWindowFailsAllFiles) {
             "/out/_spark_metadata/4 doesn't exist when compacting batch 5 (compactInterval: 3)");
 }
 
+// A hostile directory: compaction files 2^40 apart make the interval 2^40, so the windows that
+// reading and compacting cover are 2^39 and 2^40 ids long. Both walk the listing, not the range,
+// and stop at the first missing id; the interval's divisor search is bounded too.
+TEST_F(CompactibleLogTest, HugeBatchIdsInNamesEndInAnErrorNotAWalk) {
+  const int64_t k = int64_t{1} << 40;
+  EXPECT_EQ(DeriveCompactInterval(10, (int64_t{1} << 61) - 2), (int64_t{1} << 61) - 1);  // prime
+  ASSERT_TRUE(fs_.mkdirs("/out/_spark_metadata").ok());
+  for (const std::string& name :
+       {std::to_string(k - 1) + ".compact", std::to_string(2 * k - 1) + ".compact",
+        std::to_string(2 * k - 1 + k / 2)}) {
+    ASSERT_TRUE(WriteWholeFile(fs_, "/out/_spark_metadata/" + name, "v1", false).ok());
+  }
+  CompactibleLog hostile = log({});
+  EXPECT_EQ(hostile.compact_interval(), k);
+  EXPECT_EQ(hostile.all_entries().status().message(),
+            "/out/_spark_metadata/" + std::to_string(2 * k) +
+                " doesn't exist (latestId: " + std::to_string(2 * k - 1 + k / 2) +
+                ", compactInterval: " + std::to_string(k) + ")");
+  EXPECT_EQ(hostile.add(3 * k - 1, {"x"}).status().code(), StatusCode::kIllegalState);
+}
+
 }  // namespace
 }  // namespace ckpt::structured

@@ -306,20 +306,36 @@ Result<StateMap> StateStoreProvider::load_map(int64_t version) {
     cache(version, *snapshot);
     return *std::move(snapshot);
   }
-  int64_t base = version;
-  std::optional<StateMap> base_map;
-  while (!base_map) {
-    --base;
-    if (base <= 0) {
-      base_map.emplace();
-    } else if (auto cached = loaded_maps_.find(base); cached != loaded_maps_.end()) {
-      base_map = cached->second;
+  // Spark walks down from version - 1 to the first version cached or snapshotted (0: empty).
+  // The newest such version from the cache and the listing is the same one, found without a
+  // call per version (a hostile offset log may ask for version 2^61).
+  int64_t base = 0;
+  if (auto cached = loaded_maps_.lower_bound(version); cached != loaded_maps_.begin()) {
+    base = std::prev(cached)->first;
+  }
+  Result<std::vector<FileStatus>> listed = manager_->fs().list(dir_);
+  if (!listed.ok() && listed.status().code() != StatusCode::kNotFound) return listed.status();
+  for (const FileStatus& entry : listed.ok() ? listed.value() : std::vector<FileStatus>{}) {
+    std::string_view name = entry.name;
+    if (!name.ends_with(".snapshot")) continue;
+    name.remove_suffix(std::string_view(".snapshot").size());
+    int64_t snapshot = 0;
+    auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), snapshot);
+    if (error != std::errc() || end != name.data() + name.size()) continue;
+    if (snapshot < version && snapshot > base) base = snapshot;
+  }
+  StateMap map;
+  if (base > 0) {
+    if (auto cached = loaded_maps_.find(base); cached != loaded_maps_.end()) {
+      map = cached->second;
     } else {
-      CKPT_ASSIGN_OR_RETURN(base_map, read_snapshot(base));
+      CKPT_ASSIGN_OR_RETURN(std::optional<StateMap> snapshot, read_snapshot(base));
+      if (!snapshot) return Status::IllegalState("snapshot " + snapshot_path(base) + " vanished");
+      map = *std::move(snapshot);
     }
   }
-  StateMap map = *std::move(base_map);
-  for (int64_t delta = std::max<int64_t>(base, 0) + 1; delta <= version; ++delta) {
+  // The first missing delta ends the walk with an error, so it is bounded by the files there.
+  for (int64_t delta = base + 1; delta <= version; ++delta) {
     CKPT_RETURN_IF_ERROR(apply_delta(delta, map));
   }
   cache(version, map);

@@ -188,5 +188,17 @@ TEST_F(StateStoreTest, ADeltaCommittedOverAnExistingOneAndARefusedRename) {
       << committed.status().message();
 }
 
+// A hostile offset log may ask for a huge version: the load looks for its base in the listing, not
+// version by version, and fails at the first missing delta.
+TEST_F(StateStoreTest, AHugeVersionFailsAtOnce) {
+  StateStoreProvider p = provider({});
+  put_a(p, 0, 1);
+  StateStoreProvider restarted = provider({});
+  Result<std::unique_ptr<StateStore>> store = restarted.get_store(int64_t{1} << 60);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("2.delta does not exist"), std::string::npos)
+      << store.status().message();
+}
+
 }  // namespace
 }  // namespace ckpt::structured
