@@ -15,6 +15,7 @@
 #include "reports/report.h"
 #include "scenario/plugins.h"
 #include "scenario/swarm.h"
+#include "sim/defect_catalogue.h"
 #include "sim/start_check.h"
 #include "util/shell_quote.h"
 
@@ -105,9 +106,8 @@ namespace {
 // Turns the common flags into run options, and remembers them for replay commands.
 ckpt::Status ToOptions(const CommonFlags& flags, sim::ExploreOptions& options) {
   for (const std::string& name : flags.defects) {
-    ckpt::Result<ckpt::Defect> defect = ckpt::ParseDefect(name);
-    if (!defect.ok()) return defect.status();
-    options.run.defects.add(defect.value());
+    CKPT_ASSIGN_OR_RETURN(const sim::CatalogueDefect* defect, sim::FindDefect(name));
+    defect->add_to(options.run);
     options.replay_flags.push_back("--defect " + sim::ShellQuote(name));
   }
   for (const std::string& name : flags.fixes) {
@@ -228,7 +228,9 @@ int ReportResult(const sim::ExploreResult& result, const std::string& header,
                  uint64_t max_crash_states, const CommonFlags& flags,
                  const sim::RunOptions* timeline_run) {
   if (flags.json) {
-    std::cout << reports::ResultToJson(result).dump(2) << "\n";
+    std::cout << reports::ResultToJson(result).dump(2, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     reports::PrintTable(result, header, max_crash_states);
   }

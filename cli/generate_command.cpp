@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "cli/command.h"
-#include "engine/defects.h"
 #include "engine/fixes.h"
 #include "scenario/persistence_model.h"
+#include "sim/defect_catalogue.h"
 
 namespace cli {
 namespace {
@@ -35,7 +35,7 @@ std::vector<const CLI::Option*> VisibleOptions(const CLI::App& command) {
 std::vector<std::string> ValuesOf(const std::string& long_name) {
   std::vector<std::string> values;
   if (long_name == "defect") {
-    for (const ckpt::DefectInfo& d : ckpt::AllDefects()) values.push_back(d.name);
+    for (const sim::CatalogueDefect& d : sim::DefectCatalogue()) values.push_back(d.name);
   } else if (long_name == "fix") {
     for (const ckpt::FixInfo& f : ckpt::AllFixes()) values.push_back(f.name);
   } else if (long_name == "fs") {

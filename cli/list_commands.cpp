@@ -6,10 +6,11 @@
 #include <memory>
 
 #include "cli/command.h"
-#include "engine/defects.h"
 #include "engine/fixes.h"
 #include "oracle/protocol.h"
+#include "oracle/structured_oracle.h"
 #include "reports/report.h"
+#include "sim/defect_catalogue.h"
 
 namespace cli {
 namespace {
@@ -43,8 +44,9 @@ int RunList(const std::vector<sim::Scenario>& scenarios, bool json) {
 
 int RunDefects(bool json) {
   nlohmann::json list = nlohmann::json::array();
-  for (const ckpt::DefectInfo& d : ckpt::AllDefects()) {
+  for (const sim::CatalogueDefect& d : sim::DefectCatalogue()) {
     list.push_back({{"name", d.name},
+                    {"engine", sim::EngineName(d.engine)},
                     {"reverts", d.reverts},
                     {"description", d.description},
                     {"exposed_by", d.exposed_by}});
@@ -55,9 +57,10 @@ int RunDefects(bool json) {
         << "\n";
     return kExitPass;
   }
-  for (const ckpt::DefectInfo& d : ckpt::AllDefects()) {
-    std::printf("%s\n  reverts:    %s\n  effect:     %s\n  exposed by: %s\n\n", d.name, d.reverts,
-                d.description, d.exposed_by);
+  for (const sim::CatalogueDefect& d : sim::DefectCatalogue()) {
+    std::printf("%s (%s)\n  reverts:    %s\n  effect:     %s\n  exposed by: %s\n\n", d.name.c_str(),
+                sim::EngineName(d.engine), d.reverts.c_str(), d.description.c_str(),
+                d.exposed_by.c_str());
   }
   return kExitPass;
 }
@@ -89,9 +92,11 @@ int RunWeaknesses(bool json) {
 
 // The protocol oracle's rules (oracle/protocol.h).
 int RunRules(bool json) {
+  std::vector<sim::ProtocolRule> rules = sim::ProtocolRules();
+  for (const sim::ProtocolRule& rule : sim::StructuredProtocolRules()) rules.push_back(rule);
   if (json) {
     nlohmann::json list = nlohmann::json::array();
-    for (const sim::ProtocolRule& rule : sim::ProtocolRules()) {
+    for (const sim::ProtocolRule& rule : rules) {
       list.push_back({{"name", rule.name}, {"statement", rule.statement}});
     }
     std::cout << nlohmann::json{{"schema_version", reports::kSchemaVersion}, {"rules", list}}.dump(
@@ -99,11 +104,13 @@ int RunRules(bool json) {
               << "\n";
     return kExitPass;
   }
-  for (const sim::ProtocolRule& rule : sim::ProtocolRules()) {
+  for (const sim::ProtocolRule& rule : rules) {
     std::printf("%s\n  %s\n\n", rule.name, rule.statement);
   }
-  std::printf("%zu rules; a breach is a protocol_violation naming its rule\n",
-              sim::ProtocolRules().size());
+  std::printf(
+      "%zu rules (structured.*: the Structured Streaming engine's); a breach is a "
+      "protocol_violation naming its rule\n",
+      rules.size());
   return kExitPass;
 }
 

@@ -53,7 +53,7 @@ int RunMutation(const std::string& root, const std::string& out_path,
   nlohmann::json doc = reports::MutationToJson(report);
   if (!out_path.empty()) {
     std::ofstream out(out_path);
-    out << doc.dump(2) << "\n";
+    out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     if (!out) return BadInput(out_path + ": cannot write");
   }
   if (!regressions.empty()) {
@@ -61,13 +61,18 @@ int RunMutation(const std::string& root, const std::string& out_path,
     if (!status.ok()) return BadInput(status.message());
   }
   if (json) {
-    std::cout << doc.dump(2) << "\n";
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::printf("%-36s %7s %9s %-36s %15s %8s %8s %9s\n", "defect", "found", "to first", "found by",
                 "failing/outputs", "batches", "crashes", "shrink s");
     for (const sim::DefectHunt& h : report.hunts) {
       if (!h.error.empty()) {
         std::printf("%-36s ERROR %s\n", h.defect.c_str(), h.error.c_str());
+        continue;
+      }
+      if (!h.engine_test.empty()) {
+        std::printf("%-36s not hunted: no scenario shows it yet; %s\n", h.defect.c_str(),
+                    h.engine_test.c_str());
         continue;
       }
       auto count = [](const std::optional<uint64_t>& n) {
@@ -82,16 +87,19 @@ int RunMutation(const std::string& root, const std::string& out_path,
     }
     const sim::MutationTargets& t = report.targets;
     std::printf(
-        "\n%llu of %zu defects found (target: all); median time to the first failure %.3f s "
+        "\n%llu of %zu hunted defects found (target: all; %llu more shown by engine tests only); "
+        "median time to the first failure %.3f s "
         "(target <= %.1f s); %llu of %zu shrunk to <= %lld batches and <= %llu crashes "
         "(target >= %.0f%%)\nfailing/outputs: failing trials of the exhaustive exploration, with "
         "the "
         "protocol rules and with the outputs alone (ref: the uncrashed run fails)\n%s\n",
-        static_cast<unsigned long long>(report.found), report.hunts.size(),
+        static_cast<unsigned long long>(report.found),
+        report.hunts.size() - report.engine_test_only,
+        static_cast<unsigned long long>(report.engine_test_only),
         report.median_seconds_to_first_failure, t.max_median_seconds,
-        static_cast<unsigned long long>(report.small), report.hunts.size(),
-        static_cast<long long>(t.max_batches), static_cast<unsigned long long>(t.max_crashes),
-        t.min_small_fraction * 100,
+        static_cast<unsigned long long>(report.small),
+        report.hunts.size() - report.engine_test_only, static_cast<long long>(t.max_batches),
+        static_cast<unsigned long long>(t.max_crashes), t.min_small_fraction * 100,
         report.targets_met() ? "PASS: every target met" : "FAIL: a target missed");
   }
   return report.targets_met() ? kExitPass : kExitFail;

@@ -84,6 +84,10 @@ int RunServe(ServeFlags& flags) {
   if (flags.kill_at_writer_step >= 0) {
     serve.kill_at_writer_step = static_cast<uint64_t>(flags.kill_at_writer_step);
   }
+  ckpt::Status supported = real::RealRuntimeSupports(scenarios.value().front());
+  if (!supported.ok() && scenarios.value().front().engine == sim::Engine::kStructured) {
+    return BadInput(supported.message());
+  }
   return real::Serve(scenarios.value().front(), serve);
 }
 

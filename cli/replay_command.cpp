@@ -116,7 +116,9 @@ int RunReplay(const sim::Scenario& declared, const std::string& token,
   // A confirmed known weakness is WARN, as in exploration: it passes unless --strict.
   int exit_code = failures.empty() || (weakness && !strict) ? kExitPass : kExitFail;
   if (json) {
-    std::cout << ReplayJson(scenario, token, run, failures, divergence, weakness).dump(2) << "\n";
+    std::cout << ReplayJson(scenario, token, run, failures, divergence, weakness)
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
     return exit_code;
   }
   const std::vector<std::string>& trace = divergence && !full_trace ? divergence->trace : run.trace;

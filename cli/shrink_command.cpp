@@ -56,10 +56,18 @@ int RunShrink(const sim::Scenario& declared, const std::string& token, const std
   std::string yaml = sim::RegressionScenarioYaml(
       declared, outcome, name,
       "Shrunk from " + declared.name + ": " + sim::FailureKindName(outcome.failure.kind), header);
-  std::printf("shrunk in %llu candidate trials: %lld -> %lld batches, %zu -> %zu crashes\n",
+  // A structured query has no `batches`: its size is its input.
+  auto size = [](const sim::Scenario& s) {
+    if (s.engine == sim::Engine::kDStream) return std::to_string(s.batches) + " batches";
+    size_t records = 0;
+    for (const sim::LogAppend& append : s.log_appends) records += append.records.size();
+    for (const sim::ProducedFile& file : s.produced_files) records += file.lines.size();
+    return std::to_string(records) + " input records";
+  };
+  std::printf("shrunk in %llu candidate trials: %s -> %s, %zu -> %zu crashes\n",
               static_cast<unsigned long long>(outcome.attempts),
-              static_cast<long long>(sim::ScenarioVariant(declared, spec.value().variant).batches),
-              static_cast<long long>(outcome.scenario.batches), spec.value().crashes.size(),
+              size(sim::ScenarioVariant(declared, spec.value().variant)).c_str(),
+              size(outcome.scenario).c_str(), spec.value().crashes.size(),
               outcome.spec.crashes.size());
   std::printf("FAIL [%s]: %s\n", sim::FailureKindName(outcome.failure.kind),
               outcome.failure.detail.c_str());

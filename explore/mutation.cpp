@@ -1,8 +1,9 @@
 #include "explore/mutation.h"
 
 #include <algorithm>
+#include <set>
 
-#include "engine/defects.h"
+#include "sim/defect_catalogue.h"
 #include "util/stopwatch.h"
 
 namespace sim {
@@ -16,12 +17,16 @@ std::optional<uint64_t> FailingTrials(const Scenario& scenario, const ExploreOpt
   return uncrashed ? std::nullopt : std::optional(result.failures);
 }
 
-DefectHunt Hunt(const ckpt::DefectInfo& info, const std::string& root, const ExploreOptions& base,
+DefectHunt Hunt(const CatalogueDefect& info, const std::string& root, const ExploreOptions& base,
                 uint64_t max_shrink_attempts) {
   DefectHunt hunt;
   hunt.defect = info.name;
   hunt.reverts = info.reverts;
   hunt.scenario_path = info.exposed_by;
+  if (!info.exposed_by.ends_with(".yaml")) {
+    hunt.engine_test = info.exposed_by;
+    return hunt;
+  }
   ckpt::Result<Scenario> scenario = LoadScenario(root + "/" + info.exposed_by);
   if (!scenario.ok()) {
     hunt.error = scenario.status().message();
@@ -31,7 +36,8 @@ DefectHunt Hunt(const ckpt::DefectInfo& info, const std::string& root, const Exp
   options.strategy = Strategy::kExhaustive;
   options.stop_at_first_failure = true;
   options.run.defects = ckpt::DefectSet{};
-  options.run.defects.add(info.defect);
+  options.run.structured_defects = ckpt::structured::DefectSet{};
+  info.add_to(options.run);
   Stopwatch stopwatch;
   ExploreResult result = Explore({scenario.value()}, options);
   hunt.seconds_to_first_failure = stopwatch.elapsed_s();
@@ -52,23 +58,30 @@ DefectHunt Hunt(const ckpt::DefectInfo& info, const std::string& root, const Exp
   hunt.outcome = Shrink(scenario.value(), TrialSpec::ParseToken(first.token).value(),
                         first.failure.kind, options.run, max_shrink_attempts);
   hunt.shrink_seconds = stopwatch.elapsed_s();
+  if (hunt.shrunk() && hunt.outcome.scenario.engine == Engine::kStructured) {
+    TrialRun uncrashed = RunTrial(hunt.outcome.scenario, TrialSpec{}, options.run);
+    std::set<int64_t> ids;
+    for (const StructuredPlan& plan : uncrashed.structured.plans) ids.insert(plan.batch_id);
+    hunt.structured_batches = static_cast<int64_t>(ids.size());
+  }
   return hunt;
 }
 
 }  // namespace
 
 bool MutationReport::targets_met() const {
-  return found == hunts.size() && median_seconds_to_first_failure <= targets.max_median_seconds &&
-         static_cast<double>(small) >=
-             targets.min_small_fraction * static_cast<double>(hunts.size());
+  const uint64_t hunted = hunts.size() - engine_test_only;
+  return found == hunted && median_seconds_to_first_failure <= targets.max_median_seconds &&
+         static_cast<double>(small) >= targets.min_small_fraction * static_cast<double>(hunted);
 }
 
 MutationReport HuntDefects(const std::string& root, const ExploreOptions& options,
                            uint64_t max_shrink_attempts) {
   MutationReport report;
   std::vector<double> seconds;
-  for (const ckpt::DefectInfo& info : ckpt::AllDefects()) {
+  for (const CatalogueDefect& info : DefectCatalogue()) {
     DefectHunt hunt = Hunt(info, root, options, max_shrink_attempts);
+    if (!hunt.engine_test.empty()) ++report.engine_test_only;
     if (hunt.found) {
       ++report.found;
       seconds.push_back(hunt.seconds_to_first_failure);

@@ -119,7 +119,8 @@ class Shrinker {
         KnownWeakness(run, failures.front())) {
       return false;
     }
-    if (!options_.defects.empty() && !passes_without_defects(scenario, spec)) return false;
+    bool defects = !options_.defects.empty() || !options_.structured_defects.empty();
+    if (defects && !passes_without_defects(scenario, spec)) return false;
     outcome_.scenario = scenario;
     outcome_.spec = spec;
     outcome_.failure = failures.front();
@@ -133,6 +134,7 @@ class Shrinker {
     ++outcome_.attempts;
     RunOptions clean = options_;
     clean.defects = ckpt::DefectSet{};
+    clean.structured_defects = ckpt::structured::DefectSet{};
     References references(scenario, clean);
     if (!references.base().failures.empty()) return false;
     TrialRun run = RunTrial(scenario, spec, clean);

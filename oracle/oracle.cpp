@@ -5,6 +5,7 @@
 #include "engine/checkpoint/checkpoint_writer.h"
 #include "oracle/check.h"
 #include "oracle/protocol.h"
+#include "oracle/structured_oracle.h"
 
 namespace sim {
 
@@ -93,6 +94,7 @@ std::vector<Time> LegitimateReruns(Time checkpoint_time, const std::vector<Time>
 }
 
 ReferenceOutcome BuildReference(const Scenario& scenario, const TrialRun& run) {
+  if (scenario.engine == Engine::kStructured) return BuildStructuredReference(scenario, run);
   ReferenceOutcome outcome;
   Reference& reference = outcome.reference;
   reference.steps = run.total_steps;
@@ -145,8 +147,10 @@ std::string RecoveryContract(const Scenario& scenario, const TrialRun& run) {
   return faulted ? "recover with re-executed batches only" : "recover exactly";
 }
 
+// A structured query's file source remembers the files it saw (its own log) instead of ignoring
+// files by a remember window, and its batches are judged by id: neither applies to it.
 bool StartTimeMatters(const Scenario& scenario) {
-  return scenario.source_kind == SourceKind::kFile;
+  return scenario.engine == Engine::kDStream && scenario.source_kind == SourceKind::kFile;
 }
 
 std::string FoundBy(const Failure& failure) {
@@ -155,6 +159,7 @@ std::string FoundBy(const Failure& failure) {
 }
 
 bool InputDependsOnTiming(const Scenario& scenario) {
+  if (scenario.engine == Engine::kStructured) return false;  // judged by its own rules
   return scenario.source_kind == SourceKind::kLog || scenario.source_kind == SourceKind::kReceiver;
 }
 
@@ -171,8 +176,10 @@ bool StoppedWithTheExpectedError(const Scenario& scenario, const IncarnationReco
          incarnation.start_error.to_string().find(scenario.expect_error) != std::string::npos;
 }
 
-std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& reference_for,
-                                const TrialRun& run, bool require_expected_error) {
+namespace {
+
+std::vector<Failure> CheckDStreamTrial(const Scenario& scenario, const ReferenceFor& reference_for,
+                                       const TrialRun& run, bool require_expected_error) {
   std::vector<Failure> failures;
   if (!run.engine_assert.empty()) {
     failures.push_back({FailureKind::kEngineAssert, std::nullopt, run.engine_assert});
@@ -240,6 +247,17 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& re
   }
   AddDurabilityNote(run, failures);
   return failures;
+}
+
+}  // namespace
+
+std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& reference_for,
+                                const TrialRun& run, bool require_expected_error) {
+  if (scenario.engine == Engine::kStructured) {
+    return CheckStructuredTrial(scenario, reference_for(ReferenceKey{scenario.first_start, {}}),
+                                run);
+  }
+  return CheckDStreamTrial(scenario, reference_for, run, require_expected_error);
 }
 
 }  // namespace sim

@@ -42,6 +42,9 @@ struct Reference {
   std::set<std::pair<std::string, int64_t>> silent;
   uint64_t steps = 0;
   uint64_t digest = 0;
+  // engine: structured: the uncrashed run's record (`outputs` holds its foreachBatch batches
+  // by id).
+  StructuredRecord structured;
 };
 
 // Builds the reference from an uncrashed run. Fails (kind and detail) when that run itself is not

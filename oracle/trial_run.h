@@ -165,6 +165,55 @@ struct StateObservation {
   std::map<std::string, std::string> fields;
 };
 
+// What a Structured Streaming query did over a run (engine: structured), as its observer and
+// sink saw it, and what its files held when the run ended (read by the harness, not the query).
+struct StructuredStart {
+  int incarnation = 0;
+  int64_t first_batch_id = 0;
+  bool rerun = false;  // its first batch re-ran one planned before (no commit for it)
+};
+struct StructuredPlan {
+  int incarnation = 0;
+  int64_t batch_id = 0;
+  std::string offsets;  // the source's end offsets as `offsets/N` holds them
+  int64_t watermark_ms = 0;
+  int64_t timestamp_ms = 0;
+};
+struct StructuredDelivery {  // one call of the foreachBatch function
+  int incarnation = 0;
+  int64_t batch_id = 0;
+  ckpt::Records records;  // sorted
+  ckpt::Time at;
+};
+struct StructuredCommit {
+  int incarnation = 0;
+  int64_t batch_id = 0;
+};
+struct StructuredRecord {
+  std::vector<StructuredStart> starts;
+  std::vector<StructuredPlan> plans;
+  std::vector<StructuredDelivery> deliveries;
+  std::vector<StructuredCommit> commits;
+  // At the end of the run:
+  std::vector<int64_t> offset_ids;  // listed in offsets/ and commits/
+  std::vector<int64_t> commit_ids;
+  std::map<int64_t, std::string> logged_offsets;  // batch id -> the source offsets offsets/N holds
+  // createAtomic temp files under the checkpoint and the sink that neither a crashed process
+  // created nor an injected fault kept (by refusing their rename or delete): a write that
+  // completed or was cancelled left them (SPARK-19779, SPARK-33384).
+  std::vector<std::string> leaked_temp_files;
+  // The file sink: what a log-aware reader sees (sorted lines), or why it cannot read; and the
+  // part files no log entry lists (orphans of a batch's earlier attempt: allowed).
+  ckpt::Records sink_read;
+  std::string sink_read_error;
+  uint64_t sink_orphans = 0;
+  // The stateful operator's state after the latest commit over all its partitions, "<key> ->
+  // <value>" lines sorted (a query started afresh may pin another partition count: the same
+  // state, spread otherwise), or why it cannot be loaded.
+  std::vector<std::string> state;
+  std::string state_error;
+};
+
 struct TrialRun {
   std::vector<Emission> emissions;
   // The scenario's expect_state points, when observed (RunOptions::observe_state); not part of
@@ -174,6 +223,7 @@ struct TrialRun {
   std::vector<FailedOutput> failed_outputs;
   std::vector<FailedJob> failed_jobs;
   std::vector<InputBatch> input_batches;  // log and receiver sources: every batch's input
+  StructuredRecord structured;            // engine: structured
   std::vector<ReceiverAllocation> receiver_allocations;
   std::set<std::string> corrupted_by_faults;  // files a torn_write or bitflip fault mangled
   std::vector<IncarnationRecord> incarnations;

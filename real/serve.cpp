@@ -218,6 +218,11 @@ int JudgeJournal(const sim::Scenario& scenario, const std::string& journal_path,
 }  // namespace
 
 Status RealRuntimeSupports(const sim::Scenario& scenario) {
+  if (scenario.engine == sim::Engine::kStructured) {
+    return Status::Unsupported(scenario.path +
+                               ": the real runtime runs the DStream engine only (engine: "
+                               "structured runs in the simulator)");
+  }
   if (scenario.source_kind == sim::SourceKind::kFile) {
     return Status::Unsupported(scenario.path +
                                ": the real runtime has no producer for a file source yet");

@@ -50,7 +50,8 @@ struct ServeOptions {
   std::optional<uint64_t> kill_at_writer_step;
 };
 
-// Unsupported when the real runtime cannot run the scenario faithfully: a file source (its
+// Unsupported when the real runtime cannot run the scenario faithfully: a structured query, a
+// file source (its
 // producer would have to write files on the engine's time line) or failing output writes.
 // The scenario's fault rules are not an error: the real runtime injects none (kills only).
 ckpt::Status RealRuntimeSupports(const sim::Scenario& scenario);

@@ -230,7 +230,8 @@ ckpt::Status WriteReport(const std::string& dir, const sim::ExploreResult& resul
   if (ec)
     return ckpt::Status::IoError("cannot create report directory " + dir + ": " + ec.message());
   std::ofstream json(dir + "/results.json");
-  json << ResultToJson(result).dump(2) << "\n";
+  json << ResultToJson(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+       << "\n";
   std::ofstream html(dir + "/index.html");
   html << RenderHtml(result, title, timelines);
   if (!json || !html) return ckpt::Status::IoError("cannot write the report in " + dir);

@@ -259,6 +259,10 @@ bool CombinesTwoStreams(Operation operation) {
          operation == Operation::kTransformWith;
 }
 
+const char* EngineName(Engine engine) {
+  return engine == Engine::kStructured ? "structured" : "dstream";
+}
+
 const char* SourceKindName(SourceKind kind) {
   switch (kind) {
     case SourceKind::kSequence:
@@ -358,6 +362,7 @@ const char* OutputStoreName(OutputStore store) {
 }
 
 Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registry) {
+  if (s.engine == Engine::kStructured) return Status::Ok();  // checked as it was read
   // stream name -> the operation that made it (none: the source).
   std::map<std::string, std::optional<Operation>> streams = {{"source", std::nullopt}};
   for (const NamedSource& source : s.sources) {

@@ -13,6 +13,7 @@
 #include "engine/functions.h"
 #include "engine/runtime/status.h"
 #include "engine/runtime/time.h"
+#include "engine/structured/aggregation.h"
 #include "engine/value.h"
 #include "scenario/failure_kind.h"
 #include "scenario/fault_rule.h"
@@ -317,8 +318,41 @@ struct NamedSource {
   bool operator==(const NamedSource&) const = default;
 };
 
+// Which engine runs a scenario (`engine:`): Spark Streaming's DStreams (the default) or
+// Structured Streaming's micro-batch execution (docs/structured.md, "Scenarios").
+enum class Engine { kDStream, kStructured };
+// "dstream", "structured".
+const char* EngineName(Engine engine);
+
+// The query of an `engine: structured` scenario: readStream over the scenario's source, the
+// pipeline's steps, at most one stateful operator, and writeStream to one sink.
+struct StructuredQuery {
+  enum class Stateful {
+    kNone,
+    kAggregate,    // groupBy(key).agg(reduce): `reduce_by_key: <function>`
+    kDeduplicate,  // dropDuplicates(key): `drop_duplicates: key`
+  };
+  enum class Sink {
+    kForeachBatch,  // `foreach_batch: <name>`: at least once, judged per batch id
+    kFile,          // `write_files: <directory>`: the file sink, exactly once through its log
+  };
+  std::vector<PipelineStep> steps;  // map, flat_map and filter, before the stateful operator
+  Stateful stateful = Stateful::kNone;
+  ckpt::FunctionRef reduce;                 // kAggregate
+  std::optional<Duration> watermark_delay;  // `with_watermark_ms`: the key is the event time
+  ckpt::structured::OutputMode output_mode = ckpt::structured::OutputMode::kAppend;
+  Sink sink = Sink::kForeachBatch;
+  std::string sink_name;                           // foreach_batch: its name; file: its directory
+  std::optional<Duration> trigger_interval;        // `trigger_ms` (0: back to back); none: Once
+  std::optional<int64_t> max_offsets_per_trigger;  // log source (Kafka's maxOffsetsPerTrigger)
+  std::optional<int64_t> max_files_per_trigger;    // file source
+  bool operator==(const StructuredQuery&) const = default;
+};
+
 struct Scenario {
   std::string path;  // the file it came from ("" when built in code)
+  Engine engine = Engine::kDStream;
+  StructuredQuery query;  // engine: structured (its pipeline; `pipeline` stays empty)
   std::string name;
   std::string description;
   Duration batch_duration{500};

@@ -225,6 +225,13 @@ Status ScenarioReader::conf_map(const YAML::Node& node, const std::string& field
 
 Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
   if (!root.IsMap()) return error(root, "(document)", "expected a map of scenario fields");
+  if (const YAML::Node engine = root["engine"]) {
+    CKPT_ASSIGN_OR_RETURN(std::string name, string(engine, "engine"));
+    if (name == EngineName(Engine::kStructured)) return structured_scenario(root);
+    if (name != EngineName(Engine::kDStream)) {
+      return error(engine, "engine", "expected dstream or structured");
+    }
+  }
   // clang-format off
   CKPT_RETURN_IF_ERROR(check_keys(
       root, "",
@@ -235,7 +242,7 @@ Result<Scenario> ScenarioReader::scenario(const YAML::Node& root) const {
        "swarm",      "trial_seed",     "interleaving",      "restart_clock_offset_ms",
        "graceful_stop_lead_ms",   "sources",          "expect_all_runs", "restart_entry",
        "plugins",    "restart_plugins", "expect_state", "start_ms",
-       "remember_ms"}));
+       "remember_ms", "engine"}));
   // clang-format on
   Scenario s;
   s.path = path_;

@@ -111,7 +111,14 @@ class ScenarioReader {
 
   Status faults(const YAML::Node& node, Scenario& s) const;
 
+  // A scenario of either engine (`engine:`).
   Result<Scenario> scenario(const YAML::Node& root) const;
+  // engine: structured (scenario_reader_structured.cpp).
+  Result<Scenario> structured_scenario(const YAML::Node& root) const;
+  Status query_pipeline(const YAML::Node& node, StructuredQuery& query) const;
+  Status query_settings(const YAML::Node& root, Scenario& s) const;
+  // source.max_offsets_per_trigger and source.max_files_per_trigger (structured only).
+  Status rate_limits(const YAML::Node& node, Scenario& s) const;
 
   // What the driver program does: restart_entry, processing, remember_ms, start_ms, downtime_ms,
   // conf and restart_conf.

@@ -11,7 +11,8 @@ Status ScenarioReader::source(const YAML::Node& node, Scenario& s) const {
   CKPT_RETURN_IF_ERROR(
       check_keys(node, "source",
                  {"kind", "input", "records", "directory", "files", "topic", "partitions",
-                  "appends", "generate", "new_files_only", "path_filter"}));
+                  "appends", "generate", "new_files_only", "path_filter", "max_offsets_per_trigger",
+                  "max_files_per_trigger"}));
   if (node["kind"]) {
     Result<SourceKind> kind = ParseSourceKind(node["kind"].Scalar());
     if (!kind.ok()) return error(node["kind"], "source.kind", kind.status().message());
@@ -23,12 +24,33 @@ Status ScenarioReader::source(const YAML::Node& node, Scenario& s) const {
                    "only a file source has it");
     }
   }
+  CKPT_RETURN_IF_ERROR(rate_limits(node, s));
   if (IsInMemory(s.source_kind)) {
     CKPT_ASSIGN_OR_RETURN(s.input, in_memory_input(node, s.source_kind, "source"));
   } else if (s.source_kind == SourceKind::kFile) {
     return file_source(node, s);
   } else if (s.source_kind == SourceKind::kLog || s.source_kind == SourceKind::kReceiver) {
     return log_source(node, s);
+  }
+  return Status::Ok();
+}
+
+// Structured Streaming's source options maxOffsetsPerTrigger (log) and maxFilesPerTrigger (file).
+Status ScenarioReader::rate_limits(const YAML::Node& node, Scenario& s) const {
+  for (auto [key, kind, field] :
+       {std::tuple{"max_offsets_per_trigger", SourceKind::kLog, &s.query.max_offsets_per_trigger},
+        std::tuple{"max_files_per_trigger", SourceKind::kFile, &s.query.max_files_per_trigger}}) {
+    const YAML::Node value = node[key];
+    if (!value) continue;
+    const std::string where = std::string("source.") + key;
+    if (s.engine != Engine::kStructured || s.source_kind != kind) {
+      return error(
+          value, where,
+          std::string("only a structured query's ") + SourceKindName(kind) + " source has it");
+    }
+    CKPT_ASSIGN_OR_RETURN(int64_t n, integer(value, where));
+    if (n < 1) return error(value, where, "must be at least 1");
+    *field = n;
   }
   return Status::Ok();
 }

@@ -115,6 +115,9 @@ void EmitSource(YAML::Emitter& out, const Scenario& s) {
     Field(out, "directory", s.source_directory);
     if (!s.new_files_only) Field(out, "new_files_only", false);
     if (!s.path_filter.empty()) Field(out, "path_filter", FunctionText(s.path_filter));
+    if (s.query.max_files_per_trigger) {
+      Field(out, "max_files_per_trigger", *s.query.max_files_per_trigger);
+    }
     out << YAML::Key << "files" << YAML::Value << YAML::BeginSeq;
     for (const ProducedFile& file : s.produced_files) {
       out << YAML::Flow << YAML::BeginMap;
@@ -130,6 +133,9 @@ void EmitSource(YAML::Emitter& out, const Scenario& s) {
   } else if (s.source_kind == SourceKind::kLog || s.source_kind == SourceKind::kReceiver) {
     Field(out, "topic", s.log_topic);
     if (s.source_kind == SourceKind::kLog) Field(out, "partitions", s.log_partitions);
+    if (s.query.max_offsets_per_trigger) {
+      Field(out, "max_offsets_per_trigger", *s.query.max_offsets_per_trigger);
+    }
     out << YAML::Key << "appends" << YAML::Value << YAML::BeginSeq;
     for (const LogAppend& append : s.log_appends) {
       out << YAML::Flow << YAML::BeginMap;
@@ -406,9 +412,64 @@ std::string Comments(const std::string& header) {
   return text;
 }
 
+// What both engines' scenarios end with: conf, restart_conf, expectations and the harness's
+// settings; the document, with `header` as comment lines.
+std::string EmitEnd(YAML::Emitter& out, const Scenario& s, const std::string& header) {
+  EmitConf(out, "conf", s.conf);
+  if (s.restart_conf) EmitConf(out, "restart_conf", *s.restart_conf);
+  EmitExpectations(out, s);
+  EmitHarness(out, s);
+  out << YAML::EndMap;
+  return Comments(header) + out.c_str() + "\n";
+}
+
+// An `engine: structured` scenario's query: its pipeline, output mode and trigger.
+void EmitQuery(YAML::Emitter& out, const StructuredQuery& query) {
+  out << YAML::Key << "pipeline" << YAML::Value << YAML::BeginSeq;
+  for (const PipelineStep& step : query.steps) EmitStep(out, step);
+  auto step = [&out](const char* key, const auto& value) {
+    out << YAML::BeginMap;
+    Field(out, key, value);
+    out << YAML::EndMap;
+  };
+  if (query.watermark_delay) step("with_watermark_ms", query.watermark_delay->ms);
+  if (query.stateful == StructuredQuery::Stateful::kAggregate) {
+    step("reduce_by_key", FunctionText(query.reduce));
+  }
+  if (query.stateful == StructuredQuery::Stateful::kDeduplicate) step("drop_duplicates", "key");
+  step(query.sink == StructuredQuery::Sink::kFile ? "write_files" : "foreach_batch",
+       query.sink_name);
+  out << YAML::EndSeq;
+  Field(out, "output_mode", ckpt::structured::OutputModeName(query.output_mode));
+  if (query.trigger_interval) {
+    Field(out, "trigger_ms", query.trigger_interval->ms);
+  } else {
+    Field(out, "trigger", "once");
+  }
+}
+
+std::string StructuredScenarioToYaml(const Scenario& s, const std::string& header) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  Field(out, "engine", EngineName(s.engine));
+  Field(out, "name", s.name);
+  if (!s.description.empty()) Field(out, "description", s.description);
+  EmitSource(out, s);
+  EmitQuery(out, s.query);
+  out << YAML::Key << "checkpoint_dir" << YAML::Value << YAML::DoubleQuoted << s.checkpoint_dir;
+  out << YAML::Key << "processing" << YAML::Value << YAML::BeginMap;
+  Field(out, "job_base_ms", s.processing.job_base.ms);
+  Field(out, "per_record_us", s.processing.per_record_us);
+  out << YAML::EndMap;
+  Field(out, "downtime_ms", s.downtime.ms);
+  if (!s.plugins.empty()) Field(out, "plugins", s.plugins);
+  return EmitEnd(out, s, header);
+}
+
 }  // namespace
 
 std::string ScenarioToYaml(const Scenario& s, const std::string& header) {
+  if (s.engine == Engine::kStructured) return StructuredScenarioToYaml(s, header);
   YAML::Emitter out;
   out << YAML::BeginMap;
   Field(out, "name", s.name);
@@ -435,12 +496,7 @@ std::string ScenarioToYaml(const Scenario& s, const std::string& header) {
   }
   if (!s.plugins.empty()) Field(out, "plugins", s.plugins);
   if (s.restart_plugins) Field(out, "restart_plugins", *s.restart_plugins);
-  EmitConf(out, "conf", s.conf);
-  if (s.restart_conf) EmitConf(out, "restart_conf", *s.restart_conf);
-  EmitExpectations(out, s);
-  EmitHarness(out, s);
-  out << YAML::EndMap;
-  return Comments(header) + out.c_str() + "\n";
+  return EmitEnd(out, s, header);
 }
 
 }  // namespace sim

@@ -17,6 +17,7 @@ Scenario WithoutOrigins(Scenario s) {
     step.origin.clear();
     for (PipelineStep& sub : step.steps) sub.origin.clear();
   }
+  for (PipelineStep& step : s.query.steps) step.origin.clear();
   for (FaultRule& rule : s.faults) rule.origin.clear();
   for (RunExpectation& expected : s.expect_all_runs) expected.origin.clear();
   for (StateExpectation& expected : s.expect_state) expected.origin.clear();

@@ -25,12 +25,15 @@ RUNS = [
 
 
 def defects(binary):
+    """(name, catalogue): a DStream defect runs on the whole catalogue (the structured scenarios
+    must not notice it); a structured one on scenarios/structured, the only engine it acts on."""
     out = subprocess.run([binary, "defects", "--json"], check=True, capture_output=True, text=True)
-    return [entry["name"] for entry in json.loads(out.stdout)["defects"]]
+    return [(entry["name"], "scenarios/structured" if entry["engine"] == "structured" else "scenarios")
+            for entry in json.loads(out.stdout)["defects"]]
 
 
-def explore(binary, source_dir, arguments):
-    command = [binary, "explore", "scenarios", "--jobs", "2", "--json"] + arguments
+def explore(binary, source_dir, catalogue, arguments):
+    command = [binary, "explore", catalogue, "--jobs", "2", "--json"] + arguments
     done = subprocess.run(command, cwd=source_dir, capture_output=True, text=True)
     if done.returncode not in (0, 1):
         sys.exit(f"golden: {' '.join(command)} exited {done.returncode}: {done.stderr}")
@@ -63,13 +66,13 @@ def main():
     if len(sys.argv) not in (3, 5):
         sys.exit(__doc__)
     binary, source_dir = os.path.abspath(sys.argv[1]), sys.argv[2]
-    runs = list(RUNS)
-    for name in defects(binary):
-        runs.append((f"defect {name}", ["--strategy", "exhaustive", "--defect", name]))
+    runs = [(label, "scenarios", arguments) for label, arguments in RUNS]
+    for name, catalogue in defects(binary):
+        runs.append((f"defect {name}", catalogue, ["--strategy", "exhaustive", "--defect", name]))
     lines = []
-    for label, arguments in runs:
-        lines.append(f"== {label}: explore scenarios {' '.join(arguments)}")
-        lines.append(explore(binary, source_dir, arguments))
+    for label, catalogue, arguments in runs:
+        lines.append(f"== {label}: explore {catalogue} {' '.join(arguments)}")
+        lines.append(explore(binary, source_dir, catalogue, arguments))
     text = "\n".join(lines) + "\n"
     if len(sys.argv) == 5:
         with open(sys.argv[4], "w") as out:

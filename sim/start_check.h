@@ -20,7 +20,8 @@ namespace sim {
 // without running a single task. OK when it starts; otherwise InvalidArgument reading
 // "file:line:column: pipeline[i].<operation>: <Spark's message>" for the step the engine
 // refused, or "file: pipeline: <message>" for the graph as a whole. `started`, when given, sees
-// the started context (its graph initialized) before it is thrown away.
+// the started context (its graph initialized) before it is thrown away. A structured scenario's
+// query was checked as it loaded: OK.
 ckpt::Status CheckApplicationStarts(
     const Scenario& scenario,
     const std::function<void(ckpt::StreamingContext&, const BuiltSteps&)>& started = nullptr);

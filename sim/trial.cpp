@@ -14,7 +14,10 @@
 #include "scenario/scenario_receiver_source.h"
 #include "sim/event_loop.h"
 #include "sim/faults.h"
+#include "sim/machine.h"
+#include "sim/producer.h"
 #include "sim/state_probe.h"
+#include "sim/structured_trial.h"
 #include "util/random.h"
 
 namespace sim {
@@ -26,14 +29,6 @@ using ckpt::Status;
 using ckpt::StreamingContext;
 using ckpt::Time;
 
-struct EngineAssertion {
-  std::string message;
-};
-
-void ThrowEngineAssertion(const char* file, int line, const std::string& message) {
-  throw EngineAssertion{std::string(file) + ":" + std::to_string(line) + ": " + message};
-}
-
 class Simulation : public StepGate {
  public:
   Simulation(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options)
@@ -41,7 +36,7 @@ class Simulation : public StepGate {
         spec_(spec),
         options_(options),
         fs_(ModelFor(scenario, options)),
-        injector_(options.inject_faults ? scenario.faults : NoFaults(), spec.fault_mask, spec.seed),
+        injector_(FaultRulesOf(scenario, options.inject_faults), spec.fault_mask, spec.seed),
         log_(scenario.log_topic, scenario.log_partitions, ArrivalsOf(scenario, SourceKind::kLog),
              [this] { return loop_.now(); }),
         receiver_source_(scenario.log_topic, ArrivalsOf(scenario, SourceKind::kReceiver),
@@ -117,11 +112,6 @@ class Simulation : public StepGate {
   }
   void mix(const void* data, size_t size) { recorder_.mix(data, size); }
 
-  static const std::vector<FaultRule>& NoFaults() {
-    static const std::vector<FaultRule> none;
-    return none;
-  }
-
   const Scenario& scenario_;
   const TrialSpec& spec_;
   const RunOptions& options_;
@@ -138,8 +128,9 @@ class Simulation : public StepGate {
   std::vector<std::unique_ptr<Process>> dead_processes_;
   bool alive_ = false;
   uint64_t step_in_incarnation_ = 0;
-  uint64_t event_matches_ = 0;       // of this incarnation's event crash so far
-  bool crash_at_next_step_ = false;  // its `after` event matched
+  PlannedCrash planned_crash_{nullptr, ""};  // this incarnation's
+  MachineLog machine_log_{[this](const std::string& line) { trace_line(line); },
+                          [this](const void* data, size_t size) { mix(data, size); }};
   TaskLabel current_label_;
   TrialRun result_;
   RunRecorder recorder_;
@@ -208,34 +199,16 @@ bool Simulation::take_step(LabelFn&& label, const char* what, const std::string&
 }
 
 Status Simulation::fault(const char* operation, const std::string& path, uint64_t bytes) {
-  if (injector_.empty()) return Status::Ok();
-  uint64_t used = injector_.has_enospc() ? fs_.used_bytes() : 0;
-  FaultInjector::Decision decision = injector_.decide(operation, path, used, bytes);
-  if (decision.latency.ms > 0) loop_.charge(decision.latency);
-  if (decision.flip_bit && fs_.flip_bit(path, *decision.flip_bit)) {
-    trace_line("bit flip in " + path);
-    result_.corrupted_by_faults.insert(path);
-    process_->record().injected.push_back("bit flip in " + path);
-    mix(path.data(), path.size());
-  }
-  if (!decision.error.ok()) {
-    trace_line(decision.error.to_string());
-    process_->record().injected.push_back(decision.error.message());
-    mix(path.data(), path.size());
-  }
-  return decision.error;
+  return InjectFault(injector_, fs_, loop_, operation, path, bytes, result_, process_->record(),
+                     machine_log_);
 }
 
 template <typename LabelFn>
 bool Simulation::crash_due(int incarnation, uint64_t step, LabelFn&& label) {
   if (static_cast<size_t>(incarnation) >= spec_.crashes.size()) return false;
-  const CrashSpec& crash = spec_.crashes[incarnation];
-  if (!crash.event) return crash.at ? loop_.now() >= *crash.at : crash.step == step;
-  if (crash_at_next_step_) return true;
-  if (!CrashEventMatches(*crash.event, label(), scenario_.checkpoint_dir)) return false;
-  if (++event_matches_ != crash.event->nth) return false;
-  crash_at_next_step_ = crash.event->after;  // after: the next step of this incarnation
-  return !crash.event->after;
+  // Only an event crash needs the label (built on demand: most steps have no event to match).
+  if (!spec_.crashes[incarnation].event) return planned_crash_.due(step, loop_.now(), "");
+  return planned_crash_.due(step, loop_.now(), label());
 }
 
 Status Simulation::record_emission(int incarnation, const std::string& output, Time time,
@@ -257,35 +230,8 @@ Status Simulation::record_emission(int incarnation, const std::string& output, T
   return Status::Ok();
 }
 
-// The file stream's producer and the scenario's initial files live outside the driver: harness
-// tasks write them durably, whatever happens to the engine.
 void Simulation::schedule_producer() {
-  fs_.set_clock([this] { return loop_.now(); });
-  for (const InitialFile& file : scenario_.initial_files) {
-    Status written = fs_.mkdirs(ckpt::ParentPath(file.path));
-    if (written.ok()) written = ckpt::WriteWholeFile(fs_, file.path, file.content, /*sync=*/true);
-    if (written.ok()) written = fs_.sync_dir(ckpt::ParentPath(file.path));
-    CKPT_ASSERT(written.ok(),
-                "cannot write initial file " + file.path + ": " + written.to_string());
-  }
-  if (scenario_.source_kind != SourceKind::kFile) return;
-  Status made = fs_.mkdirs(scenario_.source_directory);
-  if (made.ok()) made = fs_.sync_dir(ckpt::ParentPath(scenario_.source_directory));
-  CKPT_ASSERT(made.ok(), "cannot make the input directory: " + made.to_string());
-  for (const ProducedFile& file : scenario_.produced_files) {
-    loop_.schedule_at(kHarnessOwner, file.at, TaskLabel{ckpt::Actor::kDriver, "producer writes"},
-                      [this, &file] {
-                        std::string text;
-                        for (const std::string& line : file.lines) text += line + "\n";
-                        std::string path = ckpt::JoinPath(scenario_.source_directory, file.name);
-                        Status written = ckpt::WriteWholeFile(fs_, path, text, /*sync=*/true);
-                        if (written.ok()) written = fs_.sync_dir(scenario_.source_directory);
-                        CKPT_ASSERT(written.ok(), "producer cannot write " + path);
-                        // A file moved into the directory keeps the time it was written at.
-                        if (file.modified_at) fs_.set_modification_time(path, *file.modified_at);
-                        trace_line("producer wrote " + path);
-                      });
-  }
+  ScheduleProducer(scenario_, fs_, loop_, [this](const std::string& line) { trace_line(line); });
 }
 
 void Simulation::start_incarnation(Time at) {
@@ -306,8 +252,9 @@ void Simulation::start_incarnation(Time at) {
   process_ = std::make_unique<Process>(this, index, offset);
   alive_ = true;
   step_in_incarnation_ = 0;
-  event_matches_ = 0;
-  crash_at_next_step_ = false;
+  planned_crash_ = PlannedCrash(
+      static_cast<size_t>(index) < spec_.crashes.size() ? &spec_.crashes[index] : nullptr,
+      scenario_.checkpoint_dir);
   if (probe_) probe_->start_incarnation(index);
   process_->scheduler.schedule_at(at + offset,
                                   TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"},
@@ -368,20 +315,7 @@ void Simulation::crash_now() {
   record.steps = step_in_incarnation_;
   loop_.kill_owner(static_cast<OwnerId>(process_->index() + 1));
   const CrashSpec& crash = spec_.crashes[process_->index()];
-  Random crash_random = Random(spec_.seed).fork("crash").fork(process_->index());
-  SimFs::CrashOutcome outcome = fs_.crash(crash.state, crash_random.next_u64());
-  record.crash_states = outcome.states;
-  record.lost_at_crash = std::move(outcome.losses);
-  for (const FaultRule* rule : injector_.torn_write_rules()) {
-    std::optional<std::string> torn =
-        fs_.tear_newest([rule](const std::string& path) { return GlobMatches(rule->path, path); },
-                        crash_random.next_u64());
-    if (!torn) continue;
-    result_.corrupted_by_faults.insert(*torn);
-    record.lost_at_crash.push_back(*torn + ": torn (" + rule->describe() + ")");
-  }
-  for (const std::string& loss : record.lost_at_crash) trace_line("crash: " + loss);
-  mix(&crash.state, sizeof crash.state);
+  CrashMachine(fs_, injector_, crash, spec_.seed, process_->index(), result_, record, machine_log_);
   Duration downtime = crash.downtime;
   mix(&downtime.ms, sizeof downtime.ms);
   // The process may be inside one of its own tasks: destroy it only after that task returns.
@@ -397,27 +331,18 @@ TrialRun Simulation::run() {
   try {
     schedule_producer();
     start_incarnation(std::max(options_.first_start, scenario_.first_start));
-    bool over_budget = false;
-    while (std::optional<EventLoop::Entry> entry = loop_.pop()) {
-      if (result_.total_steps >= options_.max_steps) {
-        over_budget = true;
-        trace_line("step budget of " + std::to_string(options_.max_steps) + " exhausted");
-        break;
-      }
-      if (entry->owner != kHarnessOwner) {
-        current_label_ = entry->label;
-        mix(&entry->time.ms, sizeof entry->time.ms);
-        if (!take_step([&] { return current_label_.to_string(); }, entry->label.event, "")) {
+    result_.quiesced = RunMachine(
+        loop_, [this] { return result_.total_steps; }, options_.max_steps,
+        [this](const EventLoop::Entry& entry) {
+          current_label_ = entry.label;
+          mix(&entry.time.ms, sizeof entry.time.ms);
+          return take_step([&] { return current_label_.to_string(); }, entry.label.event, "");
+        },
+        [this](bool ran) {
           dead_processes_.clear();
-          continue;
-        }
-      }
-      entry->task();
-      loop_.finish_task(*entry);
-      dead_processes_.clear();
-      if (quiet_points_matter_ && converged_at_quiet_point()) break;
-    }
-    result_.quiesced = !over_budget;
+          return ran && quiet_points_matter_ && converged_at_quiet_point();
+        },
+        machine_log_);
   } catch (const EngineAssertion& assertion) {
     result_.engine_assert = assertion.message;
     trace_line("engine assertion: " + assertion.message);
@@ -571,6 +496,7 @@ PersistenceModel ModelFor(const Scenario& scenario, const RunOptions& options) {
 }
 
 TrialRun RunTrial(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options) {
+  if (scenario.engine == Engine::kStructured) return RunStructuredTrial(scenario, spec, options);
   Simulation simulation(scenario, spec, options);
   return simulation.run();
 }

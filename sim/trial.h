@@ -16,6 +16,7 @@
 #include "engine/defects.h"
 #include "engine/dstream/partitioned_log.h"
 #include "engine/runtime/status.h"
+#include "engine/structured/defects.h"
 #include "engine/value.h"
 #include "oracle/trial_run.h"
 #include "scenario/scenario.h"
@@ -54,6 +55,7 @@ struct PruneTarget;  // below
 
 struct RunOptions {
   ckpt::DefectSet defects;
+  ckpt::structured::DefectSet structured_defects;  // engine: structured
   ckpt::FixSet fixes;
   std::optional<PersistenceModel> fs_model;  // overrides the scenario's filesystem
   bool inject_faults = true;                 // false: ignore the scenario's faults (references)

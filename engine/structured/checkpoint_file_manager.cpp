@@ -91,8 +91,14 @@ Status CheckpointFileManager::rename_temp_file(const std::string& temp_path,
   }
   CKPT_ASSIGN_OR_RETURN(bool final_exists, fs_->exists(final_path));
   if (final_exists) {
-    // With overwriteIfPossible the existing file is kept, silently, and the temp file stays.
-    if (overwrite) return Status::Ok();
+    // With overwriteIfPossible the existing file is kept, silently (a re-run wrote the same), and
+    // its temp file deleted (SPARK-19779), best effort.
+    if (overwrite) {
+      if (!defects_.has(Defect::kLeaveTempOnSkippedRename)) {
+        (void)fs_->remove(temp_path, /*recursive=*/false);
+      }
+      return Status::Ok();
+    }
     return Status::AlreadyExists("Failed to rename as " + final_path + " already exists");
   }
   CKPT_ASSIGN_OR_RETURN(bool temp_exists, fs_->exists(temp_path));

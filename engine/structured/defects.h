@@ -21,6 +21,10 @@ enum class Defect : uint8_t {
   kPurgeInclusive,                  // SPARK-34383's purge deleting its threshold batch too
   kDoubleCommit,                    // SPARK-23004 reverted: a store committed twice
   kIgnoreLogAddResults,             // SPARK-26425 reverted: a lost commit-log add goes unnoticed
+  kLeaveTempOnSkippedRename,        // SPARK-19779 reverted: a rename skipped as the file exists
+                                    // keeps its temp file
+  kKafkaInitialOffsetsLengthHeader,  // SPARK-19517 reverted: sources/0/0 with a length header
+  kTrustDeltaRename,                 // SPARK-40826 reverted: a failed delta rename commits anyway
 };
 
 struct DefectInfo {
@@ -28,7 +32,7 @@ struct DefectInfo {
   const char* name;
   const char* reverts;      // the bug (and fix) this defect undoes
   const char* description;  // what goes wrong
-  const char* exposed_by;   // what shows it today (an engine test until scenarios exist)
+  const char* exposed_by;   // the bundled scenario whose exploration finds it
 };
 
 const std::vector<DefectInfo>& AllDefects();

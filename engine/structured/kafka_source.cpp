@@ -53,7 +53,7 @@ Result<KafkaInitialOffsetCodec::Value> KafkaInitialOffsetCodec::Deserialize(
   size_t newline = content.find('\n');
   if (newline == std::string_view::npos) {
     return Status::IllegalState("Log file was malformed: failed to read correct log version from " +
-                                std::string(content) + ".");
+                                PrintableFileText(content) + ".");
   }
   CKPT_RETURN_IF_ERROR(ValidateLogVersion(content.substr(0, newline), kVersion).status());
   return Value{std::string(content.substr(newline + 1))};
@@ -63,6 +63,7 @@ KafkaSource::KafkaSource(CheckpointFileManager* manager, const PartitionedLog* l
                          std::string topic, std::string source_dir, StartingOffsets starting,
                          std::optional<int64_t> max_offsets_per_trigger)
     : initial_offsets_log_(manager, std::move(source_dir)),
+      defects_(manager->defects()),
       log_(log),
       topic_(std::move(topic)),
       starting_(starting),
@@ -121,8 +122,14 @@ Result<PartitionOffsets> KafkaSource::resolve_initial_offset() {
   for (int32_t p = 0; p < partitions; ++p) {
     offsets[p] = starting_ == StartingOffsets::kLatest ? log_->end_offset(topic_, p) : 0;
   }
-  CKPT_RETURN_IF_ERROR(
-      initial_offsets_log_.add(0, {PartitionOffsetsToJson(topic_, offsets)}).status());
+  const std::string json = PartitionOffsetsToJson(topic_, offsets);
+  if (defects_.has(Defect::kKafkaInitialOffsetsLengthHeader)) {
+    // Spark 2.1.1's bug: a length header where the zero byte and version line belong.
+    CKPT_RETURN_IF_ERROR(initial_offsets_log_.write_batch(
+        0, std::string(1, '\0') + std::to_string(json.size()) + "\n" + json));
+    return offsets;
+  }
+  CKPT_RETURN_IF_ERROR(initial_offsets_log_.add(0, {json}).status());
   return offsets;
 }
 

@@ -67,6 +67,7 @@ class KafkaSource : public StreamSource {
   Result<PartitionOffsets> parse(const std::string& json) const;
 
   MetadataLog<KafkaInitialOffsetCodec> initial_offsets_log_;
+  DefectSet defects_;
   std::optional<PartitionOffsets> initial_;
   const PartitionedLog* log_;
   std::string topic_;

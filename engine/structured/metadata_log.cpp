@@ -51,9 +51,25 @@ std::string IdsText(int64_t from, int64_t to) {
 
 }  // namespace
 
+std::string PrintableFileText(std::string_view text) {
+  constexpr size_t kMaxShown = 200;
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  if (text.size() > kMaxShown) out += "...";
+  return out;
+}
+
 Result<int> ValidateLogVersion(std::string_view text, int max_supported_version) {
-  const std::string malformed =
-      "Log file was malformed: failed to read correct log version from " + std::string(text) + ".";
+  const std::string malformed = "Log file was malformed: failed to read correct log version from " +
+                                PrintableFileText(text) + ".";
   if (text.empty() || text.front() != 'v') return Status::IllegalState(malformed);
   std::optional<int64_t> version = ParseLong(text.substr(1));
   // Scala's toInt: an int's range, else NumberFormatException, reported as malformed.

@@ -25,6 +25,9 @@ Result<int> ValidateLogVersion(std::string_view text, int max_supported_version)
 // The lines of a file as Scala's getLines gives them: split at '\n' (a '\r' before it dropped),
 // no empty last line for a final newline.
 std::vector<std::string_view> LogLines(std::string_view content);
+// `text` (file content quoted in an error message) with every byte outside printable ASCII as
+// \xNN and at most 200 bytes shown: a torn file's garbage must not make reports invalid UTF-8.
+std::string PrintableFileText(std::string_view text);
 // Scala's String.trim: without the characters up to ' ' at either end.
 std::string_view ScalaTrim(std::string_view text);
 
@@ -52,12 +55,13 @@ class MetadataLogFiles {
   // open) without a gap (V13).
   static Status VerifyBatchIds(const std::vector<int64_t>& batch_ids,
                                std::optional<int64_t> start_id, std::optional<int64_t> end_id);
+  // Writes `content` as batch `batch_id` (addNewBatchByStream after its existence check); public
+  // for a planted defect that writes its own bytes.
+  Status write_batch(int64_t batch_id, std::string_view content);
 
  protected:
   // The content of batch `batch_id`'s file; nullopt when it does not exist.
   Result<std::optional<std::string>> read_batch(int64_t batch_id);
-  // Writes `content` as batch `batch_id` (addNewBatchByStream after its existence check).
-  Status write_batch(int64_t batch_id, std::string_view content);
 
  private:
   CheckpointFileManager* manager_;

@@ -55,26 +55,13 @@ Result<int64_t> IntConf(const std::map<std::string, std::string>& conf, const ch
 
 std::string AssertionFailed(const std::string& message) { return "assertion failed: " + message; }
 
-// The file source's log confs (spark.sql.streaming.fileSource.log.*).
-Result<CompactibleLogConf> FileSourceLogConf(const std::map<std::string, std::string>& conf) {
-  CompactibleLogConf log;
-  CKPT_ASSIGN_OR_RETURN(log.default_compact_interval,
-                        IntConf(conf, "spark.sql.streaming.fileSource.log.compactInterval", 10, 1));
-  CKPT_ASSIGN_OR_RETURN(log.cleanup_delay.ms,
-                        IntConf(conf, "spark.sql.streaming.fileSource.log.cleanupDelay", 600000,
-                                0, /*unit_ms=*/true));
-  CKPT_ASSIGN_OR_RETURN(log.min_batches_to_retain, IntConf(conf, kMinBatchesToRetain, 100, 1));
-  auto deletion = conf.find("spark.sql.streaming.fileSource.log.deletion");
-  log.deletion = deletion == conf.end() || deletion->second != "false";
-  return log;
-}
-
 Result<std::unique_ptr<StreamSource>> MakeSource(const QueryEnv& env, const QueryPlan& plan,
                                                  const QueryOptions& options,
                                                  CheckpointFileManager* manager) {
   const std::string dir = JoinPath(options.checkpoint_location, "sources/0");
   if (plan.source == QueryPlan::Source::kFiles) {
-    CKPT_ASSIGN_OR_RETURN(CompactibleLogConf log, FileSourceLogConf(options.conf));
+    CKPT_ASSIGN_OR_RETURN(CompactibleLogConf log,
+                          CompactibleLogConfOf(options.conf, CompactibleLogKind::kFileSource));
     return std::unique_ptr<StreamSource>(
         new FileStreamSource(manager, dir, plan.files, log, env.scheduler));
   }
@@ -164,36 +151,50 @@ Status StreamingQuery::read_confs() {
 }
 
 Status StreamingQuery::open_file_sink() {
-  CompactibleLogConf conf;
-  conf.min_batches_to_retain = min_batches_to_retain_;
-  CKPT_ASSIGN_OR_RETURN(conf.default_compact_interval,
-                        IntConf(conf_, "spark.sql.streaming.fileSink.log.compactInterval", 10, 1));
-  CKPT_ASSIGN_OR_RETURN(conf.cleanup_delay.ms,
-                        IntConf(conf_, "spark.sql.streaming.fileSink.log.cleanupDelay", 600000, 0,
-                                /*unit_ms=*/true));
-  auto deletion = conf_.find("spark.sql.streaming.fileSink.log.deletion");
-  conf.deletion = deletion == conf_.end() || deletion->second != "false";
+  CKPT_ASSIGN_OR_RETURN(CompactibleLogConf conf,
+                        CompactibleLogConfOf(conf_, CompactibleLogKind::kFileSink));
   file_sink_ = std::make_unique<FileStreamSink>(&file_manager_, plan_.sink_path, conf,
                                                 env_.scheduler, env_.process_uid);
   return file_sink_->init();
 }
 
-// The output modes Spark's UnsupportedOperationChecker allows, and the reduce function bound.
-Status StreamingQuery::check_plan() {
-  if (plan_.aggregation && plan_.deduplicate) {
+Result<CompactibleLogConf> CompactibleLogConfOf(const std::map<std::string, std::string>& conf,
+                                                CompactibleLogKind kind) {
+  const std::string prefix = kind == CompactibleLogKind::kFileSink
+                                 ? "spark.sql.streaming.fileSink.log."
+                                 : "spark.sql.streaming.fileSource.log.";
+  CompactibleLogConf log;
+  CKPT_ASSIGN_OR_RETURN(log.default_compact_interval,
+                        IntConf(conf, (prefix + "compactInterval").c_str(), 10, 1));
+  CKPT_ASSIGN_OR_RETURN(log.cleanup_delay.ms, IntConf(conf, (prefix + "cleanupDelay").c_str(),
+                                                      600000, 0, /*unit_ms=*/true));
+  CKPT_ASSIGN_OR_RETURN(log.min_batches_to_retain, IntConf(conf, kMinBatchesToRetain, 100, 1));
+  auto deletion = conf.find(prefix + "deletion");
+  log.deletion = deletion == conf.end() || deletion->second != "false";
+  return log;
+}
+
+Status CheckQueryPlan(const QueryPlan& plan) {
+  if (plan.aggregation && plan.deduplicate) {
     return Status::Unsupported(
         "an aggregation and dropDuplicates in one query (this model has one stateful operator)");
   }
-  if (plan_.aggregation && plan_.output_mode == OutputMode::kAppend && !plan_.watermark_delay) {
+  if (plan.aggregation && plan.output_mode == OutputMode::kAppend && !plan.watermark_delay) {
     return Status::InvalidArgument(
         "Append output mode not supported when there are streaming aggregations on streaming "
         "DataFrames/DataSets without watermark");
   }
-  if (!plan_.aggregation && plan_.output_mode == OutputMode::kComplete) {
+  if (!plan.aggregation && plan.output_mode == OutputMode::kComplete) {
     return Status::InvalidArgument(
         "Complete output mode not supported when there are no streaming aggregations on "
         "streaming DataFrames/Datasets");
   }
+  return Status::Ok();
+}
+
+// The output modes Spark's UnsupportedOperationChecker allows, and the reduce function bound.
+Status StreamingQuery::check_plan() {
+  CKPT_RETURN_IF_ERROR(CheckQueryPlan(plan_));
   if (plan_.aggregation) {
     CKPT_ASSIGN_OR_RETURN(reduce_, env_.functions->bind_reduce(*plan_.aggregation));
   }
@@ -282,6 +283,7 @@ void StreamingQuery::run_trigger() {
   // No new data: the handler sleeps pollingDelayMs; a Once trigger ends the query.
   if (options_.trigger.kind == Trigger::Kind::kOnce) return terminate(Status::Ok());
   schedule_next_trigger(trigger_time);
+  if (env_.observer) env_.observer->on_no_new_data();  // it may stop the query
 }
 
 // ProcessingTimeExecutor: the next trigger at the next multiple of the interval after the one

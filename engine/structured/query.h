@@ -103,6 +103,9 @@ class QueryObserver {
   // The query stopped: with an error, or OK (stop(), or the end of a Once/AvailableNow trigger).
   virtual void on_query_terminated(const Status& error) = 0;
   virtual void on_warning(const std::string& message) = 0;
+  // A processing-time trigger found no new data and no batch to run (the point where Spark's
+  // processAllAvailable returns once every source's data has arrived).
+  virtual void on_no_new_data() {}
 };
 
 struct QueryEnv {
@@ -118,6 +121,16 @@ struct QueryEnv {
   // How long the executors take to run a batch of `records` records (default: no time).
   std::function<Duration(size_t records)> batch_duration;
 };
+
+// The confs of a compactible log (spark.sql.streaming.fileSink.log.* or fileSource.log.*, and
+// minBatchesToRetain), as the sink or source reads them from the session.
+enum class CompactibleLogKind { kFileSink, kFileSource };
+Result<CompactibleLogConf> CompactibleLogConfOf(const std::map<std::string, std::string>& conf,
+                                                CompactibleLogKind kind);
+
+// The analyzer's checks of a query's output mode against its stateful operators (notes 5), as
+// DataStreamWriter.start raises them; also what a scenario's loader reports at its field.
+Status CheckQueryPlan(const QueryPlan& plan);
 
 // The confs Spark pins in the offset log's metadata (OffsetSeqMetadata.relevantSQLConfs, 3.2) with
 // the values a session has without setting them.

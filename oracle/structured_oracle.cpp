@@ -1,0 +1,378 @@
+#include "oracle/structured_oracle.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "engine/structured/aggregation.h"
+
+namespace sim {
+namespace {
+
+using ckpt::Records;
+using ckpt::structured::OutputMode;
+
+std::string Show(const Records& records) {
+  std::string text = "[";
+  for (size_t i = 0; i < records.size() && i < 12; ++i) {
+    text += (i ? ", " : "") + records[i].to_string();
+  }
+  return text + (records.size() > 12 ? ", ... (" + std::to_string(records.size()) + ")]" : "]");
+}
+
+// The newest plan of every batch id (what its offset log entry last said).
+std::map<int64_t, const StructuredPlan*> FinalPlans(const StructuredRecord& record) {
+  std::map<int64_t, const StructuredPlan*> plans;
+  for (const StructuredPlan& plan : record.plans) plans[plan.batch_id] = &plan;
+  return plans;
+}
+
+// Each batch id's records as first delivered (later deliveries must equal them).
+std::map<int64_t, Records> FirstDeliveries(const StructuredRecord& record) {
+  std::map<int64_t, Records> batches;
+  for (const StructuredDelivery& delivery : record.deliveries) {
+    batches.emplace(delivery.batch_id, delivery.records);
+  }
+  return batches;
+}
+
+bool FaultCaused(const IncarnationRecord& incarnation, const ckpt::Status& error) {
+  return !incarnation.injected.empty() || error.has(ckpt::ErrorMark::kInjected);
+}
+
+// Every process ends as the driver program does when recovery works.
+void CheckEnds(const TrialRun& run, std::vector<Failure>& failures) {
+  for (size_t i = 0; i < run.incarnations.size(); ++i) {
+    const IncarnationRecord& incarnation = run.incarnations[i];
+    const std::string who = "process " + std::to_string(i);
+    if (!incarnation.start_error.ok() && !FaultCaused(incarnation, incarnation.start_error)) {
+      failures.push_back(
+          {FailureKind::kRecoveryError, std::nullopt,
+           who + " could not start the query: " + incarnation.start_error.to_string(), "", "",
+           incarnation.start_error});
+    }
+    for (const ckpt::Status& error : incarnation.errors) {
+      if (FaultCaused(incarnation, error)) continue;
+      failures.push_back({FailureKind::kRecoveryError, std::nullopt,
+                          who + ": the query stopped: " + error.to_string(), "", "", error});
+    }
+  }
+  if (!run.quiesced) {
+    failures.push_back(
+        {FailureKind::kNoProgress, std::nullopt, "the run did not finish within its step budget"});
+  }
+}
+
+// The last commit covers what the uninterrupted run's last commit covers. The commit log on disk
+// decides (a crash can fall after commits/N became durable and before the query heard of it).
+void CheckCoverage(const StructuredRecord& reference, const StructuredRecord& trial,
+                   std::vector<Failure>& failures) {
+  auto covered = [](const StructuredRecord& record) -> std::string {
+    if (record.commit_ids.empty()) return "nothing";
+    int64_t last = record.commit_ids.back();
+    auto logged = record.logged_offsets.find(last);
+    return logged == record.logged_offsets.end()
+               ? "batch " + std::to_string(last) + " (offsets/" + std::to_string(last) + " unread)"
+               : logged->second;
+  };
+  std::string want = covered(reference);
+  std::string got = covered(trial);
+  if (want == got) return;
+  failures.push_back({FailureKind::kLostRecords, std::nullopt,
+                      "the last commit covers the source up to " + got +
+                          "; the uninterrupted run's covers " + want});
+}
+
+// A batch id keeps its plan: a re-run reads it from the offset log, so planning an id again
+// with other offsets means its log entry was lost. (Plans are not compared with the
+// uninterrupted run's: an interleaving or an injected latency legitimately changes what had
+// arrived when a batch was planned.)
+void CheckPlans(const TrialRun& run, std::vector<Failure>& failures) {
+  // Invariant 4: a later batch never plans an older watermark.
+  int64_t watermark_ms = 0;
+  for (const auto& [batch_id, plan] : FinalPlans(run.structured)) {
+    if (plan->watermark_ms < watermark_ms) {
+      failures.push_back({FailureKind::kProtocolViolation, std::nullopt,
+                          "batch " + std::to_string(batch_id) + " planned the watermark " +
+                              std::to_string(plan->watermark_ms) + " ms after an earlier batch's " +
+                              std::to_string(watermark_ms) + " ms",
+                          "", "structured.watermark"});
+      return;
+    }
+    watermark_ms = plan->watermark_ms;
+  }
+  std::map<int64_t, const StructuredPlan*> first;
+  for (const StructuredPlan& plan : run.structured.plans) {
+    auto [it, inserted] = first.emplace(plan.batch_id, &plan);
+    if (inserted || it->second->offsets == plan.offsets) continue;
+    failures.push_back({FailureKind::kProtocolViolation, std::nullopt,
+                        "batch " + std::to_string(plan.batch_id) + " planned again by process " +
+                            std::to_string(plan.incarnation) + " with offsets " + plan.offsets +
+                            " after process " + std::to_string(it->second->incarnation) +
+                            " planned " + it->second->offsets,
+                        "", "structured.plan"});
+    return;
+  }
+}
+
+// foreachBatch: every id from 0 once, and again only as the re-run a restart owes.
+void CheckDeliveries(const TrialRun& run, std::vector<Failure>& failures) {
+  const StructuredRecord& record = run.structured;
+  std::map<int64_t, const StructuredDelivery*> first;
+  std::map<int, int64_t> rerun_of;  // process -> the batch it re-ran first
+  for (const StructuredStart& start : record.starts) {
+    if (start.rerun) rerun_of[start.incarnation] = start.first_batch_id;
+  }
+  std::map<int, int> redeliveries;  // process -> re-deliveries it made
+  for (const StructuredDelivery& delivery : record.deliveries) {
+    auto [it, inserted] = first.emplace(delivery.batch_id, &delivery);
+    if (inserted) continue;
+    const std::string id = std::to_string(delivery.batch_id);
+    if (it->second->records != delivery.records) {
+      failures.push_back({FailureKind::kDivergentOutput, std::nullopt,
+                          "batch " + id + " delivered again by process " +
+                              std::to_string(delivery.incarnation) + " with other records: " +
+                              Show(delivery.records) + " after " + Show(it->second->records)});
+      return;
+    }
+    auto owed = rerun_of.find(delivery.incarnation);
+    if (owed == rerun_of.end() || owed->second != delivery.batch_id ||
+        redeliveries[delivery.incarnation]++ > 0) {
+      failures.push_back({FailureKind::kUnexpectedDuplicate, std::nullopt,
+                          "batch " + id + " delivered again by process " +
+                              std::to_string(delivery.incarnation) +
+                              ", which did not start by re-running it"});
+      return;
+    }
+  }
+  int64_t expected = 0;
+  for (const auto& [batch_id, delivery] : first) {
+    if (batch_id != expected) {
+      failures.push_back({FailureKind::kLostBatch, std::nullopt,
+                          "batch " + std::to_string(expected) + " was never delivered (the next " +
+                              "delivered is " + std::to_string(batch_id) + ")"});
+      return;
+    }
+    ++expected;
+  }
+}
+
+// The query's result over all batches, as a multiset of rows that any batching gives.
+Records Result(const Scenario& scenario, const std::map<int64_t, Records>& batches) {
+  Records rows;
+  const StructuredQuery& query = scenario.query;
+  bool aggregate = query.stateful == StructuredQuery::Stateful::kAggregate;
+  if (aggregate && query.output_mode == OutputMode::kComplete) {
+    return batches.empty() ? rows : batches.rbegin()->second;
+  }
+  if (aggregate && query.output_mode == OutputMode::kUpdate) {
+    std::map<ckpt::Value, ckpt::Value> last;
+    for (const auto& [id, records] : batches) {
+      for (const ckpt::Value& row : records) {
+        if (row.is_pair()) last.insert_or_assign(row.first(), row.second());
+      }
+    }
+    for (const auto& [key, value] : last) rows.push_back(ckpt::Value::Pair(key, value));
+    return rows;
+  }
+  for (const auto& [id, records] : batches) rows.insert(rows.end(), records.begin(), records.end());
+  ckpt::SortRecords(rows);
+  return rows;
+}
+
+// Missing rows first (lost_records), then extra ones (unexpected_duplicate), then order.
+void CompareResults(const std::string& what, const Records& want, const Records& got,
+                    std::vector<Failure>& failures) {
+  if (want == got) return;
+  Records missing, extra;
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                      std::back_inserter(missing));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra));
+  FailureKind kind = !missing.empty() && extra.empty()   ? FailureKind::kLostRecords
+                     : missing.empty() && !extra.empty() ? FailureKind::kUnexpectedDuplicate
+                                                         : FailureKind::kDivergentOutput;
+  failures.push_back({kind, std::nullopt,
+                      what + " differs from the uninterrupted run's: missing " + Show(missing) +
+                          ", extra " + Show(extra)});
+}
+
+void CheckForeachBatchOutput(const Scenario& scenario, const Reference& reference,
+                             const TrialRun& run, std::vector<Failure>& failures) {
+  std::map<int64_t, Records> got = FirstDeliveries(run.structured);
+  std::map<int64_t, Records> want = FirstDeliveries(reference.structured);
+  auto offsets = [](const StructuredRecord& record) {
+    std::map<int64_t, std::string> plans;
+    for (const auto& [id, plan] : FinalPlans(record)) plans[id] = plan->offsets;
+    return plans;
+  };
+  if (offsets(run.structured) == offsets(reference.structured)) {
+    for (const auto& [batch_id, records] : want) {
+      auto it = got.find(batch_id);
+      if (it == got.end() || it->second == records) continue;
+      CompareResults("batch " + std::to_string(batch_id), records, it->second, failures);
+      return;
+    }
+    return;
+  }
+  // Planned differently (more data had arrived when a restarted process planned): the result.
+  CompareResults("the result over all batches", Result(scenario, want), Result(scenario, got),
+                 failures);
+}
+
+void CheckFileSink(const Reference& reference, const TrialRun& run,
+                   std::vector<Failure>& failures) {
+  const StructuredRecord& got = run.structured;
+  if (!got.sink_read_error.empty()) {
+    failures.push_back(
+        {FailureKind::kLostRecords, std::nullopt,
+         "a reader of the file sink's log fails, so it sees no row: " + got.sink_read_error});
+    return;
+  }
+  CompareResults("what a reader of the file sink's log sees", reference.structured.sink_read,
+                 got.sink_read, failures);
+}
+
+void CheckState(const Reference& reference, const TrialRun& run, std::vector<Failure>& failures) {
+  const StructuredRecord& got = run.structured;
+  if (!got.state_error.empty()) {
+    failures.push_back({FailureKind::kProtocolViolation, std::nullopt,
+                        "the state the latest commit promises does not load: " + got.state_error,
+                        "", "structured.state"});
+  } else if (got.state != reference.structured.state) {
+    failures.push_back({FailureKind::kProtocolViolation, std::nullopt,
+                        "the state after the latest commit differs from the uninterrupted run's (" +
+                            std::to_string(got.state.size()) + " entries against " +
+                            std::to_string(reference.structured.state.size()) + ")",
+                        "", "structured.state"});
+  }
+}
+
+void CheckLogShape(const TrialRun& run, std::vector<Failure>& failures) {
+  const StructuredRecord& record = run.structured;
+  auto violation = [&failures](const std::string& rule, const std::string& detail) {
+    failures.push_back({FailureKind::kProtocolViolation, std::nullopt, detail, "", rule});
+  };
+  for (size_t i = 1; i < record.commit_ids.size(); ++i) {
+    if (record.commit_ids[i] != record.commit_ids[i - 1] + 1) {
+      return violation("structured.log_shape", "commits/ skips from " +
+                                                   std::to_string(record.commit_ids[i - 1]) +
+                                                   " to " + std::to_string(record.commit_ids[i]));
+    }
+  }
+  if (!record.commit_ids.empty()) {
+    int64_t latest_offsets = record.offset_ids.empty() ? -1 : record.offset_ids.back();
+    int64_t latest_commit = record.commit_ids.back();
+    if (latest_commit != latest_offsets && latest_commit != latest_offsets - 1) {
+      return violation("structured.log_shape",
+                       "the latest commit is " + std::to_string(latest_commit) +
+                           " for the latest offsets " + std::to_string(latest_offsets));
+    }
+  }
+  // Recovery reads offsets/L and offsets/L-1 (notes 3.1): retention must keep both.
+  if (!record.offset_ids.empty() && record.offset_ids.back() > 0 &&
+      !std::binary_search(record.offset_ids.begin(), record.offset_ids.end(),
+                          record.offset_ids.back() - 1)) {
+    return violation("structured.retention",
+                     "offsets/" + std::to_string(record.offset_ids.back() - 1) +
+                         " is gone although offsets/" + std::to_string(record.offset_ids.back()) +
+                         " is the latest: recovery needs both");
+  }
+  if (!record.leaked_temp_files.empty()) {
+    violation("structured.no_temp_files",
+              std::to_string(record.leaked_temp_files.size()) +
+                  " temp files left by writes that completed or were cancelled, e.g. " +
+                  record.leaked_temp_files.front());
+  }
+}
+
+// Most severe first, as the DStream oracle orders them.
+void SortBySeverity(std::vector<Failure>& failures) {
+  std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
+    return static_cast<int>(a.kind) < static_cast<int>(b.kind);
+  });
+}
+
+}  // namespace
+
+const std::vector<ProtocolRule>& StructuredProtocolRules() {
+  static const std::vector<ProtocolRule> rules = {
+      {"structured.plan",
+       "a batch id keeps the offsets it was first planned with: a re-run reads them from "
+       "offsets/N (notes 3.1, invariant 3)"},
+      {"structured.watermark",
+       "no batch plans an older watermark than an earlier batch (invariant 4)"},
+      {"structured.state",
+       "the state version the latest commit promises loads, and equals the uninterrupted run's "
+       "over all partitions (notes 4.2 rule 6, invariant 5)"},
+      {"structured.log_shape",
+       "commits/ holds contiguous ids and its latest is L or L-1 for the latest offsets/L "
+       "(invariant 1)"},
+      {"structured.retention",
+       "offsets/L-1 stays while offsets/L is the latest: recovery reads both (notes 3.1, "
+       "invariant 6)"},
+      {"structured.no_temp_files",
+       "no temp file stays but those Spark itself leaves: a crashed process's, or one whose "
+       "rename, delete or close() an injected fault refused (invariant 12)"},
+  };
+  return rules;
+}
+
+ReferenceOutcome BuildStructuredReference(const Scenario& scenario, const TrialRun& run) {
+  ReferenceOutcome outcome;
+  Reference& reference = outcome.reference;
+  reference.steps = run.total_steps;
+  reference.digest = run.digest;
+  reference.structured = run.structured;
+  std::map<int64_t, Records> batches = FirstDeliveries(run.structured);
+  std::vector<Records>& outputs = reference.outputs[scenario.query.sink_name];
+  for (const auto& [batch_id, records] : batches) {
+    if (batch_id >= 0 && static_cast<size_t>(batch_id) < (size_t{1} << 20)) {
+      outputs.resize(std::max(outputs.size(), static_cast<size_t>(batch_id) + 1));
+      outputs[batch_id] = records;
+    }
+  }
+  outcome.failures = CheckStructuredTrial(scenario, reference, run);
+  for (const auto& [sink, expected] : scenario.expect) {
+    for (size_t i = 0; i < std::max(expected.size(), outputs.size()); ++i) {
+      Records want = i < expected.size() ? expected[i] : Records{};
+      ckpt::SortRecords(want);
+      Records got = i < outputs.size() ? outputs[i] : Records{};
+      if (want == got) continue;
+      outcome.failures.push_back({FailureKind::kExpectationMismatch, std::nullopt,
+                                  "batch " + std::to_string(i) + " of " + sink + ": expected " +
+                                      Show(want) + ", the uninterrupted run delivered " +
+                                      Show(got)});
+      break;
+    }
+  }
+  return outcome;
+}
+
+std::vector<Failure> CheckStructuredTrial(const Scenario& scenario, const Reference& reference,
+                                          const TrialRun& run) {
+  std::vector<Failure> failures;
+  if (!run.engine_assert.empty()) {
+    failures.push_back({FailureKind::kEngineAssert, std::nullopt, run.engine_assert});
+    return failures;
+  }
+  CheckEnds(run, failures);
+  CheckCoverage(reference.structured, run.structured, failures);
+  if (scenario.query.sink == StructuredQuery::Sink::kForeachBatch) {
+    CheckDeliveries(run, failures);
+    CheckForeachBatchOutput(scenario, reference, run, failures);
+  } else {
+    CheckFileSink(reference, run, failures);
+  }
+  // The protocol rules (--no-protocol-oracle judges the outputs alone).
+  if (run.protocol_recorded) {
+    CheckPlans(run, failures);
+    if (scenario.query.stateful != StructuredQuery::Stateful::kNone) {
+      CheckState(reference, run, failures);
+    }
+    CheckLogShape(run, failures);
+  }
+  SortBySeverity(failures);
+  return failures;
+}
+
+}  // namespace sim

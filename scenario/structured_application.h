@@ -1,0 +1,25 @@
+// The Structured Streaming query an `engine: structured` scenario describes, as the engine takes
+// it: DataStreamReader/Writer options turned into engine/structured's plan and options.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "engine/structured/query.h"
+#include "scenario/scenario.h"
+
+namespace sim {
+
+// REQUIRES: scenario.engine == Engine::kStructured.
+ckpt::structured::QueryPlan StructuredPlanOf(const Scenario& scenario);
+
+// The writer's options of process `first` or a later one: the checkpoint location, the trigger,
+// and the session conf (the scenario's conf, or its restart_conf after a crash, then `overrides`).
+ckpt::structured::QueryOptions StructuredOptionsOf(
+    const Scenario& scenario, bool first, const std::map<std::string, std::string>& overrides);
+
+// The checkpoint file manager Spark picks for the storage: FileContext where the scheme has an
+// AbstractFileSystem (HDFS, the local disk), the FileSystem fallback on an object store (S3A).
+ckpt::structured::FileManagerKind FileManagerFor(PersistenceModel model);
+
+}  // namespace sim

@@ -1,0 +1,416 @@
+#include "sim/structured_trial.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <memory>
+#include <set>
+#include <string_view>
+
+#include "engine/structured/file_sink.h"
+#include "engine/structured/metadata_log.h"
+#include "engine/structured/state_store.h"
+#include "scenario/application.h"
+#include "scenario/scenario_log.h"
+#include "scenario/structured_application.h"
+#include "sim/event_loop.h"
+#include "sim/faults.h"
+#include "sim/machine.h"
+#include "sim/producer.h"
+#include "util/random.h"
+
+namespace sim {
+namespace {
+
+using ckpt::Duration;
+using ckpt::Result;
+using ckpt::Status;
+using ckpt::Time;
+namespace ss = ckpt::structured;
+
+// A metadata log's batch ids, as its own listing parses them.
+std::vector<int64_t> BatchIds(ss::CheckpointFileManager& manager, const std::string& dir) {
+  Result<std::vector<int64_t>> ids = ss::MetadataLogFiles(&manager, dir).list_batches();
+  return ids.ok() ? ids.value() : std::vector<int64_t>{};
+}
+
+// Every createAtomic temp file below `dir`.
+void CollectTempFiles(SimFs& fs, const std::string& dir, int depth,
+                      std::vector<std::string>& found) {
+  Result<std::vector<ckpt::FileStatus>> listed = fs.list(dir);
+  if (!listed.ok() || depth > 8) return;
+  for (const ckpt::FileStatus& file : listed.value()) {
+    std::string path = ckpt::JoinPath(dir, file.name);
+    if (file.is_directory) {
+      CollectTempFiles(fs, path, depth + 1, found);
+    } else if (ss::IsTempFileName(file.name)) {
+      found.push_back(path);
+    }
+  }
+}
+
+// Whether Spark legitimately leaves a temp file behind after injected faults refused `refused`
+// on it: its rename or its delete (cancel's), or its close in close() (the stream is terminated
+// then, so a later cancel does nothing). A close refused after a refused write is cancel()'s,
+// which must delete the file all the same (SPARK-33384). (A crashed process's temp files stay
+// too: a dead JVM never cancels.)
+bool TempFileMayStay(const std::set<std::string>& refused) {
+  return refused.count("rename") || refused.count("delete") ||
+         (refused.count("close") && !refused.count("write"));
+}
+
+class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::QueryObserver {
+ public:
+  StructuredSimulation(const Scenario& scenario, const TrialSpec& spec, const RunOptions& options)
+      : scenario_(scenario),
+        spec_(spec),
+        options_(options),
+        fs_(ModelFor(scenario, options)),
+        injector_(FaultRulesOf(scenario, options.inject_faults), spec.fault_mask, spec.seed),
+        log_(scenario.log_topic, scenario.log_partitions, ArrivalsOf(scenario, SourceKind::kLog),
+             [this] { return loop_.now(); }),
+        plan_(StructuredPlanOf(scenario)),
+        last_arrival_(LastArrival(scenario)) {
+    loop_.set_interleaving(spec.interleaving);
+    result_.fs_model = fs_.model();
+    result_.fixes = options.fixes;
+    result_.protocol_recorded = options.record_protocol;  // --no-protocol-oracle: outputs only
+  }
+
+  TrialRun run();
+
+  // StepGate: every mutating call of the process is a step.
+  bool before_mutation(const char* operation, const std::string& path) override {
+    if (!alive_) return false;
+    // Labelled as the DStream simulation labels them, so that crash events match alike.
+    std::string label = current_label_.to_string() + " \u203a " + operation + " " + path;
+    if (!take_step(label, operation, path)) return false;
+    if (std::string_view(operation) == "create" && ss::IsTempFileName(ckpt::BaseName(path))) {
+      temp_file_creators_[path] = index_;
+    }
+    return true;
+  }
+  bool alive() const override { return alive_; }
+  Status fault(const char* operation, const std::string& path, uint64_t bytes) override;
+
+  // BatchSink: the foreachBatch function.
+  Status add_batch(const std::string&, int64_t batch_id, const ckpt::Records& records) override {
+    if (!alive_) return Status::ProcessDead();
+    ckpt::Records sorted = records;
+    ckpt::SortRecords(sorted);
+    mix(&batch_id, sizeof batch_id);
+    for (const ckpt::Value& value : sorted) {
+      std::string text = value.to_string();
+      mix(text.data(), text.size());
+    }
+    trace_line("foreachBatch(" + std::to_string(batch_id) + ") with " +
+               std::to_string(sorted.size()) + " records");
+    result_.structured.deliveries.push_back(
+        StructuredDelivery{index_, batch_id, std::move(sorted), loop_.now()});
+    return Status::Ok();
+  }
+
+  // QueryObserver.
+  void on_start_offsets(int64_t first_batch_id, bool rerun) override {
+    if (!alive_) return;
+    trace_line(std::string(rerun ? "recovery re-runs batch " : "starts with batch ") +
+               std::to_string(first_batch_id));
+    result_.structured.starts.push_back(StructuredStart{index_, first_batch_id, rerun});
+  }
+  void on_batch_planned(int64_t batch_id, const ss::OffsetSeq& plan) override {
+    if (!alive_) return;
+    trace_line("planned batch " + std::to_string(batch_id) + ": " +
+               (plan.offsets.empty() ? "" : plan.offsets[0].value_or("-")));
+    result_.structured.plans.push_back(
+        StructuredPlan{index_, batch_id, plan.offsets.empty() ? "" : plan.offsets[0].value_or(""),
+                       plan.metadata ? plan.metadata->batch_watermark_ms : 0,
+                       plan.metadata ? plan.metadata->batch_timestamp_ms : 0});
+  }
+  void on_batch_committed(int64_t batch_id) override {
+    if (!alive_) return;
+    trace_line("committed batch " + std::to_string(batch_id));
+    result_.structured.commits.push_back(StructuredCommit{index_, batch_id});
+  }
+  void on_query_terminated(const Status& error) override;
+  void on_warning(const std::string& message) override { trace_line("warning: " + message); }
+  void on_no_new_data() override {
+    // processAllAvailable returned: the driver program stops the query.
+    if (alive_ && loop_.now() >= last_arrival_) process_->query->stop();
+  }
+
+ private:
+  struct Process {
+    Process(StructuredSimulation* sim, int index)
+        : scheduler(&sim->loop_, static_cast<OwnerId>(index + 1)), fs(&sim->fs_, sim) {}
+    OwnerScheduler scheduler;
+    GatedFileSystem fs;
+    std::unique_ptr<ss::StreamingQuery> query;
+  };
+
+  bool take_step(const std::string& label, const char* what, const std::string& detail);
+  void start_incarnation(Time at);
+  void run_driver_start();
+  void end_process(const Status& error);
+  void crash_now();
+  void schedule_restart(Duration downtime);
+  void read_final_files();
+  void read_final_state(ss::CheckpointFileManager& manager);
+  IncarnationRecord& record() { return result_.incarnations[index_]; }
+  void trace_line(const std::string& text) {
+    if (!options_.record_trace) return;
+    result_.trace.push_back("[" + std::to_string(loop_.now().ms) + " ms] #" +
+                            std::to_string(index_) + " " + text);
+  }
+  void mix(const void* data, size_t size) {
+    result_.digest = ckpt::Fnv1a(data, size, result_.digest);
+  }
+
+  const Scenario& scenario_;
+  const TrialSpec& spec_;
+  const RunOptions& options_;
+  EventLoop loop_;
+  SimFs fs_;
+  FaultInjector injector_;
+  ScenarioLog log_;
+  ss::QueryPlan plan_;
+  Time last_arrival_;
+  std::unique_ptr<Process> process_;
+  std::vector<std::unique_ptr<Process>> dead_processes_;
+  TaskLabel current_label_;                        // of the task running
+  std::map<std::string, int> temp_file_creators_;  // createAtomic temp file -> its process
+  // Path -> the operations on it an injected fault refused.
+  std::map<std::string, std::set<std::string>> refused_operations_;
+  int index_ = -1;
+  bool alive_ = false;
+  int fault_restarts_ = 0;
+  uint64_t step_in_incarnation_ = 0;
+  PlannedCrash planned_crash_{nullptr, ""};  // the running incarnation's
+  MachineLog machine_log_{[this](const std::string& line) { trace_line(line); },
+                          [this](const void* data, size_t size) { mix(data, size); }};
+  TrialRun result_;
+};
+
+bool StructuredSimulation::take_step(const std::string& label, const char* what,
+                                     const std::string& detail) {
+  uint64_t step = step_in_incarnation_++;
+  ++result_.total_steps;
+  mix(&step, sizeof step);
+  mix(what, std::char_traits<char>::length(what));
+  mix(detail.data(), detail.size());
+  if (options_.record_steps) {
+    result_.steps.push_back(StepRecord{index_, step, loop_.now(), label});
+  }
+  if (!planned_crash_.due(step, loop_.now(), label)) return true;
+  trace_line("CRASH before step " + std::to_string(step) + ": " + label);
+  crash_now();
+  return false;
+}
+
+Status StructuredSimulation::fault(const char* operation, const std::string& path, uint64_t bytes) {
+  Status error =
+      InjectFault(injector_, fs_, loop_, operation, path, bytes, result_, record(), machine_log_);
+  if (!error.ok()) refused_operations_[path.substr(0, path.find(" -> "))].insert(operation);
+  return error;
+}
+
+void StructuredSimulation::start_incarnation(Time at) {
+  index_ = static_cast<int>(result_.incarnations.size());
+  result_.incarnations.push_back(IncarnationRecord{});
+  record().started_at = at;
+  process_ = std::make_unique<Process>(this, index_);
+  alive_ = true;
+  step_in_incarnation_ = 0;
+  planned_crash_ = PlannedCrash(
+      static_cast<size_t>(index_) < spec_.crashes.size() ? &spec_.crashes[index_] : nullptr,
+      scenario_.checkpoint_dir);
+  process_->scheduler.schedule_at(at, TaskLabel{ckpt::Actor::kDriver, "start (writeStream.start)"},
+                                  [this] { run_driver_start(); });
+}
+
+void StructuredSimulation::run_driver_start() {
+  ss::QueryEnv env;
+  env.scheduler = &process_->scheduler;
+  env.fs = &process_->fs;
+  env.log = &log_;
+  env.sink = this;
+  env.observer = this;
+  env.functions = FunctionsOf(scenario_, index_ == 0);
+  env.file_manager = FileManagerFor(fs_.model());
+  env.process_uid = static_cast<uint64_t>(index_) + 1;
+  env.defects = options_.structured_defects;
+  const ProcessingModel& processing = scenario_.processing;
+  env.batch_duration = [&processing](size_t records) {
+    return processing.job_base +
+           Duration{static_cast<int64_t>(records) * processing.per_record_us / 1000};
+  };
+  ss::QueryOptions query_options = StructuredOptionsOf(scenario_, index_ == 0, options_.conf);
+  record().conf = query_options.conf;
+  Result<std::unique_ptr<ss::StreamingQuery>> query =
+      ss::StreamingQuery::Start(env, plan_, query_options);
+  if (!alive_) return;  // crashed while starting; the crash scheduled the restart
+  if (!query.ok()) {
+    record().start_error = query.status();
+    trace_line("start failed: " + query.status().to_string());
+    return end_process(query.status());
+  }
+  process_->query = std::move(query).value();
+  record().recovered = !result_.structured.starts.empty() &&
+                       result_.structured.starts.back().incarnation == index_ &&
+                       (result_.structured.starts.back().first_batch_id > 0 ||
+                        result_.structured.starts.back().rerun);
+}
+
+void StructuredSimulation::on_query_terminated(const Status& error) {
+  if (!alive_) return;
+  trace_line("query terminated" + (error.ok() ? std::string() : ": " + error.to_string()));
+  if (!error.ok()) record().errors.push_back(error);
+  end_process(error);
+}
+
+// The driver program returns: cleanly (the run is over for it), or with the query's error. A
+// supervisor restarts a program that a fault of the scenario stopped; any other error is final.
+void StructuredSimulation::end_process(const Status& error) {
+  alive_ = false;
+  record().steps = step_in_incarnation_;
+  loop_.kill_owner(static_cast<OwnerId>(index_ + 1));
+  dead_processes_.push_back(std::move(process_));
+  bool faulted = !record().injected.empty() || error.has(ckpt::ErrorMark::kInjected);
+  if (error.ok() || !faulted || fault_restarts_ >= kMaxFaultRestarts) return;
+  ++fault_restarts_;
+  trace_line("the supervisor restarts the program after the injected fault");
+  schedule_restart(scenario_.downtime);
+}
+
+void StructuredSimulation::crash_now() {
+  alive_ = false;
+  record().crashed_at = loop_.now();
+  record().steps = step_in_incarnation_;
+  loop_.kill_owner(static_cast<OwnerId>(index_ + 1));
+  const CrashSpec& crash = spec_.crashes[index_];
+  CrashMachine(fs_, injector_, crash, spec_.seed, index_, result_, record(), machine_log_);
+  dead_processes_.push_back(std::move(process_));
+  schedule_restart(crash.downtime);
+}
+
+void StructuredSimulation::schedule_restart(Duration downtime) {
+  mix(&downtime.ms, sizeof downtime.ms);
+  Time restart_at = loop_.now() + downtime;
+  loop_.schedule_at(kHarnessOwner, restart_at, TaskLabel{ckpt::Actor::kDriver, "restart"},
+                    [this, restart_at] { start_incarnation(restart_at); });
+}
+
+// What the files say once every process ended: the logs' ids, temp files left, what readers of
+// the file sink see, and the state the latest commit promises.
+void StructuredSimulation::read_final_files() {
+  StructuredRecord& out = result_.structured;
+  const std::string& root = scenario_.checkpoint_dir;
+  ss::CheckpointFileManager manager(&fs_, FileManagerFor(fs_.model()), /*process_uid=*/0);
+  out.offset_ids = BatchIds(manager, ckpt::JoinPath(root, "offsets"));
+  out.commit_ids = BatchIds(manager, ckpt::JoinPath(root, "commits"));
+  ss::OffsetSeqLog offsets(&manager, ckpt::JoinPath(root, "offsets"));
+  for (int64_t id : out.offset_ids) {
+    Result<std::optional<ss::OffsetSeq>> plan = offsets.get(id);
+    if (!plan.ok() || !plan.value() || plan.value()->offsets.empty()) continue;
+    out.logged_offsets[id] = plan.value()->offsets[0].value_or("-");
+  }
+  std::vector<std::string> temp_files;
+  CollectTempFiles(fs_, root, 0, temp_files);
+  if (plan_.sink == ss::QueryPlan::Sink::kFile)
+    CollectTempFiles(fs_, plan_.sink_path, 0, temp_files);
+  for (const std::string& path : temp_files) {
+    auto creator = temp_file_creators_.find(path);
+    const IncarnationRecord* by =
+        creator == temp_file_creators_.end() ? nullptr : &result_.incarnations[creator->second];
+    if ((by && by->crashed_at) || TempFileMayStay(refused_operations_[path])) continue;
+    out.leaked_temp_files.push_back(path);
+  }
+  if (plan_.sink == ss::QueryPlan::Sink::kFile) {
+    OwnerScheduler clock(&loop_, kHarnessOwner);
+    // A reader with the last process's session conf (its compact interval).
+    const std::map<std::string, std::string>& conf =
+        result_.incarnations.empty() ? scenario_.conf : result_.incarnations.back().conf;
+    Result<ss::CompactibleLogConf> log_conf =
+        ss::CompactibleLogConfOf(conf, ss::CompactibleLogKind::kFileSink);
+    Result<std::vector<std::string>> read =
+        log_conf.ok() ? ss::ReadSinkThroughLog(&manager, plan_.sink_path, log_conf.value(), &clock)
+                      : Result<std::vector<std::string>>(log_conf.status());
+    Result<std::vector<std::string>> all = ss::ReadSinkDirectory(fs_, plan_.sink_path);
+    if (read.ok()) {
+      for (const std::string& line : read.value())
+        out.sink_read.push_back(ckpt::Value::String(line));
+      ckpt::SortRecords(out.sink_read);
+      if (all.ok() && all.value().size() > read.value().size()) {
+        out.sink_orphans = all.value().size() - read.value().size();
+      }
+    } else {
+      out.sink_read_error = read.status().to_string();
+    }
+  }
+  read_final_state(manager);
+}
+
+void StructuredSimulation::read_final_state(ss::CheckpointFileManager& manager) {
+  StructuredRecord& out = result_.structured;
+  if (!plan_.aggregation && !plan_.deduplicate) return;
+  if (out.commit_ids.empty()) return;
+  const int64_t version = out.commit_ids.back() + 1;
+  const std::string dir = ckpt::JoinPath(scenario_.checkpoint_dir, "state/0");
+  Result<std::vector<ckpt::FileStatus>> partitions = fs_.list(dir);
+  if (!partitions.ok()) return;
+  for (const ckpt::FileStatus& partition : partitions.value()) {
+    int64_t id = 0;
+    const char* end = partition.name.data() + partition.name.size();
+    auto parsed = std::from_chars(partition.name.data(), end, id);
+    if (!partition.is_directory || parsed.ec != std::errc() || parsed.ptr != end) continue;
+    ss::StateStoreProvider provider(&manager, ckpt::JoinPath(dir, partition.name), 0, id, {});
+    Result<std::unique_ptr<ss::StateStore>> store = provider.get_store(version);
+    if (!store.ok()) {
+      out.state_error = store.status().to_string();
+      return;
+    }
+    for (const auto& [key, value] : store.value()->map()) {
+      out.state.push_back(key.to_string() + " -> " + value.to_string());
+    }
+    store.value()->abort();
+  }
+  std::sort(out.state.begin(), out.state.end());
+}
+
+TrialRun StructuredSimulation::run() {
+  result_.digest = ckpt::kFnvOffset;
+  ckpt::AssertHandler previous = ckpt::SetAssertHandlerForThread(&ThrowEngineAssertion);
+  try {
+    ScheduleProducer(scenario_, fs_, loop_, [this](const std::string& line) { trace_line(line); });
+    start_incarnation(std::max(options_.first_start, scenario_.first_start));
+    result_.quiesced = RunMachine(
+        loop_, [this] { return result_.total_steps; }, options_.max_steps,
+        [this](const EventLoop::Entry& entry) {
+          current_label_ = entry.label;
+          mix(&entry.time.ms, sizeof entry.time.ms);
+          return take_step(entry.label.to_string(), entry.label.event, "");
+        },
+        [this](bool) {
+          dead_processes_.clear();
+          return false;
+        },
+        machine_log_);
+    if (process_ && alive_) record().steps = step_in_incarnation_;
+    read_final_files();
+  } catch (const EngineAssertion& assertion) {
+    result_.engine_assert = assertion.message;
+    trace_line("engine assertion: " + assertion.message);
+  }
+  ckpt::SetAssertHandlerForThread(previous);
+  result_.end_time = loop_.now();
+  return std::move(result_);
+}
+
+}  // namespace
+
+TrialRun RunStructuredTrial(const Scenario& scenario, const TrialSpec& spec,
+                            const RunOptions& options) {
+  StructuredSimulation simulation(scenario, spec, options);
+  return simulation.run();
+}
+
+}  // namespace sim
