@@ -146,25 +146,32 @@ TEST(StructuredTrial, TheReRunOfTheUncommittedBatchIsTheOneRedeliveryAllowed) {
   EXPECT_TRUE(CheckTrial(scenario, reference.reference, run).empty());
 }
 
-// What the oracle claims to check, it sees: each check fails on a record broken its way.
-TEST(StructuredOracle, EachCheckSeesTheBreakItNames) {
-  Scenario scenario = Load("kafka_aggregation_update.yaml");
-  TrialSpec spec;
-  spec.crashes = scenario.crashes;
-  const TrialRun good = RunTrial(scenario, spec, RunOptions{});
-  const Reference reference = BuildReference(scenario, RunTrial(scenario, {}, {})).reference;
-  std::set<std::string> rules_seen;
-  auto first = [&](const TrialRun& run) {
+// What the oracle claims to check, it sees: each check fails on a record broken its way. A
+// trial with the scenario's crash (a re-run after a restart) passes; each test breaks a copy.
+class StructuredOracleTest : public ::testing::Test {
+ protected:
+  StructuredOracleTest() : scenario(Load("kafka_aggregation_update.yaml")) {
+    TrialSpec spec;
+    spec.crashes = scenario.crashes;
+    good = RunTrial(scenario, spec, RunOptions{});
+    reference = BuildReference(scenario, RunTrial(scenario, {}, {})).reference;
+  }
+  // "pass", or the first failure's kind and rule.
+  std::string first(const TrialRun& run) {
     std::vector<Failure> failures = CheckTrial(scenario, reference, run);
-    if (!failures.empty() && !failures.front().rule.empty()) {
-      rules_seen.insert(failures.front().rule);
-    }
-    return failures.empty()
-               ? std::string("pass")
-               : std::string(FailureKindName(failures.front().kind)) + " " + failures.front().rule;
-  };
-  ASSERT_EQ(first(good), "pass");
+    if (failures.empty()) return "pass";
+    if (!failures.front().rule.empty()) rules_seen.insert(failures.front().rule);
+    return std::string(FailureKindName(failures.front().kind)) + " " + failures.front().rule;
+  }
 
+  Scenario scenario;
+  TrialRun good;
+  Reference reference;
+  std::set<std::string> rules_seen;
+};
+
+TEST_F(StructuredOracleTest, EachOutputCheckSeesTheBreakItNames) {
+  ASSERT_EQ(first(good), "pass");
   TrialRun duplicated = good;  // batch 1 again, by the process that did not start re-running it
   duplicated.structured.deliveries.push_back(duplicated.structured.deliveries[1]);
   EXPECT_EQ(first(duplicated), "unexpected_duplicate ");
@@ -184,7 +191,9 @@ TEST(StructuredOracle, EachCheckSeesTheBreakItNames) {
   TrialRun short_commit = good;  // the last commit is missing on disk
   short_commit.structured.commit_ids.pop_back();
   EXPECT_EQ(first(short_commit), "lost_records ");
+}
 
+TEST_F(StructuredOracleTest, EachProtocolRuleSeesTheBreakItNames) {
   TrialRun leaked = good;
   leaked.structured.leaked_temp_files.push_back("/checkpoint/offsets/.3.x.tmp");
   EXPECT_EQ(first(leaked), "protocol_violation structured.no_temp_files");

@@ -17,7 +17,6 @@
 #include "sim/faults.h"
 #include "sim/machine.h"
 #include "sim/producer.h"
-#include "util/random.h"
 
 namespace sim {
 namespace {

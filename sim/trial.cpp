@@ -18,7 +18,6 @@
 #include "sim/producer.h"
 #include "sim/state_probe.h"
 #include "sim/structured_trial.h"
-#include "util/random.h"
 
 namespace sim {
 namespace {
