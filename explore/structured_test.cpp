@@ -74,6 +74,12 @@ TEST(StructuredScenario, SparksStartTimeChecksAreTheScenariosErrorsAtTheirFields
       {"trigger: twice\n", "t.yaml:11:10: trigger: expected once (or use trigger_ms)"},
       {"batches: 3\n", "t.yaml:11:1: batches: unknown field"},
   };
+  std::string bad_topic = kQuery;
+  bad_topic.replace(bad_topic.find("  partitions: 1"), 0, "  topic: \"ev\\x91nts\"\n");
+  ckpt::Result<Scenario> topic = LoadScenarioFromText(bad_topic, "t.yaml");
+  ASSERT_FALSE(topic.ok());
+  EXPECT_TRUE(topic.status().message().starts_with("t.yaml:5:10: source.topic: not a Kafka topic"))
+      << topic.status().message();
   for (const Case& c : cases) {
     ckpt::Result<Scenario> loaded = LoadScenarioFromText(std::string(kQuery) + c.edit, "t.yaml");
     ASSERT_FALSE(loaded.ok()) << c.edit;

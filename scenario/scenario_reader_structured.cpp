@@ -1,6 +1,9 @@
 // Reading an `engine: structured` scenario (docs/structured.md, "Scenarios"): the DStream format
 // where the concept is the same (source, processing, conf, filesystem, faults, crashes,
 // expect_failures), a query pipeline of its own, and Spark's start-time checks at their fields.
+#include <algorithm>
+#include <cctype>
+
 #include "engine/structured/query.h"
 #include "scenario/scenario_reader.h"
 
@@ -8,6 +11,14 @@ namespace sim {
 namespace {
 
 using ckpt::structured::OutputMode;
+
+// Kafka's rule for a topic name (Topic.validate): 1 to 249 of [a-zA-Z0-9._-], not "." or "..".
+bool IsKafkaTopicName(const std::string& name) {
+  if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
 
 bool IsRowOperation(Operation operation) {
   return operation == Operation::kMap || operation == Operation::kFlatMap ||
@@ -38,6 +49,11 @@ Result<Scenario> ScenarioReader::structured_scenario(const YAML::Node& root) con
   if (s.source_kind != SourceKind::kLog && s.source_kind != SourceKind::kFile) {
     return error(root["source"], "source.kind",
                  "a structured query reads a log (the Kafka source) or a file source");
+  }
+  if (s.source_kind == SourceKind::kLog && !IsKafkaTopicName(s.log_topic)) {
+    const YAML::Node topic = root["source"]["topic"];
+    return error(topic ? topic : root["source"], "source.topic",
+                 "not a Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-')");
   }
   CKPT_RETURN_IF_ERROR(query_pipeline(root["pipeline"], s.query));
   CKPT_RETURN_IF_ERROR(query_settings(root, s));

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/runtime/uuid_name.h"
+#include "engine/structured/json_text.h"
 
 namespace ckpt::structured {
 namespace {
@@ -23,7 +24,7 @@ std::string SinkFileStatus(const std::string& path, uint64_t size, Time modified
   json["blockReplication"] = 1;
   json["blockSize"] = 33554432;
   json["action"] = "add";
-  return json.dump();
+  return JsonText(json);
 }
 
 void AppendLines(std::string_view content, std::vector<std::string>& lines) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "engine/structured/json_text.h"
+
 namespace ckpt::structured {
 
 using Json = nlohmann::ordered_json;
@@ -10,7 +12,7 @@ using Json = nlohmann::ordered_json;
 std::string FileSourceOffsetJson(int64_t log_offset) {
   Json json;
   json["logOffset"] = log_offset;
-  return json.dump();
+  return JsonText(json);
 }
 
 Result<int64_t> FileSourceOffsetFromJson(const std::string& json) {
@@ -28,7 +30,7 @@ std::string FileStreamSource::EntryJson(const Entry& entry) {
   json["path"] = entry.path;
   json["timestamp"] = entry.timestamp_ms;
   json["batchId"] = entry.batch_id;
-  return json.dump();
+  return JsonText(json);
 }
 
 Result<FileStreamSource::Entry> FileStreamSource::EntryFromJson(const std::string& json) {

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "engine/structured/json_text.h"
+
 namespace ckpt::structured {
 
 using Json = nlohmann::ordered_json;
@@ -14,7 +16,7 @@ std::string PartitionOffsetsToJson(const std::string& topic, const PartitionOffs
   for (const auto& [partition, offset] : offsets) partitions[std::to_string(partition)] = offset;
   Json json = Json::object();
   json[topic] = partitions;
-  return json.dump();
+  return JsonText(json);
 }
 
 Result<PartitionOffsets> PartitionOffsetsFromJson(const std::string& topic, std::string_view json) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/runtime/file_system_wrapper.h"
+#include "engine/structured/kafka_source.h"
 #include "engine/structured/offset_commit_logs.h"
 #include "sim/sim_fs.h"
 
@@ -39,6 +40,21 @@ class MetadataLogTest : public ::testing::Test {
   sim::SimFs fs_{sim::PersistenceModel::kHdfs};
   std::vector<std::unique_ptr<CheckpointFileManager>> managers_;
 };
+
+// Hostile names and values (not UTF-8) are written with their bad bytes replaced, never a throw,
+// and file content quoted in an error is escaped.
+TEST(StructuredJson, HostileStringsAreReplacedNotThrown) {
+  std::string offsets = PartitionOffsetsToJson("t\x91", {{0, 5}});
+  EXPECT_NE(offsets.find("t\xEF\xBF\xBD"), std::string::npos) << offsets;
+  OffsetSeq seq;
+  seq.offsets = {"x"};
+  seq.metadata = OffsetSeqMetadata{0, 0, {{"spark.sql.shuffle.partitions", "\xff"}}};
+  EXPECT_NE(OffsetSeqCodec::Serialize(seq).find("\xEF\xBF\xBD"), std::string::npos);
+  Result<int> version = ValidateLogVersion("\x01v\xff", 1);
+  ASSERT_FALSE(version.ok());
+  EXPECT_NE(version.status().message().find("from \\x01v\\xff."), std::string::npos)
+      << version.status().message();
+}
 
 TEST_F(MetadataLogTest, CreateAtomicWritesATempFileAndRenamesItAtClose) {
   ASSERT_TRUE(fs_.mkdirs("/q").ok());

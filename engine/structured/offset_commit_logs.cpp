@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/structured/json_text.h"
+
 namespace ckpt::structured {
 namespace {
 
@@ -54,7 +56,7 @@ std::string MetadataToJson(const OffsetSeqMetadata& metadata) {
   Json conf = Json::object();
   for (const auto& [key, value] : metadata.conf) conf[key] = value;
   json["conf"] = conf;
-  return json.dump();
+  return JsonText(json);
 }
 
 }  // namespace
@@ -95,7 +97,7 @@ Result<OffsetSeq> OffsetSeqCodec::Deserialize(std::string_view content) {
 std::string CommitCodec::Serialize(const CommitMetadata& commit) {
   Json json;
   json["nextBatchWatermarkMs"] = commit.next_batch_watermark_ms;
-  return "v" + std::to_string(kVersion) + "\n" + json.dump();
+  return "v" + std::to_string(kVersion) + "\n" + JsonText(json);
 }
 
 Result<CommitMetadata> CommitCodec::Deserialize(std::string_view content) {

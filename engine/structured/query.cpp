@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/runtime/uuid_name.h"
+#include "engine/structured/json_text.h"
 
 namespace ckpt::structured {
 namespace {
@@ -231,7 +232,7 @@ Status StreamingQuery::read_or_write_query_id() {
     return Status::Ok();
   }
   id_ = UuidShapedName(env_.process_uid, kQueryIdCounter);
-  const std::string json = nlohmann::json{{"id", id_}}.dump();
+  const std::string json = JsonText(nlohmann::json{{"id", id_}});
   if (env_.defects.has(Defect::kMetadataWrittenInPlace)) {
     return WriteWholeFile(*env_.fs, path, json, /*sync=*/false);
   }
