@@ -48,6 +48,8 @@ class PlannedCrash {
   PlannedCrash(const CrashSpec* crash, std::string checkpoint_dir)
       : crash_(crash), checkpoint_dir_(std::move(checkpoint_dir)) {}
   bool due(uint64_t step, ckpt::Time now, const std::string& label);
+  // Whether due() reads its label (an event crash): callers build labels only then.
+  bool needs_label() const { return crash_ && crash_->event; }
 
  private:
   const CrashSpec* crash_;

@@ -82,7 +82,7 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
   bool before_mutation(const char* operation, const std::string& path) override {
     if (!alive_) return false;
     // Labelled as the DStream simulation labels them, so that crash events match alike.
-    std::string label = current_label_.to_string() + " \u203a " + operation + " " + path;
+    auto label = [&] { return current_label_.to_string() + " \u203a " + operation + " " + path; };
     if (!take_step(label, operation, path)) return false;
     if (std::string_view(operation) == "create" && ss::IsTempFileName(ckpt::BaseName(path))) {
       temp_file_creators_[path] = index_;
@@ -146,7 +146,9 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
     std::unique_ptr<ss::StreamingQuery> query;
   };
 
-  bool take_step(const std::string& label, const char* what, const std::string& detail);
+  // `label` builds the step's label, only when a record or an event crash needs it.
+  template <typename LabelFn>
+  bool take_step(LabelFn&& label, const char* what, const std::string& detail);
   void start_incarnation(Time at);
   void run_driver_start();
   void end_process(const Status& error);
@@ -189,18 +191,20 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
   TrialRun result_;
 };
 
-bool StructuredSimulation::take_step(const std::string& label, const char* what,
-                                     const std::string& detail) {
+template <typename LabelFn>
+bool StructuredSimulation::take_step(LabelFn&& label, const char* what, const std::string& detail) {
   uint64_t step = step_in_incarnation_++;
   ++result_.total_steps;
   mix(&step, sizeof step);
   mix(what, std::char_traits<char>::length(what));
   mix(detail.data(), detail.size());
   if (options_.record_steps) {
-    result_.steps.push_back(StepRecord{index_, step, loop_.now(), label});
+    result_.steps.push_back(StepRecord{index_, step, loop_.now(), label()});
   }
-  if (!planned_crash_.due(step, loop_.now(), label)) return true;
-  trace_line("CRASH before step " + std::to_string(step) + ": " + label);
+  if (!planned_crash_.due(step, loop_.now(), planned_crash_.needs_label() ? label() : "")) {
+    return true;
+  }
+  trace_line("CRASH before step " + std::to_string(step) + ": " + label());
   crash_now();
   return false;
 }
@@ -386,7 +390,7 @@ TrialRun StructuredSimulation::run() {
         [this](const EventLoop::Entry& entry) {
           current_label_ = entry.label;
           mix(&entry.time.ms, sizeof entry.time.ms);
-          return take_step(entry.label.to_string(), entry.label.event, "");
+          return take_step([&] { return entry.label.to_string(); }, entry.label.event, "");
         },
         [this](bool) {
           dead_processes_.clear();
