@@ -211,11 +211,9 @@ TEST(Cli, DefectsCatalogue) {
   for (const auto& defect : json["defects"]) {
     EXPECT_FALSE(defect["reverts"].get<std::string>().empty());
     EXPECT_TRUE(defect["engine"] == "dstream" || defect["engine"] == "structured");
-    // A bundled scenario, or (only where no scenario can show it yet) an engine test's file.
+    // A bundled scenario shows every defect.
     std::string exposed_by = defect["exposed_by"].get<std::string>();
-    if (exposed_by.starts_with("engine test ")) {
-      exposed_by = exposed_by.substr(12, exposed_by.find(' ', 12) - 12);
-    }
+    EXPECT_TRUE(exposed_by.ends_with(".yaml")) << exposed_by;
     EXPECT_TRUE(
         std::filesystem::is_regular_file(std::string(CKPTSIM_SOURCE_DIR) + "/" + exposed_by))
         << exposed_by;
@@ -336,8 +334,9 @@ TEST(CliScenarioErrors, EachNamesFileLineColumnFieldAndExitsTwo) {
       {"unknown operator", head + "pipeline:\n  - frobnicate: x\n  - collect: out\n",
        "5:5: pipeline[0].frobnicate: unknown operator or option (operators: cogroup, collect,"},
       {"unknown function", head + "pipeline:\n  - map: nope\n  - collect: out\n",
-       "5:5: pipeline[0].map: unknown map function 'nope' (registered: add, identity, keyed, "
-       "modulo, pair_key, pair_value, pair_with, pair_with_one, pair_with_self, to_int)"},
+       "5:5: pipeline[0].map: unknown map function 'nope' (registered: add, divide_into, "
+       "identity, keyed, modulo, pair_key, pair_value, pair_with, pair_with_one, pair_with_self, "
+       "to_int)"},
       {"bad duration", head + "batch_duration_ms: 5s\n" + pipeline,
        "4:20: batch_duration_ms: expected an integer, got '5s'"},
       {"negative duration", head + "downtime_ms: -3\n" + pipeline, "4:14: downtime_ms:"},

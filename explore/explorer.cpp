@@ -149,9 +149,18 @@ UnitRun RunUnit(const ScenarioOf& scenario_of, const Unit& unit, const ExploreOp
   };
   run_one(unit.spec, unit.order);
   if (!unit.explore_states) return out;
-  const TrialRun& first = out.trials.front().run;
-  if (first.incarnations.empty() || !first.incarnations[0].crashed_at) return out;
-  out.crash_states = first.incarnations[0].crash_states;
+  // The first crash hits the first process that crashed, unless a supervisor's restart (after an
+  // injected fault) began another lifetime before it: a structured scenario's scheduled runs
+  // carry one lifetime over several processes.
+  const std::vector<IncarnationRecord>& incarnations = out.trials.front().run.incarnations;
+  auto crashed = std::find_if(incarnations.begin(), incarnations.end(),
+                              [](const IncarnationRecord& i) { return i.crashed_at.has_value(); });
+  if (crashed == incarnations.end() ||
+      std::any_of(incarnations.begin(), crashed,
+                  [](const IncarnationRecord& i) { return !i.injected.empty(); })) {
+    return out;
+  }
+  out.crash_states = crashed->crash_states;
   for (uint64_t state = 1; state < std::min(out.crash_states, options.max_crash_states); ++state) {
     TrialSpec spec = unit.spec;
     spec.crashes[0].state = state;
@@ -278,12 +287,16 @@ class ScenarioExplorer {
       auto expand = [&](const UnitTrial& trial) {
         if (depth == options_.depth || trial.spec.crashes.back().state != 0) return;
         const std::vector<IncarnationRecord>& incarnations = trial.run.incarnations;
-        if (incarnations.size() <= static_cast<size_t>(depth)) return;
+        const std::vector<uint64_t>& lifetimes = trial.run.lifetime_steps;
+        const size_t next = static_cast<size_t>(depth);
+        if ((lifetimes.empty() ? incarnations.size() : lifetimes.size()) <= next) return;
         // A pruned trial stopped its last incarnation early; the steps it skipped are crash
         // points all the same (its checkpoint files may differ from the uncrashed run's).
-        uint64_t steps =
-            incarnations[depth].steps +
-            (incarnations.size() == static_cast<size_t>(depth) + 1 ? trial.run.pruned_steps : 0);
+        uint64_t steps = lifetimes.empty()
+                             ? incarnations[next].steps +
+                                   (incarnations.size() == next + 1 ? trial.run.pruned_steps : 0)
+                             : lifetimes[next];
+        steps = std::min(steps, options_.run.max_steps);  // the trial's own budget bounds them
         for (uint64_t step = 0; step < steps; ++step) {
           Unit child{trial.spec, trial.order, false};
           child.spec.crashes.push_back(CrashSpec{step, scenario_.downtime, std::nullopt, 0});

@@ -33,9 +33,6 @@ struct DefectHunt {
   ShrinkOutcome outcome;
   double shrink_seconds = 0;
   std::string error;  // the scenario could not be loaded
-  // Set when no bundled scenario can show the defect yet and only an engine test does (its
-  // exposed_by names that test): reported apart, neither hunted nor counted as found.
-  std::string engine_test;
 
   // engine: structured, which has no `batches`: the batches the shrunk scenario's uncrashed run
   // plans.
@@ -60,8 +57,7 @@ struct MutationTargets {
 struct MutationReport {
   std::vector<DefectHunt> hunts;
   uint64_t found = 0;
-  uint64_t small = 0;             // shrunk within the batch and crash targets
-  uint64_t engine_test_only = 0;  // defects only an engine test shows (DefectHunt::engine_test)
+  uint64_t small = 0;  // shrunk within the batch and crash targets
   double median_seconds_to_first_failure = 0;
   MutationTargets targets;
   bool targets_met() const;

@@ -1,5 +1,7 @@
 #include "explore/timeline.h"
 
+#include <set>
+
 #include "scenario/swarm.h"
 
 namespace sim {
@@ -20,8 +22,39 @@ Lane LaneOf(const std::string& label) {
   return Lane::kDriver;
 }
 
+// A structured query's batches by id, at the time the uninterrupted run delivered each: who
+// delivered it in the trial (foreachBatch; a file sink's batches are judged through its log).
+std::vector<TimelineBatch> StructuredBatchOutcomes(const Reference& reference,
+                                                   const TrialRun& run) {
+  std::vector<TimelineBatch> batches;
+  std::set<int64_t> seen;
+  for (const StructuredDelivery& want : reference.structured.deliveries) {
+    if (!seen.insert(want.batch_id).second) continue;
+    TimelineBatch batch;
+    batch.time = want.at;
+    std::string emitters;
+    int deliveries = 0;
+    bool divergent = false;
+    for (const StructuredDelivery& got : run.structured.deliveries) {
+      if (got.batch_id != want.batch_id) continue;
+      ++deliveries;
+      emitters += (emitters.empty() ? "#" : " and #") + std::to_string(got.incarnation);
+      divergent = divergent || got.records != want.records;
+    }
+    batch.outcome = divergent         ? BatchOutcome::kDivergent
+                    : deliveries == 0 ? BatchOutcome::kLost
+                    : deliveries > 1  ? BatchOutcome::kReexecuted
+                                      : BatchOutcome::kCompleted;
+    batch.detail = "batch " + std::to_string(want.batch_id) +
+                   (deliveries == 0 ? " never delivered" : " delivered by " + emitters);
+    batches.push_back(std::move(batch));
+  }
+  return batches;
+}
+
 std::vector<TimelineBatch> BatchOutcomes(const Scenario& scenario, const Reference& reference,
                                          const TrialRun& run) {
+  if (scenario.engine == Engine::kStructured) return StructuredBatchOutcomes(reference, run);
   std::vector<TimelineBatch> batches;
   if (reference.outputs.empty() || run.incarnations.empty()) return batches;
   const auto& [output, expected] = *reference.outputs.begin();

@@ -11,7 +11,9 @@ std::string Times(const std::vector<Time>& times) {
   return out + "]";
 }
 
-std::string DescribeIncarnation(size_t index, const IncarnationRecord& incarnation) {
+// `dstream`: a DStream driver's recovery, with its checkpoint's times (a structured query's
+// recovery names the plan it read, offsets/L).
+std::string DescribeIncarnation(size_t index, const IncarnationRecord& incarnation, bool dstream) {
   std::string line = "#" + std::to_string(index) + " started at " +
                      std::to_string(incarnation.started_at.ms) + " ms";
   if (incarnation.clock_offset.ms != 0) {
@@ -19,6 +21,8 @@ std::string DescribeIncarnation(size_t index, const IncarnationRecord& incarnati
   }
   if (!incarnation.start_error.ok()) {
     line += ", could not start: " + incarnation.start_error.to_string();
+  } else if (incarnation.recovered && !dstream) {
+    line += ", recovered from " + incarnation.checkpoint_file;
   } else if (incarnation.recovered) {
     line += ", recovered from " + incarnation.checkpoint_file + " (content time " +
             std::to_string(incarnation.checkpoint_time.ms) + " ms), pending " +
@@ -68,7 +72,8 @@ Divergence ExplainDivergence(const Scenario& scenario, const Reference& referenc
   Divergence d;
   d.batch_time = failure.batch_time;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
-    d.incarnations.push_back(DescribeIncarnation(i, run.incarnations[i]));
+    d.incarnations.push_back(
+        DescribeIncarnation(i, run.incarnations[i], scenario.engine == Engine::kDStream));
   }
   if (!failure.batch_time) {
     d.trace = TraceAround(run.trace, Time{0}, Time{-1});

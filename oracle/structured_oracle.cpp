@@ -40,19 +40,27 @@ bool FaultCaused(const IncarnationRecord& incarnation, const ckpt::Status& error
   return !incarnation.injected.empty() || error.has(ckpt::ErrorMark::kInjected);
 }
 
-// Every process ends as the driver program does when recovery works.
-void CheckEnds(const TrialRun& run, std::vector<Failure>& failures) {
+// The scenario's expect_error (a text the user wrote, so matched as text) in `error`.
+bool Contracted(const Scenario& scenario, const ckpt::Status& error) {
+  return !scenario.expect_error.empty() &&
+         error.to_string().find(scenario.expect_error) != std::string::npos;
+}
+
+// Every process ends as the driver program does when recovery works, or with the scenario's
+// contracted error.
+void CheckEnds(const Scenario& scenario, const TrialRun& run, std::vector<Failure>& failures) {
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     const IncarnationRecord& incarnation = run.incarnations[i];
     const std::string who = "process " + std::to_string(i);
-    if (!incarnation.start_error.ok() && !FaultCaused(incarnation, incarnation.start_error)) {
+    if (!incarnation.start_error.ok() && !FaultCaused(incarnation, incarnation.start_error) &&
+        !Contracted(scenario, incarnation.start_error)) {
       failures.push_back(
           {FailureKind::kRecoveryError, std::nullopt,
            who + " could not start the query: " + incarnation.start_error.to_string(), "", "",
            incarnation.start_error});
     }
     for (const ckpt::Status& error : incarnation.errors) {
-      if (FaultCaused(incarnation, error)) continue;
+      if (FaultCaused(incarnation, error) || Contracted(scenario, error)) continue;
       failures.push_back({FailureKind::kRecoveryError, std::nullopt,
                           who + ": the query stopped: " + error.to_string(), "", "", error});
     }
@@ -277,11 +285,74 @@ void CheckLogShape(const TrialRun& run, std::vector<Failure>& failures) {
                          " is gone although offsets/" + std::to_string(record.offset_ids.back()) +
                          " is the latest: recovery needs both");
   }
+  // Invariant 10: a second driver whose commit of N found commits/N written by another must
+  // fail (V9), not acknowledge it (SPARK-26425).
+  for (const StructuredCommit& commit : record.commits) {
+    if (commit.writer < 0 || commit.writer == commit.incarnation) continue;
+    return violation("structured.single_writer", "process " + std::to_string(commit.incarnation) +
+                                                     " went on as if it had "
+                                                     "committed batch " +
+                                                     std::to_string(commit.batch_id) +
+                                                     ", whose commits/" +
+                                                     std::to_string(commit.batch_id) + " process " +
+                                                     std::to_string(commit.writer) + " wrote");
+  }
   if (!record.leaked_temp_files.empty()) {
     violation("structured.no_temp_files",
               std::to_string(record.leaked_temp_files.size()) +
                   " temp files left by writes that completed or were cancelled, e.g. " +
                   record.leaked_temp_files.front());
+  }
+}
+
+// What the uninterrupted run must show beyond its batches: the contracted error, the logs' ids.
+void CheckRunExpectations(const Scenario& scenario, const TrialRun& run,
+                          std::vector<Failure>& failures) {
+  if (!scenario.expect_error.empty()) {
+    bool seen = false;
+    for (const IncarnationRecord& incarnation : run.incarnations) {
+      seen = seen || Contracted(scenario, incarnation.start_error);
+      for (const ckpt::Status& error : incarnation.errors)
+        seen = seen || Contracted(scenario, error);
+    }
+    if (!seen) {
+      failures.push_back(
+          {FailureKind::kExpectationMismatch, std::nullopt,
+           "the query was expected to stop with \"" + scenario.expect_error + "\" and did not"});
+    }
+  }
+  for (const auto& [sink, want] : scenario.expect_deliveries) {
+    const std::vector<StructuredDelivery>& got = run.structured.deliveries;
+    for (size_t i = 0; i < std::max(want.size(), got.size()); ++i) {
+      Records rows = i < want.size() ? want[i].second : Records{};
+      ckpt::SortRecords(rows);
+      if (i < want.size() && i < got.size() && want[i].first == got[i].batch_id &&
+          rows == got[i].records) {
+        continue;
+      }
+      auto show = [](int64_t batch_id, const Records& records) {
+        return "batch " + std::to_string(batch_id) + " " + Show(records);
+      };
+      failures.push_back({FailureKind::kExpectationMismatch, std::nullopt,
+                          "call " + std::to_string(i) + " of " + sink + ": expected " +
+                              (i < want.size() ? show(want[i].first, rows) : "none") +
+                              ", the uninterrupted run made " +
+                              (i < got.size() ? show(got[i].batch_id, got[i].records) : "none")});
+      break;
+    }
+  }
+  for (const auto& [log, want] : scenario.expect_logs) {
+    const std::vector<int64_t>& got =
+        log == "offsets" ? run.structured.offset_ids : run.structured.commit_ids;
+    if (got == want) continue;
+    auto show = [](const std::vector<int64_t>& ids) {
+      std::string text = "[";
+      for (size_t i = 0; i < ids.size(); ++i) text += (i ? ", " : "") + std::to_string(ids[i]);
+      return text + "]";
+    };
+    failures.push_back({FailureKind::kExpectationMismatch, std::nullopt,
+                        log + "/ was expected to hold " + show(want) +
+                            ", the uninterrupted run left " + show(got)});
   }
 }
 
@@ -310,6 +381,9 @@ const std::vector<ProtocolRule>& StructuredProtocolRules() {
       {"structured.retention",
        "offsets/L-1 stays while offsets/L is the latest: recovery reads both (notes 3.1, "
        "invariant 6)"},
+      {"structured.single_writer",
+       "a process acknowledges a commit only when its own rename put commits/N in place: a "
+       "second driver on the checkpoint fails instead (SPARK-26425, invariant 10)"},
       {"structured.no_temp_files",
        "no temp file stays but those Spark itself leaves: a crashed process's, or one whose "
        "rename, delete or close() an injected fault refused (invariant 12)"},
@@ -332,6 +406,7 @@ ReferenceOutcome BuildStructuredReference(const Scenario& scenario, const TrialR
     }
   }
   outcome.failures = CheckStructuredTrial(scenario, reference, run);
+  CheckRunExpectations(scenario, run, outcome.failures);
   for (const auto& [sink, expected] : scenario.expect) {
     for (size_t i = 0; i < std::max(expected.size(), outputs.size()); ++i) {
       Records want = i < expected.size() ? expected[i] : Records{};
@@ -355,7 +430,7 @@ std::vector<Failure> CheckStructuredTrial(const Scenario& scenario, const Refere
     failures.push_back({FailureKind::kEngineAssert, std::nullopt, run.engine_assert});
     return failures;
   }
-  CheckEnds(run, failures);
+  CheckEnds(scenario, run, failures);
   CheckCoverage(reference.structured, run.structured, failures);
   if (scenario.query.sink == StructuredQuery::Sink::kForeachBatch) {
     CheckDeliveries(run, failures);

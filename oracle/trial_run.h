@@ -188,6 +188,7 @@ struct StructuredDelivery {  // one call of the foreachBatch function
 struct StructuredCommit {
   int incarnation = 0;
   int64_t batch_id = 0;
+  int writer = -1;  // the process whose rename put commits/N in place (-1: none seen)
 };
 struct StructuredRecord {
   std::vector<StructuredStart> starts;
@@ -235,6 +236,9 @@ struct TrialRun {
   std::string engine_assert;       // non-empty when the engine asserted
   uint64_t digest = 0;             // over every step, emission and crash
   uint64_t total_steps = 0;
+  // Steps per lifetime, where crash i hits lifetime i and a lifetime spans more than one
+  // process (a structured scenario's scheduled runs); empty: a lifetime is an incarnation.
+  std::vector<uint64_t> lifetime_steps;
   ckpt::Time end_time;
   PersistenceModel fs_model = PersistenceModel::kHdfs;
   bool checkpoint_sync = false;                // ckptsim.checkpoint.sync was on

@@ -10,9 +10,13 @@
 
 namespace reports {
 
-std::string DefectsText(const ckpt::DefectSet& set) {
+std::string DefectsText(const ckpt::DefectSet& set, const ckpt::structured::DefectSet& structured) {
+  std::vector<std::string> names = set.names();
+  for (const ckpt::structured::DefectInfo& info : ckpt::structured::AllDefects()) {
+    if (structured.has(info.defect)) names.emplace_back(info.name);
+  }
   std::string defects;
-  for (const std::string& name : set.names()) defects += (defects.empty() ? "" : ",") + name;
+  for (const std::string& name : names) defects += (defects.empty() ? "" : ",") + name;
   return defects.empty() ? "none" : defects + " (a deliberately broken engine)";
 }
 
@@ -21,7 +25,7 @@ std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& 
       std::string("ckptsim ") + sim::StrategyName(result.strategy) + " \u00b7 seed " +
       std::to_string(result.seed) + " \u00b7 fs " +
       (options.run.fs_model ? sim::PersistenceModelName(*options.run.fs_model) : "per scenario") +
-      " \u00b7 defects: " + DefectsText(options.run.defects);
+      " \u00b7 defects: " + DefectsText(options.run.defects, options.run.structured_defects);
   if (result.strategy == sim::Strategy::kExhaustive && options.depth > 1) {
     header += " \u00b7 depth " + std::to_string(options.depth);
   }

@@ -7,13 +7,15 @@
 #include <string>
 
 #include "engine/defects.h"
+#include "engine/structured/defects.h"
 #include "explore/explorer.h"
 #include "oracle/results.h"
 
 namespace reports {
 
-// "none", or the defects switched on, for a header line.
-std::string DefectsText(const ckpt::DefectSet& set);
+// "none", or the defects switched on (of both engines), for a header line.
+std::string DefectsText(const ckpt::DefectSet& set,
+                        const ckpt::structured::DefectSet& structured = {});
 
 // "ckptsim <strategy> · seed S · fs F · defects: D[ · depth N][ · shard I/N]".
 std::string Header(const sim::ExploreResult& result, const sim::ExploreOptions& options);

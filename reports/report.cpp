@@ -337,7 +337,6 @@ nlohmann::json MutationToJson(const sim::MutationReport& report) {
                             {"trials_run", h.trials_run},
                             {"seconds_to_first_failure", h.seconds_to_first_failure}};
     if (!h.error.empty()) entry["error"] = h.error;
-    if (!h.engine_test.empty()) entry["engine_test_only"] = h.engine_test;
     if (h.found) {
       entry["token"] = h.token;
       entry["kind"] = sim::FailureKindName(h.kind);
@@ -360,7 +359,6 @@ nlohmann::json MutationToJson(const sim::MutationReport& report) {
           {"defects", defects},
           {"found", report.found},
           {"total", report.hunts.size()},
-          {"engine_test_only", report.engine_test_only},
           {"small_counterexamples", report.small},
           {"median_seconds_to_first_failure", report.median_seconds_to_first_failure},
           {"targets",

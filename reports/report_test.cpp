@@ -164,6 +164,8 @@ TEST(Timeline, LabelsFreshStartsAndRecoveries) {
   std::string svg = RenderTimelineSvg(t);
   EXPECT_NE(svg.find(">#0 recovered from checkpoint-1000</text>"), std::string::npos) << svg;
   EXPECT_NE(svg.find(">#1 fresh start</text>"), std::string::npos);
+  t.processes[1].recovered_from = "/ckpt/offsets/5";  // a structured query's latest plan
+  EXPECT_NE(RenderTimelineSvg(t).find(">#1 recovered from offsets/5</text>"), std::string::npos);
 }
 
 // The store's index lists only the run directories in it (not `latest`, nor links leading out of
@@ -319,6 +321,35 @@ TEST(Timeline, KnownWeaknessesAndExpectedFailuresGetASectionAndATimeline) {
   EXPECT_EQ(drawn, 2u);
   EXPECT_NE(html.find("class=\"warn\">WARN (7 known-weakness trials)"), std::string::npos);
   EXPECT_EQ(html.find(">PASS<"), std::string::npos);
+}
+
+// A structured query's timeline: its batches by id with the processes that delivered each, and
+// the plan (offsets/L) its restarted process recovered from; the header names its defect. (Its
+// restart re-runs batch 0 and fails renaming the delta the crashed process had renamed.)
+TEST(Timeline, AStructuredQuerysBatchesAreItsDeliveries) {
+  sim::Scenario scenario = sim::testing::LoadBundled("structured/kafka_aggregation_update");
+  sim::RunOptions options;
+  options.structured_defects.add(ckpt::structured::Defect::kDeltaRenameFailsIfExists);
+  sim::FailingTrial failing;
+  failing.scenario = scenario.name;
+  failing.token = "c24+300";
+  failing.failure = sim::Failure{sim::FailureKind::kRecoveryError, std::nullopt, "rename"};
+  ckpt::Result<sim::Timeline> timeline = sim::BuildTimeline(scenario, failing, options);
+  ASSERT_TRUE(timeline.ok()) << timeline.status().to_string();
+  const sim::Timeline& t = timeline.value();
+  ASSERT_EQ(t.processes.size(), 2u);
+  EXPECT_TRUE(t.processes[1].recovered_from.starts_with("/checkpoint/offsets/"))
+      << t.processes[1].recovered_from;
+  ASSERT_FALSE(t.batches.empty());  // the restart failed: batch 0 never reached the sink
+  EXPECT_EQ(t.batches[0].detail, "batch 0 never delivered");
+  EXPECT_EQ(t.batches[0].outcome, sim::BatchOutcome::kLost);
+  std::string svg = RenderTimelineSvg(t);
+  EXPECT_NE(svg.find("recovered from offsets/"), std::string::npos) << svg.substr(0, 3000);
+
+  sim::ExploreOptions explore;
+  explore.run = options;
+  EXPECT_NE(Header(sim::ExploreResult{}, explore).find("defects: delta-rename-fails-if-exists"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The SVG timeline of a failing trial (explore/timeline.h), self-contained: no scripts, fonts or
 // external assets.
 #include <algorithm>
+#include <filesystem>
 
 #include "reports/report.h"
 
@@ -58,9 +59,10 @@ int64_t TickStep(int64_t span_ms) {
 std::string ProcessLabel(const sim::TimelineProcess& p) {
   std::string how = "fresh start";
   if (!p.recovered_from.empty()) {
-    size_t slash = p.recovered_from.find_last_of('/');
-    how = "recovered from " +
-          (slash == std::string::npos ? p.recovered_from : p.recovered_from.substr(slash + 1));
+    // The file's name; a structured query's plan with its log's ("offsets/5").
+    std::filesystem::path file(p.recovered_from);
+    std::string log = file.parent_path().filename().string();
+    how = "recovered from " + (log == "offsets" ? log + "/" : "") + file.filename().string();
   }
   return "#" + std::to_string(p.incarnation) + " " + how;
 }

@@ -349,10 +349,36 @@ struct StructuredQuery {
   bool operator==(const StructuredQuery&) const = default;
 };
 
+// engine: structured, `scheduled_runs`: one start of the driver program by a job scheduler (a
+// Trigger.Once query run from cron; Spark's tests' StartStream after a StopStream), after which
+// it deletes checkpoint files by hand first (Spark's tests purge log entries so).
+struct ScheduledRun {
+  Time at{0};
+  std::vector<std::string> deletes;  // relative to the checkpoint directory, never above it
+  // The session conf of its processes (its restarts included) instead of conf / restart_conf:
+  // a new deployment of the job (Spark's tests' StartStream(additionalConfs)).
+  std::optional<std::map<std::string, std::string>> conf;
+  // Starts at its time even while another process runs: a second driver on the checkpoint (a
+  // zombie after a network partition, a scheduler that overlaps runs; SPARK-26425).
+  bool concurrent = false;
+  bool operator==(const ScheduledRun&) const = default;
+};
+
 struct Scenario {
   std::string path;  // the file it came from ("" when built in code)
   Engine engine = Engine::kDStream;
   StructuredQuery query;  // engine: structured (its pipeline; `pipeline` stays empty)
+  // engine: structured: when the driver program runs (empty: once, at the start). A run stops
+  // at the first trigger that finds no new data when a later run waits for it, else once every
+  // input has arrived too.
+  std::vector<ScheduledRun> scheduled_runs;
+  // engine: structured, `expect_logs`: "offsets" and "commits" -> the batch ids the log holds
+  // after the uninterrupted run (Spark's tests that count log files, TV4).
+  std::map<std::string, std::vector<int64_t>> expect_logs;
+  // engine: structured, `expect_deliveries`: a foreachBatch sink -> every call the uninterrupted
+  // run makes, in order, as (batch id, rows): re-runs included (Spark's tests that clear the
+  // memory sink and check what a restart delivers again, TV3).
+  std::map<std::string, std::vector<std::pair<int64_t, ckpt::Records>>> expect_deliveries;
   std::string name;
   std::string description;
   Duration batch_duration{500};

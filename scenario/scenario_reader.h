@@ -29,6 +29,8 @@ Status ValidateStep(const PipelineStep& step, const std::string& field,
 inline constexpr int kMaxYamlDepth = 32;
 // Every duration and time in a scenario lies within 10 days.
 inline constexpr int64_t kMaxScenarioDuration_ms = 864'000'000;
+// How many scheduled runs a structured scenario holds, and paths each run deletes.
+inline constexpr size_t kMaxScheduledRuns = 1000;
 
 class ScenarioReader {
  public:
@@ -117,6 +119,9 @@ class ScenarioReader {
   Result<Scenario> structured_scenario(const YAML::Node& root) const;
   Status query_pipeline(const YAML::Node& node, StructuredQuery& query) const;
   Status query_settings(const YAML::Node& root, Scenario& s) const;
+  Status scheduled_runs(const YAML::Node& node, Scenario& s) const;
+  Status log_expectations(const YAML::Node& node, Scenario& s) const;
+  Status delivery_expectations(const YAML::Node& node, Scenario& s) const;
   // source.max_offsets_per_trigger and source.max_files_per_trigger (structured only).
   Status rate_limits(const YAML::Node& node, Scenario& s) const;
 

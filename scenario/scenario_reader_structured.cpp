@@ -34,7 +34,8 @@ Result<Scenario> ScenarioReader::structured_scenario(const YAML::Node& root) con
       {"engine",     "name",        "description", "source",     "pipeline",  "output_mode",
        "trigger_ms", "trigger",     "checkpoint_dir", "processing", "downtime_ms", "conf",
        "restart_conf", "filesystem", "faults",     "expect",     "expect_failures", "crashes",
-       "trial_seed", "interleaving", "initial_files", "plugins"}));
+       "trial_seed", "interleaving", "initial_files", "plugins", "expect_error",
+       "scheduled_runs", "expect_logs", "expect_deliveries"}));
   // clang-format on
   Scenario s;
   s.path = path_;
@@ -74,7 +75,108 @@ Result<Scenario> ScenarioReader::structured_scenario(const YAML::Node& root) con
     }
   }
   CKPT_RETURN_IF_ERROR(harness_settings(root, s));
+  CKPT_RETURN_IF_ERROR(scheduled_runs(root["scheduled_runs"], s));
+  CKPT_RETURN_IF_ERROR(log_expectations(root["expect_logs"], s));
+  CKPT_RETURN_IF_ERROR(delivery_expectations(root["expect_deliveries"], s));
   return s;
+}
+
+// `scheduled_runs: [{at_ms, delete: [path, ...]}, ...]`, at increasing times; a deleted path is
+// relative to the checkpoint directory and stays inside it.
+Status ScenarioReader::scheduled_runs(const YAML::Node& node, Scenario& s) const {
+  if (!node) return Status::Ok();
+  if (!node.IsSequence() || node.size() == 0 || node.size() > kMaxScheduledRuns) {
+    return error(node, "scheduled_runs",
+                 "expected a list of 1 to " + std::to_string(kMaxScheduledRuns) +
+                     " runs, such as {at_ms: 1000, delete: [commits/0]}");
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node item = node[i];
+    const std::string field = "scheduled_runs[" + std::to_string(i) + "]";
+    if (!item.IsMap() || !item["at_ms"]) return error(item, field, "expected {at_ms, delete}");
+    CKPT_RETURN_IF_ERROR(check_keys(item, field, {"at_ms", "delete", "conf", "concurrent"}));
+    ScheduledRun run;
+    CKPT_ASSIGN_OR_RETURN(Duration at, duration(item["at_ms"], field + ".at_ms", true));
+    run.at = Time{at.ms};
+    if (!s.scheduled_runs.empty() && run.at <= s.scheduled_runs.back().at) {
+      return error(item["at_ms"], field + ".at_ms", "runs come at increasing times");
+    }
+    if (const YAML::Node deletes = item["delete"]) {
+      if (!deletes.IsSequence() || deletes.size() > kMaxScheduledRuns) {
+        return error(deletes, field + ".delete", "expected a list of paths in the checkpoint");
+      }
+      for (const YAML::Node& path : deletes) {
+        CKPT_ASSIGN_OR_RETURN(std::string relative, string(path, field + ".delete"));
+        std::vector<std::string> parts = ckpt::PathComponents("/" + relative);
+        bool inside = !relative.empty() && relative[0] != '/' && !parts.empty() &&
+                      std::none_of(parts.begin(), parts.end(), [](const std::string& part) {
+                        return part == "." || part == "..";
+                      });
+        if (!inside) {
+          return error(path, field + ".delete",
+                       "a path relative to the checkpoint directory, without '.' or '..'");
+        }
+        run.deletes.push_back(relative);
+      }
+    }
+    if (const YAML::Node concurrent = item["concurrent"]) {
+      CKPT_ASSIGN_OR_RETURN(run.concurrent, boolean(concurrent, field + ".concurrent"));
+    }
+    if (const YAML::Node conf = item["conf"]) {
+      run.conf.emplace();
+      CKPT_RETURN_IF_ERROR(conf_map(conf, field + ".conf", *run.conf));
+    }
+    s.scheduled_runs.push_back(std::move(run));
+  }
+  return Status::Ok();
+}
+
+// `expect_deliveries: {SINK: [{batch: ID, rows: [records]}, ...]}`.
+Status ScenarioReader::delivery_expectations(const YAML::Node& node, Scenario& s) const {
+  if (!node) return Status::Ok();
+  if (!node.IsMap()) {
+    return error(node, "expect_deliveries", "expected {sink: [{batch: 0, rows: [...]}, ...]}");
+  }
+  for (const auto& entry : node) {
+    const std::string sink = entry.first.Scalar();
+    const std::string field = "expect_deliveries." + sink;
+    if (s.query.sink != StructuredQuery::Sink::kForeachBatch || sink != s.query.sink_name) {
+      return error(entry.first, field, "names no foreach_batch sink of the query");
+    }
+    if (!entry.second.IsSequence()) return error(entry.second, field, "expected a list");
+    auto& deliveries = s.expect_deliveries[sink];
+    for (size_t i = 0; i < entry.second.size(); ++i) {
+      const YAML::Node item = entry.second[i];
+      const std::string where = field + "[" + std::to_string(i) + "]";
+      if (!item.IsMap() || !item["batch"] || !item["rows"]) {
+        return error(item, where, "expected {batch: ID, rows: [records]}");
+      }
+      CKPT_RETURN_IF_ERROR(check_keys(item, where, {"batch", "rows"}));
+      CKPT_ASSIGN_OR_RETURN(int64_t batch_id, integer(item["batch"], where + ".batch"));
+      if (batch_id < 0) return error(item["batch"], where + ".batch", "a batch id is 0 or more");
+      CKPT_ASSIGN_OR_RETURN(ckpt::Records rows, records(item["rows"], where + ".rows"));
+      deliveries.emplace_back(batch_id, std::move(rows));
+    }
+  }
+  return Status::Ok();
+}
+
+// `expect_logs: {offsets: [ids], commits: [ids]}`, each ids increasing.
+Status ScenarioReader::log_expectations(const YAML::Node& node, Scenario& s) const {
+  if (!node) return Status::Ok();
+  if (!node.IsMap()) return error(node, "expect_logs", "expected {offsets: [ids], commits: [ids]}");
+  CKPT_RETURN_IF_ERROR(check_keys(node, "expect_logs", {"offsets", "commits"}));
+  for (const auto& entry : node) {
+    const std::string field = "expect_logs." + entry.first.Scalar();
+    CKPT_ASSIGN_OR_RETURN(std::vector<int64_t> ids, numbers(entry.second, field));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] < 0 || (i > 0 && ids[i] <= ids[i - 1])) {
+        return error(entry.second[i], field, "batch ids are non-negative and increasing");
+      }
+    }
+    s.expect_logs[entry.first.Scalar()] = std::move(ids);
+  }
+  return Status::Ok();
 }
 
 // The pipeline: row operations, then at most one stateful operator (with_watermark_ms before

@@ -448,6 +448,43 @@ void EmitQuery(YAML::Emitter& out, const StructuredQuery& query) {
   }
 }
 
+// An `engine: structured` scenario's scheduled runs and expected log ids.
+void EmitRuns(YAML::Emitter& out, const Scenario& s) {
+  if (!s.scheduled_runs.empty()) {
+    out << YAML::Key << "scheduled_runs" << YAML::Value << YAML::BeginSeq;
+    for (const ScheduledRun& run : s.scheduled_runs) {
+      out << YAML::Flow << YAML::BeginMap;
+      Field(out, "at_ms", run.at.ms);
+      if (!run.deletes.empty()) Field(out, "delete", run.deletes);
+      if (run.conf) EmitConf(out, "conf", *run.conf);
+      if (run.concurrent) Field(out, "concurrent", true);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (!s.expect_logs.empty()) {
+    out << YAML::Key << "expect_logs" << YAML::Value << YAML::BeginMap;
+    for (const auto& [log, ids] : s.expect_logs) {
+      out << YAML::Key << log << YAML::Value << YAML::Flow << ids;
+    }
+    out << YAML::EndMap;
+  }
+  if (s.expect_deliveries.empty()) return;
+  out << YAML::Key << "expect_deliveries" << YAML::Value << YAML::BeginMap;
+  for (const auto& [sink, deliveries] : s.expect_deliveries) {
+    out << YAML::Key << sink << YAML::Value << YAML::BeginSeq;
+    for (const auto& [batch_id, rows] : deliveries) {
+      out << YAML::Flow << YAML::BeginMap;
+      Field(out, "batch", batch_id);
+      out << YAML::Key << "rows" << YAML::Value;
+      EmitRecords(out, rows);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+}
+
 std::string StructuredScenarioToYaml(const Scenario& s, const std::string& header) {
   YAML::Emitter out;
   out << YAML::BeginMap;
@@ -463,6 +500,7 @@ std::string StructuredScenarioToYaml(const Scenario& s, const std::string& heade
   out << YAML::EndMap;
   Field(out, "downtime_ms", s.downtime.ms);
   if (!s.plugins.empty()) Field(out, "plugins", s.plugins);
+  EmitRuns(out, s);
   return EmitEnd(out, s, header);
 }
 

@@ -52,7 +52,8 @@ QueryPlan StructuredPlanOf(const Scenario& scenario) {
 }
 
 ckpt::structured::QueryOptions StructuredOptionsOf(
-    const Scenario& scenario, bool first, const std::map<std::string, std::string>& overrides) {
+    const Scenario& scenario, const std::map<std::string, std::string>& session,
+    const std::map<std::string, std::string>& overrides) {
   ckpt::structured::QueryOptions options;
   options.checkpoint_location = scenario.checkpoint_dir;
   if (scenario.query.trigger_interval) {
@@ -61,7 +62,7 @@ ckpt::structured::QueryOptions StructuredOptionsOf(
   } else {
     options.trigger = {ckpt::structured::Trigger::Kind::kOnce, Duration{0}};
   }
-  options.conf = !first && scenario.restart_conf ? *scenario.restart_conf : scenario.conf;
+  options.conf = session;
   for (const auto& [key, value] : overrides) options.conf[key] = value;
   return options;
 }

@@ -13,10 +13,11 @@ namespace sim {
 // REQUIRES: scenario.engine == Engine::kStructured.
 ckpt::structured::QueryPlan StructuredPlanOf(const Scenario& scenario);
 
-// The writer's options of process `first` or a later one: the checkpoint location, the trigger,
-// and the session conf (the scenario's conf, or its restart_conf after a crash, then `overrides`).
+// The writer's options of a process: the checkpoint location, the trigger, and the session conf
+// (`session`, then `overrides`).
 ckpt::structured::QueryOptions StructuredOptionsOf(
-    const Scenario& scenario, bool first, const std::map<std::string, std::string>& overrides);
+    const Scenario& scenario, const std::map<std::string, std::string>& session,
+    const std::map<std::string, std::string>& overrides);
 
 // The checkpoint file manager Spark picks for the storage: FileContext where the scheme has an
 // AbstractFileSystem (HDFS, the local disk), the FileSystem fallback on an object store (S3A).

@@ -80,21 +80,23 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
 
   // StepGate: every mutating call of the process is a step.
   bool before_mutation(const char* operation, const std::string& path) override {
-    if (!alive_) return false;
+    if (!live()) return false;
     // Labelled as the DStream simulation labels them, so that crash events match alike.
     auto label = [&] { return current_label_.to_string() + " \u203a " + operation + " " + path; };
     if (!take_step(label, operation, path)) return false;
+    undo_commit_writer_.reset();
+    if (std::string_view(operation) == "rename") note_commit_rename(path);
     if (std::string_view(operation) == "create" && ss::IsTempFileName(ckpt::BaseName(path))) {
       temp_file_creators_[path] = index_;
     }
     return true;
   }
-  bool alive() const override { return alive_; }
+  bool alive() const override { return live(); }
   Status fault(const char* operation, const std::string& path, uint64_t bytes) override;
 
   // BatchSink: the foreachBatch function.
   Status add_batch(const std::string&, int64_t batch_id, const ckpt::Records& records) override {
-    if (!alive_) return Status::ProcessDead();
+    if (!live()) return Status::ProcessDead();
     ckpt::Records sorted = records;
     ckpt::SortRecords(sorted);
     mix(&batch_id, sizeof batch_id);
@@ -111,13 +113,21 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
 
   // QueryObserver.
   void on_start_offsets(int64_t first_batch_id, bool rerun) override {
-    if (!alive_) return;
+    if (!live()) return;
     trace_line(std::string(rerun ? "recovery re-runs batch " : "starts with batch ") +
                std::to_string(first_batch_id));
     result_.structured.starts.push_back(StructuredStart{index_, first_batch_id, rerun});
+    // Recovered from the checkpoint: what it read is the latest plan, offsets/L (L re-runs, or
+    // the batch after it starts).
+    record().recovered = first_batch_id > 0 || rerun;
+    if (record().recovered) {
+      record().checkpoint_file =
+          ckpt::JoinPath(scenario_.checkpoint_dir,
+                         "offsets/" + std::to_string(rerun ? first_batch_id : first_batch_id - 1));
+    }
   }
   void on_batch_planned(int64_t batch_id, const ss::OffsetSeq& plan) override {
-    if (!alive_) return;
+    if (!live()) return;
     trace_line("planned batch " + std::to_string(batch_id) + ": " +
                (plan.offsets.empty() ? "" : plan.offsets[0].value_or("-")));
     result_.structured.plans.push_back(
@@ -126,15 +136,20 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
                        plan.metadata ? plan.metadata->batch_timestamp_ms : 0});
   }
   void on_batch_committed(int64_t batch_id) override {
-    if (!alive_) return;
+    if (!live()) return;
     trace_line("committed batch " + std::to_string(batch_id));
-    result_.structured.commits.push_back(StructuredCommit{index_, batch_id});
+    auto writer = commit_writers_.find(batch_id);
+    result_.structured.commits.push_back(
+        StructuredCommit{index_, batch_id, writer == commit_writers_.end() ? -1 : writer->second});
   }
   void on_query_terminated(const Status& error) override;
   void on_warning(const std::string& message) override { trace_line("warning: " + message); }
   void on_no_new_data() override {
-    // processAllAvailable returned: the driver program stops the query.
-    if (alive_ && loop_.now() >= last_arrival_) process_->query->stop();
+    // processAllAvailable returned: the driver program stops the query, at once when the next
+    // scheduled run waits for it (StopStream, then StartStream), else once every input arrived.
+    const std::vector<ScheduledRun>& runs = scenario_.scheduled_runs;
+    bool next_run_waits = next_run_ < runs.size() && !runs[next_run_].concurrent;
+    if (live() && (next_run_waits || loop_.now() >= last_arrival_)) process().query->stop();
   }
 
  private:
@@ -144,12 +159,16 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
     OwnerScheduler scheduler;
     GatedFileSystem fs;
     std::unique_ptr<ss::StreamingQuery> query;
+    uint64_t steps = 0;  // it took
   };
 
   // `label` builds the step's label, only when a record or an event crash needs it.
   template <typename LabelFn>
   bool take_step(LabelFn&& label, const char* what, const std::string& detail);
-  void start_incarnation(Time at);
+  void note_commit_rename(const std::string& path);
+  void start_incarnation(Time at, bool scheduled_run);
+  void schedule_runs();
+  void start_due_run();
   void run_driver_start();
   void end_process(const Status& error);
   void crash_now();
@@ -157,6 +176,9 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
   void read_final_files();
   void read_final_state(ss::CheckpointFileManager& manager);
   IncarnationRecord& record() { return result_.incarnations[index_]; }
+  // Whether the process whose task runs (index_) is alive, and that process.
+  bool live() const { return live_.count(index_) > 0; }
+  Process& process() { return *live_.at(index_); }
   void trace_line(const std::string& text) {
     if (!options_.record_trace) return;
     result_.trace.push_back("[" + std::to_string(loop_.now().ms) + " ms] #" +
@@ -175,17 +197,28 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
   ScenarioLog log_;
   ss::QueryPlan plan_;
   Time last_arrival_;
-  std::unique_ptr<Process> process_;
+  // The processes running, by incarnation: one, or more when a scheduled run is concurrent (a
+  // second driver on the checkpoint).
+  std::map<int, std::unique_ptr<Process>> live_;
   std::vector<std::unique_ptr<Process>> dead_processes_;
   TaskLabel current_label_;                        // of the task running
   std::map<std::string, int> temp_file_creators_;  // createAtomic temp file -> its process
+  // Batch id -> the process whose rename put commits/N in place, and the entry before the
+  // latest such rename (undone when a fault refuses that rename).
+  std::map<int64_t, int> commit_writers_;
+  std::optional<std::pair<int64_t, std::optional<int>>> undo_commit_writer_;
   // Path -> the operations on it an injected fault refused.
   std::map<std::string, std::set<std::string>> refused_operations_;
   int index_ = -1;
-  bool alive_ = false;
+  // Crashes and restarts so far: crash i hits lifetime i, whose steps count from its start
+  // across the scheduled runs it spans (without scheduled runs, a lifetime is a process).
+  int lifetime_ = -1;
+  int pending_restarts_ = 0;
+  size_t next_run_ = 0;  // of scenario_.scheduled_runs, the next to start
+  const std::map<std::string, std::string>* run_conf_ = nullptr;  // the latest run's own conf
   int fault_restarts_ = 0;
-  uint64_t step_in_incarnation_ = 0;
-  PlannedCrash planned_crash_{nullptr, ""};  // the running incarnation's
+  uint64_t step_in_incarnation_ = 0;         // in the lifetime
+  PlannedCrash planned_crash_{nullptr, ""};  // the running lifetime's
   MachineLog machine_log_{[this](const std::string& line) { trace_line(line); },
                           [this](const void* data, size_t size) { mix(data, size); }};
   TrialRun result_;
@@ -195,6 +228,8 @@ template <typename LabelFn>
 bool StructuredSimulation::take_step(LabelFn&& label, const char* what, const std::string& detail) {
   uint64_t step = step_in_incarnation_++;
   ++result_.total_steps;
+  if (live()) ++process().steps;
+  result_.lifetime_steps[lifetime_] = step_in_incarnation_;
   mix(&step, sizeof step);
   mix(what, std::char_traits<char>::length(what));
   mix(detail.data(), detail.size());
@@ -213,27 +248,88 @@ Status StructuredSimulation::fault(const char* operation, const std::string& pat
   Status error =
       InjectFault(injector_, fs_, loop_, operation, path, bytes, result_, record(), machine_log_);
   if (!error.ok()) refused_operations_[path.substr(0, path.find(" -> "))].insert(operation);
+  if (!error.ok() && undo_commit_writer_) {
+    auto [batch_id, previous] = *undo_commit_writer_;
+    if (previous) {
+      commit_writers_[batch_id] = *previous;
+    } else {
+      commit_writers_.erase(batch_id);
+    }
+  }
   return error;
 }
 
-void StructuredSimulation::start_incarnation(Time at) {
+// A rename onto commits/N that finds it free makes the renaming process its writer (a rename
+// onto an existing file fails: createAtomic's "fail if exists"). Invariant 10 compares the
+// process acknowledging the commit with it.
+void StructuredSimulation::note_commit_rename(const std::string& path) {
+  size_t arrow = path.find(" -> ");
+  if (arrow == std::string::npos) return;
+  const std::string to = path.substr(arrow + 4);
+  if (ckpt::ParentPath(to) != ckpt::JoinPath(scenario_.checkpoint_dir, "commits")) return;
+  const std::string name = ckpt::BaseName(to);
+  int64_t batch_id = 0;
+  auto parsed = std::from_chars(name.data(), name.data() + name.size(), batch_id);
+  if (parsed.ec != std::errc() || parsed.ptr != name.data() + name.size()) return;
+  Result<bool> taken = fs_.exists(to);
+  if (!taken.ok() || taken.value()) return;
+  auto previous = commit_writers_.find(batch_id);
+  undo_commit_writer_.emplace(batch_id, previous == commit_writers_.end()
+                                            ? std::nullopt
+                                            : std::optional<int>(previous->second));
+  commit_writers_[batch_id] = index_;
+}
+
+// A process starts: after a crash or a supervisor's restart a new lifetime, at a scheduled run
+// the lifetime goes on.
+void StructuredSimulation::start_incarnation(Time at, bool scheduled_run) {
   index_ = static_cast<int>(result_.incarnations.size());
   result_.incarnations.push_back(IncarnationRecord{});
   record().started_at = at;
-  process_ = std::make_unique<Process>(this, index_);
-  alive_ = true;
-  step_in_incarnation_ = 0;
-  planned_crash_ = PlannedCrash(
-      static_cast<size_t>(index_) < spec_.crashes.size() ? &spec_.crashes[index_] : nullptr,
-      scenario_.checkpoint_dir);
-  process_->scheduler.schedule_at(at, TaskLabel{ckpt::Actor::kDriver, "start (writeStream.start)"},
+  live_[index_] = std::make_unique<Process>(this, index_);
+  if (!scheduled_run || lifetime_ < 0) {
+    ++lifetime_;
+    step_in_incarnation_ = 0;
+    result_.lifetime_steps.push_back(0);
+    planned_crash_ = PlannedCrash(
+        static_cast<size_t>(lifetime_) < spec_.crashes.size() ? &spec_.crashes[lifetime_] : nullptr,
+        scenario_.checkpoint_dir);
+  }
+  process().scheduler.schedule_at(at, TaskLabel{ckpt::Actor::kDriver, "start (writeStream.start)"},
                                   [this] { run_driver_start(); });
+}
+
+// The job scheduler's runs: each starts at its time, or when the process of the one before ends
+// (runs never overlap), after its deletions.
+void StructuredSimulation::schedule_runs() {
+  for (const ScheduledRun& run : scenario_.scheduled_runs) {
+    loop_.schedule_at(kHarnessOwner, std::max(run.at, options_.first_start),
+                      TaskLabel{ckpt::Actor::kDriver, "scheduled run"},
+                      [this] { start_due_run(); });
+  }
+}
+
+void StructuredSimulation::start_due_run() {
+  if (next_run_ >= scenario_.scheduled_runs.size()) return;
+  const ScheduledRun& run = scenario_.scheduled_runs[next_run_];
+  if (loop_.now() < std::max(run.at, options_.first_start)) return;
+  if (!run.concurrent && (!live_.empty() || pending_restarts_ > 0)) return;
+  ++next_run_;
+  run_conf_ = run.conf ? &*run.conf : nullptr;
+  for (const std::string& relative : run.deletes) {
+    std::string path = ckpt::JoinPath(scenario_.checkpoint_dir, relative);
+    Status removed = fs_.remove(path, /*recursive=*/true);
+    mix(path.data(), path.size());
+    trace_line("scheduled run " + std::to_string(next_run_ - 1) + " deletes " + path + " by hand" +
+               (removed.ok() ? "" : " (" + removed.to_string() + ")"));
+  }
+  start_incarnation(loop_.now(), /*scheduled_run=*/true);
 }
 
 void StructuredSimulation::run_driver_start() {
   ss::QueryEnv env;
-  env.scheduler = &process_->scheduler;
-  env.fs = &process_->fs;
+  env.scheduler = &process().scheduler;
+  env.fs = &process().fs;
   env.log = &log_;
   env.sink = this;
   env.observer = this;
@@ -246,25 +342,27 @@ void StructuredSimulation::run_driver_start() {
     return processing.job_base +
            Duration{static_cast<int64_t>(records) * processing.per_record_us / 1000};
   };
-  ss::QueryOptions query_options = StructuredOptionsOf(scenario_, index_ == 0, options_.conf);
+  // The session: the scheduled run's conf, else the scenario's for the first process and its
+  // restart_conf for the later ones.
+  const std::map<std::string, std::string>& session = run_conf_ ? *run_conf_
+                                                      : index_ == 0 || !scenario_.restart_conf
+                                                          ? scenario_.conf
+                                                          : *scenario_.restart_conf;
+  ss::QueryOptions query_options = StructuredOptionsOf(scenario_, session, options_.conf);
   record().conf = query_options.conf;
   Result<std::unique_ptr<ss::StreamingQuery>> query =
       ss::StreamingQuery::Start(env, plan_, query_options);
-  if (!alive_) return;  // crashed while starting; the crash scheduled the restart
+  if (!live()) return;  // crashed while starting; the crash scheduled the restart
   if (!query.ok()) {
     record().start_error = query.status();
     trace_line("start failed: " + query.status().to_string());
     return end_process(query.status());
   }
-  process_->query = std::move(query).value();
-  record().recovered = !result_.structured.starts.empty() &&
-                       result_.structured.starts.back().incarnation == index_ &&
-                       (result_.structured.starts.back().first_batch_id > 0 ||
-                        result_.structured.starts.back().rerun);
+  process().query = std::move(query).value();
 }
 
 void StructuredSimulation::on_query_terminated(const Status& error) {
-  if (!alive_) return;
+  if (!live()) return;
   trace_line("query terminated" + (error.ok() ? std::string() : ": " + error.to_string()));
   if (!error.ok()) record().errors.push_back(error);
   end_process(error);
@@ -273,33 +371,45 @@ void StructuredSimulation::on_query_terminated(const Status& error) {
 // The driver program returns: cleanly (the run is over for it), or with the query's error. A
 // supervisor restarts a program that a fault of the scenario stopped; any other error is final.
 void StructuredSimulation::end_process(const Status& error) {
-  alive_ = false;
-  record().steps = step_in_incarnation_;
+  record().steps = process().steps;
   loop_.kill_owner(static_cast<OwnerId>(index_ + 1));
-  dead_processes_.push_back(std::move(process_));
+  dead_processes_.push_back(std::move(live_.at(index_)));
+  live_.erase(index_);
   bool faulted = !record().injected.empty() || error.has(ckpt::ErrorMark::kInjected);
-  if (error.ok() || !faulted || fault_restarts_ >= kMaxFaultRestarts) return;
+  if (error.ok() || !faulted || fault_restarts_ >= kMaxFaultRestarts) {
+    // The next scheduled run may be due already (a harness task, off this process's stack).
+    if (next_run_ < scenario_.scheduled_runs.size()) {
+      loop_.schedule_at(kHarnessOwner, loop_.now(),
+                        TaskLabel{ckpt::Actor::kDriver, "scheduled run"},
+                        [this] { start_due_run(); });
+    }
+    return;
+  }
   ++fault_restarts_;
   trace_line("the supervisor restarts the program after the injected fault");
   schedule_restart(scenario_.downtime);
 }
 
 void StructuredSimulation::crash_now() {
-  alive_ = false;
   record().crashed_at = loop_.now();
-  record().steps = step_in_incarnation_;
+  record().steps = process().steps;
   loop_.kill_owner(static_cast<OwnerId>(index_ + 1));
-  const CrashSpec& crash = spec_.crashes[index_];
+  const CrashSpec& crash = spec_.crashes[lifetime_];
   CrashMachine(fs_, injector_, crash, spec_.seed, index_, result_, record(), machine_log_);
-  dead_processes_.push_back(std::move(process_));
+  dead_processes_.push_back(std::move(live_.at(index_)));
+  live_.erase(index_);
   schedule_restart(crash.downtime);
 }
 
 void StructuredSimulation::schedule_restart(Duration downtime) {
   mix(&downtime.ms, sizeof downtime.ms);
   Time restart_at = loop_.now() + downtime;
+  ++pending_restarts_;
   loop_.schedule_at(kHarnessOwner, restart_at, TaskLabel{ckpt::Actor::kDriver, "restart"},
-                    [this, restart_at] { start_incarnation(restart_at); });
+                    [this, restart_at] {
+                      --pending_restarts_;
+                      start_incarnation(restart_at, /*scheduled_run=*/false);
+                    });
 }
 
 // What the files say once every process ended: the logs' ids, temp files left, what readers of
@@ -384,10 +494,15 @@ TrialRun StructuredSimulation::run() {
   ckpt::AssertHandler previous = ckpt::SetAssertHandlerForThread(&ThrowEngineAssertion);
   try {
     ScheduleProducer(scenario_, fs_, loop_, [this](const std::string& line) { trace_line(line); });
-    start_incarnation(std::max(options_.first_start, scenario_.first_start));
+    if (scenario_.scheduled_runs.empty()) {
+      start_incarnation(std::max(options_.first_start, scenario_.first_start), false);
+    } else {
+      schedule_runs();
+    }
     result_.quiesced = RunMachine(
         loop_, [this] { return result_.total_steps; }, options_.max_steps,
         [this](const EventLoop::Entry& entry) {
+          index_ = static_cast<int>(entry.owner) - 1;  // the process whose task this is
           current_label_ = entry.label;
           mix(&entry.time.ms, sizeof entry.time.ms);
           return take_step([&] { return entry.label.to_string(); }, entry.label.event, "");
@@ -397,7 +512,9 @@ TrialRun StructuredSimulation::run() {
           return false;
         },
         machine_log_);
-    if (process_ && alive_) record().steps = step_in_incarnation_;
+    for (const auto& [index, running] : live_) {
+      result_.incarnations[index].steps = running->steps;
+    }
     read_final_files();
   } catch (const EngineAssertion& assertion) {
     result_.engine_assert = assertion.message;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <limits>
 
 #include "engine/streaming_context.h"
 #include "testing/engine_fixture.h"
@@ -344,6 +345,28 @@ TEST(Functions, ModuloKeepsKeysInZeroToN) {
   EXPECT_FALSE(modulo(Value::String("x")).ok());
   MapFn by_zero = FunctionRegistry::Builtins().bind_map({"modulo", {Value::Int(0)}}).value();
   EXPECT_FALSE(by_zero(Value::Int(1)).ok());
+}
+
+// Spark's `6 / x` (StreamingQuerySuite): the JVM's integer division.
+TEST(Functions, DivideIntoIsTheJvmsIntegerDivision) {
+  MapFn six_by = FunctionRegistry::Builtins().bind_map({"divide_into", {Value::Int(6)}}).value();
+  EXPECT_EQ(six_by(Value::Int(1)).value(), Value::Int(6));
+  EXPECT_EQ(six_by(Value::Int(4)).value(), Value::Int(1));
+  EXPECT_EQ(six_by(Value::Int(-4)).value(), Value::Int(-1));
+  Result<Value> by_zero = six_by(Value::Int(0));
+  ASSERT_FALSE(by_zero.ok());
+  EXPECT_EQ(by_zero.status().message(), "java.lang.ArithmeticException: / by zero");
+  EXPECT_FALSE(six_by(Value::String("x")).ok());
+  const int64_t min = std::numeric_limits<int64_t>::min();
+  MapFn min_by = FunctionRegistry::Builtins().bind_map({"divide_into", {Value::Int(min)}}).value();
+  EXPECT_EQ(min_by(Value::Int(-1)).value(), Value::Int(min));  // wraps, as Long.MinValue / -1
+}
+
+TEST(Functions, IntegerAdditionWrapsAsTheJvms) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  MapFn add_one = FunctionRegistry::Builtins().bind_map({"add", {Value::Int(1)}}).value();
+  EXPECT_EQ(add_one(Value::Int(max)).value(), Value::Int(std::numeric_limits<int64_t>::min()));
+  EXPECT_EQ(add_one(Value::Int(41)).value(), Value::Int(42));
 }
 
 }  // namespace

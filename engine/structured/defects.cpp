@@ -38,12 +38,11 @@ const std::vector<DefectInfo>& AllDefects() {
        "scenarios/structured/kafka_aggregation_update.yaml"},
       {Defect::kIgnoreLogAddResults, "ignore-log-add-results",
        "SPARK-26425: MicroBatchExecution asserting that commitLog.add wrote the batch, and the "
-       "file "
-       "source failing when its log's add did not",
-       "two drivers on one checkpoint (a zombie after a network partition) both run and commit a "
-       "batch, and neither notices the other: the batch's output is delivered twice",
-       "engine test engine/structured/defects_test.cpp TwoDriversOnOneCheckpointWithTheDefect (the "
-       "harness cannot run two drivers on one checkpoint yet)"},
+       "file source failing when its log's add did not",
+       "of two drivers on one checkpoint (a zombie after a network partition), the second "
+       "re-runs the batch the first commits, then goes on as if its own commit had been written: "
+       "neither notices the other, and the checkpoint has two writers",
+       "scenarios/structured/two_drivers_one_checkpoint.yaml"},
       {Defect::kLeaveTempOnSkippedRename, "leave-temp-on-skipped-rename",
        "SPARK-19779: deleting the temp file of a state delta whose rename was skipped because the "
        "delta exists (the FileSystem checkpoint file manager, overwriteIfPossible)",

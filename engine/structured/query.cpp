@@ -260,8 +260,23 @@ void StreamingQuery::stop() {
 void StreamingQuery::terminate(const Status& error) {
   active_ = false;
   cancel_tasks();
-  if (!error.ok()) exception_ = error;
-  if (env_.observer) env_.observer->on_query_terminated(error);
+  Status ended = error.ok() ? error : query_exception(error);
+  if (!ended.ok()) exception_ = ended;
+  if (env_.observer) env_.observer->on_query_terminated(ended);
+}
+
+// StreamingQueryException (runStream's catch): the cause, with the offsets the stream thread was
+// between, committedOffsets and availableOffsets as offset seqs ("[json]", "-" for none), which
+// Spark's exception carries as startOffset and endOffset. The cause's code and marks stay.
+Status StreamingQuery::query_exception(const Status& cause) const {
+  auto seq = [](const std::optional<std::string>& offsets) {
+    return "[" + offsets.value_or("-") + "]";
+  };
+  return Status::WithCode(cause.code(),
+                          "Query [id = " + id_ + "] terminated with exception: " + cause.message() +
+                              " (startOffset: " + seq(committed_offsets_) +
+                              ", endOffset: " + seq(available_offsets_) + ")",
+                          cause.marks(), cause.subject());
 }
 
 // One trigger of the stream thread (runActivatedStream's handler).

@@ -181,6 +181,7 @@ class StreamingQuery {
   bool should_run_another_batch() const;
   Result<Records> apply_plan(Records records) const;
   void terminate(const Status& error);
+  Status query_exception(const Status& cause) const;
 
   QueryEnv env_;
   QueryPlan plan_;

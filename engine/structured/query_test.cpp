@@ -94,7 +94,12 @@ TEST_F(QueryTest, AMissingPreviousPlanFailsTheRestart) {
   ASSERT_TRUE(start(2).ok());
   run_until(300);
   ASSERT_TRUE(query(2).exception().has_value());
-  EXPECT_EQ(query(2).exception()->message(), "batch 1 doesn't exist");
+  // A StreamingQueryException: the query, the cause, the offsets the stream thread was between.
+  EXPECT_EQ(query(2).exception()->message(),
+            "Query [id = " + query(2).id() +
+                "] terminated with exception: batch 1 doesn't exist (startOffset: [-], "
+                "endOffset: [" +
+                logged_plan(2).offsets[0].value() + "])");
   EXPECT_FALSE(query(2).is_active());
 }
 
