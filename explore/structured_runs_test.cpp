@@ -66,7 +66,7 @@ pipeline: [{foreach_batch: out}]
        "expect_logs.offsets: batch ids are non-negative and increasing"},
       {"expect_logs: {sources: [0]}\n", "expect_logs"},
       {"expect_deliveries: {other: [{batch: 0, rows: [1]}]}\n",
-       "expect_deliveries.other: names no foreach_batch sink of the query"},
+       "expect_deliveries.other: names no foreach_batch or write_store sink of the query"},
       {"expect_deliveries: {out: [{batch: -1, rows: [1]}]}\n",
        "expect_deliveries.out[0].batch: a batch id is 0 or more"},
   };

@@ -259,6 +259,28 @@ TEST(StructuredExploration, EveryStructuredDefectIsFoundOnItsScenarioAndOnlyWith
   EXPECT_EQ(hunted, ckpt::structured::AllDefects().size());
 }
 
+// An idempotent keyed store is judged by its contents: the re-run batch written again is no
+// duplicate there; an upsert missing leaves the key's older value, a divergent store.
+TEST(StructuredTrial, AKeyedStoreIsJudgedByItsContentsNotItsCalls) {
+  Scenario scenario = Load("kafka_keyed_store.yaml");
+  ReferenceOutcome reference = BuildReference(scenario, RunTrial(scenario, {}, {}));
+  ASSERT_TRUE(reference.failures.empty());
+  TrialSpec spec;
+  spec.crashes = scenario.crashes;
+  TrialRun run = RunTrial(scenario, spec, {});
+  std::map<int64_t, int> calls;
+  for (const StructuredDelivery& d : run.structured.deliveries) ++calls[d.batch_id];
+  EXPECT_EQ(calls.at(2), 2);  // batch 2 written again by the restart
+  EXPECT_TRUE(CheckTrial(scenario, reference.reference, run).empty());
+
+  TrialRun stale = run;  // the last batch's last upsert never made
+  stale.structured.deliveries.back().records.pop_back();
+  std::vector<Failure> failures = CheckTrial(scenario, reference.reference, stale);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures[0].kind, FailureKind::kDivergentOutput) << failures[0].detail;
+  EXPECT_NE(failures[0].detail.find("the keyed store's contents differs"), std::string::npos);
+}
+
 // Storage models: a local disk without fsync loses renamed checkpoint files at a crash (an
 // unsafe configuration the scenario documents); an object store, one driver, keeps the query's
 // guarantees even where its rename is a copy and a delete.

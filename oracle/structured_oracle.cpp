@@ -227,6 +227,25 @@ void CheckForeachBatchOutput(const Scenario& scenario, const Reference& referenc
                  failures);
 }
 
+// A keyed store after every upsert, in delivery order: key -> the last value written (a pair's
+// key and value; any other row is its own key and value). A re-run writes the same rows again,
+// which changes nothing: the store is exactly once for its readers.
+Records StoreContents(const StructuredRecord& record) {
+  std::map<ckpt::Value, ckpt::Value> store;
+  for (const StructuredDelivery& delivery : record.deliveries) {
+    for (const ckpt::Value& row : delivery.records) {
+      if (row.is_pair()) {
+        store.insert_or_assign(row.first(), row.second());
+      } else {
+        store.insert_or_assign(row, row);
+      }
+    }
+  }
+  Records rows;
+  for (const auto& [key, value] : store) rows.push_back(ckpt::Value::Pair(key, value));
+  return rows;
+}
+
 void CheckFileSink(const Reference& reference, const TrialRun& run,
                    std::vector<Failure>& failures) {
   const StructuredRecord& got = run.structured;
@@ -289,12 +308,10 @@ void CheckLogShape(const TrialRun& run, std::vector<Failure>& failures) {
   // fail (V9), not acknowledge it (SPARK-26425).
   for (const StructuredCommit& commit : record.commits) {
     if (commit.writer < 0 || commit.writer == commit.incarnation) continue;
+    const std::string id = std::to_string(commit.batch_id);
     return violation("structured.single_writer", "process " + std::to_string(commit.incarnation) +
-                                                     " went on as if it had "
-                                                     "committed batch " +
-                                                     std::to_string(commit.batch_id) +
-                                                     ", whose commits/" +
-                                                     std::to_string(commit.batch_id) + " process " +
+                                                     " went on as if it had committed batch " + id +
+                                                     ", whose commits/" + id + " process " +
                                                      std::to_string(commit.writer) + " wrote");
   }
   if (!record.leaked_temp_files.empty()) {
@@ -432,11 +449,18 @@ std::vector<Failure> CheckStructuredTrial(const Scenario& scenario, const Refere
   }
   CheckEnds(scenario, run, failures);
   CheckCoverage(reference.structured, run.structured, failures);
-  if (scenario.query.sink == StructuredQuery::Sink::kForeachBatch) {
-    CheckDeliveries(run, failures);
-    CheckForeachBatchOutput(scenario, reference, run, failures);
-  } else {
-    CheckFileSink(reference, run, failures);
+  switch (scenario.query.sink) {
+    case StructuredQuery::Sink::kForeachBatch:
+      CheckDeliveries(run, failures);
+      CheckForeachBatchOutput(scenario, reference, run, failures);
+      break;
+    case StructuredQuery::Sink::kKeyedStore:
+      CompareResults("the keyed store's contents", StoreContents(reference.structured),
+                     StoreContents(run.structured), failures);
+      break;
+    case StructuredQuery::Sink::kFile:
+      CheckFileSink(reference, run, failures);
+      break;
   }
   // The protocol rules (--no-protocol-oracle judges the outputs alone).
   if (run.protocol_recorded) {

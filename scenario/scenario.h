@@ -335,7 +335,12 @@ struct StructuredQuery {
   enum class Sink {
     kForeachBatch,  // `foreach_batch: <name>`: at least once, judged per batch id
     kFile,          // `write_files: <directory>`: the file sink, exactly once through its log
+    // `write_store: <name>`: foreachBatch upserting each row into a keyed store (a pair's key,
+    // else the row itself): idempotent, so exactly once for the store's readers
+    kKeyedStore,
   };
+  // The sinks that foreachBatch feeds (their calls are recorded per batch id).
+  bool delivers_batches() const { return sink != Sink::kFile; }
   std::vector<PipelineStep> steps;  // map, flat_map and filter, before the stateful operator
   Stateful stateful = Stateful::kNone;
   ckpt::FunctionRef reduce;                 // kAggregate

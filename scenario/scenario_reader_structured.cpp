@@ -69,9 +69,10 @@ Result<Scenario> ScenarioReader::structured_scenario(const YAML::Node& root) con
   }
   CKPT_RETURN_IF_ERROR(expectations(root, s));
   for (const auto& [sink, batches] : s.expect) {
-    if (s.query.sink != StructuredQuery::Sink::kForeachBatch || sink != s.query.sink_name) {
+    if (!s.query.delivers_batches() || sink != s.query.sink_name) {
       return error(root["expect"], "expect." + sink,
-                   "names no foreach_batch sink of the query (expect holds its batches by id)");
+                   "names no foreach_batch or write_store sink of the query (expect holds its "
+                   "batches by id)");
     }
   }
   CKPT_RETURN_IF_ERROR(harness_settings(root, s));
@@ -140,8 +141,8 @@ Status ScenarioReader::delivery_expectations(const YAML::Node& node, Scenario& s
   for (const auto& entry : node) {
     const std::string sink = entry.first.Scalar();
     const std::string field = "expect_deliveries." + sink;
-    if (s.query.sink != StructuredQuery::Sink::kForeachBatch || sink != s.query.sink_name) {
-      return error(entry.first, field, "names no foreach_batch sink of the query");
+    if (!s.query.delivers_batches() || sink != s.query.sink_name) {
+      return error(entry.first, field, "names no foreach_batch or write_store sink of the query");
     }
     if (!entry.second.IsSequence()) return error(entry.second, field, "expected a list");
     auto& deliveries = s.expect_deliveries[sink];
@@ -195,15 +196,15 @@ Status ScenarioReader::query_pipeline(const YAML::Node& node, StructuredQuery& q
     const std::string key = item.begin()->first.Scalar();
     const YAML::Node value = item.begin()->second;
     const std::string where = field + "." + key;
-    if (has_sink) return error(item, where, "the sink (foreach_batch or write_files) comes last");
+    if (has_sink) return error(item, where, "the sink comes last");
     bool stateful_before = query.stateful != StructuredQuery::Stateful::kNone;
-    if (key == "foreach_batch" || key == "write_files") {
+    if (key == "foreach_batch" || key == "write_files" || key == "write_store") {
       has_sink = true;
       query.sink = key == "foreach_batch" ? StructuredQuery::Sink::kForeachBatch
-                                          : StructuredQuery::Sink::kFile;
-      CKPT_ASSIGN_OR_RETURN(query.sink_name, key == "foreach_batch"
-                                                 ? plain_name(value, where)
-                                                 : absolute_path(value, where));
+                   : key == "write_files" ? StructuredQuery::Sink::kFile
+                                          : StructuredQuery::Sink::kKeyedStore;
+      CKPT_ASSIGN_OR_RETURN(query.sink_name, key == "write_files" ? absolute_path(value, where)
+                                                                  : plain_name(value, where));
     } else if (key == "with_watermark_ms") {
       if (query.watermark_delay || stateful_before) {
         return error(item, where, "one watermark, before the stateful operator");
@@ -228,7 +229,7 @@ Status ScenarioReader::query_pipeline(const YAML::Node& node, StructuredQuery& q
         return error(item, where,
                      "not an operation of a structured query (known: map, flat_map, filter, "
                      "with_watermark_ms, reduce_by_key, drop_duplicates, foreach_batch, "
-                     "write_files)");
+                     "write_files, write_store)");
       }
       if (stateful_before) {
         return error(item, where, "comes after the stateful operator (this model runs it last)");
@@ -238,7 +239,8 @@ Status ScenarioReader::query_pipeline(const YAML::Node& node, StructuredQuery& q
     }
   }
   if (!has_sink)
-    return error(node, "pipeline", "no sink: end it with foreach_batch or write_files");
+    return error(node, "pipeline",
+                 "no sink: end it with foreach_batch, write_files or write_store");
   return Status::Ok();
 }
 

@@ -437,7 +437,9 @@ void EmitQuery(YAML::Emitter& out, const StructuredQuery& query) {
     step("reduce_by_key", FunctionText(query.reduce));
   }
   if (query.stateful == StructuredQuery::Stateful::kDeduplicate) step("drop_duplicates", "key");
-  step(query.sink == StructuredQuery::Sink::kFile ? "write_files" : "foreach_batch",
+  step(query.sink == StructuredQuery::Sink::kFile         ? "write_files"
+       : query.sink == StructuredQuery::Sink::kKeyedStore ? "write_store"
+                                                          : "foreach_batch",
        query.sink_name);
   out << YAML::EndSeq;
   Field(out, "output_mode", ckpt::structured::OutputModeName(query.output_mode));

@@ -217,7 +217,7 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
   size_t next_run_ = 0;  // of scenario_.scheduled_runs, the next to start
   const std::map<std::string, std::string>* run_conf_ = nullptr;  // the latest run's own conf
   int fault_restarts_ = 0;
-  uint64_t step_in_incarnation_ = 0;         // in the lifetime
+  uint64_t step_in_lifetime_ = 0;
   PlannedCrash planned_crash_{nullptr, ""};  // the running lifetime's
   MachineLog machine_log_{[this](const std::string& line) { trace_line(line); },
                           [this](const void* data, size_t size) { mix(data, size); }};
@@ -226,10 +226,10 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
 
 template <typename LabelFn>
 bool StructuredSimulation::take_step(LabelFn&& label, const char* what, const std::string& detail) {
-  uint64_t step = step_in_incarnation_++;
+  uint64_t step = step_in_lifetime_++;
   ++result_.total_steps;
   if (live()) ++process().steps;
-  result_.lifetime_steps[lifetime_] = step_in_incarnation_;
+  result_.lifetime_steps[lifetime_] = step_in_lifetime_;
   mix(&step, sizeof step);
   mix(what, std::char_traits<char>::length(what));
   mix(detail.data(), detail.size());
@@ -289,7 +289,7 @@ void StructuredSimulation::start_incarnation(Time at, bool scheduled_run) {
   live_[index_] = std::make_unique<Process>(this, index_);
   if (!scheduled_run || lifetime_ < 0) {
     ++lifetime_;
-    step_in_incarnation_ = 0;
+    step_in_lifetime_ = 0;
     result_.lifetime_steps.push_back(0);
     planned_crash_ = PlannedCrash(
         static_cast<size_t>(lifetime_) < spec_.crashes.size() ? &spec_.crashes[lifetime_] : nullptr,
