@@ -245,6 +245,12 @@ TEST(Journal, DamageBeforeTheLastLineIsCorruptionNamingTheLine) {
            std::string("{\"e\":\"teleport\",\"at\":1}\n"),
            std::string("{\"e\":\"started\",\"at\":1}\n"),
            std::string("{\"e\":\"process\",\"index\":5,\"pid\":1,\"at\":0,\"acknowledged\":0}\n"),
+           // Found by fuzz/journal_fuzz: an optional field of another type was converted
+           // unchecked (a float too large for an integer: undefined behaviour).
+           std::string("{\"e\":\"restart\",\"at\":1,\"time\":2,\"rescheduled\":[],"
+                       "\"clock\":1.3e60}\n"),
+           std::string("{\"e\":\"written\",\"at\":1,\"file\":\"f\",\"time\":2,"
+                       "\"clear_later\":7}\n"),
        }) {
     ckpt::Result<sim::TrialRun> run =
         RunFromJournal(RunningCount(), process + bad + process, false);
