@@ -499,16 +499,14 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
                                               Times(line, "pending"));
     case ckpt::EngineEvent::kRestart:
       // Journals written before the clock was journaled: the line's own time.
-      return observer.on_restart(
-          Time{Int(line, "time")}, Times(line, "rescheduled"),
-          Time{line.contains("clock") ? Int(line, "clock") : Int(line, "at")});
+      return observer.on_restart(Time{Int(line, "time")}, Times(line, "rescheduled"),
+                                 Time{OptionalInt(line, "clock", Int(line, "at"))});
     case ckpt::EngineEvent::kStreamRestored:
       return observer.on_stream_restored(static_cast<int32_t>(Int(line, "stream")), RddFiles(line));
     case ckpt::EngineEvent::kCheckpointWritten:
       // Journals written before clear_later was journaled carry none.
-      return observer.on_checkpoint_written(
-          Text(line, "file"), Time{Int(line, "time")},
-          line.contains("clear_later") && Flag(line, "clear_later"));
+      return observer.on_checkpoint_written(Text(line, "file"), Time{Int(line, "time")},
+                                            OptionalFlag(line, "clear_later"));
     case ckpt::EngineEvent::kClearCheckpointData:
       return observer.on_clear_checkpoint_data(Time{Int(line, "time")},
                                                OptionalTimes(line, "pending"));

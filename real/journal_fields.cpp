@@ -37,6 +37,14 @@ bool Flag(const json& line, const char* field) {
   return it->get<bool>();
 }
 
+int64_t OptionalInt(const json& line, const char* field, int64_t fallback) {
+  return line.contains(field) ? Int(line, field) : fallback;
+}
+
+bool OptionalFlag(const json& line, const char* field) {
+  return line.contains(field) && Flag(line, field);
+}
+
 const json& List(const json& line, const char* field) {
   auto it = line.find(field);
   if (it == line.end() || !it->is_array()) throw BadLine{std::string("no list ") + field};

@@ -27,6 +27,10 @@ struct BadLine {
 int64_t Int(const nlohmann::json& line, const char* field);
 std::string Text(const nlohmann::json& line, const char* field);
 bool Flag(const nlohmann::json& line, const char* field);
+// An optional field, read as its required form when present (journals from before it existed
+// carry none): `fallback` or false when absent.
+int64_t OptionalInt(const nlohmann::json& line, const char* field, int64_t fallback);
+bool OptionalFlag(const nlohmann::json& line, const char* field);
 const nlohmann::json& List(const nlohmann::json& line, const char* field);
 // A map of strings to strings (a conf); nullopt when absent (journals written before confs were
 // journaled).
