@@ -66,7 +66,9 @@ DefectHunt Hunt(const CatalogueDefect& info, const std::string& root, const Expl
 }  // namespace
 
 bool MutationReport::targets_met() const {
-  return found == hunts.size() && median_seconds_to_first_failure <= targets.max_median_seconds &&
+  // A campaign that hunted nothing proves nothing: it never meets the targets.
+  return !hunts.empty() && found == hunts.size() &&
+         median_seconds_to_first_failure <= targets.max_median_seconds &&
          static_cast<double>(small) >=
              targets.min_small_fraction * static_cast<double>(hunts.size());
 }

@@ -9,6 +9,7 @@
 
 #include "engine/structured/defects.h"
 #include "explore/explorer.h"
+#include "explore/mutation.h"
 #include "scenario/scenario_writer.h"
 
 namespace sim {
@@ -174,6 +175,17 @@ TEST(ScheduledRuns, EachExpectationSeesItsBreak) {
     }
     EXPECT_TRUE(seen) << detail << (found.empty() ? " (no failure)" : " vs " + found[0]);
   }
+}
+
+// A mutation campaign that hunted no defect never says its targets were met.
+TEST(MutationTargets, ACampaignThatHuntedNothingMeetsNoTarget) {
+  MutationReport nothing;
+  EXPECT_FALSE(nothing.targets_met());
+  MutationReport one;
+  one.hunts.emplace_back();
+  one.found = 1;
+  one.small = 1;
+  EXPECT_TRUE(one.targets_met());
 }
 
 }  // namespace

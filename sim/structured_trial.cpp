@@ -228,7 +228,8 @@ template <typename LabelFn>
 bool StructuredSimulation::take_step(LabelFn&& label, const char* what, const std::string& detail) {
   uint64_t step = step_in_lifetime_++;
   ++result_.total_steps;
-  if (live()) ++process().steps;
+  auto running = live_.find(index_);
+  if (running != live_.end()) ++running->second->steps;
   result_.lifetime_steps[lifetime_] = step_in_lifetime_;
   mix(&step, sizeof step);
   mix(what, std::char_traits<char>::length(what));
