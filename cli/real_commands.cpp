@@ -35,6 +35,7 @@ int RunCrashReal(const std::vector<sim::Scenario>& scenarios, const sim::Explore
     if (!supported.ok()) return BadInput(supported.message());
   }
   crash_options.defects = options.run.defects;
+  crash_options.structured_defects = options.run.structured_defects;
   crash_options.fixes = options.run.fixes;
   crash_options.conf = options.run.conf;
   crash_options.plugins = options.plugins;
@@ -58,7 +59,8 @@ int RunCrashReal(const std::vector<sim::Scenario>& scenarios, const sim::Explore
   std::ostringstream header;
   header << "ckptsim crash-real \u00b7 seed " << crash_options.seed << " \u00b7 "
          << crash_options.kills << " kills per trial \u00b7 speed " << crash_options.speed
-         << " \u00b7 defects: " << reports::DefectsText(crash_options.defects);
+         << " \u00b7 defects: "
+         << reports::DefectsText(crash_options.defects, crash_options.structured_defects);
   return ReportResult(result, header.str(), 8, flags);
 }
 
@@ -77,16 +79,13 @@ int RunServe(ServeFlags& flags) {
   if (!scenarios.ok()) return BadInput(scenarios.status().message());
   real::ServeOptions& serve = flags.options;
   serve.defects = options.run.defects;
+  serve.structured_defects = options.run.structured_defects;
   serve.fixes = options.run.fixes;
   serve.conf = options.run.conf;
   if (flags.epoch_unix_ms >= 0) serve.epoch_unix_ms = flags.epoch_unix_ms;
   if (flags.kill_at_step >= 0) serve.kill_at_step = static_cast<uint64_t>(flags.kill_at_step);
   if (flags.kill_at_writer_step >= 0) {
     serve.kill_at_writer_step = static_cast<uint64_t>(flags.kill_at_writer_step);
-  }
-  ckpt::Status supported = real::RealRuntimeSupports(scenarios.value().front());
-  if (!supported.ok() && scenarios.value().front().engine == sim::Engine::kStructured) {
-    return BadInput(supported.message());
   }
   return real::Serve(scenarios.value().front(), serve);
 }

@@ -34,5 +34,17 @@ TEST(Explorer, RecoveryTimesCountEveryRestartAndThoseThatNeverRecovered) {
   EXPECT_EQ(faulted.scenarios[0].recovery.restarts, faulted.trials);
 }
 
+// A structured query's restart recovers at its first commit: on the foreachBatch scenario every
+// crash before the last batch's commit is followed by one (the re-run, or the next batch); a crash
+// after it leaves nothing to commit, and that restart counts as never.
+TEST(Explorer, AStructuredRestartRecoversAtItsFirstCommit) {
+  ExploreResult explored = ExploreOne("structured/kafka_foreach_batch", ExploreOptions{});
+  const RecoveryTimes& times = explored.scenarios[0].recovery;
+  EXPECT_EQ(times.restarts, explored.trials);
+  EXPECT_GT(times.recovered(), explored.trials * 3 / 4);
+  EXPECT_GT(times.max_ms, 0);
+  EXPECT_LE(times.max_ms, 2000);  // the downtime and a few 200 ms triggers
+}
+
 }  // namespace
 }  // namespace sim

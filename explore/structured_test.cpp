@@ -228,8 +228,36 @@ TEST_F(StructuredOracleTest, EachProtocolRuleSeesTheBreakItNames) {
 
   TrialRun zombie = good;  // a second driver acknowledged the commit another wrote
   zombie.structured.commits.push_back(
-      StructuredCommit{1, zombie.structured.commits.back().batch_id, /*writer=*/0});
+      StructuredCommit{1, zombie.structured.commits.back().batch_id, /*writer=*/0, ckpt::Time{0}});
   EXPECT_EQ(first(zombie), "protocol_violation structured.single_writer");
+
+  ASSERT_NE(good.structured.source_initial_offsets, "");  // read from the disk at the end
+  TrialRun rewritten = good;                              // sources/0/0 resolved again, later
+  rewritten.structured.source_initial_offsets = R"({"events":{"0":4,"1":4}})";
+  EXPECT_EQ(first(rewritten), "protocol_violation structured.source_log");
+
+  // The file sink's log, on a scenario whose query writes files.
+  Scenario files = Load("kafka_file_sink.yaml");
+  TrialRun written = RunTrial(files, {}, {});
+  Reference files_reference = BuildReference(files, RunTrial(files, {}, {})).reference;
+  ASSERT_TRUE(CheckTrial(files, files_reference, written).empty());
+  ASSERT_FALSE(written.structured.sink_log_files.empty());
+  auto sink_rule = [&](const TrialRun& run) {
+    std::vector<Failure> failures = CheckTrial(files, files_reference, run);
+    if (failures.empty()) return std::string("pass");
+    rules_seen.insert(failures.front().rule);
+    return failures.front().rule;
+  };
+  TrialRun compacted_twice = written;  // batch 0 as a plain and a compaction file
+  compacted_twice.structured.sink_log_files.push_back("0.compact");
+  EXPECT_EQ(sink_rule(compacted_twice), "structured.sink_log");
+  TrialRun ahead = written;  // a sink batch no plan names
+  ahead.structured.sink_log_files.push_back(
+      std::to_string(written.structured.offset_ids.back() + 1));
+  EXPECT_EQ(sink_rule(ahead), "structured.sink_log");
+  TrialRun listed_twice = written;
+  listed_twice.structured.sink_duplicate_paths.push_back("/out/part-00000");
+  EXPECT_EQ(sink_rule(listed_twice), "structured.sink_log");
 
   TrialRun no_rules = state;  // --no-protocol-oracle: the state is not a rule any more
   no_rules.protocol_recorded = false;

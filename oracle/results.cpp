@@ -61,12 +61,18 @@ void AddRecoveryTimes(const TrialRun& run, RecoveryTimes& times) {
     const std::optional<ckpt::Time>& crashed = run.incarnations[i - 1].crashed_at;
     if (!crashed) continue;  // a graceful stop, not a crash
     ckpt::Time restarted = run.incarnations[i].started_at;
+    // The first batch completed after the restart: an output of a DStream batch, or a structured
+    // query's commit.
     std::optional<ckpt::Time> first_completed;
+    auto completed = [&](int incarnation, ckpt::Time at) {
+      if (incarnation < static_cast<int>(i) || at < restarted) return;
+      if (!first_completed || at < *first_completed) first_completed = at;
+    };
     for (const Emission& emission : run.emissions) {
-      if (emission.incarnation < static_cast<int>(i) || emission.emitted_at < restarted) continue;
-      if (!first_completed || emission.emitted_at < *first_completed) {
-        first_completed = emission.emitted_at;
-      }
+      completed(emission.incarnation, emission.emitted_at);
+    }
+    for (const StructuredCommit& commit : run.structured.commits) {
+      completed(commit.incarnation, commit.at);
     }
     if (first_completed) {
       times.add_recovery(std::max<int64_t>(0, (*first_completed - *crashed).ms));

@@ -42,8 +42,9 @@ struct LevelSummary {
 };
 
 // How long recovery took over trials: from each crash to the first batch completed after the
-// restart (its output received by the sink), in virtual ms. Held as counts per bucket of a 1-2-5
-// series (1, 2, 5, 10, 20, ... ms), so that threads and shards add up to the same figures.
+// restart (its output received by the sink; a structured query's: its commit), in virtual ms. Held
+// as counts per bucket of a 1-2-5 series (1, 2, 5, 10, 20, ... ms), so that threads and shards add
+// up to the same figures.
 struct RecoveryTimes {
   uint64_t restarts = 0;  // restarts after a crash
   uint64_t never = 0;     // of them, those after which no batch completed before the run ended

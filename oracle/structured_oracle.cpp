@@ -1,6 +1,7 @@
 #include "oracle/structured_oracle.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <string>
 
@@ -274,6 +275,49 @@ void CheckState(const Reference& reference, const TrialRun& run, std::vector<Fai
   }
 }
 
+// Invariant 8: one `_spark_metadata` file per batch id, none beyond the latest plan, and no data
+// file listed twice.
+void CheckSinkLog(const TrialRun& run, std::vector<Failure>& failures) {
+  const StructuredRecord& record = run.structured;
+  auto violation = [&failures](const std::string& detail) {
+    failures.push_back(
+        {FailureKind::kProtocolViolation, std::nullopt, detail, "", "structured.sink_log"});
+  };
+  std::map<int64_t, std::string> files_by_id;
+  for (const std::string& name : record.sink_log_files) {
+    const std::string id_text = name.substr(0, name.find('.'));
+    int64_t id = 0;
+    auto parsed = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (parsed.ec != std::errc() || parsed.ptr != id_text.data() + id_text.size()) continue;
+    auto [it, inserted] = files_by_id.emplace(id, name);
+    if (!inserted) {
+      return violation("_spark_metadata holds two files for batch " + std::to_string(id) + ": " +
+                       it->second + " and " + name);
+    }
+  }
+  const int64_t latest_plan = record.offset_ids.empty() ? -1 : record.offset_ids.back();
+  if (!files_by_id.empty() && files_by_id.rbegin()->first > latest_plan) {
+    return violation("_spark_metadata/" + files_by_id.rbegin()->second +
+                     " lies beyond the latest planned batch " + std::to_string(latest_plan));
+  }
+  if (!record.sink_duplicate_paths.empty()) {
+    violation("_spark_metadata lists " + record.sink_duplicate_paths.front() + " twice");
+  }
+}
+
+// Invariant 9: the Kafka source's initial offsets are resolved once and never rewritten.
+void CheckSourceLog(const Reference& reference, const TrialRun& run,
+                    std::vector<Failure>& failures) {
+  const std::string& want = reference.structured.source_initial_offsets;
+  const std::string& got = run.structured.source_initial_offsets;
+  if (got == want) return;
+  failures.push_back({FailureKind::kProtocolViolation, std::nullopt,
+                      "sources/0/0 holds " + (got.empty() ? "nothing" : "'" + got + "'") +
+                          ", the uninterrupted run's " +
+                          (want.empty() ? "nothing" : "'" + want + "'"),
+                      "", "structured.source_log"});
+}
+
 void CheckLogShape(const TrialRun& run, std::vector<Failure>& failures) {
   const StructuredRecord& record = run.structured;
   auto violation = [&failures](const std::string& rule, const std::string& detail) {
@@ -401,6 +445,12 @@ const std::vector<ProtocolRule>& StructuredProtocolRules() {
       {"structured.single_writer",
        "a process acknowledges a commit only when its own rename put commits/N in place: a "
        "second driver on the checkpoint fails instead (SPARK-26425, invariant 10)"},
+      {"structured.sink_log",
+       "the file sink's _spark_metadata holds one file per batch id, none beyond the latest "
+       "planned batch, and lists no data file twice (invariant 8)"},
+      {"structured.source_log",
+       "the Kafka source's sources/0/0 holds the initial offsets the uninterrupted run resolved: "
+       "written once, never rewritten (invariant 9)"},
       {"structured.no_temp_files",
        "no temp file stays but those Spark itself leaves: a crashed process's, or one whose "
        "rename, delete or close() an injected fault refused (invariant 12)"},
@@ -469,6 +519,8 @@ std::vector<Failure> CheckStructuredTrial(const Scenario& scenario, const Refere
       CheckState(reference, run, failures);
     }
     CheckLogShape(run, failures);
+    if (scenario.query.sink == StructuredQuery::Sink::kFile) CheckSinkLog(run, failures);
+    CheckSourceLog(reference, run, failures);
   }
   SortBySeverity(failures);
   return failures;

@@ -189,13 +189,16 @@ struct StructuredCommit {
   int incarnation = 0;
   int64_t batch_id = 0;
   int writer = -1;  // the process whose rename put commits/N in place (-1: none seen)
+  ckpt::Time at;    // when the process acknowledged it
 };
 struct StructuredRecord {
   std::vector<StructuredStart> starts;
   std::vector<StructuredPlan> plans;
   std::vector<StructuredDelivery> deliveries;
   std::vector<StructuredCommit> commits;
-  // At the end of the run:
+  // createAtomic temp file -> the process that created it (a crashed creator excuses it).
+  std::map<std::string, int> temp_file_creators;
+  // At the end of the run (oracle/structured_files.h):
   std::vector<int64_t> offset_ids;  // listed in offsets/ and commits/
   std::vector<int64_t> commit_ids;
   std::map<int64_t, std::string> logged_offsets;  // batch id -> the source offsets offsets/N holds
@@ -208,6 +211,13 @@ struct StructuredRecord {
   ckpt::Records sink_read;
   std::string sink_read_error;
   uint64_t sink_orphans = 0;
+  // The file sink's log (invariant 8): its batch files ("N" or "N.compact"), and the data files
+  // its entries list more than once.
+  std::vector<std::string> sink_log_files;
+  std::vector<std::string> sink_duplicate_paths;
+  // The Kafka source's sources/0/0 (invariant 9): the initial offsets it holds, or why it cannot
+  // be read ("" when there is none).
+  std::string source_initial_offsets;
   // The stateful operator's state after the latest commit over all its partitions, "<key> ->
   // <value>" lines sorted (a query started afresh may pin another partition count: the same
   // state, spread otherwise), or why it cannot be loaded.

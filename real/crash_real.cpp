@@ -20,6 +20,7 @@
 #include "real/child_process.h"
 #include "real/journal.h"
 #include "real/serve.h"
+#include "real/structured_journal.h"
 #include "sim/trial.h"
 #include "util/random.h"
 #include "util/read_file.h"
@@ -73,6 +74,7 @@ class Trial {
   void run(int64_t budget_wall_ms);
 
   const std::string& journal() const { return journal_; }
+  const ckpt::WallTimeLine& time_line() const { return line_; }
   int kills_delivered() const { return kills_delivered_; }
   // Set when a process ended in a way no kill explains (it aborted, or the budget ran out).
   const std::optional<Failure>& harness_failure() const { return harness_failure_; }
@@ -117,6 +119,9 @@ std::vector<std::string> Trial::arguments(int incarnation) const {
     }
   }
   for (const std::string& name : options_.defects.names()) {
+    args.insert(args.end(), {"--defect", name});
+  }
+  for (const std::string& name : options_.structured_defects.names()) {
     args.insert(args.end(), {"--defect", name});
   }
   for (const std::string& name : options_.fixes.names()) args.insert(args.end(), {"--fix", name});
@@ -225,8 +230,10 @@ RunLength MeasureReference(const sim::Scenario& scenario, const sim::RunOptions&
   sim::TrialRun run = sim::RunTrial(scenario, sim::TrialSpec{}, measured);
   RunLength length;
   length.steps = run.steps.size();
+  // A structured query's every mutating filesystem call is a writer step (serve's KillGate).
+  bool structured = scenario.engine == sim::Engine::kStructured;
   for (const sim::StepRecord& step : run.steps) {
-    bool writer = step.label.find("writer \u00b7") != std::string::npos;
+    bool writer = structured || step.label.find("writer \u00b7") != std::string::npos;
     if (writer && step.label.find("\u203a") != std::string::npos) ++length.writer_steps;
   }
   length.run_time = run.end_time - Time{0};
@@ -317,6 +324,9 @@ RealTrial RunRealTrial(const sim::Scenario& scenario, const CrashRealOptions& op
   }
   if (rebuilt.ok()) {
     out.run = std::move(rebuilt).value();
+    if (scenario.engine == sim::Engine::kStructured) {
+      ReadRunDirectoryFiles(scenario, out.directory, runner.time_line(), out.run);
+    }
     out.run.protocol_recorded = options.protocol_oracle;
     out.run.fixes = options.fixes;
     out.failures = references.check(out.run);
@@ -336,6 +346,7 @@ sim::RunOptions ReferenceOptions(const CrashRealOptions& options) {
   sim::RunOptions reference_options;
   reference_options.defects = options.defects;
   reference_options.fixes = options.fixes;
+  reference_options.structured_defects = options.structured_defects;
   reference_options.conf = options.conf;
   reference_options.inject_faults = false;
   return reference_options;

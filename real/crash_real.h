@@ -9,7 +9,8 @@
 //   c<k>  before the process's step k (every task and every mutating filesystem call is a step,
 //         numbered as the simulator numbers them): the process stops there and is killed;
 //   w<k>  before its k-th filesystem call from the checkpoint writer: in the middle of writing,
-//         syncing, renaming or cleaning a checkpoint;
+//         syncing, renaming or cleaning a checkpoint (a structured query: its k-th mutating
+//         filesystem call, as every file it writes is checkpoint state);
 //   t<ms> after that much engine time from the process's start, wherever it is.
 // The plan is seeded; where the kills land is not exactly reproducible (real timing decides
 // which tasks are due), but the same seed gives the same plan.
@@ -25,6 +26,7 @@
 
 #include "engine/defects.h"
 #include "engine/fixes.h"
+#include "engine/structured/defects.h"
 #include "oracle/results.h"
 #include "scenario/scenario.h"
 
@@ -42,6 +44,7 @@ struct CrashRealOptions {
   int trials = 1;     // per scenario
   double speed = 10;  // engine milliseconds per wall-clock millisecond
   ckpt::DefectSet defects;
+  ckpt::structured::DefectSet structured_defects;
   ckpt::FixSet fixes;
   std::map<std::string, std::string> conf;
   sim::PluginPolicy plugins;              // --plugin and --no-scenario-plugins, for every child

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +14,7 @@
 #include "oracle/run_recorder.h"
 #include "real/journal_events.h"
 #include "real/journal_fields.h"
+#include "real/structured_journal.h"
 #include "scenario/application.h"
 
 namespace real {
@@ -27,65 +27,6 @@ using nlohmann::json;
 // Written lines keep their keys in order, the event first ("{\"e\":..."): readable, and what
 // KillPointLine and ProcessesInJournal look for.
 using OrderedJson = nlohmann::ordered_json;
-
-OrderedJson ValueToJson(const ckpt::Value& value) {
-  switch (value.kind()) {
-    case ckpt::Value::Kind::kInt:
-      return OrderedJson{{"i", value.as_int()}};
-    case ckpt::Value::Kind::kDouble:
-      return OrderedJson{{"d", std::bit_cast<uint64_t>(value.as_double())}};
-    case ckpt::Value::Kind::kString:
-      return value.as_string();
-    case ckpt::Value::Kind::kPair:
-      return OrderedJson::array({ValueToJson(value.first()), ValueToJson(value.second())});
-    case ckpt::Value::Kind::kNone:
-      return OrderedJson{{"none", true}};
-    case ckpt::Value::Kind::kSome:
-      return OrderedJson{{"some", ValueToJson(value.some_value())}};
-    case ckpt::Value::Kind::kList: {
-      OrderedJson items = OrderedJson::array();
-      for (const ckpt::Value& item : value.items()) items.push_back(ValueToJson(item));
-      return OrderedJson{{"list", std::move(items)}};
-    }
-  }
-  return nullptr;
-}
-
-// Values nest at most this deep in a journal, as in a checkpoint (a hostile line must not recurse
-// the reader off its stack).
-constexpr int kMaxValueDepth = 64;
-
-std::optional<ckpt::Value> ValueFromJson(const json& j, int depth = 0) {
-  if (j.is_string()) return ckpt::Value::String(j.get<std::string>());
-  if (j.is_object() && j.size() == 1 && j.contains("i") && j["i"].is_number_integer()) {
-    return ckpt::Value::Int(j["i"].get<int64_t>());
-  }
-  if (j.is_object() && j.size() == 1 && j.contains("d") && j["d"].is_number_unsigned()) {
-    return ckpt::Value::Double(std::bit_cast<double>(j["d"].get<uint64_t>()));
-  }
-  if (depth >= kMaxValueDepth) return std::nullopt;
-  if (j.is_array() && j.size() == 2) {
-    std::optional<ckpt::Value> first = ValueFromJson(j[0], depth + 1);
-    std::optional<ckpt::Value> second = ValueFromJson(j[1], depth + 1);
-    if (first && second) return ckpt::Value::Pair(*first, *second);
-  }
-  if (!j.is_object() || j.size() != 1) return std::nullopt;
-  if (j.contains("none") && j["none"] == true) return ckpt::Value::None();
-  if (j.contains("some")) {
-    std::optional<ckpt::Value> inner = ValueFromJson(j["some"], depth + 1);
-    if (inner) return ckpt::Value::Some(*inner);
-  }
-  if (j.contains("list") && j["list"].is_array()) {
-    std::vector<ckpt::Value> items;
-    for (const json& item : j["list"]) {
-      std::optional<ckpt::Value> value = ValueFromJson(item, depth + 1);
-      if (!value) return std::nullopt;
-      items.push_back(*value);
-    }
-    return ckpt::Value::List(std::move(items));
-  }
-  return std::nullopt;
-}
 
 // [[RDD time, file], ...]: what RddFiles (journal_fields.h) reads back.
 OrderedJson RddFilesToJson(const std::map<Time, std::string>& rdd_files) {
@@ -138,7 +79,11 @@ void JournalWriter::write_line(const std::string& line) {
 }
 
 void JournalWriter::write_event(ckpt::EngineEvent event, OrderedJson fields) {
-  OrderedJson line{{"e", JournalName(event)}, {"at", now().ms}};
+  write_fields(JournalName(event), std::move(fields));
+}
+
+void JournalWriter::write_fields(const char* event, OrderedJson fields) {
+  OrderedJson line{{"e", event}, {"at", now().ms}};
   for (auto& [key, value] : fields.items()) line[key] = std::move(value);
   write_line(line.dump());
 }
@@ -188,13 +133,11 @@ void JournalWriter::engine_assert(const std::string& message) {
 
 Status JournalWriter::emit(const std::string& output, Time batch_time,
                            const ckpt::Records& records) {
-  OrderedJson values = OrderedJson::array();
-  for (const ckpt::Value& value : records) values.push_back(ValueToJson(value));
   write_line(OrderedJson{{"e", "emit"},
                          {"at", now().ms},
                          {"output", output},
                          {"time", batch_time.ms},
-                         {"records", std::move(values)}}
+                         {"records", RecordsToJson(records)}}
                  .dump());
   echo("output " + output + " of batch " + batch_time.to_string() + ": " +
        ckpt::RecordsToString(records));
@@ -444,14 +387,8 @@ void JournalReader::apply(const json& line) {
 void JournalReader::apply_process_event(const std::string& event, const json& line) {
   sim::IncarnationObserver& observer = current();
   if (event == "emit") {
-    ckpt::Records records;
-    for (const json& v : List(line, "records")) {
-      std::optional<ckpt::Value> value = ValueFromJson(v);
-      if (!value) throw BadLine{"a record that is no value"};
-      records.push_back(std::move(*value));
-    }
     recorder_.emission(observer.index(), Text(line, "output"), Time{Int(line, "time")},
-                       std::move(records), now_);
+                       RecordsOf(line, "records"), now_);
   } else if (event == "conf") {
     observer.record().conf = Conf(line, "conf").value_or(std::map<std::string, std::string>{});
   } else if (event == "start_failed") {
@@ -479,7 +416,8 @@ void JournalReader::apply_process_event(const std::string& event, const json& li
     finished_ = true;
   } else if (std::optional<ckpt::EngineEvent> engine_event = ParseEngineEvent(event)) {
     apply_engine_event(*engine_event, line);
-  } else {
+  } else if (!ApplyStructuredLine(event, line, checkpoint_dir_, observer.index(), observer.record(),
+                                  run_)) {
     throw BadLine{"unknown event '" + event + "'"};
   }
 }

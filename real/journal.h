@@ -78,6 +78,10 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
   void on_file_operation(const ckpt::FileEvent& event) override;
   void on_graceful_stop(const ckpt::GracefulStop& stop) override;
 
+  // A line of another event vocabulary (real/structured_journal.h): {"e": event, "at": now,
+  // then `fields` in their order}.
+  void write_fields(const char* event, nlohmann::ordered_json fields);
+
   // The time `emit` stamps on records and allocations use (the process's scheduler).
   void set_clock(const ckpt::Scheduler* scheduler) { scheduler_ = scheduler; }
   // Also prints the events a person watching wants (outputs, recovery, checkpoints, errors).

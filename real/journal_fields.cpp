@@ -1,10 +1,92 @@
 #include "real/journal_fields.h"
 
+#include <bit>
+
 namespace real {
 
 using ckpt::Status;
 using ckpt::Time;
 using nlohmann::json;
+
+namespace {
+
+nlohmann::ordered_json ValueToJson(const ckpt::Value& value) {
+  switch (value.kind()) {
+    case ckpt::Value::Kind::kInt:
+      return nlohmann::ordered_json{{"i", value.as_int()}};
+    case ckpt::Value::Kind::kDouble:
+      return nlohmann::ordered_json{{"d", std::bit_cast<uint64_t>(value.as_double())}};
+    case ckpt::Value::Kind::kString:
+      return value.as_string();
+    case ckpt::Value::Kind::kPair:
+      return nlohmann::ordered_json::array(
+          {ValueToJson(value.first()), ValueToJson(value.second())});
+    case ckpt::Value::Kind::kNone:
+      return nlohmann::ordered_json{{"none", true}};
+    case ckpt::Value::Kind::kSome:
+      return nlohmann::ordered_json{{"some", ValueToJson(value.some_value())}};
+    case ckpt::Value::Kind::kList: {
+      nlohmann::ordered_json items = nlohmann::ordered_json::array();
+      for (const ckpt::Value& item : value.items()) items.push_back(ValueToJson(item));
+      return nlohmann::ordered_json{{"list", std::move(items)}};
+    }
+  }
+  return nullptr;
+}
+
+// Values nest at most this deep in a journal, as in a checkpoint (a hostile line must not recurse
+// the reader off its stack).
+constexpr int kMaxValueDepth = 64;
+
+std::optional<ckpt::Value> ValueFromJson(const json& j, int depth = 0) {
+  if (j.is_string()) return ckpt::Value::String(j.get<std::string>());
+  if (j.is_object() && j.size() == 1 && j.contains("i") && j["i"].is_number_integer()) {
+    return ckpt::Value::Int(j["i"].get<int64_t>());
+  }
+  if (j.is_object() && j.size() == 1 && j.contains("d") && j["d"].is_number_unsigned()) {
+    return ckpt::Value::Double(std::bit_cast<double>(j["d"].get<uint64_t>()));
+  }
+  if (depth >= kMaxValueDepth) return std::nullopt;
+  if (j.is_array() && j.size() == 2) {
+    std::optional<ckpt::Value> first = ValueFromJson(j[0], depth + 1);
+    std::optional<ckpt::Value> second = ValueFromJson(j[1], depth + 1);
+    if (first && second) return ckpt::Value::Pair(*first, *second);
+  }
+  if (!j.is_object() || j.size() != 1) return std::nullopt;
+  if (j.contains("none") && j["none"] == true) return ckpt::Value::None();
+  if (j.contains("some")) {
+    std::optional<ckpt::Value> inner = ValueFromJson(j["some"], depth + 1);
+    if (inner) return ckpt::Value::Some(*inner);
+  }
+  if (j.contains("list") && j["list"].is_array()) {
+    std::vector<ckpt::Value> items;
+    for (const json& item : j["list"]) {
+      std::optional<ckpt::Value> value = ValueFromJson(item, depth + 1);
+      if (!value) return std::nullopt;
+      items.push_back(*value);
+    }
+    return ckpt::Value::List(std::move(items));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+nlohmann::ordered_json RecordsToJson(const ckpt::Records& records) {
+  nlohmann::ordered_json values = nlohmann::ordered_json::array();
+  for (const ckpt::Value& value : records) values.push_back(ValueToJson(value));
+  return values;
+}
+
+ckpt::Records RecordsOf(const json& line, const char* field) {
+  ckpt::Records records;
+  for (const json& v : List(line, field)) {
+    std::optional<ckpt::Value> value = ValueFromJson(v);
+    if (!value) throw BadLine{std::string("a record of ") + field + " that is no value"};
+    records.push_back(std::move(*value));
+  }
+  return records;
+}
 
 int64_t Int(const json& line, const char* field) {
   auto it = line.find(field);

@@ -16,6 +16,7 @@
 #include "engine/receiver/received_block.h"
 #include "engine/runtime/status.h"
 #include "engine/runtime/time.h"
+#include "engine/value.h"
 
 namespace real {
 
@@ -47,6 +48,11 @@ ckpt::FileEvent FileEventOf(const nlohmann::json& line);
 ckpt::Status StatusOf(const nlohmann::json& line);
 // "ranges": [[partition, from, until], ...]
 std::vector<ckpt::OffsetRange> Ranges(const nlohmann::json& line);
+// Records: a string is a JSON string, an int {"i":n}, a double {"d":<its 64 bits>} (exact), a
+// pair a two-element array, none {"none":true}, some {"some":v}, a list {"list":[...]}; values
+// nest at most 64 deep.
+nlohmann::ordered_json RecordsToJson(const ckpt::Records& records);
+ckpt::Records RecordsOf(const nlohmann::json& line, const char* field);
 // `field`: [{"stream", "id", "count", "from", "until"}, ...]
 std::vector<ckpt::ReceivedBlockInfo> Blocks(const nlohmann::json& line, const char* field);
 

@@ -12,6 +12,8 @@
 #include <limits>
 #include <string>
 
+#include "engine/runtime/posix_file_system.h"
+#include "real/structured_journal.h"
 #include "testing/bundled_scenario.h"
 
 namespace real {
@@ -304,6 +306,71 @@ TEST(Journal, KillPointAndProcessLinesAreRecognised) {
   std::string second_line = journal.substr(journal.find('\n') + 1);
   EXPECT_TRUE(IsKillPointLine(second_line));
   EXPECT_FALSE(IsKillPointLine(journal));
+}
+
+// A structured query's events (real/structured_journal.h) come back as the StructuredRecord the
+// simulator fills: its start, plans, deliveries (sorted), commits with their writer, the temp
+// files it created, its session conf and its error.
+TEST(Journal, AStructuredQuerysEventsSurviveTheRoundTrip) {
+  sim::Scenario scenario = sim::testing::LoadBundled("structured/kafka_foreach_batch");
+  ckpt::PosixFileSystem disk(::testing::TempDir());
+  Captured pipe;
+  {
+    JournalWriter writer(pipe.fd());
+    StructuredJournal events(&writer, 0, scenario.checkpoint_dir, &disk);
+    writer.process_started(0, Time{0}, 0, {});
+    writer.context_conf({{"spark.sql.shuffle.partitions", "2"}});
+    events.on_start_offsets(3, /*rerun=*/true);
+    ckpt::structured::OffsetSeq plan;
+    plan.offsets = {std::string("{\"events\":{\"0\":4}}")};
+    plan.metadata = ckpt::structured::OffsetSeqMetadata{20, 1234, {}};
+    events.on_batch_planned(4, plan);
+    ASSERT_TRUE(
+        events.add_batch("out", 4, {Value::Int(9), Value::String("x"), Value::Int(2)}).ok());
+    events.before_mutation(ckpt::FileOperation::kCreate, "/checkpoint/commits/.4.abc.tmp");
+    events.before_mutation(ckpt::FileOperation::kRename,
+                           "/checkpoint/commits/.4.abc.tmp -> /checkpoint/commits/4");
+    events.on_batch_committed(4);
+    events.on_batch_committed(5);  // no rename of this process put commits/5 in place
+    events.on_query_terminated(ckpt::Status::IoError("disk gone"));
+    writer.finished(Time{900}, 40);
+  }
+  ckpt::Result<sim::TrialRun> read = RunFromJournal(scenario, pipe.text(), false);
+  ASSERT_TRUE(read.ok()) << read.status().to_string();
+  const sim::TrialRun& run = read.value();
+  const sim::StructuredRecord& record = run.structured;
+  ASSERT_EQ(run.incarnations.size(), 1u);
+  EXPECT_TRUE(run.incarnations[0].recovered);
+  EXPECT_EQ(run.incarnations[0].checkpoint_file, "/checkpoint/offsets/3");
+  EXPECT_EQ(run.incarnations[0].conf.at("spark.sql.shuffle.partitions"), "2");
+  ASSERT_EQ(run.incarnations[0].errors.size(), 1u);
+  EXPECT_EQ(run.incarnations[0].errors[0].message(), "disk gone");
+  ASSERT_EQ(record.starts.size(), 1u);
+  EXPECT_EQ(record.starts[0].first_batch_id, 3);
+  EXPECT_TRUE(record.starts[0].rerun);
+  ASSERT_EQ(record.plans.size(), 1u);
+  EXPECT_EQ(record.plans[0].offsets, "{\"events\":{\"0\":4}}");
+  EXPECT_EQ(record.plans[0].watermark_ms, 20);
+  EXPECT_EQ(record.plans[0].timestamp_ms, 1234);
+  ASSERT_EQ(record.deliveries.size(), 1u);
+  EXPECT_EQ(ckpt::RecordsToString(record.deliveries[0].records), "[2, 9, x]");
+  ASSERT_EQ(record.commits.size(), 2u);
+  EXPECT_EQ(record.commits[0].writer, 0);
+  EXPECT_EQ(record.commits[1].writer, -1);
+  EXPECT_EQ(record.temp_file_creators.at("/checkpoint/commits/.4.abc.tmp"), 0);
+  EXPECT_TRUE(run.quiesced);
+}
+
+TEST(Journal, AStructuredLineOfTheWrongShapeIsCorruption) {
+  sim::Scenario scenario = sim::testing::LoadBundled("structured/kafka_foreach_batch");
+  std::string journal =
+      "{\"e\":\"process\",\"index\":0,\"at\":0,\"acknowledged\":0}\n"
+      "{\"e\":\"s_commit\",\"at\":5,\"batch\":0,\"writer\":7}\n";
+  ckpt::Result<sim::TrialRun> read = RunFromJournal(scenario, journal, false);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.status().message().find("journal line 2: a commit written by another process"),
+            std::string::npos)
+      << read.status().to_string();
 }
 
 }  // namespace

@@ -251,6 +251,49 @@ TEST(RealProcess, KillsAtZeroOneAndTwoMillisecondsAreJudgedAndReplayable) {
       << bad.output;
 }
 
+// The structured engine as real processes: Structured Streaming's query killed at seeded
+// moments and restarted recovers from offsets/, commits/ and its state store on the real disk and
+// keeps to the uninterrupted simulated run; with SPARK-19517 reverted (sources/0/0 unreadable) a
+// restart fails, and crash-real says so. `serve` alone judges a structured run directory too, and
+// refuses what the real runtime cannot run (scheduled runs) with exit 2.
+TEST(RealProcess, CrashRealServesTheStructuredEngine) {
+  TempDir dir;
+  int exit_code = -1;
+  const std::string aggregation = kScenarios + "structured/kafka_aggregation_update.yaml";
+  nlohmann::json pass = CrashReal(
+      aggregation + " --kills 4 --trials 2 --speed 20 --work-dir " + dir.path(), &exit_code);
+  EXPECT_EQ(exit_code, 0) << pass.dump(2);
+  EXPECT_EQ(pass["failures"], 0) << pass.dump(2);
+  EXPECT_GE(pass["crash_points"].get<int>(), 1) << pass.dump(2);
+
+  // Step 20 lies after offsets/0 and before commits/0 (`ckptsim crash-points`): the restart
+  // re-runs batch 0 from the initial offsets, which it reads back from sources/0/0.
+  nlohmann::json fail =
+      CrashReal(aggregation + " --plan real:c20 --speed 20 " +
+                    "--defect kafka-initial-offsets-length-header --work-dir " + dir.path(),
+                &exit_code);
+  ASSERT_EQ(exit_code, 1) << fail.dump(2);
+  EXPECT_NE(fail["failing"][0]["detail"].get<std::string>().find("sources/0/0"), std::string::npos)
+      << fail.dump(2);
+  EXPECT_NE(fail["failing"][0]["replay"].get<std::string>().find(
+                "--defect kafka-initial-offsets-length-header"),
+            std::string::npos)
+      << fail.dump(2);
+
+  Outcome served = RunCommand(kBinary + " serve " + kScenarios +
+                              "structured/kafka_file_sink.yaml --speed 20 --checkpoint-dir " +
+                              dir.path() + "/served");
+  EXPECT_EQ(served.exit_code, 0) << served.output;
+  EXPECT_NE(served.output.find("PASS: the 1 process(es)"), std::string::npos) << served.output;
+  Outcome scheduled = RunCommand(kBinary + " serve " + kScenarios +
+                                 "structured/two_drivers_one_checkpoint.yaml --checkpoint-dir " +
+                                 dir.path() + "/scheduled");
+  EXPECT_EQ(scheduled.exit_code, 2) << scheduled.output;
+  EXPECT_NE(scheduled.output.find("scheduled_runs run in the simulator"), std::string::npos)
+      << scheduled.output;
+  EXPECT_TRUE(ProcessesMentioning(dir.path()).empty());
+}
+
 // `ckptsim serve running_count` on run directory `run`, after planting `file` (relative to it)
 // with `content`.
 Outcome ServeWithPlantedFile(const std::string& run, const std::string& file,

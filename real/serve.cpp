@@ -18,7 +18,10 @@
 #include "oracle/observing_file_system.h"
 #include "oracle/results.h"
 #include "real/journal.h"
+#include "real/kill_gate.h"
+#include "real/serve_structured.h"
 #include "real/step_file_system.h"
+#include "real/structured_journal.h"
 #include "scenario/application.h"
 #include "scenario/scenario_log.h"
 #include "scenario/scenario_receiver_source.h"
@@ -124,47 +127,6 @@ ckpt::Result<int64_t> ReadAcknowledged(const std::string& path, int64_t records)
   return position;
 }
 
-// Counts the process's steps as the simulator does (every task, every mutating filesystem call)
-// and stops at the one crash-real chose, to be killed there.
-class KillGate {
- public:
-  KillGate(const ServeOptions& options, JournalWriter* journal)
-      : options_(options), journal_(journal) {}
-
-  void before_task(const ckpt::TaskLabel& label) {
-    current_ = label;
-    step([&] { return label.to_string(); }, /*writer=*/false);
-  }
-  void before_mutation(const char* operation, const std::string& path) {
-    step([&] { return current_.to_string() + " \u203a " + operation + " " + path; },
-         current_.actor == ckpt::Actor::kCheckpointWriter);
-  }
-  uint64_t steps() const { return steps_; }
-
- private:
-  template <typename LabelFn>
-  void step(LabelFn&& label, bool writer) {
-    uint64_t step = steps_++;
-    if (options_.kill_at_step == step) wait_for_kill(step, label());
-    if (writer && options_.kill_at_writer_step == writer_steps_++) wait_for_kill(step, label());
-  }
-
-  // The parent kills us now; end of file on stdin means it is gone, and so must we be.
-  [[noreturn]] void wait_for_kill(uint64_t step, const std::string& label) {
-    journal_->kill_point(step, label);
-    char byte;
-    while (::read(STDIN_FILENO, &byte, 1) != 0) {
-    }
-    std::_Exit(4);
-  }
-
-  const ServeOptions& options_;
-  JournalWriter* journal_;
-  ckpt::TaskLabel current_;
-  uint64_t steps_ = 0;
-  uint64_t writer_steps_ = 0;
-};
-
 // The process's journal, for the assertion handler (a plain function pointer).
 JournalWriter* g_journal = nullptr;
 
@@ -177,7 +139,7 @@ JournalWriter* g_journal = nullptr;
 
 // Judges every process that served the directory against the uninterrupted simulated run.
 int JudgeJournal(const sim::Scenario& scenario, const std::string& journal_path,
-                 const ServeOptions& options) {
+                 const ckpt::WallTimeLine& line, const ServeOptions& options) {
   std::optional<std::string> text = ReadText(journal_path);
   ckpt::Result<sim::TrialRun> run = RunFromJournal(scenario, text.value_or(""), false);
   if (!run.ok()) {
@@ -185,9 +147,13 @@ int JudgeJournal(const sim::Scenario& scenario, const std::string& journal_path,
                  run.status().to_string().c_str());
     return kExitBadInput;
   }
+  if (scenario.engine == sim::Engine::kStructured) {
+    ReadRunDirectoryFiles(scenario, options.run_directory, line, run.value());
+  }
   sim::RunOptions reference_options;
   reference_options.defects = options.defects;
   reference_options.fixes = options.fixes;
+  reference_options.structured_defects = options.structured_defects;
   reference_options.conf = options.conf;
   reference_options.inject_faults = false;
   sim::References references(scenario, reference_options);
@@ -215,13 +181,66 @@ int JudgeJournal(const sim::Scenario& scenario, const std::string& journal_path,
   return summary.failures ? kExitFail : kExitPass;
 }
 
+// Process `index` of a DStream application: getOrCreate, then its batches until it is done.
+void RunDStreamProcess(const sim::Scenario& scenario, const ServeOptions& options, int index,
+                       int64_t acknowledged, const std::string& acknowledged_path,
+                       ckpt::WallClockScheduler& scheduler, JournalWriter& journal) {
+  KillGate gate(options, &journal, /*writes_are_checkpoint_writes=*/false);
+  ckpt::PosixFileSystem disk(options.run_directory);
+  StepFileSystem fs(&disk, [&gate](ckpt::FileOperation operation, const std::string& path) {
+    gate.before_mutation(ckpt::FileOperationName(operation), path);
+  });
+  sim::ObservingFileSystem observed_fs(&fs, &journal, scenario.checkpoint_dir);
+  auto clock = [&scheduler] { return scheduler.now(); };
+  sim::ScenarioLog log(scenario.log_topic, scenario.log_partitions,
+                       sim::ArrivalsOf(scenario, sim::SourceKind::kLog), clock);
+  sim::ScenarioReceiverSource arrivals(
+      scenario.log_topic, sim::ArrivalsOf(scenario, sim::SourceKind::kReceiver), clock);
+  if (acknowledged > 0) arrivals.acknowledge(scenario.log_topic, acknowledged);
+  DurableReceiverSource source(&arrivals, scenario.log_topic, acknowledged_path);
+  journal.set_receiver_source(&source, scenario.log_topic);
+  sim::ScenarioExecution execution(scenario);
+
+  ckpt::EngineEnv env;
+  env.scheduler = &scheduler;
+  env.fs = &observed_fs;
+  env.sink = &journal;
+  env.observer = &journal;
+  env.execution = &execution;
+  env.log = &log;
+  env.receiver_source = &source;
+  env.defects = options.defects;
+  env.fixes = options.fixes;
+  env.process_uid = static_cast<uint64_t>(index) + 1;
+  env.process_conf = sim::ProcessConf(scenario, index == 0, options.conf);
+  env.stop_after_batches = scenario.batches;
+
+  journal.process_started(index, scheduler.now(), arrivals.acknowledged(), env.process_conf);
+  std::unique_ptr<ckpt::StreamingContext> context;
+  scheduler.post(ckpt::TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"}, [&] {
+    ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> made =
+        sim::GetContext(scenario, index, env);
+    Status started = made.ok() ? made.value()->start() : made.status();
+    // A context whose start failed stays alive: tasks it queued before failing still name it.
+    if (made.ok()) context = std::move(made).value();
+    if (!started.ok()) {
+      journal.start_failed(started);
+      return;
+    }
+    journal.context_conf(context->conf());
+    sim::ScheduleGracefulStop(scenario, scheduler, *context);
+  });
+  scheduler.run([&gate](const ckpt::TaskLabel& label) { gate.before_task(label); });
+  journal.finished(scheduler.now(), gate.steps());
+}
+
 }  // namespace
 
 Status RealRuntimeSupports(const sim::Scenario& scenario) {
-  if (scenario.engine == sim::Engine::kStructured) {
+  if (!scenario.scheduled_runs.empty()) {
     return Status::Unsupported(scenario.path +
-                               ": the real runtime runs the DStream engine only (engine: "
-                               "structured runs in the simulator)");
+                               ": the real runtime runs one driver program until it is done "
+                               "(scheduled_runs run in the simulator)");
   }
   if (scenario.source_kind == sim::SourceKind::kFile) {
     return Status::Unsupported(scenario.path +
@@ -305,56 +324,15 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   if (!options.quiet) journal.set_echo(stdout);
   g_journal = &journal;
   ckpt::SetAssertHandlerForThread(&JournalAssertion);
-  KillGate gate(options, &journal);
-  ckpt::PosixFileSystem disk(options.run_directory);
-  StepFileSystem fs(&disk, [&gate](ckpt::FileOperation operation, const std::string& path) {
-    gate.before_mutation(ckpt::FileOperationName(operation), path);
-  });
-  sim::ObservingFileSystem observed_fs(&fs, &journal, scenario.checkpoint_dir);
-  auto clock = [&scheduler] { return scheduler.now(); };
-  sim::ScenarioLog log(scenario.log_topic, scenario.log_partitions,
-                       sim::ArrivalsOf(scenario, sim::SourceKind::kLog), clock);
-  sim::ScenarioReceiverSource arrivals(
-      scenario.log_topic, sim::ArrivalsOf(scenario, sim::SourceKind::kReceiver), clock);
-  if (acknowledged.value() > 0) arrivals.acknowledge(scenario.log_topic, acknowledged.value());
-  DurableReceiverSource source(&arrivals, scenario.log_topic, acknowledged_path);
-  journal.set_receiver_source(&source, scenario.log_topic);
-  sim::ScenarioExecution execution(scenario);
-
-  ckpt::EngineEnv env;
-  env.scheduler = &scheduler;
-  env.fs = &observed_fs;
-  env.sink = &journal;
-  env.observer = &journal;
-  env.execution = &execution;
-  env.log = &log;
-  env.receiver_source = &source;
-  env.defects = options.defects;
-  env.fixes = options.fixes;
-  env.process_uid = static_cast<uint64_t>(index) + 1;
-  env.process_conf = sim::ProcessConf(scenario, index == 0, options.conf);
-  env.stop_after_batches = scenario.batches;
-
-  journal.process_started(index, scheduler.now(), arrivals.acknowledged(), env.process_conf);
-  std::unique_ptr<ckpt::StreamingContext> context;
-  scheduler.post(ckpt::TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"}, [&] {
-    ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> made =
-        sim::GetContext(scenario, index, env);
-    Status started = made.ok() ? made.value()->start() : made.status();
-    // A context whose start failed stays alive: tasks it queued before failing still name it.
-    if (made.ok()) context = std::move(made).value();
-    if (!started.ok()) {
-      journal.start_failed(started);
-      return;
-    }
-    journal.context_conf(context->conf());
-    sim::ScheduleGracefulStop(scenario, scheduler, *context);
-  });
-  scheduler.run([&gate](const ckpt::TaskLabel& label) { gate.before_task(label); });
-  journal.finished(scheduler.now(), gate.steps());
+  if (scenario.engine == sim::Engine::kStructured) {
+    RunStructuredProcess(scenario, options, index, scheduler, journal);
+  } else {
+    RunDStreamProcess(scenario, options, index, acknowledged.value(), acknowledged_path, scheduler,
+                      journal);
+  }
   if (options.journal_fd >= 0) return kExitPass;  // crash-real judges the whole run
   ::close(journal_fd);
-  return JudgeJournal(scenario, journal_path, options);
+  return JudgeJournal(scenario, journal_path, line.value(), options);
 }
 
 }  // namespace real

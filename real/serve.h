@@ -1,7 +1,8 @@
 // `ckptsim serve`: a scenario's application as a real process, on the wall clock and a real disk.
 //
 // The engine runs unchanged: the same StreamingContext, JobGenerator, CheckpointWriter and
-// getOrCreate as under simulation, on WallClockScheduler and PosixFileSystem. A run directory
+// getOrCreate as under simulation (or, for `engine: structured`, the same StreamingQuery and
+// its logs and state store), on WallClockScheduler and PosixFileSystem. A run directory
 // holds everything that outlives a process:
 //
 //   DIR/                   the engine's filesystem root: the scenario's checkpoint directory
@@ -26,6 +27,7 @@
 #include "engine/defects.h"
 #include "engine/fixes.h"
 #include "engine/runtime/status.h"
+#include "engine/structured/defects.h"
 #include "scenario/scenario.h"
 
 namespace real {
@@ -36,6 +38,7 @@ struct ServeOptions {
   std::string run_directory;
   double speed = 1;  // engine milliseconds per wall-clock millisecond
   ckpt::DefectSet defects;
+  ckpt::structured::DefectSet structured_defects;
   ckpt::FixSet fixes;
   std::map<std::string, std::string> conf;  // on top of the scenario's
   bool quiet = false;                       // print nothing but errors
@@ -50,9 +53,9 @@ struct ServeOptions {
   std::optional<uint64_t> kill_at_writer_step;
 };
 
-// Unsupported when the real runtime cannot run the scenario faithfully: a structured query, a
-// file source (its
-// producer would have to write files on the engine's time line) or failing output writes.
+// Unsupported when the real runtime cannot run the scenario faithfully: a file source (its
+// producer would have to write files on the engine's time line), failing output writes, or a
+// structured query's scheduled runs (crash-real runs one driver program until it is done).
 // The scenario's fault rules are not an error: the real runtime injects none (kills only).
 ckpt::Status RealRuntimeSupports(const sim::Scenario& scenario);
 

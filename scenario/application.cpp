@@ -1,5 +1,7 @@
 #include "scenario/application.h"
 
+#include <algorithm>
+
 #include "engine/runtime/assert.h"
 #include "scenario/plugins.h"
 
@@ -163,6 +165,15 @@ const ckpt::FunctionRegistry* FunctionsOf(const Scenario& scenario, bool first) 
 const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind) {
   static const std::vector<LogAppend> kNone;
   return scenario.source_kind == kind ? scenario.log_appends : kNone;
+}
+
+ckpt::Time LastArrival(const Scenario& scenario) {
+  ckpt::Time last{0};
+  for (const ProducedFile& file : scenario.produced_files) last = std::max(last, file.at);
+  for (const LogAppend& append : ArrivalsOf(scenario, SourceKind::kLog)) {
+    last = std::max(last, append.at);
+  }
+  return last;
 }
 
 std::map<std::string, std::string> ProcessConf(

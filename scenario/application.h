@@ -56,6 +56,9 @@ const ckpt::FunctionRegistry* FunctionsOf(const Scenario& scenario, bool first);
 // else none; by reference, as each run copies them into its source once.
 const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind);
 
+// When the last input arrives (a log append or a produced file); 0 when there is none.
+ckpt::Time LastArrival(const Scenario& scenario);
+
 // What the driver program does after start: ssc.stop(stopGracefully = true) the scenario's
 // graceful_stop_lead before the last batch's time of `scheduler`'s clock, unless the process
 // started after that moment (then it is not asked to stop and ends after the last batch).

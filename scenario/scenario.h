@@ -217,13 +217,20 @@ struct SwarmRanges {
   std::optional<IntRange> restart_clock_offset_ms;  // may be negative
   std::optional<IntRange> graceful_stop_lead_ms;    // clamped to 1..the batch duration
   std::optional<IntRange> concurrent_jobs;          // spark.streaming.concurrentJobs, 1..64
+  // engine: structured (the knobs a user tunes; the confs go into conf and restart_conf):
+  std::optional<IntRange> trigger_ms;               // the processing-time trigger's interval
+  std::optional<IntRange> max_offsets_per_trigger;  // the Kafka source's
+  std::optional<IntRange> min_batches_to_retain;    // spark.sql.streaming.minBatchesToRetain
+  std::optional<IntRange> shuffle_partitions;       // spark.sql.shuffle.partitions
+  std::optional<IntRange> min_deltas_for_snapshot;  // ...stateStore.minDeltasForSnapshot
+  std::optional<IntRange> compact_interval;         // ...fileSink.log.compactInterval
   // Every range with its scenario key, in the order scenario files list them: what the reader,
   // the writer and the emptiness check walk, so that a range added here reaches all three.
   template <typename Self>
   static auto Fields(Self& swarm) {
     using Range = std::conditional_t<std::is_const_v<Self>, const std::optional<IntRange>,
                                      std::optional<IntRange>>;
-    return std::array<std::pair<const char*, Range*>, 7>{{
+    return std::array<std::pair<const char*, Range*>, 13>{{
         {"batches", &swarm.batches},
         {"records_per_batch", &swarm.records_per_batch},
         {"batch_duration_ms", &swarm.batch_duration_ms},
@@ -231,6 +238,12 @@ struct SwarmRanges {
         {"restart_clock_offset_ms", &swarm.restart_clock_offset_ms},
         {"graceful_stop_lead_ms", &swarm.graceful_stop_lead_ms},
         {"concurrent_jobs", &swarm.concurrent_jobs},
+        {"trigger_ms", &swarm.trigger_ms},
+        {"max_offsets_per_trigger", &swarm.max_offsets_per_trigger},
+        {"min_batches_to_retain", &swarm.min_batches_to_retain},
+        {"shuffle_partitions", &swarm.shuffle_partitions},
+        {"min_deltas_for_snapshot", &swarm.min_deltas_for_snapshot},
+        {"compact_interval", &swarm.compact_interval},
     }};
   }
   bool empty() const {

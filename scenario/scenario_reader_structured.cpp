@@ -35,7 +35,7 @@ Result<Scenario> ScenarioReader::structured_scenario(const YAML::Node& root) con
        "trigger_ms", "trigger",     "checkpoint_dir", "processing", "downtime_ms", "conf",
        "restart_conf", "filesystem", "faults",     "expect",     "expect_failures", "crashes",
        "trial_seed", "interleaving", "initial_files", "plugins", "expect_error",
-       "scheduled_runs", "expect_logs", "expect_deliveries"}));
+       "scheduled_runs", "expect_logs", "expect_deliveries", "swarm"}));
   // clang-format on
   Scenario s;
   s.path = path_;
@@ -79,6 +79,7 @@ Result<Scenario> ScenarioReader::structured_scenario(const YAML::Node& root) con
   CKPT_RETURN_IF_ERROR(scheduled_runs(root["scheduled_runs"], s));
   CKPT_RETURN_IF_ERROR(log_expectations(root["expect_logs"], s));
   CKPT_RETURN_IF_ERROR(delivery_expectations(root["expect_deliveries"], s));
+  if (root["swarm"]) CKPT_RETURN_IF_ERROR(swarm(root["swarm"], s));
   return s;
 }
 

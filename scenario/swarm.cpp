@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <set>
+#include <string_view>
 
 #include "util/random.h"
 
@@ -51,6 +52,83 @@ int64_t Draw(Random& random, const IntRange& range) {
   return random.between(range.low, range.high);
 }
 
+// A knob of a structured query a swarm range may vary: its bounds, and the session conf it sets
+// (none: an option of the query itself).
+struct StructuredKnob {
+  const char* field;
+  int64_t least;
+  int64_t most;
+  const char* conf;
+};
+constexpr StructuredKnob kStructuredKnobs[] = {
+    {"trigger_ms", 0, 600'000, nullptr},
+    {"max_offsets_per_trigger", 1, 1'000'000, nullptr},
+    {"min_batches_to_retain", 1, 1000, "spark.sql.streaming.minBatchesToRetain"},
+    {"shuffle_partitions", 1, 200, "spark.sql.shuffle.partitions"},
+    {"min_deltas_for_snapshot", 1, 1000, "spark.sql.streaming.stateStore.minDeltasForSnapshot"},
+    {"compact_interval", 1, 1000, "spark.sql.streaming.fileSink.log.compactInterval"},
+};
+
+const StructuredKnob* FindKnob(const std::string& field) {
+  for (const StructuredKnob& knob : kStructuredKnobs) {
+    if (field == knob.field) return &knob;
+  }
+  return nullptr;
+}
+
+const std::optional<IntRange>& RangeOf(const Scenario& scenario, const std::string& field) {
+  for (auto [key, range] : SwarmRanges::Fields(scenario.swarm)) {
+    if (field == key) return *range;
+  }
+  static const std::optional<IntRange> kNone;
+  return kNone;
+}
+
+ckpt::Status ValidateStructuredRange(const Scenario& scenario, const std::string& field) {
+  const StructuredKnob* knob = FindKnob(field);
+  if (!knob) {
+    return ckpt::Status::InvalidArgument(
+        "varies a DStream application; a structured query varies trigger_ms, "
+        "max_offsets_per_trigger, min_batches_to_retain, shuffle_partitions, "
+        "min_deltas_for_snapshot and compact_interval");
+  }
+  const IntRange& range = *RangeOf(scenario, field);
+  if (range.low < knob->least || range.high > knob->most) {
+    return ckpt::Status::InvalidArgument("must lie within " + std::to_string(knob->least) + ".." +
+                                         std::to_string(knob->most));
+  }
+  if (field == "trigger_ms" && !scenario.query.trigger_interval) {
+    return ckpt::Status::InvalidArgument("the query's trigger is Once: it has no interval to vary");
+  }
+  if (field == "max_offsets_per_trigger" && scenario.source_kind != SourceKind::kLog) {
+    return ckpt::Status::InvalidArgument("needs a log (Kafka) source");
+  }
+  if (field == "compact_interval" && scenario.query.sink != StructuredQuery::Sink::kFile) {
+    return ckpt::Status::InvalidArgument("needs the file sink (write_files), whose log compacts");
+  }
+  return ckpt::Status::Ok();
+}
+
+// The knobs of a structured query's variant. A scheduled run's own conf keeps its values: such a
+// run stands for a deliberate change of the session (Spark's TV7).
+void DrawStructuredKnobs(const Scenario& scenario, Random& random, Scenario& out) {
+  out.expect_logs.clear();
+  out.expect_deliveries.clear();
+  for (const StructuredKnob& knob : kStructuredKnobs) {
+    const std::optional<IntRange>& range = RangeOf(scenario, knob.field);
+    if (!range) continue;
+    int64_t value = Draw(random, *range);
+    if (knob.conf) {
+      out.conf[knob.conf] = std::to_string(value);
+      if (out.restart_conf) (*out.restart_conf)[knob.conf] = std::to_string(value);
+    } else if (std::string_view(knob.field) == "trigger_ms") {
+      out.query.trigger_interval = Duration{value};
+    } else {
+      out.query.max_offsets_per_trigger = value;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<int64_t> BatchDurationCandidates(const Scenario& scenario) {
@@ -70,6 +148,8 @@ std::vector<int64_t> BatchDurationCandidates(const Scenario& scenario) {
 }
 
 ckpt::Status ValidateSwarmRange(const Scenario& scenario, const std::string& field) {
+  if (scenario.engine == Engine::kStructured) return ValidateStructuredRange(scenario, field);
+  if (FindKnob(field)) return ckpt::Status::InvalidArgument("varies a query of engine: structured");
   const SwarmRanges& swarm = scenario.swarm;
   if (field == "batches" && (swarm.batches->low < 1 || swarm.batches->high > 100000)) {
     return ckpt::Status::InvalidArgument("must lie within 1..100000");
@@ -110,6 +190,10 @@ Scenario ScenarioVariant(const Scenario& scenario, uint64_t variant) {
   const SwarmRanges& swarm = scenario.swarm;
   Scenario out = scenario;
   out.expect.clear();
+  if (scenario.engine == Engine::kStructured) {
+    DrawStructuredKnobs(scenario, random, out);
+    return out;
+  }
   if (swarm.batch_duration_ms) {
     std::vector<int64_t> candidates = BatchDurationCandidates(scenario);
     out.batch_duration = Duration{candidates[random.below(candidates.size())]};

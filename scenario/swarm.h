@@ -4,6 +4,12 @@
 // and the number of concurrent jobs. Variant v of a scenario is a pure function of
 // (scenario, v), so a replay token names it with "/v<v>".
 //
+// A structured query's variant varies the knobs a user tunes instead: the trigger interval, the
+// Kafka source's maxOffsetsPerTrigger, and the session confs minBatchesToRetain, shuffle
+// partitions, minDeltasForSnapshot and the file sink log's compactInterval (into conf and
+// restart_conf; a scheduled run's own conf keeps its values); it drops expect_logs and
+// expect_deliveries with `expect`.
+//
 // A variant keeps the scenario's pipeline, faults and processing model; its input is the
 // scenario's cycled to the new number of batches, or drawn from the scenario's own records when
 // records_per_batch is set. Its `expect` lists are dropped: they describe the scenario itself,

@@ -112,5 +112,48 @@ TEST(Swarm, OutputsSilentAtTimesTheSlideSkipsAreNotLost) {
   EXPECT_EQ(failures.front().kind, FailureKind::kDivergentOutput);
 }
 
+// A structured query's variants vary the knobs a user tunes: the trigger and maxOffsetsPerTrigger
+// of the query, and the session confs of its first start and its restarts; DStream ranges are
+// refused on it, and its ranges on a DStream application.
+TEST(Swarm, AStructuredQueryVariesItsTriggerSourceAndSessionKnobs) {
+  Scenario scenario = LoadBundled("structured/kafka_aggregation_update");
+  const SwarmRanges& swarm = scenario.swarm;
+  ASSERT_TRUE(swarm.trigger_ms && swarm.max_offsets_per_trigger && swarm.shuffle_partitions);
+  std::set<int64_t> triggers, partitions;
+  for (uint64_t v = 1; v <= kSwarmVariants; ++v) {
+    Scenario variant = ScenarioVariant(scenario, v);
+    ASSERT_TRUE(variant.query.trigger_interval && variant.query.max_offsets_per_trigger);
+    int64_t trigger = variant.query.trigger_interval->ms;
+    EXPECT_GE(trigger, swarm.trigger_ms->low);
+    EXPECT_LE(trigger, swarm.trigger_ms->high);
+    EXPECT_LE(*variant.query.max_offsets_per_trigger, swarm.max_offsets_per_trigger->high);
+    int64_t retain = std::stoll(variant.conf.at("spark.sql.streaming.minBatchesToRetain"));
+    EXPECT_GE(retain, 1);
+    EXPECT_LE(retain, 10);
+    triggers.insert(trigger);
+    partitions.insert(std::stoll(variant.conf.at("spark.sql.shuffle.partitions")));
+    EXPECT_EQ(variant.conf, ScenarioVariant(scenario, v).conf);
+  }
+  EXPECT_GT(triggers.size(), 10u);
+  EXPECT_EQ(partitions, (std::set<int64_t>{1, 2, 3, 4}));
+
+  auto refused = [](const std::string& name, const std::string& field) {
+    Scenario s = LoadBundled(name);
+    s.swarm = SwarmRanges{};
+    for (auto [key, range] : SwarmRanges::Fields(s.swarm)) {
+      if (key == field) *range = IntRange{1, 2};
+    }
+    return ValidateSwarmRange(s, field).message();
+  };
+  EXPECT_NE(refused("structured/kafka_aggregation_update", "batches").find("varies a DStream"),
+            std::string::npos);
+  EXPECT_NE(refused("structured/kafka_aggregation_update", "compact_interval")
+                .find("needs the file sink"),
+            std::string::npos);
+  EXPECT_NE(refused("basic/running_count", "trigger_ms").find("engine: structured"),
+            std::string::npos);
+  EXPECT_EQ(refused("structured/kafka_file_sink", "compact_interval"), "");
+}
+
 }  // namespace
 }  // namespace sim

@@ -37,13 +37,4 @@ void ScheduleProducer(const Scenario& scenario, SimFs& fs, EventLoop& loop,
   }
 }
 
-Time LastArrival(const Scenario& scenario) {
-  Time last{0};
-  for (const ProducedFile& file : scenario.produced_files) last = std::max(last, file.at);
-  for (const LogAppend& append : ArrivalsOf(scenario, SourceKind::kLog)) {
-    last = std::max(last, append.at);
-  }
-  return last;
-}
-
 }  // namespace sim

@@ -16,7 +16,4 @@ namespace sim {
 void ScheduleProducer(const Scenario& scenario, SimFs& fs, EventLoop& loop,
                       std::function<void(const std::string&)> trace);
 
-// When the last input arrives (a log append or a produced file); 0 when there is none.
-Time LastArrival(const Scenario& scenario);
-
 }  // namespace sim

@@ -1,15 +1,13 @@
 #include "sim/structured_trial.h"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <memory>
 #include <set>
 #include <string_view>
 
-#include "engine/structured/file_sink.h"
 #include "engine/structured/metadata_log.h"
-#include "engine/structured/state_store.h"
+#include "oracle/structured_files.h"
 #include "scenario/application.h"
 #include "scenario/scenario_log.h"
 #include "scenario/structured_application.h"
@@ -26,27 +24,6 @@ using ckpt::Result;
 using ckpt::Status;
 using ckpt::Time;
 namespace ss = ckpt::structured;
-
-// A metadata log's batch ids, as its own listing parses them.
-std::vector<int64_t> BatchIds(ss::CheckpointFileManager& manager, const std::string& dir) {
-  Result<std::vector<int64_t>> ids = ss::MetadataLogFiles(&manager, dir).list_batches();
-  return ids.ok() ? ids.value() : std::vector<int64_t>{};
-}
-
-// Every createAtomic temp file below `dir`.
-void CollectTempFiles(SimFs& fs, const std::string& dir, int depth,
-                      std::vector<std::string>& found) {
-  Result<std::vector<ckpt::FileStatus>> listed = fs.list(dir);
-  if (!listed.ok() || depth > 8) return;
-  for (const ckpt::FileStatus& file : listed.value()) {
-    std::string path = ckpt::JoinPath(dir, file.name);
-    if (file.is_directory) {
-      CollectTempFiles(fs, path, depth + 1, found);
-    } else if (ss::IsTempFileName(file.name)) {
-      found.push_back(path);
-    }
-  }
-}
 
 // Whether Spark legitimately leaves a temp file behind after injected faults refused `refused`
 // on it: its rename or its delete (cancel's), or its close in close() (the stream is terminated
@@ -87,7 +64,7 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
     undo_commit_writer_.reset();
     if (std::string_view(operation) == "rename") note_commit_rename(path);
     if (std::string_view(operation) == "create" && ss::IsTempFileName(ckpt::BaseName(path))) {
-      temp_file_creators_[path] = index_;
+      result_.structured.temp_file_creators[path] = index_;
     }
     return true;
   }
@@ -116,31 +93,21 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
     if (!live()) return;
     trace_line(std::string(rerun ? "recovery re-runs batch " : "starts with batch ") +
                std::to_string(first_batch_id));
-    result_.structured.starts.push_back(StructuredStart{index_, first_batch_id, rerun});
-    // Recovered from the checkpoint: what it read is the latest plan, offsets/L (L re-runs, or
-    // the batch after it starts).
-    record().recovered = first_batch_id > 0 || rerun;
-    if (record().recovered) {
-      record().checkpoint_file =
-          ckpt::JoinPath(scenario_.checkpoint_dir,
-                         "offsets/" + std::to_string(rerun ? first_batch_id : first_batch_id - 1));
-    }
+    NoteStructuredStart(scenario_.checkpoint_dir, index_, first_batch_id, rerun, record(),
+                        result_.structured);
   }
   void on_batch_planned(int64_t batch_id, const ss::OffsetSeq& plan) override {
     if (!live()) return;
     trace_line("planned batch " + std::to_string(batch_id) + ": " +
                (plan.offsets.empty() ? "" : plan.offsets[0].value_or("-")));
-    result_.structured.plans.push_back(
-        StructuredPlan{index_, batch_id, plan.offsets.empty() ? "" : plan.offsets[0].value_or(""),
-                       plan.metadata ? plan.metadata->batch_watermark_ms : 0,
-                       plan.metadata ? plan.metadata->batch_timestamp_ms : 0});
+    result_.structured.plans.push_back(PlanRecord(index_, batch_id, plan));
   }
   void on_batch_committed(int64_t batch_id) override {
     if (!live()) return;
     trace_line("committed batch " + std::to_string(batch_id));
     auto writer = commit_writers_.find(batch_id);
-    result_.structured.commits.push_back(
-        StructuredCommit{index_, batch_id, writer == commit_writers_.end() ? -1 : writer->second});
+    result_.structured.commits.push_back(StructuredCommit{
+        index_, batch_id, writer == commit_writers_.end() ? -1 : writer->second, loop_.now()});
   }
   void on_query_terminated(const Status& error) override;
   void on_warning(const std::string& message) override { trace_line("warning: " + message); }
@@ -174,7 +141,6 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
   void crash_now();
   void schedule_restart(Duration downtime);
   void read_final_files();
-  void read_final_state(ss::CheckpointFileManager& manager);
   IncarnationRecord& record() { return result_.incarnations[index_]; }
   // Whether the process whose task runs (index_) is alive, and that process.
   bool live() const { return live_.count(index_) > 0; }
@@ -201,8 +167,7 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
   // second driver on the checkpoint).
   std::map<int, std::unique_ptr<Process>> live_;
   std::vector<std::unique_ptr<Process>> dead_processes_;
-  TaskLabel current_label_;                        // of the task running
-  std::map<std::string, int> temp_file_creators_;  // createAtomic temp file -> its process
+  TaskLabel current_label_;  // of the task running
   // Batch id -> the process whose rename put commits/N in place, and the entry before the
   // latest such rename (undone when a fault refuses that rename).
   std::map<int64_t, int> commit_writers_;
@@ -264,16 +229,11 @@ Status StructuredSimulation::fault(const char* operation, const std::string& pat
 // onto an existing file fails: createAtomic's "fail if exists"). Invariant 10 compares the
 // process acknowledging the commit with it.
 void StructuredSimulation::note_commit_rename(const std::string& path) {
-  size_t arrow = path.find(" -> ");
-  if (arrow == std::string::npos) return;
-  const std::string to = path.substr(arrow + 4);
-  if (ckpt::ParentPath(to) != ckpt::JoinPath(scenario_.checkpoint_dir, "commits")) return;
-  const std::string name = ckpt::BaseName(to);
-  int64_t batch_id = 0;
-  auto parsed = std::from_chars(name.data(), name.data() + name.size(), batch_id);
-  if (parsed.ec != std::errc() || parsed.ptr != name.data() + name.size()) return;
-  Result<bool> taken = fs_.exists(to);
+  std::optional<CommitRename> rename = CommitRenameOf(scenario_.checkpoint_dir, path);
+  if (!rename) return;
+  Result<bool> taken = fs_.exists(rename->to);
   if (!taken.ok() || taken.value()) return;
+  const int64_t batch_id = rename->batch_id;
   auto previous = commit_writers_.find(batch_id);
   undo_commit_writer_.emplace(batch_id, previous == commit_writers_.end()
                                             ? std::nullopt
@@ -413,81 +373,14 @@ void StructuredSimulation::schedule_restart(Duration downtime) {
                     });
 }
 
-// What the files say once every process ended: the logs' ids, temp files left, what readers of
-// the file sink see, and the state the latest commit promises.
+// What the files say once every process ended. Besides a crashed process's, a temp file may stay
+// where an injected fault refused its rename or delete (TempFileMayStay).
 void StructuredSimulation::read_final_files() {
-  StructuredRecord& out = result_.structured;
-  const std::string& root = scenario_.checkpoint_dir;
-  ss::CheckpointFileManager manager(&fs_, FileManagerFor(fs_.model()), /*process_uid=*/0);
-  out.offset_ids = BatchIds(manager, ckpt::JoinPath(root, "offsets"));
-  out.commit_ids = BatchIds(manager, ckpt::JoinPath(root, "commits"));
-  ss::OffsetSeqLog offsets(&manager, ckpt::JoinPath(root, "offsets"));
-  for (int64_t id : out.offset_ids) {
-    Result<std::optional<ss::OffsetSeq>> plan = offsets.get(id);
-    if (!plan.ok() || !plan.value() || plan.value()->offsets.empty()) continue;
-    out.logged_offsets[id] = plan.value()->offsets[0].value_or("-");
-  }
-  std::vector<std::string> temp_files;
-  CollectTempFiles(fs_, root, 0, temp_files);
-  if (plan_.sink == ss::QueryPlan::Sink::kFile)
-    CollectTempFiles(fs_, plan_.sink_path, 0, temp_files);
-  for (const std::string& path : temp_files) {
-    auto creator = temp_file_creators_.find(path);
-    const IncarnationRecord* by =
-        creator == temp_file_creators_.end() ? nullptr : &result_.incarnations[creator->second];
-    if ((by && by->crashed_at) || TempFileMayStay(refused_operations_[path])) continue;
-    out.leaked_temp_files.push_back(path);
-  }
-  if (plan_.sink == ss::QueryPlan::Sink::kFile) {
-    OwnerScheduler clock(&loop_, kHarnessOwner);
-    // A reader with the last process's session conf (its compact interval).
-    const std::map<std::string, std::string>& conf =
-        result_.incarnations.empty() ? scenario_.conf : result_.incarnations.back().conf;
-    Result<ss::CompactibleLogConf> log_conf =
-        ss::CompactibleLogConfOf(conf, ss::CompactibleLogKind::kFileSink);
-    Result<std::vector<std::string>> read =
-        log_conf.ok() ? ss::ReadSinkThroughLog(&manager, plan_.sink_path, log_conf.value(), &clock)
-                      : Result<std::vector<std::string>>(log_conf.status());
-    Result<std::vector<std::string>> all = ss::ReadSinkDirectory(fs_, plan_.sink_path);
-    if (read.ok()) {
-      for (const std::string& line : read.value())
-        out.sink_read.push_back(ckpt::Value::String(line));
-      ckpt::SortRecords(out.sink_read);
-      if (all.ok() && all.value().size() > read.value().size()) {
-        out.sink_orphans = all.value().size() - read.value().size();
-      }
-    } else {
-      out.sink_read_error = read.status().to_string();
-    }
-  }
-  read_final_state(manager);
-}
-
-void StructuredSimulation::read_final_state(ss::CheckpointFileManager& manager) {
-  StructuredRecord& out = result_.structured;
-  if (!plan_.aggregation && !plan_.deduplicate) return;
-  if (out.commit_ids.empty()) return;
-  const int64_t version = out.commit_ids.back() + 1;
-  const std::string dir = ckpt::JoinPath(scenario_.checkpoint_dir, "state/0");
-  Result<std::vector<ckpt::FileStatus>> partitions = fs_.list(dir);
-  if (!partitions.ok()) return;
-  for (const ckpt::FileStatus& partition : partitions.value()) {
-    int64_t id = 0;
-    const char* end = partition.name.data() + partition.name.size();
-    auto parsed = std::from_chars(partition.name.data(), end, id);
-    if (!partition.is_directory || parsed.ec != std::errc() || parsed.ptr != end) continue;
-    ss::StateStoreProvider provider(&manager, ckpt::JoinPath(dir, partition.name), 0, id, {});
-    Result<std::unique_ptr<ss::StateStore>> store = provider.get_store(version);
-    if (!store.ok()) {
-      out.state_error = store.status().to_string();
-      return;
-    }
-    for (const auto& [key, value] : store.value()->map()) {
-      out.state.push_back(key.to_string() + " -> " + value.to_string());
-    }
-    store.value()->abort();
-  }
-  std::sort(out.state.begin(), out.state.end());
+  OwnerScheduler clock(&loop_, kHarnessOwner);
+  FinalFilesReader reader{
+      &fs_, FileManagerFor(fs_.model()), &clock,
+      [this](const std::string& path) { return TempFileMayStay(refused_operations_[path]); }};
+  ReadStructuredFinalFiles(scenario_, reader, result_);
 }
 
 TrialRun StructuredSimulation::run() {

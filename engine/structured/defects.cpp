@@ -64,6 +64,14 @@ const std::vector<DefectInfo>& AllDefects() {
   return defects;
 }
 
+std::vector<std::string> DefectSet::names() const {
+  std::vector<std::string> names;
+  for (const DefectInfo& info : AllDefects()) {
+    if (has(info.defect)) names.push_back(info.name);
+  }
+  return names;
+}
+
 Result<Defect> ParseDefect(const std::string& name) {
   std::string known;
   for (const DefectInfo& info : AllDefects()) {

@@ -44,6 +44,8 @@ class DefectSet {
   void add(Defect defect) { bits_ |= Bit(defect); }
   bool has(Defect defect) const { return (bits_ & Bit(defect)) != 0; }
   bool empty() const { return bits_ == 0; }
+  // The names of the defects switched on, in AllDefects() order.
+  std::vector<std::string> names() const;
 
  private:
   static uint32_t Bit(Defect defect) { return uint32_t{1} << static_cast<unsigned>(defect); }

@@ -10,7 +10,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr const char* kMetadataDir = "_spark_metadata";
 // The counter range of part file names (temp files of the process count from 0).
 constexpr uint64_t kPartFileCounterBase = uint64_t{1} << 62;
 

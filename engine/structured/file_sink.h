@@ -16,6 +16,9 @@
 
 namespace ckpt::structured {
 
+// The sink's log, below its output directory.
+inline constexpr const char* kMetadataDir = "_spark_metadata";
+
 class FileStreamSink {
  public:
   // `output_dir`: the sink's path option (outside the checkpoint).

@@ -1,0 +1,69 @@
+#include "real/serve_structured.h"
+
+#include <memory>
+
+#include "engine/runtime/posix_file_system.h"
+#include "real/kill_gate.h"
+#include "real/step_file_system.h"
+#include "real/structured_journal.h"
+#include "scenario/application.h"
+#include "scenario/scenario_log.h"
+#include "scenario/structured_application.h"
+
+namespace real {
+
+namespace ss = ckpt::structured;
+
+void RunStructuredProcess(const sim::Scenario& scenario, const ServeOptions& options, int index,
+                          ckpt::WallClockScheduler& scheduler, JournalWriter& journal) {
+  // Every file a query writes is checkpoint state (its logs, its state store, its sink): each
+  // mutating call is a "writer" step for crash-real's w<k> kills.
+  KillGate gate(options, &journal, /*writes_are_checkpoint_writes=*/true);
+  ckpt::PosixFileSystem disk(options.run_directory);
+  StructuredJournal events(&journal, index, scenario.checkpoint_dir, &disk);
+  StepFileSystem fs(&disk, [&](ckpt::FileOperation operation, const std::string& path) {
+    gate.before_mutation(ckpt::FileOperationName(operation), path);
+    events.before_mutation(operation, path);
+  });
+  sim::ScenarioLog log(scenario.log_topic, scenario.log_partitions,
+                       sim::ArrivalsOf(scenario, sim::SourceKind::kLog),
+                       [&scheduler] { return scheduler.now(); });
+
+  ss::QueryEnv env;
+  env.scheduler = &scheduler;
+  env.fs = &fs;
+  env.log = &log;
+  env.sink = &events;
+  env.observer = &events;
+  env.functions = sim::FunctionsOf(scenario, index == 0);
+  env.file_manager = ss::FileManagerKind::kFileContext;  // a local disk: FileContext, atomic rename
+  env.process_uid = static_cast<uint64_t>(index) + 1;
+  env.defects = options.structured_defects;
+  const sim::ProcessingModel& processing = scenario.processing;
+  env.batch_duration = [&processing](size_t records) {
+    return processing.job_base +
+           ckpt::Duration{static_cast<int64_t>(records) * processing.per_record_us / 1000};
+  };
+  const std::map<std::string, std::string>& session =
+      index == 0 || !scenario.restart_conf ? scenario.conf : *scenario.restart_conf;
+  ss::QueryOptions query_options = sim::StructuredOptionsOf(scenario, session, options.conf);
+
+  journal.process_started(index, scheduler.now(), /*source_acknowledged=*/0, {});
+  journal.context_conf(query_options.conf);
+  const ss::QueryPlan plan = sim::StructuredPlanOf(scenario);
+  const ckpt::Time last_arrival = sim::LastArrival(scenario);
+  std::unique_ptr<ss::StreamingQuery> query;
+  events.set_on_no_new_data([&] {
+    if (query && scheduler.now() >= last_arrival) query->stop();
+  });
+  scheduler.post(ckpt::TaskLabel{ckpt::Actor::kDriver, "start (writeStream.start)"}, [&] {
+    ckpt::Result<std::unique_ptr<ss::StreamingQuery>> started =
+        ss::StreamingQuery::Start(env, plan, query_options);
+    if (!started.ok()) return journal.start_failed(started.status());
+    query = std::move(started).value();
+  });
+  scheduler.run([&gate](const ckpt::TaskLabel& label) { gate.before_task(label); });
+  journal.finished(scheduler.now(), gate.steps());
+}
+
+}  // namespace real
