@@ -170,6 +170,49 @@ class StructuredOracleTest : public ::testing::Test {
     return std::string(FailureKindName(failures.front().kind)) + " " + failures.front().rule;
   }
 
+  // The rule of the first failure of `run` of another scenario (noted as seen), or "pass".
+  std::string rule_of(const Scenario& other, const Reference& other_reference,
+                      const TrialRun& run) {
+    std::vector<Failure> failures = CheckTrial(other, other_reference, run);
+    if (failures.empty()) return "pass";
+    rules_seen.insert(failures.front().rule);
+    return failures.front().rule;
+  }
+
+  // The file sink's log, on a scenario whose query writes files.
+  void BreakFileSinkLog() {
+    Scenario files = Load("kafka_file_sink.yaml");
+    TrialRun written = RunTrial(files, {}, {});
+    Reference files_reference = BuildReference(files, RunTrial(files, {}, {})).reference;
+    ASSERT_TRUE(CheckTrial(files, files_reference, written).empty());
+    ASSERT_FALSE(written.structured.sink_log_files.empty());
+    TrialRun compacted_twice = written;  // batch 0 as a plain and a compaction file
+    compacted_twice.structured.sink_log_files.push_back("0.compact");
+    EXPECT_EQ(rule_of(files, files_reference, compacted_twice), "structured.sink_log");
+    TrialRun ahead = written;  // a sink batch no plan names
+    ahead.structured.sink_log_files.push_back(
+        std::to_string(written.structured.offset_ids.back() + 1));
+    EXPECT_EQ(rule_of(files, files_reference, ahead), "structured.sink_log");
+    TrialRun listed_twice = written;
+    listed_twice.structured.sink_duplicate_paths.push_back("/out/part-00000");
+    EXPECT_EQ(rule_of(files, files_reference, listed_twice), "structured.sink_log");
+  }
+  // The file source's seen-files log, on a scenario that reads files.
+  void BreakSeenFilesLog() {
+    Scenario read_files = Load("file_source_foreach_batch.yaml");
+    TrialRun seen = RunTrial(read_files, {}, {});
+    Reference listed_reference = BuildReference(read_files, RunTrial(read_files, {}, {})).reference;
+    ASSERT_GE(seen.structured.source_files.size(), 3u);
+    EXPECT_EQ(rule_of(read_files, listed_reference, seen), "pass");
+    TrialRun seen_twice = seen;  // a file in two source batches
+    seen_twice.structured.source_files.rbegin()->second.push_back(
+        seen.structured.source_files.begin()->second.front());
+    EXPECT_EQ(rule_of(read_files, listed_reference, seen_twice), "structured.source_log");
+    TrialRun skipped = seen;  // a source batch missing from the log
+    skipped.structured.source_files.erase(std::next(skipped.structured.source_files.begin()));
+    EXPECT_EQ(rule_of(read_files, listed_reference, skipped), "structured.source_log");
+  }
+
   Scenario scenario;
   TrialRun good;
   Reference reference;
@@ -194,9 +237,29 @@ TEST_F(StructuredOracleTest, EachOutputCheckSeesTheBreakItNames) {
                 [](const StructuredDelivery& d) { return d.batch_id == 2; });
   EXPECT_EQ(first(lost), "lost_batch ");
 
-  TrialRun short_commit = good;  // the last commit is missing on disk
+  TrialRun short_commit = good;  // the last commit is missing on disk: the one before covers less
   short_commit.structured.commit_ids.pop_back();
+  short_commit.structured.committed_input =
+      good.structured.logged_offsets.at(short_commit.structured.commit_ids.back());
   EXPECT_EQ(first(short_commit), "lost_records ");
+}
+
+// A file source's offsets name batches of its seen-files log, whose files depend on when a process
+// listed the directory: a restart that lists later plans batch 0 with more files, which is no
+// duplicate. What the last commit covers is compared as files, and a lost file is still caught.
+TEST(StructuredOracle, AFileSourcesBatchesAreJudgedByTheirFiles) {
+  Scenario scenario = Load("file_source_foreach_batch.yaml");
+  Reference reference = BuildReference(scenario, RunTrial(scenario, {}, {})).reference;
+  EXPECT_EQ(reference.structured.committed_input,
+            "files [/input/f1, /input/f2, /input/f3, "
+            "/input/f4, /input/f5, /input/f6, /input/f7]");
+  TrialSpec late_first_listing = TrialSpec::ParseToken("c3+300").value();
+  TrialRun run = RunTrial(scenario, late_first_listing, {});
+  EXPECT_TRUE(CheckTrial(scenario, reference, run).empty());
+  run.structured.committed_input = "files [/input/f1]";
+  std::vector<Failure> failures = CheckTrial(scenario, reference, run);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, FailureKind::kLostRecords);
 }
 
 TEST_F(StructuredOracleTest, EachProtocolRuleSeesTheBreakItNames) {
@@ -236,28 +299,8 @@ TEST_F(StructuredOracleTest, EachProtocolRuleSeesTheBreakItNames) {
   rewritten.structured.source_initial_offsets = R"({"events":{"0":4,"1":4}})";
   EXPECT_EQ(first(rewritten), "protocol_violation structured.source_log");
 
-  // The file sink's log, on a scenario whose query writes files.
-  Scenario files = Load("kafka_file_sink.yaml");
-  TrialRun written = RunTrial(files, {}, {});
-  Reference files_reference = BuildReference(files, RunTrial(files, {}, {})).reference;
-  ASSERT_TRUE(CheckTrial(files, files_reference, written).empty());
-  ASSERT_FALSE(written.structured.sink_log_files.empty());
-  auto sink_rule = [&](const TrialRun& run) {
-    std::vector<Failure> failures = CheckTrial(files, files_reference, run);
-    if (failures.empty()) return std::string("pass");
-    rules_seen.insert(failures.front().rule);
-    return failures.front().rule;
-  };
-  TrialRun compacted_twice = written;  // batch 0 as a plain and a compaction file
-  compacted_twice.structured.sink_log_files.push_back("0.compact");
-  EXPECT_EQ(sink_rule(compacted_twice), "structured.sink_log");
-  TrialRun ahead = written;  // a sink batch no plan names
-  ahead.structured.sink_log_files.push_back(
-      std::to_string(written.structured.offset_ids.back() + 1));
-  EXPECT_EQ(sink_rule(ahead), "structured.sink_log");
-  TrialRun listed_twice = written;
-  listed_twice.structured.sink_duplicate_paths.push_back("/out/part-00000");
-  EXPECT_EQ(sink_rule(listed_twice), "structured.sink_log");
+  BreakFileSinkLog();
+  BreakSeenFilesLog();
 
   TrialRun no_rules = state;  // --no-protocol-oracle: the state is not a rule any more
   no_rules.protocol_recorded = false;

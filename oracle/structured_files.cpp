@@ -7,6 +7,7 @@
 
 #include "engine/structured/compactible_log.h"
 #include "engine/structured/file_sink.h"
+#include "engine/structured/file_source.h"
 #include "engine/structured/kafka_source.h"
 #include "engine/structured/metadata_log.h"
 #include "engine/structured/offset_commit_logs.h"
@@ -96,6 +97,50 @@ void ReadSinkLog(const ss::QueryPlan& plan, ss::CheckpointFileManager& manager,
       out.sink_duplicate_paths.push_back(json["path"].get<std::string>());
     }
   }
+}
+
+// The file source's seen-files log: every entry of every log batch (its compaction files hold
+// the batches before them).
+void ReadSeenFilesLog(const Scenario& scenario, ss::CheckpointFileManager& manager,
+                      const std::map<std::string, std::string>& conf, ckpt::Scheduler* clock,
+                      StructuredRecord& out) {
+  Result<ss::CompactibleLogConf> log_conf =
+      ss::CompactibleLogConfOf(conf, ss::CompactibleLogKind::kFileSource);
+  if (!log_conf.ok()) return;
+  ss::CompactibleLog log(&manager, ckpt::JoinPath(scenario.checkpoint_dir, "sources/0"),
+                         log_conf.value(), clock);
+  Result<std::vector<std::string>> entries =
+      log.init().ok() ? log.all_entries() : std::vector<std::string>{};
+  if (!entries.ok()) return;
+  for (const std::string& entry : entries.value()) {
+    auto json = nlohmann::json::parse(entry, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object() || !json.contains("path") || !json["path"].is_string() ||
+        !json.contains("batchId") || !json["batchId"].is_number_integer()) {
+      continue;
+    }
+    out.source_files[json["batchId"].get<int64_t>()].push_back(json["path"].get<std::string>());
+  }
+}
+
+// What the latest commit covers (StructuredRecord::committed_input).
+void ReadCommittedInput(const Scenario& scenario, StructuredRecord& out) {
+  if (out.commit_ids.empty()) return;
+  auto logged = out.logged_offsets.find(out.commit_ids.back());
+  if (logged == out.logged_offsets.end()) return;
+  if (scenario.source_kind != SourceKind::kFile) {
+    out.committed_input = logged->second;
+    return;
+  }
+  Result<int64_t> log_offset = ss::FileSourceOffsetFromJson(logged->second);
+  if (!log_offset.ok()) return;
+  std::vector<std::string> files;
+  for (const auto& [batch_id, paths] : out.source_files) {
+    if (batch_id <= log_offset.value()) files.insert(files.end(), paths.begin(), paths.end());
+  }
+  std::sort(files.begin(), files.end());
+  out.committed_input = "files [";
+  for (size_t i = 0; i < files.size(); ++i) out.committed_input += (i ? ", " : "") + files[i];
+  out.committed_input += "]";
 }
 
 // What sources/0/0 holds, as the Kafka source reads it back.
@@ -200,12 +245,15 @@ void ReadStructuredFinalFiles(const Scenario& scenario, const FinalFilesReader& 
   ss::CheckpointFileManager manager(reader.fs, reader.file_manager, /*process_uid=*/0);
   ReadLogs(scenario, manager, run.structured);
   ReadTempFiles(scenario, plan, reader, run);
-  if (plan.sink == ss::QueryPlan::Sink::kFile) {
-    // A reader with the last process's session conf (its compact interval).
-    const std::map<std::string, std::string>& conf =
-        run.incarnations.empty() ? scenario.conf : run.incarnations.back().conf;
+  // Readers with the last process's session conf (its compact intervals).
+  const std::map<std::string, std::string>& conf =
+      run.incarnations.empty() ? scenario.conf : run.incarnations.back().conf;
+  if (plan.sink == ss::QueryPlan::Sink::kFile)
     ReadFileSink(plan, manager, reader, conf, run.structured);
+  if (scenario.source_kind == SourceKind::kFile) {
+    ReadSeenFilesLog(scenario, manager, conf, reader.clock, run.structured);
   }
+  ReadCommittedInput(scenario, run.structured);
   ReadSourceLog(scenario, manager, run.structured);
   ReadState(scenario, plan, *reader.fs, manager, run.structured);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "engine/structured/aggregation.h"
@@ -78,11 +79,9 @@ void CheckCoverage(const StructuredRecord& reference, const StructuredRecord& tr
                    std::vector<Failure>& failures) {
   auto covered = [](const StructuredRecord& record) -> std::string {
     if (record.commit_ids.empty()) return "nothing";
-    int64_t last = record.commit_ids.back();
-    auto logged = record.logged_offsets.find(last);
-    return logged == record.logged_offsets.end()
-               ? "batch " + std::to_string(last) + " (offsets/" + std::to_string(last) + " unread)"
-               : logged->second;
+    const std::string last = std::to_string(record.commit_ids.back());
+    return record.committed_input.empty() ? "batch " + last + " (offsets/" + last + " unread)"
+                                          : record.committed_input;
   };
   std::string want = covered(reference);
   std::string got = covered(trial);
@@ -214,7 +213,10 @@ void CheckForeachBatchOutput(const Scenario& scenario, const Reference& referenc
     for (const auto& [id, plan] : FinalPlans(record)) plans[id] = plan->offsets;
     return plans;
   };
-  if (offsets(run.structured) == offsets(reference.structured)) {
+  // A file source's offset names a batch of its seen-files log, whose files depend on when the
+  // directory was listed: equal offsets mean equal input for the Kafka source only.
+  if (scenario.source_kind == SourceKind::kLog &&
+      offsets(run.structured) == offsets(reference.structured)) {
     for (const auto& [batch_id, records] : want) {
       auto it = got.find(batch_id);
       if (it == got.end() || it->second == records) continue;
@@ -305,9 +307,37 @@ void CheckSinkLog(const TrialRun& run, std::vector<Failure>& failures) {
   }
 }
 
-// Invariant 9: the Kafka source's initial offsets are resolved once and never rewritten.
+// The file source's half of invariant 9: its log's batch ids are contiguous, and each file lies
+// in one batch.
+std::optional<std::string> SeenFilesLogBreach(const StructuredRecord& record) {
+  std::map<std::string, int64_t> batch_of;
+  int64_t previous = -1;
+  for (const auto& [batch_id, paths] : record.source_files) {
+    if (previous >= 0 && batch_id != previous + 1) {
+      return "the file source's log skips from batch " + std::to_string(previous) + " to " +
+             std::to_string(batch_id);
+    }
+    previous = batch_id;
+    for (const std::string& path : paths) {
+      auto [it, first] = batch_of.emplace(path, batch_id);
+      if (!first) {
+        return "the file source's log holds " + path + " in batches " + std::to_string(it->second) +
+               " and " + std::to_string(batch_id);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Invariant 9: the Kafka source's initial offsets are resolved once and never rewritten; the
+// file source's log names each file once.
 void CheckSourceLog(const Reference& reference, const TrialRun& run,
                     std::vector<Failure>& failures) {
+  if (std::optional<std::string> breach = SeenFilesLogBreach(run.structured)) {
+    failures.push_back(
+        {FailureKind::kProtocolViolation, std::nullopt, *breach, "", "structured.source_log"});
+    return;
+  }
   const std::string& want = reference.structured.source_initial_offsets;
   const std::string& got = run.structured.source_initial_offsets;
   if (got == want) return;
@@ -449,8 +479,9 @@ const std::vector<ProtocolRule>& StructuredProtocolRules() {
        "the file sink's _spark_metadata holds one file per batch id, none beyond the latest "
        "planned batch, and lists no data file twice (invariant 8)"},
       {"structured.source_log",
-       "the Kafka source's sources/0/0 holds the initial offsets the uninterrupted run resolved: "
-       "written once, never rewritten (invariant 9)"},
+       "the Kafka source's sources/0/0 holds the initial offsets the uninterrupted run resolved "
+       "(written once, never rewritten); the file source's log has contiguous batch ids and names "
+       "each file in one batch (invariant 9)"},
       {"structured.no_temp_files",
        "no temp file stays but those Spark itself leaves: a crashed process's, or one whose "
        "rename, delete or close() an injected fault refused (invariant 12)"},
