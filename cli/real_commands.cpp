@@ -127,6 +127,7 @@ Command AddServeCommand(CLI::App& app) {
   serve->add_option("--epoch-unix-ms", flags->epoch_unix_ms)->group("");
   serve->add_option("--journal-fd", flags->options.journal_fd)->group("");
   serve->add_option("--incarnation", flags->options.incarnation)->group("");
+  serve->add_option("--scheduled-run", flags->options.scheduled_run)->group("");
   serve->add_option("--kill-at-step", flags->kill_at_step)->group("");
   serve->add_option("--kill-at-writer-step", flags->kill_at_writer_step)->group("");
   serve->add_option("--defect", flags->common.defects,

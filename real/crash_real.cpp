@@ -81,6 +81,7 @@ class Trial {
 
  private:
   std::vector<std::string> arguments(int incarnation) const;
+  bool start_run(size_t run, int64_t deadline_ms);
   ProcessEnd supervise(ChildProcess& child, const Kill* kill, int64_t deadline_wall_ms);
   void take_lines(std::string& pending, bool* kill_requested);
 
@@ -92,6 +93,7 @@ class Trial {
   std::string journal_;
   int kills_delivered_ = 0;
   std::optional<Failure> harness_failure_;
+  size_t run_ = 0;  // of the scenario's scheduled runs, the one the processes serve
 };
 
 std::vector<std::string> Trial::arguments(int incarnation) const {
@@ -127,6 +129,9 @@ std::vector<std::string> Trial::arguments(int incarnation) const {
   for (const std::string& name : options_.fixes.names()) args.insert(args.end(), {"--fix", name});
   for (const auto& [key, value] : options_.conf)
     args.insert(args.end(), {"--conf", key + "=" + value});
+  if (!scenario_.scheduled_runs.empty()) {
+    args.insert(args.end(), {"--scheduled-run", std::to_string(run_)});
+  }
   for (const std::string& plugin : options_.plugins.extra) {
     args.insert(args.end(), {"--plugin", plugin});
   }
@@ -175,8 +180,30 @@ ProcessEnd Trial::supervise(ChildProcess& child, const Kill* kill, int64_t deadl
   return end;
 }
 
+// The job scheduler of a structured query's scheduled runs (sim/structured_trial.cpp has the
+// simulator's): run `run` starts at its time, or when the process before it ended, after its
+// deletions by hand. False when the run's deletion failed (a harness failure).
+bool Trial::start_run(size_t run, int64_t deadline_ms) {
+  const sim::ScheduledRun& scheduled = scenario_.scheduled_runs[run];
+  SleepWallMs(std::min(line_.unix_ms_at(scheduled.at), deadline_ms) - ckpt::UnixNowMs());
+  ckpt::PosixFileSystem disk(directory_);
+  for (const std::string& relative : scheduled.deletes) {
+    ckpt::Status removed =
+        disk.remove(ckpt::JoinPath(scenario_.checkpoint_dir, relative), /*recursive=*/true);
+    if (!removed.ok() && removed.code() != ckpt::StatusCode::kNotFound) {
+      harness_failure_ = Failure{FailureKind::kRecoveryError, std::nullopt,
+                                 "scheduled run " + std::to_string(run) + " cannot delete " +
+                                     relative + ": " + removed.to_string()};
+      return false;
+    }
+  }
+  run_ = run;
+  return true;
+}
+
 void Trial::run(int64_t budget_wall_ms) {
   int64_t deadline_ms = ckpt::UnixNowMs() + budget_wall_ms;
+  if (!scenario_.scheduled_runs.empty() && !start_run(0, deadline_ms)) return;
   for (int incarnation = 0;; ++incarnation) {
     std::string harness = directory_ + "/" + kHarnessDirectory + "/";
     std::string stderr_path = harness + "stderr-" + std::to_string(incarnation);
@@ -211,6 +238,8 @@ void Trial::run(int64_t budget_wall_ms) {
                                  "process " + std::to_string(incarnation) + " " +
                                      DescribeWaitStatus(end.wait_status) +
                                      "; its stderr: " + Tail(stderr_path, 400)};
+    } else if (run_ + 1 < scenario_.scheduled_runs.size() && start_run(run_ + 1, deadline_ms)) {
+      continue;  // the program returned: the next scheduled run starts it again
     }
     return;
   }

@@ -285,12 +285,36 @@ TEST(RealProcess, CrashRealServesTheStructuredEngine) {
                               dir.path() + "/served");
   EXPECT_EQ(served.exit_code, 0) << served.output;
   EXPECT_NE(served.output.find("PASS: the 1 process(es)"), std::string::npos) << served.output;
-  Outcome scheduled = RunCommand(kBinary + " serve " + kScenarios +
-                                 "structured/two_drivers_one_checkpoint.yaml --checkpoint-dir " +
-                                 dir.path() + "/scheduled");
-  EXPECT_EQ(scheduled.exit_code, 2) << scheduled.output;
-  EXPECT_NE(scheduled.output.find("scheduled_runs run in the simulator"), std::string::npos)
-      << scheduled.output;
+  Outcome concurrent = RunCommand(kBinary + " crash-real " + kScenarios +
+                                  "structured/two_drivers_one_checkpoint.yaml");
+  EXPECT_EQ(concurrent.exit_code, 2) << concurrent.output;
+  EXPECT_NE(concurrent.output.find("a concurrent scheduled run stays in the simulator"),
+            std::string::npos)
+      << concurrent.output;
+  Outcome unsupervised = RunCommand(kBinary + " serve " + kScenarios +
+                                    "structured/spark/tv3_one_time_trigger.yaml --checkpoint-dir " +
+                                    dir.path() + "/scheduled");
+  EXPECT_EQ(unsupervised.exit_code, 2) << unsupervised.output;
+  EXPECT_NE(unsupervised.output.find("need a supervisor"), std::string::npos)
+      << unsupervised.output;
+  EXPECT_TRUE(ProcessesMentioning(dir.path()).empty());
+}
+
+// Scheduled runs under crash-real's job scheduler: Spark's TV3 (four Once runs, the second
+// deleting commits/0 by hand, the last stopping with "/ by zero") and TV7 (three runs with their
+// own shuffle-partition counts) keep to the uninterrupted simulated run with processes killed
+// in them.
+TEST(RealProcess, CrashRealRunsAStructuredQuerysScheduledRuns) {
+  TempDir dir;
+  for (const char* vector : {"tv3_one_time_trigger", "tv7_pinned_shuffle_partitions"}) {
+    int exit_code = -1;
+    nlohmann::json result =
+        CrashReal(kScenarios + "structured/spark/" + vector +
+                      ".yaml --kills 3 --trials 2 --speed 20 --work-dir " + dir.path(),
+                  &exit_code);
+    EXPECT_EQ(exit_code, 0) << vector << result.dump(2);
+    EXPECT_EQ(result["failures"], 0) << vector << result.dump(2);
+  }
   EXPECT_TRUE(ProcessesMentioning(dir.path()).empty());
 }
 

@@ -237,10 +237,12 @@ void RunDStreamProcess(const sim::Scenario& scenario, const ServeOptions& option
 }  // namespace
 
 Status RealRuntimeSupports(const sim::Scenario& scenario) {
-  if (!scenario.scheduled_runs.empty()) {
-    return Status::Unsupported(scenario.path +
-                               ": the real runtime runs one driver program until it is done "
-                               "(scheduled_runs run in the simulator)");
+  for (const sim::ScheduledRun& run : scenario.scheduled_runs) {
+    if (run.concurrent) {
+      return Status::Unsupported(scenario.path +
+                                 ": the real runtime runs one driver program at a time (a "
+                                 "concurrent scheduled run stays in the simulator)");
+    }
   }
   if (scenario.source_kind == sim::SourceKind::kFile) {
     return Status::Unsupported(scenario.path +
@@ -272,6 +274,14 @@ Status PrepareRunDirectory(const sim::Scenario& scenario, const std::string& run
 
 int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   Status supported = RealRuntimeSupports(scenario);
+  if (supported.ok() && !scenario.scheduled_runs.empty() &&
+      (options.scheduled_run < 0 ||
+       static_cast<size_t>(options.scheduled_run) >= scenario.scheduled_runs.size())) {
+    supported =
+        Status::Unsupported(scenario.path +
+                            ": scheduled_runs need a supervisor that starts each run at its time: "
+                            "`ckptsim crash-real` (or the simulator)");
+  }
   if (!supported.ok()) {
     std::fprintf(stderr, "ckptsim serve: %s\n", supported.message().c_str());
     return kExitBadInput;

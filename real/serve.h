@@ -47,6 +47,7 @@ struct ServeOptions {
   std::optional<int64_t> epoch_unix_ms;  // the shared time line
   int journal_fd = -1;                   // journal to this pipe (not the run directory's file)
   int incarnation = -1;                  // which process of the run this is
+  int scheduled_run = -1;                // a structured query's scheduled run this process serves
   // Stop before this step (or before this checkpoint-writer filesystem step), write a kill_point
   // line and wait for the SIGKILL (reading stdin; end of file means the parent is gone).
   std::optional<uint64_t> kill_at_step;
@@ -55,7 +56,9 @@ struct ServeOptions {
 
 // Unsupported when the real runtime cannot run the scenario faithfully: a file source (its
 // producer would have to write files on the engine's time line), failing output writes, or a
-// structured query's scheduled runs (crash-real runs one driver program until it is done).
+// structured query's concurrent scheduled run (a second driver beside the first). Scheduled runs
+// one after another run under crash-real's supervisor, which starts each (Serve refuses them
+// without ServeOptions::scheduled_run).
 // The scenario's fault rules are not an error: the real runtime injects none (kills only).
 ckpt::Status RealRuntimeSupports(const sim::Scenario& scenario);
 

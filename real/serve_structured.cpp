@@ -44,8 +44,14 @@ void RunStructuredProcess(const sim::Scenario& scenario, const ServeOptions& opt
     return processing.job_base +
            ckpt::Duration{static_cast<int64_t>(records) * processing.per_record_us / 1000};
   };
-  const std::map<std::string, std::string>& session =
-      index == 0 || !scenario.restart_conf ? scenario.conf : *scenario.restart_conf;
+  // The session: the scheduled run's conf, else the scenario's for the first process and its
+  // restart_conf for the later ones (as the simulator's driver program has it).
+  const sim::ScheduledRun* run =
+      options.scheduled_run >= 0 ? &scenario.scheduled_runs.at(options.scheduled_run) : nullptr;
+  const std::map<std::string, std::string>& session = run && run->conf ? *run->conf
+                                                      : index == 0 || !scenario.restart_conf
+                                                          ? scenario.conf
+                                                          : *scenario.restart_conf;
   ss::QueryOptions query_options = sim::StructuredOptionsOf(scenario, session, options.conf);
 
   journal.process_started(index, scheduler.now(), /*source_acknowledged=*/0, {});
@@ -53,8 +59,12 @@ void RunStructuredProcess(const sim::Scenario& scenario, const ServeOptions& opt
   const ss::QueryPlan plan = sim::StructuredPlanOf(scenario);
   const ckpt::Time last_arrival = sim::LastArrival(scenario);
   std::unique_ptr<ss::StreamingQuery> query;
+  // processAllAvailable returned: stop at once when a later run waits for this one (StopStream,
+  // then StartStream), else once every input has arrived.
+  const bool next_run_waits =
+      run && static_cast<size_t>(options.scheduled_run) + 1 < scenario.scheduled_runs.size();
   events.set_on_no_new_data([&] {
-    if (query && scheduler.now() >= last_arrival) query->stop();
+    if (query && (next_run_waits || scheduler.now() >= last_arrival)) query->stop();
   });
   scheduler.post(ckpt::TaskLabel{ckpt::Actor::kDriver, "start (writeStream.start)"}, [&] {
     ckpt::Result<std::unique_ptr<ss::StreamingQuery>> started =
