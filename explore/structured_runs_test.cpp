@@ -152,6 +152,30 @@ TEST(ScheduledRuns, ASecondDriverOnTheCheckpointMustFail) {
   EXPECT_EQ(found, (std::set<std::string>{"structured.single_writer", "expectation_mismatch"}));
 }
 
+// A crashed driver restarts in its own scheduled run, with that run's conf: a concurrent run's
+// conf is the second driver's only (it once leaked into the first driver's restarts).
+TEST(ScheduledRuns, ARestartKeepsTheConfOfTheRunItServes) {
+  ckpt::Result<Scenario> loaded = LoadScenario(
+      std::string(CKPTSIM_SOURCE_DIR) + "/scenarios/structured/two_drivers_one_checkpoint.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  Scenario scenario = loaded.value();
+  const std::string key = "spark.sql.streaming.minBatchesToRetain";
+  scenario.scheduled_runs[0].conf = std::map<std::string, std::string>{{key, "100"}};
+  scenario.scheduled_runs[1].conf = std::map<std::string, std::string>{{key, "50"}};
+  // The first crash time after the second driver started that hits the first driver.
+  for (int64_t at = 331; at < 600; ++at) {
+    TrialSpec spec;
+    spec.crashes.push_back(CrashSpec{0, ckpt::Duration{10}, ckpt::Time{at}, 0});
+    TrialRun run = RunTrial(scenario, spec, {});
+    if (run.incarnations.size() < 3 || !run.incarnations[0].crashed_at) continue;
+    EXPECT_EQ(run.incarnations[1].conf.at(key), "50");
+    EXPECT_EQ(run.incarnations[2].started_at, *run.incarnations[0].crashed_at + ckpt::Duration{10});
+    EXPECT_EQ(run.incarnations[2].conf.at(key), "100") << "crash at " << at;
+    return;
+  }
+  FAIL() << "no crash time hit the first driver while the second ran";
+}
+
 // Each expectation fails when the uninterrupted run does not do what it says.
 TEST(ScheduledRuns, EachExpectationSeesItsBreak) {
   Scenario no_purge = Tv3();

@@ -44,15 +44,10 @@ void RunStructuredProcess(const sim::Scenario& scenario, const ServeOptions& opt
     return processing.job_base +
            ckpt::Duration{static_cast<int64_t>(records) * processing.per_record_us / 1000};
   };
-  // The session: the scheduled run's conf, else the scenario's for the first process and its
-  // restart_conf for the later ones (as the simulator's driver program has it).
   const sim::ScheduledRun* run =
       options.scheduled_run >= 0 ? &scenario.scheduled_runs.at(options.scheduled_run) : nullptr;
-  const std::map<std::string, std::string>& session = run && run->conf ? *run->conf
-                                                      : index == 0 || !scenario.restart_conf
-                                                          ? scenario.conf
-                                                          : *scenario.restart_conf;
-  ss::QueryOptions query_options = sim::StructuredOptionsOf(scenario, session, options.conf);
+  ss::QueryOptions query_options = sim::StructuredOptionsOf(
+      scenario, sim::StructuredSession(scenario, run, index == 0), options.conf);
 
   journal.process_started(index, scheduler.now(), /*source_acknowledged=*/0, {});
   journal.context_conf(query_options.conf);

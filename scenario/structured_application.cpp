@@ -67,6 +67,12 @@ ckpt::structured::QueryOptions StructuredOptionsOf(
   return options;
 }
 
+const std::map<std::string, std::string>& StructuredSession(const Scenario& scenario,
+                                                            const ScheduledRun* run, bool first) {
+  if (run && run->conf) return *run->conf;
+  return first || !scenario.restart_conf ? scenario.conf : *scenario.restart_conf;
+}
+
 ckpt::structured::FileManagerKind FileManagerFor(PersistenceModel model) {
   return model == PersistenceModel::kObjectStore ? ckpt::structured::FileManagerKind::kFileSystem
                                                  : ckpt::structured::FileManagerKind::kFileContext;

@@ -13,6 +13,12 @@ namespace sim {
 // REQUIRES: scenario.engine == Engine::kStructured.
 ckpt::structured::QueryPlan StructuredPlanOf(const Scenario& scenario);
 
+// The session conf of a process: its scheduled run's conf (`run`: the run it serves, restarts
+// included), else the scenario's conf for the first process (`first`) and its restart_conf for
+// the later ones.
+const std::map<std::string, std::string>& StructuredSession(const Scenario& scenario,
+                                                            const ScheduledRun* run, bool first);
+
 // The writer's options of a process: the checkpoint location, the trigger, and the session conf
 // (`session`, then `overrides`).
 ckpt::structured::QueryOptions StructuredOptionsOf(

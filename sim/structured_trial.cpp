@@ -126,20 +126,23 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
     OwnerScheduler scheduler;
     GatedFileSystem fs;
     std::unique_ptr<ss::StreamingQuery> query;
-    uint64_t steps = 0;  // it took
+    const ScheduledRun* run = nullptr;  // the scheduled run it serves
+    uint64_t steps = 0;                 // it took
   };
 
   // `label` builds the step's label, only when a record or an event crash needs it.
   template <typename LabelFn>
   bool take_step(LabelFn&& label, const char* what, const std::string& detail);
   void note_commit_rename(const std::string& path);
-  void start_incarnation(Time at, bool scheduled_run);
+  // `run`: the scheduled run the process serves (none without scheduled runs); `restart`: it
+  // restarts a crashed or faulted process of that run.
+  void start_incarnation(Time at, const ScheduledRun* run, bool restart = false);
   void schedule_runs();
   void start_due_run();
   void run_driver_start();
   void end_process(const Status& error);
   void crash_now();
-  void schedule_restart(Duration downtime);
+  void schedule_restart(Duration downtime, const ScheduledRun* run);
   void read_final_files();
   IncarnationRecord& record() { return result_.incarnations[index_]; }
   // Whether the process whose task runs (index_) is alive, and that process.
@@ -180,7 +183,6 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
   int lifetime_ = -1;
   int pending_restarts_ = 0;
   size_t next_run_ = 0;  // of scenario_.scheduled_runs, the next to start
-  const std::map<std::string, std::string>* run_conf_ = nullptr;  // the latest run's own conf
   int fault_restarts_ = 0;
   uint64_t step_in_lifetime_ = 0;
   PlannedCrash planned_crash_{nullptr, ""};  // the running lifetime's
@@ -243,12 +245,13 @@ void StructuredSimulation::note_commit_rename(const std::string& path) {
 
 // A process starts: after a crash or a supervisor's restart a new lifetime, at a scheduled run
 // the lifetime goes on.
-void StructuredSimulation::start_incarnation(Time at, bool scheduled_run) {
+void StructuredSimulation::start_incarnation(Time at, const ScheduledRun* run, bool restart) {
   index_ = static_cast<int>(result_.incarnations.size());
   result_.incarnations.push_back(IncarnationRecord{});
   record().started_at = at;
   live_[index_] = std::make_unique<Process>(this, index_);
-  if (!scheduled_run || lifetime_ < 0) {
+  process().run = run;
+  if (restart || !run || lifetime_ < 0) {
     ++lifetime_;
     step_in_lifetime_ = 0;
     result_.lifetime_steps.push_back(0);
@@ -276,7 +279,6 @@ void StructuredSimulation::start_due_run() {
   if (loop_.now() < std::max(run.at, options_.first_start)) return;
   if (!run.concurrent && (!live_.empty() || pending_restarts_ > 0)) return;
   ++next_run_;
-  run_conf_ = run.conf ? &*run.conf : nullptr;
   for (const std::string& relative : run.deletes) {
     std::string path = ckpt::JoinPath(scenario_.checkpoint_dir, relative);
     Status removed = fs_.remove(path, /*recursive=*/true);
@@ -284,7 +286,7 @@ void StructuredSimulation::start_due_run() {
     trace_line("scheduled run " + std::to_string(next_run_ - 1) + " deletes " + path + " by hand" +
                (removed.ok() ? "" : " (" + removed.to_string() + ")"));
   }
-  start_incarnation(loop_.now(), /*scheduled_run=*/true);
+  start_incarnation(loop_.now(), &run);
 }
 
 void StructuredSimulation::run_driver_start() {
@@ -303,13 +305,8 @@ void StructuredSimulation::run_driver_start() {
     return processing.job_base +
            Duration{static_cast<int64_t>(records) * processing.per_record_us / 1000};
   };
-  // The session: the scheduled run's conf, else the scenario's for the first process and its
-  // restart_conf for the later ones.
-  const std::map<std::string, std::string>& session = run_conf_ ? *run_conf_
-                                                      : index_ == 0 || !scenario_.restart_conf
-                                                          ? scenario_.conf
-                                                          : *scenario_.restart_conf;
-  ss::QueryOptions query_options = StructuredOptionsOf(scenario_, session, options_.conf);
+  ss::QueryOptions query_options = StructuredOptionsOf(
+      scenario_, StructuredSession(scenario_, process().run, index_ == 0), options_.conf);
   record().conf = query_options.conf;
   Result<std::unique_ptr<ss::StreamingQuery>> query =
       ss::StreamingQuery::Start(env, plan_, query_options);
@@ -348,7 +345,7 @@ void StructuredSimulation::end_process(const Status& error) {
   }
   ++fault_restarts_;
   trace_line("the supervisor restarts the program after the injected fault");
-  schedule_restart(scenario_.downtime);
+  schedule_restart(scenario_.downtime, dead_processes_.back()->run);
 }
 
 void StructuredSimulation::crash_now() {
@@ -359,17 +356,17 @@ void StructuredSimulation::crash_now() {
   CrashMachine(fs_, injector_, crash, spec_.seed, index_, result_, record(), machine_log_);
   dead_processes_.push_back(std::move(live_.at(index_)));
   live_.erase(index_);
-  schedule_restart(crash.downtime);
+  schedule_restart(crash.downtime, dead_processes_.back()->run);
 }
 
-void StructuredSimulation::schedule_restart(Duration downtime) {
+void StructuredSimulation::schedule_restart(Duration downtime, const ScheduledRun* run) {
   mix(&downtime.ms, sizeof downtime.ms);
   Time restart_at = loop_.now() + downtime;
   ++pending_restarts_;
   loop_.schedule_at(kHarnessOwner, restart_at, TaskLabel{ckpt::Actor::kDriver, "restart"},
-                    [this, restart_at] {
+                    [this, restart_at, run] {
                       --pending_restarts_;
-                      start_incarnation(restart_at, /*scheduled_run=*/false);
+                      start_incarnation(restart_at, run, /*restart=*/true);
                     });
 }
 
@@ -389,7 +386,7 @@ TrialRun StructuredSimulation::run() {
   try {
     ScheduleProducer(scenario_, fs_, loop_, [this](const std::string& line) { trace_line(line); });
     if (scenario_.scheduled_runs.empty()) {
-      start_incarnation(std::max(options_.first_start, scenario_.first_start), false);
+      start_incarnation(std::max(options_.first_start, scenario_.first_start), nullptr);
     } else {
       schedule_runs();
     }
