@@ -176,6 +176,31 @@ TEST(ScheduledRuns, ARestartKeepsTheConfOfTheRunItServes) {
   FAIL() << "no crash time hit the first driver while the second ran";
 }
 
+// On an object store whose exists() answers from a stale view (stale_exists), the second
+// driver's check-then-act misses commits/1 and overwrites it: both drivers go on, the silent
+// corruption notes 8.10 permit on such a store, and the single-writer rule sees it. With a
+// consistent store the second driver fails as contracted. The rule survives the writer.
+TEST(ScheduledRuns, AStaleObjectStoreLetsTwoDriversCommitOneBatchAndTheOracleSeesIt) {
+  ckpt::Result<Scenario> loaded = LoadScenario(
+      std::string(CKPTSIM_SOURCE_DIR) + "/scenarios/structured/object_store_two_drivers.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  Scenario scenario = loaded.value();
+  TrialRun stale = RunTrial(scenario, {}, {});
+  ASSERT_EQ(stale.incarnations.size(), 2u);
+  EXPECT_TRUE(stale.incarnations[1].errors.empty());
+  std::vector<Failure> failures = BuildReference(scenario, stale).failures;
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().rule, "structured.single_writer");
+  EXPECT_NE(ScenarioToYaml(scenario, "").find("kind: stale_exists"), std::string::npos);
+
+  scenario.faults.clear();
+  TrialRun consistent = RunTrial(scenario, {}, {});
+  ASSERT_EQ(consistent.incarnations.size(), 2u);
+  ASSERT_EQ(consistent.incarnations[1].errors.size(), 1u);
+  EXPECT_NE(consistent.incarnations[1].errors[0].message().find("Multiple streaming jobs detected"),
+            std::string::npos);
+}
+
 // Each expectation fails when the uninterrupted run does not do what it says.
 TEST(ScheduledRuns, EachExpectationSeesItsBreak) {
   Scenario no_purge = Tv3();

@@ -22,6 +22,8 @@ const char* FaultKindName(FaultKind kind) {
       return "bitflip";
     case FaultKind::kTornWrite:
       return "torn_write";
+    case FaultKind::kStaleExists:
+      return "stale_exists";
   }
   return "?";
 }
@@ -29,7 +31,7 @@ const char* FaultKindName(FaultKind kind) {
 ckpt::Result<FaultKind> ParseFaultKind(const std::string& name) {
   return ParseNamed(name,
                     {FaultKind::kEio, FaultKind::kEnospc, FaultKind::kLatency, FaultKind::kBitflip,
-                     FaultKind::kTornWrite},
+                     FaultKind::kTornWrite, FaultKind::kStaleExists},
                     FaultKindName, "fault kind");
 }
 

@@ -11,6 +11,10 @@
 //   bitflip    - a matching read finds one bit flipped in the stored file (latent corruption; the
 //                flip stays).
 //   torn_write - at every crash, the most recently written file matching the path is torn.
+//   stale_exists - an exists() on a matching path answers false although the file is there (an
+//                object store's stale view: S3 cached a missing HEAD until its 2020 strong
+//                consistency), counted as eio is; the store's check-then-act "create if absent"
+//                then overwrites a file another writer put there.
 //
 // Every injected error is marked ckpt::ErrorMark::kInjected, so the oracle can tell a documented
 // consequence from an engine error; its message starts with kInjectedFailure for the reader.
@@ -28,8 +32,12 @@ namespace sim {
 
 inline constexpr const char* kInjectedFailure = "injected failure";
 
-enum class FaultKind { kEio, kEnospc, kLatency, kBitflip, kTornWrite };
+enum class FaultKind { kEio, kEnospc, kLatency, kBitflip, kTornWrite, kStaleExists };
 const char* FaultKindName(FaultKind kind);
+// Whether rules of `kind` strike at counted occurrences (nth and times, or a probability).
+inline bool CountsOccurrences(FaultKind kind) {
+  return kind == FaultKind::kEio || kind == FaultKind::kBitflip || kind == FaultKind::kStaleExists;
+}
 ckpt::Result<FaultKind> ParseFaultKind(const std::string& name);
 
 // The operation names a rule may name: every ckpt::FileOperation's name, in its order.
@@ -40,7 +48,7 @@ struct FaultRule {
   std::string operation;   // eio, latency: one of FaultOperations(), "" for any; bitflip: read
   std::string path = "*";  // a glob ('*' and '?' match any character, '/' included)
   int64_t nth = 0;         // the first matching occurrence that fails (1-based); 0: probability
-  int64_t times = 1;       // eio: how many consecutive matching occurrences fail from nth
+  int64_t times = 1;       // eio, stale_exists: how many consecutive matching occurrences from nth
   uint32_t probability_ppm = 0;  // per matching occurrence, in parts per million
   ckpt::Duration latency;        // latency
   uint64_t bytes = 0;            // enospc: the space the files may use

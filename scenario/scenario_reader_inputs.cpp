@@ -330,7 +330,7 @@ Result<FaultRule> ScenarioReader::fault(const YAML::Node& item) const {
 }
 
 Result<FaultRule> ScenarioReader::check_fault(const YAML::Node& item, const FaultRule& rule) const {
-  bool counted = rule.kind == FaultKind::kEio || rule.kind == FaultKind::kBitflip;
+  bool counted = CountsOccurrences(rule.kind);
   if (counted && !item["nth"] == !item["probability"]) {
     return error(
         item, "faults",
@@ -340,7 +340,7 @@ Result<FaultRule> ScenarioReader::check_fault(const YAML::Node& item, const Faul
     for (const char* key : {"nth", "times", "probability"}) {
       if (item[key])
         return error(item[key], std::string("faults.") + key,
-                     "only eio and bitflip count occurrences");
+                     "only eio, bitflip and stale_exists count occurrences");
     }
   }
   if (item["times"] && !item["nth"]) return error(item["times"], "faults.times", "needs nth");

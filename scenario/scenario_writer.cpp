@@ -338,7 +338,7 @@ void EmitFault(YAML::Emitter& out, const FaultRule& rule) {
   Field(out, "kind", FaultKindName(rule.kind));
   if (!rule.operation.empty()) Field(out, "operation", rule.operation);
   out << YAML::Key << "path" << YAML::Value << YAML::DoubleQuoted << rule.path;
-  bool counted = rule.kind == FaultKind::kEio || rule.kind == FaultKind::kBitflip;
+  bool counted = CountsOccurrences(rule.kind);
   if (counted && rule.nth > 0) {
     Field(out, "nth", rule.nth);
     if (rule.times != 1) Field(out, "times", rule.times);

@@ -45,8 +45,10 @@ Status Injected(const FaultRule& rule, const std::string& operation, const std::
 FaultInjector::Decision FaultInjector::decide(const std::string& operation, const std::string& path,
                                               uint64_t used_bytes, uint64_t bytes) {
   Decision decision;
+  const bool rename_head = operation == kRenameHead;
   for (Active& active : rules_) {
     const FaultRule& rule = *active.rule;
+    if (rename_head && rule.kind != FaultKind::kStaleExists) continue;
     switch (rule.kind) {
       case FaultKind::kEnospc:
         if (operation == "write" && used_bytes + bytes > rule.bytes && decision.error.ok()) {
@@ -59,8 +61,10 @@ FaultInjector::Decision FaultInjector::decide(const std::string& operation, cons
         if (Applies(rule, operation, path)) decision.latency = decision.latency + rule.latency;
         continue;
       case FaultKind::kEio:
-      case FaultKind::kBitflip: {
+      case FaultKind::kBitflip:
+      case FaultKind::kStaleExists: {
         if (rule.kind == FaultKind::kBitflip && operation != "read") continue;
+        if (rule.kind == FaultKind::kStaleExists && operation != "exists" && !rename_head) continue;
         if (!Applies(rule, operation, path)) continue;
         int64_t occurrence = ++active.occurrences;
         bool hit = rule.nth > 0 ? occurrence >= rule.nth && occurrence < rule.nth + rule.times
@@ -68,6 +72,8 @@ FaultInjector::Decision FaultInjector::decide(const std::string& operation, cons
         if (!hit) continue;
         if (rule.kind == FaultKind::kBitflip) {
           decision.flip_bit = active.random.next_u64();
+        } else if (rule.kind == FaultKind::kStaleExists) {
+          decision.stale = rule.describe();
         } else if (decision.error.ok()) {
           decision.error = Injected(rule, operation, path, "Input/output error");
         }

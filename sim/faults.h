@@ -16,6 +16,15 @@ namespace sim {
 
 // Decides the faults of one trial. Occurrences are counted over the whole trial (every
 // incarnation), so a rule's nth occurrence is the same in a replay.
+// What a stale_exists rule makes an exists() call meet: NotFound, marked injected. The gated
+// filesystem answers false on it; it is no error of the call.
+// The object store rename's own HEAD of its destination: only stale_exists rules see it (it is
+// no call of the engine's, so eio and latency rules pass it by).
+inline constexpr const char* kRenameHead = "rename.exists";
+inline bool IsStaleAnswer(const ckpt::Status& status) {
+  return status.code() == ckpt::StatusCode::kNotFound && status.has(ckpt::ErrorMark::kInjected);
+}
+
 class FaultInjector {
  public:
   // `active` says which rules take part (the random explorer draws subsets); `seed` decides
@@ -26,6 +35,7 @@ class FaultInjector {
     ckpt::Status error;                // Ok, or the injected error
     ckpt::Duration latency;            // virtual time the operation takes
     std::optional<uint64_t> flip_bit;  // read: flip this bit (modulo the file's bits) first
+    std::string stale;                 // exists: answer false, for this rule (its description)
   };
   // `used_bytes`: what the files hold now (enospc); `bytes`: what a write adds.
   Decision decide(const std::string& operation, const std::string& path, uint64_t used_bytes,

@@ -31,8 +31,17 @@ ckpt::Status InjectFault(FaultInjector& injector, SimFs& fs, EventLoop& loop, co
     log.trace(decision.error.to_string());
     incarnation.injected.push_back(decision.error.message());
     log.mix(path.data(), path.size());
+    return decision.error;
   }
-  return decision.error;
+  if (!decision.stale.empty()) {
+    std::string what = std::string(kInjectedFailure) + " (" + decision.stale +
+                       "): a stale view answers that " + path + " does not exist";
+    log.trace(what);
+    incarnation.injected.push_back(what);
+    log.mix(path.data(), path.size());
+    return ckpt::Status::NotFound(what).marked(ckpt::ErrorMark::kInjected);
+  }
+  return ckpt::Status::Ok();
 }
 
 bool PlannedCrash::due(uint64_t step, ckpt::Time now, const std::string& label) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/faults.h"
 #include "util/named_enum.h"
 #include "util/random.h"
 
@@ -484,9 +485,12 @@ Status GatedFileSystem::rename(const std::string& from, const std::string& to) {
     CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kRename, from + " -> " + to));
     return base_->rename(from, to);
   }
-  // An object store has no rename: copy, then delete; a crash can fall in between.
+  // An object store has no rename: copy, then delete; a crash can fall in between. S3A refuses an
+  // existing destination after a HEAD of it, which a stale view (stale_exists) answers wrongly:
+  // then the copy overwrites the file another writer put there.
   CKPT_RETURN_IF_ERROR(enter(ckpt::FileOperation::kRename, from + " -> " + to));
-  CKPT_RETURN_IF_ERROR(base_->copy(from, to));
+  bool stale = IsStaleAnswer(gate_->fault(kRenameHead, to, 0));
+  CKPT_RETURN_IF_ERROR(base_->copy(from, to, /*replace=*/stale));
   if (!gate_->before_mutation("rename.delete", from)) return Status::ProcessDead();
   return base_->remove(from, /*recursive=*/true);
 }
@@ -505,7 +509,9 @@ Status GatedFileSystem::remove(const std::string& path, bool recursive) {
 }
 
 Result<bool> GatedFileSystem::exists(const std::string& path) {
-  CKPT_RETURN_IF_ERROR(peek(ckpt::FileOperation::kExists, path));
+  Status fault = peek(ckpt::FileOperation::kExists, path);
+  if (IsStaleAnswer(fault)) return false;  // stale_exists: the store's stale view
+  CKPT_RETURN_IF_ERROR(fault);
   return base_->exists(path);
 }
 

@@ -215,6 +215,7 @@ bool StructuredSimulation::take_step(LabelFn&& label, const char* what, const st
 Status StructuredSimulation::fault(const char* operation, const std::string& path, uint64_t bytes) {
   Status error =
       InjectFault(injector_, fs_, loop_, operation, path, bytes, result_, record(), machine_log_);
+  if (IsStaleAnswer(error)) return error;  // an answer, not a refusal
   if (!error.ok()) refused_operations_[path.substr(0, path.find(" -> "))].insert(operation);
   if (!error.ok() && undo_commit_writer_) {
     auto [batch_id, previous] = *undo_commit_writer_;
