@@ -345,7 +345,10 @@ TEST_F(ScenarioFileTest, BadFaultRulesAreNamedWithTheirField) {
             std::string::npos);
   EXPECT_NE(error_of("{kind: latency, operation: read}").find("latency needs latency_ms"),
             std::string::npos);
-  EXPECT_NE(error_of("{kind: torn_write, nth: 2}").find("only eio and bitflip count"),
+  EXPECT_NE(error_of("{kind: torn_write, nth: 2}").find("only eio, bitflip and stale_exists count"),
+            std::string::npos);
+  EXPECT_NE(error_of("{kind: stale_exists, nth: 1, operation: read}")
+                .find("stale_exists does not take an operation"),
             std::string::npos);
   EXPECT_NE(ErrorOf(std::string(kValid) + "filesystem: ext4\n")
                 .find(":7:13: filesystem: unknown filesystem model 'ext4'"),
