@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "engine/structured/compactible_log.h"
 #include "engine/structured/file_sink.h"
@@ -73,28 +72,14 @@ void ReadTempFiles(const Scenario& scenario, const ss::QueryPlan& plan,
   }
 }
 
-// The file sink log's batch files, and the data files its entries list more than once.
-void ReadSinkLog(const ss::QueryPlan& plan, ss::CheckpointFileManager& manager,
-                 const ss::CompactibleLogConf& conf, ckpt::Scheduler* clock,
-                 StructuredRecord& out) {
-  const std::string dir = ckpt::JoinPath(plan.sink_path, ss::kMetadataDir);
-  Result<std::vector<ckpt::FileStatus>> files = manager.fs().list(dir);
-  if (files.ok()) {
-    for (const ckpt::FileStatus& file : files.value()) {
-      if (!file.is_directory && !ss::IsTempFileName(file.name))
-        out.sink_log_files.push_back(file.name);
-    }
-  }
-  ss::CompactibleLog log(&manager, dir, conf, clock);
-  Result<std::vector<std::string>> entries =
-      log.init().ok() ? log.all_entries() : std::vector<std::string>{};
-  if (!entries.ok()) return;  // the reader's failure: the sink's output check reports it
-  std::map<std::string, int> listed;
-  for (const std::string& entry : entries.value()) {
-    auto json = nlohmann::json::parse(entry, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object() || !json.contains("path") || !json["path"].is_string()) continue;
-    if (++listed[json["path"].get<std::string>()] == 2) {
-      out.sink_duplicate_paths.push_back(json["path"].get<std::string>());
+// The file sink log's batch files ("N" or "N.compact").
+void ListSinkLog(const ss::QueryPlan& plan, ckpt::FileSystem& fs, StructuredRecord& out) {
+  Result<std::vector<ckpt::FileStatus>> files =
+      fs.list(ckpt::JoinPath(plan.sink_path, ss::kMetadataDir));
+  if (!files.ok()) return;
+  for (const ckpt::FileStatus& file : files.value()) {
+    if (!file.is_directory && !ss::IsTempFileName(file.name)) {
+      out.sink_log_files.push_back(file.name);
     }
   }
 }
@@ -112,35 +97,10 @@ void ReadSeenFilesLog(const Scenario& scenario, ss::CheckpointFileManager& manag
   Result<std::vector<std::string>> entries =
       log.init().ok() ? log.all_entries() : std::vector<std::string>{};
   if (!entries.ok()) return;
-  for (const std::string& entry : entries.value()) {
-    auto json = nlohmann::json::parse(entry, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object() || !json.contains("path") || !json["path"].is_string() ||
-        !json.contains("batchId") || !json["batchId"].is_number_integer()) {
-      continue;
-    }
-    out.source_files[json["batchId"].get<int64_t>()].push_back(json["path"].get<std::string>());
+  for (const std::string& json : entries.value()) {
+    Result<ss::FileStreamSource::Entry> entry = ss::FileStreamSource::EntryFromJson(json);
+    if (entry.ok()) out.source_files[entry.value().batch_id].push_back(entry.value().path);
   }
-}
-
-// What the latest commit covers (StructuredRecord::committed_input).
-void ReadCommittedInput(const Scenario& scenario, StructuredRecord& out) {
-  if (out.commit_ids.empty()) return;
-  auto logged = out.logged_offsets.find(out.commit_ids.back());
-  if (logged == out.logged_offsets.end()) return;
-  if (scenario.source_kind != SourceKind::kFile) {
-    out.committed_input = logged->second;
-    return;
-  }
-  Result<int64_t> log_offset = ss::FileSourceOffsetFromJson(logged->second);
-  if (!log_offset.ok()) return;
-  std::vector<std::string> files;
-  for (const auto& [batch_id, paths] : out.source_files) {
-    if (batch_id <= log_offset.value()) files.insert(files.end(), paths.begin(), paths.end());
-  }
-  std::sort(files.begin(), files.end());
-  out.committed_input = "files [";
-  for (size_t i = 0; i < files.size(); ++i) out.committed_input += (i ? ", " : "") + files[i];
-  out.committed_input += "]";
 }
 
 // What sources/0/0 holds, as the Kafka source reads it back.
@@ -157,21 +117,28 @@ void ReadSourceLog(const Scenario& scenario, ss::CheckpointFileManager& manager,
   }
 }
 
+// What a reader of the sink's log sees (the paths the log lists, read once, then their lines),
+// and the data files listed more than once.
 void ReadFileSink(const ss::QueryPlan& plan, ss::CheckpointFileManager& manager,
                   const FinalFilesReader& reader, const std::map<std::string, std::string>& conf,
                   StructuredRecord& out) {
+  ListSinkLog(plan, *reader.fs, out);
   Result<ss::CompactibleLogConf> log_conf =
       ss::CompactibleLogConfOf(conf, ss::CompactibleLogKind::kFileSink);
+  Result<std::vector<std::string>> paths =
+      log_conf.ok() ? ss::SinkLogPaths(&manager, plan.sink_path, log_conf.value(), reader.clock)
+                    : Result<std::vector<std::string>>(log_conf.status());
   Result<std::vector<std::string>> read =
-      log_conf.ok()
-          ? ss::ReadSinkThroughLog(&manager, plan.sink_path, log_conf.value(), reader.clock)
-          : Result<std::vector<std::string>>(log_conf.status());
+      paths.ok() ? ss::ReadSinkFiles(*reader.fs, paths.value()) : paths;
   if (!read.ok()) {
     out.sink_read_error = read.status().to_string();
     return;
   }
+  std::map<std::string, int> listed;
+  for (const std::string& path : paths.value()) {
+    if (++listed[path] == 2) out.sink_duplicate_paths.push_back(path);
+  }
   for (const std::string& line : read.value()) out.sink_read.push_back(ckpt::Value::String(line));
-  ReadSinkLog(plan, manager, log_conf.value(), reader.clock, out);
   ckpt::SortRecords(out.sink_read);
   Result<std::vector<std::string>> all = ss::ReadSinkDirectory(*reader.fs, plan.sink_path);
   if (all.ok() && all.value().size() > read.value().size()) {
@@ -253,7 +220,6 @@ void ReadStructuredFinalFiles(const Scenario& scenario, const FinalFilesReader& 
   if (scenario.source_kind == SourceKind::kFile) {
     ReadSeenFilesLog(scenario, manager, conf, reader.clock, run.structured);
   }
-  ReadCommittedInput(scenario, run.structured);
   ReadSourceLog(scenario, manager, run.structured);
   ReadState(scenario, plan, *reader.fs, manager, run.structured);
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/structured/aggregation.h"
+#include "engine/structured/file_source.h"
 
 namespace sim {
 namespace {
@@ -75,16 +76,10 @@ void CheckEnds(const Scenario& scenario, const TrialRun& run, std::vector<Failur
 
 // The last commit covers what the uninterrupted run's last commit covers. The commit log on disk
 // decides (a crash can fall after commits/N became durable and before the query heard of it).
-void CheckCoverage(const StructuredRecord& reference, const StructuredRecord& trial,
-                   std::vector<Failure>& failures) {
-  auto covered = [](const StructuredRecord& record) -> std::string {
-    if (record.commit_ids.empty()) return "nothing";
-    const std::string last = std::to_string(record.commit_ids.back());
-    return record.committed_input.empty() ? "batch " + last + " (offsets/" + last + " unread)"
-                                          : record.committed_input;
-  };
-  std::string want = covered(reference);
-  std::string got = covered(trial);
+void CheckCoverage(const Scenario& scenario, const StructuredRecord& reference,
+                   const StructuredRecord& trial, std::vector<Failure>& failures) {
+  std::string want = CommittedInput(scenario, reference);
+  std::string got = CommittedInput(scenario, trial);
   if (want == got) return;
   failures.push_back({FailureKind::kLostRecords, std::nullopt,
                       "the last commit covers the source up to " + got +
@@ -456,6 +451,25 @@ void SortBySeverity(std::vector<Failure>& failures) {
 
 }  // namespace
 
+std::string CommittedInput(const Scenario& scenario, const StructuredRecord& record) {
+  if (record.commit_ids.empty()) return "nothing";
+  const std::string last = std::to_string(record.commit_ids.back());
+  auto logged = record.logged_offsets.find(record.commit_ids.back());
+  if (logged == record.logged_offsets.end())
+    return "batch " + last + " (offsets/" + last + " unread)";
+  if (scenario.source_kind != SourceKind::kFile) return logged->second;
+  ckpt::Result<int64_t> log_offset = ckpt::structured::FileSourceOffsetFromJson(logged->second);
+  if (!log_offset.ok()) return "batch " + last + " (" + log_offset.status().to_string() + ")";
+  std::vector<std::string> files;
+  for (const auto& [batch_id, paths] : record.source_files) {
+    if (batch_id <= log_offset.value()) files.insert(files.end(), paths.begin(), paths.end());
+  }
+  std::sort(files.begin(), files.end());
+  std::string text = "files [";
+  for (size_t i = 0; i < files.size(); ++i) text += (i ? ", " : "") + files[i];
+  return text + "]";
+}
+
 const std::vector<ProtocolRule>& StructuredProtocolRules() {
   static const std::vector<ProtocolRule> rules = {
       {"structured.plan",
@@ -529,7 +543,7 @@ std::vector<Failure> CheckStructuredTrial(const Scenario& scenario, const Refere
     return failures;
   }
   CheckEnds(scenario, run, failures);
-  CheckCoverage(reference.structured, run.structured, failures);
+  CheckCoverage(scenario, reference.structured, run.structured, failures);
   switch (scenario.query.sink) {
     case StructuredQuery::Sink::kForeachBatch:
       CheckDeliveries(run, failures);

@@ -36,6 +36,12 @@ namespace sim {
 // The structured oracle's protocol rules (listed by `ckptsim rules` after the DStream ones).
 const std::vector<ProtocolRule>& StructuredProtocolRules();
 
+// What the latest commit on disk covers of the source: offsets/C's offsets for the Kafka source;
+// for the file source, the files of its log's batches up to offsets/C's logOffset (a log batch id
+// names other files when a restarted process listed the directory later). "nothing" without a
+// commit.
+std::string CommittedInput(const Scenario& scenario, const StructuredRecord& record);
+
 // REQUIRES: scenario.engine == Engine::kStructured (BuildReference and CheckTrial dispatch).
 ReferenceOutcome BuildStructuredReference(const Scenario& scenario, const TrialRun& run);
 std::vector<Failure> CheckStructuredTrial(const Scenario& scenario, const Reference& reference,

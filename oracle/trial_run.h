@@ -202,11 +202,6 @@ struct StructuredRecord {
   std::vector<int64_t> offset_ids;  // listed in offsets/ and commits/
   std::vector<int64_t> commit_ids;
   std::map<int64_t, std::string> logged_offsets;  // batch id -> the source offsets offsets/N holds
-  // What the latest commit covers of the source ("" when nothing is committed or offsets/C is
-  // unreadable): offsets/C's offsets for the Kafka source; for the file source, the files of its
-  // log's batches up to offsets/C's logOffset (a log batch id names other files when a
-  // restarted process listed the directory later).
-  std::string committed_input;
   // The file source's seen-files log (invariant 9): log batch id -> the files it holds.
   std::map<int64_t, std::vector<std::string>> source_files;
   // createAtomic temp files under the checkpoint and the sink that neither a crashed process

@@ -29,21 +29,13 @@ void RunStructuredProcess(const sim::Scenario& scenario, const ServeOptions& opt
                        sim::ArrivalsOf(scenario, sim::SourceKind::kLog),
                        [&scheduler] { return scheduler.now(); });
 
-  ss::QueryEnv env;
+  ss::QueryEnv env = sim::QueryEnvOf(scenario, index, options.structured_defects);
   env.scheduler = &scheduler;
   env.fs = &fs;
   env.log = &log;
   env.sink = &events;
   env.observer = &events;
-  env.functions = sim::FunctionsOf(scenario, index == 0);
   env.file_manager = ss::FileManagerKind::kFileContext;  // a local disk: FileContext, atomic rename
-  env.process_uid = static_cast<uint64_t>(index) + 1;
-  env.defects = options.structured_defects;
-  const sim::ProcessingModel& processing = scenario.processing;
-  env.batch_duration = [&processing](size_t records) {
-    return processing.job_base +
-           ckpt::Duration{static_cast<int64_t>(records) * processing.per_record_us / 1000};
-  };
   const sim::ScheduledRun* run =
       options.scheduled_run >= 0 ? &scenario.scheduled_runs.at(options.scheduled_run) : nullptr;
   ss::QueryOptions query_options = sim::StructuredOptionsOf(

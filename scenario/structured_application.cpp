@@ -1,5 +1,7 @@
 #include "scenario/structured_application.h"
 
+#include "scenario/application.h"
+
 namespace sim {
 
 using ckpt::structured::PlanStep;
@@ -65,6 +67,20 @@ ckpt::structured::QueryOptions StructuredOptionsOf(
   options.conf = session;
   for (const auto& [key, value] : overrides) options.conf[key] = value;
   return options;
+}
+
+ckpt::structured::QueryEnv QueryEnvOf(const Scenario& scenario, int index,
+                                      ckpt::structured::DefectSet defects) {
+  ckpt::structured::QueryEnv env;
+  env.functions = FunctionsOf(scenario, index == 0);
+  env.process_uid = static_cast<uint64_t>(index) + 1;
+  env.defects = defects;
+  const ProcessingModel& processing = scenario.processing;
+  env.batch_duration = [&processing](size_t records) {
+    return processing.job_base +
+           ckpt::Duration{static_cast<int64_t>(records) * processing.per_record_us / 1000};
+  };
+  return env;
 }
 
 const std::map<std::string, std::string>& StructuredSession(const Scenario& scenario,

@@ -25,6 +25,12 @@ ckpt::structured::QueryOptions StructuredOptionsOf(
     const Scenario& scenario, const std::map<std::string, std::string>& session,
     const std::map<std::string, std::string>& overrides);
 
+// The query environment of process `index` (0: the first), whatever runs it: its functions (its
+// plugins), its uid, `defects`, and the executors' time per batch (the scenario's processing).
+// The caller adds its seams: scheduler, filesystem, log, sink, observer and file manager.
+ckpt::structured::QueryEnv QueryEnvOf(const Scenario& scenario, int index,
+                                      ckpt::structured::DefectSet defects);
+
 // The checkpoint file manager Spark picks for the storage: FileContext where the scheme has an
 // AbstractFileSystem (HDFS, the local disk), the FileSystem fallback on an object store (S3A).
 ckpt::structured::FileManagerKind FileManagerFor(PersistenceModel model);

@@ -33,7 +33,9 @@ ckpt::Status InjectFault(FaultInjector& injector, SimFs& fs, EventLoop& loop, co
     log.mix(path.data(), path.size());
     return decision.error;
   }
-  if (!decision.stale.empty()) {
+  // A stale view of a file that is not there changes no answer: nothing was injected.
+  ckpt::Result<bool> present = decision.stale.empty() ? false : fs.exists(path);
+  if (present.ok() && present.value()) {
     std::string what = std::string(kInjectedFailure) + " (" + decision.stale +
                        "): a stale view answers that " + path + " does not exist";
     log.trace(what);

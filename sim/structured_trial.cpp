@@ -291,21 +291,13 @@ void StructuredSimulation::start_due_run() {
 }
 
 void StructuredSimulation::run_driver_start() {
-  ss::QueryEnv env;
+  ss::QueryEnv env = QueryEnvOf(scenario_, index_, options_.structured_defects);
   env.scheduler = &process().scheduler;
   env.fs = &process().fs;
   env.log = &log_;
   env.sink = this;
   env.observer = this;
-  env.functions = FunctionsOf(scenario_, index_ == 0);
   env.file_manager = FileManagerFor(fs_.model());
-  env.process_uid = static_cast<uint64_t>(index_) + 1;
-  env.defects = options_.structured_defects;
-  const ProcessingModel& processing = scenario_.processing;
-  env.batch_duration = [&processing](size_t records) {
-    return processing.job_base +
-           Duration{static_cast<int64_t>(records) * processing.per_record_us / 1000};
-  };
   ss::QueryOptions query_options = StructuredOptionsOf(
       scenario_, StructuredSession(scenario_, process().run, index_ == 0), options_.conf);
   record().conf = query_options.conf;

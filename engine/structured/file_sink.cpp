@@ -68,24 +68,41 @@ Status FileStreamSink::add_batch(int64_t batch_id, const Records& records) {
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> ReadSinkThroughLog(CheckpointFileManager* manager,
-                                                    const std::string& output_dir,
-                                                    CompactibleLogConf conf,
-                                                    const Scheduler* clock) {
+Result<std::vector<std::string>> SinkLogPaths(CheckpointFileManager* manager,
+                                              const std::string& output_dir,
+                                              CompactibleLogConf conf, const Scheduler* clock) {
   CompactibleLog log(manager, JoinPath(output_dir, kMetadataDir), conf, clock);
   CKPT_RETURN_IF_ERROR(log.init());
   CKPT_ASSIGN_OR_RETURN(std::vector<std::string> entries, log.all_entries());
-  std::vector<std::string> lines;
+  std::vector<std::string> paths;
   for (const std::string& entry : entries) {
     Json json = Json::parse(entry, nullptr, /*allow_exceptions=*/false);
     auto path = json.is_object() ? json.find("path") : json.end();
     if (json.is_discarded() || !json.is_object() || path == json.end() || !path->is_string()) {
       return Status::Corruption("malformed sink log entry: " + entry);
     }
-    CKPT_ASSIGN_OR_RETURN(std::string content, manager->fs().read_file(path->get<std::string>()));
+    paths.push_back(path->get<std::string>());
+  }
+  return paths;
+}
+
+Result<std::vector<std::string>> ReadSinkFiles(FileSystem& fs,
+                                               const std::vector<std::string>& paths) {
+  std::vector<std::string> lines;
+  for (const std::string& path : paths) {
+    CKPT_ASSIGN_OR_RETURN(std::string content, fs.read_file(path));
     AppendLines(content, lines);
   }
   return lines;
+}
+
+Result<std::vector<std::string>> ReadSinkThroughLog(CheckpointFileManager* manager,
+                                                    const std::string& output_dir,
+                                                    CompactibleLogConf conf,
+                                                    const Scheduler* clock) {
+  CKPT_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                        SinkLogPaths(manager, output_dir, conf, clock));
+  return ReadSinkFiles(manager->fs(), paths);
 }
 
 Result<std::vector<std::string>> ReadSinkDirectory(FileSystem& fs, const std::string& output_dir) {

@@ -45,11 +45,16 @@ class FileStreamSink {
 
 // What a reader of the sink's output sees, line by line:
 // a log-aware reader (spark.read of the exact output path: MetadataLogFileIndex) reads the files
-// `_spark_metadata` lists (errors of the log as Spark raises them);
+// `_spark_metadata` lists (SinkLogPaths, errors of the log as Spark raises them; ReadSinkFiles);
 Result<std::vector<std::string>> ReadSinkThroughLog(CheckpointFileManager* manager,
                                                     const std::string& output_dir,
                                                     CompactibleLogConf conf,
                                                     const Scheduler* clock);
+Result<std::vector<std::string>> SinkLogPaths(CheckpointFileManager* manager,
+                                              const std::string& output_dir,
+                                              CompactibleLogConf conf, const Scheduler* clock);
+Result<std::vector<std::string>> ReadSinkFiles(FileSystem& fs,
+                                               const std::vector<std::string>& paths);
 // a plain reader (a glob, another tool) reads every part file in the directory.
 Result<std::vector<std::string>> ReadSinkDirectory(FileSystem& fs, const std::string& output_dir);
 

@@ -42,14 +42,17 @@ class FileStreamSource : public StreamSource {
   // getBatch: the lines of the files of log batches start + 1 to end, which must all exist (V13).
   Result<Records> read(const std::optional<std::string>& start, const std::string& end) override;
 
- private:
+  // An entry of the log (FileEntry): a file, its modification time, and its log batch.
   struct Entry {
     std::string path;
     int64_t timestamp_ms;
     int64_t batch_id;
   };
-  static std::string EntryJson(const Entry& entry);
+  // Corruption when `json` is no entry.
   static Result<Entry> EntryFromJson(const std::string& json);
+
+ private:
+  static std::string EntryJson(const Entry& entry);
   void see(const std::string& path, int64_t timestamp_ms);
   void purge_seen();
 
