@@ -193,6 +193,18 @@ TEST(ScheduledRuns, AStaleObjectStoreLetsTwoDriversCommitOneBatchAndTheOracleSee
   EXPECT_EQ(failures.front().rule, "structured.single_writer");
   EXPECT_NE(ScenarioToYaml(scenario, "").find("kind: stale_exists"), std::string::npos);
 
+  // A stale view of commits/1 before it was written changes no answer: nothing is injected, so
+  // nothing marks a process as faulted (which would excuse its errors), and the run is the
+  // consistent store's.
+  Scenario early = scenario;
+  early.faults[0].nth = 1;
+  early.faults[0].times = 1;
+  TrialRun unchanged = RunTrial(early, {}, {});
+  ASSERT_EQ(unchanged.incarnations.size(), 2u);
+  for (const IncarnationRecord& incarnation : unchanged.incarnations)
+    EXPECT_TRUE(incarnation.injected.empty()) << incarnation.injected.front();
+  ASSERT_EQ(unchanged.incarnations[1].errors.size(), 1u);
+
   scenario.faults.clear();
   TrialRun consistent = RunTrial(scenario, {}, {});
   ASSERT_EQ(consistent.incarnations.size(), 2u);
