@@ -60,8 +60,8 @@ int RunShrink(const sim::Scenario& declared, const std::string& token, const std
   auto size = [](const sim::Scenario& s) {
     if (s.engine == sim::Engine::kDStream) return std::to_string(s.batches) + " batches";
     size_t records = 0;
-    for (const sim::LogAppend& append : s.log_appends) records += append.records.size();
-    for (const sim::ProducedFile& file : s.produced_files) records += file.lines.size();
+    for (const sim::LogAppend& append : s.source.appends) records += append.records.size();
+    for (const sim::ProducedFile& file : s.source.files) records += file.lines.size();
     return std::to_string(records) + " input records";
   };
   std::printf("shrunk in %llu candidate trials: %s -> %s, %zu -> %zu crashes\n",

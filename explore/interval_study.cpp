@@ -51,7 +51,7 @@ Status CheckStudyable(const Scenario& scenario, const IntervalStudyOptions& opti
     return Status::InvalidArgument(scenario.path +
                                    ": cannot study the checkpoint interval: " + why);
   };
-  if (scenario.source_kind != SourceKind::kLog || scenario.log_appends.empty()) {
+  if (scenario.source.kind != SourceKind::kLog || scenario.source.appends.empty()) {
     return invalid("the source must be a log with appends (the study feeds it for the horizon)");
   }
   bool stateful = std::any_of(scenario.pipeline.begin(), scenario.pipeline.end(),
@@ -75,8 +75,9 @@ Scenario StudyScenario(const Scenario& base, Duration horizon, int64_t interval_
   Scenario s = base;
   s.batches = horizon.ms / base.batch_duration.ms;
   // Fed as the scenario's first append feeds each partition, every batch, up to the horizon.
-  s.log_appends = GenerateLogAppends(base.log_partitions, base.batch_duration, horizon,
-                                     static_cast<int64_t>(base.log_appends.front().records.size()));
+  s.source.appends =
+      GenerateLogAppends(base.source.partitions, base.batch_duration, horizon,
+                         static_cast<int64_t>(base.source.appends.front().records.size()));
   for (PipelineStep& step : s.pipeline) {
     if (step.checkpoint_interval) step.checkpoint_interval = base.batch_duration * interval_batches;
   }

@@ -30,11 +30,14 @@ const Reference& References::at(const ReferenceKey& key) {
   Scenario replayed;
   const Scenario* scenario = &scenario_;
   if (key.batch_input) {
-    // The same application, uncrashed, with a source that hands each batch the records the
+    // The same application, uncrashed, with sources that hand each batch the records the
     // judged incarnation's batches read.
     replayed = scenario_;
-    replayed.source_kind = SourceKind::kSequence;
-    replayed.input = *key.batch_input;
+    for (const auto& [stream_id, input] : *key.batch_input) {
+      SourceSpec& source = InputSource(replayed, stream_id);
+      source.kind = SourceKind::kSequence;
+      source.input = input;
+    }
     replayed.expect.clear();
     scenario = &replayed;
   }

@@ -246,11 +246,11 @@ TEST(FileStreamOptions, NewFilesOnlyOldModificationTimesAndAPathFilter) {
   const ckpt::Value zero = ckpt::Value::String("0"), one = ckpt::Value::String("1");
   EXPECT_EQ(first_batch(all, TrialSpec{}), (ckpt::Records{zero, one}));
   Scenario new_only = all;
-  new_only.new_files_only = true;
+  new_only.source.new_files_only = true;
   EXPECT_EQ(first_batch(new_only, TrialSpec{}), (ckpt::Records{one}));
 
   Scenario filtered = all;
-  filtered.path_filter = {"ends_with", {ckpt::Value::String("3")}};
+  filtered.source.path_filter = {"ends_with", {ckpt::Value::String("3")}};
   filtered.expect.clear();  // the unfiltered test's
   filtered.expect_all_runs.clear();
   TrialRun run = RunTrial(filtered, TrialSpec{}, RunOptions{});

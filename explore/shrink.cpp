@@ -12,15 +12,15 @@ namespace sim {
 namespace {
 
 bool PerBatchInput(const Scenario& s) {
-  return s.source_kind == SourceKind::kSequence || s.source_kind == SourceKind::kQueue;
+  return s.source.kind == SourceKind::kSequence || s.source.kind == SourceKind::kQueue;
 }
 
 // `s` cut to its first `batches` batches.
 Scenario WithBatches(const Scenario& s, int64_t batches) {
   Scenario cut = s;
   cut.batches = batches;
-  if (PerBatchInput(cut) && static_cast<int64_t>(cut.input.size()) > batches) {
-    cut.input.resize(static_cast<size_t>(batches));
+  if (PerBatchInput(cut) && static_cast<int64_t>(cut.source.input.size()) > batches) {
+    cut.source.input.resize(static_cast<size_t>(batches));
   }
   std::erase_if(cut.processing.slow_batches, [&](const auto& e) { return e.first > batches; });
   std::erase_if(cut.processing.failing_batches, [&](const auto& e) { return e.first > batches; });
@@ -194,22 +194,29 @@ class Shrinker {
     return false;
   }
 
-  // Each producer append (log) or file (file stream) dropped, or else made earlier, so that fewer
-  // batches can follow.
+  // Each producer append (log, receiver) or file (file stream) of each source dropped, or else made
+  // earlier, so that fewer batches can follow.
   bool fewer_appends() {
-    return fewer_timed(&Scenario::log_appends) || fewer_timed(&Scenario::produced_files);
+    for (int32_t id = 0; id < InputStreamCount(outcome_.scenario); ++id) {
+      if (fewer_timed(id, &SourceSpec::appends) || fewer_timed(id, &SourceSpec::files)) return true;
+    }
+    return false;
   }
 
   template <class T>
-  bool fewer_timed(std::vector<T> Scenario::*member) {
-    for (size_t i = (outcome_.scenario.*member).size(); i-- > 0;) {
+  bool fewer_timed(int32_t stream_id, std::vector<T> SourceSpec::*member) {
+    auto timed = [stream_id, member](Scenario& s) -> std::vector<T>& {
+      return InputSource(s, stream_id).*member;
+    };
+    const size_t count = timed(outcome_.scenario).size();
+    for (size_t i = count; i-- > 0;) {
       Scenario dropped = outcome_.scenario;
-      (dropped.*member).erase((dropped.*member).begin() + static_cast<std::ptrdiff_t>(i));
+      timed(dropped).erase(timed(dropped).begin() + static_cast<std::ptrdiff_t>(i));
       if (attempt_reaimed(dropped, outcome_.spec)) return true;
-      for (int64_t at : Smaller((outcome_.scenario.*member)[i].at.ms, 0)) {
+      for (int64_t at : Smaller(timed(outcome_.scenario)[i].at.ms, 0)) {
         Scenario earlier = outcome_.scenario;
-        (earlier.*member)[i].at = Time{at};
-        std::stable_sort((earlier.*member).begin(), (earlier.*member).end(),
+        timed(earlier)[i].at = Time{at};
+        std::stable_sort(timed(earlier).begin(), timed(earlier).end(),
                          [](const T& a, const T& b) { return a.at < b.at; });
         if (attempt_reaimed(earlier, outcome_.spec)) return true;
       }
@@ -235,17 +242,17 @@ class Shrinker {
   bool fewer_records() {
     if (!PerBatchInput(outcome_.scenario)) return false;
     bool progress = false;
-    for (size_t b = 0; b < outcome_.scenario.input.size(); ++b) {
-      if (outcome_.scenario.input[b].empty()) continue;
+    for (size_t b = 0; b < outcome_.scenario.source.input.size(); ++b) {
+      if (outcome_.scenario.source.input[b].empty()) continue;
       Scenario empty = outcome_.scenario;
-      empty.input[b].clear();
+      empty.source.input[b].clear();
       if (attempt_scenario(empty)) {
         progress = true;
         continue;
       }
-      for (size_t r = outcome_.scenario.input[b].size(); r-- > 0;) {
+      for (size_t r = outcome_.scenario.source.input[b].size(); r-- > 0;) {
         Scenario fewer = outcome_.scenario;
-        fewer.input[b].erase(fewer.input[b].begin() + static_cast<std::ptrdiff_t>(r));
+        fewer.source.input[b].erase(fewer.source.input[b].begin() + static_cast<std::ptrdiff_t>(r));
         progress = attempt_scenario(fewer) || progress;
       }
     }

@@ -157,7 +157,7 @@ TEST(Situations, RescheduledBatchesGetTheReplayedUnallocatedBlocks) {
     if (run.incarnations.size() < 2 || run.incarnations[1].rescheduled.size() < 2) continue;
     // Blocks of the crashed process allocated by the restart itself, to a rescheduled batch.
     const IncarnationRecord& restarted = run.incarnations[1];
-    int64_t received_before = restarted.source_acknowledged_at_start;
+    int64_t received_before = restarted.source_acknowledged_at_start.at(0);
     Time last_logged{-1};
     for (const ReceiverAllocation& allocation : run.receiver_allocations) {
       if (allocation.incarnation == 0) last_logged = std::max(last_logged, allocation.batch_time);

@@ -16,9 +16,9 @@ namespace {
 
 size_t InputRecords(const sim::Scenario& scenario) {
   size_t records = 0;
-  for (const ckpt::Records& batch : scenario.input) records += batch.size();
-  for (const sim::LogAppend& append : scenario.log_appends) records += append.records.size();
-  for (const sim::ProducedFile& file : scenario.produced_files) records += file.lines.size();
+  for (const ckpt::Records& batch : scenario.source.input) records += batch.size();
+  for (const sim::LogAppend& append : scenario.source.appends) records += append.records.size();
+  for (const sim::ProducedFile& file : scenario.source.files) records += file.lines.size();
   return records;
 }
 

@@ -34,18 +34,32 @@ std::vector<Time> ApplicationStarts(const TrialRun& run, const std::vector<int>&
   return starts;
 }
 
-// The batch input each incarnation of a log- or receiver-source run saw: per application, every
-// batch's latest assignment up to and including that incarnation.
-std::vector<std::vector<ckpt::Records>> IncarnationBatchInputs(
-    const Scenario& scenario, const TrialRun& run, const std::vector<int>& application) {
-  std::vector<std::vector<ckpt::Records>> inputs(run.incarnations.size());
-  std::map<int, std::vector<ckpt::Records>> current;  // application -> batch input so far
-  std::map<int, Time> zero;                           // application -> zero time
+namespace {
+
+// No batch input yet: an empty list per batch of every log and receiver stream.
+BatchInputs NoBatchInput(const Scenario& scenario) {
+  BatchInputs none;
+  for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
+    SourceKind kind = InputSource(scenario, id).kind;
+    if (kind == SourceKind::kLog || kind == SourceKind::kReceiver)
+      none[id].resize(scenario.batches);
+  }
+  return none;
+}
+
+}  // namespace
+
+// The batch input each incarnation of a run with log or receiver streams saw: per application
+// and stream, every batch's latest assignment up to and including that incarnation.
+std::vector<BatchInputs> IncarnationBatchInputs(const Scenario& scenario, const TrialRun& run,
+                                                const std::vector<int>& application) {
+  std::vector<BatchInputs> inputs(run.incarnations.size());
+  std::map<int, BatchInputs> current;  // application -> batch input so far
+  std::map<int, Time> zero;            // application -> zero time
   size_t next = 0;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {
     int app = application[i];
-    std::vector<ckpt::Records>& input = current[app];
-    input.resize(scenario.batches);
+    BatchInputs& input = current.try_emplace(app, NoBatchInput(scenario)).first->second;
     if (run.incarnations[i].zero_time && !zero.count(app))
       zero[app] = *run.incarnations[i].zero_time;
     for (; next < run.input_batches.size() &&
@@ -54,18 +68,20 @@ std::vector<std::vector<ckpt::Records>> IncarnationBatchInputs(
       const InputBatch& batch = run.input_batches[next];
       int64_t index = BatchIndex(batch.batch_time, zero.count(app) ? zero[app] : Time{0},
                                  scenario.batch_duration);
-      if (index >= 1 && index <= scenario.batches) input[index - 1] = batch.records;
+      auto stream = input.find(batch.stream_id);
+      if (stream != input.end() && index >= 1 && index <= scenario.batches) {
+        stream->second[index - 1] = batch.records;
+      }
     }
     inputs[i] = input;
   }
   return inputs;
 }
 
-std::vector<ckpt::Records> BatchInput(const Scenario& scenario, const TrialRun& run) {
+BatchInputs BatchInput(const Scenario& scenario, const TrialRun& run) {
   std::vector<int> application(run.incarnations.size(), 0);
-  std::vector<std::vector<ckpt::Records>> inputs =
-      IncarnationBatchInputs(scenario, run, application);
-  return inputs.empty() ? std::vector<ckpt::Records>(scenario.batches) : inputs.back();
+  std::vector<BatchInputs> inputs = IncarnationBatchInputs(scenario, run, application);
+  return inputs.empty() ? NoBatchInput(scenario) : inputs.back();
 }
 
 }  // namespace sim

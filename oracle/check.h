@@ -16,6 +16,12 @@ using ckpt::Time;
 
 inline std::string Describe(const ckpt::Records& records) { return ckpt::RecordsToString(records); }
 
+// What a failure about input stream `stream_id` says first: nothing for the main source (its
+// details read as they did before sources had names), "stream NAME: " for a named one.
+inline std::string StreamPrefix(const Scenario& scenario, int32_t stream_id) {
+  return stream_id == 0 ? "" : "stream " + InputStreamName(scenario, stream_id) + ": ";
+}
+
 // Which application run each incarnation belongs to: a new one begins at every incarnation whose
 // context started fresh. One that died before its context started belongs to the previous one.
 std::vector<int> ApplicationOf(const TrialRun& run);
@@ -23,11 +29,10 @@ std::vector<int> ApplicationOf(const TrialRun& run);
 // When each application (see ApplicationOf) started its context afresh.
 std::vector<Time> ApplicationStarts(const TrialRun& run, const std::vector<int>& application);
 
-// The batch input each incarnation of a log- or receiver-source run saw: per application, every
-// batch's latest assignment up to and including that incarnation.
-std::vector<std::vector<ckpt::Records>> IncarnationBatchInputs(const Scenario& scenario,
-                                                               const TrialRun& run,
-                                                               const std::vector<int>& application);
+// The batch input each incarnation of a run with log or receiver streams saw: per application
+// and stream, every batch's latest assignment up to and including that incarnation.
+std::vector<BatchInputs> IncarnationBatchInputs(const Scenario& scenario, const TrialRun& run,
+                                                const std::vector<int>& application);
 
 // Which application each incarnation belongs to, when each application started, and the
 // reference each incarnation's outputs are compared with.
@@ -35,7 +40,7 @@ struct Applications {
   Applications(const Scenario& scenario, const TrialRun& run)
       : of(ApplicationOf(run)), starts(ApplicationStarts(run, of)) {
     bool by_input = InputDependsOnTiming(scenario);
-    std::vector<std::vector<ckpt::Records>> inputs;
+    std::vector<BatchInputs> inputs;
     if (by_input) inputs = IncarnationBatchInputs(scenario, run, of);
     for (size_t i = 0; i < run.incarnations.size(); ++i) {
       keys.push_back(ReferenceKey{starts[of[i]],

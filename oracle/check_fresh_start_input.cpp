@@ -10,8 +10,10 @@ namespace {
 // abandoned application `abandoned` started and by the time the new one started (its file stream
 // ignores anything older, newFilesOnly), and not finished by a batch of the abandoned application
 // (the batch that selects a file is the first at or after its modification time).
-std::vector<const ProducedFile*> FilesLostBetween(const CheckInput& input, int abandoned,
-                                                  size_t fresh) {
+// Each lost file with its file source's directory.
+using LostFile = std::pair<const std::string*, const ProducedFile*>;
+
+std::vector<LostFile> FilesLostBetween(const CheckInput& input, int abandoned, size_t fresh) {
   const Scenario& scenario = input.scenario;
   const TrialRun& run = input.run;
   const std::vector<int>& application = input.applications.of;
@@ -27,16 +29,19 @@ std::vector<const ProducedFile*> FilesLostBetween(const CheckInput& input, int a
   Time from = input.applications.starts[abandoned];
   Time until = run.incarnations[fresh].clock_at_start();
   Time last_batch = *zero + scenario.batch_duration * scenario.batches;
-  std::vector<const ProducedFile*> lost;
-  for (const ProducedFile& file : scenario.produced_files) {
-    if (file.at <= from || file.at > until || file.at > last_batch) continue;
-    int64_t index = (file.at.ms - zero->ms - 1) / scenario.batch_duration.ms + 1;  // at > zero
-    Time selecting_batch = *zero + scenario.batch_duration * index;
-    bool finished = true;
-    for (const std::string& output : scenario.output_names()) {
-      finished = finished && emitted.count({output, selecting_batch.ms});
+  std::vector<LostFile> lost;
+  for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
+    const SourceSpec& source = InputSource(scenario, id);
+    for (const ProducedFile& file : source.files) {
+      if (file.at <= from || file.at > until || file.at > last_batch) continue;
+      int64_t index = (file.at.ms - zero->ms - 1) / scenario.batch_duration.ms + 1;  // at > zero
+      Time selecting_batch = *zero + scenario.batch_duration * index;
+      bool finished = true;
+      for (const std::string& output : scenario.output_names()) {
+        finished = finished && emitted.count({output, selecting_batch.ms});
+      }
+      if (!finished) lost.emplace_back(&source.directory, &file);
     }
-    if (!finished) lost.push_back(&file);
   }
   return lost;
 }
@@ -51,12 +56,12 @@ void CheckFreshStartInput(const CheckInput& input, std::vector<Failure>& failure
     const IncarnationRecord& incarnation = run.incarnations[i];
     bool fresh_start = i > 0 && incarnation.zero_time && !incarnation.recovered;
     if (fresh_start && !written) {
-      std::vector<const ProducedFile*> lost = FilesLostBetween(input, application[i - 1], i);
+      std::vector<LostFile> lost = FilesLostBetween(input, application[i - 1], i);
       if (!lost.empty()) {
         std::string names;
-        for (const ProducedFile* file : lost) {
-          names += (names.empty() ? "" : ", ") + input.scenario.source_directory + "/" +
-                   file->name + " (" + file->at.to_string() + ")";
+        for (const auto& [directory, file] : lost) {
+          names += (names.empty() ? "" : ", ") + *directory + "/" + file->name + " (" +
+                   file->at.to_string() + ")";
         }
         failures.push_back(
             {FailureKind::kLostRecords, incarnation.clock_at_start(),

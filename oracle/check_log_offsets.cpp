@@ -6,25 +6,29 @@
 
 namespace sim {
 
-// Exactly once over the union of batches: within each application, the offset ranges of the
-// batches (each batch's last assignment) cover every partition from 0 with no gap and no overlap.
+// Exactly once over the union of batches: within each application, the offset ranges of each log
+// stream's batches (each batch's last assignment) cover every partition from 0 with no gap and no
+// overlap.
 void CheckLogOffsets(const CheckInput& input, std::vector<Failure>& failures) {
   const TrialRun& run = input.run;
   const Applications& applications = input.applications;
-  // application -> batch time -> (ranges, incarnation) of its last assignment
-  std::map<int, std::map<Time, std::pair<std::vector<ckpt::OffsetRange>, int>>> assigned;
+  // (application, stream) -> batch time -> (ranges, incarnation) of its last assignment
+  std::map<std::pair<int, int32_t>, std::map<Time, std::pair<std::vector<ckpt::OffsetRange>, int>>>
+      assigned;
   for (const InputBatch& batch : run.input_batches) {
-    assigned[applications.of[batch.incarnation]][batch.batch_time] = {batch.ranges,
-                                                                      batch.incarnation};
+    if (InputSource(input.scenario, batch.stream_id).kind != SourceKind::kLog) continue;
+    assigned[{applications.of[batch.incarnation], batch.stream_id}][batch.batch_time] = {
+        batch.ranges, batch.incarnation};
   }
-  for (const auto& [app, batches] : assigned) {
+  for (const auto& [app_and_stream, batches] : assigned) {
+    const std::string stream = StreamPrefix(input.scenario, app_and_stream.second);
     std::map<int32_t, std::pair<int64_t, Time>> next;  // partition -> (next offset, read by)
     for (const auto& [time, assignment] : batches) {
       for (const ckpt::OffsetRange& range : assignment.first) {
         auto [expected, previous] = next.count(range.partition)
                                         ? next[range.partition]
                                         : std::pair<int64_t, Time>{0, Time{-1}};
-        std::string where = "partition " + std::to_string(range.partition) + ": batch " +
+        std::string where = stream + "partition " + std::to_string(range.partition) + ": batch " +
                             std::to_string(time.ms) + " (incarnation " +
                             std::to_string(assignment.second) + ") read offsets [" +
                             std::to_string(range.from) + ", " + std::to_string(range.until) + ")";

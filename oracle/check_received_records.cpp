@@ -54,14 +54,15 @@ std::string DescribeRanges(const std::vector<std::pair<int64_t, int64_t>>& range
 // stream was then never computed: its RDDs were restored from a checkpoint (see the known weakness
 // in CheckReceivedRecords).
 std::vector<std::pair<int64_t, int64_t>> NeverComputed(const TrialRun& run,
-                                                       const Applications& applications, int app) {
+                                                       const Applications& applications, int app,
+                                                       int32_t stream_id) {
   std::set<std::pair<int, Time>> computed;  // (incarnation, batch time)
   for (const InputBatch& batch : run.input_batches) {
-    computed.emplace(batch.incarnation, batch.batch_time);
+    if (batch.stream_id == stream_id) computed.emplace(batch.incarnation, batch.batch_time);
   }
   std::vector<std::pair<int64_t, int64_t>> never_read;
   for (const ReceiverAllocation& allocation : run.receiver_allocations) {
-    if (applications.of[allocation.incarnation] != app ||
+    if (allocation.stream_id != stream_id || applications.of[allocation.incarnation] != app ||
         computed.count({allocation.incarnation, allocation.batch_time})) {
       continue;
     }
@@ -147,17 +148,18 @@ std::pair<const char*, const char*> WhyLostBeforeTheApplication(const CheckInput
       ""};
 }
 
-}  // namespace
-
-// At least once over the last application's batches (see RecoveryContract).
-void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failures) {
+// At least once over the last application's batches of receiver stream `stream_id`.
+void CheckReceivedRecordsOf(const CheckInput& input, int32_t stream_id,
+                            std::vector<Failure>& failures) {
   const TrialRun& run = input.run;
   const Applications& applications = input.applications;
-  if (run.incarnations.empty()) return;
+  const std::string stream = StreamPrefix(input.scenario, stream_id);
   int app = applications.of.back();
   std::map<Time, const InputBatch*> last;  // batch time -> its last computation
   for (const InputBatch& batch : run.input_batches) {
-    if (applications.of[batch.incarnation] == app) last[batch.batch_time] = &batch;
+    if (batch.stream_id == stream_id && applications.of[batch.incarnation] == app) {
+      last[batch.batch_time] = &batch;
+    }
   }
   std::map<std::string, Time> read_by;  // block id -> the batch that read it
   std::vector<std::pair<int64_t, int64_t>> covered;
@@ -166,7 +168,7 @@ void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failure
       auto [first, inserted] = read_by.emplace(batch->block_ids[i], time);
       if (!inserted) {
         failures.push_back({FailureKind::kUnexpectedDuplicate, time,
-                            "block " + batch->block_ids[i] + " was read by batch " +
+                            stream + "block " + batch->block_ids[i] + " was read by batch " +
                                 first->second.to_string() + " and again by batch " +
                                 time.to_string()});
         return;
@@ -176,13 +178,18 @@ void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failure
   }
   const ReceiverAllocation* final_allocation = nullptr;
   for (const ReceiverAllocation& allocation : run.receiver_allocations) {
-    if (applications.of[allocation.incarnation] == app) final_allocation = &allocation;
+    if (allocation.stream_id == stream_id && applications.of[allocation.incarnation] == app) {
+      final_allocation = &allocation;
+    }
   }
   if (!final_allocation) return;
   size_t first_incarnation = 0;
   while (applications.of[first_incarnation] != app) ++first_incarnation;
-  int64_t earlier = run.incarnations[first_incarnation].source_acknowledged_at_start;
-  std::vector<std::pair<int64_t, int64_t>> never_read = NeverComputed(run, applications, app);
+  const std::map<int32_t, int64_t>& at_start =
+      run.incarnations[first_incarnation].source_acknowledged_at_start;
+  int64_t earlier = at_start.count(stream_id) ? at_start.at(stream_id) : 0;
+  std::vector<std::pair<int64_t, int64_t>> never_read =
+      NeverComputed(run, applications, app, stream_id);
   std::vector<std::pair<int64_t, int64_t>> before, restored, during;
   for (const auto& [from, until] : Uncovered(covered, final_allocation->acknowledged)) {
     if (from < earlier) before.emplace_back(from, std::min(until, earlier));
@@ -196,8 +203,8 @@ void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failure
   auto lost = [&](const std::vector<std::pair<int64_t, int64_t>>& ranges, const std::string& why,
                   const char* known_weakness) {
     if (ranges.empty()) return;
-    failures.push_back(
-        {FailureKind::kLostRecords, at, DescribeRanges(ranges) + " " + why, known_weakness});
+    failures.push_back({FailureKind::kLostRecords, at, stream + DescribeRanges(ranges) + " " + why,
+                        known_weakness});
   };
   lost(during,
        "were acknowledged to the source and read by no batch (the last allocation, to batch " +
@@ -211,6 +218,19 @@ void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failure
        "dangling blocks allocated to a restored batch");
   auto [why_before, weakness_before] = WhyLostBeforeTheApplication(input, app);
   lost(before, why_before, weakness_before);
+}
+
+}  // namespace
+
+// At least once over the last application's batches of each receiver stream (see
+// RecoveryContract).
+void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failures) {
+  if (input.run.incarnations.empty()) return;
+  for (int32_t id = 0; id < InputStreamCount(input.scenario); ++id) {
+    if (InputSource(input.scenario, id).kind == SourceKind::kReceiver) {
+      CheckReceivedRecordsOf(input, id, failures);
+    }
+  }
 }
 
 }  // namespace sim

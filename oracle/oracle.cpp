@@ -150,7 +150,14 @@ std::string RecoveryContract(const Scenario& scenario, const TrialRun& run) {
 // A structured query's file source remembers the files it saw (its own log) instead of ignoring
 // files by a remember window, and its batches are judged by id: neither applies to it.
 bool StartTimeMatters(const Scenario& scenario) {
-  return scenario.engine == Engine::kDStream && scenario.source_kind == SourceKind::kFile;
+  return scenario.engine == Engine::kDStream && HasSourceOf(scenario, SourceKind::kFile);
+}
+
+bool HasSourceOf(const Scenario& scenario, SourceKind kind) {
+  for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
+    if (InputSource(scenario, id).kind == kind) return true;
+  }
+  return false;
 }
 
 std::string FoundBy(const Failure& failure) {
@@ -160,7 +167,7 @@ std::string FoundBy(const Failure& failure) {
 
 bool InputDependsOnTiming(const Scenario& scenario) {
   if (scenario.engine == Engine::kStructured) return false;  // judged by its own rules
-  return scenario.source_kind == SourceKind::kLog || scenario.source_kind == SourceKind::kReceiver;
+  return HasSourceOf(scenario, SourceKind::kLog) || HasSourceOf(scenario, SourceKind::kReceiver);
 }
 
 std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& reference,
@@ -217,9 +224,9 @@ std::vector<Failure> CheckDStreamTrial(const Scenario& scenario, const Reference
   }
   Applications applications(scenario, run);
   const CheckInput input{scenario, reference_for, run, applications};
-  if (scenario.source_kind == SourceKind::kLog) CheckLogOffsets(input, failures);
-  if (scenario.source_kind == SourceKind::kReceiver) CheckReceivedRecords(input, failures);
-  if (scenario.source_kind == SourceKind::kFile) CheckFreshStartInput(input, failures);
+  if (HasSourceOf(scenario, SourceKind::kLog)) CheckLogOffsets(input, failures);
+  if (HasSourceOf(scenario, SourceKind::kReceiver)) CheckReceivedRecords(input, failures);
+  if (HasSourceOf(scenario, SourceKind::kFile)) CheckFreshStartInput(input, failures);
   CheckRecoveredConf(input, failures);
   CheckEmissions(input, failures);
   CheckOutputStores(input, failures);

@@ -65,21 +65,25 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& refer
 //                stream ignores files older than its creation) makes an application that started
 //                afresh after a crash differ from the one started at 0, so it is judged against
 //                an uncrashed run started at the same time.
-//   batch_input: log and receiver sources: the records each batch (index - 1) read, as the emitting
-//                incarnation saw them. A down-time batch reads the log as it is at compute time,
-//                so recovered batches legitimately differ from an uninterrupted run's; they are
-//                judged against an uncrashed run whose batches read exactly the same records
+//   batch_input: log and receiver sources: the records each batch (index - 1) of each such input
+//                stream read (by stream id), as the emitting incarnation saw them. A down-time
+//                batch reads the log as it is at compute time, so recovered batches legitimately
+//                differ from an uninterrupted run's; they are judged against an uncrashed run whose
+//                batches read exactly the same records
 //                ("exactly once over the union of batches", with CheckLogOffsets below).
+// Per input stream whose input depends on timing (InputSource's stream id), what each batch read.
+using BatchInputs = std::map<int32_t, std::vector<ckpt::Records>>;
 struct ReferenceKey {
   ckpt::Time start;
-  std::optional<std::vector<ckpt::Records>> batch_input;
+  std::optional<BatchInputs> batch_input;
   auto operator<=>(const ReferenceKey&) const = default;
 };
 // The returned reference must stay valid for the whole CheckTrial call.
 using ReferenceFor = std::function<const Reference&(const ReferenceKey& key)>;
 
-// The records each batch of an uninterrupted log-source run read (its ReferenceKey input).
-std::vector<ckpt::Records> BatchInput(const Scenario& scenario, const TrialRun& run);
+// The records each batch of an uninterrupted run read from each log or receiver stream (its
+// ReferenceKey input).
+BatchInputs BatchInput(const Scenario& scenario, const TrialRun& run);
 std::vector<Failure> CheckTrial(const Scenario& scenario, const ReferenceFor& reference_for,
                                 const TrialRun& run, bool require_expected_error);
 // The recovery contract `run` is held to, named in its first failure:
@@ -123,11 +127,14 @@ std::optional<std::string> KnownWeakness(const TrialRun& run, const Failure& fai
 // like the SPARK-19280 family and like a pending batch's input forgotten).
 std::vector<std::string> KnownWeaknesses(const TrialRun& run, const Failure& failure);
 
-// True when the scenario's source makes the output depend on when the application started.
+// True when a source of the scenario (a file stream) makes the output depend on when the
+// application started.
 bool StartTimeMatters(const Scenario& scenario);
-// True when each batch's input depends on timing (log and receiver sources): a crashed run is
+// True when each batch's input depends on timing (a log or receiver source): a crashed run is
 // judged against an uncrashed run fed the same batch inputs (ReferenceKey::batch_input).
 bool InputDependsOnTiming(const Scenario& scenario);
+// Whether an input stream of the scenario is of `kind`.
+bool HasSourceOf(const Scenario& scenario, SourceKind kind);
 
 // The batch index (1-based) of `time` in an application with `zero_time`, or 0 when off the grid.
 int64_t BatchIndex(Time time, Time zero_time, ckpt::Duration batch);

@@ -323,7 +323,7 @@ std::optional<int64_t> InputRememberMs(const Scenario& scenario) {
 }
 
 void CheckBlockLogRules(const Scenario& scenario, const TrialRun& run, Breaches& breaches) {
-  if (scenario.source_kind != SourceKind::kReceiver || scenario.checkpoint_dir.empty()) return;
+  if (!HasSourceOf(scenario, SourceKind::kReceiver) || scenario.checkpoint_dir.empty()) return;
   std::optional<int64_t> remember_ms = InputRememberMs(scenario);
   if (!remember_ms) return;
   for (size_t i = 0; i < run.incarnations.size(); ++i) {

@@ -112,7 +112,7 @@ void CheckRestoredRanges(const TrialRun& run, const std::vector<int>& applicatio
     std::vector<ckpt::OffsetRange> ranges = Sorted(batch.ranges);
     bool assigned_before = std::any_of(
         run.input_batches.begin(), run.input_batches.end(), [&](const InputBatch& earlier) {
-          return earlier.incarnation < batch.incarnation &&
+          return earlier.incarnation < batch.incarnation && earlier.stream_id == batch.stream_id &&
                  application_of[earlier.incarnation] == application_of[batch.incarnation] &&
                  earlier.batch_time == batch.batch_time && Sorted(earlier.ranges) == ranges;
         });
@@ -130,7 +130,7 @@ void CheckReceiverReads(const TrialRun& run, const std::vector<int>& application
     if (batch.missing_blocks > 0) continue;  // what was allocated is not all in `ranges`
     const ReceiverAllocation* latest = nullptr;
     for (const ReceiverAllocation& allocation : run.receiver_allocations) {
-      if (allocation.incarnation <= batch.incarnation &&
+      if (allocation.incarnation <= batch.incarnation && allocation.stream_id == batch.stream_id &&
           application_of[allocation.incarnation] == application_of[batch.incarnation] &&
           allocation.batch_time == batch.batch_time) {
         latest = &allocation;
@@ -159,8 +159,8 @@ void CheckRestartRules(const Scenario& scenario, const TrialRun& run, Breaches& 
 
 void CheckInputRules(const Scenario& scenario, const TrialRun& run,
                      const std::vector<int>& application_of, Breaches& breaches) {
-  if (scenario.source_kind == SourceKind::kLog) CheckRestoredRanges(run, application_of, breaches);
-  if (scenario.source_kind == SourceKind::kReceiver) {
+  if (HasSourceOf(scenario, SourceKind::kLog)) CheckRestoredRanges(run, application_of, breaches);
+  if (HasSourceOf(scenario, SourceKind::kReceiver)) {
     CheckReceiverReads(run, application_of, breaches);
   }
 }

@@ -16,10 +16,15 @@ std::string TimesToString(const std::vector<Time>& times) {
 
 }  // namespace
 
-RunRecorder::RunRecorder(TrialRun* run, const ScenarioLog* log,
+RunRecorder::RunRecorder(TrialRun* run, const Scenario& scenario, const ScenarioLog* log,
                          const ScenarioReceiverSource* source, bool record_trace,
                          std::function<Time()> clock)
-    : run_(run), log_(log), source_(source), record_trace_(record_trace), clock_(std::move(clock)) {
+    : run_(run),
+      scenario_(scenario),
+      log_(log),
+      source_(source),
+      record_trace_(record_trace),
+      clock_(std::move(clock)) {
   run_->protocol_recorded = record_protocol_;
 }
 
@@ -43,12 +48,13 @@ void RunRecorder::emission(int incarnation, const std::string& output, Time batc
   run_->emissions.push_back(Emission{incarnation, output, batch_time, std::move(records), at});
 }
 
-void RunRecorder::input_batch(int incarnation, Time batch_time,
+void RunRecorder::input_batch(int incarnation, int32_t stream_id, Time batch_time,
                               const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
-  InputBatch batch{incarnation, batch_time, ranges, {}, restored, {}, 0};
+  InputBatch batch{incarnation, batch_time, stream_id, ranges, {}, restored, {}, 0};
+  const std::string& topic = InputSource(scenario_, stream_id).topic;
   std::string text;
   for (const ckpt::OffsetRange& range : ranges) {
-    ckpt::Result<ckpt::Records> records = log_->read(log_->topic(), range);
+    ckpt::Result<ckpt::Records> records = log_->read(topic, range);
     CKPT_ASSERT(records.ok(), "the log stream assigned a range the log does not have: " +
                                   records.status().to_string());
     batch.records.insert(batch.records.end(), records.value().begin(), records.value().end());
@@ -68,31 +74,33 @@ void RunRecorder::input_batch(int incarnation, Time batch_time,
 }
 
 void RunRecorder::allocation(int incarnation, Time batch_time, const ckpt::AllocatedBlocks& blocks,
-                             int64_t acknowledged) {
-  ReceiverAllocation allocation{incarnation, batch_time, clock_(), acknowledged, {}};
+                             const std::function<int64_t(int32_t)>& acknowledged) {
   for (const auto& [stream_id, stream_blocks] : blocks) {
+    ReceiverAllocation allocation{
+        incarnation, batch_time, stream_id, clock_(), acknowledged(stream_id), {}};
     for (const ckpt::ReceivedBlockInfo& block : stream_blocks) {
       allocation.ranges.push_back(ckpt::OffsetRange{0, block.source_from, block.source_until});
     }
+    mix(&allocation.acknowledged, sizeof allocation.acknowledged);
+    if (record_trace_) {
+      trace_line(incarnation, "allocated blocks to " + batch_time.to_string() + " (source " +
+                                  InputSource(scenario_, stream_id).topic + " acknowledged up to " +
+                                  std::to_string(allocation.acknowledged) + ")");
+    }
+    run_->receiver_allocations.push_back(std::move(allocation));
   }
-  mix(&allocation.acknowledged, sizeof allocation.acknowledged);
-  if (record_trace_) {
-    trace_line(incarnation, "allocated blocks to " + batch_time.to_string() +
-                                " (source acknowledged up to " + std::to_string(acknowledged) +
-                                ")");
-  }
-  run_->receiver_allocations.push_back(allocation);
 }
 
-void RunRecorder::received_blocks(int incarnation, Time batch_time,
+void RunRecorder::received_blocks(int incarnation, int32_t stream_id, Time batch_time,
                                   const std::vector<ckpt::ReceivedBlockInfo>& blocks,
                                   const std::vector<ckpt::ReceivedBlockInfo>& missing) {
-  InputBatch batch{incarnation, batch_time, {}, {}, false, {}, missing.size()};
+  InputBatch batch{incarnation, batch_time, stream_id, {}, {}, false, {}, missing.size()};
+  const std::string& topic = InputSource(scenario_, stream_id).topic;
   std::string text;
   for (const ckpt::ReceivedBlockInfo& block : blocks) {
     batch.ranges.push_back(ckpt::OffsetRange{0, block.source_from, block.source_until});
     batch.block_ids.push_back(block.block_id);
-    ckpt::Records records = source_->records(block.source_from, block.source_until);
+    ckpt::Records records = source_->records(topic, block.source_from, block.source_until);
     batch.records.insert(batch.records.end(), records.begin(), records.end());
     if (record_trace_) {
       text += " " + block.block_id + "[" + std::to_string(block.source_from) + "," +
@@ -239,21 +247,21 @@ void IncarnationObserver::on_file_operation(const ckpt::FileEvent& event) {
   if (ProtocolEvent* recorded = protocol_event(ProtocolEvent::Kind::kFile)) recorded->file = event;
 }
 
-void IncarnationObserver::on_offset_ranges(int32_t /*stream_id*/, Time batch_time,
+void IncarnationObserver::on_offset_ranges(int32_t stream_id, Time batch_time,
                                            const std::vector<ckpt::OffsetRange>& ranges,
                                            bool restored) {
-  recorder_->input_batch(index_, batch_time, ranges, restored);
+  recorder_->input_batch(index_, stream_id, batch_time, ranges, restored);
 }
 
 void IncarnationObserver::on_blocks_allocated(Time batch_time,
                                               const ckpt::AllocatedBlocks& blocks) {
-  recorder_->allocation(index_, batch_time, blocks, acknowledged_());
+  recorder_->allocation(index_, batch_time, blocks, acknowledged_);
 }
 
-void IncarnationObserver::on_received_blocks(int32_t /*stream_id*/, Time batch_time,
+void IncarnationObserver::on_received_blocks(int32_t stream_id, Time batch_time,
                                              const std::vector<ckpt::ReceivedBlockInfo>& blocks,
                                              const std::vector<ckpt::ReceivedBlockInfo>& missing) {
-  recorder_->received_blocks(index_, batch_time, blocks, missing);
+  recorder_->received_blocks(index_, stream_id, batch_time, blocks, missing);
 }
 
 void IncarnationObserver::on_error(const ckpt::Status& error) {

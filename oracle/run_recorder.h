@@ -20,9 +20,11 @@ namespace sim {
 class RunRecorder {
  public:
   // `log` and `source` turn offset ranges and blocks into records (both are pure functions of
-  // the scenario: their clocks do not matter here). `clock` stamps trace lines and allocations.
-  RunRecorder(TrialRun* run, const ScenarioLog* log, const ScenarioReceiverSource* source,
-              bool record_trace, std::function<ckpt::Time()> clock);
+  // the scenario: their clocks do not matter here); `scenario` names the topic of each input
+  // stream. `clock` stamps trace lines and allocations.
+  RunRecorder(TrialRun* run, const Scenario& scenario, const ScenarioLog* log,
+              const ScenarioReceiverSource* source, bool record_trace,
+              std::function<ckpt::Time()> clock);
 
   TrialRun& run() { return *run_; }
   ckpt::Time now() const { return clock_(); }
@@ -41,17 +43,19 @@ class RunRecorder {
   // A log stream assigned `ranges` to a batch. The records are read from the log here, by offset,
   // rather than taken from the engine's RDD: the oracle's view of the input must not depend on
   // the engine reading its log correctly.
-  void input_batch(int incarnation, ckpt::Time batch_time,
+  void input_batch(int incarnation, int32_t stream_id, ckpt::Time batch_time,
                    const std::vector<ckpt::OffsetRange>& ranges, bool restored);
-  // `acknowledged`: the receiver source's acknowledged position at the allocation.
+  // `acknowledged(stream id)`: that receiver stream's source's acknowledged position at the
+  // allocation. One ReceiverAllocation per receiver stream.
   void allocation(int incarnation, ckpt::Time batch_time, const ckpt::AllocatedBlocks& blocks,
-                  int64_t acknowledged);
-  void received_blocks(int incarnation, ckpt::Time batch_time,
+                  const std::function<int64_t(int32_t)>& acknowledged);
+  void received_blocks(int incarnation, int32_t stream_id, ckpt::Time batch_time,
                        const std::vector<ckpt::ReceivedBlockInfo>& blocks,
                        const std::vector<ckpt::ReceivedBlockInfo>& missing);
 
  private:
   TrialRun* run_;
+  const Scenario& scenario_;
   const ScenarioLog* log_;
   const ScenarioReceiverSource* source_;
   bool record_trace_;
@@ -63,8 +67,10 @@ class RunRecorder {
 // into run().incarnations[index], which must exist.
 class IncarnationObserver : public ckpt::EngineObserver {
  public:
-  // `acknowledged`: the receiver source's acknowledged position now (for allocations).
-  IncarnationObserver(RunRecorder* recorder, int index, std::function<int64_t()> acknowledged)
+  // `acknowledged(stream id)`: that receiver stream's source's acknowledged position now (for
+  // allocations).
+  IncarnationObserver(RunRecorder* recorder, int index,
+                      std::function<int64_t(int32_t)> acknowledged)
       : recorder_(recorder), index_(index), acknowledged_(std::move(acknowledged)) {}
 
   int index() const { return index_; }
@@ -112,7 +118,7 @@ class IncarnationObserver : public ckpt::EngineObserver {
 
   RunRecorder* recorder_;
   int index_;
-  std::function<int64_t()> acknowledged_;
+  std::function<int64_t(int32_t)> acknowledged_;
 };
 
 }  // namespace sim

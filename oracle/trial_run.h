@@ -109,7 +109,9 @@ struct IncarnationRecord {
   // (not by the real runtime's journal).
   std::optional<std::map<std::string, std::string>> process_conf;
   std::optional<ckpt::GracefulStop> graceful_stop;  // when a graceful stop ended
-  int64_t source_acknowledged_at_start = 0;         // receiver source: its acknowledged position
+  // Each receiver stream's source: its acknowledged position when the process started, by the
+  // stream's id (InputSource).
+  std::map<int32_t, int64_t> source_acknowledged_at_start;
   std::vector<ProtocolEvent> protocol;  // unless RunRecorder::set_record_protocol(false)
 };
 
@@ -133,6 +135,7 @@ struct FailedOutput {
 struct InputBatch {
   int incarnation = 0;
   ckpt::Time batch_time;
+  int32_t stream_id = 0;  // the input stream (InputSource)
   std::vector<ckpt::OffsetRange> ranges;
   ckpt::Records records;               // sorted
   bool restored = false;               // restored from the checkpoint rather than computed
@@ -145,6 +148,7 @@ struct InputBatch {
 struct ReceiverAllocation {
   int incarnation = 0;
   ckpt::Time batch_time;
+  int32_t stream_id = 0;  // the receiver stream (InputSource)
   ckpt::Time at;
   int64_t acknowledged = 0;
   std::vector<ckpt::OffsetRange> ranges;  // the allocated blocks' source positions

@@ -27,7 +27,7 @@ rc::Gen<Scenario> GenScenario() {
           *rc::gen::inRange<size_t>(0, 5), rc::gen::element<std::string>("a", "b", "c", "d"));
       ckpt::Records batch;
       for (const std::string& w : words) batch.push_back(ckpt::Value::String(w));
-      s.input.push_back(batch);
+      s.source.input.push_back(batch);
     }
     PipelineStep pair, state, collect;
     pair.operation = Operation::kMap;

@@ -289,11 +289,10 @@ namespace {
 class JournalReader {
  public:
   JournalReader(const sim::Scenario& scenario, bool record_trace)
-      : log_(scenario.log_topic, scenario.log_partitions,
-             sim::ArrivalsOf(scenario, sim::SourceKind::kLog), [] { return Time{INT64_MAX}; }),
-        source_(scenario.log_topic, sim::ArrivalsOf(scenario, sim::SourceKind::kReceiver),
-                [] { return Time{INT64_MAX}; }),
-        recorder_(&run_, &log_, &source_, record_trace, [this] { return now_; }) {
+      : scenario_(scenario),
+        log_(scenario, [] { return Time{INT64_MAX}; }),
+        source_(scenario, [] { return Time{INT64_MAX}; }),
+        recorder_(&run_, scenario, &log_, &source_, record_trace, [this] { return now_; }) {
     run_.digest = ckpt::kFnvOffset;
     checkpoint_dir_ = scenario.checkpoint_dir;
     // A killed process keeps what write() accepted: unlike a power cut it loses no data, so no
@@ -335,21 +334,59 @@ class JournalReader {
   }
   void apply_process_event(const std::string& event, const json& line);
   void apply_engine_event(ckpt::EngineEvent event, const json& line);
+  // An allocation line, through the recorder (it carries the source's position itself).
+  void apply_allocation(int incarnation, const json& line);
 
-  // The blocks of `field`, each a range of the scenario's source: a journal is a file, and one
-  // of another scenario (or damaged) may name positions the source does not have.
+  // The input stream `id` of a line, which must be a stream of the scenario of `kind`: a journal
+  // is a file, and one of another scenario (or damaged) may name any.
+  int32_t StreamOf(int64_t id, sim::SourceKind kind) const {
+    if (id < 0 || id >= sim::InputStreamCount(scenario_) ||
+        sim::InputSource(scenario_, static_cast<int32_t>(id)).kind != kind) {
+      throw BadLine{"stream " + std::to_string(id) + " is no " + sim::SourceKindName(kind) +
+                    " stream of the scenario"};
+    }
+    return static_cast<int32_t>(id);
+  }
+
+  // The offset ranges of a line, each readable from its log stream's topic.
+  std::vector<ckpt::OffsetRange> LogRanges(const json& line, int32_t stream_id) const {
+    std::vector<ckpt::OffsetRange> ranges = Ranges(line);
+    for (const ckpt::OffsetRange& range : ranges) {
+      if (!log_.read(sim::InputSource(scenario_, stream_id).topic, range).ok()) {
+        throw BadLine{"an offset range outside the log"};
+      }
+    }
+    return ranges;
+  }
+
+  // The blocks of `field`, each a range of its receiver stream's source.
   std::vector<ckpt::ReceivedBlockInfo> SourceBlocks(const json& line, const char* field) const {
     std::vector<ckpt::ReceivedBlockInfo> blocks = Blocks(line, field);
     for (const ckpt::ReceivedBlockInfo& block : blocks) {
+      const int64_t size = source_.size(
+          sim::InputSource(scenario_, StreamOf(block.stream_id, sim::SourceKind::kReceiver)).topic);
       if (block.source_from < 0 || block.source_from > block.source_until ||
-          block.source_until > source_.size()) {
+          block.source_until > size) {
         throw BadLine{std::string("a block of ") + field + " outside the source's " +
-                      std::to_string(source_.size()) + " records"};
+                      std::to_string(size) + " records"};
       }
     }
     return blocks;
   }
 
+  // The real runtime has one receiver source (RealRuntimeSupports): its position is the
+  // acknowledged position of every receiver stream there is.
+  std::map<int32_t, int64_t> ReceiverPositions(int64_t acknowledged) const {
+    std::map<int32_t, int64_t> positions;
+    for (int32_t id = 0; id < sim::InputStreamCount(scenario_); ++id) {
+      if (sim::InputSource(scenario_, id).kind == sim::SourceKind::kReceiver) {
+        positions[id] = acknowledged;
+      }
+    }
+    return positions;
+  }
+
+  const sim::Scenario& scenario_;
   Time now_{0};
   sim::ScenarioLog log_;
   sim::ScenarioReceiverSource source_;
@@ -374,10 +411,12 @@ void JournalReader::apply(const json& line) {
     run_.incarnations.back().started_at = Time{Int(line, "at")};
     last_checkpoint_listing_.clear();
     if (event == "unstarted") return unstarted();
-    run_.incarnations.back().source_acknowledged_at_start = Int(line, "acknowledged");
+    run_.incarnations.back().source_acknowledged_at_start =
+        ReceiverPositions(Int(line, "acknowledged"));
     run_.incarnations.back().process_conf = Conf(line, "conf");
     // Allocation lines carry the position themselves (replayed through the recorder below).
-    observer_ = std::make_unique<sim::IncarnationObserver>(&recorder_, index, [] { return 0; });
+    observer_ = std::make_unique<sim::IncarnationObserver>(&recorder_, index,
+                                                           [](int32_t) { return int64_t{0}; });
     finished_ = false;
     return;
   }
@@ -422,6 +461,19 @@ void JournalReader::apply_process_event(const std::string& event, const json& li
   }
 }
 
+void JournalReader::apply_allocation(int incarnation, const json& line) {
+  // Every receiver stream has its list, an empty one too, as the engine reports them.
+  ckpt::AllocatedBlocks blocks;
+  const int64_t acknowledged = Int(line, "acknowledged");
+  for (const auto& [stream_id, unused] : ReceiverPositions(acknowledged)) blocks[stream_id];
+  for (ckpt::ReceivedBlockInfo& block : SourceBlocks(line, "blocks")) {
+    blocks[block.stream_id].push_back(std::move(block));
+  }
+  // The position is the one the writing process saw, not the reader's.
+  recorder_.allocation(incarnation, Time{Int(line, "time")}, blocks,
+                       [acknowledged](int32_t) { return acknowledged; });
+}
+
 // Every engine event, each through the observer method it came from (no default: an event the
 // journal does not replay does not compile).
 void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line) {
@@ -458,21 +510,15 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
     case ckpt::EngineEvent::kCheckpointGivenUp:
       return observer.on_checkpoint_given_up(
           Time{Int(line, "time")}, static_cast<int>(Int(line, "attempts")), StatusOf(line));
-    case ckpt::EngineEvent::kOffsetRanges:
-      return observer.on_offset_ranges(static_cast<int32_t>(Int(line, "stream")),
-                                       Time{Int(line, "time")}, Ranges(line),
-                                       Flag(line, "restored"));
-    case ckpt::EngineEvent::kBlocksAllocated: {
-      ckpt::AllocatedBlocks blocks;
-      for (ckpt::ReceivedBlockInfo& block : SourceBlocks(line, "blocks")) {
-        blocks[block.stream_id].push_back(std::move(block));
-      }
-      // The position is the one the writing process saw, not the reader's.
-      return recorder_.allocation(observer.index(), Time{Int(line, "time")}, blocks,
-                                  Int(line, "acknowledged"));
+    case ckpt::EngineEvent::kOffsetRanges: {
+      const int32_t stream_id = StreamOf(Int(line, "stream"), sim::SourceKind::kLog);
+      return observer.on_offset_ranges(stream_id, Time{Int(line, "time")},
+                                       LogRanges(line, stream_id), Flag(line, "restored"));
     }
+    case ckpt::EngineEvent::kBlocksAllocated:
+      return apply_allocation(observer.index(), line);
     case ckpt::EngineEvent::kReceivedBlocks:
-      return observer.on_received_blocks(static_cast<int32_t>(Int(line, "stream")),
+      return observer.on_received_blocks(StreamOf(Int(line, "stream"), sim::SourceKind::kReceiver),
                                          Time{Int(line, "time")}, SourceBlocks(line, "blocks"),
                                          SourceBlocks(line, "missing"));
     case ckpt::EngineEvent::kError:

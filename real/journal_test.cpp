@@ -13,6 +13,7 @@
 #include <string>
 
 #include "engine/runtime/posix_file_system.h"
+#include "real/serve.h"
 #include "real/structured_journal.h"
 #include "testing/bundled_scenario.h"
 
@@ -186,14 +187,16 @@ TEST(Journal, AProcessKilledBeforeItsFirstLineIsACrashBeforeItsFirstStep) {
     writer.process_started(2, Time{40}, 4, {});
     writer.finished(Time{90}, 5);
   }
-  ckpt::Result<sim::TrialRun> run = RunFromJournal(RunningCount(), text + next.text(), false);
+  // Its receiver source where its predecessor's started.
+  const sim::Scenario receiver = sim::testing::LoadBundled("receiver/reliable_receiver_with_wal");
+  ckpt::Result<sim::TrialRun> run = RunFromJournal(receiver, text + next.text(), false);
   ASSERT_TRUE(run.ok()) << run.status().to_string();
   ASSERT_EQ(run.value().incarnations.size(), 3u);
   const sim::IncarnationRecord& unstarted = run.value().incarnations[1];
   EXPECT_EQ(unstarted.crashed_at, Time{30});
   EXPECT_EQ(unstarted.steps, 0u);
   EXPECT_FALSE(unstarted.zero_time.has_value());
-  EXPECT_EQ(unstarted.source_acknowledged_at_start, 4);
+  EXPECT_EQ(unstarted.source_acknowledged_at_start, (std::map<int32_t, int64_t>{{0, 4}}));
   EXPECT_FALSE(run.value().incarnations[2].crashed_at.has_value());
   EXPECT_TRUE(run.value().quiesced);
 }
@@ -293,6 +296,52 @@ TEST(Journal, BlocksOutsideTheSourceAreCorruption) {
   }
 }
 
+// A line naming an input stream the scenario does not have, or of another kind, or offsets its
+// log does not hold, is Corruption: the recorder reads records by stream and would otherwise
+// abort on them.
+TEST(Journal, StreamsAndOffsetRangesTheScenarioLacksAreCorruption) {
+  const std::string process =
+      "{\"e\":\"process\",\"index\":0,\"pid\":1,\"at\":0,\"acknowledged\":0}\n";
+  sim::Scenario log = sim::testing::LoadBundled("basic/partitioned_log");
+  sim::Scenario receiver = sim::testing::LoadBundled("receiver/reliable_receiver_with_wal");
+  const std::string block =
+      "{\"stream\":1,\"id\":\"input-1-0\",\"count\":1,\"from\":0,\"until\":1}";
+  const std::pair<const sim::Scenario*, std::string> cases[] = {
+      {&log,
+       "{\"e\":\"ranges\",\"at\":1,\"stream\":1,\"time\":200,\"ranges\":[],"
+       "\"restored\":false}\n"},
+      {&log,
+       "{\"e\":\"ranges\",\"at\":1,\"stream\":0,\"time\":200,\"ranges\":[[7,0,1]],"
+       "\"restored\":false}\n"},
+      {&log,
+       "{\"e\":\"ranges\",\"at\":1,\"stream\":0,\"time\":200,"
+       "\"ranges\":[[0,0,100000000]],\"restored\":false}\n"},
+      {&receiver,
+       "{\"e\":\"ranges\",\"at\":1,\"stream\":0,\"time\":200,\"ranges\":[],"
+       "\"restored\":false}\n"},
+      {&receiver,
+       "{\"e\":\"received\",\"at\":1,\"stream\":1,\"time\":1000,\"blocks\":[],"
+       "\"missing\":[]}\n"},
+      {&receiver,
+       "{\"e\":\"allocated\",\"at\":1,\"time\":1000,\"acknowledged\":0,"
+       "\"blocks\":[" +
+           block + "]}\n"},
+      {&log,
+       "{\"e\":\"received\",\"at\":1,\"stream\":0,\"time\":1000,\"blocks\":[],"
+       "\"missing\":[]}\n"},
+  };
+  for (const auto& [scenario, line] : cases) {
+    ckpt::Result<sim::TrialRun> run = RunFromJournal(*scenario, process + line + process, false);
+    ASSERT_FALSE(run.ok()) << line;
+    EXPECT_EQ(run.status().code(), ckpt::StatusCode::kCorruption) << line;
+  }
+  // A well-formed line of each kind is taken.
+  const std::string ranges =
+      "{\"e\":\"ranges\",\"at\":1,\"stream\":0,\"time\":200,\"ranges\":[[0,0,3]],"
+      "\"restored\":false}\n";
+  EXPECT_TRUE(RunFromJournal(log, process + ranges, false).ok());
+}
+
 TEST(Journal, KillPointAndProcessLinesAreRecognised) {
   Captured pipe;
   {
@@ -371,6 +420,22 @@ TEST(Journal, AStructuredLineOfTheWrongShapeIsCorruption) {
   EXPECT_NE(read.status().message().find("journal line 2: a commit written by another process"),
             std::string::npos)
       << read.status().to_string();
+}
+
+// The real runtime has one receiver source and no file producer: a named receiver or file source
+// stays in the simulator, and says so; a named log source runs.
+TEST(RealRuntime, NamedReceiverAndFileSourcesAreRefusedAndNamedLogSourcesRun) {
+  sim::Scenario scenario = sim::testing::LoadBundled("situations/receiver_and_log_union");
+  EXPECT_TRUE(RealRuntimeSupports(scenario).ok());
+  for (sim::SourceKind kind : {sim::SourceKind::kReceiver, sim::SourceKind::kFile}) {
+    sim::Scenario named = scenario;
+    named.sources.at(0).kind = kind;
+    ckpt::Status refused = RealRuntimeSupports(named);
+    EXPECT_EQ(refused.code(), ckpt::StatusCode::kUnsupported);
+    EXPECT_NE(refused.message().find("named source views stays in the simulator"),
+              std::string::npos)
+        << refused.message();
+  }
 }
 
 }  // namespace

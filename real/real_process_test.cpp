@@ -331,6 +331,22 @@ Outcome ServeWithPlantedFile(const std::string& run, const std::string& file,
 // A real run injects no faults, so the simulator's contract "every checkpoint file was mangled by a
 // fault, so getOrCreate may stop" never excuses it: a garbage checkpoint in a fresh directory that
 // stops the first process is a failure (it used to be PASS with nothing run).
+// A named log source is fed on a real run as in the simulator: a receiver unioned with a log topic
+// and two joined topics recover from real kills, judged stream by stream.
+TEST(RealProcess, CrashRealFeedsNamedLogSources) {
+  for (const char* name : {"two_log_topics_join", "receiver_and_log_union"}) {
+    TempDir dir;
+    int exit_code = -1;
+    nlohmann::json result =
+        CrashReal(kScenarios + "situations/" + name + ".yaml --kills 3 --trials 2 --speed 20 " +
+                      "--work-dir " + dir.path(),
+                  &exit_code);
+    EXPECT_EQ(exit_code, 0) << name << result.dump(2);
+    EXPECT_EQ(result["failures"], 0) << name << result.dump(2);
+    EXPECT_GE(result["trials"].get<int>(), 2) << name << result.dump(2);
+  }
+}
+
 TEST(RealProcess, AGarbageCheckpointThatStopsTheStartIsAFailureNotAPass) {
   TempDir dir;
   Outcome served = ServeWithPlantedFile(dir.path() + "/run", "checkpoint/checkpoint-1000",

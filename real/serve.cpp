@@ -103,7 +103,7 @@ class DurableReceiverSource : public ckpt::ReceiverSource {
   }
   void acknowledge(const std::string& source, int64_t until) override {
     source_->acknowledge(source, until);
-    Status kept = ReplaceFile(path_, std::to_string(source_->acknowledged()));
+    Status kept = ReplaceFile(path_, std::to_string(source_->acknowledged(name_)));
     CKPT_ASSERT(kept.ok(), "the receiver source lost an acknowledgement: " + kept.to_string());
   }
 
@@ -192,13 +192,11 @@ void RunDStreamProcess(const sim::Scenario& scenario, const ServeOptions& option
   });
   sim::ObservingFileSystem observed_fs(&fs, &journal, scenario.checkpoint_dir);
   auto clock = [&scheduler] { return scheduler.now(); };
-  sim::ScenarioLog log(scenario.log_topic, scenario.log_partitions,
-                       sim::ArrivalsOf(scenario, sim::SourceKind::kLog), clock);
-  sim::ScenarioReceiverSource arrivals(
-      scenario.log_topic, sim::ArrivalsOf(scenario, sim::SourceKind::kReceiver), clock);
-  if (acknowledged > 0) arrivals.acknowledge(scenario.log_topic, acknowledged);
-  DurableReceiverSource source(&arrivals, scenario.log_topic, acknowledged_path);
-  journal.set_receiver_source(&source, scenario.log_topic);
+  sim::ScenarioLog log(scenario, clock);
+  sim::ScenarioReceiverSource arrivals(scenario, clock);
+  if (acknowledged > 0) arrivals.acknowledge(scenario.source.topic, acknowledged);
+  DurableReceiverSource source(&arrivals, scenario.source.topic, acknowledged_path);
+  journal.set_receiver_source(&source, scenario.source.topic);
   sim::ScenarioExecution execution(scenario);
 
   ckpt::EngineEnv env;
@@ -215,7 +213,7 @@ void RunDStreamProcess(const sim::Scenario& scenario, const ServeOptions& option
   env.process_conf = sim::ProcessConf(scenario, index == 0, options.conf);
   env.stop_after_batches = scenario.batches;
 
-  journal.process_started(index, scheduler.now(), arrivals.acknowledged(), env.process_conf);
+  journal.process_started(index, scheduler.now(), acknowledged, env.process_conf);
   std::unique_ptr<ckpt::StreamingContext> context;
   scheduler.post(ckpt::TaskLabel{ckpt::Actor::kDriver, "start (getOrCreate)"}, [&] {
     ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> made =
@@ -244,9 +242,17 @@ Status RealRuntimeSupports(const sim::Scenario& scenario) {
                                  "concurrent scheduled run stays in the simulator)");
     }
   }
-  if (scenario.source_kind == sim::SourceKind::kFile) {
+  if (scenario.source.kind == sim::SourceKind::kFile) {
     return Status::Unsupported(scenario.path +
                                ": the real runtime has no producer for a file source yet");
+  }
+  for (const sim::NamedSource& source : scenario.sources) {
+    if (source.kind == sim::SourceKind::kFile || source.kind == sim::SourceKind::kReceiver) {
+      return Status::Unsupported(scenario.path + ": the real runtime feeds a " +
+                                 sim::SourceKindName(source.kind) +
+                                 " source only as the main source (named source " + source.name +
+                                 " stays in the simulator)");
+    }
   }
   if (scenario.first_start.ms != 0) {
     return Status::Unsupported(scenario.path + ": the real runtime starts at once (start_ms)");
@@ -305,8 +311,10 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   ckpt::Result<ckpt::WallTimeLine> line = TimeLineOf(options);
   std::string acknowledged_path = HarnessPath(options.run_directory, "acknowledged");
   int64_t arrived_records = 0;
-  for (const sim::LogAppend& append : sim::ArrivalsOf(scenario, sim::SourceKind::kReceiver)) {
-    arrived_records += static_cast<int64_t>(append.records.size());
+  if (scenario.source.kind == sim::SourceKind::kReceiver) {
+    for (const sim::LogAppend& append : scenario.source.appends) {
+      arrived_records += static_cast<int64_t>(append.records.size());
+    }
   }
   ckpt::Result<int64_t> acknowledged = ReadAcknowledged(acknowledged_path, arrived_records);
   if (!acknowledged.ok()) {

@@ -25,9 +25,7 @@ void RunStructuredProcess(const sim::Scenario& scenario, const ServeOptions& opt
     gate.before_mutation(ckpt::FileOperationName(operation), path);
     events.before_mutation(operation, path);
   });
-  sim::ScenarioLog log(scenario.log_topic, scenario.log_partitions,
-                       sim::ArrivalsOf(scenario, sim::SourceKind::kLog),
-                       [&scheduler] { return scheduler.now(); });
+  sim::ScenarioLog log(scenario, [&scheduler] { return scheduler.now(); });
 
   ss::QueryEnv env = sim::QueryEnvOf(scenario, index, options.structured_defects);
   env.scheduler = &scheduler;

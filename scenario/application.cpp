@@ -14,22 +14,22 @@ using ckpt::Status;
 using ckpt::StreamingContext;
 using ckpt::Time;
 
-Result<ckpt::DStream*> BuildSource(const Scenario& scenario, StreamingContext& context) {
-  if (scenario.source_kind == SourceKind::kConstant)
-    return context.constant_stream(scenario.input[0]);
-  if (scenario.source_kind == SourceKind::kQueue) return context.queue_stream(scenario.input);
-  if (scenario.source_kind == SourceKind::kFile)
-    return context.text_file_stream(scenario.source_directory,
-                                    {scenario.new_files_only, scenario.path_filter});
-  if (scenario.source_kind == SourceKind::kLog) return context.log_stream(scenario.log_topic);
-  if (scenario.source_kind == SourceKind::kReceiver)
-    return context.receiver_stream(scenario.log_topic);
-  return context.sequence_stream(scenario.input);
-}
-
-Result<ckpt::DStream*> BuildNamedSource(const NamedSource& source, StreamingContext& context) {
-  if (source.kind == SourceKind::kConstant) return context.constant_stream(source.input[0]);
-  if (source.kind == SourceKind::kQueue) return context.queue_stream(source.input);
+Result<ckpt::DStream*> BuildSource(const SourceSpec& source, StreamingContext& context) {
+  switch (source.kind) {
+    case SourceKind::kConstant:
+      return context.constant_stream(source.input[0]);
+    case SourceKind::kQueue:
+      return context.queue_stream(source.input);
+    case SourceKind::kFile:
+      return context.text_file_stream(source.directory,
+                                      {source.new_files_only, source.path_filter});
+    case SourceKind::kLog:
+      return context.log_stream(source.topic);
+    case SourceKind::kReceiver:
+      return context.receiver_stream(source.topic);
+    case SourceKind::kSequence:
+      break;
+  }
   return context.sequence_stream(source.input);
 }
 
@@ -110,12 +110,18 @@ Result<std::unique_ptr<StreamingContext>> BuildApplication(const Scenario& scena
     CKPT_RETURN_IF_ERROR(context->checkpoint(scenario.checkpoint_dir));
   }
   if (scenario.remember) CKPT_RETURN_IF_ERROR(context->remember(*scenario.remember));
-  Result<ckpt::DStream*> source = BuildSource(scenario, *context);
+  Result<ckpt::DStream*> source = BuildSource(scenario.source, *context);
   if (!source.ok()) return source.status();
   if (built) built->source_built = true;
   std::map<std::string, ckpt::DStream*> streams = {{"source", source.value()}};
   for (const NamedSource& named : scenario.sources) {
-    CKPT_ASSIGN_OR_RETURN(streams[named.name], BuildNamedSource(named, *context));
+    CKPT_ASSIGN_OR_RETURN(streams[named.name], BuildSource(named, *context));
+  }
+  // The harness names the engine's input streams by id (InputStreamName).
+  for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
+    CKPT_ASSERT(
+        streams.at(InputStreamName(scenario, id))->id() == id,
+        "input stream " + InputStreamName(scenario, id) + " is not stream " + std::to_string(id));
   }
   ckpt::DStream* previous = source.value();
   for (const PipelineStep& step : scenario.pipeline) {
@@ -162,16 +168,13 @@ const ckpt::FunctionRegistry* FunctionsOf(const Scenario& scenario, bool first) 
   return registry.value();
 }
 
-const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind) {
-  static const std::vector<LogAppend> kNone;
-  return scenario.source_kind == kind ? scenario.log_appends : kNone;
-}
-
 ckpt::Time LastArrival(const Scenario& scenario) {
   ckpt::Time last{0};
-  for (const ProducedFile& file : scenario.produced_files) last = std::max(last, file.at);
-  for (const LogAppend& append : ArrivalsOf(scenario, SourceKind::kLog)) {
-    last = std::max(last, append.at);
+  for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
+    const SourceSpec& source = InputSource(scenario, id);
+    for (const ProducedFile& file : source.files) last = std::max(last, file.at);
+    if (source.kind != SourceKind::kLog) continue;
+    for (const LogAppend& append : source.appends) last = std::max(last, append.at);
   }
   return last;
 }

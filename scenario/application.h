@@ -52,11 +52,8 @@ ckpt::Result<std::unique_ptr<ckpt::StreamingContext>> GetContext(const Scenario&
 // after a crash: restart_plugins when the scenario sets them). GetContext gives them to the env.
 const ckpt::FunctionRegistry* FunctionsOf(const Scenario& scenario, bool first);
 
-// The scenario's arrivals when its source is of `kind` ("log" or "receiver", which share them),
-// else none; by reference, as each run copies them into its source once.
-const std::vector<LogAppend>& ArrivalsOf(const Scenario& scenario, SourceKind kind);
-
-// When the last input arrives (a log append or a produced file); 0 when there is none.
+// When the last input of a file or log source arrives (a produced file or a log append); 0 when
+// there is none.
 ckpt::Time LastArrival(const Scenario& scenario);
 
 // What the driver program does after start: ssc.stop(stopGracefully = true) the scenario's

@@ -8,7 +8,9 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <utility>
 
+#include "engine/runtime/assert.h"
 #include "scenario/scenario_reader.h"
 #include "scenario/swarm.h"
 #include "util/read_file.h"
@@ -437,6 +439,26 @@ std::vector<LogAppend> GenerateLogAppends(int32_t partitions, Duration every, Du
     }
   }
   return appends;
+}
+
+int32_t InputStreamCount(const Scenario& scenario) {
+  return 1 + static_cast<int32_t>(scenario.sources.size());
+}
+
+const SourceSpec& InputSource(const Scenario& scenario, int32_t stream_id) {
+  CKPT_ASSERT(stream_id >= 0 && stream_id < InputStreamCount(scenario),
+              "no input stream " + std::to_string(stream_id));
+  return stream_id == 0 ? scenario.source : scenario.sources[stream_id - 1];
+}
+
+SourceSpec& InputSource(Scenario& scenario, int32_t stream_id) {
+  return const_cast<SourceSpec&>(InputSource(std::as_const(scenario), stream_id));
+}
+
+const std::string& InputStreamName(const Scenario& scenario, int32_t stream_id) {
+  static const std::string kMain = "source";
+  InputSource(scenario, stream_id);  // checks the id
+  return stream_id == 0 ? kMain : scenario.sources[stream_id - 1].name;
 }
 
 }  // namespace sim

@@ -321,13 +321,31 @@ std::string StateText(const std::vector<int64_t>& numbers);
 std::string StateText(const std::vector<std::string>& names);
 std::string StateText(const std::vector<std::vector<int64_t>>& rows);
 
-// A further input stream, named so that pipeline steps take it with `from` or `other`
-// (docs/scenarios.md, "sources"). Only the kinds whose input the driver program holds (sequence,
-// constant, queue): the simulated producers of files, logs and receivers serve the main source.
-struct NamedSource {
-  std::string name;
+// One input stream: its kind and that kind's fields (docs/scenarios.md, "Sources"). The main
+// source and every named source are one of these.
+struct SourceSpec {
   SourceKind kind = SourceKind::kSequence;
-  std::vector<ckpt::Records> input;  // as Scenario::input
+  std::vector<ckpt::Records> input;  // sequence and queue: per batch; constant: one list
+  std::string directory;             // file
+  std::vector<ProducedFile> files;   // file: what its producer writes
+  bool new_files_only = true;        // file: Spark's newFilesOnly
+  ckpt::FunctionRef path_filter;     // file: a filter function of the file's name (none: all)
+  std::string topic = "events";      // log; receiver: the source's name
+  int32_t partitions = 0;            // log; receiver: 1
+  std::vector<LogAppend> appends;    // in time order (receiver: what arrives at its source)
+  // Fed by a simulated producer on another machine (file, log, receiver), so what a batch reads
+  // depends on when it runs; the others' input is held by the driver program.
+  bool produced() const {
+    return kind == SourceKind::kFile || kind == SourceKind::kLog || kind == SourceKind::kReceiver;
+  }
+  bool operator==(const SourceSpec&) const = default;
+};
+
+// A further input stream, named so that pipeline steps take it with `from` or `other`
+// (docs/scenarios.md, "sources"). Built after the main source, in order: the main source is the
+// graph's stream 0 and the nth named source stream n (InputStreamId).
+struct NamedSource : SourceSpec {
+  std::string name;
   bool operator==(const NamedSource&) const = default;
 };
 
@@ -401,15 +419,7 @@ struct Scenario {
   std::string description;
   Duration batch_duration{500};
   int64_t batches = 0;
-  SourceKind source_kind = SourceKind::kSequence;
-  std::vector<ckpt::Records> input;  // sequence and queue: per batch; constant: one list
-  std::string source_directory;      // file
-  std::vector<ProducedFile> produced_files;
-  bool new_files_only = true;          // file: Spark's newFilesOnly
-  ckpt::FunctionRef path_filter;       // file: a filter function of the file's name (none: all)
-  std::string log_topic = "events";    // log; receiver: the source's name
-  int32_t log_partitions = 0;          // receiver: 1
-  std::vector<LogAppend> log_appends;  // in time order (receiver: what arrives at its source)
+  SourceSpec source;  // the main input stream ("source" in `from:`)
   std::vector<InitialFile> initial_files;
   std::vector<NamedSource> sources;  // built after the main source, in this order
   std::vector<PipelineStep> pipeline;
@@ -498,5 +508,14 @@ ckpt::Result<std::vector<Scenario>> LoadScenarios(const std::string& path,
 
 // Checks that the pipeline is well formed and names registered functions.
 ckpt::Status ValidateScenario(const Scenario& scenario, const ckpt::FunctionRegistry& registry);
+
+// The scenario's input streams by the engine's stream id: the application builds the main source
+// first (stream 0) and then the named sources in order (stream n is sources[n - 1]), before any
+// other stream, so the ids the engine reports in its events name these.
+int32_t InputStreamCount(const Scenario& scenario);
+const SourceSpec& InputSource(const Scenario& scenario, int32_t stream_id);
+SourceSpec& InputSource(Scenario& scenario, int32_t stream_id);
+// "source" for the main source, else the named source's name.
+const std::string& InputStreamName(const Scenario& scenario, int32_t stream_id);
 
 }  // namespace sim

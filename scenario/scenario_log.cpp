@@ -8,26 +8,43 @@ namespace sim {
 
 ScenarioLog::ScenarioLog(std::string topic, int32_t partitions,
                          const std::vector<LogAppend>& appends, std::function<Time()> clock)
-    : topic_(std::move(topic)), partitions_(partitions), clock_(std::move(clock)) {
+    : clock_(std::move(clock)) {
+  add_topic(topic, partitions, appends);
+}
+
+ScenarioLog::ScenarioLog(const Scenario& scenario, std::function<Time()> clock)
+    : clock_(std::move(clock)) {
+  for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
+    const SourceSpec& source = InputSource(scenario, id);
+    if (source.kind == SourceKind::kLog) add_topic(source.topic, source.partitions, source.appends);
+  }
+}
+
+void ScenarioLog::add_topic(const std::string& topic, int32_t partitions,
+                            const std::vector<LogAppend>& appends) {
+  auto [it, added] = topics_.emplace(topic, Partitions(static_cast<size_t>(partitions)));
+  CKPT_ASSERT(added, "two log sources of topic " + topic);
   for (const LogAppend& append : appends) {
     CKPT_ASSERT(append.partition >= 0 && append.partition < partitions,
                 "append to a partition the log does not have");
     for (const ckpt::Value& value : append.records) {
-      partitions_[append.partition].push_back(Entry{append.at, value});
+      it->second[append.partition].push_back(Entry{append.at, value});
     }
   }
 }
 
 ckpt::Result<int32_t> ScenarioLog::partition_count(const std::string& topic) const {
-  if (topic != topic_) return ckpt::Status::NotFound("the log has no topic '" + topic + "'");
-  return static_cast<int32_t>(partitions_.size());
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return ckpt::Status::NotFound("the log has no topic '" + topic + "'");
+  return static_cast<int32_t>(it->second.size());
 }
 
 int64_t ScenarioLog::end_offset(const std::string& topic, int32_t partition) const {
+  auto it = topics_.find(topic);
   CKPT_ASSERT(
-      topic == topic_ && partition >= 0 && partition < static_cast<int32_t>(partitions_.size()),
+      it != topics_.end() && partition >= 0 && partition < static_cast<int32_t>(it->second.size()),
       "end_offset of an unknown partition");
-  const std::vector<Entry>& entries = partitions_[partition];
+  const std::vector<Entry>& entries = it->second[partition];
   Time now = clock_();
   auto visible_end = std::partition_point(entries.begin(), entries.end(),
                                           [now](const Entry& e) { return e.appended_at <= now; });
@@ -43,7 +60,7 @@ ckpt::Result<ckpt::Records> ScenarioLog::read(const std::string& topic,
                                          std::to_string(range.until) + ") of partition " +
                                          std::to_string(range.partition) + " are not in the log");
   }
-  const std::vector<Entry>& entries = partitions_[range.partition];
+  const std::vector<Entry>& entries = topics_.at(topic)[range.partition];
   ckpt::Records records;
   records.reserve(static_cast<size_t>(range.until - range.from));
   for (int64_t offset = range.from; offset < range.until; ++offset) {

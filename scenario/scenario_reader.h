@@ -139,9 +139,13 @@ class ScenarioReader {
   // swarm: {batches: [low, high], ...}; each range must leave at least one valid variant.
   Status swarm(const YAML::Node& node, Scenario& s) const;
 
+  // The main `source:`, and one source's definition under `field` ("source", "sources.NAME").
   Status source(const YAML::Node& node, Scenario& s) const;
-
-  Status file_source(const YAML::Node& node, Scenario& s) const;
+  // source_kind (its kind, and the keys only some kinds have), then source_fields (the rest).
+  Status source_spec(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
+  Status source_kind(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
+  Status source_fields(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
+  Status file_source(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
   // sequence, queue and constant: the sources whose input the driver program holds.
   static bool IsInMemory(SourceKind kind);
   // Their input under `field`: `input` (per batch) or, for constant, `records` (one list).
@@ -166,18 +170,22 @@ class ScenarioReader {
   Result<std::vector<int64_t>> numbers(const YAML::Node& node, const std::string& field) const;
   // `expect_all_runs: {output: {distinct|contains|last_batch: [records]}}`.
   Status run_expectations(const YAML::Node& node, Scenario& s) const;
-  // The top-level `sources:` list (NamedSource).
+  // The top-level `sources:` list (NamedSource), at most kMaxNamedSources.
+  static constexpr size_t kMaxNamedSources = 64;
   Status named_sources(const YAML::Node& node, Scenario& s) const;
+  // A named producer source's topic or directory is no other source's of its kind.
+  Status distinct_input(const YAML::Node& item, const Scenario& s, const NamedSource& source) const;
 
   Status conf_map(const YAML::Node& node, const std::string& field,
                   std::map<std::string, std::string>& conf) const;
 
   // A log (partitioned) or a receiver's source (one sequence of records): records arriving at
   // virtual times, listed or generated.
-  Status log_source(const YAML::Node& node, Scenario& s) const;
+  Status log_source(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
 
   // generate: {every_ms, until_ms, records} (GenerateLogAppends).
-  Status generated_appends(const YAML::Node& node, Scenario& s) const;
+  Status generated_appends(const YAML::Node& node, const std::string& field,
+                           SourceSpec& source) const;
 
   Status initial_files(const YAML::Node& node, Scenario& s) const;
 

@@ -6,33 +6,55 @@
 
 namespace sim {
 
+namespace {
+
+// The keys of a source's definition (SourceSpec), under `source:` or in `sources:`.
+const std::set<std::string> kSourceKeys = {"kind",     "input",          "records",    "directory",
+                                           "files",    "topic",          "partitions", "appends",
+                                           "generate", "new_files_only", "path_filter"};
+
+}  // namespace
+
 Status ScenarioReader::source(const YAML::Node& node, Scenario& s) const {
   if (!node.IsMap()) return error(node, "source", "expected {kind: sequence, input: [...]}");
-  CKPT_RETURN_IF_ERROR(
-      check_keys(node, "source",
-                 {"kind", "input", "records", "directory", "files", "topic", "partitions",
-                  "appends", "generate", "new_files_only", "path_filter", "max_offsets_per_trigger",
-                  "max_files_per_trigger"}));
+  std::set<std::string> keys = kSourceKeys;
+  keys.insert({"max_offsets_per_trigger", "max_files_per_trigger"});
+  CKPT_RETURN_IF_ERROR(check_keys(node, "source", keys));
+  CKPT_RETURN_IF_ERROR(source_kind(node, "source", s.source));
+  CKPT_RETURN_IF_ERROR(rate_limits(node, s));
+  return source_fields(node, "source", s.source);
+}
+
+Status ScenarioReader::source_spec(const YAML::Node& node, const std::string& field,
+                                   SourceSpec& source) const {
+  CKPT_RETURN_IF_ERROR(source_kind(node, field, source));
+  return source_fields(node, field, source);
+}
+
+Status ScenarioReader::source_kind(const YAML::Node& node, const std::string& field,
+                                   SourceSpec& source) const {
   if (node["kind"]) {
-    Result<SourceKind> kind = ParseSourceKind(node["kind"].Scalar());
-    if (!kind.ok()) return error(node["kind"], "source.kind", kind.status().message());
-    s.source_kind = kind.value();
+    CKPT_ASSIGN_OR_RETURN(std::string kind_name, string(node["kind"], field + ".kind"));
+    Result<SourceKind> kind = ParseSourceKind(kind_name);
+    if (!kind.ok()) return error(node["kind"], field + ".kind", kind.status().message());
+    source.kind = kind.value();
   }
   for (const char* file_only : {"new_files_only", "path_filter"}) {
-    if (node[file_only] && s.source_kind != SourceKind::kFile) {
-      return error(node[file_only], std::string("source.") + file_only,
-                   "only a file source has it");
+    if (node[file_only] && source.kind != SourceKind::kFile) {
+      return error(node[file_only], field + "." + file_only, "only a file source has it");
     }
   }
-  CKPT_RETURN_IF_ERROR(rate_limits(node, s));
-  if (IsInMemory(s.source_kind)) {
-    CKPT_ASSIGN_OR_RETURN(s.input, in_memory_input(node, s.source_kind, "source"));
-  } else if (s.source_kind == SourceKind::kFile) {
-    return file_source(node, s);
-  } else if (s.source_kind == SourceKind::kLog || s.source_kind == SourceKind::kReceiver) {
-    return log_source(node, s);
-  }
   return Status::Ok();
+}
+
+Status ScenarioReader::source_fields(const YAML::Node& node, const std::string& field,
+                                     SourceSpec& source) const {
+  if (IsInMemory(source.kind)) {
+    CKPT_ASSIGN_OR_RETURN(source.input, in_memory_input(node, source.kind, field));
+    return Status::Ok();
+  }
+  if (source.kind == SourceKind::kFile) return file_source(node, field, source);
+  return log_source(node, field, source);
 }
 
 // Structured Streaming's source options maxOffsetsPerTrigger (log) and maxFilesPerTrigger (file).
@@ -43,7 +65,7 @@ Status ScenarioReader::rate_limits(const YAML::Node& node, Scenario& s) const {
     const YAML::Node value = node[key];
     if (!value) continue;
     const std::string where = std::string("source.") + key;
-    if (s.engine != Engine::kStructured || s.source_kind != kind) {
+    if (s.engine != Engine::kStructured || s.source.kind != kind) {
       return error(
           value, where,
           std::string("only a structured query's ") + SourceKindName(kind) + " source has it");
@@ -75,146 +97,155 @@ Result<std::vector<ckpt::Records>> ScenarioReader::in_memory_input(const YAML::N
 }
 
 Status ScenarioReader::named_sources(const YAML::Node& node, Scenario& s) const {
-  if (!node.IsSequence()) {
-    return error(node, "sources", "expected a list of {name, kind, input or records}");
+  if (!node.IsSequence()) return error(node, "sources", "expected a list of {name, kind, ...}");
+  if (node.size() > kMaxNamedSources) {
+    return error(node, "sources", "at most " + std::to_string(kMaxNamedSources) + " sources");
   }
   for (const YAML::Node& item : node) {
-    CKPT_RETURN_IF_ERROR(check_keys(item, "sources", {"name", "kind", "input", "records"}));
+    if (!item.IsMap()) return error(item, "sources", "expected {name, kind, ...}");
+    std::set<std::string> keys = kSourceKeys;
+    keys.insert("name");
+    CKPT_RETURN_IF_ERROR(check_keys(item, "sources", keys));
     if (!item["name"]) return error(item, "sources.name", "missing");
     NamedSource source;
     CKPT_ASSIGN_OR_RETURN(source.name, plain_name(item["name"], "sources.name"));
-    if (item["kind"]) {
-      CKPT_ASSIGN_OR_RETURN(std::string kind_name, string(item["kind"], "sources.kind"));
-      Result<SourceKind> kind = ParseSourceKind(kind_name);
-      if (!kind.ok()) return error(item["kind"], "sources.kind", kind.status().message());
-      if (!IsInMemory(kind.value())) {
-        return error(item["kind"], "sources.kind",
-                     "a named source is sequence, constant or queue (" + kind_name +
-                         " can only be the main source)");
-      }
-      source.kind = kind.value();
-    }
-    const std::string field = "sources." + source.name;
-    CKPT_ASSIGN_OR_RETURN(source.input, in_memory_input(item, source.kind, field));
+    CKPT_RETURN_IF_ERROR(source_spec(item, "sources." + source.name, source));
+    CKPT_RETURN_IF_ERROR(distinct_input(item, s, source));
     s.sources.push_back(std::move(source));
   }
   return Status::Ok();
 }
 
-Status ScenarioReader::file_source(const YAML::Node& node, Scenario& s) const {
-  if (!node["directory"]) return error(node, "source.directory", "missing");
-  CKPT_ASSIGN_OR_RETURN(s.source_directory, absolute_path(node["directory"], "source.directory"));
-  if (node["new_files_only"]) {
-    CKPT_ASSIGN_OR_RETURN(s.new_files_only, boolean(node["new_files_only"], "source.new_files_only"));
-  }
-  if (const YAML::Node filter = node["path_filter"]) {
-    CKPT_ASSIGN_OR_RETURN(s.path_filter, function(filter, "source.path_filter"));
-    Status known = functions().check(s.path_filter, ckpt::FunctionKind::kFilter);
-    if (!known.ok()) return error(filter, "source.path_filter", known.message());
-  }
-  const YAML::Node files = node["files"];
-  if (!files || !files.IsSequence()) {
-    return error(files ? files : node, "source.files", "expected a list of {at_ms, name, lines}");
-  }
-  for (const YAML::Node& file : files) {
-    CKPT_RETURN_IF_ERROR(
-        check_keys(file, "source.files", {"at_ms", "name", "lines", "modified_at_ms"}));
-    for (const char* required : {"at_ms", "name", "lines"}) {
-      if (!file[required]) return error(file, std::string("source.files.") + required, "missing");
+// Each producer keeps its own input: a log source's topic, a receiver's source and a file
+// source's directory belong to one stream of the scenario. (Spark would let two streams read one
+// topic; the scenario language gives each its own appends or files, so two would contradict.)
+Status ScenarioReader::distinct_input(const YAML::Node& item, const Scenario& s,
+                                      const NamedSource& source) const {
+  if (!source.produced()) return Status::Ok();
+  const bool file = source.kind == SourceKind::kFile;
+  const std::string key = file ? "directory" : "topic";
+  const std::string& mine = file ? source.directory : source.topic;
+  for (int32_t id = 0; id < InputStreamCount(s); ++id) {
+    const SourceSpec& other = InputSource(s, id);
+    if (other.kind != source.kind) continue;
+    if ((file ? other.directory : other.topic) == mine) {
+      return error(item[key] ? item[key] : item, "sources." + source.name + "." + key,
+                   "'" + mine + "' is already the input of " + InputStreamName(s, id) + ": each " +
+                       SourceKindName(source.kind) + " source needs its own");
     }
-    Result<Duration> at = duration(file["at_ms"], "source.files.at_ms", true);
-    Result<std::string> name = plain_name(file["name"], "source.files.name");
-    Result<ckpt::Records> lines = records(file["lines"], "source.files.lines");
-    if (!at.ok()) return at.status();
-    if (!name.ok()) return name.status();
-    if (!lines.ok()) return lines.status();
-    ProducedFile produced{Time{0} + at.value(), name.value(), {}, std::nullopt};
-    if (const YAML::Node modified = file["modified_at_ms"]) {
-      CKPT_ASSIGN_OR_RETURN(Duration d, duration(modified, "source.files.modified_at_ms", true));
-      produced.modified_at = Time{0} + d;
-    }
-    for (const Value& line : lines.value()) {
-      produced.lines.push_back(line.is_string() ? line.as_string() : line.to_string());
-    }
-    s.produced_files.push_back(std::move(produced));
   }
   return Status::Ok();
 }
 
-Status ScenarioReader::log_source(const YAML::Node& node, Scenario& s) const {
-  bool receiver = s.source_kind == SourceKind::kReceiver;
+Status ScenarioReader::file_source(const YAML::Node& node, const std::string& field,
+                                   SourceSpec& source) const {
+  if (!node["directory"]) return error(node, field + ".directory", "missing");
+  CKPT_ASSIGN_OR_RETURN(source.directory, absolute_path(node["directory"], field + ".directory"));
+  if (node["new_files_only"]) {
+    CKPT_ASSIGN_OR_RETURN(source.new_files_only,
+                          boolean(node["new_files_only"], field + ".new_files_only"));
+  }
+  if (const YAML::Node filter = node["path_filter"]) {
+    CKPT_ASSIGN_OR_RETURN(source.path_filter, function(filter, field + ".path_filter"));
+    Status known = functions().check(source.path_filter, ckpt::FunctionKind::kFilter);
+    if (!known.ok()) return error(filter, field + ".path_filter", known.message());
+  }
+  const YAML::Node files = node["files"];
+  const std::string where = field + ".files";
+  if (!files || !files.IsSequence()) {
+    return error(files ? files : node, where, "expected a list of {at_ms, name, lines}");
+  }
+  for (const YAML::Node& file : files) {
+    CKPT_RETURN_IF_ERROR(check_keys(file, where, {"at_ms", "name", "lines", "modified_at_ms"}));
+    for (const char* required : {"at_ms", "name", "lines"}) {
+      if (!file[required]) return error(file, where + "." + required, "missing");
+    }
+    CKPT_ASSIGN_OR_RETURN(Duration at, duration(file["at_ms"], where + ".at_ms", true));
+    CKPT_ASSIGN_OR_RETURN(std::string name, plain_name(file["name"], where + ".name"));
+    CKPT_ASSIGN_OR_RETURN(ckpt::Records lines, records(file["lines"], where + ".lines"));
+    ProducedFile produced{Time{0} + at, name, {}, std::nullopt};
+    if (const YAML::Node modified = file["modified_at_ms"]) {
+      CKPT_ASSIGN_OR_RETURN(Duration d, duration(modified, where + ".modified_at_ms", true));
+      produced.modified_at = Time{0} + d;
+    }
+    for (const Value& line : lines) {
+      produced.lines.push_back(line.is_string() ? line.as_string() : line.to_string());
+    }
+    source.files.push_back(std::move(produced));
+  }
+  return Status::Ok();
+}
+
+Status ScenarioReader::log_source(const YAML::Node& node, const std::string& field,
+                                  SourceSpec& source) const {
+  bool receiver = source.kind == SourceKind::kReceiver;
   if (node["topic"]) {
-    CKPT_ASSIGN_OR_RETURN(std::string topic, string(node["topic"], "source.topic"));
-    s.log_topic = topic;
+    CKPT_ASSIGN_OR_RETURN(source.topic, string(node["topic"], field + ".topic"));
   }
   if (receiver) {
     if (node["partitions"]) {
-      return error(node["partitions"], "source.partitions", "a receiver's source has none");
+      return error(node["partitions"], field + ".partitions", "a receiver's source has none");
     }
-    s.log_partitions = 1;
+    source.partitions = 1;
   } else {
-    if (!node["partitions"]) return error(node, "source.partitions", "missing");
-    Result<int64_t> partitions = integer(node["partitions"], "source.partitions");
-    if (!partitions.ok()) return partitions.status();
-    if (partitions.value() < 1 || partitions.value() > 1000) {
-      return error(node["partitions"], "source.partitions", "must be in 1..1000");
+    if (!node["partitions"]) return error(node, field + ".partitions", "missing");
+    CKPT_ASSIGN_OR_RETURN(int64_t partitions, integer(node["partitions"], field + ".partitions"));
+    if (partitions < 1 || partitions > 1000) {
+      return error(node["partitions"], field + ".partitions", "must be in 1..1000");
     }
-    s.log_partitions = static_cast<int32_t>(partitions.value());
+    source.partitions = static_cast<int32_t>(partitions);
   }
-  if (node["generate"]) return generated_appends(node["generate"], s);
+  if (node["generate"]) return generated_appends(node["generate"], field, source);
   const YAML::Node appends = node["appends"];
+  const std::string where = field + ".appends";
   const char* shape = receiver ? "{at_ms, records}" : "{at_ms, partition, records}";
   if (!appends || !appends.IsSequence()) {
-    return error(appends ? appends : node, "source.appends",
+    return error(appends ? appends : node, where,
                  std::string("expected a list of ") + shape + " (or generate: {...})");
   }
   std::vector<std::string> keys = {"at_ms", "records"};
   if (!receiver) keys.push_back("partition");
   for (const YAML::Node& item : appends) {
-    CKPT_RETURN_IF_ERROR(
-        check_keys(item, "source.appends", std::set<std::string>(keys.begin(), keys.end())));
+    CKPT_RETURN_IF_ERROR(check_keys(item, where, std::set<std::string>(keys.begin(), keys.end())));
     for (const std::string& required : keys) {
-      if (!item[required]) return error(item, "source.appends." + required, "missing");
+      if (!item[required]) return error(item, where + "." + required, "missing");
     }
-    Result<Duration> at = duration(item["at_ms"], "source.appends.at_ms", true);
-    Result<int64_t> partition =
-        receiver ? Result<int64_t>(0) : integer(item["partition"], "source.appends.partition");
-    Result<ckpt::Records> appended = records(item["records"], "source.appends.records");
-    if (!at.ok()) return at.status();
-    if (!partition.ok()) return partition.status();
-    if (!appended.ok()) return appended.status();
-    if (partition.value() < 0 || partition.value() >= s.log_partitions) {
-      return error(item["partition"], "source.appends.partition",
-                   "must be in 0.." + std::to_string(s.log_partitions - 1));
+    CKPT_ASSIGN_OR_RETURN(Duration at, duration(item["at_ms"], where + ".at_ms", true));
+    CKPT_ASSIGN_OR_RETURN(int64_t partition,
+                          receiver ? Result<int64_t>(0)
+                                   : integer(item["partition"], where + ".partition"));
+    CKPT_ASSIGN_OR_RETURN(ckpt::Records appended, records(item["records"], where + ".records"));
+    if (partition < 0 || partition >= source.partitions) {
+      return error(item["partition"], where + ".partition",
+                   "must be in 0.." + std::to_string(source.partitions - 1));
     }
-    if (!s.log_appends.empty() && Time{0} + at.value() < s.log_appends.back().at) {
-      return error(item["at_ms"], "source.appends.at_ms", "must not go back in time");
+    if (!source.appends.empty() && Time{0} + at < source.appends.back().at) {
+      return error(item["at_ms"], where + ".at_ms", "must not go back in time");
     }
-    s.log_appends.push_back(
-        LogAppend{Time{0} + at.value(), static_cast<int32_t>(partition.value()), appended.value()});
+    source.appends.push_back(
+        LogAppend{Time{0} + at, static_cast<int32_t>(partition), std::move(appended)});
   }
   return Status::Ok();
 }
 
-Status ScenarioReader::generated_appends(const YAML::Node& node, Scenario& s) const {
-  CKPT_RETURN_IF_ERROR(check_keys(node, "source.generate", {"every_ms", "until_ms", "records"}));
+Status ScenarioReader::generated_appends(const YAML::Node& node, const std::string& field,
+                                         SourceSpec& source) const {
+  const std::string where = field + ".generate";
+  CKPT_RETURN_IF_ERROR(check_keys(node, where, {"every_ms", "until_ms", "records"}));
   for (const char* required : {"every_ms", "until_ms", "records"}) {
-    if (!node[required]) return error(node, std::string("source.generate.") + required, "missing");
+    if (!node[required]) return error(node, where + "." + required, "missing");
   }
-  Result<Duration> every = duration(node["every_ms"], "source.generate.every_ms", false);
-  Result<Duration> until = duration(node["until_ms"], "source.generate.until_ms", true);
-  Result<int64_t> count = integer(node["records"], "source.generate.records");
-  if (!every.ok()) return every.status();
-  if (!until.ok()) return until.status();
-  if (!count.ok()) return count.status();
-  if (count.value() < 1 || count.value() > 1000) {
-    return error(node["records"], "source.generate.records", "must be in 1..1000");
+  CKPT_ASSIGN_OR_RETURN(Duration every, duration(node["every_ms"], where + ".every_ms", false));
+  CKPT_ASSIGN_OR_RETURN(Duration until, duration(node["until_ms"], where + ".until_ms", true));
+  CKPT_ASSIGN_OR_RETURN(int64_t count, integer(node["records"], where + ".records"));
+  if (count < 1 || count > 1000)
+    return error(node["records"], where + ".records", "must be in 1..1000");
+  // Bounded step by step: each factor is at most 1,000,000 here, so no product overflows.
+  const int64_t ticks = until.ms / every.ms;
+  if (ticks > 1'000'000 || ticks * source.partitions * count > 1'000'000) {
+    return error(node, where, "more than 1,000,000 records");
   }
-  int64_t appends = until.value().ms / every.value().ms * s.log_partitions * count.value();
-  if (appends > 1'000'000) {
-    return error(node, "source.generate", "more than 1,000,000 records");
-  }
-  s.log_appends = GenerateLogAppends(s.log_partitions, every.value(), until.value(), count.value());
+  source.appends = GenerateLogAppends(source.partitions, every, until, count);
   return Status::Ok();
 }
 

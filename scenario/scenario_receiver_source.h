@@ -1,6 +1,6 @@
-// The receiver source of a simulation (the engine's ReceiverSource seam): one named source whose
-// records arrive at the scenario's virtual times, and which keeps the receivers'
-// acknowledgements.
+// The receiver sources of a simulation (the engine's ReceiverSource seam): one named source per
+// receiver stream of the scenario, whose records arrive at the scenario's virtual times, and which
+// keeps the receivers' acknowledgements.
 //
 // The source is another machine: its records and acknowledgements survive driver crashes, and a
 // restarted receiver resumes at the acknowledged position. It remembers every acknowledgement
@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,11 @@ namespace sim {
 
 class ScenarioReceiverSource : public ckpt::ReceiverSource {
  public:
-  // REQUIRES: `arrivals` in time order (their partitions are ignored: one source).
+  // One source. REQUIRES: `arrivals` in time order (their partitions are ignored).
   ScenarioReceiverSource(std::string name, const std::vector<LogAppend>& arrivals,
                          std::function<Time()> clock);
+  // Every receiver source of `scenario` (the main one and the named ones), by topic.
+  ScenarioReceiverSource(const Scenario& scenario, std::function<Time()> clock);
 
   ckpt::Status check_exists(const std::string& source) const override;
   int64_t available(const std::string& source) const override;
@@ -28,18 +31,23 @@ class ScenarioReceiverSource : public ckpt::ReceiverSource {
   ckpt::Records read(const std::string& source, int64_t from, int64_t until) const override;
   void acknowledge(const std::string& source, int64_t until) override;
 
-  // The records at [from, until) whatever the time (the oracle's view).
-  ckpt::Records records(int64_t from, int64_t until) const;
-  int64_t acknowledged() const { return acknowledged_; }
-  // How many records the source holds, arrived or not.
-  int64_t size() const { return static_cast<int64_t>(values_.size()); }
+  // The records of `source` at [from, until) whatever the time (the oracle's view).
+  ckpt::Records records(const std::string& source, int64_t from, int64_t until) const;
+  // How many records `source` holds, arrived or not.
+  int64_t size(const std::string& source) const;
+  // Every source's acknowledged position, by name.
+  std::map<std::string, int64_t> acknowledged_positions() const;
 
  private:
-  std::string name_;
-  std::vector<Time> arrived_at_;
-  ckpt::Records values_;
+  struct Source {
+    std::vector<Time> arrived_at;
+    ckpt::Records values;
+    int64_t acknowledged = 0;
+  };
+  void add_source(const std::string& name, const std::vector<LogAppend>& arrivals);
+  const Source& at(const std::string& name) const;
+  std::map<std::string, Source> sources_;
   std::function<Time()> clock_;
-  int64_t acknowledged_ = 0;
 };
 
 }  // namespace sim

@@ -52,8 +52,8 @@ TEST_F(ScenarioFileTest, LoadsValuesPairsAndDefaults) {
   const Scenario& s = loaded.value();
   EXPECT_EQ(s.batch_duration.ms, 500);
   EXPECT_EQ(s.checkpoint_dir, "/checkpoint");
-  ASSERT_EQ(s.input.size(), 2u);
-  EXPECT_EQ(s.input[1][0], ckpt::Value::Pair(ckpt::Value::String("x"), ckpt::Value::Int(2)));
+  ASSERT_EQ(s.source.input.size(), 2u);
+  EXPECT_EQ(s.source.input[1][0], ckpt::Value::Pair(ckpt::Value::String("x"), ckpt::Value::Int(2)));
 }
 
 TEST_F(ScenarioFileTest, NamedSourcesJoinsAndOptionValuesLoad) {
@@ -100,8 +100,26 @@ TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
   const std::string head = "name: x\nbatches: 1\nsource: {input: [[a]]}\n";
   const std::string tail = "pipeline: [{collect: o}]\n";
   const std::pair<std::string, std::string> cases[] = {
-      {head + "sources: [{name: f, kind: file}]\n" + tail,
-       ":4:27: sources.kind: a named source is sequence, constant or queue"},
+      {head + "sources: [{name: f, kind: file}]\n" + tail, ":4:11: sources.f.directory: missing"},
+      {head + "sources: [{name: k, kind: log, appends: []}]\n" + tail,
+       ":4:11: sources.k.partitions: missing"},
+      {head + "sources: [{name: k, kind: log, partitions: 1, appends: [{at_ms: 1, partition: 1, " +
+           "records: [a]}]}]\n" + tail,
+       "sources.k.appends.partition: must be in 0..0"},
+      {head + "sources: [{name: r, kind: receiver, partitions: 2, appends: []}]\n" + tail,
+       "sources.r.partitions: a receiver's source has none"},
+      {std::string(
+           "name: x\nbatches: 1\nsource: {kind: log, topic: t, partitions: 1, appends: []}\n") +
+           "sources: [{name: k, kind: log, topic: t, partitions: 1, appends: []}]\n" + tail,
+       ":4:39: sources.k.topic: 't' is already the input of source: each log source needs its "
+       "own"},
+      {head + "sources: [{name: f, kind: file, directory: /in, files: []}, {name: g, kind: file, " +
+           "directory: /in, files: []}]\n" + tail,
+       "sources.g.directory: '/in' is already the input of f: each file source needs its own"},
+      {head +
+           "sources: [{name: k, kind: sequence, input: [[a]], topic: t, new_files_only: true}]\n" +
+           tail,
+       "sources.k.new_files_only: only a file source has it"},
       {head + "sources: [{name: s, input: [[a]]}, {name: s, input: [[b]]}]\n" + tail,
        "sources: a second stream named 's'"},
       {head + "sources: [{name: s}]\n" + tail, ":4:11: sources.s.input: missing"},
@@ -373,10 +391,10 @@ expect_conf: {k: v, gone: ~}
 )"));
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   const Scenario& s = loaded.value();
-  EXPECT_EQ(s.log_topic, "t");
-  ASSERT_EQ(s.log_appends.size(), 6u);  // 3 ticks x 2 partitions
-  EXPECT_EQ(s.log_appends[1].partition, 1);
-  EXPECT_EQ(ckpt::RecordsToString(s.log_appends[1].records), "[3, 4]");
+  EXPECT_EQ(s.source.topic, "t");
+  ASSERT_EQ(s.source.appends.size(), 6u);  // 3 ticks x 2 partitions
+  EXPECT_EQ(s.source.appends[1].partition, 1);
+  EXPECT_EQ(ckpt::RecordsToString(s.source.appends[1].records), "[3, 4]");
   EXPECT_EQ(s.restart_conf->at("spark.master"), "local[4]");
   EXPECT_EQ(s.expect_conf.at("k"), std::optional<std::string>("v"));
   EXPECT_EQ(s.expect_conf.at("gone"), std::nullopt);

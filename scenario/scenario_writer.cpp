@@ -94,32 +94,20 @@ void EmitInMemoryInput(YAML::Emitter& out, SourceKind kind,
   }
 }
 
-void EmitNamedSources(YAML::Emitter& out, const std::vector<NamedSource>& sources) {
-  if (sources.empty()) return;
-  out << YAML::Key << "sources" << YAML::Value << YAML::BeginSeq;
-  for (const NamedSource& source : sources) {
-    out << YAML::BeginMap;
-    Field(out, "name", source.name);
-    Field(out, "kind", SourceKindName(source.kind));
-    EmitInMemoryInput(out, source.kind, source.input);
-    out << YAML::EndMap;
-  }
-  out << YAML::EndSeq;
-}
-
-void EmitSource(YAML::Emitter& out, const Scenario& s) {
-  out << YAML::Key << "source" << YAML::Value << YAML::BeginMap;
-  Field(out, "kind", SourceKindName(s.source_kind));
-  EmitInMemoryInput(out, s.source_kind, s.input);
-  if (s.source_kind == SourceKind::kFile) {
-    Field(out, "directory", s.source_directory);
-    if (!s.new_files_only) Field(out, "new_files_only", false);
-    if (!s.path_filter.empty()) Field(out, "path_filter", FunctionText(s.path_filter));
-    if (s.query.max_files_per_trigger) {
-      Field(out, "max_files_per_trigger", *s.query.max_files_per_trigger);
+// A source's kind and fields inside its map; `query`, for the main source of a structured
+// scenario, adds its rate limit.
+void EmitSourceFields(YAML::Emitter& out, const SourceSpec& source, const StructuredQuery* query) {
+  Field(out, "kind", SourceKindName(source.kind));
+  EmitInMemoryInput(out, source.kind, source.input);
+  if (source.kind == SourceKind::kFile) {
+    Field(out, "directory", source.directory);
+    if (!source.new_files_only) Field(out, "new_files_only", false);
+    if (!source.path_filter.empty()) Field(out, "path_filter", FunctionText(source.path_filter));
+    if (query && query->max_files_per_trigger) {
+      Field(out, "max_files_per_trigger", *query->max_files_per_trigger);
     }
     out << YAML::Key << "files" << YAML::Value << YAML::BeginSeq;
-    for (const ProducedFile& file : s.produced_files) {
+    for (const ProducedFile& file : source.files) {
       out << YAML::Flow << YAML::BeginMap;
       Field(out, "at_ms", file.at.ms);
       out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << file.name;
@@ -130,23 +118,40 @@ void EmitSource(YAML::Emitter& out, const Scenario& s) {
       out << YAML::EndMap;
     }
     out << YAML::EndSeq;
-  } else if (s.source_kind == SourceKind::kLog || s.source_kind == SourceKind::kReceiver) {
-    Field(out, "topic", s.log_topic);
-    if (s.source_kind == SourceKind::kLog) Field(out, "partitions", s.log_partitions);
-    if (s.query.max_offsets_per_trigger) {
-      Field(out, "max_offsets_per_trigger", *s.query.max_offsets_per_trigger);
+  } else if (source.kind == SourceKind::kLog || source.kind == SourceKind::kReceiver) {
+    Field(out, "topic", source.topic);
+    if (source.kind == SourceKind::kLog) Field(out, "partitions", source.partitions);
+    if (query && query->max_offsets_per_trigger) {
+      Field(out, "max_offsets_per_trigger", *query->max_offsets_per_trigger);
     }
     out << YAML::Key << "appends" << YAML::Value << YAML::BeginSeq;
-    for (const LogAppend& append : s.log_appends) {
+    for (const LogAppend& append : source.appends) {
       out << YAML::Flow << YAML::BeginMap;
       Field(out, "at_ms", append.at.ms);
-      if (s.source_kind == SourceKind::kLog) Field(out, "partition", append.partition);
+      if (source.kind == SourceKind::kLog) Field(out, "partition", append.partition);
       out << YAML::Key << "records" << YAML::Value;
       EmitRecords(out, append.records);
       out << YAML::EndMap;
     }
     out << YAML::EndSeq;
   }
+}
+
+void EmitNamedSources(YAML::Emitter& out, const std::vector<NamedSource>& sources) {
+  if (sources.empty()) return;
+  out << YAML::Key << "sources" << YAML::Value << YAML::BeginSeq;
+  for (const NamedSource& source : sources) {
+    out << YAML::BeginMap;
+    Field(out, "name", source.name);
+    EmitSourceFields(out, source, nullptr);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
+void EmitSource(YAML::Emitter& out, const Scenario& s) {
+  out << YAML::Key << "source" << YAML::Value << YAML::BeginMap;
+  EmitSourceFields(out, s.source, &s.query);
   out << YAML::EndMap;
 }
 

@@ -50,24 +50,24 @@ TEST(ScenarioWriter, ValuesKeepTheirKinds) {
   Scenario s;
   s.name = "kinds";
   s.batches = 1;
-  s.input = {{ckpt::Value::String("12"), ckpt::Value::String(""), ckpt::Value::Int(-3),
-              ckpt::Value::Double(2.0), ckpt::Value::Double(0.25),
-              ckpt::Value::Pair(ckpt::Value::String("a b"), ckpt::Value::Int(1)),
-              ckpt::Value::String("it's \"quoted\": [x, y]"), ckpt::Value::None(),
-              ckpt::Value::Some(ckpt::Value::String("none")),
-              ckpt::Value::List({ckpt::Value::Int(1), ckpt::Value::List({})})}};
+  s.source.input = {{ckpt::Value::String("12"), ckpt::Value::String(""), ckpt::Value::Int(-3),
+                     ckpt::Value::Double(2.0), ckpt::Value::Double(0.25),
+                     ckpt::Value::Pair(ckpt::Value::String("a b"), ckpt::Value::Int(1)),
+                     ckpt::Value::String("it's \"quoted\": [x, y]"), ckpt::Value::None(),
+                     ckpt::Value::Some(ckpt::Value::String("none")),
+                     ckpt::Value::List({ckpt::Value::Int(1), ckpt::Value::List({})})}};
   PipelineStep collect;
   collect.operation = Operation::kCollect;
   collect.output_name = "out";
   s.pipeline = {collect};
   ckpt::Result<Scenario> read = LoadScenarioFromText(ScenarioToYaml(s), "kinds.yaml");
   ASSERT_TRUE(read.ok()) << read.status().to_string() << "\n" << ScenarioToYaml(s);
-  ASSERT_EQ(read.value().input.size(), 1u);
-  const ckpt::Records& records = read.value().input[0];
-  ASSERT_EQ(records.size(), s.input[0].size());
+  ASSERT_EQ(read.value().source.input.size(), 1u);
+  const ckpt::Records& records = read.value().source.input[0];
+  ASSERT_EQ(records.size(), s.source.input[0].size());
   for (size_t i = 0; i < records.size(); ++i) {
-    EXPECT_EQ(records[i].kind(), s.input[0][i].kind()) << i;
-    EXPECT_EQ(records[i].to_string(), s.input[0][i].to_string()) << i;
+    EXPECT_EQ(records[i].kind(), s.source.input[0][i].kind()) << i;
+    EXPECT_EQ(records[i].to_string(), s.source.input[0][i].to_string()) << i;
   }
 }
 

@@ -30,13 +30,14 @@ std::vector<int64_t> DurationsToDivide(const Scenario& scenario) {
 // Every distinct record of a sequence or queue source's input, in order.
 ckpt::Records Vocabulary(const Scenario& scenario) {
   std::set<ckpt::Value> distinct;
-  for (const ckpt::Records& batch : scenario.input) distinct.insert(batch.begin(), batch.end());
+  for (const ckpt::Records& batch : scenario.source.input)
+    distinct.insert(batch.begin(), batch.end());
   return ckpt::Records(distinct.begin(), distinct.end());
 }
 
 bool PerBatchInput(const Scenario& scenario) {
-  return scenario.source_kind == SourceKind::kSequence ||
-         scenario.source_kind == SourceKind::kQueue;
+  return scenario.source.kind == SourceKind::kSequence ||
+         scenario.source.kind == SourceKind::kQueue;
 }
 
 // The unit every checkpoint interval must be a multiple of: the batch duration and every slide.
@@ -100,7 +101,7 @@ ckpt::Status ValidateStructuredRange(const Scenario& scenario, const std::string
   if (field == "trigger_ms" && !scenario.query.trigger_interval) {
     return ckpt::Status::InvalidArgument("the query's trigger is Once: it has no interval to vary");
   }
-  if (field == "max_offsets_per_trigger" && scenario.source_kind != SourceKind::kLog) {
+  if (field == "max_offsets_per_trigger" && scenario.source.kind != SourceKind::kLog) {
     return ckpt::Status::InvalidArgument("needs a log (Kafka) source");
   }
   if (field == "compact_interval" && scenario.query.sink != StructuredQuery::Sink::kFile) {
@@ -157,7 +158,7 @@ ckpt::Status ValidateSwarmRange(const Scenario& scenario, const std::string& fie
   if (field == "records_per_batch") {
     if (!PerBatchInput(scenario)) {
       return ckpt::Status::InvalidArgument("needs a sequence or queue source, not " +
-                                           std::string(SourceKindName(scenario.source_kind)));
+                                           std::string(SourceKindName(scenario.source.kind)));
     }
     if (Vocabulary(scenario).empty()) {
       return ckpt::Status::InvalidArgument("the source's input has no records to draw from");
@@ -216,15 +217,16 @@ Scenario ScenarioVariant(const Scenario& scenario, uint64_t variant) {
     }
   }
   if (swarm.batches) out.batches = Draw(random, *swarm.batches);
-  if (PerBatchInput(scenario) && !scenario.input.empty()) {
+  if (PerBatchInput(scenario) && !scenario.source.input.empty()) {
     ckpt::Records vocabulary = Vocabulary(scenario);
-    out.input.clear();
+    out.source.input.clear();
     for (int64_t i = 0; i < out.batches; ++i) {
       if (!swarm.records_per_batch) {
-        out.input.push_back(scenario.input[static_cast<size_t>(i) % scenario.input.size()]);
+        out.source.input.push_back(
+            scenario.source.input[static_cast<size_t>(i) % scenario.source.input.size()]);
         continue;
       }
-      ckpt::Records& batch = out.input.emplace_back();
+      ckpt::Records& batch = out.source.input.emplace_back();
       for (int64_t n = Draw(random, *swarm.records_per_batch); n > 0; --n) {
         batch.push_back(vocabulary[random.below(vocabulary.size())]);
       }

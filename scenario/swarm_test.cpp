@@ -23,20 +23,21 @@ TEST(Swarm, VariantsStayWithinTheRangesAndAreAPureFunctionOfTheirNumber) {
   ASSERT_TRUE(swarm.batches && swarm.records_per_batch && swarm.batch_duration_ms &&
               swarm.checkpoint_interval_ms);
   std::set<ckpt::Value> vocabulary;
-  for (const ckpt::Records& batch : scenario.input) vocabulary.insert(batch.begin(), batch.end());
+  for (const ckpt::Records& batch : scenario.source.input)
+    vocabulary.insert(batch.begin(), batch.end());
   std::set<int64_t> batch_counts, durations;
   for (uint64_t v = 1; v <= kSwarmVariants; ++v) {
     Scenario variant = ScenarioVariant(scenario, v);
     EXPECT_EQ(variant.batches, ScenarioVariant(scenario, v).batches);
-    EXPECT_EQ(variant.input, ScenarioVariant(scenario, v).input);
+    EXPECT_EQ(variant.source.input, ScenarioVariant(scenario, v).source.input);
     EXPECT_GE(variant.batches, swarm.batches->low);
     EXPECT_LE(variant.batches, swarm.batches->high);
     EXPECT_GE(variant.batch_duration.ms, swarm.batch_duration_ms->low);
     EXPECT_LE(variant.batch_duration.ms, swarm.batch_duration_ms->high);
     const Duration interval = *variant.pipeline[1].checkpoint_interval;
     EXPECT_EQ(interval.ms % variant.batch_duration.ms, 0) << "Spark rejects other intervals";
-    ASSERT_EQ(static_cast<int64_t>(variant.input.size()), variant.batches);
-    for (const ckpt::Records& batch : variant.input) {
+    ASSERT_EQ(static_cast<int64_t>(variant.source.input.size()), variant.batches);
+    for (const ckpt::Records& batch : variant.source.input) {
       EXPECT_LE(static_cast<int64_t>(batch.size()), swarm.records_per_batch->high);
       for (const ckpt::Value& record : batch) EXPECT_TRUE(vocabulary.count(record));
     }
@@ -46,7 +47,7 @@ TEST(Swarm, VariantsStayWithinTheRangesAndAreAPureFunctionOfTheirNumber) {
   }
   EXPECT_GT(batch_counts.size(), 10u);
   EXPECT_GT(durations.size(), 10u);
-  EXPECT_EQ(ScenarioVariant(scenario, 0).input, scenario.input);
+  EXPECT_EQ(ScenarioVariant(scenario, 0).source.input, scenario.source.input);
 }
 
 TEST(Swarm, BatchDurationsDivideTheWindowAndSlide) {

@@ -7,6 +7,32 @@ namespace sim {
 
 using ckpt::Status;
 
+namespace {
+
+// Makes the file source's directory now and writes each of its files at its time.
+void ScheduleFiles(const SourceSpec& source, SimFs& fs, EventLoop& loop,
+                   const std::function<void(const std::string&)>& trace) {
+  Status made = fs.mkdirs(source.directory);
+  if (made.ok()) made = fs.sync_dir(ckpt::ParentPath(source.directory));
+  CKPT_ASSERT(made.ok(), "cannot make the input directory: " + made.to_string());
+  for (const ProducedFile& file : source.files) {
+    loop.schedule_at(kHarnessOwner, file.at, TaskLabel{ckpt::Actor::kDriver, "producer writes"},
+                     [&source, &fs, &file, trace] {
+                       std::string text;
+                       for (const std::string& line : file.lines) text += line + "\n";
+                       std::string path = ckpt::JoinPath(source.directory, file.name);
+                       Status written = ckpt::WriteWholeFile(fs, path, text, /*sync=*/true);
+                       if (written.ok()) written = fs.sync_dir(source.directory);
+                       CKPT_ASSERT(written.ok(), "producer cannot write " + path);
+                       // A file moved into the directory keeps the time it was written at.
+                       if (file.modified_at) fs.set_modification_time(path, *file.modified_at);
+                       trace("producer wrote " + path);
+                     });
+  }
+}
+
+}  // namespace
+
 void ScheduleProducer(const Scenario& scenario, SimFs& fs, EventLoop& loop,
                       std::function<void(const std::string&)> trace) {
   fs.set_clock([&loop] { return loop.now(); });
@@ -17,23 +43,9 @@ void ScheduleProducer(const Scenario& scenario, SimFs& fs, EventLoop& loop,
     CKPT_ASSERT(written.ok(),
                 "cannot write initial file " + file.path + ": " + written.to_string());
   }
-  if (scenario.source_kind != SourceKind::kFile) return;
-  Status made = fs.mkdirs(scenario.source_directory);
-  if (made.ok()) made = fs.sync_dir(ckpt::ParentPath(scenario.source_directory));
-  CKPT_ASSERT(made.ok(), "cannot make the input directory: " + made.to_string());
-  for (const ProducedFile& file : scenario.produced_files) {
-    loop.schedule_at(kHarnessOwner, file.at, TaskLabel{ckpt::Actor::kDriver, "producer writes"},
-                     [&scenario, &fs, &file, trace] {
-                       std::string text;
-                       for (const std::string& line : file.lines) text += line + "\n";
-                       std::string path = ckpt::JoinPath(scenario.source_directory, file.name);
-                       Status written = ckpt::WriteWholeFile(fs, path, text, /*sync=*/true);
-                       if (written.ok()) written = fs.sync_dir(scenario.source_directory);
-                       CKPT_ASSERT(written.ok(), "producer cannot write " + path);
-                       // A file moved into the directory keeps the time it was written at.
-                       if (file.modified_at) fs.set_modification_time(path, *file.modified_at);
-                       trace("producer wrote " + path);
-                     });
+  for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
+    const SourceSpec& source = InputSource(scenario, id);
+    if (source.kind == SourceKind::kFile) ScheduleFiles(source, fs, loop, trace);
   }
 }
 

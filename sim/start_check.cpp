@@ -52,10 +52,8 @@ ckpt::Status CheckApplicationStarts(
   OwnerScheduler scheduler(&loop, kHarnessOwner + 1);
   SimFs fs(PersistenceModel::kHdfs);
   auto clock = [&loop] { return loop.now(); };
-  ScenarioLog log(scenario.log_topic, scenario.log_partitions,
-                  ArrivalsOf(scenario, SourceKind::kLog), clock);
-  ScenarioReceiverSource source(scenario.log_topic, ArrivalsOf(scenario, SourceKind::kReceiver),
-                                clock);
+  ScenarioLog log(scenario, clock);
+  ScenarioReceiverSource source(scenario, clock);
   ScenarioExecution execution(scenario);
   NoSink sink;
   ckpt::EngineEnv env;

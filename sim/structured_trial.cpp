@@ -43,8 +43,7 @@ class StructuredSimulation : public StepGate, public ss::BatchSink, public ss::Q
         options_(options),
         fs_(ModelFor(scenario, options)),
         injector_(FaultRulesOf(scenario, options.inject_faults), spec.fault_mask, spec.seed),
-        log_(scenario.log_topic, scenario.log_partitions, ArrivalsOf(scenario, SourceKind::kLog),
-             [this] { return loop_.now(); }),
+        log_(scenario, [this] { return loop_.now(); }),
         plan_(StructuredPlanOf(scenario)),
         last_arrival_(LastArrival(scenario)) {
     loop_.set_interleaving(spec.interleaving);

@@ -36,12 +36,10 @@ class Simulation : public StepGate {
         options_(options),
         fs_(ModelFor(scenario, options)),
         injector_(FaultRulesOf(scenario, options.inject_faults), spec.fault_mask, spec.seed),
-        log_(scenario.log_topic, scenario.log_partitions, ArrivalsOf(scenario, SourceKind::kLog),
-             [this] { return loop_.now(); }),
-        receiver_source_(scenario.log_topic, ArrivalsOf(scenario, SourceKind::kReceiver),
-                         [this] { return loop_.now(); }),
+        log_(scenario, [this] { return loop_.now(); }),
+        receiver_source_(scenario, [this] { return loop_.now(); }),
         execution_(scenario),
-        recorder_(&result_, &log_, &receiver_source_, options.record_trace,
+        recorder_(&result_, scenario, &log_, &receiver_source_, options.record_trace,
                   [this] { return loop_.now(); }) {
     loop_.set_interleaving(spec.interleaving);
     recorder_.set_record_protocol(options.record_protocol);
@@ -73,7 +71,11 @@ class Simulation : public StepGate {
   struct Process : public ckpt::OutputSink {
     Process(Simulation* sim, int index, ckpt::Duration clock_offset)
         : sim(sim),
-          observer(&sim->recorder_, index, [sim] { return sim->receiver_source_.acknowledged(); }),
+          observer(&sim->recorder_, index,
+                   [sim](int32_t stream_id) {
+                     return sim->receiver_source_.acknowledged(
+                         InputSource(sim->scenario_, stream_id).topic);
+                   }),
           scheduler(&sim->loop_, static_cast<OwnerId>(index + 1), clock_offset),
           fs(&sim->fs_, sim),
           observed_fs(&fs, &observer, sim->scenario_.checkpoint_dir) {}
@@ -237,7 +239,12 @@ void Simulation::start_incarnation(Time at) {
   int index = static_cast<int>(result_.incarnations.size());
   result_.incarnations.push_back(IncarnationRecord{});
   result_.incarnations.back().started_at = at;
-  result_.incarnations.back().source_acknowledged_at_start = receiver_source_.acknowledged();
+  for (int32_t id = 0; id < InputStreamCount(scenario_); ++id) {
+    const SourceSpec& source = InputSource(scenario_, id);
+    if (source.kind != SourceKind::kReceiver) continue;
+    result_.incarnations.back().source_acknowledged_at_start[id] =
+        receiver_source_.acknowledged(source.topic);
+  }
   // A restarted process's clock is the scenario's offset off the first one's, but never before
   // time 0 (a process clock reads no negative time).
   ckpt::Duration offset{0};
@@ -358,10 +365,13 @@ bool PruningApplies(const Scenario& scenario, const TrialSpec& spec) {
   bool writes_files = std::any_of(
       scenario.pipeline.begin(), scenario.pipeline.end(),
       [](const PipelineStep& step) { return step.operation == Operation::kSaveAsTextFiles; });
-  return (scenario.source_kind == SourceKind::kSequence ||
-          scenario.source_kind == SourceKind::kConstant) &&
-         !writes_files && scenario.processing.failing_batches.empty() && scenario.faults.empty() &&
-         spec.interleaving == 0 && scenario.restart_clock_offset.ms == 0 &&
+  bool produced_input = std::any_of(scenario.sources.begin(), scenario.sources.end(),
+                                    [](const NamedSource& source) { return source.produced(); });
+  return (scenario.source.kind == SourceKind::kSequence ||
+          scenario.source.kind == SourceKind::kConstant) &&
+         !produced_input && !writes_files && scenario.processing.failing_batches.empty() &&
+         scenario.faults.empty() && spec.interleaving == 0 &&
+         scenario.restart_clock_offset.ms == 0 &&
          !scenario.graceful_stop_lead;  // a stop's outcome is judged at its end
 }
 
