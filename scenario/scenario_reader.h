@@ -172,6 +172,8 @@ class ScenarioReader {
   Status run_expectations(const YAML::Node& node, Scenario& s) const;
   // The top-level `sources:` list (NamedSource), at most kMaxNamedSources.
   static constexpr size_t kMaxNamedSources = 64;
+  // What a source may generate, and what all sources may append together.
+  static constexpr int64_t kMaxInputRecords = 1'000'000;
   Status named_sources(const YAML::Node& node, Scenario& s) const;
   // A named producer source's topic or directory is no other source's of its kind.
   Status distinct_input(const YAML::Node& item, const Scenario& s, const NamedSource& source) const;

@@ -112,6 +112,18 @@ Status ScenarioReader::named_sources(const YAML::Node& node, Scenario& s) const 
     CKPT_RETURN_IF_ERROR(source_spec(item, "sources." + source.name, source));
     CKPT_RETURN_IF_ERROR(distinct_input(item, s, source));
     s.sources.push_back(std::move(source));
+    // Each generated input is bounded on its own; so is what all of them hold together.
+    int64_t records = 0;
+    for (int32_t id = 0; id < InputStreamCount(s); ++id) {
+      for (const LogAppend& append : InputSource(s, id).appends) {
+        records += static_cast<int64_t>(append.records.size());
+      }
+    }
+    if (records > kMaxInputRecords) {
+      return error(
+          item, "sources",
+          "more than " + std::to_string(kMaxInputRecords) + " appended records in all sources");
+    }
   }
   return Status::Ok();
 }
@@ -242,7 +254,7 @@ Status ScenarioReader::generated_appends(const YAML::Node& node, const std::stri
     return error(node["records"], where + ".records", "must be in 1..1000");
   // Bounded step by step: each factor is at most 1,000,000 here, so no product overflows.
   const int64_t ticks = until.ms / every.ms;
-  if (ticks > 1'000'000 || ticks * source.partitions * count > 1'000'000) {
+  if (ticks > kMaxInputRecords || ticks * source.partitions * count > kMaxInputRecords) {
     return error(node, where, "more than 1,000,000 records");
   }
   source.appends = GenerateLogAppends(source.partitions, every, until, count);

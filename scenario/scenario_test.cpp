@@ -120,6 +120,10 @@ TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
            "sources: [{name: k, kind: sequence, input: [[a]], topic: t, new_files_only: true}]\n" +
            tail,
        "sources.k.new_files_only: only a file source has it"},
+      {head + "sources: [{name: a, kind: log, partitions: 1000, generate: {every_ms: 1, " +
+           "until_ms: 1000, records: 1}}, {name: b, kind: log, topic: b, partitions: 1, " +
+           "generate: {every_ms: 1, until_ms: 10, records: 1}}]\n" + tail,
+       ":4:104: sources: more than 1000000 appended records in all sources"},
       {head + "sources: [{name: s, input: [[a]]}, {name: s, input: [[b]]}]\n" + tail,
        "sources: a second stream named 's'"},
       {head + "sources: [{name: s}]\n" + tail, ":4:11: sources.s.input: missing"},
