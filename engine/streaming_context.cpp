@@ -138,8 +138,8 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpointDirect
   }
   const Checkpoint& checkpoint = *read.checkpoint;
   if (env.observer) {
-    env.observer->on_checkpoint_recovered(read.file, checkpoint.checkpoint_time,
-                                          checkpoint.pending_times);
+    env.observer->on_event(event::CheckpointRecovered{read.file, checkpoint.checkpoint_time,
+                                                      checkpoint.pending_times});
   }
   return FromCheckpoint(env, std::move(*read.checkpoint));
 }
@@ -151,8 +151,9 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
                         ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true, env.defects));
   for (const RejectedCheckpoint& failure : read.failures) {
     if (!env.observer) break;
-    env.observer->log(LogLevel::kWarning, "Error reading checkpoint " + failure.to_string());
-    env.observer->on_checkpoint_unreadable(failure.path, failure.error);
+    env.observer->on_event(
+        event::Log{LogLevel::kWarning, "Error reading checkpoint " + failure.to_string()});
+    env.observer->on_event(event::CheckpointUnreadable{failure.path, failure.error});
   }
   if (!read.checkpoint) {
     if (!read.failures.empty() && !create_on_error) {
@@ -162,8 +163,8 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
   }
   const Checkpoint& checkpoint = *read.checkpoint;
   if (env.observer) {
-    env.observer->on_checkpoint_recovered(read.file, checkpoint.checkpoint_time,
-                                          checkpoint.pending_times);
+    env.observer->on_event(event::CheckpointRecovered{read.file, checkpoint.checkpoint_time,
+                                                      checkpoint.pending_times});
   }
   return FromCheckpoint(env, std::move(*read.checkpoint));
 }
@@ -361,7 +362,7 @@ void StreamingContext::stop_gracefully() {
     if (receiver_tracker_) receiver_tracker_->stop();
     runtime_.state = ContextState::kStopped;
     runtime_.log(LogLevel::kInfo, "StreamingContext stopped successfully");
-    if (runtime_.env.observer) runtime_.env.observer->on_graceful_stop(stop);
+    if (runtime_.env.observer) runtime_.env.observer->on_event(stop);
   });
 }
 

@@ -86,7 +86,7 @@ class StreamingContext {
   // stop(stopGracefully = true), in virtual time: the receivers stop after one more block, the
   // generator stops gracefully (JobGenerator::stop_gracefully, each wait bounded by
   // spark.streaming.gracefulStopTimeout, 10 batches by default), then the executors and the
-  // block log; the observer hears on_graceful_stop. Only an active context stops.
+  // block log; the observer hears a GracefulStop. Only an active context stops.
   // Deliberate difference: Spark closes the driver's block log before the generator's waits
   // (ReceiverTracker.stop); ours closes it after them, as the waits still allocate blocks.
   void stop_gracefully();

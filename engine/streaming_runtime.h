@@ -44,15 +44,15 @@ struct StreamingRuntime {
         std::string("Adding new inputs, transformations, and output operations after ") +
         (state == ContextState::kActive ? "starting" : "stopping") + " a context is not supported");
   }
-  void log(LogLevel level, const std::string& message) const {
-    if (env.observer) env.observer->log(level, message);
+  void log(LogLevel level, std::string message) const {
+    if (env.observer) env.observer->on_event(event::Log{level, std::move(message)});
   }
   void report_restore(int32_t stream_id, const std::map<Time, std::string>& rdd_files) const {
-    if (env.observer) env.observer->on_stream_restored(stream_id, rdd_files);
+    if (env.observer) env.observer->on_event(event::StreamRestored{stream_id, rdd_files});
   }
   // Spark's JobScheduler.reportError.
   void report_error(const Status& error) const {
-    if (env.observer) env.observer->on_error(error);
+    if (env.observer) env.observer->on_event(event::Error{error});
   }
 };
 

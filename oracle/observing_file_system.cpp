@@ -46,7 +46,7 @@ bool ObservingFileSystem::observed(const std::string& path) const {
 
 void ObservingFileSystem::report(FileOperation operation, const std::string& path, bool ok,
                                  std::string target) {
-  observer_->on_file_operation(ckpt::FileEvent{operation, path, std::move(target), ok, {}});
+  observer_->on_event(ckpt::FileEvent{operation, path, std::move(target), ok, {}});
 }
 
 ckpt::Result<std::unique_ptr<ckpt::WritableFile>> ObservingFileSystem::create(
@@ -91,7 +91,7 @@ ckpt::Result<std::vector<ckpt::FileStatus>> ObservingFileSystem::list(const std:
       event.listing.push_back(entry.is_directory ? entry.name + "/" : entry.name);
     }
   }
-  observer_->on_file_operation(event);
+  observer_->on_event(std::move(event));
   return entries;
 }
 

@@ -1,5 +1,5 @@
 // A filesystem decorator that reports every file operation a process makes under its checkpoint
-// directory to an EngineObserver (on_file_operation), as the operation returned. The simulator
+// directory to an EngineObserver (a FileEvent record), as the operation returned. The simulator
 // and the real runtime both put it between the engine and their filesystem, so the protocol
 // oracle (protocol.h) judges a simulated and a real process by the same record.
 #pragma once

@@ -120,8 +120,13 @@ void RunRecorder::received_blocks(int incarnation, int32_t stream_id, Time batch
   run_->input_batches.push_back(std::move(batch));
 }
 
-void IncarnationObserver::log(ckpt::LogLevel level, const std::string& message) {
+void IncarnationObserver::handle(const ckpt::event::Log& e) {
+  const auto& [level, message] = e;
   if (level != ckpt::LogLevel::kInfo) trace([&] { return "log: " + message; });
+}
+
+void IncarnationObserver::on_event(const ckpt::EngineEventRecord& record) {
+  std::visit([this](const auto& event) { handle(event); }, record);
 }
 
 ProtocolEvent* IncarnationObserver::protocol_event(ProtocolEvent::Kind kind) {
@@ -133,7 +138,8 @@ ProtocolEvent* IncarnationObserver::protocol_event(ProtocolEvent::Kind kind) {
   return &events.back();
 }
 
-void IncarnationObserver::on_context_started(Time zero_time, bool recovered) {
+void IncarnationObserver::handle(const ckpt::event::ContextStarted& e) {
+  const auto& [zero_time, recovered] = e;
   record().zero_time = zero_time;
   record().recovered = recovered;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kStarted)) {
@@ -142,8 +148,8 @@ void IncarnationObserver::on_context_started(Time zero_time, bool recovered) {
   }
 }
 
-void IncarnationObserver::on_checkpoint_recovered(const std::string& file, Time time,
-                                                  const std::vector<Time>& pending) {
+void IncarnationObserver::handle(const ckpt::event::CheckpointRecovered& e) {
+  const auto& [file, time, pending] = e;
   record().checkpoint_file = file;
   record().checkpoint_time = time;
   record().pending_times = pending;
@@ -155,8 +161,8 @@ void IncarnationObserver::on_checkpoint_recovered(const std::string& file, Time 
   trace([&] { return "recovered from " + file + " (content time " + time.to_string() + ")"; });
 }
 
-void IncarnationObserver::on_restart(Time restart_time, const std::vector<Time>& rescheduled,
-                                     Time clock) {
+void IncarnationObserver::handle(const ckpt::event::Restart& e) {
+  const auto& [restart_time, rescheduled, clock] = e;
   record().restart_time = restart_time;
   record().rescheduled = rescheduled;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRestart)) {
@@ -170,8 +176,8 @@ void IncarnationObserver::on_restart(Time restart_time, const std::vector<Time>&
   });
 }
 
-void IncarnationObserver::on_checkpoint_written(const std::string& file, Time time,
-                                                bool clear_checkpoint_data_later) {
+void IncarnationObserver::handle(const ckpt::event::CheckpointWritten& e) {
+  const auto& [file, time, clear_checkpoint_data_later] = e;
   trace([&] { return "wrote " + file + " (content time " + time.to_string() + ")"; });
   record().checkpoints_written.push_back(file);
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kWritten)) {
@@ -181,16 +187,16 @@ void IncarnationObserver::on_checkpoint_written(const std::string& file, Time ti
   }
 }
 
-void IncarnationObserver::on_clear_checkpoint_data(Time time,
-                                                   const std::vector<Time>& pending_times) {
+void IncarnationObserver::handle(const ckpt::event::ClearCheckpointData& e) {
+  const auto& [time, pending_times] = e;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kCleared)) {
     event->time = time;
     event->times = pending_times;
   }
 }
 
-void IncarnationObserver::on_checkpoint_data_updated(int32_t stream_id, Time time,
-                                                     const std::map<Time, std::string>& rdd_files) {
+void IncarnationObserver::handle(const ckpt::event::CheckpointDataUpdated& e) {
+  const auto& [stream_id, time, rdd_files] = e;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRddFiles)) {
     event->stream_id = stream_id;
     event->time = time;
@@ -198,8 +204,8 @@ void IncarnationObserver::on_checkpoint_data_updated(int32_t stream_id, Time tim
   }
 }
 
-void IncarnationObserver::on_stream_restored(int32_t stream_id,
-                                             const std::map<Time, std::string>& rdd_files) {
+void IncarnationObserver::handle(const ckpt::event::StreamRestored& e) {
+  const auto& [stream_id, rdd_files] = e;
   ++record().restores[stream_id];
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRestored)) {
     event->stream_id = stream_id;
@@ -207,14 +213,15 @@ void IncarnationObserver::on_stream_restored(int32_t stream_id,
   }
 }
 
-void IncarnationObserver::on_job_failed(Time batch_time, const ckpt::Status& error) {
+void IncarnationObserver::handle(const ckpt::event::JobFailed& e) {
+  const auto& [batch_time, error] = e;
   if (error.has(ckpt::ErrorMark::kInjected)) {
     recorder_->run().failed_jobs.push_back(FailedJob{index_, batch_time});
   }
 }
 
-void IncarnationObserver::on_checkpoint_given_up(Time time, int attempts,
-                                                 const ckpt::Status& first_error) {
+void IncarnationObserver::handle(const ckpt::event::CheckpointGivenUp& e) {
+  const auto& [time, attempts, first_error] = e;
   trace([&] {
     return "gave up the checkpoint of " + time.to_string() + " after " + std::to_string(attempts) +
            " attempt(s); first error: " + first_error.to_string();
@@ -225,7 +232,7 @@ void IncarnationObserver::on_checkpoint_given_up(Time time, int attempts,
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kGivenUp)) event->time = time;
 }
 
-void IncarnationObserver::on_graceful_stop(const ckpt::GracefulStop& stop) {
+void IncarnationObserver::handle(const ckpt::GracefulStop& stop) {
   trace([&] {
     auto text = [](std::optional<Time> t) { return t ? t->to_string() : std::string("none"); };
     return "stopped gracefully: stop time " + text(stop.stop_time) + ", last processed batch " +
@@ -234,8 +241,8 @@ void IncarnationObserver::on_graceful_stop(const ckpt::GracefulStop& stop) {
   record().graceful_stop = stop;
 }
 
-void IncarnationObserver::on_checkpoint_unreadable(const std::string& file,
-                                                   const ckpt::Status& error) {
+void IncarnationObserver::handle(const ckpt::event::CheckpointUnreadable& e) {
+  const auto& [file, error] = e;
   ckpt::RejectedCheckpoint rejected{file, error};
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kUnreadable)) {
     event->path = rejected.to_string();
@@ -243,28 +250,27 @@ void IncarnationObserver::on_checkpoint_unreadable(const std::string& file,
   record().unreadable_checkpoints.push_back(std::move(rejected));
 }
 
-void IncarnationObserver::on_file_operation(const ckpt::FileEvent& event) {
+void IncarnationObserver::handle(const ckpt::FileEvent& event) {
   if (ProtocolEvent* recorded = protocol_event(ProtocolEvent::Kind::kFile)) recorded->file = event;
 }
 
-void IncarnationObserver::on_offset_ranges(int32_t stream_id, Time batch_time,
-                                           const std::vector<ckpt::OffsetRange>& ranges,
-                                           bool restored) {
+void IncarnationObserver::handle(const ckpt::event::OffsetRanges& e) {
+  const auto& [stream_id, batch_time, ranges, restored] = e;
   recorder_->input_batch(index_, stream_id, batch_time, ranges, restored);
 }
 
-void IncarnationObserver::on_blocks_allocated(Time batch_time,
-                                              const ckpt::AllocatedBlocks& blocks) {
+void IncarnationObserver::handle(const ckpt::event::BlocksAllocated& e) {
+  const auto& [batch_time, blocks] = e;
   recorder_->allocation(index_, batch_time, blocks, acknowledged_);
 }
 
-void IncarnationObserver::on_received_blocks(int32_t stream_id, Time batch_time,
-                                             const std::vector<ckpt::ReceivedBlockInfo>& blocks,
-                                             const std::vector<ckpt::ReceivedBlockInfo>& missing) {
+void IncarnationObserver::handle(const ckpt::event::ReceivedBlocks& e) {
+  const auto& [stream_id, batch_time, blocks, missing] = e;
   recorder_->received_blocks(index_, stream_id, batch_time, blocks, missing);
 }
 
-void IncarnationObserver::on_error(const ckpt::Status& error) {
+void IncarnationObserver::handle(const ckpt::event::Error& e) {
+  const auto& [error] = e;
   trace([&] { return "error: " + error.to_string(); });
   if (!error.has(ckpt::ErrorMark::kInjected)) record().errors.push_back(error);
   if (error.is_storage_refusal()) record().storage_refusals.push_back(error.to_string());

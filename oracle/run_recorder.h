@@ -76,33 +76,7 @@ class IncarnationObserver : public ckpt::EngineObserver {
   int index() const { return index_; }
   IncarnationRecord& record() { return recorder_->run().incarnations[index_]; }
 
-  void log(ckpt::LogLevel level, const std::string& message) override;
-  void on_context_started(ckpt::Time zero_time, bool recovered) override;
-  void on_checkpoint_recovered(const std::string& file, ckpt::Time time,
-                               const std::vector<ckpt::Time>& pending) override;
-  void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled,
-                  ckpt::Time clock) override;
-  void on_stream_restored(int32_t stream_id,
-                          const std::map<ckpt::Time, std::string>& rdd_files) override;
-  void on_checkpoint_written(const std::string& file, ckpt::Time time,
-                             bool clear_checkpoint_data_later) override;
-  void on_clear_checkpoint_data(ckpt::Time time,
-                                const std::vector<ckpt::Time>& pending_times) override;
-  void on_checkpoint_data_updated(int32_t stream_id, ckpt::Time time,
-                                  const std::map<ckpt::Time, std::string>& rdd_files) override;
-  void on_job_failed(ckpt::Time batch_time, const ckpt::Status& error) override;
-  void on_checkpoint_unreadable(const std::string& file, const ckpt::Status& error) override;
-  void on_checkpoint_given_up(ckpt::Time time, int attempts,
-                              const ckpt::Status& first_error) override;
-  void on_offset_ranges(int32_t stream_id, ckpt::Time batch_time,
-                        const std::vector<ckpt::OffsetRange>& ranges, bool restored) override;
-  void on_blocks_allocated(ckpt::Time batch_time, const ckpt::AllocatedBlocks& blocks) override;
-  void on_received_blocks(int32_t stream_id, ckpt::Time batch_time,
-                          const std::vector<ckpt::ReceivedBlockInfo>& blocks,
-                          const std::vector<ckpt::ReceivedBlockInfo>& missing) override;
-  void on_error(const ckpt::Status& error) override;
-  void on_file_operation(const ckpt::FileEvent& event) override;
-  void on_graceful_stop(const ckpt::GracefulStop& stop) override;
+  void on_event(const ckpt::EngineEventRecord& record) override;
 
   // The process could not start: getOrCreate or start() failed.
   void start_failed(const ckpt::Status& error);
@@ -113,6 +87,24 @@ class IncarnationObserver : public ckpt::EngineObserver {
   void trace(TextFn&& text) {
     if (recorder_->tracing()) recorder_->trace_line(index_, text());
   }
+  // One handler per record type (on_event visits the record).
+  void handle(const ckpt::event::Log& e);
+  void handle(const ckpt::event::ContextStarted& e);
+  void handle(const ckpt::event::CheckpointRecovered& e);
+  void handle(const ckpt::event::Restart& e);
+  void handle(const ckpt::event::StreamRestored& e);
+  void handle(const ckpt::event::CheckpointWritten& e);
+  void handle(const ckpt::event::JobFailed& e);
+  void handle(const ckpt::event::CheckpointUnreadable& e);
+  void handle(const ckpt::event::CheckpointGivenUp& e);
+  void handle(const ckpt::event::OffsetRanges& e);
+  void handle(const ckpt::event::BlocksAllocated& e);
+  void handle(const ckpt::event::ReceivedBlocks& e);
+  void handle(const ckpt::event::Error& e);
+  void handle(const ckpt::FileEvent& event);
+  void handle(const ckpt::GracefulStop& stop);
+  void handle(const ckpt::event::ClearCheckpointData& e);
+  void handle(const ckpt::event::CheckpointDataUpdated& e);
   // Appends a protocol event of `kind` stamped now, unless the recorder keeps none.
   ProtocolEvent* protocol_event(ProtocolEvent::Kind kind);
 

@@ -34,7 +34,7 @@ struct Emission {
   ckpt::Time emitted_at;  // the virtual time the sink received them
 };
 
-// A checkpoint the writer gave up on (EngineObserver::on_checkpoint_given_up).
+// A checkpoint the writer gave up on (the event CheckpointGivenUp).
 struct GivenUpWrite {
   ckpt::Time content_time;
   int attempts = 0;

@@ -144,71 +144,81 @@ Status JournalWriter::emit(const std::string& output, Time batch_time,
   return Status::Ok();
 }
 
-void JournalWriter::log(ckpt::LogLevel level, const std::string& message) {
+void JournalWriter::on_event(const ckpt::EngineEventRecord& record) {
+  std::visit([this](const auto& event) { handle(event); }, record);
+}
+
+void JournalWriter::handle(const ckpt::event::Log& e) {
+  const auto& [level, message] = e;
   if (level == ckpt::LogLevel::kInfo) return;  // the simulator's trace keeps none either
   write_event(ckpt::EngineEvent::kLog,
               {{"warning", level == ckpt::LogLevel::kWarning}, {"message", message}});
 }
 
-void JournalWriter::on_context_started(Time zero_time, bool recovered) {
+void JournalWriter::handle(const ckpt::event::ContextStarted& e) {
+  const auto& [zero_time, recovered] = e;
   write_event(ckpt::EngineEvent::kContextStarted,
               {{"zero", zero_time.ms}, {"recovered", recovered}});
 }
 
-void JournalWriter::on_checkpoint_recovered(const std::string& file, Time time,
-                                            const std::vector<Time>& pending) {
+void JournalWriter::handle(const ckpt::event::CheckpointRecovered& e) {
+  const auto& [file, time, pending] = e;
   write_event(ckpt::EngineEvent::kCheckpointRecovered,
               {{"file", file}, {"time", time.ms}, {"pending", TimesToJson(pending)}});
   echo("recovered from " + file + " (content time " + time.to_string() + ")");
 }
 
-void JournalWriter::on_restart(Time restart_time, const std::vector<Time>& rescheduled,
-                               Time clock) {
+void JournalWriter::handle(const ckpt::event::Restart& e) {
+  const auto& [restart_time, rescheduled, clock] = e;
   write_event(
       ckpt::EngineEvent::kRestart,
       {{"time", restart_time.ms}, {"rescheduled", TimesToJson(rescheduled)}, {"clock", clock.ms}});
 }
 
-void JournalWriter::on_stream_restored(int32_t stream_id,
-                                       const std::map<Time, std::string>& rdd_files) {
+void JournalWriter::handle(const ckpt::event::StreamRestored& e) {
+  const auto& [stream_id, rdd_files] = e;
   write_event(ckpt::EngineEvent::kStreamRestored,
               {{"stream", stream_id}, {"files", RddFilesToJson(rdd_files)}});
 }
 
-void JournalWriter::on_checkpoint_written(const std::string& file, Time time,
-                                          bool clear_checkpoint_data_later) {
+void JournalWriter::handle(const ckpt::event::CheckpointWritten& e) {
+  const auto& [file, time, clear_checkpoint_data_later] = e;
   write_event(ckpt::EngineEvent::kCheckpointWritten,
               {{"file", file}, {"time", time.ms}, {"clear_later", clear_checkpoint_data_later}});
   echo("wrote " + file);
 }
 
-void JournalWriter::on_clear_checkpoint_data(Time time, const std::vector<Time>& pending_times) {
+void JournalWriter::handle(const ckpt::event::ClearCheckpointData& e) {
+  const auto& [time, pending_times] = e;
   write_event(ckpt::EngineEvent::kClearCheckpointData,
               {{"time", time.ms}, {"pending", TimesToJson(pending_times)}});
 }
 
-void JournalWriter::on_checkpoint_data_updated(int32_t stream_id, Time time,
-                                               const std::map<Time, std::string>& rdd_files) {
+void JournalWriter::handle(const ckpt::event::CheckpointDataUpdated& e) {
+  const auto& [stream_id, time, rdd_files] = e;
   write_event(ckpt::EngineEvent::kCheckpointDataUpdated,
               {{"stream", stream_id}, {"time", time.ms}, {"files", RddFilesToJson(rdd_files)}});
 }
 
-void JournalWriter::on_job_failed(Time batch_time, const Status& error) {
+void JournalWriter::handle(const ckpt::event::JobFailed& e) {
+  const auto& [batch_time, error] = e;
   write_event(ckpt::EngineEvent::kJobFailed,
               {{"time", batch_time.ms}, {"status", StatusToJson(error)}});
 }
 
-void JournalWriter::on_checkpoint_unreadable(const std::string& file, const Status& error) {
+void JournalWriter::handle(const ckpt::event::CheckpointUnreadable& e) {
+  const auto& [file, error] = e;
   write_event(ckpt::EngineEvent::kCheckpointUnreadable,
               {{"file", file}, {"status", StatusToJson(error)}});
 }
 
-void JournalWriter::on_checkpoint_given_up(Time time, int attempts, const Status& first_error) {
+void JournalWriter::handle(const ckpt::event::CheckpointGivenUp& e) {
+  const auto& [time, attempts, first_error] = e;
   write_event(ckpt::EngineEvent::kCheckpointGivenUp,
               {{"time", time.ms}, {"attempts", attempts}, {"status", StatusToJson(first_error)}});
 }
 
-void JournalWriter::on_graceful_stop(const ckpt::GracefulStop& stop) {
+void JournalWriter::handle(const ckpt::GracefulStop& stop) {
   auto time = [](std::optional<Time> t) { return t ? OrderedJson(t->ms) : OrderedJson(nullptr); };
   write_event(ckpt::EngineEvent::kGracefulStop, {{"requested", stop.requested_at.ms},
                                                  {"stop", time(stop.stop_time)},
@@ -217,8 +227,8 @@ void JournalWriter::on_graceful_stop(const ckpt::GracefulStop& stop) {
   echo("stopped gracefully");
 }
 
-void JournalWriter::on_offset_ranges(int32_t stream_id, Time batch_time,
-                                     const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
+void JournalWriter::handle(const ckpt::event::OffsetRanges& e) {
+  const auto& [stream_id, batch_time, ranges, restored] = e;
   OrderedJson list = OrderedJson::array();
   for (const ckpt::OffsetRange& r : ranges)
     list.push_back(OrderedJson::array({r.partition, r.from, r.until}));
@@ -228,7 +238,8 @@ void JournalWriter::on_offset_ranges(int32_t stream_id, Time batch_time,
                                                  {"restored", restored}});
 }
 
-void JournalWriter::on_blocks_allocated(Time batch_time, const ckpt::AllocatedBlocks& blocks) {
+void JournalWriter::handle(const ckpt::event::BlocksAllocated& e) {
+  const auto& [batch_time, blocks] = e;
   OrderedJson list = OrderedJson::array();
   for (const auto& [stream_id, stream_blocks] : blocks) {
     for (const ckpt::ReceivedBlockInfo& block : stream_blocks) list.push_back(BlockToJson(block));
@@ -239,21 +250,21 @@ void JournalWriter::on_blocks_allocated(Time batch_time, const ckpt::AllocatedBl
                {"acknowledged", source_ ? source_->acknowledged(source_name_) : 0}});
 }
 
-void JournalWriter::on_received_blocks(int32_t stream_id, Time batch_time,
-                                       const std::vector<ckpt::ReceivedBlockInfo>& blocks,
-                                       const std::vector<ckpt::ReceivedBlockInfo>& missing) {
+void JournalWriter::handle(const ckpt::event::ReceivedBlocks& e) {
+  const auto& [stream_id, batch_time, blocks, missing] = e;
   write_event(ckpt::EngineEvent::kReceivedBlocks, {{"stream", stream_id},
                                                    {"time", batch_time.ms},
                                                    {"blocks", BlocksToJson(blocks)},
                                                    {"missing", BlocksToJson(missing)}});
 }
 
-void JournalWriter::on_error(const Status& error) {
+void JournalWriter::handle(const ckpt::event::Error& e) {
+  const auto& [error] = e;
   write_event(ckpt::EngineEvent::kError, {{"status", StatusToJson(error)}});
   echo("error: " + error.to_string());
 }
 
-void JournalWriter::on_file_operation(const ckpt::FileEvent& event) {
+void JournalWriter::handle(const ckpt::FileEvent& event) {
   OrderedJson line{{"e", JournalName(ckpt::EngineEvent::kFileOperation)},
                    {"at", now().ms},
                    {"op", ckpt::FileOperationName(event.operation)},
@@ -480,63 +491,68 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
   sim::IncarnationObserver& observer = current();
   switch (event) {
     case ckpt::EngineEvent::kLog:
-      return observer.log(Flag(line, "warning") ? ckpt::LogLevel::kWarning : ckpt::LogLevel::kError,
-                          Text(line, "message"));
+      return observer.on_event(ckpt::event::Log{
+          Flag(line, "warning") ? ckpt::LogLevel::kWarning : ckpt::LogLevel::kError,
+          Text(line, "message")});
     case ckpt::EngineEvent::kContextStarted:
-      return observer.on_context_started(Time{Int(line, "zero")}, Flag(line, "recovered"));
+      return observer.on_event(
+          ckpt::event::ContextStarted{Time{Int(line, "zero")}, Flag(line, "recovered")});
     case ckpt::EngineEvent::kCheckpointRecovered:
-      return observer.on_checkpoint_recovered(Text(line, "file"), Time{Int(line, "time")},
-                                              Times(line, "pending"));
+      return observer.on_event(ckpt::event::CheckpointRecovered{
+          Text(line, "file"), Time{Int(line, "time")}, Times(line, "pending")});
     case ckpt::EngineEvent::kRestart:
       // Journals written before the clock was journaled: the line's own time.
-      return observer.on_restart(Time{Int(line, "time")}, Times(line, "rescheduled"),
-                                 Time{OptionalInt(line, "clock", Int(line, "at"))});
+      return observer.on_event(
+          ckpt::event::Restart{Time{Int(line, "time")}, Times(line, "rescheduled"),
+                               Time{OptionalInt(line, "clock", Int(line, "at"))}});
     case ckpt::EngineEvent::kStreamRestored:
-      return observer.on_stream_restored(static_cast<int32_t>(Int(line, "stream")), RddFiles(line));
+      return observer.on_event(
+          ckpt::event::StreamRestored{static_cast<int32_t>(Int(line, "stream")), RddFiles(line)});
     case ckpt::EngineEvent::kCheckpointWritten:
       // Journals written before clear_later was journaled carry none.
-      return observer.on_checkpoint_written(Text(line, "file"), Time{Int(line, "time")},
-                                            OptionalFlag(line, "clear_later"));
+      return observer.on_event(ckpt::event::CheckpointWritten{
+          Text(line, "file"), Time{Int(line, "time")}, OptionalFlag(line, "clear_later")});
     case ckpt::EngineEvent::kClearCheckpointData:
-      return observer.on_clear_checkpoint_data(Time{Int(line, "time")},
-                                               OptionalTimes(line, "pending"));
+      return observer.on_event(ckpt::event::ClearCheckpointData{Time{Int(line, "time")},
+                                                                OptionalTimes(line, "pending")});
     case ckpt::EngineEvent::kCheckpointDataUpdated:
-      return observer.on_checkpoint_data_updated(static_cast<int32_t>(Int(line, "stream")),
-                                                 Time{Int(line, "time")}, RddFiles(line));
+      return observer.on_event(ckpt::event::CheckpointDataUpdated{
+          static_cast<int32_t>(Int(line, "stream")), Time{Int(line, "time")}, RddFiles(line)});
     case ckpt::EngineEvent::kJobFailed:
-      return observer.on_job_failed(Time{Int(line, "time")}, StatusOf(line));
+      return observer.on_event(ckpt::event::JobFailed{Time{Int(line, "time")}, StatusOf(line)});
     case ckpt::EngineEvent::kCheckpointUnreadable:
-      return observer.on_checkpoint_unreadable(Text(line, "file"), StatusOf(line));
+      return observer.on_event(
+          ckpt::event::CheckpointUnreadable{Text(line, "file"), StatusOf(line)});
     case ckpt::EngineEvent::kCheckpointGivenUp:
-      return observer.on_checkpoint_given_up(
-          Time{Int(line, "time")}, static_cast<int>(Int(line, "attempts")), StatusOf(line));
+      return observer.on_event(ckpt::event::CheckpointGivenUp{
+          Time{Int(line, "time")}, static_cast<int>(Int(line, "attempts")), StatusOf(line)});
     case ckpt::EngineEvent::kOffsetRanges: {
       const int32_t stream_id = StreamOf(Int(line, "stream"), sim::SourceKind::kLog);
-      return observer.on_offset_ranges(stream_id, Time{Int(line, "time")},
-                                       LogRanges(line, stream_id), Flag(line, "restored"));
+      return observer.on_event(ckpt::event::OffsetRanges{
+          stream_id, Time{Int(line, "time")}, LogRanges(line, stream_id), Flag(line, "restored")});
     }
     case ckpt::EngineEvent::kBlocksAllocated:
       return apply_allocation(observer.index(), line);
     case ckpt::EngineEvent::kReceivedBlocks:
-      return observer.on_received_blocks(StreamOf(Int(line, "stream"), sim::SourceKind::kReceiver),
-                                         Time{Int(line, "time")}, SourceBlocks(line, "blocks"),
-                                         SourceBlocks(line, "missing"));
+      return observer.on_event(ckpt::event::ReceivedBlocks{
+          StreamOf(Int(line, "stream"), sim::SourceKind::kReceiver), Time{Int(line, "time")},
+          SourceBlocks(line, "blocks"), SourceBlocks(line, "missing")});
     case ckpt::EngineEvent::kError:
-      return observer.on_error(StatusOf(line));
+      return observer.on_event(ckpt::event::Error{StatusOf(line)});
     case ckpt::EngineEvent::kFileOperation: {
       ckpt::FileEvent file = FileEventOf(line);
       if (file.operation == ckpt::FileOperation::kList && file.ok && file.path == checkpoint_dir_) {
         last_checkpoint_listing_ = file.listing;
       }
-      return observer.on_file_operation(file);
+      return observer.on_event(std::move(file));
     }
     case ckpt::EngineEvent::kGracefulStop: {
       auto time = [&line](const char* key) -> std::optional<Time> {
         if (line.contains(key) && line.at(key).is_null()) return std::nullopt;
         return Time{Int(line, key)};
       };
-      return observer.on_graceful_stop(ckpt::GracefulStop{
-          Time{Int(line, "requested")}, time("stop"), time("last"), Flag(line, "timed_out")});
+      return observer.on_event(ckpt::GracefulStop{Time{Int(line, "requested")}, time("stop"),
+                                                  time("last"), Flag(line, "timed_out")});
     }
   }
 }

@@ -50,33 +50,7 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
 
   ckpt::Status emit(const std::string& output, ckpt::Time batch_time,
                     const ckpt::Records& records) override;
-  void log(ckpt::LogLevel level, const std::string& message) override;
-  void on_context_started(ckpt::Time zero_time, bool recovered) override;
-  void on_checkpoint_recovered(const std::string& file, ckpt::Time time,
-                               const std::vector<ckpt::Time>& pending) override;
-  void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled,
-                  ckpt::Time clock) override;
-  void on_stream_restored(int32_t stream_id,
-                          const std::map<ckpt::Time, std::string>& rdd_files) override;
-  void on_checkpoint_written(const std::string& file, ckpt::Time time,
-                             bool clear_checkpoint_data_later) override;
-  void on_clear_checkpoint_data(ckpt::Time time,
-                                const std::vector<ckpt::Time>& pending_times) override;
-  void on_checkpoint_data_updated(int32_t stream_id, ckpt::Time time,
-                                  const std::map<ckpt::Time, std::string>& rdd_files) override;
-  void on_job_failed(ckpt::Time batch_time, const ckpt::Status& error) override;
-  void on_checkpoint_unreadable(const std::string& file, const ckpt::Status& error) override;
-  void on_checkpoint_given_up(ckpt::Time time, int attempts,
-                              const ckpt::Status& first_error) override;
-  void on_offset_ranges(int32_t stream_id, ckpt::Time batch_time,
-                        const std::vector<ckpt::OffsetRange>& ranges, bool restored) override;
-  void on_blocks_allocated(ckpt::Time batch_time, const ckpt::AllocatedBlocks& blocks) override;
-  void on_received_blocks(int32_t stream_id, ckpt::Time batch_time,
-                          const std::vector<ckpt::ReceivedBlockInfo>& blocks,
-                          const std::vector<ckpt::ReceivedBlockInfo>& missing) override;
-  void on_error(const ckpt::Status& error) override;
-  void on_file_operation(const ckpt::FileEvent& event) override;
-  void on_graceful_stop(const ckpt::GracefulStop& stop) override;
+  void on_event(const ckpt::EngineEventRecord& record) override;
 
   // A line of another event vocabulary (real/structured_journal.h): {"e": event, "at": now,
   // then `fields` in their order}.
@@ -93,6 +67,24 @@ class JournalWriter : public ckpt::OutputSink, public ckpt::EngineObserver {
   }
 
  private:
+  // One line per record type (on_event visits the record).
+  void handle(const ckpt::event::Log& e);
+  void handle(const ckpt::event::ContextStarted& e);
+  void handle(const ckpt::event::CheckpointRecovered& e);
+  void handle(const ckpt::event::Restart& e);
+  void handle(const ckpt::event::StreamRestored& e);
+  void handle(const ckpt::event::CheckpointWritten& e);
+  void handle(const ckpt::event::JobFailed& e);
+  void handle(const ckpt::event::CheckpointUnreadable& e);
+  void handle(const ckpt::event::CheckpointGivenUp& e);
+  void handle(const ckpt::event::OffsetRanges& e);
+  void handle(const ckpt::event::BlocksAllocated& e);
+  void handle(const ckpt::event::ReceivedBlocks& e);
+  void handle(const ckpt::event::Error& e);
+  void handle(const ckpt::FileEvent& event);
+  void handle(const ckpt::GracefulStop& stop);
+  void handle(const ckpt::event::ClearCheckpointData& e);
+  void handle(const ckpt::event::CheckpointDataUpdated& e);
   void write_line(const std::string& line);
   // An engine event's line: its name and the time first, then `fields` in their order.
   void write_event(ckpt::EngineEvent event, nlohmann::ordered_json fields);

@@ -47,24 +47,29 @@ class Captured {
 
 sim::Scenario RunningCount() { return sim::testing::LoadBundled("basic/running_count"); }
 
+// A record of each kind of value, extremes and escapes included.
+ckpt::Records EveryValueKind() {
+  return {Value::Int(-7),
+          Value::Int(std::numeric_limits<int64_t>::max()),
+          Value::Double(0.1),
+          Value::Double(std::numeric_limits<double>::quiet_NaN()),
+          Value::String("a \"quoted\"\nline \xc3\xa9"),
+          Value::Pair(Value::String("k"), Value::Pair(Value::Int(1), Value::Double(-0.0))),
+          Value::Pair(Value::Some(Value::List({Value::None(), Value::Int(2)})), Value::List({}))};
+}
+
 TEST(Journal, EveryValueKindAndEventSurvivesTheRoundTrip) {
   Captured pipe;
   {
     JournalWriter writer(pipe.fd());
     writer.process_started(0, Time{0}, 0, {});
-    writer.on_context_started(Time{0}, false);
-    ckpt::Records records = {
-        Value::Int(-7),
-        Value::Int(std::numeric_limits<int64_t>::max()),
-        Value::Double(0.1),
-        Value::Double(std::numeric_limits<double>::quiet_NaN()),
-        Value::String("a \"quoted\"\nline \xc3\xa9"),
-        Value::Pair(Value::String("k"), Value::Pair(Value::Int(1), Value::Double(-0.0))),
-        Value::Pair(Value::Some(Value::List({Value::None(), Value::Int(2)})), Value::List({}))};
+    writer.on_event(ckpt::event::ContextStarted{Time{0}, false});
+    ckpt::Records records = EveryValueKind();
     ASSERT_TRUE(writer.emit("counts", Time{500}, records).ok());
-    writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, false);
-    writer.on_error(ckpt::Status::IoError("disk on fire")
-                        .marked(ckpt::ErrorMark::kWalRecordUnreadable, "input-0-250"));
+    writer.on_event(ckpt::event::CheckpointWritten{"/checkpoint/checkpoint-500", Time{500}, false});
+    ckpt::Status fire = ckpt::Status::IoError("disk on fire");
+    writer.on_event(
+        ckpt::event::Error{fire.marked(ckpt::ErrorMark::kWalRecordUnreadable, "input-0-250")});
     writer.kill_point(42, "batch 500 \u00b7 writer \u00b7 write \u203a close /checkpoint/temp");
   }
   std::string journal = pipe.text() + KilledLine(Time{777});
@@ -126,16 +131,17 @@ TEST(Journal, ConfsStopsAndClearsSurviveTheRoundTrip) {
   {
     JournalWriter writer(pipe.fd());
     writer.process_started(0, Time{0}, 0, {{"spark.master", "local[2]"}});
-    writer.on_context_started(Time{0}, false);
+    writer.on_event(ckpt::event::ContextStarted{Time{0}, false});
     writer.context_conf({{"spark.master", "local[2]"}, {"spark.app.name", "rc"}});
-    writer.on_checkpoint_unreadable(
+    writer.on_event(ckpt::event::CheckpointUnreadable{
         "/checkpoint/checkpoint-400",
-        ckpt::Status::Corruption("bad frame").marked(ckpt::ErrorMark::kInjected));
-    writer.on_stream_restored(3, {{Time{0}, "/checkpoint/u/rdd-0"}});
-    writer.on_checkpoint_data_updated(3, Time{500}, {{Time{0}, "/checkpoint/u/rdd-1"}});
-    writer.on_checkpoint_written("/checkpoint/checkpoint-500", Time{500}, true);
-    writer.on_clear_checkpoint_data(Time{500}, {Time{300}});
-    writer.on_graceful_stop(ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true});
+        ckpt::Status::Corruption("bad frame").marked(ckpt::ErrorMark::kInjected)});
+    writer.on_event(ckpt::event::StreamRestored{3, {{Time{0}, "/checkpoint/u/rdd-0"}}});
+    writer.on_event(
+        ckpt::event::CheckpointDataUpdated{3, Time{500}, {{Time{0}, "/checkpoint/u/rdd-1"}}});
+    writer.on_event(ckpt::event::CheckpointWritten{"/checkpoint/checkpoint-500", Time{500}, true});
+    writer.on_event(ckpt::event::ClearCheckpointData{Time{500}, {Time{300}}});
+    writer.on_event(ckpt::GracefulStop{Time{100}, Time{500}, std::nullopt, true});
     writer.finished(Time{900}, 7);
   }
   ckpt::Result<sim::TrialRun> run = RunFromJournal(RunningCount(), pipe.text(), false);
@@ -206,13 +212,13 @@ TEST(Journal, FileOperationsSurviveTheRoundTripForTheProtocolOracle) {
   {
     JournalWriter writer(pipe.fd());
     writer.process_started(0, Time{0}, 0, {});
-    writer.on_file_operation(
-        {ckpt::FileOperation::kList, "/checkpoint", "", true, {"checkpoint-500", "u1/", "temp"}});
-    writer.on_file_operation({ckpt::FileOperation::kRename,
-                              "/checkpoint/temp",
-                              "/checkpoint/checkpoint-1000",
-                              false,
-                              {}});
+    writer.on_event(ckpt::FileEvent{
+        ckpt::FileOperation::kList, "/checkpoint", "", true, {"checkpoint-500", "u1/", "temp"}});
+    writer.on_event(ckpt::FileEvent{ckpt::FileOperation::kRename,
+                                    "/checkpoint/temp",
+                                    "/checkpoint/checkpoint-1000",
+                                    false,
+                                    {}});
   }
   ckpt::Result<sim::TrialRun> run = RunFromJournal(RunningCount(), pipe.text(), false);
   ASSERT_TRUE(run.ok()) << run.status().to_string();

@@ -51,11 +51,11 @@ void StructuredJournal::on_batch_committed(int64_t batch_id) {
 }
 
 void StructuredJournal::on_query_terminated(const ckpt::Status& error) {
-  if (!error.ok()) journal_->on_error(error);
+  if (!error.ok()) journal_->on_event(ckpt::event::Error{error});
 }
 
 void StructuredJournal::on_warning(const std::string& message) {
-  journal_->log(ckpt::LogLevel::kWarning, message);
+  journal_->on_event(ckpt::event::Log{ckpt::LogLevel::kWarning, message});
 }
 
 void StructuredJournal::on_no_new_data() {

@@ -52,35 +52,21 @@ class EngineFixture : public ckpt::OutputSink,
     outputs[output][time.ms].push_back(records);
     return ckpt::Status::Ok();
   }
-  void log(ckpt::LogLevel level, const std::string& message) override {
-    if (level != ckpt::LogLevel::kInfo) warnings.push_back(message);
+  // Keeps the warnings, errors, the restart and the graceful stop; engine tests look at no other
+  // event.
+  void on_event(const ckpt::EngineEventRecord& record) override {
+    if (const auto* log = std::get_if<ckpt::event::Log>(&record)) {
+      if (log->level != ckpt::LogLevel::kInfo) warnings.push_back(log->message);
+    } else if (const auto* restart = std::get_if<ckpt::event::Restart>(&record)) {
+      restart_time = restart->restart_time;
+      rescheduled.clear();
+      for (ckpt::Time t : restart->rescheduled) rescheduled.push_back(t.ms);
+    } else if (const auto* error = std::get_if<ckpt::event::Error>(&record)) {
+      errors.push_back(error->error.to_string());
+    } else if (const auto* stop = std::get_if<ckpt::GracefulStop>(&record)) {
+      graceful_stop = *stop;
+    }
   }
-  void on_restart(ckpt::Time restart_time, const std::vector<ckpt::Time>& rescheduled,
-                  ckpt::Time) override {
-    this->restart_time = restart_time;
-    this->rescheduled.clear();
-    for (ckpt::Time t : rescheduled) this->rescheduled.push_back(t.ms);
-  }
-  void on_error(const ckpt::Status& error) override { errors.push_back(error.to_string()); }
-  void on_graceful_stop(const ckpt::GracefulStop& stop) override { graceful_stop = stop; }
-  // The events engine tests do not look at.
-  void on_context_started(ckpt::Time, bool) override {}
-  void on_checkpoint_recovered(const std::string&, ckpt::Time,
-                               const std::vector<ckpt::Time>&) override {}
-  void on_stream_restored(int32_t, const std::map<Time, std::string>&) override {}
-  void on_checkpoint_written(const std::string&, ckpt::Time, bool) override {}
-  void on_clear_checkpoint_data(ckpt::Time, const std::vector<ckpt::Time>&) override {}
-  void on_checkpoint_data_updated(int32_t, ckpt::Time,
-                                  const std::map<ckpt::Time, std::string>&) override {}
-  void on_job_failed(ckpt::Time, const ckpt::Status&) override {}
-  void on_checkpoint_unreadable(const std::string&, const ckpt::Status&) override {}
-  void on_checkpoint_given_up(ckpt::Time, int, const ckpt::Status&) override {}
-  void on_offset_ranges(int32_t, ckpt::Time, const std::vector<ckpt::OffsetRange>&, bool) override {
-  }
-  void on_blocks_allocated(ckpt::Time, const ckpt::AllocatedBlocks&) override {}
-  void on_received_blocks(int32_t, ckpt::Time, const std::vector<ckpt::ReceivedBlockInfo>&,
-                          const std::vector<ckpt::ReceivedBlockInfo>&) override {}
-  void on_file_operation(const ckpt::FileEvent&) override {}
   ckpt::Duration job_duration(ckpt::Time, size_t, size_t) const override {
     return job_duration_value;
   }

@@ -122,8 +122,8 @@ Status CheckpointWriter::run_handler(const Handle& handle) {
       runtime_->log(LogLevel::kInfo, "Checkpoint for time " + handle.checkpoint_time.to_string() +
                                          " saved to file '" + checkpoint_file + "'");
       if (runtime_->env.observer) {
-        runtime_->env.observer->on_checkpoint_written(checkpoint_file, handle.checkpoint_time,
-                                                      handle.clear_later);
+        runtime_->env.observer->on_event(
+            event::CheckpointWritten{checkpoint_file, handle.checkpoint_time, handle.clear_later});
       }
       return Status::Ok();
     }
@@ -149,7 +149,8 @@ Status CheckpointWriter::run_handler(const Handle& handle) {
 void CheckpointWriter::report_given_up(const Handle& handle, int attempts,
                                        const Status& first_error) {
   if (runtime_->env.observer) {
-    runtime_->env.observer->on_checkpoint_given_up(handle.checkpoint_time, attempts, first_error);
+    runtime_->env.observer->on_event(
+        event::CheckpointGivenUp{handle.checkpoint_time, attempts, first_error});
   }
 }
 

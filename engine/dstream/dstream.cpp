@@ -232,7 +232,8 @@ void DStream::clear_metadata(Time time) {
 
 void DStream::checkpoint_data_update(Time time) {
   if (checkpoint_data_.update(time, generated_) && runtime().env.observer) {
-    runtime().env.observer->on_checkpoint_data_updated(id_, time, checkpoint_data_.files());
+    runtime().env.observer->on_event(
+        event::CheckpointDataUpdated{id_, time, checkpoint_data_.files()});
   }
 }
 

@@ -176,7 +176,7 @@ RddPtr LogInputDStream::ranges_to_rdd(Time time, const std::vector<OffsetRange>&
 void LogInputDStream::report(Time time, const std::vector<OffsetRange>& ranges,
                              bool restored) const {
   if (runtime().env.observer)
-    runtime().env.observer->on_offset_ranges(id(), time, ranges, restored);
+    runtime().env.observer->on_event(event::OffsetRanges{id(), time, ranges, restored});
 }
 
 Result<RddPtr> LogInputDStream::compute(Time time) {

@@ -23,9 +23,12 @@ class LogFixture : public EngineFixture {
     e.log = &log;
     return e;
   }
-  void on_offset_ranges(int32_t, Time time, const std::vector<OffsetRange>& ranges,
-                        bool restored) override {
-    (restored ? restored_ranges : computed_ranges)[time.ms] = ranges;
+  void on_event(const EngineEventRecord& record) override {
+    if (const auto* assigned = std::get_if<event::OffsetRanges>(&record)) {
+      (assigned->restored ? restored_ranges : computed_ranges)[assigned->batch_time.ms] =
+          assigned->ranges;
+    }
+    EngineFixture::on_event(record);
   }
   sim::ScenarioLog log;
   std::map<int64_t, std::vector<OffsetRange>> computed_ranges;

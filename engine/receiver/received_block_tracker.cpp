@@ -70,7 +70,8 @@ bool ReceivedBlockTracker::allocate_blocks_to_batch(Time batch_time) {
   }
   last_allocated_ = batch_time;
   const AllocatedBlocks& allocated = allocated_[batch_time] = std::move(event.allocated);
-  if (runtime_->env.observer) runtime_->env.observer->on_blocks_allocated(batch_time, allocated);
+  if (runtime_->env.observer)
+    runtime_->env.observer->on_event(event::BlocksAllocated{batch_time, allocated});
   return true;
 }
 

@@ -78,7 +78,7 @@ Result<RddPtr> ReceiverInputDStream::compute(Time time) {
         "such data loss, enable Write Ahead Log (see programming guide for more details.");
   }
   if (runtime().env.observer) {
-    runtime().env.observer->on_received_blocks(id(), time, readable, missing);
+    runtime().env.observer->on_event(event::ReceivedBlocks{id(), time, readable, missing});
   }
   return make_rdd(time, {}, [tracker, readable]() -> Result<Records> {
     Records records;

@@ -146,7 +146,7 @@ Status JobGenerator::start_first_time() {
     if (written.code() == StatusCode::kProcessDead) return written;
   }
   if (runtime_->env.observer)
-    runtime_->env.observer->on_context_started(*graph_->zero_time(), false);
+    runtime_->env.observer->on_event(event::ContextStarted{*graph_->zero_time(), false});
   timer_.start(start, last_batch_time());
   runtime_->log(LogLevel::kInfo, "Started JobGenerator at " + start.to_string());
   return Status::Ok();
@@ -177,8 +177,8 @@ Status JobGenerator::restart() {
   Time restart_time = timer_.restart_time(*graph_->zero_time(), now);
   std::vector<Time> times = times_to_reschedule(restart_time);
   if (runtime_->env.observer) {
-    runtime_->env.observer->on_context_started(*graph_->zero_time(), true);
-    runtime_->env.observer->on_restart(restart_time, times, now);
+    runtime_->env.observer->on_event(event::ContextStarted{*graph_->zero_time(), true});
+    runtime_->env.observer->on_event(event::Restart{restart_time, times, now});
   }
   for (Time time : times) {
     // Blocks added but not allocated before the failure go to the first rescheduled batch after
@@ -283,7 +283,8 @@ Time JobGenerator::oldest_still_needed(Time time) const {
 
 void JobGenerator::clear_checkpoint_data(Time time) {
   if (runtime_->env.observer) {
-    runtime_->env.observer->on_clear_checkpoint_data(time, times_still_needing_metadata());
+    runtime_->env.observer->on_event(
+        event::ClearCheckpointData{time, times_still_needing_metadata()});
   }
   graph_->clear_checkpoint_data(time);
   cleanup_old_blocks(time);

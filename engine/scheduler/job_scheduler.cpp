@@ -77,7 +77,7 @@ void JobScheduler::handle_job_completion(Time time, const Status& result) {
   auto it = job_sets_.find(time);
   CKPT_ASSERT(it != job_sets_.end(), "completion of a job whose batch is not pending");
   if (!result.ok()) {
-    if (runtime_->env.observer) runtime_->env.observer->on_job_failed(time, result);
+    if (runtime_->env.observer) runtime_->env.observer->on_event(event::JobFailed{time, result});
     runtime_->report_error(result.with_context("job of batch " + time.to_string() + " failed"));
     // drop-failed-jobset reverts SPARK-18905: a failed job counts as done.
     if (!runtime_->env.defects.has(Defect::kDropFailedJobSet)) return;
