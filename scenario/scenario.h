@@ -343,7 +343,7 @@ struct SourceSpec {
 
 // A further input stream, named so that pipeline steps take it with `from` or `other`
 // (docs/scenarios.md, "sources"). Built after the main source, in order: the main source is the
-// graph's stream 0 and the nth named source stream n (InputStreamId).
+// graph's stream 0 and the nth named source stream n (InputSource).
 struct NamedSource : SourceSpec {
   std::string name;
   bool operator==(const NamedSource&) const = default;

@@ -82,10 +82,10 @@ std::map<std::string, int64_t> ScenarioReceiverSource::acknowledged_positions() 
 }
 
 void ScenarioReceiverSource::acknowledge(const std::string& source, int64_t until) {
-  Source& acknowledged = const_cast<Source&>(at(source));
-  CKPT_ASSERT(until <= static_cast<int64_t>(acknowledged.values.size()),
+  auto it = sources_.find(source);
+  CKPT_ASSERT(it != sources_.end() && until <= static_cast<int64_t>(it->second.values.size()),
               "acknowledged records the source never had");
-  acknowledged.acknowledged = std::max(acknowledged.acknowledged, until);
+  it->second.acknowledged = std::max(it->second.acknowledged, until);
 }
 
 }  // namespace sim
