@@ -121,7 +121,8 @@ void RunRecorder::received_blocks(int incarnation, int32_t stream_id, Time batch
 }
 
 void IncarnationObserver::handle(const ckpt::event::Log& e) {
-  const auto& [level, message] = e;
+  const auto& level = e.level;
+  const auto& message = e.message;
   if (level != ckpt::LogLevel::kInfo) trace([&] { return "log: " + message; });
 }
 
@@ -139,7 +140,8 @@ ProtocolEvent* IncarnationObserver::protocol_event(ProtocolEvent::Kind kind) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::ContextStarted& e) {
-  const auto& [zero_time, recovered] = e;
+  const auto& zero_time = e.zero_time;
+  const auto& recovered = e.recovered;
   record().zero_time = zero_time;
   record().recovered = recovered;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kStarted)) {
@@ -149,7 +151,9 @@ void IncarnationObserver::handle(const ckpt::event::ContextStarted& e) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointRecovered& e) {
-  const auto& [file, time, pending] = e;
+  const auto& file = e.file;
+  const auto& time = e.checkpoint_time;
+  const auto& pending = e.pending_times;
   record().checkpoint_file = file;
   record().checkpoint_time = time;
   record().pending_times = pending;
@@ -162,7 +166,9 @@ void IncarnationObserver::handle(const ckpt::event::CheckpointRecovered& e) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::Restart& e) {
-  const auto& [restart_time, rescheduled, clock] = e;
+  const auto& restart_time = e.restart_time;
+  const auto& rescheduled = e.rescheduled;
+  const auto& clock = e.clock;
   record().restart_time = restart_time;
   record().rescheduled = rescheduled;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRestart)) {
@@ -177,7 +183,9 @@ void IncarnationObserver::handle(const ckpt::event::Restart& e) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointWritten& e) {
-  const auto& [file, time, clear_checkpoint_data_later] = e;
+  const auto& file = e.file;
+  const auto& time = e.content_time;
+  const auto& clear_checkpoint_data_later = e.clear_checkpoint_data_later;
   trace([&] { return "wrote " + file + " (content time " + time.to_string() + ")"; });
   record().checkpoints_written.push_back(file);
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kWritten)) {
@@ -188,7 +196,8 @@ void IncarnationObserver::handle(const ckpt::event::CheckpointWritten& e) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::ClearCheckpointData& e) {
-  const auto& [time, pending_times] = e;
+  const auto& time = e.time;
+  const auto& pending_times = e.pending_times;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kCleared)) {
     event->time = time;
     event->times = pending_times;
@@ -196,7 +205,9 @@ void IncarnationObserver::handle(const ckpt::event::ClearCheckpointData& e) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointDataUpdated& e) {
-  const auto& [stream_id, time, rdd_files] = e;
+  const auto& stream_id = e.stream_id;
+  const auto& time = e.time;
+  const auto& rdd_files = e.rdd_files;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRddFiles)) {
     event->stream_id = stream_id;
     event->time = time;
@@ -205,7 +216,8 @@ void IncarnationObserver::handle(const ckpt::event::CheckpointDataUpdated& e) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::StreamRestored& e) {
-  const auto& [stream_id, rdd_files] = e;
+  const auto& stream_id = e.stream_id;
+  const auto& rdd_files = e.rdd_files;
   ++record().restores[stream_id];
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRestored)) {
     event->stream_id = stream_id;
@@ -214,14 +226,17 @@ void IncarnationObserver::handle(const ckpt::event::StreamRestored& e) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::JobFailed& e) {
-  const auto& [batch_time, error] = e;
+  const auto& batch_time = e.batch_time;
+  const auto& error = e.error;
   if (error.has(ckpt::ErrorMark::kInjected)) {
     recorder_->run().failed_jobs.push_back(FailedJob{index_, batch_time});
   }
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointGivenUp& e) {
-  const auto& [time, attempts, first_error] = e;
+  const auto& time = e.content_time;
+  const auto& attempts = e.attempts;
+  const auto& first_error = e.first_error;
   trace([&] {
     return "gave up the checkpoint of " + time.to_string() + " after " + std::to_string(attempts) +
            " attempt(s); first error: " + first_error.to_string();
@@ -242,7 +257,8 @@ void IncarnationObserver::handle(const ckpt::GracefulStop& stop) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointUnreadable& e) {
-  const auto& [file, error] = e;
+  const auto& file = e.file;
+  const auto& error = e.error;
   ckpt::RejectedCheckpoint rejected{file, error};
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kUnreadable)) {
     event->path = rejected.to_string();
@@ -255,22 +271,29 @@ void IncarnationObserver::handle(const ckpt::FileEvent& event) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::OffsetRanges& e) {
-  const auto& [stream_id, batch_time, ranges, restored] = e;
+  const auto& stream_id = e.stream_id;
+  const auto& batch_time = e.batch_time;
+  const auto& ranges = e.ranges;
+  const auto& restored = e.restored;
   recorder_->input_batch(index_, stream_id, batch_time, ranges, restored);
 }
 
 void IncarnationObserver::handle(const ckpt::event::BlocksAllocated& e) {
-  const auto& [batch_time, blocks] = e;
+  const auto& batch_time = e.batch_time;
+  const auto& blocks = e.blocks;
   recorder_->allocation(index_, batch_time, blocks, acknowledged_);
 }
 
 void IncarnationObserver::handle(const ckpt::event::ReceivedBlocks& e) {
-  const auto& [stream_id, batch_time, blocks, missing] = e;
+  const auto& stream_id = e.stream_id;
+  const auto& batch_time = e.batch_time;
+  const auto& blocks = e.blocks;
+  const auto& missing = e.missing;
   recorder_->received_blocks(index_, stream_id, batch_time, blocks, missing);
 }
 
 void IncarnationObserver::handle(const ckpt::event::Error& e) {
-  const auto& [error] = e;
+  const auto& error = e.error;
   trace([&] { return "error: " + error.to_string(); });
   if (!error.has(ckpt::ErrorMark::kInjected)) record().errors.push_back(error);
   if (error.is_storage_refusal()) record().storage_refusals.push_back(error.to_string());

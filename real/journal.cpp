@@ -149,71 +149,87 @@ void JournalWriter::on_event(const ckpt::EngineEventRecord& record) {
 }
 
 void JournalWriter::handle(const ckpt::event::Log& e) {
-  const auto& [level, message] = e;
+  const auto& level = e.level;
+  const auto& message = e.message;
   if (level == ckpt::LogLevel::kInfo) return;  // the simulator's trace keeps none either
   write_event(ckpt::EngineEvent::kLog,
               {{"warning", level == ckpt::LogLevel::kWarning}, {"message", message}});
 }
 
 void JournalWriter::handle(const ckpt::event::ContextStarted& e) {
-  const auto& [zero_time, recovered] = e;
+  const auto& zero_time = e.zero_time;
+  const auto& recovered = e.recovered;
   write_event(ckpt::EngineEvent::kContextStarted,
               {{"zero", zero_time.ms}, {"recovered", recovered}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointRecovered& e) {
-  const auto& [file, time, pending] = e;
+  const auto& file = e.file;
+  const auto& time = e.checkpoint_time;
+  const auto& pending = e.pending_times;
   write_event(ckpt::EngineEvent::kCheckpointRecovered,
               {{"file", file}, {"time", time.ms}, {"pending", TimesToJson(pending)}});
   echo("recovered from " + file + " (content time " + time.to_string() + ")");
 }
 
 void JournalWriter::handle(const ckpt::event::Restart& e) {
-  const auto& [restart_time, rescheduled, clock] = e;
+  const auto& restart_time = e.restart_time;
+  const auto& rescheduled = e.rescheduled;
+  const auto& clock = e.clock;
   write_event(
       ckpt::EngineEvent::kRestart,
       {{"time", restart_time.ms}, {"rescheduled", TimesToJson(rescheduled)}, {"clock", clock.ms}});
 }
 
 void JournalWriter::handle(const ckpt::event::StreamRestored& e) {
-  const auto& [stream_id, rdd_files] = e;
+  const auto& stream_id = e.stream_id;
+  const auto& rdd_files = e.rdd_files;
   write_event(ckpt::EngineEvent::kStreamRestored,
               {{"stream", stream_id}, {"files", RddFilesToJson(rdd_files)}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointWritten& e) {
-  const auto& [file, time, clear_checkpoint_data_later] = e;
+  const auto& file = e.file;
+  const auto& time = e.content_time;
+  const auto& clear_checkpoint_data_later = e.clear_checkpoint_data_later;
   write_event(ckpt::EngineEvent::kCheckpointWritten,
               {{"file", file}, {"time", time.ms}, {"clear_later", clear_checkpoint_data_later}});
   echo("wrote " + file);
 }
 
 void JournalWriter::handle(const ckpt::event::ClearCheckpointData& e) {
-  const auto& [time, pending_times] = e;
+  const auto& time = e.time;
+  const auto& pending_times = e.pending_times;
   write_event(ckpt::EngineEvent::kClearCheckpointData,
               {{"time", time.ms}, {"pending", TimesToJson(pending_times)}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointDataUpdated& e) {
-  const auto& [stream_id, time, rdd_files] = e;
+  const auto& stream_id = e.stream_id;
+  const auto& time = e.time;
+  const auto& rdd_files = e.rdd_files;
   write_event(ckpt::EngineEvent::kCheckpointDataUpdated,
               {{"stream", stream_id}, {"time", time.ms}, {"files", RddFilesToJson(rdd_files)}});
 }
 
 void JournalWriter::handle(const ckpt::event::JobFailed& e) {
-  const auto& [batch_time, error] = e;
+  const auto& batch_time = e.batch_time;
+  const auto& error = e.error;
   write_event(ckpt::EngineEvent::kJobFailed,
               {{"time", batch_time.ms}, {"status", StatusToJson(error)}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointUnreadable& e) {
-  const auto& [file, error] = e;
+  const auto& file = e.file;
+  const auto& error = e.error;
   write_event(ckpt::EngineEvent::kCheckpointUnreadable,
               {{"file", file}, {"status", StatusToJson(error)}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointGivenUp& e) {
-  const auto& [time, attempts, first_error] = e;
+  const auto& time = e.content_time;
+  const auto& attempts = e.attempts;
+  const auto& first_error = e.first_error;
   write_event(ckpt::EngineEvent::kCheckpointGivenUp,
               {{"time", time.ms}, {"attempts", attempts}, {"status", StatusToJson(first_error)}});
 }
@@ -228,7 +244,10 @@ void JournalWriter::handle(const ckpt::GracefulStop& stop) {
 }
 
 void JournalWriter::handle(const ckpt::event::OffsetRanges& e) {
-  const auto& [stream_id, batch_time, ranges, restored] = e;
+  const auto& stream_id = e.stream_id;
+  const auto& batch_time = e.batch_time;
+  const auto& ranges = e.ranges;
+  const auto& restored = e.restored;
   OrderedJson list = OrderedJson::array();
   for (const ckpt::OffsetRange& r : ranges)
     list.push_back(OrderedJson::array({r.partition, r.from, r.until}));
@@ -239,7 +258,8 @@ void JournalWriter::handle(const ckpt::event::OffsetRanges& e) {
 }
 
 void JournalWriter::handle(const ckpt::event::BlocksAllocated& e) {
-  const auto& [batch_time, blocks] = e;
+  const auto& batch_time = e.batch_time;
+  const auto& blocks = e.blocks;
   OrderedJson list = OrderedJson::array();
   for (const auto& [stream_id, stream_blocks] : blocks) {
     for (const ckpt::ReceivedBlockInfo& block : stream_blocks) list.push_back(BlockToJson(block));
@@ -251,7 +271,10 @@ void JournalWriter::handle(const ckpt::event::BlocksAllocated& e) {
 }
 
 void JournalWriter::handle(const ckpt::event::ReceivedBlocks& e) {
-  const auto& [stream_id, batch_time, blocks, missing] = e;
+  const auto& stream_id = e.stream_id;
+  const auto& batch_time = e.batch_time;
+  const auto& blocks = e.blocks;
+  const auto& missing = e.missing;
   write_event(ckpt::EngineEvent::kReceivedBlocks, {{"stream", stream_id},
                                                    {"time", batch_time.ms},
                                                    {"blocks", BlocksToJson(blocks)},
@@ -259,7 +282,7 @@ void JournalWriter::handle(const ckpt::event::ReceivedBlocks& e) {
 }
 
 void JournalWriter::handle(const ckpt::event::Error& e) {
-  const auto& [error] = e;
+  const auto& error = e.error;
   write_event(ckpt::EngineEvent::kError, {{"status", StatusToJson(error)}});
   echo("error: " + error.to_string());
 }
