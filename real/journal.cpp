@@ -371,17 +371,6 @@ class JournalReader {
   // An allocation line, through the recorder (it carries the source's position itself).
   void apply_allocation(int incarnation, const json& line);
 
-  // The input stream `id` of a line, which must be a stream of the scenario of `kind`: a journal
-  // is a file, and one of another scenario (or damaged) may name any.
-  int32_t StreamOf(int64_t id, sim::SourceKind kind) const {
-    if (id < 0 || id >= sim::InputStreamCount(scenario_) ||
-        sim::InputSource(scenario_, static_cast<int32_t>(id)).kind != kind) {
-      throw BadLine{"stream " + std::to_string(id) + " is no " + sim::SourceKindName(kind) +
-                    " stream of the scenario"};
-    }
-    return static_cast<int32_t>(id);
-  }
-
   // The offset ranges of a line, each readable from its log stream's topic.
   std::vector<ckpt::OffsetRange> LogRanges(const json& line, int32_t stream_id) const {
     std::vector<ckpt::OffsetRange> ranges = Ranges(line);
@@ -397,8 +386,10 @@ class JournalReader {
   std::vector<ckpt::ReceivedBlockInfo> SourceBlocks(const json& line, const char* field) const {
     std::vector<ckpt::ReceivedBlockInfo> blocks = Blocks(line, field);
     for (const ckpt::ReceivedBlockInfo& block : blocks) {
-      const int64_t size = source_.size(
-          sim::InputSource(scenario_, StreamOf(block.stream_id, sim::SourceKind::kReceiver)).topic);
+      const int64_t size =
+          source_.size(sim::InputSource(scenario_, StreamOf(scenario_, block.stream_id,
+                                                            sim::SourceKind::kReceiver))
+                           .topic);
       if (block.source_from < 0 || block.source_from > block.source_until ||
           block.source_until > size) {
         throw BadLine{std::string("a block of ") + field + " outside the source's " +
@@ -406,18 +397,6 @@ class JournalReader {
       }
     }
     return blocks;
-  }
-
-  // The real runtime has one receiver source (RealRuntimeSupports): its position is the
-  // acknowledged position of every receiver stream there is.
-  std::map<int32_t, int64_t> ReceiverPositions(int64_t acknowledged) const {
-    std::map<int32_t, int64_t> positions;
-    for (int32_t id = 0; id < sim::InputStreamCount(scenario_); ++id) {
-      if (sim::InputSource(scenario_, id).kind == sim::SourceKind::kReceiver) {
-        positions[id] = acknowledged;
-      }
-    }
-    return positions;
   }
 
   const sim::Scenario& scenario_;
@@ -446,7 +425,7 @@ void JournalReader::apply(const json& line) {
     last_checkpoint_listing_.clear();
     if (event == "unstarted") return unstarted();
     run_.incarnations.back().source_acknowledged_at_start =
-        ReceiverPositions(Int(line, "acknowledged"));
+        ReceiverPositions(scenario_, Int(line, "acknowledged"));
     run_.incarnations.back().process_conf = Conf(line, "conf");
     // Allocation lines carry the position themselves (replayed through the recorder below).
     observer_ = std::make_unique<sim::IncarnationObserver>(&recorder_, index,
@@ -499,7 +478,8 @@ void JournalReader::apply_allocation(int incarnation, const json& line) {
   // Every receiver stream has its list, an empty one too, as the engine reports them.
   ckpt::AllocatedBlocks blocks;
   const int64_t acknowledged = Int(line, "acknowledged");
-  for (const auto& [stream_id, unused] : ReceiverPositions(acknowledged)) blocks[stream_id];
+  for (const auto& [stream_id, unused] : ReceiverPositions(scenario_, acknowledged))
+    blocks[stream_id];
   for (ckpt::ReceivedBlockInfo& block : SourceBlocks(line, "blocks")) {
     blocks[block.stream_id].push_back(std::move(block));
   }
@@ -550,7 +530,7 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
       return observer.on_event(ckpt::event::CheckpointGivenUp{
           Time{Int(line, "time")}, static_cast<int>(Int(line, "attempts")), StatusOf(line)});
     case ckpt::EngineEvent::kOffsetRanges: {
-      const int32_t stream_id = StreamOf(Int(line, "stream"), sim::SourceKind::kLog);
+      const int32_t stream_id = StreamOf(scenario_, Int(line, "stream"), sim::SourceKind::kLog);
       return observer.on_event(ckpt::event::OffsetRanges{
           stream_id, Time{Int(line, "time")}, LogRanges(line, stream_id), Flag(line, "restored")});
     }
@@ -558,8 +538,8 @@ void JournalReader::apply_engine_event(ckpt::EngineEvent event, const json& line
       return apply_allocation(observer.index(), line);
     case ckpt::EngineEvent::kReceivedBlocks:
       return observer.on_event(ckpt::event::ReceivedBlocks{
-          StreamOf(Int(line, "stream"), sim::SourceKind::kReceiver), Time{Int(line, "time")},
-          SourceBlocks(line, "blocks"), SourceBlocks(line, "missing")});
+          StreamOf(scenario_, Int(line, "stream"), sim::SourceKind::kReceiver),
+          Time{Int(line, "time")}, SourceBlocks(line, "blocks"), SourceBlocks(line, "missing")});
     case ckpt::EngineEvent::kError:
       return observer.on_event(ckpt::event::Error{StatusOf(line)});
     case ckpt::EngineEvent::kFileOperation: {

@@ -211,4 +211,23 @@ std::vector<ckpt::ReceivedBlockInfo> Blocks(const json& line, const char* field)
   return blocks;
 }
 
+int32_t StreamOf(const sim::Scenario& scenario, int64_t id, sim::SourceKind kind) {
+  if (id < 0 || id >= sim::InputStreamCount(scenario) ||
+      sim::InputSource(scenario, static_cast<int32_t>(id)).kind != kind) {
+    throw BadLine{"stream " + std::to_string(id) + " is no " + sim::SourceKindName(kind) +
+                  " stream of the scenario"};
+  }
+  return static_cast<int32_t>(id);
+}
+
+std::map<int32_t, int64_t> ReceiverPositions(const sim::Scenario& scenario, int64_t acknowledged) {
+  std::map<int32_t, int64_t> positions;
+  for (int32_t id = 0; id < sim::InputStreamCount(scenario); ++id) {
+    if (sim::InputSource(scenario, id).kind == sim::SourceKind::kReceiver) {
+      positions[id] = acknowledged;
+    }
+  }
+  return positions;
+}
+
 }  // namespace real

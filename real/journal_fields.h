@@ -17,6 +17,7 @@
 #include "engine/runtime/status.h"
 #include "engine/runtime/time.h"
 #include "engine/value.h"
+#include "scenario/scenario.h"
 
 namespace real {
 
@@ -55,5 +56,12 @@ nlohmann::ordered_json RecordsToJson(const ckpt::Records& records);
 ckpt::Records RecordsOf(const nlohmann::json& line, const char* field);
 // `field`: [{"stream", "id", "count", "from", "until"}, ...]
 std::vector<ckpt::ReceivedBlockInfo> Blocks(const nlohmann::json& line, const char* field);
+
+// The input stream `id` of a line, which must be a stream of `scenario` of `kind`: a journal of
+// another scenario (or a damaged one) may name any.
+int32_t StreamOf(const sim::Scenario& scenario, int64_t id, sim::SourceKind kind);
+// The real runtime has one receiver source (RealRuntimeSupports): its position `acknowledged` is
+// that of every receiver stream of `scenario`, by stream id.
+std::map<int32_t, int64_t> ReceiverPositions(const sim::Scenario& scenario, int64_t acknowledged);
 
 }  // namespace real
