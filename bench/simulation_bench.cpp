@@ -30,7 +30,7 @@ BENCHMARK(BM_UninterruptedRun)->Unit(benchmark::kMicrosecond);
 void BM_CrashRecoveryTrial(benchmark::State& state) {
   sim::RunOptions options;
   uint64_t steps = sim::RunTrial(RunningCount(), sim::TrialSpec{}, options).total_steps;
-  sim::TrialSpec spec{{sim::CrashSpec{steps / 2, ckpt::Duration{0}, {}, 0}}};
+  sim::TrialSpec spec{{sim::CrashSpec{sim::CrashBeforeStep{steps / 2}, ckpt::Duration{0}}}};
   for (auto _ : state) {
     sim::TrialRun run = sim::RunTrial(RunningCount(), spec, options);
     benchmark::DoNotOptimize(run.digest);

@@ -23,7 +23,7 @@ int RunList(const std::vector<sim::Scenario>& scenarios, bool json) {
       list.push_back({{"name", s.name},
                       {"path", s.path},
                       {"description", s.description},
-                      {"source", sim::SourceKindName(s.source.kind)},
+                      {"source", sim::SourceKindName(s.source.kind())},
                       {"batches", s.batches},
                       {"filesystem", sim::PersistenceModelName(s.filesystem)},
                       {"swarm", !s.swarm.empty()}});

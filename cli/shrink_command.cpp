@@ -60,8 +60,12 @@ int RunShrink(const sim::Scenario& declared, const std::string& token, const std
   auto size = [](const sim::Scenario& s) {
     if (s.engine == sim::Engine::kDStream) return std::to_string(s.batches) + " batches";
     size_t records = 0;
-    for (const sim::LogAppend& append : s.source.appends) records += append.records.size();
-    for (const sim::ProducedFile& file : s.source.files) records += file.lines.size();
+    if (const auto* appends = s.source.appends()) {
+      for (const sim::LogAppend& append : *appends) records += append.records.size();
+    }
+    if (const auto* files = s.source.get<sim::FileInput>()) {
+      for (const sim::ProducedFile& file : files->files) records += file.lines.size();
+    }
     return std::to_string(records) + " input records";
   };
   std::printf("shrunk in %llu candidate trials: %s -> %s, %zu -> %zu crashes\n",

@@ -44,7 +44,7 @@ TrialSpec RandomTrial(const Scenario& scenario, uint64_t crash_points,
     uint64_t step = random.below(span);
     Duration downtime{random.between(0, max_downtime_ms)};
     uint64_t state = journaled ? random.below(uint64_t{1} << 32) : 0;
-    spec.crashes.push_back(CrashSpec{step, downtime, std::nullopt, state});
+    spec.crashes.push_back(CrashSpec{CrashBeforeStep{step}, downtime, state});
   }
   if (!scenario.faults.empty()) {
     spec.fault_mask = random.next_u64() & all_rules;
@@ -67,7 +67,7 @@ std::vector<TrialSpec> PlanTrials(const Scenario& scenario, uint64_t crash_point
       break;
     case Strategy::kExhaustive:
       for (uint64_t step = 0; step < crash_points; ++step) {
-        trials.push_back(TrialSpec{{CrashSpec{step, scenario.downtime, std::nullopt, 0}}});
+        trials.push_back(TrialSpec{{CrashSpec{CrashBeforeStep{step}, scenario.downtime}}});
       }
       break;
     case Strategy::kRandom:
@@ -299,7 +299,7 @@ class ScenarioExplorer {
         steps = std::min(steps, options_.run.max_steps);  // the trial's own budget bounds them
         for (uint64_t step = 0; step < steps; ++step) {
           Unit child{trial.spec, trial.order, false};
-          child.spec.crashes.push_back(CrashSpec{step, scenario_.downtime, std::nullopt, 0});
+          child.spec.crashes.push_back(CrashSpec{CrashBeforeStep{step}, scenario_.downtime});
           child.order[0] = static_cast<uint64_t>(depth) + 1;
           child.order.insert(child.order.end(), {step, 0});
           children.push_back(std::move(child));

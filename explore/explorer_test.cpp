@@ -112,8 +112,8 @@ TEST(LegitimateReruns, FollowsSparksRescheduleRule) {
 }
 
 TEST(Trial, TokensRoundTrip) {
-  TrialSpec spec{
-      {CrashSpec{12, ckpt::Duration{0}, {}, 0}, CrashSpec{7, ckpt::Duration{1500}, {}, 0}}};
+  TrialSpec spec{{CrashSpec{CrashBeforeStep{12}, ckpt::Duration{0}},
+                  CrashSpec{CrashBeforeStep{7}, ckpt::Duration{1500}}}};
   EXPECT_EQ(spec.token(), "c12+0,c7+1500");
   EXPECT_EQ(TrialSpec::ParseToken(spec.token()).value(), spec);
   EXPECT_TRUE(TrialSpec::ParseToken("ref").value().crashes.empty());

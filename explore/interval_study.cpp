@@ -40,7 +40,8 @@ std::vector<CrashSpec> FailureHistory(uint64_t seed, const IntervalStudyOptions&
     double up_ms = -static_cast<double>(options.mtbf.ms) * std::log(UnitInterval(random));
     now_ms += std::max<int64_t>(1, std::llround(up_ms));
     if (now_ms >= horizon.ms) break;
-    crashes.push_back(CrashSpec{0, options.restart, Time{now_ms}, 0});
+    crashes.emplace_back().placement = CrashFromTime{Time{now_ms}};
+    crashes.back().downtime = options.restart;
     now_ms += options.restart.ms;
   }
   return crashes;
@@ -51,7 +52,8 @@ Status CheckStudyable(const Scenario& scenario, const IntervalStudyOptions& opti
     return Status::InvalidArgument(scenario.path +
                                    ": cannot study the checkpoint interval: " + why);
   };
-  if (scenario.source.kind != SourceKind::kLog || scenario.source.appends.empty()) {
+  const LogInput* log = scenario.source.get<LogInput>();
+  if (!log || log->appends.empty()) {
     return invalid("the source must be a log with appends (the study feeds it for the horizon)");
   }
   bool stateful = std::any_of(scenario.pipeline.begin(), scenario.pipeline.end(),
@@ -75,9 +77,10 @@ Scenario StudyScenario(const Scenario& base, Duration horizon, int64_t interval_
   Scenario s = base;
   s.batches = horizon.ms / base.batch_duration.ms;
   // Fed as the scenario's first append feeds each partition, every batch, up to the horizon.
-  s.source.appends =
-      GenerateLogAppends(base.source.partitions, base.batch_duration, horizon,
-                         static_cast<int64_t>(base.source.appends.front().records.size()));
+  const LogInput& log = *base.source.get<LogInput>();  // CheckStudyable
+  s.source.get<LogInput>()->appends =
+      GenerateLogAppends(log.partitions, base.batch_duration, horizon,
+                         static_cast<int64_t>(log.appends.front().records.size()));
   for (PipelineStep& step : s.pipeline) {
     if (step.checkpoint_interval) step.checkpoint_interval = base.batch_duration * interval_batches;
   }
@@ -132,11 +135,12 @@ RunFigures Measure(const TrialRun& run, const std::vector<CrashSpec>& crashes, D
         static_cast<double>((in_time.back()->emitted_at - in_time.back()->batch_time).ms) / 1000;
   }
   for (size_t i = 0; i < crashes.size(); ++i) {
-    Time restarted = *crashes[i].at + crashes[i].downtime;
+    Time crashed = std::get<CrashFromTime>(crashes[i].placement).at;
+    Time restarted = crashed + crashes[i].downtime;
     for (const Emission* emission : in_time) {
       if (emission->incarnation > static_cast<int>(i) && emission->emitted_at >= restarted) {
-        figures.recovery_s.push_back(
-            static_cast<double>((emission->emitted_at - *crashes[i].at).ms) / 1000);
+        figures.recovery_s.push_back(static_cast<double>((emission->emitted_at - crashed).ms) /
+                                     1000);
         break;
       }
     }

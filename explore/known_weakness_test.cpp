@@ -318,7 +318,9 @@ TEST(KnownWeaknesses, AnAppendingStoreWrittenTwiceIsWarnAndAnIdempotentOneNothin
 
   Scenario idempotent = stores;
   for (PipelineStep& step : idempotent.pipeline) {
-    if (step.store == OutputStore::kAppending) step.store = OutputStore::kIdempotent;
+    OutputArguments* output = step.get<OutputArguments>();
+    if (output && output->store == OutputStore::kAppending)
+      output->store = OutputStore::kIdempotent;
   }
   ExploreResult quiet = Explore({idempotent}, options);
   EXPECT_EQ(quiet.failures + quiet.known_weaknesses, 0u);

@@ -57,9 +57,11 @@ TEST(NamedSources, TheMainSourceIsStreamZeroAndEachNamedOneItsIndex) {
   ASSERT_EQ(InputStreamCount(scenario), 2);
   EXPECT_EQ(InputStreamName(scenario, 0), "source");
   EXPECT_EQ(InputStreamName(scenario, 1), "payments");
-  EXPECT_EQ(InputSource(scenario, 1).topic, "payments");
-  EXPECT_EQ(InputSource(scenario, 1).partitions, 1);
-  EXPECT_FALSE(InputSource(scenario, 1).appends.empty());
+  const LogInput* payments = InputSource(scenario, 1).get<LogInput>();
+  ASSERT_NE(payments, nullptr);
+  EXPECT_EQ(payments->topic, "payments");
+  EXPECT_EQ(payments->partitions, 1);
+  EXPECT_FALSE(payments->appends.empty());
   // Both streams' offset ranges are recorded under their own ids, read from their own topics.
   NamedSourceRun crashed(scenario);
   std::set<int32_t> streams;
@@ -91,9 +93,9 @@ TEST(NamedSources, EachLogTopicIsHeldToExactlyOnceOnItsOwn) {
 Scenario TwoReceivers() {
   Scenario scenario = Load("receiver_and_log_union");
   NamedSource& views = scenario.sources.at(0);
-  views.kind = SourceKind::kReceiver;
-  views.partitions = 1;
-  for (LogAppend& append : views.appends) append.partition = 0;
+  LogInput log = *views.get<LogInput>();
+  for (LogAppend& append : log.appends) append.partition = 0;
+  views.of = ReceiverInput{log.topic, log.appends};
   return scenario;
 }
 

@@ -409,7 +409,7 @@ TEST(ProtocolOracle, InputRememberDurationAgreesWithTheEngine) {
   ASSERT_TRUE(bundled.ok()) << bundled.status().to_string();
   int compared = 0;
   for (const Scenario& scenario : bundled.value()) {
-    if (scenario.checkpoint_dir.empty() || scenario.source.kind == SourceKind::kFile ||
+    if (scenario.checkpoint_dir.empty() || scenario.source.kind() == SourceKind::kFile ||
         scenario.engine == Engine::kStructured) {
       continue;
     }

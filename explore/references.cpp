@@ -34,9 +34,7 @@ const Reference& References::at(const ReferenceKey& key) {
     // judged incarnation's batches read.
     replayed = scenario_;
     for (const auto& [stream_id, input] : *key.batch_input) {
-      SourceSpec& source = InputSource(replayed, stream_id);
-      source.kind = SourceKind::kSequence;
-      source.input = input;
+      InputSource(replayed, stream_id).of = SequenceInput{input};
     }
     replayed.expect.clear();
     scenario = &replayed;

@@ -87,7 +87,7 @@ TEST(Trial, CrashesPlacedAtEventsFireThereAndReplayByStep) {
   };
   for (const Case& c : cases) {
     TrialSpec spec;
-    spec.crashes = {CrashSpec{0, ckpt::Duration{700}, {}, 0, c.event}};
+    spec.crashes = {CrashSpec{c.event, ckpt::Duration{700}}};
     SCOPED_TRACE(spec.token());
     RunOptions options;
     options.record_steps = true;
@@ -107,7 +107,7 @@ TEST(Trial, CrashesPlacedAtEventsFireThereAndReplayByStep) {
   }
   // An event that never happens: no crash, and a token whose crash does not fire either.
   TrialSpec never;
-  never.crashes = {CrashSpec{0, ckpt::Duration{0}, {}, 0, CrashEvent{Kind::kCleanup, "99999"}}};
+  never.crashes = {CrashSpec{CrashEvent{Kind::kCleanup, "99999"}, ckpt::Duration{0}}};
   TrialRun run = RunTrial(scenario, never, RunOptions{});
   EXPECT_FALSE(run.incarnations.at(0).crashed_at.has_value());
   TrialRun replayed =
@@ -130,7 +130,7 @@ TEST(Trial, WalWriteEventsCountTheWriteAheadLogsWrites) {
                                 "/ck"));
   Scenario scenario = Load("receiver/reliable_receiver_with_wal");
   TrialSpec spec;
-  spec.crashes = {CrashSpec{0, ckpt::Duration{0}, {}, 0, third_write}};
+  spec.crashes = {CrashSpec{third_write, ckpt::Duration{0}}};
   RunOptions options;
   options.record_steps = true;
   TrialRun run = RunTrial(scenario, spec, options);
@@ -246,11 +246,11 @@ TEST(FileStreamOptions, NewFilesOnlyOldModificationTimesAndAPathFilter) {
   const ckpt::Value zero = ckpt::Value::String("0"), one = ckpt::Value::String("1");
   EXPECT_EQ(first_batch(all, TrialSpec{}), (ckpt::Records{zero, one}));
   Scenario new_only = all;
-  new_only.source.new_files_only = true;
+  new_only.source.get<FileInput>()->new_files_only = true;
   EXPECT_EQ(first_batch(new_only, TrialSpec{}), (ckpt::Records{one}));
 
   Scenario filtered = all;
-  filtered.source.path_filter = {"ends_with", {ckpt::Value::String("3")}};
+  filtered.source.get<FileInput>()->path_filter = {"ends_with", {ckpt::Value::String("3")}};
   filtered.expect.clear();  // the unfiltered test's
   filtered.expect_all_runs.clear();
   TrialRun run = RunTrial(filtered, TrialSpec{}, RunOptions{});

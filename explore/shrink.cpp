@@ -11,16 +11,13 @@
 namespace sim {
 namespace {
 
-bool PerBatchInput(const Scenario& s) {
-  return s.source.kind == SourceKind::kSequence || s.source.kind == SourceKind::kQueue;
-}
-
 // `s` cut to its first `batches` batches.
 Scenario WithBatches(const Scenario& s, int64_t batches) {
   Scenario cut = s;
   cut.batches = batches;
-  if (PerBatchInput(cut) && static_cast<int64_t>(cut.source.input.size()) > batches) {
-    cut.source.input.resize(static_cast<size_t>(batches));
+  std::vector<ckpt::Records>* input = cut.source.per_batch_input();
+  if (input && static_cast<int64_t>(input->size()) > batches) {
+    input->resize(static_cast<size_t>(batches));
   }
   std::erase_if(cut.processing.slow_batches, [&](const auto& e) { return e.first > batches; });
   std::erase_if(cut.processing.failing_batches, [&](const auto& e) { return e.first > batches; });
@@ -94,7 +91,10 @@ class Shrinker {
     if (!attempts_left()) return false;
     References references(scenario, options_);
     if (attempt(scenario, spec, references)) return true;
-    if (spec.crashes.empty() || spec.crashes.back().at) return false;
+    if (spec.crashes.empty() ||
+        !std::holds_alternative<CrashBeforeStep>(spec.crashes.back().placement)) {
+      return false;
+    }
     TrialSpec without_last = spec;
     without_last.crashes.pop_back();
     ++outcome_.attempts;
@@ -103,7 +103,7 @@ class Shrinker {
     if (run.incarnations.size() <= incarnation) return false;
     for (uint64_t step = 0; step < run.incarnations[incarnation].steps; ++step) {
       TrialSpec moved = spec;
-      moved.crashes.back().step = step;
+      moved.crashes.back().placement = CrashBeforeStep{step};
       if (attempt(scenario, moved, references)) return true;
       if (!attempts_left()) return false;
     }
@@ -198,16 +198,25 @@ class Shrinker {
   // earlier, so that fewer batches can follow.
   bool fewer_appends() {
     for (int32_t id = 0; id < InputStreamCount(outcome_.scenario); ++id) {
-      if (fewer_timed(id, &SourceSpec::appends) || fewer_timed(id, &SourceSpec::files)) return true;
+      if (fewer_timed(id, [](SourceSpec& source) { return source.appends(); }) ||
+          fewer_timed(id, [](SourceSpec& source) {
+            FileInput* file = source.get<FileInput>();
+            return file ? &file->files : nullptr;
+          })) {
+        return true;
+      }
     }
     return false;
   }
 
-  template <class T>
-  bool fewer_timed(int32_t stream_id, std::vector<T> SourceSpec::*member) {
-    auto timed = [stream_id, member](Scenario& s) -> std::vector<T>& {
-      return InputSource(s, stream_id).*member;
+  // `pick`: the stream's list of timed input (appends or files), or null when it has none.
+  template <class Pick>
+  bool fewer_timed(int32_t stream_id, Pick pick) {
+    if (!pick(InputSource(outcome_.scenario, stream_id))) return false;
+    auto timed = [ stream_id, pick ](Scenario & s) -> auto& {
+      return *pick(InputSource(s, stream_id));
     };
+    using T = typename std::remove_reference_t<decltype(timed(outcome_.scenario))>::value_type;
     const size_t count = timed(outcome_.scenario).size();
     for (size_t i = count; i-- > 0;) {
       Scenario dropped = outcome_.scenario;
@@ -240,19 +249,22 @@ class Shrinker {
   }
 
   bool fewer_records() {
-    if (!PerBatchInput(outcome_.scenario)) return false;
+    auto input = [](Scenario& s) -> std::vector<ckpt::Records>& {
+      return *s.source.per_batch_input();
+    };
+    if (!outcome_.scenario.source.per_batch_input()) return false;
     bool progress = false;
-    for (size_t b = 0; b < outcome_.scenario.source.input.size(); ++b) {
-      if (outcome_.scenario.source.input[b].empty()) continue;
+    for (size_t b = 0; b < input(outcome_.scenario).size(); ++b) {
+      if (input(outcome_.scenario)[b].empty()) continue;
       Scenario empty = outcome_.scenario;
-      empty.source.input[b].clear();
+      input(empty)[b].clear();
       if (attempt_scenario(empty)) {
         progress = true;
         continue;
       }
-      for (size_t r = outcome_.scenario.source.input[b].size(); r-- > 0;) {
+      for (size_t r = input(outcome_.scenario)[b].size(); r-- > 0;) {
         Scenario fewer = outcome_.scenario;
-        fewer.source.input[b].erase(fewer.source.input[b].begin() + static_cast<std::ptrdiff_t>(r));
+        input(fewer)[b].erase(input(fewer)[b].begin() + static_cast<std::ptrdiff_t>(r));
         progress = attempt_scenario(fewer) || progress;
       }
     }
@@ -263,12 +275,15 @@ class Shrinker {
     bool progress = false;
     for (size_t i = 0; i < outcome_.spec.crashes.size(); ++i) {
       const CrashSpec crash = outcome_.spec.crashes[i];
-      std::vector<int64_t> points =
-          crash.at ? Smaller(crash.at->ms, 0) : Smaller(static_cast<int64_t>(crash.step), 0);
+      const auto* from = std::get_if<CrashFromTime>(&crash.placement);
+      const auto* before = std::get_if<CrashBeforeStep>(&crash.placement);
+      std::vector<int64_t> points = from     ? Smaller(from->at.ms, 0)
+                                    : before ? Smaller(static_cast<int64_t>(before->step), 0)
+                                             : std::vector<int64_t>{};
       for (int64_t point : points) {
         TrialSpec spec = outcome_.spec;
-        if (crash.at) spec.crashes[i].at = Time{point};
-        if (!crash.at) spec.crashes[i].step = static_cast<uint64_t>(point);
+        if (from) spec.crashes[i].placement = CrashFromTime{Time{point}};
+        if (before) spec.crashes[i].placement = CrashBeforeStep{static_cast<uint64_t>(point)};
         if (attempt_spec(spec)) {
           progress = true;
           break;

@@ -52,7 +52,7 @@ TEST(Shrink, ASwarmFailureShrinksToATinyScenarioThatRunReproduces) {
   std::filesystem::remove(path);
   ASSERT_TRUE(written.ok()) << written.status().to_string() << "\n" << yaml;
   EXPECT_EQ(written.value().batches, outcome.scenario.batches);
-  EXPECT_EQ(written.value().source.input, outcome.scenario.source.input);
+  EXPECT_EQ(written.value().source, outcome.scenario.source);
   EXPECT_TRUE(written.value().swarm.empty());
   std::vector<Failure> with_defect = RunOwnCrashes(written.value(), defect);
   ASSERT_FALSE(with_defect.empty());
@@ -76,8 +76,7 @@ TEST(Shrink, FaultRulesThatDoNotMatterAreDroppedAndNumericStringsStayStrings) {
   EXPECT_LE(outcome.scenario.batches, declared.batches);
 
   Scenario numeric = outcome.scenario;
-  numeric.source.kind = SourceKind::kSequence;
-  numeric.source.input = {{ckpt::Value::String("12"), ckpt::Value::Int(12)}};
+  numeric.source.of = SequenceInput{{{ckpt::Value::String("12"), ckpt::Value::Int(12)}}};
   ShrinkOutcome renamed = outcome;
   renamed.scenario = numeric;
   std::string yaml = RegressionScenarioYaml(declared, renamed, "n", "d", "");
@@ -88,7 +87,7 @@ TEST(Shrink, FaultRulesThatDoNotMatterAreDroppedAndNumericStringsStayStrings) {
   ckpt::Result<Scenario> written = LoadScenario(path);
   std::filesystem::remove(path);
   ASSERT_TRUE(written.ok()) << written.status().to_string();
-  EXPECT_EQ(written.value().source.input, numeric.source.input) << yaml;
+  EXPECT_EQ(written.value().source, numeric.source) << yaml;
 }
 
 TEST(Shrink, APassingTrialIsNotReproduced) {

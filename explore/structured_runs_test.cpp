@@ -102,7 +102,7 @@ TEST(ScheduledRuns, CrashStepsSpanRunsAndARunWaitsForTheRestartBeforeIt) {
   Scenario scenario = Tv3();
   const uint64_t first_run_steps = RunTrial(scenario, {}, {}).incarnations[0].steps;
   TrialSpec later;
-  later.crashes.push_back(CrashSpec{first_run_steps + 1, ckpt::Duration{0}, std::nullopt, 0});
+  later.crashes.push_back(CrashSpec{CrashBeforeStep{first_run_steps + 1}, ckpt::Duration{0}});
   TrialRun crashed_later = RunTrial(scenario, later, {});
   ASSERT_GE(crashed_later.incarnations.size(), 2u);
   EXPECT_FALSE(crashed_later.incarnations[0].crashed_at.has_value());
@@ -110,7 +110,7 @@ TEST(ScheduledRuns, CrashStepsSpanRunsAndARunWaitsForTheRestartBeforeIt) {
 
   scenario.scheduled_runs[1].at = ckpt::Time{1010};  // due while run 0 is down
   TrialSpec long_down;
-  long_down.crashes.push_back(CrashSpec{1, ckpt::Duration{5000}, std::nullopt, 0});
+  long_down.crashes.push_back(CrashSpec{CrashBeforeStep{1}, ckpt::Duration{5000}});
   TrialRun run = RunTrial(scenario, long_down, {});
   ASSERT_GE(run.incarnations.size(), 3u);
   EXPECT_EQ(run.incarnations[1].started_at.ms, run.incarnations[0].crashed_at->ms + 5000);
@@ -165,7 +165,7 @@ TEST(ScheduledRuns, ARestartKeepsTheConfOfTheRunItServes) {
   // The first crash time after the second driver started that hits the first driver.
   for (int64_t at = 331; at < 600; ++at) {
     TrialSpec spec;
-    spec.crashes.push_back(CrashSpec{0, ckpt::Duration{10}, ckpt::Time{at}, 0});
+    spec.crashes.push_back(CrashSpec{CrashFromTime{ckpt::Time{at}}, ckpt::Duration{10}});
     TrialRun run = RunTrial(scenario, spec, {});
     if (run.incarnations.size() < 3 || !run.incarnations[0].crashed_at) continue;
     EXPECT_EQ(run.incarnations[1].conf.at(key), "50");

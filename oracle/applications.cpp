@@ -40,7 +40,7 @@ namespace {
 BatchInputs NoBatchInput(const Scenario& scenario) {
   BatchInputs none;
   for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
-    SourceKind kind = InputSource(scenario, id).kind;
+    SourceKind kind = InputSource(scenario, id).kind();
     if (kind == SourceKind::kLog || kind == SourceKind::kReceiver)
       none[id].resize(scenario.batches);
   }

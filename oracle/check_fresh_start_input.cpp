@@ -31,8 +31,9 @@ std::vector<LostFile> FilesLostBetween(const CheckInput& input, int abandoned, s
   Time last_batch = *zero + scenario.batch_duration * scenario.batches;
   std::vector<LostFile> lost;
   for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
-    const SourceSpec& source = InputSource(scenario, id);
-    for (const ProducedFile& file : source.files) {
+    const FileInput* source = InputSource(scenario, id).get<FileInput>();
+    if (!source) continue;
+    for (const ProducedFile& file : source->files) {
       if (file.at <= from || file.at > until || file.at > last_batch) continue;
       int64_t index = (file.at.ms - zero->ms - 1) / scenario.batch_duration.ms + 1;  // at > zero
       Time selecting_batch = *zero + scenario.batch_duration * index;
@@ -40,7 +41,7 @@ std::vector<LostFile> FilesLostBetween(const CheckInput& input, int abandoned, s
       for (const std::string& output : scenario.output_names()) {
         finished = finished && emitted.count({output, selecting_batch.ms});
       }
-      if (!finished) lost.emplace_back(&source.directory, &file);
+      if (!finished) lost.emplace_back(&source->directory, &file);
     }
   }
   return lost;

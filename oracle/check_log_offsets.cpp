@@ -16,7 +16,7 @@ void CheckLogOffsets(const CheckInput& input, std::vector<Failure>& failures) {
   std::map<std::pair<int, int32_t>, std::map<Time, std::pair<std::vector<ckpt::OffsetRange>, int>>>
       assigned;
   for (const InputBatch& batch : run.input_batches) {
-    if (InputSource(input.scenario, batch.stream_id).kind != SourceKind::kLog) continue;
+    if (InputSource(input.scenario, batch.stream_id).kind() != SourceKind::kLog) continue;
     assigned[{applications.of[batch.incarnation], batch.stream_id}][batch.batch_time] = {
         batch.ranges, batch.incarnation};
   }

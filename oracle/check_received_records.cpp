@@ -227,7 +227,7 @@ void CheckReceivedRecordsOf(const CheckInput& input, int32_t stream_id,
 void CheckReceivedRecords(const CheckInput& input, std::vector<Failure>& failures) {
   if (input.run.incarnations.empty()) return;
   for (int32_t id = 0; id < InputStreamCount(input.scenario); ++id) {
-    if (InputSource(input.scenario, id).kind == SourceKind::kReceiver) {
+    if (InputSource(input.scenario, id).kind() == SourceKind::kReceiver) {
       CheckReceivedRecordsOf(input, id, failures);
     }
   }

@@ -155,7 +155,7 @@ bool StartTimeMatters(const Scenario& scenario) {
 
 bool HasSourceOf(const Scenario& scenario, SourceKind kind) {
   for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
-    if (InputSource(scenario, id).kind == kind) return true;
+    if (InputSource(scenario, id).kind() == kind) return true;
   }
   return false;
 }

@@ -101,8 +101,9 @@ class GraphSpec {
   // except mapWithState, which forwards it to its internal state stream.
   size_t apply(const PipelineStep& step, size_t input, const std::map<std::string, size_t>& named) {
     const int64_t in_slide = streams_[input].slide_ms;
-    const int64_t slide = step.slide ? step.slide->ms : in_slide;
-    const int64_t window = step.window ? step.window->ms : 0;
+    const WindowArguments* arguments = step.get<WindowArguments>();
+    const int64_t slide = arguments && arguments->slide ? arguments->slide->ms : in_slide;
+    const int64_t window = arguments && arguments->window ? arguments->window->ms : 0;
     size_t made = 0, checkpointed = 0;
     switch (step.operation) {
       case Operation::kUnion:
@@ -112,7 +113,7 @@ class GraphSpec {
       case Operation::kRightOuterJoin:
       case Operation::kFullOuterJoin:
       case Operation::kTransformWith:
-        made = checkpointed = add({input, named.at(step.other)}, in_slide);
+        made = checkpointed = add({input, named.at(step.other())}, in_slide);
         break;
       case Operation::kWindow:
         made = checkpointed = add({input}, slide, window);
@@ -149,7 +150,9 @@ class GraphSpec {
   // wraps it in map((1, _)) ... map(_._2), so a checkpoint(d) lands on the outer map.
   size_t windowed_reduce(const PipelineStep& step, size_t input, int64_t slide, int64_t window) {
     size_t per_batch = add({input}, streams_[input].slide_ms);
-    if (step.inverse.empty()) return add({add({per_batch}, slide, window)}, slide);
+    if (step.get<WindowArguments>()->inverse.empty()) {
+      return add({add({per_batch}, slide, window)}, slide);
+    }
     size_t reduced = add_checkpointed(per_batch, slide, window, default_interval_ms(slide));
     if (step.operation == Operation::kReduceByKeyAndWindow) return reduced;
     return add({reduced}, slide);

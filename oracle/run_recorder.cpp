@@ -51,7 +51,7 @@ void RunRecorder::emission(int incarnation, const std::string& output, Time batc
 void RunRecorder::input_batch(int incarnation, int32_t stream_id, Time batch_time,
                               const std::vector<ckpt::OffsetRange>& ranges, bool restored) {
   InputBatch batch{incarnation, batch_time, stream_id, ranges, {}, restored, {}, 0};
-  const std::string& topic = InputSource(scenario_, stream_id).topic;
+  const std::string& topic = InputSource(scenario_, stream_id).topic();
   std::string text;
   for (const ckpt::OffsetRange& range : ranges) {
     ckpt::Result<ckpt::Records> records = log_->read(topic, range);
@@ -84,8 +84,9 @@ void RunRecorder::allocation(int incarnation, Time batch_time, const ckpt::Alloc
     mix(&allocation.acknowledged, sizeof allocation.acknowledged);
     if (record_trace_) {
       trace_line(incarnation, "allocated blocks to " + batch_time.to_string() + " (source " +
-                                  InputSource(scenario_, stream_id).topic + " acknowledged up to " +
-                                  std::to_string(allocation.acknowledged) + ")");
+                                  InputSource(scenario_, stream_id).topic() +
+                                  " acknowledged up to " + std::to_string(allocation.acknowledged) +
+                                  ")");
     }
     run_->receiver_allocations.push_back(std::move(allocation));
   }
@@ -95,7 +96,7 @@ void RunRecorder::received_blocks(int incarnation, int32_t stream_id, Time batch
                                   const std::vector<ckpt::ReceivedBlockInfo>& blocks,
                                   const std::vector<ckpt::ReceivedBlockInfo>& missing) {
   InputBatch batch{incarnation, batch_time, stream_id, {}, {}, false, {}, missing.size()};
-  const std::string& topic = InputSource(scenario_, stream_id).topic;
+  const std::string& topic = InputSource(scenario_, stream_id).topic();
   std::string text;
   for (const ckpt::ReceivedBlockInfo& block : blocks) {
     batch.ranges.push_back(ckpt::OffsetRange{0, block.source_from, block.source_until});
@@ -121,9 +122,7 @@ void RunRecorder::received_blocks(int incarnation, int32_t stream_id, Time batch
 }
 
 void IncarnationObserver::handle(const ckpt::event::Log& e) {
-  const auto& level = e.level;
-  const auto& message = e.message;
-  if (level != ckpt::LogLevel::kInfo) trace([&] { return "log: " + message; });
+  if (e.level != ckpt::LogLevel::kInfo) trace([&] { return "log: " + e.message; });
 }
 
 void IncarnationObserver::on_event(const ckpt::EngineEventRecord& record) {
@@ -140,111 +139,91 @@ ProtocolEvent* IncarnationObserver::protocol_event(ProtocolEvent::Kind kind) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::ContextStarted& e) {
-  const auto& zero_time = e.zero_time;
-  const auto& recovered = e.recovered;
-  record().zero_time = zero_time;
-  record().recovered = recovered;
+  record().zero_time = e.zero_time;
+  record().recovered = e.recovered;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kStarted)) {
-    event->time = zero_time;
-    event->recovered = recovered;
+    event->time = e.zero_time;
+    event->recovered = e.recovered;
   }
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointRecovered& e) {
-  const auto& file = e.file;
-  const auto& time = e.checkpoint_time;
-  const auto& pending = e.pending_times;
-  record().checkpoint_file = file;
-  record().checkpoint_time = time;
-  record().pending_times = pending;
+  record().checkpoint_file = e.file;
+  record().checkpoint_time = e.checkpoint_time;
+  record().pending_times = e.pending_times;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRecovered)) {
-    event->path = file;
-    event->time = time;
-    event->times = pending;
+    event->path = e.file;
+    event->time = e.checkpoint_time;
+    event->times = e.pending_times;
   }
-  trace([&] { return "recovered from " + file + " (content time " + time.to_string() + ")"; });
+  trace([&] {
+    return "recovered from " + e.file + " (content time " + e.checkpoint_time.to_string() + ")";
+  });
 }
 
 void IncarnationObserver::handle(const ckpt::event::Restart& e) {
-  const auto& restart_time = e.restart_time;
-  const auto& rescheduled = e.rescheduled;
-  const auto& clock = e.clock;
-  record().restart_time = restart_time;
-  record().rescheduled = rescheduled;
+  record().restart_time = e.restart_time;
+  record().rescheduled = e.rescheduled;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRestart)) {
-    event->time = restart_time;
-    event->times = rescheduled;
-    event->clock = clock;
+    event->time = e.restart_time;
+    event->times = e.rescheduled;
+    event->clock = e.clock;
   }
   trace([&] {
-    return "restart at " + restart_time.to_string() + ": pending " +
-           TimesToString(record().pending_times) + ", rescheduled " + TimesToString(rescheduled);
+    return "restart at " + e.restart_time.to_string() + ": pending " +
+           TimesToString(record().pending_times) + ", rescheduled " + TimesToString(e.rescheduled);
   });
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointWritten& e) {
-  const auto& file = e.file;
-  const auto& time = e.content_time;
-  const auto& clear_checkpoint_data_later = e.clear_checkpoint_data_later;
-  trace([&] { return "wrote " + file + " (content time " + time.to_string() + ")"; });
-  record().checkpoints_written.push_back(file);
+  trace([&] { return "wrote " + e.file + " (content time " + e.content_time.to_string() + ")"; });
+  record().checkpoints_written.push_back(e.file);
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kWritten)) {
-    event->path = file;
-    event->time = time;
-    event->clear_later = clear_checkpoint_data_later;
+    event->path = e.file;
+    event->time = e.content_time;
+    event->clear_later = e.clear_checkpoint_data_later;
   }
 }
 
 void IncarnationObserver::handle(const ckpt::event::ClearCheckpointData& e) {
-  const auto& time = e.time;
-  const auto& pending_times = e.pending_times;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kCleared)) {
-    event->time = time;
-    event->times = pending_times;
+    event->time = e.time;
+    event->times = e.pending_times;
   }
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointDataUpdated& e) {
-  const auto& stream_id = e.stream_id;
-  const auto& time = e.time;
-  const auto& rdd_files = e.rdd_files;
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRddFiles)) {
-    event->stream_id = stream_id;
-    event->time = time;
-    event->rdd_files = rdd_files;
+    event->stream_id = e.stream_id;
+    event->time = e.time;
+    event->rdd_files = e.rdd_files;
   }
 }
 
 void IncarnationObserver::handle(const ckpt::event::StreamRestored& e) {
-  const auto& stream_id = e.stream_id;
-  const auto& rdd_files = e.rdd_files;
-  ++record().restores[stream_id];
+  ++record().restores[e.stream_id];
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kRestored)) {
-    event->stream_id = stream_id;
-    event->rdd_files = rdd_files;
+    event->stream_id = e.stream_id;
+    event->rdd_files = e.rdd_files;
   }
 }
 
 void IncarnationObserver::handle(const ckpt::event::JobFailed& e) {
-  const auto& batch_time = e.batch_time;
-  const auto& error = e.error;
-  if (error.has(ckpt::ErrorMark::kInjected)) {
-    recorder_->run().failed_jobs.push_back(FailedJob{index_, batch_time});
+  if (e.error.has(ckpt::ErrorMark::kInjected)) {
+    recorder_->run().failed_jobs.push_back(FailedJob{index_, e.batch_time});
   }
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointGivenUp& e) {
-  const auto& time = e.content_time;
-  const auto& attempts = e.attempts;
-  const auto& first_error = e.first_error;
   trace([&] {
-    return "gave up the checkpoint of " + time.to_string() + " after " + std::to_string(attempts) +
-           " attempt(s); first error: " + first_error.to_string();
+    return "gave up the checkpoint of " + e.content_time.to_string() + " after " +
+           std::to_string(e.attempts) + " attempt(s); first error: " + e.first_error.to_string();
   });
-  record().given_up_writes.push_back(GivenUpWrite{time, attempts, first_error});
-  if (first_error.is_storage_refusal())
-    record().storage_refusals.push_back(first_error.to_string());
-  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kGivenUp)) event->time = time;
+  record().given_up_writes.push_back(GivenUpWrite{e.content_time, e.attempts, e.first_error});
+  if (e.first_error.is_storage_refusal())
+    record().storage_refusals.push_back(e.first_error.to_string());
+  if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kGivenUp))
+    event->time = e.content_time;
 }
 
 void IncarnationObserver::handle(const ckpt::GracefulStop& stop) {
@@ -257,9 +236,7 @@ void IncarnationObserver::handle(const ckpt::GracefulStop& stop) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::CheckpointUnreadable& e) {
-  const auto& file = e.file;
-  const auto& error = e.error;
-  ckpt::RejectedCheckpoint rejected{file, error};
+  ckpt::RejectedCheckpoint rejected{e.file, e.error};
   if (ProtocolEvent* event = protocol_event(ProtocolEvent::Kind::kUnreadable)) {
     event->path = rejected.to_string();
   }
@@ -271,32 +248,21 @@ void IncarnationObserver::handle(const ckpt::FileEvent& event) {
 }
 
 void IncarnationObserver::handle(const ckpt::event::OffsetRanges& e) {
-  const auto& stream_id = e.stream_id;
-  const auto& batch_time = e.batch_time;
-  const auto& ranges = e.ranges;
-  const auto& restored = e.restored;
-  recorder_->input_batch(index_, stream_id, batch_time, ranges, restored);
+  recorder_->input_batch(index_, e.stream_id, e.batch_time, e.ranges, e.restored);
 }
 
 void IncarnationObserver::handle(const ckpt::event::BlocksAllocated& e) {
-  const auto& batch_time = e.batch_time;
-  const auto& blocks = e.blocks;
-  recorder_->allocation(index_, batch_time, blocks, acknowledged_);
+  recorder_->allocation(index_, e.batch_time, e.blocks, acknowledged_);
 }
 
 void IncarnationObserver::handle(const ckpt::event::ReceivedBlocks& e) {
-  const auto& stream_id = e.stream_id;
-  const auto& batch_time = e.batch_time;
-  const auto& blocks = e.blocks;
-  const auto& missing = e.missing;
-  recorder_->received_blocks(index_, stream_id, batch_time, blocks, missing);
+  recorder_->received_blocks(index_, e.stream_id, e.batch_time, e.blocks, e.missing);
 }
 
 void IncarnationObserver::handle(const ckpt::event::Error& e) {
-  const auto& error = e.error;
-  trace([&] { return "error: " + error.to_string(); });
-  if (!error.has(ckpt::ErrorMark::kInjected)) record().errors.push_back(error);
-  if (error.is_storage_refusal()) record().storage_refusals.push_back(error.to_string());
+  trace([&] { return "error: " + e.error.to_string(); });
+  if (!e.error.has(ckpt::ErrorMark::kInjected)) record().errors.push_back(e.error);
+  if (e.error.is_storage_refusal()) record().storage_refusals.push_back(e.error.to_string());
 }
 
 void IncarnationObserver::start_failed(const ckpt::Status& error) {

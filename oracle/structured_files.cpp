@@ -106,7 +106,7 @@ void ReadSeenFilesLog(const Scenario& scenario, ss::CheckpointFileManager& manag
 // What sources/0/0 holds, as the Kafka source reads it back.
 void ReadSourceLog(const Scenario& scenario, ss::CheckpointFileManager& manager,
                    StructuredRecord& out) {
-  if (scenario.source.kind != SourceKind::kLog) return;
+  if (scenario.source.kind() != SourceKind::kLog) return;
   ss::MetadataLog<ss::KafkaInitialOffsetCodec> log(
       &manager, ckpt::JoinPath(scenario.checkpoint_dir, "sources/0"));
   Result<std::optional<ss::KafkaInitialOffsetCodec::Value>> initial = log.get(0);
@@ -217,7 +217,7 @@ void ReadStructuredFinalFiles(const Scenario& scenario, const FinalFilesReader& 
       run.incarnations.empty() ? scenario.conf : run.incarnations.back().conf;
   if (plan.sink == ss::QueryPlan::Sink::kFile)
     ReadFileSink(plan, manager, reader, conf, run.structured);
-  if (scenario.source.kind == SourceKind::kFile) {
+  if (scenario.source.kind() == SourceKind::kFile) {
     ReadSeenFilesLog(scenario, manager, conf, reader.clock, run.structured);
   }
   ReadSourceLog(scenario, manager, run.structured);

@@ -210,7 +210,7 @@ void CheckForeachBatchOutput(const Scenario& scenario, const Reference& referenc
   };
   // A file source's offset names a batch of its seen-files log, whose files depend on when the
   // directory was listed: equal offsets mean equal input for the Kafka source only.
-  if (scenario.source.kind == SourceKind::kLog &&
+  if (scenario.source.kind() == SourceKind::kLog &&
       offsets(run.structured) == offsets(reference.structured)) {
     for (const auto& [batch_id, records] : want) {
       auto it = got.find(batch_id);
@@ -457,7 +457,7 @@ std::string CommittedInput(const Scenario& scenario, const StructuredRecord& rec
   auto logged = record.logged_offsets.find(record.commit_ids.back());
   if (logged == record.logged_offsets.end())
     return "batch " + last + " (offsets/" + last + " unread)";
-  if (scenario.source.kind != SourceKind::kFile) return logged->second;
+  if (scenario.source.kind() != SourceKind::kFile) return logged->second;
   ckpt::Result<int64_t> log_offset = ckpt::structured::FileSourceOffsetFromJson(logged->second);
   if (!log_offset.ok()) return "batch " + last + " (" + log_offset.status().to_string() + ")";
   std::vector<std::string> files;

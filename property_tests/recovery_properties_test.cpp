@@ -27,16 +27,15 @@ rc::Gen<Scenario> GenScenario() {
           *rc::gen::inRange<size_t>(0, 5), rc::gen::element<std::string>("a", "b", "c", "d"));
       ckpt::Records batch;
       for (const std::string& w : words) batch.push_back(ckpt::Value::String(w));
-      s.source.input.push_back(batch);
+      s.source.held_input()->push_back(batch);
     }
-    PipelineStep pair, state, collect;
-    pair.operation = Operation::kMap;
+    PipelineStep pair = PipelineStep::Of(Operation::kMap);
     pair.function = {"pair_with_one", {}};
-    state.operation = Operation::kUpdateStateByKey;
+    PipelineStep state = PipelineStep::Of(Operation::kUpdateStateByKey);
     state.function = {"running_sum", {}};
     state.checkpoint_interval = s.batch_duration * *rc::gen::inRange<int64_t>(1, 4);
-    collect.operation = Operation::kCollect;
-    collect.output_name = "counts";
+    PipelineStep collect = PipelineStep::Of(Operation::kCollect);
+    collect.get<OutputArguments>()->output_name = "counts";
     s.pipeline = {pair, state, collect};
     s.processing.job_base = Duration{*rc::gen::inRange<int64_t>(0, s.batch_duration.ms)};
     s.processing.slow_batches[*rc::gen::inRange<int64_t>(1, s.batches + 1)] =
@@ -53,7 +52,7 @@ RC_GTEST_PROP(Recovery, OneCrashAnywhereRecoversTheReferenceOutput, ()) {
   RC_ASSERT(reference.failures.empty());
   uint64_t step = *rc::gen::inRange<uint64_t>(0, reference_run.total_steps);
   int64_t downtime_ms = *rc::gen::inRange<int64_t>(0, 4 * scenario.batch_duration.ms);
-  TrialSpec spec{{CrashSpec{step, Duration{downtime_ms}, {}, 0}}};
+  TrialSpec spec{{CrashSpec{CrashBeforeStep{step}, Duration{downtime_ms}}}};
   TrialRun run = RunTrial(scenario, spec, options);
   std::vector<Failure> failures = CheckTrial(scenario, reference.reference, run);
   RC_LOG() << "token " << spec.token() << "\n";
@@ -68,10 +67,9 @@ RC_GTEST_PROP(Determinism, RerunningATrialGivesTheSameTraceDigest, ()) {
   TrialSpec spec;
   int crashes = *rc::gen::inRange(1, 4);
   for (int i = 0; i < crashes; ++i) {
-    spec.crashes.push_back(CrashSpec{*rc::gen::inRange<uint64_t>(0, reference_run.total_steps),
-                                     Duration{*rc::gen::inRange<int64_t>(0, 3000)},
-                                     {},
-                                     0});
+    spec.crashes.push_back(
+        CrashSpec{CrashBeforeStep{*rc::gen::inRange<uint64_t>(0, reference_run.total_steps)},
+                  Duration{*rc::gen::inRange<int64_t>(0, 3000)}});
   }
   TrialRun first = RunTrial(scenario, spec, RunOptions{});
   TrialRun second = RunTrial(scenario, spec, RunOptions{});
@@ -89,7 +87,8 @@ TEST(Recovery, ThePropertyCatchesABrokenEngine) {
     TrialRun reference_run = RunTrial(scenario, TrialSpec{}, options);
     ReferenceOutcome reference = BuildReference(scenario, reference_run);
     uint64_t step = *rc::gen::inRange<uint64_t>(0, reference_run.total_steps);
-    TrialRun run = RunTrial(scenario, TrialSpec{{CrashSpec{step, Duration{0}, {}, 0}}}, options);
+    TrialRun run =
+        RunTrial(scenario, TrialSpec{{CrashSpec{CrashBeforeStep{step}, Duration{0}}}}, options);
     RC_ASSERT(CheckTrial(scenario, reference.reference, run).empty());
   });
   EXPECT_FALSE(result);

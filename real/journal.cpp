@@ -149,89 +149,67 @@ void JournalWriter::on_event(const ckpt::EngineEventRecord& record) {
 }
 
 void JournalWriter::handle(const ckpt::event::Log& e) {
-  const auto& level = e.level;
-  const auto& message = e.message;
-  if (level == ckpt::LogLevel::kInfo) return;  // the simulator's trace keeps none either
+  if (e.level == ckpt::LogLevel::kInfo) return;  // the simulator's trace keeps none either
   write_event(ckpt::EngineEvent::kLog,
-              {{"warning", level == ckpt::LogLevel::kWarning}, {"message", message}});
+              {{"warning", e.level == ckpt::LogLevel::kWarning}, {"message", e.message}});
 }
 
 void JournalWriter::handle(const ckpt::event::ContextStarted& e) {
-  const auto& zero_time = e.zero_time;
-  const auto& recovered = e.recovered;
   write_event(ckpt::EngineEvent::kContextStarted,
-              {{"zero", zero_time.ms}, {"recovered", recovered}});
+              {{"zero", e.zero_time.ms}, {"recovered", e.recovered}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointRecovered& e) {
-  const auto& file = e.file;
-  const auto& time = e.checkpoint_time;
-  const auto& pending = e.pending_times;
-  write_event(ckpt::EngineEvent::kCheckpointRecovered,
-              {{"file", file}, {"time", time.ms}, {"pending", TimesToJson(pending)}});
-  echo("recovered from " + file + " (content time " + time.to_string() + ")");
+  write_event(ckpt::EngineEvent::kCheckpointRecovered, {{"file", e.file},
+                                                        {"time", e.checkpoint_time.ms},
+                                                        {"pending", TimesToJson(e.pending_times)}});
+  echo("recovered from " + e.file + " (content time " + e.checkpoint_time.to_string() + ")");
 }
 
 void JournalWriter::handle(const ckpt::event::Restart& e) {
-  const auto& restart_time = e.restart_time;
-  const auto& rescheduled = e.rescheduled;
-  const auto& clock = e.clock;
-  write_event(
-      ckpt::EngineEvent::kRestart,
-      {{"time", restart_time.ms}, {"rescheduled", TimesToJson(rescheduled)}, {"clock", clock.ms}});
+  write_event(ckpt::EngineEvent::kRestart, {{"time", e.restart_time.ms},
+                                            {"rescheduled", TimesToJson(e.rescheduled)},
+                                            {"clock", e.clock.ms}});
 }
 
 void JournalWriter::handle(const ckpt::event::StreamRestored& e) {
-  const auto& stream_id = e.stream_id;
-  const auto& rdd_files = e.rdd_files;
   write_event(ckpt::EngineEvent::kStreamRestored,
-              {{"stream", stream_id}, {"files", RddFilesToJson(rdd_files)}});
+              {{"stream", e.stream_id}, {"files", RddFilesToJson(e.rdd_files)}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointWritten& e) {
-  const auto& file = e.file;
-  const auto& time = e.content_time;
-  const auto& clear_checkpoint_data_later = e.clear_checkpoint_data_later;
   write_event(ckpt::EngineEvent::kCheckpointWritten,
-              {{"file", file}, {"time", time.ms}, {"clear_later", clear_checkpoint_data_later}});
-  echo("wrote " + file);
+              {{"file", e.file},
+               {"time", e.content_time.ms},
+               {"clear_later", e.clear_checkpoint_data_later}});
+  echo("wrote " + e.file);
 }
 
 void JournalWriter::handle(const ckpt::event::ClearCheckpointData& e) {
-  const auto& time = e.time;
-  const auto& pending_times = e.pending_times;
   write_event(ckpt::EngineEvent::kClearCheckpointData,
-              {{"time", time.ms}, {"pending", TimesToJson(pending_times)}});
+              {{"time", e.time.ms}, {"pending", TimesToJson(e.pending_times)}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointDataUpdated& e) {
-  const auto& stream_id = e.stream_id;
-  const auto& time = e.time;
-  const auto& rdd_files = e.rdd_files;
-  write_event(ckpt::EngineEvent::kCheckpointDataUpdated,
-              {{"stream", stream_id}, {"time", time.ms}, {"files", RddFilesToJson(rdd_files)}});
+  write_event(
+      ckpt::EngineEvent::kCheckpointDataUpdated,
+      {{"stream", e.stream_id}, {"time", e.time.ms}, {"files", RddFilesToJson(e.rdd_files)}});
 }
 
 void JournalWriter::handle(const ckpt::event::JobFailed& e) {
-  const auto& batch_time = e.batch_time;
-  const auto& error = e.error;
   write_event(ckpt::EngineEvent::kJobFailed,
-              {{"time", batch_time.ms}, {"status", StatusToJson(error)}});
+              {{"time", e.batch_time.ms}, {"status", StatusToJson(e.error)}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointUnreadable& e) {
-  const auto& file = e.file;
-  const auto& error = e.error;
   write_event(ckpt::EngineEvent::kCheckpointUnreadable,
-              {{"file", file}, {"status", StatusToJson(error)}});
+              {{"file", e.file}, {"status", StatusToJson(e.error)}});
 }
 
 void JournalWriter::handle(const ckpt::event::CheckpointGivenUp& e) {
-  const auto& time = e.content_time;
-  const auto& attempts = e.attempts;
-  const auto& first_error = e.first_error;
-  write_event(ckpt::EngineEvent::kCheckpointGivenUp,
-              {{"time", time.ms}, {"attempts", attempts}, {"status", StatusToJson(first_error)}});
+  write_event(ckpt::EngineEvent::kCheckpointGivenUp, {{"time", e.content_time.ms},
+                                                      {"attempts", e.attempts},
+                                                      {"status", StatusToJson(e.first_error)}});
 }
 
 void JournalWriter::handle(const ckpt::GracefulStop& stop) {
@@ -244,47 +222,36 @@ void JournalWriter::handle(const ckpt::GracefulStop& stop) {
 }
 
 void JournalWriter::handle(const ckpt::event::OffsetRanges& e) {
-  const auto& stream_id = e.stream_id;
-  const auto& batch_time = e.batch_time;
-  const auto& ranges = e.ranges;
-  const auto& restored = e.restored;
   OrderedJson list = OrderedJson::array();
-  for (const ckpt::OffsetRange& r : ranges)
+  for (const ckpt::OffsetRange& r : e.ranges)
     list.push_back(OrderedJson::array({r.partition, r.from, r.until}));
-  write_event(ckpt::EngineEvent::kOffsetRanges, {{"stream", stream_id},
-                                                 {"time", batch_time.ms},
+  write_event(ckpt::EngineEvent::kOffsetRanges, {{"stream", e.stream_id},
+                                                 {"time", e.batch_time.ms},
                                                  {"ranges", std::move(list)},
-                                                 {"restored", restored}});
+                                                 {"restored", e.restored}});
 }
 
 void JournalWriter::handle(const ckpt::event::BlocksAllocated& e) {
-  const auto& batch_time = e.batch_time;
-  const auto& blocks = e.blocks;
   OrderedJson list = OrderedJson::array();
-  for (const auto& [stream_id, stream_blocks] : blocks) {
+  for (const auto& [stream_id, stream_blocks] : e.blocks) {
     for (const ckpt::ReceivedBlockInfo& block : stream_blocks) list.push_back(BlockToJson(block));
   }
   write_event(ckpt::EngineEvent::kBlocksAllocated,
-              {{"time", batch_time.ms},
+              {{"time", e.batch_time.ms},
                {"blocks", std::move(list)},
                {"acknowledged", source_ ? source_->acknowledged(source_name_) : 0}});
 }
 
 void JournalWriter::handle(const ckpt::event::ReceivedBlocks& e) {
-  const auto& stream_id = e.stream_id;
-  const auto& batch_time = e.batch_time;
-  const auto& blocks = e.blocks;
-  const auto& missing = e.missing;
-  write_event(ckpt::EngineEvent::kReceivedBlocks, {{"stream", stream_id},
-                                                   {"time", batch_time.ms},
-                                                   {"blocks", BlocksToJson(blocks)},
-                                                   {"missing", BlocksToJson(missing)}});
+  write_event(ckpt::EngineEvent::kReceivedBlocks, {{"stream", e.stream_id},
+                                                   {"time", e.batch_time.ms},
+                                                   {"blocks", BlocksToJson(e.blocks)},
+                                                   {"missing", BlocksToJson(e.missing)}});
 }
 
 void JournalWriter::handle(const ckpt::event::Error& e) {
-  const auto& error = e.error;
-  write_event(ckpt::EngineEvent::kError, {{"status", StatusToJson(error)}});
-  echo("error: " + error.to_string());
+  write_event(ckpt::EngineEvent::kError, {{"status", StatusToJson(e.error)}});
+  echo("error: " + e.error.to_string());
 }
 
 void JournalWriter::handle(const ckpt::FileEvent& event) {
@@ -375,7 +342,7 @@ class JournalReader {
   std::vector<ckpt::OffsetRange> LogRanges(const json& line, int32_t stream_id) const {
     std::vector<ckpt::OffsetRange> ranges = Ranges(line);
     for (const ckpt::OffsetRange& range : ranges) {
-      if (!log_.read(sim::InputSource(scenario_, stream_id).topic, range).ok()) {
+      if (!log_.read(sim::InputSource(scenario_, stream_id).topic(), range).ok()) {
         throw BadLine{"an offset range outside the log"};
       }
     }
@@ -389,7 +356,7 @@ class JournalReader {
       const int64_t size =
           source_.size(sim::InputSource(scenario_, StreamOf(scenario_, block.stream_id,
                                                             sim::SourceKind::kReceiver))
-                           .topic);
+                           .topic());
       if (block.source_from < 0 || block.source_from > block.source_until ||
           block.source_until > size) {
         throw BadLine{std::string("a block of ") + field + " outside the source's " +

@@ -213,7 +213,7 @@ std::vector<ckpt::ReceivedBlockInfo> Blocks(const json& line, const char* field)
 
 int32_t StreamOf(const sim::Scenario& scenario, int64_t id, sim::SourceKind kind) {
   if (id < 0 || id >= sim::InputStreamCount(scenario) ||
-      sim::InputSource(scenario, static_cast<int32_t>(id)).kind != kind) {
+      sim::InputSource(scenario, static_cast<int32_t>(id)).kind() != kind) {
     throw BadLine{"stream " + std::to_string(id) + " is no " + sim::SourceKindName(kind) +
                   " stream of the scenario"};
   }
@@ -223,7 +223,7 @@ int32_t StreamOf(const sim::Scenario& scenario, int64_t id, sim::SourceKind kind
 std::map<int32_t, int64_t> ReceiverPositions(const sim::Scenario& scenario, int64_t acknowledged) {
   std::map<int32_t, int64_t> positions;
   for (int32_t id = 0; id < sim::InputStreamCount(scenario); ++id) {
-    if (sim::InputSource(scenario, id).kind == sim::SourceKind::kReceiver) {
+    if (sim::InputSource(scenario, id).kind() == sim::SourceKind::kReceiver) {
       positions[id] = acknowledged;
     }
   }

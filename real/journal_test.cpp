@@ -435,7 +435,7 @@ TEST(RealRuntime, NamedReceiverAndFileSourcesAreRefusedAndNamedLogSourcesRun) {
   EXPECT_TRUE(RealRuntimeSupports(scenario).ok());
   for (sim::SourceKind kind : {sim::SourceKind::kReceiver, sim::SourceKind::kFile}) {
     sim::Scenario named = scenario;
-    named.sources.at(0).kind = kind;
+    named.sources.at(0).of = sim::DefaultSource(kind).of;
     ckpt::Status refused = RealRuntimeSupports(named);
     EXPECT_EQ(refused.code(), ckpt::StatusCode::kUnsupported);
     EXPECT_NE(refused.message().find("named source views stays in the simulator"),

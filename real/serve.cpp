@@ -194,9 +194,9 @@ void RunDStreamProcess(const sim::Scenario& scenario, const ServeOptions& option
   auto clock = [&scheduler] { return scheduler.now(); };
   sim::ScenarioLog log(scenario, clock);
   sim::ScenarioReceiverSource arrivals(scenario, clock);
-  if (acknowledged > 0) arrivals.acknowledge(scenario.source.topic, acknowledged);
-  DurableReceiverSource source(&arrivals, scenario.source.topic, acknowledged_path);
-  journal.set_receiver_source(&source, scenario.source.topic);
+  if (acknowledged > 0) arrivals.acknowledge(scenario.source.topic(), acknowledged);
+  DurableReceiverSource source(&arrivals, scenario.source.topic(), acknowledged_path);
+  journal.set_receiver_source(&source, scenario.source.topic());
   sim::ScenarioExecution execution(scenario);
 
   ckpt::EngineEnv env;
@@ -242,14 +242,14 @@ Status RealRuntimeSupports(const sim::Scenario& scenario) {
                                  "concurrent scheduled run stays in the simulator)");
     }
   }
-  if (scenario.source.kind == sim::SourceKind::kFile) {
+  if (scenario.source.kind() == sim::SourceKind::kFile) {
     return Status::Unsupported(scenario.path +
                                ": the real runtime has no producer for a file source yet");
   }
   for (const sim::NamedSource& source : scenario.sources) {
-    if (source.kind == sim::SourceKind::kFile || source.kind == sim::SourceKind::kReceiver) {
+    if (source.kind() == sim::SourceKind::kFile || source.kind() == sim::SourceKind::kReceiver) {
       return Status::Unsupported(scenario.path + ": the real runtime feeds a " +
-                                 sim::SourceKindName(source.kind) +
+                                 sim::SourceKindName(source.kind()) +
                                  " source only as the main source (named source " + source.name +
                                  " stays in the simulator)");
     }
@@ -311,8 +311,8 @@ int Serve(const sim::Scenario& scenario, const ServeOptions& options) {
   ckpt::Result<ckpt::WallTimeLine> line = TimeLineOf(options);
   std::string acknowledged_path = HarnessPath(options.run_directory, "acknowledged");
   int64_t arrived_records = 0;
-  if (scenario.source.kind == sim::SourceKind::kReceiver) {
-    for (const sim::LogAppend& append : scenario.source.appends) {
+  if (const auto* receiver = scenario.source.get<sim::ReceiverInput>()) {
+    for (const sim::LogAppend& append : receiver->appends) {
       arrived_records += static_cast<int64_t>(append.records.size());
     }
   }

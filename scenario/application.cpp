@@ -4,6 +4,7 @@
 
 #include "engine/runtime/assert.h"
 #include "scenario/plugins.h"
+#include "util/overloaded.h"
 
 namespace sim {
 namespace {
@@ -15,22 +16,19 @@ using ckpt::StreamingContext;
 using ckpt::Time;
 
 Result<ckpt::DStream*> BuildSource(const SourceSpec& source, StreamingContext& context) {
-  switch (source.kind) {
-    case SourceKind::kConstant:
-      return context.constant_stream(source.input[0]);
-    case SourceKind::kQueue:
-      return context.queue_stream(source.input);
-    case SourceKind::kFile:
-      return context.text_file_stream(source.directory,
-                                      {source.new_files_only, source.path_filter});
-    case SourceKind::kLog:
-      return context.log_stream(source.topic);
-    case SourceKind::kReceiver:
-      return context.receiver_stream(source.topic);
-    case SourceKind::kSequence:
-      break;
-  }
-  return context.sequence_stream(source.input);
+  using Built = Result<ckpt::DStream*>;
+  return std::visit(
+      Overloaded{
+          [&](const SequenceInput& s) -> Built { return context.sequence_stream(s.input); },
+          [&](const ConstantInput& s) -> Built { return context.constant_stream(s.input[0]); },
+          [&](const QueueInput& s) -> Built { return context.queue_stream(s.input); },
+          [&](const FileInput& s) -> Built {
+            return context.text_file_stream(s.directory, {s.new_files_only, s.path_filter});
+          },
+          [&](const LogInput& s) -> Built { return context.log_stream(s.topic); },
+          [&](const ReceiverInput& s) -> Built { return context.receiver_stream(s.topic); },
+      },
+      source.of);
 }
 
 // A transform's sub-pipeline in the engine's terms.
@@ -38,10 +36,24 @@ std::vector<ckpt::RddStep> RddSteps(const std::vector<PipelineStep>& steps) {
   std::vector<ckpt::RddStep> out;
   for (const PipelineStep& step : steps) {
     // The engine's step kinds are the scenario's operation names.
-    out.push_back(
-        ckpt::RddStep{OperationName(step.operation), step.function, step.output_name, step.suffix});
+    const OutputArguments* output = step.get<OutputArguments>();
+    out.push_back(ckpt::RddStep{OperationName(step.operation), step.function, step.output_name(),
+                                output ? output->suffix : ""});
   }
   return out;
+}
+
+// window, reduce_by_window or reduce_by_key_and_window on `input` (the reader required a window).
+Result<ckpt::DStream*> ApplyWindow(const PipelineStep& step, const WindowArguments& arguments,
+                                   ckpt::DStream* input) {
+  const Duration window = *arguments.window;
+  const Duration slide = arguments.slide.value_or(input->slide_duration());
+  if (step.operation == Operation::kWindow) return input->window(window, slide);
+  if (step.operation == Operation::kReduceByWindow) {
+    return input->reduce_by_window(step.function, window, slide, arguments.inverse);
+  }
+  return input->reduce_by_key_and_window(step.function, window, slide, arguments.inverse,
+                                         arguments.filter_function);
 }
 
 // Applies one non-output step to `input`. `streams` resolves the other stream of union, cogroup
@@ -49,43 +61,41 @@ std::vector<ckpt::RddStep> RddSteps(const std::vector<PipelineStep>& steps) {
 Result<ckpt::DStream*> ApplyStep(const PipelineStep& step, ckpt::DStream* input,
                                  const std::map<std::string, ckpt::DStream*>& streams) {
   const Operation op = step.operation;
-  Duration slide = step.slide.value_or(input->slide_duration());
-  if (!step.steps.empty()) {
-    ckpt::DStream* other = op == Operation::kTransformWith ? streams.at(step.other) : nullptr;
-    return input->transform_steps(RddSteps(step.steps), other);
+  if (!step.steps().empty()) {
+    ckpt::DStream* other = op == Operation::kTransformWith ? streams.at(step.other()) : nullptr;
+    return input->transform_steps(RddSteps(step.steps()), other);
+  }
+  if (const WindowArguments* window = step.get<WindowArguments>()) {
+    return ApplyWindow(step, *window, input);
   }
   if (op == Operation::kMap) return input->map(step.function);
   if (op == Operation::kMapValues) return input->map_values(step.function);
   if (op == Operation::kFlatMap) return input->flat_map(step.function);
   if (op == Operation::kFilter) return input->filter(step.function);
   if (op == Operation::kTransform) return input->transform(step.function);
-  if (op == Operation::kUnion) return input->union_with(streams.at(step.other));
+  if (op == Operation::kUnion) return input->union_with(streams.at(step.other()));
   // The pair joins' operation names are the engine's stream kinds.
-  if (CombinesTwoStreams(op)) return input->join_with(OperationName(op), streams.at(step.other));
+  if (CombinesTwoStreams(op)) return input->join_with(OperationName(op), streams.at(step.other()));
   if (op == Operation::kReduce) return input->reduce(step.function);
   if (op == Operation::kReduceByKey) return input->reduce_by_key(step.function);
   if (op == Operation::kCountByValue) return input->count_by_value();
-  if (op == Operation::kWindow) return input->window(*step.window, slide);
-  if (op == Operation::kReduceByWindow) {
-    return input->reduce_by_window(step.function, *step.window, slide, step.inverse);
-  }
-  if (op == Operation::kReduceByKeyAndWindow) {
-    return input->reduce_by_key_and_window(step.function, *step.window, slide, step.inverse,
-                                           step.filter_function);
-  }
   if (op == Operation::kUpdateStateByKey) return input->update_state_by_key(step.function);
-  if (op == Operation::kMapWithState) return input->map_with_state(step.function, step.timeout);
+  if (const StateArguments* state = step.get<StateArguments>()) {
+    return input->map_with_state(step.function, state->timeout);
+  }
   if (op == Operation::kStateSnapshots) return input->state_snapshots();
   return Status::InvalidArgument(std::string("not a transformation: ") + OperationName(op));
 }
 
 Status ApplyOutput(const PipelineStep& step, ckpt::DStream* input) {
   const Operation op = step.operation;
-  if (op == Operation::kCollect) return input->collect(step.output_name);
-  if (op == Operation::kPrint) return input->print(step.num, step.output_name);
-  if (op == Operation::kSaveAsTextFiles)
-    return input->save_as_text_files(step.output_name, step.suffix);
-  return input->foreach_rdd(step.function, step.output_name);
+  const OutputArguments& output = *step.get<OutputArguments>();
+  if (op == Operation::kCollect) return input->collect(output.output_name);
+  if (op == Operation::kPrint) return input->print(output.num, output.output_name);
+  if (op == Operation::kSaveAsTextFiles) {
+    return input->save_as_text_files(output.output_name, output.suffix);
+  }
+  return input->foreach_rdd(step.function, output.output_name);
 }
 
 }  // namespace
@@ -172,9 +182,12 @@ ckpt::Time LastArrival(const Scenario& scenario) {
   ckpt::Time last{0};
   for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
     const SourceSpec& source = InputSource(scenario, id);
-    for (const ProducedFile& file : source.files) last = std::max(last, file.at);
-    if (source.kind != SourceKind::kLog) continue;
-    for (const LogAppend& append : source.appends) last = std::max(last, append.at);
+    if (const auto* file_source = source.get<FileInput>()) {
+      for (const ProducedFile& file : file_source->files) last = std::max(last, file.at);
+    }
+    if (const auto* log = source.get<LogInput>()) {
+      for (const LogAppend& append : log->appends) last = std::max(last, append.at);
+    }
   }
   return last;
 }

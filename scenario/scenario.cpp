@@ -65,25 +65,30 @@ std::optional<ckpt::FunctionKind> MainFunctionKind(Operation operation) {
 Status ValidateStep(const PipelineStep& step, const std::string& field,
                     const ckpt::FunctionRegistry& registry) {
   using ckpt::FunctionKind;
+  CKPT_ASSERT(step.arguments.index() == ArgumentsOf(step.operation).index(),
+              field + ": arguments of another operation (PipelineStep::Of)");
   std::optional<FunctionKind> kind = MainFunctionKind(step.operation);
-  if (kind && !(step.operation == Operation::kTransform && !step.steps.empty())) {
+  if (kind && !(step.operation == Operation::kTransform && !step.steps().empty())) {
     CKPT_RETURN_IF_ERROR(registry.check(step.function, *kind).with_context(field));
   }
-  if (!step.inverse.empty()) {
-    CKPT_RETURN_IF_ERROR(
-        registry.check(step.inverse, FunctionKind::kReduce).with_context(field + ".inverse"));
-  }
-  if (!step.filter_function.empty()) {
-    if (step.inverse.empty()) {
-      return Status::InvalidArgument(field + ".filter_function: needs an inverse function");
+  if (const WindowArguments* window = step.get<WindowArguments>()) {
+    if (!window->inverse.empty()) {
+      CKPT_RETURN_IF_ERROR(
+          registry.check(window->inverse, FunctionKind::kReduce).with_context(field + ".inverse"));
     }
-    CKPT_RETURN_IF_ERROR(registry.check(step.filter_function, FunctionKind::kFilter)
-                             .with_context(field + ".filter_function"));
+    if (!window->filter_function.empty()) {
+      if (window->inverse.empty()) {
+        return Status::InvalidArgument(field + ".filter_function: needs an inverse function");
+      }
+      CKPT_RETURN_IF_ERROR(registry.check(window->filter_function, FunctionKind::kFilter)
+                               .with_context(field + ".filter_function"));
+    }
   }
-  if (step.store != OutputStore::kNone && step.operation != Operation::kForeachRdd) {
+  const OutputArguments* output = step.get<OutputArguments>();
+  if (output && output->store != OutputStore::kNone && step.operation != Operation::kForeachRdd) {
     return Status::InvalidArgument(field + ".store: only foreach_rdd writes to a store");
   }
-  if (step.operation == Operation::kForeachRdd && step.output_name.empty()) {
+  if (step.operation == Operation::kForeachRdd && step.output_name().empty()) {
     return Status::InvalidArgument(field + ".output: missing (the sink name of foreach_rdd)");
   }
   return Status::Ok();
@@ -292,18 +297,79 @@ Result<SourceKind> ParseSourceKind(const std::string& name) {
                                  "' (known: constant, file, log, queue, receiver, sequence)");
 }
 
-bool PipelineStep::is_output() const {
-  return operation == Operation::kCollect || operation == Operation::kPrint ||
-         operation == Operation::kSaveAsTextFiles || operation == Operation::kForeachRdd;
+namespace {
+
+// The driver-held input of the source `of` holds (const when `of` is), or null.
+template <typename Of>
+auto* HeldInputOf(Of& of) {
+  using Input = std::conditional_t<std::is_const_v<Of>, const std::vector<ckpt::Records>,
+                                   std::vector<ckpt::Records>>;
+  return std::visit(
+      [](auto& source) -> Input* {
+        if constexpr (requires { source.input; }) return &source.input;
+        return nullptr;
+      },
+      of);
 }
 
-std::vector<std::string> PipelineStep::sink_names() const {
-  if (is_output()) return {output_name};
-  std::vector<std::string> names;
-  for (const PipelineStep& step : steps) {
-    if (step.is_output()) names.push_back(step.output_name);
+// The producer's appends of the source `of` holds (const when `of` is), or null.
+template <typename Of>
+auto* AppendsOf(Of& of) {
+  using Appends =
+      std::conditional_t<std::is_const_v<Of>, const std::vector<LogAppend>, std::vector<LogAppend>>;
+  return std::visit(
+      [](auto& source) -> Appends* {
+        if constexpr (requires { source.appends; }) return &source.appends;
+        return nullptr;
+      },
+      of);
+}
+
+}  // namespace
+
+const std::vector<ckpt::Records>* SourceSpec::held_input() const { return HeldInputOf(of); }
+
+std::vector<ckpt::Records>* SourceSpec::held_input() { return HeldInputOf(of); }
+
+const std::vector<ckpt::Records>* SourceSpec::per_batch_input() const {
+  return kind() == SourceKind::kConstant ? nullptr : held_input();
+}
+
+std::vector<ckpt::Records>* SourceSpec::per_batch_input() {
+  return kind() == SourceKind::kConstant ? nullptr : held_input();
+}
+
+const std::vector<LogAppend>* SourceSpec::appends() const { return AppendsOf(of); }
+
+std::vector<LogAppend>* SourceSpec::appends() { return AppendsOf(of); }
+
+const std::string& SourceSpec::topic() const {
+  static const std::string kNone;
+  return *std::visit(
+      []<typename S>(const S& source) -> const std::string* {
+        if constexpr (requires { source.topic; }) return &source.topic;
+        return &kNone;
+      },
+      of);
+}
+
+SourceSpec DefaultSource(SourceKind kind) {
+  switch (kind) {
+    case SourceKind::kSequence:
+      return {SequenceInput{}};
+    case SourceKind::kConstant:
+      return {ConstantInput{}};
+    case SourceKind::kQueue:
+      return {QueueInput{}};
+    case SourceKind::kFile:
+      return {FileInput{}};
+    case SourceKind::kLog:
+      return {LogInput{}};
+    case SourceKind::kReceiver:
+      return {ReceiverInput{}};
   }
-  return names;
+  CKPT_ASSERT(false, "unknown source kind");
+  return {};
 }
 
 std::vector<std::string> Scenario::output_names() const {
@@ -326,7 +392,8 @@ std::set<std::string> Scenario::transform_action_sinks() const {
 std::set<std::string> Scenario::appending_stores() const {
   std::set<std::string> names;
   for (const PipelineStep& step : pipeline) {
-    if (step.store == OutputStore::kAppending) names.insert(step.output_name);
+    const OutputArguments* output = step.get<OutputArguments>();
+    if (output && output->store == OutputStore::kAppending) names.insert(output->output_name);
   }
   return names;
 }
@@ -383,8 +450,8 @@ Status ValidateScenario(const Scenario& s, const ckpt::FunctionRegistry& registr
     if (!streams.count(input)) {
       return Status::InvalidArgument(field + ": no stream named '" + input + "' before this step");
     }
-    if (CombinesTwoStreams(step.operation) && !streams.count(step.other)) {
-      return Status::InvalidArgument(field + ": no stream named '" + step.other +
+    if (CombinesTwoStreams(step.operation) && !streams.count(step.other())) {
+      return Status::InvalidArgument(field + ": no stream named '" + step.other() +
                                      "' before this step");
     }
     if (step.operation == Operation::kStateSnapshots &&

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "engine/functions.h"
@@ -18,6 +19,7 @@
 #include "scenario/failure_kind.h"
 #include "scenario/fault_rule.h"
 #include "scenario/persistence_model.h"
+#include "scenario/pipeline_step.h"
 
 namespace sim {
 
@@ -44,120 +46,28 @@ struct CrashEvent {
 // "checkpoint_written", "rename", "batch_completed", "cleanup", "wal_write".
 const char* CrashEventKindName(CrashEvent::Kind kind);
 
-// One crash of the incarnation it hits: just before its step `step`, or, with `at`, before its
-// first step at or after that virtual time, or, with `event`, before or after that event. The
-// restart comes `downtime` later. `state` picks which of the durable states the filesystem model
-// allows the crash leaves (SimFs::crash).
-struct CrashSpec {
+// Where a crash lands in the incarnation it hits (`crashes` in docs/scenarios.md), one of:
+// just before its step `step`, counted from 0 (a token's `c<step>`);
+struct CrashBeforeStep {
   uint64_t step = 0;
+  auto operator<=>(const CrashBeforeStep&) const = default;
+};
+// before its first step at or after the virtual time `at` (a token's `t<ms>`);
+struct CrashFromTime {
+  Time at;
+  auto operator<=>(const CrashFromTime&) const = default;
+};
+// or before or after a named engine event (CrashEvent; no token: ResolvedRunToken names its step).
+using CrashPlacement = std::variant<CrashBeforeStep, CrashFromTime, CrashEvent>;
+
+// One crash of the incarnation it hits, placed by `placement`. The restart comes `downtime`
+// later. `state` picks which of the durable states the filesystem model allows the crash leaves
+// (SimFs::crash).
+struct CrashSpec {
+  CrashPlacement placement;
   Duration downtime;
-  std::optional<Time> at;
   uint64_t state = 0;
-  std::optional<CrashEvent> event = std::nullopt;
   auto operator<=>(const CrashSpec&) const = default;
-};
-
-// What a pipeline step does (docs/scenarios.md lists them), a closed set: a misspelt operation is a
-// compile error, and a switch over it is checked for every case.
-enum class Operation {
-  kMap,
-  kMapValues,
-  kFlatMap,
-  kFilter,
-  kTransform,
-  kTransformWith,
-  kUnion,
-  kCogroup,
-  kJoin,
-  kLeftOuterJoin,
-  kRightOuterJoin,
-  kFullOuterJoin,
-  kReduce,
-  kReduceByKey,
-  kCountByValue,
-  kWindow,
-  kReduceByWindow,
-  kReduceByKeyAndWindow,
-  kUpdateStateByKey,
-  kMapWithState,
-  kStateSnapshots,
-  kCollect,
-  kPrint,
-  kSaveAsTextFiles,
-  kForeachRdd,
-};
-// Every operation, in declaration order.
-inline constexpr Operation kOperations[] = {
-    Operation::kMap,
-    Operation::kMapValues,
-    Operation::kFlatMap,
-    Operation::kFilter,
-    Operation::kTransform,
-    Operation::kTransformWith,
-    Operation::kUnion,
-    Operation::kCogroup,
-    Operation::kJoin,
-    Operation::kLeftOuterJoin,
-    Operation::kRightOuterJoin,
-    Operation::kFullOuterJoin,
-    Operation::kReduce,
-    Operation::kReduceByKey,
-    Operation::kCountByValue,
-    Operation::kWindow,
-    Operation::kReduceByWindow,
-    Operation::kReduceByKeyAndWindow,
-    Operation::kUpdateStateByKey,
-    Operation::kMapWithState,
-    Operation::kStateSnapshots,
-    Operation::kCollect,
-    Operation::kPrint,
-    Operation::kSaveAsTextFiles,
-    Operation::kForeachRdd,
-};
-// The name scenario files use: "map", "map_values", ..., "foreach_rdd".
-const char* OperationName(Operation operation);
-std::optional<Operation> ParseOperation(const std::string& name);
-// union, the pair operations (cogroup, join and the outer joins) and transform_with: their own
-// value names the other stream they combine with.
-bool CombinesTwoStreams(Operation operation);
-
-// One step of the pipeline: an operation on a stream (the previous step's, or `from`).
-// The external system a foreach_rdd writes to (`store:`), as the oracle judges it. Spark's output
-// operations are at least once: a batch recovery runs again is written again.
-enum class OutputStore : uint8_t {
-  kNone,        // a sink as collect's: the oracle allows a re-run batch's same records again
-  kIdempotent,  // writes keyed by batch time: a second write of a batch replaces the first
-  kAppending,   // every write is appended: a batch written twice is there twice (WARN)
-};
-const char* OutputStoreName(OutputStore store);
-
-struct PipelineStep {
-  Operation operation = Operation::kMap;
-  ckpt::FunctionRef function;
-  std::optional<Duration> checkpoint_interval;
-  std::string output_name;  // output operations: the sink name (save_as_text_files: the prefix)
-  std::string name;         // names the resulting stream
-  std::string from;         // applies the operation to this named stream ("source" = the input)
-  std::string other;        // union, cogroup and the joins: the other stream's name
-  std::optional<Duration> window;
-  std::optional<Duration> slide;
-  std::optional<Duration> timeout;  // map_with_state
-  ckpt::FunctionRef inverse;        // reduce_by_window, reduce_by_key_and_window
-  ckpt::FunctionRef filter_function;
-  int64_t num = 10;                        // print
-  std::string suffix;                      // save_as_text_files
-  OutputStore store = OutputStore::kNone;  // foreach_rdd
-  // transform and transform_with: the sub-pipeline run on each batch's RDD (RDD operations and the
-  // actions collect and save_as_text_files); empty for a transform by one function.
-  std::vector<PipelineStep> steps;
-  // "file:line:column" of the step in its scenario file, for errors found later ("" when built
-  // in code). Not part of what the step does: the shrinker's writer leaves it out.
-  std::string origin;
-
-  bool is_output() const;
-  // The sinks this step writes: an output's name, or the actions of its sub-pipeline.
-  std::vector<std::string> sink_names() const;
-  bool operator==(const PipelineStep&) const = default;
 };
 
 struct ProcessingModel {
@@ -321,25 +231,84 @@ std::string StateText(const std::vector<int64_t>& numbers);
 std::string StateText(const std::vector<std::string>& names);
 std::string StateText(const std::vector<std::vector<int64_t>>& rows);
 
-// One input stream: its kind and that kind's fields (docs/scenarios.md, "Sources"). The main
-// source and every named source are one of these.
+// The kinds of source (SourceKind, docs/scenarios.md "Sources"), one type each: a kind's fields
+// exist only in its type.
+// Input the driver program holds: sequence (one list of records per batch), constant (`input`
+// holds the one list every batch reads) and queue (queueStream: one list per batch).
+template <SourceKind K>
+struct HeldInput {
+  std::vector<ckpt::Records> input;
+  bool operator==(const HeldInput&) const = default;
+};
+using SequenceInput = HeldInput<SourceKind::kSequence>;
+using ConstantInput = HeldInput<SourceKind::kConstant>;
+using QueueInput = HeldInput<SourceKind::kQueue>;
+// textFileStream: what its producer writes into `directory`.
+struct FileInput {
+  std::string directory;
+  std::vector<ProducedFile> files;
+  bool new_files_only = true;     // Spark's newFilesOnly
+  ckpt::FunctionRef path_filter;  // a filter function of the file's name (none: all)
+  bool operator==(const FileInput&) const = default;
+};
+// A partitioned log (Kafka's direct stream) and what its producer appends to `topic`.
+struct LogInput {
+  std::string topic = "events";
+  int32_t partitions = 0;
+  std::vector<LogAppend> appends;  // in time order
+  bool operator==(const LogInput&) const = default;
+};
+// A receiver of the external source `topic`: what arrives there (one partition), in time order.
+struct ReceiverInput {
+  static constexpr int32_t partitions = 1;
+  std::string topic = "events";
+  std::vector<LogAppend> appends;
+  bool operator==(const ReceiverInput&) const = default;
+};
+
+// One input stream: the main source and every named source are one of these. Its kind's type; the
+// variant's index is its SourceKind.
 struct SourceSpec {
-  SourceKind kind = SourceKind::kSequence;
-  std::vector<ckpt::Records> input;  // sequence and queue: per batch; constant: one list
-  std::string directory;             // file
-  std::vector<ProducedFile> files;   // file: what its producer writes
-  bool new_files_only = true;        // file: Spark's newFilesOnly
-  ckpt::FunctionRef path_filter;     // file: a filter function of the file's name (none: all)
-  std::string topic = "events";      // log; receiver: the source's name
-  int32_t partitions = 0;            // log; receiver: 1
-  std::vector<LogAppend> appends;    // in time order (receiver: what arrives at its source)
+  std::variant<SequenceInput, ConstantInput, QueueInput, FileInput, LogInput, ReceiverInput> of;
+  SourceKind kind() const { return static_cast<SourceKind>(of.index()); }
+  // Its kind's input of type KindInput (FileInput, ...), or null when it is of another kind.
+  template <typename KindInput>
+  const KindInput* get() const {
+    return std::get_if<KindInput>(&of);
+  }
+  template <typename KindInput>
+  KindInput* get() {
+    return std::get_if<KindInput>(&of);
+  }
+  // The records the driver program holds (sequence, constant, queue); null for the others.
+  const std::vector<ckpt::Records>* held_input() const;
+  std::vector<ckpt::Records>* held_input();
+  // A sequence's or a queue's input, one list per batch; null for the others.
+  const std::vector<ckpt::Records>* per_batch_input() const;
+  std::vector<ckpt::Records>* per_batch_input();
+  // What a producer appends (log, receiver); null for the others.
+  const std::vector<LogAppend>* appends() const;
+  std::vector<LogAppend>* appends();
+  // The topic of a log or receiver source; "" for the others.
+  const std::string& topic() const;
   // Fed by a simulated producer on another machine (file, log, receiver), so what a batch reads
   // depends on when it runs; the others' input is held by the driver program.
-  bool produced() const {
-    return kind == SourceKind::kFile || kind == SourceKind::kLog || kind == SourceKind::kReceiver;
-  }
+  bool produced() const { return held_input() == nullptr; }
   bool operator==(const SourceSpec&) const = default;
 };
+// The variant's index is the SourceKind.
+template <SourceKind K, typename KindInput>
+inline constexpr bool kInputOfKind =
+    std::is_same_v<std::variant_alternative_t<static_cast<size_t>(K), decltype(SourceSpec::of)>,
+                   KindInput>;
+static_assert(kInputOfKind<SourceKind::kSequence, SequenceInput> &&
+              kInputOfKind<SourceKind::kConstant, ConstantInput> &&
+              kInputOfKind<SourceKind::kQueue, QueueInput> &&
+              kInputOfKind<SourceKind::kFile, FileInput> &&
+              kInputOfKind<SourceKind::kLog, LogInput> &&
+              kInputOfKind<SourceKind::kReceiver, ReceiverInput>);
+// A SourceSpec of `kind` with its type's defaults.
+SourceSpec DefaultSource(SourceKind kind);
 
 // A further input stream, named so that pipeline steps take it with `from` or `other`
 // (docs/scenarios.md, "sources"). Built after the main source, in order: the main source is the

@@ -15,8 +15,9 @@ ScenarioLog::ScenarioLog(std::string topic, int32_t partitions,
 ScenarioLog::ScenarioLog(const Scenario& scenario, std::function<Time()> clock)
     : clock_(std::move(clock)) {
   for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
-    const SourceSpec& source = InputSource(scenario, id);
-    if (source.kind == SourceKind::kLog) add_topic(source.topic, source.partitions, source.appends);
+    if (const auto* log = InputSource(scenario, id).get<LogInput>()) {
+      add_topic(log->topic, log->partitions, log->appends);
+    }
   }
 }
 

@@ -101,6 +101,9 @@ class ScenarioReader {
   // What the operation's own key holds: a function, a stream name, an output name or nothing.
   Status operation_argument(const YAML::Node& value, const std::string& where,
                             PipelineStep& step) const;
+  // One option `key` of a step whose arguments take it (the reader checked the family).
+  Status step_option(const std::string& key, const YAML::Node& value, const std::string& where,
+                     PipelineStep& step) const;
 
   Status processing(const YAML::Node& node, ProcessingModel& model) const;
 
@@ -145,10 +148,9 @@ class ScenarioReader {
   Status source_spec(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
   Status source_kind(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
   Status source_fields(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
-  Status file_source(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
-  // sequence, queue and constant: the sources whose input the driver program holds.
-  static bool IsInMemory(SourceKind kind);
-  // Their input under `field`: `input` (per batch) or, for constant, `records` (one list).
+  Status file_source(const YAML::Node& node, const std::string& field, FileInput& source) const;
+  // The input the driver program holds (sequence, queue and constant) under `field`: `input` (per
+  // batch) or, for constant, `records` (one list).
   Result<std::vector<ckpt::Records>> in_memory_input(const YAML::Node& node, SourceKind kind,
                                                      const std::string& field) const;
   Result<RestartEntry> restart_entry(const YAML::Node& entry) const;
@@ -183,11 +185,14 @@ class ScenarioReader {
 
   // A log (partitioned) or a receiver's source (one sequence of records): records arriving at
   // virtual times, listed or generated.
+  // A receiver's source reads as a log of one partition, then becomes a ReceiverInput.
   Status log_source(const YAML::Node& node, const std::string& field, SourceSpec& source) const;
-
+  // appends: [{at_ms, partition, records}] (a receiver's: no partition), in time order.
+  Status listed_appends(const YAML::Node& node, const std::string& field, bool receiver,
+                        LogInput& source) const;
   // generate: {every_ms, until_ms, records} (GenerateLogAppends).
   Status generated_appends(const YAML::Node& node, const std::string& field,
-                           SourceSpec& source) const;
+                           LogInput& source) const;
 
   Status initial_files(const YAML::Node& node, Scenario& s) const;
 

@@ -37,10 +37,10 @@ Status ScenarioReader::source_kind(const YAML::Node& node, const std::string& fi
     CKPT_ASSIGN_OR_RETURN(std::string kind_name, string(node["kind"], field + ".kind"));
     Result<SourceKind> kind = ParseSourceKind(kind_name);
     if (!kind.ok()) return error(node["kind"], field + ".kind", kind.status().message());
-    source.kind = kind.value();
+    source = DefaultSource(kind.value());
   }
   for (const char* file_only : {"new_files_only", "path_filter"}) {
-    if (node[file_only] && source.kind != SourceKind::kFile) {
+    if (node[file_only] && !source.get<FileInput>()) {
       return error(node[file_only], field + "." + file_only, "only a file source has it");
     }
   }
@@ -49,11 +49,11 @@ Status ScenarioReader::source_kind(const YAML::Node& node, const std::string& fi
 
 Status ScenarioReader::source_fields(const YAML::Node& node, const std::string& field,
                                      SourceSpec& source) const {
-  if (IsInMemory(source.kind)) {
-    CKPT_ASSIGN_OR_RETURN(source.input, in_memory_input(node, source.kind, field));
+  if (std::vector<ckpt::Records>* input = source.held_input()) {
+    CKPT_ASSIGN_OR_RETURN(*input, in_memory_input(node, source.kind(), field));
     return Status::Ok();
   }
-  if (source.kind == SourceKind::kFile) return file_source(node, field, source);
+  if (auto* file = source.get<FileInput>()) return file_source(node, field, *file);
   return log_source(node, field, source);
 }
 
@@ -65,7 +65,7 @@ Status ScenarioReader::rate_limits(const YAML::Node& node, Scenario& s) const {
     const YAML::Node value = node[key];
     if (!value) continue;
     const std::string where = std::string("source.") + key;
-    if (s.engine != Engine::kStructured || s.source.kind != kind) {
+    if (s.engine != Engine::kStructured || s.source.kind() != kind) {
       return error(
           value, where,
           std::string("only a structured query's ") + SourceKindName(kind) + " source has it");
@@ -75,11 +75,6 @@ Status ScenarioReader::rate_limits(const YAML::Node& node, Scenario& s) const {
     *field = n;
   }
   return Status::Ok();
-}
-
-bool ScenarioReader::IsInMemory(SourceKind kind) {
-  return kind == SourceKind::kSequence || kind == SourceKind::kQueue ||
-         kind == SourceKind::kConstant;
 }
 
 Result<std::vector<ckpt::Records>> ScenarioReader::in_memory_input(const YAML::Node& node,
@@ -115,7 +110,8 @@ Status ScenarioReader::named_sources(const YAML::Node& node, Scenario& s) const 
     // Each generated input is bounded on its own; so is what all of them hold together.
     int64_t records = 0;
     for (int32_t id = 0; id < InputStreamCount(s); ++id) {
-      for (const LogAppend& append : InputSource(s, id).appends) {
+      const std::vector<LogAppend>* appends = InputSource(s, id).appends();
+      for (const LogAppend& append : appends ? *appends : std::vector<LogAppend>{}) {
         records += static_cast<int64_t>(append.records.size());
       }
     }
@@ -134,23 +130,27 @@ Status ScenarioReader::named_sources(const YAML::Node& node, Scenario& s) const 
 Status ScenarioReader::distinct_input(const YAML::Node& item, const Scenario& s,
                                       const NamedSource& source) const {
   if (!source.produced()) return Status::Ok();
-  const bool file = source.kind == SourceKind::kFile;
+  const FileInput* file = source.get<FileInput>();
   const std::string key = file ? "directory" : "topic";
-  const std::string& mine = file ? source.directory : source.topic;
+  auto input_of = [](const SourceSpec& spec) -> const std::string& {
+    const FileInput* file = spec.get<FileInput>();
+    return file ? file->directory : spec.topic();
+  };
+  const std::string& mine = input_of(source);
   for (int32_t id = 0; id < InputStreamCount(s); ++id) {
     const SourceSpec& other = InputSource(s, id);
-    if (other.kind != source.kind) continue;
-    if ((file ? other.directory : other.topic) == mine) {
+    if (other.kind() != source.kind()) continue;
+    if (input_of(other) == mine) {
       return error(item[key] ? item[key] : item, "sources." + source.name + "." + key,
                    "'" + mine + "' is already the input of " + InputStreamName(s, id) + ": each " +
-                       SourceKindName(source.kind) + " source needs its own");
+                       SourceKindName(source.kind()) + " source needs its own");
     }
   }
   return Status::Ok();
 }
 
 Status ScenarioReader::file_source(const YAML::Node& node, const std::string& field,
-                                   SourceSpec& source) const {
+                                   FileInput& source) const {
   if (!node["directory"]) return error(node, field + ".directory", "missing");
   CKPT_ASSIGN_OR_RETURN(source.directory, absolute_path(node["directory"], field + ".directory"));
   if (node["new_files_only"]) {
@@ -190,24 +190,39 @@ Status ScenarioReader::file_source(const YAML::Node& node, const std::string& fi
 
 Status ScenarioReader::log_source(const YAML::Node& node, const std::string& field,
                                   SourceSpec& source) const {
-  bool receiver = source.kind == SourceKind::kReceiver;
+  const bool receiver = source.kind() == SourceKind::kReceiver;
+  LogInput log;  // a receiver's source reads as a log of one partition
   if (node["topic"]) {
-    CKPT_ASSIGN_OR_RETURN(source.topic, string(node["topic"], field + ".topic"));
+    CKPT_ASSIGN_OR_RETURN(log.topic, string(node["topic"], field + ".topic"));
   }
   if (receiver) {
     if (node["partitions"]) {
       return error(node["partitions"], field + ".partitions", "a receiver's source has none");
     }
-    source.partitions = 1;
+    log.partitions = ReceiverInput::partitions;
   } else {
     if (!node["partitions"]) return error(node, field + ".partitions", "missing");
     CKPT_ASSIGN_OR_RETURN(int64_t partitions, integer(node["partitions"], field + ".partitions"));
     if (partitions < 1 || partitions > 1000) {
       return error(node["partitions"], field + ".partitions", "must be in 1..1000");
     }
-    source.partitions = static_cast<int32_t>(partitions);
+    log.partitions = static_cast<int32_t>(partitions);
   }
-  if (node["generate"]) return generated_appends(node["generate"], field, source);
+  if (node["generate"]) {
+    CKPT_RETURN_IF_ERROR(generated_appends(node["generate"], field, log));
+  } else {
+    CKPT_RETURN_IF_ERROR(listed_appends(node, field, receiver, log));
+  }
+  if (receiver) {
+    source.of = ReceiverInput{std::move(log.topic), std::move(log.appends)};
+  } else {
+    source.of = std::move(log);
+  }
+  return Status::Ok();
+}
+
+Status ScenarioReader::listed_appends(const YAML::Node& node, const std::string& field,
+                                      bool receiver, LogInput& source) const {
   const YAML::Node appends = node["appends"];
   const std::string where = field + ".appends";
   const char* shape = receiver ? "{at_ms, records}" : "{at_ms, partition, records}";
@@ -241,7 +256,7 @@ Status ScenarioReader::log_source(const YAML::Node& node, const std::string& fie
 }
 
 Status ScenarioReader::generated_appends(const YAML::Node& node, const std::string& field,
-                                         SourceSpec& source) const {
+                                         LogInput& source) const {
   const std::string where = field + ".generate";
   CKPT_RETURN_IF_ERROR(check_keys(node, where, {"every_ms", "until_ms", "records"}));
   for (const char* required : {"every_ms", "until_ms", "records"}) {

@@ -4,75 +4,128 @@
 
 namespace sim {
 
+namespace {
+
+// The options a step may carry besides its operation's own value, and the operations that take
+// each (none listed: every step). Each lands in its operations' arguments (StepArguments).
+const std::map<std::string, std::vector<Operation>>& StepOptions() {
+  using enum Operation;
+  static const std::map<std::string, std::vector<Operation>> options = {
+      {"checkpoint_interval_ms", {}},
+      {"name", {}},
+      {"from", {}},
+      {"window_ms", {kWindow, kReduceByWindow, kReduceByKeyAndWindow}},
+      {"slide_ms", {kWindow, kReduceByWindow, kReduceByKeyAndWindow}},
+      {"inverse", {kReduceByWindow, kReduceByKeyAndWindow}},
+      {"filter_function", {kReduceByKeyAndWindow}},
+      {"timeout_ms", {kMapWithState}},
+      {"output", {kForeachRdd}},
+      {"store", {kForeachRdd}},
+      {"num", {kPrint}},
+      {"suffix", {kSaveAsTextFiles}},
+      {"steps", {kTransformWith}},
+  };
+  return options;
+}
+
+// "window, reduce_by_window and reduce_by_key_and_window".
+std::string OperationList(const std::vector<Operation>& operations) {
+  std::string text;
+  for (size_t i = 0; i < operations.size(); ++i) {
+    text += (i == 0 ? "" : i + 1 == operations.size() ? " and " : ", ");
+    text += OperationName(operations[i]);
+  }
+  return text;
+}
+
+}  // namespace
+
 Result<PipelineStep> ScenarioReader::step(const YAML::Node& node, const std::string& field) const {
   if (!node.IsMap()) return error(node, field, "expected a map such as {map: pair_with_one}");
-  PipelineStep step;
-  step.origin = where(node);
-  bool has_operation = false;
+  std::optional<Operation> operation;
+  YAML::Node operation_value;
   for (const auto& entry : node) {
-    std::string key = entry.first.Scalar();
-    std::string where = field + "." + key;
-    const YAML::Node& value = entry.second;
-    if (std::optional<Operation> operation = ParseOperation(key)) {
-      if (has_operation) return error(entry.first, field, "two operations in one step");
-      has_operation = true;
-      step.operation = *operation;
-      CKPT_RETURN_IF_ERROR(operation_argument(value, where, step));
-    } else if (key == "checkpoint_interval_ms" || key == "window_ms" || key == "slide_ms" ||
-               key == "timeout_ms") {
-      CKPT_ASSIGN_OR_RETURN(Duration d, duration(value, where, false));
-      if (key == "checkpoint_interval_ms") step.checkpoint_interval = d;
-      if (key == "window_ms") step.window = d;
-      if (key == "slide_ms") step.slide = d;
-      if (key == "timeout_ms") step.timeout = d;
-    } else if (key == "inverse" || key == "filter_function") {
-      CKPT_ASSIGN_OR_RETURN(ckpt::FunctionRef f, function(value, where));
-      (key == "inverse" ? step.inverse : step.filter_function) = f;
-    } else if (key == "name" || key == "from" || key == "output" || key == "suffix") {
-      CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
-      if (key == "name") step.name = text;
-      if (key == "from") step.from = text;
-      if (key == "output") step.output_name = text;
-      // The suffix ends a directory name under the real runtime's run directory.
-      if (key == "suffix" && !text.empty()) {
-        CKPT_ASSIGN_OR_RETURN(step.suffix, plain_name(value, where));
+    const std::string key = entry.first.Scalar();
+    if (std::optional<Operation> named = ParseOperation(key)) {
+      if (operation) return error(entry.first, field, "two operations in one step");
+      operation = named;
+      operation_value = entry.second;
+    } else if (!StepOptions().count(key)) {
+      std::string operations, options;
+      for (const std::string& op : Operations())
+        operations += (operations.empty() ? "" : ", ") + op;
+      for (const auto& [option, takers] : StepOptions()) {
+        options += (options.empty() ? "" : ", ") + option;
       }
-    } else if (key == "steps") {
-      continue;  // read once the operation is known (below)
-    } else if (key == "store") {
-      CKPT_ASSIGN_OR_RETURN(step.store, output_store(value, where));
-    } else if (key == "num") {
-      CKPT_ASSIGN_OR_RETURN(int64_t n, integer(value, where));
-      if (n < 1) return error(value, where, "must be at least 1");
-      step.num = n;
-    } else {
-      std::string known;
-      for (const std::string& op : Operations()) known += (known.empty() ? "" : ", ") + op;
-      return error(entry.first, where,
-                   "unknown operator or option (operators: " + known +
-                       "; options: checkpoint_interval_ms, filter_function, from, inverse, "
-                       "name, num, output, slide_ms, steps, store, suffix, timeout_ms, "
-                       "window_ms)");
+      return error(
+          entry.first, field + "." + key,
+          "unknown operator or option (operators: " + operations + "; options: " + options + ")");
     }
   }
-  if (!has_operation) return error(node, field, "no operation");
-  if (const YAML::Node steps = node["steps"]) {
-    if (step.operation != Operation::kTransformWith) {
-      return error(steps, field + ".steps", "only transform_with takes steps");
+  if (!operation) return error(node, field, "no operation");
+  PipelineStep step = PipelineStep::Of(*operation);
+  step.origin = where(node);
+  const std::string name = OperationName(step.operation);
+  CKPT_RETURN_IF_ERROR(operation_argument(operation_value, field + "." + name, step));
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    auto option = StepOptions().find(key);
+    if (option == StepOptions().end()) continue;  // the operation
+    const std::vector<Operation>& takers = option->second;
+    if (!takers.empty() &&
+        std::find(takers.begin(), takers.end(), step.operation) == takers.end()) {
+      return error(entry.first, field + "." + key,
+                   "not an option of " + name + " (" + OperationList(takers) +
+                       (takers.size() == 1 ? " takes it)" : " take it)"));
     }
-    CKPT_ASSIGN_OR_RETURN(step.steps, sub_steps(steps, field + ".steps", step));
-  } else if (step.operation == Operation::kTransformWith) {
+    CKPT_RETURN_IF_ERROR(step_option(key, entry.second, field + "." + key, step));
+  }
+  if (step.operation == Operation::kTransformWith && !node["steps"]) {
     return error(node, field + ".steps", "missing (what transform_with runs on both RDDs)");
   }
-  const std::string name = OperationName(step.operation);
   Status valid = ValidateStep(step, field + "." + name, functions());
   if (!valid.ok()) return located(node, valid);
-  if ((step.operation == Operation::kWindow || step.operation == Operation::kReduceByWindow ||
-       step.operation == Operation::kReduceByKeyAndWindow) &&
-      !step.window) {
+  if (const WindowArguments* window = step.get<WindowArguments>(); window && !window->window) {
     return error(node, field + ".window_ms", "missing (the window of " + name + ")");
   }
   return step;
+}
+
+Status ScenarioReader::step_option(const std::string& key, const YAML::Node& value,
+                                   const std::string& where, PipelineStep& step) const {
+  WindowArguments* window = step.get<WindowArguments>();
+  OutputArguments* output = step.get<OutputArguments>();
+  if (key == "checkpoint_interval_ms" || key == "window_ms" || key == "slide_ms" ||
+      key == "timeout_ms") {
+    CKPT_ASSIGN_OR_RETURN(Duration d, duration(value, where, false));
+    if (key == "checkpoint_interval_ms") step.checkpoint_interval = d;
+    if (key == "window_ms") window->window = d;
+    if (key == "slide_ms") window->slide = d;
+    if (key == "timeout_ms") step.get<StateArguments>()->timeout = d;
+  } else if (key == "inverse" || key == "filter_function") {
+    CKPT_ASSIGN_OR_RETURN(ckpt::FunctionRef f, function(value, where));
+    (key == "inverse" ? window->inverse : window->filter_function) = f;
+  } else if (key == "name" || key == "from" || key == "output") {
+    CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
+    if (key == "name") step.name = text;
+    if (key == "from") step.from = text;
+    if (key == "output") output->output_name = text;
+  } else if (key == "suffix") {
+    CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
+    // The suffix ends a directory name under the real runtime's run directory.
+    if (!text.empty()) {
+      CKPT_ASSIGN_OR_RETURN(output->suffix, plain_name(value, where));
+    }
+  } else if (key == "steps") {
+    CKPT_ASSIGN_OR_RETURN(step.get<SubPipeline>()->steps, sub_steps(value, where, step));
+  } else if (key == "store") {
+    CKPT_ASSIGN_OR_RETURN(output->store, output_store(value, where));
+  } else if (key == "num") {
+    CKPT_ASSIGN_OR_RETURN(int64_t n, integer(value, where));
+    if (n < 1) return error(value, where, "must be at least 1");
+    output->num = n;
+  }
+  return Status::Ok();
 }
 
 Result<OutputStore> ScenarioReader::output_store(const YAML::Node& node,
@@ -100,21 +153,23 @@ Status ScenarioReader::operation_argument(const YAML::Node& value, const std::st
       op == Operation::kWindow) {
     if (op == Operation::kWindow && value.IsScalar() && !value.Scalar().empty()) {
       CKPT_ASSIGN_OR_RETURN(Duration d, duration(value, where, false));
-      step.window = d;
+      step.get<WindowArguments>()->window = d;
     }
     return Status::Ok();
   }
   if (op == Operation::kTransform && value.IsSequence()) {
-    CKPT_ASSIGN_OR_RETURN(step.steps, sub_steps(value, where, step));
+    CKPT_ASSIGN_OR_RETURN(step.get<SubPipeline>()->steps, sub_steps(value, where, step));
     return Status::Ok();
   }
   CKPT_ASSIGN_OR_RETURN(std::string text, string(value, where));
-  if (CombinesTwoStreams(op)) {
-    step.other = text;
+  if (OtherStream* stream = step.get<OtherStream>()) {
+    stream->other = text;
+  } else if (op == Operation::kTransformWith) {
+    step.get<SubPipeline>()->other = text;
   } else if (op == Operation::kCollect || op == Operation::kPrint) {
-    step.output_name = text;
+    step.get<OutputArguments>()->output_name = text;
   } else if (op == Operation::kSaveAsTextFiles) {
-    CKPT_ASSIGN_OR_RETURN(step.output_name, absolute_path(value, where));
+    CKPT_ASSIGN_OR_RETURN(step.get<OutputArguments>()->output_name, absolute_path(value, where));
   } else {
     CKPT_ASSIGN_OR_RETURN(ckpt::FunctionRef f, function(value, where));
     step.function = f;
@@ -136,9 +191,10 @@ Result<std::vector<PipelineStep>> ScenarioReader::sub_steps(const YAML::Node& no
     const std::string name = where + "." + OperationName(op);
     bool on_rdd = op == Operation::kMap || op == Operation::kMapValues ||
                   op == Operation::kFlatMap || op == Operation::kFilter ||
-                  (op == Operation::kTransform && sub.steps.empty()) || op == Operation::kReduce ||
-                  op == Operation::kReduceByKey || op == Operation::kCountByValue ||
-                  op == Operation::kCollect || op == Operation::kSaveAsTextFiles ||
+                  (op == Operation::kTransform && sub.steps().empty()) ||
+                  op == Operation::kReduce || op == Operation::kReduceByKey ||
+                  op == Operation::kCountByValue || op == Operation::kCollect ||
+                  op == Operation::kSaveAsTextFiles ||
                   (CombinesTwoStreams(op) && op != Operation::kTransformWith);
     if (!on_rdd) {
       return error(node[i], name,
@@ -148,17 +204,17 @@ Result<std::vector<PipelineStep>> ScenarioReader::sub_steps(const YAML::Node& no
                    "cogroup and the joins)");
     }
     if (CombinesTwoStreams(op) &&
-        (parent.operation != Operation::kTransformWith || sub.other != parent.other)) {
-      return error(node[i], name,
-                   "combines with the other RDD of a transform_with, named as it names it" +
-                       (parent.operation == Operation::kTransformWith ? " ('" + parent.other + "')"
-                                                                      : std::string()));
+        (parent.operation != Operation::kTransformWith || sub.other() != parent.other())) {
+      return error(
+          node[i], name,
+          "combines with the other RDD of a transform_with, named as it names it" +
+              (parent.operation == Operation::kTransformWith ? " ('" + parent.other() + "')"
+                                                             : std::string()));
     }
-    if (!sub.name.empty() || !sub.from.empty() || sub.window || sub.slide ||
-        sub.checkpoint_interval || sub.timeout) {
+    if (!sub.name.empty() || !sub.from.empty() || sub.checkpoint_interval) {
       return error(node[i], name,
-                   "name, from, window_ms, slide_ms, timeout_ms and checkpoint_interval_ms "
-                   "belong to streams, not to a step inside a transform");
+                   "name, from and checkpoint_interval_ms belong to streams, not to a step inside "
+                   "a transform");
     }
     steps.push_back(std::move(sub));
   }
@@ -225,7 +281,7 @@ Result<std::vector<CrashSpec>> ScenarioReader::crashes(const YAML::Node& node) c
     }
     CrashSpec spec;
     if (item["before"] || item["after"]) {
-      CKPT_ASSIGN_OR_RETURN(spec.event, crash_event(item, "crashes"));
+      CKPT_ASSIGN_OR_RETURN(spec.placement, crash_event(item, "crashes"));
     } else {
       const char* key = item["step"] ? "step" : "at_ms";
       std::string where = std::string("crashes.") + key;
@@ -234,10 +290,11 @@ Result<std::vector<CrashSpec>> ScenarioReader::crashes(const YAML::Node& node) c
       if (item["at_ms"] && point > kMaxScenarioDuration_ms) {
         return error(item[key], where, "at most 864000000 ms (10 days)");
       }
-      if (item["step"]) spec.step = static_cast<uint64_t>(point);
-      if (item["at_ms"]) spec.at = Time{point};
+      if (item["step"]) spec.placement = CrashBeforeStep{static_cast<uint64_t>(point)};
+      if (item["at_ms"]) spec.placement = CrashFromTime{Time{point}};
     }
-    if (item["nth"] && !spec.event) return error(item["nth"], "crashes.nth", "only with an event");
+    if (item["nth"] && !std::holds_alternative<CrashEvent>(spec.placement))
+      return error(item["nth"], "crashes.nth", "only with an event");
     if (item["downtime_ms"]) {
       CKPT_ASSIGN_OR_RETURN(Duration d,
                             duration(item["downtime_ms"], "crashes.downtime_ms", true));

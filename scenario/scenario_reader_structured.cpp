@@ -47,11 +47,11 @@ Result<Scenario> ScenarioReader::structured_scenario(const YAML::Node& root) con
   if (root["description"]) s.description = root["description"].Scalar();
   CKPT_RETURN_IF_ERROR(plugins(root, s));
   CKPT_RETURN_IF_ERROR(source(root["source"], s));
-  if (s.source.kind != SourceKind::kLog && s.source.kind != SourceKind::kFile) {
+  if (!s.source.get<LogInput>() && !s.source.get<FileInput>()) {
     return error(root["source"], "source.kind",
                  "a structured query reads a log (the Kafka source) or a file source");
   }
-  if (s.source.kind == SourceKind::kLog && !IsKafkaTopicName(s.source.topic)) {
+  if (s.source.get<LogInput>() && !IsKafkaTopicName(s.source.topic())) {
     const YAML::Node topic = root["source"]["topic"];
     return error(topic ? topic : root["source"], "source.topic",
                  "not a Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-')");

@@ -15,8 +15,9 @@ ScenarioReceiverSource::ScenarioReceiverSource(const Scenario& scenario,
                                                std::function<Time()> clock)
     : clock_(std::move(clock)) {
   for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
-    const SourceSpec& source = InputSource(scenario, id);
-    if (source.kind == SourceKind::kReceiver) add_source(source.topic, source.appends);
+    if (const auto* receiver = InputSource(scenario, id).get<ReceiverInput>()) {
+      add_source(receiver->topic, receiver->appends);
+    }
   }
 }
 

@@ -52,8 +52,9 @@ TEST_F(ScenarioFileTest, LoadsValuesPairsAndDefaults) {
   const Scenario& s = loaded.value();
   EXPECT_EQ(s.batch_duration.ms, 500);
   EXPECT_EQ(s.checkpoint_dir, "/checkpoint");
-  ASSERT_EQ(s.source.input.size(), 2u);
-  EXPECT_EQ(s.source.input[1][0], ckpt::Value::Pair(ckpt::Value::String("x"), ckpt::Value::Int(2)));
+  const std::vector<ckpt::Records>& input = *s.source.held_input();
+  ASSERT_EQ(input.size(), 2u);
+  EXPECT_EQ(input[1][0], ckpt::Value::Pair(ckpt::Value::String("x"), ckpt::Value::Int(2)));
 }
 
 TEST_F(ScenarioFileTest, NamedSourcesJoinsAndOptionValuesLoad) {
@@ -72,11 +73,11 @@ expect:
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   const Scenario& s = loaded.value();
   ASSERT_EQ(s.sources.size(), 1u);
-  EXPECT_EQ(s.sources[0].kind, SourceKind::kConstant);
-  EXPECT_EQ(s.sources[0].input, (std::vector<ckpt::Records>{{ckpt::Value::Pair(
-                                    ckpt::Value::String("a"), ckpt::Value::Int(1))}}));
+  EXPECT_EQ(s.sources[0].kind(), SourceKind::kConstant);
+  EXPECT_EQ(*s.sources[0].held_input(), (std::vector<ckpt::Records>{{ckpt::Value::Pair(
+                                            ckpt::Value::String("a"), ckpt::Value::Int(1))}}));
   EXPECT_EQ(s.pipeline[1].operation, Operation::kFullOuterJoin);
-  EXPECT_EQ(s.pipeline[1].other, "other");
+  EXPECT_EQ(s.pipeline[1].other(), "other");
   EXPECT_EQ(s.expect.at("out")[1][0].to_string(), "(a,(None,Some(1)))");
 }
 
@@ -89,11 +90,13 @@ TEST_F(ScenarioFileTest, CrashesAtEventsLoad) {
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   const std::vector<CrashSpec>& crashes = loaded.value().crashes;
   ASSERT_EQ(crashes.size(), 3u);
-  EXPECT_EQ(crashes[0].event, (CrashEvent{CrashEvent::Kind::kCheckpointWritten, "1500", 1, true}));
+  EXPECT_EQ(crashes[0].placement,
+            CrashPlacement(CrashEvent{CrashEvent::Kind::kCheckpointWritten, "1500", 1, true}));
   EXPECT_EQ(crashes[0].downtime.ms, 200);
-  EXPECT_EQ(crashes[1].event,
-            (CrashEvent{CrashEvent::Kind::kRename, "/checkpoint/checkpoint-1000", 2, false}));
-  EXPECT_EQ(crashes[2].event, (CrashEvent{CrashEvent::Kind::kWalWrite, "", 4, true}));
+  EXPECT_EQ(crashes[1].placement, CrashPlacement(CrashEvent{CrashEvent::Kind::kRename,
+                                                            "/checkpoint/checkpoint-1000", 2}));
+  EXPECT_EQ(crashes[2].placement,
+            CrashPlacement(CrashEvent{CrashEvent::Kind::kWalWrite, "", 4, true}));
 }
 
 TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
@@ -118,8 +121,7 @@ TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
        "crashes: give exactly one of step, at_ms, before and after"},
       {head + tail + "crashes: [{step: 5, nth: 2}]\n", ":5:26: crashes.nth: only with an event"},
       {head + "pipeline: [{transform: [{map: identity, name: x}]}, {collect: o}]\n",
-       "pipeline[0].transform[0].map: name, from, window_ms, slide_ms, timeout_ms and "
-       "checkpoint_interval_ms belong to streams"},
+       "pipeline[0].transform[0].map: name, from and checkpoint_interval_ms belong to streams"},
       {head + "pipeline: [{transform: [{window: 1000}]}, {collect: o}]\n",
        ":4:25: pipeline[0].transform[0].window: not an operation on one batch's RDD"},
       {head + "pipeline: [{transform: [{join: source}]}, {collect: o}]\n",
@@ -130,7 +132,7 @@ TEST_F(ScenarioFileTest, BadNamedSourcesAndValueMapsAreNamed) {
        "pipeline[0].steps[0].cogroup: combines with the other RDD of a transform_with, named as "
        "it names it ('source')"},
       {head + "pipeline: [{map: identity, steps: [{map: identity}]}, {collect: o}]\n",
-       "pipeline[0].steps: only transform_with takes steps"},
+       "pipeline[0].steps: not an option of map (transform_with takes it)"},
       {head + tail + "restart_entry: newStreamingContext\n",
        ":5:16: restart_entry: unknown entry 'newStreamingContext' (known: get_or_create,"},
       {head + "pipeline: [{join: nowhere}, {collect: o}]\n",
@@ -206,8 +208,19 @@ TEST_F(ScenarioFileTest, BadStateExpectationsStoresAndFileOptionsAreNamed) {
        "[]}\n" +
            tail,
        ":3:51: source.path_filter: unknown filter function 'is_odd'"},
+      // An option of another family of operations has nowhere to go (StepArguments).
       {head + "pipeline: [{map: identity, store: appending}, {collect: o}]\n",
-       ":4:12: pipeline[0].map.store: only foreach_rdd writes to a store"},
+       ":4:28: pipeline[0].store: not an option of map (foreach_rdd takes it)"},
+      {head + "pipeline: [{collect: o, num: 3}]\n",
+       ":4:25: pipeline[0].num: not an option of collect (print takes it)"},
+      {head + "pipeline: [{map: identity, window_ms: 1000}, {collect: o}]\n",
+       ":4:28: pipeline[0].window_ms: not an option of map (window, reduce_by_window and "
+       "reduce_by_key_and_window take it)"},
+      {head + "pipeline: [{window: 1000, inverse: subtract}, {collect: o}]\n",
+       "pipeline[0].inverse: not an option of window (reduce_by_window and "
+       "reduce_by_key_and_window take it)"},
+      {head + "pipeline: [{update_state_by_key: running_sum, timeout_ms: 1000}, {collect: o}]\n",
+       "pipeline[0].timeout_ms: not an option of update_state_by_key (map_with_state takes it)"},
       {head + "pipeline: [{foreach_rdd: distinct, output: o, store: kafka}]\n",
        "pipeline[0].store: unknown store 'kafka' (known: idempotent, appending)"},
   };
@@ -408,10 +421,11 @@ expect_conf: {k: v, gone: ~}
 )"));
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   const Scenario& s = loaded.value();
-  EXPECT_EQ(s.source.topic, "t");
-  ASSERT_EQ(s.source.appends.size(), 6u);  // 3 ticks x 2 partitions
-  EXPECT_EQ(s.source.appends[1].partition, 1);
-  EXPECT_EQ(ckpt::RecordsToString(s.source.appends[1].records), "[3, 4]");
+  EXPECT_EQ(s.source.topic(), "t");
+  const std::vector<LogAppend>& appends = *s.source.appends();
+  ASSERT_EQ(appends.size(), 6u);  // 3 ticks x 2 partitions
+  EXPECT_EQ(appends[1].partition, 1);
+  EXPECT_EQ(ckpt::RecordsToString(appends[1].records), "[3, 4]");
   EXPECT_EQ(s.restart_conf->at("spark.master"), "local[4]");
   EXPECT_EQ(s.expect_conf.at("k"), std::optional<std::string>("v"));
   EXPECT_EQ(s.expect_conf.at("gone"), std::nullopt);

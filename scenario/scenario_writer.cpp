@@ -83,58 +83,66 @@ void Field(YAML::Emitter& out, const char* key, const T& value) {
 }
 
 // A sequence or queue source's `input`, a constant source's `records`; nothing for the others.
-void EmitInMemoryInput(YAML::Emitter& out, SourceKind kind,
-                       const std::vector<ckpt::Records>& input) {
-  if (kind == SourceKind::kSequence || kind == SourceKind::kQueue) {
-    out << YAML::Key << "input" << YAML::Value;
-    EmitBatches(out, input);
-  } else if (kind == SourceKind::kConstant) {
+void EmitHeldInput(YAML::Emitter& out, const SourceSpec& source) {
+  const std::vector<ckpt::Records>* input = source.held_input();
+  if (!input) return;
+  if (source.kind() == SourceKind::kConstant) {
     out << YAML::Key << "records" << YAML::Value;
-    EmitRecords(out, input.empty() ? ckpt::Records{} : input.front());
+    EmitRecords(out, input->empty() ? ckpt::Records{} : input->front());
+  } else {
+    out << YAML::Key << "input" << YAML::Value;
+    EmitBatches(out, *input);
   }
+}
+
+void EmitFileInput(YAML::Emitter& out, const FileInput& source, const StructuredQuery* query) {
+  Field(out, "directory", source.directory);
+  if (!source.new_files_only) Field(out, "new_files_only", false);
+  if (!source.path_filter.empty()) Field(out, "path_filter", FunctionText(source.path_filter));
+  if (query && query->max_files_per_trigger) {
+    Field(out, "max_files_per_trigger", *query->max_files_per_trigger);
+  }
+  out << YAML::Key << "files" << YAML::Value << YAML::BeginSeq;
+  for (const ProducedFile& file : source.files) {
+    out << YAML::Flow << YAML::BeginMap;
+    Field(out, "at_ms", file.at.ms);
+    out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << file.name;
+    out << YAML::Key << "lines" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const std::string& line : file.lines) out << YAML::DoubleQuoted << line;
+    out << YAML::EndSeq;
+    if (file.modified_at) Field(out, "modified_at_ms", file.modified_at->ms);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
+// A log's or a receiver's topic and appends (a receiver's have no partition).
+void EmitAppendedInput(YAML::Emitter& out, const SourceSpec& source, const StructuredQuery* query) {
+  const LogInput* log = source.get<LogInput>();
+  Field(out, "topic", source.topic());
+  if (log) Field(out, "partitions", log->partitions);
+  if (query && query->max_offsets_per_trigger) {
+    Field(out, "max_offsets_per_trigger", *query->max_offsets_per_trigger);
+  }
+  out << YAML::Key << "appends" << YAML::Value << YAML::BeginSeq;
+  for (const LogAppend& append : *source.appends()) {
+    out << YAML::Flow << YAML::BeginMap;
+    Field(out, "at_ms", append.at.ms);
+    if (log) Field(out, "partition", append.partition);
+    out << YAML::Key << "records" << YAML::Value;
+    EmitRecords(out, append.records);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
 }
 
 // A source's kind and fields inside its map; `query`, for the main source of a structured
 // scenario, adds its rate limit.
 void EmitSourceFields(YAML::Emitter& out, const SourceSpec& source, const StructuredQuery* query) {
-  Field(out, "kind", SourceKindName(source.kind));
-  EmitInMemoryInput(out, source.kind, source.input);
-  if (source.kind == SourceKind::kFile) {
-    Field(out, "directory", source.directory);
-    if (!source.new_files_only) Field(out, "new_files_only", false);
-    if (!source.path_filter.empty()) Field(out, "path_filter", FunctionText(source.path_filter));
-    if (query && query->max_files_per_trigger) {
-      Field(out, "max_files_per_trigger", *query->max_files_per_trigger);
-    }
-    out << YAML::Key << "files" << YAML::Value << YAML::BeginSeq;
-    for (const ProducedFile& file : source.files) {
-      out << YAML::Flow << YAML::BeginMap;
-      Field(out, "at_ms", file.at.ms);
-      out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << file.name;
-      out << YAML::Key << "lines" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-      for (const std::string& line : file.lines) out << YAML::DoubleQuoted << line;
-      out << YAML::EndSeq;
-      if (file.modified_at) Field(out, "modified_at_ms", file.modified_at->ms);
-      out << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  } else if (source.kind == SourceKind::kLog || source.kind == SourceKind::kReceiver) {
-    Field(out, "topic", source.topic);
-    if (source.kind == SourceKind::kLog) Field(out, "partitions", source.partitions);
-    if (query && query->max_offsets_per_trigger) {
-      Field(out, "max_offsets_per_trigger", *query->max_offsets_per_trigger);
-    }
-    out << YAML::Key << "appends" << YAML::Value << YAML::BeginSeq;
-    for (const LogAppend& append : source.appends) {
-      out << YAML::Flow << YAML::BeginMap;
-      Field(out, "at_ms", append.at.ms);
-      if (source.kind == SourceKind::kLog) Field(out, "partition", append.partition);
-      out << YAML::Key << "records" << YAML::Value;
-      EmitRecords(out, append.records);
-      out << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  }
+  Field(out, "kind", SourceKindName(source.kind()));
+  EmitHeldInput(out, source);
+  if (const FileInput* file = source.get<FileInput>()) EmitFileInput(out, *file, query);
+  if (source.appends()) EmitAppendedInput(out, source, query);
 }
 
 void EmitNamedSources(YAML::Emitter& out, const std::vector<NamedSource>& sources) {
@@ -161,46 +169,61 @@ std::string OperationArgument(const PipelineStep& step) {
   if (op == Operation::kCountByValue || op == Operation::kStateSnapshots ||
       op == Operation::kWindow)
     return "";
-  if (CombinesTwoStreams(op)) return step.other;
+  if (CombinesTwoStreams(op)) return step.other();
   if (op == Operation::kCollect || op == Operation::kPrint || op == Operation::kSaveAsTextFiles)
-    return step.output_name;
+    return step.output_name();
   return FunctionText(step.function);
+}
+
+void EmitDuration(YAML::Emitter& out, const char* key, const std::optional<Duration>& duration) {
+  if (duration) Field(out, key, duration->ms);
+}
+
+// The options of a window or a state operation (before the stream's name, as a user writes them).
+void EmitWindowOrStateOptions(YAML::Emitter& out, const PipelineStep& step) {
+  if (const WindowArguments* window = step.get<WindowArguments>()) {
+    EmitDuration(out, "window_ms", window->window);
+    EmitDuration(out, "slide_ms", window->slide);
+    if (!window->inverse.empty()) Field(out, "inverse", FunctionText(window->inverse));
+    if (!window->filter_function.empty()) {
+      Field(out, "filter_function", FunctionText(window->filter_function));
+    }
+  }
+  if (const StateArguments* state = step.get<StateArguments>()) {
+    EmitDuration(out, "timeout_ms", state->timeout);
+  }
+}
+
+void EmitOutputOptions(YAML::Emitter& out, const PipelineStep& step) {
+  const OutputArguments* output = step.get<OutputArguments>();
+  if (!output) return;
+  if (step.operation == Operation::kForeachRdd) Field(out, "output", output->output_name);
+  if (!output->suffix.empty()) Field(out, "suffix", output->suffix);
+  if (output->store != OutputStore::kNone) Field(out, "store", OutputStoreName(output->store));
+  if (step.operation == Operation::kPrint) Field(out, "num", output->num);
 }
 
 void EmitStep(YAML::Emitter& out, const PipelineStep& step) {
   out << YAML::BeginMap;
   out << YAML::Key << OperationName(step.operation) << YAML::Value;
-  const bool sub_pipeline = !step.steps.empty();
-  if (sub_pipeline && step.operation == Operation::kTransform) {
+  const std::vector<PipelineStep>& steps = step.steps();
+  if (!steps.empty() && step.operation == Operation::kTransform) {
     out << YAML::BeginSeq;
-    for (const PipelineStep& sub : step.steps) EmitStep(out, sub);
+    for (const PipelineStep& sub : steps) EmitStep(out, sub);
     out << YAML::EndSeq;
   } else {
     out << YAML::DoubleQuoted << OperationArgument(step);
   }
-  if (sub_pipeline && step.operation == Operation::kTransformWith) {
+  if (!steps.empty() && step.operation == Operation::kTransformWith) {
     out << YAML::Key << "steps" << YAML::Value << YAML::BeginSeq;
-    for (const PipelineStep& sub : step.steps) EmitStep(out, sub);
+    for (const PipelineStep& sub : steps) EmitStep(out, sub);
     out << YAML::EndSeq;
   }
-  const std::pair<const char*, const std::optional<Duration>*> durations[] = {
-      {"checkpoint_interval_ms", &step.checkpoint_interval},
-      {"window_ms", &step.window},
-      {"slide_ms", &step.slide},
-      {"timeout_ms", &step.timeout}};
-  for (auto [key, duration] : durations) {
-    if (*duration) Field(out, key, (*duration)->ms);
-  }
-  if (!step.inverse.empty()) Field(out, "inverse", FunctionText(step.inverse));
-  if (!step.filter_function.empty()) {
-    Field(out, "filter_function", FunctionText(step.filter_function));
-  }
+  EmitDuration(out, "checkpoint_interval_ms", step.checkpoint_interval);
+  EmitWindowOrStateOptions(out, step);
   if (!step.name.empty()) Field(out, "name", step.name);
   if (!step.from.empty()) Field(out, "from", step.from);
-  if (step.operation == Operation::kForeachRdd) Field(out, "output", step.output_name);
-  if (!step.suffix.empty()) Field(out, "suffix", step.suffix);
-  if (step.store != OutputStore::kNone) Field(out, "store", OutputStoreName(step.store));
-  if (step.operation == Operation::kPrint) Field(out, "num", step.num);
+  EmitOutputOptions(out, step);
   out << YAML::EndMap;
 }
 
@@ -378,12 +401,12 @@ void EmitHarness(YAML::Emitter& out, const Scenario& s) {
     out << YAML::Key << "crashes" << YAML::Value << YAML::BeginSeq;
     for (const CrashSpec& crash : s.crashes) {
       out << YAML::Flow << YAML::BeginMap;
-      if (crash.event) {
-        EmitEvent(out, *crash.event);
-      } else if (crash.at) {
-        Field(out, "at_ms", crash.at->ms);
+      if (const auto* event = std::get_if<CrashEvent>(&crash.placement)) {
+        EmitEvent(out, *event);
+      } else if (const auto* from = std::get_if<CrashFromTime>(&crash.placement)) {
+        Field(out, "at_ms", from->at.ms);
       } else {
-        Field(out, "step", crash.step);
+        Field(out, "step", std::get<CrashBeforeStep>(crash.placement).step);
       }
       Field(out, "downtime_ms", crash.downtime.ms);
       if (crash.state != 0) Field(out, "crash_state", crash.state);

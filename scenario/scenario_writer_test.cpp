@@ -15,7 +15,9 @@ Scenario WithoutOrigins(Scenario s) {
   s.path.clear();
   for (PipelineStep& step : s.pipeline) {
     step.origin.clear();
-    for (PipelineStep& sub : step.steps) sub.origin.clear();
+    if (SubPipeline* pipeline = step.get<SubPipeline>()) {
+      for (PipelineStep& sub : pipeline->steps) sub.origin.clear();
+    }
   }
   for (PipelineStep& step : s.query.steps) step.origin.clear();
   for (FaultRule& rule : s.faults) rule.origin.clear();
@@ -50,24 +52,25 @@ TEST(ScenarioWriter, ValuesKeepTheirKinds) {
   Scenario s;
   s.name = "kinds";
   s.batches = 1;
-  s.source.input = {{ckpt::Value::String("12"), ckpt::Value::String(""), ckpt::Value::Int(-3),
-                     ckpt::Value::Double(2.0), ckpt::Value::Double(0.25),
-                     ckpt::Value::Pair(ckpt::Value::String("a b"), ckpt::Value::Int(1)),
-                     ckpt::Value::String("it's \"quoted\": [x, y]"), ckpt::Value::None(),
-                     ckpt::Value::Some(ckpt::Value::String("none")),
-                     ckpt::Value::List({ckpt::Value::Int(1), ckpt::Value::List({})})}};
-  PipelineStep collect;
-  collect.operation = Operation::kCollect;
-  collect.output_name = "out";
+  s.source.of =
+      SequenceInput{{{ckpt::Value::String("12"), ckpt::Value::String(""), ckpt::Value::Int(-3),
+                      ckpt::Value::Double(2.0), ckpt::Value::Double(0.25),
+                      ckpt::Value::Pair(ckpt::Value::String("a b"), ckpt::Value::Int(1)),
+                      ckpt::Value::String("it's \"quoted\": [x, y]"), ckpt::Value::None(),
+                      ckpt::Value::Some(ckpt::Value::String("none")),
+                      ckpt::Value::List({ckpt::Value::Int(1), ckpt::Value::List({})})}}};
+  PipelineStep collect = PipelineStep::Of(Operation::kCollect);
+  collect.get<OutputArguments>()->output_name = "out";
   s.pipeline = {collect};
   ckpt::Result<Scenario> read = LoadScenarioFromText(ScenarioToYaml(s), "kinds.yaml");
   ASSERT_TRUE(read.ok()) << read.status().to_string() << "\n" << ScenarioToYaml(s);
-  ASSERT_EQ(read.value().source.input.size(), 1u);
-  const ckpt::Records& records = read.value().source.input[0];
-  ASSERT_EQ(records.size(), s.source.input[0].size());
+  ASSERT_EQ(read.value().source.held_input()->size(), 1u);
+  const ckpt::Records& records = read.value().source.held_input()->at(0);
+  const ckpt::Records& written = s.source.held_input()->at(0);
+  ASSERT_EQ(records.size(), written.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    EXPECT_EQ(records[i].kind(), s.source.input[0][i].kind()) << i;
-    EXPECT_EQ(records[i].to_string(), s.source.input[0][i].to_string()) << i;
+    EXPECT_EQ(records[i].kind(), written[i].kind()) << i;
+    EXPECT_EQ(records[i].to_string(), written[i].to_string()) << i;
   }
 }
 

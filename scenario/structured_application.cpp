@@ -27,13 +27,13 @@ QueryPlan StructuredPlanOf(const Scenario& scenario) {
   CKPT_ASSERT(scenario.engine == Engine::kStructured, "not a structured scenario");
   const StructuredQuery& query = scenario.query;
   QueryPlan plan;
-  if (scenario.source.kind == SourceKind::kFile) {
+  if (const FileInput* file = scenario.source.get<FileInput>()) {
     plan.source = QueryPlan::Source::kFiles;
-    plan.files.directory = scenario.source.directory;
+    plan.files.directory = file->directory;
     plan.files.max_files_per_trigger = query.max_files_per_trigger;
   } else {
     plan.source = QueryPlan::Source::kKafka;
-    plan.topic = scenario.source.topic;
+    plan.topic = scenario.source.topic();
     plan.max_offsets_per_trigger = query.max_offsets_per_trigger;
   }
   for (const PipelineStep& step : query.steps) {

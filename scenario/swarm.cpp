@@ -18,8 +18,10 @@ constexpr int64_t kMaxConcurrentJobs = 64;  // more jobs at once than any scenar
 std::vector<int64_t> DurationsToDivide(const Scenario& scenario) {
   std::vector<int64_t> durations;
   for (const PipelineStep& step : scenario.pipeline) {
-    if (step.window) durations.push_back(step.window->ms);
-    if (step.slide) durations.push_back(step.slide->ms);
+    if (const WindowArguments* window = step.get<WindowArguments>()) {
+      if (window->window) durations.push_back(window->window->ms);
+      if (window->slide) durations.push_back(window->slide->ms);
+    }
     if (step.checkpoint_interval && !scenario.swarm.checkpoint_interval_ms) {
       durations.push_back(step.checkpoint_interval->ms);
     }
@@ -30,21 +32,18 @@ std::vector<int64_t> DurationsToDivide(const Scenario& scenario) {
 // Every distinct record of a sequence or queue source's input, in order.
 ckpt::Records Vocabulary(const Scenario& scenario) {
   std::set<ckpt::Value> distinct;
-  for (const ckpt::Records& batch : scenario.source.input)
+  for (const ckpt::Records& batch : *scenario.source.per_batch_input()) {
     distinct.insert(batch.begin(), batch.end());
+  }
   return ckpt::Records(distinct.begin(), distinct.end());
-}
-
-bool PerBatchInput(const Scenario& scenario) {
-  return scenario.source.kind == SourceKind::kSequence ||
-         scenario.source.kind == SourceKind::kQueue;
 }
 
 // The unit every checkpoint interval must be a multiple of: the batch duration and every slide.
 int64_t CheckpointUnit(const Scenario& scenario) {
   int64_t unit = scenario.batch_duration.ms;
   for (const PipelineStep& step : scenario.pipeline) {
-    if (step.slide) unit = std::lcm(unit, step.slide->ms);
+    const WindowArguments* window = step.get<WindowArguments>();
+    if (window && window->slide) unit = std::lcm(unit, window->slide->ms);
   }
   return unit;
 }
@@ -101,7 +100,7 @@ ckpt::Status ValidateStructuredRange(const Scenario& scenario, const std::string
   if (field == "trigger_ms" && !scenario.query.trigger_interval) {
     return ckpt::Status::InvalidArgument("the query's trigger is Once: it has no interval to vary");
   }
-  if (field == "max_offsets_per_trigger" && scenario.source.kind != SourceKind::kLog) {
+  if (field == "max_offsets_per_trigger" && !scenario.source.get<LogInput>()) {
     return ckpt::Status::InvalidArgument("needs a log (Kafka) source");
   }
   if (field == "compact_interval" && scenario.query.sink != StructuredQuery::Sink::kFile) {
@@ -156,9 +155,9 @@ ckpt::Status ValidateSwarmRange(const Scenario& scenario, const std::string& fie
     return ckpt::Status::InvalidArgument("must lie within 1..100000");
   }
   if (field == "records_per_batch") {
-    if (!PerBatchInput(scenario)) {
+    if (!scenario.source.per_batch_input()) {
       return ckpt::Status::InvalidArgument("needs a sequence or queue source, not " +
-                                           std::string(SourceKindName(scenario.source.kind)));
+                                           std::string(SourceKindName(scenario.source.kind())));
     }
     if (Vocabulary(scenario).empty()) {
       return ckpt::Status::InvalidArgument("the source's input has no records to draw from");
@@ -217,16 +216,17 @@ Scenario ScenarioVariant(const Scenario& scenario, uint64_t variant) {
     }
   }
   if (swarm.batches) out.batches = Draw(random, *swarm.batches);
-  if (PerBatchInput(scenario) && !scenario.source.input.empty()) {
+  const std::vector<ckpt::Records>* input = scenario.source.per_batch_input();
+  if (input && !input->empty()) {
     ckpt::Records vocabulary = Vocabulary(scenario);
-    out.source.input.clear();
+    std::vector<ckpt::Records>& drawn = *out.source.per_batch_input();
+    drawn.clear();
     for (int64_t i = 0; i < out.batches; ++i) {
       if (!swarm.records_per_batch) {
-        out.source.input.push_back(
-            scenario.source.input[static_cast<size_t>(i) % scenario.source.input.size()]);
+        drawn.push_back((*input)[static_cast<size_t>(i) % input->size()]);
         continue;
       }
-      ckpt::Records& batch = out.source.input.emplace_back();
+      ckpt::Records& batch = drawn.emplace_back();
       for (int64_t n = Draw(random, *swarm.records_per_batch); n > 0; --n) {
         batch.push_back(vocabulary[random.below(vocabulary.size())]);
       }

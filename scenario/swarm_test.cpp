@@ -23,21 +23,22 @@ TEST(Swarm, VariantsStayWithinTheRangesAndAreAPureFunctionOfTheirNumber) {
   ASSERT_TRUE(swarm.batches && swarm.records_per_batch && swarm.batch_duration_ms &&
               swarm.checkpoint_interval_ms);
   std::set<ckpt::Value> vocabulary;
-  for (const ckpt::Records& batch : scenario.source.input)
+  for (const ckpt::Records& batch : *scenario.source.held_input())
     vocabulary.insert(batch.begin(), batch.end());
   std::set<int64_t> batch_counts, durations;
   for (uint64_t v = 1; v <= kSwarmVariants; ++v) {
     Scenario variant = ScenarioVariant(scenario, v);
     EXPECT_EQ(variant.batches, ScenarioVariant(scenario, v).batches);
-    EXPECT_EQ(variant.source.input, ScenarioVariant(scenario, v).source.input);
+    EXPECT_EQ(variant.source, ScenarioVariant(scenario, v).source);
     EXPECT_GE(variant.batches, swarm.batches->low);
     EXPECT_LE(variant.batches, swarm.batches->high);
     EXPECT_GE(variant.batch_duration.ms, swarm.batch_duration_ms->low);
     EXPECT_LE(variant.batch_duration.ms, swarm.batch_duration_ms->high);
     const Duration interval = *variant.pipeline[1].checkpoint_interval;
     EXPECT_EQ(interval.ms % variant.batch_duration.ms, 0) << "Spark rejects other intervals";
-    ASSERT_EQ(static_cast<int64_t>(variant.source.input.size()), variant.batches);
-    for (const ckpt::Records& batch : variant.source.input) {
+    const std::vector<ckpt::Records>& input = *variant.source.held_input();
+    ASSERT_EQ(static_cast<int64_t>(input.size()), variant.batches);
+    for (const ckpt::Records& batch : input) {
       EXPECT_LE(static_cast<int64_t>(batch.size()), swarm.records_per_batch->high);
       for (const ckpt::Value& record : batch) EXPECT_TRUE(vocabulary.count(record));
     }
@@ -47,7 +48,7 @@ TEST(Swarm, VariantsStayWithinTheRangesAndAreAPureFunctionOfTheirNumber) {
   }
   EXPECT_GT(batch_counts.size(), 10u);
   EXPECT_GT(durations.size(), 10u);
-  EXPECT_EQ(ScenarioVariant(scenario, 0).source.input, scenario.source.input);
+  EXPECT_EQ(ScenarioVariant(scenario, 0).source, scenario.source);
 }
 
 TEST(Swarm, BatchDurationsDivideTheWindowAndSlide) {

@@ -48,12 +48,16 @@ ckpt::Status InjectFault(FaultInjector& injector, SimFs& fs, EventLoop& loop, co
 
 bool PlannedCrash::due(uint64_t step, ckpt::Time now, const std::string& label) {
   if (!crash_) return false;
-  if (!crash_->event) return crash_->at ? now >= *crash_->at : crash_->step == step;
+  if (const auto* before = std::get_if<CrashBeforeStep>(&crash_->placement)) {
+    return before->step == step;
+  }
+  if (const auto* from = std::get_if<CrashFromTime>(&crash_->placement)) return now >= from->at;
+  const CrashEvent& event = std::get<CrashEvent>(crash_->placement);
   if (crash_at_next_step_) return true;
-  if (!CrashEventMatches(*crash_->event, label, checkpoint_dir_)) return false;
-  if (++event_matches_ != crash_->event->nth) return false;
-  crash_at_next_step_ = crash_->event->after;  // after: the next step of this incarnation
-  return !crash_->event->after;
+  if (!CrashEventMatches(event, label, checkpoint_dir_)) return false;
+  if (++event_matches_ != event.nth) return false;
+  crash_at_next_step_ = event.after;  // after: the next step of this incarnation
+  return !event.after;
 }
 
 void CrashMachine(SimFs& fs, const FaultInjector& injector, const CrashSpec& crash,

@@ -49,7 +49,9 @@ class PlannedCrash {
       : crash_(crash), checkpoint_dir_(std::move(checkpoint_dir)) {}
   bool due(uint64_t step, ckpt::Time now, const std::string& label);
   // Whether due() reads its label (an event crash): callers build labels only then.
-  bool needs_label() const { return crash_ && crash_->event; }
+  bool needs_label() const {
+    return crash_ && std::holds_alternative<CrashEvent>(crash_->placement);
+  }
 
  private:
   const CrashSpec* crash_;

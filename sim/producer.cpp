@@ -10,7 +10,7 @@ using ckpt::Status;
 namespace {
 
 // Makes the file source's directory now and writes each of its files at its time.
-void ScheduleFiles(const SourceSpec& source, SimFs& fs, EventLoop& loop,
+void ScheduleFiles(const FileInput& source, SimFs& fs, EventLoop& loop,
                    const std::function<void(const std::string&)>& trace) {
   Status made = fs.mkdirs(source.directory);
   if (made.ok()) made = fs.sync_dir(ckpt::ParentPath(source.directory));
@@ -44,8 +44,9 @@ void ScheduleProducer(const Scenario& scenario, SimFs& fs, EventLoop& loop,
                 "cannot write initial file " + file.path + ": " + written.to_string());
   }
   for (int32_t id = 0; id < InputStreamCount(scenario); ++id) {
-    const SourceSpec& source = InputSource(scenario, id);
-    if (source.kind == SourceKind::kFile) ScheduleFiles(source, fs, loop, trace);
+    if (const auto* files = InputSource(scenario, id).get<FileInput>()) {
+      ScheduleFiles(*files, fs, loop, trace);
+    }
   }
 }
 

@@ -356,8 +356,8 @@ TEST(EventLoop, InterleavingPermutesActorsButKeepsEachActorsOrder) {
 
 TEST(TrialSpec, TokensCarryCrashStatesFaultMasksAndSeeds) {
   TrialSpec spec;
-  spec.crashes = {CrashSpec{12, ckpt::Duration{0}, std::nullopt, 3},
-                  CrashSpec{0, ckpt::Duration{700}, Time{1500}, 0}};
+  spec.crashes = {CrashSpec{CrashBeforeStep{12}, ckpt::Duration{0}, 3},
+                  CrashSpec{CrashFromTime{Time{1500}}, ckpt::Duration{700}}};
   spec.fault_mask = 0x5;
   spec.seed = 99;
   spec.variant = 17;

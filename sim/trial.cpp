@@ -74,7 +74,7 @@ class Simulation : public StepGate {
           observer(&sim->recorder_, index,
                    [sim](int32_t stream_id) {
                      return sim->receiver_source_.acknowledged(
-                         InputSource(sim->scenario_, stream_id).topic);
+                         InputSource(sim->scenario_, stream_id).topic());
                    }),
           scheduler(&sim->loop_, static_cast<OwnerId>(index + 1), clock_offset),
           fs(&sim->fs_, sim),
@@ -208,7 +208,7 @@ template <typename LabelFn>
 bool Simulation::crash_due(int incarnation, uint64_t step, LabelFn&& label) {
   if (static_cast<size_t>(incarnation) >= spec_.crashes.size()) return false;
   // Only an event crash needs the label (built on demand: most steps have no event to match).
-  if (!spec_.crashes[incarnation].event) return planned_crash_.due(step, loop_.now(), "");
+  if (!planned_crash_.needs_label()) return planned_crash_.due(step, loop_.now(), "");
   return planned_crash_.due(step, loop_.now(), label());
 }
 
@@ -241,9 +241,9 @@ void Simulation::start_incarnation(Time at) {
   result_.incarnations.back().started_at = at;
   for (int32_t id = 0; id < InputStreamCount(scenario_); ++id) {
     const SourceSpec& source = InputSource(scenario_, id);
-    if (source.kind != SourceKind::kReceiver) continue;
+    if (source.kind() != SourceKind::kReceiver) continue;
     result_.incarnations.back().source_acknowledged_at_start[id] =
-        receiver_source_.acknowledged(source.topic);
+        receiver_source_.acknowledged(source.topic());
   }
   // A restarted process's clock is the scenario's offset off the first one's, but never before
   // time 0 (a process clock reads no negative time).
@@ -367,8 +367,8 @@ bool PruningApplies(const Scenario& scenario, const TrialSpec& spec) {
       [](const PipelineStep& step) { return step.operation == Operation::kSaveAsTextFiles; });
   bool produced_input = std::any_of(scenario.sources.begin(), scenario.sources.end(),
                                     [](const NamedSource& source) { return source.produced(); });
-  return (scenario.source.kind == SourceKind::kSequence ||
-          scenario.source.kind == SourceKind::kConstant) &&
+  return (scenario.source.kind() == SourceKind::kSequence ||
+          scenario.source.kind() == SourceKind::kConstant) &&
          !produced_input && !writes_files && scenario.processing.failing_batches.empty() &&
          scenario.faults.empty() && spec.interleaving == 0 &&
          scenario.restart_clock_offset.ms == 0 &&
@@ -379,12 +379,14 @@ std::string TrialSpec::token() const {
   std::string token = crashes.empty() ? "ref" : "";
   for (const CrashSpec& crash : crashes) {
     if (!token.empty()) token += ",";
-    if (crash.event) {  // no step until it fired (ResolvedRunToken); not a replayable token
-      token += std::string(crash.event->after ? "after(" : "before(") +
-               CrashEventKindName(crash.event->kind) + " " + crash.event->argument + " #" +
-               std::to_string(crash.event->nth) + ")";
+    if (const auto* event = std::get_if<CrashEvent>(&crash.placement)) {
+      // No step until it fired (ResolvedRunToken): not a replayable token.
+      token += std::string(event->after ? "after(" : "before(") + CrashEventKindName(event->kind) +
+               " " + event->argument + " #" + std::to_string(event->nth) + ")";
+    } else if (const auto* from = std::get_if<CrashFromTime>(&crash.placement)) {
+      token += "t" + std::to_string(from->at.ms);
     } else {
-      token += crash.at ? "t" + std::to_string(crash.at->ms) : "c" + std::to_string(crash.step);
+      token += "c" + std::to_string(std::get<CrashBeforeStep>(crash.placement).step);
     }
     token += "+" + std::to_string(crash.downtime.ms);
     if (crash.state != 0) token += "s" + std::to_string(crash.state);
@@ -427,14 +429,15 @@ bool CrashEventMatches(const CrashEvent& event, const std::string& label,
 std::string ResolvedRunToken(TrialSpec spec, const TrialRun& run) {
   for (size_t i = 0; i < spec.crashes.size(); ++i) {
     CrashSpec& crash = spec.crashes[i];
-    if (!crash.event) continue;
+    if (!std::holds_alternative<CrashEvent>(crash.placement)) continue;
     // A crash that fired before step k left k + 1 steps counted; one that never fired is placed
     // past the incarnation's last step, where it does not fire either.
     const IncarnationRecord* incarnation =
         i < run.incarnations.size() ? &run.incarnations[i] : nullptr;
     bool fired = incarnation && incarnation->crashed_at;
-    crash.step = !incarnation ? 0 : fired ? incarnation->steps - 1 : incarnation->steps;
-    crash.event.reset();
+    crash.placement = CrashBeforeStep{!incarnation ? 0
+                                      : fired      ? incarnation->steps - 1
+                                                   : incarnation->steps};
   }
   return spec.token();
 }
@@ -458,8 +461,8 @@ bool ParseCrash(const std::string& text, size_t& pos, CrashSpec& crash) {
       downtime > uint64_t{INT64_MAX} || point > uint64_t{INT64_MAX}) {
     return false;
   }
-  if (kind == 'c') crash.step = point;
-  if (kind == 't') crash.at = Time{static_cast<int64_t>(point)};
+  if (kind == 'c') crash.placement = CrashBeforeStep{point};
+  if (kind == 't') crash.placement = CrashFromTime{Time{static_cast<int64_t>(point)}};
   crash.downtime = Duration{static_cast<int64_t>(downtime)};
   if (pos < text.size() && text[pos] == 's') return ReadNumber(text, ++pos, 10, crash.state);
   return true;
