@@ -49,7 +49,7 @@ SAN_SKIP := Cli.SameSeedSameFailingList|Cli.ShardsMergeIntoTheWholeExploration|P
 # both, so the project is compiled twice in make test, not three times.
 sanitize: fuzz-build
 	@cd build-fuzz && ctest --output-on-failure -L "unit|property" -E '^($(SAN_SKIP))$$' -j $(JOBS) --timeout 900
-	@cd build-fuzz && ctest --output-on-failure -L fuzz -j $(JOBS) --timeout 7200
+	@$(MAKE) --no-print-directory fuzz
 
 # The same tests under GCC's ASan + UBSan (build-asan/), beside make test: another compiler's view.
 asan: deps

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ckptsim needs to build and test, only those that are missing.
 # Works as root or through sudo; does nothing (and needs neither) when everything is present.
-# Optional packages (Chromium, for the report rendering test) are tried too; where they cannot be
-# installed the build goes on and that test skips with a message.
+# Optional packages are tried too: Chromium (the report rendering test) and Slurm with munge (the
+# cluster sweep test, scripts/slurm-sweep.sh); where they cannot be installed the build goes on
+# and those tests skip with a message.
 set -euo pipefail
 
 packages=(
@@ -19,7 +20,7 @@ packages=(
   python3-jsonschema
   groff-base zsh
 )
-optional_packages=(chromium)
+optional_packages=(chromium munge slurmctld slurmd slurm-client)
 
 missing_of() {
   local package
