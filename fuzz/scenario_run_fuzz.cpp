@@ -14,11 +14,21 @@
 
 namespace {
 
+// What every input stream holds, the named sources' included.
 size_t InputRecords(const sim::Scenario& scenario) {
   size_t records = 0;
-  for (const ckpt::Records& batch : scenario.source.input) records += batch.size();
-  for (const sim::LogAppend& append : scenario.source.appends) records += append.records.size();
-  for (const sim::ProducedFile& file : scenario.source.files) records += file.lines.size();
+  for (int32_t id = 0; id < sim::InputStreamCount(scenario); ++id) {
+    const sim::SourceSpec& source = sim::InputSource(scenario, id);
+    if (const auto* input = source.held_input()) {
+      for (const ckpt::Records& batch : *input) records += batch.size();
+    }
+    if (const auto* appends = source.appends()) {
+      for (const sim::LogAppend& append : *appends) records += append.records.size();
+    }
+    if (const auto* file_input = source.get<sim::FileInput>()) {
+      for (const sim::ProducedFile& file : file_input->files) records += file.lines.size();
+    }
+  }
   return records;
 }
 
@@ -37,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sim::TrialRun clean = sim::RunTrial(scenario, sim::TrialSpec{}, options);
   if (clean.total_steps < 2) return 0;
   sim::TrialSpec crashed;
-  crashed.crashes.push_back({1 + size % (clean.total_steps - 1), ckpt::Duration{0}, {}, 0});
+  crashed.crashes.push_back(
+      sim::CrashSpec{sim::CrashBeforeStep{1 + size % (clean.total_steps - 1)}, ckpt::Duration{0}});
   sim::RunTrial(scenario, crashed, options);
   return 0;
 }
