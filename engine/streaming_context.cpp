@@ -171,7 +171,8 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
 
 Result<DStream*> StreamingContext::sequence_stream(std::vector<Records> input) {
   CKPT_RETURN_IF_ERROR(runtime_.check_can_add_stream());
-  return graph_->add_stream(std::make_unique<SequenceInputDStream>(graph_.get(), std::move(input)));
+  return graph_->add_stream(
+      std::make_unique<SequenceInputDStream>(graph_.get(), SourceInput(std::move(input))));
 }
 
 Result<DStream*> StreamingContext::constant_stream(Records records) {

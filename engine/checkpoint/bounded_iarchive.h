@@ -24,6 +24,10 @@ class SpanSource : public std::streambuf {
     setg(begin, begin, begin + bytes.size());
   }
   size_t bytes_left() const { return static_cast<size_t>(egptr() - gptr()); }
+  // The bytes not read yet, for a reader that parses them in place and then skips to where it
+  // stopped (REQUIRES: `at` within rest()).
+  std::string_view rest() const { return {gptr(), bytes_left()}; }
+  void skip_to(const char* at) { setg(eback(), const_cast<char*>(at), egptr()); }
 };
 
 class BoundedIArchive
@@ -37,6 +41,7 @@ class BoundedIArchive
 
  public:
   BoundedIArchive(SpanSource& source, unsigned flags) : Base(source, flags), source_(source) {}
+  SpanSource& source() { return source_; }
 
   // Friends of the archive machinery call these.
   template <class T>

@@ -29,6 +29,21 @@ std::optional<CheckpointFile> ParseCheckpointName(const std::string& dir, const 
   return file;
 }
 
+const std::vector<Records>& SourceInput::batches() const {
+  static const std::vector<Records> kNone;
+  return shared_ ? shared_->batches : kNone;
+}
+
+const std::string* SourceInput::encoded() const {
+  return shared_ && shared_->is_encoded ? &shared_->encoded : nullptr;
+}
+
+void SourceInput::keep_encoded(std::string bytes) const {
+  if (!shared_) return;  // no batches: as cheap to encode again
+  shared_->encoded = std::move(bytes);
+  shared_->is_encoded = true;
+}
+
 Status Checkpoint::validate() const {
   if (master.empty()) return Status::Corruption("Checkpoint.master is null");
   if (framework.empty()) return Status::Corruption("Checkpoint.framework is null");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,13 +21,46 @@
 
 namespace ckpt {
 
+// The records of a sequence or constant source, one list per batch (Spark's TestInputStream
+// serializes its input with the graph). They never change once the stream exists, so copies
+// share them, and the codec encodes them once, when the first checkpoint holding them is written,
+// not at every checkpoint: re-encoding a long input twice per batch made an exhaustive
+// exploration's cost grow faster than the square of its batches (issue 26). Copies share the
+// cache, so they belong to one thread, as a simulation's engine does.
+class SourceInput {
+ public:
+  SourceInput() = default;
+  explicit SourceInput(std::vector<Records> batches)
+      : shared_(std::make_shared<Shared>(Shared{std::move(batches), {}, false})) {}
+
+  const std::vector<Records>& batches() const;
+  size_t size() const { return batches().size(); }
+  const Records& operator[](size_t i) const { return batches()[i]; }
+
+  // The archive bytes of batches() once the codec has made them (nullptr before), and where the
+  // codec keeps them.
+  const std::string* encoded() const;
+  void keep_encoded(std::string bytes) const;
+
+  friend bool operator==(const SourceInput& a, const SourceInput& b) {
+    return a.batches() == b.batches();
+  }
+
+ private:
+  struct Shared {
+    std::vector<Records> batches;
+    std::string encoded;
+    bool is_encoded;
+  };
+  std::shared_ptr<Shared> shared_;
+};
+
 struct StreamSnapshot {
   int32_t id = 0;
   std::string kind;              // "sequence", "map", "update_state_by_key", "collect", ...
   std::vector<int32_t> parents;  // ids of the streams this one depends on
   FunctionRef function;          // empty for streams without one
-  std::vector<Records> input;    // the data of sequence/constant sources (Spark's TestInputStream
-                                 // serializes its input with the graph too)
+  SourceInput input;             // the data of sequence/constant sources
   std::string output_name;       // for output streams
   Duration slide;
   std::optional<Duration> checkpoint_interval;

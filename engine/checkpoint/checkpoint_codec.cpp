@@ -4,6 +4,7 @@
 #include <boost/archive/impl/basic_binary_iarchive.ipp>
 #include <boost/archive/impl/basic_binary_iprimitive.ipp>
 #include <boost/serialization/map.hpp>
+#include <boost/serialization/split_free.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
@@ -13,6 +14,7 @@
 #include "engine/checkpoint/checkpoint.h"
 #include "engine/checkpoint/frame.h"
 #include "engine/receiver/received_block.h"
+#include "engine/runtime/assert.h"
 #include "engine/value_serialization.h"
 
 namespace ckpt::codec_detail {
@@ -40,6 +42,59 @@ struct RecordsInOneWrite {
   }
 };
 
+// no_codecvt: a binary archive never converts characters (Boost 1.74 builds the facet's locale
+// all the same, which is why ArchiveBytes reuses one archive per thread).
+constexpr auto kArchiveFlags = boost::archive::no_header | boost::archive::no_codecvt;
+
+// The archive writes straight into the string that gets framed, after room for the header.
+constexpr size_t kEncodeReserveBytes = 4096;
+class StringSink : public std::streambuf {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+  void retarget(std::string* out) { out_ = out; }
+
+ protected:
+  std::streamsize xsputn(const char* bytes, std::streamsize count) override {
+    out_->append(bytes, static_cast<size_t>(count));
+    return count;
+  }
+  int_type overflow(int_type byte) override {
+    if (traits_type::eq_int_type(byte, traits_type::eof())) return traits_type::not_eof(byte);
+    out_->push_back(traits_type::to_char_type(byte));
+    return byte;
+  }
+
+ private:
+  std::string* out_;
+};
+
+// Appends `value`'s archive bytes to `out` with this thread's archive, made once: building a
+// binary_oarchive builds a std::locale with Boost's codecvt facet whatever the flags, 3% of an
+// exploration's instructions when every encode built one (issue 26). Reusing the archive is safe
+// because every type is written bare (below): no class information or tracked object carries
+// over from one value to the next. Not reentrant: a serialize function that encodes something on
+// its own uses its own archive (SourceInput's batches do).
+template <class T>
+void ArchiveBytes(const T& value, std::string* out) {
+  struct Reused {
+    StringSink sink{nullptr};
+    boost::archive::binary_oarchive archive{sink, kArchiveFlags};
+    bool busy = false;
+  };
+  thread_local Reused reused;
+  CKPT_ASSERT(!reused.busy, "the thread's checkpoint archive used reentrantly");
+  struct Lease {
+    Reused& r;
+    ~Lease() {
+      r.sink.retarget(nullptr);
+      r.busy = false;
+    }
+  } lease{reused};
+  reused.busy = true;
+  reused.sink.retarget(out);
+  reused.archive << value;
+}
+
 }  // namespace ckpt::codec_detail
 
 // Every type in a checkpoint is written as its bare fields: no class id, version or object
@@ -55,6 +110,7 @@ CKPT_SERIALIZE_BARE(ckpt::Value)
 CKPT_SERIALIZE_BARE(ckpt::Time)
 CKPT_SERIALIZE_BARE(ckpt::Duration)
 CKPT_SERIALIZE_BARE(ckpt::FunctionRef)
+CKPT_SERIALIZE_BARE(ckpt::SourceInput)
 CKPT_SERIALIZE_BARE(ckpt::StreamSnapshot)
 CKPT_SERIALIZE_BARE(ckpt::GraphSnapshot)
 CKPT_SERIALIZE_BARE(ckpt::Checkpoint)
@@ -127,6 +183,36 @@ void serialize(Archive& archive, ckpt::FunctionRef& ref, const unsigned) {
   archive& ref.name& ref.args;
 }
 
+// A source's batches as Boost writes a std::vector<Records>, encoded when the first checkpoint
+// holding them is written and copied from then on (SourceInput); read back as the vector.
+template <class Archive>
+void save(Archive& archive, const ckpt::SourceInput& input, const unsigned) {
+  const std::string* bytes = input.encoded();
+  std::string fresh;
+  if (bytes == nullptr) {
+    ckpt::codec_detail::StringSink sink(&fresh);
+    {
+      boost::archive::binary_oarchive batches_archive(sink, ckpt::codec_detail::kArchiveFlags);
+      batches_archive << input.batches();
+    }
+    input.keep_encoded(fresh);
+    bytes = &fresh;
+  }
+  archive.save_binary(bytes->data(), bytes->size());
+}
+
+template <class Archive>
+void load(Archive& archive, ckpt::SourceInput& input, const unsigned) {
+  std::vector<ckpt::Records> batches;
+  archive >> batches;
+  input = ckpt::SourceInput(std::move(batches));
+}
+
+template <class Archive>
+void serialize(Archive& archive, ckpt::SourceInput& input, const unsigned version) {
+  split_free(archive, input, version);
+}
+
 template <class Archive>
 void serialize(Archive& archive, ckpt::StreamSnapshot& s, const unsigned) {
   archive& s.id& s.kind& s.parents& s.function& s.input& s.output_name& s.slide;
@@ -180,40 +266,14 @@ template class boost::archive::detail::archive_serializer_map<ckpt::BoundedIArch
 namespace ckpt {
 namespace {
 
-// no_codecvt: a binary archive never converts characters, and the codecvt facet's locale cost
-// as much to build per checkpoint as a small graph's fields to write.
-constexpr auto kArchiveFlags = boost::archive::no_header | boost::archive::no_codecvt;
-
-// The archive writes straight into the string that gets framed, after room for the header.
-constexpr size_t kEncodeReserveBytes = 4096;
-class StringSink : public std::streambuf {
- public:
-  explicit StringSink(std::string* out) : out_(out) {}
-
- protected:
-  std::streamsize xsputn(const char* bytes, std::streamsize count) override {
-    out_->append(bytes, static_cast<size_t>(count));
-    return count;
-  }
-  int_type overflow(int_type byte) override {
-    if (traits_type::eq_int_type(byte, traits_type::eof())) return traits_type::not_eof(byte);
-    out_->push_back(traits_type::to_char_type(byte));
-    return byte;
-  }
-
- private:
-  std::string* out_;
-};
+using codec_detail::kArchiveFlags;
+using codec_detail::kEncodeReserveBytes;
 
 template <typename T>
 std::string EncodeFramed(std::string_view magic, const T& value) {
   std::string framed(kFrameHeaderBytes, '\0');
   framed.reserve(kEncodeReserveBytes);
-  StringSink sink(&framed);
-  {
-    boost::archive::binary_oarchive archive(sink, kArchiveFlags);
-    archive << value;
-  }
+  codec_detail::ArchiveBytes(value, &framed);
   SealFrame(magic, &framed);
   return framed;
 }

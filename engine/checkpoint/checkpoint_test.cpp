@@ -26,8 +26,8 @@ Checkpoint SampleCheckpoint(int64_t time_ms) {
   StreamSnapshot input;
   input.kind = "sequence";
   // The second record is longer than a value's stack buffer in the encoder.
-  input.input = {
-      {Value::String("a"), Value::Pair(Value::String(std::string(100, 'b')), Value::Int(2))}, {}};
+  input.input = SourceInput(
+      {{Value::String("a"), Value::Pair(Value::String(std::string(100, 'b')), Value::Int(2))}, {}});
   input.slide = Milliseconds(500);
   input.zero_time = Time{0};
   StreamSnapshot state;
@@ -44,6 +44,27 @@ Checkpoint SampleCheckpoint(int64_t time_ms) {
   c.graph.streams = {input, state};
   c.graph.output_ids = {1};
   return c;
+}
+
+// A source's batches are encoded when the first checkpoint holding them is written; later
+// checkpoints copy those bytes, and they are the bytes a fresh encoding writes.
+TEST(CheckpointCodec, ASourceInputIsEncodedOnceWithTheSameBytes) {
+  Checkpoint original = SampleCheckpoint(1500);
+  const SourceInput& input = original.graph.streams[0].input;
+  ASSERT_EQ(input.encoded(), nullptr);
+  std::string first = EncodeCheckpoint(original);
+  ASSERT_NE(input.encoded(), nullptr);
+  const std::string* kept = input.encoded();
+  Checkpoint copy = original;  // shares the batches and their bytes
+  copy.checkpoint_time = Time{2000};
+  std::string later = EncodeCheckpoint(copy);
+  EXPECT_EQ(copy.graph.streams[0].input.encoded(), kept);
+  Checkpoint fresh = SampleCheckpoint(2000);
+  EXPECT_EQ(later, EncodeCheckpoint(fresh));
+  Result<Checkpoint> decoded = DecodeCheckpoint(later);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().to_string();
+  EXPECT_EQ(decoded.value().graph.streams[0].input, input);
+  EXPECT_EQ(decoded.value().graph.streams[0].input.size(), 2u);
 }
 
 TEST(CheckpointCodec, RoundTripsEveryField) {

@@ -6,7 +6,7 @@
 
 namespace ckpt {
 
-InputDStream::InputDStream(DStreamGraph* graph, std::string kind, std::vector<Records> input)
+InputDStream::InputDStream(DStreamGraph* graph, std::string kind, SourceInput input)
     : DStream(graph, std::move(kind), {}, graph->batch_duration()), input_(std::move(input)) {}
 
 Result<RddPtr> SequenceInputDStream::compute(Time time) {

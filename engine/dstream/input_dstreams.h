@@ -14,21 +14,21 @@ namespace ckpt {
 
 class InputDStream : public DStream {
  public:
-  InputDStream(DStreamGraph* graph, std::string kind, std::vector<Records> input);
+  InputDStream(DStreamGraph* graph, std::string kind, SourceInput input);
   bool is_input() const override { return true; }
 
  protected:
   void fill_snapshot(StreamSnapshot& snapshot) const override { snapshot.input = input_; }
-  const std::vector<Records>& input() const { return input_; }
+  const SourceInput& input() const { return input_; }
 
  private:
-  std::vector<Records> input_;
+  SourceInput input_;
 };
 
 // Spark's TestInputStream: batch i (at zeroTime + i x slide) emits input[i-1], then nothing.
 class SequenceInputDStream : public InputDStream {
  public:
-  SequenceInputDStream(DStreamGraph* graph, std::vector<Records> input)
+  SequenceInputDStream(DStreamGraph* graph, SourceInput input)
       : InputDStream(graph, "sequence", std::move(input)) {}
 
  protected:
@@ -39,7 +39,7 @@ class SequenceInputDStream : public InputDStream {
 class ConstantInputDStream : public InputDStream {
  public:
   ConstantInputDStream(DStreamGraph* graph, Records records)
-      : InputDStream(graph, "constant", {std::move(records)}) {}
+      : InputDStream(graph, "constant", SourceInput({std::move(records)})) {}
 
  protected:
   Result<RddPtr> compute(Time time) override;
@@ -51,7 +51,7 @@ class ConstantInputDStream : public InputDStream {
 class QueueInputDStream : public InputDStream {
  public:
   QueueInputDStream(DStreamGraph* graph, std::vector<Records> queue)
-      : InputDStream(graph, "queue", std::move(queue)) {}
+      : InputDStream(graph, "queue", SourceInput(std::move(queue))) {}
 
  protected:
   Result<RddPtr> compute(Time time) override;
