@@ -27,22 +27,21 @@ std::optional<CheckpointName> ParseCheckpointName(std::string_view name) {
   return parsed;
 }
 
-std::string LastComponent(const std::string& path) {
+std::string_view LastComponent(std::string_view path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::string ParentOf(const std::string& path) {
+std::string_view ParentOf(std::string_view path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return "";
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-std::vector<std::string> ReaderOrder(const std::string& dir,
-                                     const std::vector<std::string>& listing) {
+std::vector<std::string_view> ReaderOrderEntries(const std::vector<std::string>& listing) {
   struct Candidate {
     CheckpointName name;
-    std::string entry;
+    std::string_view entry;
   };
   std::vector<Candidate> candidates;
   for (const std::string& entry : listing) {
@@ -56,9 +55,18 @@ std::vector<std::string> ReaderOrder(const std::string& dir,
     if (a.name.backup != b.name.backup) return !a.name.backup;
     return a.entry > b.entry;
   });
-  std::vector<std::string> paths;
+  std::vector<std::string_view> entries;
+  entries.reserve(candidates.size());
+  for (const Candidate& candidate : candidates) entries.push_back(candidate.entry);
+  return entries;
+}
+
+std::vector<std::string> ReaderOrder(const std::string& dir,
+                                     const std::vector<std::string>& listing) {
   std::string prefix = dir.ends_with('/') ? dir : dir + "/";
-  for (const Candidate& candidate : candidates) paths.push_back(prefix + candidate.entry);
+  std::vector<std::string> paths;
+  for (std::string_view entry : ReaderOrderEntries(listing))
+    paths.emplace_back(prefix).append(entry);
   return paths;
 }
 

@@ -164,10 +164,10 @@ class GraphSpec {
 };
 
 // "log-<start>-<end>": the end time of a write-ahead log file.
-std::optional<int64_t> LogEndTime(const std::string& name) {
+std::optional<int64_t> LogEndTime(std::string_view name) {
   if (!name.starts_with("log-")) return std::nullopt;
   size_t dash = name.find('-', 4);
-  if (dash == std::string::npos || dash == 4 || dash + 1 == name.size()) return std::nullopt;
+  if (dash == std::string_view::npos || dash == 4 || dash + 1 == name.size()) return std::nullopt;
   int64_t end = 0;
   for (size_t i = dash + 1; i < name.size(); ++i) {
     if (name[i] < '0' || name[i] > '9' || end > (INT64_MAX - 9) / 10) return std::nullopt;

@@ -166,7 +166,7 @@ class FileWalk {
           breach("writer.atomic_replace", "a write to temp, renamed to " + file.path,
                  "create " + file.path);
         }
-        if (in_dir(file.path)) entries_.insert(LastComponent(file.path));
+        if (in_dir(file.path)) entries_.emplace(LastComponent(file.path));
         break;
       case FileOperation::kClose:
         if (file.path == temp_ && temp_created_) temp_closed_ = true;
@@ -184,7 +184,7 @@ class FileWalk {
       temp_created_ = temp_closed_ = false;
       backed_up_.clear();
     } else if (is_checkpoint_file(file.path)) {
-      std::string name = LastComponent(file.path);
+      std::string name(LastComponent(file.path));
       std::optional<CheckpointName> parsed = ParseCheckpointName(name);
       bool backup_step = parsed->backup && entries_.count(name.substr(0, name.rfind('.')));
       if (!backup_step && !surplus_.count(name)) {
@@ -194,12 +194,12 @@ class FileWalk {
       }
       deleted_surplus_.insert(name);
     }
-    if (file.ok && in_dir(file.path)) entries_.erase(LastComponent(file.path));
+    if (file.ok && in_dir(file.path)) entries_.erase(std::string(LastComponent(file.path)));
   }
 
   // A rename, whether it succeeded or not: Spark goes on after a rename that returned false.
   void renamed(const ckpt::FileEvent& file) {
-    std::string from = LastComponent(file.path), to = LastComponent(file.target);
+    std::string from(LastComponent(file.path)), to(LastComponent(file.target));
     bool replaces = in_dir(file.target) && entries_.count(to) > 0;
     if (file.ok && in_dir(file.path)) entries_.erase(from);
     if (file.ok && in_dir(file.target)) entries_.insert(to);
@@ -229,14 +229,12 @@ class FileWalk {
 
   void listed(const std::vector<std::string>& listing) {
     entries_ = std::set<std::string>(listing.begin(), listing.end());
-    std::vector<std::string> newest_first = ReaderOrder(dir_, listing);
+    std::vector<std::string_view> newest_first = ReaderOrderEntries(listing);
     if (learns_newest_name_ && !latest_ && !rename_target_ && !newest_first.empty()) {
-      latest_ = Time{ParseCheckpointName(LastComponent(newest_first.front()))->time_ms};
+      latest_ = Time{ParseCheckpointName(newest_first.front())->time_ms};
     }
     surplus_.clear();
-    for (size_t i = kFilesToKeep; i < newest_first.size(); ++i) {
-      surplus_.insert(LastComponent(newest_first[i]));
-    }
+    for (size_t i = kFilesToKeep; i < newest_first.size(); ++i) surplus_.emplace(newest_first[i]);
   }
 
   void written(const ProtocolEvent& event) {

@@ -130,7 +130,7 @@ class Namespace {
   explicit Namespace(const std::string& root) : prefix_(root + "/") {}
 
   void add(const std::string& path) {
-    for (std::string p = path; watches(p); p = ParentOf(p)) {
+    for (std::string p = path; watches(p); p = std::string(ParentOf(p))) {
       gone_.erase(p);
       if (!paths_.insert(p).second) break;  // its ancestors are there already
     }

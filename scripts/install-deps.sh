@@ -11,6 +11,7 @@ packages=(
   libboost-serialization-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  libtcmalloc-minimal4
   librapidcheck-dev
   libcli11-dev
   libyaml-cpp-dev
