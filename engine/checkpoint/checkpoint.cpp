@@ -39,7 +39,7 @@ const std::string* SourceInput::encoded() const {
 }
 
 void SourceInput::keep_encoded(std::string bytes) const {
-  if (!shared_) return;  // no batches: as cheap to encode again
+  if (!shared_) return;  // no batches: nothing to keep
   shared_->encoded = std::move(bytes);
   shared_->is_encoded = true;
 }

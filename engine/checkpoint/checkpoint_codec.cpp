@@ -187,6 +187,10 @@ void serialize(Archive& archive, ckpt::FunctionRef& ref, const unsigned) {
 // holding them is written and copied from then on (SourceInput); read back as the vector.
 template <class Archive>
 void save(Archive& archive, const ckpt::SourceInput& input, const unsigned) {
+  if (input.batches().empty()) {  // most streams: nothing worth keeping
+    archive << input.batches();
+    return;
+  }
   const std::string* bytes = input.encoded();
   std::string fresh;
   if (bytes == nullptr) {
