@@ -127,10 +127,32 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpoint(const
   return context;
 }
 
+namespace {
+
+// Spark's CheckpointReader.read logs each file it could not read before it tries the next, in
+// both of its callers; the observer hears of each (the protocol oracle judges the reader's
+// fallback by them).
+Result<CheckpointReadOutcome> ReadReportingSkippedFiles(const EngineEnv& env,
+                                                        const std::string& dir) {
+  CKPT_ASSIGN_OR_RETURN(CheckpointReadOutcome read,
+                        ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true, env.defects));
+  for (const RejectedCheckpoint& failure : read.failures) {
+    if (!env.observer) break;
+    env.observer->on_event(
+        event::Log{LogLevel::kWarning, "Error reading checkpoint " + failure.to_string()});
+    env.observer->on_event(event::CheckpointUnreadable{failure.path, failure.error});
+  }
+  return read;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpointDirectory(
     const EngineEnv& env, const std::string& dir) {
-  CKPT_ASSIGN_OR_RETURN(CheckpointReadOutcome read,
-                        ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/false, env.defects));
+  // StreamingContext(path) reads with ignoreReadError = false: files that all failed are the
+  // reader's error; no file at all is the constructor's.
+  CKPT_ASSIGN_OR_RETURN(CheckpointReadOutcome read, ReadReportingSkippedFiles(env, dir));
+  if (!read.checkpoint && !read.failures.empty()) return CheckpointReadError(dir, read);
   if (!read.checkpoint) {
     return Status::InvalidArgument(
         "requirement failed: Spark Streaming cannot be initialized with both SparkContext and "
@@ -147,14 +169,7 @@ Result<std::unique_ptr<StreamingContext>> StreamingContext::FromCheckpointDirect
 Result<std::unique_ptr<StreamingContext>> StreamingContext::GetOrCreate(
     const EngineEnv& env, const std::string& dir, const CreatingFunction& create,
     bool create_on_error) {
-  CKPT_ASSIGN_OR_RETURN(CheckpointReadOutcome read,
-                        ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true, env.defects));
-  for (const RejectedCheckpoint& failure : read.failures) {
-    if (!env.observer) break;
-    env.observer->on_event(
-        event::Log{LogLevel::kWarning, "Error reading checkpoint " + failure.to_string()});
-    env.observer->on_event(event::CheckpointUnreadable{failure.path, failure.error});
-  }
+  CKPT_ASSIGN_OR_RETURN(CheckpointReadOutcome read, ReadReportingSkippedFiles(env, dir));
   if (!read.checkpoint) {
     if (!read.failures.empty() && !create_on_error) {
       return CheckpointReadError(dir, read);

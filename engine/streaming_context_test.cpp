@@ -259,6 +259,32 @@ TEST(GetOrCreate, RecoveringConstructorWithoutCheckpointIsAnIllegalArgument) {
             std::string::npos);
 }
 
+// StreamingContext(path) reports each file its reader skipped, as getOrCreate does; a directory
+// of unreadable files only is the reader's error, not the constructor's.
+TEST(GetOrCreate, RecoveringConstructorReportsTheFilesItSkipped) {
+  EngineFixture first;
+  auto context = MapReduceApp(first.env(), Repeat(Words({"a"}), 4)).value();
+  ASSERT_TRUE(context->start().ok());
+  first.run_until(Time{1000});
+  ASSERT_TRUE(WriteWholeFile(first.fs(), "/ck/checkpoint-1000", "torn", false).ok());
+  EngineFixture second(&first.sim_fs());
+  auto recovered = StreamingContext::FromCheckpointDirectory(second.env(2), "/ck");
+  ASSERT_TRUE(recovered.ok()) << recovered.status().to_string();
+  ASSERT_EQ(second.warnings.size(), 1u);
+  EXPECT_NE(second.warnings[0].find("Error reading checkpoint /ck/checkpoint-1000"),
+            std::string::npos)
+      << second.warnings[0];
+
+  EngineFixture garbage;
+  ASSERT_TRUE(garbage.fs().mkdirs("/ck").ok());
+  ASSERT_TRUE(WriteWholeFile(garbage.fs(), "/ck/checkpoint-1000", "blablabla", false).ok());
+  auto unreadable = StreamingContext::FromCheckpointDirectory(garbage.env(), "/ck");
+  ASSERT_FALSE(unreadable.ok());
+  EXPECT_NE(unreadable.status().message().find("Failed to read checkpoint from directory /ck"),
+            std::string::npos);
+  EXPECT_EQ(garbage.warnings.size(), 1u);
+}
+
 TEST(Validation, NoOutputOperations) {
   EngineFixture fixture;
   auto context = StreamingContext::Create(fixture.env(), Milliseconds(500));

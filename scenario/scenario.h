@@ -127,6 +127,10 @@ struct SwarmRanges {
   std::optional<IntRange> restart_clock_offset_ms;  // may be negative
   std::optional<IntRange> graceful_stop_lead_ms;    // clamped to 1..the batch duration
   std::optional<IntRange> concurrent_jobs;          // spark.streaming.concurrentJobs, 1..64
+  // One I/O error on the nth occurrence (drawn from the range) of a drawn filesystem operation
+  // anywhere under the checkpoint directory: the error side of every Status the writer, the RDD
+  // store, the reader and the block logs check.
+  std::optional<IntRange> io_fault_nth;
   // engine: structured (the knobs a user tunes; the confs go into conf and restart_conf):
   std::optional<IntRange> trigger_ms;               // the processing-time trigger's interval
   std::optional<IntRange> max_offsets_per_trigger;  // the Kafka source's
@@ -140,7 +144,7 @@ struct SwarmRanges {
   static auto Fields(Self& swarm) {
     using Range = std::conditional_t<std::is_const_v<Self>, const std::optional<IntRange>,
                                      std::optional<IntRange>>;
-    return std::array<std::pair<const char*, Range*>, 13>{{
+    return std::array<std::pair<const char*, Range*>, 14>{{
         {"batches", &swarm.batches},
         {"records_per_batch", &swarm.records_per_batch},
         {"batch_duration_ms", &swarm.batch_duration_ms},
@@ -148,6 +152,7 @@ struct SwarmRanges {
         {"restart_clock_offset_ms", &swarm.restart_clock_offset_ms},
         {"graceful_stop_lead_ms", &swarm.graceful_stop_lead_ms},
         {"concurrent_jobs", &swarm.concurrent_jobs},
+        {"io_fault_nth", &swarm.io_fault_nth},
         {"trigger_ms", &swarm.trigger_ms},
         {"max_offsets_per_trigger", &swarm.max_offsets_per_trigger},
         {"min_batches_to_retain", &swarm.min_batches_to_retain},

@@ -12,6 +12,7 @@ namespace {
 
 constexpr int64_t kDurationGrain_ms = 10;
 constexpr int64_t kMaxConcurrentJobs = 64;  // more jobs at once than any scenario's batches
+constexpr int64_t kMaxIoFaultNth = 100'000;
 
 // The durations a batch duration must divide: windows, slides and (unless they vary too)
 // checkpoint intervals.
@@ -50,6 +51,19 @@ int64_t CheckpointUnit(const Scenario& scenario) {
 
 int64_t Draw(Random& random, const IntRange& range) {
   return random.between(range.low, range.high);
+}
+
+// swarm.io_fault_nth: an EIO on the nth occurrence of one filesystem operation, of any kind, on
+// the checkpoint directory or any path below it (the glob's '*' crosses '/').
+FaultRule DrawIoFault(const Scenario& scenario, Random& random) {
+  const std::vector<std::string>& operations = FaultOperations();
+  FaultRule rule;
+  rule.kind = FaultKind::kEio;
+  rule.operation = operations[random.below(operations.size())];
+  rule.path = scenario.checkpoint_dir + "*";
+  rule.nth = Draw(random, *scenario.swarm.io_fault_nth);
+  rule.origin = "swarm.io_fault_nth";
+  return rule;
 }
 
 // A knob of a structured query a swarm range may vary: its bounds, and the session conf it sets
@@ -176,6 +190,14 @@ ckpt::Status ValidateSwarmRange(const Scenario& scenario, const std::string& fie
     return ckpt::Status::InvalidArgument("must lie within 1.." +
                                          std::to_string(kMaxConcurrentJobs));
   }
+  if (field == "io_fault_nth") {
+    if (swarm.io_fault_nth->low < 1 || swarm.io_fault_nth->high > kMaxIoFaultNth) {
+      return ckpt::Status::InvalidArgument("must lie within 1.." + std::to_string(kMaxIoFaultNth));
+    }
+    if (scenario.checkpoint_dir.empty()) {
+      return ckpt::Status::InvalidArgument("needs a checkpoint directory to inject faults under");
+    }
+  }
   if (field == "checkpoint_interval_ms" &&
       std::none_of(scenario.pipeline.begin(), scenario.pipeline.end(),
                    [](const PipelineStep& step) { return step.checkpoint_interval.has_value(); })) {
@@ -239,6 +261,7 @@ Scenario ScenarioVariant(const Scenario& scenario, uint64_t variant) {
     out.conf["spark.streaming.concurrentJobs"] =
         std::to_string(Draw(random, *swarm.concurrent_jobs));
   }
+  if (swarm.io_fault_nth) out.faults.push_back(DrawIoFault(out, random));
   return out;
 }
 

@@ -51,6 +51,34 @@ TEST(Swarm, VariantsStayWithinTheRangesAndAreAPureFunctionOfTheirNumber) {
   EXPECT_EQ(ScenarioVariant(scenario, 0).source, scenario.source);
 }
 
+// io_fault_nth adds one EIO on a drawn operation under the checkpoint directory: across the
+// variants every operation is drawn, nth stays within the range, and the scenario's own rules stay.
+TEST(Swarm, AnIoFaultRangeAddsOneDrawnFaultUnderTheCheckpointDirectory) {
+  Scenario scenario = LoadBundled("basic/running_count");
+  scenario.swarm = SwarmRanges{};
+  scenario.swarm.io_fault_nth = IntRange{2, 9};
+  ASSERT_TRUE(ValidateSwarmRange(scenario, "io_fault_nth").ok());
+  std::set<std::string> operations;
+  for (uint64_t v = 1; v <= kSwarmVariants; ++v) {
+    Scenario variant = ScenarioVariant(scenario, v);
+    ASSERT_EQ(variant.faults.size(), scenario.faults.size() + 1);
+    const FaultRule& rule = variant.faults.back();
+    EXPECT_EQ(rule.kind, FaultKind::kEio);
+    EXPECT_EQ(rule.path, "/checkpoint*");
+    EXPECT_GE(rule.nth, 2);
+    EXPECT_LE(rule.nth, 9);
+    EXPECT_EQ(rule, ScenarioVariant(scenario, v).faults.back());
+    operations.insert(rule.operation);
+  }
+  EXPECT_EQ(operations.size(), FaultOperations().size());
+
+  scenario.swarm.io_fault_nth = IntRange{0, 9};
+  EXPECT_FALSE(ValidateSwarmRange(scenario, "io_fault_nth").ok());
+  scenario.swarm.io_fault_nth = IntRange{1, 9};
+  scenario.checkpoint_dir = "";
+  EXPECT_FALSE(ValidateSwarmRange(scenario, "io_fault_nth").ok());
+}
+
 TEST(Swarm, BatchDurationsDivideTheWindowAndSlide) {
   Scenario scenario = LoadBundled("spark/checkpointsuite_invertible_window");
   std::vector<int64_t> candidates = BatchDurationCandidates(scenario);
