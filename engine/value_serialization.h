@@ -99,9 +99,10 @@ inline constexpr int kMaxDecodedPairDepth = 64;
 
 // Reads one value that WriteArchiveBytes wrote at `in` (before `end`) into `value` and returns
 // the end of its bytes. Bytes that are no value (an unknown kind byte, a length or count beyond
-// `end`, nesting deeper than kMaxDecodedPairDepth) throw what load() throws for them. The bulk
-// counterpart of load() for a batch's records (RecordsInOneRead in the codec): the archive's
-// dispatch per field cost ten times the copy of the bytes when recovering a large state.
+// `end`, nesting deeper than kMaxDecodedPairDepth) throw the archive's exception, which the codec
+// turns into Corruption. Values are read in place rather than field by field through the
+// archive, whose dispatch per field cost more than the bytes when recovering a large state
+// (issue 26: decoding 1,000,000 keys took 1.7 times as long).
 inline const char* ReadArchiveBytes(const char* in, const char* end, Value& value, int depth = 0) {
   if (depth >= kMaxDecodedPairDepth) ThrowCorruptValue("pairs nested too deep");
   auto left = [&in, end] { return static_cast<size_t>(end - in); };

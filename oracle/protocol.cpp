@@ -29,12 +29,12 @@ std::optional<CheckpointName> ParseCheckpointName(std::string_view name) {
 
 std::string_view LastComponent(std::string_view path) {
   size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
 std::string_view ParentOf(std::string_view path) {
   size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return "";
+  if (slash == std::string_view::npos) return "";
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
