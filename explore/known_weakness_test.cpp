@@ -223,6 +223,26 @@ TEST(KnownWeaknesses, AReceiverBatchPendingAcrossACleanupForgetsItsBlocks) {
   }
 }
 
+// Found by the drawn I/O fault (swarm.io_fault_nth): an injected read error fails batch 8000's
+// job, so it stays pending; ClearCheckpointData(9000) deletes the data log file its blocks are in,
+// and after the next crash its re-run cannot read them. The same weakness, pending by a failed job.
+TEST(KnownWeaknesses, ABatchPendingAfterAFailedJobLosesItsDataToACleanup) {
+  Scenario scenario = testing::LoadBundled("spark/jobgeneratorsuite_spark_6222");
+  scenario.swarm.io_fault_nth = IntRange{1, 40};
+  TrialSpec spec = TrialSpec::ParseToken(
+                       "c359+2783,c121+3731,c182+1146,c23+2868,c16+1545,c76+3185,c55+1812/v211/"
+                       "i52424644")
+                       .value();
+  Scenario variant = ScenarioVariant(scenario, spec.variant);
+  auto [run, failures] = RunJudged(variant, spec, {});
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, FailureKind::kRecoveryError) << failures.front().detail;
+  EXPECT_EQ(KnownWeakness(run, failures.front()), "a pending batch's input forgotten");
+  ckpt::FixSet fixes;
+  fixes.add(ckpt::Fix::kPendingBatchesKeepTheirMetadata);
+  EXPECT_TRUE(RunJudged(variant, spec, fixes).second.empty());
+}
+
 // Both block-log fixes confirm a trial whose losses the first one leaves; checks the weakness the
 // rerun with the replay fix names, the final WARN text, and that nothing is filed as a failure.
 void ExpectBothBlockLogFixesConfirm(const Scenario& scenario, const TrialSpec& spec) {

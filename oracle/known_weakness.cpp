@@ -107,6 +107,22 @@ bool RecomputedAForgottenReceiverBatch(const TrialRun& run, const Failure& failu
   });
 }
 
+// The same for a batch's data: a recovered process held a batch pending (its job had failed, on an
+// injected read error say, or was running at the crash) and its re-run could not read a block
+// whose data log file the cleanup of a newer batch had deleted.
+bool RereadTheDeletedDataOfAPendingBatch(const TrialRun& run, const Failure& failure) {
+  if (failure.kind != FailureKind::kRecoveryError ||
+      !failure.error.has(ckpt::ErrorMark::kWalRecordUnreadable)) {
+    return false;
+  }
+  const std::string error = failure.error.to_string();
+  return std::any_of(run.incarnations.begin(), run.incarnations.end(), [&](const auto& process) {
+    return process.recovered && !process.pending_times.empty() &&
+           std::any_of(process.errors.begin(), process.errors.end(),
+                       [&](const ckpt::Status& e) { return e.to_string() == error; });
+  });
+}
+
 }  // namespace
 
 std::vector<std::string> KnownWeaknesses(const TrialRun& run, const Failure& failure) {
@@ -121,7 +137,8 @@ std::vector<std::string> KnownWeaknesses(const TrialRun& run, const Failure& fai
       break;
     }
   }
-  if (RecomputedAForgottenLogBatch(run) || RecomputedAForgottenReceiverBatch(run, failure)) {
+  if (RecomputedAForgottenLogBatch(run) || RecomputedAForgottenReceiverBatch(run, failure) ||
+      RereadTheDeletedDataOfAPendingBatch(run, failure)) {
     shapes.push_back("a pending batch's input forgotten");
   }
   return shapes;
