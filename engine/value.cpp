@@ -144,6 +144,13 @@ Value Value::String(std::string v) {
   return value;
 }
 
+Value Value::String(const char* data, size_t size) {
+  Value value;
+  value.kind_ = Kind::kString;
+  value.payload_.cell = new StringCell(data, size);
+  return value;
+}
+
 Value Value::Pair(Value first, Value second) {
   Value value;
   value.kind_ = Kind::kPair;

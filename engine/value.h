@@ -67,6 +67,7 @@ class Value {
     return value;
   }
   static Value String(std::string v);
+  static Value String(const char* data, size_t size);  // copies the bytes once
   static Value Pair(Value first, Value second);
   static Value None() {
     Value value;
@@ -160,6 +161,7 @@ struct Value::Cell {
 
 struct Value::StringCell : Cell {
   explicit StringCell(std::string text) : text(std::move(text)) {}
+  StringCell(const char* data, size_t size) : text(data, size) {}
   const std::string text;
 };
 

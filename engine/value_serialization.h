@@ -97,83 +97,95 @@ inline constexpr int kMaxDecodedPairDepth = 64;
       boost::archive::archive_exception::input_stream_error, what.c_str()));
 }
 
-// Reads one value that WriteArchiveBytes wrote at `in` (before `end`) into `value` and returns
-// the end of its bytes. Bytes that are no value (an unknown kind byte, a length or count beyond
-// `end`, nesting deeper than kMaxDecodedPairDepth) throw the archive's exception, which the codec
-// turns into Corruption. Values are read in place rather than field by field through the
-// archive, whose dispatch per field cost more than the bytes when recovering a large state
-// (issue 26: decoding 1,000,000 keys took 1.7 times as long).
-inline const char* ReadArchiveBytes(const char* in, const char* end, Value& value, int depth = 0) {
-  if (depth >= kMaxDecodedPairDepth) ThrowCorruptValue("pairs nested too deep");
-  auto left = [&in, end] { return static_cast<size_t>(end - in); };
-  auto take = [&in, &left](auto& field) {
-    if (left() < sizeof field) ThrowCorruptValue("a value cut short");
-    std::memcpy(&field, in, sizeof field);
-    in += sizeof field;
-  };
-  auto take_length = [&](const char* what) {
-    std::size_t length = 0;
-    take(length);
-    // Every byte of a string, and every item of a list, takes at least one byte.
-    if (length > left()) {
-      ThrowCorruptValue(std::string(what) + " " + std::to_string(length) + " beyond the " +
-                        std::to_string(left()) + " bytes left");
-    }
-    return length;
-  };
-  uint8_t kind = 0;
-  take(kind);
-  switch (static_cast<Value::Kind>(kind)) {
-    case Value::Kind::kInt: {
-      int64_t number = 0;
-      take(number);
-      value = Value::Int(number);
-      return in;
-    }
-    case Value::Kind::kDouble: {
-      double number = 0;
-      take(number);
-      value = Value::Double(number);
-      return in;
-    }
-    case Value::Kind::kString: {
-      size_t length = take_length("string of");
-      value = Value::String(std::string(in, length));
-      return in + length;
-    }
-    case Value::Kind::kPair: {
-      Value first, second;
-      in = ReadArchiveBytes(in, end, first, depth + 1);
-      in = ReadArchiveBytes(in, end, second, depth + 1);
-      value = Value::Pair(std::move(first), std::move(second));
-      return in;
-    }
-    case Value::Kind::kNone:
-      value = Value::None();
-      return in;
-    case Value::Kind::kSome: {
-      Value inner;
-      in = ReadArchiveBytes(in, end, inner, depth + 1);
-      value = Value::Some(std::move(inner));
-      return in;
-    }
-    case Value::Kind::kList: {
-      std::vector<Value> items(take_length("collection of"));
-      for (Value& item : items) in = ReadArchiveBytes(in, end, item, depth + 1);
-      value = Value::List(std::move(items));
-      return in;
-    }
-  }
-  ThrowCorruptValue("unknown value kind " + std::to_string(kind));
-}
+// Reads the values WriteArchiveBytes wrote, from `in` up to `end`. Bytes that are no value (an
+// unknown kind byte, a length or count beyond `end`, nesting deeper than kMaxDecodedPairDepth)
+// throw the archive's exception, which the codec turns into Corruption. Values are read in place
+// rather than field by field through the archive, whose dispatch per field cost more than the
+// bytes, and each is built where it is returned rather than assigned (issue 26: recovering
+// 1,000,000 keys is decoding them).
+class ArchiveBytesReader {
+ public:
+  ArchiveBytesReader(const char* in, const char* end) : in_(in), end_(end) {}
 
-// Reads the value in place from the archive's input (ReadArchiveBytes): the checkpoint's bounded
-// archive is the only one that loads values.
+  Value read(int depth = 0) {
+    if (depth >= kMaxDecodedPairDepth) ThrowCorruptValue("pairs nested too deep");
+    uint8_t kind = take<uint8_t>();
+    switch (static_cast<Value::Kind>(kind)) {
+      case Value::Kind::kInt:
+        return Value::Int(take<int64_t>());
+      case Value::Kind::kDouble:
+        return Value::Double(take<double>());
+      case Value::Kind::kString: {
+        size_t length = take_length("string of");
+        const char* text = in_;
+        in_ += length;
+        return Value::String(text, length);
+      }
+      case Value::Kind::kPair: {
+        Value first = read(depth + 1);
+        Value second = read(depth + 1);
+        return Value::Pair(std::move(first), std::move(second));
+      }
+      case Value::Kind::kNone:
+        return Value::None();
+      case Value::Kind::kSome:
+        return Value::Some(read(depth + 1));
+      case Value::Kind::kList: {
+        std::vector<Value> items;
+        read_into(items, take_length("collection of"), depth + 1);
+        return Value::List(std::move(items));
+      }
+    }
+    ThrowCorruptValue("unknown value kind " + std::to_string(kind));
+  }
+
+  // Appends `count` values to `values`. REQUIRES: `count` came from take_length (no more than the
+  // bytes left), so reserving it is bounded by the input.
+  void read_into(std::vector<Value>& values, size_t count, int depth = 0) {
+    values.reserve(values.size() + count);
+    for (size_t i = 0; i < count; ++i) values.push_back(read(depth));
+  }
+
+  // A count or length, refused beyond the bytes left: every byte of a string, and every item of
+  // a list, takes at least one byte.
+  size_t take_length(const char* what) {
+    size_t length = take<size_t>();
+    if (length > left()) ThrowBeyondTheEnd(what, length, left());
+    return length;
+  }
+
+  template <class T>
+  T take() {
+    T field;
+    if (left() < sizeof field) ThrowCorruptValue("a value cut short");
+    std::memcpy(&field, in_, sizeof field);
+    in_ += sizeof field;
+    return field;
+  }
+
+  const char* position() const { return in_; }
+
+ private:
+  size_t left() const { return static_cast<size_t>(end_ - in_); }
+  [[noreturn, gnu::cold, gnu::noinline]] static void ThrowBeyondTheEnd(const char* what,
+                                                                       size_t length, size_t left) {
+    ThrowCorruptValue(std::string(what) + " " + std::to_string(length) + " beyond the " +
+                      std::to_string(left) + " bytes left");
+  }
+
+  const char* in_;
+  const char* end_;
+};
+
+// Reads the value in place from the archive's input (ArchiveBytesReader): the checkpoint's
+// bounded archive is the only one that loads values.
 template <class Archive>
 void Value::load(Archive& archive, unsigned /*version*/) {
   SpanSource& source = archive.source();
   std::string_view rest = source.rest();
-  source.skip_to(ReadArchiveBytes(rest.data(), rest.data() + rest.size(), *this));
+  ArchiveBytesReader reader(rest.data(), rest.data() + rest.size());
+  *this = reader.read();
+  source.skip_to(reader.position());
 }
 
 }  // namespace ckpt

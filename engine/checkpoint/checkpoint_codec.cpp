@@ -22,7 +22,8 @@ namespace ckpt::codec_detail {
 // A batch's records as Boost writes a bare std::vector<Value> (its count, its item version, then
 // each value), with every value's bytes handed to the archive in one call: through the archive's
 // per-element dispatch, encoding a state RDD's checkpoint file was a seventh of a stateful
-// simulation's instructions (callgrind, issue 7). Decoded as a std::vector<Value>.
+// simulation's instructions (callgrind, issue 7). Decoded by RecordsInOneRead, in the same format
+// as a std::vector<Value>.
 struct RecordsInOneWrite {
   const Records& records;
 
@@ -39,6 +40,25 @@ struct RecordsInOneWrite {
     char* end = bytes.data();
     for (const Value& value : records) end = WriteArchiveBytes(value, end);
     archive.save_binary(bytes.data(), bytes.size());
+  }
+};
+
+// Reads what RecordsInOneWrite wrote: the count and item version through the archive (which
+// bounds the count by the bytes left), then every value in place.
+struct RecordsInOneRead {
+  Records records;
+
+  template <class Archive>
+  void serialize(Archive& archive, const unsigned /*version*/) {
+    boost::serialization::collection_size_type count;
+    archive >> count;
+    boost::serialization::item_version_type item_version(0);
+    archive >> item_version;
+    SpanSource& source = archive.source();
+    std::string_view rest = source.rest();
+    ArchiveBytesReader reader(rest.data(), rest.data() + rest.size());
+    reader.read_into(records, count);
+    source.skip_to(reader.position());
   }
 };
 
@@ -118,6 +138,7 @@ CKPT_SERIALIZE_BARE(ckpt::WalRecordHandle)
 CKPT_SERIALIZE_BARE(ckpt::ReceivedBlockInfo)
 CKPT_SERIALIZE_BARE(ckpt::ReceivedBlockEvent)
 CKPT_SERIALIZE_BARE(ckpt::codec_detail::RecordsInOneWrite)
+CKPT_SERIALIZE_BARE(ckpt::codec_detail::RecordsInOneRead)
 #undef CKPT_SERIALIZE_BARE
 
 namespace boost::serialization {
@@ -324,7 +345,9 @@ std::string EncodeRecords(const Records& records) {
 }
 
 Result<Records> DecodeRecords(std::string_view bytes) {
-  return DecodeFramed<Records>(kRddMagic, bytes);
+  CKPT_ASSIGN_OR_RETURN(codec_detail::RecordsInOneRead decoded,
+                        DecodeFramed<codec_detail::RecordsInOneRead>(kRddMagic, bytes));
+  return std::move(decoded.records);
 }
 
 std::string EncodeReceivedBlockEvent(const ReceivedBlockEvent& event) {
@@ -340,7 +363,9 @@ std::string EncodeBlockData(const Records& records) {
 }
 
 Result<Records> DecodeBlockData(std::string_view bytes) {
-  return DecodeFramed<Records>(kBlockDataMagic, bytes);
+  CKPT_ASSIGN_OR_RETURN(codec_detail::RecordsInOneRead decoded,
+                        DecodeFramed<codec_detail::RecordsInOneRead>(kBlockDataMagic, bytes));
+  return std::move(decoded.records);
 }
 
 }  // namespace ckpt
