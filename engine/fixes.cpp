@@ -59,6 +59,14 @@ const std::vector<FixInfo>& AllFixes() {
        "clearMetadata(t) and the received-block cleanup of ClearCheckpointData(t) clear only what "
        "they would for the oldest batch still pending or whose completion checkpoint is not "
        "written yet (t itself when there is none older)"},
+      {Fix::kReplayAddsEachBlockOnce, "replay-adds-each-block-once", "a block logged twice",
+       "FileBasedWriteAheadLog.write retries a failed write on a new file, and the failed "
+       "attempt's record may still be in the old one (its bytes were written before the flush "
+       "failed, and closing the writer keeps them): the driver's block log then holds a block's "
+       "addition twice, and recoverPastEvents queues the block once per record, so it is "
+       "allocated, and read, twice",
+       "replaying the driver's block log queues a block only once, whatever the number of its "
+       "addition records"},
       {Fix::kIdempotentOutputStores, "idempotent-output-stores",
        "at-least-once output to an appending store",
        "Spark's output operations are at least once (its documented guarantee): a batch that "

@@ -21,6 +21,7 @@ enum class Fix : uint8_t {
   kCheckpointAtStart,                 // fresh start before the first checkpoint
   kLastProcessedBatchNeverRegresses,  // graceful stop after out-of-order completions
   kPendingBatchesKeepTheirMetadata,   // a pending batch's input forgotten
+  kReplayAddsEachBlockOnce,           // a block logged twice
   // At-least-once output: not the engine's but the external store's. The engine never reads it;
   // the oracle judges appending stores (`store: appending`) as idempotent ones when it is on.
   kIdempotentOutputStores,

@@ -257,7 +257,7 @@ Status StreamingContext::make_receiver_tracker() {
   receiver_tracker_ = std::make_unique<ReceiverTracker>(
       &runtime_, std::move(streams), settings, recovered_.has_value() || replay_additions,
       !recovered_.has_value() && replay_additions);
-  CKPT_RETURN_IF_ERROR(receiver_tracker_->block_log_opened());
+  CKPT_RETURN_IF_ERROR(receiver_tracker_->block_log_status());
   if (!recovered_ && runtime_.env.fixes.has(Fix::kFreshApplicationDropsBlockLog)) {
     CKPT_RETURN_IF_ERROR(receiver_tracker_->restart_block_log());
   }

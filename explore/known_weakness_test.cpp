@@ -243,6 +243,56 @@ TEST(KnownWeaknesses, ABatchPendingAfterAFailedJobLosesItsDataToACleanup) {
   EXPECT_TRUE(RunJudged(variant, spec, fixes).second.empty());
 }
 
+// The state's form, found by the drawn I/O fault in SPARK-6847's scenario: an injected read error
+// fails batch 12500's job, so it stays pending while clearMetadata forgets its state RDDs; after
+// the next crash its re-run recomputes the state from the first batch, a lineage deeper than a
+// job can run (StackOverflowError).
+TEST(KnownWeaknesses, APendingBatchsForgottenStateOverflowsItsLineage) {
+  Scenario scenario = testing::LoadBundled("spark/checkpointsuite_spark_6847");
+  scenario.swarm.io_fault_nth = IntRange{1, 40};
+  TrialSpec spec = TrialSpec::ParseToken(
+                       "c872+261,c179+953,c211+571,c303+469,c109+26,c108+1776,c98+1002,c0+1614/"
+                       "v233/i582108609")
+                       .value();
+  Scenario variant = ScenarioVariant(scenario, spec.variant);
+  auto [run, failures] = RunJudged(variant, spec, {});
+  ASSERT_FALSE(failures.empty());
+  EXPECT_TRUE(failures.front().error.has(ckpt::ErrorMark::kLineageTooDeep))
+      << failures.front().detail;
+  EXPECT_EQ(KnownWeakness(run, failures.front()), "a pending batch's input forgotten");
+  ckpt::FixSet fixes;
+  fixes.add(ckpt::Fix::kPendingBatchesKeepTheirMetadata);
+  EXPECT_TRUE(RunJudged(variant, spec, fixes).second.empty());
+}
+
+// Found by the drawn I/O fault: the sync of a block's addition record fails, FileBasedWriteAheadLog
+// retries it on a new file, and the first file keeps the record too. Recovery queues the block
+// twice and batch 4000 reads it twice; replaying each block once confirms it.
+TEST(KnownWeaknesses, ABlockWhoseAdditionWasLoggedTwiceIsReadTwice) {
+  Scenario scenario = testing::LoadBundled("receiver/reliable_receiver_with_wal");
+  scenario.swarm.io_fault_nth = IntRange{1, 40};
+  TrialSpec spec =
+      TrialSpec::ParseToken("c188+279,c133+1293,c44+620,c54+588/v110/i426176628").value();
+  Scenario variant = ScenarioVariant(scenario, spec.variant);
+  auto [run, failures] = RunJudged(variant, spec, {});
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, FailureKind::kUnexpectedDuplicate) << failures.front().detail;
+  EXPECT_EQ(KnownWeakness(run, failures.front()), "a block logged twice");
+  ckpt::FixSet fixes;
+  fixes.add(ckpt::Fix::kReplayAddsEachBlockOnce);
+  EXPECT_TRUE(RunJudged(variant, spec, fixes).second.empty());
+  // The same run without its failed writes on record: the duplicate no longer has the shape.
+  for (IncarnationRecord& incarnation : run.incarnations) {
+    std::erase_if(incarnation.protocol, [](const ProtocolEvent& event) {
+      return event.kind == ProtocolEvent::Kind::kFile && !event.file.ok;
+    });
+  }
+  std::vector<Failure> rejudged = References(variant, {}).check(run);
+  ASSERT_FALSE(rejudged.empty());
+  EXPECT_EQ(rejudged.front().kind, FailureKind::kUnexpectedDuplicate);
+  EXPECT_FALSE(KnownWeakness(run, rejudged.front()).has_value()) << rejudged.front().detail;
+}
+
 // Both block-log fixes confirm a trial whose losses the first one leaves; checks the weakness the
 // rerun with the replay fix names, the final WARN text, and that nothing is filed as a failure.
 void ExpectBothBlockLogFixesConfirm(const Scenario& scenario, const TrialSpec& spec) {

@@ -22,6 +22,10 @@ inline std::string StreamPrefix(const Scenario& scenario, int32_t stream_id) {
   return stream_id == 0 ? "" : "stream " + InputStreamName(scenario, stream_id) + ": ";
 }
 
+// The time of a received block, from its id ("input-<stream>-<time ms>", as the receivers of
+// this engine name their blocks); nullopt for any other id.
+std::optional<int64_t> BlockTimeMs(const std::string& block_id);
+
 // Which application run each incarnation belongs to: a new one begins at every incarnation whose
 // context started fresh. One that died before its context started belongs to the previous one.
 std::vector<int> ApplicationOf(const TrialRun& run);

@@ -11,19 +11,6 @@ namespace sim {
 
 namespace {
 
-// The time of a received block, from its id ("input-<stream>-<time ms>", as the receivers of
-// this engine name their blocks); nullopt for any other id.
-std::optional<int64_t> BlockTimeMs(const std::string& block_id) {
-  size_t dash = block_id.rfind('-');
-  if (block_id.rfind("input-", 0) != 0 || dash == std::string::npos) return std::nullopt;
-  int64_t ms = 0;
-  const char* begin = block_id.data() + dash + 1;
-  const char* end = block_id.data() + block_id.size();
-  auto [parsed_end, error] = std::from_chars(begin, end, ms);
-  if (error != std::errc() || parsed_end != end || begin == end) return std::nullopt;
-  return ms;
-}
-
 // A job that failed reading a received block cut before the newest fresh application started:
 // a block of an application that died before its first checkpoint, whose driver-log records a
 // later recovery replayed (the log directory is shared by every application of the checkpoint
@@ -107,14 +94,13 @@ bool RecomputedAForgottenReceiverBatch(const TrialRun& run, const Failure& failu
   });
 }
 
-// The same for a batch's data: a recovered process held a batch pending (its job had failed, on an
-// injected read error say, or was running at the crash) and its re-run could not read a block
-// whose data log file the cleanup of a newer batch had deleted.
-bool RereadTheDeletedDataOfAPendingBatch(const TrialRun& run, const Failure& failure) {
-  if (failure.kind != FailureKind::kRecoveryError ||
-      !failure.error.has(ckpt::ErrorMark::kWalRecordUnreadable)) {
-    return false;
-  }
+// The same for a batch's data or state: a recovered process held a batch pending (its job had
+// failed, on an injected read error say, or was running at the crash) and its re-run failed
+// with `mark`: it could not read a block whose data log file the cleanup of a newer batch had
+// deleted (kWalRecordUnreadable), or it recomputed state whose RDDs clearMetadata had forgotten,
+// from the first batch on, a lineage deeper than a job can run (kLineageTooDeep).
+bool RerunOfAPendingBatchFailed(const TrialRun& run, const Failure& failure, ckpt::ErrorMark mark) {
+  if (failure.kind != FailureKind::kRecoveryError || !failure.error.has(mark)) return false;
   const std::string error = failure.error.to_string();
   return std::any_of(run.incarnations.begin(), run.incarnations.end(), [&](const auto& process) {
     return process.recovered && !process.pending_times.empty() &&
@@ -138,7 +124,8 @@ std::vector<std::string> KnownWeaknesses(const TrialRun& run, const Failure& fai
     }
   }
   if (RecomputedAForgottenLogBatch(run) || RecomputedAForgottenReceiverBatch(run, failure) ||
-      RereadTheDeletedDataOfAPendingBatch(run, failure)) {
+      RerunOfAPendingBatchFailed(run, failure, ckpt::ErrorMark::kWalRecordUnreadable) ||
+      RerunOfAPendingBatchFailed(run, failure, ckpt::ErrorMark::kLineageTooDeep)) {
     shapes.push_back("a pending batch's input forgotten");
   }
   return shapes;

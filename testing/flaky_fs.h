@@ -1,5 +1,5 @@
-// An hdfs SimFs whose appends, deletions and listings fail with I/O errors on demand, for engine
-// tests of what the write-ahead logs do with a failing store. Header-only; tests only.
+// An hdfs SimFs whose appends, deletions, listings and reads fail with I/O errors on demand, for
+// engine tests of what the write-ahead logs do with a failing store. Header-only; tests only.
 #pragma once
 
 #include <memory>
@@ -27,9 +27,15 @@ class FlakyFs : public SimFs {
     return SimFs::list(dir);
   }
 
+  ckpt::Result<std::string> read_file(const std::string& path) override {
+    if (failing_reads) return ckpt::Status::IoError("injected read failure");
+    return SimFs::read_file(path);
+  }
+
   int failing_appends = 0;  // the next this many appends fail (-1: every append)
   bool failing_removes = false;
   bool failing_lists = false;
+  bool failing_reads = false;
 
  private:
   struct File : ckpt::WritableFileWrapper {

@@ -16,7 +16,7 @@ ReceivedBlockTracker::ReceivedBlockTracker(const StreamingRuntime* runtime,
       wal_(std::move(wal)),
       additions_only_(additions_only) {
   for (int32_t id : stream_ids_) queues_[id];
-  if (recover && wal_) recover_past_events();
+  if (recover && wal_ && wal_->opened().ok()) recovered_ = recover_past_events();
 }
 
 bool ReceivedBlockTracker::write_to_log(const ReceivedBlockEvent& event) {
@@ -134,8 +134,9 @@ void ReceivedBlockTracker::stop() {
   if (wal_) wal_->close();
 }
 
-void ReceivedBlockTracker::recover_past_events() {
-  for (const std::string& record : wal_->read_all()) {
+Status ReceivedBlockTracker::recover_past_events() {
+  CKPT_ASSIGN_OR_RETURN(std::vector<std::string> records, wal_->read_all());
+  for (const std::string& record : records) {
     Result<ReceivedBlockEvent> event = DecodeReceivedBlockEvent(record);
     if (!event.ok()) {
       // The log's own frame was intact, so this is a record of another format: skip it.
@@ -145,6 +146,7 @@ void ReceivedBlockTracker::recover_past_events() {
     }
     replay(event.value());
   }
+  return Status::Ok();
 }
 
 void ReceivedBlockTracker::replay(const ReceivedBlockEvent& event) {
@@ -152,10 +154,14 @@ void ReceivedBlockTracker::replay(const ReceivedBlockEvent& event) {
   switch (event.kind) {
     case ReceivedBlockEvent::Kind::kBlockAddition: {
       if (!queues_.count(event.block.stream_id)) break;
-      // A block id is logged twice only when Fix::kFreshApplicationDropsBlockLog logged an
-      // adopted block again and crashed before deleting the old log: keep it once.
+      // A block's addition is logged twice when a write retried on a new file had reached the
+      // old one too (Spark queues it twice: the known weakness that
+      // Fix::kReplayAddsEachBlockOnce removes), or when Fix::kFreshApplicationDropsBlockLog
+      // logged an adopted block again and crashed before deleting the old log.
       std::deque<ReceivedBlockInfo>& blocks = queue(event.block.stream_id);
-      bool queued = runtime_->env.fixes.has(Fix::kFreshApplicationDropsBlockLog) &&
+      const FixSet& fixes = runtime_->env.fixes;
+      bool queued = (fixes.has(Fix::kReplayAddsEachBlockOnce) ||
+                     fixes.has(Fix::kFreshApplicationDropsBlockLog)) &&
                     std::any_of(blocks.begin(), blocks.end(), [&](const ReceivedBlockInfo& b) {
                       return b.block_id == event.block.block_id;
                     });

@@ -53,9 +53,12 @@ class ReceivedBlockTracker {
   // files it found, so that no later recovery replays the abandoned application's records. When
   // a block cannot be logged again the old files stay (a warning).
   Status restart_log();
-  // Whether its block log could list the files of earlier processes (FileBasedWriteAheadLog::
-  // opened); Ok without a log.
-  Status log_opened() const { return wal_ ? wal_->opened() : Status::Ok(); }
+  // Ok, or the error its block log met listing the files of earlier processes (FileBasedWrite-
+  // AheadLog::opened) or reading them to recover; Ok without a log.
+  Status log_status() const {
+    if (wal_ && !wal_->opened().ok()) return wal_->opened();
+    return recovered_;
+  }
   // The blocks allocated to `batch_time` for `stream_id` (empty when none).
   std::vector<ReceivedBlockInfo> blocks_of_batch(Time batch_time, int32_t stream_id) const;
   // Drops the allocations older than `threshold`. REQUIRES: threshold < now (Spark's R6).
@@ -70,7 +73,7 @@ class ReceivedBlockTracker {
 
  private:
   bool write_to_log(const ReceivedBlockEvent& event);
-  void recover_past_events();
+  Status recover_past_events();
   void replay(const ReceivedBlockEvent& event);
   std::deque<ReceivedBlockInfo>& queue(int32_t stream_id) { return queues_[stream_id]; }
 
@@ -81,6 +84,7 @@ class ReceivedBlockTracker {
   std::map<Time, AllocatedBlocks> allocated_;
   std::optional<Time> last_allocated_;
   bool additions_only_ = false;
+  Status recovered_;  // see log_status()
 };
 
 }  // namespace ckpt

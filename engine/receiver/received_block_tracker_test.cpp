@@ -62,7 +62,8 @@ class BlockTrackerTest : public ::testing::Test {
     FileBasedWriteAheadLog reader(&fixture_.fs(), "/ck/receivedBlockMetadata", Duration{1000},
                                   false, [](const std::string&) {});
     std::vector<ReceivedBlockEvent::Kind> kinds;
-    for (const std::string& record : reader.read_all()) {
+    std::vector<std::string> records = reader.read_all().value();
+    for (const std::string& record : records) {
       kinds.push_back(DecodeReceivedBlockEvent(record).value().kind);
     }
     return kinds;
@@ -185,6 +186,23 @@ TEST_F(FlakyLogTest, LosesTheBlocksWithTheDefectDequeueBeforeWalWrite) {
   EXPECT_TRUE(Queue(*tracker).empty());
 }
 
+// A log file that cannot be read (it exists: not a deletion racing the recovery) fails the
+// recovery, as readAll's exception escapes Spark's ReceivedBlockTracker constructor: a tracker that
+// went on without it would queue blocks whose allocation that file held, and a later batch would
+// read them again (the swarm's drawn I/O fault found such duplicates).
+TEST_F(FlakyLogTest, ALogFileItCannotReadFailsTheRecovery) {
+  {
+    auto tracker = Tracker(false);
+    Add(*tracker, Blocks(3));
+    EXPECT_TRUE(tracker->allocate_blocks_to_batch(Time{1}));
+  }
+  EXPECT_TRUE(Tracker(true)->log_status().ok());
+  fs_.failing_reads = true;
+  Status recovered = Tracker(true)->log_status();
+  EXPECT_EQ(recovered.code(), StatusCode::kIoError) << recovered.to_string();
+  EXPECT_TRUE(Tracker(false)->log_status().ok());  // a new application reads nothing
+}
+
 // l.184 "recovery and cleanup with write ahead logs" (TV14).
 TEST_F(BlockTrackerTest, RecoversAllocationsAndCleansOldBatchesAndLogFiles) {
   std::vector<ReceivedBlockInfo> first = Blocks(5);
@@ -277,6 +295,21 @@ TEST_F(BlockTrackerTest, AFreshApplicationLogsAdoptedBlocksAgainBeforeDroppingTh
   Add(*Tracker(false), blocks);
   EXPECT_EQ(LoggedKinds().size(), 6u);
   EXPECT_EQ(Queue(*Tracker(true, true, true)), blocks);
+}
+
+// A block's addition logged twice (a write retried on a new file after its flush failed, the
+// record kept in the old file too): Spark's replay queues the block twice, so one allocation holds
+// it twice; Fix::kReplayAddsEachBlockOnce queues it once.
+TEST_F(BlockTrackerTest, ReplayQueuesABlockLoggedTwiceTwiceUnlessFixed) {
+  std::vector<ReceivedBlockInfo> blocks = Blocks(2);
+  {
+    auto tracker = Tracker(false);
+    ASSERT_TRUE(tracker->write_block_addition(blocks[0]));
+    Add(*tracker, blocks);
+  }
+  EXPECT_EQ(Queue(*Tracker(true)), (std::vector{blocks[0], blocks[0], blocks[1]}));
+  runtime_.env.fixes.add(Fix::kReplayAddsEachBlockOnce);
+  EXPECT_EQ(Queue(*Tracker(true)), blocks);
 }
 
 }  // namespace

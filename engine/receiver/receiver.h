@@ -88,9 +88,9 @@ class ReceiverTracker {
   void stop_block_log() { blocks_.stop(); }
   // See ReceivedBlockTracker::restart_log.
   Status restart_block_log() { return blocks_.restart_log(); }
-  // See ReceivedBlockTracker::log_opened: an error fails the start, as Spark's
+  // See ReceivedBlockTracker::log_status: an error fails the start, as Spark's
   // ReceivedBlockTracker constructor throws it.
-  Status block_log_opened() const { return blocks_.log_opened(); }
+  Status block_log_status() const { return blocks_.log_status(); }
 
   bool allocate_blocks_to_batch(Time batch_time) {
     return blocks_.allocate_blocks_to_batch(batch_time);

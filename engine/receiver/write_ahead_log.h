@@ -49,8 +49,9 @@ class FileBasedWriteAheadLog {
   Result<WalRecordHandle> write(std::string_view record, Time time);
   static constexpr int kMaxAttempts = 3;
 
-  // Every intact record of every log file, oldest file first (Spark's readAll).
-  std::vector<std::string> read_all() const;
+  // Every intact record of the log's files (file_paths()), oldest file first (Spark's readAll);
+  // the first error reading a file that exists.
+  Result<std::vector<std::string>> read_all() const;
 
   // Deletes the files, current one excepted, that end before `threshold`, except those in
   // `keep`. Deletion errors are warnings (Spark deletes in the background and logs them).
@@ -72,8 +73,6 @@ class FileBasedWriteAheadLog {
   };
   // The log files in the directory, oldest first; none when it does not exist.
   Result<std::vector<LogFile>> list_files() const;
-  // list_files, a listing error logged as a warning (no files).
-  std::vector<LogFile> files_or_warn() const;
   Status open_file(Time time);
   Result<WalRecordHandle> append(std::string_view framed);
   void reset_writer();

@@ -41,8 +41,8 @@ TEST_F(WriteAheadLogTest, ReadsBackEveryRecordInOrderAndEachByItsHandle) {
     handles.push_back(handle.value());
   }
   std::vector<std::string> expected = {"record 0", "record 1", "record 2", "record 3", "record 4"};
-  EXPECT_EQ(log->read_all(), expected);
-  EXPECT_EQ(Open()->read_all(), expected);  // a new process reads the same
+  EXPECT_EQ(log->read_all().value(), expected);
+  EXPECT_EQ(Open()->read_all().value(), expected);  // a new process reads the same
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(ReadWriteAheadLogRecord(fs_, handles[i]).value(), expected[i]);
   }
@@ -55,7 +55,7 @@ TEST_F(WriteAheadLogTest, RollsToANewFileOnceTheTimeIsPastTheCurrentFilesEnd) {
     ASSERT_TRUE(log->write("at " + std::to_string(t), Time{t}).ok());
   }
   EXPECT_EQ(Files(), (std::vector<std::string>{"log-0-1000", "log-1001-2001", "log-2002-3002"}));
-  EXPECT_EQ(log->read_all().size(), 6u);
+  EXPECT_EQ(log->read_all().value().size(), 6u);
 }
 
 TEST_F(WriteAheadLogTest, CleanDeletesTheClosedFilesThatEndBeforeTheThreshold) {
@@ -74,7 +74,7 @@ TEST_F(WriteAheadLogTest, CleanDeletesTheClosedFilesThatEndBeforeTheThreshold) {
 
 TEST_F(WriteAheadLogTest, DoesNotCreateTheDirectoryOrAFileUntilTheFirstWrite) {
   auto log = Open();
-  EXPECT_TRUE(log->read_all().empty());
+  EXPECT_TRUE(log->read_all().value().empty());
   log->clean(Time{5000});
   log->close();
   EXPECT_FALSE(fs_.exists("/ck/log").value());
@@ -90,13 +90,13 @@ TEST_F(WriteAheadLogTest, ATornOrCorruptTailEndsItsFileAndTheNextFileIsStillRead
   std::string first = fs_.read_file(Path("log-0-1000")).value();
   for (size_t cut : {first.size() - 1, first.size() - 5, first.size() / 2 + 3}) {
     ASSERT_TRUE(WriteWholeFile(fs_, Path("log-0-1000"), first.substr(0, cut), false).ok());
-    EXPECT_EQ(Open()->read_all(), (std::vector<std::string>{"a", "c"})) << "cut at " << cut;
+    EXPECT_EQ(Open()->read_all().value(), (std::vector<std::string>{"a", "c"})) << "cut at " << cut;
   }
   std::string garbage = first;
   garbage[garbage.size() - 1] ^= 0x10;  // a flipped bit in the last record's payload
   ASSERT_TRUE(WriteWholeFile(fs_, Path("log-0-1000"), garbage, false).ok());
   warnings_.clear();
-  EXPECT_EQ(Open()->read_all(), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(Open()->read_all().value(), (std::vector<std::string>{"a", "c"}));
   ASSERT_EQ(warnings_.size(), 1u);
   EXPECT_NE(warnings_[0].find("checksum mismatch"), std::string::npos) << warnings_[0];
   // The random reader refuses the corrupt record.
@@ -109,7 +109,7 @@ TEST_F(WriteAheadLogTest, ANewWriterNeverTruncatesAFileOfTheSameName) {
   ASSERT_TRUE(Open()->write("old", Time{500}).ok());
   ASSERT_TRUE(Open()->write("new", Time{500}).ok());  // Spark would append to log-500-1500
   EXPECT_EQ(Files(), (std::vector<std::string>{"log-500-1500", "log-501-1501"}));
-  EXPECT_EQ(Open()->read_all(), (std::vector<std::string>{"old", "new"}));
+  EXPECT_EQ(Open()->read_all().value(), (std::vector<std::string>{"old", "new"}));
 }
 
 TEST_F(WriteAheadLogTest, RetriesAFailedWriteOnANewFileUpToThreeAttempts) {
@@ -120,10 +120,10 @@ TEST_F(WriteAheadLogTest, RetriesAFailedWriteOnANewFileUpToThreeAttempts) {
   Result<WalRecordHandle> written = log->write("kept", Time{100});
   ASSERT_TRUE(written.ok()) << written.status().to_string();
   EXPECT_EQ(written.value().path, "/ck/log/log-102-1102");  // the third file
-  EXPECT_EQ(log->read_all(), std::vector<std::string>{"kept"});
+  EXPECT_EQ(log->read_all().value(), std::vector<std::string>{"kept"});
   fs.failing_appends = 3;
   EXPECT_EQ(log->write("lost", Time{200}).status().code(), StatusCode::kIoError);
-  EXPECT_EQ(log->read_all(), std::vector<std::string>{"kept"});
+  EXPECT_EQ(log->read_all().value(), std::vector<std::string>{"kept"});
 }
 
 // initializeOrRecover: a directory that does not exist has nothing to recover; any other error
@@ -137,6 +137,28 @@ TEST_F(WriteAheadLogTest, AListingErrorAtOpeningIsTheLogsErrorAndAMissingDirecto
   EXPECT_NE(log->opened().message().find("listing write ahead log directory /ck/log"),
             std::string::npos)
       << log->opened().to_string();
+}
+
+// readAll reads the files the log's constructor listed, without listing again: a file that
+// appears later is not read, and one deleted since reads as empty (HdfsUtils.getInputStream's
+// null). An error reading a file that exists escapes (FileBasedWriteAheadLogReader rethrows it),
+// so a recovery never goes on without the records of a file it could not read.
+TEST_F(WriteAheadLogTest, ReadAllReadsTheListedFilesAndAReadErrorIsAnError) {
+  sim::testing::FlakyFs fs;
+  ASSERT_TRUE(Open(&fs)->write("first", Time{0}).ok());
+  auto log = Open(&fs);
+  ASSERT_TRUE(WriteWholeFile(fs, Path("log-5000-6000"), "later", false).ok());
+  fs.failing_lists = true;  // not listed again
+  EXPECT_EQ(log->read_all().value(), std::vector<std::string>{"first"});
+  fs.failing_reads = true;
+  Result<std::vector<std::string>> failed = log->read_all();
+  ASSERT_EQ(failed.status().code(), StatusCode::kIoError);
+  EXPECT_NE(failed.status().message().find("reading write ahead log file /ck/log/log-0-1000"),
+            std::string::npos)
+      << failed.status().to_string();
+  fs.failing_reads = false;
+  ASSERT_TRUE(fs.remove(Path("log-0-1000"), false).ok());
+  EXPECT_TRUE(log->read_all().value().empty());
 }
 
 TEST(LogFileName, ParsesOnlyWellFormedNames) {

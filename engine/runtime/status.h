@@ -39,6 +39,7 @@ enum class ErrorMark : uint8_t {
   kWalRecordUnreadable = 1 << 2,       // a job: a received block's record could not be read back
   kCheckpointUnreadable = 1 << 3,      // getOrCreate: no checkpoint file of the directory read
   kCheckpointNameMatchError = 1 << 4,  // listing: a near-miss checkpoint name (Spark's MatchError)
+  kLineageTooDeep = 1 << 5,            // a job: its RDD's lineage overflows (StackOverflowError)
 };
 
 // As LevelDB's Status: OK is a null pointer, so that the success path (every record a map

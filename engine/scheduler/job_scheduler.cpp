@@ -45,7 +45,8 @@ void JobScheduler::start_job(Job job) {
           ? Result<const Records*>(
                 Status::IllegalState("java.lang.StackOverflowError: the lineage of RDD " +
                                      std::to_string(job.rdd->id()) + " is deeper than " +
-                                     std::to_string(limit) + " (ckptsim.lineage.max_depth)"))
+                                     std::to_string(limit) + " (ckptsim.lineage.max_depth)")
+                    .marked(ErrorMark::kLineageTooDeep))
           : job.rdd->materialize();
   Duration duration{0};
   if (records.ok()) {
