@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "engine/runtime/assert.h"
+
 namespace ckpt {
 namespace {
 
@@ -35,13 +37,13 @@ const std::vector<Records>& SourceInput::batches() const {
 }
 
 const std::string* SourceInput::encoded() const {
-  return shared_ && shared_->is_encoded ? &shared_->encoded : nullptr;
+  return shared_ && !shared_->encoded.empty() ? &shared_->encoded : nullptr;
 }
 
 void SourceInput::keep_encoded(std::string bytes) const {
-  if (!shared_) return;  // no batches: nothing to keep
+  CKPT_ASSERT(shared_ && !shared_->batches.empty() && !bytes.empty(),
+              "only the bytes of an input with batches are kept");
   shared_->encoded = std::move(bytes);
-  shared_->is_encoded = true;
 }
 
 Status Checkpoint::validate() const {

@@ -31,14 +31,15 @@ class SourceInput {
  public:
   SourceInput() = default;
   explicit SourceInput(std::vector<Records> batches)
-      : shared_(std::make_shared<Shared>(Shared{std::move(batches), {}, false})) {}
+      : shared_(std::make_shared<Shared>(Shared{std::move(batches), {}})) {}
 
   const std::vector<Records>& batches() const;
   size_t size() const { return batches().size(); }
   const Records& operator[](size_t i) const { return batches()[i]; }
 
   // The archive bytes of batches() once the codec has made them (nullptr before), and where the
-  // codec keeps them.
+  // codec keeps them. REQUIRES (keep_encoded): batches() not empty, so neither are their bytes
+  // (an input without batches is written by the checkpoint's own archive, never kept).
   const std::string* encoded() const;
   void keep_encoded(std::string bytes) const;
 
@@ -49,8 +50,7 @@ class SourceInput {
  private:
   struct Shared {
     std::vector<Records> batches;
-    std::string encoded;
-    bool is_encoded;
+    std::string encoded;  // empty until the codec keeps the bytes
   };
   std::shared_ptr<Shared> shared_;
 };

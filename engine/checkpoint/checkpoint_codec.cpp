@@ -220,8 +220,8 @@ void save(Archive& archive, const ckpt::SourceInput& input, const unsigned) {
       boost::archive::binary_oarchive batches_archive(sink, ckpt::codec_detail::kArchiveFlags);
       batches_archive << input.batches();
     }
-    input.keep_encoded(fresh);
-    bytes = &fresh;
+    input.keep_encoded(std::move(fresh));
+    bytes = input.encoded();
   }
   archive.save_binary(bytes->data(), bytes->size());
 }
