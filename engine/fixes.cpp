@@ -67,6 +67,15 @@ const std::vector<FixInfo>& AllFixes() {
        "allocated, and read, twice",
        "replaying the driver's block log queues a block only once, whatever the number of its "
        "addition records"},
+      {Fix::kReaderRetriesAFailedRead, "reader-retries-a-failed-read",
+       "a fallback past the cleanup",
+       "CheckpointReader.read moves on to the next older file on any error, a transient I/O "
+       "error included, and ClearCheckpointData after the newest checkpoint has already deleted "
+       "what older checkpoints reference (state RDD files, a pending batch's block allocations): "
+       "recovery from the older file then fails or reads the wrong blocks",
+       "the reader reads a file that failed with an I/O error once more before it tries an older "
+       "one (a file the disk tore reads no better: that form needs a cleanup that keeps what "
+       "every retained checkpoint references, not built)"},
       {Fix::kIdempotentOutputStores, "idempotent-output-stores",
        "at-least-once output to an appending store",
        "Spark's output operations are at least once (its documented guarantee): a batch that "

@@ -22,6 +22,7 @@ enum class Fix : uint8_t {
   kLastProcessedBatchNeverRegresses,  // graceful stop after out-of-order completions
   kPendingBatchesKeepTheirMetadata,   // a pending batch's input forgotten
   kReplayAddsEachBlockOnce,           // a block logged twice
+  kReaderRetriesAFailedRead,          // a fallback past the cleanup
   // At-least-once output: not the engine's but the external store's. The engine never reads it;
   // the oracle judges appending stores (`store: appending`) as idempotent ones when it is on.
   kIdempotentOutputStores,

@@ -135,7 +135,8 @@ namespace {
 Result<CheckpointReadOutcome> ReadReportingSkippedFiles(const EngineEnv& env,
                                                         const std::string& dir) {
   CKPT_ASSIGN_OR_RETURN(CheckpointReadOutcome read,
-                        ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true, env.defects));
+                        ReadCheckpoint(*env.fs, dir, /*ignore_read_error=*/true, env.defects,
+                                       env.fixes));
   for (const RejectedCheckpoint& failure : read.failures) {
     if (!env.observer) break;
     env.observer->on_event(

@@ -296,6 +296,65 @@ TEST(KnownWeaknesses, ABlockWhoseAdditionWasLoggedTwiceIsReadTwice) {
   EXPECT_FALSE(KnownWeakness(run, rejudged.front()).has_value()) << rejudged.front().detail;
 }
 
+// An injected read error on the newest checkpoint makes the reader fall back to an older file,
+// whose state RDD file the cleanup after the newest one had deleted: recovery fails. Reading the
+// file once more confirms it.
+TEST(KnownWeaknesses, AFallbackPastTheCleanupFindsAStateRddFileGone) {
+  auto [variant, run, failures] = ExpectConfirmedWithDrawnIoFault(
+      "spark/checkpointsuite_basic_rdd_checkpoints",
+      "c133+1424,c26+746,c55+1319,c6+158/v28/i113322879", "a fallback past the cleanup",
+      ckpt::Fix::kReaderRetriesAFailedRead);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, FailureKind::kRecoveryError) << failures.front().detail;
+}
+
+// The receiver's form: the older file holds a pending batch whose block allocation the block
+// log's cleanup had deleted, so the batch reads none of its blocks.
+TEST(KnownWeaknesses, AFallbackPastTheCleanupFindsABatchsAllocationGone) {
+  auto [variant, run, failures] = ExpectConfirmedWithDrawnIoFault(
+      "spark/jobgeneratorsuite_spark_6222",
+      "c239+1235,c292+43,c165+2067,c83+1200,c2+2923,c93+2340/v12/i413418390",
+      "a fallback past the cleanup", ckpt::Fix::kReaderRetriesAFailedRead);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().rule, "receiver.reads_allocation") << failures.front().detail;
+}
+
+// In a scenario that expects losses (an unsafe configuration), the trial passes with the fix when
+// it then fails only as the scenario expects: the fallback's recovery error is WARN, not FAIL.
+TEST(KnownWeaknesses, AFixThatLeavesOnlyTheExpectedLossesConfirmsTheWeakness) {
+  Scenario scenario = testing::LoadBundled("receiver/receiver_without_wal");
+  scenario.swarm.io_fault_nth = IntRange{1, 40};
+  TrialSpec spec =
+      TrialSpec::ParseToken("c295+44,c106+26,c22+657,c45+2247/v163/i655717378").value();
+  Scenario variant = ScenarioVariant(scenario, spec.variant);
+  auto [run, failures] = RunJudged(variant, spec, {});
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, FailureKind::kRecoveryError) << failures.front().detail;
+  ckpt::FixSet fixes;
+  fixes.add(ckpt::Fix::kReaderRetriesAFailedRead);
+  std::vector<Failure> fixed = RunJudged(variant, spec, fixes).second;
+  ASSERT_FALSE(fixed.empty());
+  EXPECT_EQ(fixed.front().kind, FailureKind::kLostRecords) << fixed.front().detail;
+  uint64_t filed = 0;
+  std::string detail = FiledDetail(variant, spec, run, failures.front(), &filed);
+  EXPECT_EQ(filed, 0u);
+  EXPECT_EQ(detail.rfind("known weakness (a fallback past the cleanup, passes with --fix "
+                         "reader-retries-a-failed-read",
+                         0),
+            0u)
+      << detail;
+}
+
+// A torn newest file makes the same fallback, but reads no better a second time: its failure has
+// no known weakness's shape (the scenario expects it).
+TEST(KnownWeaknesses, AFallbackPastATornFileIsNoKnownWeakness) {
+  Scenario scenario = testing::LoadBundled("faults/torn_newest_checkpoint_stateful");
+  auto [run, failures] = RunJudged(scenario, TrialSpec::ParseToken("c153+0").value(), {});
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures.front().kind, FailureKind::kRecoveryError) << failures.front().detail;
+  EXPECT_FALSE(KnownWeakness(run, failures.front()).has_value()) << failures.front().detail;
+}
+
 // Both block-log fixes confirm a trial whose losses the first one leaves; checks the weakness the
 // rerun with the replay fix names, the final WARN text, and that nothing is filed as a failure.
 void ExpectBothBlockLogFixesConfirm(const Scenario& scenario, const TrialSpec& spec) {

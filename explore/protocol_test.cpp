@@ -136,6 +136,21 @@ TEST_F(ProtocolOracleTest, ReaderChoice) {
   ExpectBreach("reader.choice");
 }
 
+// Fix::kReaderRetriesAFailedRead: a failed read of the newest file is followed by a second read
+// of the same file; without the fix, Spark's reader would have moved on to an older one.
+TEST_F(ProtocolOracleTest, ReaderOrderRetryOnlyWithItsFix) {
+  std::vector<ProtocolEvent>& events = run_.incarnations[1].protocol;
+  auto read = std::find_if(events.begin(), events.end(),
+                           [](const ProtocolEvent& e) { return IsFile(e, FileOperation::kRead); });
+  ASSERT_NE(read, events.end());
+  ProtocolEvent failed = *read;
+  failed.file.ok = false;
+  events.insert(read, failed);
+  ExpectBreach("reader.order");
+  run_.fixes.add(ckpt::Fix::kReaderRetriesAFailedRead);
+  EXPECT_TRUE(Violations(scenario_, run_).empty()) << Describe(Violations(scenario_, run_));
+}
+
 TEST_F(ProtocolOracleTest, ReaderFallback) {
   // Incarnation 1 starts afresh without reading the checkpoint files of its listing.
   std::vector<ProtocolEvent>& events = run_.incarnations[1].protocol;

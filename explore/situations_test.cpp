@@ -216,6 +216,32 @@ TEST(Situations, AnInjectedIoErrorThatFailsTheStartStopsTheDriverAndExcusesNothi
   EXPECT_GT(Explore({read}, options).failures, 0u);
 }
 
+// The same contract where the files the reader skipped were never the engine's to read: the
+// scenario's own corrupted initial file (createOnError skips it, then a drawn I/O error fails the
+// new context's mkdirs), and queueStream checkpoints, each skipped with the scenario's expected
+// error but the one a drawn read error failed (the reader reports that one last). A skipped file
+// that failed otherwise is still the engine's failure.
+TEST(Situations, AFaultedStartPastFilesUnreadableByDesignIsTheContractedStop) {
+  const std::pair<const char*, const char*> trials[] = {
+      {"spark/streamingcontextsuite_getorcreate_create_on_error", "c22+240/v84/i924560758"},
+      {"spark/streamingcontextsuite_queuestream",
+       "c7+899,c35+130,c24+27,c20+941,c9+276/v111/i897998617"}};
+  for (const auto& [name, token] : trials) {
+    Scenario scenario = testing::LoadBundled(name);
+    scenario.swarm.io_fault_nth = IntRange{1, 40};
+    scenario = ScenarioVariant(scenario, TrialSpec::ParseToken(token).value().variant);
+    TrialRun run;
+    EXPECT_TRUE(Judge(scenario, token, RunOptions{}, &run).empty()) << name;
+    ASSERT_GE(run.incarnations.size(), 2u);
+    IncarnationRecord& stopped = run.incarnations.back();
+    EXPECT_FALSE(stopped.start_error.ok()) << name;
+    ASSERT_FALSE(stopped.unreadable_checkpoints.empty()) << name;
+    stopped.unreadable_checkpoints.push_back(
+        {scenario.checkpoint_dir + "/checkpoint-99500", ckpt::Status::IoError("not injected")});
+    EXPECT_FALSE(References(scenario, RunOptions{}).check(run).empty()) << name;
+  }
+}
+
 // The driver's block log could not list its directory at a restart: Spark's ReceivedBlockTracker
 // throws from its constructor, so the start fails with that error (before, the log went on
 // without the files it could not list, and never cleaned them: receiver.log_cleanup found it).

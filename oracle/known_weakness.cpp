@@ -66,6 +66,19 @@ bool LostAReference(const IncarnationRecord& incarnation, const Failure& failure
       [](const ckpt::Status& error) { return error.has(ckpt::ErrorMark::kWalRecordUnreadable); });
 }
 
+// Whether a process's reader fell back past a checkpoint file it could not read for an I/O
+// error (not a torn or corrupt one: that reads no better a second time) and lost a reference:
+// the older file it recovered from references what the cleanup after the newer one had deleted
+// (a state RDD file, a pending batch's block allocation).
+bool FellBackPastTheCleanup(const TrialRun& run, const Failure& failure) {
+  return std::any_of(run.incarnations.begin(), run.incarnations.end(), [&](const auto& process) {
+    return std::any_of(
+               process.unreadable_checkpoints.begin(), process.unreadable_checkpoints.end(),
+               [](const ckpt::RejectedCheckpoint& file) { return file.error.is_io_error(); }) &&
+           LostAReference(process, failure);
+  });
+}
+
 // Whether a recovered process computed anew the offset ranges of a batch its checkpoint should
 // have restored: one it held pending, or one older than its time (the lineage of a re-run
 // batch). clearMetadata had forgotten them while an older batch was still running (a slow batch
@@ -114,6 +127,9 @@ bool RerunOfAPendingBatchFailed(const TrialRun& run, const Failure& failure, ckp
 std::vector<std::string> KnownWeaknesses(const TrialRun& run, const Failure& failure) {
   std::vector<std::string> shapes;
   if (!failure.known_weakness.empty()) shapes.push_back(failure.known_weakness);
+  // First of the lost references: the injected read error is the nearer cause, and a trial it
+  // leaves failing with its fix on shows the next shape to the rerun.
+  if (FellBackPastTheCleanup(run, failure)) shapes.push_back("a fallback past the cleanup");
   if (failure.kind == FailureKind::kRecoveryError && ReadAStaleApplicationsBlock(run, failure)) {
     shapes.push_back("stale block log of an earlier application");
   }

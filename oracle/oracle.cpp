@@ -52,20 +52,30 @@ bool EveryCheckpointCorruptedByFaults(const IncarnationRecord& incarnation) {
          incarnation.intact_checkpoint_files.empty();
 }
 
+// Whether the reader skipped a checkpoint file because of a fault: an injected error, or bytes
+// a torn_write or bitflip fault mangled.
+bool SkippedForAFault(const TrialRun& run, const ckpt::RejectedCheckpoint& skipped) {
+  return skipped.error.has(ckpt::ErrorMark::kInjected) ||
+         run.corrupted_by_faults.count(skipped.path) > 0;
+}
+
 // The contract of I/O faults at start: an injected I/O error that escapes getOrCreate or start
 // (listing the checkpoint directory, creating the RDD checkpoint directory, the restored RDDs'
 // existence check, or a read error on every checkpoint file the reader tried) stops the driver,
-// as Spark's exception does. Only when every file the reader skipped failed by a fault: a file a
-// fault left alone that the reader could not read is the engine's failure. (The protocol rules
-// still judge the reader's order and fallback.)
-bool StartFailedByInjectedFault(const TrialRun& run, const IncarnationRecord& incarnation) {
+// as Spark's exception does. Only when every file the reader skipped failed by a fault or is one
+// of the scenario's initial files (bytes the scenario wrote, unreadable by design): a file the
+// engine wrote and a fault left alone that the reader could not read is the engine's failure.
+// (The protocol rules still judge the reader's order and fallback.)
+bool StartFailedByInjectedFault(const Scenario& scenario, const TrialRun& run,
+                                const IncarnationRecord& incarnation) {
   if (!incarnation.start_error.has(ckpt::ErrorMark::kInjected)) return false;
-  return std::all_of(incarnation.unreadable_checkpoints.begin(),
-                     incarnation.unreadable_checkpoints.end(),
-                     [&](const ckpt::RejectedCheckpoint& skipped) {
-                       return skipped.error.has(ckpt::ErrorMark::kInjected) ||
-                              run.corrupted_by_faults.count(skipped.path) > 0;
-                     });
+  return std::all_of(
+      incarnation.unreadable_checkpoints.begin(), incarnation.unreadable_checkpoints.end(),
+      [&](const ckpt::RejectedCheckpoint& skipped) {
+        return SkippedForAFault(run, skipped) ||
+               std::any_of(scenario.initial_files.begin(), scenario.initial_files.end(),
+                           [&](const InitialFile& f) { return f.path == skipped.path; });
+      });
 }
 
 // Spark restores each stream's checkpoint data once per recovery (SPARK-11749).
@@ -177,10 +187,24 @@ std::vector<Failure> CheckTrial(const Scenario& scenario, const Reference& refer
       require_expected_error);
 }
 
-// The scenario's expect_error (a text the user wrote, so matched as text) in the start's error.
-bool StoppedWithTheExpectedError(const Scenario& scenario, const IncarnationRecord& incarnation) {
-  return !scenario.expect_error.empty() && !incarnation.start_error.ok() &&
-         incarnation.start_error.to_string().find(scenario.expect_error) != std::string::npos;
+// The scenario's expect_error (a text the user wrote, so matched as text) in the start's error;
+// or, when the reader gave up on every file, in the errors of the files it skipped, each failing
+// with it or by a fault (the reader reports the last file's error, which a fault on the oldest
+// file makes the injected one).
+bool StoppedWithTheExpectedError(const Scenario& scenario, const TrialRun& run,
+                                 const IncarnationRecord& incarnation) {
+  if (scenario.expect_error.empty() || incarnation.start_error.ok()) return false;
+  auto expected = [&](const ckpt::Status& error) {
+    return error.to_string().find(scenario.expect_error) != std::string::npos;
+  };
+  if (expected(incarnation.start_error)) return true;
+  const std::vector<ckpt::RejectedCheckpoint>& skipped = incarnation.unreadable_checkpoints;
+  return incarnation.start_error.has(ckpt::ErrorMark::kCheckpointUnreadable) &&
+         std::any_of(skipped.begin(), skipped.end(),
+                     [&](const auto& file) { return expected(file.error); }) &&
+         std::all_of(skipped.begin(), skipped.end(), [&](const auto& file) {
+           return expected(file.error) || SkippedForAFault(run, file);
+         });
 }
 
 namespace {
@@ -198,10 +222,10 @@ std::vector<Failure> CheckDStreamTrial(const Scenario& scenario, const Reference
     const IncarnationRecord& incarnation = run.incarnations[i];
     std::string who = "incarnation " + std::to_string(i);
     CheckRestoredOnce(incarnation, who, failures);
-    if (StoppedWithTheExpectedError(scenario, incarnation)) {
+    if (StoppedWithTheExpectedError(scenario, run, incarnation)) {
       expected_error_seen = true;  // the contracted outcome: recovery stops with this error
     } else if (EveryCheckpointCorruptedByFaults(incarnation) ||
-               StartFailedByInjectedFault(run, incarnation)) {
+               StartFailedByInjectedFault(scenario, run, incarnation)) {
       contracted_stop = true;
     } else if (!incarnation.start_error.ok()) {
       failures.push_back({FailureKind::kRecoveryError, std::nullopt,

@@ -24,6 +24,7 @@ class FileWalk {
         incarnation_(incarnation),
         record_(run.incarnations[incarnation]),
         learns_newest_name_(run.fixes.has(ckpt::Fix::kWriterLearnsNewestName)),
+        retries_failed_read_(run.fixes.has(ckpt::Fix::kReaderRetriesAFailedRead)),
         breaches_(breaches) {}
 
   void run() {
@@ -99,7 +100,12 @@ class FileWalk {
       entries_ = std::set<std::string>(file.listing.begin(), file.listing.end());
       near_miss_ = FirstNearMiss(file.listing);
     } else if (file.operation == FileOperation::kRead && in_dir(file.path)) {
-      reads_.push_back(file.path);
+      // Fix::kReaderRetriesAFailedRead: a file whose read failed is read once more (the events
+      // carry no error code: any failed read may be tried again, once).
+      bool retry = retries_failed_read_ && !last_read_ok_ && !retried_ && !reads_.empty() &&
+                   reads_.back() == file.path;
+      if (!retry) reads_.push_back(file.path);
+      retried_ = retry;
       last_read_ok_ = file.ok;
     }
   }
@@ -287,6 +293,7 @@ class FileWalk {
   const IncarnationRecord& record_;
   // Fix::kWriterLearnsNewestName: the writer's first listing sets its latestCheckpointTime.
   const bool learns_newest_name_;
+  const bool retries_failed_read_;
   Breaches& breaches_;
   std::optional<Time> at_;
 
@@ -294,6 +301,7 @@ class FileWalk {
   std::optional<std::vector<std::string>> listing_;
   std::vector<std::string> reads_;
   bool last_read_ok_ = false;
+  bool retried_ = false;  // the last read was the retry of the one before
   size_t unreadable_ = 0;
   bool reader_done_ = false;
   bool started_ = false;

@@ -97,8 +97,16 @@ struct WeaknessCheck {
   std::string unconfirmed;  // empty: confirmed
 };
 
-WeaknessCheck ConfirmWeakness(const std::string& weakness, const RerunWithFixes& rerun,
-                              ScenarioSummary& summary) {
+// A rerun passes when it does not fail, or fails as the scenario expects (an unsafe
+// configuration's losses): its first failure is of an expected kind, as FileFailure files it.
+bool PassesAsExpected(const Scenario& scenario, const std::vector<Failure>& failures) {
+  const std::vector<FailureKind>& expected = scenario.expect_failures;
+  return failures.empty() ||
+         std::find(expected.begin(), expected.end(), failures.front().kind) != expected.end();
+}
+
+WeaknessCheck ConfirmWeakness(const Scenario& scenario, const std::string& weakness,
+                              const RerunWithFixes& rerun, ScenarioSummary& summary) {
   WeaknessCheck check;
   if (!rerun) return {"", "this run cannot be re-run with its fix to confirm it"};
   ckpt::FixSet fixes;
@@ -119,7 +127,7 @@ WeaknessCheck ConfirmWeakness(const std::string& weakness, const RerunWithFixes&
     auto [run, failures] = rerun(fixes);
     ++summary.weakness_reruns;
     summary.weakness_rerun_steps += run.total_steps;
-    if (failures.empty()) return check;
+    if (PassesAsExpected(scenario, failures)) return check;
     last_failure = failures.front().detail;
     shown = KnownWeaknesses(run, failures.front());
   }
@@ -140,7 +148,7 @@ void FileFailure(const Scenario& scenario, const TrialRun& run, FailingTrial fai
   }
   std::optional<std::string> weakness = KnownWeakness(run, failing.failure);
   WeaknessCheck check;
-  if (weakness) check = ConfirmWeakness(*weakness, rerun, summary);
+  if (weakness) check = ConfirmWeakness(scenario, *weakness, rerun, summary);
   if (weakness && check.unconfirmed.empty()) {
     failing.failure.detail = "known weakness (" + *weakness + ", passes with " + check.with_fixes +
                              ", docs/findings.md): " + failing.failure.detail;

@@ -28,14 +28,17 @@ class FlakyFs : public SimFs {
   }
 
   ckpt::Result<std::string> read_file(const std::string& path) override {
-    if (failing_reads) return ckpt::Status::IoError("injected read failure");
+    if (failing_reads != 0) {
+      if (failing_reads > 0) --failing_reads;
+      return ckpt::Status::IoError("injected read failure");
+    }
     return SimFs::read_file(path);
   }
 
   int failing_appends = 0;  // the next this many appends fail (-1: every append)
   bool failing_removes = false;
   bool failing_lists = false;
-  bool failing_reads = false;
+  int failing_reads = 0;  // the next this many reads fail (-1: every read)
 
  private:
   struct File : ckpt::WritableFileWrapper {

@@ -10,6 +10,7 @@
 #include "engine/checkpoint/checkpoint_writer.h"
 #include "engine/checkpoint/frame.h"
 #include "sim/sim_fs.h"
+#include "testing/flaky_fs.h"
 
 namespace ckpt {
 namespace {
@@ -268,6 +269,38 @@ TEST_F(CheckpointFilesTest, ReaderFallsBackToTheBackupThenOlderFiles) {
   EXPECT_EQ(read.value().failures.size(), 2u);
   EXPECT_EQ(ckpt::BaseName(read.value().failures[0].path), "checkpoint-1500");
   EXPECT_EQ(ckpt::BaseName(read.value().failures[1].path), "checkpoint-1500.bk");
+}
+
+// Spark's reader moves on to an older file on a transient read error too; with
+// Fix::kReaderRetriesAFailedRead it reads the file once more. A torn file reads no better.
+TEST(CheckpointReader, RetriesAFailedReadOnlyWithItsFix) {
+  sim::testing::FlakyFs fs;
+  ASSERT_TRUE(fs.mkdirs("/ck").ok());
+  ASSERT_TRUE(
+      WriteWholeFile(fs, "/ck/checkpoint-1000", EncodeCheckpoint(SampleCheckpoint(1000)), false)
+          .ok());
+  ASSERT_TRUE(
+      WriteWholeFile(fs, "/ck/checkpoint-1500", EncodeCheckpoint(SampleCheckpoint(1500)), false)
+          .ok());
+  FixSet retries;
+  retries.add(Fix::kReaderRetriesAFailedRead);
+  auto read_with_one_failure = [&](FixSet fixes) {
+    fs.failing_reads = 1;
+    Result<CheckpointReadOutcome> read = ReadCheckpoint(fs, "/ck", false, {}, fixes);
+    EXPECT_TRUE(read.ok());
+    return read.ok() ? read.value() : CheckpointReadOutcome{};
+  };
+  CheckpointReadOutcome spark = read_with_one_failure({});
+  EXPECT_EQ(spark.file, "/ck/checkpoint-1000");
+  ASSERT_EQ(spark.failures.size(), 1u);
+  EXPECT_TRUE(spark.failures[0].error.is_io_error());
+  CheckpointReadOutcome fixed = read_with_one_failure(retries);
+  EXPECT_EQ(fixed.file, "/ck/checkpoint-1500");
+  EXPECT_TRUE(fixed.failures.empty());
+  fs.failing_reads = 2;  // the retry fails too: the older file, as Spark
+  EXPECT_EQ(ReadCheckpoint(fs, "/ck", false, {}, retries).value().file, "/ck/checkpoint-1000");
+  ASSERT_TRUE(WriteWholeFile(fs, "/ck/checkpoint-1500", "torn", false).ok());
+  EXPECT_EQ(ReadCheckpoint(fs, "/ck", false, {}, retries).value().file, "/ck/checkpoint-1000");
 }
 
 TEST_F(CheckpointFilesTest, AllCorruptedIsAnErrorUnlessIgnored) {

@@ -92,20 +92,28 @@ void CheckpointWriter::run_next() {
   }
 }
 
-Status CheckpointWriter::run_handler(const Handle& handle) {
-  // The file is named after the newest checkpoint time this writer has seen (SPARK-11740), so a
-  // late completion checkpoint of an older batch lands under a newer name.
+// The file is named after the newest checkpoint time this writer has seen (SPARK-11740), so a
+// late completion checkpoint of an older batch lands under a newer name.
+// Fix::kWriterLearnsNewestName: before its first write the writer takes the newest time among the
+// directory's checkpoint files; a listing that fails fails the attempt (retried as any I/O error of
+// the write), so no file is written before the writer has learned it.
+Result<Time> CheckpointWriter::name_time(const Handle& handle) {
   if (!latest_checkpoint_time_ && runtime_->env.fixes.has(Fix::kWriterLearnsNewestName)) {
-    latest_checkpoint_time_ = newest_time_in_directory();
+    CKPT_ASSIGN_OR_RETURN(std::vector<CheckpointFile> files,
+                          ListCheckpointFiles(*runtime_->env.fs, dir_, runtime_->env.defects));
+    if (!files.empty()) latest_checkpoint_time_ = files.back().time;
   }
   if (!latest_checkpoint_time_ || *latest_checkpoint_time_ < handle.checkpoint_time) {
     latest_checkpoint_time_ = handle.checkpoint_time;
   }
   // name-by-content-time reverts that fix: each file is named after its own content time.
-  Time name_time = runtime_->env.defects.has(Defect::kNameByContentTime) ? handle.checkpoint_time
-                                                                         : *latest_checkpoint_time_;
-  std::string checkpoint_file = JoinPath(dir_, CheckpointFileName(name_time));
-  std::string backup_file = JoinPath(dir_, CheckpointBackupName(name_time));
+  return runtime_->env.defects.has(Defect::kNameByContentTime) ? handle.checkpoint_time
+                                                               : *latest_checkpoint_time_;
+}
+
+Status CheckpointWriter::run_handler(const Handle& handle) {
+  // Named in each attempt; until then the messages name the content time's file.
+  std::string checkpoint_file = JoinPath(dir_, CheckpointFileName(handle.checkpoint_time));
   // no-retry-after-io-error reverts SPARK-22429: the handler made its FileSystem once, before
   // the loop, and an IOException set it to null, so the retry died of a NullPointerException.
   bool file_system_lost = false;
@@ -116,7 +124,7 @@ Status CheckpointWriter::run_handler(const Handle& handle) {
                         ? Status::IllegalState(
                               "java.lang.NullPointerException: the checkpoint writer's FileSystem "
                               "is null after an IOException")
-                        : attempt_write(handle, checkpoint_file, backup_file);
+                        : attempt_write(handle, &checkpoint_file);
     if (first_error.ok()) first_error = status;
     if (status.ok()) {
       runtime_->log(LogLevel::kInfo, "Checkpoint for time " + handle.checkpoint_time.to_string() +
@@ -154,8 +162,11 @@ void CheckpointWriter::report_given_up(const Handle& handle, int attempts,
   }
 }
 
-Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& checkpoint_file,
-                                       const std::string& backup_file) {
+Status CheckpointWriter::attempt_write(const Handle& handle, std::string* named_file) {
+  CKPT_ASSIGN_OR_RETURN(Time name, name_time(handle));
+  *named_file = JoinPath(dir_, CheckpointFileName(name));
+  const std::string& checkpoint_file = *named_file;
+  std::string backup_file = JoinPath(dir_, CheckpointBackupName(name));
   FileSystem& fs = *runtime_->env.fs;
   const DefectSet& defects = runtime_->env.defects;
   if (defects.has(Defect::kCheckpointInPlace)) {
@@ -198,13 +209,6 @@ Status CheckpointWriter::attempt_write(const Handle& handle, const std::string& 
   return delete_old_checkpoint_files();
 }
 
-std::optional<Time> CheckpointWriter::newest_time_in_directory() const {
-  Result<std::vector<CheckpointFile>> files =
-      ListCheckpointFiles(*runtime_->env.fs, dir_, runtime_->env.defects);
-  if (!files.ok() || files.value().empty()) return std::nullopt;
-  return files.value().back().time;
-}
-
 Status CheckpointWriter::delete_old_checkpoint_files() {
   CKPT_ASSIGN_OR_RETURN(std::vector<CheckpointFile> files,
                         ListCheckpointFiles(*runtime_->env.fs, dir_, runtime_->env.defects));
@@ -220,7 +224,8 @@ Status CheckpointWriter::delete_old_checkpoint_files() {
 }
 
 Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& dir,
-                                             bool ignore_read_error, DefectSet defects) {
+                                             bool ignore_read_error, DefectSet defects,
+                                             FixSet fixes) {
   Result<std::vector<CheckpointFile>> listed = ListCheckpointFiles(fs, dir, defects);
   if (!listed.ok()) return listed.status().with_context("listing checkpoint directory " + dir);
   CheckpointReadOutcome outcome;
@@ -228,6 +233,11 @@ Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& 
   if (files.empty()) return outcome;
   for (auto it = files.rbegin(); it != files.rend(); ++it) {
     Result<std::string> bytes = fs.read_file(it->path);
+    // Spark moves on to an older file on any error, a transient one included, and the cleanup
+    // after the newest checkpoint may have deleted what the older one references.
+    if (!bytes.ok() && bytes.status().is_io_error() && fixes.has(Fix::kReaderRetriesAFailedRead)) {
+      bytes = fs.read_file(it->path);
+    }
     Result<Checkpoint> checkpoint =
         bytes.ok() ? DecodeCheckpoint(bytes.value()) : Result<Checkpoint>(bytes.status());
     if (checkpoint.ok()) {

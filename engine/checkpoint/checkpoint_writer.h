@@ -60,12 +60,12 @@ class CheckpointWriter {
   void run_next();
   // One CheckpointWriteHandler.run(): Ok when the checkpoint was written, else why not.
   Status run_handler(const Handle& handle);
-  // One attempt of the retry loop.
-  Status attempt_write(const Handle& handle, const std::string& checkpoint_file,
-                       const std::string& backup_file);
+  // One attempt of the retry loop; `named_file` receives the file it writes to.
+  Status attempt_write(const Handle& handle, std::string* named_file);
+  // The time the file of `handle` is named after (fails only when Fix::kWriterLearnsNewestName
+  // cannot list the directory).
+  Result<Time> name_time(const Handle& handle);
   Status delete_old_checkpoint_files();
-  // Fix::kWriterLearnsNewestName: the newest time among the directory's checkpoint files.
-  std::optional<Time> newest_time_in_directory() const;
   void report_given_up(const Handle& handle, int attempts, const Status& first_error);
 
   StreamingRuntime* runtime_;
@@ -102,8 +102,11 @@ inline constexpr std::string_view kCheckpointUnreadableError =
 // Spark's CheckpointReader.read: newest file first (.bk before the plain file of the same time,
 // counted from the newest end), the first that reads and validates wins. When every file fails:
 // an error "Failed to read checkpoint from directory <dir>" unless `ignore_read_error`.
+// Fix::kReaderRetriesAFailedRead: a file whose read fails with an I/O error is read once more
+// before the next older file is tried.
 Result<CheckpointReadOutcome> ReadCheckpoint(FileSystem& fs, const std::string& dir,
-                                             bool ignore_read_error, DefectSet defects = {});
+                                             bool ignore_read_error, DefectSet defects = {},
+                                             FixSet fixes = {});
 // The error of a read that found checkpoint files and could use none of them.
 // REQUIRES: !outcome.failures.empty().
 Status CheckpointReadError(const std::string& dir, const CheckpointReadOutcome& outcome);

@@ -12,10 +12,17 @@ namespace {
 
 using sim::testing::EngineFixture;
 
-// Fails the next `failures` renames with an I/O error, or with AlreadyExists (Hadoop's "false").
+// Fails the next `io_failures` renames, and the next `list_failures` listings, with an I/O error.
 class FailingRenameFs : public sim::SimFs {
  public:
   FailingRenameFs() : SimFs(sim::PersistenceModel::kHdfs) {}
+  Result<std::vector<FileStatus>> list(const std::string& dir) override {
+    if (list_failures > 0) {
+      --list_failures;
+      return Status::IoError("injected list failure");
+    }
+    return SimFs::list(dir);
+  }
   Status rename(const std::string& from, const std::string& to) override {
     ++renames;
     if (io_failures > 0) {
@@ -25,6 +32,7 @@ class FailingRenameFs : public sim::SimFs {
     return SimFs::rename(from, to);
   }
   int io_failures = 0;
+  int list_failures = 0;
   int renames = 0;
 };
 
@@ -128,6 +136,23 @@ TEST_F(RetryingWriterTest, GivesUpAfterThreeFailedAttemptsWithoutCallback) {
   EXPECT_TRUE(completions_.empty());
   EXPECT_NE(fixture_.warnings.back().find("Could not write checkpoint for time 500"),
             std::string::npos);
+}
+
+// Fix::kWriterLearnsNewestName: before its first write the writer lists the directory and names
+// its files after the newest time there. A listing that fails fails the attempt, which is
+// retried: no file is named before the writer has learned (the drawn I/O fault found a fixed
+// writer that went on without learning and wrote under an older name).
+TEST_F(RetryingWriterTest, AWriterLearningTheNewestNameRetriesAFailedListing) {
+  ASSERT_TRUE(
+      WriteWholeFile(fixture_.fs(), "/ck/checkpoint-3000", EncodeCheckpoint(Make(3000)), false)
+          .ok());
+  runtime_.env.fixes.add(Fix::kWriterLearnsNewestName);
+  fs_.list_failures = 1;
+  writer_->write(Make(1000), false);
+  fixture_.run_until(Time{0});
+  EXPECT_EQ(Files(), (std::vector<std::string>{"checkpoint-3000", "checkpoint-3000.bk"}));
+  EXPECT_EQ(ContentTime("checkpoint-3000"), Time{1000});
+  EXPECT_EQ(completions_.size(), 1u);
 }
 
 // Spark's stop(): executor.shutdown() and awaitTermination(10 s): the queued writes still run,

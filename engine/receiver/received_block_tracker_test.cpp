@@ -197,7 +197,7 @@ TEST_F(FlakyLogTest, ALogFileItCannotReadFailsTheRecovery) {
     EXPECT_TRUE(tracker->allocate_blocks_to_batch(Time{1}));
   }
   EXPECT_TRUE(Tracker(true)->log_status().ok());
-  fs_.failing_reads = true;
+  fs_.failing_reads = -1;
   Status recovered = Tracker(true)->log_status();
   EXPECT_EQ(recovered.code(), StatusCode::kIoError) << recovered.to_string();
   EXPECT_TRUE(Tracker(false)->log_status().ok());  // a new application reads nothing

@@ -150,13 +150,13 @@ TEST_F(WriteAheadLogTest, ReadAllReadsTheListedFilesAndAReadErrorIsAnError) {
   ASSERT_TRUE(WriteWholeFile(fs, Path("log-5000-6000"), "later", false).ok());
   fs.failing_lists = true;  // not listed again
   EXPECT_EQ(log->read_all().value(), std::vector<std::string>{"first"});
-  fs.failing_reads = true;
+  fs.failing_reads = -1;
   Result<std::vector<std::string>> failed = log->read_all();
   ASSERT_EQ(failed.status().code(), StatusCode::kIoError);
   EXPECT_NE(failed.status().message().find("reading write ahead log file /ck/log/log-0-1000"),
             std::string::npos)
       << failed.status().to_string();
-  fs.failing_reads = false;
+  fs.failing_reads = 0;
   ASSERT_TRUE(fs.remove(Path("log-0-1000"), false).ok());
   EXPECT_TRUE(log->read_all().value().empty());
 }
