@@ -59,11 +59,19 @@ bool SkippedForAFault(const TrialRun& run, const ckpt::RejectedCheckpoint& skipp
          run.corrupted_by_faults.count(skipped.path) > 0;
 }
 
+// Whether `path` holds one of the scenario's initial files: at its own path, or at its .bk name
+// (the writer moves a file it writes a new one over to .bk).
+bool IsInitialFile(const Scenario& scenario, const std::string& path) {
+  return std::any_of(
+      scenario.initial_files.begin(), scenario.initial_files.end(),
+      [&](const InitialFile& f) { return path == f.path || path == f.path + ".bk"; });
+}
+
 // The contract of I/O faults at start: an injected I/O error that escapes getOrCreate or start
 // (listing the checkpoint directory, creating the RDD checkpoint directory, the restored RDDs'
 // existence check, or a read error on every checkpoint file the reader tried) stops the driver,
-// as Spark's exception does. Only when every file the reader skipped failed by a fault or is one
-// of the scenario's initial files (bytes the scenario wrote, unreadable by design): a file the
+// as Spark's exception does. Only when every file the reader skipped failed by a fault or holds
+// one of the scenario's initial files (bytes the scenario wrote, unreadable by design): a file the
 // engine wrote and a fault left alone that the reader could not read is the engine's failure.
 // (The protocol rules still judge the reader's order and fallback.)
 bool StartFailedByInjectedFault(const Scenario& scenario, const TrialRun& run,
@@ -72,9 +80,7 @@ bool StartFailedByInjectedFault(const Scenario& scenario, const TrialRun& run,
   return std::all_of(
       incarnation.unreadable_checkpoints.begin(), incarnation.unreadable_checkpoints.end(),
       [&](const ckpt::RejectedCheckpoint& skipped) {
-        return SkippedForAFault(run, skipped) ||
-               std::any_of(scenario.initial_files.begin(), scenario.initial_files.end(),
-                           [&](const InitialFile& f) { return f.path == skipped.path; });
+        return SkippedForAFault(run, skipped) || IsInitialFile(scenario, skipped.path);
       });
 }
 
