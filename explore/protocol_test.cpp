@@ -151,6 +151,25 @@ TEST_F(ProtocolOracleTest, ReaderOrderRetryOnlyWithItsFix) {
   EXPECT_TRUE(Violations(scenario_, run_).empty()) << Describe(Violations(scenario_, run_));
 }
 
+// Fix::kWriterLearnsNewestName: no file the writer names is older than the newest checkpoint of
+// the directory as the process found it (a fixed writer that went on after a failed listing wrote
+// under an older name; the rule sees it, not only the recovery it broke).
+TEST(ProtocolOracle, WriterFileNameNotOlderThanTheNewestAtStartWithItsFix) {
+  Scenario scenario = testing::LoadBundled("basic/running_count");
+  RunOptions options;
+  options.fixes.add(ckpt::Fix::kWriterLearnsNewestName);
+  TrialRun run = RunTrial(scenario, TrialSpec::ParseToken("c60+0").value(), options);
+  ASSERT_EQ(run.incarnations.size(), 2u);
+  ASSERT_TRUE(Violations(scenario, run).empty()) << Describe(Violations(scenario, run));
+  ProtocolEvent* listing = Find(run, 1, [&](const ProtocolEvent& e) {
+    return IsFile(e, FileOperation::kList, scenario.checkpoint_dir);
+  });
+  ASSERT_NE(listing, nullptr);
+  listing->file.listing.push_back("checkpoint-99000");
+  std::vector<Failure> failures = Violations(scenario, run);
+  EXPECT_TRUE(Breaks(failures, "writer.file_name")) << Describe(failures);
+}
+
 TEST_F(ProtocolOracleTest, ReaderFallback) {
   // Incarnation 1 starts afresh without reading the checkpoint files of its listing.
   std::vector<ProtocolEvent>& events = run_.incarnations[1].protocol;

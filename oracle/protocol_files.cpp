@@ -99,6 +99,10 @@ class FileWalk {
       listing_ = file.listing;
       entries_ = std::set<std::string>(file.listing.begin(), file.listing.end());
       near_miss_ = FirstNearMiss(file.listing);
+    } else if (file.operation == FileOperation::kList && file.path == dir_ && file.ok) {
+      // The reader lists once: a second listing is the writer's, which with
+      // Fix::kCheckpointAtStart comes before the context reports its start.
+      listed(file.listing);
     } else if (file.operation == FileOperation::kRead && in_dir(file.path)) {
       // Fix::kReaderRetriesAFailedRead: a file whose read failed is read once more (the events
       // carry no error code: any failed read may be tried again, once).
@@ -108,6 +112,14 @@ class FileWalk {
       retried_ = retry;
       last_read_ok_ = file.ok;
     }
+  }
+
+  // The newest checkpoint time of the reader's listing (the directory as this process found it).
+  std::optional<int64_t> newest_at_start_ms() const {
+    if (!listing_) return std::nullopt;
+    std::vector<std::string_view> newest_first = ReaderOrderEntries(*listing_);
+    if (newest_first.empty()) return std::nullopt;
+    return ParseCheckpointName(newest_first.front())->time_ms;
   }
 
   std::vector<std::string> expected_reads() const {
@@ -222,6 +234,13 @@ class FileWalk {
     if (!name || name->backup || !in_dir(file.target)) {
       breach("writer.file_name", "temp renamed to checkpoint-<T>", "rename temp -> " + file.target);
       return;
+    }
+    std::optional<int64_t> newest = newest_at_start_ms();
+    if (learns_newest_name_ && newest && name->time_ms < *newest) {
+      breach("writer.file_name",
+             "no name older than checkpoint-" + std::to_string(*newest) +
+                 ", the newest when the process started (the writer learns the newest name)",
+             "rename temp -> " + to);
     }
     if (replaces && !backed_up_.count(to)) {
       breach("writer.backup", "rename " + to + " -> " + to + ".bk first",
