@@ -132,22 +132,25 @@ class ArchiveBytesReader {
         return Value::Some(read(depth + 1));
       case Value::Kind::kList: {
         std::vector<Value> items;
-        read_into(items, take_length("collection of"), depth + 1);
+        read_into(items, take<size_t>(), depth + 1);
         return Value::List(std::move(items));
       }
     }
     ThrowCorruptValue("unknown value kind " + std::to_string(kind));
   }
 
-  // Appends `count` values to `values`. REQUIRES: `count` came from take_length (no more than the
-  // bytes left), so reserving it is bounded by the input.
+  // Appends `count` values to `values`; a count beyond the bytes left throws (every value takes
+  // at least one byte), so what it reserves is bounded by the input.
   void read_into(std::vector<Value>& values, size_t count, int depth = 0) {
+    if (count > left()) ThrowBeyondTheEnd("collection of", count, left());
     values.reserve(values.size() + count);
     for (size_t i = 0; i < count; ++i) values.push_back(read(depth));
   }
 
-  // A count or length, refused beyond the bytes left: every byte of a string, and every item of
-  // a list, takes at least one byte.
+  const char* position() const { return in_; }
+
+ private:
+  // A string's length, refused beyond the bytes left.
   size_t take_length(const char* what) {
     size_t length = take<size_t>();
     if (length > left()) ThrowBeyondTheEnd(what, length, left());
@@ -163,9 +166,6 @@ class ArchiveBytesReader {
     return field;
   }
 
-  const char* position() const { return in_; }
-
- private:
   size_t left() const { return static_cast<size_t>(end_ - in_); }
   [[noreturn, gnu::cold, gnu::noinline]] static void ThrowBeyondTheEnd(const char* what,
                                                                        size_t length, size_t left) {
