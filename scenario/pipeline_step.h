@@ -105,6 +105,7 @@ struct OtherStream {
 struct SubPipeline {
   std::string other;
   std::vector<PipelineStep> steps;
+  // Defined below PipelineStep: a defaulted == here would need PipelineStep complete.
   bool operator==(const SubPipeline&) const;
 };
 // window, reduce_by_window and reduce_by_key_and_window.
