@@ -243,6 +243,17 @@ TEST(Situations, AFaultedStartPastFilesUnreadableByDesignIsTheContractedStop) {
         {scenario.checkpoint_dir + "/checkpoint-99500", ckpt::Status::IoError("not injected")});
     EXPECT_FALSE(References(scenario, RunOptions{}).check(run).empty()) << name;
   }
+  // The initial file is followed through renames: once the writer moved it to .bk, its old path
+  // holds something else (here nothing yet, later the engine's own checkpoint-1000), and a file
+  // there the reader could not read is not excused.
+  Scenario scenario = testing::LoadBundled(trials[1].first);
+  scenario.swarm.io_fault_nth = IntRange{1, 40};
+  scenario = ScenarioVariant(scenario, TrialSpec::ParseToken(trials[1].second).value().variant);
+  TrialRun run;
+  EXPECT_TRUE(Judge(scenario, trials[1].second, RunOptions{}, &run).empty());
+  run.incarnations.back().unreadable_checkpoints.push_back(
+      {scenario.checkpoint_dir + "/checkpoint-1000", ckpt::Status::Corruption("not a fault's")});
+  EXPECT_FALSE(References(scenario, RunOptions{}).check(run).empty());
 }
 
 // The driver's block log could not list its directory at a restart: Spark's ReceivedBlockTracker

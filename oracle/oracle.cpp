@@ -1,6 +1,7 @@
 #include "oracle/oracle.h"
 
 #include <algorithm>
+#include <set>
 
 #include "engine/checkpoint/checkpoint_writer.h"
 #include "oracle/check.h"
@@ -59,12 +60,29 @@ bool SkippedForAFault(const TrialRun& run, const ckpt::RejectedCheckpoint& skipp
          run.corrupted_by_faults.count(skipped.path) > 0;
 }
 
-// Whether `path` holds one of the scenario's initial files: at its own path, or at its .bk name
-// (the writer moves a file it writes a new one over to .bk).
-bool IsInitialFile(const Scenario& scenario, const std::string& path) {
-  return std::any_of(
-      scenario.initial_files.begin(), scenario.initial_files.end(),
-      [&](const InitialFile& f) { return path == f.path || path == f.path + ".bk"; });
+// The paths that still hold one of the scenario's initial files when process `i` starts,
+// followed through the earlier processes' file operations: a rename moves one (the writer's
+// .bk), a rename onto it, a create or a delete replaces or removes it. A run recorded without
+// its operations gives none: its files may have been replaced, so nothing is excused by them.
+std::set<std::string> InitialFilesAt(const Scenario& scenario, const TrialRun& run, size_t i) {
+  std::set<std::string> paths;
+  if (!run.protocol_recorded) return paths;
+  for (const InitialFile& f : scenario.initial_files) paths.insert(f.path);
+  for (size_t j = 0; j < i && !paths.empty(); ++j) {
+    for (const ProtocolEvent& event : run.incarnations[j].protocol) {
+      const ckpt::FileEvent& file = event.file;
+      if (event.kind != ProtocolEvent::Kind::kFile || !file.ok) continue;
+      if (file.operation == ckpt::FileOperation::kRename) {
+        bool moved = paths.erase(file.path) > 0;
+        paths.erase(file.target);
+        if (moved) paths.insert(file.target);
+      } else if (file.operation == ckpt::FileOperation::kCreate ||
+                 file.operation == ckpt::FileOperation::kDelete) {
+        paths.erase(file.path);
+      }
+    }
+  }
+  return paths;
 }
 
 // The contract of I/O faults at start: an injected I/O error that escapes getOrCreate or start
@@ -74,14 +92,14 @@ bool IsInitialFile(const Scenario& scenario, const std::string& path) {
 // one of the scenario's initial files (bytes the scenario wrote, unreadable by design): a file the
 // engine wrote and a fault left alone that the reader could not read is the engine's failure.
 // (The protocol rules still judge the reader's order and fallback.)
-bool StartFailedByInjectedFault(const Scenario& scenario, const TrialRun& run,
-                                const IncarnationRecord& incarnation) {
+bool StartFailedByInjectedFault(const Scenario& scenario, const TrialRun& run, size_t i) {
+  const IncarnationRecord& incarnation = run.incarnations[i];
   if (!incarnation.start_error.has(ckpt::ErrorMark::kInjected)) return false;
-  return std::all_of(
-      incarnation.unreadable_checkpoints.begin(), incarnation.unreadable_checkpoints.end(),
-      [&](const ckpt::RejectedCheckpoint& skipped) {
-        return SkippedForAFault(run, skipped) || IsInitialFile(scenario, skipped.path);
-      });
+  const std::vector<ckpt::RejectedCheckpoint>& skipped = incarnation.unreadable_checkpoints;
+  std::set<std::string> initial = InitialFilesAt(scenario, run, i);  // a failed start: rare
+  return std::all_of(skipped.begin(), skipped.end(), [&](const ckpt::RejectedCheckpoint& f) {
+    return SkippedForAFault(run, f) || initial.count(f.path) > 0;
+  });
 }
 
 // Spark restores each stream's checkpoint data once per recovery (SPARK-11749).
@@ -231,7 +249,7 @@ std::vector<Failure> CheckDStreamTrial(const Scenario& scenario, const Reference
     if (StoppedWithTheExpectedError(scenario, run, incarnation)) {
       expected_error_seen = true;  // the contracted outcome: recovery stops with this error
     } else if (EveryCheckpointCorruptedByFaults(incarnation) ||
-               StartFailedByInjectedFault(scenario, run, incarnation)) {
+               StartFailedByInjectedFault(scenario, run, i)) {
       contracted_stop = true;
     } else if (!incarnation.start_error.ok()) {
       failures.push_back({FailureKind::kRecoveryError, std::nullopt,

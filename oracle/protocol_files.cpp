@@ -235,8 +235,8 @@ class FileWalk {
       breach("writer.file_name", "temp renamed to checkpoint-<T>", "rename temp -> " + file.target);
       return;
     }
-    std::optional<int64_t> newest = newest_at_start_ms();
-    if (learns_newest_name_ && newest && name->time_ms < *newest) {
+    std::optional<int64_t> newest = learns_newest_name_ ? newest_at_start_ms() : std::nullopt;
+    if (newest && name->time_ms < *newest) {
       breach("writer.file_name",
              "no name older than checkpoint-" + std::to_string(*newest) +
                  ", the newest when the process started (the writer learns the newest name)",
